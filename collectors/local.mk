@@ -1,0 +1,1 @@
+# collectors: sources and tests of this area (see Makefile.am)

@@ -1,0 +1,61 @@
+/* probe_client — the dashboard's end of the probe protocol (doc/PROTOCOL.md).
+ *
+ * A probe_mgr owns one client per attached process: it notices sockets
+ * (<sockdir>/<pid>.sock) of processes in the model, connects over a libuv
+ * pipe, reads JSON lines (jansson), and feeds the model: series into rings,
+ * GC events into the vnode's log, warnings into the alert log.  It reconnects
+ * when a probe restarts, marks a process whose probe vanished PROBE_LOST, and
+ * removes stale sockets (ECONNREFUSED and the PID is gone).
+ *
+ * Captures (heap snapshot, CPU profile, report) arrive as chunks and are
+ * written to a 0600 temp file in the output directory, renamed to
+ * <dir>/<name>-<pid>-<YYYYmmdd-HHMMSS>.<ext> on the reply; a dropped
+ * connection removes the temp file. Contract used by tui/app.c; the owner of
+ * this module may extend it.
+ */
+#ifndef VITALS_PROBE_CLIENT_H
+#define VITALS_PROBE_CLIENT_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "core/model.h"
+
+typedef struct probe_mgr probe_mgr;
+
+/* Called when a command finishes: ok != 0 and msg is the saved file's path
+ * (captures) or a short text; ok == 0 and msg says why it failed. */
+typedef void (*probe_done_cb)(void *ud, vproc *p, int ok, const char *msg);
+/* Called for each sample applied to the model (alerts, headless output). */
+typedef void (*probe_sample_cb)(void *ud, vproc *p);
+
+typedef struct probe_mgr_opts {
+	int hz;			/* sample rate asked of every probe, 1..20 */
+	const char *out_dir;	/* captures go here ("." if NULL) */
+	probe_sample_cb on_sample;
+	void *ud;
+} probe_mgr_opts;
+
+probe_mgr *probe_mgr_new(uv_loop_t *loop, model *m, const probe_mgr_opts *o);
+/* Close every connection; frees the manager once libuv has closed its handles
+ * (run the loop afterwards). */
+void probe_mgr_close(probe_mgr *pm);
+/* Look for probe sockets of the model's live processes and connect. Cheap:
+ * call every sampling tick. */
+void probe_mgr_scan(probe_mgr *pm);
+/* Connect to p now if its socket exists (after an attach). */
+int probe_mgr_connect(probe_mgr *pm, vproc *p);
+
+/* Commands on an attached process. Return 0 if sent, or -1 with err set. */
+int probe_mgr_capture(probe_mgr *pm, vproc *p, const char *cmd /* heap_snapshot|cpu_profile|report */,
+		      int seconds, probe_done_cb cb, void *ud, char *err, size_t errlen);
+int probe_mgr_gc(probe_mgr *pm, vproc *p, probe_done_cb cb, void *ud, char *err, size_t errlen);
+int probe_mgr_set_hz(probe_mgr *pm, int hz);
+/* Bytes received so far of p's running capture, or -1 if none. */
+long long probe_mgr_progress(probe_mgr *pm, vproc *p);
+
+/* Apply one protocol line to p (exposed for unit tests and the fuzzer).
+ * Returns 0, or -1 with a one-line reason in err. Never crashes on bad input. */
+int probe_line_apply(model *m, vproc *p, const char *line, size_t len, char *err, size_t errlen);
+
+#endif

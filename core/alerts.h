@@ -1,0 +1,47 @@
+/* alerts — rules over the model's series that decide when something is wrong:
+ * heap leak (rising post-GC floor, with time-to-limit), event-loop stall, GC
+ * pressure, handle leak, process warnings, CPU saturation, cgroup memory limit.
+ * Each rule per process has a pending → firing → resolved state machine with
+ * hysteresis; transitions go to the model's alert log and to a callback.
+ * Contract used by tui/app.c and core/config.c; the owner may extend it.
+ */
+#ifndef VITALS_ALERTS_H
+#define VITALS_ALERTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/model.h"
+
+typedef struct alert_config {
+	double leak_window_s;		/* trend window for heap/RSS leaks */
+	double leak_min_mb_per_min;	/* slower growth is not a leak */
+	double stall_ms;		/* lag p99 threshold */
+	int stall_samples;		/* consecutive samples above it */
+	double gc_pct;			/* GC time share of wall time, % */
+	double gc_window_s;
+	double gc_pause_ms;		/* one major pause above this */
+	double handle_window_s;
+	int handle_min_growth;
+	double cpu_pct;			/* one core */
+	double cpu_window_s;
+	double mem_limit_pct;		/* RSS vs cgroup limit */
+	double resolve_s;		/* condition absent this long → resolved */
+} alert_config;
+
+void alerts_config_default(alert_config *c);
+/* Set one [alerts] key from the config file. 0, or -1 with a reason. */
+int alerts_config_set(alert_config *c, const char *key, const char *value, char *err, size_t errlen);
+
+typedef struct alerts alerts;
+/* Called on every transition (pending→firing, firing→resolved, warnings). */
+typedef void (*alert_cb)(void *ud, const model_alert *a);
+
+alerts *alerts_new(const alert_config *c, alert_cb cb, void *ud);
+void alerts_free(alerts *a);
+/* Evaluate every rule for every process at now_ms. Cheap: runs every tick. */
+void alerts_eval(alerts *a, model *m, int64_t now_ms);
+/* Report a process warning (from the probe) as an alert at once. */
+void alerts_warning(alerts *a, model *m, vproc *p, const char *name, const char *message, int64_t now_ms);
+
+#endif

@@ -1,0 +1,34 @@
+/* config — settings from $XDG_CONFIG_HOME/vitals/config (INI, parsed by inih)
+ * and defaults; the command line overrides them.  A bad line is a warning
+ * naming file and line, never fatal.  Owner may extend. */
+#ifndef VITALS_CONFIG_H
+#define VITALS_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/alerts.h"
+#include "core/ring.h"
+
+typedef struct vitals_config {
+	char theme[64];		/* theme name, "default" */
+	double interval_s;	/* process sampling interval */
+	int probe_hz;		/* probe sample rate */
+	int window;		/* initial time window index 0..4 */
+	bool mouse;
+	bool braille;
+	bool bell;
+	char output_dir[512];	/* captures; "" = current directory */
+	char alert_log[512];	/* "" = none */
+	ring_config ring;
+	alert_config alerts;
+} vitals_config;
+
+void config_default(vitals_config *c);
+/* Load path (NULL: the default location; a missing default file is fine).
+ * Warnings ("config:12: unknown key 'foo'") are written to warn (may be
+ * NULL). Returns the number of warnings, or -1 if an explicit file could not
+ * be read. */
+int config_load(vitals_config *c, const char *path, FILE *warn);
+
+#endif

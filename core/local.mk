@@ -1,0 +1,3 @@
+# core: model, ring buffers, alerts — no curses, no I/O
+libvitals_a_SOURCES += core/ring.c core/ring.h core/model.c core/model.h \
+	core/paths.c core/paths.h

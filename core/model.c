@@ -1,0 +1,242 @@
+/* model — the process list and its bounded logs; see model.h.
+ *
+ * Every log here is a fixed-size ring (head = next write slot, len <= cap),
+ * so memory depends on configuration and on the number of processes, never on
+ * uptime.  Series are rings whose storage is allocated on their first push.
+ */
+#include "core/model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void model_init(model *m, const ring_config *rcfg)
+{
+	memset(m, 0, sizeof *m);
+	m->rcfg = rcfg ? *rcfg : ring_config_default;
+}
+
+static void vnode_free(vnode *n)
+{
+	if (!n)
+		return;
+	ring *rs[] = { &n->heap_used_r, &n->heap_total_r, &n->external_r, &n->lag_p99_r,
+		       &n->lag_max_r, &n->elu_r, &n->gc_pct_r, &n->handles_r };
+	for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++)
+		ring_free(rs[i]);
+	for (int i = 0; i < n->nspaces; i++)
+		ring_free(&n->spaces[i].used_r);
+	for (int i = 0; i < n->nhandles; i++)
+		ring_free(&n->handles[i].r);
+	free(n);
+}
+
+static void vproc_free(vproc *p)
+{
+	ring_free(&p->rss_r);
+	ring_free(&p->cpu_r);
+	ring_free(&p->cpu_sys_r);
+	ring_free(&p->threads_r);
+	ring_free(&p->fds_r);
+	vnode_free(p->node);
+	free(p->cmdline);
+	free(p);
+}
+
+void model_free(model *m)
+{
+	for (size_t i = 0; i < m->nprocs; i++)
+		vproc_free(m->procs[i]);
+	free(m->procs);
+	free(m->log);
+	m->procs = NULL;
+	m->log = NULL;
+	m->nprocs = m->cap = 0;
+}
+
+vproc *model_find(const model *m, int pid)
+{
+	for (size_t i = m->nprocs; i-- > 0;)
+		if (m->procs[i]->pid == pid)
+			return m->procs[i];
+	return NULL;
+}
+
+vproc *model_add(model *m, int pid, uint64_t start_time)
+{
+	if (m->nprocs == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		vproc **np = realloc(m->procs, cap * sizeof *np);
+		if (!np)
+			return NULL;
+		m->procs = np;
+		m->cap = cap;
+	}
+	vproc *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	p->start_time = start_time;
+	p->fds = -1;
+	p->exit_status = -1;
+	p->first_seen_ms = m->now_ms ? m->now_ms : wall_ms();
+	ring_init(&p->rss_r, &m->rcfg);
+	ring_init(&p->cpu_r, &m->rcfg);
+	ring_init(&p->cpu_sys_r, &m->rcfg);
+	ring_init(&p->threads_r, &m->rcfg);
+	ring_init(&p->fds_r, &m->rcfg);
+	m->procs[m->nprocs++] = p;
+	model_touch(m);
+	return p;
+}
+
+void model_remove(model *m, vproc *p)
+{
+	for (size_t i = 0; i < m->nprocs; i++) {
+		if (m->procs[i] != p)
+			continue;
+		memmove(&m->procs[i], &m->procs[i + 1], (m->nprocs - i - 1) * sizeof *m->procs);
+		m->nprocs--;
+		vproc_free(p);
+		model_touch(m);
+		return;
+	}
+}
+
+vnode *model_node(model *m, vproc *p)
+{
+	if (p->node)
+		return p->node;
+	vnode *n = calloc(1, sizeof *n);
+	if (!n)
+		return NULL;
+	ring *rs[] = { &n->heap_used_r, &n->heap_total_r, &n->external_r, &n->lag_p99_r,
+		       &n->lag_max_r, &n->elu_r, &n->gc_pct_r, &n->handles_r };
+	for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++)
+		ring_init(rs[i], &m->rcfg);
+	p->node = n;
+	return n;
+}
+
+void model_gc_push(vnode *n, const gc_event *ev)
+{
+	n->gc[n->gc_head] = *ev;
+	n->gc_head = (n->gc_head + 1) % GC_LOG_CAP;
+	if (n->gc_len < GC_LOG_CAP)
+		n->gc_len++;
+	n->gc_total++;
+	n->gc_total_ms += ev->dur_ms;
+}
+
+const gc_event *model_gc_get(const vnode *n, uint32_t i)
+{
+	if (i >= n->gc_len)
+		return NULL;
+	return &n->gc[(n->gc_head + GC_LOG_CAP - n->gc_len + i) % GC_LOG_CAP];
+}
+
+int gc_kind_index(int kind)
+{
+	switch (kind) {
+	case GC_MINOR: return 0;
+	case GC_MAJOR: return 1;
+	case GC_INCREMENTAL: return 2;
+	case GC_WEAKCB: return 3;
+	default: return 4;
+	}
+}
+
+heap_space *model_space(model *m, vnode *n, const char *name)
+{
+	for (int i = 0; i < n->nspaces; i++)
+		if (strcmp(n->spaces[i].name, name) == 0)
+			return &n->spaces[i];
+	if (n->nspaces == MAX_SPACES)
+		return NULL;
+	heap_space *s = &n->spaces[n->nspaces++];
+	memset(s, 0, sizeof *s);
+	snprintf(s->name, sizeof s->name, "%s", name);
+	ring_init(&s->used_r, &m->rcfg);
+	return s;
+}
+
+handle_count *model_handle(model *m, vnode *n, const char *type)
+{
+	for (int i = 0; i < n->nhandles; i++)
+		if (strcmp(n->handles[i].type, type) == 0)
+			return &n->handles[i];
+	if (n->nhandles == MAX_HANDLE_TYPES)
+		return NULL;
+	handle_count *h = &n->handles[n->nhandles++];
+	memset(h, 0, sizeof *h);
+	snprintf(h->type, sizeof h->type, "%s", type);
+	ring_init(&h->r, &m->rcfg);
+	return h;
+}
+
+model_alert *model_alert_push(model *m, const model_alert *a)
+{
+	model_alert *slot = &m->alerts[m->alerts_head];
+	*slot = *a;
+	m->alerts_head = (m->alerts_head + 1) % ALERT_LOG_CAP;
+	if (m->alerts_len < ALERT_LOG_CAP)
+		m->alerts_len++;
+	model_touch(m);
+	return slot;
+}
+
+const model_alert *model_alert_get(const model *m, uint32_t i)
+{
+	if (i >= m->alerts_len)
+		return NULL;
+	return &m->alerts[(m->alerts_head + ALERT_LOG_CAP - 1 - i) % ALERT_LOG_CAP];
+}
+
+void model_capture_add(vproc *p, const capture *c)
+{
+	if (p->ncaptures == MAX_CAPTURES) {
+		memmove(&p->captures[0], &p->captures[1], (MAX_CAPTURES - 1) * sizeof *p->captures);
+		p->ncaptures--;
+	}
+	p->captures[p->ncaptures++] = *c;
+}
+
+void model_log_push(model *m, const char *line)
+{
+	if (!m->log) {
+		m->log = calloc(LOG_LINES_CAP, LOG_LINE_LEN);
+		if (!m->log)
+			return;
+	}
+	snprintf(m->log[m->log_head], LOG_LINE_LEN, "%s", line);
+	m->log_head = (m->log_head + 1) % LOG_LINES_CAP;
+	if (m->log_len < LOG_LINES_CAP)
+		m->log_len++;
+	model_touch(m);
+}
+
+const char *model_log_get(const model *m, uint32_t i)
+{
+	if (i >= m->log_len)
+		return NULL;
+	return m->log[(m->log_head + LOG_LINES_CAP - m->log_len + i) % LOG_LINES_CAP];
+}
+
+void model_status(model *m, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m->status, sizeof m->status, fmt, ap);
+	va_end(ap);
+	m->status_ms = m->now_ms ? m->now_ms : wall_ms();
+	model_touch(m);
+}

@@ -1,0 +1,216 @@
+/* model — what vitals knows about the processes it watches.
+ *
+ * The model is plain data: a list of processes, each with its latest values
+ * and ring-buffer series, plus bounded logs (GC events per process, alerts,
+ * captured files, launch-mode output).  Collectors write into it, core/alerts
+ * evaluates it, widgets read it; it knows nothing of curses, sockets or /proc.
+ *
+ * Ownership: the model owns every vproc (model_free frees them); a vproc owns
+ * its rings, its vnode (allocated when a probe first reports) and its strings.
+ * A process is identified by (pid, start_time): a reused PID is a new vproc,
+ * and an exited process keeps its history with state PROC_EXITED.
+ *
+ * `dirty` is bumped by any writer; the UI repaints when it changed.
+ */
+#ifndef VITALS_MODEL_H
+#define VITALS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/ring.h"
+
+typedef enum proc_state {
+	PROC_LIVE = 0,
+	PROC_EXITED,	/* gone; history kept */
+	PROC_DENIED,	/* exists but cannot be read (other user) */
+} proc_state;
+
+typedef enum probe_state {
+	PROBE_NONE = 0,		/* "not attached" */
+	PROBE_ATTACHING,	/* inspector route in progress */
+	PROBE_CONNECTING,	/* socket known, connecting */
+	PROBE_ATTACHED,		/* hello received, samples flowing */
+	PROBE_LOST,		/* probe vanished (socket closed) */
+	PROBE_FAILED,		/* attach failed; probe_err says why */
+} probe_state;
+
+/* GC kinds as Node reports them in PerformanceEntry.detail.kind */
+enum { GC_MINOR = 1, GC_MAJOR = 4, GC_INCREMENTAL = 8, GC_WEAKCB = 16 };
+#define GC_FLAG_FORCED 4
+
+typedef struct gc_event {
+	int64_t t_ms;		/* wall clock, ms since epoch, start of the pause */
+	float dur_ms;
+	uint8_t kind;		/* GC_* */
+	uint8_t flags;		/* detail.flags; GC_FLAG_FORCED */
+} gc_event;
+
+#define GC_LOG_CAP 4096
+#define MAX_SPACES 12
+#define MAX_HANDLE_TYPES 16
+#define NAME_LEN 32
+
+typedef struct heap_space {
+	char name[NAME_LEN];	/* "new_space", "old_space", ... */
+	double size, used, avail, physical;	/* bytes */
+	ring used_r;
+} heap_space;
+
+typedef struct handle_count {
+	char type[NAME_LEN];	/* "Timeout", "TCPWRAP", ... */
+	int count;
+	ring r;
+} handle_count;
+
+/* Everything the in-process probe tells us. Allocated on the first hello. */
+typedef struct vnode {
+	int proto_version;
+	char node_version[24];
+	char v8_version[32];
+	int hz;				/* sampling rate the probe runs at */
+	int64_t last_sample_ms;
+	uint64_t samples;
+
+	/* latest values, bytes / ms / ratio */
+	double heap_used, heap_total, heap_limit, external, array_buffers, probe_rss;
+	double lag_min, lag_p50, lag_p99, lag_max, lag_mean;
+	double elu;			/* 0..1 over the last interval */
+	double gc_pct;			/* GC pause time / wall time over the last interval, 0..100 */
+	int gc_count_interval[5];	/* per kind index gc_kind_index(), last interval */
+	double gc_ms_interval;
+	uint64_t gc_total;		/* GC events ever seen */
+	double gc_total_ms;
+	int handles_total;
+
+	ring heap_used_r, heap_total_r, external_r, lag_p99_r, lag_max_r, elu_r, gc_pct_r,
+	     handles_r;
+
+	heap_space spaces[MAX_SPACES];
+	int nspaces;
+	handle_count handles[MAX_HANDLE_TYPES];
+	int nhandles;
+
+	gc_event gc[GC_LOG_CAP];	/* ring of GC events, gc_head = next slot */
+	uint32_t gc_head, gc_len;
+} vnode;
+
+#define MAX_CAPTURES 16
+typedef struct capture {
+	int64_t t_ms;
+	char kind[16];		/* "heapsnapshot", "cpuprofile", "report" */
+	char path[512];
+	uint64_t bytes;
+} capture;
+
+typedef struct vproc {
+	int pid;
+	int ppid;
+	uint64_t start_time;	/* boot-relative ticks, identity with pid */
+	char name[NAME_LEN];	/* comm / exe basename */
+	char *cmdline;		/* owned; may be NULL */
+	uid_t uid;
+	char state_char;	/* R, S, D, Z ... from /proc */
+	proc_state state;
+	char err[128];		/* why a read failed (state PROC_DENIED) */
+	int64_t first_seen_ms, last_seen_ms, exited_ms;
+	bool launched;		/* child of vitals (launch mode) */
+	int exit_status;	/* launch mode: wait status when it ended, else -1 */
+
+	/* latest values */
+	double rss_bytes, vsz_bytes;
+	double cpu_pct, cpu_user_pct, cpu_sys_pct;	/* % of one core */
+	int threads;
+	int fds;		/* -1 if unreadable */
+	double mem_limit;	/* cgroup memory.max in bytes, 0 if none */
+
+	ring rss_r, cpu_r, cpu_sys_r, threads_r, fds_r;
+
+	probe_state pstate;
+	char probe_err[160];
+	vnode *node;		/* NULL until a probe says hello */
+
+	capture captures[MAX_CAPTURES];
+	int ncaptures;
+
+	void *collector_data;	/* opaque per-process state of collectors/proc */
+	void *probe_data;	/* opaque per-process state of collectors/probe_client */
+} vproc;
+
+typedef enum alert_severity { SEV_INFO = 0, SEV_WARN, SEV_CRIT } alert_severity;
+typedef enum alert_state { ALERT_PENDING = 0, ALERT_FIRING, ALERT_RESOLVED } alert_state;
+
+typedef struct model_alert {
+	int64_t t_ms;
+	int pid;
+	uint8_t severity;	/* alert_severity */
+	uint8_t state;		/* alert_state */
+	char rule[24];		/* "heap_leak", "stall", "warning", ... */
+	char msg[200];
+} model_alert;
+
+#define ALERT_LOG_CAP 256
+#define LOG_LINES_CAP 2000
+#define LOG_LINE_LEN 256
+
+typedef struct model {
+	vproc **procs;		/* owned */
+	size_t nprocs, cap;
+	ring_config rcfg;	/* capacities for every series */
+	uint64_t dirty;		/* bumped on any change */
+	int64_t now_ms;		/* time of the latest sample tick */
+
+	model_alert alerts[ALERT_LOG_CAP];	/* ring, alerts_head = next slot */
+	uint32_t alerts_head, alerts_len;
+
+	/* launch mode output (stdout/stderr of the launched program) */
+	char (*log)[LOG_LINE_LEN];	/* LOG_LINES_CAP lines, allocated on first use */
+	uint32_t log_head, log_len;
+
+	char status[200];	/* one-line status message for the UI */
+	int64_t status_ms;
+} model;
+
+void model_init(model *m, const ring_config *rcfg);
+void model_free(model *m);
+
+/* Find a live-or-exited process by pid (the newest with that pid). */
+vproc *model_find(const model *m, int pid);
+/* Add a process; the model owns it. Returns NULL on allocation failure. */
+vproc *model_add(model *m, int pid, uint64_t start_time);
+/* Remove and free one process (e.g. the user dismissed an exited row). */
+void model_remove(model *m, vproc *p);
+
+/* Allocate p->node if needed (rings initialised from m->rcfg). */
+vnode *model_node(model *m, vproc *p);
+/* Record a GC event in p->node's log. */
+void model_gc_push(vnode *n, const gc_event *ev);
+/* i-th GC event, 0 = oldest. */
+const gc_event *model_gc_get(const vnode *n, uint32_t i);
+/* Find or add a heap space / handle type entry by name (NULL if full). */
+heap_space *model_space(model *m, vnode *n, const char *name);
+handle_count *model_handle(model *m, vnode *n, const char *type);
+/* Index 0..4 for GC_MINOR, GC_MAJOR, GC_INCREMENTAL, GC_WEAKCB, other. */
+int gc_kind_index(int kind);
+
+/* Append to the alert log; returns the stored entry. */
+model_alert *model_alert_push(model *m, const model_alert *a);
+/* i-th alert, 0 = newest. */
+const model_alert *model_alert_get(const model *m, uint32_t i);
+
+/* Record a finished capture on p (oldest dropped when full). */
+void model_capture_add(vproc *p, const capture *c);
+
+/* Append one line of launch-mode output. */
+void model_log_push(model *m, const char *line);
+/* i-th log line, 0 = oldest. */
+const char *model_log_get(const model *m, uint32_t i);
+
+/* Set the status line (printf-style). */
+void model_status(model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static inline void model_touch(model *m) { m->dirty++; }
+
+#endif

@@ -1,0 +1,19 @@
+/* paths — where vitals finds its own files and where probes put sockets.
+ * Uninstalled runs (binary in the build tree) use the source tree; installed
+ * runs use the data dir. VITALS_PROBE / VITALS_DATA override both. */
+#ifndef VITALS_PATHS_H
+#define VITALS_PATHS_H
+#include <stddef.h>
+
+/* Path of probe/vitals-probe.js; NULL-free: always returns buf. */
+const char *paths_probe(char *buf, size_t n);
+/* Directory of a shipped data folder ("demo", "themes"). */
+const char *paths_data(const char *sub, char *buf, size_t n);
+/* Per-user socket directory: $XDG_RUNTIME_DIR/vitals, else /tmp/vitals-<uid>. */
+const char *paths_sock_dir(char *buf, size_t n);
+/* Create the socket directory 0700 if missing; refuse (return -1 with a
+ * message in err) one that is not ours or is group/world accessible. */
+int paths_sock_dir_ensure(const char *dir, char *err, size_t errlen);
+/* <dir>/<pid>.sock */
+const char *paths_sock_for(int pid, char *buf, size_t n);
+#endif

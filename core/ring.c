@@ -1,0 +1,191 @@
+/* ring — multi-tier time series; see ring.h for the data model.
+ *
+ * Invariants: for every tier, 0 <= len <= cap and head == (oldest + len) % cap.
+ * Coarse tiers are filled only from raw pushes: a bucket opens at the first
+ * sample whose aligned start differs from the open one, and the previous open
+ * bucket is then committed.  Buckets skipped by a gap are not stored — readers
+ * see the time stamps and can leave a hole.  Storage is allocated on the first
+ * push and never grows.
+ */
+#include "core/ring.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const ring_config ring_config_default = {
+	.ntiers = 3,
+	.tier = { { 0, 300 }, { 10000, 360 }, { 300000, 288 } },
+};
+
+void ring_init(ring *r, const ring_config *cfg)
+{
+	memset(r, 0, sizeof *r);
+	if (!cfg)
+		cfg = &ring_config_default;
+	r->ntiers = cfg->ntiers > RING_MAX_TIERS ? RING_MAX_TIERS : cfg->ntiers;
+	for (int i = 0; i < r->ntiers; i++) {
+		r->tier[i].span_ms = i == 0 ? 0 : (cfg->tier[i].span_ms ? cfg->tier[i].span_ms : 1000);
+		r->tier[i].cap = cfg->tier[i].cap ? cfg->tier[i].cap : 1;
+	}
+	r->last = NAN;
+}
+
+void ring_free(ring *r)
+{
+	for (int i = 0; i < r->ntiers; i++) {
+		ring_tier *t = &r->tier[i];
+		free(t->b);
+		free(t->v);
+		free(t->t);
+		t->b = NULL;
+		t->v = NULL;
+		t->t = NULL;
+		t->len = t->head = 0;
+		t->open.n = 0;
+	}
+	r->count = 0;
+	r->last = NAN;
+}
+
+static int ring_alloc(ring *r)
+{
+	ring_tier *raw = &r->tier[0];
+	raw->v = malloc(raw->cap * sizeof *raw->v);
+	raw->t = malloc(raw->cap * sizeof *raw->t);
+	if (!raw->v || !raw->t)
+		goto fail;
+	for (int i = 1; i < r->ntiers; i++) {
+		r->tier[i].b = malloc(r->tier[i].cap * sizeof(ring_bucket));
+		if (!r->tier[i].b)
+			goto fail;
+	}
+	return 0;
+fail:
+	ring_free(r);
+	return -1;
+}
+
+static uint32_t tier_slot(ring_tier *t)
+{
+	uint32_t s = t->head;
+	t->head = (t->head + 1) % t->cap;
+	if (t->len < t->cap)
+		t->len++;
+	return s;
+}
+
+int ring_push(ring *r, int64_t t_ms, double v)
+{
+	if (r->ntiers == 0)
+		return -1;
+	if (!r->tier[0].v) {
+		if (ring_alloc(r) < 0)
+			return -1;
+		r->t0 = t_ms;
+	}
+	if (t_ms < r->t0)	/* clock went backwards: pin to the start */
+		t_ms = r->t0;
+	r->count++;
+	r->last = v;
+	r->last_t = t_ms;
+	ring_tier *raw = &r->tier[0];
+	uint32_t s = tier_slot(raw);
+	raw->v[s] = (float)v;
+	raw->t[s] = (uint32_t)(t_ms - r->t0);
+	if (isnan(v))
+		return 0;
+	for (int i = 1; i < r->ntiers; i++) {
+		ring_tier *t = &r->tier[i];
+		/* Align buckets on absolute time, relative storage: start may precede t0. */
+		int64_t abs_start = t_ms - t_ms % t->span_ms;
+		uint32_t start = abs_start < r->t0 ? 0 : (uint32_t)(abs_start - r->t0);
+		if (t->open.n && t->open.dt_ms != start) {
+			t->b[tier_slot(t)] = t->open;
+			t->open.n = 0;
+		}
+		if (!t->open.n) {
+			t->open = (ring_bucket){ start, (float)v, (float)v, (float)v, 1 };
+		} else {
+			if (v < t->open.min) t->open.min = (float)v;
+			if (v > t->open.max) t->open.max = (float)v;
+			t->open.sum += (float)v;
+			t->open.n++;
+		}
+	}
+	return 0;
+}
+
+size_t ring_len(const ring *r, int tier)
+{
+	if (tier < 0 || tier >= r->ntiers || !r->tier[0].v)
+		return 0;
+	const ring_tier *t = &r->tier[tier];
+	return t->len + (tier > 0 && t->open.n ? 1 : 0);
+}
+
+ring_point ring_get(const ring *r, int tier, size_t i)
+{
+	ring_point p = { 0, NAN, NAN, NAN };
+	if (i >= ring_len(r, tier))
+		return p;
+	const ring_tier *t = &r->tier[tier];
+	if (tier == 0) {
+		size_t k = (t->head + t->cap - t->len + i) % t->cap;
+		p.t_ms = r->t0 + t->t[k];
+		p.min = p.max = p.mean = t->v[k];
+		return p;
+	}
+	const ring_bucket *bk = i == t->len ? &t->open
+		: &t->b[(t->head + t->cap - t->len + i) % t->cap];
+	p.t_ms = r->t0 + bk->dt_ms;
+	p.min = bk->min;
+	p.max = bk->max;
+	p.mean = bk->n ? bk->sum / (float)bk->n : NAN;
+	return p;
+}
+
+int ring_tier_for(const ring *r, int64_t window_ms)
+{
+	for (int i = 0; i < r->ntiers; i++) {
+		size_t n = ring_len(r, i);
+		if (n == 0)
+			continue;
+		/* A tier that has not wrapped still holds everything since t0. */
+		if (r->tier[i].len < r->tier[i].cap)
+			return i;
+		if (r->last_t - ring_get(r, i, 0).t_ms >= window_ms)
+			return i;
+	}
+	return r->ntiers > 0 ? r->ntiers - 1 : 0;
+}
+
+size_t ring_stats(const ring *r, int tier, int64_t from_ms, double *min, double *max)
+{
+	size_t n = ring_len(r, tier), seen = 0;
+	int64_t span = tier > 0 ? r->tier[tier].span_ms : 0;
+	double lo = NAN, hi = NAN;
+	for (size_t i = n; i-- > 0;) {
+		ring_point p = ring_get(r, tier, i);
+		if (p.t_ms + span <= from_ms && !(span == 0 && p.t_ms == from_ms))
+			break;
+		if (isnan(p.mean))
+			continue;
+		if (seen == 0 || p.min < lo) lo = p.min;
+		if (seen == 0 || p.max > hi) hi = p.max;
+		seen++;
+	}
+	if (min) *min = lo;
+	if (max) *max = hi;
+	return seen;
+}
+
+size_t ring_bytes(const ring *r)
+{
+	if (!r->tier[0].v)
+		return 0;
+	size_t b = r->tier[0].cap * (sizeof(float) + sizeof(uint32_t));
+	for (int i = 1; i < r->ntiers; i++)
+		b += r->tier[i].cap * sizeof(ring_bucket);
+	return b;
+}

@@ -1,0 +1,77 @@
+/* ring — a fixed-capacity, multi-tier time series.
+ *
+ * Tier 0 holds raw samples (time, value).  Each coarser tier holds
+ * time-aligned buckets of span_ms carrying min/max/mean of the raw samples
+ * that fell into them, so a one-hour view can still show a one-second spike
+ * (draw the bucket max).  Memory is fixed by the ring_config given at init and
+ * is allocated once, on the first push (a process that never gets a probe
+ * sample costs nothing).  Push is O(tiers).  Index 0 is the oldest entry.
+ * NaN values are "missing" and are skipped by the roll-up.
+ */
+#ifndef VITALS_RING_H
+#define VITALS_RING_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define RING_MAX_TIERS 4
+
+typedef struct ring_tier_spec {
+	uint32_t span_ms;	/* 0 for the raw tier */
+	uint32_t cap;		/* entries kept */
+} ring_tier_spec;
+
+typedef struct ring_config {
+	int ntiers;
+	ring_tier_spec tier[RING_MAX_TIERS];
+} ring_config;
+
+/* One entry as readers see it. For raw samples min == max == mean. */
+typedef struct ring_point {
+	int64_t t_ms;	/* sample time, or bucket start */
+	float min, max, mean;
+} ring_point;
+
+/* Times are stored as ms since the ring's first push (t0) to keep entries
+ * small: a raw sample is 8 bytes, a bucket 20. */
+typedef struct ring_bucket {
+	uint32_t dt_ms;
+	float min, max, sum;	/* mean = sum / n */
+	uint32_t n;
+} ring_bucket;
+
+typedef struct ring_tier {
+	uint32_t span_ms, cap, head, len;	/* head: next write slot */
+	ring_bucket *b;		/* coarse tiers */
+	float *v;		/* raw tier: values ... */
+	uint32_t *t;		/* ... and their dt_ms */
+	ring_bucket open;	/* bucket being filled (not yet in b) */
+} ring_tier;
+
+typedef struct ring {
+	int ntiers;
+	ring_tier tier[RING_MAX_TIERS];
+	int64_t t0;		/* time of the first push */
+	double last;		/* last pushed value (NaN if none) */
+	int64_t last_t;
+	uint64_t count;		/* total pushes */
+} ring;
+
+/* Default: 300 raw samples, 10 s x 360 (1 h), 5 min x 288 (24 h). */
+extern const ring_config ring_config_default;
+
+void ring_init(ring *r, const ring_config *cfg);
+void ring_free(ring *r);
+/* Returns 0, or -1 if memory could not be had (the sample is dropped). */
+int ring_push(ring *r, int64_t t_ms, double v);
+size_t ring_len(const ring *r, int tier);
+/* i-th entry of a tier, 0 = oldest. Includes the open bucket as the newest. */
+ring_point ring_get(const ring *r, int tier, size_t i);
+/* The finest tier whose history covers window_ms (or the coarsest if none). */
+int ring_tier_for(const ring *r, int64_t window_ms);
+/* Min/max/last over [from_ms, now]; returns number of points seen. */
+size_t ring_stats(const ring *r, int tier, int64_t from_ms, double *min, double *max);
+/* Bytes allocated for this ring's storage. */
+size_t ring_bytes(const ring *r);
+
+#endif

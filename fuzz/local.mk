@@ -1,0 +1,1 @@
+# fuzz: sources and tests of this area (see Makefile.am)

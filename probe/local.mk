@@ -1,0 +1,1 @@
+# probe: sources and tests of this area (see Makefile.am)

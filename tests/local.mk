@@ -1,0 +1,13 @@
+# tests: cmocka unit tests (tests/test_*.c) and integration tests (tests/*.sh).
+# Every test here runs under `make check`.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_ring tests/test_model
+tests_test_ring_SOURCES = tests/test_ring.c
+tests_test_ring_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_ring_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+tests_test_model_SOURCES = tests/test_model.c
+tests_test_model_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_model_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_ring tests/test_model
+endif
+EXTRA_DIST += tests/lib.sh tests/fixtures

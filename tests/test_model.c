@@ -1,0 +1,116 @@
+/* Unit tests for core/model: identity, bounded logs, ownership. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/model.h"
+
+static void test_add_find_remove(void **state)
+{
+	model m;
+	model_init(&m, NULL);
+	vproc *a = model_add(&m, 100, 5);
+	vproc *b = model_add(&m, 100, 9);	/* PID reused: a new process */
+	assert_non_null(a);
+	assert_ptr_equal(model_find(&m, 100), b);	/* newest wins */
+	assert_null(model_find(&m, 7));
+	model_remove(&m, b);
+	assert_ptr_equal(model_find(&m, 100), a);
+	for (int i = 0; i < 40; i++)	/* forces the array to grow */
+		assert_non_null(model_add(&m, 1000 + i, 1));
+	assert_int_equal(m.nprocs, 41);
+	model_free(&m);
+}
+
+static void test_alert_log_bounded(void **state)
+{
+	model m;
+	model_init(&m, NULL);
+	for (int i = 0; i < ALERT_LOG_CAP + 10; i++) {
+		model_alert a = { .t_ms = i, .pid = i };
+		model_alert_push(&m, &a);
+	}
+	assert_int_equal(m.alerts_len, ALERT_LOG_CAP);
+	assert_int_equal(model_alert_get(&m, 0)->pid, ALERT_LOG_CAP + 9);	/* newest first */
+	assert_int_equal(model_alert_get(&m, ALERT_LOG_CAP - 1)->pid, 10);
+	assert_null(model_alert_get(&m, ALERT_LOG_CAP));
+	model_free(&m);
+}
+
+static void test_gc_log(void **state)
+{
+	model m;
+	model_init(&m, NULL);
+	vproc *p = model_add(&m, 1, 1);
+	vnode *n = model_node(&m, p);
+	assert_non_null(n);
+	assert_ptr_equal(model_node(&m, p), n);
+	for (int i = 0; i < GC_LOG_CAP + 5; i++) {
+		gc_event e = { .t_ms = i, .dur_ms = 1, .kind = GC_MINOR };
+		model_gc_push(n, &e);
+	}
+	assert_int_equal(n->gc_len, GC_LOG_CAP);
+	assert_int_equal(model_gc_get(n, 0)->t_ms, 5);
+	assert_int_equal(n->gc_total, GC_LOG_CAP + 5);
+	assert_int_equal(gc_kind_index(GC_MAJOR), 1);
+	assert_int_equal(gc_kind_index(3), 4);
+	model_free(&m);
+}
+
+static void test_spaces_handles_full(void **state)
+{
+	model m;
+	model_init(&m, NULL);
+	vproc *p = model_add(&m, 1, 1);
+	vnode *n = model_node(&m, p);
+	char name[32];
+	for (int i = 0; i < MAX_SPACES; i++) {
+		snprintf(name, sizeof name, "s%d", i);
+		assert_non_null(model_space(&m, n, name));
+	}
+	assert_null(model_space(&m, n, "one_too_many"));
+	assert_ptr_equal(model_space(&m, n, "s3"), &n->spaces[3]);
+	assert_non_null(model_handle(&m, n, "Timeout"));
+	assert_ptr_equal(model_handle(&m, n, "Timeout"), &n->handles[0]);
+	model_free(&m);
+}
+
+static void test_log_and_captures(void **state)
+{
+	model m;
+	model_init(&m, NULL);
+	assert_null(model_log_get(&m, 0));
+	char line[600];
+	memset(line, 'x', sizeof line - 1);
+	line[sizeof line - 1] = 0;
+	model_log_push(&m, line);	/* over-long lines are cut, not overflowed */
+	assert_int_equal(strlen(model_log_get(&m, 0)), LOG_LINE_LEN - 1);
+	vproc *p = model_add(&m, 1, 1);
+	for (int i = 0; i < MAX_CAPTURES + 3; i++) {
+		capture c = { .t_ms = i };
+		model_capture_add(p, &c);
+	}
+	assert_int_equal(p->ncaptures, MAX_CAPTURES);
+	assert_int_equal(p->captures[0].t_ms, 3);
+	uint64_t d = m.dirty;
+	model_status(&m, "hello %d", 42);
+	assert_string_equal(m.status, "hello 42");
+	assert_true(m.dirty > d);
+	model_free(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_find_remove),
+		cmocka_unit_test(test_alert_log_bounded),
+		cmocka_unit_test(test_gc_log),
+		cmocka_unit_test(test_spaces_handles_full),
+		cmocka_unit_test(test_log_and_captures),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

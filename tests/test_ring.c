@@ -1,0 +1,153 @@
+/* Unit tests for core/ring: empty, wrap-around, tier roll-up, gaps, NaN. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+
+#include "core/ring.h"
+
+static const ring_config small = { 3, { { 0, 5 }, { 10000, 4 }, { 60000, 3 } } };
+
+static void test_empty(void **state)
+{
+	ring r;
+	ring_init(&r, &small);
+	assert_int_equal(ring_len(&r, 0), 0);
+	assert_int_equal(ring_len(&r, 1), 0);
+	assert_true(isnan(ring_get(&r, 0, 0).mean));
+	assert_true(isnan(r.last));
+	assert_int_equal(ring_bytes(&r), 0);	/* nothing allocated before a push */
+	double lo, hi;
+	assert_int_equal(ring_stats(&r, 0, 0, &lo, &hi), 0);
+	ring_free(&r);
+}
+
+static void test_wrap(void **state)
+{
+	ring r;
+	ring_init(&r, &small);
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(ring_push(&r, 1000000 + i * 1000, i), 0);
+	assert_int_equal(ring_len(&r, 0), 5);	/* full, not more */
+	for (int i = 0; i < 5; i++) {
+		ring_point p = ring_get(&r, 0, i);
+		assert_float_equal(p.mean, 7 + i, 1e-6);
+		assert_int_equal(p.t_ms, 1000000 + (7 + i) * 1000);
+	}
+	assert_float_equal(r.last, 11, 1e-9);
+	assert_true(isnan(ring_get(&r, 0, 5).mean));
+	ring_free(&r);
+}
+
+static void test_full_exact(void **state)
+{
+	ring r;
+	ring_init(&r, &small);
+	for (int i = 0; i < 5; i++)
+		ring_push(&r, i * 1000, i);
+	assert_int_equal(ring_len(&r, 0), 5);
+	assert_float_equal(ring_get(&r, 0, 0).mean, 0, 1e-9);
+	assert_float_equal(ring_get(&r, 0, 4).mean, 4, 1e-9);
+	ring_free(&r);
+}
+
+static void test_rollup(void **state)
+{
+	ring r;
+	ring_init(&r, &small);
+	/* 25 s of 1 Hz samples starting on a 10 s boundary, with a spike at t=13 s */
+	for (int i = 0; i < 25; i++)
+		ring_push(&r, 100000 + i * 1000, i == 13 ? 500 : 1);
+	/* buckets [100,110) [110,120) committed, [120,130) open */
+	assert_int_equal(ring_len(&r, 1), 3);
+	ring_point b0 = ring_get(&r, 1, 0), b1 = ring_get(&r, 1, 1), b2 = ring_get(&r, 1, 2);
+	assert_int_equal(b0.t_ms, 100000);
+	assert_int_equal(b1.t_ms, 110000);
+	assert_int_equal(b2.t_ms, 120000);
+	assert_float_equal(b0.max, 1, 1e-6);
+	assert_float_equal(b1.max, 500, 1e-6);	/* the spike survives the roll-up */
+	assert_float_equal(b1.min, 1, 1e-6);
+	assert_float_equal(b1.mean, (9 + 500) / 10.0, 1e-3);
+	assert_float_equal(b2.mean, 1, 1e-6);
+	/* 60 s tier, aligned on absolute time: [60,120) s holds the spike (its
+	 * start is pinned to the first sample), [120,180) s is open */
+	assert_int_equal(ring_len(&r, 2), 2);
+	assert_int_equal(ring_get(&r, 2, 0).t_ms, 100000);
+	assert_float_equal(ring_get(&r, 2, 0).max, 500, 1e-6);
+	assert_int_equal(ring_get(&r, 2, 1).t_ms, 120000);
+	ring_free(&r);
+}
+
+static void test_tier_wrap(void **state)
+{
+	ring r;
+	ring_init(&r, &small);
+	for (int i = 0; i < 100; i++)	/* 100 s → 10 buckets, cap 4 + open */
+		ring_push(&r, i * 1000, i);
+	assert_int_equal(ring_len(&r, 1), 5);
+	assert_int_equal(ring_get(&r, 1, 0).t_ms, 50000);
+	assert_float_equal(ring_get(&r, 1, 4).max, 99, 1e-6);
+	ring_free(&r);
+}
+
+static void test_gap_and_nan(void **state)
+{
+	ring r;
+	ring_init(&r, &small);
+	ring_push(&r, 0, 1);
+	ring_push(&r, 1000, NAN);	/* missing sample */
+	ring_push(&r, 45000, 3);	/* long gap: buckets 10..40 never existed */
+	assert_int_equal(ring_len(&r, 0), 3);
+	assert_true(isnan(ring_get(&r, 0, 1).mean));
+	assert_int_equal(ring_len(&r, 1), 2);
+	assert_float_equal(ring_get(&r, 1, 0).mean, 1, 1e-6);	/* NaN not rolled up */
+	assert_int_equal(ring_get(&r, 1, 1).t_ms, 40000);
+	double lo, hi;
+	assert_int_equal(ring_stats(&r, 0, 0, &lo, &hi), 2);
+	assert_float_equal(lo, 1, 1e-6);
+	assert_float_equal(hi, 3, 1e-6);
+	ring_free(&r);
+}
+
+static void test_tier_for(void **state)
+{
+	ring r;
+	ring_init(&r, &small);
+	for (int i = 0; i < 3; i++)
+		ring_push(&r, i * 1000, i);
+	assert_int_equal(ring_tier_for(&r, 3600000), 0);	/* raw not wrapped: has it all */
+	for (int i = 3; i < 200; i++)
+		ring_push(&r, i * 1000, i);
+	assert_int_equal(ring_tier_for(&r, 3000), 0);	/* 5 raw samples cover 4 s */
+	assert_int_equal(ring_tier_for(&r, 30000), 1);	/* 4 buckets of 10 s cover 40 s */
+	assert_int_equal(ring_tier_for(&r, 600000), 2);
+	ring_free(&r);
+}
+
+static void test_default_bytes(void **state)
+{
+	ring r;
+	ring_init(&r, NULL);
+	ring_push(&r, 0, 1);
+	/* 300 raw (8 B) + 648 buckets (20 B): the budget the bench relies on */
+	assert_int_equal(ring_bytes(&r), 300 * 8 + (360 + 288) * 20);
+	ring_free(&r);
+	assert_int_equal(ring_bytes(&r), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_full_exact),
+		cmocka_unit_test(test_rollup),
+		cmocka_unit_test(test_tier_wrap),
+		cmocka_unit_test(test_gap_and_nan),
+		cmocka_unit_test(test_tier_for),
+		cmocka_unit_test(test_default_bytes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

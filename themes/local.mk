@@ -1,0 +1,1 @@
+# themes: sources and tests of this area (see Makefile.am)

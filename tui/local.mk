@@ -1,0 +1,1 @@
+libvitals_a_SOURCES += tui/app.c tui/app.h

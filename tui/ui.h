@@ -1,0 +1,55 @@
+/* ui — the state of the screen that is not data: which view, which process is
+ * selected, the time window, sort order, filter, pause/scroll-back.  tui/app.c
+ * owns one ui_state and changes it on keys; views read it (const) together
+ * with the model and draw.  No curses types here besides WINDOW in the view
+ * entry points. */
+#ifndef VITALS_UI_H
+#define VITALS_UI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/model.h"
+
+typedef enum ui_view {
+	VIEW_OVERVIEW = 0,
+	VIEW_DETAIL,
+	VIEW_HELP,
+	VIEW_HEAPDIFF,
+} ui_view;
+
+typedef enum sort_col {
+	SORT_PID = 0, SORT_NAME, SORT_CPU, SORT_RSS, SORT_HEAP, SORT_LAG, SORT_NCOLS
+} sort_col;
+
+/* Time windows selected by keys 1..5 */
+#define UI_NWINDOWS 5
+extern const int64_t ui_window_ms[UI_NWINDOWS];	/* 60 s, 5 min, 15 min, 1 h, 0 = all */
+extern const char *const ui_window_name[UI_NWINDOWS];
+
+struct theme;
+
+typedef struct ui_state {
+	ui_view view;
+	int selected_pid;	/* 0 = none */
+	int scroll;		/* first row shown in the table */
+	int log_scroll;		/* launch-mode log pane, lines up from the bottom */
+	int window;		/* index into ui_window_ms */
+	bool paused;		/* live view frozen */
+	int64_t end_ms;		/* right edge of the time axis (now when live) */
+	sort_col sort;
+	bool sort_invert;
+	char filter[64];	/* name filter ("" = all) */
+	bool filter_editing;
+	bool mouse;
+	bool ascii;		/* no UTF-8 glyphs (non-UTF-8 locale or TERM=linux) */
+	bool braille;
+	const struct theme *th;
+	char prompt[256];	/* a question awaiting y/n ("" = none) */
+	char input[32];		/* text being typed for a prompt */
+	bool input_editing;
+	const char *heapdiff_text;	/* VIEW_HEAPDIFF: the diff report, owned by app */
+	int heapdiff_scroll;
+} ui_state;
+
+#endif

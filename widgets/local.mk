@@ -1,0 +1,1 @@
+# widgets: sources and tests of this area (see Makefile.am)
