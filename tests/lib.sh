@@ -1,1 +1,52 @@
-#!/bin/sh
+# tests/lib.sh — shared helpers for the shell integration tests.
+# Source it: . "$VITALS_SRCDIR/tests/lib.sh".  Exit 77 = skipped (automake).
+set -u
+: "${VITALS_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${VITALS_BUILDDIR:=$(pwd)}"
+: "${NODE:=node}"
+VITALS="$VITALS_BUILDDIR/vitals"
+FIXTURES="$VITALS_SRCDIR/tests/fixtures"
+# Every test gets its own socket directory so parallel tests never meet.
+VITALS_SOCK_DIR=$(mktemp -d /tmp/vitals-test.XXXXXX)
+chmod 700 "$VITALS_SOCK_DIR"
+export VITALS_SOCK_DIR
+_pids=""
+_tmux_sock=""
+cleanup() {
+	for p in $_pids; do kill "$p" 2>/dev/null; done
+	[ -n "$_tmux_sock" ] && tmux -L "$_tmux_sock" kill-server 2>/dev/null
+	rm -rf "$VITALS_SOCK_DIR"
+}
+trap cleanup EXIT INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+need() { command -v "$1" >/dev/null 2>&1 || { echo "SKIP: $1 not installed"; exit 77; }; }
+
+# start_bg CMD... — start in the background, remember the PID in $!
+start_bg() { "$@" & _pids="$_pids $!"; }
+
+# wait_for SECONDS CMD... — poll until CMD succeeds
+wait_for() {
+	_t=$1; shift
+	_end=$(( $(date +%s) + _t ))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -ge "$_end" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# tmux_start COLS ROWS CMD — run CMD in a private tmux server
+tmux_start() {
+	_tmux_sock="vt$$"
+	_c=$1; _r=$2; shift 2
+	tmux -L "$_tmux_sock" -f /dev/null new-session -d -s t -x "$_c" -y "$_r" "$*"
+}
+tmux_keys() { tmux -L "$_tmux_sock" send-keys -t t "$@"; }
+tmux_screen() { tmux -L "$_tmux_sock" capture-pane -p -t t; }
+# tmux_wait_text SECONDS TEXT — until TEXT is on screen
+tmux_wait_text() {
+	_t=$1; shift
+	wait_for "$_t" sh -c "tmux -L '$_tmux_sock' capture-pane -p -t t | grep -qF -- \"\$1\"" _ "$1"
+}

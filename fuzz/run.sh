@@ -1,0 +1,15 @@
+#!/bin/sh
+# fuzz/run.sh NAME [SECONDS] — build fuzz/fuzz_NAME.c with clang + libFuzzer +
+# ASan/UBSan against the library sources and fuzz it from its seed corpus.
+set -eu
+name=$1; secs=${2:-60}
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=${FUZZ_OUT:-/tmp/vitals-fuzz}; mkdir -p "$out/corpus-$name"
+srcs=$(cd "$top" && ls core/*.c collectors/*.c heap/*.c themes/*.c 2>/dev/null | tr '\n' ' ')
+# shellcheck disable=SC2086
+clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -std=gnu11 \
+	-DVITALS_DATADIR='"/nonexistent"' -DVITALS_SRCDIR="\"$top\"" -I"$top" -I"$top/_fuzzcfg" \
+	$(pkg-config --cflags ncursesw libproc2 libuv jansson inih nettle) \
+	"$top/fuzz/fuzz_$name.c" $(cd "$top" && for s in $srcs; do printf '%s/%s ' "$top" "$s"; done) \
+	$(pkg-config --libs ncursesw libproc2 libuv jansson inih nettle) -lwslay -lm -o "$out/fuzz_$name"
+"$out/fuzz_$name" -max_total_time="$secs" "$out/corpus-$name" "$top/fuzz/corpus/$name"
