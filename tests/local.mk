@@ -9,5 +9,10 @@ tests_test_model_SOURCES = tests/test_model.c
 tests_test_model_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_model_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_ring tests/test_model
+check_PROGRAMS += tests/test_cli
+tests_test_cli_SOURCES = tests/test_cli.c
+tests_test_cli_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_cli_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_cli
 endif
 EXTRA_DIST += tests/lib.sh tests/fixtures

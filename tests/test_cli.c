@@ -1,0 +1,118 @@
+/* Unit tests for tui/cli (argument parsing) and tui/diag (snapshot cost). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "tui/cli.h"
+#include "tui/diag.h"
+
+#define PARSE(o, err, ...) \
+	({ char *av[] = { "vitals", __VA_ARGS__, NULL }; \
+	   cli_parse((int)(sizeof av / sizeof av[0]) - 1, av, (o), (err), sizeof(err)); })
+
+static void test_pids_and_options(void **state)
+{
+	cli_opts o;
+	char err[256];
+	assert_int_equal(PARSE(&o, err, "12", "--json", "-i", "0.5", "34", "--attach"), 0);
+	assert_int_equal(o.npids, 2);
+	assert_int_equal(o.pids[0], 12);
+	assert_int_equal(o.pids[1], 34);
+	assert_true(o.json);
+	assert_true(o.attach);
+	assert_float_equal(o.interval_s, 0.5, 1e-9);
+	assert_null(o.cmd);
+}
+
+static void test_launch_command(void **state)
+{
+	cli_opts o;
+	char err[256];
+	assert_int_equal(PARSE(&o, err, "--json", "--", "node", "app.js", "--json", "-i"), 0);
+	assert_non_null(o.cmd);
+	assert_string_equal(o.cmd[0], "node");
+	assert_string_equal(o.cmd[2], "--json");	/* the program's own options stay its own */
+	assert_int_equal(o.npids, 0);
+	assert_int_equal(PARSE(&o, err, "--"), -1);
+	assert_non_null(strstr(err, "nothing to launch"));
+	assert_int_equal(PARSE(&o, err, "12", "--", "node"), -1);
+	assert_non_null(strstr(err, "not both"));
+}
+
+static void test_errors(void **state)
+{
+	cli_opts o;
+	char err[256];
+	assert_int_equal(PARSE(&o, err, "--frobnicate"), -1);
+	assert_string_equal(err, "unknown option '--frobnicate' (see vitals --help)");
+	assert_int_equal(PARSE(&o, err, "abc"), -1);
+	assert_non_null(strstr(err, "'abc' is not a PID"));
+	assert_int_equal(PARSE(&o, err, "-5"), -1);
+	assert_int_equal(PARSE(&o, err, "0"), -1);
+	assert_int_equal(PARSE(&o, err, "12x"), -1);
+	assert_int_equal(PARSE(&o, err, "-i", "fast"), -1);
+	assert_non_null(strstr(err, "bad value 'fast'"));
+	assert_int_equal(PARSE(&o, err, "-i", "0"), -1);
+	assert_int_equal(PARSE(&o, err, "--hz", "50"), -1);
+	assert_int_equal(PARSE(&o, err, "--hz", "2.5"), -1);
+	assert_int_equal(PARSE(&o, err, "--interval"), -1);
+	assert_non_null(strstr(err, "needs a value"));
+	assert_int_equal(PARSE(&o, err, "--demo", "12"), -1);
+}
+
+static void test_actions(void **state)
+{
+	cli_opts o;
+	char err[256];
+	assert_int_equal(PARSE(&o, err, "--help"), 0);
+	assert_int_equal(o.action, CLI_HELP);
+	assert_int_equal(PARSE(&o, err, "-V"), 0);
+	assert_int_equal(o.action, CLI_VERSION);
+	assert_int_equal(PARSE(&o, err, "heap", "summary", "f.heapsnapshot"), 0);
+	assert_int_equal(o.action, CLI_HEAP);
+	assert_int_equal(o.heap_argc, 3);
+	assert_string_equal(o.heap_argv[0], "heap");
+	assert_non_null(strstr(cli_usage(), "--attach"));	/* help comes from the option table */
+	assert_non_null(strstr(cli_usage(), "--output-dir DIR"));
+}
+
+static void test_snapshot_cost(void **state)
+{
+	const double MB = 1024.0 * 1024.0;
+	/* DESIGN.md: ~3-4 s at 45 MB, ~7 s at 90 MB, RSS +5x heap */
+	snap_cost c = diag_snapshot_cost(45 * MB, 100 * MB, 0, 8192 * MB);
+	assert_true(c.freeze_s > 3 && c.freeze_s < 4);
+	assert_float_equal(c.rss_growth, 225 * MB, 1);
+	assert_false(c.refuse);
+	assert_false(c.limit_is_cgroup);
+	c = diag_snapshot_cost(90 * MB, 200 * MB, 512 * MB, 8192 * MB);	/* 312 MB free < 450 MB */
+	assert_true(c.freeze_s > 6.5 && c.freeze_s < 7.5);
+	assert_true(c.limit_is_cgroup);
+	assert_float_equal(c.headroom, 312 * MB, 1);
+	assert_true(c.refuse);
+	c = diag_snapshot_cost(10 * MB, 50 * MB, 0, -1);	/* nothing known: never refuse */
+	assert_false(c.refuse);
+	char buf[256];
+	diag_snapshot_prompt(&c, 42, "app", 10 * MB, buf, sizeof buf);
+	assert_non_null(strstr(buf, "Take it? y/n"));
+	c = diag_snapshot_cost(90 * MB, 200 * MB, 512 * MB, -1);
+	diag_snapshot_prompt(&c, 42, "app", 90 * MB, buf, sizeof buf);
+	assert_non_null(strstr(buf, "REFUSED"));
+	assert_string_equal(diag_bytes(1536, buf, sizeof buf), "1.5 KB");
+	assert_string_equal(diag_bytes(12, buf, sizeof buf), "12 B");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pids_and_options),
+		cmocka_unit_test(test_launch_command),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_actions),
+		cmocka_unit_test(test_snapshot_cost),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,178 @@
+/* cli — parses argv into cli_opts; see cli.h.  Options are a data table so
+ * that --help is generated from the same place the parser reads. */
+#include "tui/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	OPT_ATTACH = 256, OPT_JSON, OPT_DURATION, OPT_DEMO, OPT_THEME, OPT_CONFIG, OPT_OUTDIR,
+	OPT_BELL, OPT_AUTOSNAP, OPT_ALLUSERS, OPT_HZ, OPT_BRAILLE, OPT_ASCII, OPT_LOGFILE,
+};
+
+typedef struct opt_doc {
+	struct option lo;
+	const char *arg, *help;
+} opt_doc;
+
+static const opt_doc opts[] = {
+	{ { "interval", required_argument, 0, 'i' }, "SECONDS", "process sampling interval (default 1)" },
+	{ { "attach", no_argument, 0, OPT_ATTACH }, NULL, "attach the probe to the given PIDs at start (no restart)" },
+	{ { "hz", required_argument, 0, OPT_HZ }, "N", "probe sample rate, 1..20 (default 1)" },
+	{ { "json", no_argument, 0, OPT_JSON }, NULL, "no TUI: one JSON line per sample and per alert on stdout" },
+	{ { "duration", required_argument, 0, OPT_DURATION }, "SECONDS", "stop after this long (with --json)" },
+	{ { "demo", no_argument, 0, OPT_DEMO }, NULL, "launch the bundled demo apps and watch them" },
+	{ { "theme", required_argument, 0, OPT_THEME }, "NAME", "colour theme (default, light, high-contrast, monochrome)" },
+	{ { "config", required_argument, 0, OPT_CONFIG }, "FILE", "config file (default $XDG_CONFIG_HOME/vitals/config)" },
+	{ { "output-dir", required_argument, 0, OPT_OUTDIR }, "DIR", "where snapshots, profiles and reports go (default .)" },
+	{ { "log-file", required_argument, 0, OPT_LOGFILE }, "FILE", "launch mode: where the program's output is saved" },
+	{ { "bell", no_argument, 0, OPT_BELL }, NULL, "ring the terminal bell when an alert fires" },
+	{ { "auto-snapshot", no_argument, 0, OPT_AUTOSNAP }, NULL, "take one heap snapshot when a leak alert fires" },
+	{ { "all-users", no_argument, 0, OPT_ALLUSERS }, NULL, "discover other users' Node processes too" },
+	{ { "braille", no_argument, 0, OPT_BRAILLE }, NULL, "braille sparklines (double resolution)" },
+	{ { "ascii", no_argument, 0, OPT_ASCII }, NULL, "plain ASCII drawing" },
+	{ { "help", no_argument, 0, 'h' }, NULL, "show this help" },
+	{ { "version", no_argument, 0, 'V' }, NULL, "show the version" },
+};
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+const char *cli_usage(void)
+{
+	static char buf[4096];
+	if (buf[0])
+		return buf;
+	size_t n = (size_t)snprintf(buf, sizeof buf,
+		"usage: vitals [options] [PID...]\n"
+		"       vitals [options] -- COMMAND [ARGS...]   launch COMMAND with the probe and watch it\n"
+		"       vitals heap summary FILE | heap diff BEFORE AFTER\n\n"
+		"Live health of Node.js processes: heap, RSS, CPU, event-loop lag, GC.\n"
+		"With no PID, watches this user's Node processes as they come and go.\n\n"
+		"options:\n");
+	for (size_t i = 0; i < NOPTS && n < sizeof buf; i++) {
+		char left[64];
+		const opt_doc *d = &opts[i];
+		if (d->lo.val < 256)
+			snprintf(left, sizeof left, "-%c, --%s%s%s", d->lo.val, d->lo.name,
+				 d->arg ? " " : "", d->arg ? d->arg : "");
+		else
+			snprintf(left, sizeof left, "    --%s%s%s", d->lo.name, d->arg ? " " : "",
+				 d->arg ? d->arg : "");
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "  %-28s %s\n", left, d->help);
+	}
+	if (n < sizeof buf)
+		snprintf(buf + n, sizeof buf - n, "\nIn the dashboard, press ? for the keys.\n");
+	return buf;
+}
+
+static int parse_number(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
+{
+	memset(o, 0, sizeof *o);
+	if (argc >= 2 && strcmp(argv[1], "heap") == 0) {
+		o->action = CLI_HEAP;
+		o->heap_argc = argc - 1;
+		o->heap_argv = argv + 1;
+		return 0;
+	}
+	struct option lo[NOPTS + 1];
+	for (size_t i = 0; i < NOPTS; i++)
+		lo[i] = opts[i].lo;
+	memset(&lo[NOPTS], 0, sizeof lo[NOPTS]);
+
+	/* Everything after the first "--" is the command to launch, untouched. */
+	int nopt = argc;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			nopt = i;
+			if (i + 1 >= argc) {
+				snprintf(err, errlen, "nothing to launch after '--'");
+				return -1;
+			}
+			o->cmd = &argv[i + 1];
+			break;
+		}
+	}
+	optind = 0;	/* 0: glibc re-initialises, so parsing twice works (tests) */
+	opterr = 0;
+	int c;
+	double v;
+	while ((c = getopt_long(nopt, argv, ":i:hV", lo, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (parse_number(optarg, 0.1, 3600, &v) < 0)
+				goto bad_value;
+			o->interval_s = v;
+			break;
+		case OPT_HZ:
+			if (parse_number(optarg, 1, 20, &v) < 0 || v != floor(v))
+				goto bad_value;
+			o->hz = (int)v;
+			break;
+		case OPT_DURATION:
+			if (parse_number(optarg, 0.1, 1e7, &v) < 0)
+				goto bad_value;
+			o->duration_s = v;
+			break;
+		case OPT_ATTACH: o->attach = true; break;
+		case OPT_JSON: o->json = true; break;
+		case OPT_DEMO: o->demo = true; break;
+		case OPT_THEME: o->theme = optarg; break;
+		case OPT_CONFIG: o->config = optarg; break;
+		case OPT_OUTDIR: o->output_dir = optarg; break;
+		case OPT_LOGFILE: o->log_file = optarg; break;
+		case OPT_BELL: o->bell = true; break;
+		case OPT_AUTOSNAP: o->auto_snapshot = true; break;
+		case OPT_ALLUSERS: o->all_users = true; break;
+		case OPT_BRAILLE: o->braille = true; break;
+		case OPT_ASCII: o->ascii = true; break;
+		case 'h': o->action = CLI_HELP; return 0;
+		case 'V': o->action = CLI_VERSION; return 0;
+		case ':':
+			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		default:
+			snprintf(err, errlen, "unknown option '%s' (see vitals --help)", argv[optind - 1]);
+			return -1;
+		}
+	}
+	for (int i = optind; i < nopt; i++) {
+		char *end;
+		errno = 0;
+		long pid = strtol(argv[i], &end, 10);
+		if (errno || end == argv[i] || *end || pid <= 0 || pid > 4194304) {
+			snprintf(err, errlen, "'%s' is not a PID (expected a positive number)", argv[i]);
+			return -1;
+		}
+		if (o->npids == CLI_MAX_PIDS) {
+			snprintf(err, errlen, "too many PIDs (at most %d)", CLI_MAX_PIDS);
+			return -1;
+		}
+		o->pids[o->npids++] = (int)pid;
+	}
+	if (o->cmd && o->npids) {
+		snprintf(err, errlen, "give PIDs or a command to launch, not both");
+		return -1;
+	}
+	if (o->demo && (o->cmd || o->npids)) {
+		snprintf(err, errlen, "--demo launches its own programs: no PIDs or command with it");
+		return -1;
+	}
+	return 0;
+bad_value:
+	snprintf(err, errlen, "bad value '%s' for %s", optarg, argv[optind - 1]);
+	return -1;
+}

@@ -1,0 +1,137 @@
+/* headless — JSON-lines output for scripts, CI and the scenario runner.
+ *
+ * Every line is one object with "t" (kind), "ts" (ms since the epoch) and
+ * "pid".  Values the process has not reported (no probe yet, unreadable fds)
+ * are omitted rather than written as 0, so a reader can tell "none" from
+ * "zero".  Lines are flushed one by one: a pipe reader sees them at once. */
+#include "tui/headless.h"
+
+#include <jansson.h>
+#include <math.h>
+
+static void put_num(json_t *o, const char *k, double v)
+{
+	if (isfinite(v))
+		json_object_set_new(o, k, json_real(v));
+}
+
+static void put_int(json_t *o, const char *k, long long v)
+{
+	json_object_set_new(o, k, json_integer(v));
+}
+
+static void emit(FILE *out, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	if (s) {
+		fputs(s, out);
+		fputc('\n', out);
+		fflush(out);
+		free(s);
+	}
+	json_decref(o);
+}
+
+static const char *state_name(proc_state s)
+{
+	switch (s) {
+	case PROC_LIVE: return "live";
+	case PROC_EXITED: return "exited";
+	case PROC_DENIED: return "denied";
+	}
+	return "?";
+}
+
+static const char *probe_name(probe_state s)
+{
+	static const char *const n[] = { "none", "attaching", "connecting", "attached", "lost", "failed" };
+	return (unsigned)s < sizeof n / sizeof n[0] ? n[s] : "?";
+}
+
+void headless_sample(FILE *out, const vproc *p, int64_t now_ms)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "t", json_string("sample"));
+	put_int(o, "ts", now_ms);
+	put_int(o, "pid", p->pid);
+	json_object_set_new(o, "name", json_string(p->name));
+	json_object_set_new(o, "state", json_string(state_name(p->state)));
+	put_num(o, "rss", p->rss_bytes);
+	put_num(o, "vsz", p->vsz_bytes);
+	put_num(o, "cpu", p->cpu_pct);
+	put_num(o, "cpu_user", p->cpu_user_pct);
+	put_num(o, "cpu_sys", p->cpu_sys_pct);
+	put_int(o, "threads", p->threads);
+	if (p->fds >= 0)
+		put_int(o, "fds", p->fds);
+	if (p->mem_limit > 0)
+		put_num(o, "mem_limit", p->mem_limit);
+	json_object_set_new(o, "probe", json_string(probe_name(p->pstate)));
+	const vnode *n = p->node;
+	if (n && n->samples > 0) {
+		put_num(o, "heap_used", n->heap_used);
+		put_num(o, "heap_total", n->heap_total);
+		put_num(o, "heap_limit", n->heap_limit);
+		put_num(o, "external", n->external);
+		put_num(o, "array_buffers", n->array_buffers);
+		put_num(o, "lag_min", n->lag_min);
+		put_num(o, "lag_p50", n->lag_p50);
+		put_num(o, "lag_p99", n->lag_p99);
+		put_num(o, "lag_max", n->lag_max);
+		put_num(o, "elu", n->elu);
+		put_num(o, "gc_pct", n->gc_pct);
+		put_int(o, "gc_total", (long long)n->gc_total);
+		put_num(o, "gc_total_ms", n->gc_total_ms);
+		put_int(o, "handles", n->handles_total);
+		json_t *h = json_object();
+		for (int i = 0; i < n->nhandles; i++)
+			put_int(h, n->handles[i].type, n->handles[i].count);
+		json_object_set_new(o, "handles_by_type", h);
+		json_t *sp = json_object();
+		for (int i = 0; i < n->nspaces; i++) {
+			json_t *s = json_object();
+			put_num(s, "size", n->spaces[i].size);
+			put_num(s, "used", n->spaces[i].used);
+			json_object_set_new(sp, n->spaces[i].name, s);
+		}
+		json_object_set_new(o, "spaces", sp);
+		json_t *gc = json_object();
+		static const char *const kinds[] = { "minor", "major", "incremental", "weak", "other" };
+		for (int i = 0; i < 5; i++)
+			put_int(gc, kinds[i], n->gc_count_interval[i]);
+		json_object_set_new(o, "gc_interval", gc);
+	}
+	emit(out, o);
+}
+
+void headless_alert(FILE *out, const model_alert *a)
+{
+	static const char *const sev[] = { "info", "warn", "crit" };
+	static const char *const st[] = { "pending", "firing", "resolved" };
+	json_t *o = json_object();
+	json_object_set_new(o, "t", json_string("alert"));
+	put_int(o, "ts", a->t_ms);
+	put_int(o, "pid", a->pid);
+	json_object_set_new(o, "rule", json_string(a->rule));
+	json_object_set_new(o, "severity", json_string(a->severity < 3 ? sev[a->severity] : "?"));
+	json_object_set_new(o, "state", json_string(a->state < 3 ? st[a->state] : "?"));
+	json_object_set_new(o, "msg", json_string(a->msg));
+	emit(out, o);
+}
+
+void headless_event(FILE *out, const vproc *p, const char *event, const char *detail, int64_t now_ms)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "t", json_string("process"));
+	put_int(o, "ts", now_ms);
+	put_int(o, "pid", p->pid);
+	json_object_set_new(o, "event", json_string(event));
+	json_object_set_new(o, "name", json_string(p->name));
+	if (p->cmdline)
+		json_object_set_new(o, "cmdline", json_string(p->cmdline));
+	if (detail)
+		json_object_set_new(o, "detail", json_string(detail));
+	if (p->exit_status >= 0 && p->state == PROC_EXITED)
+		put_int(o, "exit_status", p->exit_status);
+	emit(out, o);
+}

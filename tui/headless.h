@@ -1,0 +1,17 @@
+/* headless — `vitals --json`: one JSON line per sample per process and one per
+ * alert transition, on a FILE.  Field names are stable (README "JSON output"). */
+#ifndef VITALS_HEADLESS_H
+#define VITALS_HEADLESS_H
+
+#include <stdio.h>
+
+#include "core/model.h"
+
+/* One "sample" line for p as of now_ms. */
+void headless_sample(FILE *out, const vproc *p, int64_t now_ms);
+/* One "alert" line. */
+void headless_alert(FILE *out, const model_alert *a);
+/* One "process" line when a process appears / exits / gets a probe. */
+void headless_event(FILE *out, const vproc *p, const char *event, const char *detail, int64_t now_ms);
+
+#endif
