@@ -1,1 +1,2 @@
 # collectors: sources and tests of this area (see Makefile.am)
+libvitals_a_SOURCES += collectors/proc.c collectors/proc.h

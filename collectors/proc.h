@@ -8,6 +8,15 @@
  *    PID whose start time changed (reuse), PROC_EXITED (history kept); a
  *    process it may not read becomes PROC_DENIED with p->err saying why.
  *  - proc_identify() is the check for a PID given on the command line.
+ *
+ * Per-process state (previous CPU ticks, when the cgroup limit was last read)
+ * lives in vproc->collector_data, owned by this module: it is freed when the
+ * collector marks a process exited, by proc_collector_forget() (call it before
+ * model_remove()) and by proc_collector_release() (call it before
+ * model_free()).  A series value that cannot be had this tick (CPU on first
+ * sight, fds when unreadable) is pushed as NaN, the ring's "missing".
+ *
+ * Error convention: negative errno.
  */
 #ifndef VITALS_PROC_H
 #define VITALS_PROC_H
@@ -22,12 +31,14 @@ typedef struct proc_collector proc_collector;
 
 typedef struct proc_info {
 	int pid, ppid;
-	uint64_t start_time;
+	uint64_t start_time;	/* boot-relative clock ticks */
 	uid_t uid;
-	char name[NAME_LEN];
+	char name[NAME_LEN];	/* comm (what ps shows; Node's process.title sets it) */
+	char state;		/* R, S, D, Z ... */
 	bool is_node;		/* executable is node or nodejs */
 } proc_info;
 
+/* Returns NULL with a one-line reason in err (e.g. /proc not mounted). */
 proc_collector *proc_collector_new(char *err, size_t errlen);
 void proc_collector_free(proc_collector *pc);
 
@@ -42,7 +53,43 @@ int proc_collector_sample(proc_collector *pc, model *m, int64_t now_ms);
  * node child. Returns the number added, or a negative errno. */
 int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users);
 
-/* CPU % of one core from a tick delta over dt_ms (pure; unit-tested). */
+/* Free this module's per-process state of p (before model_remove(m, p)). */
+void proc_collector_forget(vproc *p);
+/* Free it for every process of m (before model_free(m)). */
+void proc_collector_release(model *m);
+
+/* --- pure helpers, exposed for the unit tests and the fuzz harness --- */
+
+/* CPU % of one core from a tick delta over dt_ms (pure; unit-tested).
+ * 0 when dt_ms <= 0, ticks_per_sec <= 0, or dticks is a "negative" delta
+ * (>= 2^63, what an unsigned subtraction of a counter that went back gives). */
 double proc_cpu_pct(uint64_t dticks, int64_t dt_ms, long ticks_per_sec);
+/* cur - prev, or 0 if the counter went backwards. */
+uint64_t proc_tick_delta(uint64_t prev, uint64_t cur);
+
+/* What happened to a watched process between two samples. */
+typedef enum proc_fate {
+	PROC_FATE_SAME = 0,	/* still the same process */
+	PROC_FATE_GONE,		/* vanished or became a zombie */
+	PROC_FATE_REUSED,	/* the PID now names another process */
+} proc_fate;
+/* known_start: the start time we know (0 = not yet known, adopt any);
+ * present/seen_start/seen_state: what /proc shows now for the PID. */
+proc_fate proc_fate_of(uint64_t known_start, bool present, uint64_t seen_start, char seen_state);
+
+/* True if argv (argc entries, as in /proc/PID/cmdline, possibly rewritten by
+ * process.title into one string) is a package-manager / process-manager CLI
+ * that merely wraps another program: npm, npx, yarn, pnpm, corepack, pm2.
+ * The pm2 God daemon is not a wrapper. */
+bool proc_argv_is_wrapper(const char *const *argv, int argc);
+
+/* Parse /proc/PID/cgroup text: the cgroup v2 path ("0::/a/b") into v2 and
+ * the v1 memory controller's path into v1mem; each "" when absent.  Returns
+ * 0, or -EINVAL when no line could be parsed. */
+int proc_cgroup_parse(const char *text, size_t len, char *v2, size_t v2len, char *v1mem,
+		      size_t v1len);
+/* Parse a memory.max / memory.limit_in_bytes value: bytes, 0 for "max" or an
+ * unlimited v1 value, -1 when malformed. */
+double proc_limit_parse(const char *text, size_t len);
 
 #endif

@@ -1,0 +1,908 @@
+/* proc — the process collector and Node discovery; see proc.h.
+ *
+ * Data: three libproc2 `pids` contexts opened once and reused for the whole
+ * run, each with the fewest items its job needs, because libproc2 reads only
+ * the /proc files its items require:
+ *   - tick:  /proc/PID/stat + statm — CPU ticks, RSS, VSZ, threads, state,
+ *            ppid, start time; one procps_pids_select() per sample for every
+ *            watched PID (in batches of SELECT_MAX, the library's limit);
+ *   - ident: stat + cmdline — identity of a process at first sight;
+ *   - scan:  stat only, over every process — discovery (rare).
+ * RSS is statm's resident (not stat's rss field): since Linux 6.2 stat's
+ * counter is a per-CPU approximation that can be several % off VmRSS.
+ * Open fds are st_size of /proc/PID/fd (Linux >= 6.2: the count, one stat()
+ * instead of a readdir), falling back to counting entries.  The cgroup memory
+ * limit is read at first sight and every CG_REREAD_MS after.
+ *
+ * Invariants: vproc->collector_data is NULL or a proc_track owned here; it
+ * exists only while the vproc is not PROC_EXITED (freed when marked exited, by
+ * proc_collector_forget and proc_collector_release).  A vproc's start_time is
+ * its identity: a different start time under the same PID means reuse, and the
+ * old vproc is never brought back to life.  A failed select never changes any
+ * state (a transient error must not mark everything exited).  CPU deltas use
+ * CLOCK_MONOTONIC, whatever now_ms the caller passes for the time stamps.
+ */
+#include "collectors/proc.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libproc2/pids.h>
+
+#define SELECT_MAX 255		/* libproc2's FILL_ID_MAX for procps_pids_select */
+#define CG_REREAD_MS 60000	/* memory limits change rarely */
+#define CMDLINE_MAX 4096
+#define CG_PATH_MAX 1024
+
+/* Items of the tick context; the enum gives each one's index in a stack. */
+static enum pids_item tick_items[] = {
+	PIDS_ID_PID, PIDS_TICS_BEGAN, PIDS_TICS_USER, PIDS_TICS_SYSTEM, PIDS_MEM_RES,
+	PIDS_VSIZE_BYTES, PIDS_NLWP, PIDS_STATE, PIDS_ID_PPID,
+};
+enum { T_PID, T_BEGAN, T_UTIME, T_STIME, T_RES_KB, T_VSZ, T_NLWP, T_STATE, T_PPID };
+
+/* Items of the ident and scan contexts: the same prefix, ident adds argv. */
+static enum pids_item ident_items[] = {
+	PIDS_ID_PID, PIDS_ID_PPID, PIDS_TICS_BEGAN, PIDS_ID_EUID, PIDS_CMD, PIDS_STATE,
+	PIDS_TICS_USER, PIDS_TICS_SYSTEM, PIDS_CMDLINE_V,
+};
+enum { I_PID, I_PPID, I_BEGAN, I_EUID, I_CMD, I_STATE, I_UTIME, I_STIME, I_ARGV, I_COUNT };
+#define SCAN_NITEMS I_ARGV	/* scan = ident without the command line */
+
+struct proc_collector {
+	struct pids_info *tick, *ident, *scan;
+	long hz;			/* clock ticks per second */
+	char cg2_root[256];		/* cgroup2 mount point, "" if none */
+	char cg1mem_root[256];		/* cgroup v1 memory controller mount, "" if none */
+	unsigned pids[SELECT_MAX];	/* scratch for select */
+	vproc *batch[SELECT_MAX];
+};
+
+/* Per-process state between samples (vproc->collector_data). */
+typedef struct proc_track {
+	uint64_t utime, stime;	/* ticks at the previous sample */
+	int64_t mono_ms;	/* when they were read */
+	bool have;		/* utime/stime valid */
+	int64_t cg_next_ms;	/* when to re-read the cgroup memory limit */
+} proc_track;
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---------------------------------------------------------------- pure helpers */
+
+double proc_cpu_pct(uint64_t dticks, int64_t dt_ms, long ticks_per_sec)
+{
+	if (dt_ms <= 0 || ticks_per_sec <= 0 || dticks >= (UINT64_C(1) << 63))
+		return 0.0;
+	return (double)dticks * 100000.0 / ((double)ticks_per_sec * (double)dt_ms);
+}
+
+uint64_t proc_tick_delta(uint64_t prev, uint64_t cur)
+{
+	return cur >= prev ? cur - prev : 0;
+}
+
+proc_fate proc_fate_of(uint64_t known_start, bool present, uint64_t seen_start, char seen_state)
+{
+	if (!present)
+		return PROC_FATE_GONE;
+	if (known_start != 0 && seen_start != known_start)
+		return PROC_FATE_REUSED;
+	/* A zombie has finished; only its exit status waits for the parent. */
+	if (seen_state == 'Z' || seen_state == 'X')
+		return PROC_FATE_GONE;
+	return PROC_FATE_SAME;
+}
+
+/* Basename of the first space-separated word of s, into out (no extension
+ * .js/.cjs/.mjs, no "-cli" suffix): "/x/npm-cli.js a" -> "npm". */
+static void command_word(const char *s, char *out, size_t outlen)
+{
+	size_t n = strcspn(s, " ");
+	const char *b = s;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '/')
+			b = s + i + 1;
+	size_t len = (size_t)(s + n - b);
+	static const char *const exts[] = { ".js", ".cjs", ".mjs", "-cli" };
+	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+		size_t el = strlen(exts[i]);
+		if (len > el && memcmp(b + len - el, exts[i], el) == 0)
+			len -= el;
+	}
+	if (len >= outlen)
+		len = outlen - 1;
+	memcpy(out, b, len);
+	out[len] = '\0';
+}
+
+static bool name_is_node(const char *w)
+{
+	return strcmp(w, "node") == 0 || strcmp(w, "nodejs") == 0;
+}
+
+static bool name_is_wrapper(const char *w)
+{
+	static const char *const names[] = {
+		"npm", "npx", "yarn", "yarnpkg", "pnpm", "pnpx", "corepack", "pm2",
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(w, names[i]) == 0)
+			return true;
+	return false;
+}
+
+bool proc_argv_is_wrapper(const char *const *argv, int argc)
+{
+	char w[64];
+	if (argc < 1 || !argv || !argv[0])
+		return false;
+	/* pm2's daemon supervises the apps and is itself worth watching. */
+	if (strstr(argv[0], "God Daemon"))
+		return false;
+	command_word(argv[0], w, sizeof w);	/* "npm exec x" after process.title */
+	if (name_is_wrapper(w))
+		return true;
+	if (!name_is_node(w))
+		return false;
+	/* node [options] script: find the script, skipping options and the
+	 * values of those that take a separate argument. */
+	static const char *const with_value[] = {
+		"-r", "--require", "--import", "--loader", "--experimental-loader", "--title",
+		"--inspect-port", "--env-file", "-C", "--conditions",
+	};
+	for (int i = 1; i < argc && argv[i]; i++) {
+		const char *a = argv[i];
+		if (a[0] != '-') {
+			command_word(a, w, sizeof w);
+			return name_is_wrapper(w);
+		}
+		if (strcmp(a, "--") == 0) {	/* the script follows */
+			if (i + 1 >= argc || !argv[i + 1])
+				return false;
+			command_word(argv[i + 1], w, sizeof w);
+			return name_is_wrapper(w);
+		}
+		if (strcmp(a, "-e") == 0 || strcmp(a, "--eval") == 0 || strcmp(a, "-p") == 0 ||
+		    strcmp(a, "--print") == 0)
+			return false;
+		for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
+			if (strcmp(a, with_value[k]) == 0) {
+				i++;
+				break;
+			}
+	}
+	return false;
+}
+
+/* Copy the n bytes at s into out as a NUL-terminated string. */
+static void copy_field(char *out, size_t outlen, const char *s, size_t n)
+{
+	if (outlen == 0)
+		return;
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+/* A cgroup path we are willing to append to a mount point. */
+static bool cg_path_ok(const char *s, size_t n)
+{
+	if (n == 0 || s[0] != '/' || n >= CG_PATH_MAX)
+		return false;
+	for (size_t i = 0; i + 1 < n; i++)
+		if (s[i] == '.' && s[i + 1] == '.')
+			return false;
+	return memchr(s, '\0', n) == NULL;
+}
+
+static bool list_has(const char *s, size_t n, const char *word)
+{
+	size_t wl = strlen(word);
+	while (n > 0) {
+		const char *c = memchr(s, ',', n);
+		size_t tl = c ? (size_t)(c - s) : n;
+		if (tl == wl && memcmp(s, word, wl) == 0)
+			return true;
+		if (!c)
+			break;
+		n -= tl + 1;
+		s = c + 1;
+	}
+	return false;
+}
+
+int proc_cgroup_parse(const char *text, size_t len, char *v2, size_t v2len, char *v1mem,
+		      size_t v1len)
+{
+	int parsed = 0;
+	if (v2len)
+		v2[0] = '\0';
+	if (v1len)
+		v1mem[0] = '\0';
+	while (len > 0) {
+		const char *nl = memchr(text, '\n', len);
+		size_t ll = nl ? (size_t)(nl - text) : len;
+		/* hierarchy-ID:controller-list:cgroup-path */
+		const char *c1 = memchr(text, ':', ll);
+		const char *c2 = c1 ? memchr(c1 + 1, ':', ll - (size_t)(c1 + 1 - text)) : NULL;
+		if (c2) {
+			const char *path = c2 + 1;
+			size_t pl = ll - (size_t)(path - text);
+			size_t hl = (size_t)(c1 - text), cl = (size_t)(c2 - c1 - 1);
+			if (cg_path_ok(path, pl)) {
+				parsed++;
+				if (hl == 1 && text[0] == '0' && cl == 0)
+					copy_field(v2, v2len, path, pl);
+				else if (list_has(c1 + 1, cl, "memory"))
+					copy_field(v1mem, v1len, path, pl);
+			}
+		}
+		if (!nl)
+			break;
+		len -= ll + 1;
+		text = nl + 1;
+	}
+	return parsed ? 0 : -EINVAL;
+}
+
+double proc_limit_parse(const char *text, size_t len)
+{
+	char buf[32];
+	while (len > 0 && isspace((unsigned char)text[len - 1]))
+		len--;
+	while (len > 0 && isspace((unsigned char)*text)) {
+		text++;
+		len--;
+	}
+	if (len == 3 && memcmp(text, "max", 3) == 0)
+		return 0;
+	if (len == 0 || len >= sizeof buf)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (!isdigit((unsigned char)text[i]))
+			return -1;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	errno = 0;
+	unsigned long long v = strtoull(buf, NULL, 10);
+	if (errno == ERANGE)
+		return 0;
+	/* cgroup v1 says "unlimited" with PAGE_COUNTER_MAX pages, ~2^63 bytes. */
+	if (v >= (1ULL << 62))
+		return 0;
+	return (double)v;
+}
+
+/* ------------------------------------------------------------- /proc helpers */
+
+/* Read a small file into buf (NUL-terminated); returns length or -errno. */
+static ssize_t read_small(const char *path, char *buf, size_t buflen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t n = 0;
+	while (n + 1 < buflen) {
+		ssize_t r = read(fd, buf + n, buflen - 1 - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
+/* Why select did not return pid: -ENOENT if it is gone, -EACCES if it exists
+ * but /proc will not show it to us, -EAGAIN if it is readable after all. */
+static int missing_reason(int pid)
+{
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return -ENOENT;
+	char path[48];
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)	/* ENOENT here: hidden by hidepid, but kill() saw it */
+		return errno == ENOENT || errno == EACCES || errno == EPERM ? -EACCES : -errno;
+	close(fd);
+	return -EAGAIN;
+}
+
+/* Number of open fds of pid, or -errno. */
+static int fd_count(int pid)
+{
+	char path[48];
+	struct stat st;
+	snprintf(path, sizeof path, "/proc/%d/fd", pid);
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (st.st_size > 0)	/* Linux >= 6.2 reports the count here */
+		return st.st_size > INT_MAX ? INT_MAX : (int)st.st_size;
+	DIR *d = opendir(path);
+	if (!d)
+		return -errno;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Is pid's executable node?  /proc/PID/exe when readable (exact), else the
+ * comm or argv[0] (another user's process, or no permission). */
+static bool exe_is_node(int pid, const char *comm, const char *argv0)
+{
+	char path[48], exe[PATH_MAX], w[64];
+	snprintf(path, sizeof path, "/proc/%d/exe", pid);
+	ssize_t n = readlink(path, exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *del = strstr(exe, " (deleted)");	/* node upgraded under it */
+		if (del && del[10] == '\0')
+			*del = '\0';
+		const char *b = strrchr(exe, '/');
+		return name_is_node(b ? b + 1 : exe);
+	}
+	if (comm && name_is_node(comm))
+		return true;
+	if (argv0) {
+		command_word(argv0, w, sizeof w);
+		return name_is_node(w);
+	}
+	return false;
+}
+
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+/* argv joined with spaces, trailing empty arguments dropped (process.title
+ * leaves them), control characters replaced; malloc'd, NULL if empty. */
+static char *join_argv(char **argv)
+{
+	if (!argv)
+		return NULL;
+	int n = 0, last = -1;
+	for (; argv[n]; n++)
+		if (argv[n][0])
+			last = n;
+	if (last < 0)
+		return NULL;
+	char *out = malloc(CMDLINE_MAX);
+	if (!out)
+		return NULL;
+	size_t len = 0;
+	for (int i = 0; i <= last && len + 1 < CMDLINE_MAX; i++) {
+		if (i > 0)
+			out[len++] = ' ';
+		size_t al = strlen(argv[i]);
+		if (al > CMDLINE_MAX - 1 - len)
+			al = CMDLINE_MAX - 1 - len;
+		memcpy(out + len, argv[i], al);
+		len += al;
+	}
+	out[len] = '\0';
+	sanitize(out);
+	return out;
+}
+
+static int argv_count(char **argv)
+{
+	int n = 0;
+	while (argv && argv[n])
+		n++;
+	return n;
+}
+
+/* ------------------------------------------------------------------- cgroups */
+
+/* Find the cgroup2 and v1-memory mount points in /proc/self/mountinfo. */
+static void cg_find_mounts(proc_collector *pc)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return;
+	char line[1024];
+	while (fgets(line, sizeof line, f)) {
+		/* id parent maj:min root mountpoint opts [tags] - fstype source superopts */
+		char root[256], mnt[256];
+		if (sscanf(line, "%*s %*s %*s %255s %255s", root, mnt) != 2)
+			continue;
+		const char *sep = strstr(line, " - ");
+		if (!sep || strcmp(root, "/") != 0)
+			continue;
+		char fstype[32], source[128], opts[512];
+		if (sscanf(sep + 3, "%31s %127s %511s", fstype, source, opts) != 3)
+			continue;
+		if (strcmp(fstype, "cgroup2") == 0 && !pc->cg2_root[0])
+			snprintf(pc->cg2_root, sizeof pc->cg2_root, "%s", mnt);
+		else if (strcmp(fstype, "cgroup") == 0 && !pc->cg1mem_root[0] &&
+			 list_has(opts, strlen(opts), "memory"))
+			snprintf(pc->cg1mem_root, sizeof pc->cg1mem_root, "%s", mnt);
+	}
+	fclose(f);
+}
+
+/* The smallest limit on the way from cgpath up to the root of the mount: a
+ * parent's limit binds its children too.  0 when none. */
+static double cg_walk(const char *root, const char *cgpath, const char *file)
+{
+	char dir[CG_PATH_MAX + 256], path[CG_PATH_MAX + 300], buf[64];
+	double best = 0;
+	snprintf(dir, sizeof dir, "%s%s", root, strcmp(cgpath, "/") == 0 ? "" : cgpath);
+	size_t rootlen = strlen(root);
+	for (int depth = 0; depth < 64; depth++) {
+		snprintf(path, sizeof path, "%s/%s", dir, file);
+		ssize_t n = read_small(path, buf, sizeof buf);
+		if (n > 0) {
+			double v = proc_limit_parse(buf, (size_t)n);
+			if (v > 0 && (best == 0 || v < best))
+				best = v;
+		}
+		char *slash = strrchr(dir, '/');
+		if (!slash || (size_t)(slash - dir) < rootlen)
+			break;
+		*slash = '\0';
+	}
+	return best;
+}
+
+static double cg_limit(const proc_collector *pc, int pid)
+{
+	char path[48], text[2048], v2[CG_PATH_MAX], v1[CG_PATH_MAX];
+	snprintf(path, sizeof path, "/proc/%d/cgroup", pid);
+	ssize_t n = read_small(path, text, sizeof text);
+	if (n <= 0 || proc_cgroup_parse(text, (size_t)n, v2, sizeof v2, v1, sizeof v1) < 0)
+		return 0;
+	/* On a hybrid host the memory controller is v1 even if cgroup2 exists. */
+	if (v1[0] && pc->cg1mem_root[0])
+		return cg_walk(pc->cg1mem_root, v1, "memory.limit_in_bytes");
+	if (v2[0] && pc->cg2_root[0])
+		return cg_walk(pc->cg2_root, v2, "memory.max");
+	return 0;
+}
+
+/* --------------------------------------------------------------- collector */
+
+proc_collector *proc_collector_new(char *err, size_t errlen)
+{
+	if (access("/proc/self/stat", R_OK) < 0) {
+		snprintf(err, errlen, "cannot read /proc (%s): is it mounted?", strerror(errno));
+		return NULL;
+	}
+	proc_collector *pc = calloc(1, sizeof *pc);
+	if (!pc) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	int rc = procps_pids_new(&pc->tick, tick_items, sizeof tick_items / sizeof tick_items[0]);
+	if (rc >= 0)
+		rc = procps_pids_new(&pc->ident, ident_items, I_COUNT);
+	if (rc >= 0)
+		rc = procps_pids_new(&pc->scan, ident_items, SCAN_NITEMS);
+	if (rc < 0) {
+		snprintf(err, errlen, "libproc2: cannot open a pids context: %s", strerror(-rc));
+		proc_collector_free(pc);
+		return NULL;
+	}
+	pc->hz = sysconf(_SC_CLK_TCK);
+	if (pc->hz <= 0)
+		pc->hz = 100;
+	cg_find_mounts(pc);
+	return pc;
+}
+
+void proc_collector_free(proc_collector *pc)
+{
+	if (!pc)
+		return;
+	if (pc->tick)
+		procps_pids_unref(&pc->tick);
+	if (pc->ident)
+		procps_pids_unref(&pc->ident);
+	if (pc->scan)
+		procps_pids_unref(&pc->scan);
+	free(pc);
+}
+
+void proc_collector_forget(vproc *p)
+{
+	free(p->collector_data);
+	p->collector_data = NULL;
+}
+
+void proc_collector_release(model *m)
+{
+	for (size_t i = 0; i < m->nprocs; i++)
+		proc_collector_forget(m->procs[i]);
+}
+
+static void info_from_ident(const struct pids_stack *s, proc_info *out)
+{
+	memset(out, 0, sizeof *out);
+	out->pid = s->head[I_PID].result.s_int;
+	out->ppid = s->head[I_PPID].result.s_int;
+	out->start_time = s->head[I_BEGAN].result.ull_int;
+	out->uid = s->head[I_EUID].result.u_int;
+	out->state = s->head[I_STATE].result.s_ch;
+	snprintf(out->name, sizeof out->name, "%s", s->head[I_CMD].result.str);
+	sanitize(out->name);
+}
+
+int proc_identify(proc_collector *pc, int pid, proc_info *out)
+{
+	memset(out, 0, sizeof *out);
+	if (pid <= 0)
+		return -EINVAL;
+	unsigned u = (unsigned)pid;
+	struct pids_fetch *f = procps_pids_select(pc->ident, &u, 1, PIDS_SELECT_PID);
+	if (!f)
+		return errno ? -errno : -ENOMEM;
+	if (f->counts->total < 1) {
+		int r = missing_reason(pid);
+		return r == -EAGAIN ? -EIO : r;
+	}
+	struct pids_stack *s = f->stacks[0];
+	info_from_ident(s, out);
+	char **argv = s->head[I_ARGV].result.strv;
+	out->is_node = exe_is_node(pid, out->name, argv && argv[0] ? argv[0] : NULL);
+	return 0;
+}
+
+/* Name, command line, uid... of p from an ident stack. */
+static void vproc_set_identity(vproc *p, const struct pids_stack *s)
+{
+	proc_info pi;
+	info_from_ident(s, &pi);
+	if (p->start_time == 0)
+		p->start_time = pi.start_time;
+	p->ppid = pi.ppid;
+	p->uid = pi.uid;
+	p->state_char = pi.state;
+	memcpy(p->name, pi.name, sizeof p->name);
+	char *cl = join_argv(s->head[I_ARGV].result.strv);
+	if (cl) {
+		free(p->cmdline);
+		p->cmdline = cl;
+	}
+}
+
+/* Fill in identity of a vproc someone else added (command line, launch). */
+static void vproc_identify(proc_collector *pc, vproc *p)
+{
+	unsigned u = (unsigned)p->pid;
+	struct pids_fetch *f = procps_pids_select(pc->ident, &u, 1, PIDS_SELECT_PID);
+	if (f && f->counts->total > 0)
+		vproc_set_identity(p, f->stacks[0]);
+}
+
+static void mark_exited(model *m, vproc *p, int64_t now_ms)
+{
+	p->state = PROC_EXITED;
+	p->exited_ms = now_ms;
+	p->cpu_pct = p->cpu_user_pct = p->cpu_sys_pct = 0;
+	proc_collector_forget(p);
+	model_touch(m);
+}
+
+static void push_missing(vproc *p, int64_t now_ms)
+{
+	ring_push(&p->rss_r, now_ms, NAN);
+	ring_push(&p->cpu_r, now_ms, NAN);
+	ring_push(&p->cpu_sys_r, now_ms, NAN);
+	ring_push(&p->threads_r, now_ms, NAN);
+	ring_push(&p->fds_r, now_ms, NAN);
+}
+
+/* Update p from one tick stack (p is the process the stack describes). */
+static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pids_stack *s,
+			 int64_t now_ms)
+{
+	int64_t mono = mono_ms();
+	proc_track *t = p->collector_data;
+	if (!t) {
+		t = calloc(1, sizeof *t);
+		if (!t)
+			return;		/* try again next tick */
+		p->collector_data = t;
+		if (!p->cmdline || !p->name[0])
+			vproc_identify(pc, p);
+	}
+	if (p->start_time == 0)
+		p->start_time = s->head[T_BEGAN].result.ull_int;
+	uint64_t ut = s->head[T_UTIME].result.ull_int, st = s->head[T_STIME].result.ull_int;
+	p->rss_bytes = (double)s->head[T_RES_KB].result.ul_int * 1024.0;
+	p->vsz_bytes = (double)s->head[T_VSZ].result.ul_int;
+	p->threads = s->head[T_NLWP].result.s_int;
+	p->state_char = s->head[T_STATE].result.s_ch;
+	p->ppid = s->head[T_PPID].result.s_int;
+
+	double cpu = NAN, sys = NAN;
+	if (t->have) {
+		int64_t dt = mono - t->mono_ms;
+		p->cpu_user_pct = proc_cpu_pct(proc_tick_delta(t->utime, ut), dt, pc->hz);
+		p->cpu_sys_pct = proc_cpu_pct(proc_tick_delta(t->stime, st), dt, pc->hz);
+		p->cpu_pct = p->cpu_user_pct + p->cpu_sys_pct;
+		cpu = p->cpu_pct;
+		sys = p->cpu_sys_pct;
+	}
+	t->utime = ut;
+	t->stime = st;
+	t->mono_ms = mono;
+	t->have = true;
+
+	if (p->state == PROC_DENIED)
+		p->err[0] = '\0';
+	p->state = PROC_LIVE;
+	int fds = fd_count(p->pid);
+	if (fds >= 0) {
+		p->fds = fds;
+		if (strncmp(p->err, "permission denied reading /proc/", 32) == 0)
+			p->err[0] = '\0';
+	} else {
+		p->fds = -1;
+		if (fds == -EACCES || fds == -EPERM)
+			snprintf(p->err, sizeof p->err, "permission denied reading /proc/%d/fd",
+				 p->pid);
+	}
+	if (mono >= t->cg_next_ms) {
+		p->mem_limit = cg_limit(pc, p->pid);
+		t->cg_next_ms = mono + CG_REREAD_MS;
+	}
+	p->last_seen_ms = now_ms;
+
+	ring_push(&p->rss_r, now_ms, p->rss_bytes);
+	ring_push(&p->cpu_r, now_ms, cpu);
+	ring_push(&p->cpu_sys_r, now_ms, sys);
+	ring_push(&p->threads_r, now_ms, p->threads);
+	ring_push(&p->fds_r, now_ms, fds >= 0 ? (double)fds : NAN);
+	model_touch(m);
+}
+
+/* A watched process select did not return: gone, or hidden from us. */
+static void vproc_missing(model *m, vproc *p, int64_t now_ms)
+{
+	int r = missing_reason(p->pid);
+	if (r == -ENOENT) {
+		mark_exited(m, p, now_ms);
+	} else if (r == -EACCES) {
+		if (p->state != PROC_DENIED)
+			model_touch(m);
+		p->state = PROC_DENIED;
+		snprintf(p->err, sizeof p->err, "permission denied reading /proc/%d/stat", p->pid);
+		push_missing(p, now_ms);
+	}
+	/* else: readable again (a race with select); next tick will tell. */
+}
+
+/* Sample the n processes of pc->batch / pc->pids with one select. */
+static int sample_batch(proc_collector *pc, model *m, int n, int64_t now_ms)
+{
+	struct pids_fetch *f = procps_pids_select(pc->tick, pc->pids, n, PIDS_SELECT_PID);
+	if (!f)
+		return errno ? -errno : -ENOMEM;
+	struct pids_stack *seen[SELECT_MAX] = { 0 };
+	for (int k = 0; k < f->counts->total; k++) {
+		int pid = f->stacks[k]->head[T_PID].result.s_int;
+		for (int i = 0; i < n; i++)
+			if (pc->batch[i]->pid == pid)
+				seen[i] = f->stacks[k];
+	}
+	for (int i = 0; i < n; i++) {
+		vproc *p = pc->batch[i];
+		struct pids_stack *s = seen[i];
+		uint64_t began = s ? s->head[T_BEGAN].result.ull_int : 0;
+		char st = s ? s->head[T_STATE].result.s_ch : 0;
+		switch (proc_fate_of(p->start_time, s != NULL, began, st)) {
+		case PROC_FATE_SAME:
+			vproc_update(pc, m, p, s, now_ms);
+			break;
+		case PROC_FATE_GONE:
+			if (s)		/* a zombie */
+				mark_exited(m, p, now_ms);
+			else
+				vproc_missing(m, p, now_ms);
+			break;
+		case PROC_FATE_REUSED: {
+			mark_exited(m, p, now_ms);
+			vproc *np = model_add(m, p->pid, began);
+			if (np)
+				vproc_update(pc, m, np, s, now_ms);
+			break;
+		}
+		}
+	}
+	return 0;
+}
+
+int proc_collector_sample(proc_collector *pc, model *m, int64_t now_ms)
+{
+	/* Collect the watched set first: a reused PID adds to m->procs. */
+	size_t total = m->nprocs;
+	vproc **watch = malloc((total ? total : 1) * sizeof *watch);
+	if (!watch)
+		return -ENOMEM;
+	size_t nw = 0;
+	for (size_t i = 0; i < total; i++) {
+		vproc *p = m->procs[i];
+		if (p->state == PROC_EXITED)
+			proc_collector_forget(p);	/* marked by someone else */
+		else
+			watch[nw++] = p;
+	}
+	int rc = 0;
+	for (size_t off = 0; off < nw && rc == 0; off += SELECT_MAX) {
+		int n = (int)(nw - off < SELECT_MAX ? nw - off : SELECT_MAX);
+		for (int i = 0; i < n; i++) {
+			pc->batch[i] = watch[off + (size_t)i];
+			pc->pids[i] = (unsigned)pc->batch[i]->pid;
+		}
+		rc = sample_batch(pc, m, n, now_ms);
+	}
+	free(watch);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- discovery */
+
+typedef struct scan_entry {
+	int pid, ppid;
+	int idx;		/* index into the scan's stacks */
+	signed char node;	/* -1 unknown, 0, 1 */
+} scan_entry;
+
+static int cmp_pid(const void *a, const void *b)
+{
+	const scan_entry *x = a, *y = b;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static scan_entry *scan_find(scan_entry *e, size_t n, int pid)
+{
+	scan_entry key = { .pid = pid };
+	return bsearch(&key, e, n, sizeof *e, cmp_pid);
+}
+
+static bool scan_is_node(struct pids_fetch *f, scan_entry *e)
+{
+	if (e->node < 0) {
+		struct pids_stack *s = f->stacks[e->idx];
+		char state = s->head[I_STATE].result.s_ch;
+		e->node = state != 'Z' && exe_is_node(e->pid, s->head[I_CMD].result.str, NULL);
+	}
+	return e->node;
+}
+
+/* Does a node process run somewhere below pid? */
+static bool has_node_descendant(struct pids_fetch *f, scan_entry *e, size_t n, int pid)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].pid == pid)
+			continue;
+		/* Walk up from e[i]; a short walk, trees are shallow. */
+		int anc = e[i].ppid;
+		bool below = false;
+		for (int depth = 0; depth < 64 && anc > 0; depth++) {
+			if (anc == pid) {
+				below = true;
+				break;
+			}
+			scan_entry *a = scan_find(e, n, anc);
+			if (!a)
+				break;
+			anc = a->ppid;
+		}
+		if (below && scan_is_node(f, &e[i]))
+			return true;
+	}
+	return false;
+}
+
+static bool model_has(const model *m, int pid, uint64_t start)
+{
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const vproc *p = m->procs[i];
+		if (p->pid == pid && (p->start_time == start || p->start_time == 0))
+			return true;
+	}
+	return false;
+}
+
+int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users)
+{
+	struct pids_fetch *f = procps_pids_reap(pc->scan, PIDS_FETCH_TASKS_ONLY);
+	if (!f)
+		return errno ? -errno : -ENOMEM;
+	size_t n = (size_t)f->counts->total;
+	scan_entry *e = calloc(n ? n : 1, sizeof *e);
+	if (!e)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct pids_stack *s = f->stacks[i];
+		e[i] = (scan_entry){ s->head[I_PID].result.s_int, s->head[I_PPID].result.s_int,
+				     (int)i, -1 };
+	}
+	qsort(e, n, sizeof *e, cmp_pid);
+
+	/* Candidates: node processes of the user, not zombies, not yet watched.
+	 * Their pids go to one ident select for the command lines. */
+	int self = getpid(), ncand = 0, added = 0, rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct pids_stack *s = f->stacks[e[i].idx];
+		if (e[i].pid == self || s->head[I_STATE].result.s_ch == 'Z')
+			continue;
+		if (!all_users && s->head[I_EUID].result.u_int != uid)
+			continue;
+		if (model_has(m, e[i].pid, s->head[I_BEGAN].result.ull_int))
+			continue;
+		if (!scan_is_node(f, &e[i]))
+			continue;
+		if (ncand < SELECT_MAX)
+			pc->pids[ncand++] = (unsigned)e[i].pid;
+	}
+	struct pids_fetch *cf = ncand ? procps_pids_select(pc->ident, pc->pids, ncand,
+							   PIDS_SELECT_PID) : NULL;
+	if (ncand && !cf)
+		rc = errno ? -errno : -ENOMEM;
+	for (int k = 0; cf && k < cf->counts->total; k++) {
+		struct pids_stack *s = cf->stacks[k];
+		int pid = s->head[I_PID].result.s_int;
+		uint64_t began = s->head[I_BEGAN].result.ull_int;
+		char **argv = s->head[I_ARGV].result.strv;
+		if (s->head[I_STATE].result.s_ch == 'Z' || model_has(m, pid, began))
+			continue;
+		if (proc_argv_is_wrapper((const char *const *)argv, argv_count(argv)) &&
+		    has_node_descendant(f, e, n, pid))
+			continue;	/* its node child is the one to watch */
+		vproc *p = model_add(m, pid, began);
+		if (!p) {
+			rc = -ENOMEM;
+			break;
+		}
+		vproc_set_identity(p, s);
+		/* Baseline ticks now, so the first sample already has a CPU %. */
+		proc_track *t = calloc(1, sizeof *t);
+		if (t) {
+			t->utime = s->head[I_UTIME].result.ull_int;
+			t->stime = s->head[I_STIME].result.ull_int;
+			t->mono_ms = mono_ms();
+			t->have = true;
+			p->collector_data = t;
+		}
+		added++;
+	}
+	free(e);
+	if (added)
+		model_touch(m);
+	return rc < 0 && added == 0 ? rc : added;
+}
