@@ -19,6 +19,7 @@
 #include "core/alerts.h"
 #include "core/config.h"
 #include "core/model.h"
+#include "themes/theme.h"
 #include "tui/cli.h"
 #include "tui/ui.h"
 
@@ -69,7 +70,7 @@ typedef struct app {
 	seen_proc *seen;
 	size_t nseen, capseen;
 
-	void *theme;		/* struct theme *, owned */
+	theme th;		/* the theme in use (a plain value) */
 	int theme_idx;
 
 	pending_action pending;

@@ -1,0 +1,71 @@
+#!/bin/sh
+# Headless mode end to end: `vitals --json` against real node processes.
+#  - RSS reported by vitals agrees with /proc/PID/status at the same moment
+#  - a process that exits is reported as exited
+#  - an unknown PID / bad argument is a one-line error with exit status 2
+#  - --attach: heap used agrees with the process's own process.memoryUsage()
+#  - launch mode: the probe is there from the start, the exit is reported
+. "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+need node
+tmp=$(mktemp -d); _pids="$_pids"; trap 'cleanup; rm -rf "$tmp"' EXIT
+
+# --- errors -----------------------------------------------------------------
+out=$("$VITALS" --json 999999 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "unknown PID: exit $rc, want 2"
+[ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "unknown PID: want one line, got: $out"
+echo "$out" | grep -q "no such process: 999999" || fail "unknown PID message: $out"
+out=$("$VITALS" --bogus 2>&1); [ $? -eq 2 ] || fail "bad option exit status"
+echo "$out" | grep -q "unknown option '--bogus'" || fail "bad option message: $out"
+out=$("$VITALS" 12abc 2>&1); [ $? -eq 2 ] || fail "bad PID exit status"
+echo "$out" | grep -q "not a PID" || fail "bad PID message: $out"
+pass "errors"
+
+# --- RSS vs /proc -------------------------------------------------------------
+REPORT_FILE=$tmp/r1 start_bg node "$FIXTURES/app_rss.js"; p1=$!
+wait_for 20 test -s "$tmp/r1" || fail "fixture did not start"
+"$VITALS" --json --duration 3.5 -i 0.5 "$p1" > "$tmp/out1" 2>"$tmp/err1" || fail "vitals --json failed: $(cat "$tmp/err1")"
+vm=$(awk '/^VmRSS/ {print $2*1024}' "/proc/$p1/status")
+node -e '
+const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+const s = lines.filter(l => l.t === "sample" && l.pid === +process.argv[2]);
+if (s.length < 5) { console.error("too few samples:", s.length); process.exit(1); }
+const rss = s[s.length - 1].rss, want = +process.argv[3];
+const err = Math.abs(rss - want) / want;
+console.log("rss vitals", rss, "proc", want, "err", (err * 100).toFixed(2) + "%");
+if (!(err < 0.05)) process.exit(1);
+if (!(s[s.length - 1].threads >= 1 && s[s.length - 1].fds >= 3)) { console.error("threads/fds missing"); process.exit(1); }
+' "$tmp/out1" "$p1" "$vm" || fail "RSS disagrees with /proc/$p1/status"
+pass "rss agrees with /proc"
+
+# --- exit is reported ---------------------------------------------------------
+EXIT_AFTER_MS=1500 start_bg node "$FIXTURES/app_rss.js"; p2=$!
+"$VITALS" --json --duration 4 -i 0.5 "$p2" > "$tmp/out2" 2>&1 || fail "vitals --json failed (exit case)"
+grep -q "\"event\":\"exited\"" "$tmp/out2" || fail "exited event missing: $(tail -3 "$tmp/out2")"
+grep "\"pid\":$p2" "$tmp/out2" | grep -q '"state":"exited"' || fail "no sample with state exited"
+pass "exit reported"
+
+# --- attach: heap used vs the process's own view ------------------------------
+"$VITALS" --json --attach --duration 6 "$p1" > "$tmp/out3" 2>"$tmp/err3"
+grep -q '"probe_attached"' "$tmp/out3" || fail "attach failed: $(cat "$tmp/err3"; grep attach "$tmp/out3")"
+node -e '
+const fs = require("fs");
+const lines = fs.readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+const s = lines.filter(l => l.t === "sample" && l.heap_used > 0);
+if (!s.length) { console.error("no heap samples"); process.exit(1); }
+const own = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const v = s[s.length - 1].heap_used, err = Math.abs(v - own.heapUsed) / own.heapUsed;
+console.log("heap vitals", v, "own", own.heapUsed, "err", (err * 100).toFixed(2) + "%");
+if (!(err < 0.05)) process.exit(1);
+if (!(s[s.length - 1].heap_limit > v)) process.exit(1);
+' "$tmp/out3" "$tmp/r1" || fail "heap used disagrees with process.memoryUsage()"
+ss -ltn 2>/dev/null | grep -q ":9229 " && fail "inspector port 9229 left open after attach"
+pass "attach heap agrees"
+
+# --- launch mode ---------------------------------------------------------------
+"$VITALS" --json --output-dir "$tmp" -- node -e 'setTimeout(()=>process.exit(3), 2500); console.log("hello from child")' > "$tmp/out4" 2>&1
+grep -q '"probe_attached"' "$tmp/out4" || fail "launched program got no probe: $(head -5 "$tmp/out4")"
+grep '"event":"exited"' "$tmp/out4" | grep -q '"exit_status":3' || fail "exit status 3 not reported: $(grep exited "$tmp/out4")"
+log=$(ls "$tmp"/vitals-node-*.log 2>/dev/null | head -1)
+[ -n "$log" ] && grep -q "hello from child" "$log" || fail "launch log file missing or empty"
+[ "$(stat -c %a "$log")" = 600 ] || fail "log file mode $(stat -c %a "$log"), want 600"
+pass "launch mode"

@@ -1,0 +1,63 @@
+#!/bin/sh
+# The dashboard driven as a person would, in tmux: the table shows the
+# fixture's PID, / filters, Enter opens the detail view, ? shows help, a
+# attaches, s takes a heap snapshot after confirmation, a small terminal gets a
+# one-line message, q exits with status 0 and leaves a sane terminal.
+. "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+need node
+need tmux
+tmp=$(mktemp -d); trap 'cleanup; rm -rf "$tmp"' EXIT
+
+REPORT_FILE=$tmp/r start_bg node "$FIXTURES/app_rss.js" tui-fixture; fx=$!
+wait_for 20 test -s "$tmp/r" || fail "fixture did not start"
+
+# The shell records vitals' exit status and the terminal modes after it.
+tmux_start 120 32 "cd $tmp && TERM=xterm-256color $VITALS --output-dir $tmp $fx; echo EXIT=\$?; stty -a | tr ' ;' '\n\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' '; echo; sleep 60"
+tmux_wait_text 15 "$fx" || fail "PID $fx not on screen: $(tmux_screen)"
+tmux_screen | grep -q "not attached" || fail "unattached process not marked: $(tmux_screen)"
+pass "table shows the PID"
+
+tmux_keys / n o m a t c h Enter
+sleep 0.5
+tmux_wait_text 5 "nomatch" || true
+if tmux_screen | grep -q " $fx "; then fail "filter 'nomatch' still shows $fx"; fi
+tmux_keys Escape
+tmux_wait_text 5 "$fx" || fail "Esc did not clear the filter"
+tmux_keys / t u i - f i x Enter
+tmux_wait_text 5 "$fx" || fail "filter by command line hides the fixture"
+pass "filter"
+
+tmux_keys Enter
+tmux_wait_text 5 "press a to attach" || fail "detail view missing: $(tmux_screen)"
+tmux_keys Escape
+tmux_keys ?
+tmux_wait_text 5 "heap snapshot" || fail "help missing: $(tmux_screen)"
+tmux_keys Escape
+pass "detail and help"
+
+tmux_keys a
+tmux_wait_text 15 "attached to $fx" || fail "attach failed: $(tmux_screen)"
+tmux_keys s
+tmux_wait_text 10 "Take it? y/n" || fail "no snapshot confirmation: $(tmux_screen)"
+tmux_keys y
+wait_for 60 sh -c "ls $tmp/*.heapsnapshot" || fail "no heap snapshot written: $(tmux_screen)"
+snap=$(ls "$tmp"/*.heapsnapshot | head -1)
+[ "$(stat -c %a "$snap")" = 600 ] || fail "snapshot mode $(stat -c %a "$snap"), want 600"
+ls -a "$tmp" | grep -q '\.tmp$' && fail "temporary file left behind"
+node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).snapshot.meta || process.exit(1)' "$snap" \
+	|| fail "snapshot does not parse"
+tmux_wait_text 10 "saved" || fail "saved path not shown: $(tmux_screen)"
+pass "attach and heap snapshot"
+
+tmux -L "$_tmux_sock" resize-window -t t -x 30 -y 8 2>/dev/null
+tmux_wait_text 5 "too small" || fail "small terminal: $(tmux_screen)"
+tmux -L "$_tmux_sock" resize-window -t t -x 120 -y 32 2>/dev/null
+tmux_wait_text 5 "$fx" || fail "no redraw after growing back"
+pass "resize"
+
+tmux_keys q
+tmux_wait_text 10 "EXIT=" || fail "q did not exit: $(tmux_screen)"
+tmux_screen | grep -q "EXIT=0" || fail "exit status: $(tmux_screen | grep EXIT)"
+tmux_screen | grep -q "^icanon echo" || fail "terminal not restored: $(tmux_screen | tail -3)"
+kill -0 "$fx" 2>/dev/null || fail "the watched process died"
+pass "quit restores the terminal"
