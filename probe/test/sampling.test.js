@@ -1,0 +1,156 @@
+'use strict';
+// Samples compared with what the child process itself knows: heap, GC, loop
+// lag, leaked timers, rates, warnings.
+const { describe, it, after } = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./helpers');
+
+const apps = [];
+after(() => Promise.all(apps.map((a) => a.kill())));
+async function app(modes) {
+	const a = await h.startApp(modes);
+	apps.push(a);
+	return a;
+}
+
+describe('probe samples', { concurrency: 4 }, () => {
+	it('hello and sample carry the protocol fields', async () => {
+		const a = await app(['idle']);
+		const c = await h.connect(a.sock);
+		const hello = await c.wait((m) => m.t === 'hello');
+		assert.equal(c.msgs[0].t, 'hello', 'hello is the first line');
+		assert.equal(hello.v, 1);
+		assert.equal(hello.pid, a.pid);
+		assert.equal(hello.ppid, process.pid);
+		assert.equal(hello.node, process.version);
+		assert.equal(hello.v8, process.versions.v8);
+		assert.equal(hello.platform, process.platform);
+		assert.ok(hello.argv.some((x) => x.endsWith('probe_app.js')));
+		assert.equal(hello.esm, false);
+		assert.equal(hello.hz, 1);
+		assert.ok(Math.abs(hello.started_ms - Date.now()) < 60000);
+		assert.ok(hello.heap_limit > 1e8);
+		assert.deepEqual(hello.cmds, ['hz', 'heap_snapshot', 'cpu_profile', 'report', 'gc', 'detach']);
+		const s = await c.wait((m) => m.t === 'sample', 5000);
+		assert.equal(s.seq, 1);
+		assert.ok(Math.abs(s.ts - Date.now()) < 10000);
+		assert.ok(s.interval_ms > 500 && s.interval_ms < 3000, 'interval ' + s.interval_ms);
+		for (const k of ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'])
+			assert.equal(typeof s.mem[k], 'number', 'mem.' + k);
+		assert.equal(s.heap.limit, hello.heap_limit);
+		for (const k of ['total', 'used', 'physical', 'malloced', 'native_contexts', 'detached_contexts'])
+			assert.equal(typeof s.heap[k], 'number', 'heap.' + k);
+		assert.ok(s.spaces.some((x) => x.name === 'new_space' && x.size > 0));
+		assert.ok(s.spaces.some((x) => x.name === 'old_space' && x.used > 0));
+		for (const k of ['min', 'p50', 'p99', 'max', 'mean', 'n']) assert.equal(typeof s.lag[k], 'number');
+		assert.ok(s.lag.n > 10, 'the 10 ms histogram saw the loop turn: n=' + s.lag.n);
+		assert.ok(s.lag.min >= 0);
+		assert.ok(s.elu >= 0 && s.elu <= 1);
+		// The app's one interval is the only Timeout: the probe's own unref'd
+		// timers, server and connection are not counted.
+		assert.equal(s.handles.Timeout, 1, JSON.stringify(s.handles));
+		assert.equal(s.handles.PipeServerWrap, undefined, JSON.stringify(s.handles));
+		assert.ok(Array.isArray(s.gc));
+		assert.equal(s.gc_dropped, 0);
+		assert.ok(s.cpu.user > 0 && s.cpu.system >= 0);
+		c.close();
+	});
+
+	it('heapUsed matches the child\'s own memoryUsage() within 5%', async () => {
+		const a = await app(['idle']);
+		const c = await h.connect(a.sock);
+		await c.cmd({ id: 1, cmd: 'hz', hz: 10 });
+		for (let round = 0; round < 3; round++) {
+			a.send('mem');
+			const own = await a.nextLine((l) => l.heapUsed);
+			// The samples just before and just after the child's reading.
+			await c.wait((m) => m.t === 'sample' && m.ts > own.ts, 5000);
+			const ss = c.samples();
+			let best = ss[0];
+			for (const s of ss) if (Math.abs(s.ts - own.ts) < Math.abs(best.ts - own.ts)) best = s;
+			const diff = Math.abs(best.mem.heapUsed - own.heapUsed) / own.heapUsed;
+			assert.ok(diff < 0.05, `sample ${best.mem.heapUsed} vs own ${own.heapUsed} (${(diff * 100).toFixed(1)}%)`);
+			assert.ok(Math.abs(best.heap.used - best.mem.heapUsed) / best.mem.heapUsed < 0.05);
+		}
+		c.close();
+	});
+
+	it('a GC-heavy child shows minor GCs; the gc command a forced major one', async () => {
+		const a = await app(['gcheavy']);
+		const c = await h.connect(a.sock);
+		await c.cmd({ id: 1, cmd: 'hz', hz: 5 });
+		const s = await c.wait((m) => m.t === 'sample' && m.gc.some((g) => g.kind === 1), 8000);
+		const g = s.gc.find((x) => x.kind === 1);
+		assert.ok(g.dur >= 0 && g.dur < 1000, 'dur ' + g.dur);
+		assert.ok(Math.abs(g.ts - Date.now()) < 10000, 'wall-clock ts ' + g.ts);
+		assert.ok(g.ts <= s.ts + 1, 'GC before its sample');
+		assert.equal(typeof g.flags, 'number');
+		assert.ok(!s.gc.some((x) => x.flags & 4), 'no forced GC before we asked');
+		const r = await c.cmd({ id: 2, cmd: 'gc' });
+		assert.deepEqual(r, { t: 'reply', id: 2, ok: true, cmd: 'gc' });
+		const from = c.msgs.indexOf(r);
+		const after = await c.wait((m) => m.t === 'sample' && m.gc.some((x) => x.kind === 4 && (x.flags & 4)), 5000, from);
+		assert.ok(after.seq > 0);
+		c.close();
+	});
+
+	it('a loop blocked 200 ms every second shows lag p99 within 20% of 200', async () => {
+		const a = await app(['block']);
+		const c = await h.connect(a.sock);
+		// Four full one-second windows after the first (partial) one.
+		await c.wait((m) => m.t === 'sample' && m.seq === 5, 15000);
+		const p99 = c.samples().slice(1, 5).map((s) => s.lag.p99);
+		const hit = p99.filter((v) => v > 100);
+		assert.ok(hit.length >= 2, 'blocks seen in most windows: ' + p99);
+		for (const v of hit) assert.ok(v >= 160 && v <= 240, 'p99 ' + v + ' of ' + p99);
+		const s = c.samples()[2];
+		assert.ok(s.lag.max >= s.lag.p99 && s.lag.p99 >= s.lag.p50 && s.lag.p50 >= s.lag.min);
+		assert.ok(s.elu > 0.1, 'busy 20% of the time: elu ' + s.elu);
+		c.close();
+	});
+
+	it('leaked setInterval timers show as a growing Timeout count', async () => {
+		const a = await app(['leak']);
+		const c = await h.connect(a.sock);
+		await c.cmd({ id: 1, cmd: 'hz', hz: 4 });
+		await c.wait((m) => m.t === 'sample' && m.seq === 6, 10000);
+		const t = c.samples().map((s) => s.handles.Timeout || 0);
+		for (let i = 1; i < t.length; i++) assert.ok(t[i] >= t[i - 1], 'never shrinks: ' + t);
+		assert.ok(t[t.length - 1] - t[0] >= 5, 'grows ~10/s: ' + t);
+		c.close();
+	});
+
+	it('hz 10 gives about 10 samples a second, per connection', async () => {
+		const a = await app(['idle']);
+		const c = await h.connect(a.sock);
+		const slow = await h.connect(a.sock);
+		const r = await c.cmd({ id: 7, cmd: 'hz', hz: 10 });
+		assert.deepEqual(r, { t: 'reply', id: 7, ok: true, cmd: 'hz', hz: 10 });
+		const t0 = Date.now();
+		const n0 = c.samples().length;
+		const s0 = slow.samples().length;
+		await h.delay(2000);
+		const secs = (Date.now() - t0) / 1000;
+		const rate = (c.samples().length - n0) / secs;
+		assert.ok(rate >= 7 && rate <= 12, 'rate ' + rate.toFixed(1));
+		const last = c.samples().slice(-5);
+		for (const s of last) assert.ok(s.interval_ms >= 50 && s.interval_ms < 400, 'interval ' + s.interval_ms);
+		const slowRate = (slow.samples().length - s0) / secs;
+		assert.ok(slowRate <= 2, 'the other connection stays at 1 Hz: ' + slowRate);
+		c.close();
+		slow.close();
+	});
+
+	it('process warnings are forwarded', async () => {
+		const a = await app(['idle']);
+		const c = await h.connect(a.sock);
+		await c.wait((m) => m.t === 'hello');
+		a.send('warn');
+		const w = await c.wait((m) => m.t === 'warning', 5000);
+		assert.equal(w.name, 'Warning');
+		assert.equal(w.message, 'probe test warning');
+		assert.equal(w.code, 'VITALS_TEST');
+		assert.ok(Math.abs(w.ts - Date.now()) < 10000);
+		c.close();
+	});
+});
