@@ -4,18 +4,23 @@
  * Each rule per process has a pending → firing → resolved state machine with
  * hysteresis; transitions go to the model's alert log and to a callback.
  * Contract used by tui/app.c and core/config.c; the owner may extend it.
+ *
+ * Rule names (model_alert.rule): "heap_leak", "rss_leak", "stall",
+ * "gc_pressure", "handle_leak", "cpu_saturation", "mem_limit",
+ * "listener_leak" (MaxListenersExceededWarning) and "warning".
  */
 #ifndef VITALS_ALERTS_H
 #define VITALS_ALERTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/model.h"
 
 typedef struct alert_config {
 	double leak_window_s;		/* trend window for heap/RSS leaks */
-	double leak_min_mb_per_min;	/* slower growth is not a leak */
+	double leak_min_mb_per_min;	/* slower growth is not a leak (MB = 2^20 bytes) */
 	double stall_ms;		/* lag p99 threshold */
 	int stall_samples;		/* consecutive samples above it */
 	double gc_pct;			/* GC time share of wall time, % */
@@ -27,6 +32,10 @@ typedef struct alert_config {
 	double cpu_window_s;
 	double mem_limit_pct;		/* RSS vs cgroup limit */
 	double resolve_s;		/* condition absent this long → resolved */
+	/* extensions */
+	double leak_min_growth_mb;	/* total floor growth over the window */
+	double leak_rising_pct;		/* % of sub-window steps where the floor rose */
+	int leak_subwindows;		/* sub-windows per trend window (floors), 4..30 */
 } alert_config;
 
 void alerts_config_default(alert_config *c);
@@ -37,11 +46,16 @@ typedef struct alerts alerts;
 /* Called on every transition (pending→firing, firing→resolved, warnings). */
 typedef void (*alert_cb)(void *ud, const model_alert *a);
 
+/* Copies *c (NULL: defaults). NULL on allocation failure. */
 alerts *alerts_new(const alert_config *c, alert_cb cb, void *ud);
 void alerts_free(alerts *a);
 /* Evaluate every rule for every process at now_ms. Cheap: runs every tick. */
 void alerts_eval(alerts *a, model *m, int64_t now_ms);
 /* Report a process warning (from the probe) as an alert at once. */
 void alerts_warning(alerts *a, model *m, vproc *p, const char *name, const char *message, int64_t now_ms);
+
+/* Current state of one rule for p: ALERT_PENDING, ALERT_FIRING, or -1 when
+ * quiet (also for unknown rules).  For "handle_leak": any handle type. */
+int alerts_state(const alerts *a, const vproc *p, const char *rule);
 
 #endif

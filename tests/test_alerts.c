@@ -1,0 +1,656 @@
+/* Unit tests for core/alerts: synthetic series pushed into a real model over
+ * simulated time (1 sample/s), alerts_eval every tick.  Each detection test
+ * asserts whether the rule fired AND how long it took (within a range), and
+ * the hysteresis tests count transitions: a flapping signal must give one
+ * firing and one resolved, not one per flap. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alerts.h"
+
+#define T0 1764450000000LL	/* simulated wall clock, ms */
+#define MIB (1024.0 * 1024.0)
+#define REC_CAP 256
+
+typedef struct rec {
+	int n;
+	model_alert a[REC_CAP];
+} rec;
+
+static void on_alert(void *ud, const model_alert *al)
+{
+	rec *r = ud;
+	if (r->n < REC_CAP)
+		r->a[r->n++] = *al;
+}
+
+static int count(const rec *r, const char *rule, int state)
+{
+	int c = 0;
+	for (int i = 0; i < r->n; i++)
+		c += strcmp(r->a[i].rule, rule) == 0 && r->a[i].state == state;
+	return c;
+}
+
+/* Seconds from T0 to the first transition of rule into state, -1 if none. */
+static double first_at(const rec *r, const char *rule, int state)
+{
+	for (int i = 0; i < r->n; i++)
+		if (strcmp(r->a[i].rule, rule) == 0 && r->a[i].state == state)
+			return (double)(r->a[i].t_ms - T0) / 1000.0;
+	return -1;
+}
+
+static const model_alert *first_alert(const rec *r, const char *rule, int state)
+{
+	for (int i = 0; i < r->n; i++)
+		if (strcmp(r->a[i].rule, rule) == 0 && r->a[i].state == state)
+			return &r->a[i];
+	return NULL;
+}
+
+typedef struct sim {
+	model m;
+	vproc *p;
+	vnode *n;
+	alerts *al;
+	rec r;
+	alert_config c;
+} sim;
+
+static sim *sim_new(bool probe, void (*tweak)(alert_config *))
+{
+	sim *s = calloc(1, sizeof *s);
+	assert_non_null(s);
+	model_init(&s->m, NULL);
+	s->p = model_add(&s->m, 4242, 77);
+	assert_non_null(s->p);
+	if (probe) {
+		s->n = model_node(&s->m, s->p);
+		assert_non_null(s->n);
+		s->n->heap_limit = 4096 * MIB;
+	}
+	alerts_config_default(&s->c);
+	if (tweak)
+		tweak(&s->c);
+	s->al = alerts_new(&s->c, on_alert, &s->r);
+	assert_non_null(s->al);
+	return s;
+}
+
+static void sim_free(sim *s)
+{
+	alerts_free(s->al);
+	model_free(&s->m);
+	free(s);
+}
+
+static void sim_eval(sim *s, int sec)
+{
+	s->m.now_ms = T0 + sec * 1000LL;
+	alerts_eval(s->al, &s->m, s->m.now_ms);
+}
+
+/* Deterministic noise in [-1, 1]. */
+static double noise(unsigned *st)
+{
+	*st = *st * 1103515245u + 12345u;
+	return ((*st >> 8) & 0xffff) / 32767.5 - 1.0;
+}
+
+/* Heap series generator: value in bytes at second t. */
+typedef double (*heap_fn)(int t, unsigned *st);
+
+/* Run a heap series for `secs`, returning seconds to fire (-1 never). */
+static double run_heap(heap_fn f, int secs, rec *out)
+{
+	sim *s = sim_new(true, NULL);
+	unsigned st = 1;
+	for (int t = 0; t < secs; t++) {
+		ring_push(&s->n->heap_used_r, T0 + t * 1000LL, f(t, &st));
+		sim_eval(s, t);
+	}
+	double at = first_at(&s->r, "heap_leak", ALERT_FIRING);
+	if (out)
+		*out = s->r;
+	assert_int_equal(count(&s->r, "heap_leak", ALERT_FIRING) <= 1, 1);
+	sim_free(s);
+	return at;
+}
+
+/* 50 MB + 3 MB/min, no sawtooth. */
+static double heap_linear(int t, unsigned *st)
+{
+	(void)st;
+	return 50 * MIB + 3 * MIB * t / 60.0;
+}
+
+/* GC sawtooth: +3 MB/s of garbage, collected every 20 s, on a floor. */
+static double sawtooth(int t, double floor_mb)
+{
+	return floor_mb * MIB + 3 * MIB * (t % 20);
+}
+
+static double heap_saw_flat(int t, unsigned *st)
+{
+	return sawtooth(t, 60) + 0.5 * MIB * noise(st);
+}
+
+static double heap_saw_rising(int t, unsigned *st)
+{
+	return sawtooth(t, 60 + 2.0 * t / 60.0) + 0.5 * MIB * noise(st);
+}
+
+/* Flat, with one sample at 10x at t=400 and a 40 s burst of retained memory. */
+static double heap_spike(int t, unsigned *st)
+{
+	(void)st;
+	if (t == 400)
+		return 600 * MIB;
+	if (t >= 900 && t < 940)
+		return 60 * MIB + 100 * MIB * (t - 900) / 40.0;
+	return 60 * MIB;
+}
+
+static double heap_noise(int t, unsigned *st)
+{
+	(void)t;
+	return 80 * MIB + 15 * MIB * noise(st);
+}
+
+/* A cache filling at 40 MB/min for 2 minutes, then full (with GC churn). */
+static double heap_cache(int t, unsigned *st)
+{
+	double fill = t < 120 ? t * 40 * MIB / 60.0 : 80 * MIB;
+	return 30 * MIB + fill + 2 * MIB * (t % 15) + 0.3 * MIB * noise(st);
+}
+
+/* Rising floor with every 5th sample missing and a 40 s outage. */
+static double heap_gappy(int t, unsigned *st)
+{
+	if (t % 5 == 3 || (t >= 200 && t < 240))
+		return NAN;
+	return heap_saw_rising(t, st);
+}
+
+static void test_heap_linear(void **state)
+{
+	(void)state;
+	rec r;
+	double at = run_heap(heap_linear, 900, &r);
+	/* window 300 s + one 30 s sub-window of confirmation */
+	assert_true(at >= 300 && at <= 380);
+	const model_alert *a = first_alert(&r, "heap_leak", ALERT_FIRING);
+	assert_non_null(a);
+	assert_int_equal(a->pid, 4242);
+	assert_non_null(strstr(a->msg, "+3.0 MB/min"));
+	/* (4096 - ~66) MB at 3 MB/min: ~22 h */
+	assert_non_null(strstr(a->msg, "heap limit in ~22."));
+}
+
+static void test_heap_sawtooth_flat(void **state)
+{
+	(void)state;
+	assert_true(run_heap(heap_saw_flat, 3600, NULL) < 0);
+}
+
+static void test_heap_sawtooth_rising(void **state)
+{
+	(void)state;
+	double at = run_heap(heap_saw_rising, 1800, NULL);
+	assert_true(at >= 300 && at <= 400);
+}
+
+static void test_heap_spike_and_burst(void **state)
+{
+	(void)state;
+	assert_true(run_heap(heap_spike, 2400, NULL) < 0);
+}
+
+static void test_heap_noise(void **state)
+{
+	(void)state;
+	assert_true(run_heap(heap_noise, 3600, NULL) < 0);
+}
+
+static void test_heap_cache_plateau(void **state)
+{
+	(void)state;
+	assert_true(run_heap(heap_cache, 3600, NULL) < 0);
+}
+
+static void test_heap_gaps(void **state)
+{
+	(void)state;
+	double at = run_heap(heap_gappy, 1800, NULL);
+	assert_true(at >= 300 && at <= 450);
+}
+
+static double heap_all_nan(int t, unsigned *st)
+{
+	(void)t;
+	(void)st;
+	return NAN;
+}
+
+static void test_heap_all_missing(void **state)
+{
+	(void)state;
+	assert_true(run_heap(heap_all_nan, 900, NULL) < 0);
+}
+
+/* A leak that stops: one firing, then one resolved; no re-fire on the plateau. */
+static double heap_leak_stops(int t, unsigned *st)
+{
+	int tt = t < 600 ? t : 600;
+	return (60 + 4.0 * tt / 60.0) * MIB + 3 * MIB * (t % 20) + 0.3 * MIB * noise(st);
+}
+
+static void test_heap_leak_resolves(void **state)
+{
+	(void)state;
+	rec r;
+	double at = run_heap(heap_leak_stops, 2400, &r);
+	assert_true(at >= 300 && at <= 400);
+	assert_int_equal(count(&r, "heap_leak", ALERT_FIRING), 1);
+	assert_int_equal(count(&r, "heap_leak", ALERT_RESOLVED), 1);
+	double res = first_at(&r, "heap_leak", ALERT_RESOLVED);
+	/* the window must fill with enough plateau first, then resolve_s */
+	assert_true(res > 600 && res < 1000);
+}
+
+/* RSS leak for a process without a probe, with a cgroup limit. */
+static void test_rss_leak_with_limit(void **state)
+{
+	(void)state;
+	sim *s = sim_new(false, NULL);
+	s->p->mem_limit = 512 * MIB;
+	unsigned st = 3;
+	for (int t = 0; t < 900; t++) {
+		ring_push(&s->p->rss_r, T0 + t * 1000LL,
+			  100 * MIB + 6 * MIB * t / 60.0 + 4 * MIB * (t % 10) + MIB * noise(&st));
+		sim_eval(s, t);
+	}
+	double at = first_at(&s->r, "rss_leak", ALERT_FIRING);
+	assert_true(at >= 300 && at <= 380);
+	const model_alert *a = first_alert(&s->r, "rss_leak", ALERT_FIRING);
+	assert_non_null(strstr(a->msg, "memory limit in ~"));
+	assert_int_equal(count(&s->r, "heap_leak", ALERT_FIRING), 0);
+	sim_free(s);
+}
+
+/* A probed process gets heap_leak, not rss_leak as well. */
+static void test_rss_leak_not_for_probed(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	for (int t = 0; t < 900; t++) {
+		ring_push(&s->p->rss_r, T0 + t * 1000LL, 100 * MIB + 6 * MIB * t / 60.0);
+		ring_push(&s->n->heap_used_r, T0 + t * 1000LL, 50 * MIB + 6 * MIB * t / 60.0);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "heap_leak", ALERT_FIRING), 1);
+	assert_int_equal(count(&s->r, "rss_leak", ALERT_FIRING), 0);
+	sim_free(s);
+}
+
+static void push_lag(sim *s, int t, double p99)
+{
+	ring_push(&s->n->lag_p99_r, T0 + t * 1000LL, p99);
+	ring_push(&s->n->lag_max_r, T0 + t * 1000LL, p99 * 1.5);
+}
+
+static void test_stall_consecutive(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	int t = 0;
+	for (; t < 60; t++) {
+		push_lag(s, t, 20);
+		sim_eval(s, t);
+	}
+	/* two stalled samples: pending, not firing */
+	for (int i = 0; i < 2; i++, t++) {
+		push_lag(s, t, 300);
+		sim_eval(s, t);
+	}
+	assert_int_equal(alerts_state(s->al, s->p, "stall"), ALERT_PENDING);
+	assert_int_equal(count(&s->r, "stall", ALERT_FIRING), 0);
+	push_lag(s, t, 400);	/* the third fires */
+	sim_eval(s, t);
+	assert_int_equal(first_at(&s->r, "stall", ALERT_FIRING), t);
+	const model_alert *a = first_alert(&s->r, "stall", ALERT_FIRING);
+	assert_non_null(strstr(a->msg, "worst 600 ms"));
+	t++;
+	for (int end = t + 200; t < end; t++) {
+		push_lag(s, t, 20);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "stall", ALERT_RESOLVED), 1);
+	assert_true(first_at(&s->r, "stall", ALERT_RESOLVED) >= 62 + 60);
+	assert_int_equal(alerts_state(s->al, s->p, "stall"), -1);
+	sim_free(s);
+}
+
+/* Lag flapping across the threshold for 10 minutes: one alert, one resolve. */
+static void test_stall_flapping(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	int t = 0;
+	for (; t < 600; t++) {
+		/* 4 high, 3 low, 2 high, 5 low, ... */
+		int ph = t % 14;
+		push_lag(s, t, (ph < 4 || (ph >= 7 && ph < 9)) ? 250 : 30);
+		sim_eval(s, t);
+	}
+	for (; t < 800; t++) {
+		push_lag(s, t, 30);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "stall", ALERT_FIRING), 1);
+	assert_int_equal(count(&s->r, "stall", ALERT_RESOLVED), 1);
+	sim_free(s);
+}
+
+/* A loop blocked for 300 ms every 2 s: p99 high in every other 1 s sample. */
+static void test_stall_periodic_block(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	for (int t = 0; t < 60; t++) {
+		push_lag(s, t, t % 2 ? 290 : 0);
+		sim_eval(s, t);
+	}
+	double at = first_at(&s->r, "stall", ALERT_FIRING);
+	assert_true(at >= 4 && at <= 6);
+	sim_free(s);
+}
+
+/* One GC hiccup per minute is not a stall. */
+static void test_stall_isolated_spikes(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	for (int t = 0; t < 900; t++) {
+		push_lag(s, t, t % 60 == 5 || t % 60 == 9 ? 500 : 15);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "stall", ALERT_FIRING), 0);
+	sim_free(s);
+}
+
+static void test_gc_share(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	int t = 0;
+	for (; t < 300; t++) {	/* 5%: fine */
+		ring_push(&s->n->gc_pct_r, T0 + t * 1000LL, t % 2 ? 8 : 2);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "gc_pressure", ALERT_FIRING), 0);
+	for (; t < 400; t++) {	/* 15% */
+		ring_push(&s->n->gc_pct_r, T0 + t * 1000LL, t % 2 ? 20 : 10);
+		sim_eval(s, t);
+	}
+	double at = first_at(&s->r, "gc_pressure", ALERT_FIRING);
+	/* the 30 s mean crosses 10% about 20 s after the change */
+	assert_true(at >= 310 && at <= 330);
+	assert_non_null(strstr(first_alert(&s->r, "gc_pressure", ALERT_FIRING)->msg, "% of time in GC"));
+	for (; t < 600; t++) {
+		ring_push(&s->n->gc_pct_r, T0 + t * 1000LL, 1);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "gc_pressure", ALERT_FIRING), 1);
+	assert_int_equal(count(&s->r, "gc_pressure", ALERT_RESOLVED), 1);
+	sim_free(s);
+}
+
+static void test_gc_long_pause(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	for (int t = 0; t < 120; t++) {
+		gc_event e = { .t_ms = T0 + t * 1000LL - 300, .dur_ms = 3, .kind = GC_MINOR };
+		if (t == 50)	/* forced (the user pressed gc): not an alert */
+			e = (gc_event){ T0 + t * 1000LL - 300, 900, GC_MAJOR, GC_FLAG_FORCED };
+		if (t == 90)
+			e = (gc_event){ T0 + t * 1000LL - 300, 450, GC_MAJOR, 0 };
+		model_gc_push(s->n, &e);
+		ring_push(&s->n->gc_pct_r, T0 + t * 1000LL, e.dur_ms / 10.0);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "gc_pressure", ALERT_FIRING), 1);
+	assert_int_equal(first_at(&s->r, "gc_pressure", ALERT_FIRING), 90);
+	assert_non_null(strstr(first_alert(&s->r, "gc_pressure", ALERT_FIRING)->msg, "pause 450 ms"));
+	sim_free(s);
+}
+
+static void test_handle_growth(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	unsigned st = 9;
+	for (int t = 0; t < 900; t++) {
+		handle_count *tm = model_handle(&s->m, s->n, "Timeout");
+		handle_count *tcp = model_handle(&s->m, s->n, "TCPWRAP");
+		tm->count = 5 + t / 2;	/* one leaked interval every 2 s */
+		tcp->count = 20 + (int)(15 * noise(&st));	/* busy but bounded */
+		ring_push(&tm->r, T0 + t * 1000LL, tm->count);
+		ring_push(&tcp->r, T0 + t * 1000LL, tcp->count);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "handle_leak", ALERT_FIRING), 1);
+	double at = first_at(&s->r, "handle_leak", ALERT_FIRING);
+	assert_true(at >= 300 && at <= 380);
+	const model_alert *a = first_alert(&s->r, "handle_leak", ALERT_FIRING);
+	assert_non_null(strstr(a->msg, "Timeout"));
+	assert_int_equal(alerts_state(s->al, s->p, "handle_leak"), ALERT_FIRING);
+	sim_free(s);
+}
+
+static void test_cpu(void **state)
+{
+	(void)state;
+	sim *s = sim_new(false, NULL);
+	int t = 0;
+	/* busy with a dip every 30 s: never a full minute pegged */
+	for (; t < 600; t++) {
+		ring_push(&s->p->cpu_r, T0 + t * 1000LL, t % 30 == 29 ? 40 : 99);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "cpu_saturation", ALERT_FIRING), 0);
+	/* pegged, with harmless 92% wobbles */
+	for (; t < 700; t++) {
+		ring_push(&s->p->cpu_r, T0 + t * 1000LL, t % 7 == 0 ? 92 : 100);
+		sim_eval(s, t);
+	}
+	double at = first_at(&s->r, "cpu_saturation", ALERT_FIRING);
+	assert_true(at >= 600 + 60 && at <= 600 + 62);
+	for (; t < 800; t++) {
+		ring_push(&s->p->cpu_r, T0 + t * 1000LL, 10);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "cpu_saturation", ALERT_FIRING), 1);
+	assert_int_equal(count(&s->r, "cpu_saturation", ALERT_RESOLVED), 1);
+	sim_free(s);
+}
+
+static void test_mem_limit(void **state)
+{
+	(void)state;
+	sim *s = sim_new(false, NULL);
+	int t = 0;
+	for (; t < 30; t++) {	/* no limit known: never */
+		ring_push(&s->p->rss_r, T0 + t * 1000LL, 900 * MIB);
+		sim_eval(s, t);
+	}
+	s->p->mem_limit = 1000 * MIB;
+	for (; t < 60; t++) {	/* 85%: fine */
+		ring_push(&s->p->rss_r, T0 + t * 1000LL, 850 * MIB);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "mem_limit", ALERT_FIRING), 0);
+	for (; t < 70; t++) {	/* 95% */
+		ring_push(&s->p->rss_r, T0 + t * 1000LL, 950 * MIB);
+		sim_eval(s, t);
+	}
+	assert_int_equal(first_at(&s->r, "mem_limit", ALERT_FIRING), 61);
+	const model_alert *a = first_alert(&s->r, "mem_limit", ALERT_FIRING);
+	assert_int_equal(a->severity, SEV_CRIT);
+	assert_non_null(strstr(a->msg, "95%"));
+	sim_free(s);
+}
+
+static void test_warnings(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	const char *msg = "Possible EventEmitter memory leak detected. 11 data listeners added";
+	alerts_warning(s->al, &s->m, s->p, "MaxListenersExceededWarning", msg, T0 + 5000);
+	assert_int_equal(s->r.n, 1);
+	assert_string_equal(s->r.a[0].rule, "listener_leak");
+	assert_int_equal(s->r.a[0].state, ALERT_FIRING);
+	assert_int_equal(s->r.a[0].t_ms, T0 + 5000);
+	assert_non_null(strstr(s->r.a[0].msg, "11 data listeners"));
+	/* the same warning again soon after: the same alert */
+	alerts_warning(s->al, &s->m, s->p, "MaxListenersExceededWarning", msg, T0 + 6000);
+	assert_int_equal(s->r.n, 1);
+	alerts_warning(s->al, &s->m, s->p, "DeprecationWarning", "Buffer() is deprecated", T0 + 7000);
+	assert_int_equal(s->r.n, 2);
+	assert_string_equal(s->r.a[1].rule, "warning");
+	assert_string_equal(s->r.a[1].msg, "DeprecationWarning: Buffer() is deprecated");
+	/* also in the model's log, newest first */
+	assert_string_equal(model_alert_get(&s->m, 0)->rule, "warning");
+	assert_string_equal(model_alert_get(&s->m, 1)->rule, "listener_leak");
+	alerts_warning(s->al, &s->m, s->p, NULL, NULL, T0 + 8000);	/* no crash */
+	assert_int_equal(s->r.n, 3);
+	sim_free(s);
+}
+
+static void test_config_keys(void **state)
+{
+	(void)state;
+	alert_config c;
+	char err[128];
+	alerts_config_default(&c);
+	assert_int_equal(alerts_config_set(&c, "stall_ms", "250", err, sizeof err), 0);
+	assert_true(c.stall_ms == 250);
+	assert_int_equal(alerts_config_set(&c, "stall_samples", " 5 ", err, sizeof err), 0);
+	assert_int_equal(c.stall_samples, 5);
+	assert_int_equal(alerts_config_set(&c, "leak_window_s", "1.5e2", err, sizeof err), 0);
+	assert_true(c.leak_window_s == 150);
+	assert_int_equal(alerts_config_set(&c, "leak_subwindows", "6", err, sizeof err), 0);
+	assert_int_equal(c.leak_subwindows, 6);
+
+	assert_int_equal(alerts_config_set(&c, "stall_msec", "250", err, sizeof err), -1);
+	assert_string_equal(err, "unknown alerts key 'stall_msec'");
+	assert_int_equal(alerts_config_set(&c, "gc_pct", "ten", err, sizeof err), -1);
+	assert_string_equal(err, "gc_pct: 'ten' is not a number");
+	assert_int_equal(alerts_config_set(&c, "gc_pct", "12x", err, sizeof err), -1);
+	assert_int_equal(alerts_config_set(&c, "gc_pct", "", err, sizeof err), -1);
+	assert_int_equal(alerts_config_set(&c, "cpu_pct", "nan", err, sizeof err), -1);
+	assert_int_equal(alerts_config_set(&c, "stall_samples", "2.5", err, sizeof err), -1);
+	assert_string_equal(err, "stall_samples: '2.5' is not a whole number");
+	assert_int_equal(alerts_config_set(&c, "mem_limit_pct", "150", err, sizeof err), -1);
+	assert_string_equal(err, "mem_limit_pct: 150 is out of range 1..100");
+	assert_int_equal(alerts_config_set(&c, "stall_samples", "1e12", err, sizeof err), -1);
+	assert_int_equal(alerts_config_set(&c, NULL, "1", err, sizeof err), -1);
+	assert_int_equal(alerts_config_set(&c, "gc_pct", NULL, err, sizeof err), -1);
+	/* failures leave the value alone */
+	assert_int_equal(c.stall_samples, 5);
+	assert_true(c.gc_pct == 10);
+}
+
+/* Short windows (the CI scenario settings) change when a leak fires. */
+static void tweak_fast(alert_config *c)
+{
+	c->leak_window_s = 24;
+	c->leak_subwindows = 6;
+	c->leak_min_growth_mb = 4;
+	c->resolve_s = 10;
+}
+
+static void test_config_changes_timing(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, tweak_fast);
+	for (int t = 0; t < 120; t++) {
+		ring_push(&s->n->heap_used_r, T0 + t * 1000LL, 40 * MIB + 30 * MIB * t / 60.0 +
+			  2 * MIB * (t % 3));
+		sim_eval(s, t);
+	}
+	double at = first_at(&s->r, "heap_leak", ALERT_FIRING);
+	assert_true(at >= 24 && at <= 32);
+	sim_free(s);
+}
+
+/* State of a process that left the model is freed (ASan checks), an exited
+ * one has its firing alerts resolved once, and a reused PID starts fresh. */
+static void test_process_lifecycle(void **state)
+{
+	(void)state;
+	sim *s = sim_new(false, NULL);
+	vproc *q = model_add(&s->m, 5000, 1);
+	for (int t = 0; t < 100; t++) {
+		ring_push(&s->p->cpu_r, T0 + t * 1000LL, 100);
+		ring_push(&q->cpu_r, T0 + t * 1000LL, 100);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "cpu_saturation", ALERT_FIRING), 2);
+	model_remove(&s->m, q);
+	sim_eval(s, 100);
+	s->p->state = PROC_EXITED;
+	s->p->exited_ms = T0 + 101000;
+	sim_eval(s, 101);
+	sim_eval(s, 102);
+	assert_int_equal(count(&s->r, "cpu_saturation", ALERT_RESOLVED), 1);
+	const model_alert *a = first_alert(&s->r, "cpu_saturation", ALERT_RESOLVED);
+	assert_int_equal(a->pid, 4242);
+	assert_string_equal(a->msg, "process exited");
+	vproc *q2 = model_add(&s->m, 5000, 2);	/* same PID, new process */
+	ring_push(&q2->cpu_r, T0 + 103000, 100);
+	sim_eval(s, 103);
+	assert_int_equal(alerts_state(s->al, q2, "cpu_saturation"), ALERT_PENDING);
+	assert_int_equal(alerts_state(s->al, q2, "no_such_rule"), -1);
+	sim_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_heap_linear),
+		cmocka_unit_test(test_heap_sawtooth_flat),
+		cmocka_unit_test(test_heap_sawtooth_rising),
+		cmocka_unit_test(test_heap_spike_and_burst),
+		cmocka_unit_test(test_heap_noise),
+		cmocka_unit_test(test_heap_cache_plateau),
+		cmocka_unit_test(test_heap_gaps),
+		cmocka_unit_test(test_heap_all_missing),
+		cmocka_unit_test(test_heap_leak_resolves),
+		cmocka_unit_test(test_rss_leak_with_limit),
+		cmocka_unit_test(test_rss_leak_not_for_probed),
+		cmocka_unit_test(test_stall_consecutive),
+		cmocka_unit_test(test_stall_flapping),
+		cmocka_unit_test(test_stall_periodic_block),
+		cmocka_unit_test(test_stall_isolated_spikes),
+		cmocka_unit_test(test_gc_share),
+		cmocka_unit_test(test_gc_long_pause),
+		cmocka_unit_test(test_handle_growth),
+		cmocka_unit_test(test_cpu),
+		cmocka_unit_test(test_mem_limit),
+		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_config_keys),
+		cmocka_unit_test(test_config_changes_timing),
+		cmocka_unit_test(test_process_lifecycle),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
