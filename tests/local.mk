@@ -16,3 +16,11 @@ tests_test_cli_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_cli
 endif
 EXTRA_DIST += tests/lib.sh tests/fixtures
+# alerts (engineer: alerts)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_alerts
+tests_test_alerts_SOURCES = tests/test_alerts.c
+tests_test_alerts_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_alerts_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_alerts
+endif
