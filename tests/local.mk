@@ -24,3 +24,11 @@ tests_test_alerts_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_alerts_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_alerts
 endif
+# proc (engineer: proc)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_proc
+tests_test_proc_SOURCES = tests/test_proc.c
+tests_test_proc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_proc_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_proc
+endif
