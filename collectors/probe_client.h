@@ -38,24 +38,37 @@ typedef struct probe_mgr_opts {
 
 probe_mgr *probe_mgr_new(uv_loop_t *loop, model *m, const probe_mgr_opts *o);
 /* Close every connection; frees the manager once libuv has closed its handles
- * (run the loop afterwards). */
+ * and finished its file syncs (run the loop afterwards).  Running captures
+ * are abandoned (temp files removed) without calling their callbacks.  Call
+ * it before model_free: it clears every p->probe_data. */
 void probe_mgr_close(probe_mgr *pm);
+/* Let go of p (its connection, capture, pending gc) before model_remove(p);
+ * pending callbacks are called with ok == 0.  Safe on a p never connected. */
+void probe_mgr_forget(probe_mgr *pm, vproc *p);
 /* Look for probe sockets of the model's live processes and connect. Cheap:
  * call every sampling tick. */
 void probe_mgr_scan(probe_mgr *pm);
-/* Connect to p now if its socket exists (after an attach). */
+/* Connect to p now if its socket exists (after an attach).  0 if connecting
+ * or connected, -1 with p->probe_err saying why not. */
 int probe_mgr_connect(probe_mgr *pm, vproc *p);
 
-/* Commands on an attached process. Return 0 if sent, or -1 with err set. */
+/* Commands on an attached process. Return 0 if sent, or -1 with err set.
+ * One capture and one gc per process at a time.  Callbacks may call
+ * probe_mgr_forget (and then model_remove) on p. */
 int probe_mgr_capture(probe_mgr *pm, vproc *p, const char *cmd /* heap_snapshot|cpu_profile|report */,
 		      int seconds, probe_done_cb cb, void *ud, char *err, size_t errlen);
 int probe_mgr_gc(probe_mgr *pm, vproc *p, probe_done_cb cb, void *ud, char *err, size_t errlen);
+/* 1..20 for every connection, now and later; -1 if out of range. */
 int probe_mgr_set_hz(probe_mgr *pm, int hz);
 /* Bytes received so far of p's running capture, or -1 if none. */
 long long probe_mgr_progress(probe_mgr *pm, vproc *p);
 
 /* Apply one protocol line to p (exposed for unit tests and the fuzzer).
- * Returns 0, or -1 with a one-line reason in err. Never crashes on bad input. */
+ * Returns 0, or -1 with a one-line reason in err. Never crashes on bad input,
+ * and a rejected line changes nothing (except that a hello of another
+ * protocol version marks p PROBE_FAILED).  Command messages (chunk, reply,
+ * ...) go to p's probe_mgr client when p has one, and are only checked when
+ * it has not.  Bumps m->dirty on success. */
 int probe_line_apply(model *m, vproc *p, const char *line, size_t len, char *err, size_t errlen);
 
 #endif

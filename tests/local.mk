@@ -32,3 +32,18 @@ tests_test_proc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_proc_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_proc
 endif
+# inspector + launch (engineer: attach): attach.sh runs every case that needs
+# port 9229 in one script, sequentially (the port is one per machine).
+check_PROGRAMS += tests/attach_main
+tests_attach_main_SOURCES = tests/attach_main.c
+tests_attach_main_LDADD = $(VITALS_LIBS)
+TESTS += tests/attach.sh tests/launch.sh
+EXTRA_DIST += tests/attach.sh tests/launch.sh
+# probe_client (engineer: client)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_probe_line
+tests_test_probe_line_SOURCES = tests/test_probe_line.c
+tests_test_probe_line_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_probe_line_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_probe_line
+endif

@@ -1,0 +1,400 @@
+/* Unit tests for probe_line_apply: what a protocol line does to the model.
+ * Good lines must land exactly (values, rings, spaces, handles, GC log and
+ * the GC-share arithmetic); bad lines must be refused with a one-line reason
+ * and leave the model exactly as it was (checked through a fingerprint of
+ * everything a line could touch, including m->dirty). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/probe_client.h"
+#include "core/model.h"
+
+#define HELLO "{\"t\":\"hello\",\"v\":1,\"pid\":4242,\"ppid\":1,\"node\":\"v20.20.2\",\"v8\":\"11.3.244.8-node.19\"," \
+	      "\"platform\":\"linux\",\"argv\":[\"/usr/bin/node\",\"app.js\"],\"esm\":false,\"hz\":1," \
+	      "\"started_ms\":1764450000000,\"heap_limit\":4345298944,\"cmds\":[\"hz\",\"gc\"]}"
+
+#define SAMPLE1 "{\"t\":\"sample\",\"ts\":1764450001000,\"seq\":1,\"interval_ms\":1000," \
+	"\"mem\":{\"rss\":52000000,\"heapTotal\":8000000,\"heapUsed\":6000000,\"external\":1200000,\"arrayBuffers\":10000}," \
+	"\"heap\":{\"limit\":4345298944,\"total\":8000000,\"used\":6000000,\"physical\":7900000,\"malloced\":300000}," \
+	"\"spaces\":[{\"name\":\"new_space\",\"size\":1048576,\"used\":500000,\"avail\":500000,\"physical\":1048576}," \
+	"{\"name\":\"old_space\",\"size\":4000000,\"used\":3500000,\"avail\":100000,\"physical\":4000000}]," \
+	"\"lag\":{\"min\":0.1,\"p50\":0.3,\"p99\":2.0,\"max\":4.2,\"mean\":0.4,\"n\":98},\"elu\":0.031," \
+	"\"handles\":{\"Timeout\":3,\"TCPServerWrap\":1}," \
+	"\"gc\":[{\"ts\":1764450000500.25,\"kind\":1,\"dur\":1.25,\"flags\":0}," \
+	"{\"ts\":1764450000700,\"kind\":4,\"dur\":3.75,\"flags\":4}],\"gc_dropped\":0," \
+	"\"cpu\":{\"user\":123456,\"system\":23456}}"
+
+typedef struct fx {
+	model m;
+	vproc *p;
+	char err[256];
+} fx;
+
+static int setup(void **state)
+{
+	fx *f = calloc(1, sizeof *f);
+	model_init(&f->m, NULL);
+	f->p = model_add(&f->m, 4242, 77);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx *f = *state;
+	model_free(&f->m);
+	free(f);
+	return 0;
+}
+
+static int apply(fx *f, const char *line)
+{
+	f->err[0] = 0;
+	return probe_line_apply(&f->m, f->p, line, strlen(line), f->err, sizeof f->err);
+}
+
+static void must_apply(fx *f, const char *line)
+{
+	int rc = apply(f, line);
+	if (rc != 0)
+		fail_msg("line refused: %s\n%.200s", f->err, line);
+}
+
+static double ring_last(const ring *r)
+{
+	size_t n = ring_len(r, 0);
+	assert_true(n > 0);
+	return ring_get(r, 0, n - 1).mean;
+}
+
+static void test_hello_then_sample(void **state)
+{
+	fx *f = *state;
+	assert_int_equal(apply(f, "{\"t\":\"sample\",\"ts\":1}"), -1);
+	assert_string_equal(f->err, "sample before hello");
+	assert_null(f->p->node);
+
+	must_apply(f, HELLO);
+	vnode *n = f->p->node;
+	assert_non_null(n);
+	assert_int_equal(f->p->pstate, PROBE_ATTACHED);
+	assert_int_equal(n->proto_version, 1);
+	assert_string_equal(n->node_version, "v20.20.2");
+	assert_string_equal(n->v8_version, "11.3.244.8-node.19");
+	assert_int_equal(n->hz, 1);
+	assert_true(n->heap_limit == 4345298944.0);
+
+	uint64_t dirty = f->m.dirty;
+	must_apply(f, SAMPLE1);
+	assert_true(f->m.dirty > dirty);
+	assert_true(n->heap_used == 6000000);
+	assert_true(n->heap_total == 8000000);
+	assert_true(n->external == 1200000);
+	assert_true(n->array_buffers == 10000);
+	assert_true(n->probe_rss == 52000000);
+	assert_true(n->lag_p99 == 2.0 && n->lag_max == 4.2 && n->lag_min == 0.1);
+	assert_true(n->elu == 0.031);
+	assert_int_equal(n->samples, 1);
+	assert_int_equal(n->last_sample_ms, 1764450001000LL);
+	assert_true(ring_last(&n->heap_used_r) == 6000000.0f);
+	assert_int_equal(ring_get(&n->heap_used_r, 0, 0).t_ms, 1764450001000LL);
+	assert_true(ring_last(&n->lag_p99_r) == 2.0f);
+	assert_true(ring_last(&n->elu_r) == 0.031f);
+	assert_true(ring_last(&n->external_r) == 1200000.0f);
+
+	/* spaces */
+	assert_int_equal(n->nspaces, 2);
+	assert_string_equal(n->spaces[1].name, "old_space");
+	assert_true(n->spaces[1].used == 3500000 && n->spaces[1].size == 4000000);
+	assert_true(ring_last(&n->spaces[0].used_r) == 500000.0f);
+
+	/* handles */
+	assert_int_equal(n->nhandles, 2);
+	assert_string_equal(n->handles[0].type, "Timeout");
+	assert_int_equal(n->handles[0].count, 3);
+	assert_int_equal(n->handles_total, 4);
+	assert_true(ring_last(&n->handles_r) == 4.0f);
+
+	/* GC: two events, 5 ms of pause over a 1000 ms interval = 0.5 % */
+	assert_int_equal(n->gc_len, 2);
+	assert_int_equal(n->gc_total, 2);
+	const gc_event *e = model_gc_get(n, 0);
+	assert_int_equal(e->t_ms, 1764450000500LL);
+	assert_int_equal(e->kind, GC_MINOR);
+	assert_true(e->dur_ms == 1.25f);
+	assert_int_equal(model_gc_get(n, 1)->flags, GC_FLAG_FORCED);
+	assert_int_equal(n->gc_count_interval[gc_kind_index(GC_MINOR)], 1);
+	assert_int_equal(n->gc_count_interval[gc_kind_index(GC_MAJOR)], 1);
+	assert_true(fabs(n->gc_ms_interval - 5.0) < 1e-9);
+	assert_true(fabs(n->gc_pct - 0.5) < 1e-9);
+	assert_true(fabs(ring_last(&n->gc_pct_r) - 0.5) < 1e-6);
+
+	/* Second sample: the TCPServerWrap went away (count 0), a new type
+	 * appears, no interval_ms: the GC share is over the 2000 ms gap. */
+	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450003000,\"mem\":{\"heapUsed\":7000000,\"heapTotal\":9000000},"
+		      "\"handles\":{\"Timeout\":5,\"FSReqCallback\":2},"
+		      "\"gc\":[{\"ts\":1764450002000,\"kind\":8,\"dur\":10,\"flags\":0},"
+		      "{\"ts\":1764450002100,\"kind\":16,\"dur\":10}],\"gc_dropped\":3}");
+	assert_true(n->heap_used == 7000000);
+	assert_true(n->external == 1200000);	/* absent: latest kept ... */
+	assert_true(isnan(ring_last(&n->external_r)));	/* ... series shows the gap */
+	assert_int_equal(n->nhandles, 3);
+	assert_int_equal(n->handles[0].count, 5);
+	assert_int_equal(n->handles[1].count, 0);
+	assert_true(ring_last(&n->handles[1].r) == 0.0f);
+	assert_int_equal(n->handles[2].count, 2);
+	assert_int_equal(n->handles_total, 7);
+	assert_int_equal(n->gc_count_interval[gc_kind_index(GC_MINOR)], 0);
+	assert_int_equal(n->gc_count_interval[gc_kind_index(GC_INCREMENTAL)], 1);
+	assert_int_equal(n->gc_count_interval[gc_kind_index(GC_WEAKCB)], 1);
+	assert_true(fabs(n->gc_pct - 1.0) < 1e-9);	/* 20 ms / 2000 ms */
+	assert_int_equal(n->gc_total, 2 + 2 + 3);	/* dropped ones count too */
+	assert_int_equal(n->samples, 2);
+	assert_int_equal(ring_len(&n->heap_used_r, 0), 2);
+
+	/* heap.* fills in when mem is absent; elu 1.0000001 is clamped */
+	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450004000,\"interval_ms\":1000,\"heap\":{\"used\":123,\"total\":456},"
+		      "\"elu\":1.0000001,\"gc\":[{\"ts\":1764450003500,\"kind\":4,\"dur\":2500}]}");
+	assert_true(n->heap_used == 123 && n->heap_total == 456);
+	assert_true(n->elu == 1.0);
+	assert_true(n->gc_pct == 100.0);	/* more pause than interval: capped */
+}
+
+static void test_warning(void **state)
+{
+	fx *f = *state;
+	must_apply(f, HELLO);
+	must_apply(f, "{\"t\":\"warning\",\"ts\":1764450002000,\"name\":\"MaxListenersExceededWarning\","
+		      "\"message\":\"Possible EventEmitter memory leak\\u001b[2J detected\",\"code\":null}");
+	assert_int_equal(f->m.alerts_len, 1);
+	const model_alert *a = model_alert_get(&f->m, 0);
+	assert_string_equal(a->rule, "warning");
+	assert_int_equal(a->severity, SEV_WARN);
+	assert_int_equal(a->pid, 4242);
+	assert_int_equal(a->t_ms, 1764450002000LL);
+	/* the escape character never reaches the screen */
+	assert_string_equal(a->msg, "MaxListenersExceededWarning: Possible EventEmitter memory leak?[2J detected");
+}
+
+static void test_version(void **state)
+{
+	fx *f = *state;
+	assert_int_equal(apply(f, "{\"t\":\"hello\",\"v\":2,\"pid\":4242}"), -1);
+	assert_string_equal(f->err, "probe protocol v2 not supported");
+	assert_int_equal(f->p->pstate, PROBE_FAILED);
+	assert_string_equal(f->p->probe_err, "probe protocol v2 not supported");
+	assert_null(f->p->node);
+	assert_int_equal(apply(f, SAMPLE1), -1);
+	assert_string_equal(f->err, "sample before hello");
+	assert_int_equal(apply(f, "{\"t\":\"hello\",\"v\":\"1\"}"), -1);
+	assert_string_equal(f->err, "hello: \"v\" is a string, expected an integer");
+	assert_int_equal(apply(f, "{\"t\":\"hello\",\"v\":1,\"pid\":99}"), -1);
+	assert_string_equal(f->err, "hello from pid 99 on the socket of pid 4242");
+	must_apply(f, HELLO);
+	assert_int_equal(f->p->pstate, PROBE_ATTACHED);
+	assert_string_equal(f->p->probe_err, "");
+}
+
+/* Everything a line may change, to compare before and after a refusal. */
+typedef struct fingerprint {
+	uint64_t dirty, samples, gc_total;
+	uint32_t gc_len, alerts_len;
+	int nspaces, nhandles, handles_total, pstate, hz;
+	double heap_used, heap_total, external, elu, gc_pct, lag_p99, space0_used;
+	size_t ring_n;
+} fingerprint;
+
+static fingerprint fp_of(const fx *f)
+{
+	const vnode *n = f->p->node;
+	fingerprint fp;
+	memset(&fp, 0, sizeof fp);	/* padding too: compared with memcmp */
+	fp.dirty = f->m.dirty;
+	fp.samples = n->samples;
+	fp.gc_total = n->gc_total;
+	fp.gc_len = n->gc_len;
+	fp.alerts_len = f->m.alerts_len;
+	fp.nspaces = n->nspaces;
+	fp.nhandles = n->nhandles;
+	fp.handles_total = n->handles_total;
+	fp.pstate = f->p->pstate;
+	fp.hz = n->hz;
+	fp.heap_used = n->heap_used;
+	fp.heap_total = n->heap_total;
+	fp.external = n->external;
+	fp.elu = n->elu;
+	fp.gc_pct = n->gc_pct;
+	fp.lag_p99 = n->lag_p99;
+	fp.space0_used = n->spaces[0].used;
+	fp.ring_n = ring_len(&n->heap_used_r, 0);
+	return fp;
+}
+
+static void check_refused(fx *f, const char *line, size_t len, const char *want)
+{
+	fingerprint a = fp_of(f);
+	f->err[0] = 0;
+	int rc = probe_line_apply(&f->m, f->p, line, len, f->err, sizeof f->err);
+	if (rc != -1)
+		fail_msg("accepted: %.120s", line);
+	if (!f->err[0] || strchr(f->err, '\n'))
+		fail_msg("bad reason '%s' for %.120s", f->err, line);
+	if (want && !strstr(f->err, want))
+		fail_msg("reason '%s' lacks '%s' for %.120s", f->err, want, line);
+	fingerprint b = fp_of(f);
+	if (memcmp(&a, &b, sizeof a) != 0)
+		fail_msg("model changed by refused line: %.120s (%s)", line, f->err);
+}
+
+static void test_refusals(void **state)
+{
+	fx *f = *state;
+	must_apply(f, HELLO);
+	must_apply(f, SAMPLE1);
+	static const struct {
+		const char *line, *want;
+	} bad[] = {
+		{ "", "invalid JSON" },
+		{ "not json", "invalid JSON" },
+		{ "{\"t\":\"sample\",\"ts\":17644", "invalid JSON" },	/* truncated */
+		{ "{\"t\":\"sample\"} trailing", "invalid JSON" },
+		{ "[1,2,3]", "line is an array, expected an object" },
+		{ "42", "invalid JSON" },
+		{ "{}", "message without \"t\"" },
+		{ "{\"ts\":1}", "message without \"t\"" },
+		{ "{\"t\":5}", "\"t\" is an integer, expected a string" },
+		{ "{\"t\":null}", "\"t\" is null" },
+		{ "{\"t\":\"bogus\"}", "unknown message kind 'bogus'" },
+		{ "{\"t\":\"sample\"}", "sample: missing \"ts\"" },
+		{ "{\"t\":\"sample\",\"ts\":\"now\"}", "sample: ts is a string, expected a number" },
+		{ "{\"t\":\"sample\",\"ts\":-5}", "out of range" },
+		{ "{\"t\":\"sample\",\"ts\":1e300}", "out of range" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"mem\":{\"heapUsed\":NaN}}", "invalid JSON" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"mem\":{\"heapUsed\":Infinity}}", "invalid JSON" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"mem\":{\"heapUsed\":1e999}}", "invalid JSON" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"mem\":{\"heapUsed\":\"6000000\"}}", "mem.heapUsed is a string" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"mem\":{\"heapUsed\":-1}}", "mem.heapUsed = -1 is out of range" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"mem\":[1]}", "sample: mem is an array, expected an object" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"lag\":{\"p99\":-0.5}}", "lag.p99" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"elu\":2}", "elu = 2 is out of range" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"elu\":true}", "elu is true" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"spaces\":{}}", "spaces is an object, expected an array" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"spaces\":[7]}", "spaces[0] is an integer" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"spaces\":[{\"used\":5}]}", "spaces[0].name is missing" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"spaces\":[{\"name\":\"x\",\"used\":-5}]}", "spaces[0].used" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"handles\":[]}", "handles is an array" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"handles\":{\"Timeout\":-1}}", "handles.Timeout = -1" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"handles\":{\"Timeout\":1.5}}", "not a whole number" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"handles\":{\"\":1}}", "empty type name" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"gc\":{}}", "gc is an object, expected an array" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"gc\":[{\"ts\":1,\"kind\":1}]}", "needs ts, kind and dur" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"gc\":[{\"ts\":1,\"kind\":\"minor\",\"dur\":1}]}", "gc[0].kind is a string" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"gc\":[{\"ts\":1,\"kind\":1,\"dur\":-1}]}", "gc[0].dur" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"gc\":[{\"ts\":1,\"kind\":1000,\"dur\":1}]}", "gc[0].kind" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"gc_dropped\":-3}", "gc_dropped" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"interval_ms\":\"1000\"}", "interval_ms is a string" },
+		{ "{\"t\":\"warning\",\"name\":5}", "warning: name is an integer" },
+		{ "{\"t\":\"chunk\",\"id\":3}", "chunk: data is missing" },
+		{ "{\"t\":\"chunk\",\"data\":\"x\"}", "chunk: missing \"id\"" },
+		{ "{\"t\":\"chunk\",\"id\":0,\"data\":\"x\"}", "chunk: id = 0 is out of range" },
+		{ "{\"t\":\"chunk\",\"id\":1.5,\"data\":\"x\"}", "not a whole number" },
+		{ "{\"t\":\"reply\",\"id\":3,\"ok\":\"yes\"}", "reply: ok is a string" },
+		{ "{\"t\":\"reply\",\"id\":3,\"ok\":true,\"bytes\":-1}", "reply: bytes" },
+		{ "{\"t\":\"progress\",\"id\":\"3\",\"done\":1}", "progress: id is a string" },
+		{ "{\"t\":\"error\",\"id\":3,\"code\":7}", "error: code is an integer" },
+		/* a good start and a bad tail: nothing of it may land */
+		{ "{\"t\":\"sample\",\"ts\":1764450009000,\"mem\":{\"heapUsed\":1},\"spaces\":[{\"name\":\"new_space\",\"used\":1}],"
+		  "\"handles\":{\"Timeout\":9},\"gc\":[{\"ts\":1,\"kind\":1,\"dur\":1},{\"ts\":1,\"kind\":1,\"dur\":\"x\"}]}",
+		  "gc[1].dur is a string" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		check_refused(f, bad[i].line, strlen(bad[i].line), bad[i].want);
+
+	/* 2 MiB line (valid JSON otherwise) */
+	size_t big = 2u << 20;
+	char *s = malloc(big + 1);
+	memset(s, ' ', big);
+	memcpy(s, "{\"t\":\"warning\",\"message\":\"", 26);
+	memset(s + 26, 'x', big - 40);
+	memcpy(s + big - 14, "\"}", 2);
+	s[big] = 0;
+	check_refused(f, s, big, "over the 1 MiB limit");
+
+	/* 1001 GC events: over the protocol's cap */
+	size_t cap = 1001 * 48 + 64, n = 0;
+	char *g = malloc(cap);
+	n += (size_t)snprintf(g + n, cap - n, "{\"t\":\"sample\",\"ts\":1764450009000,\"gc\":[");
+	for (int i = 0; i < 1001; i++)
+		n += (size_t)snprintf(g + n, cap - n, "%s{\"ts\":1,\"kind\":1,\"dur\":1}", i ? "," : "");
+	snprintf(g + n, cap - n, "]}");
+	check_refused(f, g, strlen(g), "1001 GC events, limit 1000");
+
+	/* a very long array of spaces, and deep nesting */
+	n = 0;
+	n += (size_t)snprintf(s + n, big - n, "{\"t\":\"sample\",\"ts\":1,\"spaces\":[");
+	for (int i = 0; i < 5000; i++)
+		n += (size_t)snprintf(s + n, big - n, "%s{\"name\":\"s%d\",\"used\":1}", i ? "," : "", i);
+	snprintf(s + n, big - n, "]}");
+	check_refused(f, s, strlen(s), "heap spaces, limit");
+	n = 0;
+	for (int i = 0; i < 100000; i++)
+		s[n++] = '[';
+	s[n] = 0;
+	check_refused(f, s, n, "invalid JSON");
+
+	/* embedded NUL byte inside the line */
+	check_refused(f, "{\"t\":\"sam\0ple\"}", 15, "invalid JSON");
+	free(g);
+	free(s);
+}
+
+/* Valid but odd input is accepted and bounded by the model's caps. */
+static void test_limits(void **state)
+{
+	fx *f = *state;
+	must_apply(f, HELLO);
+	char line[8192];
+	size_t n = (size_t)snprintf(line, sizeof line, "{\"t\":\"sample\",\"ts\":1764450001000,\"spaces\":[");
+	for (int i = 0; i < 20; i++)
+		n += (size_t)snprintf(line + n, sizeof line - n, "%s{\"name\":\"space_%d\",\"used\":%d}", i ? "," : "", i, i);
+	n += (size_t)snprintf(line + n, sizeof line - n, "],\"handles\":{");
+	for (int i = 0; i < 30; i++)
+		n += (size_t)snprintf(line + n, sizeof line - n, "%s\"Type%d\":1", i ? "," : "", i);
+	snprintf(line + n, sizeof line - n, "},\"unknown_field\":{\"x\":[1,2]}}");
+	must_apply(f, line);
+	vnode *nd = f->p->node;
+	assert_int_equal(nd->nspaces, MAX_SPACES);
+	assert_int_equal(nd->nhandles, MAX_HANDLE_TYPES);
+	assert_int_equal(nd->handles_total, 30);	/* the total counts every type */
+
+	/* a name longer than the model keeps is cut, not overflowed */
+	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450002000,\"handles\":{\"AVeryLongHandleTypeNameThatKeepsGoingOnAndOn\":1}}");
+	/* null is "missing" (JSON.stringify turns NaN into null) */
+	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450003000,\"mem\":{\"heapUsed\":null},\"elu\":null}");
+	assert_true(isnan(ring_last(&nd->heap_used_r)));
+	/* command messages without a manager are checked and ignored */
+	must_apply(f, "{\"t\":\"chunk\",\"id\":3,\"data\":\"{\\\"snapshot\\\":1}\"}");
+	must_apply(f, "{\"t\":\"reply\",\"id\":3,\"ok\":true,\"cmd\":\"heap_snapshot\",\"bytes\":14}");
+	must_apply(f, "{\"t\":\"progress\",\"id\":3,\"phase\":\"snapshot\",\"done\":1048576}");
+	must_apply(f, "{\"t\":\"error\",\"id\":null,\"code\":\"EPARSE\",\"message\":\"bad line\"}");
+	must_apply(f, "{\"t\":\"reply\",\"id\":1,\"ok\":true,\"cmd\":\"hz\",\"hz\":10}");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_hello_then_sample, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_warning, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
