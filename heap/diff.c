@@ -1,0 +1,269 @@
+/* diff — per-class comparison of two snapshots; see diff.h.
+ *
+ * A side is an array of classes sorted by name, each holding its objects as
+ * (id, self) pairs sorted by id.  Merging two sides is a merge of the two
+ * name-sorted class arrays, and inside a class a merge of the id lists.
+ */
+#include "heap/diff.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct obj {
+	uint32_t id;
+	uint64_t self;
+};
+
+struct side_class {
+	char *name;
+	size_t n;
+	struct obj *objs;
+	uint64_t self;
+};
+
+struct side {
+	uint64_t nodes, self_total;
+	size_t nclasses;
+	struct side_class *classes;
+};
+
+static void side_close(struct side *sd)
+{
+	for (size_t i = 0; i < sd->nclasses; i++) {
+		free(sd->classes[i].name);
+		free(sd->classes[i].objs);
+	}
+	free(sd->classes);
+	memset(sd, 0, sizeof *sd);
+}
+
+static int cmp_obj(const void *pa, const void *pb)
+{
+	const struct obj *a = pa, *b = pb;
+	return (a->id > b->id) - (a->id < b->id);
+}
+
+static int cmp_side_class(const void *pa, const void *pb)
+{
+	const struct side_class *a = pa, *b = pb;
+	return strcmp(a->name, b->name);
+}
+
+/* Reduce a snapshot to its per-class id lists. */
+static int side_init(struct side *sd, const heap_snapshot *s)
+{
+	size_t nkeys = (size_t)s->string_count + (size_t)s->ntypes_node;
+	uint32_t *slot = malloc(nkeys * sizeof *slot);
+	size_t cap = 0;
+	memset(sd, 0, sizeof *sd);
+	if (!slot)
+		return -1;
+	memset(slot, 0xff, nkeys * sizeof *slot);
+	sd->nodes = s->node_count;
+	/* pass 1: classes and their sizes */
+	for (uint32_t i = 0; i < s->node_count; i++) {
+		sd->self_total += s->node_self[i];
+		if (!heap_node_counted(s, i))
+			continue;
+		int t = s->node_type[i];
+		size_t key = (t == s->t.n_object || t == s->t.n_native) ? s->node_name[i]
+									 : (size_t)s->string_count + (size_t)t;
+		if (slot[key] == UINT32_MAX) {
+			if (sd->nclasses == cap) {
+				size_t nc = cap ? cap * 2 : 256;
+				struct side_class *c = realloc(sd->classes, nc * sizeof *c);
+				if (!c)
+					goto oom;
+				sd->classes = c;
+				cap = nc;
+			}
+			slot[key] = (uint32_t)sd->nclasses;
+			struct side_class *c = &sd->classes[sd->nclasses++];
+			memset(c, 0, sizeof *c);
+			c->name = heap_class_name_dup(s, i);
+			if (!c->name)
+				goto oom;
+		}
+		sd->classes[slot[key]].n++;
+	}
+	for (size_t k = 0; k < sd->nclasses; k++) {
+		sd->classes[k].objs = malloc(sd->classes[k].n * sizeof(struct obj));
+		if (!sd->classes[k].objs)
+			goto oom;
+		sd->classes[k].n = 0;
+	}
+	/* pass 2: fill */
+	for (uint32_t i = 0; i < s->node_count; i++) {
+		if (!heap_node_counted(s, i))
+			continue;
+		int t = s->node_type[i];
+		size_t key = (t == s->t.n_object || t == s->t.n_native) ? s->node_name[i]
+									 : (size_t)s->string_count + (size_t)t;
+		struct side_class *c = &sd->classes[slot[key]];
+		c->objs[c->n].id = s->node_id[i];
+		c->objs[c->n].self = s->node_self[i];
+		c->self += s->node_self[i];
+		c->n++;
+	}
+	free(slot);
+	for (size_t k = 0; k < sd->nclasses; k++)
+		qsort(sd->classes[k].objs, sd->classes[k].n, sizeof(struct obj), cmp_obj);
+	/* Two string indexes may carry the same text (V8 dedups, a crafted file
+	 * need not): classes are matched by name, so merge equal names. */
+	if (sd->nclasses)
+		qsort(sd->classes, sd->nclasses, sizeof *sd->classes, cmp_side_class);
+	size_t w = 0;
+	for (size_t k = 0; k < sd->nclasses; k++) {
+		if (w > 0 && strcmp(sd->classes[w - 1].name, sd->classes[k].name) == 0) {
+			struct side_class *a = &sd->classes[w - 1], *b = &sd->classes[k];
+			struct obj *m = realloc(a->objs, (a->n + b->n) * sizeof *m);
+			if (!m) {
+				for (size_t r = k; r < sd->nclasses; r++) {
+					free(sd->classes[r].name);
+					free(sd->classes[r].objs);
+				}
+				sd->nclasses = w;
+				goto oom_nofree;
+			}
+			memcpy(m + a->n, b->objs, b->n * sizeof *m);
+			a->objs = m;
+			a->n += b->n;
+			a->self += b->self;
+			qsort(a->objs, a->n, sizeof *m, cmp_obj);
+			free(b->name);
+			free(b->objs);
+			continue;
+		}
+		sd->classes[w++] = sd->classes[k];
+	}
+	sd->nclasses = w;
+	return 0;
+oom:
+	free(slot);
+oom_nofree:
+	side_close(sd);
+	return -1;
+}
+
+static int load_side(struct side *sd, const char *path, heap_parser parser, char *err, size_t errlen)
+{
+	char msg[400];
+	heap_snapshot *s = heap_snapshot_load(path, parser, msg, sizeof msg);
+	if (!s) {
+		snprintf(err, errlen, "%s: %s", path, msg);
+		return -1;
+	}
+	int rc = side_init(sd, s);
+	heap_snapshot_free(s);
+	if (rc < 0)
+		snprintf(err, errlen, "%s: out of memory", path);
+	return rc;
+}
+
+static int64_t delta(uint64_t a, uint64_t b)
+{
+	return (int64_t)a - (int64_t)b;
+}
+
+static int cmp_row_r(const void *pa, const void *pb, void *ctx)
+{
+	const heap_diff_row *a = pa, *b = pb;
+	heap_sort k = *(const heap_sort *)ctx;
+	int64_t sa = delta(a->added_size, a->removed_size), sb = delta(b->added_size, b->removed_size);
+	int64_t ca = delta(a->added, a->removed), cb = delta(b->added, b->removed);
+	int r;
+	if (k == HEAP_SORT_COUNT)
+		r = ca != cb ? (ca < cb ? 1 : -1) : sa != sb ? (sa < sb ? 1 : -1) : 0;
+	else
+		r = sa != sb ? (sa < sb ? 1 : -1) : ca != cb ? (ca < cb ? 1 : -1) : 0;
+	return r ? r : strcmp(a->name, b->name);
+}
+
+/* Compare one class present on one or both sides. */
+static void compare_class(heap_diff_row *row, const struct side_class *a, const struct side_class *b)
+{
+	size_t i = 0, j = 0, na = a ? a->n : 0, nb = b ? b->n : 0;
+	row->before_count = na;
+	row->before_self = a ? a->self : 0;
+	row->after_count = nb;
+	row->after_self = b ? b->self : 0;
+	while (i < na && j < nb) {
+		if (a->objs[i].id < b->objs[j].id) {
+			row->removed++;
+			row->removed_size += a->objs[i++].self;
+		} else if (a->objs[i].id > b->objs[j].id) {
+			row->added++;
+			row->added_size += b->objs[j++].self;
+		} else {
+			i++;
+			j++;
+		}
+	}
+	for (; i < na; i++) {
+		row->removed++;
+		row->removed_size += a->objs[i].self;
+	}
+	for (; j < nb; j++) {
+		row->added++;
+		row->added_size += b->objs[j].self;
+	}
+}
+
+heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_sort sort,
+			 char *err, size_t errlen)
+{
+	struct side a, b;
+	heap_diff *d = NULL;
+	if (load_side(&a, before, parser, err, errlen) < 0)
+		return NULL;
+	if (load_side(&b, after, parser, err, errlen) < 0) {
+		side_close(&a);
+		return NULL;
+	}
+	d = calloc(1, sizeof *d);
+	if (!d)
+		goto oom;
+	d->before_nodes = a.nodes;
+	d->after_nodes = b.nodes;
+	d->before_self = a.self_total;
+	d->after_self = b.self_total;
+	d->rows = calloc(a.nclasses + b.nclasses + 1, sizeof *d->rows);
+	if (!d->rows)
+		goto oom;
+	size_t i = 0, j = 0;
+	while (i < a.nclasses || j < b.nclasses) {
+		int c = i == a.nclasses ? 1 : j == b.nclasses ? -1 : strcmp(a.classes[i].name, b.classes[j].name);
+		const struct side_class *ca = c <= 0 ? &a.classes[i++] : NULL;
+		const struct side_class *cb = c >= 0 ? &b.classes[j++] : NULL;
+		heap_diff_row row = { 0 };
+		compare_class(&row, ca, cb);
+		if (!row.added && !row.removed && row.before_self == row.after_self)
+			continue;
+		row.name = strdup(ca ? ca->name : cb->name);
+		if (!row.name)
+			goto oom;
+		d->rows[d->nrows++] = row;
+	}
+	if (d->nrows)
+		qsort_r(d->rows, d->nrows, sizeof *d->rows, cmp_row_r, &sort);
+	side_close(&a);
+	side_close(&b);
+	return d;
+oom:
+	side_close(&a);
+	side_close(&b);
+	heap_diff_free(d);
+	snprintf(err, errlen, "out of memory comparing %s and %s", before, after);
+	return NULL;
+}
+
+void heap_diff_free(heap_diff *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->nrows; i++)
+		free(d->rows[i].name);
+	free(d->rows);
+	free(d);
+}

@@ -1,0 +1,40 @@
+/* diff — what changed between two snapshots of one process, per class, as
+ * DevTools' Comparison view: objects are matched by node id (V8 keeps an
+ * object's id across snapshots), so "new" are ids of the class present only
+ * after, "deleted" ids present only before.  Class names and the rule for
+ * which nodes count are summary.h's.
+ *
+ * Only one snapshot is loaded at a time: each side is reduced to per-class
+ * sorted (id, self size) lists and the snapshot is freed before the next one
+ * is read.  Rows are sorted by growth: size delta, then count delta
+ * (HEAP_SORT_COUNT swaps the two), descending; classes that did not change
+ * are left out.
+ */
+#ifndef VITALS_HEAP_DIFF_H
+#define VITALS_HEAP_DIFF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heap/snapshot.h"
+#include "heap/summary.h"
+
+typedef struct heap_diff_row {
+	char *name;
+	uint64_t before_count, before_self, after_count, after_self;
+	uint64_t added, removed;		/* objects, matched by id */
+	uint64_t added_size, removed_size;	/* their self sizes */
+} heap_diff_row;
+
+typedef struct heap_diff {
+	uint64_t before_nodes, after_nodes, before_self, after_self;
+	size_t nrows;
+	heap_diff_row *rows;
+} heap_diff;
+
+/* Load both files and compare them.  NULL with "FILE: message" in err. */
+heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_sort sort,
+			 char *err, size_t errlen);
+void heap_diff_free(heap_diff *d);
+
+#endif

@@ -1,0 +1,284 @@
+/* heap_cli — command line of the heap snapshot analyser; see heap_cli.h.
+ *
+ * The options are a table (heap_opts[]) so that --help is generated from the
+ * same place the parser reads.  Work is done by the library modules:
+ * snapshot (load) -> dominators (optional) -> summary -> report, or
+ * diff -> report.
+ */
+#include "heap/heap_cli.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "heap/diff.h"
+#include "heap/dominators.h"
+#include "heap/report.h"
+#include "heap/snapshot.h"
+#include "heap/summary.h"
+
+struct cli {
+	heap_report_opts rep;
+	bool retained;
+	bool timing;
+	heap_sort sort;
+	heap_parser parser;
+};
+
+static const struct {
+	const char *opt, *arg, *help;
+} heap_opts[] = {
+	{ "--json", NULL, "machine-readable output" },
+	{ "--top", "N", "rows to show (default 20)" },
+	{ "--no-retained", NULL, "summary: skip the dominator tree (faster, no retained sizes)" },
+	{ "--sort", "KEY", "count, self or retained (summary); count or size (diff)" },
+	{ "--timing", NULL, "print the time of each phase on stderr" },
+	{ "--parser", "NAME", "stream (default) or jansson (whole-file DOM; for benchmarks)" },
+	{ "-h, --help", NULL, "this help" },
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: vitals heap summary [OPTIONS] FILE.heapsnapshot\n"
+	      "       vitals heap diff [OPTIONS] BEFORE.heapsnapshot AFTER.heapsnapshot\n\n"
+	      "summary: totals and the constructors that hold the most memory, grouped as\n"
+	      "  Chrome DevTools' Summary view does, with retained sizes from the dominator tree.\n"
+	      "diff: per constructor, objects new and deleted between two snapshots of one\n"
+	      "  process (matched by object id), sorted by growth: what leaked.\n\noptions:\n",
+	      f);
+	for (size_t i = 0; i < sizeof heap_opts / sizeof heap_opts[0]; i++) {
+		char left[32];
+		snprintf(left, sizeof left, "%s%s%s", heap_opts[i].opt, heap_opts[i].arg ? " " : "",
+			 heap_opts[i].arg ? heap_opts[i].arg : "");
+		fprintf(f, "  %-18s %s\n", left, heap_opts[i].help);
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Load, analyse and render one summary into f. */
+static int run_summary(FILE *f, const char *path, const struct cli *c, char *err, size_t errlen)
+{
+	char msg[400];
+	double t0 = now_s();
+	heap_snapshot *s = heap_snapshot_load(path, c->parser, msg, sizeof msg);
+	if (!s) {
+		snprintf(err, errlen, "%s: %s", path, msg);
+		return -1;
+	}
+	double t1 = now_s();
+	heap_dominators *d = NULL;
+	if (c->retained) {
+		d = heap_dominators_new(s, msg, sizeof msg);
+		if (!d) {
+			snprintf(err, errlen, "%s: %s", path, msg);
+			heap_snapshot_free(s);
+			return -1;
+		}
+	}
+	double t2 = now_s();
+	heap_summary *sum = heap_summary_new(s, d, c->sort, c->rep.top, msg, sizeof msg);
+	heap_dominators_free(d);
+	heap_snapshot_free(s);
+	if (!sum) {
+		snprintf(err, errlen, "%s: %s", path, msg);
+		return -1;
+	}
+	double t3 = now_s();
+	int rc = heap_report_summary(f, path, sum, &c->rep);
+	heap_summary_free(sum);
+	if (c->timing)
+		fprintf(stderr, "heap: timing: load %.3f s (%s), dominators %.3f s, summary %.3f s\n", t1 - t0,
+			c->parser == HEAP_PARSER_JANSSON ? "jansson" : "stream", t2 - t1, t3 - t2);
+	if (rc < 0)
+		snprintf(err, errlen, "writing the report: %s", strerror(errno));
+	return rc;
+}
+
+static int run_diff(FILE *f, const char *before, const char *after, const struct cli *c, char *err,
+		    size_t errlen)
+{
+	double t0 = now_s();
+	heap_diff *d = heap_diff_new(before, after, c->parser, c->sort, err, errlen);
+	if (!d)
+		return -1;
+	if (c->timing)
+		fprintf(stderr, "heap: timing: load and compare %.3f s\n", now_s() - t0);
+	int rc = heap_report_diff(f, before, after, d, &c->rep);
+	heap_diff_free(d);
+	if (rc < 0)
+		snprintf(err, errlen, "writing the report: %s", strerror(errno));
+	return rc;
+}
+
+/* Parse options mixed with operands; operands are collected in files[]. */
+static int parse_args(int argc, char **argv, bool diff, struct cli *c, const char **files, int *nfiles)
+{
+	*nfiles = 0;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+		char name[32];
+		if (strcmp(a, "--") == 0) {
+			for (i++; i < argc; i++) {
+				if (*nfiles == 2)
+					goto extra;
+				files[(*nfiles)++] = argv[i];
+			}
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0') {
+			if (*nfiles == 2)
+				goto extra;
+			files[(*nfiles)++] = a;
+			continue;
+		}
+		const char *eq = strchr(a, '=');
+		size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+		if (nl >= sizeof name)
+			nl = sizeof name - 1;
+		memcpy(name, a, nl);
+		name[nl] = '\0';
+		if (eq)
+			val = eq + 1;
+		bool takes = strcmp(name, "--top") == 0 || strcmp(name, "--sort") == 0 || strcmp(name, "--parser") == 0;
+		if (takes && !val) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "vitals: heap: %s needs a value\n", name);
+				return -1;
+			}
+			val = argv[++i];
+		} else if (!takes && val) {
+			fprintf(stderr, "vitals: heap: %s takes no value\n", name);
+			return -1;
+		}
+		if (strcmp(name, "--json") == 0) {
+			c->rep.json = true;
+		} else if (strcmp(name, "--no-retained") == 0) {
+			c->retained = false;
+		} else if (strcmp(name, "--timing") == 0) {
+			c->timing = true;
+		} else if (strcmp(name, "--top") == 0) {
+			char *end;
+			errno = 0;
+			long n = strtol(val, &end, 10);
+			if (errno || *end || end == val || n < 1 || n > 1000000) {
+				fprintf(stderr, "vitals: heap: --top wants a number from 1 to 1000000, not \"%s\"\n", val);
+				return -1;
+			}
+			c->rep.top = (size_t)n;
+		} else if (strcmp(name, "--sort") == 0) {
+			if (strcmp(val, "count") == 0)
+				c->sort = HEAP_SORT_COUNT;
+			else if (!diff && strcmp(val, "self") == 0)
+				c->sort = HEAP_SORT_SELF;
+			else if (!diff && strcmp(val, "retained") == 0)
+				c->sort = HEAP_SORT_RETAINED;
+			else if (diff && strcmp(val, "size") == 0)
+				c->sort = HEAP_SORT_DEFAULT;
+			else {
+				fprintf(stderr, "vitals: heap: unknown sort key \"%s\"\n", val);
+				return -1;
+			}
+		} else if (strcmp(name, "--parser") == 0) {
+			if (strcmp(val, "stream") == 0)
+				c->parser = HEAP_PARSER_STREAM;
+			else if (strcmp(val, "jansson") == 0)
+				c->parser = HEAP_PARSER_JANSSON;
+			else {
+				fprintf(stderr, "vitals: heap: unknown parser \"%s\"\n", val);
+				return -1;
+			}
+		} else if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
+			usage(stdout);
+			return 1;
+		} else {
+			fprintf(stderr, "vitals: heap: unknown option %s (see vitals heap --help)\n", a);
+			return -1;
+		}
+	}
+	return 0;
+extra:
+	fprintf(stderr, "vitals: heap: too many files (see vitals heap --help)\n");
+	return -1;
+}
+
+int heap_cli_main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	bool diff = strcmp(argv[1], "diff") == 0;
+	if (!diff && strcmp(argv[1], "summary") != 0) {
+		fprintf(stderr, "vitals: heap: unknown command \"%s\" (summary or diff)\n", argv[1]);
+		return 2;
+	}
+	struct cli c = { .rep = { .top = 20 }, .retained = true };
+	const char *files[2];
+	int nfiles;
+	int rc = parse_args(argc, argv, diff, &c, files, &nfiles);
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	if (nfiles != (diff ? 2 : 1)) {
+		fprintf(stderr, "vitals: heap: %s needs %s (see vitals heap --help)\n", argv[1],
+			diff ? "two files, BEFORE and AFTER" : "one file");
+		return 2;
+	}
+	char err[512];
+	rc = diff ? run_diff(stdout, files[0], files[1], &c, err, sizeof err)
+		  : run_summary(stdout, files[0], &c, err, sizeof err);
+	if (fflush(stdout) != 0 && rc == 0) {
+		snprintf(err, sizeof err, "writing the report: %s", strerror(errno));
+		rc = -1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "vitals: heap: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+/* Render into a malloc'd string through a memory stream. */
+static int to_text(const char *a, const char *b, bool diff, char **out_text, char *err, size_t errlen)
+{
+	struct cli c = { .rep = { .top = diff ? 30 : 20 }, .retained = true };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	*out_text = NULL;
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = diff ? run_diff(f, a, b, &c, err, errlen) : run_summary(f, a, &c, err, errlen);
+	if (fclose(f) != 0 && rc == 0) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
+	if (rc < 0) {
+		free(buf);
+		return -1;
+	}
+	*out_text = buf;
+	return 0;
+}
+
+int heap_summary_text(const char *path, char **out_text, char *err, size_t errlen)
+{
+	return to_text(path, NULL, false, out_text, err, errlen);
+}
+
+int heap_diff_text(const char *before, const char *after, char **out_text, char *err, size_t errlen)
+{
+	return to_text(before, after, true, out_text, err, errlen);
+}

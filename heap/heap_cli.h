@@ -1,0 +1,22 @@
+/* heap_cli — `vitals heap summary|diff ...`, and the same reports as text for
+ * the TUI.  The text functions keep no globals and touch no terminal, so the
+ * app can run them on uv_queue_work.
+ */
+#ifndef VITALS_HEAP_CLI_H
+#define VITALS_HEAP_CLI_H
+
+#include <stddef.h>
+
+/* argv[0] == "heap".  Returns the process exit status: 0 ok, 1 bad input
+ * (message on stderr: "vitals: heap: FILE: ..."), 2 usage error. */
+int heap_cli_main(int argc, char **argv);
+
+/* The summary report (top 20 constructors and objects, with retained sizes)
+ * of one snapshot file; *out_text is malloc'd and owned by the caller.
+ * Returns 0, or -1 with "FILE: message" in err. */
+int heap_summary_text(const char *path, char **out_text, char *err, size_t errlen);
+
+/* The diff report (top 30 constructors by growth) from before to after. */
+int heap_diff_text(const char *before, const char *after, char **out_text, char *err, size_t errlen);
+
+#endif

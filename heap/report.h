@@ -1,0 +1,26 @@
+/* report — renders heap summaries and diffs as an aligned text table or as
+ * JSON.  Names come from the snapshot (outside input): in text they are cut
+ * to the column and control characters are shown as '?', so a hostile
+ * snapshot cannot move the cursor or garble the terminal.
+ */
+#ifndef VITALS_HEAP_REPORT_H
+#define VITALS_HEAP_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "heap/diff.h"
+#include "heap/summary.h"
+
+typedef struct heap_report_opts {
+	size_t top;	/* rows to show */
+	bool json;
+} heap_report_opts;
+
+/* Both return 0, or -1 if writing failed. */
+int heap_report_summary(FILE *f, const char *path, const heap_summary *sum, const heap_report_opts *o);
+int heap_report_diff(FILE *f, const char *before, const char *after, const heap_diff *d,
+		     const heap_report_opts *o);
+
+#endif

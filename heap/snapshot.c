@@ -1,0 +1,1207 @@
+/* snapshot — streaming loader of V8 heap snapshots; see snapshot.h for the
+ * layout we build.
+ *
+ * The reader (struct rd) is a window onto the input: a 1 MiB buffer refilled
+ * with read(2) for files, or the whole buffer for in-memory input.  rd.base is
+ * the input offset of buf[0], so base + pos is always the byte offset that
+ * error messages name.  The top-level object is walked key by key: "snapshot"
+ * is copied out and parsed with jansson (it is a few KiB), "nodes" and "edges"
+ * go through parse_ints() into a record buffer of one node or edge, which is
+ * validated and stored column-wise (store_node/store_edge), "strings" through
+ * parse_strings(), and anything else is skipped with bracket matching.  Peak
+ * memory is therefore the columns plus the strings, never the text.
+ *
+ * The meta is read by field name, never by position, so a snapshot of another
+ * V8 version with extra or reordered fields loads as long as the fields we
+ * need exist.  All counts come from the meta and are checked against what the
+ * arrays really hold; every cross reference (edge target, type, string index)
+ * is range-checked before anyone indexes with it.
+ */
+#include "heap/snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RD_BUFSZ (1u << 20)
+#define MAX_FIELDS 64
+#define MAX_META_BYTES (16u << 20)
+#define MAX_DEPTH 100000
+
+struct rd {
+	int fd;				/* -1: in-memory input, no refill */
+	const unsigned char *buf;
+	unsigned char *own;		/* our read buffer (files) */
+	size_t pos, len;
+	uint64_t base;			/* input offset of buf[0] */
+	const char *where;		/* section being read, for messages */
+	char *err;
+	size_t errlen;
+	bool failed;
+};
+
+/* Everything the loader learns on the way; the snapshot is filled in place. */
+struct loader {
+	heap_snapshot *s;
+	uint64_t insize;		/* input size, 0 if unknown */
+	bool have_meta, have_nodes, have_edges, have_strings;
+	int nf, ef;			/* fields per node / edge record */
+	int f_type, f_name, f_id, f_self, f_ecount;
+	int g_type, g_name, g_to;
+	uint64_t root_index;		/* field index from meta, or 0 */
+	bool str_named[HEAP_MAX_TYPES];	/* edge types whose name_or_index is a string index */
+	uint64_t max_node_name, max_edge_name;
+	bool any_node_name, any_edge_name;
+	uint32_t strings_cap;
+	size_t sdata_len, sdata_cap;
+	char *scratch;			/* raw string literal being read */
+	size_t scratch_cap;
+};
+
+static void rd_fail(struct rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void rd_fail(struct rd *r, const char *fmt, ...)
+{
+	if (r->failed)
+		return;
+	r->failed = true;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->err, r->errlen, fmt, ap);
+	va_end(ap);
+}
+
+static unsigned long long rd_off(const struct rd *r)
+{
+	return (unsigned long long)(r->base + r->pos);
+}
+
+/* Make buf[pos] valid: 1 if a byte is there, 0 at end of input, -1 on error. */
+static int rd_refill(struct rd *r)
+{
+	if (r->pos < r->len)
+		return 1;
+	if (r->failed)
+		return -1;
+	if (r->fd < 0)
+		return 0;
+	r->base += r->len;
+	r->pos = r->len = 0;
+	for (;;) {
+		ssize_t n = read(r->fd, r->own, RD_BUFSZ);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rd_fail(r, "read error at byte %llu: %s", rd_off(r), strerror(errno));
+			return -1;
+		}
+		r->len = (size_t)n;
+		return n > 0;
+	}
+}
+
+static void rd_truncated(struct rd *r)
+{
+	if (r->where)
+		rd_fail(r, "truncated at byte %llu inside \"%s\"", rd_off(r), r->where);
+	else
+		rd_fail(r, "truncated at byte %llu", rd_off(r));
+}
+
+static void rd_unexpected(struct rd *r, const char *what)
+{
+	int c = r->buf[r->pos];
+	char shown[8];
+	if (c > 0x20 && c < 0x7f)
+		snprintf(shown, sizeof shown, "'%c'", c);
+	else
+		snprintf(shown, sizeof shown, "0x%02x", c);
+	if (r->where)
+		rd_fail(r, "expected %s at byte %llu inside \"%s\", found %s", what, rd_off(r), r->where, shown);
+	else
+		rd_fail(r, "expected %s at byte %llu, found %s", what, rd_off(r), shown);
+}
+
+/* Skip JSON whitespace; returns the next byte (not consumed) or -1 at end/error. */
+static int rd_ws(struct rd *r)
+{
+	for (;;) {
+		if (r->pos == r->len && rd_refill(r) <= 0)
+			return -1;
+		int c = r->buf[r->pos];
+		if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+			return c;
+		r->pos++;
+	}
+}
+
+/* Skip whitespace and consume c, or fail naming what was expected. */
+static int rd_expect(struct rd *r, int c, const char *what)
+{
+	int got = rd_ws(r);
+	if (got < 0) {
+		rd_truncated(r);
+		return -1;
+	}
+	if (got != c) {
+		rd_unexpected(r, what);
+		return -1;
+	}
+	r->pos++;
+	return 0;
+}
+
+/* ---- JSON string literals ---- */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int hex4(const unsigned char *p)
+{
+	int v = 0;
+	for (int i = 0; i < 4; i++) {
+		int h = hexval(p[i]);
+		if (h < 0)
+			return -1;
+		v = v << 4 | h;
+	}
+	return v;
+}
+
+/* Length of the valid UTF-8 sequence at p (1..4), 0 if invalid. */
+static int utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = p[0];
+	int n;
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (end - p < n)
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+static int utf8_put(uint32_t cp, unsigned char *b)
+{
+	if (cp < 0x80) {
+		b[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		b[0] = (unsigned char)(0xc0 | cp >> 6);
+		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		b[0] = (unsigned char)(0xe0 | cp >> 12);
+		b[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	b[0] = (unsigned char)(0xf0 | cp >> 18);
+	b[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+	b[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+	b[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+long heap_json_unescape(const char *in, size_t len, char *out, size_t outcap)
+{
+	const unsigned char *p = (const unsigned char *)in, *end = p + len;
+	size_t o = 0;
+	bool full = false;	/* stop writing once a character did not fit */
+	while (p < end) {
+		unsigned char tmp[4];
+		const unsigned char *src = tmp;
+		int n;
+		unsigned c = *p;
+		if (c == '\\') {
+			if (end - p < 2)
+				return -1;
+			p++;
+			switch (*p++) {
+			case '"': tmp[0] = '"'; n = 1; break;
+			case '\\': tmp[0] = '\\'; n = 1; break;
+			case '/': tmp[0] = '/'; n = 1; break;
+			case 'b': tmp[0] = '\b'; n = 1; break;
+			case 'f': tmp[0] = '\f'; n = 1; break;
+			case 'n': tmp[0] = '\n'; n = 1; break;
+			case 'r': tmp[0] = '\r'; n = 1; break;
+			case 't': tmp[0] = '\t'; n = 1; break;
+			case 'u': {
+				if (end - p < 4)
+					return -1;
+				int u = hex4(p);
+				if (u < 0)
+					return -1;
+				p += 4;
+				uint32_t cp = (uint32_t)u;
+				if (u >= 0xd800 && u <= 0xdbff) {
+					/* high surrogate: a pair only if a low one follows */
+					int lo = (end - p >= 6 && p[0] == '\\' && p[1] == 'u') ? hex4(p + 2) : -1;
+					if (lo >= 0xdc00 && lo <= 0xdfff) {
+						cp = 0x10000 + (((uint32_t)u - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
+						p += 6;
+					} else {
+						cp = 0xfffd;
+					}
+				} else if ((u >= 0xdc00 && u <= 0xdfff) || u == 0) {
+					cp = 0xfffd;
+				}
+				n = utf8_put(cp, tmp);
+				break;
+			}
+			default:
+				return -1;
+			}
+		} else if (c < 0x20 || c == '"') {
+			return -1;
+		} else if (c < 0x80) {
+			n = 1;
+			src = p++;
+		} else {
+			n = utf8_len(p, end);
+			if (n == 0) {
+				n = utf8_put(0xfffd, tmp);
+				p++;
+			} else {
+				src = p;
+				p += n;
+			}
+		}
+		if (!full && o + (size_t)n < outcap) {
+			memcpy(out + o, src, (size_t)n);
+			o += (size_t)n;
+		} else {
+			full = true;
+		}
+	}
+	out[o] = '\0';
+	return (long)o;
+}
+
+/* Read a string literal's raw body (escapes kept) into L->scratch; the opening
+ * quote is next in the input.  Returns its length or -1. */
+static long read_literal(struct rd *r, struct loader *L)
+{
+	size_t n = 0;
+	bool esc = false;
+	r->pos++;	/* opening quote */
+	for (;;) {
+		if (r->pos == r->len && rd_refill(r) <= 0) {
+			rd_truncated(r);
+			return -1;
+		}
+		/* fast path: copy a run of plain bytes */
+		const unsigned char *p = r->buf + r->pos, *end = r->buf + r->len;
+		const unsigned char *q = p;
+		if (!esc)
+			while (q < end && *q != '"' && *q != '\\' && *q >= 0x20)
+				q++;
+		size_t run = (size_t)(q - p);
+		if (n + run + 2 > L->scratch_cap) {
+			size_t cap = L->scratch_cap ? L->scratch_cap : 256;
+			while (n + run + 2 > cap)
+				cap *= 2;
+			char *nb = realloc(L->scratch, cap);
+			if (!nb) {
+				rd_fail(r, "out of memory");
+				return -1;
+			}
+			L->scratch = nb;
+			L->scratch_cap = cap;
+		}
+		memcpy(L->scratch + n, p, run);
+		n += run;
+		r->pos += run;
+		if (q == end)
+			continue;
+		int c = *q;
+		if (esc) {
+			esc = false;
+		} else if (c == '"') {
+			r->pos++;
+			L->scratch[n] = '\0';
+			return (long)n;
+		} else if (c == '\\') {
+			esc = true;
+		} else if (c < 0x20) {
+			rd_unexpected(r, "a string character");
+			return -1;
+		}
+		L->scratch[n++] = (char)c;
+		r->pos++;
+	}
+}
+
+/* ---- generic skipping (and copying) of a JSON value ---- */
+
+static int grow_buf(char **b, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 4096;
+	while (c < need)
+		c *= 2;
+	char *nb = realloc(*b, c);
+	if (!nb)
+		return -1;
+	*b = nb;
+	*cap = c;
+	return 0;
+}
+
+/* Skip one value, checking bracket nesting; if copy is set, append its text to
+ * *copy (limited to MAX_META_BYTES). */
+static int skip_value(struct rd *r, char **copy, size_t *clen, size_t *ccap)
+{
+	char *stack = NULL;
+	size_t depth = 0, scap = 0;
+	bool instr = false, esc = false, started = false;
+	if (rd_ws(r) < 0) {
+		rd_truncated(r);
+		return -1;
+	}
+	for (;;) {
+		if (r->pos == r->len && rd_refill(r) <= 0) {
+			free(stack);
+			if (!r->failed && started && depth == 0 && !instr)
+				return 0;	/* a scalar ending at end of input */
+			rd_truncated(r);
+			return -1;
+		}
+		int c = r->buf[r->pos];
+		if (!instr && depth == 0 && started &&
+		    (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t')) {
+			free(stack);
+			return 0;
+		}
+		if (!started && (c == ',' || c == ']' || c == '}' || c == ':')) {
+			free(stack);
+			rd_unexpected(r, "a value");
+			return -1;
+		}
+		started = true;
+		if (copy) {
+			if (*clen + 2 > MAX_META_BYTES) {
+				free(stack);
+				rd_fail(r, "\"%s\" is larger than %u bytes", r->where, MAX_META_BYTES);
+				return -1;
+			}
+			if (grow_buf(copy, ccap, *clen + 2) < 0) {
+				free(stack);
+				rd_fail(r, "out of memory");
+				return -1;
+			}
+			(*copy)[(*clen)++] = (char)c;
+		}
+		r->pos++;
+		if (instr) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				instr = false;
+			else if (c < 0x20) {
+				r->pos--;
+				free(stack);
+				rd_unexpected(r, "a string character");
+				return -1;
+			}
+		} else if (c == '"') {
+			instr = true;
+		} else if (c == '[' || c == '{') {
+			if (depth >= MAX_DEPTH || grow_buf(&stack, &scap, depth + 1) < 0) {
+				free(stack);
+				rd_fail(r, "nesting too deep at byte %llu", rd_off(r));
+				return -1;
+			}
+			stack[depth++] = (char)(c == '[' ? ']' : '}');
+		} else if (c == ']' || c == '}') {
+			if (depth == 0 || stack[depth - 1] != c) {
+				r->pos--;
+				free(stack);
+				rd_unexpected(r, "a matching bracket");
+				return -1;
+			}
+			depth--;
+		}
+		if (!instr && depth == 0 && (c == ']' || c == '}' || c == '"')) {
+			free(stack);
+			return 0;
+		}
+	}
+}
+
+/* ---- meta ---- */
+
+static int field_index(json_t *fields, const char *name)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(fields, i, v) {
+		if (json_is_string(v) && strcmp(json_string_value(v), name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Copy the type names list at types[idx] into names[]; returns the count. */
+static int type_names(json_t *types, int idx, char **names, const char *what, char *err, size_t errlen)
+{
+	json_t *list = json_array_get(types, (size_t)idx);
+	if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > HEAP_MAX_TYPES) {
+		snprintf(err, errlen, "meta: %s[%d] is not a list of type names", what, idx);
+		return -1;
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		if (!json_is_string(v)) {
+			snprintf(err, errlen, "meta: %s[%d] is not a list of type names", what, idx);
+			return -1;
+		}
+		names[i] = strdup(json_string_value(v));
+		if (!names[i]) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	return (int)json_array_size(list);
+}
+
+static int type_find(char **names, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+static int get_count(json_t *snap, const char *key, uint32_t *out, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(snap, key);
+	if (!v) {
+		snprintf(err, errlen, "meta: missing \"%s\"", key);
+		return -1;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > (json_int_t)UINT32_MAX - 1) {
+		snprintf(err, errlen, "meta: \"%s\" is not a count", key);
+		return -1;
+	}
+	*out = (uint32_t)json_integer_value(v);
+	return 0;
+}
+
+/* Interpret the "snapshot" object and allocate the columns. */
+static int meta_apply(struct loader *L, json_t *snap, char *err, size_t errlen)
+{
+	heap_snapshot *s = L->s;
+	json_t *meta = json_object_get(snap, "meta");
+	if (!json_is_object(snap) || !json_is_object(meta)) {
+		snprintf(err, errlen, "not a heap snapshot: \"snapshot\" has no \"meta\" object");
+		return -1;
+	}
+	static const char *const keys[] = { "node_fields", "node_types", "edge_fields", "edge_types" };
+	json_t *arr[4];
+	for (int i = 0; i < 4; i++) {
+		arr[i] = json_object_get(meta, keys[i]);
+		if (!json_is_array(arr[i])) {
+			snprintf(err, errlen, "meta: missing \"%s\"", keys[i]);
+			return -1;
+		}
+	}
+	json_t *nfields = arr[0], *ntypes = arr[1], *efields = arr[2], *etypes = arr[3];
+	L->nf = (int)json_array_size(nfields);
+	L->ef = (int)json_array_size(efields);
+	if (L->nf > MAX_FIELDS || L->ef > MAX_FIELDS) {
+		snprintf(err, errlen, "meta: more than %d fields per record", MAX_FIELDS);
+		return -1;
+	}
+	static const char *const nreq[] = { "type", "name", "id", "self_size", "edge_count" };
+	int *nidx[] = { &L->f_type, &L->f_name, &L->f_id, &L->f_self, &L->f_ecount };
+	for (int i = 0; i < 5; i++) {
+		*nidx[i] = field_index(nfields, nreq[i]);
+		if (*nidx[i] < 0) {
+			snprintf(err, errlen, "meta: node_fields lacks \"%s\"", nreq[i]);
+			return -1;
+		}
+	}
+	static const char *const ereq[] = { "type", "name_or_index", "to_node" };
+	int *eidx[] = { &L->g_type, &L->g_name, &L->g_to };
+	for (int i = 0; i < 3; i++) {
+		*eidx[i] = field_index(efields, ereq[i]);
+		if (*eidx[i] < 0) {
+			snprintf(err, errlen, "meta: edge_fields lacks \"%s\"", ereq[i]);
+			return -1;
+		}
+	}
+	s->ntypes_node = type_names(ntypes, L->f_type, s->node_type_name, "node_types", err, errlen);
+	if (s->ntypes_node < 0)
+		return -1;
+	s->ntypes_edge = type_names(etypes, L->g_type, s->edge_type_name, "edge_types", err, errlen);
+	if (s->ntypes_edge < 0)
+		return -1;
+	s->t.n_hidden = type_find(s->node_type_name, s->ntypes_node, "hidden");
+	s->t.n_object = type_find(s->node_type_name, s->ntypes_node, "object");
+	s->t.n_native = type_find(s->node_type_name, s->ntypes_node, "native");
+	s->t.n_code = type_find(s->node_type_name, s->ntypes_node, "code");
+	s->t.n_synthetic = type_find(s->node_type_name, s->ntypes_node, "synthetic");
+	s->t.e_weak = type_find(s->edge_type_name, s->ntypes_edge, "weak");
+	s->t.e_shortcut = type_find(s->edge_type_name, s->ntypes_edge, "shortcut");
+	s->t.e_element = type_find(s->edge_type_name, s->ntypes_edge, "element");
+	s->t.e_hidden = type_find(s->edge_type_name, s->ntypes_edge, "hidden");
+	/* DevTools: element and hidden edges are named by a number, the rest by a string */
+	for (int i = 0; i < s->ntypes_edge; i++)
+		L->str_named[i] = i != s->t.e_element && i != s->t.e_hidden;
+
+	if (get_count(snap, "node_count", &s->node_count, err, errlen) < 0 ||
+	    get_count(snap, "edge_count", &s->edge_count, err, errlen) < 0)
+		return -1;
+	if (s->node_count == 0) {
+		snprintf(err, errlen, "meta: node_count is 0 (a snapshot has at least the root)");
+		return -1;
+	}
+	if (s->node_count > INT32_MAX / 2) {
+		snprintf(err, errlen, "meta: node_count %u is too large", s->node_count);
+		return -1;
+	}
+	/* every value takes at least two bytes of text ("0,"): a count the input
+	 * cannot hold is a lie, and we must not allocate for it */
+	if (L->insize) {
+		if ((uint64_t)s->node_count * (uint64_t)L->nf * 2 > L->insize + 1) {
+			snprintf(err, errlen, "meta: node_count %u does not fit in a %llu-byte file",
+				 s->node_count, (unsigned long long)L->insize);
+			return -1;
+		}
+		if ((uint64_t)s->edge_count * (uint64_t)L->ef * 2 > L->insize + 1) {
+			snprintf(err, errlen, "meta: edge_count %u does not fit in a %llu-byte file",
+				 s->edge_count, (unsigned long long)L->insize);
+			return -1;
+		}
+	}
+	json_t *ri = json_object_get(snap, "root_index");
+	if (ri) {
+		if (!json_is_integer(ri) || json_integer_value(ri) < 0 ||
+		    json_integer_value(ri) % L->nf != 0 ||
+		    (uint64_t)json_integer_value(ri) / (uint64_t)L->nf >= s->node_count) {
+			snprintf(err, errlen, "meta: root_index is not a node");
+			return -1;
+		}
+		s->root = (uint32_t)(json_integer_value(ri) / L->nf);
+	}
+	size_t n = s->node_count, e = s->edge_count;
+	s->node_type = malloc(n);
+	s->node_name = malloc(n * sizeof *s->node_name);
+	s->node_id = malloc(n * sizeof *s->node_id);
+	s->node_self = malloc(n * sizeof *s->node_self);
+	s->first_edge = calloc(n + 1, sizeof *s->first_edge);
+	s->edge_type = malloc(e ? e : 1);
+	s->edge_to = malloc((e ? e : 1) * sizeof *s->edge_to);
+	if (!s->node_type || !s->node_name || !s->node_id || !s->node_self || !s->first_edge ||
+	    !s->edge_type || !s->edge_to) {
+		snprintf(err, errlen, "out of memory for %zu nodes and %zu edges", n, e);
+		return -1;
+	}
+	L->have_meta = true;
+	return 0;
+}
+
+/* ---- records ---- */
+
+/* Validate and store node record i; message without position on error. */
+static int store_node(struct loader *L, uint32_t i, const uint64_t *rec, char *err, size_t errlen)
+{
+	heap_snapshot *s = L->s;
+	uint64_t type = rec[L->f_type], name = rec[L->f_name], id = rec[L->f_id];
+	uint64_t ec = rec[L->f_ecount];
+	if (type >= (uint64_t)s->ntypes_node) {
+		snprintf(err, errlen, "node %u: type %llu out of range (%d node types)", i,
+			 (unsigned long long)type, s->ntypes_node);
+		return -1;
+	}
+	if (name > UINT32_MAX || id > UINT32_MAX) {
+		snprintf(err, errlen, "node %u: name or id out of range", i);
+		return -1;
+	}
+	uint64_t next = (uint64_t)s->first_edge[i] + ec;
+	if (next > s->edge_count) {
+		snprintf(err, errlen, "node %u: edge_count fields add up to more than edge_count (%u)", i,
+			 s->edge_count);
+		return -1;
+	}
+	s->node_type[i] = (uint8_t)type;
+	s->node_name[i] = (uint32_t)name;
+	s->node_id[i] = (uint32_t)id;
+	s->node_self[i] = rec[L->f_self];
+	s->first_edge[i + 1] = (uint32_t)next;
+	if (!L->any_node_name || name > L->max_node_name)
+		L->max_node_name = name;
+	L->any_node_name = true;
+	return 0;
+}
+
+static int store_edge(struct loader *L, uint32_t i, const uint64_t *rec, char *err, size_t errlen)
+{
+	heap_snapshot *s = L->s;
+	uint64_t type = rec[L->g_type], name = rec[L->g_name], to = rec[L->g_to];
+	if (type >= (uint64_t)s->ntypes_edge) {
+		snprintf(err, errlen, "edge %u: type %llu out of range (%d edge types)", i,
+			 (unsigned long long)type, s->ntypes_edge);
+		return -1;
+	}
+	if (to % (uint64_t)L->nf != 0 || to / (uint64_t)L->nf >= s->node_count) {
+		snprintf(err, errlen, "edge %u: to_node %llu is not a node (node fields %d, node_count %u)", i,
+			 (unsigned long long)to, L->nf, s->node_count);
+		return -1;
+	}
+	if (L->str_named[type]) {
+		if (!L->any_edge_name || name > L->max_edge_name)
+			L->max_edge_name = name;
+		L->any_edge_name = true;
+	}
+	s->edge_type[i] = (uint8_t)type;
+	s->edge_to[i] = (uint32_t)(to / (uint64_t)L->nf);
+	return 0;
+}
+
+/* Stream one of the integer arrays ("nodes" or "edges") into the columns. */
+static int parse_ints(struct rd *r, struct loader *L, bool edges)
+{
+	heap_snapshot *s = L->s;
+	int nf = edges ? L->ef : L->nf;
+	uint64_t want = edges ? s->edge_count : s->node_count;
+	uint64_t rec[MAX_FIELDS];
+	uint64_t nrec = 0;
+	int k = 0;
+	char msg[200];
+	if (rd_expect(r, '[', "'['") < 0)
+		return -1;
+	int c = rd_ws(r);
+	if (c == ']') {
+		r->pos++;
+		goto done;
+	}
+	if (nf == 0) {
+		rd_fail(r, "meta: no %s fields but \"%s\" is not empty", edges ? "edge" : "node", r->where);
+		return -1;
+	}
+	for (;;) {
+		/* a number: digits only, V8 writes no signs, fractions or exponents */
+		if (r->pos == r->len && rd_refill(r) <= 0) {
+			rd_truncated(r);
+			return -1;
+		}
+		if ((unsigned)(r->buf[r->pos] - '0') > 9) {
+			rd_unexpected(r, "a non-negative integer");
+			return -1;
+		}
+		uint64_t v = 0;
+		int nd = 0;
+		for (;;) {
+			const unsigned char *p = r->buf + r->pos, *end = r->buf + r->len;
+			while (p < end) {
+				unsigned d = (unsigned)(*p - '0');
+				if (d > 9)
+					break;
+				v = v * 10 + d;
+				p++;
+				nd++;
+			}
+			r->pos = (size_t)(p - r->buf);
+			if (p < end)
+				break;
+			int rc = rd_refill(r);
+			if (rc < 0)
+				return -1;
+			if (rc == 0)
+				break;
+		}
+		if (nd > 19) {
+			rd_fail(r, "number too large before byte %llu inside \"%s\"", rd_off(r), r->where);
+			return -1;
+		}
+		if (nrec == want) {
+			rd_fail(r, "\"%s\" holds more than the %llu records the meta announces (byte %llu)",
+				r->where, (unsigned long long)want, rd_off(r));
+			return -1;
+		}
+		rec[k++] = v;
+		if (k == nf) {
+			int rc = edges ? store_edge(L, (uint32_t)nrec, rec, msg, sizeof msg)
+				       : store_node(L, (uint32_t)nrec, rec, msg, sizeof msg);
+			if (rc < 0) {
+				rd_fail(r, "%s (byte %llu inside \"%s\")", msg, rd_off(r), r->where);
+				return -1;
+			}
+			nrec++;
+			k = 0;
+		}
+		c = rd_ws(r);
+		if (c < 0) {
+			rd_truncated(r);
+			return -1;
+		}
+		r->pos++;
+		if (c == ']')
+			break;
+		if (c != ',') {
+			r->pos--;
+			rd_unexpected(r, "',' or ']'");
+			return -1;
+		}
+		if (rd_ws(r) < 0) {
+			rd_truncated(r);
+			return -1;
+		}
+	}
+done:
+	if (k != 0 || nrec != want) {
+		rd_fail(r, "\"%s\" holds %llu values, the meta announces %llu records of %d (byte %llu)",
+			r->where, (unsigned long long)(nrec * (uint64_t)nf + (uint64_t)k),
+			(unsigned long long)want, nf, rd_off(r));
+		return -1;
+	}
+	return 0;
+}
+
+/* Append one string (already unescaped UTF-8 of length n) to the table. */
+static int strings_add(struct loader *L, const char *str, size_t n)
+{
+	heap_snapshot *s = L->s;
+	if (s->string_count + 2 > L->strings_cap) {
+		uint32_t cap = L->strings_cap ? L->strings_cap * 2 : 1024;
+		if (cap < L->strings_cap)
+			return -1;
+		uint32_t *no = realloc(s->string_off, (size_t)cap * sizeof *no);
+		if (!no)
+			return -1;
+		s->string_off = no;
+		L->strings_cap = cap;
+		if (s->string_count == 0)
+			s->string_off[0] = 0;
+	}
+	if (L->sdata_len + n + 1 > UINT32_MAX)
+		return -1;
+	if (grow_buf(&s->string_data, &L->sdata_cap, L->sdata_len + n + 1) < 0)
+		return -1;
+	memcpy(s->string_data + L->sdata_len, str, n);
+	L->sdata_len += n;
+	s->string_data[L->sdata_len++] = '\0';
+	s->string_off[++s->string_count] = (uint32_t)L->sdata_len;
+	return 0;
+}
+
+static int parse_strings(struct rd *r, struct loader *L)
+{
+	char buf[HEAP_STRING_KEEP + 1];
+	if (rd_expect(r, '[', "'['") < 0)
+		return -1;
+	int c = rd_ws(r);
+	if (c == ']') {
+		r->pos++;
+		return 0;
+	}
+	for (;;) {
+		c = rd_ws(r);
+		if (c < 0) {
+			rd_truncated(r);
+			return -1;
+		}
+		if (c != '"') {
+			rd_unexpected(r, "a string");
+			return -1;
+		}
+		unsigned long long at = rd_off(r);
+		long n = read_literal(r, L);
+		if (n < 0)
+			return -1;
+		long u = heap_json_unescape(L->scratch, (size_t)n, buf, sizeof buf);
+		if (u < 0) {
+			rd_fail(r, "bad escape in the string at byte %llu inside \"strings\"", at);
+			return -1;
+		}
+		if (L->s->string_count >= UINT32_MAX - 2 || strings_add(L, buf, (size_t)u) < 0) {
+			rd_fail(r, "out of memory for strings");
+			return -1;
+		}
+		c = rd_ws(r);
+		if (c < 0) {
+			rd_truncated(r);
+			return -1;
+		}
+		r->pos++;
+		if (c == ']')
+			return 0;
+		if (c != ',') {
+			r->pos--;
+			rd_unexpected(r, "',' or ']'");
+			return -1;
+		}
+	}
+}
+
+/* Checks that need every section. */
+static int finish(struct loader *L, char *err, size_t errlen)
+{
+	heap_snapshot *s = L->s;
+	static const char *const names[] = { "snapshot", "nodes", "edges", "strings" };
+	bool have[] = { L->have_meta, L->have_nodes, L->have_edges, L->have_strings };
+	for (int i = 0; i < 4; i++) {
+		if (!have[i]) {
+			snprintf(err, errlen, "%smissing \"%s\"", i == 0 ? "not a heap snapshot: " : "", names[i]);
+			return -1;
+		}
+	}
+	if (s->first_edge[s->node_count] != s->edge_count) {
+		snprintf(err, errlen, "the nodes' edge_count fields add up to %u, the meta announces %u edges",
+			 s->first_edge[s->node_count], s->edge_count);
+		return -1;
+	}
+	if (L->any_node_name && L->max_node_name >= s->string_count) {
+		snprintf(err, errlen, "a node names string %llu, \"strings\" has %u",
+			 (unsigned long long)L->max_node_name, s->string_count);
+		return -1;
+	}
+	if (L->any_edge_name && L->max_edge_name >= s->string_count) {
+		snprintf(err, errlen, "an edge names string %llu, \"strings\" has %u",
+			 (unsigned long long)L->max_edge_name, s->string_count);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_top(struct rd *r, struct loader *L)
+{
+	char key[64];
+	char *meta = NULL;
+	size_t mlen = 0, mcap = 0;
+	int c = rd_ws(r);
+	if (c < 0) {
+		if (!r->failed)
+			rd_fail(r, "empty file");
+		return -1;
+	}
+	if (c != '{') {
+		rd_fail(r, "not a heap snapshot: expected '{' at byte %llu", rd_off(r));
+		return -1;
+	}
+	r->pos++;
+	if (rd_ws(r) == '}') {
+		rd_fail(r, "not a heap snapshot: missing \"snapshot\"");
+		return -1;
+	}
+	for (;;) {
+		c = rd_ws(r);
+		if (c < 0) {
+			rd_truncated(r);
+			return -1;
+		}
+		if (c != '"') {
+			rd_unexpected(r, "a key");
+			return -1;
+		}
+		long n = read_literal(r, L);
+		if (n < 0)
+			return -1;
+		if (heap_json_unescape(L->scratch, (size_t)n, key, sizeof key) < 0) {
+			rd_fail(r, "bad key before byte %llu", rd_off(r));
+			return -1;
+		}
+		if (rd_expect(r, ':', "':'") < 0)
+			return -1;
+		bool *seen = NULL;
+		int rc;
+		if (strcmp(key, "snapshot") == 0) {
+			seen = &L->have_meta;
+			if (*seen)
+				goto dup;
+			r->where = "snapshot";
+			mlen = 0;
+			rc = skip_value(r, &meta, &mlen, &mcap);
+			if (rc == 0) {
+				json_error_t je;
+				json_t *j = json_loadb(meta, mlen, 0, &je);
+				if (!j) {
+					rd_fail(r, "bad \"snapshot\" object: %s", je.text);
+					rc = -1;
+				} else {
+					char msg[200];
+					rc = meta_apply(L, j, msg, sizeof msg);
+					if (rc < 0)
+						rd_fail(r, "%s", msg);
+					json_decref(j);
+				}
+			}
+			free(meta);
+			meta = NULL;
+			mcap = 0;
+		} else if (strcmp(key, "nodes") == 0 || strcmp(key, "edges") == 0) {
+			bool edges = key[0] == 'e';
+			seen = edges ? &L->have_edges : &L->have_nodes;
+			if (*seen)
+				goto dup;
+			if (!L->have_meta) {
+				rd_fail(r, "\"%s\" comes before \"snapshot\" (byte %llu)", key, rd_off(r));
+				return -1;
+			}
+			r->where = edges ? "edges" : "nodes";
+			rc = parse_ints(r, L, edges);
+		} else if (strcmp(key, "strings") == 0) {
+			seen = &L->have_strings;
+			if (*seen)
+				goto dup;
+			r->where = "strings";
+			rc = parse_strings(r, L);
+		} else {
+			/* trace_function_infos, trace_tree, samples, locations, future keys */
+			r->where = "(skipped section)";
+			rc = skip_value(r, NULL, NULL, NULL);
+		}
+		if (rc < 0)
+			return -1;
+		if (seen)
+			*seen = true;
+		r->where = NULL;
+		c = rd_ws(r);
+		if (c < 0) {
+			rd_truncated(r);
+			return -1;
+		}
+		r->pos++;
+		if (c == '}')
+			break;
+		if (c != ',') {
+			r->pos--;
+			rd_unexpected(r, "',' or '}'");
+			return -1;
+		}
+	}
+	if (rd_ws(r) >= 0) {
+		rd_fail(r, "trailing data at byte %llu", rd_off(r));
+		return -1;
+	}
+	if (r->failed)
+		return -1;
+	char msg[200];
+	if (finish(L, msg, sizeof msg) < 0) {
+		rd_fail(r, "%s", msg);
+		return -1;
+	}
+	return 0;
+dup:
+	rd_fail(r, "\"%s\" appears twice (byte %llu)", key, rd_off(r));
+	return -1;
+}
+
+static heap_snapshot *load_common(struct rd *r, uint64_t insize)
+{
+	struct loader L = { 0 };
+	L.s = calloc(1, sizeof *L.s);
+	if (!L.s) {
+		rd_fail(r, "out of memory");
+		return NULL;
+	}
+	L.insize = insize;
+	int rc = parse_top(r, &L);
+	free(L.scratch);
+	if (rc < 0) {
+		heap_snapshot_free(L.s);
+		return NULL;
+	}
+	return L.s;
+}
+
+heap_snapshot *heap_snapshot_load_mem(const void *data, size_t size, char *err, size_t errlen)
+{
+	struct rd r = { .fd = -1, .buf = data, .len = size, .err = err, .errlen = errlen };
+	return load_common(&r, size);
+}
+
+/* The benchmark baseline: jansson parses the whole file into a DOM, then the
+ * same store_* functions fill the columns. */
+static heap_snapshot *load_jansson(const char *path, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *root = json_load_file(path, 0, &je);
+	if (!root) {
+		snprintf(err, errlen, "%s at byte %d", je.text, je.position);
+		return NULL;
+	}
+	struct loader L = { 0 };
+	heap_snapshot *s = L.s = calloc(1, sizeof *L.s);
+	char msg[200];
+	const char *sec[] = { "nodes", "edges" };
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	json_t *snap = json_object_get(root, "snapshot");
+	if (!snap) {
+		snprintf(err, errlen, "not a heap snapshot: missing \"snapshot\"");
+		goto fail;
+	}
+	if (meta_apply(&L, snap, err, errlen) < 0)
+		goto fail;
+	for (int w = 0; w < 2; w++) {
+		json_t *a = json_object_get(root, sec[w]);
+		int nf = w ? L.ef : L.nf;
+		uint64_t want = w ? s->edge_count : s->node_count;
+		if (!json_is_array(a)) {
+			snprintf(err, errlen, "missing \"%s\"", sec[w]);
+			goto fail;
+		}
+		if (json_array_size(a) != want * (uint64_t)nf) {
+			snprintf(err, errlen, "\"%s\" holds %zu values, the meta announces %llu records of %d",
+				 sec[w], json_array_size(a), (unsigned long long)want, nf);
+			goto fail;
+		}
+		uint64_t rec[MAX_FIELDS];
+		for (uint64_t i = 0; i < want; i++) {
+			for (int k = 0; k < nf; k++) {
+				json_t *v = json_array_get(a, (size_t)(i * (uint64_t)nf + (uint64_t)k));
+				if (!json_is_integer(v) || json_integer_value(v) < 0) {
+					snprintf(err, errlen, "\"%s\" holds a value that is not a non-negative integer",
+						 sec[w]);
+					goto fail;
+				}
+				rec[k] = (uint64_t)json_integer_value(v);
+			}
+			int rc = w ? store_edge(&L, (uint32_t)i, rec, msg, sizeof msg)
+				   : store_node(&L, (uint32_t)i, rec, msg, sizeof msg);
+			if (rc < 0) {
+				snprintf(err, errlen, "%s", msg);
+				goto fail;
+			}
+		}
+	}
+	L.have_nodes = L.have_edges = true;
+	json_t *strs = json_object_get(root, "strings");
+	if (json_is_array(strs)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(strs, i, v) {
+			if (!json_is_string(v)) {
+				snprintf(err, errlen, "\"strings\" holds a value that is not a string");
+				goto fail;
+			}
+			const unsigned char *str = (const unsigned char *)json_string_value(v);
+			size_t n = json_string_length(v);
+			if (n > HEAP_STRING_KEEP) {
+				n = HEAP_STRING_KEEP;
+				while (n > 0 && (str[n] & 0xc0) == 0x80)
+					n--;	/* cut on a character boundary */
+			}
+			if (strings_add(&L, (const char *)str, n) < 0) {
+				snprintf(err, errlen, "out of memory for strings");
+				goto fail;
+			}
+		}
+		L.have_strings = true;
+	}
+	if (finish(&L, err, errlen) < 0)
+		goto fail;
+	json_decref(root);
+	return s;
+fail:
+	json_decref(root);
+	heap_snapshot_free(s);
+	return NULL;
+}
+
+heap_snapshot *heap_snapshot_load(const char *path, heap_parser parser, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s", S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (parser == HEAP_PARSER_JANSSON) {
+		close(fd);
+		return load_jansson(path, err, errlen);
+	}
+#ifdef POSIX_FADV_SEQUENTIAL
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	struct rd r = { .fd = fd, .err = err, .errlen = errlen };
+	r.own = malloc(RD_BUFSZ);
+	if (!r.own) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r.buf = r.own;
+	heap_snapshot *s = load_common(&r, S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0);
+	free(r.own);
+	close(fd);
+	return s;
+}
+
+void heap_snapshot_free(heap_snapshot *s)
+{
+	if (!s)
+		return;
+	free(s->node_type);
+	free(s->node_name);
+	free(s->node_id);
+	free(s->node_self);
+	free(s->first_edge);
+	free(s->edge_type);
+	free(s->edge_to);
+	free(s->string_off);
+	free(s->string_data);
+	for (int i = 0; i < HEAP_MAX_TYPES; i++) {
+		free(s->node_type_name[i]);
+		free(s->edge_type_name[i]);
+	}
+	free(s);
+}
+
+const char *heap_snapshot_string(const heap_snapshot *s, uint32_t i)
+{
+	if (!s->string_data || i >= s->string_count)
+		return "";
+	return s->string_data + s->string_off[i];
+}

@@ -1,0 +1,80 @@
+/* snapshot — a V8 heap snapshot (.heapsnapshot) loaded into compact arrays.
+ *
+ * The file is one JSON object: "snapshot" (meta: field and type names,
+ * node_count, edge_count), the flat integer arrays "nodes" and "edges" whose
+ * records are laid out as the meta says, "strings", and optional trace/sample
+ * sections that we skip.  We never build a DOM of the file: the integer arrays
+ * are streamed through a small tokenizer straight into the columns below, only
+ * the "snapshot" object is handed to jansson.
+ *
+ * Invariants after a successful load:
+ *  - node_count >= 1, root < node_count (meta root_index, else 0);
+ *  - first_edge[0] == 0, first_edge[node_count] == edge_count and the edges of
+ *    node i are the ordinals first_edge[i] .. first_edge[i+1]-1;
+ *  - every node_type[] < ntypes_node, every edge_type[] < ntypes_edge,
+ *    every edge_to[] < node_count (an ordinal, not the file's field index);
+ *  - every node_name[] and every string-named edge name < string_count.
+ * Strings are stored unescaped as UTF-8 (invalid input bytes and lone
+ * surrogates become U+FFFD), each cut to HEAP_STRING_KEEP bytes: they only
+ * label rows.
+ */
+#ifndef VITALS_HEAP_SNAPSHOT_H
+#define VITALS_HEAP_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HEAP_STRING_KEEP 256
+#define HEAP_MAX_TYPES 64
+
+/* Node types DevTools treats specially; -1 when the meta lacks them. */
+struct heap_types {
+	int n_hidden, n_object, n_native, n_code, n_synthetic;
+	int e_weak, e_shortcut, e_element, e_hidden;
+};
+
+typedef struct heap_snapshot {
+	uint32_t node_count, edge_count;
+	uint32_t root;			/* ordinal of the root node */
+	uint8_t *node_type;		/* [node_count] */
+	uint32_t *node_name;		/* [node_count] string index */
+	uint32_t *node_id;		/* [node_count] */
+	uint64_t *node_self;		/* [node_count] self size in bytes */
+	uint32_t *first_edge;		/* [node_count + 1] */
+	uint8_t *edge_type;		/* [edge_count] */
+	uint32_t *edge_to;		/* [edge_count] node ordinal */
+	uint32_t string_count;
+	uint32_t *string_off;		/* [string_count + 1] into string_data */
+	char *string_data;
+	int ntypes_node, ntypes_edge;
+	char *node_type_name[HEAP_MAX_TYPES];
+	char *edge_type_name[HEAP_MAX_TYPES];
+	struct heap_types t;
+} heap_snapshot;
+
+/* Which reader turns the integer arrays into columns. */
+typedef enum heap_parser {
+	HEAP_PARSER_STREAM = 0,	/* our tokenizer, bounded memory */
+	HEAP_PARSER_JANSSON,	/* json_load_file of the whole file (benchmark baseline) */
+} heap_parser;
+
+/* Load a snapshot file.  Returns NULL with a one-line message in err ("truncated
+ * at byte 1234 inside \"edges\"", "meta: node_fields lacks \"self_size\""). */
+heap_snapshot *heap_snapshot_load(const char *path, heap_parser parser, char *err, size_t errlen);
+/* The same from memory (fuzzing, tests). */
+heap_snapshot *heap_snapshot_load_mem(const void *data, size_t size, char *err, size_t errlen);
+void heap_snapshot_free(heap_snapshot *s);
+
+/* String i (never NULL; "" when out of range). */
+const char *heap_snapshot_string(const heap_snapshot *s, uint32_t i);
+
+/* Unescape the body of a JSON string literal (without the quotes) into out,
+ * writing at most outcap - 1 bytes (cut on a UTF-8 character boundary) plus a
+ * NUL; outcap >= 1.  Handles every JSON escape including \uXXXX surrogate
+ * pairs.  What valid JSON may hold but a C string of UTF-8 cannot -- lone
+ * surrogates, \u0000, invalid UTF-8 bytes -- becomes U+FFFD.  Returns the
+ * number of bytes written (excluding the NUL), or -1 if the literal is not
+ * valid JSON (unknown escape, short \u, raw control character, a quote). */
+long heap_json_unescape(const char *in, size_t len, char *out, size_t outcap);
+
+#endif

@@ -1,0 +1,262 @@
+/* summary — aggregation by class; see summary.h for the naming and retained
+ * size rules.
+ *
+ * A class is identified by a key: the name's string index for object/native
+ * nodes, string_count + type for the others (as DevTools' classIndex).  Keys
+ * map to dense slots through one array, so aggregation is a single pass with
+ * no hashing.  The class retained sizes walk the dominator tree depth first
+ * with an explicit stack; an entry with the top bit set is an "exit" marker
+ * that clears the seen flag of the class that was entered.
+ */
+#include "heap/summary.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_MARK 0x80000000u
+
+
+bool heap_node_counted(const heap_snapshot *s, uint32_t i)
+{
+	return s->node_self[i] != 0 || s->node_type[i] == s->t.n_native;
+}
+
+/* "(type)" name for a non-object type, "(system)" and "(compiled code)" as DevTools. */
+static char *type_class_name(const heap_snapshot *s, int t)
+{
+	if (t == s->t.n_hidden)
+		return strdup("(system)");
+	if (t == s->t.n_code)
+		return strdup("(compiled code)");
+	char *p = NULL;
+	if (asprintf(&p, "(%s)", s->node_type_name[t]) < 0)
+		return NULL;
+	return p;
+}
+
+char *heap_class_name_dup(const heap_snapshot *s, uint32_t i)
+{
+	int t = s->node_type[i];
+	if (t == s->t.n_object || t == s->t.n_native)
+		return strdup(heap_snapshot_string(s, s->node_name[i]));
+	return type_class_name(s, t);
+}
+
+static int cmp_u64_desc(uint64_t a, uint64_t b)
+{
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/* qsort_r (glibc) carries the sort key, so no global and the module stays
+ * usable from a uv_queue_work thread. */
+static int cmp_class_r(const void *pa, const void *pb, void *ctx)
+{
+	const heap_class *a = pa, *b = pb;
+	heap_sort k = *(const heap_sort *)ctx;
+	int r = 0;
+	switch (k) {
+	case HEAP_SORT_COUNT: r = cmp_u64_desc(a->count, b->count); break;
+	case HEAP_SORT_RETAINED: r = cmp_u64_desc(a->retained, b->retained); break;
+	default: r = cmp_u64_desc(a->self, b->self); break;
+	}
+	if (!r)
+		r = cmp_u64_desc(a->self, b->self);
+	return r ? r : strcmp(a->name, b->name);
+}
+
+/* Min-heap of node ordinals by retained size, for the largest objects. */
+static void heap_sift_down(uint32_t *h, size_t n, size_t i, const uint64_t *ret)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < n && ret[h[l]] < ret[h[m]])
+			m = l;
+		if (l + 1 < n && ret[h[l + 1]] < ret[h[m]])
+			m = l + 1;
+		if (m == i)
+			return;
+		uint32_t t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void heap_sift_up(uint32_t *h, size_t i, const uint64_t *ret)
+{
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (ret[h[p]] <= ret[h[i]])
+			return;
+		uint32_t t = h[i];
+		h[i] = h[p];
+		h[p] = t;
+		i = p;
+	}
+}
+
+static int cmp_object(const void *pa, const void *pb)
+{
+	const heap_object *a = pa, *b = pb;
+	int r = cmp_u64_desc(a->retained, b->retained);
+	return r ? r : (a->id > b->id) - (a->id < b->id);
+}
+
+static int largest_objects(heap_summary *sum, const heap_snapshot *s, const heap_dominators *d, size_t top)
+{
+	if (top == 0)
+		return 0;
+	uint32_t *h = malloc(top * sizeof *h);
+	if (!h)
+		return -1;
+	size_t n = 0;
+	for (uint32_t i = 0; i < s->node_count; i++) {
+		if (i == s->root || s->node_type[i] == s->t.n_synthetic)
+			continue;
+		if (n < top) {
+			h[n] = i;
+			heap_sift_up(h, n++, d->retained);
+		} else if (d->retained[i] > d->retained[h[0]]) {
+			h[0] = i;
+			heap_sift_down(h, n, 0, d->retained);
+		}
+	}
+	sum->objects = calloc(n ? n : 1, sizeof *sum->objects);
+	if (!sum->objects) {
+		free(h);
+		return -1;
+	}
+	for (size_t k = 0; k < n; k++) {
+		uint32_t i = h[k];
+		heap_object *o = &sum->objects[k];
+		o->class_name = heap_class_name_dup(s, i);
+		o->name = strdup(heap_snapshot_string(s, s->node_name[i]));
+		o->id = s->node_id[i];
+		o->self = s->node_self[i];
+		o->retained = d->retained[i];
+		sum->nobjects = k + 1;
+		if (!o->class_name || !o->name) {
+			free(h);
+			return -1;
+		}
+	}
+	free(h);
+	qsort(sum->objects, sum->nobjects, sizeof *sum->objects, cmp_object);
+	return 0;
+}
+
+heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d, heap_sort sort,
+			       size_t top_objects, char *err, size_t errlen)
+{
+	heap_summary *sum = calloc(1, sizeof *sum);
+	size_t nkeys = (size_t)s->string_count + (size_t)s->ntypes_node;
+	uint32_t *slot = malloc(nkeys * sizeof *slot);
+	uint32_t *node_slot = NULL, *stack = NULL;
+	uint8_t *seen = NULL;
+	size_t cap = 0;
+	if (!sum || !slot)
+		goto oom;
+	memset(slot, 0xff, nkeys * sizeof *slot);
+	sum->nodes = s->node_count;
+	sum->edges = s->edge_count;
+	if (d) {
+		node_slot = malloc((size_t)s->node_count * sizeof *node_slot);
+		if (!node_slot)
+			goto oom;
+	}
+	for (uint32_t i = 0; i < s->node_count; i++) {
+		sum->self_total += s->node_self[i];
+		if (node_slot)
+			node_slot[i] = UINT32_MAX;
+		if (!heap_node_counted(s, i))
+			continue;
+		int t = s->node_type[i];
+		size_t key = (t == s->t.n_object || t == s->t.n_native) ? s->node_name[i]
+									 : (size_t)s->string_count + (size_t)t;
+		uint32_t k = slot[key];
+		if (k == UINT32_MAX) {
+			if (sum->nclasses == cap) {
+				size_t nc = cap ? cap * 2 : 256;
+				heap_class *c = realloc(sum->classes, nc * sizeof *c);
+				if (!c)
+					goto oom;
+				sum->classes = c;
+				cap = nc;
+			}
+			k = slot[key] = (uint32_t)sum->nclasses;
+			heap_class *c = &sum->classes[sum->nclasses++];
+			memset(c, 0, sizeof *c);
+			c->name = heap_class_name_dup(s, i);
+			if (!c->name)
+				goto oom;
+		}
+		sum->classes[k].count++;
+		sum->classes[k].self += s->node_self[i];
+		if (node_slot)
+			node_slot[i] = k;
+	}
+	free(slot);
+	slot = NULL;
+
+	if (d) {
+		sum->has_retained = true;
+		sum->reachable = d->retained[s->root];
+		seen = calloc(sum->nclasses ? sum->nclasses : 1, 1);
+		stack = malloc(2 * (size_t)s->node_count * sizeof *stack);
+		if (!seen || !stack)
+			goto oom;
+		size_t top = 0;
+		stack[top++] = s->root;
+		while (top) {
+			uint32_t v = stack[--top];
+			if (v & EXIT_MARK) {
+				seen[v & ~EXIT_MARK] = 0;
+				continue;
+			}
+			uint32_t k = node_slot[v];
+			if (k != UINT32_MAX && !seen[k]) {
+				sum->classes[k].retained += d->retained[v];
+				if (d->dom_first[v] != d->dom_first[v + 1]) {
+					seen[k] = 1;
+					stack[top++] = k | EXIT_MARK;
+				}
+			}
+			for (uint32_t c = d->dom_first[v]; c < d->dom_first[v + 1]; c++)
+				stack[top++] = d->dom_child[c];
+		}
+		if (largest_objects(sum, s, d, top_objects) < 0)
+			goto oom;
+	}
+	if (sort == HEAP_SORT_DEFAULT)
+		sort = d ? HEAP_SORT_RETAINED : HEAP_SORT_SELF;
+	if (sum->nclasses)
+		qsort_r(sum->classes, sum->nclasses, sizeof *sum->classes, cmp_class_r, &sort);
+	free(node_slot);
+	free(stack);
+	free(seen);
+	return sum;
+oom:
+	free(slot);
+	free(node_slot);
+	free(stack);
+	free(seen);
+	heap_summary_free(sum);
+	snprintf(err, errlen, "out of memory summarising %u nodes", s->node_count);
+	return NULL;
+}
+
+void heap_summary_free(heap_summary *sum)
+{
+	if (!sum)
+		return;
+	for (size_t i = 0; i < sum->nclasses; i++)
+		free(sum->classes[i].name);
+	free(sum->classes);
+	for (size_t i = 0; i < sum->nobjects; i++) {
+		free(sum->objects[i].class_name);
+		free(sum->objects[i].name);
+	}
+	free(sum->objects);
+	free(sum);
+}

@@ -1,0 +1,63 @@
+/* summary — a snapshot aggregated by constructor, as DevTools' Summary view.
+ *
+ * Class names follow DevTools (JSHeapSnapshotNode.className): "object" and
+ * "native" nodes are grouped by their name (the constructor, e.g. "Leaky",
+ * "Object", "Array"); "hidden" nodes are "(system)", "code" nodes
+ * "(compiled code)", and every other type is "(" + type name + ")":
+ * "(string)", "(array)", "(closure)", "(concatenated string)",
+ * "(sliced string)", "(number)", "(regexp)", "(symbol)", "(bigint)",
+ * "(synthetic)", "(object shape)", ...  As in DevTools, a node with self size
+ * 0 is left out of the class rows unless it is native (totals count every
+ * node).
+ *
+ * Retained size of a class (DevTools' aggregate "maxRet"): the sum of the
+ * retained sizes of its objects that have no dominator of the same class
+ * above them in the dominator tree — so nested objects of one class are not
+ * counted twice and the figure never exceeds the heap.
+ */
+#ifndef VITALS_HEAP_SUMMARY_H
+#define VITALS_HEAP_SUMMARY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heap/dominators.h"
+#include "heap/snapshot.h"
+
+typedef struct heap_class {
+	char *name;
+	uint64_t count, self, retained;
+} heap_class;
+
+typedef struct heap_object {
+	char *class_name;
+	char *name;		/* node name (function name, string text, ...) */
+	uint32_t id;
+	uint64_t self, retained;
+} heap_object;
+
+typedef enum heap_sort { HEAP_SORT_DEFAULT = 0, HEAP_SORT_COUNT, HEAP_SORT_SELF, HEAP_SORT_RETAINED } heap_sort;
+
+typedef struct heap_summary {
+	uint64_t nodes, edges, self_total;	/* every node and edge */
+	bool has_retained;
+	uint64_t reachable;			/* retained size of the root */
+	size_t nclasses;
+	heap_class *classes;			/* sorted as asked, all of them */
+	size_t nobjects;
+	heap_object *objects;			/* largest by retained size */
+} heap_summary;
+
+/* DevTools' class name of node i, malloc'd (NULL when out of memory). */
+char *heap_class_name_dup(const heap_snapshot *s, uint32_t i);
+/* Whether node i counts in class rows (self size > 0 or native). */
+bool heap_node_counted(const heap_snapshot *s, uint32_t i);
+
+/* d may be NULL (no retained sizes).  top_objects: how many largest objects
+ * to list (needs d).  NULL on allocation failure, with a message. */
+heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d, heap_sort sort,
+			       size_t top_objects, char *err, size_t errlen);
+void heap_summary_free(heap_summary *sum);
+
+#endif
