@@ -47,3 +47,18 @@ tests_test_probe_line_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_probe_line_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_probe_line
 endif
+# proc (engineer: proc): JSON-lines driver for the node integration test
+check_PROGRAMS += tests/proc_probe
+tests_proc_probe_SOURCES = tests/proc_probe_main.c
+tests_proc_probe_LDADD = $(VITALS_LIBS)
+TESTS += tests/proc_node.sh
+EXTRA_DIST += tests/proc_node.sh
+check_PROGRAMS += tests/probe_client_main
+tests_probe_client_main_SOURCES = tests/probe_client_main.c
+tests_probe_client_main_LDADD = $(VITALS_LIBS)
+# heap (engineer: heap): heap_main runs heap_cli_main as `vitals heap` would
+check_PROGRAMS += tests/heap_main
+tests_heap_main_SOURCES = tests/heap_main.c
+tests_heap_main_LDADD = $(VITALS_LIBS)
+TESTS += tests/heap.sh
+EXTRA_DIST += tests/heap.sh
