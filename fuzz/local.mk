@@ -4,3 +4,10 @@
 # To add a harness: append it to FUZZ_HARNESSES below and give it a corpus dir.
 FUZZ_HARNESSES =
 EXTRA_DIST += fuzz/corpus fuzz/run.sh fuzz/replay.c
+# proc (engineer: proc): cgroup lines, memory limits, argv wrapper rule
+FUZZ_HARNESSES += proc
+check_PROGRAMS += fuzz/fuzz_proc
+fuzz_fuzz_proc_SOURCES = fuzz/fuzz_proc.c fuzz/replay.c
+fuzz_fuzz_proc_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_proc.sh
+EXTRA_DIST += fuzz/replay_proc.sh

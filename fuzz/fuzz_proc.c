@@ -1,0 +1,49 @@
+/* fuzz_proc — the parsers of collectors/proc that read text other programs
+ * control: /proc/PID/cgroup lines, memory.max values, and a process's argv
+ * (any process can write anything into its command line).  The input is used
+ * whole for the two text parsers and split on NUL bytes into an argv for the
+ * wrapper rule.  Checks the outputs' invariants, not just "no crash". */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/proc.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char v2[64], v1[64];
+	memset(v2, 'x', sizeof v2);
+	memset(v1, 'x', sizeof v1);
+	int rc = proc_cgroup_parse((const char *)data, size, v2, sizeof v2, v1, sizeof v1);
+	if (!memchr(v2, '\0', sizeof v2) || !memchr(v1, '\0', sizeof v1))
+		abort();	/* unterminated output */
+	if (rc < 0 && (v2[0] || v1[0]))
+		abort();	/* failure must leave nothing behind */
+	if ((v2[0] && (v2[0] != '/' || strstr(v2, ".."))) ||
+	    (v1[0] && (v1[0] != '/' || strstr(v1, ".."))))
+		abort();	/* a path we would append to a mount point */
+
+	double lim = proc_limit_parse((const char *)data, size);
+	if (!(lim == -1 || lim >= 0))
+		abort();
+
+	/* argv: NUL-separated, like /proc/PID/cmdline */
+	char *buf = malloc(size + 1);
+	const char **argv = malloc((size + 1) * sizeof *argv);
+	if (!buf || !argv) {
+		free(buf);
+		free(argv);
+		return 0;
+	}
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	int argc = 0;
+	for (size_t i = 0; i <= size; i += strlen(buf + i) + 1)
+		argv[argc++] = buf + i;
+	(void)proc_argv_is_wrapper(argv, argc);
+	free(buf);
+	free(argv);
+	return 0;
+}
