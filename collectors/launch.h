@@ -21,7 +21,21 @@ bool launch_running(const launch *l);
 int launch_pid(const launch *l);
 /* Forward a signal to the child (its process group). */
 void launch_signal(launch *l, int sig);
-/* Close handles; the child is signalled SIGTERM if still running. */
+/* Close handles; the child is signalled SIGTERM if still running.  Frees
+ * once libuv has closed them (keep running the loop). */
 void launch_close(launch *l);
+
+/* True once the child's stdout and stderr both reached end of file (all its
+ * output is in the log).  A grandchild holding them open delays this. */
+bool launch_drained(const launch *l);
+/* The child's wait status (as from waitpid: WIFEXITED…) once it ended, else -1. */
+int launch_wait_status(const launch *l);
+
+/* `vitals --demo`: launch demo/healthy.js, demo/leaky.js and demo/stall.js
+ * from demo_dir (paths_data("demo")) with `node`, each tagged in the log
+ * ("leaky: …").  Stores up to max handles in out; returns how many started,
+ * or -1 with err when none could start. */
+int launch_demo(uv_loop_t *loop, model *m, const char *probe_path, const char *demo_dir,
+		const char *log_path, launch **out, int max, char *err, size_t errlen);
 
 #endif

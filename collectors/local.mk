@@ -1,3 +1,8 @@
 # collectors: sources and tests of this area (see Makefile.am)
 libvitals_a_SOURCES += collectors/proc.c collectors/proc.h
+# inspector + launch (engineer: attach)
+libvitals_a_SOURCES += collectors/inspector.c collectors/inspector.h \
+	collectors/launch.c collectors/launch.h
+demodir = $(pkgdatadir)/demo
+dist_demo_DATA = demo/healthy.js demo/leaky.js demo/stall.js
 libvitals_a_SOURCES += collectors/probe_client.c collectors/probe_client.h

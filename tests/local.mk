@@ -62,3 +62,5 @@ tests_heap_main_SOURCES = tests/heap_main.c
 tests_heap_main_LDADD = $(VITALS_LIBS)
 TESTS += tests/heap.sh
 EXTRA_DIST += tests/heap.sh
+TESTS += tests/probe_client.sh
+EXTRA_DIST += tests/probe_client.sh

@@ -1,0 +1,517 @@
+/* launch — run a program under vitals with the probe preloaded (see launch.h).
+ *
+ * Data: a launch owns one uv_process_t and two uv_pipe_t (the child's stdout
+ * and stderr), each pipe with a partial-line buffer; complete lines go to the
+ * model's log (stderr lines prefixed "! ") and to the optional log file.  The
+ * child runs in its own session/process group (UV_PROCESS_DETACHED), so
+ * terminal signals reach vitals only and are forwarded with launch_signal.
+ *
+ * Invariants:
+ *  - The model row is found again by (pid, start_time) on exit, never kept
+ *    as a pointer: the UI may remove rows at any time.
+ *  - Lines stored in the model are sanitised (escape sequences dropped,
+ *    control characters replaced) so the log pane cannot be garbled; the log
+ *    file gets the raw bytes.
+ *  - A launch is freed only after every handle's close callback ran
+ *    (nhandles == 0 and closing).
+ */
+#include "collectors/launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/paths.h"
+
+extern char **environ;
+
+#define LINE_MAX_BYTES (LOG_LINE_LEN - 16)	/* longer lines are split */
+
+typedef struct out_stream {
+	uv_pipe_t pipe;
+	launch *l;
+	bool is_err;
+	bool open;		/* reading; false after EOF */
+	size_t len;
+	char line[LINE_MAX_BYTES];
+	char rd[16384];
+} out_stream;
+
+struct launch {
+	uv_loop_t *loop;
+	model *m;
+	uv_process_t proc;
+	out_stream out, err;
+	int pid;
+	uint64_t start_time;
+	bool running;
+	int wait_status;
+	int log_fd;
+	char name[NAME_LEN];	/* what the status line calls it: "app.js" */
+	char tag[24];		/* log prefix in demo mode, "" otherwise */
+	int nhandles;
+	bool closing;
+};
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Field 22 of /proc/PID/stat (start time in clock ticks since boot), 0 if unreadable. */
+static uint64_t stat_start_time(int pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');	/* comm may contain spaces and ')' */
+	if (!p)
+		return 0;
+	p++;
+	/* fields after ')' start at 3 (state); start time is field 22 */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return 0;
+	}
+	return strtoull(p + 1, NULL, 10);
+}
+
+/* Name for messages: the script of `node app.js`, else the command. */
+static void display_name(char *const argv[], char *out, size_t n)
+{
+	const char *cmd = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	const char *pick = cmd;
+	if (strncmp(cmd, "node", 4) == 0) {
+		for (int i = 1; argv[i]; i++) {
+			if (argv[i][0] == '-') {
+				if (strcmp(argv[i], "-r") == 0 || strcmp(argv[i], "--require") == 0 ||
+				    strcmp(argv[i], "--import") == 0)
+					i += argv[i + 1] ? 1 : 0;
+				else if (strcmp(argv[i], "-e") == 0 || strcmp(argv[i], "--eval") == 0)
+					break;
+				continue;
+			}
+			pick = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
+			break;
+		}
+	}
+	snprintf(out, n, "%s", pick);
+}
+
+/* Copy src to dst for the log pane: drop ANSI escape sequences, replace other
+ * control characters with '?', tabs with a space. */
+static void sanitise(char *dst, size_t n, const char *src, size_t len)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len && o + 1 < n; i++) {
+		unsigned char c = (unsigned char)src[i];
+		if (c == 0x1b) {
+			if (i + 1 < len && src[i + 1] == '[') {
+				i += 2;
+				while (i < len && !((unsigned char)src[i] >= 0x40 && (unsigned char)src[i] <= 0x7e))
+					i++;
+			} else {
+				i++;
+			}
+			continue;
+		}
+		if (c == '\t')
+			c = ' ';
+		else if (c < 0x20 || c == 0x7f)
+			c = '?';
+		dst[o++] = (char)c;
+	}
+	dst[o] = 0;
+}
+
+static void emit_line(launch *l, out_stream *s)
+{
+	size_t len = s->len;
+	if (len && s->line[len - 1] == '\r')
+		len--;
+	char clean[LOG_LINE_LEN], full[LOG_LINE_LEN + 64];	/* model_log_push truncates */
+	sanitise(clean, sizeof clean, s->line, len);
+	snprintf(full, sizeof full, "%s%s%s%s", s->is_err ? "! " : "", l->tag, l->tag[0] ? ": " : "",
+		 clean);
+	model_log_push(l->m, full);
+	if (l->log_fd >= 0) {
+		char head[40];
+		int hl = snprintf(head, sizeof head, "%s%s%s", s->is_err ? "! " : "", l->tag,
+				  l->tag[0] ? ": " : "");
+		struct iovec_like { const void *p; size_t n; } parts[] = {
+			{ head, (size_t)hl }, { s->line, len }, { "\n", 1 } };
+		for (size_t i = 0; i < 3; i++) {
+			const char *p = parts[i].p;
+			size_t left = parts[i].n;
+			while (left) {
+				ssize_t w = write(l->log_fd, p, left);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0)
+					break;	/* a full disk loses log lines, never the app */
+				p += w;
+				left -= (size_t)w;
+			}
+		}
+	}
+	s->len = 0;
+}
+
+static void launch_maybe_free(launch *l)
+{
+	if (l->closing && l->nhandles == 0) {
+		if (l->log_fd >= 0)
+			close(l->log_fd);
+		free(l);
+	}
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+	launch *l = h->data;
+	l->nhandles--;
+	launch_maybe_free(l);
+}
+
+static void stream_closed(uv_handle_t *h)
+{
+	out_stream *s = h->data;
+	s->l->nhandles--;
+	launch_maybe_free(s->l);
+}
+
+static void out_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	out_stream *s = h->data;
+	*buf = uv_buf_init(s->rd, sizeof s->rd);
+}
+
+static void out_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+	out_stream *s = st->data;
+	launch *l = s->l;
+	if (nread < 0) {
+		if (s->len)
+			emit_line(l, s);
+		s->open = false;
+		uv_read_stop(st);
+		return;
+	}
+	for (ssize_t i = 0; i < nread; i++) {
+		char c = buf->base[i];
+		if (c == '\n') {
+			emit_line(l, s);
+			continue;
+		}
+		s->line[s->len++] = c;
+		if (s->len == sizeof s->line)
+			emit_line(l, s);
+	}
+}
+
+static void child_exited(uv_process_t *p, int64_t status, int term_signal)
+{
+	launch *l = p->data;
+	l->running = false;
+	l->wait_status = term_signal ? (term_signal & 0x7f) : (int)((status & 0xff) << 8);
+	model *m = l->m;
+	vproc *v = model_find(m, l->pid);
+	if (v && v->start_time == l->start_time) {
+		v->exit_status = l->wait_status;
+		v->state = PROC_EXITED;
+		if (!v->exited_ms)
+			v->exited_ms = wall_ms();
+	}
+	if (term_signal) {
+		const char *abbrev = sigabbrev_np(term_signal);
+		if (abbrev)
+			model_status(m, "%s killed by SIG%s", l->name, abbrev);
+		else
+			model_status(m, "%s killed by signal %d", l->name, term_signal);
+	} else {
+		model_status(m, "%s exited with status %d", l->name, (int)status);
+	}
+}
+
+/* NODE_OPTIONS value with `--require "<probe>"` appended, quoted the way
+ * node's NODE_OPTIONS parser reads it (\ escapes inside "…"). */
+static char *node_options_with(const char *old, const char *probe)
+{
+	size_t n = (old ? strlen(old) : 0) + 2 * strlen(probe) + 32;
+	char *s = malloc(n);
+	if (!s)
+		return NULL;
+	size_t o = (size_t)snprintf(s, n, "NODE_OPTIONS=%s%s--require \"", old ? old : "",
+				    old && *old ? " " : "");
+	for (const char *p = probe; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			s[o++] = '\\';
+		s[o++] = *p;
+	}
+	s[o++] = '"';
+	s[o] = 0;
+	return s;
+}
+
+/* The child's environment: ours, with NODE_OPTIONS and VITALS_SOCK_DIR set. */
+static char **child_env(const char *probe_path)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 3, sizeof *env);
+	if (!env)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(environ[i], "NODE_OPTIONS=", 13) == 0 ||
+		    strncmp(environ[i], "VITALS_SOCK_DIR=", 16) == 0)
+			continue;
+		env[k++] = environ[i];	/* borrowed */
+	}
+	char dir[PATH_MAX], *sd = malloc(PATH_MAX + 20);
+	char *no = node_options_with(getenv("NODE_OPTIONS"), probe_path);
+	if (!sd || !no) {
+		free(sd);
+		free(no);
+		free(env);
+		return NULL;
+	}
+	snprintf(sd, PATH_MAX + 20, "VITALS_SOCK_DIR=%s", paths_sock_dir(dir, sizeof dir));
+	env[k++] = no;	/* owned: the last two entries */
+	env[k++] = sd;
+	env[k] = NULL;
+	return env;
+}
+
+static void child_env_free(char **env)
+{
+	size_t k = 0;
+	while (env[k])
+		k++;
+	free(env[k - 1]);
+	free(env[k - 2]);
+	free(env);
+}
+
+static int open_log(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "cannot open log file %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "log file %s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & 077) && fchmod(fd, 0600) < 0) {
+		snprintf(err, errlen, "log file %s is readable by others and cannot be fixed: %s", path,
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static launch *launch_spawn(uv_loop_t *loop, model *m, char *const argv[], const char *probe_path,
+			    const char *log_path, const char *tag, char *err, size_t errlen)
+{
+	if (!argv || !argv[0] || !argv[0][0]) {
+		snprintf(err, errlen, "no command to launch");
+		return NULL;
+	}
+	char dir[PATH_MAX];
+	if (paths_sock_dir_ensure(paths_sock_dir(dir, sizeof dir), err, errlen) < 0)
+		return NULL;
+	launch *l = calloc(1, sizeof *l);
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	l->loop = loop;
+	l->m = m;
+	l->log_fd = -1;
+	l->wait_status = -1;
+	snprintf(l->tag, sizeof l->tag, "%s", tag ? tag : "");
+	display_name(argv, l->name, sizeof l->name);
+	if (log_path && (l->log_fd = open_log(log_path, err, errlen)) < 0) {
+		free(l);
+		return NULL;
+	}
+	char **env = child_env(probe_path);
+	if (!env) {
+		snprintf(err, errlen, "out of memory");
+		if (l->log_fd >= 0)
+			close(l->log_fd);
+		free(l);
+		return NULL;
+	}
+
+	out_stream *ss[2] = { &l->out, &l->err };
+	for (int i = 0; i < 2; i++) {
+		uv_pipe_init(loop, &ss[i]->pipe, 0);
+		ss[i]->pipe.data = ss[i];
+		ss[i]->l = l;
+		ss[i]->is_err = i == 1;
+		l->nhandles++;
+	}
+	uv_stdio_container_t stdio[3] = {
+		{ .flags = UV_IGNORE },
+		{ .flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&l->out.pipe },
+		{ .flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&l->err.pipe },
+	};
+	uv_process_options_t opt = {
+		.exit_cb = child_exited,
+		.file = argv[0],
+		.args = (char **)argv,
+		.env = env,
+		.flags = UV_PROCESS_DETACHED,
+		.stdio_count = 3,
+		.stdio = stdio,
+	};
+	l->proc.data = l;
+	int r = uv_spawn(loop, &l->proc, &opt);
+	child_env_free(env);
+	l->nhandles++;
+	if (r < 0) {
+		if (r == UV_ENOENT)
+			snprintf(err, errlen, "%s: command not found", argv[0]);
+		else if (r == UV_EACCES)
+			snprintf(err, errlen, "%s: permission denied", argv[0]);
+		else
+			snprintf(err, errlen, "%s: cannot start: %s", argv[0], uv_strerror(r));
+		l->closing = true;	/* freed by the close callbacks */
+		uv_close((uv_handle_t *)&l->proc, handle_closed);
+		uv_close((uv_handle_t *)&l->out.pipe, stream_closed);
+		uv_close((uv_handle_t *)&l->err.pipe, stream_closed);
+		return NULL;
+	}
+	l->pid = l->proc.pid;
+	l->running = true;
+	l->start_time = stat_start_time(l->pid);
+	for (int i = 0; i < 2; i++) {
+		ss[i]->open = uv_read_start((uv_stream_t *)&ss[i]->pipe, out_alloc, out_read) == 0;
+	}
+
+	vproc *v = model_add(m, l->pid, l->start_time);
+	if (v) {
+		v->launched = true;
+		v->ppid = getpid();
+		v->uid = getuid();
+		const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+		snprintf(v->name, sizeof v->name, "%s", base);
+		size_t len = 1;
+		for (int i = 0; argv[i]; i++)
+			len += strlen(argv[i]) + 1;
+		v->cmdline = malloc(len);
+		if (v->cmdline) {
+			v->cmdline[0] = 0;
+			for (int i = 0; argv[i]; i++) {
+				if (i)
+					strcat(v->cmdline, " ");
+				strcat(v->cmdline, argv[i]);
+			}
+		}
+	}
+	model_status(m, "launched %s (PID %d)", l->name, l->pid);
+	return l;
+}
+
+launch *launch_start(uv_loop_t *loop, model *m, char *const argv[], const char *probe_path,
+		     const char *log_path, char *err, size_t errlen)
+{
+	return launch_spawn(loop, m, argv, probe_path, log_path, NULL, err, errlen);
+}
+
+bool launch_running(const launch *l)
+{
+	return l && l->running;
+}
+
+int launch_pid(const launch *l)
+{
+	return l ? l->pid : -1;
+}
+
+bool launch_drained(const launch *l)
+{
+	return l && !l->out.open && !l->err.open;
+}
+
+int launch_wait_status(const launch *l)
+{
+	return l ? l->wait_status : -1;
+}
+
+void launch_signal(launch *l, int sig)
+{
+	if (!l || !l->running)
+		return;
+	/* the child leads its own process group (UV_PROCESS_DETACHED) */
+	if (kill(-l->pid, sig) < 0)
+		kill(l->pid, sig);
+}
+
+void launch_close(launch *l)
+{
+	if (!l || l->closing)
+		return;
+	launch_signal(l, SIGTERM);
+	l->closing = true;
+	uv_close((uv_handle_t *)&l->proc, handle_closed);
+	uv_close((uv_handle_t *)&l->out.pipe, stream_closed);
+	uv_close((uv_handle_t *)&l->err.pipe, stream_closed);
+}
+
+int launch_demo(uv_loop_t *loop, model *m, const char *probe_path, const char *demo_dir,
+		const char *log_path, launch **out, int max, char *err, size_t errlen)
+{
+	static const char *const demos[] = { "healthy", "leaky", "stall" };
+	int n = 0;
+	char first_err[256] = "";
+	for (size_t i = 0; i < sizeof demos / sizeof demos[0] && n < max; i++) {
+		char path[PATH_MAX + 32];
+		snprintf(path, sizeof path, "%s/%s.js", demo_dir, demos[i]);
+		if (access(path, R_OK) < 0) {
+			if (!first_err[0])
+				snprintf(first_err, sizeof first_err, "demo program %.200s: %s", path,
+					 strerror(errno));
+			continue;
+		}
+		char *const argv[] = { "node", path, NULL };
+		char e[256];
+		launch *l = launch_spawn(loop, m, argv, probe_path, log_path, demos[i], e, sizeof e);
+		if (!l) {
+			if (!first_err[0])
+				snprintf(first_err, sizeof first_err, "%s", e);
+			continue;
+		}
+		out[n++] = l;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "%s", first_err[0] ? first_err : "no demo to launch");
+		return -1;
+	}
+	return n;
+}

@@ -1,0 +1,21 @@
+// stall.js — vitals demo: an event loop that stalls.  Every few seconds a
+// synchronous busy loop blocks it for 150–400 ms (think: a big JSON.parse or
+// a sync crypto call in a request handler); in between it serves small
+// timers, so event-loop lag p99/max spike while the average stays low.
+'use strict';
+
+let ticks = 0, stalls = 0;
+setInterval(() => { ticks++; }, 20);	// the "normal" work the stall delays
+
+function stall() {
+	const ms = 150 + Math.floor(Math.random() * 250);
+	const end = Date.now() + ms;
+	let x = 0;
+	while (Date.now() < end) x += Math.sqrt(x + 1);	// busy, synchronous
+	stalls++;
+	if (stalls % 3 === 1) console.log(`stall: blocked the event loop for ${ms} ms (stall #${stalls})`);
+	setTimeout(stall, 2000 + Math.floor(Math.random() * 2000));
+}
+setTimeout(stall, 1000);
+setInterval(() => console.error(`stall: ${ticks} timer ticks so far`), 15000);
+console.log(`stall: started (pid ${process.pid})`);

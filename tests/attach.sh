@@ -1,0 +1,150 @@
+#!/bin/sh
+# tests/attach.sh — attach without restart (collectors/inspector.c) against
+# real node processes, through tests/attach_main.  Every case that touches
+# port 9229 is here, run one after the other: the port is one per machine.
+. "${VITALS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+need "$NODE"
+need ss
+DRIVER="$VITALS_BUILDDIR/tests/attach_main"
+[ -x "$DRIVER" ] || fail "build tests/attach_main first"
+: "${VITALS_PROBE:=$VITALS_SRCDIR/probe/vitals-probe.js}"
+export VITALS_PROBE
+[ -r "$VITALS_PROBE" ] || fail "probe not found at $VITALS_PROBE"
+
+WORK=$(mktemp -d /tmp/vitals-attach.XXXXXX)
+trap 'cleanup; rm -rf "$WORK"' EXIT INT TERM
+
+listening() { ss -Hltn "sport = :$1" | grep -q .; }
+if listening 9229; then
+	echo "SKIP: port 9229 is held by another process ($(ss -Hltnp 'sport = :9229' | head -1)); attach tests need it"
+	exit 77
+fi
+
+# start_node NAME ARGS... — start node in the background with output in
+# $WORK/NAME.out/.err; sets $P.  Waits until the fixture says it is ready.
+start_node() {
+	_n=$1; shift
+	"$NODE" "$@" >"$WORK/$_n.out" 2>"$WORK/$_n.err" &
+	P=$!
+	_pids="$_pids $P"
+	wait_for 15 grep -q ready "$WORK/$_n.out" || fail "$_n did not start: $(cat "$WORK/$_n.err")"
+}
+
+# hello_pid PID — connect to the probe socket and print the pid of its hello
+hello_pid() {
+	"$NODE" -e '
+		const c = require("net").connect(process.argv[1]);
+		let buf = "";
+		c.on("data", d => { buf += d; const i = buf.indexOf("\n");
+			if (i >= 0) { console.log(JSON.parse(buf.slice(0, i)).pid); c.destroy(); } });
+		c.on("error", e => { console.error(e.message); process.exit(1); });
+		setTimeout(() => process.exit(1), 5000).unref();
+	' "$VITALS_SOCK_DIR/$1.sock"
+}
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# attach_ok NAME PID — attach, expect ok, the socket, a matching hello, 9229 closed
+attach_ok() {
+	out=$("$DRIVER" attach "$2") || fail "$1: attach failed: $out"
+	[ "$out" = "$2: ok" ] || fail "$1: unexpected output: $out"
+	[ -S "$VITALS_SOCK_DIR/$2.sock" ] || fail "$1: no socket $VITALS_SOCK_DIR/$2.sock"
+	hp=$(hello_pid "$2") || fail "$1: probe socket does not answer"
+	[ "$hp" = "$2" ] || fail "$1: hello says pid $hp, expected $2"
+	! listening 9229 || fail "$1: port 9229 still open after the attach"
+	pass "$1: attached, hello pid $hp, 9229 closed again"
+}
+
+# --- CommonJS app
+start_node cjs "$FIXTURES/attach_cjs.js"
+CJS=$P
+attach_ok "CommonJS app" "$CJS"
+grep -q "Debugger ending" "$WORK/cjs.err" || fail "CommonJS app: inspector not closed by the probe"
+
+# --- already attached: no second SIGUSR1
+out=$("$DRIVER" attach "$CJS") || fail "re-attach failed: $out"
+n=$(grep -c "Debugger listening" "$WORK/cjs.err")
+[ "$n" = 1 ] || fail "re-attach opened the inspector again ($n times)"
+pass "re-attach uses the existing probe socket"
+
+# --- ES module app (no require in scope)
+start_node esm "$FIXTURES/attach_esm.mjs"
+attach_ok "ES-module app" "$P"
+
+# --- two processes queued in one driver: serialised, both attached
+start_node q1 "$FIXTURES/attach_cjs.js"
+Q1=$P
+start_node q2 "$FIXTURES/attach_esm.mjs"
+Q2=$P
+out=$("$DRIVER" attach "$Q1" "$Q2") || fail "queued attach failed: $out"
+echo "$out" | grep -qx "$Q1: ok" || fail "queued attach of $Q1: $out"
+echo "$out" | grep -qx "$Q2: ok" || fail "queued attach of $Q2: $out"
+[ -S "$VITALS_SOCK_DIR/$Q1.sock" ] && [ -S "$VITALS_SOCK_DIR/$Q2.sock" ] || fail "queued: sockets missing"
+! listening 9229 || fail "queued: port 9229 left open"
+pass "two attaches back to back, 9229 closed after both"
+kill "$Q1" "$Q2" 2>/dev/null
+
+# --- --inspect=127.0.0.1:0: use that inspector and leave it open
+start_node insp0 --inspect=127.0.0.1:0 "$FIXTURES/attach_cjs.js"
+I0=$P
+wait_for 10 grep -q "Debugger listening" "$WORK/insp0.err" || fail "--inspect=0 did not start its inspector"
+port=$(sed -n 's|.*ws://127.0.0.1:\([0-9]*\)/.*|\1|p' "$WORK/insp0.err" | head -1)
+out=$("$DRIVER" attach "$I0") || fail "--inspect=0: attach failed: $out"
+[ -S "$VITALS_SOCK_DIR/$I0.sock" ] || fail "--inspect=0: no socket"
+listening "$port" || fail "--inspect=0: its inspector on port $port was closed"
+! listening 9229 || fail "--inspect=0: port 9229 opened"
+pass "--inspect=127.0.0.1:0 app attached through port $port, left open"
+kill "$I0"
+
+# --- --inspect (9229): attached, left open; meanwhile 9229 is taken for others
+"$NODE" --inspect "$FIXTURES/attach_cjs.js" >"$WORK/insp.out" 2>"$WORK/insp.err" &
+IP=$!
+_pids="$_pids $IP"
+wait_for 15 grep -q ready "$WORK/insp.out" || fail "--inspect app did not start"
+wait_for 10 listening 9229 || fail "--inspect app did not open 9229"
+out=$("$DRIVER" attach "$IP") || fail "--inspect: attach failed: $out"
+listening 9229 || fail "--inspect: the app's own inspector was closed"
+pass "--inspect app attached, its inspector left open"
+start_node other "$FIXTURES/attach_cjs.js"
+OTHER=$P
+out=$("$DRIVER" attach "$OTHER") && fail "attach while 9229 is held by another process succeeded: $out"
+echo "$out" | grep -q "port 9229 is held by PID $IP (node); can't attach while it is taken" ||
+	fail "port held: unexpected message: $out"
+pass "port held by another process: $out"
+kill "$IP"
+wait_for 10 sh -c "! ss -Hltn 'sport = :9229' | grep -q ." || fail "9229 still open after killing the --inspect app"
+attach_ok "attach once 9229 is free again" "$OTHER"
+
+# --- an app that handles SIGUSR1 itself: clear error within 3 s, app survives
+start_node usr1 "$FIXTURES/attach_sigusr1.js"
+U=$P
+t0=$(now_ms)
+out=$("$DRIVER" attach "$U") && fail "SIGUSR1 handler: attach succeeded?"
+dt=$(( $(now_ms) - t0 ))
+echo "$out" | grep -q "PID $U did not open its inspector after SIGUSR1 (it may handle SIGUSR1 itself); start it with \`vitals -- node …\` or \`node -r .*vitals-probe.js …\`" ||
+	fail "SIGUSR1 handler: unexpected message: $out"
+[ "$dt" -lt 3000 ] || fail "SIGUSR1 handler: error took $dt ms (limit 3000)"
+kill -0 "$U" 2>/dev/null || fail "SIGUSR1 handler: the app died"
+wait_for 5 grep -q "got SIGUSR1" "$WORK/usr1.out" || fail "SIGUSR1 handler: app never saw the signal"
+pass "own SIGUSR1 handler: error after $dt ms, app still running"
+
+# --- not a node process: refused, not signalled
+sleep 60 &
+S=$!
+_pids="$_pids $S"
+wait_for 5 grep -qx sleep "/proc/$S/comm" || fail "sleep did not start"
+out=$("$DRIVER" attach "$S") && fail "sleep: attach succeeded?"
+[ "$out" = "$S: PID $S is not a Node.js process (sleep)" ] || fail "sleep: unexpected message: $out"
+sleep 0.2
+kill -0 "$S" 2>/dev/null || fail "sleep was killed (signalled?)"
+pass "non-node process refused and left alone"
+
+# --- no such process
+gone=$("$NODE" -e 'console.log(process.pid)')
+out=$("$DRIVER" attach "$gone") && fail "dead pid: attach succeeded?"
+[ "$out" = "$gone: no such process: PID $gone" ] || fail "dead pid: unexpected message: $out"
+pass "nonexistent PID: $out"
+
+! listening 9229 || fail "port 9229 left open at the end"
+kill "$CJS" 2>/dev/null
+exit 0

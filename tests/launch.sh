@@ -1,0 +1,74 @@
+#!/bin/sh
+# tests/launch.sh — launch mode (collectors/launch.c) with real node
+# processes, through tests/attach_main: output capture and log file, exit
+# status, the probe preloaded via NODE_OPTIONS, signal forwarding, and a
+# command that does not exist.
+. "${VITALS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+need "$NODE"
+DRIVER="$VITALS_BUILDDIR/tests/attach_main"
+[ -x "$DRIVER" ] || fail "build tests/attach_main first"
+: "${VITALS_PROBE:=$VITALS_SRCDIR/probe/vitals-probe.js}"
+export VITALS_PROBE
+[ -r "$VITALS_PROBE" ] || fail "probe not found at $VITALS_PROBE"
+
+WORK=$(mktemp -d /tmp/vitals-launch.XXXXXX)
+trap 'cleanup; rm -rf "$WORK"' EXIT INT TERM
+
+# --- output in order, log file 0600, exit status 3
+LOG="$WORK/app.log"
+"$DRIVER" launch --log "$LOG" -- "$NODE" "$FIXTURES/launch_exit3.js" >"$WORK/out1" 2>&1 ||
+	fail "driver failed: $(cat "$WORK/out1")"
+grep '^log: ' "$WORK/out1" | sed 's/^log: //' >"$WORK/lines1"
+cat >"$WORK/want1" <<'END'
+first line on stdout
+! second line on stderr
+third line on stdout
+! fourth line on stderr
+no newline at the end
+END
+diff -u "$WORK/want1" "$WORK/lines1" || fail "captured lines differ (above)"
+grep -qx 'status: launch_exit3.js exited with status 3' "$WORK/out1" || fail "no exit status 3 in: $(cat "$WORK/out1")"
+grep -qx 'wait: 768' "$WORK/out1" || fail "wait status is not 3<<8: $(grep wait: "$WORK/out1")"
+grep -qx 'model: exit_status=768 state=exited' "$WORK/out1" || fail "model row not updated: $(cat "$WORK/out1")"
+grep -q 'not in model' "$WORK/out1" && fail "the child was not added to the model with a start time"
+diff -u "$WORK/want1" "$LOG" || fail "log file differs (above)"
+mode=$(stat -c %a "$LOG")
+[ "$mode" = 600 ] || fail "log file mode is $mode, not 600"
+pass "stdout/stderr captured in order, log file 0600, exit status 3"
+
+# --- the probe is preloaded and its socket appears; SIGTERM is forwarded
+"$DRIVER" launch -- "$NODE" "$FIXTURES/launch_wait.js" >"$WORK/out2" 2>&1 &
+D=$!
+_pids="$_pids $D"
+wait_for 15 grep -q 'ready pid=' "$WORK/out2" || fail "launched app did not start: $(cat "$WORK/out2")"
+CP=$(sed -n 's/^launched \([0-9]*\).*/\1/p' "$WORK/out2")
+_pids="$_pids $CP"
+grep -q "ready pid=$CP\$" "$WORK/out2" || fail "the child's pid is not the launched pid $CP"
+grep -qF "NODE_OPTIONS=--require \"$VITALS_PROBE\"" "$WORK/out2" ||
+	fail "NODE_OPTIONS lacks the probe: $(grep NODE_OPTIONS "$WORK/out2")"
+grep -qx "log: VITALS_SOCK_DIR=$VITALS_SOCK_DIR" "$WORK/out2" || fail "VITALS_SOCK_DIR not passed on"
+wait_for 10 test -S "$VITALS_SOCK_DIR/$CP.sock" || fail "the probe socket $VITALS_SOCK_DIR/$CP.sock did not appear"
+pass "child NODE_OPTIONS has the probe, socket $CP.sock appeared"
+kill -TERM "$D"
+wait_for 10 sh -c "! kill -0 $CP 2>/dev/null" || fail "SIGTERM was not forwarded: child $CP still running"
+wait "$D" || fail "driver exited with $?"
+grep -qx 'status: launch_wait.js killed by SIGTERM' "$WORK/out2" || fail "no 'killed by SIGTERM': $(tail -3 "$WORK/out2")"
+grep -qx 'wait: 15' "$WORK/out2" || fail "wait status is not SIGTERM"
+pass "SIGTERM forwarded to the child, reported as killed by SIGTERM"
+
+# --- existing NODE_OPTIONS are kept, the probe appended (a path with a space and a quote)
+odd="$WORK/dir with \"quote\""
+mkdir -p "$odd"
+cp "$VITALS_PROBE" "$odd/probe.js"
+NODE_OPTIONS="--max-old-space-size=200" VITALS_PROBE="$odd/probe.js" \
+	"$DRIVER" launch -- "$NODE" -e 'console.log("opts=" + process.env.NODE_OPTIONS); console.log("loaded=" + !!globalThis[Symbol.for("vitals.probe")])' \
+	>"$WORK/out3" 2>&1 || fail "driver failed: $(cat "$WORK/out3")"
+grep -qF 'opts=--max-old-space-size=200 --require ' "$WORK/out3" || fail "existing NODE_OPTIONS lost: $(cat "$WORK/out3")"
+grep -qx 'log: loaded=true' "$WORK/out3" || fail "probe at a quoted path not loaded: $(cat "$WORK/out3")"
+pass "existing NODE_OPTIONS kept, probe path with space and quote loads"
+
+# --- a command that does not exist: one line, exit 1
+out=$("$DRIVER" launch -- no-such-command-vitals 2>&1) && fail "nonexistent command launched?"
+[ "$out" = "error: no-such-command-vitals: command not found" ] || fail "unexpected: $out"
+pass "nonexistent command: $out"
+exit 0
