@@ -1,0 +1,98 @@
+#!/bin/sh
+# probe_client.sh — collectors/probe_client against the real probe
+# (probe/vitals-probe.js loaded with node -r), through the test driver
+# tests/probe_client_main:
+#  1. heap used as vitals reports it matches the process's own
+#     process.memoryUsage().heapUsed within 5 %; a forced GC is answered
+#  2. a heap snapshot lands as a 0600 file that parses as JSON, no .tmp left
+#  3. a target killed in the middle of a snapshot leaves no file at all, and
+#     the callback says the process exited
+#  4. the socket of a dead process is removed
+. "${VITALS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+need "$NODE"
+DRIVER="$VITALS_BUILDDIR/tests/probe_client_main"
+PROBE="$VITALS_SRCDIR/probe/vitals-probe.js"
+[ -x "$DRIVER" ] || { echo "SKIP: $DRIVER not built"; exit 77; }
+[ -f "$PROBE" ] || { echo "SKIP: no probe"; exit 77; }
+work=$(mktemp -d /tmp/vitals-client.XXXXXX)
+trap 'cleanup; rm -rf "$work"' EXIT INT TERM
+
+# json_get FILE EV FIELD — FIELD of the last line with "ev":EV
+json_get() {
+	"$NODE" -e '
+		const [f, ev, k] = process.argv.slice(1);
+		const ls = require("fs").readFileSync(f, "utf8").split("\n").filter(Boolean).map(JSON.parse);
+		const l = ls.filter(x => x.ev === ev).pop();
+		process.stdout.write(l && l[k] !== undefined ? String(l[k]) : "");' "$1" "$2" "$3"
+}
+
+# --- 1. live values against the process's own view ----------------------
+start_bg "$NODE" -r "$PROBE" "$FIXTURES/client_app.js" "$work/mem.json"
+app=$!
+wait_for 20 test -S "$VITALS_SOCK_DIR/$app.sock" || fail "probe socket of $app never appeared"
+wait_for 20 test -s "$work/mem.json" || fail "fixture wrote no memory figures"
+"$DRIVER" --seconds 30 --samples 3 --hz 2 --gc "$app" >"$work/live.jsonl" || fail "driver failed"
+cp "$work/mem.json" "$work/mem-after.json"
+[ "$(json_get "$work/live.jsonl" final pstate)" = attached ] || { cat "$work/live.jsonl"; fail "not attached"; }
+[ "$(json_get "$work/live.jsonl" gc ok)" = true ] || { cat "$work/live.jsonl"; fail "gc not answered"; }
+ours=$(json_get "$work/live.jsonl" sample heap_used)
+theirs=$("$NODE" -p 'JSON.parse(require("fs").readFileSync(process.argv[1])).heapUsed' "$work/mem-after.json")
+"$NODE" -e '
+	const [a, b] = process.argv.slice(1).map(Number);
+	if (!(a > 0 && b > 0 && Math.abs(a - b) / b <= 0.05)) {
+		console.error("heap used: vitals " + a + ", process " + b); process.exit(1);
+	}' "$ours" "$theirs" || fail "heap used differs by more than 5%"
+[ "$(json_get "$work/live.jsonl" sample nspaces)" -ge 5 ] || fail "heap spaces missing"
+pass "heap used $ours vs process.memoryUsage() $theirs; gc answered"
+
+# --- 2. heap snapshot to a file -----------------------------------------
+mkdir "$work/out"
+"$DRIVER" --seconds 50 --out "$work/out" --capture heap_snapshot "$app" >"$work/snap.jsonl" || fail "driver failed"
+[ "$(json_get "$work/snap.jsonl" capture ok)" = true ] || { cat "$work/snap.jsonl"; fail "snapshot failed"; }
+f=$(json_get "$work/snap.jsonl" capture msg)
+case "$f" in "$work/out/node-$app-"*.heapsnapshot) ;; *) fail "unexpected snapshot path '$f'" ;; esac
+[ -f "$f" ] || fail "snapshot $f missing"
+[ "$(stat -c %a "$f")" = 600 ] || fail "snapshot mode is $(stat -c %a "$f"), want 600"
+"$NODE" -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+	if (!s.snapshot || !s.nodes.length) process.exit(1);' "$f" || fail "snapshot does not parse"
+[ "$(ls -A "$work/out" | wc -l)" = 1 ] || { ls -la "$work/out"; fail "stray files next to the snapshot"; }
+[ "$(json_get "$work/snap.jsonl" final captures)" = 1 ] || fail "capture not recorded in the model"
+pass "heap snapshot $(basename "$f") is 0600 and parses"
+kill "$app"
+
+# --- 3. target killed during a snapshot -----------------------------------
+start_bg "$NODE" -r "$PROBE" "$FIXTURES/client_bigheap.js" "$work/ready" 250000
+big=$!
+wait_for 30 test -s "$work/ready" || fail "big-heap fixture did not start"
+wait_for 20 test -S "$VITALS_SOCK_DIR/$big.sock" || fail "probe socket of $big never appeared"
+mkdir "$work/out2"
+"$DRIVER" --seconds 50 --out "$work/out2" --capture heap_snapshot "$big" >"$work/kill.jsonl" &
+drv=$!
+_pids="$_pids $drv"
+# kill once chunks are arriving (the temp file has data)
+wait_for 40 sh -c 'for f in "$1"/.*.tmp; do [ -s "$f" ] && exit 0; done; exit 1' _ "$work/out2" ||
+	fail "no snapshot data arrived"
+kill -9 "$big"
+wait "$drv" || fail "driver failed"
+ok=$(json_get "$work/kill.jsonl" capture ok)
+msg=$(json_get "$work/kill.jsonl" capture msg)
+[ "$ok" = false ] || { cat "$work/kill.jsonl"; fail "capture of a killed process reported ok"; }
+[ "$msg" = "process exited during the heap snapshot; no file written" ] || fail "reason: '$msg'"
+[ -z "$(ls -A "$work/out2")" ] || { ls -la "$work/out2"; fail "files left after the killed snapshot"; }
+[ "$(json_get "$work/kill.jsonl" final pstate)" = lost ] || fail "killed process not marked lost"
+pass "killed mid-snapshot: '$msg', nothing left"
+
+# --- 4. stale socket of a dead process ------------------------------------
+( "$NODE" -e '
+	const s = require("net").createServer();
+	s.listen(process.env.VITALS_SOCK_DIR + "/" + process.pid + ".sock", () => {
+		require("fs").writeFileSync(process.argv[1], String(process.pid));
+		process.kill(process.pid, "SIGKILL");
+	});' "$work/deadpid" ) 2>/dev/null
+dead=$(cat "$work/deadpid")
+[ -S "$VITALS_SOCK_DIR/$dead.sock" ] || fail "could not leave a stale socket behind"
+"$DRIVER" --seconds 3 "$dead" >"$work/stale.jsonl" || fail "driver failed"
+[ ! -e "$VITALS_SOCK_DIR/$dead.sock" ] || { cat "$work/stale.jsonl"; fail "stale socket of $dead not removed"; }
+grep -q "removed stale probe socket" "$work/stale.jsonl" || fail "no status about the stale socket"
+[ "$(json_get "$work/stale.jsonl" final pstate)" = none ] || fail "dead process not left unattached"
+pass "stale socket of dead pid $dead removed"
