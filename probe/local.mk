@@ -1,1 +1,6 @@
-# probe: sources and tests of this area (see Makefile.am)
+# probe: the in-process JavaScript half (doc/PROTOCOL.md). Installed as
+# <datadir>/vitals/probe/vitals-probe.js, where core/paths.c looks for it.
+probedir = $(pkgdatadir)/probe
+dist_probe_DATA = probe/vitals-probe.js
+EXTRA_DIST += probe/test/helpers.js probe/test/sampling.test.js \
+	probe/test/commands.test.js probe/test/lifecycle.test.js

@@ -712,29 +712,32 @@ function startInner(opts) {
 		return publicState(st, false);
 	}
 	const sock = path.join(dir, process.pid + '.sock');
-	/* Same pid, so any file here is a dead process's socket. */
-	try {
-		if (!fs.lstatSync(sock).isDirectory()) fs.unlinkSync(sock);
-	} catch (e) { /* none */ }
+	/* The socket is bound and listening under a temporary name, made 0600,
+	 * then renamed into place: whoever sees <pid>.sock can connect at once
+	 * and never sees it with the umask's mode. (No process-wide umask
+	 * change: it would race with the app's own file creation on the
+	 * threadpool.) The rename also replaces a stale socket of a dead process
+	 * that had our pid. */
+	const tmp = path.join(dir, process.pid + '.tmp');
+	try { fs.unlinkSync(tmp); } catch (e) { /* none */ }
 	const server = net.createServer();
 	server.on('error', guard(function (e) {
-		st.reason = 'listen ' + sock + ': ' + e.code;
+		const why = 'listen ' + sock + ': ' + e.code;
 		stop(st);
-		st.reason = 'listen ' + sock + ': ' + e.code;
+		st.reason = why;
 	}));
 	server.on('connection', guard(function (s) { onConnection(st, s); }));
 	/* exclusive: a cluster worker must not hand its listen to the primary.
-	 * No umask dance: bind() happens synchronously inside listen() and the
-	 * chmod follows at once; the 0700 directory keeps others out meanwhile,
-	 * whereas a process-wide umask would race with the app's own file
-	 * creation on the threadpool. */
-	server.listen({ path: sock, exclusive: true });
+	 * For a path, bind() and listen() happen synchronously in here. */
+	server.listen({ path: tmp, exclusive: true });
 	server.unref();
 	try {
-		fs.chmodSync(sock, 0o600);
+		fs.chmodSync(tmp, 0o600);
+		fs.renameSync(tmp, sock);
 	} catch (e) {
 		try { server.close(); } catch (e2) { /* ignore */ }
-		st.reason = 'chmod ' + sock + ': ' + e.code;
+		try { fs.unlinkSync(tmp); } catch (e2) { /* ignore */ }
+		st.reason = 'cannot set up ' + sock + ': ' + (e.code || failMsg(e));
 		return publicState(st, false);
 	}
 	st.server = server;

@@ -64,3 +64,6 @@ TESTS += tests/heap.sh
 EXTRA_DIST += tests/heap.sh
 TESTS += tests/probe_client.sh
 EXTRA_DIST += tests/probe_client.sh
+# probe (engineer: probe): probe/test/*.test.js under node --test
+TESTS += tests/probe_node.sh
+EXTRA_DIST += tests/probe_node.sh
