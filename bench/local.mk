@@ -1,1 +1,7 @@
 # bench: sources and tests of this area (see Makefile.am)
+# proc (engineer: proc): collector loop without the UI, for bench/proc_50.sh.
+# A check program so `make check` compiles it; the benchmark is not a test.
+check_PROGRAMS += bench/proc_bench
+bench_proc_bench_SOURCES = bench/proc_bench_main.c
+bench_proc_bench_LDADD = $(VITALS_LIBS)
+EXTRA_DIST += bench/proc_50.sh
