@@ -1,6 +1,7 @@
 /* config — settings from $XDG_CONFIG_HOME/vitals/config (INI, parsed by inih)
  * and defaults; the command line overrides them.  A bad line is a warning
- * naming file and line, never fatal.  Owner may extend. */
+ * naming file and line, never fatal.  Owner may extend.
+ * Sections and keys: see core/config.c. */
 #ifndef VITALS_CONFIG_H
 #define VITALS_CONFIG_H
 
@@ -30,5 +31,8 @@ void config_default(vitals_config *c);
  * NULL). Returns the number of warnings, or -1 if an explicit file could not
  * be read. */
 int config_load(vitals_config *c, const char *path, FILE *warn);
+/* Parse an open stream over c (name is used in warnings: "name:LINE: ...").
+ * Returns the number of warnings.  For tests and the fuzz harness. */
+int config_load_stream(vitals_config *c, FILE *f, const char *name, FILE *warn);
 
 #endif

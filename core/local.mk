@@ -3,3 +3,5 @@ libvitals_a_SOURCES += core/ring.c core/ring.h core/model.c core/model.h \
 	core/paths.c core/paths.h
 # alerts (engineer: alerts)
 libvitals_a_SOURCES += core/alerts.c core/alerts.h
+# config file (engineer: screen)
+libvitals_a_SOURCES += core/config.c core/config.h

@@ -1,1 +1,5 @@
-# widgets: sources and tests of this area (see Makefile.am)
+# widgets: pure drawing (const data + rect + theme -> curses cells)
+libvitals_a_SOURCES += widgets/canvas.c widgets/canvas.h widgets/fmt.c widgets/fmt.h \
+	widgets/sparkline.c widgets/sparkline.h widgets/gc_timeline.c widgets/gc_timeline.h \
+	widgets/heap_spaces.c widgets/heap_spaces.h widgets/alert_pane.c widgets/alert_pane.h \
+	widgets/proc_table.c widgets/proc_table.h widgets/log_pane.c widgets/log_pane.h

@@ -1,0 +1,365 @@
+/* config — the settings file, parsed by inih; see config.h.
+ *
+ * Format (INI):
+ *     [ui]       theme, interval (s, or 500ms), window (1..5 or 1m 5m 15m 1h
+ *                all), mouse, braille, bell (yes/no), output_dir
+ *     [probe]    hz (1..20)
+ *     [history]  raw (samples kept), tier1..tier3 ("10s:360" = buckets of
+ *                10 s, 360 kept; "off" drops the tier)
+ *     [alerts]   every key alerts_config_set() knows (core/alerts.c)
+ *     [log]      alert_log (path of the alert log file)
+ *
+ * Line numbers: inih's handler does not receive them, so we feed inih
+ * through our own reader (ini_parse_stream) that counts lines; the handler
+ * runs right after its line was read, so the count is the line of the key.
+ * The reader also catches lines inih would reject (no '=', unclosed
+ * section, too long) and warns about each by line; inih's return value then
+ * only flags syntax we did not foresee, which is still reported.
+ * Nothing in a file is fatal: a bad line warns and the default stays.
+ */
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct parse_state {
+	vitals_config *c;
+	const char *path;
+	FILE *f, *warn;
+	int nwarn;
+	int lineno;		/* lines read so far = line of the current key */
+	int last_warned;	/* a line we already warned about */
+	char bad_section[64];	/* last unknown section warned about */
+	ring_config ring;
+	bool ring_set;
+} parse_state;
+
+static void warnf(parse_state *ps, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void warnf(parse_state *ps, int line, const char *fmt, ...)
+{
+	ps->nwarn++;
+	ps->last_warned = line;
+	if (!ps->warn)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(ps->warn, "%s:%d: ", ps->path, line);
+	vfprintf(ps->warn, fmt, ap);
+	fputc('\n', ps->warn);
+	va_end(ap);
+}
+
+void config_default(vitals_config *c)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->theme, sizeof c->theme, "default");
+	c->interval_s = 1.0;
+	c->probe_hz = 1;
+	c->window = 0;
+	c->mouse = false;
+	c->braille = false;
+	c->bell = false;
+	c->ring = ring_config_default;
+	alerts_config_default(&c->alerts);
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+	for (int i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* "1.5", "1.5s", "500ms", "10m", "1h" → milliseconds; -1 when malformed. */
+static double parse_duration_ms(const char *v, double default_unit_ms)
+{
+	char *end;
+	errno = 0;
+	double x = strtod(v, &end);
+	if (end == v || errno || !isfinite(x) || x < 0)
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	double unit = default_unit_ms;
+	if (*end == 0)
+		unit = default_unit_ms;
+	else if (strcmp(end, "ms") == 0)
+		unit = 1;
+	else if (strcmp(end, "s") == 0)
+		unit = 1000;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		unit = 60000;
+	else if (strcmp(end, "h") == 0)
+		unit = 3600000;
+	else
+		return -1;
+	return x * unit;
+}
+
+static int parse_int(const char *v, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long x = strtol(v, &end, 10);
+	if (end == v || *end || errno || x < lo || x > hi)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+static void set_string(parse_state *ps, char *dst, size_t n, const char *key, const char *v)
+{
+	if (strlen(v) >= n) {
+		warnf(ps, ps->lineno, "value of '%s' is too long (max %zu)", key, n - 1);
+		return;
+	}
+	snprintf(dst, n, "%s", v);
+}
+
+static void set_ui(parse_state *ps, const char *k, const char *v)
+{
+	vitals_config *c = ps->c;
+	bool b;
+	if (strcmp(k, "theme") == 0) {
+		if (!*v || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(v))
+			warnf(ps, ps->lineno, "bad theme name '%s'", v);
+		else
+			set_string(ps, c->theme, sizeof c->theme, k, v);
+	} else if (strcmp(k, "interval") == 0) {
+		double ms = parse_duration_ms(v, 1000);
+		if (ms < 100 || ms > 60000)
+			warnf(ps, ps->lineno, "bad interval '%s' (100ms .. 60s)", v);
+		else
+			c->interval_s = ms / 1000.0;
+	} else if (strcmp(k, "window") == 0) {
+		static const char *const names[][3] = { { "1", "1m", "60s" }, { "2", "5m", "300s" },
+			{ "3", "15m", "900s" }, { "4", "1h", "60m" }, { "5", "all", "0" } };
+		int found = -1;
+		for (int i = 0; i < 5 && found < 0; i++)
+			for (int j = 0; j < 3; j++)
+				if (strcasecmp(v, names[i][j]) == 0)
+					found = i;
+		if (found < 0)
+			warnf(ps, ps->lineno, "bad window '%s' (1m, 5m, 15m, 1h, all or 1..5)", v);
+		else
+			c->window = found;
+	} else if (strcmp(k, "mouse") == 0 || strcmp(k, "braille") == 0 || strcmp(k, "bell") == 0) {
+		if (parse_bool(v, &b) < 0)
+			warnf(ps, ps->lineno, "bad value '%s' for '%s' (yes or no)", v, k);
+		else if (k[0] == 'm')
+			c->mouse = b;
+		else if (k[1] == 'r')
+			c->braille = b;
+		else
+			c->bell = b;
+	} else if (strcmp(k, "output_dir") == 0) {
+		set_string(ps, c->output_dir, sizeof c->output_dir, k, v);
+	} else {
+		warnf(ps, ps->lineno, "unknown key '%s' in [ui]", k);
+	}
+}
+
+static void set_history(parse_state *ps, const char *k, const char *v)
+{
+	long cap;
+	if (strcmp(k, "raw") == 0) {
+		if (parse_int(v, 2, 1000000, &cap) < 0) {
+			warnf(ps, ps->lineno, "bad value '%s' for 'raw' (2 .. 1000000 samples)", v);
+			return;
+		}
+		ps->ring.tier[0].cap = (uint32_t)cap;
+		ps->ring_set = true;
+		return;
+	}
+	int t = 0;
+	if (strlen(k) == 5 && strncmp(k, "tier", 4) == 0 && k[4] >= '1' && k[4] < '0' + RING_MAX_TIERS)
+		t = k[4] - '0';
+	if (!t) {
+		warnf(ps, ps->lineno, "unknown key '%s' in [history]", k);
+		return;
+	}
+	if (strcasecmp(v, "off") == 0 || strcasecmp(v, "none") == 0) {
+		ps->ring.tier[t].cap = 0;
+		ps->ring_set = true;
+		return;
+	}
+	char span[32];
+	const char *sep = v + strcspn(v, ":x ");
+	size_t sl = (size_t)(sep - v);
+	double ms = -1;
+	if (*sep && sl < sizeof span) {
+		memcpy(span, v, sl);
+		span[sl] = 0;
+		ms = parse_duration_ms(span, 1000);
+		while (*sep == ':' || *sep == 'x' || *sep == ' ')
+			sep++;
+	}
+	if (ms < 1000 || ms > 86400000.0 || parse_int(sep, 1, 1000000, &cap) < 0) {
+		warnf(ps, ps->lineno, "bad value '%s' for '%s' (SPAN:COUNT, e.g. 10s:360, or off)", v, k);
+		return;
+	}
+	ps->ring.tier[t].span_ms = (uint32_t)ms;
+	ps->ring.tier[t].cap = (uint32_t)cap;
+	ps->ring_set = true;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	parse_state *ps = user;
+	vitals_config *c = ps->c;
+	char err[200];
+	if (strcmp(section, "ui") == 0) {
+		set_ui(ps, name, value);
+	} else if (strcmp(section, "probe") == 0) {
+		long hz;
+		if (strcmp(name, "hz") != 0)
+			warnf(ps, ps->lineno, "unknown key '%s' in [probe]", name);
+		else if (parse_int(value, 1, 20, &hz) < 0)
+			warnf(ps, ps->lineno, "bad value '%s' for 'hz' (1 .. 20)", value);
+		else
+			c->probe_hz = (int)hz;
+	} else if (strcmp(section, "history") == 0) {
+		set_history(ps, name, value);
+	} else if (strcmp(section, "alerts") == 0) {
+		if (alerts_config_set(&c->alerts, name, value, err, sizeof err) < 0)
+			warnf(ps, ps->lineno, "%s in [alerts]", err);
+	} else if (strcmp(section, "log") == 0) {
+		if (strcmp(name, "alert_log") == 0)
+			set_string(ps, c->alert_log, sizeof c->alert_log, name, value);
+		else
+			warnf(ps, ps->lineno, "unknown key '%s' in [log]", name);
+	} else if (!section[0]) {
+		warnf(ps, ps->lineno, "key '%s' outside a section", name);
+	} else if (strcmp(ps->bad_section, section) != 0) {
+		snprintf(ps->bad_section, sizeof ps->bad_section, "%s", section);
+		warnf(ps, ps->lineno, "unknown section [%s]", section);
+	} else {
+		ps->nwarn++;	/* further keys of a section already reported */
+	}
+	return 1;	/* never stop: everything else still applies */
+}
+
+/* inih's reader: one line per call, counted; malformed lines are reported
+ * here and handed on blank. */
+static char *reader(char *str, int num, void *stream)
+{
+	parse_state *ps = stream;
+	if (!fgets(str, num, ps->f))
+		return NULL;
+	ps->lineno++;
+	size_t n = strlen(str);
+	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(ps->f)) {
+		int ch;
+		while ((ch = fgetc(ps->f)) != EOF && ch != '\n')
+			;
+		warnf(ps, ps->lineno, "line too long (max %d characters)", num - 2);
+		snprintf(str, (size_t)num, "\n");
+		return str;
+	}
+	const char *s = str;
+	while (isspace((unsigned char)*s))
+		s++;
+	bool blank = *s == 0 || *s == ';' || *s == '#';
+	bool cont = s != str && !blank;	/* inih: indented line continues the value */
+	if (!blank && *s == '[') {
+		const char *close = strchr(s, ']');
+		if (!close) {
+			warnf(ps, ps->lineno, "malformed section header (missing ']')");
+			snprintf(str, (size_t)num, "\n");
+		}
+	} else if (!blank && !cont && !strpbrk(s, "=:")) {
+		warnf(ps, ps->lineno, "malformed line, expected 'key = value'");
+		snprintf(str, (size_t)num, "\n");
+	}
+	return str;
+}
+
+static const char *default_path(char *buf, size_t n)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg)
+		snprintf(buf, n, "%s/vitals/config", xdg);
+	else if (home && *home)
+		snprintf(buf, n, "%s/.config/vitals/config", home);
+	else
+		return NULL;
+	return buf;
+}
+
+int config_load_stream(vitals_config *c, FILE *f, const char *name, FILE *warn)
+{
+	parse_state ps;
+	memset(&ps, 0, sizeof ps);
+	ps.c = c;
+	ps.path = name;
+	ps.f = f;
+	ps.warn = warn;
+	ps.ring = c->ring;
+	int r = ini_parse_stream(reader, &ps, handler, &ps);
+	if (r > 0 && r != ps.last_warned)
+		warnf(&ps, r, "syntax error");
+	if (ps.ring_set) {
+		ring_config rc = ps.ring;
+		/* drop tiers switched off; spans must grow tier by tier */
+		int nt = 1;
+		bool ok = true;
+		for (int i = 1; i < RING_MAX_TIERS; i++) {
+			if (i >= rc.ntiers && rc.tier[i].span_ms == 0)
+				break;
+			if (rc.tier[i].cap == 0)
+				break;
+			if (rc.tier[i].span_ms <= rc.tier[i - 1].span_ms)
+				ok = false;
+			nt = i + 1;
+		}
+		rc.ntiers = nt;
+		if (!ok) {
+			ps.nwarn++;
+			if (warn)
+				fprintf(warn, "%s: [history] tier spans must grow from tier1 to tier3; history settings ignored\n",
+					name);
+		} else {
+			c->ring = rc;
+		}
+	}
+	return ps.nwarn;
+}
+
+int config_load(vitals_config *c, const char *path, FILE *warn)
+{
+	char buf[PATH_MAX];
+	bool explicit_path = path != NULL;
+	if (!path)
+		path = default_path(buf, sizeof buf);
+	if (!path)
+		return 0;
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (!explicit_path && errno == ENOENT)
+			return 0;	/* no config file is fine */
+		if (warn)
+			fprintf(warn, "%s: cannot read config: %s\n", path, strerror(errno));
+		return explicit_path ? -1 : 1;
+	}
+	int n = config_load_stream(c, f, path, warn);
+	fclose(f);
+	return n;
+}

@@ -1,0 +1,88 @@
+/* view — shared pieces of the views; see view.h. */
+#include "tui/view.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "widgets/fmt.h"
+
+canvas view_canvas(WINDOW *w, const ui_state *ui)
+{
+	canvas c = { w, ui->th, ui->ascii, ui->braille };
+	return c;
+}
+
+bool view_too_small(WINDOW *w, const ui_state *ui)
+{
+	int rows = getmaxy(w), cols = getmaxx(w);
+	if (cols >= VIEW_MIN_COLS && rows >= VIEW_MIN_ROWS)
+		return false;
+	canvas c = view_canvas(w, ui);
+	char msg[96];
+	snprintf(msg, sizeof msg, "terminal too small: need %dx%d, have %dx%d", VIEW_MIN_COLS,
+		 VIEW_MIN_ROWS, cols, rows);
+	werase(w);
+	int len = (int)strlen(msg);
+	int x = len < cols ? (cols - len) / 2 : 0;
+	canvas_text(&c, rows > 0 ? (rows - 1) / 2 : 0, x, cols - x, msg, ROLE_DEFAULT);
+	return true;
+}
+
+int64_t view_window_ms(const ui_state *ui)
+{
+	if (ui->window < 0 || ui->window >= UI_NWINDOWS)
+		return ui_window_ms[0];
+	return ui_window_ms[ui->window];
+}
+
+void view_header(const canvas *c, int y, int w, const char *left, const model *m, const ui_state *ui)
+{
+	attr_t a = canvas_attr(c, ROLE_HEADER);
+	canvas_fill(c, y, 0, w, a);
+	char right[96], clock[16], win[48];
+	fmt_clock(clock, sizeof clock, ui->end_ms ? ui->end_ms : m->now_ms);
+	int wi = ui->window >= 0 && ui->window < UI_NWINDOWS ? ui->window : 0;
+	snprintf(win, sizeof win, "window %s", ui_window_name[wi]);
+	snprintf(right, sizeof right, "%s%s%s  %s ", ui->paused ? "PAUSED" : "",
+		 ui->paused ? "  " : "", win, clock);
+	int rw = canvas_width(right, c->ascii);
+	char title[32];
+	snprintf(title, sizeof title, " vitals %s ", PACKAGE_VERSION);
+	int x = canvas_text_attr(c, y, 0, w, title, a);
+	if (w - x - rw > 4)
+		canvas_text_attr(c, y, x, w - x - rw - 1, left, a);
+	else
+		rw = w - x;
+	canvas_text_right(c, y, w - rw, rw, right, a);
+	if (ui->paused) {
+		/* PAUSED stands out: it means the numbers are not live */
+		int px = w - rw;
+		if (px >= 0)
+			canvas_text_attr(c, y, px, 6, "PAUSED", a | A_REVERSE);
+	}
+}
+
+void view_hints(const canvas *c, int y, int w, const view_hint *h, int n)
+{
+	canvas_fill(c, y, 0, w, canvas_attr(c, ROLE_HINT));
+	int x = 0;
+	for (int i = 0; i < n; i++) {
+		const char *key = c->ascii && h[i].key_ascii ? h[i].key_ascii : h[i].key;
+		int kw = canvas_width(key, c->ascii), ww = canvas_width(h[i].what, c->ascii);
+		if (x + kw + 1 + ww > w)
+			break;
+		x += canvas_text(c, y, x, w - x, key, ROLE_KEY);
+		x += 1;
+		x += canvas_text(c, y, x, w - x, h[i].what, ROLE_HINT);
+		x += 2;
+	}
+}
+
+void view_status(const canvas *c, int y, int w, const model *m)
+{
+	attr_t a = canvas_attr(c, ROLE_STATUS);
+	canvas_fill(c, y, 0, w, a);
+	if (m->status[0])
+		canvas_text_attr(c, y, 1, w - 1, m->status, a);
+}

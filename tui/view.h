@@ -1,0 +1,39 @@
+/* view — what the overview and detail views share: the minimum terminal
+ * size, the "too small" screen, the header bar and the key hint line.
+ * Views are pure drawing: (WINDOW, const model, const ui_state) → cells. */
+#ifndef VITALS_VIEW_H
+#define VITALS_VIEW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <curses.h>
+
+#include "core/model.h"
+#include "tui/ui.h"
+#include "widgets/canvas.h"
+
+/* Below this the views draw one line saying so, and nothing else. */
+#define VIEW_MIN_COLS 60
+#define VIEW_MIN_ROWS 15
+
+/* A key hint: key text and what it does. */
+typedef struct view_hint {
+	const char *key, *what;
+	const char *key_ascii;	/* for ASCII mode when key is not ASCII */
+} view_hint;
+
+/* The canvas for w with the ui's theme and glyph mode. */
+canvas view_canvas(WINDOW *w, const ui_state *ui);
+/* If w is smaller than the minimum, draw "terminal too small: need 60x15,
+ * have 40x10" centred and return true. */
+bool view_too_small(WINDOW *w, const ui_state *ui);
+/* The ui's window in ms (0 = everything kept). */
+int64_t view_window_ms(const ui_state *ui);
+/* Header bar on row y: "vitals VERSION" + left text ... right text + clock. */
+void view_header(const canvas *c, int y, int w, const char *left, const model *m, const ui_state *ui);
+/* Key hints on row y, as many as fit. */
+void view_hints(const canvas *c, int y, int w, const view_hint *h, int n);
+/* Status line on row y (the model's status message). */
+void view_status(const canvas *c, int y, int w, const model *m);
+
+#endif

@@ -1,0 +1,272 @@
+/* view_detail — the selected process; see view_detail.h.
+ *
+ * Layout is a column allocator: the metric lines come first (they always
+ * fit at the minimum size), then sections in priority order — GC timeline,
+ * heap spaces, captures, log — each given the rows it wants or what is left.
+ * At 150 columns and more, the sections go to a right-hand column.
+ */
+#include "tui/view_detail.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tui/view.h"
+#include "widgets/fmt.h"
+#include "widgets/gc_timeline.h"
+#include "widgets/heap_spaces.h"
+#include "widgets/log_pane.h"
+#include "widgets/proc_table.h"
+#include "widgets/sparkline.h"
+
+#define LABEL_W 8
+
+static size_t fmt_ratio(char *buf, size_t n, double v)
+{
+	return fmt_pct(buf, n, v * 100.0);
+}
+
+typedef struct dctx {
+	canvas c;
+	const model *m;
+	const ui_state *ui;
+	const vproc *p;
+	int64_t end_ms, window_ms;
+} dctx;
+
+/* "LABEL  value text  sparkline ↓min↑max" in rect r (r.h rows of graph). */
+static void metric(const dctx *d, rect r, const char *label, const char *value, const ring *s,
+		   theme_role role, spark_fmt f, bool zero_based, double min_span, double hi)
+{
+	const canvas *c = &d->c;
+	canvas_clear(c, r, canvas_attr(c, ROLE_DEFAULT));
+	canvas_text(c, r.y, r.x, LABEL_W, label, ROLE_TITLE);
+	int vw = r.w >= 100 ? 34 : 28;
+	if (vw > r.w - LABEL_W)
+		vw = r.w - LABEL_W;
+	canvas_text(c, r.y, r.x + LABEL_W, vw, value, ROLE_DEFAULT);
+	int sx = r.x + LABEL_W + vw + 1, sw = r.x + r.w - sx;
+	if (!s || sw < 6)
+		return;
+	spark_opts o = spark_opts_make(d->end_ms, d->window_ms, role, f);
+	o.zero_based = zero_based;
+	o.min_span = min_span;
+	o.hi = hi;
+	sparkline_draw(c, rect_make(r.y, sx, r.h, sw), s, &o);
+}
+
+static void section_title(const dctx *d, int y, int x, int w, const char *title)
+{
+	canvas_hline(&d->c, y, x, w, canvas_attr(&d->c, ROLE_BORDER));
+	char t[96];
+	snprintf(t, sizeof t, " %s ", title);
+	canvas_text(&d->c, y, x + 1, w - 2, t, ROLE_TITLE);
+}
+
+/* The metric lines; returns rows used. */
+static int draw_metrics(const dctx *d, int y, int x, int w, int spark_h)
+{
+	const vproc *p = d->p;
+	const vnode *n = p->node;
+	char v[160], a[16], b[16], e[16];
+	int y0 = y;
+
+	fmt_bytes(a, sizeof a, p->rss_bytes > 0 ? p->rss_bytes : NAN);
+	fmt_bytes(b, sizeof b, p->vsz_bytes > 0 ? p->vsz_bytes : NAN);
+	if (p->mem_limit > 0) {
+		fmt_bytes(e, sizeof e, p->mem_limit);
+		snprintf(v, sizeof v, "%s  vsz %s  cgroup %s", a, b, e);
+	} else {
+		snprintf(v, sizeof v, "%s  vsz %s", a, b);
+	}
+	metric(d, rect_make(y, x, spark_h, w), "RSS", v, &p->rss_r, ROLE_SPARK_RSS, fmt_bytes, false,
+	       1 << 20, NAN);
+	y += spark_h;
+
+	fmt_pct(a, sizeof a, p->cpu_pct);
+	snprintf(v, sizeof v, "%s  usr %.1f  sys %.1f", a, p->cpu_user_pct, p->cpu_sys_pct);
+	metric(d, rect_make(y, x, spark_h, w), "CPU", v, &p->cpu_r, ROLE_SPARK_CPU, fmt_pct, true, 100, NAN);
+	y += spark_h;
+
+	const char *why = proc_table_probe_text(p);
+	if (n && !why[0]) {
+		char l[16], pct[16];
+		fmt_bytes(a, sizeof a, n->heap_used);
+		fmt_bytes(b, sizeof b, n->heap_total);
+		fmt_bytes(l, sizeof l, n->heap_limit);
+		fmt_pct(pct, sizeof pct, heap_usage_pct(n));
+		snprintf(v, sizeof v, "%s/%s  limit %s %s", a, b, l, pct);
+		metric(d, rect_make(y, x, spark_h, w), "Heap", v, &n->heap_used_r, ROLE_SPARK_HEAP,
+		       fmt_bytes, false, 1 << 20, NAN);
+		y += spark_h;
+
+		fmt_ms(a, sizeof a, n->lag_p50);
+		fmt_ms(b, sizeof b, n->lag_p99);
+		fmt_ms(e, sizeof e, n->lag_max);
+		snprintf(v, sizeof v, "p50 %s p99 %s max %s", a, b, e);
+		metric(d, rect_make(y, x, spark_h, w), "Lag", v, &n->lag_p99_r, ROLE_SPARK_LAG, fmt_ms, true,
+		       10, NAN);
+		y += spark_h;
+
+		fmt_pct(a, sizeof a, n->elu * 100);
+		fmt_pct(b, sizeof b, n->gc_pct);
+		snprintf(v, sizeof v, "%s  gc %s", a, b);
+		metric(d, rect_make(y, x, spark_h, w), "ELU", v, &n->elu_r, ROLE_SPARK_ELU, fmt_ratio, true,
+		       0, 1.0);
+		y += spark_h;
+	} else {
+		char msg[200];
+		if (p->state == PROC_EXITED)
+			snprintf(msg, sizeof msg, "exited \xe2\x80\x94 history kept (x clears exited rows)");
+		else if (p->pstate == PROBE_NONE)
+			snprintf(msg, sizeof msg, "not attached \xe2\x80\x94 press a to attach");
+		else
+			snprintf(msg, sizeof msg, "probe: %s", why);
+		canvas_text(&d->c, y, x + LABEL_W, w - LABEL_W, msg,
+			    p->pstate == PROBE_FAILED || p->pstate == PROBE_LOST ? ROLE_WARN : ROLE_DIM);
+		y++;
+	}
+
+	/* threads, fds, handles by type */
+	int off = snprintf(v, sizeof v, "threads %d  fds ", p->threads);
+	if (p->fds >= 0)
+		off += snprintf(v + off, sizeof v - (size_t)off, "%d", p->fds);
+	else
+		off += snprintf(v + off, sizeof v - (size_t)off, "?");
+	if (n && !why[0]) {
+		off += snprintf(v + off, sizeof v - (size_t)off, "  handles %d", n->handles_total);
+		for (int i = 0; i < n->nhandles && off < (int)sizeof v - 1; i++)
+			off += snprintf(v + off, sizeof v - (size_t)off, "%s%s %d", i ? ", " : ": ",
+					n->handles[i].type, n->handles[i].count);
+	}
+	canvas_text(&d->c, y, x, LABEL_W, "Res", ROLE_TITLE);
+	canvas_text(&d->c, y, x + LABEL_W, w - LABEL_W, v, ROLE_DEFAULT);
+	y++;
+	return y - y0;
+}
+
+static void draw_captures(const dctx *d, rect r)
+{
+	const vproc *p = d->p;
+	section_title(d, r.y, r.x, r.w, "Captured files");
+	int shown = 0;
+	for (int i = p->ncaptures - 1; i >= 0 && shown < r.h - 1; i--, shown++) {
+		const capture *cp = &p->captures[i];
+		char t[16], sz[16], line[640];
+		fmt_clock(t, sizeof t, cp->t_ms);
+		fmt_bytes(sz, sizeof sz, (double)cp->bytes);
+		snprintf(line, sizeof line, "%s %-12s %6s %s", t, cp->kind, sz, cp->path);
+		canvas_text(&d->c, r.y + 1 + shown, r.x, r.w, line, ROLE_DEFAULT);
+	}
+}
+
+/* Sections below/beside the metrics, in priority order, into a column. */
+static void draw_sections(const dctx *d, int y, int x, int w, int bottom, bool with_heap)
+{
+	const vproc *p = d->p;
+	const vnode *n = p->node;
+	bool probe = n && !proc_table_probe_text(p)[0];
+	int avail = bottom - y;
+	int gc_h = probe ? (avail >= 22 ? 6 : 3) : 0;
+	if (gc_h > avail)
+		gc_h = avail;
+	if (gc_h) {
+		gc_timeline_draw(&d->c, rect_make(y, x, gc_h, w), n, d->end_ms, d->window_ms,
+				 GC_LONG_MS_DEFAULT);
+		y += gc_h;
+		avail -= gc_h;
+	}
+	int cap_h = p->ncaptures ? 1 + (p->ncaptures < (avail >= 20 ? 5 : 2) ? p->ncaptures : (avail >= 20 ? 5 : 2)) : 0;
+	int log_min = p->launched ? 4 : 0;
+	int heap_h = 0;
+	if (with_heap && probe) {
+		heap_h = 1 + heap_spaces_rows(n);
+		if (heap_h > avail - cap_h - log_min)
+			heap_h = avail - cap_h - log_min;
+		if (heap_h < 2)
+			heap_h = avail >= 2 ? 2 : 0;
+	}
+	if (heap_h) {
+		section_title(d, y, x, w, "Heap spaces (used/size) \xc2\xb7 heap used/limit");
+		heap_spaces_draw(&d->c, rect_make(y + 1, x, heap_h - 1, w), n);
+		y += heap_h;
+		avail -= heap_h;
+	}
+	if (cap_h > avail)
+		cap_h = avail;
+	if (cap_h >= 2) {
+		draw_captures(d, rect_make(y, x, cap_h, w));
+		y += cap_h;
+		avail -= cap_h;
+	}
+	if (p->launched && avail >= 2) {
+		section_title(d, y, x, w, "Output");
+		log_pane_draw(&d->c, rect_make(y + 1, x, avail - 1, w), d->m, d->ui->log_scroll);
+	}
+}
+
+static const view_hint hints[] = {
+	{ "Esc", "back", NULL }, { "a", "attach", NULL }, { "s", "snapshot", NULL },
+	{ "p", "profile", NULL }, { "r", "report", NULL }, { "g", "gc", NULL },
+	{ "d", "diff", NULL }, { "1-5", "window", NULL }, { "space", "pause", NULL },
+	{ "PgUp/Dn", "log", NULL }, { "?", "help", NULL },
+};
+
+void view_detail_draw(WINDOW *w, const model *m, const ui_state *ui)
+{
+	if (view_too_small(w, ui))
+		return;
+	int H = getmaxy(w), W = getmaxx(w);
+	dctx d = { view_canvas(w, ui), m, ui, model_find(m, ui->selected_pid),
+		   ui->end_ms ? ui->end_ms : m->now_ms, view_window_ms(ui) };
+	canvas_clear(&d.c, rect_make(0, 0, H, W), canvas_attr(&d.c, ROLE_DEFAULT));
+	const vproc *p = d.p;
+	char left[400];
+	if (!p) {
+		view_header(&d.c, 0, W, "| no process selected", m, ui);
+		canvas_text(&d.c, 2, 2, W - 4, "No process selected: Esc goes back to the list.", ROLE_DIM);
+		view_status(&d.c, H - 2, W, m);
+		view_hints(&d.c, H - 1, W, hints, (int)(sizeof hints / sizeof hints[0]));
+		return;
+	}
+	char up[24];
+	fmt_duration(up, sizeof up, (p->state == PROC_EXITED ? p->exited_ms : d.end_ms) - p->first_seen_ms);
+	const char *bar = ui->ascii ? "|" : "\xe2\x94\x82";
+	int off = snprintf(left, sizeof left, "%s pid %d %s %s ", bar, p->pid, p->name, bar);
+	if (p->state == PROC_EXITED)
+		off += snprintf(left + off, sizeof left - (size_t)off, "exited");
+	else if (p->node && p->pstate == PROBE_ATTACHED)
+		off += snprintf(left + off, sizeof left - (size_t)off, "node %s", p->node->node_version);
+	else
+		off += snprintf(left + off, sizeof left - (size_t)off, "%s", proc_table_probe_text(p));
+	snprintf(left + off, sizeof left - (size_t)off, "  watched %s", up);
+	view_header(&d.c, 0, W, left, m, ui);
+
+	int y = 1;
+	if (p->cmdline && p->cmdline[0]) {
+		canvas_text(&d.c, y, 0, LABEL_W, "Cmd", ROLE_TITLE);
+		canvas_text(&d.c, y, LABEL_W, W - LABEL_W, p->cmdline, ROLE_DIM);
+		y++;
+	}
+	int bottom = H - 2;
+	bool two = W >= 150;
+	int spark_h = H >= 40 ? 2 : 1;
+	if (two) {
+		int lw = W / 2 - 1;
+		int used = draw_metrics(&d, y, 0, lw, spark_h);
+		int hy = y + used;
+		if (p->node && !proc_table_probe_text(p)[0] && hy + 2 < bottom) {
+			section_title(&d, hy, 0, lw, "Heap spaces (used/size) \xc2\xb7 heap used/limit");
+			int hh = heap_spaces_rows(p->node);
+			if (hh > bottom - hy - 1)
+				hh = bottom - hy - 1;
+			heap_spaces_draw(&d.c, rect_make(hy + 1, 0, hh, lw), p->node);
+		}
+		draw_sections(&d, y, lw + 2, W - lw - 2, bottom, false);
+	} else {
+		int used = draw_metrics(&d, y, 0, W, spark_h);
+		draw_sections(&d, y + used, 0, W, bottom, true);
+	}
+	view_status(&d.c, H - 2, W, m);
+	view_hints(&d.c, H - 1, W, hints, (int)(sizeof hints / sizeof hints[0]));
+}

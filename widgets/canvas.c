@@ -1,0 +1,158 @@
+/* canvas — text primitives shared by the widgets; see canvas.h.
+ *
+ * Strings are decoded once into a small wide-character buffer (bounded: a
+ * line never needs more than the terminal width, and we cap at CANVAS_MAXW
+ * cells), measured with wcwidth, cut to the field and handed to curses in one
+ * waddnwstr call so a frame costs few library calls.
+ */
+#include "widgets/canvas.h"
+
+#include <langinfo.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define CANVAS_MAXW 1024
+
+/* Decode UTF-8 (or ASCII) into wide chars with their widths; returns count. */
+static int decode(const char *s, bool ascii, wchar_t *out, signed char *wid, int cap,
+		  bool *rest)
+{
+	int n = 0;
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	size_t len = strlen(s);
+	while (len > 0 && n < cap) {
+		wchar_t wc;
+		size_t k;
+		unsigned char b = (unsigned char)*s;
+		if (b < 0x80) {
+			wc = b;
+			k = 1;
+		} else if (ascii) {
+			wc = '?';
+			k = 1;
+			while (k < len && ((unsigned char)s[k] & 0xC0) == 0x80)
+				k++;	/* one '?' per character, not per byte */
+		} else {
+			k = mbrtowc(&wc, s, len, &st);
+			if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+				memset(&st, 0, sizeof st);
+				wc = '?';
+				k = 1;
+			}
+		}
+		int w = wc < 0x80 ? (wc >= 0x20 && wc < 0x7f ? 1 : -1) : wcwidth(wc);
+		if (w < 0) {
+			wc = '?';
+			w = 1;
+		}
+		out[n] = wc;
+		wid[n] = (signed char)w;
+		n++;
+		s += k;
+		len -= k;
+	}
+	if (rest)
+		*rest = len > 0;
+	return n;
+}
+
+int canvas_width(const char *s, bool ascii)
+{
+	wchar_t wc[CANVAS_MAXW];
+	signed char wid[CANVAS_MAXW];
+	int n = decode(s, ascii, wc, wid, CANVAS_MAXW, NULL), w = 0;
+	for (int i = 0; i < n; i++)
+		w += wid[i];
+	return w;
+}
+
+static void set_attr(WINDOW *w, attr_t a)
+{
+	wattr_set(w, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
+}
+
+int canvas_text_attr(const canvas *c, int y, int x, int maxw, const char *s, attr_t a)
+{
+	if (maxw <= 0 || !s || !*s)
+		return 0;
+	wchar_t wc[CANVAS_MAXW + 2];
+	signed char wid[CANVAS_MAXW];
+	int cap = maxw < CANVAS_MAXW ? maxw + 1 : CANVAS_MAXW;
+	bool rest;
+	int n = decode(s, c->ascii, wc, wid, cap, &rest), total = 0;
+	for (int i = 0; i < n; i++)
+		total += wid[i];
+	int used = total, k = n;
+	if (total > maxw || rest) {
+		/* cut, keeping one column for the ellipsis */
+		k = 0;
+		used = 0;
+		while (k < n && used + wid[k] <= maxw - 1) {
+			used += wid[k];
+			k++;
+		}
+		wc[k++] = c->ascii ? L'~' : L'\x2026';
+		used++;
+	}
+	wc[k] = 0;
+	set_attr(c->w, a);
+	mvwaddnwstr(c->w, y, x, wc, k);
+	return used;
+}
+
+int canvas_text(const canvas *c, int y, int x, int maxw, const char *s, theme_role r)
+{
+	return canvas_text_attr(c, y, x, maxw, s, theme_attr(c->th, r));
+}
+
+int canvas_text_right(const canvas *c, int y, int x, int fieldw, const char *s, attr_t a)
+{
+	int w = canvas_width(s, c->ascii);
+	if (w >= fieldw)
+		return canvas_text_attr(c, y, x, fieldw, s, a);
+	return canvas_text_attr(c, y, x + fieldw - w, w, s, a) + (fieldw - w);
+}
+
+void canvas_fill(const canvas *c, int y, int x, int n, attr_t a)
+{
+	static const wchar_t blanks[] = L"                                                                ";
+	const int bn = (int)(sizeof blanks / sizeof blanks[0]) - 1;
+	set_attr(c->w, a);
+	while (n > 0) {
+		int k = n < bn ? n : bn;
+		mvwaddnwstr(c->w, y, x, blanks, k);
+		x += k;
+		n -= k;
+	}
+}
+
+void canvas_clear(const canvas *c, rect r, attr_t a)
+{
+	for (int i = 0; i < r.h; i++)
+		canvas_fill(c, r.y + i, r.x, r.w, a);
+}
+
+void canvas_glyph(const canvas *c, int y, int x, wchar_t wc, char ascii_alt, attr_t a)
+{
+	cchar_t cc;
+	wchar_t s[2] = { c->ascii ? (wchar_t)ascii_alt : wc, 0 };
+	setcchar(&cc, s, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
+	mvwadd_wch(c->w, y, x, &cc);
+}
+
+void canvas_hline(const canvas *c, int y, int x, int n, attr_t a)
+{
+	for (int i = 0; i < n; i++)
+		canvas_glyph(c, y, x + i, L'\x2500', '-', a);
+}
+
+bool canvas_want_ascii(void)
+{
+	const char *term = getenv("TERM");
+	if (term && strcmp(term, "linux") == 0)
+		return true;
+	const char *cs = nl_langinfo(CODESET);
+	return !(cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0));
+}

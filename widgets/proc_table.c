@@ -1,0 +1,240 @@
+/* proc_table — the process rows; see proc_table.h.
+ *
+ * Layout is computed per draw from the width: a table of columns with a
+ * width and a drop priority; columns are dropped (highest priority number
+ * first) until the rest fit, then NAME takes what is left, up to a cap, and
+ * whatever remains goes to the sparklines.
+ */
+#include "widgets/proc_table.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tui/ui.h"
+#include "widgets/fmt.h"
+#include "widgets/heap_spaces.h"
+#include "widgets/sparkline.h"
+
+enum { C_PID, C_NAME, C_STATE, C_CPU, C_RSS, C_THR, C_HEAP, C_LAG, C_SRSS, C_SCPU, C_N };
+
+static const struct col_def {
+	const char *title;
+	int width;	/* minimum; NAME and sparklines grow */
+	bool right;
+	int drop;	/* dropped in decreasing order when narrow; 0 = never */
+	int sort;	/* sort_col shown here, -1 none */
+} cols[C_N] = {
+	[C_PID] = { "PID", 7, true, 0, SORT_PID },
+	[C_NAME] = { "NAME", 8, false, 0, SORT_NAME },
+	[C_STATE] = { "S", 1, false, 5, -1 },
+	[C_CPU] = { "CPU%", 6, true, 0, SORT_CPU },
+	[C_RSS] = { "RSS", 6, true, 6, SORT_RSS },
+	[C_THR] = { "THR", 3, true, 8, -1 },
+	[C_HEAP] = { "HEAP/LIMIT", 12, true, 4, SORT_HEAP },
+	[C_LAG] = { "LAG p99", 7, true, 7, SORT_LAG },
+	[C_SRSS] = { "RSS history", 10, false, 9, -1 },
+	[C_SCPU] = { "CPU history", 12, false, 10, -1 },
+};
+
+typedef struct layout {
+	bool on[C_N];
+	int x[C_N], w[C_N];
+} layout;
+
+static void make_layout(int width, layout *L)
+{
+	for (int i = 0; i < C_N; i++)
+		L->on[i] = true;
+	for (;;) {
+		int need = -1;
+		for (int i = 0; i < C_N; i++)
+			if (L->on[i])
+				need += cols[i].width + 1;
+		if (need <= width)
+			break;
+		int worst = -1;
+		for (int i = 0; i < C_N; i++)
+			if (L->on[i] && cols[i].drop && (worst < 0 || cols[i].drop > cols[worst].drop))
+				worst = i;
+		if (worst < 0)
+			break;
+		L->on[worst] = false;
+	}
+	int used = -1;
+	for (int i = 0; i < C_N; i++) {
+		L->w[i] = cols[i].width;
+		if (L->on[i])
+			used += L->w[i] + 1;
+	}
+	int spare = width - used;
+	if (spare < 0)
+		spare = 0;
+	int name_cap = width >= 140 ? 28 : width >= 100 ? 20 : 16;
+	int grow = spare < name_cap - L->w[C_NAME] ? spare : name_cap - L->w[C_NAME];
+	L->w[C_NAME] += grow;
+	spare -= grow;
+	int nspark = L->on[C_SRSS] + L->on[C_SCPU];
+	if (nspark == 2) {
+		L->w[C_SRSS] += spare / 2;
+		L->w[C_SCPU] += spare - spare / 2;
+	} else if (nspark == 1) {
+		L->w[L->on[C_SRSS] ? C_SRSS : C_SCPU] += spare;
+	} else {
+		L->w[C_NAME] += spare;
+	}
+	int x = 0;
+	for (int i = 0; i < C_N; i++) {
+		L->x[i] = x;
+		if (L->on[i])
+			x += L->w[i] + 1;
+	}
+}
+
+const char *proc_table_probe_text(const vproc *p)
+{
+	if (p->state == PROC_EXITED)
+		return "exited";
+	if (p->state == PROC_DENIED)
+		return p->err[0] ? p->err : "no access";
+	switch (p->pstate) {
+	case PROBE_ATTACHED:
+		return p->node ? "" : "attached";
+	case PROBE_ATTACHING:
+		return "attaching\xe2\x80\xa6";
+	case PROBE_CONNECTING:
+		return "connecting\xe2\x80\xa6";
+	case PROBE_LOST:
+		return "probe lost";
+	case PROBE_FAILED:
+		return p->probe_err[0] ? p->probe_err : "attach failed";
+	default:
+		return "not attached";
+	}
+}
+
+static void draw_header(const canvas *c, rect r, const layout *L, const proc_table_opts *o)
+{
+	attr_t a = canvas_attr(c, ROLE_TITLE);
+	canvas_fill(c, r.y, r.x, r.w, a);
+	const char *mark = c->ascii ? (o->sort_desc ? "v" : "^") : (o->sort_desc ? "\xe2\x96\xbc" : "\xe2\x96\xb2");
+	for (int i = 0; i < C_N; i++) {
+		if (!L->on[i] || L->x[i] >= r.w)
+			continue;
+		char t[32];
+		bool sorted = cols[i].sort >= 0 && cols[i].sort == o->sort;
+		if (sorted && cols[i].right)
+			snprintf(t, sizeof t, "%s%s", mark, cols[i].title);
+		else if (sorted)
+			snprintf(t, sizeof t, "%s%s", cols[i].title, mark);
+		else
+			snprintf(t, sizeof t, "%s", cols[i].title);
+		int maxw = L->w[i] < r.w - L->x[i] ? L->w[i] : r.w - L->x[i];
+		if (cols[i].right)
+			canvas_text_right(c, r.y, r.x + L->x[i], maxw, t, a);
+		else
+			canvas_text_attr(c, r.y, r.x + L->x[i], maxw, t, a);
+	}
+}
+
+/* Text cell, clipped to the table. */
+static void cell(const canvas *c, rect r, int y, const layout *L, int col, const char *s, attr_t a)
+{
+	if (!L->on[col] || L->x[col] >= r.w)
+		return;
+	int maxw = L->w[col] < r.w - L->x[col] ? L->w[col] : r.w - L->x[col];
+	if (cols[col].right)
+		canvas_text_right(c, y, r.x + L->x[col], maxw, s, a);
+	else
+		canvas_text_attr(c, y, r.x + L->x[col], maxw, s, a);
+}
+
+static void draw_row(const canvas *c, rect r, int y, const layout *L, const vproc *p,
+		     const proc_table_opts *o)
+{
+	bool sel = p->pid == o->selected_pid;
+	bool gone = p->state == PROC_EXITED;
+	attr_t base = canvas_attr(c, sel ? ROLE_SELECTED : gone ? ROLE_DIM : ROLE_DEFAULT);
+	/* a value's own colour (warn/crit), unless the row's look overrides it */
+#define ROLE(rl) (sel || gone ? base : canvas_attr(c, (rl)))
+	canvas_fill(c, y, r.x, r.w, base);
+	char b[64], u[16], l[16];
+	snprintf(b, sizeof b, "%d", p->pid);
+	cell(c, r, y, L, C_PID, b, base);
+	cell(c, r, y, L, C_NAME, p->name[0] ? p->name : "?", base);
+	b[0] = gone ? 'X' : p->state_char ? p->state_char : '?';
+	b[1] = 0;
+	cell(c, r, y, L, C_STATE, b, base);
+	fmt_pct(b, sizeof b, gone ? NAN : p->cpu_pct);
+	cell(c, r, y, L, C_CPU, b, p->cpu_pct >= 90 ? ROLE(ROLE_WARN) : base);
+	fmt_bytes(b, sizeof b, p->rss_bytes > 0 ? p->rss_bytes : NAN);
+	cell(c, r, y, L, C_RSS, b, base);
+	snprintf(b, sizeof b, "%d", p->threads);
+	cell(c, r, y, L, C_THR, p->threads > 0 ? b : "-", base);
+
+	const char *why = proc_table_probe_text(p);
+	if (!why[0]) {
+		const vnode *n = p->node;
+		double pct = heap_usage_pct(n);
+		fmt_bytes(u, sizeof u, n->heap_used);
+		fmt_bytes(l, sizeof l, n->heap_limit);
+		snprintf(b, sizeof b, "%s/%s", u, l);
+		cell(c, r, y, L, C_HEAP, b, pct >= 90 ? ROLE(ROLE_CRIT) : pct >= 70 ? ROLE(ROLE_WARN) : base);
+		fmt_ms(b, sizeof b, n->lag_p99);
+		cell(c, r, y, L, C_LAG, b,
+		     n->lag_p99 >= 500 ? ROLE(ROLE_CRIT) : n->lag_p99 >= 100 ? ROLE(ROLE_WARN) : base);
+	} else {
+		/* one text across the HEAP and LAG cells */
+		int x0 = -1, x1 = -1;
+		for (int i = C_HEAP; i <= C_LAG; i++)
+			if (L->on[i]) {
+				if (x0 < 0)
+					x0 = L->x[i];
+				x1 = L->x[i] + L->w[i];
+			}
+		if (x0 >= 0 && x0 < r.w) {
+			if (x1 > r.w)
+				x1 = r.w;
+			theme_role wr = p->pstate == PROBE_FAILED || p->pstate == PROBE_LOST ||
+					p->state == PROC_DENIED ? ROLE_WARN : ROLE_DIM;
+			canvas_text_right(c, y, r.x + x0, x1 - x0, why, ROLE(wr));
+		}
+	}
+	for (int i = C_SRSS; i <= C_SCPU; i++) {
+		if (!L->on[i] || L->x[i] >= r.w)
+			continue;
+		int w = L->w[i] < r.w - L->x[i] ? L->w[i] : r.w - L->x[i];
+		spark_opts so = spark_opts_make(o->end_ms, o->window_ms,
+						i == C_SRSS ? ROLE_SPARK_RSS : ROLE_SPARK_CPU, NULL);
+		if (i == C_SRSS) {
+			so.zero_based = false;
+			so.min_span = 1 << 20;
+		} else {
+			so.min_span = 100;
+		}
+		if (sel || gone)
+			so.attr = base;
+		sparkline_draw(c, rect_make(y, r.x + L->x[i], 1, w), i == C_SRSS ? &p->rss_r : &p->cpu_r, &so);
+	}
+#undef ROLE
+}
+
+void proc_table_draw(const canvas *c, rect r, vproc *const *rows, size_t nrows, size_t first,
+		     const proc_table_opts *o)
+{
+	if (r.w <= 0 || r.h <= 0)
+		return;
+	layout L;
+	make_layout(r.w, &L);
+	draw_header(c, r, &L, o);
+	attr_t def = canvas_attr(c, ROLE_DEFAULT);
+	for (int i = 1; i < r.h; i++) {
+		size_t k = first + (size_t)i - 1;
+		if (k < nrows)
+			draw_row(c, r, r.y + i, &L, rows[k], o);
+		else
+			canvas_fill(c, r.y + i, r.x, r.w, def);
+	}
+	if (nrows == 0 && r.h > 1)
+		canvas_text(c, r.y + 1, r.x, r.w, "no processes (filter?)", ROLE_DIM);
+}
