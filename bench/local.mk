@@ -5,3 +5,8 @@ check_PROGRAMS += bench/proc_bench
 bench_proc_bench_SOURCES = bench/proc_bench_main.c
 bench_proc_bench_LDADD = $(VITALS_LIBS)
 EXTRA_DIST += bench/proc_50.sh
+# alerts (engineer: alerts): built with `make check`, not run by it;
+# run ./bench/bench_alerts [processes] [seconds]
+check_PROGRAMS += bench/bench_alerts
+bench_bench_alerts_SOURCES = bench/bench_alerts.c
+bench_bench_alerts_LDADD = $(VITALS_LIBS)

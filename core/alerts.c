@@ -66,7 +66,7 @@ void alerts_config_default(alert_config *c)
 		.cpu_window_s = 60,
 		.mem_limit_pct = 90,
 		.resolve_s = 60,
-		.leak_min_growth_mb = 8,
+		.leak_min_growth_mb = 5,
 		.leak_rising_pct = 70,
 		.leak_subwindows = 10,
 	};
@@ -352,7 +352,7 @@ typedef struct pstate {
 	double gc_pause;	/* longest major pause while pending/firing */
 	double gc_share;
 
-	handle_state *h;	/* MAX_HANDLE_TYPES, allocated with the first probe sample */
+	handle_state *h[MAX_HANDLE_TYPES];	/* per vnode handle slot, allocated when seen */
 
 	char warn_key[96];	/* last warning (name + message prefix) and when */
 	int64_t warn_t;
@@ -385,7 +385,8 @@ static void pstate_free(pstate *s)
 {
 	if (!s)
 		return;
-	free(s->h);
+	for (int j = 0; j < MAX_HANDLE_TYPES; j++)
+		free(s->h[j]);
 	free(s);
 }
 
@@ -704,15 +705,12 @@ static void eval_gc(alerts *a, model *m, pstate *s, vnode *n)
 static void eval_handles(alerts *a, model *m, pstate *s, vnode *n)
 {
 	const alert_config *c = &a->c;
-	if (!s->h) {
-		s->h = calloc(MAX_HANDLE_TYPES, sizeof *s->h);
-		if (!s->h)
-			return;
-	}
 	int64_t window = (int64_t)(c->handle_window_s * 1000);
 	for (int j = 0; j < n->nhandles && j < MAX_HANDLE_TYPES; j++) {
 		handle_count *hc = &n->handles[j];
-		handle_state *h = &s->h[j];
+		if (!s->h[j] && !(s->h[j] = calloc(1, sizeof *s->h[j])))
+			continue;	/* out of memory: this type is not watched */
+		handle_state *h = s->h[j];
 		if (strcmp(h->type, hc->type) != 0) {	/* new slot (or reused): start over */
 			memset(h, 0, sizeof *h);
 			snprintf(h->type, sizeof h->type, "%s", hc->type);
@@ -796,11 +794,13 @@ static void resolve_exited(alerts *a, model *m, pstate *s, int64_t now)
 			emit(a, m, s, now, SEV_INFO, ALERT_RESOLVED, rs[i].name, "process exited");
 		rs[i].r->st = R_QUIET;
 	}
-	for (int j = 0; s->h && j < MAX_HANDLE_TYPES; j++) {
-		if (s->h[j].r.st == R_FIRING)
+	for (int j = 0; j < MAX_HANDLE_TYPES; j++) {
+		if (!s->h[j])
+			continue;
+		if (s->h[j]->r.st == R_FIRING)
 			emit(a, m, s, now, SEV_INFO, ALERT_RESOLVED, "handle_leak",
-			     "process exited (%s)", s->h[j].type);
-		s->h[j].r.st = R_QUIET;
+			     "process exited (%s)", s->h[j]->type);
+		s->h[j]->r.st = R_QUIET;
 	}
 	s->exited = true;
 }
@@ -883,10 +883,10 @@ int alerts_state(const alerts *a, const vproc *p, const char *rule)
 	else if (strcmp(rule, "mem_limit") == 0) r = &s->mem;
 	else if (strcmp(rule, "handle_leak") == 0) {
 		int best = -1;
-		for (int j = 0; s->h && j < MAX_HANDLE_TYPES; j++) {
-			if (s->h[j].r.st == R_FIRING)
+		for (int j = 0; j < MAX_HANDLE_TYPES; j++) {
+			if (s->h[j] && s->h[j]->r.st == R_FIRING)
 				return ALERT_FIRING;
-			if (s->h[j].r.st == R_PENDING)
+			if (s->h[j] && s->h[j]->r.st == R_PENDING)
 				best = ALERT_PENDING;
 		}
 		return best;
@@ -894,4 +894,16 @@ int alerts_state(const alerts *a, const vproc *p, const char *rule)
 	if (!r)
 		return -1;
 	return r->st == R_FIRING ? ALERT_FIRING : r->st == R_PENDING ? ALERT_PENDING : -1;
+}
+
+size_t alerts_bytes(const alerts *a)
+{
+	size_t b = sizeof *a + a->cap * sizeof *a->ps;
+	for (size_t i = 0; i < a->n; i++)
+	{
+		b += sizeof *a->ps[i];
+		for (int j = 0; j < MAX_HANDLE_TYPES; j++)
+			b += a->ps[i]->h[j] ? sizeof *a->ps[i]->h[j] : 0;
+	}
+	return b;
 }

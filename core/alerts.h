@@ -58,4 +58,7 @@ void alerts_warning(alerts *a, model *m, vproc *p, const char *name, const char 
  * quiet (also for unknown rules).  For "handle_leak": any handle type. */
 int alerts_state(const alerts *a, const vproc *p, const char *rule);
 
+/* Bytes of per-process rule state held now (for the benchmark). */
+size_t alerts_bytes(const alerts *a);
+
 #endif
