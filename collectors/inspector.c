@@ -556,8 +556,8 @@ void inspector_flags_node_options(inspector_flags *f, const char *s)
 		}
 	}
 	for (size_t i = 0; i < ntok; i++) {
-		if (flags_option(f, tok[i], i + 1 < ntok ? tok[i + 1] : NULL))
-			i++;
+		if (flags_option(f, tok[i], i + 1 < ntok ? tok[i + 1] : NULL) || takes_value(tok[i]))
+			i++;	/* skip the option's value */
 	}
 	for (size_t i = 0; i < ntok; i++)
 		free(tok[i]);

@@ -11,3 +11,10 @@ fuzz_fuzz_proc_SOURCES = fuzz/fuzz_proc.c fuzz/replay.c
 fuzz_fuzz_proc_LDADD = $(VITALS_LIBS)
 TESTS += fuzz/replay_proc.sh
 EXTRA_DIST += fuzz/replay_proc.sh
+# inspector (engineer: attach): HTTP heads, /json/list, CDP replies, cmdline, NODE_OPTIONS
+FUZZ_HARNESSES += inspector
+check_PROGRAMS += fuzz/fuzz_inspector
+fuzz_fuzz_inspector_SOURCES = fuzz/fuzz_inspector.c fuzz/replay.c
+fuzz_fuzz_inspector_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_inspector.sh
+EXTRA_DIST += fuzz/replay_inspector.sh

@@ -67,3 +67,11 @@ EXTRA_DIST += tests/probe_client.sh
 # probe (engineer: probe): probe/test/*.test.js under node --test
 TESTS += tests/probe_node.sh
 EXTRA_DIST += tests/probe_node.sh
+# inspector parsers (engineer: attach)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_inspector
+tests_test_inspector_SOURCES = tests/test_inspector.c
+tests_test_inspector_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_inspector_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_inspector
+endif

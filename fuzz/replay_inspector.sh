@@ -1,0 +1,2 @@
+#!/bin/sh
+exec ./fuzz/fuzz_inspector "$VITALS_SRCDIR/fuzz/corpus/inspector"
