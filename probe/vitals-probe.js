@@ -767,14 +767,19 @@ function start(opts) {
 	}
 }
 
-/* For the cost benchmark: one sample on a stand-alone connection state. */
-function benchSampler() {
+/* For the cost benchmark (bench/probe_cost.sh): builds samples on a
+ * stand-alone connection state. With keepLag the loop-delay histogram is not
+ * reset, so that a timed loop of samples keeps paying for the percentile and
+ * mean walks over a populated histogram, as a real 1 Hz sample does. */
+function benchSampler(keepLag) {
+	const eld = perf.monitorEventLoopDelay({ resolution: LAG_RES_MS });
+	eld.enable();
 	const conn = { seq: 0, last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
-		gc: [], gcDropped: 0, eld: perf.monitorEventLoopDelay({ resolution: LAG_RES_MS }) };
-	conn.eld.enable();
+		gc: [], gcDropped: 0, eld: keepLag ? Object.create(eld, { reset: { value: noop } }) : eld };
 	return {
+		lagCount: function () { return eld.count; },
 		sample: function () { return JSON.stringify(buildSample(conn)); },
-		close: function () { conn.eld.disable(); },
+		close: function () { eld.disable(); },
 	};
 }
 
