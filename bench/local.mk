@@ -10,3 +10,7 @@ EXTRA_DIST += bench/proc_50.sh
 check_PROGRAMS += bench/bench_alerts
 bench_bench_alerts_SOURCES = bench/bench_alerts.c
 bench_bench_alerts_LDADD = $(VITALS_LIBS)
+# probe (engineer: probe): bench/probe_cost.sh — autocannon against
+# bench/fixtures/http_server.js without/with the probe (needs npm install in bench/)
+EXTRA_DIST += bench/probe_cost.sh bench/package.json bench/fixtures/http_server.js \
+	bench/fixtures/probe_dashboard.js bench/fixtures/probe_sample_cost.js bench/fixtures/probe_cost.js
