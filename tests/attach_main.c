@@ -135,8 +135,9 @@ static int run_launch(uv_loop_t *loop, int argc, char **argv)
 		model_free(&M);
 		return 1;
 	}
-	vproc *p = model_find(&M, launch_pid(L));
-	printf("launched %d%s\n", launch_pid(L), p && p->launched && p->start_time ? "" : " (not in model)");
+	int pid = launch_pid(L);	/* L is freed by the loop after launch_close */
+	vproc *p = model_find(&M, pid);
+	printf("launched %d%s\n", pid, p && p->launched && p->start_time ? "" : " (not in model)");
 	fflush(stdout);
 	uv_signal_init(loop, &sig_term);
 	uv_signal_init(loop, &sig_int);
@@ -145,7 +146,7 @@ static int run_launch(uv_loop_t *loop, int argc, char **argv)
 	uv_timer_init(loop, &tick);
 	uv_timer_start(&tick, on_tick, 20, 20);
 	uv_run(loop, UV_RUN_DEFAULT);
-	p = model_find(&M, launch_pid(L));
+	p = model_find(&M, pid);
 	if (p)
 		printf("model: exit_status=%d state=%s\n", p->exit_status,
 		       p->state == PROC_EXITED ? "exited" : "live");
