@@ -232,12 +232,27 @@ function sendText(conn, id, text, done) {
 
 /* ---- sampling ----------------------------------------------------------- */
 
-function countHandles() {
+/* Active handles and requests by type, as the app has them. The probe's own
+ * server, connections and timers are unref()ed, which keeps them out of
+ * getActiveResourcesInfo(); what remains of ours is the one write request a
+ * connection has in flight while the dashboard lags behind (e.g. streaming a
+ * snapshot), and that is taken off. */
+function countHandles(conns) {
 	const out = {};
 	const list = process.getActiveResourcesInfo();
 	for (let i = 0; i < list.length; i++) {
 		const k = list[i];
 		out[k] = (out[k] || 0) + 1;
+	}
+	if (conns) {
+		let ours = 0;
+		for (const c of conns) if (c.sock.writableLength > 0) ours++;
+		for (const k of ['SimpleWriteWrap', 'WriteWrap']) {
+			const n = Math.min(ours, out[k] || 0);
+			ours -= n;
+			if (out[k] === n) delete out[k];
+			else if (n) out[k] -= n;
+		}
 	}
 	return out;
 }
@@ -295,7 +310,7 @@ function buildSample(conn) {
 		spaces: spaces,
 		lag: lag,
 		elu: round3(eluDelta || 0),
-		handles: countHandles(),
+		handles: countHandles(conn.all),
 		gc: gc, gc_dropped: dropped,
 		cpu: process.cpuUsage(),
 	};
@@ -620,7 +635,7 @@ function onConnection(st, sock) {
 		return;
 	}
 	const conn = {
-		sock: sock, closed: false, hz: 1, timer: null, seq: 0,
+		sock: sock, all: st.conns, closed: false, hz: 1, timer: null, seq: 0,
 		last: perf.performance.now(), eld: null, elu: perf.performance.eventLoopUtilization(),
 		gc: [], gcDropped: 0, inBuf: [], inLen: 0, discard: false, drainWaiters: [],
 		waitDrain: null,
