@@ -15,7 +15,7 @@ const server = http.createServer((req, res) => {
 
 server.listen(0, '127.0.0.1', () => {
 	const { port } = server.address();
-	console.log(`healthy: serving on http://127.0.0.1:${port} (pid ${process.pid})`);
+	console.log(`serving on http://127.0.0.1:${port} (pid ${process.pid})`);
 	const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
 	setInterval(() => {
 		const req = http.get({ host: '127.0.0.1', port, path: '/status?n=' + served, agent }, (res) => {
@@ -24,6 +24,6 @@ server.listen(0, '127.0.0.1', () => {
 		req.on('error', () => { failed++; });
 	}, 250);
 	setInterval(() => {
-		console.log(`healthy: ${served} requests served, ${failed} failed`);
+		console.log(`${served} requests served, ${failed} failed`);
 	}, 10000);
 });

@@ -31,12 +31,12 @@ setInterval(() => {
 		globalThis.leakyRecords = [];
 		globalThis.leakySessions.clear();
 		resets++;
-		console.log(`leaky: heap passed 400 MB, dropped everything (reset #${resets})`);
+		console.log(`heap passed 400 MB, dropped everything (reset #${resets})`);
 	}
 }, 100);
 
 setInterval(() => {
 	const mb = (process.memoryUsage().heapUsed / 1048576).toFixed(1);
-	console.log(`leaky: holding ${globalThis.leakyRecords.length + globalThis.leakySessions.size} records, heap used ${mb} MB`);
+	console.log(`holding ${globalThis.leakyRecords.length + globalThis.leakySessions.size} records, heap used ${mb} MB`);
 }, 10000);
-console.log(`leaky: started (pid ${process.pid}), retaining ~300 KB/s`);
+console.log(`started (pid ${process.pid}), retaining ~300 KB/s`);

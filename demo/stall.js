@@ -13,9 +13,9 @@ function stall() {
 	let x = 0;
 	while (Date.now() < end) x += Math.sqrt(x + 1);	// busy, synchronous
 	stalls++;
-	if (stalls % 3 === 1) console.log(`stall: blocked the event loop for ${ms} ms (stall #${stalls})`);
+	if (stalls % 3 === 1) console.log(`blocked the event loop for ${ms} ms (stall #${stalls})`);
 	setTimeout(stall, 2000 + Math.floor(Math.random() * 2000));
 }
 setTimeout(stall, 1000);
-setInterval(() => console.error(`stall: ${ticks} timer ticks so far`), 15000);
-console.log(`stall: started (pid ${process.pid})`);
+setInterval(() => console.error(`${ticks} timer ticks so far`), 15000);
+console.log(`started (pid ${process.pid})`);

@@ -5,6 +5,8 @@
  *   attach_main attach PID...          queue an attach of each PID (they run
  *                                      one after the other); print "PID: ok"
  *                                      or "PID: <error>"; exit 0 if all ok.
+ *   attach_main demo DIR               launch DIR/{healthy,leaky,stall}.js
+ *                                      (launch_demo), then as launch.
  *   attach_main launch [--log FILE] -- CMD ARG...
  *                                      print "launched PID", every captured
  *                                      line as "log: …", forward SIGTERM and
@@ -17,6 +19,7 @@
  * uv_loop_close() must succeed, so leaked handles fail the test.
  */
 #include <limits.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +75,9 @@ static int run_attach(uv_loop_t *loop, int argc, char **argv)
 /* ---- launch ---- */
 
 static model M;
-static launch *L;
+static launch *L[3];
+static int NL;
+static int pids[3];
 static uv_signal_t sig_term, sig_int;
 static uv_timer_t tick;
 static uint32_t printed;
@@ -87,34 +92,45 @@ static void print_new_lines(void)
 
 static void on_signal(uv_signal_t *s, int signum)
 {
-	launch_signal(L, signum);
+	for (int i = 0; i < NL; i++)
+		launch_signal(L[i], signum);
 }
 
 static void on_tick(uv_timer_t *t)
 {
 	print_new_lines();
-	if (launch_running(L))
-		return;
+	bool drained = true;
+	for (int i = 0; i < NL; i++) {
+		if (launch_running(L[i]))
+			return;
+		drained &= launch_drained(L[i]);
+	}
 	if (!exited_at)
 		exited_at = uv_now(t->loop);
 	/* all output read, or a grandchild holds the pipes: stop waiting */
-	if (!launch_drained(L) && uv_now(t->loop) - exited_at < 2000)
+	if (!drained && uv_now(t->loop) - exited_at < 2000)
 		return;
 	print_new_lines();
 	printf("status: %s\n", M.status);
-	printf("wait: %d\n", launch_wait_status(L));
+	for (int i = 0; i < NL; i++) {
+		if (NL == 1)
+			printf("wait: %d\n", launch_wait_status(L[i]));
+		else
+			printf("wait %d: %d\n", pids[i], launch_wait_status(L[i]));
+		launch_close(L[i]);
+	}
 	fflush(stdout);
-	launch_close(L);
 	uv_close((uv_handle_t *)&sig_term, NULL);
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	uv_close((uv_handle_t *)&tick, NULL);
 }
 
-static int run_launch(uv_loop_t *loop, int argc, char **argv)
+/* launch [--log FILE] -- CMD ARG...   or   demo DIR */
+static int run_launch(uv_loop_t *loop, int argc, char **argv, bool demo)
 {
 	const char *log_path = NULL;
 	int i = 0;
-	for (; i < argc; i++) {
+	for (; !demo && i < argc; i++) {
 		if (strcmp(argv[i], "--log") == 0 && i + 1 < argc)
 			log_path = argv[++i];
 		else if (strcmp(argv[i], "--") == 0) {
@@ -123,21 +139,29 @@ static int run_launch(uv_loop_t *loop, int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
-		fprintf(stderr, "usage: attach_main launch [--log FILE] -- CMD ARG...\n");
+		fprintf(stderr, "usage: attach_main launch [--log FILE] -- CMD ARG... | demo DIR\n");
 		return 2;
 	}
 	model_init(&M, NULL);
 	char probe[PATH_MAX], err[256];
-	L = launch_start(loop, &M, argv + i, paths_probe(probe, sizeof probe), log_path, err, sizeof err);
-	if (!L) {
+	paths_probe(probe, sizeof probe);
+	if (demo) {
+		NL = launch_demo(loop, &M, probe, argv[0], NULL, L, 3, err, sizeof err);
+	} else {
+		L[0] = launch_start(loop, &M, argv + i, probe, log_path, err, sizeof err);
+		NL = L[0] ? 1 : -1;
+	}
+	if (NL <= 0) {
 		printf("error: %s\n", err);
 		uv_run(loop, UV_RUN_DEFAULT);	/* let the failed spawn's handles close */
 		model_free(&M);
 		return 1;
 	}
-	int pid = launch_pid(L);	/* L is freed by the loop after launch_close */
-	vproc *p = model_find(&M, pid);
-	printf("launched %d%s\n", pid, p && p->launched && p->start_time ? "" : " (not in model)");
+	for (int k = 0; k < NL; k++) {
+		pids[k] = launch_pid(L[k]);	/* L[k] is freed by the loop after launch_close */
+		vproc *p = model_find(&M, pids[k]);
+		printf("launched %d%s\n", pids[k], p && p->launched && p->start_time ? "" : " (not in model)");
+	}
 	fflush(stdout);
 	uv_signal_init(loop, &sig_term);
 	uv_signal_init(loop, &sig_int);
@@ -146,10 +170,12 @@ static int run_launch(uv_loop_t *loop, int argc, char **argv)
 	uv_timer_init(loop, &tick);
 	uv_timer_start(&tick, on_tick, 20, 20);
 	uv_run(loop, UV_RUN_DEFAULT);
-	p = model_find(&M, pid);
-	if (p)
-		printf("model: exit_status=%d state=%s\n", p->exit_status,
-		       p->state == PROC_EXITED ? "exited" : "live");
+	for (int k = 0; k < NL; k++) {
+		vproc *p = model_find(&M, pids[k]);
+		if (p)
+			printf("model: exit_status=%d state=%s\n", p->exit_status,
+			       p->state == PROC_EXITED ? "exited" : "live");
+	}
 	model_free(&M);
 	return 0;
 }
@@ -157,14 +183,16 @@ static int run_launch(uv_loop_t *loop, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
-	if (argc < 3 || (strcmp(argv[1], "attach") != 0 && strcmp(argv[1], "launch") != 0)) {
-		fprintf(stderr, "usage: attach_main attach PID... | launch [--log FILE] -- CMD ARG...\n");
+	if (argc < 3 || (strcmp(argv[1], "attach") != 0 && strcmp(argv[1], "launch") != 0 &&
+			 strcmp(argv[1], "demo") != 0)) {
+		fprintf(stderr, "usage: attach_main attach PID... | launch [--log FILE] -- CMD ARG... | demo DIR\n");
 		return 2;
 	}
 	uv_loop_t loop;
 	uv_loop_init(&loop);
-	int rc = strcmp(argv[1], "attach") == 0 ? run_attach(&loop, argc - 2, argv + 2)
-						 : run_launch(&loop, argc - 2, argv + 2);
+	int rc = strcmp(argv[1], "attach") == 0
+		? run_attach(&loop, argc - 2, argv + 2)
+		: run_launch(&loop, argc - 2, argv + 2, strcmp(argv[1], "demo") == 0);
 	if (uv_loop_close(&loop) != 0) {
 		fprintf(stderr, "attach_main: handles left open at exit\n");
 		return 3;

@@ -67,6 +67,24 @@ grep -qF 'opts=--max-old-space-size=200 --require ' "$WORK/out3" || fail "existi
 grep -qx 'log: loaded=true' "$WORK/out3" || fail "probe at a quoted path not loaded: $(cat "$WORK/out3")"
 pass "existing NODE_OPTIONS kept, probe path with space and quote loads"
 
+# --- the demo programs (vitals --demo): all three start with probes and log
+"$DRIVER" demo "$VITALS_SRCDIR/demo" >"$WORK/out4" 2>&1 &
+D=$!
+_pids="$_pids $D"
+wait_for 10 sh -c "[ \$(grep -c '^launched ' '$WORK/out4') = 3 ]" || fail "demo did not launch 3 programs: $(cat "$WORK/out4")"
+DP=$(sed -n 's/^launched \([0-9]*\).*/\1/p' "$WORK/out4")
+_pids="$_pids $DP"
+for p in $DP; do
+	wait_for 15 test -S "$VITALS_SOCK_DIR/$p.sock" || fail "demo PID $p: no probe socket"
+done
+for t in healthy leaky stall; do
+	wait_for 10 grep -q "^log: $t: started\|^log: $t: serving" "$WORK/out4" || fail "demo $t printed nothing: $(cat "$WORK/out4")"
+done
+kill -TERM "$D"
+wait "$D" || fail "demo driver exited with $?"
+[ "$(grep -c '^model: exit_status=15 state=exited' "$WORK/out4")" = 3 ] || fail "demo programs not all ended by SIGTERM: $(tail -6 "$WORK/out4")"
+pass "demo: healthy, leaky and stall launched with probes, logged, ended by SIGTERM"
+
 # --- a command that does not exist: one line, exit 1
 out=$("$DRIVER" launch -- no-such-command-vitals 2>&1) && fail "nonexistent command launched?"
 [ "$out" = "error: no-such-command-vitals: command not found" ] || fail "unexpected: $out"
