@@ -297,11 +297,14 @@ static int apply_hello(model *m, vproc *p, const json_t *root, char *err, size_t
 	if (!json_is_integer(v))
 		return fail(err, errlen, "hello: \"v\" is %s, expected an integer", json_kind(v));
 	if (json_integer_value(v) != PROTO_VERSION) {
-		p->pstate = PROBE_FAILED;
-		snprintf(p->probe_err, sizeof p->probe_err, "probe protocol v%lld not supported",
-			 (long long)json_integer_value(v));
-		model_touch(m);
-		return fail(err, errlen, "probe protocol v%lld not supported", (long long)json_integer_value(v));
+		char why[sizeof p->probe_err];
+		snprintf(why, sizeof why, "probe protocol v%lld not supported", (long long)json_integer_value(v));
+		if (p->pstate != PROBE_FAILED || strcmp(p->probe_err, why) != 0) {
+			p->pstate = PROBE_FAILED;
+			snprintf(p->probe_err, sizeof p->probe_err, "%s", why);
+			model_touch(m);
+		}
+		return fail(err, errlen, "%s", why);
 	}
 	long long pid = 0, hz = 0;
 	double limit = 0;

@@ -18,3 +18,10 @@ fuzz_fuzz_inspector_SOURCES = fuzz/fuzz_inspector.c fuzz/replay.c
 fuzz_fuzz_inspector_LDADD = $(VITALS_LIBS)
 TESTS += fuzz/replay_inspector.sh
 EXTRA_DIST += fuzz/replay_inspector.sh
+# probe_client (engineer: client): probe protocol lines
+FUZZ_HARNESSES += probe_line
+check_PROGRAMS += fuzz/fuzz_probe_line
+fuzz_fuzz_probe_line_SOURCES = fuzz/fuzz_probe_line.c fuzz/replay.c
+fuzz_fuzz_probe_line_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_probe_line.sh
+EXTRA_DIST += fuzz/replay_probe_line.sh

@@ -191,6 +191,9 @@ static void test_version(void **state)
 	assert_int_equal(f->p->pstate, PROBE_FAILED);
 	assert_string_equal(f->p->probe_err, "probe protocol v2 not supported");
 	assert_null(f->p->node);
+	uint64_t dirty = f->m.dirty;	/* the same refusal again changes nothing */
+	assert_int_equal(apply(f, "{\"t\":\"hello\",\"v\":2,\"pid\":4242}"), -1);
+	assert_int_equal(f->m.dirty, dirty);
 	assert_int_equal(apply(f, SAMPLE1), -1);
 	assert_string_equal(f->err, "sample before hello");
 	assert_int_equal(apply(f, "{\"t\":\"hello\",\"v\":\"1\"}"), -1);
