@@ -940,6 +940,15 @@ static void job_free(job *j)
 	free(j);
 }
 
+/* Close the timers; the inspector is freed when the last handle closed. */
+static void inspector_release(inspector *in)
+{
+	if (uv_is_closing((uv_handle_t *)&in->poll))
+		return;
+	uv_close((uv_handle_t *)&in->deadline, handle_closed);
+	uv_close((uv_handle_t *)&in->poll, handle_closed);
+}
+
 static void kick(inspector *in)
 {
 	if (!in->cur && in->head && !in->closing)
@@ -962,7 +971,10 @@ static void job_finish(inspector *in, int err, const char *msg)
 	if (j->cb)
 		j->cb(j->ud, j->pid, err, msg);
 	job_free(j);
-	kick(in);
+	if (in->closing)
+		inspector_release(in);
+	else
+		kick(in);
 }
 
 /* Start waiting (polling) in step s. */
@@ -1532,9 +1544,9 @@ static void job_poll_port_close(inspector *in)
 static void poll_cb(uv_timer_t *t)
 {
 	inspector *in = t->data;
-	if (in->closing)
-		return;
 	if (!in->cur) {
+		if (in->closing)
+			return;
 		if (!in->head)
 			return;
 		in->cur = in->head;
@@ -1615,13 +1627,22 @@ void inspector_close(inspector *in)
 	if (!in || in->closing)
 		return;
 	in->closing = true;
+	/* Drop the queue.  A running attach that already sent SIGUSR1 goes on
+	 * silently until the inspector it opened is closed again (normally
+	 * ~0.2 s, at most the attach timeout); anything else stops now. */
+	job *keep = in->cur && in->cur->opened ? in->cur : NULL;
 	job *q = in->head;
-	in->head = in->tail = in->cur = NULL;
 	while (q) {
 		job *next = q->next;
-		job_free(q);
+		if (q != keep)
+			job_free(q);
 		q = next;
 	}
-	uv_close((uv_handle_t *)&in->deadline, handle_closed);
-	uv_close((uv_handle_t *)&in->poll, handle_closed);
+	in->head = in->tail = in->cur = keep;
+	if (keep) {
+		keep->next = NULL;
+		keep->cb = NULL;
+		return;
+	}
+	inspector_release(in);
 }

@@ -84,6 +84,17 @@ echo "$out" | grep -qx "$Q2: ok" || fail "queued attach of $Q2: $out"
 pass "two attaches back to back, 9229 closed after both"
 kill "$Q1" "$Q2" 2>/dev/null
 
+# --- vitals quits mid-attach (inspector_close): no callback, no leak, and an
+#     inspector it opened is still closed again
+for ms in 0 15 40; do
+	start_node cancel "$FIXTURES/attach_cjs.js"
+	out=$("$DRIVER" cancel "$ms" "$P") || fail "cancel after $ms ms: driver failed: $out"
+	[ "$out" = "cancelled 1" ] || [ "$out" = "$P: ok" ] || fail "cancel after $ms ms: unexpected output: $out"
+	! listening 9229 || fail "cancel after $ms ms: port 9229 left open"
+	kill "$P"
+done
+pass "inspector_close mid-attach: callbacks dropped, 9229 closed again"
+
 # --- --inspect=127.0.0.1:0: use that inspector and leave it open
 start_node insp0 --inspect=127.0.0.1:0 "$FIXTURES/attach_cjs.js"
 I0=$P

@@ -5,6 +5,9 @@
  *   attach_main attach PID...          queue an attach of each PID (they run
  *                                      one after the other); print "PID: ok"
  *                                      or "PID: <error>"; exit 0 if all ok.
+ *   attach_main cancel MS PID...       as attach, but inspector_close() after MS
+ *                                      ms: prints "cancelled N" if attaches were
+ *                                      still pending (their callbacks must not run).
  *   attach_main demo DIR               launch DIR/{healthy,leaky,stall}.js
  *                                      (launch_demo), then as launch.
  *   attach_main launch [--log FILE] -- CMD ARG...
@@ -44,8 +47,25 @@ static void attach_done(void *ud, int pid, int err, const char *msg)
 		inspector_close(insp);
 }
 
-static int run_attach(uv_loop_t *loop, int argc, char **argv)
+static uv_timer_t cancel_timer;
+
+static void on_cancel(uv_timer_t *t)
 {
+	if (outstanding > 0) {
+		printf("cancelled %d\n", outstanding);
+		fflush(stdout);
+		outstanding = 0;
+		inspector_close(insp);
+	}
+	uv_close((uv_handle_t *)t, NULL);
+}
+
+static int run_attach(uv_loop_t *loop, int argc, char **argv, long cancel_ms)
+{
+	if (cancel_ms >= 0) {
+		uv_timer_init(loop, &cancel_timer);
+		uv_timer_start(&cancel_timer, on_cancel, (uint64_t)cancel_ms, 0);
+	}
 	char probe[PATH_MAX];
 	insp = inspector_new(loop, paths_probe(probe, sizeof probe));
 	if (!insp)
@@ -184,14 +204,16 @@ int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 3 || (strcmp(argv[1], "attach") != 0 && strcmp(argv[1], "launch") != 0 &&
-			 strcmp(argv[1], "demo") != 0)) {
-		fprintf(stderr, "usage: attach_main attach PID... | launch [--log FILE] -- CMD ARG... | demo DIR\n");
+			 strcmp(argv[1], "demo") != 0 && strcmp(argv[1], "cancel") != 0) ||
+	    (strcmp(argv[1], "cancel") == 0 && argc < 4)) {
+		fprintf(stderr, "usage: attach_main attach PID... | cancel MS PID... | "
+			"launch [--log FILE] -- CMD ARG... | demo DIR\n");
 		return 2;
 	}
 	uv_loop_t loop;
 	uv_loop_init(&loop);
-	int rc = strcmp(argv[1], "attach") == 0
-		? run_attach(&loop, argc - 2, argv + 2)
+	int rc = strcmp(argv[1], "attach") == 0 ? run_attach(&loop, argc - 2, argv + 2, -1)
+		: strcmp(argv[1], "cancel") == 0 ? run_attach(&loop, argc - 3, argv + 3, atol(argv[2]))
 		: run_launch(&loop, argc - 2, argv + 2, strcmp(argv[1], "demo") == 0);
 	if (uv_loop_close(&loop) != 0) {
 		fprintf(stderr, "attach_main: handles left open at exit\n");
