@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 typedef struct parse_state {
 	vitals_config *c;
@@ -359,7 +360,19 @@ int config_load(vitals_config *c, const char *path, FILE *warn)
 			fprintf(warn, "%s: cannot read config: %s\n", path, strerror(errno));
 		return explicit_path ? -1 : 1;
 	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		if (warn)
+			fprintf(warn, "%s: cannot read config: is a directory\n", path);
+		return explicit_path ? -1 : 1;
+	}
 	int n = config_load_stream(c, f, path, warn);
+	if (ferror(f)) {
+		if (warn)
+			fprintf(warn, "%s: read error\n", path);
+		n++;
+	}
 	fclose(f);
 	return n;
 }

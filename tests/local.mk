@@ -75,3 +75,14 @@ tests_test_inspector_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_inspector_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_inspector
 endif
+# themes and config (engineer: screen)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_theme tests/test_config
+tests_test_theme_SOURCES = tests/test_theme.c
+tests_test_theme_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_theme_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+tests_test_config_SOURCES = tests/test_config.c
+tests_test_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_config_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_theme tests/test_config
+endif

@@ -12,6 +12,7 @@
  *     ok     = green
  * The value is an optional foreground colour, an optional `on BACKGROUND`,
  * and attribute words (bold dim reverse underline italic blink standout).
+ * A comment is a line starting with '#', or " # " after a value.
  * A colour is `default`, a name (red, brightblue, grey...), `colorN`/N
  * (0..255) or #rrggbb.  Anything else is a warning naming file and line;
  * parsing goes on with the next line.
@@ -96,7 +97,7 @@ static const attr_t mono_attrs[ROLE_NCOUNT] = {
 	[ROLE_BORDER] = A_DIM, [ROLE_DIM] = A_DIM, [ROLE_SELECTED] = A_REVERSE,
 	[ROLE_WARN] = A_BOLD, [ROLE_CRIT] = A_BOLD | A_UNDERLINE,
 	[ROLE_GC_MINOR] = A_DIM, [ROLE_GC_MAJOR] = A_BOLD, [ROLE_GC_WEAK] = A_DIM,
-	[ROLE_GC_LONG] = A_BOLD | A_REVERSE, [ROLE_BAR_FREE] = A_DIM,
+	[ROLE_GC_LONG] = A_REVERSE | A_UNDERLINE, [ROLE_BAR_FREE] = A_DIM,
 	[ROLE_BAR_LIMIT] = A_BOLD, [ROLE_ALERT_WARN] = A_BOLD,
 	[ROLE_ALERT_CRIT] = A_BOLD | A_UNDERLINE, [ROLE_STATUS] = A_REVERSE,
 	[ROLE_LOG_ERR] = A_BOLD, [ROLE_HINT] = A_DIM, [ROLE_KEY] = A_BOLD,
@@ -224,17 +225,15 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Cut an inline comment: a '#' that starts a word and is not a #rrggbb. */
+/* Cut an inline comment: " # text" (a lone '#' word; #rrggbb is a colour). */
 static void cut_comment(char *s)
 {
 	for (char *p = s; *p; p++) {
-		if (*p != '#' || (p > s && !isspace((unsigned char)p[-1])))
-			continue;
-		size_t n = strspn(p + 1, "0123456789abcdefABCDEF");
-		if (n == 6 && (p[7] == 0 || isspace((unsigned char)p[7])))
-			continue;
-		*p = 0;
-		return;
+		if (*p == '#' && p > s && isspace((unsigned char)p[-1]) &&
+		    (p[1] == 0 || isspace((unsigned char)p[1]))) {
+			*p = 0;
+			return;
+		}
 	}
 }
 
@@ -514,8 +513,10 @@ void theme_apply(theme *th, int depth)
 {
 	th->depth = depth;
 	if (depth == THEME_DEPTH_NONE) {
+		/* a colour theme's attributes were chosen next to its colours;
+		 * without colours the built-in set keeps every role apart */
 		for (int i = 0; i < ROLE_NCOUNT; i++)
-			th->attr[i] = th->style[i].attrs | mono_attrs[i];
+			th->attr[i] = mono_attrs[i];
 		return;
 	}
 	use_default_colors();

@@ -23,6 +23,9 @@ bool view_too_small(WINDOW *w, const ui_state *ui)
 	snprintf(msg, sizeof msg, "terminal too small: need %dx%d, have %dx%d", VIEW_MIN_COLS,
 		 VIEW_MIN_ROWS, cols, rows);
 	werase(w);
+	if ((int)strlen(msg) > cols)	/* say the same in fewer columns */
+		snprintf(msg, sizeof msg, "too small: need %dx%d, have %dx%d", VIEW_MIN_COLS, VIEW_MIN_ROWS,
+			 cols, rows);
 	int len = (int)strlen(msg);
 	int x = len < cols ? (cols - len) / 2 : 0;
 	canvas_text(&c, rows > 0 ? (rows - 1) / 2 : 0, x, cols - x, msg, ROLE_DEFAULT);

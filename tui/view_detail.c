@@ -41,7 +41,7 @@ static void metric(const dctx *d, rect r, const char *label, const char *value, 
 	const canvas *c = &d->c;
 	canvas_clear(c, r, canvas_attr(c, ROLE_DEFAULT));
 	canvas_text(c, r.y, r.x, LABEL_W, label, ROLE_TITLE);
-	int vw = r.w >= 100 ? 34 : 28;
+	int vw = r.w >= 100 ? 36 : 32;
 	if (vw > r.w - LABEL_W)
 		vw = r.w - LABEL_W;
 	canvas_text(c, r.y, r.x + LABEL_W, vw, value, ROLE_DEFAULT);

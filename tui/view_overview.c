@@ -128,8 +128,11 @@ void view_overview_draw(WINDOW *w, const model *m, const ui_state *ui)
 	}
 	int firing = alert_pane_firing(m);
 	char left[200];
-	int off = snprintf(left, sizeof left, "\xe2\x94\x82 %d process%s \xc2\xb7 %d attached \xc2\xb7 %d alert%s firing",
-			   live, live == 1 ? "" : "es", attached, firing, firing == 1 ? "" : "s");
+	int off = W >= 100
+		? snprintf(left, sizeof left, "\xe2\x94\x82 %d process%s \xc2\xb7 %d attached \xc2\xb7 %d alert%s firing",
+			   live, live == 1 ? "" : "es", attached, firing, firing == 1 ? "" : "s")
+		: snprintf(left, sizeof left, "\xe2\x94\x82 %d proc%s \xc2\xb7 %d attached \xc2\xb7 %d firing",
+			   live, live == 1 ? "" : "s", attached, firing);
 	if (ui->filter[0] && off > 0 && (size_t)off < sizeof left)
 		snprintf(left + off, sizeof left - (size_t)off, " \xe2\x94\x82 filter \"%s\" (%zu shown)",
 			 ui->filter, n);

@@ -40,6 +40,25 @@ static size_t first_at(const ring *s, int tier, size_t n, int64_t t)
 	return lo;
 }
 
+/* The finest tier that holds the window, like ring_tier_for but allowing a
+ * shortfall of two entries: 300 samples at 1 Hz cover 299 s, and a 5-minute
+ * window should still use them rather than 10 s buckets. */
+static int tier_for(const ring *s, int64_t window_ms)
+{
+	for (int i = 0; i < s->ntiers; i++) {
+		size_t n = ring_len(s, i);
+		if (n == 0)
+			continue;
+		if (s->tier[i].len < s->tier[i].cap)
+			return i;
+		int64_t first = ring_get(s, i, 0).t_ms, covered = s->last_t - first;
+		int64_t step = i > 0 ? s->tier[i].span_ms : (n > 1 ? covered / (int64_t)(n - 1) : 0);
+		if (covered + 2 * step >= window_ms)
+			return i;
+	}
+	return ring_tier_for(s, window_ms);
+}
+
 void sparkline_columns(const ring *s, int64_t end_ms, int64_t window_ms, int ncols, float *out,
 		       spark_stats *st)
 {
@@ -57,7 +76,7 @@ void sparkline_columns(const ring *s, int64_t end_ms, int64_t window_ms, int nco
 		window_ms = end_ms - s->t0 + 1000;
 	if (window_ms < 1)
 		window_ms = 1;
-	int tier = ring_tier_for(s, window_ms);
+	int tier = tier_for(s, window_ms);
 	st->tier = tier;
 	size_t n = ring_len(s, tier);
 	if (n == 0)
@@ -97,7 +116,7 @@ void sparkline_columns(const ring *s, int64_t end_ms, int64_t window_ms, int nco
 		if (p.t_ms < start) {	/* before the window: only a value to hold */
 			have_carry = true;
 			carry_t = p.t_ms;
-			carry_v = missing ? NAN : p.mean;
+			carry_v = missing ? NAN : p.max;
 			continue;
 		}
 		int c = (int)((p.t_ms - start) * ncols / window_ms);
@@ -114,7 +133,7 @@ void sparkline_columns(const ring *s, int64_t end_ms, int64_t window_ms, int nco
 				out[c] = p.max;
 		}
 		lastt[c] = p.t_ms;
-		lastv[c] = missing ? NAN : p.mean;
+		lastv[c] = missing ? NAN : p.max;	/* held as drawn: the max */
 	}
 	for (int c = 0; c < ncols; c++) {
 		if (lastt[c] != INT64_MIN) {

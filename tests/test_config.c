@@ -1,0 +1,229 @@
+/* Unit tests for core/config: a good file sets every section, bad lines warn
+ * with file:line and keep the defaults, a missing default file is fine and
+ * an explicit file that cannot be read is an error. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/config.h"
+
+static char tmpdir[64];
+
+static const char *write_file(const char *name, const char *text)
+{
+	static char path[256];
+	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static int setup(void **state)
+{
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/vitals-config-test.XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	setenv("XDG_CONFIG_HOME", tmpdir, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Load path, returning the warnings text in *out (caller frees). */
+static int load(vitals_config *c, const char *path, char **out)
+{
+	size_t len;
+	FILE *warn = open_memstream(out, &len);
+	config_default(c);
+	int r = config_load(c, path, warn);
+	fclose(warn);
+	return r;
+}
+
+static void test_good_file(void **state)
+{
+	const char *path = write_file("good.ini",
+		"; vitals config\n"
+		"# also a comment\n"
+		"[ui]\n"
+		"theme = light\n"
+		"interval = 500ms\n"
+		"window = 15m\n"
+		"mouse = yes\n"
+		"braille = on\n"
+		"bell = false\n"
+		"output_dir = /var/tmp/captures\n"
+		"\n"
+		"[probe]\n"
+		"hz = 5\n"
+		"[history]\n"
+		"raw = 600\n"
+		"tier1 = 5s:720\n"
+		"tier2 = 1m x 1440\n"
+		"tier3 = off\n"
+		"[alerts]\n"
+		"stall_ms = 250\n"
+		"stall_samples = 5\n"
+		"[log]\n"
+		"alert_log = /var/tmp/vitals-alerts.log\n");
+	vitals_config c;
+	char *w = NULL;
+	assert_int_equal(load(&c, path, &w), 0);
+	assert_string_equal(w, "");
+	free(w);
+	assert_string_equal(c.theme, "light");
+	assert_float_equal(c.interval_s, 0.5, 1e-9);
+	assert_int_equal(c.window, 2);
+	assert_true(c.mouse);
+	assert_true(c.braille);
+	assert_false(c.bell);
+	assert_string_equal(c.output_dir, "/var/tmp/captures");
+	assert_int_equal(c.probe_hz, 5);
+	assert_int_equal(c.ring.ntiers, 3);
+	assert_int_equal(c.ring.tier[0].cap, 600);
+	assert_int_equal(c.ring.tier[1].span_ms, 5000);
+	assert_int_equal(c.ring.tier[1].cap, 720);
+	assert_int_equal(c.ring.tier[2].span_ms, 60000);
+	assert_int_equal(c.ring.tier[2].cap, 1440);
+	assert_float_equal(c.alerts.stall_ms, 250, 1e-9);
+	assert_int_equal(c.alerts.stall_samples, 5);
+	assert_string_equal(c.alert_log, "/var/tmp/vitals-alerts.log");
+}
+
+static void test_bad_lines(void **state)
+{
+	const char *path = write_file("bad.ini",
+		"[ui]\n"			/* 1 */
+		"theme = dark\n"		/* 2 ok */
+		"colour = red\n"		/* 3 unknown key */
+		"interval = fast\n"		/* 4 bad value */
+		"this is not a setting\n"	/* 5 malformed */
+		"[alerts]\n"			/* 6 */
+		"stall_ms = -3\n"		/* 7 out of range (alerts_config_set) */
+		"nonsense = 1\n"		/* 8 unknown alerts key */
+		"[weird\n"			/* 9 malformed section */
+		"[extra]\n"			/* 10 */
+		"a = 1\n"			/* 11 unknown section */
+		"b = 2\n"			/* 12 (same section: counted, not repeated) */
+		"[probe]\n"			/* 13 */
+		"hz = 1000\n"			/* 14 out of range */
+		"[ui]\n"			/* 15 */
+		"mouse = maybe\n");		/* 16 bad bool */
+	vitals_config c, def;
+	config_default(&def);
+	char *w = NULL;
+	int n = load(&c, path, &w);
+	char want[512];
+	const struct { int line; const char *text; } expect[] = {
+		{ 3, "unknown key 'colour' in [ui]" },
+		{ 4, "bad interval 'fast'" },
+		{ 5, "malformed line" },
+		{ 7, "[alerts]" },
+		{ 8, "unknown alerts key 'nonsense'" },
+		{ 9, "malformed section header" },
+		{ 11, "unknown section [extra]" },
+		{ 14, "bad value '1000' for 'hz'" },
+		{ 16, "bad value 'maybe' for 'mouse'" },
+	};
+	for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
+		snprintf(want, sizeof want, "%s:%d: ", path, expect[i].line);
+		char *at = strstr(w, want);
+		if (!at || !strstr(at, expect[i].text))
+			fprintf(stderr, "missing %s%s in:\n%s", want, expect[i].text, w);
+		assert_non_null(at);
+		assert_non_null(strstr(at, expect[i].text));
+	}
+	assert_null(strstr(w, ":12:"));
+	assert_int_equal(n, 10);
+	free(w);
+	/* the good line applied, the bad ones kept their defaults */
+	assert_string_equal(c.theme, "dark");
+	assert_float_equal(c.interval_s, def.interval_s, 1e-9);
+	assert_float_equal(c.alerts.stall_ms, def.alerts.stall_ms, 1e-9);
+	assert_int_equal(c.probe_hz, def.probe_hz);
+	assert_int_equal(c.mouse, def.mouse);
+}
+
+static void test_history_spans_must_grow(void **state)
+{
+	const char *path = write_file("hist.ini", "[history]\ntier1 = 10m:10\ntier2 = 1m:10\n");
+	vitals_config c;
+	char *w = NULL;
+	assert_int_equal(load(&c, path, &w), 1);
+	assert_non_null(strstr(w, "tier spans must grow"));
+	free(w);
+	assert_memory_equal(&c.ring, &ring_config_default, sizeof c.ring);
+}
+
+static void test_long_line(void **state)
+{
+	char text[1024];
+	memset(text, 'x', sizeof text);
+	memcpy(text, "[ui]\noutput_dir = ", 18);
+	text[600] = '\n';
+	snprintf(text + 601, sizeof text - 601, "theme = light\n");
+	const char *path = write_file("long.ini", text);
+	vitals_config c;
+	char *w = NULL;
+	assert_int_equal(load(&c, path, &w), 1);
+	char want[300];
+	snprintf(want, sizeof want, "%s:2: line too long", path);
+	assert_non_null(strstr(w, want));
+	free(w);
+	assert_string_equal(c.theme, "light");	/* the next line still counts, as line 3 */
+	assert_string_equal(c.output_dir, "");
+}
+
+static void test_missing_files(void **state)
+{
+	vitals_config c;
+	char *w = NULL;
+	/* no file at the default location: fine, no warnings */
+	assert_int_equal(load(&c, NULL, &w), 0);
+	assert_string_equal(w, "");
+	free(w);
+	/* the default location is $XDG_CONFIG_HOME/vitals/config */
+	char dir[128];
+	snprintf(dir, sizeof dir, "%s/vitals", tmpdir);
+	mkdir(dir, 0700);
+	write_file("vitals/config", "[ui]\ntheme = solarized\n");
+	assert_int_equal(load(&c, NULL, &w), 0);
+	free(w);
+	assert_string_equal(c.theme, "solarized");
+	/* an explicit file that is not there: an error */
+	char missing[128];
+	snprintf(missing, sizeof missing, "%s/nope.ini", tmpdir);
+	assert_int_equal(load(&c, missing, &w), -1);
+	assert_non_null(strstr(w, "nope.ini"));
+	free(w);
+	/* a directory is not a readable config either */
+	assert_int_equal(load(&c, tmpdir, &w), -1);
+	free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_file),
+		cmocka_unit_test(test_bad_lines),
+		cmocka_unit_test(test_history_spans_must_grow),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_missing_files),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
