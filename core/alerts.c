@@ -144,6 +144,7 @@ int alerts_config_set(alert_config *c, const char *key, const char *value, char 
 typedef struct bw_bucket {
 	int64_t t;		/* aligned start */
 	float min, max;
+	float gcmin;		/* lowest sample right after a major GC, NaN if none */
 	double sum;
 	uint32_t n;
 } bw_bucket;
@@ -168,8 +169,9 @@ static void bwin_init(bwin *w, double window_s, int k)
 	w->cap = k + 2;
 }
 
-/* Add a sample; returns true when it closed the previous bucket. */
-static bool bwin_push(bwin *w, int64_t t, double v)
+/* Add a sample (post_gc: the first after a major GC); returns true when it
+ * closed the previous bucket. */
+static bool bwin_push(bwin *w, int64_t t, double v, bool post_gc)
 {
 	if (isnan(v))
 		return false;
@@ -184,10 +186,11 @@ static bool bwin_push(bwin *w, int64_t t, double v)
 		closed = true;
 	}
 	if (!w->open.n) {
-		w->open = (bw_bucket){ start, (float)v, (float)v, v, 1 };
+		w->open = (bw_bucket){ start, (float)v, (float)v, post_gc ? (float)v : NAN, v, 1 };
 	} else {	/* same bucket, or a clock step backwards: keep it here */
 		if (v < w->open.min) w->open.min = (float)v;
 		if (v > w->open.max) w->open.max = (float)v;
+		if (post_gc && !(v >= w->open.gcmin)) w->open.gcmin = (float)v;
 		w->open.sum += v;
 		w->open.n++;
 	}
@@ -210,6 +213,9 @@ typedef struct trend {
 	double rising;		/* share of steps where the floor rose, % */
 	double first, last;	/* first and latest floor */
 	double span_min;	/* minutes covered */
+	int gc_n;		/* sub-windows with a major GC */
+	double gc_x;		/* minutes from the first floor to the latest of them */
+	double gc_floor;	/* heap right after that GC */
 } trend;
 
 static int cmp_double(const void *a, const void *b)
@@ -249,6 +255,11 @@ static bool bwin_trend(const bwin *w, int64_t window_ms, double eps_per_min, tre
 			continue;
 		x[n] = (double)(b->t - (end - window_ms)) / 60000.0;
 		y[n] = b->min;
+		if (!isnan(b->gcmin)) {
+			tr->gc_n++;
+			tr->gc_x = x[n];
+			tr->gc_floor = b->gcmin;
+		}
 		n++;
 	}
 	int k = (int)(window_ms / w->span);
@@ -270,6 +281,7 @@ static bool bwin_trend(const bwin *w, int64_t window_ms, double eps_per_min, tre
 	tr->growth = tr->slope * tr->span_min;
 	tr->first = y[0];
 	tr->last = y[n - 1];
+	tr->gc_x -= x[0];
 	return true;
 }
 
@@ -335,7 +347,9 @@ typedef struct pstate {
 	uint32_t mark;
 	bool exited;		/* exit handled: rules resolved, no more evaluation */
 
-	uint64_t seen_heap, seen_rss, seen_lag, seen_gcpct, seen_cpu, seen_gc;
+	uint64_t seen_heap, seen_rss, seen_lag, seen_gcpct, seen_cpu, seen_gc, seen_gc_heap;
+	int64_t heap_prev_t;	/* time of the previous heap sample */
+	int64_t gc_carry;	/* major GC not yet followed by a heap sample, 0 none */
 
 	bwin heap_w, rss_w, gc_w;
 	rule_st heap, rss, stall, gc, cpu, mem;
@@ -475,7 +489,7 @@ static size_t ring_fresh(const ring *r, uint64_t *seen, size_t *first)
 static void fmt_duration(char *buf, size_t len, double minutes)
 {
 	if (minutes < 1)
-		snprintf(buf, len, "<1 min");
+		snprintf(buf, len, "%.0f s", minutes * 60);
 	else if (minutes < 120)
 		snprintf(buf, len, "%.0f min", minutes);
 	else if (minutes < 48 * 60)
@@ -490,7 +504,7 @@ static void fmt_duration(char *buf, size_t len, double minutes)
  * message; limit (bytes, 0 unknown) gives the time-to-limit projection. */
 static void leak_step(alerts *a, model *m, pstate *s, rule_st *r, trend *keep, const bwin *w,
 		      int64_t t, const char *rule_name, const char *what, const char *limit_name,
-		      double limit)
+		      double limit, bool gc_known)
 {
 	const alert_config *c = &a->c;
 	trend tr;
@@ -500,8 +514,16 @@ static void leak_step(alerts *a, model *m, pstate *s, rule_st *r, trend *keep, c
 	bool pass = ok && rate >= c->leak_min_mb_per_min && tr.rising >= c->leak_rising_pct &&
 		    tr.growth / MB >= c->leak_min_growth_mb && tr.growth > 0 &&
 		    tr.recent / MB >= c->leak_min_mb_per_min / 2;
+	/* When we see GC events, a rising floor counts only once a major GC has
+	 * confirmed it: V8 leaves promoted garbage in old space until the next
+	 * mark-compact, so between major GCs a healthy heap's floor rises too.
+	 * The heap right after the latest major GC in the window, at least a
+	 * third into it, must sit above the window's first floor by half the
+	 * trend's growth up to then.  Until then the rule stays pending. */
+	bool gc_ok = !gc_known || (tr.gc_n > 0 && tr.gc_x >= tr.span_min / 3 &&
+				   tr.gc_floor - tr.first >= 0.5 * tr.slope * tr.gc_x);
 	/* Confirmation: the test must pass at two consecutive closes. */
-	bool fire = pass && r->st == R_PENDING;
+	bool fire = pass && gc_ok && r->st == R_PENDING;
 	bool hold = ok && rate >= c->leak_min_mb_per_min / 2 && tr.slope > 0;
 	if (!ok && r->st == R_FIRING)
 		hold = true;	/* a gap in the data is not evidence of recovery */
@@ -530,15 +552,48 @@ static void leak_step(alerts *a, model *m, pstate *s, rule_st *r, trend *keep, c
 	}
 }
 
+/* Heap floor trend.  A heap sample is "post-GC" when a major GC (any,
+ * forced included: it is the best floor there is) started since the previous
+ * heap sample; the probe sends a sample's GC events with it. */
 static void eval_heap(alerts *a, model *m, pstate *s, vnode *n)
 {
+	int64_t major[64];
+	int nmajor = 0;
+	if (s->gc_carry)	/* a major GC newer than the last heap sample */
+		major[nmajor++] = s->gc_carry;
+	s->gc_carry = 0;
+	uint64_t fresh = n->gc_total - s->seen_gc_heap;
+	if (n->gc_total < s->seen_gc_heap || fresh > n->gc_len)
+		fresh = n->gc_len;
+	s->seen_gc_heap = n->gc_total;
+	for (uint32_t i = n->gc_len - (uint32_t)fresh; i < n->gc_len; i++) {
+		const gc_event *e = model_gc_get(n, i);
+		if (e->kind != GC_MAJOR)
+			continue;
+		if (nmajor == 64) {	/* keep the newest */
+			memmove(major, major + 1, 63 * sizeof major[0]);
+			nmajor--;
+		}
+		major[nmajor++] = e->t_ms;
+	}
 	size_t first, k = ring_fresh(&n->heap_used_r, &s->seen_heap, &first);
+	int g = 0;
 	for (size_t i = first; i < first + k; i++) {
 		ring_point pt = ring_get(&n->heap_used_r, 0, i);
-		if (bwin_push(&s->heap_w, pt.t_ms, pt.mean))
+		bool post_gc = false;
+		while (g < nmajor && major[g] <= pt.t_ms) {
+			post_gc |= major[g] > s->heap_prev_t;
+			g++;
+		}
+		if (isnan(pt.mean))
+			continue;
+		s->heap_prev_t = pt.t_ms;
+		if (bwin_push(&s->heap_w, pt.t_ms, pt.mean, post_gc))
 			leak_step(a, m, s, &s->heap, &s->heap_tr, &s->heap_w, pt.t_ms, "heap_leak",
-				  "heap", "heap limit", n->heap_limit);
+				  "heap", "heap limit", n->heap_limit, n->gc_total > 0);
 	}
+	if (g < nmajor)
+		s->gc_carry = major[g];
 }
 
 /* RSS: floor trend for processes without a probe, and the cgroup limit share. */
@@ -548,9 +603,9 @@ static void eval_rss(alerts *a, model *m, pstate *s, vproc *p, bool leak_rule)
 	size_t first, k = ring_fresh(&p->rss_r, &s->seen_rss, &first);
 	for (size_t i = first; i < first + k; i++) {
 		ring_point pt = ring_get(&p->rss_r, 0, i);
-		if (bwin_push(&s->rss_w, pt.t_ms, pt.mean) && leak_rule)
+		if (bwin_push(&s->rss_w, pt.t_ms, pt.mean, false) && leak_rule)
 			leak_step(a, m, s, &s->rss, &s->rss_tr, &s->rss_w, pt.t_ms, "rss_leak", "RSS",
-				  "memory limit", p->mem_limit);
+				  "memory limit", p->mem_limit, false);
 		if (isnan(pt.mean))
 			continue;
 		double lim = p->mem_limit;
@@ -651,7 +706,7 @@ static void eval_gc(alerts *a, model *m, pstate *s, vnode *n)
 		if (isnan(pt.mean))
 			continue;
 		any = true;
-		bwin_push(&s->gc_w, pt.t_ms, pt.mean);
+		bwin_push(&s->gc_w, pt.t_ms, pt.mean, false);
 		/* Window mean over closed buckets inside the window plus the open one. */
 		double sum = s->gc_w.open.sum;
 		double cnt = s->gc_w.open.n;
@@ -719,7 +774,7 @@ static void eval_handles(alerts *a, model *m, pstate *s, vnode *n)
 		size_t first, k = ring_fresh(&hc->r, &h->seen, &first);
 		for (size_t i = first; i < first + k; i++) {
 			ring_point pt = ring_get(&hc->r, 0, i);
-			if (!bwin_push(&h->w, pt.t_ms, pt.mean))
+			if (!bwin_push(&h->w, pt.t_ms, pt.mean, false))
 				continue;
 			trend tr;
 			bool ok = bwin_trend(&h->w, window, 0.5 * 60000.0 / (double)h->w.span, &tr);

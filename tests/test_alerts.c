@@ -266,6 +266,49 @@ static void test_heap_leak_resolves(void **state)
 	assert_true(res > 600 && res < 1000);
 }
 
+/* Heap with GC events: garbage promoted to old space between major GCs
+ * (every 200 s) raises the floor for minutes, then the mark-compact drops it
+ * back; a real leak under the same GC pattern still fires. */
+static double run_heap_gc(double leak_mb_per_min, int secs)
+{
+	sim *s = sim_new(true, NULL);
+	unsigned st = 5;
+	double garbage = 0;
+	for (int t = 0; t < secs; t++) {
+		int64_t ts = T0 + t * 1000LL;
+		garbage += 0.15 * MIB;
+		if (t % 200 == 199) {	/* mark-compact just before this sample */
+			gc_event e = { ts - 400, 25, GC_MAJOR, 0 };
+			model_gc_push(s->n, &e);
+			garbage = 0;
+		} else if (t % 3 == 0) {
+			gc_event e = { ts - 200, 2, GC_MINOR, 0 };
+			model_gc_push(s->n, &e);
+		}
+		double live = 40 * MIB + leak_mb_per_min * MIB * t / 60.0;
+		ring_push(&s->n->heap_used_r, ts, live + garbage + 2 * MIB * (t % 3) + 0.2 * MIB * noise(&st));
+		sim_eval(s, t);
+	}
+	double at = first_at(&s->r, "heap_leak", ALERT_FIRING);
+	assert_true(count(&s->r, "heap_leak", ALERT_FIRING) <= 1);
+	sim_free(s);
+	return at;
+}
+
+static void test_heap_promoted_garbage(void **state)
+{
+	(void)state;
+	assert_true(run_heap_gc(0, 3600) < 0);
+}
+
+static void test_heap_leak_with_gc_events(void **state)
+{
+	(void)state;
+	double at = run_heap_gc(3, 1800);
+	/* needs a full window and a major GC at least a third into it */
+	assert_true(at >= 300 && at <= 500);
+}
+
 /* RSS leak for a process without a probe, with a cgroup limit. */
 static void test_rss_leak_with_limit(void **state)
 {
@@ -636,6 +679,8 @@ int main(void)
 		cmocka_unit_test(test_heap_gaps),
 		cmocka_unit_test(test_heap_all_missing),
 		cmocka_unit_test(test_heap_leak_resolves),
+		cmocka_unit_test(test_heap_promoted_garbage),
+		cmocka_unit_test(test_heap_leak_with_gc_events),
 		cmocka_unit_test(test_rss_leak_with_limit),
 		cmocka_unit_test(test_rss_leak_not_for_probed),
 		cmocka_unit_test(test_stall_consecutive),

@@ -1,0 +1,114 @@
+#!/bin/sh
+# run.sh — run the alert scenarios under `vitals --json` and tabulate which
+# alerts fired and when (see README.md).
+#
+#   run.sh [--fast] [--duration S] [--rate KB] [--only a,b,...] [--outdir DIR]
+#
+# Default: every scenario at LEAK_KB_PER_S=1000 (or --rate) for 600 s with
+# the default alert settings.  --fast: the CI variant — high leak rates,
+# short windows (a config file passed with --config), 50 s.  All scenarios
+# run in parallel; each vitals stops itself after --duration and takes its
+# child down; stragglers are killed.  Exit status 1 if a leak or the
+# blocked loop was missed or a healthy program raised an alarm.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+: "${NODE:=node}"
+: "${VITALS:=${VITALS_BUILDDIR:-.}/vitals}"
+fast=0 duration="" rate="" only="" outdir=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--fast) fast=1 ;;
+	--duration) duration=$2; shift ;;
+	--rate) rate=$2; shift ;;
+	--only) only=$2; shift ;;
+	--outdir) outdir=$2; shift ;;
+	-h|--help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+case "$duration$rate" in *[!0-9]*) echo "run.sh: --duration and --rate take whole numbers" >&2; exit 2 ;; esac
+[ -x "$VITALS" ] || { echo "run.sh: no vitals binary at $VITALS (set VITALS=...)" >&2; exit 2; }
+command -v "$NODE" >/dev/null 2>&1 || { echo "run.sh: node not found" >&2; exit 2; }
+
+all="leak_global_array leak_listeners leak_intervals leak_closures blocked_loop healthy_lru healthy_bursty healthy_garbage healthy_cpu"
+names=$all
+[ -n "$only" ] && names=$(echo "$only" | tr ',' ' ')
+for n in $names; do
+	[ -f "$here/$n.js" ] || { echo "run.sh: no scenario '$n' (have: $all)" >&2; exit 2; }
+done
+
+[ -n "$outdir" ] || outdir=$(mktemp -d /tmp/vitals-scenarios.XXXXXX)
+mkdir -p "$outdir" || exit 2
+cfg="$outdir/alerts.conf"
+if [ $fast = 1 ]; then
+	: "${duration:=50}" "${rate:=3000}"
+	# Short windows so a leak shows in ~30 s; the stall threshold leaves room
+	# for a loaded CI machine (a healthy loop there can lag 100+ ms).
+	cat >"$cfg" <<-EOC
+	[alerts]
+	leak_window_s = 20
+	leak_subwindows = 5
+	leak_min_growth_mb = 4
+	handle_window_s = 20
+	handle_min_growth = 20
+	stall_ms = 200
+	resolve_s = 10
+	EOC
+	export LRU_FILL_S=5 BLOCK_MS=400
+else
+	: "${duration:=600}" "${rate:=1000}"
+	printf '[alerts]\n' >"$cfg"	# defaults, and no user config
+fi
+export LEAK_KB_PER_S=$rate SCENARIO_MAX_S=$((duration + 60))
+# A private socket directory unless the caller (tests/lib.sh) gave one.
+if [ -z "${VITALS_SOCK_DIR:-}" ]; then
+	VITALS_SOCK_DIR=$(mktemp -d /tmp/vitals-sock.XXXXXX)
+	export VITALS_SOCK_DIR
+	own_sock=1
+else
+	own_sock=0
+fi
+
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	[ $own_sock = 1 ] && rm -rf "$VITALS_SOCK_DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "scenarios: $names"
+echo "mode: $([ $fast = 1 ] && echo fast || echo default), LEAK_KB_PER_S=$rate, ${duration} s each, output in $outdir"
+for n in $names; do
+	nice=""
+	[ "$n" = healthy_cpu ] && nice="nice -n 10"	# be kind to the others
+	date +%s%3N >"$outdir/$n.start"
+	$nice "$VITALS" --json --duration "$duration" --config "$cfg" -- "$NODE" "$here/$n.js" \
+		>"$outdir/$n.jsonl" 2>"$outdir/$n.err" </dev/null &
+	pids="$pids $!"
+done
+
+# Wait for every run, with a deadline well past --duration.
+deadline=$(( $(date +%s) + duration + 30 ))
+for p in $pids; do
+	while kill -0 "$p" 2>/dev/null; do
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			echo "run.sh: vitals $p still running after $((duration + 30)) s, killing it" >&2
+			kill "$p" 2>/dev/null
+			break
+		fi
+		sleep 1
+	done
+	wait "$p" 2>/dev/null
+done
+pids=""
+
+"$NODE" "$here/summarize.js" "$outdir" $names
+rc=$?
+for n in $names; do
+	if [ -s "$outdir/$n.err" ]; then
+		echo "stderr of $n:"; head -5 "$outdir/$n.err" | sed 's/^/  /'
+	fi
+done
+exit $rc

@@ -1,0 +1,114 @@
+'use strict';
+/* Summarize a scenario run: read each scenario's JSON lines (vitals --json),
+ * print scenario × (fired?, seconds to fire) and judge it against what the
+ * scenario is: every leak and the blocked loop must be detected, a healthy
+ * program must raise nothing but what it is allowed to (a busy CPU may be
+ * reported as such).  Exit status 1 when a judgement fails.
+ *
+ * usage: node summarize.js OUTDIR SCENARIO...
+ * OUTDIR/NAME.jsonl   vitals output        OUTDIR/NAME.start  launch time, ms
+ */
+const fs = require('fs');
+const path = require('path');
+
+const EXPECT = {
+	leak_global_array: { need: ['heap_leak'] },
+	leak_listeners: { need: ['heap_leak', 'listener_leak'] },
+	leak_intervals: { need: ['heap_leak', 'handle_leak'] },
+	leak_closures: { need: ['heap_leak'] },
+	blocked_loop: { need: ['stall'] },
+	healthy_lru: { need: [] },
+	healthy_bursty: { need: [] },
+	healthy_garbage: { need: [] },
+	healthy_cpu: { need: [], allow: ['cpu_saturation'] },
+};
+
+const [outdir, ...names] = process.argv.slice(2);
+if (!outdir || names.length === 0) {
+	process.stderr.write('usage: node summarize.js OUTDIR SCENARIO...\n');
+	process.exit(2);
+}
+
+function load(name) {
+	const r = { name, start: NaN, samples: 0, heapSamples: 0, firstHeap: NaN, lastTs: NaN,
+		    fired: new Map(), resolved: new Map(), msgs: new Map(), exited: false };
+	try {
+		r.start = Number(fs.readFileSync(path.join(outdir, name + '.start'), 'utf8'));
+	} catch (e) { /* no start file: use the first line's time */ }
+	let text = '';
+	try {
+		text = fs.readFileSync(path.join(outdir, name + '.jsonl'), 'utf8');
+	} catch (e) {
+		r.error = 'no output';
+		return r;
+	}
+	for (const line of text.split('\n')) {
+		if (!line.trim())
+			continue;
+		let o;
+		try { o = JSON.parse(line); } catch (e) { continue; }	/* cut off at kill */
+		if (!Number.isFinite(r.start) && Number.isFinite(o.ts))
+			r.start = o.ts;
+		if (Number.isFinite(o.ts))
+			r.lastTs = o.ts;
+		if (o.t === 'sample') {
+			r.samples++;
+			if (o.heap_used !== undefined) {
+				r.heapSamples++;
+				if (!Number.isFinite(r.firstHeap))
+					r.firstHeap = o.ts;
+			}
+		} else if (o.t === 'alert' && o.state === 'firing') {
+			if (!r.fired.has(o.rule)) {
+				r.fired.set(o.rule, (o.ts - r.start) / 1000);
+				r.msgs.set(o.rule, o.msg);
+			}
+		} else if (o.t === 'alert' && o.state === 'resolved') {
+			r.resolved.set(o.rule, (r.resolved.get(o.rule) || 0) + 1);
+		}
+	}
+	return r;
+}
+
+let failures = 0;
+const rows = [];
+for (const name of names) {
+	const r = load(name);
+	const ex = EXPECT[name] || { need: [] };
+	const allow = new Set([...(ex.need || []), ...(ex.allow || [])]);
+	const healthy = (ex.need || []).length === 0;
+	const missed = (ex.need || []).filter((k) => !r.fired.has(k));
+	const extra = [...r.fired.keys()].filter((k) => !allow.has(k));
+	let verdict = 'ok';
+	if (r.error || r.heapSamples === 0) {
+		verdict = 'FAIL: ' + (r.error || 'no probe samples');
+		failures++;
+	} else if (missed.length) {
+		verdict = 'FAIL: missed ' + missed.join(',');
+		failures++;
+	} else if (healthy && extra.length) {
+		verdict = 'FAIL: false alarm ' + extra.join(',');
+		failures++;
+	} else if (extra.length) {
+		verdict = 'ok (also ' + extra.join(',') + ')';
+	}
+	const fired = [...r.fired.entries()].map(([k, s]) => `${k}@${s.toFixed(0)}s`).join(' ') || '-';
+	const ran = Number.isFinite(r.lastTs) ? ((r.lastTs - r.start) / 1000).toFixed(0) : '?';
+	rows.push([name, healthy ? 'nothing' : ex.need.join(','), fired, ran + 's', verdict]);
+	for (const [k, m] of r.msgs)
+		rows.msgs = (rows.msgs || []).concat(`  ${name} ${k}: ${m}`);
+}
+
+const head = ['scenario', 'expected', 'fired (s after launch)', 'ran', 'verdict'];
+const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const fmt = (r) => r.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd();
+console.log(fmt(head));
+console.log(w.map((n) => '-'.repeat(n)).join('  '));
+for (const r of rows)
+	console.log(fmt(r));
+if (rows.msgs) {
+	console.log('alert messages:');
+	for (const m of rows.msgs)
+		console.log(m);
+}
+process.exit(failures ? 1 : 0);
