@@ -25,3 +25,12 @@ fuzz_fuzz_probe_line_SOURCES = fuzz/fuzz_probe_line.c fuzz/replay.c
 fuzz_fuzz_probe_line_LDADD = $(VITALS_LIBS)
 TESTS += fuzz/replay_probe_line.sh
 EXTRA_DIST += fuzz/replay_probe_line.sh
+# config + themes (engineer: screen): the settings file and theme files
+FUZZ_HARNESSES += config theme
+check_PROGRAMS += fuzz/fuzz_config fuzz/fuzz_theme
+fuzz_fuzz_config_SOURCES = fuzz/fuzz_config.c fuzz/replay.c
+fuzz_fuzz_config_LDADD = $(VITALS_LIBS)
+fuzz_fuzz_theme_SOURCES = fuzz/fuzz_theme.c fuzz/replay.c
+fuzz_fuzz_theme_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_config.sh fuzz/replay_theme.sh
+EXTRA_DIST += fuzz/replay_config.sh fuzz/replay_theme.sh

@@ -1,0 +1,33 @@
+/* fuzz_config — the config file parser (core/config.c over inih) on any
+ * bytes: it must warn, never crash, hang or overflow, and leave a config
+ * whose values are in their documented ranges. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/config.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	vitals_config c;
+	config_default(&c);
+	if (size == 0)
+		return 0;
+	FILE *f = fmemopen((void *)data, size, "r");
+	if (!f)
+		return 0;
+	FILE *warn = fopen("/dev/null", "w");
+	config_load_stream(&c, f, "fuzz", warn);
+	fclose(f);
+	if (warn)
+		fclose(warn);
+	/* what the rest of vitals relies on */
+	if (c.window < 0 || c.window > 4 || c.probe_hz < 1 || c.probe_hz > 20 ||
+	    !(c.interval_s >= 0.1 && c.interval_s <= 60) || c.ring.ntiers < 1 ||
+	    c.ring.ntiers > RING_MAX_TIERS || c.ring.tier[0].cap < 1)
+		abort();
+	for (int i = 1; i < c.ring.ntiers; i++)
+		if (c.ring.tier[i].span_ms <= c.ring.tier[i - 1].span_ms || c.ring.tier[i].cap < 1)
+			abort();
+	return 0;
+}

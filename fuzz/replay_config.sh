@@ -1,0 +1,2 @@
+#!/bin/sh
+exec ./fuzz/fuzz_config "$VITALS_SRCDIR/fuzz/corpus/config"
