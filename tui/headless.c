@@ -9,9 +9,14 @@
 #include <jansson.h>
 #include <math.h>
 
+/* Whole numbers (bytes, counts) are written as integers, others as reals. */
 static void put_num(json_t *o, const char *k, double v)
 {
-	if (isfinite(v))
+	if (!isfinite(v))
+		return;
+	if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		json_object_set_new(o, k, json_integer((json_int_t)v));
+	else
 		json_object_set_new(o, k, json_real(v));
 }
 
