@@ -50,7 +50,8 @@
 #include "core/paths.h"
 
 #define ATTACH_TIMEOUT_MS 8000	/* whole attach */
-#define SIGUSR1_WAIT_MS 2000	/* for the port to open after SIGUSR1 */
+#define SIGUSR1_WAIT_MS 1500	/* for the port to open after SIGUSR1 */
+#define PORT_FREE_WAIT_MS 1500	/* for another Node process's (attach) inspector to go */
 #define SOCK_WAIT_MS 3000	/* for the probe's socket after the injection */
 #define PORT_CLOSE_WAIT_MS 2000	/* for the inspector port to close again */
 #define POLL_MS 20
@@ -69,6 +70,7 @@
 
 enum step {
 	ST_IDLE,
+	ST_PORT_FREE_WAIT,	/* the SIGUSR1 port is held by another Node process */
 	ST_PORT_OPEN_WAIT,	/* SIGUSR1 sent, polling for the listening port */
 	ST_HTTP,		/* GET /json/list */
 	ST_WS_HANDSHAKE,
@@ -107,6 +109,7 @@ struct job {
 	bool opened;		/* vitals sent SIGUSR1: the inspector must be closed again */
 	bool close_only;	/* reconnected only to run CLOSE_SNIPPET */
 	bool close_retried;
+	int retries;		/* SIGUSR1 sent again after losing the port to another process */
 	bool identified;	/* the inspector answered with process.pid == pid */
 	int sig_port;		/* port SIGUSR1 opens; 0 = random */
 	int before[MAX_LISTEN], nbefore;	/* listening ports before SIGUSR1 */
@@ -143,6 +146,7 @@ struct inspector {
 static void job_fail(inspector *in, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void job_step_http(inspector *in);
+static void job_signal(inspector *in);
 static void job_step_ws(inspector *in);
 static void poll_cb(uv_timer_t *t);
 static void cdp_send(inspector *in, enum step s, const char *expr, size_t exprlen, bool cmdline_api);
@@ -805,6 +809,7 @@ static void on_ws_bytes(inspector *in);
 static const char *step_name(enum step s)
 {
 	switch (s) {
+	case ST_PORT_FREE_WAIT: return "waiting for port 9229 to be free";
 	case ST_PORT_OPEN_WAIT: return "waiting for the inspector port";
 	case ST_HTTP: return "asking the inspector for its targets";
 	case ST_WS_HANDSHAKE: return "opening the inspector WebSocket";
@@ -1106,35 +1111,56 @@ static void job_start(inspector *in)
 	}
 
 	if (f.no_sigusr1) {
-		job_finish(in, -ENOTSUP, (snprintf(msg, sizeof msg,
-			"PID %d runs with --disable-sigusr1; start it with `vitals -- node …` or `node -r %s …`",
-			j->pid, in->probe_path), msg));
+		snprintf(msg, sizeof msg,
+			 "PID %d runs with --disable-sigusr1; start it with `vitals -- node …` or `node -r %s …`",
+			 j->pid, in->probe_path);
+		job_finish(in, -ENOTSUP, msg);
 		return;
 	}
 	j->sig_port = want;
-	int owner;
-	if (want && port_held(want, &owner) && owner != j->pid) {
-		if (owner > 0) {
-			char comm[64];
-			pid_comm(owner, comm, sizeof comm);
-			snprintf(msg, sizeof msg, "port %d is held by PID %d (%s); can't attach while it is taken",
-				 want, owner, comm);
-		} else {
-			snprintf(msg, sizeof msg,
-				 "port %d is held by another user's process; can't attach while it is taken", want);
-		}
-		job_finish(in, -EADDRINUSE, msg);
-		return;
-	}
 	j->nbefore = 0;
 	for (int i = 0; i < nl; i++)
 		j->before[j->nbefore++] = ls[i].port;
+	job_signal(in);
+}
+
+/* Send SIGUSR1 once the port it opens is free.  A port held by another Node
+ * process may be a concurrent attach (another vitals): its inspector closes
+ * within a few hundred ms, so wait a little before giving up. */
+static void job_signal(inspector *in)
+{
+	job *j = in->cur;
+	char msg[256];
+	int owner;
+	if (j->sig_port && port_held(j->sig_port, &owner) && owner != j->pid) {
+		char comm[64] = "?";
+		if (owner > 0)
+			pid_comm(owner, comm, sizeof comm);
+		/* unknown owner: another user's, or one that just closed it */
+		bool transient = owner <= 0 || name_is_node(comm);
+		if (transient && j->step != ST_PORT_FREE_WAIT) {
+			job_wait(in, ST_PORT_FREE_WAIT);
+			return;
+		}
+		if (transient && uv_now(in->loop) - j->step_start < PORT_FREE_WAIT_MS)
+			return;	/* poll again */
+		if (owner > 0)
+			snprintf(msg, sizeof msg, "port %d is held by PID %d (%s); can't attach while it is taken",
+				 j->sig_port, owner, comm);
+		else
+			snprintf(msg, sizeof msg,
+				 "port %d is held by another user's process; can't attach while it is taken",
+				 j->sig_port);
+		job_finish(in, -EADDRINUSE, msg);
+		return;
+	}
 	if (kill(j->pid, SIGUSR1) < 0) {
-		if (errno == EPERM)
+		int e = errno;
+		if (e == EPERM)
 			snprintf(msg, sizeof msg, "permission denied: PID %d belongs to another user", j->pid);
 		else
 			snprintf(msg, sizeof msg, "no such process: PID %d", j->pid);
-		job_finish(in, errno == EPERM ? -EPERM : -ESRCH, msg);
+		job_finish(in, e == EPERM ? -EPERM : -ESRCH, msg);
 		return;
 	}
 	j->opened = true;
@@ -1170,6 +1196,19 @@ static void job_poll_port_open(inspector *in)
 	if (kill(j->pid, 0) < 0 && errno == ESRCH) {
 		job_fail(in, -ESRCH, "PID %d exited after SIGUSR1", j->pid);
 		return;
+	}
+	if (j->sig_port && j->retries < 3) {
+		/* Another process took the port first (a concurrent attach by
+		 * another vitals): ours failed with "address already in use" and
+		 * survives; signal it again once the port is free. */
+		listen_sock all[256];
+		int na = net_listeners(0, all, 256);
+		if (find_port(all, na, j->sig_port)) {
+			j->retries++;
+			j->opened = false;
+			job_wait(in, ST_PORT_FREE_WAIT);
+			return;
+		}
 	}
 	if (uv_now(in->loop) - j->step_start >= SIGUSR1_WAIT_MS) {
 		j->opened = false;	/* nothing was opened */
@@ -1501,8 +1540,8 @@ static void job_poll_sock(inspector *in)
 		return;
 	}
 	if (kill(j->pid, 0) < 0 && errno == ESRCH) {
-		job_finish(in, -ESRCH, (snprintf(j->reply_msg, sizeof j->reply_msg,
-			"PID %d exited while the probe started", j->pid), j->reply_msg));
+		snprintf(j->reply_msg, sizeof j->reply_msg, "PID %d exited while the probe started", j->pid);
+		job_finish(in, -ESRCH, j->reply_msg);
 		return;
 	}
 	if (uv_now(in->loop) - j->step_start >= SOCK_WAIT_MS)
@@ -1554,6 +1593,7 @@ static void poll_cb(uv_timer_t *t)
 		return;
 	}
 	switch (in->cur->step) {
+	case ST_PORT_FREE_WAIT: job_signal(in); break;
 	case ST_PORT_OPEN_WAIT: job_poll_port_open(in); break;
 	case ST_SOCK_WAIT: job_poll_sock(in); break;
 	case ST_PORT_CLOSE_WAIT: job_poll_port_close(in); break;

@@ -11,6 +11,11 @@ DRIVER="$VITALS_BUILDDIR/tests/attach_main"
 export VITALS_PROBE
 [ -r "$VITALS_PROBE" ] || fail "probe not found at $VITALS_PROBE"
 
+# Other tests that attach (through vitals) take the same lock, so they do not
+# fight over 9229 under `make -j check`.
+exec 9>/tmp/vitals-test-9229.lock
+flock -w 120 9 || fail "could not get /tmp/vitals-test-9229.lock within 120 s"
+
 WORK=$(mktemp -d /tmp/vitals-attach.XXXXXX)
 trap 'cleanup; rm -rf "$WORK"' EXIT INT TERM
 
@@ -83,6 +88,21 @@ echo "$out" | grep -qx "$Q2: ok" || fail "queued attach of $Q2: $out"
 ! listening 9229 || fail "queued: port 9229 left open"
 pass "two attaches back to back, 9229 closed after both"
 kill "$Q1" "$Q2" 2>/dev/null
+
+# --- two dashboards attaching at the same moment (two drivers): the loser of
+#     the race for 9229 waits and signals again
+start_node r1 "$FIXTURES/attach_cjs.js"
+R1=$P
+start_node r2 "$FIXTURES/attach_cjs.js"
+R2=$P
+"$DRIVER" attach "$R1" >"$WORK/race1" 2>&1 &
+A=$!
+"$DRIVER" attach "$R2" >"$WORK/race2" 2>&1 || fail "concurrent attach of $R2: $(cat "$WORK/race2")"
+wait "$A" || fail "concurrent attach of $R1: $(cat "$WORK/race1")"
+[ -S "$VITALS_SOCK_DIR/$R1.sock" ] && [ -S "$VITALS_SOCK_DIR/$R2.sock" ] || fail "concurrent: sockets missing"
+! listening 9229 || fail "concurrent: port 9229 left open"
+pass "two concurrent attaches both succeed"
+kill "$R1" "$R2" 2>/dev/null
 
 # --- vitals quits mid-attach (inspector_close): no callback, no leak, and an
 #     inspector it opened is still closed again
