@@ -94,21 +94,6 @@ describe('probe samples', { concurrency: 4 }, () => {
 		c.close();
 	});
 
-	it('a loop blocked 200 ms every second shows lag p99 within 20% of 200', async () => {
-		const a = await app(['block']);
-		const c = await h.connect(a.sock);
-		// Four full one-second windows after the first (partial) one.
-		await c.wait((m) => m.t === 'sample' && m.seq === 5, 15000);
-		const p99 = c.samples().slice(1, 5).map((s) => s.lag.p99);
-		const hit = p99.filter((v) => v > 100);
-		assert.ok(hit.length >= 2, 'blocks seen in most windows: ' + p99);
-		for (const v of hit) assert.ok(v >= 160 && v <= 240, 'p99 ' + v + ' of ' + p99);
-		const s = c.samples()[2];
-		assert.ok(s.lag.max >= s.lag.p99 && s.lag.p99 >= s.lag.p50 && s.lag.p50 >= s.lag.min);
-		assert.ok(s.elu > 0.1, 'busy 20% of the time: elu ' + s.elu);
-		c.close();
-	});
-
 	it('leaked setInterval timers show as a growing Timeout count', async () => {
 		const a = await app(['leak']);
 		const c = await h.connect(a.sock);
@@ -151,6 +136,28 @@ describe('probe samples', { concurrency: 4 }, () => {
 		assert.equal(w.message, 'probe test warning');
 		assert.equal(w.code, 'VITALS_TEST');
 		assert.ok(Math.abs(w.ts - Date.now()) < 10000);
+		c.close();
+	});
+});
+
+// Alone, after the others: it measures time, and the others' children would
+// compete with it for the CPU.
+describe('probe loop lag', () => {
+	it('a loop blocked 200 ms every second shows lag p99 within 20% of 200', async () => {
+		const a = await app(['block']);
+		const c = await h.connect(a.sock);
+		// Five full one-second windows after the first (partial) one. A
+		// loaded machine can stall the child on top of its own block, so
+		// windows with more than the block are tolerated as long as most
+		// show the block itself; a window without any is not.
+		await c.wait((m) => m.t === 'sample' && m.seq === 6, 15000);
+		const p99 = c.samples().slice(1, 6).map((s) => s.lag.p99);
+		const inRange = p99.filter((v) => v >= 160 && v <= 240);
+		assert.ok(inRange.length >= 3, 'p99 within 20% of 200 ms in most windows: ' + p99);
+		assert.ok(p99.every((v) => v >= 160), 'every window saw its block: ' + p99);
+		const s = c.samples()[2];
+		assert.ok(s.lag.max >= s.lag.p99 && s.lag.p99 >= s.lag.p50 && s.lag.p50 >= s.lag.min);
+		assert.ok(s.elu > 0.1, 'busy 20% of the time: elu ' + s.elu);
 		c.close();
 	});
 });
