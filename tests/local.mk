@@ -86,3 +86,11 @@ tests_test_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_config_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_theme tests/test_config
 endif
+
+# end-to-end: headless JSON mode and the dashboard in tmux (lead)
+TESTS += tests/headless.sh tests/tui.sh
+EXTRA_DIST += tests/headless.sh tests/tui.sh
+# Tests that attach use the inspector port 9229, one per machine: under
+# `make -j check` they must run one after another, never side by side.
+tests/headless.log: tests/attach.log
+tests/tui.log: tests/headless.log

@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <string.h>
+#include <sys/wait.h>
 
 /* Whole numbers (bytes, counts) are written as integers, others as reals. */
 static void put_num(json_t *o, const char *k, double v)
@@ -136,7 +138,12 @@ void headless_event(FILE *out, const vproc *p, const char *event, const char *de
 		json_object_set_new(o, "cmdline", json_string(p->cmdline));
 	if (detail)
 		json_object_set_new(o, "detail", json_string(detail));
-	if (p->exit_status >= 0 && p->state == PROC_EXITED)
-		put_int(o, "exit_status", p->exit_status);
+	if (p->exit_status >= 0 && p->state == PROC_EXITED) {
+		/* exit_status holds the wait status of a launched program */
+		if (WIFEXITED(p->exit_status))
+			put_int(o, "exit_status", WEXITSTATUS(p->exit_status));
+		else if (WIFSIGNALED(p->exit_status))
+			json_object_set_new(o, "signal", json_string(strsignal(WTERMSIG(p->exit_status))));
+	}
 	emit(out, o);
 }
