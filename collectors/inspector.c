@@ -837,6 +837,7 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			job_step_http(in);
 			return;
 		}
+		job_disconnect(j);	/* dead: a needed close goes through a reconnect */
 		job_fail(in, -EPROTO, "inspector of PID %d %s while %s", j->pid, why,
 			 step_name(j->step));
 		return;
