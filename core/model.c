@@ -240,3 +240,62 @@ void model_status(model *m, const char *fmt, ...)
 	m->status_ms = m->now_ms ? m->now_ms : wall_ms();
 	model_touch(m);
 }
+
+/* Node options whose value is the next word: skip both when looking for the script. */
+static bool node_opt_takes_value(const char *o)
+{
+	static const char *const with_value[] = {
+		"-r", "--require", "--import", "--loader", "--experimental-loader", "--inspect-port",
+		"--title", "-C", "--conditions", "--env-file", "--stack-size", "--max-old-space-size",
+		"--input-type", "--watch-path", NULL,
+	};
+	for (int i = 0; with_value[i]; i++)
+		if (strcmp(o, with_value[i]) == 0)
+			return true;
+	return false;
+}
+
+const char *model_proc_label(const vproc *p, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s", p->name[0] ? p->name : "?");
+	if (!p->cmdline || (strcmp(p->name, "node") != 0 && strcmp(p->name, "nodejs") != 0))
+		return buf;
+	/* cmdline is argv joined by spaces: walk its words after argv[0] */
+	const char *s = p->cmdline;
+	bool first = true, skip_next = false;
+	while (*s) {
+		while (*s == ' ')
+			s++;
+		const char *w = s;
+		while (*s && *s != ' ')
+			s++;
+		size_t len = (size_t)(s - w);
+		if (len == 0)
+			break;
+		if (first) {
+			first = false;
+			continue;
+		}
+		if (skip_next) {
+			skip_next = false;
+			continue;
+		}
+		char word[64];
+		snprintf(word, sizeof word, "%.*s", (int)(len < sizeof word ? len : sizeof word - 1), w);
+		if (strcmp(word, "-e") == 0 || strcmp(word, "--eval") == 0 || strcmp(word, "-p") == 0 ||
+		    strcmp(word, "--print") == 0) {
+			snprintf(buf, n, "node %s", word);
+			return buf;
+		}
+		if (word[0] == '-') {
+			skip_next = node_opt_takes_value(word);
+			continue;
+		}
+		const char *base = w + len;
+		while (base > w && base[-1] != '/')
+			base--;
+		snprintf(buf, n, "%.*s", (int)(w + len - base), base);
+		return buf;
+	}
+	return buf;
+}

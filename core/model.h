@@ -208,6 +208,10 @@ void model_log_push(model *m, const char *line);
 /* i-th log line, 0 = oldest. */
 const char *model_log_get(const model *m, uint32_t i);
 
+/* A short name for people: the script of a node process ("server.js", or
+ * "node -e" for an inline script), else the process name.  Returns buf. */
+const char *model_proc_label(const vproc *p, char *buf, size_t n);
+
 /* Set the status line (printf-style). */
 void model_status(model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/model.h"
@@ -103,6 +104,27 @@ static void test_log_and_captures(void **state)
 	model_free(&m);
 }
 
+static void test_label(void **state)
+{
+	model m;
+	model_init(&m, NULL);
+	vproc *p = model_add(&m, 1, 1);
+	char b[64];
+	snprintf(p->name, sizeof p->name, "node");
+	assert_string_equal(model_proc_label(p, b, sizeof b), "node");	/* no cmdline yet */
+	p->cmdline = strdup("/usr/bin/node --require /x/vitals-probe.js --max-old-space-size=512 /srv/app/server.js --port 80");
+	assert_string_equal(model_proc_label(p, b, sizeof b), "server.js");
+	free(p->cmdline);
+	p->cmdline = strdup("node -e setInterval(()=>{},1000)");
+	assert_string_equal(model_proc_label(p, b, sizeof b), "node -e");
+	free(p->cmdline);
+	p->cmdline = strdup("node --inspect");
+	assert_string_equal(model_proc_label(p, b, sizeof b), "node");
+	snprintf(p->name, sizeof p->name, "python3");
+	assert_string_equal(model_proc_label(p, b, sizeof b), "python3");	/* not node: its name */
+	model_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -111,6 +133,7 @@ int main(void)
 		cmocka_unit_test(test_gc_log),
 		cmocka_unit_test(test_spaces_handles_full),
 		cmocka_unit_test(test_log_and_captures),
+		cmocka_unit_test(test_label),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

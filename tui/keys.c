@@ -154,7 +154,9 @@ static void k_snapshot(app *a)
 		return;
 	snap_cost c = diag_snapshot_cost(p->node ? p->node->heap_used : 0, p->rss_bytes, p->mem_limit,
 					 diag_mem_available());
-	diag_snapshot_prompt(&c, p->pid, p->name, p->node ? p->node->heap_used : 0, a->ui.prompt,
+	char label[NAME_LEN + 16];
+	model_proc_label(p, label, sizeof label);
+	diag_snapshot_prompt(&c, p->pid, label, p->node ? p->node->heap_used : 0, a->ui.prompt,
 			     sizeof a->ui.prompt);
 	a->pending = ACT_SNAPSHOT;
 	a->pending_pid = p->pid;
@@ -165,7 +167,9 @@ static void k_profile(app *a)
 	vproc *p = attached_selected(a, "a CPU profile");
 	if (!p)
 		return;
-	snprintf(a->ui.prompt, sizeof a->ui.prompt, "CPU profile of %d (%s): seconds [10]: ", p->pid, p->name);
+	char label[NAME_LEN + 16];
+	snprintf(a->ui.prompt, sizeof a->ui.prompt, "CPU profile of %d (%s): seconds [10]: ", p->pid,
+		 model_proc_label(p, label, sizeof label));
 	a->ui.input[0] = 0;
 	a->ui.input_editing = true;
 	a->pending = ACT_PROFILE;
