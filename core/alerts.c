@@ -455,6 +455,33 @@ static pstate *pstate_get(alerts *a, const vproc *p, size_t hint)
 	return s;
 }
 
+/* Make s safe to show and to put in JSON: control characters become spaces,
+ * bytes that are not valid UTF-8 become '?', and a multi-byte character cut
+ * by truncation is dropped.  Warning text comes from the watched program. */
+static void clean_text(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	while (*p) {
+		int len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
+			: (*p & 0xf8) == 0xf0 ? 4 : 0;
+		int ok = len > 0 && !(len == 2 && *p < 0xc2);
+		for (int i = 1; ok && i < len; i++) {
+			if (!p[i]) {	/* cut at the end of the buffer */
+				*p = 0;
+				return;
+			}
+			ok = (p[i] & 0xc0) == 0x80;
+		}
+		if (!ok) {
+			*p++ = '?';
+			continue;
+		}
+		if (len == 1 && (*p < 0x20 || *p == 0x7f))
+			*p = ' ';
+		p += len;
+	}
+}
+
 /* Log a transition and tell the callback. */
 static void emit(alerts *a, model *m, const pstate *s, int64_t t, int sev, int state,
 		 const char *rule, const char *fmt, ...) __attribute__((format(printf, 8, 9)));
@@ -467,6 +494,7 @@ static void emit(alerts *a, model *m, const pstate *s, int64_t t, int sev, int s
 	va_start(ap, fmt);
 	vsnprintf(al.msg, sizeof al.msg, fmt, ap);
 	va_end(ap);
+	clean_text(al.msg);
 	const model_alert *stored = model_alert_push(m, &al);
 	if (a->cb)
 		a->cb(a->ud, stored);

@@ -34,3 +34,10 @@ fuzz_fuzz_theme_SOURCES = fuzz/fuzz_theme.c fuzz/replay.c
 fuzz_fuzz_theme_LDADD = $(VITALS_LIBS)
 TESTS += fuzz/replay_config.sh fuzz/replay_theme.sh
 EXTRA_DIST += fuzz/replay_config.sh fuzz/replay_theme.sh
+# alerts (engineer: alerts): [alerts] config values and arbitrary series
+FUZZ_HARNESSES += alerts
+check_PROGRAMS += fuzz/fuzz_alerts
+fuzz_fuzz_alerts_SOURCES = fuzz/fuzz_alerts.c fuzz/replay.c
+fuzz_fuzz_alerts_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_alerts.sh
+EXTRA_DIST += fuzz/replay_alerts.sh

@@ -576,6 +576,19 @@ static void test_warnings(void **state)
 	assert_string_equal(model_alert_get(&s->m, 1)->rule, "listener_leak");
 	alerts_warning(s->al, &s->m, s->p, NULL, NULL, T0 + 8000);	/* no crash */
 	assert_int_equal(s->r.n, 3);
+	/* text from the program: no control characters, valid UTF-8 only */
+	alerts_warning(s->al, &s->m, s->p, "W", "a\x1b[2Jb\tc\xff d\xc3\xa9", T0 + 9000);
+	assert_string_equal(s->r.a[3].msg, "W: a [2Jb c? d\xc3\xa9");
+	char longmsg[400];
+	memset(longmsg, 'x', sizeof longmsg);
+	for (int i = 0; i < 150; i++)	/* 2-byte characters: truncation must not split one */
+		memcpy(longmsg + 2 * i + 1, "\xc3\xa9", 2);
+	longmsg[sizeof longmsg - 1] = 0;
+	alerts_warning(s->al, &s->m, s->p, "W", longmsg, T0 + 10000);
+	const char *lm = s->r.a[4].msg;
+	size_t l = strlen(lm);
+	assert_true(l > 150 && l < sizeof s->r.a[4].msg);
+	assert_true((unsigned char)lm[l - 1] != 0xc3);
 	sim_free(s);
 }
 

@@ -1,0 +1,2 @@
+#!/bin/sh
+exec ./fuzz/fuzz_alerts "$VITALS_SRCDIR/fuzz/corpus/alerts"
