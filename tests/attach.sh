@@ -120,6 +120,24 @@ for ms in 0 15 40; do
 done
 pass "inspector_close mid-attach: callbacks dropped, 9229 closed again"
 
+# --- a probe that fails: the reason is reported and the inspector vitals
+#     opened is closed again; one that ignores closeInspector: vitals closes it
+for f in refuses throws noclose; do
+	start_node "pf$f" "$FIXTURES/attach_cjs.js"
+	out=$(VITALS_PROBE="$FIXTURES/attach_probe_$f.js" "$DRIVER" attach "$P")
+	rc=$?
+	case $f in
+	refuses) want="$P: the probe did not start in PID $P: refused for the test"; wrc=1 ;;
+	throws) want="$P: the probe failed to start in PID $P: threw: Error: probe exploded for the test"; wrc=1 ;;
+	noclose) want="$P: ok"; wrc=0 ;;
+	esac
+	[ "$out" = "$want" ] && [ "$rc" = "$wrc" ] || fail "probe $f: got ($rc) $out, want ($wrc) $want"
+	! listening 9229 "$P" || fail "probe $f: inspector left open"
+	kill -0 "$P" || fail "probe $f: the app died"
+	kill "$P"
+done
+pass "failing probes reported, inspector closed in every case"
+
 # --- --inspect=127.0.0.1:0: use that inspector and leave it open
 start_node insp0 --inspect=127.0.0.1:0 "$FIXTURES/attach_cjs.js"
 I0=$P
