@@ -125,6 +125,7 @@ struct probe_mgr {
 	int hz;
 	char out_dir[PATH_MAX];
 	probe_sample_cb on_sample;
+	probe_warning_cb on_warning;
 	void *ud;
 	pclient *clients;
 	int pending;		/* open handles + fs requests */
@@ -606,7 +607,8 @@ static void probe_warning(model *m, vproc *p, int64_t ts, const char *name, cons
 	model_alert_push(m, &a);
 }
 
-static int apply_warning(model *m, vproc *p, const json_t *root, char *err, size_t errlen)
+static int apply_warning(model *m, vproc *p, const json_t *root, probe_warning_cb on_warning,
+			 void *ud, char *err, size_t errlen)
 {
 	const char *name, *message;
 	double ts = NAN;
@@ -615,7 +617,10 @@ static int apply_warning(model *m, vproc *p, const json_t *root, char *err, size
 	    get_num(root, "ts", "warning: ", 0, MAX_TS, &ts, err, errlen) < 0)
 		return -1;
 	int64_t t = !isnan(ts) ? (int64_t)ts : m->now_ms ? m->now_ms : wall_ms();
-	probe_warning(m, p, t, name && *name ? name : "Warning", message ? message : "");
+	if (on_warning)
+		on_warning(ud, p, name && *name ? name : "Warning", message ? message : "", t);
+	else
+		probe_warning(m, p, t, name && *name ? name : "Warning", message ? message : "");
 	return 0;
 }
 
@@ -664,6 +669,12 @@ static int apply_cmd_msg(vproc *p, const char *t, const json_t *root, char *err,
 
 int probe_line_apply(model *m, vproc *p, const char *line, size_t len, char *err, size_t errlen)
 {
+	return probe_line_apply_cb(m, p, line, len, NULL, NULL, err, errlen);
+}
+
+int probe_line_apply_cb(model *m, vproc *p, const char *line, size_t len, probe_warning_cb on_warning,
+			void *ud, char *err, size_t errlen)
+{
 	if (len > PROBE_LINE_MAX)
 		return fail(err, errlen, "line of %zu bytes is over the 1 MiB limit", len);
 	json_error_t je;
@@ -694,7 +705,7 @@ int probe_line_apply(model *m, vproc *p, const char *line, size_t len, char *err
 				apply_sample(m, p, s);
 			free(s);
 		} else if (t[0] == 'w') {
-			rc = apply_warning(m, p, root, err, errlen);
+			rc = apply_warning(m, p, root, on_warning, ud, err, errlen);
 		} else {
 			/* may call back into the app, which may forget or remove p:
 			 * touch only m after this */
@@ -1050,7 +1061,7 @@ static void conn_line(pconn *c, const char *line, size_t len)
 	int pid = p->pid;
 	if (len == 0)
 		return;
-	if (probe_line_apply(pm->m, p, line, len, err, sizeof err) < 0) {
+	if (probe_line_apply_cb(pm->m, p, line, len, pm->on_warning, pm->ud, err, sizeof err) < 0) {
 		model_status(pm->m, "probe %d: %s", pid, err);
 		if (c->cl && p->pstate == PROBE_FAILED) {	/* wrong protocol version: stop */
 			c->cl->version_failed = true;
@@ -1150,6 +1161,8 @@ static void conn_connected(uv_connect_t *req, int status)
 			/* a probe killed by a signal leaves its socket behind */
 			if (unlink(c->path) == 0)
 				model_status(pm->m, "removed stale probe socket %s (process %d is gone)", c->path, p->pid);
+		} else {
+			snprintf(p->probe_err, sizeof p->probe_err, "cannot connect to the probe: %s", uv_strerror(status));
 		}
 		if (p->pstate == PROBE_CONNECTING)
 			p->pstate = cl->before;
@@ -1268,6 +1281,7 @@ probe_mgr *probe_mgr_new(uv_loop_t *loop, model *m, const probe_mgr_opts *o)
 	pm->hz = o && o->hz >= 1 && o->hz <= 20 ? o->hz : 1;
 	snprintf(pm->out_dir, sizeof pm->out_dir, "%s", o && o->out_dir && *o->out_dir ? o->out_dir : ".");
 	pm->on_sample = o ? o->on_sample : NULL;
+	pm->on_warning = o ? o->on_warning : NULL;
 	pm->ud = o ? o->ud : NULL;
 	/* A probe that goes away mid-write must give EPIPE, not kill the dashboard. */
 	struct sigaction sa;
@@ -1356,9 +1370,15 @@ int probe_mgr_connect(probe_mgr *pm, vproc *p)
 		snprintf(p->probe_err, sizeof p->probe_err, "probe socket directory missing or not private");
 		return -1;
 	}
+	p->probe_err[0] = 0;
 	if (try_connect(pm, p, true) < 0) {
 		if (!p->probe_err[0])
 			snprintf(p->probe_err, sizeof p->probe_err, "no probe socket for pid %d", p->pid);
+		/* the caller may have set CONNECTING, which scans skip: make it
+		 * FAILED so that a scan connects once the socket appears */
+		if (p->pstate == PROBE_CONNECTING)
+			p->pstate = PROBE_FAILED;
+		model_touch(pm->m);
 		return -1;
 	}
 	return 0;
@@ -1423,7 +1443,8 @@ int probe_mgr_capture(probe_mgr *pm, vproc *p, const char *cmd, int seconds, pro
 	struct tm tm;
 	localtime_r(&now, &tm);
 	strftime(j->stamp, sizeof j->stamp, "%Y%m%d-%H%M%S", &tm);
-	sanitize_name(j->name, sizeof j->name, p->name);
+	char label[NAME_LEN + 16];
+	sanitize_name(j->name, sizeof j->name, model_proc_label(p, label, sizeof label));
 	for (int i = 0; i < 10 && j->fd < 0; i++) {
 		if (i == 0)
 			snprintf(j->tmp, sizeof j->tmp, "%.400s/.%s-%d-%s.%s.tmp", pm->out_dir, j->name, j->pid, j->stamp, k->ext);

@@ -29,10 +29,16 @@ typedef void (*probe_done_cb)(void *ud, vproc *p, int ok, const char *msg);
 /* Called for each sample applied to the model (alerts, headless output). */
 typedef void (*probe_sample_cb)(void *ud, vproc *p);
 
+/* Called for each process warning; without it warnings go straight into the
+ * model's alert log.  tui/app.c routes them to core/alerts (alerts_warning). */
+typedef void (*probe_warning_cb)(void *ud, vproc *p, const char *name, const char *message,
+				 int64_t t_ms);
+
 typedef struct probe_mgr_opts {
 	int hz;			/* sample rate asked of every probe, 1..20 */
 	const char *out_dir;	/* captures go here ("." if NULL) */
 	probe_sample_cb on_sample;
+	probe_warning_cb on_warning;
 	void *ud;
 } probe_mgr_opts;
 
@@ -70,5 +76,8 @@ long long probe_mgr_progress(probe_mgr *pm, vproc *p);
  * ...) go to p's probe_mgr client when p has one, and are only checked when
  * it has not.  Bumps m->dirty on success. */
 int probe_line_apply(model *m, vproc *p, const char *line, size_t len, char *err, size_t errlen);
+/* The same, with warnings handed to on_warning (NULL: into the alert log). */
+int probe_line_apply_cb(model *m, vproc *p, const char *line, size_t len, probe_warning_cb on_warning,
+			void *ud, char *err, size_t errlen);
 
 #endif

@@ -149,6 +149,14 @@ static void on_alert(void *ud, const model_alert *al)
 	}
 }
 
+/* A process warning from a probe becomes an alert at once (listener leaks
+ * included); alerts dedups repeats. */
+static void on_probe_warning(void *ud, vproc *p, const char *name, const char *message, int64_t t_ms)
+{
+	app *a = ud;
+	alerts_warning(a->al, &a->m, p, name, message, t_ms);
+}
+
 /* ---- commands ----------------------------------------------------------- */
 
 static void on_capture_done(void *ud, vproc *p, int ok, const char *msg)
@@ -890,7 +898,8 @@ int app_main(int argc, char **argv)
 		return 2;
 	}
 	a->loop = uv_default_loop();
-	probe_mgr_opts po = { .hz = a->cfg.probe_hz, .out_dir = a->out_dir };
+	probe_mgr_opts po = { .hz = a->cfg.probe_hz, .out_dir = a->out_dir,
+			      .on_warning = on_probe_warning, .ud = a };
 	a->pm = probe_mgr_new(a->loop, &a->m, &po);
 	a->insp = inspector_new(a->loop, a->probe_path);
 	a->al = alerts_new(&a->cfg.alerts, on_alert, a);

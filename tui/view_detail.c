@@ -232,7 +232,9 @@ void view_detail_draw(WINDOW *w, const model *m, const ui_state *ui)
 	char up[24];
 	fmt_duration(up, sizeof up, (p->state == PROC_EXITED ? p->exited_ms : d.end_ms) - p->first_seen_ms);
 	const char *bar = ui->ascii ? "|" : "\xe2\x94\x82";
-	int off = snprintf(left, sizeof left, "%s pid %d %s %s ", bar, p->pid, p->name, bar);
+	char label[NAME_LEN + 16];
+	int off = snprintf(left, sizeof left, "%s pid %d %s %s ", bar, p->pid,
+			   model_proc_label(p, label, sizeof label), bar);
 	if (p->state == PROC_EXITED)
 		off += snprintf(left + off, sizeof left - (size_t)off, "exited");
 	else if (p->node && p->pstate == PROBE_ATTACHED)

@@ -161,7 +161,7 @@ static void draw_row(const canvas *c, rect r, int y, const layout *L, const vpro
 	char b[64], u[16], l[16];
 	snprintf(b, sizeof b, "%d", p->pid);
 	cell(c, r, y, L, C_PID, b, base);
-	cell(c, r, y, L, C_NAME, p->name[0] ? p->name : "?", base);
+	cell(c, r, y, L, C_NAME, model_proc_label(p, b, sizeof b), base);
 	b[0] = gone ? 'X' : p->state_char ? p->state_char : '?';
 	b[1] = 0;
 	cell(c, r, y, L, C_STATE, b, base);
