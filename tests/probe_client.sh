@@ -61,7 +61,7 @@ pass "heap snapshot $(basename "$f") is 0600 and parses"
 kill "$app"
 
 # --- 3. target killed during a snapshot -----------------------------------
-start_bg "$NODE" -r "$PROBE" "$FIXTURES/client_bigheap.js" "$work/ready" 250000
+start_bg "$NODE" -r "$PROBE" "$FIXTURES/client_bigheap.js" "$work/ready" 120000
 big=$!
 wait_for 30 test -s "$work/ready" || fail "big-heap fixture did not start"
 wait_for 20 test -S "$VITALS_SOCK_DIR/$big.sock" || fail "probe socket of $big never appeared"
@@ -91,8 +91,48 @@ pass "killed mid-snapshot: '$msg', nothing left"
 	});' "$work/deadpid" ) 2>/dev/null
 dead=$(cat "$work/deadpid")
 [ -S "$VITALS_SOCK_DIR/$dead.sock" ] || fail "could not leave a stale socket behind"
-"$DRIVER" --seconds 3 "$dead" >"$work/stale.jsonl" || fail "driver failed"
+"$DRIVER" --seconds 2 "$dead" >"$work/stale.jsonl" || fail "driver failed"
 [ ! -e "$VITALS_SOCK_DIR/$dead.sock" ] || { cat "$work/stale.jsonl"; fail "stale socket of $dead not removed"; }
 grep -q "removed stale probe socket" "$work/stale.jsonl" || fail "no status about the stale socket"
 [ "$(json_get "$work/stale.jsonl" final pstate)" = none ] || fail "dead process not left unattached"
 pass "stale socket of dead pid $dead removed"
+
+# --- 5. the probe restarts inside the same process: reconnect -------------
+start_bg "$NODE" -r "$PROBE" "$FIXTURES/client_restart.js" "$PROBE" "$work/restart"
+rs=$!
+wait_for 20 test -S "$VITALS_SOCK_DIR/$rs.sock" || fail "probe socket of $rs never appeared"
+"$DRIVER" --seconds 40 --hz 4 --attaches 2 "$rs" >"$work/restart.jsonl" &
+drv=$!
+_pids="$_pids $drv"
+wait_for 20 grep -q '"pstate":"attached"' "$work/restart.jsonl" || fail "never attached to $rs"
+touch "$work/restart"
+wait "$drv" || fail "driver failed"
+states=$(grep -o '"ev":"state","pid":[0-9]*,"pstate":"[a-z]*"' "$work/restart.jsonl" | sed 's/.*"pstate":"//; s/"$//' | tr '\n' ' ')
+case "$states" in
+"connecting attached lost connecting attached "*) ;;
+*) cat "$work/restart.jsonl"; fail "states on probe restart: $states" ;;
+esac
+pass "probe restart: $states"
+
+# --- 6. protocol edge cases from a fake probe ----------------------------
+start_bg "$NODE" "$FIXTURES/client_fake.js" longline
+fk=$!
+wait_for 20 test -S "$VITALS_SOCK_DIR/$fk.sock" || fail "fake probe socket never appeared"
+mkdir "$work/out3"
+"$DRIVER" --seconds 30 --samples 1 --out "$work/out3" --capture heap_snapshot "$fk" >"$work/fake.jsonl" ||
+	fail "driver failed"
+grep -q 'line over the 1 MiB limit dropped' "$work/fake.jsonl" || { cat "$work/fake.jsonl"; fail "long line not reported"; }
+[ "$(json_get "$work/fake.jsonl" sample heap_used)" = 1234 ] || fail "sample after the long line lost"
+msg=$(json_get "$work/fake.jsonl" capture msg)
+case "$msg" in *EBUSY*"no file written") ;; *) fail "EBUSY capture: '$msg'" ;; esac
+[ -z "$(ls -A "$work/out3")" ] || fail "files left after a refused capture"
+pass "1.5 MiB line dropped and resynchronised; refused capture: '$msg'"
+
+start_bg "$NODE" "$FIXTURES/client_fake.js" v2 "$work/v2count"
+v2=$!
+wait_for 20 test -S "$VITALS_SOCK_DIR/$v2.sock" || fail "fake probe socket never appeared"
+"$DRIVER" --seconds 2 "$v2" >"$work/v2.jsonl" || fail "driver failed"
+[ "$(json_get "$work/v2.jsonl" final pstate)" = failed ] || { cat "$work/v2.jsonl"; fail "v2 probe not refused"; }
+[ "$(json_get "$work/v2.jsonl" final err)" = "probe protocol v2 not supported" ] || fail "v2 reason"
+[ "$(wc -l <"$work/v2count")" = 1 ] || fail "reconnected $(wc -l <"$work/v2count") times to a v2 probe"
+pass "protocol v2 refused once, not retried"

@@ -10,7 +10,8 @@
  *   {"ev":"final","pid":N,...}                               at exit, per PID
  * Options: --seconds N (stop after), --samples N (stop when every PID has N),
  * --hz N, --out DIR, --capture heap_snapshot|cpu_profile|report (on the first
- * PID once attached; stop when it is done), --profile-seconds N, --gc.
+ * PID once attached; stop when it is done), --profile-seconds N, --gc,
+ * --attaches N (stop once the first PID got attached N times: reconnects).
  * Exit status 0, or 1 on bad usage or if the loop did not close cleanly. */
 #include <jansson.h>
 #include <math.h>
@@ -30,6 +31,7 @@ typedef struct driver {
 	uv_timer_t tick;
 	int64_t deadline;
 	int want_samples;
+	int want_attaches, attaches;	/* stop once the first PID attached this often */
 	const char *capture;
 	int profile_seconds;
 	bool capture_sent, capture_done;
@@ -127,6 +129,8 @@ static void on_tick(uv_timer_t *t)
 		vproc *p = d->m.procs[i];
 		if ((int)p->pstate != d->last_pstate[i]) {
 			d->last_pstate[i] = (int)p->pstate;
+			if (i == 0 && p->pstate == PROBE_ATTACHED)
+				d->attaches++;
 			emit(json_pack("{s:s, s:i, s:s, s:s}", "ev", "state", "pid", p->pid,
 				       "pstate", pstate_name(p->pstate), "err", p->probe_err));
 		}
@@ -160,7 +164,8 @@ static void on_tick(uv_timer_t *t)
 			emit(json_pack("{s:s, s:i, s:I}", "ev", "progress", "pid", first->pid, "bytes", (json_int_t)b));
 		}
 	}
-	bool done = all_sampled && (!d->capture || d->capture_done) && (!d->want_gc || d->gc_done);
+	bool done = all_sampled && (!d->capture || d->capture_done) && (!d->want_gc || d->gc_done) &&
+		    d->attaches >= d->want_attaches;
 	if (done || uv_now(d->loop) >= (uint64_t)d->deadline)
 		stop(d);
 }
@@ -189,6 +194,8 @@ int main(int argc, char **argv)
 			d.capture = v, i++;
 		else if (strcmp(a, "--profile-seconds") == 0 && v)
 			d.profile_seconds = atoi(v), i++;
+		else if (strcmp(a, "--attaches") == 0 && v)
+			d.want_attaches = atoi(v), i++;
 		else if (strcmp(a, "--gc") == 0)
 			d.want_gc = true;
 		else if (atoi(a) > 0) {
@@ -196,7 +203,7 @@ int main(int argc, char **argv)
 			snprintf(p->name, sizeof p->name, "node");
 		} else {
 			fprintf(stderr, "usage: %s [--seconds N] [--samples N] [--hz N] [--out DIR] "
-					"[--capture CMD] [--profile-seconds N] [--gc] PID...\n", argv[0]);
+					"[--capture CMD] [--profile-seconds N] [--gc] [--attaches N] PID...\n", argv[0]);
 			return 1;
 		}
 	}
