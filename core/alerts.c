@@ -542,16 +542,25 @@ static void leak_step(alerts *a, model *m, pstate *s, rule_st *r, trend *keep, c
 	bool pass = ok && rate >= c->leak_min_mb_per_min && tr.rising >= c->leak_rising_pct &&
 		    tr.growth / MB >= c->leak_min_growth_mb && tr.growth > 0 &&
 		    tr.recent / MB >= c->leak_min_mb_per_min / 2;
-	/* When we see GC events, a rising floor counts only once a major GC has
-	 * confirmed it: V8 leaves promoted garbage in old space until the next
-	 * mark-compact, so between major GCs a healthy heap's floor rises too.
-	 * The heap right after the latest major GC in the window, at least a
-	 * third into it, must sit above the window's first floor by half the
-	 * trend's growth up to then.  Until then the rule stays pending. */
-	bool gc_ok = !gc_known || (tr.gc_n > 0 && tr.gc_x >= tr.span_min / 3 &&
-				   tr.gc_floor - tr.first >= 0.5 * tr.slope * tr.gc_x);
+	/* V8 leaves promoted garbage in old space until the next mark-compact,
+	 * so between major GCs a healthy heap's floor rises too.  When we see GC
+	 * events, the heap right after the latest major GC in the window (at
+	 * least a third into it) decides: above the window's first floor by half
+	 * the trend's growth up to then confirms the leak; below that, the rise
+	 * was garbage and the rule goes quiet.  With no such GC in the window
+	 * (V8 can go minutes between major GCs in a growing heap), the trend
+	 * must hold for one more full window before it fires. */
+	int64_t window_ms = (int64_t)(c->leak_window_s * 1000);
+	bool confirmed = true;
+	if (pass && gc_known) {
+		bool usable = tr.gc_n > 0 && tr.gc_x >= tr.span_min / 3;
+		bool up = usable && tr.gc_floor - tr.first >= 0.5 * tr.slope * tr.gc_x;
+		if (usable && !up)
+			pass = false;
+		confirmed = up || (r->st == R_PENDING && t - r->since >= window_ms);
+	}
 	/* Confirmation: the test must pass at two consecutive closes. */
-	bool fire = pass && gc_ok && r->st == R_PENDING;
+	bool fire = pass && confirmed && r->st == R_PENDING;
 	bool hold = ok && rate >= c->leak_min_mb_per_min / 2 && tr.slope > 0;
 	if (!ok && r->st == R_FIRING)
 		hold = true;	/* a gap in the data is not evidence of recovery */

@@ -2,7 +2,7 @@
 # CI variant of the alert scenarios (tests/scenarios/run.sh --fast): real node
 # programs under `vitals --json`, high leak rates and short windows; every
 # leak and the blocked loop must be detected and the healthy programs must
-# raise no alarm.  All scenarios run in parallel (~60 s).
+# raise no alarm.  All scenarios run in parallel (~70 s).
 . "$VITALS_SRCDIR/tests/lib.sh"
 need "$NODE"
 [ -x "$VITALS" ] || { echo "SKIP: no vitals binary"; exit 77; }

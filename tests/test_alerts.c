@@ -309,6 +309,25 @@ static void test_heap_leak_with_gc_events(void **state)
 	assert_true(at >= 300 && at <= 500);
 }
 
+/* A growing heap in which V8 runs no major GC after the first minute: the
+ * trend alone must hold for a second window before it fires. */
+static void test_heap_leak_rare_gc(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	for (int t = 0; t < 1200; t++) {
+		int64_t ts = T0 + t * 1000LL;
+		gc_event e = { ts - 300, 2, t == 40 ? GC_MAJOR : GC_MINOR, 0 };
+		model_gc_push(s->n, &e);
+		ring_push(&s->n->heap_used_r, ts, 40 * MIB + 3 * MIB * t / 60.0 + 2 * MIB * (t % 3));
+		sim_eval(s, t);
+	}
+	double at = first_at(&s->r, "heap_leak", ALERT_FIRING);
+	assert_true(at >= 540 && at <= 700);	/* pending at ~270 s, +1 window */
+	assert_int_equal(count(&s->r, "heap_leak", ALERT_FIRING), 1);
+	sim_free(s);
+}
+
 /* RSS leak for a process without a probe, with a cgroup limit. */
 static void test_rss_leak_with_limit(void **state)
 {
@@ -694,6 +713,7 @@ int main(void)
 		cmocka_unit_test(test_heap_leak_resolves),
 		cmocka_unit_test(test_heap_promoted_garbage),
 		cmocka_unit_test(test_heap_leak_with_gc_events),
+		cmocka_unit_test(test_heap_leak_rare_gc),
 		cmocka_unit_test(test_rss_leak_with_limit),
 		cmocka_unit_test(test_rss_leak_not_for_probed),
 		cmocka_unit_test(test_stall_consecutive),
