@@ -41,6 +41,8 @@ nodes=""
 cleanup() {
 	tmux -L "$SOCK" kill-server 2>/dev/null || true
 	for p in $nodes; do kill "$p" 2>/dev/null || true; done
+	sleep 0.5	# a node still starting up may miss SIGTERM: make sure
+	for p in $nodes; do kill -KILL "$p" 2>/dev/null || true; done
 	for p in $nodes; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$T"
 }
@@ -73,7 +75,7 @@ else
 	cmd="exec '$BIN' $nodes"
 fi
 tmux -L "$SOCK" -f /dev/null new-session -d -s b -x 200 -y 60 "$cmd"
-tmux -L "$SOCK" new-window -d -t b "exec htop -d 10"
+tmux -L "$SOCK" new-window -d -t b:1 "exec htop -d 10"
 sleep 0.5
 vpid=$(tmux -L "$SOCK" list-panes -t b:0 -F '#{pane_pid}')
 hpid=$(tmux -L "$SOCK" list-panes -t b:1 -F '#{pane_pid}')

@@ -5,7 +5,7 @@
  *
  *   proc_bench [-i INTERVAL_MS] [-t SECONDS] [-n TICKS] [-s STATS_FILE] PID...
  *     runs until SECONDS or TICKS are done (0 = no limit) or SIGINT/SIGTERM;
- *     -i 0 samples back to back (for callgrind: instructions per tick).
+ *     -i 0 samples every millisecond (for callgrind: instructions per tick).
  * At exit prints "ticks N mean_us X max_us Y live L" to STATS_FILE or stderr.
  */
 #include <errno.h>
@@ -126,7 +126,8 @@ int main(int argc, char **argv)
 	uv_signal_start(&b.sigterm, on_signal, SIGTERM);
 	if (seconds > 0)
 		b.deadline_ms = uv_now(b.loop) + (uint64_t)seconds * 1000;
-	uv_timer_start(&b.timer, on_tick, 0, (uint64_t)interval);
+	/* libuv repeats nothing at 0: back to back is every millisecond */
+	uv_timer_start(&b.timer, on_tick, 0, interval > 0 ? (uint64_t)interval : 1);
 	uv_run(b.loop, UV_RUN_DEFAULT);
 	int live = 0;
 	for (size_t i = 0; i < b.m.nprocs; i++)

@@ -63,10 +63,15 @@ enum { I_PID, I_PPID, I_BEGAN, I_EUID, I_CMD, I_STATE, I_UTIME, I_STIME, I_ARGV,
 struct proc_collector {
 	struct pids_info *tick, *ident, *scan;
 	long hz;			/* clock ticks per second */
+	int64_t btime_ms;		/* boot time, ms since the epoch */
 	char cg2_root[256];		/* cgroup2 mount point, "" if none */
+	char cg2_mroot[256];		/* the cgroup it shows at that point ("/" mostly) */
 	char cg1mem_root[256];		/* cgroup v1 memory controller mount, "" if none */
+	char cg1mem_mroot[256];
 	unsigned pids[SELECT_MAX];	/* scratch for select */
 	vproc *batch[SELECT_MAX];
+	vproc **watch;			/* scratch: the processes of this sample */
+	size_t watch_cap;
 };
 
 /* Per-process state between samples (vproc->collector_data). */
@@ -439,26 +444,34 @@ static void cg_find_mounts(proc_collector *pc)
 		if (sscanf(line, "%*s %*s %*s %255s %255s", root, mnt) != 2)
 			continue;
 		const char *sep = strstr(line, " - ");
-		if (!sep || strcmp(root, "/") != 0)
+		if (!sep || root[0] != '/')
 			continue;
 		char fstype[32], source[128], opts[512];
 		if (sscanf(sep + 3, "%31s %127s %511s", fstype, source, opts) != 3)
 			continue;
-		if (strcmp(fstype, "cgroup2") == 0 && !pc->cg2_root[0])
+		if (strcmp(fstype, "cgroup2") == 0 && !pc->cg2_root[0]) {
 			snprintf(pc->cg2_root, sizeof pc->cg2_root, "%s", mnt);
-		else if (strcmp(fstype, "cgroup") == 0 && !pc->cg1mem_root[0] &&
-			 list_has(opts, strlen(opts), "memory"))
+			snprintf(pc->cg2_mroot, sizeof pc->cg2_mroot, "%s", root);
+		} else if (strcmp(fstype, "cgroup") == 0 && !pc->cg1mem_root[0] &&
+			   list_has(opts, strlen(opts), "memory")) {
 			snprintf(pc->cg1mem_root, sizeof pc->cg1mem_root, "%s", mnt);
+			snprintf(pc->cg1mem_mroot, sizeof pc->cg1mem_mroot, "%s", root);
+		}
 	}
 	fclose(f);
 }
 
 /* The smallest limit on the way from cgpath up to the root of the mount: a
- * parent's limit binds its children too.  0 when none. */
-static double cg_walk(const char *root, const char *cgpath, const char *file)
+ * parent's limit binds its children too.  0 when none.  mroot is the cgroup
+ * the mount shows (not "/" when a container sees only its own subtree). */
+static double cg_walk(const char *root, const char *mroot, const char *cgpath,
+		      const char *file)
 {
 	char dir[CG_PATH_MAX + 256], path[CG_PATH_MAX + 300], buf[64];
 	double best = 0;
+	size_t ml = strlen(mroot);
+	if (ml > 1 && strncmp(cgpath, mroot, ml) == 0 && (cgpath[ml] == '/' || !cgpath[ml]))
+		cgpath += ml;
 	snprintf(dir, sizeof dir, "%s%s", root, strcmp(cgpath, "/") == 0 ? "" : cgpath);
 	size_t rootlen = strlen(root);
 	for (int depth = 0; depth < 64; depth++) {
@@ -486,9 +499,9 @@ static double cg_limit(const proc_collector *pc, int pid)
 		return 0;
 	/* On a hybrid host the memory controller is v1 even if cgroup2 exists. */
 	if (v1[0] && pc->cg1mem_root[0])
-		return cg_walk(pc->cg1mem_root, v1, "memory.limit_in_bytes");
+		return cg_walk(pc->cg1mem_root, pc->cg1mem_mroot, v1, "memory.limit_in_bytes");
 	if (v2[0] && pc->cg2_root[0])
-		return cg_walk(pc->cg2_root, v2, "memory.max");
+		return cg_walk(pc->cg2_root, pc->cg2_mroot, v2, "memory.max");
 	return 0;
 }
 
@@ -519,6 +532,12 @@ proc_collector *proc_collector_new(char *err, size_t errlen)
 	if (pc->hz <= 0)
 		pc->hz = 100;
 	cg_find_mounts(pc);
+	char buf[4096];
+	if (read_small("/proc/stat", buf, sizeof buf) > 0) {
+		const char *b = strstr(buf, "\nbtime ");
+		if (b)
+			pc->btime_ms = strtoll(b + 7, NULL, 10) * 1000;
+	}
 	return pc;
 }
 
@@ -532,7 +551,15 @@ void proc_collector_free(proc_collector *pc)
 		procps_pids_unref(&pc->ident);
 	if (pc->scan)
 		procps_pids_unref(&pc->scan);
+	free(pc->watch);
 	free(pc);
+}
+
+int64_t proc_start_ms(const proc_collector *pc, uint64_t start_time)
+{
+	if (!pc->btime_ms || !start_time)
+		return 0;
+	return pc->btime_ms + (int64_t)(start_time * 1000 / (uint64_t)pc->hz);
 }
 
 void proc_collector_forget(vproc *p)
@@ -749,9 +776,14 @@ int proc_collector_sample(proc_collector *pc, model *m, int64_t now_ms)
 {
 	/* Collect the watched set first: a reused PID adds to m->procs. */
 	size_t total = m->nprocs;
-	vproc **watch = malloc((total ? total : 1) * sizeof *watch);
-	if (!watch)
-		return -ENOMEM;
+	if (total > pc->watch_cap) {
+		vproc **w = realloc(pc->watch, total * sizeof *w);
+		if (!w)
+			return -ENOMEM;
+		pc->watch = w;
+		pc->watch_cap = total;
+	}
+	vproc **watch = pc->watch;
 	size_t nw = 0;
 	for (size_t i = 0; i < total; i++) {
 		vproc *p = m->procs[i];
@@ -769,7 +801,6 @@ int proc_collector_sample(proc_collector *pc, model *m, int64_t now_ms)
 		}
 		rc = sample_batch(pc, m, n, now_ms);
 	}
-	free(watch);
 	return rc;
 }
 
@@ -855,8 +886,14 @@ int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users)
 	qsort(e, n, sizeof *e, cmp_pid);
 
 	/* Candidates: node processes of the user, not zombies, not yet watched.
-	 * Their pids go to one ident select for the command lines. */
-	int self = getpid(), ncand = 0, added = 0, rc = 0;
+	 * Their command lines come from ident selects of up to SELECT_MAX. */
+	int self = getpid(), added = 0, rc = 0;
+	size_t ncand = 0;
+	unsigned *cand = malloc((n ? n : 1) * sizeof *cand);
+	if (!cand) {
+		free(e);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct pids_stack *s = f->stacks[e[i].idx];
 		if (e[i].pid == self || s->head[I_STATE].result.s_ch == 'Z')
@@ -865,42 +902,46 @@ int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users)
 			continue;
 		if (model_has(m, e[i].pid, s->head[I_BEGAN].result.ull_int))
 			continue;
-		if (!scan_is_node(f, &e[i]))
-			continue;
-		if (ncand < SELECT_MAX)
-			pc->pids[ncand++] = (unsigned)e[i].pid;
+		if (scan_is_node(f, &e[i]))
+			cand[ncand++] = (unsigned)e[i].pid;
 	}
-	struct pids_fetch *cf = ncand ? procps_pids_select(pc->ident, pc->pids, ncand,
-							   PIDS_SELECT_PID) : NULL;
-	if (ncand && !cf)
-		rc = errno ? -errno : -ENOMEM;
-	for (int k = 0; cf && k < cf->counts->total; k++) {
-		struct pids_stack *s = cf->stacks[k];
-		int pid = s->head[I_PID].result.s_int;
-		uint64_t began = s->head[I_BEGAN].result.ull_int;
-		char **argv = s->head[I_ARGV].result.strv;
-		if (s->head[I_STATE].result.s_ch == 'Z' || model_has(m, pid, began))
-			continue;
-		if (proc_argv_is_wrapper((const char *const *)argv, argv_count(argv)) &&
-		    has_node_descendant(f, e, n, pid))
-			continue;	/* its node child is the one to watch */
-		vproc *p = model_add(m, pid, began);
-		if (!p) {
-			rc = -ENOMEM;
+	for (size_t off = 0; off < ncand && rc == 0; off += SELECT_MAX) {
+		int nb = (int)(ncand - off < SELECT_MAX ? ncand - off : SELECT_MAX);
+		struct pids_fetch *cf = procps_pids_select(pc->ident, cand + off, nb,
+							   PIDS_SELECT_PID);
+		if (!cf) {
+			rc = errno ? -errno : -ENOMEM;
 			break;
 		}
-		vproc_set_identity(p, s);
-		/* Baseline ticks now, so the first sample already has a CPU %. */
-		proc_track *t = calloc(1, sizeof *t);
-		if (t) {
-			t->utime = s->head[I_UTIME].result.ull_int;
-			t->stime = s->head[I_STIME].result.ull_int;
-			t->mono_ms = mono_ms();
-			t->have = true;
-			p->collector_data = t;
+		for (int k = 0; k < cf->counts->total; k++) {
+			struct pids_stack *s = cf->stacks[k];
+			int pid = s->head[I_PID].result.s_int;
+			uint64_t began = s->head[I_BEGAN].result.ull_int;
+			char **argv = s->head[I_ARGV].result.strv;
+			if (s->head[I_STATE].result.s_ch == 'Z' || model_has(m, pid, began))
+				continue;
+			if (proc_argv_is_wrapper((const char *const *)argv, argv_count(argv)) &&
+			    has_node_descendant(f, e, n, pid))
+				continue;	/* its node child is the one to watch */
+			vproc *p = model_add(m, pid, began);
+			if (!p) {
+				rc = -ENOMEM;
+				break;
+			}
+			vproc_set_identity(p, s);
+			/* Baseline ticks now, so the first sample already has a CPU %. */
+			proc_track *t = calloc(1, sizeof *t);
+			if (t) {
+				t->utime = s->head[I_UTIME].result.ull_int;
+				t->stime = s->head[I_STIME].result.ull_int;
+				t->mono_ms = mono_ms();
+				t->have = true;
+				p->collector_data = t;
+			}
+			added++;
 		}
-		added++;
 	}
+	free(cand);
 	free(e);
 	if (added)
 		model_touch(m);

@@ -53,6 +53,9 @@ int proc_collector_sample(proc_collector *pc, model *m, int64_t now_ms);
  * node child. Returns the number added, or a negative errno. */
 int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users);
 
+/* Wall-clock start of a process (ms since the epoch) from its start_time. */
+int64_t proc_start_ms(const proc_collector *pc, uint64_t start_time);
+
 /* Free this module's per-process state of p (before model_remove(m, p)). */
 void proc_collector_forget(vproc *p);
 /* Free it for every process of m (before model_free(m)). */

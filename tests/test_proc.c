@@ -200,6 +200,10 @@ static void test_identify_self(void **state)
 	assert_string_equal(pi.name, comm);
 	assert_int_equal(pi.state, 'R');
 	assert_false(pi.is_node);
+	/* started a moment ago (this test binary) */
+	int64_t age = now_ms() - proc_start_ms(pc, pi.start_time);
+	if (age < -1000 || age > 120000)
+		fail_msg("process age %lld ms", (long long)age);
 	proc_collector_free(pc);
 }
 
@@ -525,6 +529,48 @@ static void test_cgroup_limit(void **state)
 	assert_true(mine != 268435456.0);	/* ours is not that cgroup's */
 }
 
+/* Whatever discovery adds is a node process (checked with readlink here) of
+ * ours, never this test, and never twice. */
+static void test_discover_only_node(void **state)
+{
+	proc_collector *pc = collector();
+	model m;
+	model_init(&m, NULL);
+	int n = proc_discover(pc, &m, geteuid(), false);
+	assert_true(n >= 0);
+	assert_int_equal(m.nprocs, (size_t)n);
+	for (size_t i = 0; i < m.nprocs; i++) {
+		vproc *p = m.procs[i];
+		char path[64], exe[4096];
+		snprintf(path, sizeof path, "/proc/%d/exe", p->pid);
+		ssize_t len = readlink(path, exe, sizeof exe - 1);
+		if (len < 0)
+			continue;	/* exited meanwhile */
+		exe[len] = '\0';
+		const char *b = strrchr(exe, '/');
+		b = b ? b + 1 : exe;
+		if (strncmp(b, "node", 4) != 0)
+			fail_msg("discovered %d: %s", p->pid, exe);
+		assert_int_not_equal(p->pid, getpid());
+		assert_int_equal(p->uid, geteuid());
+		assert_true(p->start_time > 0);
+		for (size_t j = 0; j < i; j++)
+			assert_false(m.procs[j]->pid == p->pid &&
+				     m.procs[j]->start_time == p->start_time);
+	}
+	/* Again: the ones we have are not added twice. */
+	size_t before = m.nprocs;
+	int again = proc_discover(pc, &m, geteuid(), false);
+	assert_true(again >= 0);
+	for (size_t i = before; i < m.nprocs; i++)
+		for (size_t j = 0; j < before; j++)
+			assert_false(m.procs[j]->pid == m.procs[i]->pid &&
+				     m.procs[j]->start_time == m.procs[i]->start_time);
+	proc_collector_release(&m);
+	model_free(&m);
+	proc_collector_free(pc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -540,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_child_zombie),
 		cmocka_unit_test(test_pid_reuse),
 		cmocka_unit_test(test_cgroup_limit),
+		cmocka_unit_test(test_discover_only_node),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
