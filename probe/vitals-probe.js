@@ -52,7 +52,7 @@ const GC_FORCED = 4;
 const GC_MAJOR = 4;
 
 /* All builtins now: a captured command-line require may not work later. */
-let fs, net, path, v8, perf, wt, inspector, report;
+let fs, net, path, v8, perf, wt, inspector;
 try {
 	fs = require('fs');
 	net = require('net');
@@ -115,7 +115,10 @@ function checkDir(dir) {
  * extension, else the nearest package.json "type". */
 function detectEsm() {
 	try {
-		if (process.execArgv.some((a) => /^--(experimental-)?default-type=module$/.test(a))) return true;
+		const xa = process.execArgv;
+		if (xa.some((a) => /^--(experimental-)?default-type=module$/.test(a))) return true;
+		if (xa.some((a) => /^(-e|--eval|-p|--print)$/.test(a)))
+			return xa.includes('--input-type=module');
 		const main = process.argv[1];
 		if (!main) return false;
 		if (/\.mjs$/.test(main)) return true;
@@ -159,7 +162,7 @@ function newState() {
 		conns: new Set(),
 		capture: null,        /* the running heap_snapshot/cpu_profile/report */
 		gcObserver: null,
-		forcing: null,        /* {t0, t1} window of a probe-forced GC */
+		forcing: [],          /* {t0, t1} windows of the last probe-forced GCs */
 		esm: null,
 		onExit: null,
 		onWarning: null,
@@ -338,9 +341,12 @@ function gcStart(st) {
 			const kind = d.kind | 0;
 			/* HeapProfiler.collectGarbage reports flags 0 on Node 20: mark the
 			 * major GCs that started inside our forced window ourselves. */
-			const f = st.forcing;
-			if (f && kind === GC_MAJOR && e.startTime >= f.t0 && (f.t1 === 0 || e.startTime <= f.t1))
-				flags |= GC_FORCED;
+			if (kind === GC_MAJOR) {
+				for (const f of st.forcing) {
+					if (e.startTime >= f.t0 && (f.t1 === 0 || e.startTime <= f.t1))
+						flags |= GC_FORCED;
+				}
+			}
 			const ev = { ts: round3(origin + e.startTime), kind: kind, dur: round3(e.duration), flags: flags };
 			for (const c of st.conns) {
 				if (c.gc.length < MAX_GC_PER_SAMPLE) c.gc.push(ev);
@@ -543,7 +549,8 @@ function cmdGc(st, conn, id) {
 		return sendError(conn, id, 'EFAIL', 'inspector session: ' + failMsg(e));
 	}
 	const win = { t0: perf.performance.now(), t1: 0 };
-	st.forcing = win;
+	st.forcing.push(win);
+	if (st.forcing.length > 4) st.forcing.shift();
 	session.post('HeapProfiler.collectGarbage', guard(function (err) {
 		win.t1 = perf.performance.now();
 		closeSession(session);

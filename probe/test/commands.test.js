@@ -130,6 +130,42 @@ describe('probe commands', { concurrency: 3 }, () => {
 		c.close();
 	});
 
+	it('survives random bytes, answering each line with an error or a reply', async () => {
+		const a = await app(['idle']);
+		const c = await h.connect(a.sock);
+		await c.wait((m) => m.t === 'hello');
+		// Deterministic pseudo-random lines: bytes, JSON-ish fragments, commands
+		// with mangled arguments.
+		let seed = 12345;
+		const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+		const bits = ['{', '}', '"id":', '"cmd":', '"hz"', '"gc"', '"seconds":', '1e308', '-0', 'null', '[', ']', ',', ':', '\\u0000', '"', '\u00e9', '\ud83d'];
+		const lines = [];
+		for (let i = 0; i < 200; i++) {
+			let l = '';
+			const kind = rnd(3);
+			const len = 1 + rnd(kind === 0 ? 300 : 20);
+			for (let j = 0; j < len; j++) {
+				if (kind === 0) l += String.fromCharCode(rnd(256));
+				else l += bits[rnd(bits.length)];
+			}
+			if (kind === 2) l = '{"id":' + (i + 1000) + ',"cmd":"hz","hz":' + l + '}';
+			lines.push(l.replace(/\n/g, ' '));
+		}
+		const errs0 = c.msgs.length;
+		c.sock.write(lines.join('\n') + '\n');
+		const r = await c.cmd({ id: 99, cmd: 'hz', hz: 3 });
+		assert.equal(r.t, 'reply');
+		const answers = c.msgs.slice(errs0).filter((m) => m.t === 'error' || m.t === 'reply');
+		// Blank lines are skipped silently; every other line got one answer.
+		const nonBlank = lines.filter((l) => l.replace(/\r$/, '').length > 0).length;
+		assert.equal(answers.length, nonBlank + 1, 'one answer per line');
+		assert.ok(answers.every((m) => m.t === 'error' || m.cmd === 'hz'));
+		assert.equal(c.bad.length, 0);
+		a.send('mem');
+		await a.nextLine((l) => l.heapUsed);
+		c.close();
+	});
+
 	it('detach replies, closes every connection and removes the socket', async () => {
 		const a = await app(['idle']);
 		const c = await h.connect(a.sock);
