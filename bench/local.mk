@@ -14,3 +14,9 @@ bench_bench_alerts_LDADD = $(VITALS_LIBS)
 # bench/fixtures/http_server.js without/with the probe (needs npm install in bench/)
 EXTRA_DIST += bench/probe_cost.sh bench/package.json bench/fixtures/http_server.js \
 	bench/fixtures/probe_dashboard.js bench/fixtures/probe_sample_cost.js bench/fixtures/probe_cost.js
+# views (engineer: screen): bench/frame.sh — overview frame time and terminal
+# bytes; built with `make check`, not run by it
+check_PROGRAMS += bench/frame_bench
+bench_frame_bench_SOURCES = bench/frame_main.c
+bench_frame_bench_LDADD = $(VITALS_LIBS)
+EXTRA_DIST += bench/frame.sh

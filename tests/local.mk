@@ -15,7 +15,7 @@ tests_test_cli_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_cli_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_cli
 endif
-EXTRA_DIST += tests/lib.sh tests/fixtures
+EXTRA_DIST += tests/lib.sh tests/fixtures tests/lsan.supp
 # alerts (engineer: alerts)
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test_alerts
@@ -79,14 +79,17 @@ TESTS += tests/test_inspector
 endif
 # themes and config (engineer: screen)
 if HAVE_CMOCKA
-check_PROGRAMS += tests/test_theme tests/test_config
+check_PROGRAMS += tests/test_theme tests/test_config tests/test_widgets
+tests_test_widgets_SOURCES = tests/test_widgets.c
+tests_test_widgets_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_widgets_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 tests_test_theme_SOURCES = tests/test_theme.c
 tests_test_theme_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_theme_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 tests_test_config_SOURCES = tests/test_config.c
 tests_test_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_config_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
-TESTS += tests/test_theme tests/test_config
+TESTS += tests/test_theme tests/test_config tests/test_widgets
 endif
 
 # end-to-end: headless JSON mode and the dashboard in tmux (lead)

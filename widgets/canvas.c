@@ -117,15 +117,13 @@ int canvas_text_right(const canvas *c, int y, int x, int fieldw, const char *s, 
 
 void canvas_fill(const canvas *c, int y, int x, int n, attr_t a)
 {
-	static const wchar_t blanks[] = L"                                                                ";
-	const int bn = (int)(sizeof blanks / sizeof blanks[0]) - 1;
-	set_attr(c->w, a);
-	while (n > 0) {
-		int k = n < bn ? n : bn;
-		mvwaddnwstr(c->w, y, x, blanks, k);
-		x += k;
-		n -= k;
-	}
+	if (n <= 0)
+		return;
+	/* whline_set copies one cell n times: no per-character decoding, which
+	 * matters because every frame blanks the whole screen */
+	cchar_t blank;
+	setcchar(&blank, L" ", a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
+	mvwhline_set(c->w, y, x, &blank, n);
 }
 
 void canvas_clear(const canvas *c, rect r, attr_t a)

@@ -1,8 +1,8 @@
 /* gc_timeline — GC marks on a time axis; see gc_timeline.h.
  *
  * Events come from the vnode's GC log (oldest first, bounded by GC_LOG_CAP).
- * Column of an event: (t - start) * ncols / window, like the sparklines, so
- * a GC mark sits under the lag spike it caused.
+ * Columns come from spark_axis(), like the sparklines', so a GC mark sits
+ * under the lag spike it caused when both have the same width.
  */
 #include "widgets/gc_timeline.h"
 
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "widgets/fmt.h"
+#include "widgets/sparkline.h"
 
 /* lanes, in display order */
 static const struct {
@@ -118,23 +119,24 @@ static void draw_lane(const canvas *c, int y, int x, int w, const vnode *n, int6
 {
 	if (w <= 0)
 		return;
-	int64_t start = end_ms - window_ms;
 	unsigned char rank[1024];
 	const gc_event *best[1024];
 	if (w > 1024)
 		w = 1024;
+	int64_t start, col_ms;
+	spark_axis(end_ms, window_ms, w, &start, &col_ms);	/* columns as the sparklines' */
 	memset(rank, 0, (size_t)w);
 	for (uint32_t i = n->gc_len; i-- > 0;) {
 		const gc_event *e = model_gc_get(n, i);
 		if (e->t_ms > end_ms)
 			continue;
-		if (e->t_ms <= start)
+		if (e->t_ms < start)
 			break;
 		if (lane >= 0 && lane_of(e->kind) != lane && e->kind != 0)
 			continue;
 		if (lane >= 0 && e->kind == 0)
 			continue;
-		int col = (int)((e->t_ms - start) * w / window_ms);
+		int col = (int)((e->t_ms - start) / col_ms);
 		if (col >= w)
 			col = w - 1;
 		int rk = rank_of(e, long_ms);

@@ -4,16 +4,17 @@
  * start = end - W.  Pass 1 puts every point of the chosen tier inside the
  * window into its column (max of the points' max).  Pass 2 fills the empty
  * columns with the last value seen before them, but only within `gap` of that
- * point (2.5 sampling intervals), and never past the newest point: real gaps
- * stay visible and nothing is invented after the data ends.
+ * point (2.5 sampling intervals) and never past end_ms: real gaps stay
+ * visible and nothing is invented after the data ends.
  */
 #include "widgets/sparkline.h"
+
+#define SPARK_MAXCOLS 1024	/* columns drawn at most (braille: values) */
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SPARK_MAXCOLS 2048
 
 static const wchar_t blocks[8] = { L'\x2581', L'\x2582', L'\x2583', L'\x2584',
 				   L'\x2585', L'\x2586', L'\x2587', L'\x2588' };
@@ -24,6 +25,51 @@ spark_opts spark_opts_make(int64_t end_ms, int64_t window_ms, theme_role role, s
 {
 	spark_opts o = { end_ms, window_ms, role, fmt, NAN, NAN, true, 0, 0 };
 	return o;
+}
+
+/* Sequential reader of one tier: ring_get() recomputes the slot with a
+ * modulo and re-checks bounds on every call; a frame of 50 rows of
+ * sparklines over an hour reads tens of thousands of points, so the walk
+ * below keeps the physical slot and steps it.  It reads ring.h's public
+ * layout (raw: v/t arrays; coarse: buckets, then the open bucket last). */
+typedef struct tier_cursor {
+	const ring *s;
+	const ring_tier *t;
+	int tier;
+	size_t len;	/* committed entries */
+	size_t slot;	/* physical slot of entry i */
+	size_t i;
+} tier_cursor;
+
+static void cursor_at(tier_cursor *c, const ring *s, int tier, size_t i)
+{
+	c->s = s;
+	c->t = &s->tier[tier];
+	c->tier = tier;
+	c->len = c->t->len;
+	c->i = i;
+	c->slot = (c->t->head + c->t->cap - c->t->len + (i < c->len ? i : 0)) % c->t->cap;
+}
+
+/* Entry c->i, then advance. */
+static ring_point cursor_next(tier_cursor *c)
+{
+	ring_point p;
+	const ring_tier *t = c->t;
+	if (c->tier == 0) {
+		p.t_ms = c->s->t0 + t->t[c->slot];
+		p.min = p.max = p.mean = t->v[c->slot];
+	} else {
+		const ring_bucket *b = c->i < c->len ? &t->b[c->slot] : &t->open;
+		p.t_ms = c->s->t0 + b->dt_ms;
+		p.min = b->min;
+		p.max = b->max;
+		p.mean = b->n ? b->sum / (float)b->n : NAN;
+	}
+	c->i++;
+	if (++c->slot == t->cap)
+		c->slot = 0;
+	return p;
 }
 
 /* First index in tier whose time is >= t (binary search; times increase). */
@@ -38,6 +84,16 @@ static size_t first_at(const ring *s, int tier, size_t n, int64_t t)
 			hi = mid;
 	}
 	return lo;
+}
+
+void spark_axis(int64_t end_ms, int64_t window_ms, int ncols, int64_t *start, int64_t *col_ms)
+{
+	int64_t cm = ncols > 0 ? window_ms / ncols : window_ms;
+	if (cm < 1)
+		cm = 1;
+	int64_t end_q = (end_ms >= 0 ? end_ms / cm + 1 : end_ms / cm) * cm;
+	*start = end_q - cm * (ncols > 0 ? ncols : 1);
+	*col_ms = cm;
 }
 
 /* The finest tier that holds the window, like ring_tier_for but allowing a
@@ -81,37 +137,46 @@ void sparkline_columns(const ring *s, int64_t end_ms, int64_t window_ms, int nco
 	size_t n = ring_len(s, tier);
 	if (n == 0)
 		return;
-	int64_t start = end_ms - window_ms;
+	int64_t start, col_ms;
+	spark_axis(end_ms, window_ms, ncols, &start, &col_ms);
 	/* typical spacing of points in this tier, for holding values across columns */
 	int64_t step;
 	if (tier > 0) {
 		step = s->tier[tier].span_ms;
 	} else {
 		ring_point a = ring_get(s, 0, 0), b = ring_get(s, 0, n - 1);
-		step = n > 1 ? (b.t_ms - a.t_ms) / (int64_t)(n - 1) : window_ms;
+		step = n > 1 ? (b.t_ms - a.t_ms) / (int64_t)(n - 1) : 1000;
 	}
 	if (step < 1)
 		step = 1;
 	int64_t gap = step * 5 / 2;
 	size_t i0 = first_at(s, tier, n, start - gap);
 
-	float *lastv = malloc(sizeof(float) * (size_t)ncols);
-	int64_t *lastt = malloc(sizeof(int64_t) * (size_t)ncols);
+	float lastv_s[SPARK_MAXCOLS];
+	int64_t lastt_s[SPARK_MAXCOLS];
+	bool heap = ncols > SPARK_MAXCOLS;
+	float *lastv = heap ? malloc(sizeof(float) * (size_t)ncols) : lastv_s;
+	int64_t *lastt = heap ? malloc(sizeof(int64_t) * (size_t)ncols) : lastt_s;
 	if (!lastv || !lastt) {
-		free(lastv);
-		free(lastt);
+		if (heap) {
+			free(lastv);
+			free(lastt);
+		}
 		return;
 	}
 	bool have_carry = false;
-	int64_t carry_t = 0, newest_t = INT64_MIN;
+	int64_t carry_t = 0;
 	float carry_v = NAN;
 	for (int c = 0; c < ncols; c++)
 		lastt[c] = INT64_MIN;
+	tier_cursor cur;
+	cursor_at(&cur, s, tier, i0);
+	int col = 0;
+	int64_t next_bound = start + col_ms;
 	for (size_t i = i0; i < n; i++) {
-		ring_point p = ring_get(s, tier, i);
+		ring_point p = cursor_next(&cur);
 		if (p.t_ms > end_ms)
 			break;
-		newest_t = p.t_ms;
 		bool missing = isnan(p.mean);
 		if (p.t_ms < start) {	/* before the window: only a value to hold */
 			have_carry = true;
@@ -119,9 +184,13 @@ void sparkline_columns(const ring *s, int64_t end_ms, int64_t window_ms, int nco
 			carry_v = missing ? NAN : p.max;
 			continue;
 		}
-		int c = (int)((p.t_ms - start) * ncols / window_ms);
-		if (c >= ncols)
-			c = ncols - 1;
+		/* points come in time order: step the column forward instead of
+		 * dividing for every point */
+		while (col + 1 < ncols && p.t_ms >= next_bound) {
+			col++;
+			next_bound += col_ms;
+		}
+		int c = col;
 		if (!missing) {
 			st->points++;
 			st->last = p.mean;
@@ -142,12 +211,14 @@ void sparkline_columns(const ring *s, int64_t end_ms, int64_t window_ms, int nco
 			carry_v = lastv[c];
 			continue;
 		}
-		int64_t col_t = start + (int64_t)c * window_ms / ncols;
-		if (have_carry && col_t - carry_t < gap && col_t <= newest_t)
+		int64_t col_t = start + (int64_t)c * col_ms;
+		if (have_carry && col_t - carry_t < gap && col_t <= end_ms)
 			out[c] = carry_v;
 	}
-	free(lastv);
-	free(lastt);
+	if (heap) {
+		free(lastv);
+		free(lastt);
+	}
 }
 
 /* Level 1..nlev of v on [lo, hi]; 0 for NaN. */
@@ -170,7 +241,6 @@ void sparkline_draw(const canvas *c, rect r, const ring *s, const spark_opts *o)
 	if (r.w <= 0 || r.h <= 0)
 		return;
 	attr_t a = o->attr ? o->attr : canvas_attr(c, o->role);
-	canvas_clear(c, r, o->attr ? o->attr : canvas_attr(c, ROLE_DEFAULT));
 	spark_style style = c->ascii ? SPARK_ASCII : c->braille ? SPARK_BRAILLE : SPARK_BLOCKS;
 
 	/* labels: current value, then min..max when there is room */
@@ -210,39 +280,59 @@ void sparkline_draw(const canvas *c, rect r, const ring *s, const spark_opts *o)
 		hi = st.max;
 	if (isnan(o->hi) && o->min_span > 0 && !isnan(lo) && hi < lo + o->min_span)
 		hi = lo + o->min_span;
+	if ((isnan(o->lo) || isnan(o->hi)) && hi > lo) {
+		/* round an automatic scale out to a step of its own magnitude, so
+		 * it does not move with every sample (each move redraws the whole
+		 * graph, on screen and down the terminal line) */
+		double step = pow(10, floor(log10(hi - lo))) / 2;
+		if (isnan(o->lo))
+			lo = floor(lo / step) * step;
+		if (isnan(o->hi))
+			hi = ceil(hi / step) * step;
+	}
 	int per_row = style == SPARK_BRAILLE ? 4 : style == SPARK_ASCII ? ASCII_LEVELS : 8;
 	int nlev = per_row * r.h;
-	for (int x = 0; x < ncols; x++) {
-		int lv[2];
-		for (int k = 0; k < per; k++)
-			lv[k] = level_of(cols[x * per + k], lo, hi, nlev, o->zero_based);
-		for (int row = 0; row < r.h; row++) {	/* row 0 = bottom */
-			int y = r.y + r.h - 1 - row;
-			int base = row * per_row;
+	short lv[SPARK_MAXCOLS];	/* levels of the columns' values */
+	for (int x = 0; x < ncols * per; x++)
+		lv[x] = (short)level_of(cols[x], lo, hi, nlev, o->zero_based);
+	/* Each row is built as cells and written with one call: a frame of 50
+	 * rows of sparklines is thousands of cells, and wadd_wch per cell is
+	 * several times dearer than filling a cchar_t. */
+	cchar_t line[SPARK_MAXCOLS];
+	attr_t bg = o->attr ? o->attr : canvas_attr(c, ROLE_DEFAULT);
+	short pa = (short)PAIR_NUMBER(a), pb = (short)PAIR_NUMBER(bg);
+	for (int row = 0; row < r.h; row++) {	/* row 0 = bottom */
+		int y = r.y + r.h - 1 - row;
+		int base = row * per_row;
+		for (int x = 0; x < ncols; x++) {
+			wchar_t wc[2] = { L' ', 0 };
 			if (style == SPARK_BRAILLE) {
 				static const unsigned lbits[4] = { 0x40, 0x04, 0x02, 0x01 };
 				static const unsigned rbits[4] = { 0x80, 0x20, 0x10, 0x08 };
 				unsigned bits = 0;
 				for (int d = 0; d < 4; d++) {
-					if (lv[0] > base + d)
+					if (lv[2 * x] > base + d)
 						bits |= lbits[d];
-					if (lv[1] > base + d)
+					if (lv[2 * x + 1] > base + d)
 						bits |= rbits[d];
 				}
 				if (bits)
-					canvas_glyph(c, y, r.x + x, (wchar_t)(0x2800 + bits), '.', a);
-				continue;
+					wc[0] = (wchar_t)(0x2800 + bits);
+			} else {
+				int l = lv[x] - base;
+				if (l > per_row)
+					l = per_row;
+				if (l > 0)
+					wc[0] = style == SPARK_ASCII ? (wchar_t)ascii_lv[l - 1] : blocks[l - 1];
 			}
-			int l = lv[0] - base;
-			if (l <= 0)
-				continue;
-			if (l > per_row)
-				l = per_row;
-			if (style == SPARK_ASCII)
-				canvas_glyph(c, y, r.x + x, (wchar_t)ascii_lv[l - 1], ascii_lv[l - 1], a);
+			if (wc[0] == L' ')
+				setcchar(&line[x], wc, bg & ~A_COLOR, pb, NULL);
 			else
-				canvas_glyph(c, y, r.x + x, blocks[l - 1], '#', a);
+				setcchar(&line[x], wc, a & ~A_COLOR, pa, NULL);
 		}
+		mvwadd_wchnstr(c->w, y, r.x, line, ncols);
+		if (ncols < r.w)	/* label area (or beyond the column cap) */
+			canvas_fill(c, y, r.x + ncols, r.w - ncols, bg);
 	}
 	if (label[0])
 		canvas_text_attr(c, r.y, r.x + gw, r.w - gw, label, o->attr ? o->attr : canvas_attr(c, ROLE_DIM));

@@ -53,6 +53,14 @@ typedef struct spark_stats {
 	int tier;		/* ring tier used */
 } spark_stats;
 
+/* The time axis of ncols columns for a window ending at end_ms: columns
+ * are col_ms = window/ncols wide and aligned on multiples of col_ms, the
+ * last one holding end_ms.  The graph then moves a whole column at a time —
+ * between two ticks most cells stay the same, so the terminal gets little
+ * output — and every widget with the same width and window (sparklines,
+ * GC marks) puts a given moment in the same column. */
+void spark_axis(int64_t end_ms, int64_t window_ms, int ncols, int64_t *start, int64_t *col_ms);
+
 /* The value of each of ncols columns (NaN = blank) for the window ending at
  * end_ms; st may be NULL.  Pure: no curses. */
 void sparkline_columns(const ring *s, int64_t end_ms, int64_t window_ms, int ncols, float *out,
