@@ -45,7 +45,12 @@ theirs=$("$NODE" -p 'JSON.parse(require("fs").readFileSync(process.argv[1])).hea
 [ "$(json_get "$work/live.jsonl" sample nspaces)" -ge 5 ] || fail "heap spaces missing"
 pass "heap used $ours vs process.memoryUsage() $theirs; gc answered"
 
-# --- 2. heap snapshot to a file -----------------------------------------
+kill "$app"
+
+# --- 2. heap snapshot to a file (of a small heap: quick) -------------------
+start_bg "$NODE" -r "$PROBE" "$FIXTURES/client_app.js" "$work/mem2.json" 1000
+app=$!
+wait_for 20 test -S "$VITALS_SOCK_DIR/$app.sock" || fail "probe socket of $app never appeared"
 mkdir "$work/out"
 "$DRIVER" --seconds 50 --out "$work/out" --capture heap_snapshot "$app" >"$work/snap.jsonl" || fail "driver failed"
 [ "$(json_get "$work/snap.jsonl" capture ok)" = true ] || { cat "$work/snap.jsonl"; fail "snapshot failed"; }
