@@ -128,6 +128,13 @@ describe('probe lifecycle', { concurrency: 4 }, () => {
 			assert.equal(fs.lstatSync(started.sock).mode & 0o777, 0o600);
 			const { hello } = await helloAndSample(started.sock);
 			assert.equal(hello.pid, a.pid);
+			// Commands work when injected (the probe then runs in sloppy mode).
+			const c = await h.connect(started.sock);
+			assert.equal((await c.cmd({ id: 1, cmd: 'gc' })).t, 'reply');
+			assert.equal((await c.cmd({ id: 2, cmd: 'report' })).t, 'reply');
+			assert.equal(JSON.parse(c.chunks(2)).header.processId, a.pid);
+			assert.equal((await c.cmd({ id: 3, cmd: 'nope' })).code, 'EUNKNOWN');
+			c.close();
 			// Loading it a second time is a no-op that answers with the same socket.
 			a.send('again');
 			const { again } = await a.line((l) => l.again);
