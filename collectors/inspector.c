@@ -998,6 +998,13 @@ static void job_wait(inspector *in, enum step s)
 static void job_end(inspector *in, int err, const char *msg)
 {
 	job *j = in->cur;
+	if (err && j->close_only && j->step != ST_PORT_CLOSE_WAIT) {
+		/* the reconnect to close it failed, maybe because it just closed:
+		 * the final look at the port decides */
+		job_disconnect(j);
+		job_wait(in, ST_PORT_CLOSE_WAIT);
+		return;
+	}
 	if (err && j->opened && j->identified && !j->pending_err) {
 		j->pending_err = err;
 		snprintf(j->pending_msg, sizeof j->pending_msg, "%s", msg);
