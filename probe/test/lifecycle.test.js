@@ -179,15 +179,20 @@ describe('probe lifecycle', { concurrency: 4 }, () => {
 		}
 	});
 
-	it('gives each child process its own socket', async () => {
-		const code = 'const cp=require("child_process");const k=cp.fork(' + JSON.stringify(APP) + ',["idle"],{stdio:"pipe"});' +
-			'k.stdout.on("data",d=>process.stdout.write(JSON.stringify({kid:k.pid})+"\\n"));setInterval(()=>{},1000);' +
-			'process.on("SIGTERM",()=>{k.kill();process.exit(0)})';
-		const a = run(['-e', code], { env: { NODE_OPTIONS: '--require ' + h.PROBE } });
+	it('gives each cluster worker its own socket', async () => {
+		// A worker's listen() normally goes through the primary; the probe's
+		// must not (exclusive), or the worker's socket would be the primary's.
+		const a = run([path.join(h.FIXTURES, 'probe_cluster.js')], { env: { NODE_OPTIONS: '--require ' + h.PROBE } });
 		const { kid } = await a.line((l) => l.kid);
-		await h.until(() => fs.existsSync(path.join(a.dir, kid + '.sock')) && fs.existsSync(a.sock), 10000, 'two sockets');
-		const { hello } = await helloAndSample(path.join(a.dir, kid + '.sock'));
+		const kidSock = path.join(a.dir, kid + '.sock');
+		await h.until(() => fs.existsSync(kidSock) && fs.existsSync(a.sock), 10000, 'two sockets');
+		const { hello, s } = await helloAndSample(kidSock);
+		assert.equal(hello.pid, kid);
 		assert.equal(hello.ppid, a.pid);
+		assert.equal(s.handles.TCPServerWrap, undefined, 'the http server is the primary\'s: ' + JSON.stringify(s.handles));
+		const p = await helloAndSample(a.sock);
+		assert.equal(p.hello.pid, a.pid);
+		assert.equal(p.s.handles.TCPServerWrap, 1, JSON.stringify(p.s.handles));
 		a.child.kill('SIGTERM');
 		await a.exited;
 	});
