@@ -762,6 +762,13 @@ static int parse_ints(struct rd *r, struct loader *L, bool edges)
 				r->where, (unsigned long long)want, rd_off(r));
 			return -1;
 		}
+		/* the number is complete only once a separator follows: a file cut
+		 * inside it must say "truncated", not complain about the value */
+		c = rd_ws(r);
+		if (c < 0) {
+			rd_truncated(r);
+			return -1;
+		}
 		rec[k++] = v;
 		if (k == nf) {
 			int rc = edges ? store_edge(L, (uint32_t)nrec, rec, msg, sizeof msg)
@@ -772,11 +779,6 @@ static int parse_ints(struct rd *r, struct loader *L, bool edges)
 			}
 			nrec++;
 			k = 0;
-		}
-		c = rd_ws(r);
-		if (c < 0) {
-			rd_truncated(r);
-			return -1;
 		}
 		r->pos++;
 		if (c == ']')
