@@ -31,7 +31,7 @@ start_bg "$NODE" -r "$PROBE" "$FIXTURES/client_app.js" "$work/mem.json"
 app=$!
 wait_for 20 test -S "$VITALS_SOCK_DIR/$app.sock" || fail "probe socket of $app never appeared"
 wait_for 20 test -s "$work/mem.json" || fail "fixture wrote no memory figures"
-"$DRIVER" --seconds 30 --samples 3 --hz 2 --gc "$app" >"$work/live.jsonl" || fail "driver failed"
+"$DRIVER" --seconds 30 --samples 4 --hz 2 --rehz 5 --gc "$app" >"$work/live.jsonl" || fail "driver failed"
 cp "$work/mem.json" "$work/mem-after.json"
 [ "$(json_get "$work/live.jsonl" final pstate)" = attached ] || { cat "$work/live.jsonl"; fail "not attached"; }
 [ "$(json_get "$work/live.jsonl" gc ok)" = true ] || { cat "$work/live.jsonl"; fail "gc not answered"; }
@@ -43,6 +43,7 @@ theirs=$("$NODE" -p 'JSON.parse(require("fs").readFileSync(process.argv[1])).hea
 		console.error("heap used: vitals " + a + ", process " + b); process.exit(1);
 	}' "$ours" "$theirs" || fail "heap used differs by more than 5%"
 [ "$(json_get "$work/live.jsonl" sample nspaces)" -ge 5 ] || fail "heap spaces missing"
+[ "$(json_get "$work/live.jsonl" final hz)" = 5 ] || fail "probe_mgr_set_hz(5) not confirmed by the probe"
 pass "heap used $ours vs process.memoryUsage() $theirs; gc answered"
 
 kill "$app"
@@ -63,6 +64,17 @@ case "$f" in "$work/out/node-$app-"*.heapsnapshot) ;; *) fail "unexpected snapsh
 [ "$(ls -A "$work/out" | wc -l)" = 1 ] || { ls -la "$work/out"; fail "stray files next to the snapshot"; }
 [ "$(json_get "$work/snap.jsonl" final captures)" = 1 ] || fail "capture not recorded in the model"
 pass "heap snapshot $(basename "$f") is 0600 and parses"
+for c in cpu_profile:cpuprofile report:json; do
+	"$DRIVER" --seconds 30 --out "$work/out" --capture "${c%%:*}" --profile-seconds 1 "$app" >"$work/c.jsonl" ||
+		fail "driver failed"
+	[ "$(json_get "$work/c.jsonl" capture ok)" = true ] || { cat "$work/c.jsonl"; fail "${c%%:*} failed"; }
+	f=$(json_get "$work/c.jsonl" capture msg)
+	case "$f" in "$work/out/node-$app-"*".${c#*:}") ;; *) fail "unexpected ${c%%:*} path '$f'" ;; esac
+	[ "$(stat -c %a "$f")" = 600 ] || fail "$f mode is $(stat -c %a "$f")"
+	"$NODE" -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$f" || fail "$f does not parse"
+done
+[ -z "$(ls -A "$work/out" | grep '\.tmp$')" ] || fail "temp files left"
+pass "CPU profile and report saved 0600 and parse"
 kill "$app"
 
 # --- 3. target killed during a snapshot -----------------------------------

@@ -11,7 +11,8 @@
  * Options: --seconds N (stop after), --samples N (stop when every PID has N),
  * --hz N, --out DIR, --capture heap_snapshot|cpu_profile|report (on the first
  * PID once attached; stop when it is done), --profile-seconds N, --gc,
- * --attaches N (stop once the first PID got attached N times: reconnects).
+ * --attaches N (stop once the first PID got attached N times: reconnects),
+ * --rehz N (probe_mgr_set_hz after the first sample).
  * Exit status 0, or 1 on bad usage or if the loop did not close cleanly. */
 #include <jansson.h>
 #include <math.h>
@@ -32,6 +33,7 @@ typedef struct driver {
 	int64_t deadline;
 	int want_samples;
 	int want_attaches, attaches;	/* stop once the first PID attached this often */
+	int rehz;			/* probe_mgr_set_hz(rehz) after the first sample */
 	const char *capture;
 	int profile_seconds;
 	bool capture_sent, capture_done;
@@ -66,7 +68,13 @@ static json_t *jnum(double v)
 
 static void on_sample(void *ud, vproc *p)
 {
+	driver *d = ud;
 	const vnode *n = p->node;
+	if (d->rehz) {
+		if (probe_mgr_set_hz(d->pm, d->rehz) < 0)
+			fprintf(stderr, "probe_mgr_set_hz(%d) refused\n", d->rehz);
+		d->rehz = 0;
+	}
 	json_t *o = json_pack("{s:s, s:i, s:I, s:I}", "ev", "sample", "pid", p->pid,
 			      "ts", (json_int_t)n->last_sample_ms, "samples", (json_int_t)n->samples);
 	json_object_set_new(o, "heap_used", jnum(n->heap_used));
@@ -109,8 +117,10 @@ static void stop(driver *d)
 				      "pstate", pstate_name(p->pstate), "err", p->probe_err,
 				      "samples", (json_int_t)(p->node ? p->node->samples : 0),
 				      "captures", p->ncaptures);
-		if (p->node)
+		if (p->node) {
 			json_object_set_new(o, "heap_used", jnum(p->node->heap_used));
+			json_object_set_new(o, "hz", json_integer(p->node->hz));
+		}
 		emit(o);
 	}
 	uv_timer_stop(&d->tick);
@@ -196,6 +206,8 @@ int main(int argc, char **argv)
 			d.profile_seconds = atoi(v), i++;
 		else if (strcmp(a, "--attaches") == 0 && v)
 			d.want_attaches = atoi(v), i++;
+		else if (strcmp(a, "--rehz") == 0 && v)
+			d.rehz = atoi(v), i++;
 		else if (strcmp(a, "--gc") == 0)
 			d.want_gc = true;
 		else if (atoi(a) > 0) {
@@ -203,7 +215,7 @@ int main(int argc, char **argv)
 			snprintf(p->name, sizeof p->name, "node");
 		} else {
 			fprintf(stderr, "usage: %s [--seconds N] [--samples N] [--hz N] [--out DIR] "
-					"[--capture CMD] [--profile-seconds N] [--gc] [--attaches N] PID...\n", argv[0]);
+					"[--capture CMD] [--profile-seconds N] [--gc] [--attaches N] [--rehz N] PID...\n", argv[0]);
 			return 1;
 		}
 	}
