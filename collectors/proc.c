@@ -418,7 +418,8 @@ static char *join_argv(char **argv)
 	}
 	out[len] = '\0';
 	sanitize(out);
-	return out;
+	char *fit = realloc(out, len + 1);	/* most command lines are short */
+	return fit ? fit : out;
 }
 
 static int argv_count(char **argv)
