@@ -323,7 +323,17 @@ function setRate(conn, hz) {
 	conn.hz = hz;
 	if (conn.timer) clearInterval(conn.timer);
 	conn.timer = setInterval(guard(function () {
-		if (!conn.closed) send(conn, buildSample(conn));
+		if (conn.closed) return;
+		let sample;
+		try {
+			sample = buildSample(conn);
+		} catch (e) {
+			/* Say so once rather than go quiet without a word. */
+			if (!conn.sampleFailed) sendError(conn, null, 'EFAIL', 'sample: ' + failMsg(e));
+			conn.sampleFailed = true;
+			return;
+		}
+		send(conn, sample);
 	}), Math.round(1000 / hz));
 	conn.timer.unref();
 }
@@ -644,7 +654,7 @@ function onConnection(st, sock) {
 	const conn = {
 		sock: sock, all: st.conns, closed: false, hz: 1, timer: null, seq: 0,
 		last: perf.performance.now(), eld: null, elu: perf.performance.eventLoopUtilization(),
-		gc: [], gcDropped: 0, inBuf: [], inLen: 0, discard: false, drainWaiters: [],
+		gc: [], gcDropped: 0, inBuf: [], inLen: 0, discard: false, drainWaiters: [], sampleFailed: false,
 		waitDrain: null,
 	};
 	conn.waitDrain = function (fn) {
