@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -52,6 +53,7 @@
 #define ATTACH_TIMEOUT_MS 8000	/* whole attach */
 #define SIGUSR1_WAIT_MS 1500	/* for the port to open after SIGUSR1 */
 #define PORT_FREE_WAIT_MS 1500	/* for another Node process's (attach) inspector to go */
+#define LOCK_WAIT_MS 6000	/* for another vitals's attach (attach.lock) */
 #define SOCK_WAIT_MS 3000	/* for the probe's socket after the injection */
 #define PORT_CLOSE_WAIT_MS 2000	/* for the inspector port to close again */
 #define POLL_MS 20
@@ -70,6 +72,7 @@
 
 enum step {
 	ST_IDLE,
+	ST_LOCK_WAIT,		/* another vitals of this user is attaching (attach.lock) */
 	ST_PORT_FREE_WAIT,	/* the SIGUSR1 port is held by another Node process */
 	ST_PORT_OPEN_WAIT,	/* SIGUSR1 sent, polling for the listening port */
 	ST_HTTP,		/* GET /json/list */
@@ -110,6 +113,8 @@ struct job {
 	bool close_only;	/* reconnected only to run CLOSE_SNIPPET */
 	bool close_retried;
 	int retries;		/* SIGUSR1 sent again after losing the port to another process */
+	int lock_fd;		/* <sockdir>/attach.lock, held from SIGUSR1 to the end;
+				 * -1 not taken yet, -2 cannot be made (go on unserialised) */
 	bool identified;	/* the inspector answered with process.pid == pid */
 	int sig_port;		/* port SIGUSR1 opens; 0 = random */
 	int before[MAX_LISTEN], nbefore;	/* listening ports before SIGUSR1 */
@@ -809,6 +814,7 @@ static void on_ws_bytes(inspector *in);
 static const char *step_name(enum step s)
 {
 	switch (s) {
+	case ST_LOCK_WAIT: return "waiting for another vitals to finish attaching";
 	case ST_PORT_FREE_WAIT: return "waiting for port 9229 to be free";
 	case ST_PORT_OPEN_WAIT: return "waiting for the inspector port";
 	case ST_HTTP: return "asking the inspector for its targets";
@@ -941,6 +947,8 @@ static void job_connect(inspector *in)
 static void job_free(job *j)
 {
 	job_disconnect(j);
+	if (j->lock_fd >= 0)
+		close(j->lock_fd);	/* releases the flock */
 	free(j->rbuf);
 	free(j->reply_value);
 	free(j);
@@ -974,6 +982,10 @@ static void job_finish(inspector *in, int err, const char *msg)
 	in->head = j->next;
 	if (!in->head)
 		in->tail = NULL;
+	if (j->lock_fd >= 0) {
+		close(j->lock_fd);
+		j->lock_fd = -1;
+	}
 	if (j->cb)
 		j->cb(j->ud, j->pid, err, msg);
 	job_free(j);
@@ -1140,6 +1152,25 @@ static void job_signal(inspector *in)
 	job *j = in->cur;
 	char msg[256];
 	int owner;
+	if (j->lock_fd == -1) {
+		/* Serialise with other dashboards of this user: SIGUSR1 races for
+		 * one port, and a target that loses says so only on its stderr. */
+		char dir[PATH_MAX], lp[PATH_MAX + 16];
+		snprintf(lp, sizeof lp, "%s/attach.lock", paths_sock_dir(dir, sizeof dir));
+		int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			close(fd);
+			if (j->step != ST_LOCK_WAIT) {
+				job_wait(in, ST_LOCK_WAIT);
+				return;
+			}
+			if (uv_now(in->loop) - j->step_start < LOCK_WAIT_MS)
+				return;	/* poll again */
+			job_finish(in, -EBUSY, "another vitals is attaching and does not finish; try again");
+			return;
+		}
+		j->lock_fd = fd >= 0 ? fd : -2;
+	}
 	if (j->sig_port && port_held(j->sig_port, &owner) && owner != j->pid) {
 		char comm[64] = "?";
 		if (owner > 0)
@@ -1601,6 +1632,7 @@ static void poll_cb(uv_timer_t *t)
 		return;
 	}
 	switch (in->cur->step) {
+	case ST_LOCK_WAIT:
 	case ST_PORT_FREE_WAIT: job_signal(in); break;
 	case ST_PORT_OPEN_WAIT: job_poll_port_open(in); break;
 	case ST_SOCK_WAIT: job_poll_sock(in); break;
@@ -1651,6 +1683,7 @@ int inspector_attach(inspector *in, int pid, inspector_done_cb cb, void *ud, cha
 		return -1;
 	}
 	j->pid = pid;
+	j->lock_fd = -1;
 	j->cb = cb;
 	j->ud = ud;
 	if (in->tail)
