@@ -4,7 +4,7 @@
 # 10 Hz, in interleaved rounds of one run; medians and ratios to the baseline,
 # then µs per sample. Target: <= 1% loss at 1 Hz.
 # Needs bench/node_modules (scripts/install-deps --bench).
-# Knobs: ROUNDS (3), DURATION (10 s), CONNECTIONS (50), VARIANTS, NODE.
+# Knobs: ROUNDS (5), DURATION (8 s), CONNECTIONS (50), VARIANTS, PIN (1), NODE.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 NODE=${NODE:-node}
