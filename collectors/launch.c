@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,21 +155,12 @@ static void emit_line(launch *l, out_stream *s)
 		char head[40];
 		int hl = snprintf(head, sizeof head, "%s%s%s", s->is_err ? "! " : "", l->tag,
 				  l->tag[0] ? ": " : "");
-		struct iovec_like { const void *p; size_t n; } parts[] = {
-			{ head, (size_t)hl }, { s->line, len }, { "\n", 1 } };
-		for (size_t i = 0; i < 3; i++) {
-			const char *p = parts[i].p;
-			size_t left = parts[i].n;
-			while (left) {
-				ssize_t w = write(l->log_fd, p, left);
-				if (w < 0 && errno == EINTR)
-					continue;
-				if (w <= 0)
-					break;	/* a full disk loses log lines, never the app */
-				p += w;
-				left -= (size_t)w;
-			}
-		}
+		struct iovec iov[3] = { { head, (size_t)hl }, { s->line, len }, { "\n", 1 } };
+		/* one appending write per line; a full disk loses log lines, never the app */
+		ssize_t w;
+		do
+			w = writev(l->log_fd, iov, 3);
+		while (w < 0 && errno == EINTR);
 	}
 	s->len = 0;
 }
