@@ -20,7 +20,9 @@
  *    where `require` may be the inspector's command-line require or
  *    process.getBuiltinModule. So this file only ever requires builtins (all
  *    of them at load, because the command-line require lives only while the
- *    evaluation runs), never touches `exports`, and never uses import().
+ *    evaluation runs), never touches `exports`, never uses import(), and
+ *    works in sloppy mode too (a statement put ahead of the text, as
+ *    collectors/inspector.c does, ends the 'use strict' prologue).
  *  - start(opts) -> a plain JSON-able state {active, sock, pid, reason,
  *    already}. It is idempotent per process: an active probe is kept in
  *    globalThis[Symbol.for('vitals.probe')] and a second load or start()
@@ -28,6 +30,9 @@
  *    socket directory rule; opts.closeInspector closes the inspector ~50 ms
  *    later (after the reply to the injecting evaluate has gone out) — only
  *    when asked, because someone else may be debugging.
+ *  - The returned `reason` says why the probe is inactive (null when active):
+ *    a refused directory, 'not the main thread' (worker threads share the
+ *    pid; the main thread's probe covers the process), 'detached', ...
  *
  * Invariants: nothing here may throw into the host application (every
  * callback is wrapped, socket errors are swallowed) or keep it alive (the
@@ -36,6 +41,9 @@
  * delay histograms and the sample timers exist only per connection. The
  * probe never emits process warnings of its own (the dashboard alerts on
  * them); a failure to start is recorded in the returned state instead.
+ * One capture (heap_snapshot, cpu_profile, report) runs at a time per
+ * process (st.capture); results are streamed as chunks with the socket's
+ * backpressure respected, and a dashboard that drops mid-capture cancels it.
  */
 
 const VERSION = 1;
