@@ -75,6 +75,12 @@ for c in cpu_profile:cpuprofile report:json; do
 done
 [ -z "$(ls -A "$work/out" | grep '\.tmp$')" ] || fail "temp files left"
 pass "CPU profile and report saved 0600 and parse"
+n_before=$(ls -A "$work/out" | wc -l)
+"$DRIVER" --seconds 30 --out "$work/out" --capture heap_snapshot --forget "$app" >"$work/forget.jsonl" || fail "driver failed"
+[ "$(json_get "$work/forget.jsonl" capture msg)" = "process removed; nothing written" ] ||
+	{ cat "$work/forget.jsonl"; fail "forget during a capture"; }
+[ "$(ls -A "$work/out" | wc -l)" = "$n_before" ] || { ls -la "$work/out"; fail "forgotten capture left a file"; }
+pass "process forgotten during a capture: callback told, nothing written"
 kill "$app"
 
 # --- 3. target killed during a snapshot -----------------------------------

@@ -12,7 +12,8 @@
  * --hz N, --out DIR, --capture heap_snapshot|cpu_profile|report (on the first
  * PID once attached; stop when it is done), --profile-seconds N, --gc,
  * --attaches N (stop once the first PID got attached N times: reconnects),
- * --rehz N (probe_mgr_set_hz after the first sample).
+ * --rehz N (probe_mgr_set_hz after the first sample), --forget (forget and
+ * remove the first PID right after its capture was requested).
  * Exit status 0, or 1 on bad usage or if the loop did not close cleanly. */
 #include <jansson.h>
 #include <math.h>
@@ -34,6 +35,7 @@ typedef struct driver {
 	int want_samples;
 	int want_attaches, attaches;	/* stop once the first PID attached this often */
 	int rehz;			/* probe_mgr_set_hz(rehz) after the first sample */
+	bool forget, forgot;		/* forget + remove the process right after the capture request */
 	const char *capture;
 	int profile_seconds;
 	bool capture_sent, capture_done;
@@ -158,6 +160,11 @@ static void on_tick(uv_timer_t *t)
 		if (probe_mgr_capture(d->pm, first, d->capture, d->profile_seconds, on_capture, d, err, sizeof err) < 0) {
 			d->capture_done = true;
 			emit(json_pack("{s:s, s:i, s:b, s:s}", "ev", "capture", "pid", first->pid, "ok", 0, "msg", err));
+		} else if (d->forget) {	/* as the UI does when a row is dismissed */
+			probe_mgr_forget(d->pm, first);
+			model_remove(&d->m, first);
+			d->forgot = true;
+			first = NULL;
 		}
 	}
 	if (first && first->pstate == PROBE_ATTACHED && d->want_gc && !d->gc_sent) {
@@ -174,6 +181,8 @@ static void on_tick(uv_timer_t *t)
 			emit(json_pack("{s:s, s:i, s:I}", "ev", "progress", "pid", first->pid, "bytes", (json_int_t)b));
 		}
 	}
+	if (d->forgot && d->capture_done)
+		all_sampled = true;
 	bool done = all_sampled && (!d->capture || d->capture_done) && (!d->want_gc || d->gc_done) &&
 		    d->attaches >= d->want_attaches;
 	if (done || uv_now(d->loop) >= (uint64_t)d->deadline)
@@ -208,6 +217,8 @@ int main(int argc, char **argv)
 			d.want_attaches = atoi(v), i++;
 		else if (strcmp(a, "--rehz") == 0 && v)
 			d.rehz = atoi(v), i++;
+		else if (strcmp(a, "--forget") == 0)
+			d.forget = true;
 		else if (strcmp(a, "--gc") == 0)
 			d.want_gc = true;
 		else if (atoi(a) > 0) {
@@ -215,7 +226,7 @@ int main(int argc, char **argv)
 			snprintf(p->name, sizeof p->name, "node");
 		} else {
 			fprintf(stderr, "usage: %s [--seconds N] [--samples N] [--hz N] [--out DIR] "
-					"[--capture CMD] [--profile-seconds N] [--gc] [--attaches N] [--rehz N] PID...\n", argv[0]);
+					"[--capture CMD] [--profile-seconds N] [--gc] [--attaches N] [--rehz N] [--forget] PID...\n", argv[0]);
 			return 1;
 		}
 	}
