@@ -99,3 +99,14 @@ EXTRA_DIST += tests/headless.sh tests/tui.sh
 # `make -j check` they must run one after another, never side by side.
 tests/headless.log: tests/attach.log
 tests/tui.log: tests/headless.log
+# golden screens of the real binary in tmux (engineer: screen)
+TESTS += tests/golden.sh
+EXTRA_DIST += tests/golden.sh tests/golden
+# heap (engineer: heap): unit tests of tokenizer, unescaper, dominators, classes
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_heap
+tests_test_heap_SOURCES = tests/test_heap.c
+tests_test_heap_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_heap_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_heap
+endif

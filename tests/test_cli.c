@@ -9,9 +9,23 @@
 #include "tui/cli.h"
 #include "tui/diag.h"
 
+/* cli_parse keeps pointers into argv (o->cmd), as main's argv lives forever:
+ * give it storage that outlives the call, as main's does. */
+static char *av_store[32];
+
+static int parse_args(cli_opts *o, char *err, size_t n, const char *const *args)
+{
+	int c = 0;
+	while (args[c] && c < 31) {
+		av_store[c] = (char *)args[c];
+		c++;
+	}
+	av_store[c] = NULL;
+	return cli_parse(c, av_store, o, err, n);
+}
+
 #define PARSE(o, err, ...) \
-	({ char *av[] = { "vitals", __VA_ARGS__, NULL }; \
-	   cli_parse((int)(sizeof av / sizeof av[0]) - 1, av, (o), (err), sizeof(err)); })
+	parse_args((o), (err), sizeof(err), (const char *const[]){ "vitals", __VA_ARGS__, NULL })
 
 static void test_pids_and_options(void **state)
 {
