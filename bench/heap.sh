@@ -1,0 +1,126 @@
+#!/bin/sh
+# bench/heap.sh — `vitals heap summary` against memlab on the same snapshots.
+#
+# Generates heap snapshots of about 20, 100 and 400 MB (a node program that
+# keeps many objects, strings, arrays, Maps and closures alive, then calls
+# v8.writeHeapSnapshot), cached in $HEAP_BENCH_DIR (default
+# /tmp/vitals-heap-bench) so reruns are fast.  On each file, in one run:
+#   vitals summary --no-retained     streaming parse + aggregation
+#   vitals summary                   + dominator tree and retained sizes
+#   vitals ... --parser jansson      the integer arrays loaded through a
+#                                    jansson DOM instead of our tokenizer
+#                                    (files <= JANSSON_MAX_MB, default 150)
+#   memlab parse + summary           bench/memlab_summary.js
+#   memlab full load                 bench/memlab_full.js (dominators)
+# and prints wall time and peak RSS (/usr/bin/time -v) and the ratios.
+# Targets: summary >= 10x faster than memlab parse+summary with peak RSS <=
+# the file size; retained sizes >= 5x faster than memlab's full load.
+#
+# Needs: node, /usr/bin/time (Debian package "time"), bench/node_modules
+# (cd bench && PUPPETEER_SKIP_DOWNLOAD=1 npm install), a build directory
+# ($VITALS_BUILDDIR or the current directory) with vitals or tests/heap_main.
+# Env: HEAP_BENCH_SIZES="20 100 400"  RUNS=3 (best of, for vitals)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${VITALS_BUILDDIR:-.}" && pwd)
+NODE=${NODE:-node}
+dir=${HEAP_BENCH_DIR:-/tmp/vitals-heap-bench}
+sizes=${HEAP_BENCH_SIZES:-20 100 400}
+runs=${RUNS:-3}
+jmax=${JANSSON_MAX_MB:-150}
+
+[ -x /usr/bin/time ] || { echo "heap bench: /usr/bin/time missing (apt-get install time)" >&2; exit 2; }
+command -v "$NODE" >/dev/null || { echo "heap bench: node not found" >&2; exit 2; }
+[ -d "$here/node_modules/memlab" ] || {
+	echo "heap bench: memlab missing: cd bench && PUPPETEER_SKIP_DOWNLOAD=1 npm install" >&2; exit 2; }
+if [ -x "$build/vitals" ] && "$build/vitals" heap --help 2>/dev/null | grep -q 'vitals heap summary'; then
+	heap="$build/vitals heap"
+else
+	make -C "$build" -s tests/heap_main >/dev/null
+	heap="$build/tests/heap_main"
+fi
+mkdir -p "$dir"
+
+# gen MB — write $dir/heap-MB.heapsnapshot unless cached.  About 600 bytes of
+# snapshot per unit on Node 20, plus ~3.5 MB for the runtime itself.
+gen() {
+	f=$dir/heap-$1.heapsnapshot
+	[ -s "$f" ] && return 0
+	units=$(( ($1 * 1000000 - 3500000) / 600 ))
+	[ "$units" -gt 0 ] || units=1000
+	echo "generating $f ($units units)..." >&2
+	"$NODE" --max-old-space-size=8192 -e '
+"use strict";
+const v8 = require("v8");
+const [out, units] = [process.argv[1], Number(process.argv[2])];
+class Record { constructor(i) { this.id = i; this.name = "record-" + i; this.tags = [i, i + 1]; this.next = null; } }
+class Session { constructor(i, rec) { this.rec = rec; this.started = i * 3; this.onEnd = () => rec.id + i; } }
+const keep = { records: [], sessions: new Map(), text: [] };
+let prev = null;
+for (let i = 0; i < units; i++) {
+	const r = new Record(i);
+	r.next = prev; prev = i % 64 ? r : null;
+	keep.records.push(r);
+	if (i % 2 === 0) keep.sessions.set("s" + i, new Session(i, r));
+	if (i % 4 === 0) keep.text.push(("payload " + i + " ").repeat(3));
+}
+globalThis.keep = keep;
+v8.writeHeapSnapshot(out + ".tmp");
+require("fs").renameSync(out + ".tmp", out);
+' "$f" "$units"
+}
+
+# measure CMD... — sets wall (s) and rss (MB) from /usr/bin/time -v; fails loudly
+measure() {
+	/usr/bin/time -v -o "$dir/time.out" "$@" >"$dir/cmd.out" 2>"$dir/cmd.err" || {
+		echo "heap bench: failed: $*" >&2; cat "$dir/cmd.err" >&2; exit 1; }
+	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0;
+		for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.3f", s }' "$dir/time.out")
+	rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$dir/time.out")
+}
+
+# best RUNS CMD... — the fastest of $runs runs (and its RSS)
+best() {
+	bw=; br=
+	i=0
+	while [ "$i" -lt "$runs" ]; do
+		measure "$@"
+		if [ -z "$bw" ] || awk "BEGIN { exit !($wall < $bw) }"; then bw=$wall; br=$rss; fi
+		i=$((i + 1))
+	done
+	wall=$bw; rss=$br
+}
+
+row() { printf '%-34s %9s s %10s MB  %s\n' "$1" "$2" "$3" "$4"; }
+ratio() { awk "BEGIN { printf \"%.1f\", $1 / $2 }"; }
+
+for mb in $sizes; do gen "$mb"; done
+echo "vitals: $heap ($(uname -m), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
+for mb in $sizes; do
+	f=$dir/heap-$mb.heapsnapshot
+	fmb=$(awk "BEGIN { printf \"%.1f\", $(stat -c %s "$f") / 1048576 }")
+	echo
+	echo "== $f: $fmb MB"
+	# shellcheck disable=SC2086
+	best $heap summary --no-retained --timing "$f"; sw=$wall; sr=$rss
+	grep timing "$dir/cmd.err" | sed 's/^/   /' >&2 || true
+	# shellcheck disable=SC2086
+	best $heap summary --timing "$f"; rw=$wall; rr=$rss
+	grep timing "$dir/cmd.err" | sed 's/^/   /' >&2 || true
+	jw=; jr=
+	if [ "${fmb%.*}" -le "$jmax" ]; then
+		# shellcheck disable=SC2086
+		measure $heap summary --no-retained --timing --parser jansson "$f"; jw=$wall; jr=$rss
+		grep timing "$dir/cmd.err" | sed 's/^/   /' >&2 || true
+	fi
+	measure "$NODE" --max-old-space-size=16384 "$here/memlab_summary.js" "$f"; mw=$wall; mr=$rss
+	measure "$NODE" --max-old-space-size=16384 "$here/memlab_full.js" "$f"; fw=$wall; fr=$rss
+	row "vitals summary --no-retained" "$sw" "$sr" "RSS/file $(ratio "$sr" "$fmb")"
+	row "vitals summary (retained)" "$rw" "$rr" "RSS/file $(ratio "$rr" "$fmb")"
+	[ -n "$jw" ] && row "vitals --no-retained, jansson DOM" "$jw" "$jr" \
+		"tokenizer is $(ratio "$jw" "$sw")x faster, $(ratio "$jr" "$sr")x less RSS"
+	row "memlab parse + summary" "$mw" "$mr" "vitals --no-retained is $(ratio "$mw" "$sw")x faster (target >= 10)"
+	row "memlab full load (dominators)" "$fw" "$fr" "vitals retained is $(ratio "$fw" "$rw")x faster (target >= 5)"
+	awk "BEGIN { exit !($sr <= $fmb) }" && echo "   peak RSS of summary <= file size: yes" ||
+		echo "   peak RSS of summary <= file size: NO"
+done
