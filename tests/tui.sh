@@ -49,6 +49,27 @@ node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).snapsho
 tmux_wait_text 10 "saved" || fail "saved path not shown: $(tmux_screen)"
 pass "attach and heap snapshot"
 
+tmux_keys g
+tmux_wait_text 10 "GC" || fail "no GC status: $(tmux_screen | tail -2)"
+tmux_keys r
+wait_for 30 sh -c "ls $tmp/*.json" || fail "no diagnostic report written: $(tmux_screen | tail -2)"
+node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).header.nodejsVersion || process.exit(1)' \
+	"$(ls "$tmp"/*.json | head -1)" || fail "report does not parse"
+tmux_keys p
+tmux_wait_text 5 "seconds [10]" || fail "no CPU profile prompt: $(tmux_screen | tail -2)"
+tmux_keys 1 Enter
+wait_for 30 sh -c "ls $tmp/*.cpuprofile" || fail "no CPU profile written: $(tmux_screen | tail -2)"
+node -e 'const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (!p.nodes.length || !p.samples) process.exit(1)' \
+	"$(ls "$tmp"/*.cpuprofile | head -1)" || fail "profile has no nodes/samples"
+for f in "$tmp"/*.json "$tmp"/*.cpuprofile; do
+	[ "$(stat -c %a "$f")" = 600 ] || fail "$f mode $(stat -c %a "$f"), want 600"
+done
+pass "gc, report and CPU profile"
+
+tmux_keys t
+tmux_wait_text 5 "theme:" || fail "t did not switch theme: $(tmux_screen | tail -2)"
+pass "theme cycling"
+
 tmux -L "$_tmux_sock" resize-window -t t -x 30 -y 8 2>/dev/null
 tmux_wait_text 5 "too small" || fail "small terminal: $(tmux_screen)"
 tmux -L "$_tmux_sock" resize-window -t t -x 120 -y 32 2>/dev/null
