@@ -7,6 +7,7 @@
 #  - launch mode: the probe is there from the start, the exit is reported
 . "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 need node
+need ss
 tmp=$(mktemp -d); _pids="$_pids"; trap 'cleanup; rm -rf "$tmp"' EXIT
 
 # --- errors -----------------------------------------------------------------
@@ -58,7 +59,7 @@ console.log("heap vitals", v, "own", own.heapUsed, "err", (err * 100).toFixed(2)
 if (!(err < 0.05)) process.exit(1);
 if (!(s[s.length - 1].heap_limit > v)) process.exit(1);
 ' "$tmp/out3" "$tmp/r1" || fail "heap used disagrees with process.memoryUsage()"
-ss -ltn 2>/dev/null | grep -q ":9229 " && fail "inspector port 9229 left open after attach"
+ss -Hltn "sport = :9229" | grep -q . && fail "inspector port 9229 left open after attach"
 pass "attach heap agrees"
 
 # --- launch mode ---------------------------------------------------------------
