@@ -333,9 +333,16 @@ static launch *launch_spawn(uv_loop_t *loop, model *m, char *const argv[], const
 		snprintf(err, errlen, "no command to launch");
 		return NULL;
 	}
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], probe[PATH_MAX];
 	if (paths_sock_dir_ensure(paths_sock_dir(dir, sizeof dir), err, errlen) < 0)
 		return NULL;
+	/* absolute: node reads "--require dir/x.js" as a package name, and a
+	 * missing probe would stop the program from starting at all */
+	if (!realpath(probe_path, probe)) {
+		snprintf(err, errlen, "probe %s: %s", probe_path, strerror(errno));
+		return NULL;
+	}
+	probe_path = probe;
 	launch *l = calloc(1, sizeof *l);
 	if (!l) {
 		snprintf(err, errlen, "out of memory");

@@ -89,4 +89,9 @@ pass "demo: healthy, leaky and stall launched with probes, logged, ended by SIGT
 out=$("$DRIVER" launch -- no-such-command-vitals 2>&1) && fail "nonexistent command launched?"
 [ "$out" = "error: no-such-command-vitals: command not found" ] || fail "unexpected: $out"
 pass "nonexistent command: $out"
+
+# --- a missing probe is an error before anything starts
+out=$(VITALS_PROBE="$WORK/missing.js" "$DRIVER" launch -- "$NODE" -e 1 2>&1) && fail "launched without a probe?"
+[ "$out" = "error: probe $WORK/missing.js: No such file or directory" ] || fail "missing probe: $out"
+pass "missing probe: $out"
 exit 0
