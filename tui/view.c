@@ -32,6 +32,23 @@ bool view_too_small(WINDOW *w, const ui_state *ui)
 	return true;
 }
 
+int64_t view_end_ms(const model *m, const ui_state *ui)
+{
+	int64_t end = ui->end_ms ? ui->end_ms : m->now_ms;
+	if (ui->paused)
+		return end;
+	/* Live: probe samples arrive between process ticks, after m->now_ms;
+	 * the newest must be on screen (and agree with the numbers shown). */
+	if (m->now_ms > end)
+		end = m->now_ms;
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const vnode *n = m->procs[i]->node;
+		if (n && n->last_sample_ms > end)
+			end = n->last_sample_ms;
+	}
+	return end;
+}
+
 int64_t view_window_ms(const ui_state *ui)
 {
 	if (ui->window < 0 || ui->window >= UI_NWINDOWS)
@@ -44,7 +61,7 @@ void view_header(const canvas *c, int y, int w, const char *left, const model *m
 	attr_t a = canvas_attr(c, ROLE_HEADER);
 	canvas_fill(c, y, 0, w, a);
 	char right[96], clock[16], win[48];
-	fmt_clock(clock, sizeof clock, ui->end_ms ? ui->end_ms : m->now_ms);
+	fmt_clock(clock, sizeof clock, view_end_ms(m, ui));
 	int wi = ui->window >= 0 && ui->window < UI_NWINDOWS ? ui->window : 0;
 	snprintf(win, sizeof win, "window %s", ui_window_name[wi]);
 	snprintf(right, sizeof right, "%s%s%s  %s ", ui->paused ? "PAUSED" : "",

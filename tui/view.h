@@ -27,6 +27,9 @@ canvas view_canvas(WINDOW *w, const ui_state *ui);
 /* If w is smaller than the minimum, draw "terminal too small: need 60x15,
  * have 40x10" centred and return true. */
 bool view_too_small(WINDOW *w, const ui_state *ui);
+/* Right edge of the time axis: ui->end_ms when paused; live, the newest
+ * sample in the model (probe samples come between process ticks). */
+int64_t view_end_ms(const model *m, const ui_state *ui);
 /* The ui's window in ms (0 = everything kept). */
 int64_t view_window_ms(const ui_state *ui);
 /* Header bar on row y: "vitals VERSION" + left text ... right text + clock. */

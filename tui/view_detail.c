@@ -218,7 +218,7 @@ void view_detail_draw(WINDOW *w, const model *m, const ui_state *ui)
 		return;
 	int H = getmaxy(w), W = getmaxx(w);
 	dctx d = { view_canvas(w, ui), m, ui, model_find(m, ui->selected_pid),
-		   ui->end_ms ? ui->end_ms : m->now_ms, view_window_ms(ui) };
+		   view_end_ms(m, ui), view_window_ms(ui) };
 	canvas_clear(&d.c, rect_make(0, 0, H, W), canvas_attr(&d.c, ROLE_DEFAULT));
 	const vproc *p = d.p;
 	char left[400];
@@ -241,7 +241,8 @@ void view_detail_draw(WINDOW *w, const model *m, const ui_state *ui)
 		off += snprintf(left + off, sizeof left - (size_t)off, "node %s", p->node->node_version);
 	else
 		off += snprintf(left + off, sizeof left - (size_t)off, "%s", proc_table_probe_text(p));
-	snprintf(left + off, sizeof left - (size_t)off, "  watched %s", up);
+	if (W >= 100)	/* at 80 columns the header keeps what identifies the process */
+		snprintf(left + off, sizeof left - (size_t)off, "  watched %s", up);
 	view_header(&d.c, 0, W, left, m, ui);
 
 	int y = 1;
@@ -252,7 +253,9 @@ void view_detail_draw(WINDOW *w, const model *m, const ui_state *ui)
 	}
 	int bottom = H - 2;
 	bool two = W >= 150;
-	int spark_h = H >= 40 ? 2 : 1;
+	/* taller terminals get taller graphs: 2 rows from 40 lines, 4 when the
+	 * sections sit beside the metrics */
+	int spark_h = H >= 40 ? (two ? 4 : 2) : 1;
 	if (two) {
 		int lw = W / 2 - 1;
 		int used = draw_metrics(&d, y, 0, lw, spark_h);

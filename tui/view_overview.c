@@ -149,7 +149,7 @@ void view_overview_draw(WINDOW *w, const model *m, const ui_state *ui)
 
 	/* process table */
 	proc_table_opts po = { ui->sort, rows_sort_desc(ui->sort, ui->sort_invert), ui->selected_pid,
-			       ui->end_ms ? ui->end_ms : m->now_ms, view_window_ms(ui) };
+			       view_end_ms(m, ui), view_window_ms(ui) };
 	int visible = L.table_h - 1;
 	size_t first = first_row(ui, rows, n, visible);
 	proc_table_draw(&c, rect_make(L.table_y, 0, L.table_h, W), rows, n, first, &po);

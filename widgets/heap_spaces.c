@@ -75,7 +75,7 @@ void heap_spaces_draw(const canvas *c, rect r, const vnode *n)
 		canvas_text(c, r.y, r.x, r.w, "heap: no probe data", ROLE_DIM);
 		return;
 	}
-	int namew = r.w >= 50 ? 13 : 8, numw = 17;
+	int namew = r.w >= 90 ? 20 : r.w >= 70 ? 18 : r.w >= 50 ? 13 : 8, numw = 17;
 	int barw = r.w - namew - numw - 2;
 	if (barw < 4)
 		barw = 0;
