@@ -24,14 +24,18 @@ first line on stdout
 ! second line on stderr
 third line on stdout
 ! fourth line on stderr
+red text, a tab and a bell?
 no newline at the end
 END
 diff -u "$WORK/want1" "$WORK/lines1" || fail "captured lines differ (above)"
+# the log file keeps the raw bytes; the log pane gets them made harmless
+printf '\033[31mred\033[0m text,\ta tab and a bell\007\n' >"$WORK/raw"
+sed "5r $WORK/raw" "$WORK/want1" | sed '5d' >"$WORK/want1.log"
 grep -qx 'status: launch_exit3.js exited with status 3' "$WORK/out1" || fail "no exit status 3 in: $(cat "$WORK/out1")"
 grep -qx 'wait: 768' "$WORK/out1" || fail "wait status is not 3<<8: $(grep wait: "$WORK/out1")"
 grep -qx 'model: exit_status=768 state=exited' "$WORK/out1" || fail "model row not updated: $(cat "$WORK/out1")"
 grep -q 'not in model' "$WORK/out1" && fail "the child was not added to the model with a start time"
-diff -u "$WORK/want1" "$LOG" || fail "log file differs (above)"
+cmp -s "$WORK/want1.log" "$LOG" || { diff -u "$WORK/want1.log" "$LOG" | cat -A; fail "log file differs (above)"; }
 mode=$(stat -c %a "$LOG")
 [ "$mode" = 600 ] || fail "log file mode is $mode, not 600"
 pass "stdout/stderr captured in order, log file 0600, exit status 3"
