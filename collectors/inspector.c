@@ -116,6 +116,8 @@ struct job {
 	int lock_fd;		/* <sockdir>/attach.lock, held from SIGUSR1 to the end;
 				 * -1 not taken yet, -2 cannot be made (go on unserialised) */
 	bool identified;	/* the inspector answered with process.pid == pid */
+	bool guessing;		/* candidates are all the process's listeners */
+	bool no_sigusr1;	/* --disable-sigusr1 */
 	int sig_port;		/* port SIGUSR1 opens; 0 = random */
 	int before[MAX_LISTEN], nbefore;	/* listening ports before SIGUSR1 */
 	listen_sock cand[MAX_LISTEN];	/* inspector candidates, tried in order */
@@ -152,6 +154,8 @@ static void job_fail(inspector *in, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void job_step_http(inspector *in);
 static void job_signal(inspector *in);
+static void job_signal_start(inspector *in);
+static void http_next(inspector *in, const char *msg);
 static void job_step_ws(inspector *in);
 static void poll_cb(uv_timer_t *t);
 static void cdp_send(inspector *in, enum step s, const char *expr, size_t exprlen, bool cmdline_api);
@@ -837,10 +841,11 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	inspector *in = c->in;
 	if (nread < 0) {
 		const char *why = nread == UV_EOF ? "closed the connection" : uv_strerror((int)nread);
-		if (j->step == ST_HTTP && j->icand + 1 < j->ncand) {
-			j->icand++;
-			job_disconnect(j);
-			job_step_http(in);
+		if (j->step == ST_HTTP) {
+			char msg[200];
+			snprintf(msg, sizeof msg, "port %d of PID %d %s instead of answering", j->port.port,
+				 j->pid, why);
+			http_next(in, msg);
 			return;
 		}
 		job_disconnect(j);	/* dead: a needed close goes through a reconnect */
@@ -868,10 +873,11 @@ static void connect_cb(uv_connect_t *req, int status)
 		return;
 	inspector *in = c->in;
 	if (status < 0) {
-		if (j->step == ST_HTTP && j->icand + 1 < j->ncand) {
-			j->icand++;
-			job_disconnect(j);
-			job_step_http(in);
+		if (j->step == ST_HTTP) {
+			char msg[200];
+			snprintf(msg, sizeof msg, "cannot connect to the inspector of PID %d on port %d: %s",
+				 j->pid, j->port.port, uv_strerror(status));
+			http_next(in, msg);
 			return;
 		}
 		job_fail(in, -EPROTO, "cannot connect to the inspector of PID %d on port %d: %s",
@@ -1115,32 +1121,42 @@ static void job_start(inspector *in)
 	int nl = pid_listeners(j->pid, ls, MAX_LISTEN);
 	int want = f.port >= 0 ? f.port : DEFAULT_PORT;
 	const listen_sock *l = want ? find_port(ls, nl, want) : NULL;
+	j->sig_port = want;
+	j->no_sigusr1 = f.no_sigusr1;
+	j->nbefore = 0;
+	for (int i = 0; i < nl; i++)
+		j->before[j->nbefore++] = ls[i].port;
 	if (l) {
 		/* open already (--inspect, or opened earlier): use it, leave it open */
 		j->cand[0] = *l;
 		j->ncand = 1;
 	} else if (f.inspect && nl > 0) {
-		/* --inspect=…:0 or a port we cannot predict: ask each listener */
+		/* --inspect=…:0 or a port we cannot predict: ask each listener;
+		 * if none is the inspector (it failed to start), use SIGUSR1 */
 		memcpy(j->cand, ls, (size_t)nl * sizeof *ls);
 		j->ncand = nl;
+		j->guessing = true;
 		qsort(j->cand, (size_t)nl, sizeof *ls, cmp_port);
 	}
 	if (j->ncand > 0) {
 		job_step_http(in);
 		return;
 	}
+	job_signal_start(in);
+}
 
-	if (f.no_sigusr1) {
+/* The process has no inspector open: open one with SIGUSR1. */
+static void job_signal_start(inspector *in)
+{
+	job *j = in->cur;
+	char msg[256];
+	if (j->no_sigusr1) {
 		snprintf(msg, sizeof msg,
 			 "PID %d runs with --disable-sigusr1; start it with `vitals -- node …` or `node -r %s …`",
 			 j->pid, in->probe_path);
 		job_finish(in, -ENOTSUP, msg);
 		return;
 	}
-	j->sig_port = want;
-	j->nbefore = 0;
-	for (int i = 0; i < nl; i++)
-		j->before[j->nbefore++] = ls[i].port;
 	job_signal(in);
 }
 
@@ -1273,6 +1289,13 @@ static void http_next(inspector *in, const char *msg)
 		j->icand++;
 		job_disconnect(j);
 		job_step_http(in);
+		return;
+	}
+	if (j->guessing) {
+		j->guessing = false;
+		j->ncand = j->icand = 0;
+		job_disconnect(j);
+		job_signal_start(in);
 		return;
 	}
 	job_fail(in, -EPROTO, "%s", msg);
