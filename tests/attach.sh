@@ -159,8 +159,11 @@ wait_for 10 listening 9229 "$IP" || fail "--inspect app did not open 9229"
 out=$("$DRIVER" attach "$IP") || fail "--inspect: attach failed: $out"
 listening 9229 "$IP" || fail "--inspect: the app's own inspector was closed"
 pass "--inspect app attached, its inspector left open"
-start_node other "$FIXTURES/attach_cjs.js"
+# (started with --inspect too: its inspector fails to start, 9229 being taken,
+# so vitals asks its HTTP port, finds no inspector and falls back to SIGUSR1)
+start_node other --inspect "$FIXTURES/attach_cjs.js"
 OTHER=$P
+wait_for 10 grep -q "address already in use" "$WORK/other.err" || fail "second --inspect app: $(cat "$WORK/other.err")"
 out=$("$DRIVER" attach "$OTHER") && fail "attach while 9229 is held by another process succeeded: $out"
 echo "$out" | grep -q "port 9229 is held by PID $IP (node); can't attach while it is taken" ||
 	fail "port held: unexpected message: $out"
