@@ -72,7 +72,20 @@ struct proc_collector {
 	vproc *batch[SELECT_MAX];
 	vproc **watch;			/* scratch: the processes of this sample */
 	size_t watch_cap;
+	struct scan_memo *memo;		/* node or not, per process, from the last */
+	size_t nmemo;			/* discovery, sorted by pid */
 };
+
+/* Discovery runs every tick in "watch all my node processes" mode: keep
+ * the readlink verdict of each (pid, start time, comm) for the next round.
+ * comm is part of the key because execve keeps pid and start time
+ * (`exec node app.js` in an entrypoint script) but sets a new comm. */
+typedef struct scan_memo {
+	int pid;
+	uint64_t start;
+	char comm[16];
+	bool node;
+} scan_memo;
 
 /* Per-process state between samples (vproc->collector_data). */
 typedef struct proc_track {
@@ -553,6 +566,7 @@ void proc_collector_free(proc_collector *pc)
 	if (pc->scan)
 		procps_pids_unref(&pc->scan);
 	free(pc->watch);
+	free(pc->memo);
 	free(pc);
 }
 
@@ -811,6 +825,7 @@ typedef struct scan_entry {
 	int pid, ppid;
 	int idx;		/* index into the scan's stacks */
 	signed char node;	/* -1 unknown, 0, 1 */
+	uint64_t start;
 } scan_entry;
 
 static int cmp_pid(const void *a, const void *b)
@@ -860,6 +875,40 @@ static bool has_node_descendant(struct pids_fetch *f, scan_entry *e, size_t n, i
 	return false;
 }
 
+static int cmp_memo(const void *a, const void *b)
+{
+	const scan_memo *x = a, *y = b;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* Take the verdicts of the last discovery for processes still there. */
+static void memo_apply(const proc_collector *pc, struct pids_fetch *f, scan_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n && pc->nmemo; i++) {
+		scan_memo key = { .pid = e[i].pid };
+		const scan_memo *m = bsearch(&key, pc->memo, pc->nmemo, sizeof key, cmp_memo);
+		if (m && m->start == e[i].start &&
+		    strncmp(m->comm, f->stacks[e[i].idx]->head[I_CMD].result.str, sizeof m->comm) == 0)
+			e[i].node = m->node;
+	}
+}
+
+/* Remember this discovery's verdicts (e is sorted by pid). */
+static void memo_save(proc_collector *pc, struct pids_fetch *f, const scan_entry *e, size_t n)
+{
+	scan_memo *mm = realloc(pc->memo, (n ? n : 1) * sizeof *mm);
+	if (!mm)
+		return;		/* keep the old memo; it only saves work */
+	pc->memo = mm;
+	pc->nmemo = 0;
+	for (size_t i = 0; i < n; i++)
+		if (e[i].node >= 0) {
+			scan_memo *x = &mm[pc->nmemo++];
+			*x = (scan_memo){ .pid = e[i].pid, .start = e[i].start, .node = e[i].node == 1 };
+			snprintf(x->comm, sizeof x->comm, "%s", f->stacks[e[i].idx]->head[I_CMD].result.str);
+		}
+}
+
 static bool model_has(const model *m, int pid, uint64_t start)
 {
 	for (size_t i = 0; i < m->nprocs; i++) {
@@ -882,9 +931,10 @@ int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users)
 	for (size_t i = 0; i < n; i++) {
 		struct pids_stack *s = f->stacks[i];
 		e[i] = (scan_entry){ s->head[I_PID].result.s_int, s->head[I_PPID].result.s_int,
-				     (int)i, -1 };
+				     (int)i, -1, s->head[I_BEGAN].result.ull_int };
 	}
 	qsort(e, n, sizeof *e, cmp_pid);
+	memo_apply(pc, f, e, n);
 
 	/* Candidates: node processes of the user, not zombies, not yet watched.
 	 * Their command lines come from ident selects of up to SELECT_MAX. */
@@ -943,6 +993,7 @@ int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users)
 		}
 	}
 	free(cand);
+	memo_save(pc, f, e, n);
 	free(e);
 	if (added)
 		model_touch(m);

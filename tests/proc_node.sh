@@ -114,6 +114,22 @@ else
 	pass "discovery finds a node process"
 fi
 
+# --- 3b. a shell that execs node is found once it is node -------------------
+# (pid and start time stay the same across execve: discovery must not keep
+# its first "not node" verdict)
+start_bg sh -c "sleep 2; exec '$NODE' '$FIXTURES/idle.js' '$T/exec.pid'"
+execd=$!
+"$PROBE" -n 30 -i 300 -d "$(id -u)" > "$T/exec.json" &
+probe=$!; _pids="$_pids $probe"
+wait_for 30 test -s "$T/exec.pid" || fail "exec'd fixture did not start"
+wait_for 15 grep -q "\"pid\":$execd," "$T/exec.json" ||
+	fail "node exec'd by sh ($execd) never discovered"
+kill "$probe"
+first=$(js 'L.filter(l => l.t === "discover")[0].procs.some(p => p.pid === '"$execd"')' "$T/exec.json")
+[ "$first" = false ] || echo "note: machine slow, sh had exec'd node before the first discovery"
+pass "node exec'd by a shell is discovered"
+kill "$execd"
+
 # --- 4. a killed process shows as exited ------------------------------------
 "$PROBE" -n 80 -i 250 -x "$idle" > "$T/exit.json" &
 probe=$!; _pids="$_pids $probe"

@@ -7,10 +7,11 @@
  *     -n  number of sample ticks (default 1; 0 = none)
  *     -i  interval between ticks in ms (default 1000)
  *     -x  stop early once every watched process has exited
- *     -d  run discovery first (all users, or one uid) and print what it added
+ *     -d  run discovery (all users, or one uid) before every tick, as the app
+ *         does, and print what it added (always on the first tick)
  *
  * Output: {"t":"error","pid":N,"error":"..."} for a PID that cannot be
- * identified, {"t":"discover","added":N,"procs":[{"pid":..,"cmdline":..}]},
+ * identified, {"t":"discover","tick":K,"added":N,"procs":[{"pid":..,"cmdline":..}]},
  * then one {"t":"sample","tick":K,...} line per process per tick.
  */
 #include <errno.h>
@@ -87,6 +88,23 @@ static void emit_sample(const vproc *p, int tick, int64_t t)
 	emit(o);
 }
 
+static void emit_discover(const model *m, size_t from, int added, int tick)
+{
+	json_t *o = json_object(), *a = json_array();
+	json_object_set_new(o, "t", json_string("discover"));
+	json_object_set_new(o, "tick", json_integer(tick));
+	json_object_set_new(o, "added", json_integer(added));
+	for (size_t i = from; i < m->nprocs; i++) {
+		json_t *e = json_object();
+		json_object_set_new(e, "pid", json_integer(m->procs[i]->pid));
+		json_object_set_new(e, "cmdline", m->procs[i]->cmdline
+				    ? json_string(m->procs[i]->cmdline) : json_null());
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "procs", a);
+	emit(o);
+}
+
 int main(int argc, char **argv)
 {
 	int samples = 1, interval = 1000, opt;
@@ -131,25 +149,19 @@ int main(int argc, char **argv)
 		}
 		model_add(&m, pid, pi.start_time);
 	}
-	if (discover) {
-		size_t before = m.nprocs;
-		int n = proc_discover(pc, &m, uid, all_users);
-		json_t *o = json_object(), *a = json_array();
-		json_object_set_new(o, "t", json_string("discover"));
-		json_object_set_new(o, "added", json_integer(n));
-		for (size_t i = before; i < m.nprocs; i++) {
-			json_t *e = json_object();
-			json_object_set_new(e, "pid", json_integer(m.procs[i]->pid));
-			json_object_set_new(e, "cmdline", m.procs[i]->cmdline
-					    ? json_string(m.procs[i]->cmdline) : json_null());
-			json_array_append_new(a, e);
-		}
-		json_object_set_new(o, "procs", a);
-		emit(o);
-	}
-	for (int k = 0; k < samples; k++) {
+	/* Like the app: discovery (if asked) before every sample tick. */
+	int rounds = samples > 0 ? samples : 1;
+	for (int k = 0; k < rounds; k++) {
 		if (k > 0)
 			usleep((useconds_t)interval * 1000);
+		if (discover) {
+			size_t before = m.nprocs;
+			int n = proc_discover(pc, &m, uid, all_users);
+			if (k == 0 || n != 0)
+				emit_discover(&m, before, n, k);
+		}
+		if (samples == 0)
+			break;
 		int64_t t = wall_ms();
 		m.now_ms = t;
 		int rc = proc_collector_sample(pc, &m, t);
