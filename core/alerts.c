@@ -356,6 +356,8 @@ typedef struct pstate {
 	trend heap_tr, rss_tr;	/* at the latest bucket close */
 
 	uint32_t stall_bits;	/* 1 bit per lag sample, newest in bit 0 */
+	int64_t lag_prev_t;	/* time of the previous lag sample */
+	double stall_elu;	/* loop utilisation of the latest stalled sample */
 	int stall_nbits;
 	double stall_worst;
 
@@ -667,31 +669,46 @@ static void eval_rss(alerts *a, model *m, pstate *s, vproc *p, bool leak_rule)
 
 /* ---- event-loop stall ----------------------------------------------- */
 
-/* A sample stalls when lag p99 > stall_ms. The rule fires when stall_samples
- * of the last 3×stall_samples samples stalled: N in a row fires at the Nth,
- * and a loop blocked every other second (p99 high in every second sample)
- * is caught too. Hold: any sample above 80% of the threshold. */
+/* The value of `other`, pushed alongside `r` (same time stamps), for r's
+ * tier-0 entry i; NaN if it has none. */
+static double ring_beside(const ring *r, size_t i, const ring *other)
+{
+	size_t len = ring_len(r, 0), no = ring_len(other, 0);
+	if (no < len - i)
+		return NAN;
+	ring_point q = ring_get(other, 0, no - (len - i));
+	return q.t_ms == ring_get(r, 0, i).t_ms ? q.mean : NAN;
+}
+
+/* A sample stalls when lag p99 > stall_ms and the loop itself was busy for
+ * at least half of that delay (event-loop utilisation × interval): a
+ * process starved of CPU by a loaded machine sees its timers late too, but
+ * its loop sits idle waiting to be scheduled, and its code is not at fault.
+ * The rule fires when stall_samples of the last 3×stall_samples samples
+ * stalled: N in a row fires at the Nth, and a loop blocked every other
+ * second (p99 high in every second sample) is caught too. Hold: any sample
+ * above 80% of the threshold. */
 static void eval_stall(alerts *a, model *m, pstate *s, vnode *n)
 {
 	const alert_config *c = &a->c;
 	int need = c->stall_samples, win = 3 * need;
 	uint32_t mask = win >= 32 ? 0xffffffffu : (1u << win) - 1;
 	size_t first, k = ring_fresh(&n->lag_p99_r, &s->seen_lag, &first);
-	size_t nmax = ring_len(&n->lag_max_r, 0);
-	size_t len = ring_len(&n->lag_p99_r, 0);
 	for (size_t i = first; i < first + k; i++) {
 		ring_point pt = ring_get(&n->lag_p99_r, 0, i);
 		double v = pt.mean;
 		if (isnan(v))
 			continue;
-		/* lag_max is pushed alongside p99: same distance from the newest */
-		double mx = v;
-		if (nmax >= len - i) {
-			ring_point q = ring_get(&n->lag_max_r, 0, nmax - (len - i));
-			if (q.t_ms == pt.t_ms && !isnan(q.mean) && q.mean > mx)
-				mx = q.mean;
-		}
-		bool stalled = v > c->stall_ms;
+		double mx = ring_beside(&n->lag_p99_r, i, &n->lag_max_r);
+		if (!(mx > v))
+			mx = v;
+		double elu = ring_beside(&n->lag_p99_r, i, &n->elu_r);
+		double dt = s->lag_prev_t && pt.t_ms > s->lag_prev_t ? (double)(pt.t_ms - s->lag_prev_t) : 1000;
+		s->lag_prev_t = pt.t_ms;
+		bool starved = !isnan(elu) && elu * dt < 0.5 * fmin(v, dt);
+		if (!starved)
+			s->stall_elu = elu;	/* NaN: the probe sends no utilisation */
+		bool stalled = v > c->stall_ms && !starved;
 		s->stall_bits = ((s->stall_bits << 1) | stalled) & mask;
 		int count = __builtin_popcount(s->stall_bits);
 		if (s->stall.st == R_QUIET)
@@ -699,13 +716,17 @@ static void eval_stall(alerts *a, model *m, pstate *s, vnode *n)
 		if (stalled && mx > s->stall_worst)
 			s->stall_worst = mx;
 		int tx = rule_step(&s->stall, (int64_t)(c->resolve_s * 1000), pt.t_ms, count > 0,
-				   count >= need, v > 0.8 * c->stall_ms);
+				   count >= need, v > 0.8 * c->stall_ms && !starved);
 		if (s->stall.st == R_FIRING && mx > s->stall_worst && v > 0.8 * c->stall_ms)
 			s->stall_worst = mx;
-		if (tx == T_FIRE)
+		if (tx == T_FIRE) {
+			char busy[32] = "";
+			if (!isnan(s->stall_elu))
+				snprintf(busy, sizeof busy, ", loop busy %.0f%%", 100 * s->stall_elu);
 			emit(a, m, s, pt.t_ms, s->stall_worst >= 1000 ? SEV_CRIT : SEV_WARN, ALERT_FIRING,
-			     "stall", "event loop stalled: lag p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms)",
-			     v, count, win, c->stall_ms, s->stall_worst);
+			     "stall", "event loop stalled: lag p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms%s)",
+			     v, count, win, c->stall_ms, s->stall_worst, busy);
+		}
 		else if (tx == T_RESOLVE)
 			emit(a, m, s, pt.t_ms, SEV_INFO, ALERT_RESOLVED, "stall",
 			     "event loop recovered after %.0f s (worst lag %.0f ms)",

@@ -363,10 +363,37 @@ static void test_rss_leak_not_for_probed(void **state)
 	sim_free(s);
 }
 
+/* A loop blocked by its own code: busy for about as long as the delay. */
 static void push_lag(sim *s, int t, double p99)
 {
 	ring_push(&s->n->lag_p99_r, T0 + t * 1000LL, p99);
 	ring_push(&s->n->lag_max_r, T0 + t * 1000LL, p99 * 1.5);
+	ring_push(&s->n->elu_r, T0 + t * 1000LL, fmin(1.0, 0.05 + p99 / 1000.0));
+}
+
+/* A healthy loop on a starved machine: timers late, the loop mostly idle. */
+static void test_stall_starved_not_blamed(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	for (int t = 0; t < 120; t++) {
+		double lag = t >= 30 && t < 90 ? 400 : 10;
+		ring_push(&s->n->lag_p99_r, T0 + t * 1000LL, lag);
+		ring_push(&s->n->lag_max_r, T0 + t * 1000LL, lag);
+		ring_push(&s->n->elu_r, T0 + t * 1000LL, 0.04);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "stall", ALERT_FIRING), 0);
+	/* the same lag with the loop busy (its own code) is a stall */
+	for (int t = 120; t < 130; t++) {
+		ring_push(&s->n->lag_p99_r, T0 + t * 1000LL, 400);
+		ring_push(&s->n->lag_max_r, T0 + t * 1000LL, 400);
+		ring_push(&s->n->elu_r, T0 + t * 1000LL, 0.45);
+		sim_eval(s, t);
+	}
+	assert_int_equal(first_at(&s->r, "stall", ALERT_FIRING), 122);
+	assert_non_null(strstr(first_alert(&s->r, "stall", ALERT_FIRING)->msg, "loop busy 45%"));
+	sim_free(s);
 }
 
 static void test_stall_consecutive(void **state)
@@ -720,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_stall_flapping),
 		cmocka_unit_test(test_stall_periodic_block),
 		cmocka_unit_test(test_stall_isolated_spikes),
+		cmocka_unit_test(test_stall_starved_not_blamed),
 		cmocka_unit_test(test_gc_share),
 		cmocka_unit_test(test_gc_long_pause),
 		cmocka_unit_test(test_handle_growth),
