@@ -107,7 +107,8 @@ struct pclient {
 	pclient *prev, *next;	/* pm->clients */
 	pconn *conn;		/* current connection or NULL */
 	probe_state before;	/* pstate to restore if a connect attempt fails */
-	bool have_sock, version_failed;
+	bool have_sock;
+	bool sock_refused;	/* that socket file gave no usable hello: not retried */
 	dev_t sock_dev;		/* the socket file of the last attempt */
 	ino_t sock_ino;
 	uint64_t retry_at;	/* uv_now() before which that same file is not retried */
@@ -600,7 +601,7 @@ static void apply_sample(model *m, vproc *p, const sample_in *s)
 static void probe_warning(model *m, vproc *p, int64_t ts, const char *name, const char *message)
 {
 	model_alert a = { .t_ms = ts, .pid = p->pid, .severity = SEV_WARN, .state = ALERT_FIRING };
-	char msg[sizeof a.msg];
+	char msg[sizeof a.msg + 80];	/* name: up to 63, then cut to fit a.msg */
 	snprintf(a.rule, sizeof a.rule, "warning");
 	snprintf(msg, sizeof msg, "%s: %s", name, message);
 	copy_clean(a.msg, sizeof a.msg, msg);
@@ -617,10 +618,14 @@ static int apply_warning(model *m, vproc *p, const json_t *root, probe_warning_c
 	    get_num(root, "ts", "warning: ", 0, MAX_TS, &ts, err, errlen) < 0)
 		return -1;
 	int64_t t = !isnan(ts) ? (int64_t)ts : m->now_ms ? m->now_ms : wall_ms();
+	/* cleaned here: whoever takes the warning puts it on screen */
+	char cname[64], cmsg[sizeof(((model_alert *)0)->msg)];
+	copy_clean(cname, sizeof cname, name && *name ? name : "Warning");
+	copy_clean(cmsg, sizeof cmsg, message ? message : "");
 	if (on_warning)
-		on_warning(ud, p, name && *name ? name : "Warning", message ? message : "", t);
+		on_warning(ud, p, cname, cmsg, t);
 	else
-		probe_warning(m, p, t, name && *name ? name : "Warning", message ? message : "");
+		probe_warning(m, p, t, cname, cmsg);
 	return 0;
 }
 
@@ -1063,8 +1068,14 @@ static void conn_line(pconn *c, const char *line, size_t len)
 		return;
 	if (probe_line_apply_cb(pm->m, p, line, len, pm->on_warning, pm->ud, err, sizeof err) < 0) {
 		model_status(pm->m, "probe %d: %s", pid, err);
-		if (c->cl && p->pstate == PROBE_FAILED) {	/* wrong protocol version: stop */
-			c->cl->version_failed = true;
+		if (c->cl && p->pstate == PROBE_CONNECTING) {
+			/* the first line must be a good hello: this is no probe we
+			 * can talk to (wrong pid, garbage); do not retry this socket */
+			p->pstate = PROBE_FAILED;
+			snprintf(p->probe_err, sizeof p->probe_err, "%.159s", err);
+		}
+		if (c->cl && p->pstate == PROBE_FAILED) {	/* wrong version or no hello: stop */
+			c->cl->sock_refused = true;
 			conn_close(c);
 		}
 		return;
@@ -1205,7 +1216,7 @@ static int client_connect(pclient *cl, const char *path, const struct stat *st)
 	cl->have_sock = true;
 	cl->sock_dev = st->st_dev;
 	cl->sock_ino = st->st_ino;
-	cl->version_failed = false;
+	cl->sock_refused = false;
 	cl->before = p->pstate == PROBE_CONNECTING ? PROBE_NONE : p->pstate;
 	cl->next_id = 1;
 	cl->hz_id = 0;
@@ -1341,7 +1352,7 @@ static int try_connect(probe_mgr *pm, vproc *p, bool force)
 	if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_uid != getuid())
 		return -1;
 	bool same = cl && cl->have_sock && cl->sock_dev == st.st_dev && cl->sock_ino == st.st_ino;
-	if (same && !force && (cl->version_failed || uv_now(pm->loop) < cl->retry_at))
+	if (same && !force && (cl->sock_refused || uv_now(pm->loop) < cl->retry_at))
 		return -1;
 	if (!cl && !(cl = client_get(pm, p)))
 		return -1;

@@ -159,3 +159,13 @@ wait_for 20 test -S "$VITALS_SOCK_DIR/$v2.sock" || fail "fake probe socket never
 [ "$(json_get "$work/v2.jsonl" final err)" = "probe protocol v2 not supported" ] || fail "v2 reason"
 [ "$(wc -l <"$work/v2count")" = 1 ] || fail "reconnected $(wc -l <"$work/v2count") times to a v2 probe"
 pass "protocol v2 refused once, not retried"
+
+start_bg "$NODE" "$FIXTURES/client_fake.js" wrongpid "$work/wpcount"
+wp=$!
+wait_for 20 test -S "$VITALS_SOCK_DIR/$wp.sock" || fail "fake probe socket never appeared"
+"$DRIVER" --seconds 2 "$wp" >"$work/wp.jsonl" || fail "driver failed"
+[ "$(json_get "$work/wp.jsonl" final pstate)" = failed ] || { cat "$work/wp.jsonl"; fail "foreign hello not refused"; }
+[ "$(json_get "$work/wp.jsonl" final err)" = "hello from pid $((wp + 1)) on the socket of pid $wp" ] ||
+	fail "foreign hello reason: $(json_get "$work/wp.jsonl" final err)"
+[ "$(wc -l <"$work/wpcount")" = 1 ] || fail "reconnected to a socket that gave a foreign hello"
+pass "hello from another pid refused, not retried"
