@@ -267,6 +267,33 @@ static void test_curses_depths(void **state)
 	assert_true(theme_attr(&th, ROLE_SPARK_RSS) & A_BOLD);
 	extended_pair_content(PAIR_NUMBER(theme_attr(&th, ROLE_SPARK_RSS)), &fg, &bg);
 	assert_int_equal(fg, 6);
+	/* truecolor: COLORTERM says so and the terminal can redefine colours —
+	 * each #rrggbb gets a palette slot set to exactly that colour */
+	setenv("COLORTERM", "truecolor", 1);
+	if (can_change_color()) {
+		assert_int_equal(theme_detect_depth(), THEME_DEPTH_TRUECOLOR);
+		theme_default(&th);
+		theme_apply(&th, THEME_DEPTH_TRUECOLOR);
+		extended_pair_content(PAIR_NUMBER(theme_attr(&th, ROLE_HEADER)), &fg, &bg);
+		assert_true(fg >= 16 && bg >= 16 && fg != bg);
+		int r, g, b;
+		extended_color_content(fg, &r, &g, &b);
+		assert_int_equal(r, 1000);
+		assert_int_equal(g, 1000);
+		assert_int_equal(b, 1000);
+		extended_color_content(bg, &r, &g, &b);	/* #005f87 */
+		assert_int_equal(r, 0);
+		assert_int_equal(g, 0x5f * 1000 / 255);
+		assert_int_equal(b, 0x87 * 1000 / 255);
+		/* the same colour is one slot: ROLE_BAR_USED and ROLE_SPARK_RSS are #5fafff */
+		int f2, b2;
+		extended_pair_content(PAIR_NUMBER(theme_attr(&th, ROLE_BAR_USED)), &fg, &bg);
+		extended_pair_content(PAIR_NUMBER(theme_attr(&th, ROLE_SPARK_RSS)), &f2, &b2);
+		assert_int_equal(fg, f2);
+	}
+	setenv("COLORTERM", "", 1);
+	assert_int_equal(theme_detect_depth(), 256);
+	unsetenv("COLORTERM");
 	/* the monochrome theme on a colour terminal: no pairs at all */
 	assert_int_equal(theme_load(&th, "monochrome", NULL, err, sizeof err), 0);
 	theme_apply(&th, 256);

@@ -730,6 +730,11 @@ static void build_view_model(model *m)
 	a->node->lag_p99 = 3.4;
 	add_proc(m, 4243, "node", 0.5, 40e6, PROBE_NONE);
 	push_alert(m, T0 + 1000, 4242, SEV_CRIT, ALERT_FIRING, "stall", "event loop lag p99 820 ms");
+	capture cp = { T0 + 2000, "heapsnapshot", "/tmp/out/node-4242.heapsnapshot", 45u << 20 };
+	model_capture_add(a, &cp);
+	a->launched = true;
+	model_log_push(m, "server listening");
+	model_log_push(m, "! deprecation warning");
 	model_status(m, "attached to 4242");
 }
 
@@ -808,8 +813,12 @@ static void test_views(void **state)
 		assert_true(screen_has(w, H, W, "RSS"));
 		assert_true(screen_has(w, H, W, "limit 2.00G 2.4%"));
 		assert_true(screen_has(w, H, W, "p99 3.4ms"));
-		if (H >= 24)
+		if (H >= 24) {
 			assert_true(screen_has(w, H, W, "heap/limit"));
+			assert_true(screen_has(w, H, W, "Captured files"));
+			assert_true(screen_has(w, H, W, "/tmp/out/node-4242.heapsnapshot"));
+			assert_true(screen_has(w, H, W, "! deprecation warning"));
+		}
 		ui.selected_pid = 4243;
 		view_detail_draw(w, &m, &ui);
 		assert_true(screen_has(w, H, W, "not attached \xe2\x80\x94 press a to attach"));
