@@ -10,6 +10,8 @@
 # window, after a warm-up) and peak RSS (VmHWM), prints a table with the ratio
 # vitals/htop and the targets: CPU <= 0.5 x htop, peak RSS < 8 MB.
 # With CALLGRIND=1 also counts instructions per sampling tick (valgrind).
+# With DISCOVER=1 also runs `proc_bench -d` (no PIDs: discovery of this user's
+# Node processes before every tick, what vitals does when given no PID).
 #
 # Usage: bench/proc_50.sh [BUILD_DIR]   (default: $VITALS_BUILDDIR or .)
 # Env: N=50 DURATION=60 WARMUP=3 BENCH_BIN=proc_bench|vitals CALLGRIND=0
@@ -76,26 +78,39 @@ else
 fi
 tmux -L "$SOCK" -f /dev/null new-session -d -s b -x 200 -y 60 "$cmd"
 tmux -L "$SOCK" new-window -d -t b:1 "exec htop -d 10"
+if [ "${DISCOVER:-0}" = 1 ]; then
+	[ -x "$BUILD/bench/proc_bench" ] || make -C "$BUILD" bench/proc_bench >/dev/null
+	tmux -L "$SOCK" new-window -d -t b:2 "exec '$BUILD/bench/proc_bench' -d -i 1000"
+fi
 sleep 0.5
 vpid=$(tmux -L "$SOCK" list-panes -t b:0 -F '#{pane_pid}')
 hpid=$(tmux -L "$SOCK" list-panes -t b:1 -F '#{pane_pid}')
+dpid=""
+[ "${DISCOVER:-0}" = 1 ] && dpid=$(tmux -L "$SOCK" list-panes -t b:2 -F '#{pane_pid}')
 for p in "$vpid" "$hpid"; do
 	[ -r "/proc/$p/stat" ] || { echo "proc_50: a program under test did not start" >&2;
 		tmux -L "$SOCK" capture-pane -p -t b:0 >&2; exit 1; }
 done
 sleep "$WARMUP"		# first sight of every process (cmdline, cgroup) is not steady state
 v0=$(ticks "$vpid"); h0=$(ticks "$hpid"); t0=$(date +%s.%N)
+[ -n "$dpid" ] && d0=$(ticks "$dpid")
 echo "measuring for ${DURATION}s: $LABEL (pid $vpid) and htop -d 10 (pid $hpid)..."
 sleep "$DURATION"
 v1=$(ticks "$vpid"); h1=$(ticks "$hpid"); t1=$(date +%s.%N)
 vhwm=$(hwm_kb "$vpid"); hhwm=$(hwm_kb "$hpid")
+dline=""
+if [ -n "$dpid" ]; then
+	d1=$(ticks "$dpid")
+	dline=$(awk -v d="$((d1 - d0))" -v t0="$t0" -v t1="$t1" -v hz="$HZ" -v m="$(hwm_kb "$dpid")" \
+		'BEGIN { printf "%-32s %10.2f %14.2f", "proc_bench -d (discovery mode)", d / hz / (t1 - t0) * 100, m / 1024 }')
+fi
 if [ "$BENCH_BIN" = proc_bench ]; then
 	kill -TERM "$vpid"
 	for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$T/stats" ] && break; sleep 0.2; done
 fi
 
 awk -v v="$((v1 - v0))" -v h="$((h1 - h0))" -v t0="$t0" -v t1="$t1" -v hz="$HZ" \
-    -v vm="$vhwm" -v hm="$hhwm" -v label="$LABEL" -v n="$N" '
+    -v vm="$vhwm" -v hm="$hhwm" -v label="$LABEL" -v n="$N" -v dline="$dline" '
 BEGIN {
 	secs = t1 - t0
 	vc = v / hz / secs * 100; hc = h / hz / secs * 100
@@ -103,6 +118,7 @@ BEGIN {
 	printf "%-32s %10s %14s\n", "", "CPU %", "peak RSS (MB)"
 	printf "%-32s %10.2f %14.2f\n", label, vc, vm / 1024
 	printf "%-32s %10.2f %14.2f\n", "htop -d 10", hc, hm / 1024
+	if (dline != "") print dline
 	if (hc > 0) r = sprintf("%.2f", vc / hc); else r = "n/a"
 	printf "%-32s %10s %14.2f\n", "ratio vitals/htop", r, hm ? vm / hm : 0
 	printf "target CPU <= 0.5 x htop: %s    target peak RSS < 8 MB: %s\n",

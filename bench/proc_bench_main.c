@@ -3,9 +3,11 @@
  * the given PIDs every interval, exactly as tui/app.c drives it.  Measures its
  * own time per tick (CLOCK_MONOTONIC around the sample call).
  *
- *   proc_bench [-i INTERVAL_MS] [-t SECONDS] [-n TICKS] [-s STATS_FILE] PID...
+ *   proc_bench [-i INTERVAL_MS] [-t SECONDS] [-n TICKS] [-s STATS_FILE] [-d] PID...
  *     runs until SECONDS or TICKS are done (0 = no limit) or SIGINT/SIGTERM;
- *     -i 0 samples every millisecond (for callgrind: instructions per tick).
+ *     -i 0 samples every millisecond (for callgrind: instructions per tick);
+ *     -d also discovers this user's Node processes before every tick, as the
+ *     app does when started without PIDs (then PIDs are optional).
  * At exit prints "ticks N mean_us X max_us Y live L" to STATS_FILE or stderr.
  */
 #include <errno.h>
@@ -25,6 +27,7 @@ typedef struct bench {
 	proc_collector *pc;
 	model m;
 	uint64_t ticks, max_ticks;
+	bool discover;
 	uint64_t deadline_ms;		/* uv_now() at which to stop, 0 = none */
 	double sum_us, max_us;
 } bench;
@@ -57,6 +60,11 @@ static void on_tick(uv_timer_t *t)
 	int64_t now = wall_ms();
 	b->m.now_ms = now;
 	double t0 = mono_us();
+	if (b->discover) {
+		int added = proc_discover(b->pc, &b->m, geteuid(), false);
+		if (added < 0)
+			fprintf(stderr, "proc_bench: discover: %s\n", strerror(-added));
+	}
 	int rc = proc_collector_sample(b->pc, &b->m, now);
 	double us = mono_us() - t0;
 	if (rc < 0)
@@ -81,19 +89,20 @@ int main(int argc, char **argv)
 	long interval = 1000, seconds = 0;
 	const char *stats = NULL;
 	int opt;
-	while ((opt = getopt(argc, argv, "i:t:n:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:t:n:s:d")) != -1) {
 		switch (opt) {
 		case 'i': interval = atol(optarg); break;
 		case 't': seconds = atol(optarg); break;
 		case 'n': b.max_ticks = strtoull(optarg, NULL, 10); break;
 		case 's': stats = optarg; break;
+		case 'd': b.discover = true; break;
 		default:
-			fprintf(stderr, "usage: %s [-i MS] [-t SECONDS] [-n TICKS] [-s FILE] PID...\n",
+			fprintf(stderr, "usage: %s [-i MS] [-t SECONDS] [-n TICKS] [-s FILE] [-d] PID...\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	if (optind >= argc || interval < 0) {
+	if ((optind >= argc && !b.discover) || interval < 0) {
 		fprintf(stderr, "proc_bench: give PIDs to watch\n");
 		return 2;
 	}
