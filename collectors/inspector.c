@@ -19,6 +19,19 @@
  *    job reports: by the probe (closeInspector), or, on a failure after the
  *    process was identified, by a tiny fixed snippet; the job waits until
  *    the port is really gone, so the next queued SIGUSR1 finds it free.
+ *    If the port outlives the probe's close, the job reconnects once and
+ *    runs the snippet itself.
+ *  - Between dashboards: a job holds flock(<sockdir>/attach.lock) from its
+ *    SIGUSR1 to its end, so two vitals of one user never race for 9229; a
+ *    port held by another Node process (another user's attach) is waited for
+ *    briefly, and a SIGUSR1 that lost the race is sent again.
+ *
+ * Steps: socket already answers → done.  Else find an open inspector
+ * (/proc/PID/cmdline and NODE_OPTIONS flags, the process's listening sockets
+ * from /proc/PID/fd + /proc/PID/net/tcp{,6}), or refuse non-Node processes
+ * and SIGUSR1 the rest → GET /json/list → WebSocket → evaluate
+ * [process.pid, process.version] → evaluate the wrapped probe → disconnect →
+ * wait for <sockdir>/<pid>.sock → wait for the port to close (if ours).
  */
 #include "collectors/inspector.h"
 
