@@ -361,6 +361,7 @@ static void test_sample_self(void **state)
 	while (mono_now_ms() - t0 < 300)
 		for (int i = 0; i < 10000; i++)
 			x += i;
+	assert_true(x > 0);
 	uint64_t dirty = m.dirty;
 	assert_int_equal(proc_collector_sample(pc, &m, now_ms()), 0);
 	double want = (rusage_ms() - r0) * 100.0 / (mono_now_ms() - t0);
