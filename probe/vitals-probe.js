@@ -731,9 +731,19 @@ function stop(st) {
 	if (globalThis[KEY] === st) delete globalThis[KEY];
 }
 
+/* Later, so the reply to the evaluate that injected us goes out first. */
+function closeInspectorSoon() {
+	if (inspector) setTimeout(guard(function () { inspector.close(); }), 50).unref();
+}
+
 function startInner(opts) {
 	const prev = globalThis[KEY];
-	if (prev && prev.active) return publicState(prev, true);
+	if (prev && prev.active) {
+		/* Already running (say --require'd): the inspector the injector
+		 * opened still wants closing. */
+		if (opts.closeInspector) closeInspectorSoon();
+		return publicState(prev, true);
+	}
 	const st = newState();
 	if (!fs) {
 		st.reason = 'builtin modules unavailable';
@@ -792,10 +802,7 @@ function startInner(opts) {
 	});
 	process.on('warning', st.onWarning);
 	globalThis[KEY] = st;
-	if (opts.closeInspector && inspector) {
-		/* Later, so the reply to the evaluate that injected us goes out. */
-		setTimeout(guard(function () { inspector.close(); }), 50).unref();
-	}
+	if (opts.closeInspector) closeInspectorSoon();
 	return publicState(st, false);
 }
 

@@ -145,11 +145,18 @@ describe('probe lifecycle', { concurrency: 4 }, () => {
 
 	it('injected into a process that already --require\'d it is a no-op', async () => {
 		const dir = h.sockDir();
-		const a = run(['--require', h.PROBE, '-e', INJECT, h.PROBE, h.sockDir(), 'false', 'require'], { dir });
+		const a = run(['--inspect=127.0.0.1:0', '--require', h.PROBE, '-e', INJECT, h.PROBE, h.sockDir(), 'true', 'require'], { dir });
 		const { started } = await a.line((l) => l.started);
 		assert.equal(started.already, true);
+		assert.equal(started.active, true);
 		assert.equal(started.sock, path.join(dir, a.pid + '.sock'));
 		assert.deepEqual(fs.readdirSync(dir), [a.pid + '.sock']);
+		// The inspector the injector opened is still closed as asked.
+		await h.until(async () => {
+			a.send('inspector');
+			const r = await a.nextLine((l) => 'url' in l);
+			return r.url === null;
+		}, 10000, 'inspector closed');
 	});
 
 	it('closes the inspector after injection only when asked', async () => {
