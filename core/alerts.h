@@ -18,24 +18,26 @@
 
 #include "core/model.h"
 
+/* Every field is an [alerts] key of the config file, same name; defaults
+ * from alerts_config_default in brackets. */
 typedef struct alert_config {
-	double leak_window_s;		/* trend window for heap/RSS leaks */
-	double leak_min_mb_per_min;	/* slower growth is not a leak (MB = 2^20 bytes) */
-	double stall_ms;		/* lag p99 threshold */
-	int stall_samples;		/* consecutive samples above it */
-	double gc_pct;			/* GC time share of wall time, % */
-	double gc_window_s;
-	double gc_pause_ms;		/* one major pause above this */
-	double handle_window_s;
-	int handle_min_growth;
-	double cpu_pct;			/* one core */
-	double cpu_window_s;
-	double mem_limit_pct;		/* RSS vs cgroup limit */
-	double resolve_s;		/* condition absent this long → resolved */
+	double leak_window_s;		/* trend window for heap/RSS leaks [300] */
+	double leak_min_mb_per_min;	/* slower growth is not a leak, MB = 2^20 bytes [1] */
+	double stall_ms;		/* lag p99 threshold [100] */
+	int stall_samples;		/* this many of the last 3x samples above it [3] */
+	double gc_pct;			/* GC time share of wall time, % [10] */
+	double gc_window_s;		/* ... averaged over this window [30] */
+	double gc_pause_ms;		/* one major (not forced) pause above this [200] */
+	double handle_window_s;		/* trend window for per-type handle counts [300] */
+	int handle_min_growth;		/* handles gained over that window [50] */
+	double cpu_pct;			/* % of one core [95] ... */
+	double cpu_window_s;		/* ... sustained this long [60] */
+	double mem_limit_pct;		/* RSS vs cgroup memory limit, % [90] */
+	double resolve_s;		/* condition absent this long → resolved [60] */
 	/* extensions */
-	double leak_min_growth_mb;	/* total floor growth over the window */
-	double leak_rising_pct;		/* % of sub-window steps where the floor rose */
-	int leak_subwindows;		/* sub-windows per trend window (floors), 4..30 */
+	double leak_min_growth_mb;	/* floor growth over the window, MB [5] */
+	double leak_rising_pct;		/* % of sub-window steps where the floor rose [70] */
+	int leak_subwindows;		/* sub-windows (floors) per trend window, 4..30 [10] */
 } alert_config;
 
 void alerts_config_default(alert_config *c);
