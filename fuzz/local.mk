@@ -41,3 +41,11 @@ fuzz_fuzz_alerts_SOURCES = fuzz/fuzz_alerts.c fuzz/replay.c
 fuzz_fuzz_alerts_LDADD = $(VITALS_LIBS)
 TESTS += fuzz/replay_alerts.sh
 EXTRA_DIST += fuzz/replay_alerts.sh
+# heap (engineer: heap): V8 heap snapshots (loader, dominators, summary,
+# report) and the JSON string unescaper against jansson
+FUZZ_HARNESSES += heap_snapshot
+check_PROGRAMS += fuzz/fuzz_heap_snapshot
+fuzz_fuzz_heap_snapshot_SOURCES = fuzz/fuzz_heap_snapshot.c fuzz/replay.c
+fuzz_fuzz_heap_snapshot_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_heap_snapshot.sh
+EXTRA_DIST += fuzz/replay_heap_snapshot.sh
