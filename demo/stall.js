@@ -1,4 +1,4 @@
-// stall.js — vitals demo: an event loop that stalls.  Every few seconds a
+// stall.js — vitals demo: an event loop that stalls.  Every 1.5–2.5 s a
 // synchronous busy loop blocks it for 150–400 ms (think: a big JSON.parse or
 // a sync crypto call in a request handler); in between it serves small
 // timers, so event-loop lag p99/max spike while the average stays low.
@@ -14,7 +14,7 @@ function stall() {
 	while (Date.now() < end) x += Math.sqrt(x + 1);	// busy, synchronous
 	stalls++;
 	if (stalls % 3 === 1) console.log(`blocked the event loop for ${ms} ms (stall #${stalls})`);
-	setTimeout(stall, 2000 + Math.floor(Math.random() * 2000));
+	setTimeout(stall, 1500 + Math.floor(Math.random() * 1000));	// ~4 of every 9 one-second samples stall
 }
 setTimeout(stall, 1000);
 setInterval(() => console.error(`${ticks} timer ticks so far`), 15000);
