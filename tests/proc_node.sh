@@ -20,7 +20,10 @@ js() {
 	_e=$1; shift
 	"$NODE" -e '
 const fs = require("fs");
-const L = fs.readFileSync(process.argv[1], "utf8").trim().split("\n").filter(Boolean).map(JSON.parse);
+// a probe killed mid-line leaves a partial last line: skip what does not parse
+const L = fs.readFileSync(process.argv[1], "utf8").split("\n").flatMap(l => {
+	try { return l ? [JSON.parse(l)] : []; } catch (e) { return []; }
+});
 const r = (function () { return eval(process.argv[2]); })();
 process.stdout.write(String(r));' "$1" "$_e"
 }
@@ -119,10 +122,10 @@ fi
 # its first "not node" verdict)
 start_bg sh -c "sleep 2; exec '$NODE' '$FIXTURES/idle.js' '$T/exec.pid'"
 execd=$!
-"$PROBE" -n 30 -i 300 -d "$(id -u)" > "$T/exec.json" &
+"$PROBE" -n 150 -i 300 -d "$(id -u)" > "$T/exec.json" &
 probe=$!; _pids="$_pids $probe"
 wait_for 30 test -s "$T/exec.pid" || fail "exec'd fixture did not start"
-wait_for 15 grep -q "\"pid\":$execd," "$T/exec.json" ||
+wait_for 40 grep -q "\"pid\":$execd," "$T/exec.json" ||
 	fail "node exec'd by sh ($execd) never discovered"
 kill "$probe"
 first=$(js 'L.filter(l => l.t === "discover")[0].procs.some(p => p.pid === '"$execd"')' "$T/exec.json")
