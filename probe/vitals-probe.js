@@ -172,6 +172,7 @@ function newState() {
 		gcObserver: null,
 		forcing: [],          /* {t0, t1} windows of the last probe-forced GCs */
 		esm: null,
+		startedMs: null,
 		onExit: null,
 		onWarning: null,
 	};
@@ -694,11 +695,13 @@ function onConnection(st, sock) {
 	sock.on('end', guard(function () { sock.end(); }));
 	sock.on('data', guard(function (d) { onData(st, conn, d); }));
 	if (st.esm === null) st.esm = detectEsm();
+	/* Once, so that every connection sees the same start time. */
+	if (st.startedMs === null) st.startedMs = Math.round(Date.now() - process.uptime() * 1000);
 	send(conn, {
 		t: 'hello', v: VERSION, pid: process.pid, ppid: process.ppid,
 		node: process.version, v8: process.versions.v8, platform: process.platform,
 		argv: process.argv, esm: st.esm, hz: conn.hz,
-		started_ms: Math.round(Date.now() - process.uptime() * 1000),
+		started_ms: st.startedMs,
 		heap_limit: v8.getHeapStatistics().heap_size_limit, cmds: CMDS,
 	});
 	setRate(conn, conn.hz);

@@ -53,6 +53,10 @@ describe('probe samples', { concurrency: 4 }, () => {
 		assert.ok(Array.isArray(s.gc));
 		assert.equal(s.gc_dropped, 0);
 		assert.ok(s.cpu.user > 0 && s.cpu.system >= 0);
+		const again = await h.connect(a.sock);
+		const hello2 = await again.wait((m) => m.t === 'hello');
+		assert.equal(hello2.started_ms, hello.started_ms, 'the same start time for every dashboard');
+		again.close();
 		c.close();
 	});
 
