@@ -819,6 +819,20 @@ static void test_views(void **state)
 			assert_true(screen_has(w, H, W, "/tmp/out/node-4242.heapsnapshot"));
 			assert_true(screen_has(w, H, W, "! deprecation warning"));
 		}
+		/* paused, filtered, the whole history: marked in the header */
+		ui.paused = true;
+		ui.window = 4;
+		snprintf(ui.filter, sizeof ui.filter, "node");
+		view_overview_draw(w, &m, &ui);
+		assert_true(strstr(row_text(w, 0, 0, W), "PAUSED") != NULL);
+		assert_true(strstr(row_text(w, 0, 0, W), "window all") != NULL);
+		if (W >= 100)
+			assert_true(strstr(row_text(w, 0, 0, W), "filter \"node\" (2 shown)") != NULL);
+		view_detail_draw(w, &m, &ui);
+		assert_true(strstr(row_text(w, 0, 0, W), "PAUSED") != NULL);
+		ui.paused = false;
+		ui.window = 0;
+		ui.filter[0] = 0;
 		ui.selected_pid = 4243;
 		view_detail_draw(w, &m, &ui);
 		assert_true(screen_has(w, H, W, "not attached \xe2\x80\x94 press a to attach"));
