@@ -409,8 +409,10 @@ function beginCapture(st, conn, id, kind) {
 		sendError(conn, id, 'EBUSY', 'a ' + st.capture.kind.replace('_', ' ') + ' is already running');
 		return null;
 	}
-	st.capture = { kind: kind, conn: conn, id: id, cancel: noop };
-	return st.capture;
+	const cap = { kind: kind, conn: conn, id: id, cancel: null };
+	cap.cancel = function () { endCapture(st, cap); };
+	st.capture = cap;
+	return cap;
 }
 
 function endCapture(st, cap) {
@@ -599,6 +601,17 @@ function handleLine(st, conn, line) {
 		return sendError(conn, null, 'EINVAL', '"id" must be a positive integer');
 	if (typeof msg.cmd !== 'string')
 		return sendError(conn, id, 'EINVAL', '"cmd" must be a string');
+	try {
+		return dispatch(st, conn, id, msg);
+	} catch (e) {
+		/* A runtime that threw mid-command must not leave the capture slot
+		 * taken (every later capture would be EBUSY). */
+		if (st.capture && st.capture.conn === conn && st.capture.id === id) st.capture.cancel();
+		return sendError(conn, id, 'EFAIL', msg.cmd + ': ' + failMsg(e));
+	}
+}
+
+function dispatch(st, conn, id, msg) {
 	switch (msg.cmd) {
 	case 'hz':
 		if (!Number.isInteger(msg.hz) || msg.hz < 1 || msg.hz > 20)
