@@ -8,6 +8,7 @@
 . "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 need node
 need ss
+lock_inspector
 tmp=$(mktemp -d); _pids="$_pids"; trap 'cleanup; rm -rf "$tmp"' EXIT
 
 # --- errors -----------------------------------------------------------------

@@ -50,3 +50,11 @@ tmux_wait_text() {
 	_t=$1; shift
 	wait_for "$_t" sh -c "tmux -L '$_tmux_sock' capture-pane -p -t t | grep -qF -- \"\$1\"" _ "$1"
 }
+
+# lock_inspector — hold the machine-wide test lock on port 9229 until this
+# test exits: attaching uses the one inspector port, so attach tests (and
+# benches) take turns even when run from different build trees at once.
+lock_inspector() {
+	exec 9>/tmp/vitals-test-9229.lock
+	flock -w 180 9 || fail "could not get the inspector port lock in 180 s"
+}

@@ -6,6 +6,7 @@
 . "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 need node
 need tmux
+lock_inspector
 tmp=$(mktemp -d); trap 'cleanup; rm -rf "$tmp"' EXIT
 
 REPORT_FILE=$tmp/r start_bg node "$FIXTURES/app_rss.js" tui-fixture; fx=$!
