@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <uv.h>
 
 #include "collectors/probe_client.h"
 #include "core/model.h"
@@ -390,6 +392,45 @@ static void test_limits(void **state)
 	must_apply(f, "{\"t\":\"reply\",\"id\":1,\"ok\":true,\"cmd\":\"hz\",\"hz\":10}");
 }
 
+/* Commands refused before anything is sent: bad arguments, no probe. */
+static void test_mgr_refusals(void **state)
+{
+	fx *f = *state;
+	uv_loop_t loop;
+	char err[256];
+	assert_int_equal(uv_loop_init(&loop), 0);
+	probe_mgr_opts o = { .hz = 1, .out_dir = "/nonexistent" };
+	probe_mgr *pm = probe_mgr_new(&loop, &f->m, &o);
+	assert_non_null(pm);
+	assert_int_equal(probe_mgr_capture(pm, f->p, "eval", 0, NULL, NULL, err, sizeof err), -1);
+	assert_string_equal(err, "unknown capture 'eval' (heap_snapshot, cpu_profile or report)");
+	assert_int_equal(probe_mgr_capture(pm, f->p, "cpu_profile", 301, NULL, NULL, err, sizeof err), -1);
+	assert_string_equal(err, "CPU profile length must be 1..300 seconds, not 301");
+	assert_int_equal(probe_mgr_capture(pm, f->p, "heap_snapshot", 0, NULL, NULL, err, sizeof err), -1);
+	assert_string_equal(err, "process 4242 has no probe attached");
+	assert_int_equal(probe_mgr_gc(pm, f->p, NULL, NULL, err, sizeof err), -1);
+	assert_string_equal(err, "process 4242 has no probe attached");
+	assert_int_equal(probe_mgr_progress(pm, f->p), -1);
+	assert_int_equal(probe_mgr_set_hz(pm, 0), -1);
+	assert_int_equal(probe_mgr_set_hz(pm, 21), -1);
+	assert_int_equal(probe_mgr_set_hz(pm, 20), 0);
+	/* a process with no socket: FAILED with a reason, so scans retry it */
+	char dir[] = "/tmp/vitals-test-pl.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	setenv("VITALS_SOCK_DIR", dir, 1);
+	f->p->pstate = PROBE_CONNECTING;	/* as the app sets it after an attach */
+	assert_int_equal(probe_mgr_connect(pm, f->p), -1);
+	assert_int_equal(f->p->pstate, PROBE_FAILED);
+	assert_string_equal(f->p->probe_err, "no probe socket for pid 4242");
+	probe_mgr_scan(pm);	/* nothing to connect to, nothing breaks */
+	probe_mgr_forget(pm, f->p);
+	probe_mgr_close(pm);
+	assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	rmdir(dir);
+	unsetenv("VITALS_SOCK_DIR");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +439,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mgr_refusals, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
