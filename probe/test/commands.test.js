@@ -78,6 +78,22 @@ describe('probe commands', { concurrency: 3 }, () => {
 		c.close();
 	});
 
+	it('a runtime that throws gives EFAIL and frees the capture slot', async () => {
+		const a = await app(['idle']);
+		a.send('breakreport');
+		await a.line((l) => l.broken);
+		const c = await h.connect(a.sock);
+		const e = await c.cmd({ id: 1, cmd: 'report' });
+		assert.equal(e.t, 'error');
+		assert.equal(e.code, 'EFAIL');
+		assert.match(e.message, /report broken by the test/);
+		const again = await c.cmd({ id: 2, cmd: 'report' });
+		assert.equal(again.code, 'EFAIL', 'not EBUSY: ' + JSON.stringify(again));
+		const p = await c.cmd({ id: 3, cmd: 'cpu_profile', seconds: 1 }, 20000);
+		assert.equal(p.t, 'reply');
+		c.close();
+	});
+
 	it('malformed lines get the right error and the connection keeps working', async () => {
 		const a = await app(['idle']);
 		const c = await h.connect(a.sock);
