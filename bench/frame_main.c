@@ -12,6 +12,7 @@
  *   - median / p99 time of a frame (draw + doupdate, one new sample per
  *     process between frames, like the live dashboard) over N frames, at
  *     80x24 and 200x50;
+ *   - the same for the detail view of one process (heap spaces, GC lanes);
  *   - the same for a baseline frame in the same run: erase and fill the
  *     screen with plain text of the same size (what any full-screen curses
  *     program pays), and the ratio;
@@ -33,6 +34,7 @@
 #include "core/model.h"
 #include "themes/theme.h"
 #include "tui/ui.h"
+#include "tui/view_detail.h"
 #include "tui/view_overview.h"
 
 #define NPROCS 50
@@ -247,6 +249,23 @@ static void run_size(int cols, int rows, int frames, model *m, ui_state *ui, the
 		doupdate();
 		db[f] = now_s() - a;
 	}
+	/* the detail view of the selected process, same frames */
+	double *dv = malloc(sizeof(double) * (size_t)frames);
+	for (int f = 0; f < frames; f++) {
+		*t += 1000;
+		(*tick)++;
+		for (size_t k = 0; k < m->nprocs; k++)
+			tick_proc(m, m->procs[k], *t, *tick);
+		m->now_ms = *t;
+		ui->end_ms = *t;
+		double a = now_s();
+		view_detail_draw(stdscr, m, ui);
+		wnoutrefresh(stdscr);
+		doupdate();
+		dv[f] = now_s() - a;
+	}
+	fig detail = stats(dv, frames);
+	free(dv);
 	fig total = stats(dt, frames), draw = stats(dd, frames), base = stats(db, frames);
 	fig wall = stats(dw, frames);
 
@@ -287,6 +306,8 @@ static void run_size(int cols, int rows, int frames, model *m, ui_state *ui, the
 	printf("  draw only (widgets -> cells): median %.0f us, p99 %.0f us\n", draw.median_us, draw.p99_us);
 	printf("  baseline frame (plain text fill + doupdate): median %.0f us -> ratio %.2fx\n",
 	       base.median_us, total.median_us / base.median_us);
+	printf("  detail view frame (draw + doupdate), CPU time: median %.0f us, p99 %.0f us\n",
+	       detail.median_us, detail.p99_us);
 	printf("  terminal output: first paint %llu bytes; at 1 Hz %.0f bytes/s (%.0f%% of a full repaint per tick)\n",
 	       (unsigned long long)first, per_s, per_s / (double)first * 100);
 	free(dt);

@@ -163,14 +163,11 @@ static void set_ui(parse_state *ps, const char *k, const char *v)
 		else
 			c->window = found;
 	} else if (strcmp(k, "mouse") == 0 || strcmp(k, "braille") == 0 || strcmp(k, "bell") == 0) {
+		bool *dst = strcmp(k, "mouse") == 0 ? &c->mouse : strcmp(k, "braille") == 0 ? &c->braille : &c->bell;
 		if (parse_bool(v, &b) < 0)
 			warnf(ps, ps->lineno, "bad value '%s' for '%s' (yes or no)", v, k);
-		else if (k[0] == 'm')
-			c->mouse = b;
-		else if (k[1] == 'r')
-			c->braille = b;
 		else
-			c->bell = b;
+			*dst = b;
 	} else if (strcmp(k, "output_dir") == 0) {
 		set_string(ps, c->output_dir, sizeof c->output_dir, k, v);
 	} else {

@@ -328,7 +328,10 @@ int theme_load_file(theme *th, const char *path, FILE *warn, char *err, size_t e
 	theme_default(th);
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	snprintf(th->name, sizeof th->name, "%.*s", (int)strcspn(base, "."), base);
+	size_t bl = strlen(base);
+	if (bl > 6 && strcmp(base + bl - 6, ".theme") == 0)
+		bl -= 6;
+	snprintf(th->name, sizeof th->name, "%.*s", (int)bl, base);
 	int w = theme_parse(th, buf, n, path, warn);
 	free(buf);
 	return w;
