@@ -77,21 +77,24 @@ measure() {
 	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0;
 		for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.3f", s }' "$dir/time.out")
 	rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$dir/time.out")
+	cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ { s += $2 } END { printf "%.2f", s }' "$dir/time.out")
 }
 
-# best RUNS CMD... — the fastest of $runs runs (and its RSS)
+# best RUNS CMD... — the fastest of $runs runs (and its RSS and CPU)
 best() {
-	bw=; br=
+	bw=; br=; bc=
 	i=0
 	while [ "$i" -lt "$runs" ]; do
 		measure "$@"
-		if [ -z "$bw" ] || awk "BEGIN { exit !($wall < $bw) }"; then bw=$wall; br=$rss; fi
+		if [ -z "$bw" ] || awk "BEGIN { exit !($wall < $bw) }"; then bw=$wall; br=$rss; bc=$cpu; fi
 		i=$((i + 1))
 	done
-	wall=$bw; rss=$br
+	wall=$bw; rss=$br; cpu=$bc
 }
 
-row() { printf '%-34s %9s s %10s MB  %s\n' "$1" "$2" "$3" "$4"; }
+# row LABEL WALL CPU RSS NOTE — CPU (user+sys) is shown because on a shared
+# machine wall time includes waiting for a core
+row() { printf '%-34s %8s s wall %8s s cpu %9s MB  %s\n' "$1" "$2" "$3" "$4" "$5"; }
 ratio() { awk "BEGIN { printf \"%.1f\", $1 / $2 }"; }
 
 for mb in $sizes; do gen "$mb"; done
@@ -102,25 +105,27 @@ for mb in $sizes; do
 	echo
 	echo "== $f: $fmb MB"
 	# shellcheck disable=SC2086
-	best $heap summary --no-retained --timing "$f"; sw=$wall; sr=$rss
+	best $heap summary --no-retained --timing "$f"; sw=$wall; sc=$cpu; sr=$rss
 	grep timing "$dir/cmd.err" | sed 's/^/   /' >&2 || true
 	# shellcheck disable=SC2086
-	best $heap summary --timing "$f"; rw=$wall; rr=$rss
+	best $heap summary --timing "$f"; rw=$wall; rc=$cpu; rr=$rss
 	grep timing "$dir/cmd.err" | sed 's/^/   /' >&2 || true
 	jw=; jr=
 	if [ "${fmb%.*}" -le "$jmax" ]; then
 		# shellcheck disable=SC2086
-		measure $heap summary --no-retained --timing --parser jansson "$f"; jw=$wall; jr=$rss
+		measure $heap summary --no-retained --timing --parser jansson "$f"; jw=$wall; jc=$cpu; jr=$rss
 		grep timing "$dir/cmd.err" | sed 's/^/   /' >&2 || true
 	fi
-	measure "$NODE" --max-old-space-size=16384 "$here/memlab_summary.js" "$f"; mw=$wall; mr=$rss
-	measure "$NODE" --max-old-space-size=16384 "$here/memlab_full.js" "$f"; fw=$wall; fr=$rss
-	row "vitals summary --no-retained" "$sw" "$sr" "RSS/file $(ratio "$sr" "$fmb")"
-	row "vitals summary (retained)" "$rw" "$rr" "RSS/file $(ratio "$rr" "$fmb")"
-	[ -n "$jw" ] && row "vitals --no-retained, jansson DOM" "$jw" "$jr" \
-		"tokenizer is $(ratio "$jw" "$sw")x faster, $(ratio "$jr" "$sr")x less RSS"
-	row "memlab parse + summary" "$mw" "$mr" "vitals --no-retained is $(ratio "$mw" "$sw")x faster (target >= 10)"
-	row "memlab full load (dominators)" "$fw" "$fr" "vitals retained is $(ratio "$fw" "$rw")x faster (target >= 5)"
+	measure "$NODE" --max-old-space-size=16384 "$here/memlab_summary.js" "$f"; mw=$wall; mc=$cpu; mr=$rss
+	measure "$NODE" --max-old-space-size=16384 "$here/memlab_full.js" "$f"; fw=$wall; fc=$cpu; fr=$rss
+	row "vitals summary --no-retained" "$sw" "$sc" "$sr" "RSS/file $(ratio "$sr" "$fmb")"
+	row "vitals summary (retained)" "$rw" "$rc" "$rr" "RSS/file $(ratio "$rr" "$fmb")"
+	[ -n "$jw" ] && row "vitals --no-retained, jansson DOM" "$jw" "$jc" "$jr" \
+		"tokenizer: $(ratio "$jw" "$sw")x faster (wall), $(ratio "$jc" "$sc")x (cpu), $(ratio "$jr" "$sr")x less RSS"
+	row "memlab parse + summary" "$mw" "$mc" "$mr" \
+		"vitals --no-retained: $(ratio "$mw" "$sw")x faster (wall), $(ratio "$mc" "$sc")x (cpu); target >= 10"
+	row "memlab full load (dominators)" "$fw" "$fc" "$fr" \
+		"vitals retained: $(ratio "$fw" "$rw")x faster (wall), $(ratio "$fc" "$rc")x (cpu); target >= 5"
 	awk "BEGIN { exit !($sr <= $fmb) }" && echo "   peak RSS of summary <= file size: yes" ||
 		echo "   peak RSS of summary <= file size: NO"
 done
