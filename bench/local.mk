@@ -23,3 +23,6 @@ EXTRA_DIST += bench/frame.sh
 # attach (engineer: attach): bench/attach.sh — attach latency and target stall
 # vs a restart with the probe; needs tests/attach_main (built by make check)
 EXTRA_DIST += bench/attach.sh bench/fixtures/attach_target.js
+# heap (engineer: heap): bench/heap.sh — `vitals heap summary` against memlab
+# (bench/memlab_*.js; needs npm install in bench/), not run by make check
+EXTRA_DIST += bench/heap.sh bench/memlab_summary.js bench/memlab_full.js
