@@ -171,11 +171,12 @@ static void test_canvas_text(void **state)
 	werase(w);
 	canvas_text(&c, 2, 0, 20, "a\x01" "b\x1b[31m", ROLE_DEFAULT);
 	assert_string_equal(row_text(w, 2, 0, 8), "a?b?[31m");
-	/* ASCII mode: one '?' per non-ASCII character */
+	/* ASCII mode: one '?' per non-ASCII character, stand-ins for our own
+	 * punctuation */
 	canvas a = canvas_for(w, true, false);
 	werase(w);
-	canvas_text(&a, 0, 0, 20, "x\xc3\xa9y\xe2\x80\xa6", ROLE_DEFAULT);
-	assert_string_equal(row_text(w, 0, 0, 5), "x?y? ");
+	canvas_text(&a, 0, 0, 20, "x\xc3\xa9y\xe2\x80\xa6\xe2\x94\x82\xe6\x97\xa5z", ROLE_DEFAULT);
+	assert_string_equal(row_text(w, 0, 0, 7), "x?y.|?z");
 	canvas_text(&a, 1, 0, 4, "abcdefgh", ROLE_DEFAULT);
 	assert_string_equal(row_text(w, 1, 0, 4), "abc~");
 	delwin(w);
@@ -833,6 +834,32 @@ static void test_views(void **state)
 		ui.paused = false;
 		ui.window = 0;
 		ui.filter[0] = 0;
+		/* ASCII mode: nothing but ASCII on screen, and our own glyphs get
+		 * stand-ins, not '?': compared cell by cell with the UTF-8 screen
+		 * (but the hint line, whose ASCII keys differ in width) */
+		WINDOW *u8 = newpad(H, W);
+		for (int v = 0; v < 2; v++) {
+			ui.ascii = false;
+			if (v == 0)
+				view_overview_draw(u8, &m, &ui);
+			else
+				view_detail_draw(u8, &m, &ui);
+			ui.ascii = true;
+			if (v == 0)
+				view_overview_draw(w, &m, &ui);
+			else
+				view_detail_draw(w, &m, &ui);
+			dump(w, "ascii");
+			for (int y = 0; y < H; y++)
+				for (int x = 0; x < W; x++) {
+					wchar_t wc = cell(w, y, x, NULL, NULL), wu = cell(u8, y, x, NULL, NULL);
+					assert_true(wc < 0x80);
+					if (y < H - 1 && wu >= 0x80)
+						assert_true(wc != '?');
+				}
+		}
+		delwin(u8);
+		ui.ascii = false;
 		ui.selected_pid = 4243;
 		view_detail_draw(w, &m, &ui);
 		assert_true(screen_has(w, H, W, "not attached \xe2\x80\x94 press a to attach"));

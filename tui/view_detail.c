@@ -132,7 +132,7 @@ static int draw_metrics(const dctx *d, int y, int x, int w, int spark_h)
 	if (p->fds >= 0)
 		off += snprintf(v + off, sizeof v - (size_t)off, "%d", p->fds);
 	else
-		off += snprintf(v + off, sizeof v - (size_t)off, "?");
+		off += snprintf(v + off, sizeof v - (size_t)off, "-");	/* unreadable */
 	if (n && !why[0]) {
 		off += snprintf(v + off, sizeof v - (size_t)off, "  handles %d", n->handles_total);
 		for (int i = 0; i < n->nhandles && off < (int)sizeof v - 1; i++)

@@ -8,11 +8,30 @@
 #include "widgets/canvas.h"
 
 #include <langinfo.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define CANVAS_MAXW 1024
+
+/* The ASCII stand-in for the punctuation vitals itself draws; '?' for
+ * anything else (a process name in another script, say). */
+static wchar_t ascii_for(uint32_t cp)
+{
+	static const struct { uint32_t cp; char a; } map[] = {
+		{ 0x2026, '.' },	/* … */
+		{ 0x2014, '-' }, { 0x2013, '-' },	/* — – */
+		{ 0x00b7, '.' },	/* · */
+		{ 0x2502, '|' }, { 0x2500, '-' },	/* │ ─ */
+		{ 0x2191, '^' }, { 0x2193, 'v' },	/* ↑ ↓ */
+		{ 0x25b2, '^' }, { 0x25bc, 'v' },	/* ▲ ▼ */
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (map[i].cp == cp)
+			return (wchar_t)map[i].a;
+	return L'?';
+}
 
 /* Decode UTF-8 (or ASCII) into wide chars with their widths; returns count. */
 static int decode(const char *s, bool ascii, wchar_t *out, signed char *wid, int cap,
@@ -30,10 +49,13 @@ static int decode(const char *s, bool ascii, wchar_t *out, signed char *wid, int
 			wc = b;
 			k = 1;
 		} else if (ascii) {
-			wc = '?';
+			/* our own UTF-8 reading: in ASCII mode the locale may not be
+			 * UTF-8, but our strings and process names still are */
+			uint32_t cp = b & (b >= 0xF0 ? 0x07 : b >= 0xE0 ? 0x0F : 0x1F);
 			k = 1;
 			while (k < len && ((unsigned char)s[k] & 0xC0) == 0x80)
-				k++;	/* one '?' per character, not per byte */
+				cp = cp << 6 | ((unsigned char)s[k++] & 0x3F);	/* one char, not per byte */
+			wc = ascii_for(cp);
 		} else {
 			k = mbrtowc(&wc, s, len, &st);
 			if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {

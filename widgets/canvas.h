@@ -5,7 +5,8 @@
  * display columns (wcwidth), never in bytes, and one that does not fit ends
  * in '…' ('~' in ASCII mode) instead of wrapping.  Invalid or unprintable
  * input becomes '?', so a process name with control bytes cannot garble the
- * screen.  In ASCII mode every non-ASCII character is drawn as '?'.
+ * screen.  In ASCII mode vitals' own punctuation (… — · │ ─ ↑ ↓ ▲ ▼) has
+ * ASCII stand-ins and any other non-ASCII character is drawn as '?'.
  *
  * Nothing here allocates; a canvas is a small value the view builds per frame.
  */
