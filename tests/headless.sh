@@ -64,10 +64,10 @@ ss -Hltn "sport = :9229" | grep -q . && fail "inspector port 9229 left open afte
 pass "attach heap agrees"
 
 # --- launch mode ---------------------------------------------------------------
-"$VITALS" --json --output-dir "$tmp" -- node -e 'setTimeout(()=>process.exit(3), 2500); console.log("hello from child")' > "$tmp/out4" 2>&1
+XDG_STATE_HOME=$tmp/state "$VITALS" --json --output-dir "$tmp" -- node -e 'setTimeout(()=>process.exit(3), 2500); console.log("hello from child")' > "$tmp/out4" 2>&1
 grep -q '"probe_attached"' "$tmp/out4" || fail "launched program got no probe: $(head -5 "$tmp/out4")"
 grep '"event":"exited"' "$tmp/out4" | grep -q '"exit_status":3' || fail "exit status 3 not reported: $(grep exited "$tmp/out4")"
-log=$(ls "$tmp"/vitals-node-*.log 2>/dev/null | head -1)
+log=$(ls "$tmp"/state/vitals/node-*.log 2>/dev/null | head -1)
 [ -n "$log" ] && grep -q "hello from child" "$log" || fail "launch log file missing or empty"
 [ "$(stat -c %a "$log")" = 600 ] || fail "log file mode $(stat -c %a "$log"), want 600"
 pass "launch mode"

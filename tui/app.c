@@ -760,19 +760,50 @@ static int add_pids(app *a)
 	return 0;
 }
 
-/* --log-file, else <output dir>/vitals-<name>-<stamp>.log */
+/* mkdir -p with 0700 for the directories it creates. */
+static int mkdir_p(const char *path)
+{
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof tmp, "%s", path);
+	for (char *s = tmp + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+		return -1;
+	return access(tmp, W_OK);
+}
+
+/* --log-file, else $XDG_STATE_HOME/vitals/<name>-<stamp>.log (~/.local/state):
+ * a launched program's output is kept without littering the current
+ * directory.  Falls back to the output directory if the state dir can't be
+ * made. */
 static void launch_log_path(app *a, const char *name, char *buf, size_t n)
 {
 	if (a->opt.log_file) {
 		snprintf(buf, n, "%s", a->opt.log_file);
 		return;
 	}
+	char dir[PATH_MAX];
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg)
+		snprintf(dir, sizeof dir, "%s/vitals", xdg);
+	else if (home && *home)
+		snprintf(dir, sizeof dir, "%s/.local/state/vitals", home);
+	else
+		snprintf(dir, sizeof dir, "%s", a->out_dir);
+	if (mkdir_p(dir) < 0)
+		snprintf(dir, sizeof dir, "%s", a->out_dir);
 	char stamp[32];
 	time_t t = time(NULL);
 	struct tm tm;
 	localtime_r(&t, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-	if (snprintf(buf, n, "%s/vitals-%s-%s.log", a->out_dir, name, stamp) >= (int)n)
+	if (snprintf(buf, n, "%s/%s-%s.log", dir, name, stamp) >= (int)n)
 		snprintf(buf, n, "vitals-%s.log", stamp);	/* absurdly long dir: fall back to cwd */
 }
 

@@ -29,7 +29,7 @@ static const opt_doc opts[] = {
 	{ { "theme", required_argument, 0, OPT_THEME }, "NAME", "colour theme (default, light, high-contrast, monochrome)" },
 	{ { "config", required_argument, 0, OPT_CONFIG }, "FILE", "config file (default $XDG_CONFIG_HOME/vitals/config)" },
 	{ { "output-dir", required_argument, 0, OPT_OUTDIR }, "DIR", "where snapshots, profiles and reports go (default .)" },
-	{ { "log-file", required_argument, 0, OPT_LOGFILE }, "FILE", "launch mode: where the program's output is saved" },
+	{ { "log-file", required_argument, 0, OPT_LOGFILE }, "FILE", "launch mode: save the program's output here (default ~/.local/state/vitals/NAME-TIME.log)" },
 	{ { "bell", no_argument, 0, OPT_BELL }, NULL, "ring the terminal bell when an alert fires" },
 	{ { "auto-snapshot", no_argument, 0, OPT_AUTOSNAP }, NULL, "take one heap snapshot when a leak alert fires" },
 	{ { "all-users", no_argument, 0, OPT_ALLUSERS }, NULL, "discover other users' Node processes too" },
