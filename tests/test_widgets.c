@@ -869,6 +869,60 @@ static void test_views(void **state)
 	model_free(&m);
 }
 
+/* Hostile values — NaN, infinities, negatives, huge numbers, control
+ * characters and invalid UTF-8 in names — at every size: nothing crashes, no
+ * control character reaches a cell. */
+static void test_views_hostile(void **state)
+{
+	model m;
+	model_init(&m, &small_rc);
+	m.now_ms = T0;
+	vproc *p = add_proc(&m, 1, "\x1b[2J\x07evil\xff\xfe", NAN, -5, PROBE_ATTACHED);
+	p->cmdline = strdup("node \x1b]0;title\x07 \xc3\x28 \xe6\x97\xa5\xe6\x9c\xac.js");
+	p->cpu_pct = INFINITY;
+	p->threads = -1;
+	vnode *n = make_node(&m, p);
+	n->heap_used = NAN;
+	n->heap_limit = 0;
+	n->lag_p99 = 1e300;
+	n->elu = -1;
+	ring_push(&n->heap_used_r, T0, INFINITY);
+	ring_push(&n->lag_p99_r, T0, -INFINITY);
+	gc_event ev = { T0 + 5000, NAN, 99, 0 };	/* in the future, unknown kind */
+	model_gc_push(n, &ev);
+	snprintf(n->spaces[0].name, sizeof n->spaces[0].name, "\x1b[31m_space");
+	vproc *q = add_proc(&m, 2, "", 1e18, 1e30, PROBE_FAILED);
+	snprintf(q->probe_err, sizeof q->probe_err, "line\nbreak\tand\rreturn");
+	model_log_push(&m, "! \x1b[1mbold\x1b[0m");
+	push_alert(&m, T0, 1, 7, 9, "\x1b", "\x1b[2Jclear");
+	model_status(&m, "status \x1b[2J");
+	ui_state ui = view_ui(1);
+	static const int sizes[][2] = { { 1, 1 }, { 2, 2 }, { 15, 59 }, { 14, 60 }, { 15, 60 }, { 24, 80 }, { 50, 300 } };
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		int H = sizes[k][0], W = sizes[k][1];
+		WINDOW *w = newpad(H, W);
+		for (int v = 0; v < 2; v++) {
+			ui.braille = v == 1;
+			view_overview_draw(w, &m, &ui);
+			for (int y = 0; y < H; y++)
+				for (int x = 0; x < W; x++) {
+					wchar_t wc = cell(w, y, x, NULL, NULL);
+					assert_true(wc == 0 || wc >= 0x20);
+					assert_true(wc != 0x7f && !(wc >= 0x80 && wc < 0xa0));
+				}
+			view_detail_draw(w, &m, &ui);
+			for (int y = 0; y < H; y++)
+				for (int x = 0; x < W; x++) {
+					wchar_t wc = cell(w, y, x, NULL, NULL);
+					assert_true(wc == 0 || wc >= 0x20);
+					assert_true(wc != 0x7f && !(wc >= 0x80 && wc < 0xa0));
+				}
+		}
+		delwin(w);
+	}
+	model_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -888,6 +942,7 @@ int main(void)
 		cmocka_unit_test(test_log_pane),
 		cmocka_unit_test(test_view_too_small),
 		cmocka_unit_test(test_views),
+		cmocka_unit_test(test_views_hostile),
 	};
 	return cmocka_run_group_tests(tests, setup_curses, teardown_curses);
 }

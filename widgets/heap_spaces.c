@@ -46,8 +46,12 @@ static void draw_bar(const canvas *c, int y, int x, int w, double used_f, double
 		return;
 	if (isnan(used_f) || used_f < 0)
 		used_f = 0;
+	if (used_f > 1)	/* also infinity: nothing past the bar, no overflowing cast */
+		used_f = 1;
 	if (isnan(mid_f) || mid_f < used_f)
 		mid_f = used_f;
+	if (mid_f > 1)
+		mid_f = 1;
 	int u = (int)lround(used_f * w), m = (int)lround(mid_f * w);
 	if (u > w)
 		u = w;

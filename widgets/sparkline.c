@@ -229,6 +229,8 @@ static int level_of(float v, double lo, double hi, int nlev, bool zero_based)
 	if (!(hi > lo))
 		return zero_based && v <= lo ? 1 : (nlev + 1) / 2;
 	double f = (v - lo) / (hi - lo);
+	if (isnan(f))	/* infinities in the data: top or bottom, never a cast of NaN */
+		f = v >= hi ? 1 : 0;
 	if (f < 0)
 		f = 0;
 	if (f > 1)
