@@ -3,7 +3,9 @@
  * Strings are decoded once into a small wide-character buffer (bounded: a
  * line never needs more than the terminal width, and we cap at CANVAS_MAXW
  * cells), measured with wcwidth, cut to the field and handed to curses in one
- * waddnwstr call so a frame costs few library calls.
+ * waddnwstr call so a frame costs few library calls.  Blank runs go through
+ * whline_set, which copies one cell without decoding anything: every frame
+ * blanks the whole screen first.
  */
 #include "widgets/canvas.h"
 

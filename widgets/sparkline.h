@@ -1,14 +1,16 @@
 /* sparkline — one ring series drawn over a time window in a rect of any size.
  *
  * The window ends at end_ms (the ui's right edge: now when live, earlier when
- * paused or scrolled back) and spans window_ms.  The ring tier is the finest
- * that covers the window (ring_tier_for); when several points fall into one
- * column the column shows their MAX, so a one-second spike survives a one-hour
- * view.  A column with no point holds the previous point's value across
- * normal sampling gaps (so a wide rect over a short window is continuous);
- * a missing sample (NaN) or a real gap leaves the column blank.  Real data is
- * never drawn blank: the lowest level is ▁ (or '.'), so zero and "no data"
- * differ.
+ * paused or scrolled back) and spans window_ms; columns are whole, aligned
+ * slices of it (spark_axis).  The ring tier is the finest that covers the
+ * window (as ring_tier_for, allowing a shortfall of two entries); when
+ * several points fall into one column the column shows their MAX, so a
+ * one-second spike survives a one-hour view.  A column with no point holds
+ * the previous point's value across normal sampling gaps (so a wide rect
+ * over a short window is continuous); a missing sample (NaN) or a real gap
+ * leaves the column blank.  Real data is never drawn blank: the lowest level
+ * is ▁ (or '.'), so zero and "no data" differ.  An automatic scale is
+ * rounded out to a step of its magnitude so it does not shift every tick.
  *
  * Glyphs: blocks ▁▂▃▄▅▆▇█ (8 levels per row), braille (two points per cell, 4
  * levels per row) or ASCII ".:-=+*#%@" (9 levels).  With h > 1 rows a column
