@@ -72,7 +72,7 @@ static int summary_json(FILE *f, const char *path, const heap_summary *sum, cons
 	json_object_set_new(root, "self_size", json_integer((json_int_t)sum->self_total));
 	json_object_set_new(root, "class_count", json_integer((json_int_t)sum->nclasses));
 	if (sum->has_retained)
-		json_object_set_new(root, "reachable_size", json_integer((json_int_t)sum->reachable));
+		json_object_set_new(root, "root_retained_size", json_integer((json_int_t)sum->reachable));
 	json_t *classes = json_array();
 	for (size_t i = 0; i < sum->nclasses && i < o->top; i++) {
 		const heap_class *c = &sum->classes[i];
@@ -111,7 +111,7 @@ int heap_report_summary(FILE *f, const char *path, const heap_summary *sum, cons
 	fprintf(f, "\n  nodes %" PRIu64 "  edges %" PRIu64 "  self size %" PRIu64 " B (%.1f MiB)", sum->nodes,
 		sum->edges, sum->self_total, (double)sum->self_total / 1048576.0);
 	if (sum->has_retained)
-		fprintf(f, "  reachable %" PRIu64 " B", sum->reachable);
+		fprintf(f, "  root retains %" PRIu64 " B", sum->reachable);
 	fprintf(f, "\n  %zu constructors; top %zu by %s\n\n", sum->nclasses,
 		o->top < sum->nclasses ? o->top : sum->nclasses,
 		sum->has_retained ? "retained size" : "self size");
@@ -130,12 +130,14 @@ int heap_report_summary(FILE *f, const char *path, const heap_summary *sum, cons
 	}
 	if (sum->has_retained && sum->nobjects) {
 		fprintf(f, "\nLargest objects by retained size\n");
-		fprintf(f, "%-*s %12s %14s %14s  %s\n", 24, "Constructor", "Id", "Self size", "Retained size",
-			"Name");
+		fprintf(f, "%-*s %12s %14s %14s  %s\n", NAME_COLS, "Constructor", "Id", "Self size",
+			"Retained size", "Name");
 		for (size_t i = 0; i < sum->nobjects && i < o->top; i++) {
 			const heap_object *ob = &sum->objects[i];
-			put_name(f, ob->class_name, 24, true);
-			fprintf(f, " %11s@%" PRIu32 " %14" PRIu64 " %14" PRIu64 "  ", "", ob->id, ob->self, ob->retained);
+			char id[16];
+			snprintf(id, sizeof id, "@%" PRIu32, ob->id);
+			put_name(f, ob->class_name, NAME_COLS, true);
+			fprintf(f, " %12s %14" PRIu64 " %14" PRIu64 "  ", id, ob->self, ob->retained);
 			put_name(f, ob->name, 40, false);
 			fputc('\n', f);
 		}

@@ -42,7 +42,7 @@ typedef enum heap_sort { HEAP_SORT_DEFAULT = 0, HEAP_SORT_COUNT, HEAP_SORT_SELF,
 typedef struct heap_summary {
 	uint64_t nodes, edges, self_total;	/* every node and edge */
 	bool has_retained;
-	uint64_t reachable;			/* retained size of the root */
+	uint64_t reachable;			/* retained size of the root (DevTools: total) */
 	size_t nclasses;
 	heap_class *classes;			/* sorted as asked, all of them */
 	size_t nobjects;
