@@ -209,6 +209,16 @@ describe('probe commands', { concurrency: 3 }, () => {
 			return x.t === 'reply' ? x : null;
 		}, 30000, 'capture freed');
 		assert.equal(r.cmd, 'report');
+		// Likewise a profile whose dashboard went away while it ran.
+		const e = await h.connect(a.sock);
+		e.send({ id: 1, cmd: 'cpu_profile', seconds: 30 });
+		await e.wait((m) => m.t === 'progress' && m.id === 1, 10000);
+		e.close();
+		const p = await h.until(async () => {
+			const x = await d.cmd({ id: d.msgs.length + 100, cmd: 'cpu_profile', seconds: 1 }, 20000);
+			return x.t === 'reply' ? x : null;
+		}, 20000, 'profile slot freed');
+		assert.ok(JSON.parse(d.chunks(p.id)).nodes.length > 0);
 		d.close();
 	});
 });
