@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -283,6 +285,70 @@ static void test_identify_pid1(void **state)
 	assert_int_equal(waitpid(c, &st, 0), c);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* In a child: a private /proc mounted with hidepid=OPT, then become nobody
+ * and look at our parent (root).  Exit 0 if the collector said denied, with
+ * the reason; 1 if it said something else; 77 if the setup is impossible. */
+static int denied_child(const char *opt, int target, uint64_t target_start)
+{
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, opt) < 0)
+		return 77;
+	if (setgid(65534) < 0 || setuid(65534) < 0)
+		return 77;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", target);
+	int fd = open(path, O_RDONLY);
+	if (fd >= 0) {		/* hidepid not honoured here */
+		close(fd);
+		return 77;
+	}
+	proc_collector *pc = collector();
+	proc_info pi;
+	int bad = proc_identify(pc, target, &pi) != -EACCES;
+	model m;
+	model_init(&m, NULL);
+	vproc *p = model_add(&m, target, target_start);
+	bad |= proc_collector_sample(pc, &m, 1000) != 0;
+	bad |= p->state != PROC_DENIED;
+	snprintf(path, sizeof path, "permission denied reading /proc/%d/stat", target);
+	bad |= strcmp(p->err, path) != 0;
+	bad |= p->rss_r.count != 1 || !isnan(p->rss_r.last);	/* a hole, not a zero */
+	/* still denied, not exited, on the next tick; a PID that is really gone
+	 * is told apart (kill() says ESRCH for it) */
+	vproc *gone = model_add(&m, unused_pid(), 5);
+	bad |= proc_collector_sample(pc, &m, 2000) != 0;
+	bad |= p->state != PROC_DENIED || gone->state != PROC_EXITED;
+	proc_collector_release(&m);
+	model_free(&m);
+	proc_collector_free(pc);
+	return bad;
+}
+
+static void test_denied(void **state)
+{
+	if (geteuid() != 0)
+		skip();		/* needs root to mount a private /proc */
+	uint64_t start = stat_field(getpid(), 22);
+	const char *opts[] = { "hidepid=invisible", "hidepid=noaccess" };
+	int ran = 0;
+	for (size_t i = 0; i < 2; i++) {
+		pid_t c = fork();
+		assert_true(c >= 0);
+		if (c == 0)
+			_exit(denied_child(opts[i], getppid(), start));
+		int st;
+		assert_int_equal(waitpid(c, &st, 0), c);
+		assert_true(WIFEXITED(st));
+		if (WEXITSTATUS(st) == 77)
+			continue;
+		if (WEXITSTATUS(st) != 0)
+			fail_msg("%s: not reported as denied", opts[i]);
+		ran++;
+	}
+	if (!ran)
+		skip();
 }
 
 /* -------------------------------------------------------------- sampling */
@@ -582,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_identify_self),
 		cmocka_unit_test(test_identify_missing),
 		cmocka_unit_test(test_identify_pid1),
+		cmocka_unit_test(test_denied),
 		cmocka_unit_test(test_sample_self),
 		cmocka_unit_test(test_child_exits),
 		cmocka_unit_test(test_child_zombie),
