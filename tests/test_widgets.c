@@ -806,6 +806,10 @@ static void test_views(void **state)
 		assert_int_equal(view_overview_pid_at(&m, &ui, 2, H, W), 4242);
 		assert_int_equal(view_overview_pid_at(&m, &ui, 3, H, W), 4243);
 		assert_int_equal(view_overview_pid_at(&m, &ui, 0, H, W), 0);
+		/* a tall terminal with room to spare: the selected process's graphs */
+		assert_int_equal(screen_has(w, H, W, " pid 4242 server.js "), H >= 40);
+		if (H >= 40)
+			assert_true(screen_has(w, H, W, "50.0M/2.00G 2.4%"));
 
 		dump(w, "overview");
 		view_detail_draw(w, &m, &ui);

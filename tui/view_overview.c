@@ -1,14 +1,16 @@
 /* view_overview — the main screen; see view_overview.h.
  *
- * Layout, top to bottom: header bar (1), table header + rows, "Alerts" rule
- * (1), alert lines, status line (1), key hints (1).  Alert lines: 3 on small
- * terminals, a quarter of the height on tall ones (up to 12), fewer when
- * there are fewer alerts; the table gets the rest.  The first table row
+ * Layout, top to bottom: header bar (1), table header + rows, on tall
+ * terminals with room to spare the selected process's graphs (FOCUS_ROWS),
+ * "Alerts" rule (1), alert lines, status line (1), key hints (1).  Alert
+ * lines: 3 on small terminals, a quarter of the height on tall ones (up to
+ * 12), fewer when there are fewer alerts; the table gets the rest.  The first table row
  * shown is ui->scroll, moved just enough to keep the selected row visible —
  * the same computation view_overview_pid_at uses, so clicks hit what is drawn.
  */
 #include "tui/view_overview.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +18,25 @@
 #include "tui/rows.h"
 #include "tui/view.h"
 #include "widgets/alert_pane.h"
+#include "widgets/fmt.h"
+#include "widgets/gc_timeline.h"
+#include "widgets/heap_spaces.h"
 #include "widgets/proc_table.h"
+#include "widgets/sparkline.h"
 
 typedef struct ov_layout {
 	int table_y, table_h;	/* including its header row */
+	int focus_y, focus_h;	/* the selected process's graphs (0 rows: none) */
 	int alerts_y, alerts_h;	/* rule row + lines */
 	int status_y, hints_y;
 } ov_layout;
 
-static ov_layout layout_for(const model *m, int rows)
+#define FOCUS_ROWS 10	/* rule, RSS, CPU, heap, lag (2 rows each), GC lane */
+
+/* nrows: process rows to show; focus: a process is selected.  On a tall
+ * terminal whose table leaves room, the selected process gets graphs below
+ * the table instead of blank lines. */
+static ov_layout layout_for(const model *m, int rows, size_t nrows, bool focus)
 {
 	ov_layout L;
 	int lines = rows >= 40 ? (rows - 4) / 4 : 3;
@@ -39,12 +51,19 @@ static ov_layout layout_for(const model *m, int rows)
 	L.alerts_y = L.status_y - L.alerts_h;
 	L.table_y = 1;
 	L.table_h = L.alerts_y - L.table_y;
+	L.focus_y = L.alerts_y;
+	L.focus_h = 0;
+	if (focus && rows >= 40 && (long)L.table_h - (long)(nrows + 1) >= FOCUS_ROWS + 1) {
+		L.focus_h = FOCUS_ROWS;
+		L.focus_y = L.alerts_y - FOCUS_ROWS;
+		L.table_h -= FOCUS_ROWS;
+	}
 	return L;
 }
 
 int view_overview_table_rows(const model *m, int rows)
 {
-	int n = layout_for(m, rows).table_h - 1;
+	int n = layout_for(m, rows, 0, false).table_h - 1;
 	return n > 0 ? n : 1;
 }
 
@@ -84,19 +103,79 @@ int view_overview_pid_at(const model *m, const ui_state *ui, int y, int rows_h, 
 {
 	if (cols < VIEW_MIN_COLS || rows_h < VIEW_MIN_ROWS)
 		return 0;
-	ov_layout L = layout_for(m, rows_h);
-	int visible = L.table_h - 1;
-	int k = y - (L.table_y + 1);
-	if (k < 0 || k >= visible)
-		return 0;
 	vproc *stack[256];
 	size_t n;
 	vproc **rows = get_rows(m, ui, stack, 256, &n);
+	ov_layout L = layout_for(m, rows_h, n, model_find(m, ui->selected_pid) != NULL);
+	int visible = L.table_h - 1;
+	int k = y - (L.table_y + 1);
+	if (k < 0 || k >= visible) {
+		if (rows != stack)
+			free(rows);
+		return 0;
+	}
 	size_t first = first_row(ui, rows, n, visible);
 	int pid = first + (size_t)k < n ? rows[first + (size_t)k]->pid : 0;
 	if (rows != stack)
 		free(rows);
 	return pid;
+}
+
+/* One graph line of the focus strip: label, value, sparkline with labels. */
+static void focus_metric(const canvas *c, rect r, const char *label, const char *value,
+			 const ring *s, theme_role role, spark_fmt f, bool zero_based, double min_span,
+			 int64_t end_ms, int64_t window_ms)
+{
+	canvas_text(c, r.y, r.x, 8, label, ROLE_TITLE);
+	canvas_text(c, r.y, r.x + 8, 30, value, ROLE_DEFAULT);
+	spark_opts o = spark_opts_make(end_ms, window_ms, role, f);
+	o.zero_based = zero_based;
+	o.min_span = min_span;
+	if (r.w > 8 + 31 + 10)
+		sparkline_draw(c, rect_make(r.y, r.x + 8 + 31, r.h, r.w - 8 - 31), s, &o);
+}
+
+/* The selected process's RSS, CPU, heap and lag over the window, and its GC. */
+static void draw_focus(const canvas *c, rect r, const vproc *p, int64_t end_ms, int64_t window_ms)
+{
+	char t[160], label[64], a[16], b[16], e[16];
+	canvas_hline(c, r.y, r.x, r.w, canvas_attr(c, ROLE_BORDER));
+	snprintf(t, sizeof t, " pid %d %s ", p->pid, model_proc_label(p, label, sizeof label));
+	canvas_text(c, r.y, r.x + 2, r.w - 4, t, ROLE_TITLE);
+	int y = r.y + 1;
+	fmt_bytes(a, sizeof a, p->rss_bytes > 0 ? p->rss_bytes : NAN);
+	focus_metric(c, rect_make(y, r.x, 2, r.w), "RSS", a, &p->rss_r, ROLE_SPARK_RSS, fmt_bytes, false,
+		     1 << 20, end_ms, window_ms);
+	fmt_pct(a, sizeof a, p->cpu_pct);
+	focus_metric(c, rect_make(y + 2, r.x, 2, r.w), "CPU", a, &p->cpu_r, ROLE_SPARK_CPU, fmt_pct, true,
+		     100, end_ms, window_ms);
+	const vnode *n = p->node;
+	const char *why = proc_table_probe_text(p);
+	if (!n || why[0]) {
+		snprintf(t, sizeof t, "%s%s", why, p->pstate == PROBE_NONE && p->state != PROC_EXITED
+			 ? " \xe2\x80\x94 press a to attach" : "");
+		canvas_text(c, y + 4, r.x + 8, r.w - 8, t, ROLE_DIM);
+		return;
+	}
+	fmt_bytes(a, sizeof a, n->heap_used);
+	fmt_bytes(b, sizeof b, n->heap_limit);
+	fmt_pct(e, sizeof e, heap_usage_pct(n));
+	snprintf(t, sizeof t, "%s/%s %s", a, b, e);
+	focus_metric(c, rect_make(y + 4, r.x, 2, r.w), "Heap", t, &n->heap_used_r, ROLE_SPARK_HEAP,
+		     fmt_bytes, false, 1 << 20, end_ms, window_ms);
+	fmt_ms(a, sizeof a, n->lag_p99);
+	snprintf(t, sizeof t, "p99 %s", a);
+	focus_metric(c, rect_make(y + 6, r.x, 2, r.w), "Lag", t, &n->lag_p99_r, ROLE_SPARK_LAG, fmt_ms,
+		     true, 10, end_ms, window_ms);
+	canvas_text(c, y + 8, r.x, 8, "GC", ROLE_TITLE);
+	gc_summary gs;
+	gc_timeline_summary(n, end_ms, window_ms, GC_LONG_MS_DEFAULT, &gs);
+	fmt_pct(a, sizeof a, gs.pct);
+	snprintf(t, sizeof t, "%s of wall time", a);
+	canvas_text(c, y + 8, r.x + 8, 30, t, ROLE_DEFAULT);
+	if (r.w > 8 + 31 + 10)
+		gc_timeline_draw(c, rect_make(y + 8, r.x + 8 + 31, 1, r.w - 8 - 31), n, end_ms, window_ms,
+				 GC_LONG_MS_DEFAULT);
 }
 
 static const view_hint hints[] = {
@@ -114,11 +193,11 @@ void view_overview_draw(WINDOW *w, const model *m, const ui_state *ui)
 	int H = getmaxy(w), W = getmaxx(w);
 	canvas c = view_canvas(w, ui);
 	canvas_clear(&c, rect_make(0, 0, H, W), canvas_attr(&c, ROLE_DEFAULT));
-	ov_layout L = layout_for(m, H);
-
 	vproc *stack[256];
 	size_t n;
 	vproc **rows = get_rows(m, ui, stack, 256, &n);
+	const vproc *sel = model_find(m, ui->selected_pid);
+	ov_layout L = layout_for(m, H, n, sel != NULL);
 
 	/* header: counts */
 	int attached = 0, live = 0;
@@ -136,15 +215,6 @@ void view_overview_draw(WINDOW *w, const model *m, const ui_state *ui)
 	if (ui->filter[0] && off > 0 && (size_t)off < sizeof left)
 		snprintf(left + off, sizeof left - (size_t)off, " \xe2\x94\x82 filter \"%s\" (%zu shown)",
 			 ui->filter, n);
-	if (c.ascii)	/* the same without the box-drawing bar and dots */
-		for (char *p = left; *p; p++)
-			if ((unsigned char)*p >= 0x80) {
-				size_t k = 1;
-				while (((unsigned char)p[k] & 0xC0) == 0x80)
-					k++;
-				*p = (unsigned char)*p == 0xe2 && (unsigned char)p[1] == 0x94 ? '|' : '-';
-				memmove(p + 1, p + k, strlen(p + k) + 1);
-			}
 	view_header(&c, 0, W, left, m, ui);
 
 	/* process table */
@@ -153,6 +223,8 @@ void view_overview_draw(WINDOW *w, const model *m, const ui_state *ui)
 	int visible = L.table_h - 1;
 	size_t first = first_row(ui, rows, n, visible);
 	proc_table_draw(&c, rect_make(L.table_y, 0, L.table_h, W), rows, n, first, &po);
+	if (L.focus_h)
+		draw_focus(&c, rect_make(L.focus_y, 0, L.focus_h, W), sel, po.end_ms, po.window_ms);
 
 	/* alerts */
 	attr_t border = canvas_attr(&c, ROLE_BORDER);
