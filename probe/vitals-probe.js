@@ -281,10 +281,10 @@ function rankPct(h, n, q) {
 
 function lagOf(h) {
 	const n = h.count;
-	if (!n) return { min: 0, p50: 0, p99: 0, max: 0, mean: 0, n: 0 };
+	if (!n) return { min: 0, p50: 0, p99: 0, max: 0, n: 0 };
 	const ms = (ns) => round3(Math.max(0, ns / 1e6 - LAG_RES_MS));
 	return { min: ms(h.min), p50: ms(rankPct(h, n, 50)), p99: ms(rankPct(h, n, 99)),
-		max: ms(h.max), mean: ms(h.mean), n: n };
+		max: ms(h.max), n: n };	/* no mean: h.mean walks every bucket, ~200 µs a call */
 }
 
 /* Builds one sample for a connection and resets its interval state. Exposed
