@@ -130,7 +130,7 @@ static void rd_unexpected(struct rd *r, const char *what)
 }
 
 /* Skip JSON whitespace; returns the next byte (not consumed) or -1 at end/error. */
-static int rd_ws(struct rd *r)
+static int rd_ws_slow(struct rd *r)
 {
 	for (;;) {
 		if (r->pos == r->len && rd_refill(r) <= 0)
@@ -140,6 +140,14 @@ static int rd_ws(struct rd *r)
 			return c;
 		r->pos++;
 	}
+}
+
+/* The common case -- a separator right after a number -- without a call. */
+static inline int rd_ws(struct rd *r)
+{
+	if (r->pos < r->len && r->buf[r->pos] > ' ')
+		return r->buf[r->pos];
+	return rd_ws_slow(r);
 }
 
 /* Skip whitespace and consume c, or fail naming what was expected. */
@@ -723,6 +731,49 @@ static int parse_ints(struct rd *r, struct loader *L, bool edges)
 		return -1;
 	}
 	for (;;) {
+		/* Fast path, on locals: values well inside the buffer, each a plain
+		 * number and its separator.  Anything unusual (the buffer's end, a
+		 * bad byte, a long number, one value too many) leaves p at the
+		 * value's start for the careful code below, which reports it. */
+		const unsigned char *p = r->buf + r->pos, *end = r->buf + r->len;
+		while (end - p >= 64 && nrec < want) {
+			const unsigned char *q = p;
+			unsigned d = (unsigned)(*q - '0');
+			uint64_t v = 0;
+			while (d <= 9 && q - p < 19) {
+				v = v * 10 + d;
+				d = (unsigned)(*++q - '0');
+			}
+			if (q == p || d <= 9)
+				break;
+			while (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t')
+				if (++q == end)
+					goto slow;
+			if (*q != ',' && *q != ']')
+				break;
+			rec[k++] = v;
+			if (k == nf) {
+				int rc = edges ? store_edge(L, (uint32_t)nrec, rec, msg, sizeof msg)
+					       : store_node(L, (uint32_t)nrec, rec, msg, sizeof msg);
+				if (rc < 0) {
+					r->pos = (size_t)(q - r->buf);
+					rd_fail(r, "%s (byte %llu inside \"%s\")", msg, rd_off(r), r->where);
+					return -1;
+				}
+				nrec++;
+				k = 0;
+			}
+			if (*q == ']') {
+				r->pos = (size_t)(q + 1 - r->buf);
+				goto done;
+			}
+			q++;
+			while (q < end && (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t'))
+				q++;
+			p = q;
+		}
+slow:
+		r->pos = (size_t)(p - r->buf);
 		/* a number: digits only, V8 writes no signs, fractions or exponents */
 		if (r->pos == r->len && rd_refill(r) <= 0) {
 			rd_truncated(r);
@@ -735,17 +786,17 @@ static int parse_ints(struct rd *r, struct loader *L, bool edges)
 		uint64_t v = 0;
 		int nd = 0;
 		for (;;) {
-			const unsigned char *p = r->buf + r->pos, *end = r->buf + r->len;
-			while (p < end) {
-				unsigned d = (unsigned)(*p - '0');
+			const unsigned char *dp = r->buf + r->pos, *dend = r->buf + r->len;
+			while (dp < dend) {
+				unsigned d = (unsigned)(*dp - '0');
 				if (d > 9)
 					break;
 				v = v * 10 + d;
-				p++;
+				dp++;
 				nd++;
 			}
-			r->pos = (size_t)(p - r->buf);
-			if (p < end)
+			r->pos = (size_t)(dp - r->buf);
+			if (dp < dend)
 				break;
 			int rc = rd_refill(r);
 			if (rc < 0)

@@ -234,6 +234,47 @@ static void test_tokenizer_errors(void **state)
 	load_fails(buf, "matching bracket");
 }
 
+/* Long arrays go through the tokenizer's fast path; whitespace of every kind
+ * around separators, and every cut of the input, must still be handled. */
+static void test_tokenizer_fast_path(void **state)
+{
+	(void)state;
+	enum { N = 200 };
+	struct tnode nodes[N];
+	struct tedge edges[N - 1];
+	for (int i = 0; i < N; i++) {
+		nodes[i] = (struct tnode){ i ? T_OBJECT : T_SYNTHETIC, 2, i * 1000003LL };
+		if (i)
+			edges[i - 1] = (struct tedge){ i - 1, E_PROPERTY, i };
+	}
+	char *t = mk_text(nodes, N, edges, N - 1, STR);
+	/* sprinkle whitespace after some commas (the text has room: replace
+	 * the newlines mk_text wrote with other whitespace kinds) */
+	int w = 0;
+	for (char *p = t; *p; p++)
+		if (*p == '\n')
+			*p = " \t\r\n"[w++ % 4];
+	size_t len = strlen(t);
+	char err[256] = "";
+	heap_snapshot *s = heap_snapshot_load_mem(t, len, err, sizeof err);
+	if (!s)
+		fail_msg("%s", err);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(s->node_self[i], (uint64_t)i * 1000003u);
+		assert_int_equal(s->node_id[i], 2 * i + 1);
+	}
+	for (int i = 0; i < N - 1; i++)
+		assert_int_equal(s->edge_to[i], i + 1);
+	heap_snapshot_free(s);
+	for (size_t n = 0; n + 2 < len; n++) {
+		char *cut = malloc(n ? n : 1);	/* exact size: ASan sees any over-read */
+		memcpy(cut, t, n);
+		assert_null(heap_snapshot_load_mem(cut, n, err, sizeof err));
+		free(cut);
+	}
+	free(t);
+}
+
 /* ---- dominators ---- */
 
 static void check_idoms(const struct tnode *nodes, int n, const struct tedge *edges, int e, const int *want_idom,
@@ -381,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_unescape),
 		cmocka_unit_test(test_tokenizer),
 		cmocka_unit_test(test_tokenizer_errors),
+		cmocka_unit_test(test_tokenizer_fast_path),
 		cmocka_unit_test(test_dominators_diamond),
 		cmocka_unit_test(test_dominators_weak_and_shortcut),
 		cmocka_unit_test(test_dominators_cycle_and_orphans),
