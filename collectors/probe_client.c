@@ -21,6 +21,7 @@
  */
 #include "collectors/probe_client.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
@@ -47,9 +49,10 @@
 #define MAX_BYTES 1e15			/* 1 PB: a larger "size" is garbage */
 #define MAX_MS 1e12			/* ~31 years */
 #define MAX_TS 1e14			/* epoch ms, year ~5000 */
-#define RETRY_MS 2000
+#define RETRY_MS 2000			/* before reconnecting to the same socket file */
+#define SWEEP_MS 60000			/* between looks for stale sockets */
 #define OUT_DIR_MAX 400			/* so that every file name fits capture.path */
-#define OUT_PATH_MAX 512			/* before reconnecting to the same socket file */
+#define OUT_PATH_MAX 512
 
 /* ------------------------------------------------------------------ types */
 
@@ -132,6 +135,7 @@ struct probe_mgr {
 	int pending;		/* open handles + fs requests */
 	bool closing;
 	bool dir_warned;
+	uint64_t sweep_at;	/* uv_now() of the next sweep for stale sockets */
 	unsigned gen;		/* bumped whenever a client is freed */
 	char rbuf[65536];	/* read buffer shared by all connections (one loop thread) */
 };
@@ -1015,6 +1019,72 @@ static void route_error(pclient *cl, long long id, const char *code, const char 
 	}
 }
 
+/* Whether nobody listens on the socket at path (a synchronous connect to a
+ * Unix socket answers at once). */
+static bool sock_refuses(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof sa.sun_path)
+		return false;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return false;
+	int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+	int e = errno;
+	close(fd);
+	return rc < 0 && e == ECONNREFUSED;
+}
+
+/* After the probe of a dead process hung up: its socket file is stale if it
+ * is still the one we were connected to and nobody listens on it.  The
+ * listening socket closes only when the last thread of the process is gone,
+ * which can be a moment after the main thread: wait up to 100 ms for it
+ * (rare path); the periodic sweep catches what is left. */
+static void remove_dead_sock(pclient *cl)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	paths_sock_for(cl->p->pid, path, sizeof path);
+	if (!cl->have_sock || stat(path, &st) < 0 || st.st_dev != cl->sock_dev || st.st_ino != cl->sock_ino)
+		return;
+	for (int i = 0; i < 50; i++) {
+		if (sock_refuses(path)) {
+			if (unlink(path) == 0)
+				model_status(cl->pm->m, "removed stale probe socket %s (process %d is gone)", path,
+					     cl->p->pid);
+			return;
+		}
+		struct timespec ts = { 0, 2 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* At the first scan and then every SWEEP_MS: remove <pid>.sock files of dead
+ * processes (killed by a signal, whether or not we watched them).  One
+ * readdir of a small directory; a connect only for files of dead PIDs. */
+static void sweep_stale(probe_mgr *pm)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300];
+	pm->sweep_at = uv_now(pm->loop) + SWEEP_MS;
+	DIR *d = opendir(paths_sock_dir(dir, sizeof dir));
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (pid <= 0 || pid > INT_MAX || strcmp(end, ".sock") != 0)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (sock_refuses(path) && unlink(path) == 0)
+			model_status(pm->m, "removed stale probe socket %s (process %ld is gone)", path, pid);
+	}
+	closedir(d);
+}
+
 /* Whether cl is still one of pm's clients (compares pointers only). */
 static bool client_alive(probe_mgr *pm, const pclient *cl)
 {
@@ -1040,7 +1110,11 @@ static void conn_lost(pconn *c, const char *why)
 	}
 	cl->retry_at = uv_now(pm->loop) + RETRY_MS;
 	model_touch(pm->m);
-	bool gone = ((cl->cap && !cl->cap->saving) || cl->gc_id) ? proc_gone_settled(p) : false;
+	/* Probes go away rarely (exit, detach); waiting up to 100 ms here to
+	 * tell the two apart is affordable. */
+	bool gone = proc_gone_settled(p);
+	if (gone)
+		remove_dead_sock(cl);	/* a probe killed by a signal could not */
 	unsigned gen = pm->gen;
 	if (cl->cap && !cl->cap->saving) {
 		char msg[160];
@@ -1363,6 +1437,8 @@ void probe_mgr_scan(probe_mgr *pm)
 {
 	if (pm->closing || !sock_dir_ok(pm))
 		return;
+	if (uv_now(pm->loop) >= pm->sweep_at)
+		sweep_stale(pm);
 	for (size_t i = 0; i < pm->m->nprocs; i++) {
 		vproc *p = pm->m->procs[i];
 		if (p->state != PROC_LIVE)

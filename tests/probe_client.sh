@@ -7,7 +7,10 @@
 #  2. a heap snapshot lands as a 0600 file that parses as JSON, no .tmp left
 #  3. a target killed in the middle of a snapshot leaves no file at all, and
 #     the callback says the process exited
-#  4. the socket of a dead process is removed
+#  4. sockets of dead processes are removed (watched or not)
+#  5. a probe restarting in the same process is reconnected
+#  6. edge cases from a fake probe: 1.5 MiB line, EBUSY, protocol v2, a
+#     hello from another pid
 . "${VITALS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 need "$NODE"
 DRIVER="$VITALS_BUILDDIR/tests/probe_client_main"
@@ -103,22 +106,31 @@ msg=$(json_get "$work/kill.jsonl" capture msg)
 [ "$msg" = "process exited during the heap snapshot; no file written" ] || fail "reason: '$msg'"
 [ -z "$(ls -A "$work/out2")" ] || { ls -la "$work/out2"; fail "files left after the killed snapshot"; }
 [ "$(json_get "$work/kill.jsonl" final pstate)" = lost ] || fail "killed process not marked lost"
+[ ! -e "$VITALS_SOCK_DIR/$big.sock" ] || fail "socket of the killed process left behind"
 pass "killed mid-snapshot: '$msg', nothing left"
 
-# --- 4. stale socket of a dead process ------------------------------------
-( "$NODE" -e '
-	const s = require("net").createServer();
-	s.listen(process.env.VITALS_SOCK_DIR + "/" + process.pid + ".sock", () => {
-		require("fs").writeFileSync(process.argv[1], String(process.pid));
-		process.kill(process.pid, "SIGKILL");
-	});' "$work/deadpid" ) 2>/dev/null
+# --- 4. stale sockets of dead processes -----------------------------------
+# dead_sock FILE — leave the socket of a process killed by a signal; its pid in FILE
+dead_sock() {
+	( "$NODE" -e '
+		const s = require("net").createServer();
+		s.listen(process.env.VITALS_SOCK_DIR + "/" + process.pid + ".sock", () => {
+			require("fs").writeFileSync(process.argv[1], String(process.pid));
+			process.kill(process.pid, "SIGKILL");
+		});' "$1" ) 2>/dev/null
+}
+dead_sock "$work/deadpid"
+dead_sock "$work/deadpid2"
 dead=$(cat "$work/deadpid")
-[ -S "$VITALS_SOCK_DIR/$dead.sock" ] || fail "could not leave a stale socket behind"
+dead2=$(cat "$work/deadpid2")
+[ -S "$VITALS_SOCK_DIR/$dead.sock" ] && [ -S "$VITALS_SOCK_DIR/$dead2.sock" ] ||
+	fail "could not leave stale sockets behind"
 "$DRIVER" --seconds 2 "$dead" >"$work/stale.jsonl" || fail "driver failed"
 [ ! -e "$VITALS_SOCK_DIR/$dead.sock" ] || { cat "$work/stale.jsonl"; fail "stale socket of $dead not removed"; }
+[ ! -e "$VITALS_SOCK_DIR/$dead2.sock" ] || fail "stale socket of $dead2 (not watched) not removed"
 grep -q "removed stale probe socket" "$work/stale.jsonl" || fail "no status about the stale socket"
 [ "$(json_get "$work/stale.jsonl" final pstate)" = none ] || fail "dead process not left unattached"
-pass "stale socket of dead pid $dead removed"
+pass "stale sockets of dead pids $dead (watched) and $dead2 (not) removed"
 
 # --- 5. the probe restarts inside the same process: reconnect -------------
 start_bg "$NODE" -r "$PROBE" "$FIXTURES/client_restart.js" "$PROBE" "$work/restart"
