@@ -661,8 +661,6 @@ static void push_missing(vproc *p, int64_t now_ms)
 {
 	ring_push(&p->rss_r, now_ms, NAN);
 	ring_push(&p->cpu_r, now_ms, NAN);
-	ring_push(&p->cpu_sys_r, now_ms, NAN);
-	ring_push(&p->threads_r, now_ms, NAN);
 	ring_push(&p->fds_r, now_ms, NAN);
 }
 
@@ -689,14 +687,13 @@ static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pi
 	p->state_char = s->head[T_STATE].result.s_ch;
 	p->ppid = s->head[T_PPID].result.s_int;
 
-	double cpu = NAN, sys = NAN;
+	double cpu = NAN;
 	if (t->have) {
 		int64_t dt = mono - t->mono_ms;
 		p->cpu_user_pct = proc_cpu_pct(proc_tick_delta(t->utime, ut), dt, pc->hz);
 		p->cpu_sys_pct = proc_cpu_pct(proc_tick_delta(t->stime, st), dt, pc->hz);
 		p->cpu_pct = p->cpu_user_pct + p->cpu_sys_pct;
 		cpu = p->cpu_pct;
-		sys = p->cpu_sys_pct;
 	}
 	t->utime = ut;
 	t->stime = st;
@@ -725,8 +722,6 @@ static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pi
 
 	ring_push(&p->rss_r, now_ms, p->rss_bytes);
 	ring_push(&p->cpu_r, now_ms, cpu);
-	ring_push(&p->cpu_sys_r, now_ms, sys);
-	ring_push(&p->threads_r, now_ms, p->threads);
 	ring_push(&p->fds_r, now_ms, fds >= 0 ? (double)fds : NAN);
 	model_touch(m);
 }

@@ -44,10 +44,9 @@ static void vproc_free(vproc *p)
 {
 	ring_free(&p->rss_r);
 	ring_free(&p->cpu_r);
-	ring_free(&p->cpu_sys_r);
-	ring_free(&p->threads_r);
 	ring_free(&p->fds_r);
 	vnode_free(p->node);
+	free(p->captures);
 	free(p->cmdline);
 	free(p);
 }
@@ -91,8 +90,6 @@ vproc *model_add(model *m, int pid, uint64_t start_time)
 	p->first_seen_ms = m->now_ms ? m->now_ms : wall_ms();
 	ring_init(&p->rss_r, &m->rcfg);
 	ring_init(&p->cpu_r, &m->rcfg);
-	ring_init(&p->cpu_sys_r, &m->rcfg);
-	ring_init(&p->threads_r, &m->rcfg);
 	ring_init(&p->fds_r, &m->rcfg);
 	m->procs[m->nprocs++] = p;
 	model_touch(m);
@@ -201,13 +198,16 @@ const model_alert *model_alert_get(const model *m, uint32_t i)
 	return &m->alerts[(m->alerts_head + ALERT_LOG_CAP - 1 - i) % ALERT_LOG_CAP];
 }
 
-void model_capture_add(vproc *p, const capture *c)
+int model_capture_add(vproc *p, const capture *c)
 {
+	if (!p->captures && !(p->captures = calloc(MAX_CAPTURES, sizeof *p->captures)))
+		return -1;
 	if (p->ncaptures == MAX_CAPTURES) {
 		memmove(&p->captures[0], &p->captures[1], (MAX_CAPTURES - 1) * sizeof *p->captures);
 		p->ncaptures--;
 	}
 	p->captures[p->ncaptures++] = *c;
+	return 0;
 }
 
 void model_log_push(model *m, const char *line)

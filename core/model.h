@@ -126,13 +126,13 @@ typedef struct vproc {
 	int fds;		/* -1 if unreadable */
 	double mem_limit;	/* cgroup memory.max in bytes, 0 if none */
 
-	ring rss_r, cpu_r, cpu_sys_r, threads_r, fds_r;
+	ring rss_r, cpu_r, fds_r;	/* what the views draw and alerts read */
 
 	probe_state pstate;
 	char probe_err[160];
 	vnode *node;		/* NULL until a probe says hello */
 
-	capture captures[MAX_CAPTURES];
+	capture *captures;	/* MAX_CAPTURES, allocated on the first capture */
 	int ncaptures;
 
 	void *collector_data;	/* opaque per-process state of collectors/proc */
@@ -200,8 +200,9 @@ model_alert *model_alert_push(model *m, const model_alert *a);
 /* i-th alert, 0 = newest. */
 const model_alert *model_alert_get(const model *m, uint32_t i);
 
-/* Record a finished capture on p (oldest dropped when full). */
-void model_capture_add(vproc *p, const capture *c);
+/* Record a finished capture on p (oldest dropped when full). 0, or -1 when
+ * memory could not be had. */
+int model_capture_add(vproc *p, const capture *c);
 
 /* Append one line of launch-mode output. */
 void model_log_push(model *m, const char *line);

@@ -1,11 +1,14 @@
 /* ring — multi-tier time series; see ring.h for the data model.
  *
  * Invariants: for every tier, 0 <= len <= cap and head == (oldest + len) % cap.
+ * Times only move forward (a push older than the last is pinned to it).
  * Coarse tiers are filled only from raw pushes: a bucket opens at the first
  * sample whose aligned start differs from the open one, and the previous open
- * bucket is then committed.  Buckets skipped by a gap are not stored — readers
- * see the time stamps and can leave a hole.  Storage is allocated on the first
- * push and never grows.
+ * bucket is then committed, preceded by empty buckets for any whole spans
+ * that had no sample — so committed bucket k (0 = oldest) starts at
+ * newest_start - (len - 1 - k) * span_ms; only the open bucket may start
+ * after a gap not yet filled (its own start is kept).  Storage is allocated on the first
+ * push and never grows: 8 bytes per raw sample, 12 per bucket.
  */
 #include "core/ring.h"
 
@@ -42,7 +45,7 @@ void ring_free(ring *r)
 		t->v = NULL;
 		t->t = NULL;
 		t->len = t->head = 0;
-		t->open.n = 0;
+		t->open_n = 0;
 	}
 	r->count = 0;
 	r->last = NAN;
@@ -75,6 +78,27 @@ static uint32_t tier_slot(ring_tier *t)
 	return s;
 }
 
+/* Commit the open bucket, after empty buckets for the spans it skipped. */
+static void tier_commit_open(ring_tier *t)
+{
+	static const ring_bucket empty = { NAN, NAN, NAN };
+	if (t->len > 0) {
+		int64_t skipped = (t->open_start - t->newest_start) / t->span_ms - 1;
+		if (skipped >= (int64_t)t->cap) {
+			t->len = 0;	/* the gap is longer than the tier: start afresh */
+		} else {
+			for (int64_t k = 0; k < skipped; k++)
+				t->b[tier_slot(t)] = empty;
+		}
+	}
+	ring_bucket *b = &t->b[tier_slot(t)];
+	b->min = t->open_min;
+	b->max = t->open_max;
+	b->mean = (float)(t->open_sum / t->open_n);
+	t->newest_start = t->open_start;
+	t->open_n = 0;
+}
+
 int ring_push(ring *r, int64_t t_ms, double v)
 {
 	if (r->ntiers == 0)
@@ -83,9 +107,9 @@ int ring_push(ring *r, int64_t t_ms, double v)
 		if (ring_alloc(r) < 0)
 			return -1;
 		r->t0 = t_ms;
+	} else if (t_ms < r->last_t) {
+		t_ms = r->last_t;	/* the clock went backwards: keep time monotonic */
 	}
-	if (t_ms < r->t0)	/* clock went backwards: pin to the start */
-		t_ms = r->t0;
 	r->count++;
 	r->last = v;
 	r->last_t = t_ms;
@@ -97,20 +121,19 @@ int ring_push(ring *r, int64_t t_ms, double v)
 		return 0;
 	for (int i = 1; i < r->ntiers; i++) {
 		ring_tier *t = &r->tier[i];
-		/* Align buckets on absolute time, relative storage: start may precede t0. */
-		int64_t abs_start = t_ms - t_ms % t->span_ms;
-		uint32_t start = abs_start < r->t0 ? 0 : (uint32_t)(abs_start - r->t0);
-		if (t->open.n && t->open.dt_ms != start) {
-			t->b[tier_slot(t)] = t->open;
-			t->open.n = 0;
-		}
-		if (!t->open.n) {
-			t->open = (ring_bucket){ start, (float)v, (float)v, (float)v, 1 };
+		int64_t start = t_ms - (((t_ms % t->span_ms) + t->span_ms) % t->span_ms);
+		if (t->open_n && t->open_start != start)
+			tier_commit_open(t);
+		if (!t->open_n) {
+			t->open_start = start;
+			t->open_min = t->open_max = (float)v;
+			t->open_sum = v;
+			t->open_n = 1;
 		} else {
-			if (v < t->open.min) t->open.min = (float)v;
-			if (v > t->open.max) t->open.max = (float)v;
-			t->open.sum += (float)v;
-			t->open.n++;
+			if (v < t->open_min) t->open_min = (float)v;
+			if (v > t->open_max) t->open_max = (float)v;
+			t->open_sum += v;
+			t->open_n++;
 		}
 	}
 	return 0;
@@ -121,27 +144,56 @@ size_t ring_len(const ring *r, int tier)
 	if (tier < 0 || tier >= r->ntiers || !r->tier[0].v)
 		return 0;
 	const ring_tier *t = &r->tier[tier];
-	return t->len + (tier > 0 && t->open.n ? 1 : 0);
+	return t->len + (tier > 0 && t->open_n ? 1 : 0);
+}
+
+void ring_cursor_init(ring_cursor *c, const ring *r, int tier, size_t i)
+{
+	c->r = r;
+	c->tier = tier;
+	c->n = ring_len(r, tier);
+	c->i = i;
+	if (c->n == 0)
+		return;
+	const ring_tier *t = &r->tier[tier];
+	c->slot = (t->head + t->cap - t->len + (i < t->len ? i : 0)) % t->cap;
+	if (tier > 0)
+		c->t = t->newest_start - (int64_t)(t->len - 1 - (i < t->len ? i : t->len - 1)) * t->span_ms;
+}
+
+int ring_cursor_next(ring_cursor *c, ring_point *p)
+{
+	if (c->i >= c->n)
+		return 0;
+	const ring_tier *t = &c->r->tier[c->tier];
+	if (c->tier == 0) {
+		p->t_ms = c->r->t0 + t->t[c->slot];
+		p->min = p->max = p->mean = t->v[c->slot];
+	} else if (c->i == t->len) {	/* the open bucket comes last */
+		p->t_ms = t->open_start;
+		p->min = t->open_min;
+		p->max = t->open_max;
+		p->mean = (float)(t->open_sum / t->open_n);
+	} else {
+		const ring_bucket *b = &t->b[c->slot];
+		p->t_ms = c->t;
+		p->min = b->min;
+		p->max = b->max;
+		p->mean = b->mean;
+		c->t += t->span_ms;
+	}
+	c->i++;
+	if (++c->slot == t->cap)
+		c->slot = 0;
+	return 1;
 }
 
 ring_point ring_get(const ring *r, int tier, size_t i)
 {
 	ring_point p = { 0, NAN, NAN, NAN };
-	if (i >= ring_len(r, tier))
-		return p;
-	const ring_tier *t = &r->tier[tier];
-	if (tier == 0) {
-		size_t k = (t->head + t->cap - t->len + i) % t->cap;
-		p.t_ms = r->t0 + t->t[k];
-		p.min = p.max = p.mean = t->v[k];
-		return p;
-	}
-	const ring_bucket *bk = i == t->len ? &t->open
-		: &t->b[(t->head + t->cap - t->len + i) % t->cap];
-	p.t_ms = r->t0 + bk->dt_ms;
-	p.min = bk->min;
-	p.max = bk->max;
-	p.mean = bk->n ? bk->sum / (float)bk->n : NAN;
+	ring_cursor c;
+	ring_cursor_init(&c, r, tier, i);
+	ring_cursor_next(&c, &p);
 	return p;
 }
 

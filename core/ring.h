@@ -1,8 +1,8 @@
 /* ring — a fixed-capacity, multi-tier time series.
  *
  * Tier 0 holds raw samples (time, value).  Each coarser tier holds
- * time-aligned buckets of span_ms carrying min/max/mean of the raw samples
- * that fell into them, so a one-hour view can still show a one-second spike
+ * contiguous, time-aligned buckets of span_ms carrying min/max/mean of the raw
+ * samples that fell into them (a gap is a run of empty buckets), so a one-hour view can still show a one-second spike
  * (draw the bucket max).  Memory is fixed by the ring_config given at init and
  * is allocated once, on the first push (a process that never gets a probe
  * sample costs nothing).  Push is O(tiers).  Index 0 is the oldest entry.
@@ -32,20 +32,24 @@ typedef struct ring_point {
 	float min, max, mean;
 } ring_point;
 
-/* Times are stored as ms since the ring's first push (t0) to keep entries
- * small: a raw sample is 8 bytes, a bucket 20. */
+/* A committed bucket of a coarse tier: 12 bytes.  Its time is implied by its
+ * position (tiers are contiguous: a gap is stored as empty NaN buckets), so
+ * no time stamp is stored.  An empty bucket has mean NaN. */
 typedef struct ring_bucket {
-	uint32_t dt_ms;
-	float min, max, sum;	/* mean = sum / n */
-	uint32_t n;
+	float min, max, mean;
 } ring_bucket;
 
 typedef struct ring_tier {
 	uint32_t span_ms, cap, head, len;	/* head: next write slot */
-	ring_bucket *b;		/* coarse tiers */
+	ring_bucket *b;		/* coarse tiers: cap buckets */
 	float *v;		/* raw tier: values ... */
-	uint32_t *t;		/* ... and their dt_ms */
-	ring_bucket open;	/* bucket being filled (not yet in b) */
+	uint32_t *t;		/* ... and their time, ms since the ring's t0 */
+	int64_t newest_start;	/* coarse: start of the newest committed bucket */
+	/* the bucket being filled (coarse tiers), not yet in b */
+	int64_t open_start;
+	float open_min, open_max;
+	double open_sum;
+	uint32_t open_n;
 } ring_tier;
 
 typedef struct ring {
@@ -56,6 +60,15 @@ typedef struct ring {
 	int64_t last_t;
 	uint64_t count;		/* total pushes */
 } ring;
+
+/* Sequential reader of one tier, oldest to newest, for readers that walk
+ * thousands of points per frame (sparklines): no modulo per point. */
+typedef struct ring_cursor {
+	const ring *r;
+	int tier;
+	size_t i, n, slot;
+	int64_t t;		/* coarse: start time of entry i */
+} ring_cursor;
 
 /* Default: 300 raw samples, 10 s x 360 (1 h), 5 min x 288 (24 h). */
 extern const ring_config ring_config_default;
@@ -71,6 +84,10 @@ ring_point ring_get(const ring *r, int tier, size_t i);
 int ring_tier_for(const ring *r, int64_t window_ms);
 /* Min/max/last over [from_ms, now]; returns number of points seen. */
 size_t ring_stats(const ring *r, int tier, int64_t from_ms, double *min, double *max);
+/* Start reading tier at entry i (0 = oldest). */
+void ring_cursor_init(ring_cursor *c, const ring *r, int tier, size_t i);
+/* The next entry into *p; false at the end. */
+int ring_cursor_next(ring_cursor *c, ring_point *p);
 /* Bytes allocated for this ring's storage. */
 size_t ring_bytes(const ring *r);
 

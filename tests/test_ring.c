@@ -71,10 +71,10 @@ static void test_rollup(void **state)
 	assert_float_equal(b1.min, 1, 1e-6);
 	assert_float_equal(b1.mean, (9 + 500) / 10.0, 1e-3);
 	assert_float_equal(b2.mean, 1, 1e-6);
-	/* 60 s tier, aligned on absolute time: [60,120) s holds the spike (its
-	 * start is pinned to the first sample), [120,180) s is open */
+	/* 60 s tier, aligned on absolute time: [60,120) s holds the spike,
+	 * [120,180) s is open */
 	assert_int_equal(ring_len(&r, 2), 2);
-	assert_int_equal(ring_get(&r, 2, 0).t_ms, 100000);
+	assert_int_equal(ring_get(&r, 2, 0).t_ms, 60000);
 	assert_float_equal(ring_get(&r, 2, 0).max, 500, 1e-6);
 	assert_int_equal(ring_get(&r, 2, 1).t_ms, 120000);
 	ring_free(&r);
@@ -98,16 +98,69 @@ static void test_gap_and_nan(void **state)
 	ring_init(&r, &small);
 	ring_push(&r, 0, 1);
 	ring_push(&r, 1000, NAN);	/* missing sample */
-	ring_push(&r, 45000, 3);	/* long gap: buckets 10..40 never existed */
+	ring_push(&r, 45000, 3);	/* gap: buckets 10, 20, 30 s had no sample */
 	assert_int_equal(ring_len(&r, 0), 3);
 	assert_true(isnan(ring_get(&r, 0, 1).mean));
+	assert_int_equal(ring_len(&r, 1), 2);	/* 0 s committed (NaN not rolled up), 40 s open */
+	assert_float_equal(ring_get(&r, 1, 0).mean, 1, 1e-6);
+	ring_push(&r, 51000, 4);	/* commits 40 s after three empty buckets */
+	/* 0, e10, e20, e30, 40 committed; cap 4 keeps e10..40; then open 50 */
+	assert_int_equal(ring_len(&r, 1), 5);
+	for (int i = 0; i < 3; i++) {
+		assert_true(isnan(ring_get(&r, 1, i).mean));	/* the gap reads as missing */
+		assert_int_equal(ring_get(&r, 1, i).t_ms, (i + 1) * 10000);
+	}
+	assert_int_equal(ring_get(&r, 1, 3).t_ms, 40000);
+	assert_float_equal(ring_get(&r, 1, 3).mean, 3, 1e-6);
+	assert_int_equal(ring_get(&r, 1, 4).t_ms, 50000);
+	ring_push(&r, 1000000, 5);	/* far later: the open bucket jumps ahead... */
+	assert_int_equal(ring_len(&r, 1), 5);
+	assert_int_equal(ring_get(&r, 1, 3).t_ms, 50000);
+	assert_int_equal(ring_get(&r, 1, 4).t_ms, 1000000);
+	ring_push(&r, 1010000, 6);	/* ...and committing it after a gap longer than the tier starts afresh */
 	assert_int_equal(ring_len(&r, 1), 2);
-	assert_float_equal(ring_get(&r, 1, 0).mean, 1, 1e-6);	/* NaN not rolled up */
-	assert_int_equal(ring_get(&r, 1, 1).t_ms, 40000);
+	assert_int_equal(ring_get(&r, 1, 0).t_ms, 1000000);
+	assert_int_equal(ring_get(&r, 1, 1).t_ms, 1010000);
 	double lo, hi;
-	assert_int_equal(ring_stats(&r, 0, 0, &lo, &hi), 2);
-	assert_float_equal(lo, 1, 1e-6);
-	assert_float_equal(hi, 3, 1e-6);
+	assert_int_equal(ring_stats(&r, 0, 0, &lo, &hi), 4);	/* raw keeps 5: NaN, 3, 4, 5, 6 */
+	assert_float_equal(lo, 3, 1e-6);
+	assert_float_equal(hi, 6, 1e-6);
+	ring_free(&r);
+}
+
+static void test_cursor_matches_get(void **state)
+{
+	ring r;
+	ring_init(&r, &small);
+	for (int i = 0; i < 100; i++)
+		ring_push(&r, i * 1700, i % 7 == 0 ? NAN : i);
+	for (int tier = 0; tier < 3; tier++) {
+		size_t n = ring_len(&r, tier);
+		for (size_t from = 0; from < n; from++) {
+			ring_cursor c;
+			ring_point p;
+			size_t k = from;
+			ring_cursor_init(&c, &r, tier, from);
+			while (ring_cursor_next(&c, &p)) {
+				ring_point q = ring_get(&r, tier, k++);
+				assert_int_equal(p.t_ms, q.t_ms);
+				assert_true(p.max == q.max || (isnan(p.max) && isnan(q.max)));
+			}
+			assert_int_equal(k, n);
+		}
+	}
+	ring_free(&r);
+}
+
+static void test_clock_backwards(void **state)
+{
+	ring r;
+	ring_init(&r, &small);
+	ring_push(&r, 20000, 1);
+	ring_push(&r, 5000, 2);	/* earlier than the last: pinned, never reordered */
+	assert_int_equal(ring_get(&r, 0, 1).t_ms, 20000);
+	assert_int_equal(ring_len(&r, 1), 1);
+	assert_float_equal(ring_get(&r, 1, 0).mean, 1.5, 1e-6);
 	ring_free(&r);
 }
 
@@ -131,8 +184,8 @@ static void test_default_bytes(void **state)
 	ring r;
 	ring_init(&r, NULL);
 	ring_push(&r, 0, 1);
-	/* 300 raw (8 B) + 648 buckets (20 B): the budget the bench relies on */
-	assert_int_equal(ring_bytes(&r), 300 * 8 + (360 + 288) * 20);
+	/* 300 raw (8 B) + 648 buckets (12 B): the budget the bench relies on */
+	assert_int_equal(ring_bytes(&r), 300 * 8 + (360 + 288) * 12);
 	ring_free(&r);
 	assert_int_equal(ring_bytes(&r), 0);
 }
@@ -147,6 +200,8 @@ int main(void)
 		cmocka_unit_test(test_tier_wrap),
 		cmocka_unit_test(test_gap_and_nan),
 		cmocka_unit_test(test_tier_for),
+		cmocka_unit_test(test_cursor_matches_get),
+		cmocka_unit_test(test_clock_backwards),
 		cmocka_unit_test(test_default_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,51 +27,6 @@ spark_opts spark_opts_make(int64_t end_ms, int64_t window_ms, theme_role role, s
 	return o;
 }
 
-/* Sequential reader of one tier: ring_get() recomputes the slot with a
- * modulo and re-checks bounds on every call; a frame of 50 rows of
- * sparklines over an hour reads tens of thousands of points, so the walk
- * below keeps the physical slot and steps it.  It reads ring.h's public
- * layout (raw: v/t arrays; coarse: buckets, then the open bucket last). */
-typedef struct tier_cursor {
-	const ring *s;
-	const ring_tier *t;
-	int tier;
-	size_t len;	/* committed entries */
-	size_t slot;	/* physical slot of entry i */
-	size_t i;
-} tier_cursor;
-
-static void cursor_at(tier_cursor *c, const ring *s, int tier, size_t i)
-{
-	c->s = s;
-	c->t = &s->tier[tier];
-	c->tier = tier;
-	c->len = c->t->len;
-	c->i = i;
-	c->slot = (c->t->head + c->t->cap - c->t->len + (i < c->len ? i : 0)) % c->t->cap;
-}
-
-/* Entry c->i, then advance. */
-static ring_point cursor_next(tier_cursor *c)
-{
-	ring_point p;
-	const ring_tier *t = c->t;
-	if (c->tier == 0) {
-		p.t_ms = c->s->t0 + t->t[c->slot];
-		p.min = p.max = p.mean = t->v[c->slot];
-	} else {
-		const ring_bucket *b = c->i < c->len ? &t->b[c->slot] : &t->open;
-		p.t_ms = c->s->t0 + b->dt_ms;
-		p.min = b->min;
-		p.max = b->max;
-		p.mean = b->n ? b->sum / (float)b->n : NAN;
-	}
-	c->i++;
-	if (++c->slot == t->cap)
-		c->slot = 0;
-	return p;
-}
-
 /* First index in tier whose time is >= t (binary search; times increase). */
 static size_t first_at(const ring *s, int tier, size_t n, int64_t t)
 {
@@ -169,12 +124,15 @@ void sparkline_columns(const ring *s, int64_t end_ms, int64_t window_ms, int nco
 	float carry_v = NAN;
 	for (int c = 0; c < ncols; c++)
 		lastt[c] = INT64_MIN;
-	tier_cursor cur;
-	cursor_at(&cur, s, tier, i0);
+	/* ring_cursor walks the tier without a modulo per point: a frame of 50
+	 * rows over an hour reads tens of thousands of points */
+	ring_cursor cur;
+	ring_cursor_init(&cur, s, tier, i0);
 	int col = 0;
 	int64_t next_bound = start + col_ms;
 	for (size_t i = i0; i < n; i++) {
-		ring_point p = cursor_next(&cur);
+		ring_point p;
+		ring_cursor_next(&cur, &p);
 		if (p.t_ms > end_ms)
 			break;
 		bool missing = isnan(p.mean);
