@@ -12,7 +12,10 @@
 
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "heap/dominators.h"
+#include "heap/heap_cli.h"
 #include "heap/snapshot.h"
 #include "heap/summary.h"
 
@@ -416,6 +419,43 @@ static void test_summary_classes(void **state)
 	heap_snapshot_free(s);
 }
 
+/* ---- the text API the TUI calls ---- */
+
+static void test_text_api(void **state)
+{
+	(void)state;
+	struct tnode before[] = { { T_SYNTHETIC, 0, 0 }, { T_OBJECT, 2, 10 } };
+	struct tnode after[] = { { T_SYNTHETIC, 0, 0 }, { T_OBJECT, 2, 10 }, { T_OBJECT, 3, 30 }, { T_OBJECT, 3, 30 } };
+	struct tedge eb[] = { { 0, E_ELEMENT, 1 } };
+	struct tedge ea[] = { { 0, E_ELEMENT, 1 }, { 1, E_PROPERTY, 2 }, { 1, E_PROPERTY, 3 } };
+	char pb[] = "/tmp/test_heap_b.XXXXXX", pa[] = "/tmp/test_heap_a.XXXXXX";
+	int fb = mkstemp(pb), fa = mkstemp(pa);
+	assert_true(fb >= 0 && fa >= 0);
+	char *tb = mk_text(before, 2, eb, 1, STR), *ta = mk_text(after, 4, ea, 3, STR);
+	assert_int_equal(write(fb, tb, strlen(tb)), (ssize_t)strlen(tb));
+	assert_int_equal(write(fa, ta, strlen(ta)), (ssize_t)strlen(ta));
+	close(fb);
+	close(fa);
+	free(tb);
+	free(ta);
+	char *text = NULL, err[512] = "";
+	assert_int_equal(heap_summary_text(pa, &text, err, sizeof err), 0);
+	assert_non_null(strstr(text, "Bar"));
+	assert_non_null(strstr(text, "Retained size"));
+	free(text);
+	assert_int_equal(heap_diff_text(pb, pa, &text, err, sizeof err), 0);
+	/* Bar: ids 5 and 7 are new, 60 bytes */
+	assert_non_null(strstr(text, "\nBar "));
+	assert_non_null(strstr(text, "+60"));
+	free(text);
+	text = (char *)1;
+	assert_int_equal(heap_diff_text(pb, "/nonexistent/x.heapsnapshot", &text, err, sizeof err), -1);
+	assert_null(text);
+	assert_string_equal(err, "/nonexistent/x.heapsnapshot: cannot open: No such file or directory");
+	unlink(pb);
+	unlink(pa);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_dominators_page_rule),
 		cmocka_unit_test(test_dominators_exact),
 		cmocka_unit_test(test_summary_classes),
+		cmocka_unit_test(test_text_api),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
