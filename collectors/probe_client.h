@@ -42,6 +42,8 @@ typedef struct probe_mgr_opts {
 	void *ud;
 } probe_mgr_opts;
 
+/* Also sets SIGPIPE to SIG_IGN if it was SIG_DFL: a probe that goes away
+ * while we write must give EPIPE, not end the dashboard. */
 probe_mgr *probe_mgr_new(uv_loop_t *loop, model *m, const probe_mgr_opts *o);
 /* Close every connection; frees the manager once libuv has closed its handles
  * and finished its file syncs (run the loop afterwards).  Running captures
@@ -52,7 +54,10 @@ void probe_mgr_close(probe_mgr *pm);
  * pending callbacks are called with ok == 0.  Safe on a p never connected. */
 void probe_mgr_forget(probe_mgr *pm, vproc *p);
 /* Look for probe sockets of the model's live processes and connect. Cheap:
- * call every sampling tick. */
+ * call every sampling tick (one stat per unconnected live process; none for
+ * connected ones; once a minute one readdir of the socket directory to
+ * remove sockets left by dead processes).  When a connection drops, the loop
+ * may block up to ~200 ms to tell an exit from a detach (rare). */
 void probe_mgr_scan(probe_mgr *pm);
 /* Connect to p now if its socket exists (after an attach).  0 if connecting
  * or connected, -1 with p->probe_err saying why not. */
