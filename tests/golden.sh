@@ -4,6 +4,7 @@
 # port), captured at 80x24 and 200x50 in the overview and the detail view,
 # plus the "too small" screen.  Volatile parts are masked before comparing
 # with tests/golden/*.txt: numbers (PIDs, sizes, times, the clock) become '#',
+# the fixture's process state letter (R or S, as it happens) becomes '?',
 # sparkline / bar / GC-lane glyph runs are dropped, runs of spaces become one
 # and the temporary directory becomes TMP.  What is left is the layout: which
 # lines exist, in what order, with which labels, units and messages.
@@ -25,6 +26,7 @@ tmux_start 80 24 "cd $tmp && TERM=xterm-256color $VITALS --theme default --log-f
 mask() {
 	sed -E \
 		-e "s#$tmp#TMP#g" \
+		-e 's/(golden_app\.js +)[RSDT] /\1? /' \
 		-e 's/[▁▂▃▄▅▆▇█░▒·●◆○─]+//g' \
 		-e 's/[0-9]+([.:][0-9]+)*(ms|[BKMGTPsmhd%])?/#/g' \
 		-e 's/#+/#/g' \
