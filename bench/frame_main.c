@@ -85,7 +85,6 @@ static void tick_proc(model *m, vproc *p, int64_t t, int i)
 	p->fds = 23;
 	ring_push(&p->rss_r, t, p->rss_bytes);
 	ring_push(&p->cpu_r, t, p->cpu_pct);
-	ring_push(&p->fds_r, t, p->fds);
 	vnode *n = model_node(m, p);
 	n->heap_used = 30e6 + 10e6 * sin((double)i / 120 + phase) + 2e6 * rnd();
 	n->heap_total = n->heap_used * 1.3;

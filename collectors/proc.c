@@ -661,7 +661,6 @@ static void push_missing(vproc *p, int64_t now_ms)
 {
 	ring_push(&p->rss_r, now_ms, NAN);
 	ring_push(&p->cpu_r, now_ms, NAN);
-	ring_push(&p->fds_r, now_ms, NAN);
 }
 
 /* Update p from one tick stack (p is the process the stack describes). */
@@ -722,7 +721,6 @@ static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pi
 
 	ring_push(&p->rss_r, now_ms, p->rss_bytes);
 	ring_push(&p->cpu_r, now_ms, cpu);
-	ring_push(&p->fds_r, now_ms, fds >= 0 ? (double)fds : NAN);
 	model_touch(m);
 }
 

@@ -44,7 +44,6 @@ static void vproc_free(vproc *p)
 {
 	ring_free(&p->rss_r);
 	ring_free(&p->cpu_r);
-	ring_free(&p->fds_r);
 	vnode_free(p->node);
 	free(p->captures);
 	free(p->cmdline);
@@ -90,7 +89,6 @@ vproc *model_add(model *m, int pid, uint64_t start_time)
 	p->first_seen_ms = m->now_ms ? m->now_ms : wall_ms();
 	ring_init(&p->rss_r, &m->rcfg);
 	ring_init(&p->cpu_r, &m->rcfg);
-	ring_init(&p->fds_r, &m->rcfg);
 	m->procs[m->nprocs++] = p;
 	model_touch(m);
 	return p;

@@ -126,7 +126,7 @@ typedef struct vproc {
 	int fds;		/* -1 if unreadable */
 	double mem_limit;	/* cgroup memory.max in bytes, 0 if none */
 
-	ring rss_r, cpu_r, fds_r;	/* what the views draw and alerts read */
+	ring rss_r, cpu_r;	/* series the views draw and alerts read; others are latest values */
 
 	probe_state pstate;
 	char probe_err[160];
