@@ -13,9 +13,7 @@
 #include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <langinfo.h>
 #include <locale.h>
-#include <strings.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +28,7 @@
 #include "core/paths.h"
 #include "heap/heap_cli.h"
 #include "themes/theme.h"
+#include "widgets/canvas.h"
 #include "tui/app_priv.h"
 #include "tui/diag.h"
 #include "tui/headless.h"
@@ -660,17 +659,6 @@ static int die(app *a, int code, const char *fmt, ...)
 	return code;
 }
 
-/* Plain ASCII drawing when the locale cannot show our glyphs, or on the
- * Linux console whose font lacks them. */
-static bool want_ascii(void)
-{
-	const char *cs = nl_langinfo(CODESET);
-	const char *term = getenv("TERM");
-	if (term && strcmp(term, "linux") == 0)
-		return true;
-	return !cs || (strcasecmp(cs, "UTF-8") != 0 && strcasecmp(cs, "utf8") != 0);
-}
-
 static int start_curses(app *a)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
@@ -691,7 +679,7 @@ static int start_curses(app *a)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	a->ui.ascii = a->opt.ascii || want_ascii();
+	a->ui.ascii = a->opt.ascii || canvas_want_ascii();
 	if (has_colors()) {
 		start_color();
 		use_default_colors();
