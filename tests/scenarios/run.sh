@@ -31,11 +31,14 @@ case "$duration$rate" in *[!0-9]*) echo "run.sh: --duration and --rate take whol
 [ -x "$VITALS" ] || { echo "run.sh: no vitals binary at $VITALS (set VITALS=...)" >&2; exit 2; }
 command -v "$NODE" >/dev/null 2>&1 || { echo "run.sh: node not found" >&2; exit 2; }
 
-all="leak_global_array leak_listeners leak_intervals leak_closures blocked_loop healthy_lru healthy_bursty healthy_garbage healthy_cpu"
+# noprobe_leak: leak_global_array started without the probe and watched by
+# PID, so only /proc is seen (the RSS leak rule).
+all="leak_global_array leak_listeners leak_intervals leak_closures noprobe_leak blocked_loop healthy_lru healthy_bursty healthy_garbage healthy_cpu"
 names=$all
 [ -n "$only" ] && names=$(echo "$only" | tr ',' ' ')
 for n in $names; do
-	[ -f "$here/$n.js" ] || { echo "run.sh: no scenario '$n' (have: $all)" >&2; exit 2; }
+	[ -f "$here/$n.js" ] || [ "$n" = noprobe_leak ] ||
+		{ echo "run.sh: no scenario '$n' (have: $all)" >&2; exit 2; }
 done
 
 [ -n "$outdir" ] || outdir=$(mktemp -d /tmp/vitals-scenarios.XXXXXX)
@@ -72,9 +75,9 @@ else
 	own_sock=0
 fi
 
-pids=""
+pids="" bare=""
 cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids $bare; do kill "$p" 2>/dev/null; done
 	[ $own_sock = 1 ] && rm -rf "$VITALS_SOCK_DIR"
 }
 trap cleanup EXIT
@@ -84,8 +87,15 @@ echo "scenarios: $names"
 echo "mode: $([ $fast = 1 ] && echo fast || echo default), LEAK_KB_PER_S=$rate, ${duration} s each, output in $outdir"
 for n in $names; do
 	date +%s%3N >"$outdir/$n.start"
-	"$VITALS" --json --duration "$duration" --config "$cfg" -- "$NODE" "$here/$n.js" \
-		>"$outdir/$n.jsonl" 2>"$outdir/$n.err" </dev/null &
+	if [ "$n" = noprobe_leak ]; then
+		"$NODE" "$here/leak_global_array.js" </dev/null >/dev/null 2>&1 &
+		bare="$bare $!"
+		"$VITALS" --json --duration "$duration" --config "$cfg" $! \
+			>"$outdir/$n.jsonl" 2>"$outdir/$n.err" </dev/null &
+	else
+		"$VITALS" --json --duration "$duration" --config "$cfg" -- "$NODE" "$here/$n.js" \
+			>"$outdir/$n.jsonl" 2>"$outdir/$n.err" </dev/null &
+	fi
 	pids="$pids $!"
 done
 
@@ -102,7 +112,8 @@ for p in $pids; do
 	done
 	wait "$p" 2>/dev/null
 done
-pids=""
+for p in $bare; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+pids="" bare=""
 
 "$NODE" "$here/summarize.js" "$outdir" $names
 rc=$?

@@ -18,6 +18,7 @@ const EXPECT = {
 	leak_listeners: { need: ['heap_leak'], want: ['listener_leak'] },
 	leak_intervals: { need: ['heap_leak', 'handle_leak'] },
 	leak_closures: { need: ['heap_leak'] },
+	noprobe_leak: { need: ['rss_leak'], noprobe: true },
 	blocked_loop: { need: ['stall'] },
 	healthy_lru: { need: [] },
 	healthy_bursty: { need: [] },
@@ -83,8 +84,8 @@ for (const name of names) {
 	const missed = (ex.need || []).filter((k) => !r.fired.has(k));
 	const extra = [...r.fired.keys()].filter((k) => !allow.has(k));
 	let verdict = 'ok';
-	if (r.error || r.heapSamples === 0) {
-		verdict = 'FAIL: ' + (r.error || 'no probe samples');
+	if (r.error || (ex.noprobe ? r.samples : r.heapSamples) === 0) {
+		verdict = 'FAIL: ' + (r.error || (ex.noprobe ? 'no samples' : 'no probe samples'));
 		failures++;
 	} else if (missed.length) {
 		verdict = 'FAIL: missed ' + missed.join(',');
