@@ -36,11 +36,9 @@ void ring_init(ring *r, const ring_config *cfg)
 
 void ring_free(ring *r)
 {
+	free(r->tier[0].v);	/* the one block every tier lives in (ring_alloc) */
 	for (int i = 0; i < r->ntiers; i++) {
 		ring_tier *t = &r->tier[i];
-		free(t->b);
-		free(t->v);
-		free(t->t);
 		t->b = NULL;
 		t->v = NULL;
 		t->t = NULL;
@@ -51,22 +49,28 @@ void ring_free(ring *r)
 	r->last = NAN;
 }
 
+/* One block for every tier: raw values, raw times, then each coarse tier's
+ * buckets.  One owner, one free — and pages of tiers not written yet (the
+ * 5-minute tier in the first 5 minutes) are never touched, so resident
+ * memory grows to the configured bound instead of starting there. */
 static int ring_alloc(ring *r)
 {
 	ring_tier *raw = &r->tier[0];
-	raw->v = malloc(raw->cap * sizeof *raw->v);
-	raw->t = malloc(raw->cap * sizeof *raw->t);
-	if (!raw->v || !raw->t)
-		goto fail;
+	size_t bytes = raw->cap * (sizeof *raw->v + sizeof *raw->t);
+	for (int i = 1; i < r->ntiers; i++)
+		bytes += r->tier[i].cap * sizeof(ring_bucket);
+	char *block = malloc(bytes);
+	if (!block)
+		return -1;
+	raw->v = (float *)block;
+	block += raw->cap * sizeof *raw->v;
+	raw->t = (uint32_t *)block;
+	block += raw->cap * sizeof *raw->t;
 	for (int i = 1; i < r->ntiers; i++) {
-		r->tier[i].b = malloc(r->tier[i].cap * sizeof(ring_bucket));
-		if (!r->tier[i].b)
-			goto fail;
+		r->tier[i].b = (ring_bucket *)block;
+		block += r->tier[i].cap * sizeof(ring_bucket);
 	}
 	return 0;
-fail:
-	ring_free(r);
-	return -1;
 }
 
 static uint32_t tier_slot(ring_tier *t)
