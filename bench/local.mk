@@ -26,3 +26,4 @@ EXTRA_DIST += bench/attach.sh bench/fixtures/attach_target.js
 # heap (engineer: heap): bench/heap.sh — `vitals heap summary` against memlab
 # (bench/memlab_*.js; needs npm install in bench/), not run by make check
 EXTRA_DIST += bench/heap.sh bench/memlab_summary.js bench/memlab_full.js
+EXTRA_DIST += bench/README.md

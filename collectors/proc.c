@@ -535,8 +535,8 @@ proc_collector *proc_collector_new(char *err, size_t errlen)
 	int rc = procps_pids_new(&pc->tick, tick_items, sizeof tick_items / sizeof tick_items[0]);
 	if (rc >= 0)
 		rc = procps_pids_new(&pc->ident, ident_items, I_COUNT);
-	if (rc >= 0)
-		rc = procps_pids_new(&pc->scan, ident_items, SCAN_NITEMS);
+	/* pc->scan (discovery) is opened on the first proc_discover: watching
+	 * given PIDs never pays for a third context (~300 KB). */
 	if (rc < 0) {
 		snprintf(err, errlen, "libproc2: cannot open a pids context: %s", strerror(-rc));
 		proc_collector_free(pc);
@@ -914,6 +914,11 @@ static bool model_has(const model *m, int pid, uint64_t start)
 
 int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users)
 {
+	if (!pc->scan) {
+		int rc = procps_pids_new(&pc->scan, ident_items, SCAN_NITEMS);
+		if (rc < 0)
+			return rc;
+	}
 	struct pids_fetch *f = procps_pids_reap(pc->scan, PIDS_FETCH_TASKS_ONLY);
 	if (!f)
 		return errno ? -errno : -ENOMEM;
