@@ -8,6 +8,7 @@ need "$NODE"
 DRIVER="$VITALS_BUILDDIR/tests/attach_main"
 [ -x "$DRIVER" ] || fail "build tests/attach_main first"
 : "${VITALS_PROBE:=$VITALS_SRCDIR/probe/vitals-probe.js}"
+VITALS_PROBE=$(realpath "$VITALS_PROBE")	# launch resolves the path: compare like with like
 export VITALS_PROBE
 [ -r "$VITALS_PROBE" ] || fail "probe not found at $VITALS_PROBE"
 
