@@ -33,9 +33,21 @@ void heap_space_label(const char *name, char *buf, size_t n)
 	snprintf(buf, n, "%s", tmp);
 }
 
+/* Spaces this V8 build has but does not use (read-only and shared spaces,
+ * the code/shared large-object spaces are usually 0/0) take no row. */
+static bool space_shown(const heap_space *s)
+{
+	return s->size > 0 || s->used > 0;
+}
+
 int heap_spaces_rows(const vnode *n)
 {
-	return n ? n->nspaces + 1 : 1;
+	if (!n)
+		return 1;
+	int rows = 1;
+	for (int i = 0; i < n->nspaces; i++)
+		rows += space_shown(&n->spaces[i]);
+	return rows;
 }
 
 /* A bar of w cells: [0, used) full, [used, mid) medium, rest light. */
@@ -87,8 +99,10 @@ void heap_spaces_draw(const canvas *c, rect r, const vnode *n)
 	/* limit row first when space is short: it is the one that matters */
 	int rows_for_spaces = r.h - 1;
 	int y = r.y;
-	for (int i = 0; i < n->nspaces && i < rows_for_spaces; i++, y++) {
+	for (int i = 0; i < n->nspaces && y < r.y + rows_for_spaces; i++) {
 		const heap_space *s = &n->spaces[i];
+		if (!space_shown(s))
+			continue;
 		heap_space_label(s->name, label, sizeof label);
 		canvas_text(c, y, r.x, namew, label, ROLE_DIM);
 		fmt_bytes(a, sizeof a, s->used);
@@ -101,6 +115,7 @@ void heap_spaces_draw(const canvas *c, rect r, const vnode *n)
 		} else {
 			canvas_text(c, y, r.x + namew, r.w - namew, num, ROLE_DEFAULT);
 		}
+		y++;
 	}
 	/* the heap against its limit */
 	double pct = heap_usage_pct(n);
