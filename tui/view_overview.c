@@ -34,8 +34,8 @@ typedef struct ov_layout {
 #define FOCUS_ROWS 10	/* rule, RSS, CPU, heap, lag (2 rows each), GC lane */
 
 /* nrows: process rows to show; focus: a process is selected.  On a tall
- * terminal whose table leaves room, the selected process gets graphs below
- * the table instead of blank lines. */
+ * terminal (or a short process list) whose table leaves room, the selected
+ * process gets graphs below the table instead of blank lines. */
 static ov_layout layout_for(const model *m, int rows, size_t nrows, bool focus)
 {
 	ov_layout L;
@@ -53,7 +53,7 @@ static ov_layout layout_for(const model *m, int rows, size_t nrows, bool focus)
 	L.table_h = L.alerts_y - L.table_y;
 	L.focus_y = L.alerts_y;
 	L.focus_h = 0;
-	if (focus && rows >= 40 && (long)L.table_h - (long)(nrows + 1) >= FOCUS_ROWS + 1) {
+	if (focus && (long)L.table_h - (long)(nrows + 1) >= FOCUS_ROWS + 1) {
 		L.focus_h = FOCUS_ROWS;
 		L.focus_y = L.alerts_y - FOCUS_ROWS;
 		L.table_h -= FOCUS_ROWS;
