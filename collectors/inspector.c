@@ -20,7 +20,9 @@
  *    process was identified, by a tiny fixed snippet; the job waits until
  *    the port is really gone, so the next queued SIGUSR1 finds it free.
  *    If the port outlives the probe's close, the job reconnects once and
- *    runs the snippet itself.
+ *    runs the snippet itself.  A SIGUSR1 that opens nothing within 1.5 s is
+ *    reported at once, but the job (its callback spent, j->late) watches
+ *    the port a while longer: a process busy in native code opens it late.
  *  - Between dashboards: a job holds flock(<sockdir>/attach.lock) from its
  *    SIGUSR1 to its end, so two vitals of one user never race for 9229; a
  *    port held by another Node process (another user's attach) is waited for
@@ -65,6 +67,7 @@
 
 #define ATTACH_TIMEOUT_MS 8000	/* whole attach */
 #define SIGUSR1_WAIT_MS 1500	/* for the port to open after SIGUSR1 */
+#define LATE_OPEN_WAIT_MS 6000	/* then, silently, for a late one to close */
 #define PORT_FREE_WAIT_MS 1500	/* for another Node process's (attach) inspector to go */
 #define LOCK_WAIT_MS 6000	/* for another vitals's attach (attach.lock) */
 #define SOCK_WAIT_MS 3000	/* for the probe's socket after the injection */
@@ -125,6 +128,7 @@ struct job {
 	bool opened;		/* vitals sent SIGUSR1: the inspector must be closed again */
 	bool close_only;	/* reconnected only to run CLOSE_SNIPPET */
 	bool close_retried;
+	bool late;		/* reported already; watching for an inspector opened late */
 	int retries;		/* SIGUSR1 sent again after losing the port to another process */
 	int lock_fd;		/* <sockdir>/attach.lock, held from SIGUSR1 to the end;
 				 * -1 not taken yet, -2 cannot be made (go on unserialised) */
@@ -1036,10 +1040,13 @@ static void job_end(inspector *in, int err, const char *msg)
 		job_wait(in, ST_PORT_CLOSE_WAIT);
 		return;
 	}
-	if (err && j->opened && j->identified && !j->pending_err) {
+	if (err && j->opened && j->step >= ST_HTTP && !j->pending_err) {
+		/* The port is the target's own listener (found in its sockets after
+		 * our SIGUSR1), so close it even before the pid check answered:
+		 * the reconnect in ST_PORT_CLOSE_WAIT checks the pid again. */
 		j->pending_err = err;
 		snprintf(j->pending_msg, sizeof j->pending_msg, "%s", msg);
-		if (j->ws && j->c && j->step >= ST_CDP_PID && j->step <= ST_CDP_PROBE) {
+		if (j->identified && j->ws && j->c && j->step >= ST_CDP_PID && j->step <= ST_CDP_PROBE) {
 			cdp_send(in, ST_CDP_CLOSE, CLOSE_SNIPPET, strlen(CLOSE_SNIPPET), true);
 			return;
 		}
@@ -1265,6 +1272,8 @@ static void job_poll_port_open(inspector *in)
 		job_fail(in, -ESRCH, "PID %d exited after SIGUSR1", j->pid);
 		return;
 	}
+	if (j->late)
+		return;	/* until the port appears or the deadline */
 	if (j->sig_port && j->retries < 3) {
 		/* Another process took the port first (a concurrent attach by
 		 * another vitals): ours failed with "address already in use" and
@@ -1279,10 +1288,22 @@ static void job_poll_port_open(inspector *in)
 		}
 	}
 	if (uv_now(in->loop) - j->step_start >= SIGUSR1_WAIT_MS) {
-		j->opened = false;	/* nothing was opened */
-		job_fail(in, -ETIMEDOUT,
+		/* Report now, but keep watching (silently, still holding the queue
+		 * and the lock) until the attach deadline: a main thread busy in
+		 * native code (execSync, a blocking read) handles the signal only
+		 * when that returns, and the inspector it opens then is ours to
+		 * close.  A process that handles SIGUSR1 itself never opens one. */
+		char msg[256];
+		snprintf(msg, sizeof msg,
 			 "PID %d did not open its inspector after SIGUSR1 (it may handle SIGUSR1 itself); "
 			 "start it with `vitals -- node …` or `node -r %s …`", j->pid, in->probe_path);
+		inspector_done_cb cb = j->cb;
+		j->cb = NULL;
+		j->late = true;
+		j->close_only = true;	/* if it opens after all: close it, inject nothing */
+		uv_timer_start(&in->deadline, deadline_cb, LATE_OPEN_WAIT_MS, 0);
+		if (cb)
+			cb(j->ud, j->pid, -ETIMEDOUT, msg);	/* may call inspector_close */
 	}
 }
 

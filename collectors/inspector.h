@@ -27,14 +27,17 @@ typedef void (*inspector_done_cb)(void *ud, int pid, int err, const char *msg);
 /* probe_path is copied. The probe's socket directory is paths_sock_dir(). */
 inspector *inspector_new(uv_loop_t *loop, const char *probe_path);
 /* Queue an attach of pid. Returns 0 or -1 (msg in err). cb fires exactly once
- * per accepted attach — unless inspector_close() comes first. */
+ * per accepted attach — unless inspector_close() comes first.  When SIGUSR1
+ * opens no inspector within 1.5 s, cb reports -ETIMEDOUT then, but the job
+ * stays at the head of the queue up to 6 s more, to close an inspector that
+ * a process busy in native code opens late (later attaches wait for it). */
 int inspector_attach(inspector *in, int pid, inspector_done_cb cb, void *ud, char *err, size_t errlen);
 /* Number of attaches queued or running. */
 int inspector_pending(const inspector *in);
 /* Cancel everything: queued attaches are dropped and NO callback runs any
  * more (the caller is tearing down).  A running attach that already sent
  * SIGUSR1 finishes silently first, so the inspector vitals opened is closed
- * again (typically 0.2 s, at most ~11 s for a wedged target); then the
+ * again (typically 0.2 s, at most ~12 s for a wedged target); then the
  * inspector frees itself — keep running the loop (uv_run until it ends).
  * Safe to call from inside a done callback. */
 void inspector_close(inspector *in);

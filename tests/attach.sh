@@ -173,17 +173,38 @@ wait_for 10 sh -c "! ss -Hltn 'sport = :9229' | grep -q ." || fail "9229 still o
 attach_ok "attach once 9229 is free again" "$OTHER"
 
 # --- an app that handles SIGUSR1 itself: clear error within 3 s, app survives
+#     (the driver itself runs on until the attach deadline, watching for a
+#     late inspector: see the next case)
 start_node usr1 "$FIXTURES/attach_sigusr1.js"
 U=$P
 t0=$(now_ms)
-out=$("$DRIVER" attach "$U") && fail "SIGUSR1 handler: attach succeeded?"
+"$DRIVER" attach "$U" >"$WORK/usr1.attach" 2>&1 &
+A=$!
+wait_for 10 grep -q "PID $U" "$WORK/usr1.attach" || fail "SIGUSR1 handler: no answer within 10 s"
 dt=$(( $(now_ms) - t0 ))
+wait "$A" && fail "SIGUSR1 handler: attach succeeded?"
+out=$(cat "$WORK/usr1.attach")
 echo "$out" | grep -q "PID $U did not open its inspector after SIGUSR1 (it may handle SIGUSR1 itself); start it with \`vitals -- node …\` or \`node -r .*vitals-probe.js …\`" ||
 	fail "SIGUSR1 handler: unexpected message: $out"
 [ "$dt" -lt 3000 ] || fail "SIGUSR1 handler: error took $dt ms (limit 3000)"
 kill -0 "$U" 2>/dev/null || fail "SIGUSR1 handler: the app died"
 wait_for 5 grep -q "got SIGUSR1" "$WORK/usr1.out" || fail "SIGUSR1 handler: app never saw the signal"
 pass "own SIGUSR1 handler: error after $dt ms, app still running"
+
+# --- an app busy in native code when SIGUSR1 comes opens its inspector only
+#     once the call returns, after vitals gave up waiting for it: that
+#     inspector must be closed again all the same
+start_node busy "$FIXTURES/attach_busy.js" 4
+B=$P
+kill -USR2 "$B"
+wait_for 10 grep -q blocking "$WORK/busy.out" || fail "busy app did not start blocking"
+out=$("$DRIVER" attach "$B")
+wait_for 10 grep -q unblocked "$WORK/busy.out" || fail "busy app did not unblock"
+wait_for 5 grep -q "Debugger listening" "$WORK/busy.err" || fail "busy app: SIGUSR1 never opened the inspector ($out)"
+! listening 9229 "$B" || fail "busy app: inspector opened late was left open ($out)"
+kill -0 "$B" 2>/dev/null || fail "busy app died"
+pass "inspector opened late by a busy app closed again ($out)"
+kill "$B"
 
 # --- not a node process: refused, not signalled
 sleep 60 &
