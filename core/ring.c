@@ -7,8 +7,10 @@
  * bucket is then committed, preceded by empty buckets for any whole spans
  * that had no sample — so committed bucket k (0 = oldest) starts at
  * newest_start - (len - 1 - k) * span_ms; only the open bucket may start
- * after a gap not yet filled (its own start is kept).  Storage is allocated on the first
- * push and never grows: 8 bytes per raw sample, 12 per bucket.
+ * after a gap not yet filled (its own start is kept).  Raw times are stored
+ * as uint32 ms since t0 <= every kept raw time; t0 moves up when that would
+ * overflow.  Storage is allocated on the first push and never grows: 8 bytes
+ * per raw sample, 12 per bucket.
  */
 #include "core/ring.h"
 
@@ -82,6 +84,24 @@ static uint32_t tier_slot(ring_tier *t)
 	return s;
 }
 
+/* Raw times are 32-bit offsets from t0, which covers 49 days: before a push
+ * would overflow, move t0 up to the oldest raw sample kept (once in weeks;
+ * O(raw cap)).  A raw tier that itself spans that long starts afresh. */
+static void raw_rebase(ring *r, int64_t t_ms)
+{
+	ring_tier *raw = &r->tier[0];
+	uint32_t oldest = (raw->head + raw->cap - raw->len) % raw->cap;
+	uint32_t shift = raw->len ? raw->t[oldest] : 0;
+	if (raw->len == 0 || t_ms - r->t0 - shift > UINT32_MAX) {
+		raw->len = raw->head = 0;
+		r->t0 = t_ms;
+		return;
+	}
+	for (uint32_t k = 0, s = oldest; k < raw->len; k++, s = s + 1 == raw->cap ? 0 : s + 1)
+		raw->t[s] -= shift;
+	r->t0 += shift;
+}
+
 /* Commit the open bucket, after empty buckets for the spans it skipped. */
 static void tier_commit_open(ring_tier *t)
 {
@@ -114,6 +134,8 @@ int ring_push(ring *r, int64_t t_ms, double v)
 	} else if (t_ms < r->last_t) {
 		t_ms = r->last_t;	/* the clock went backwards: keep time monotonic */
 	}
+	if (t_ms - r->t0 > UINT32_MAX)
+		raw_rebase(r, t_ms);
 	r->count++;
 	r->last = v;
 	r->last_t = t_ms;

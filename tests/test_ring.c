@@ -179,6 +179,32 @@ static void test_tier_for(void **state)
 	ring_free(&r);
 }
 
+/* Raw times are 32-bit offsets: a ring fed for more than 49 days (2^32 ms)
+ * keeps exact times, and a gap longer than that starts the raw tier afresh. */
+static void test_long_run(void **state)
+{
+	ring r;
+	ring_init(&r, &small);
+	const int64_t t0 = 1764450000000, day = 86400000;
+	for (int i = 0; i < 60; i++)	/* one sample a day for 60 days */
+		assert_int_equal(ring_push(&r, t0 + i * day, i), 0);
+	assert_int_equal(ring_len(&r, 0), 5);
+	for (int i = 0; i < 5; i++) {
+		ring_point p = ring_get(&r, 0, (size_t)i);
+		assert_int_equal(p.t_ms, t0 + (55 + i) * day);
+		assert_float_equal(p.mean, 55 + i, 1e-6);
+	}
+	assert_int_equal(r.last_t, t0 + 59 * day);
+	/* one more, 50 days after the last: the old raw samples cannot be
+	 * expressed next to it; only the new one is kept */
+	assert_int_equal(ring_push(&r, t0 + 109 * day, 109), 0);
+	assert_int_equal(ring_len(&r, 0), 1);
+	ring_point p = ring_get(&r, 0, 0);
+	assert_int_equal(p.t_ms, t0 + 109 * day);
+	assert_float_equal(p.mean, 109, 1e-6);
+	ring_free(&r);
+}
+
 static void test_default_bytes(void **state)
 {
 	ring r;
@@ -203,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_cursor_matches_get),
 		cmocka_unit_test(test_clock_backwards),
 		cmocka_unit_test(test_default_bytes),
+		cmocka_unit_test(test_long_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
