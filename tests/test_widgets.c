@@ -182,6 +182,36 @@ static void test_canvas_text(void **state)
 	delwin(w);
 }
 
+/* With no colour (NO_COLOR, monochrome) roles are plain attributes and a
+ * blank fill is "no attributes, pair 0", which curses renders with the
+ * window's current attributes: a fill or a rule after reverse text must not
+ * come out reversed. */
+static void test_canvas_no_stale_attrs(void **state)
+{
+	WINDOW *w = newpad(2, 20);
+	canvas c = canvas_for(w, false, false);
+	werase(w);
+	canvas_text_attr(&c, 0, 0, 5, "sel", A_REVERSE | A_BOLD);
+	canvas_fill(&c, 0, 5, 10, A_NORMAL);
+	attr_t a;
+	short p;
+	for (int x = 5; x < 15; x++) {
+		cell(w, 0, x, &a, &p);
+		assert_int_equal(a & (A_REVERSE | A_BOLD), 0);
+		assert_int_equal(p, 0);
+	}
+	canvas_text_attr(&c, 1, 0, 5, "sel", A_REVERSE);
+	canvas_hline(&c, 1, 5, 5, A_NORMAL);
+	canvas_glyph(&c, 1, 12, L'x', 'x', A_BOLD);
+	for (int x = 5; x < 10; x++) {
+		cell(w, 1, x, &a, &p);
+		assert_int_equal(a & A_REVERSE, 0);
+	}
+	cell(w, 1, 12, &a, &p);
+	assert_int_equal(a & (A_REVERSE | A_BOLD), A_BOLD);
+	delwin(w);
+}
+
 static void test_fmt(void **state)
 {
 	char b[32];
@@ -376,6 +406,30 @@ static void test_spark_spike_survives_zoom(void **state)
 	sparkline_columns(&r, end, 60000, 80, cols, &st);
 	for (int i = 0; i < 80; i++)
 		assert_true(isnan(cols[i]) || cols[i] == 10.0f);
+	ring_free(&r);
+	delwin(w);
+}
+
+static size_t fmt_plain(char *b, size_t n, double v)
+{
+	return (size_t)snprintf(b, n, "%.0f", v);
+}
+
+/* The min/max label covers the whole window, also just after the clock
+ * passed a multiple of the window (here 2 s after a whole minute). */
+static void test_spark_label_whole_window(void **state)
+{
+	ring r;
+	int64_t end = T0 + 2000;	/* T0 is a whole minute */
+	fill_ring(&r, 300, end, ramp);
+	WINDOW *w = newpad(1, 60);
+	canvas c = canvas_for(w, false, false);
+	werase(w);
+	spark_opts o = spark_opts_make(end, 60000, ROLE_SPARK_RSS, fmt_plain);
+	sparkline_draw(&c, rect_make(0, 0, 1, 60), &r, &o);
+	dump(w, "label");
+	/* samples 240..299 are the last 60 s */
+	assert_non_null(strstr(row_text(w, 0, 0, 60), " 299 \xe2\x86\x93" "240\xe2\x86\x91" "299"));
 	ring_free(&r);
 	delwin(w);
 }
@@ -806,9 +860,10 @@ static void test_views(void **state)
 		assert_int_equal(view_overview_pid_at(&m, &ui, 2, H, W), 4242);
 		assert_int_equal(view_overview_pid_at(&m, &ui, 3, H, W), 4243);
 		assert_int_equal(view_overview_pid_at(&m, &ui, 0, H, W), 0);
-		/* a tall terminal with room to spare: the selected process's graphs */
-		assert_int_equal(screen_has(w, H, W, " pid 4242 server.js "), H >= 40);
-		if (H >= 40)
+		/* rows to spare under the table (24 and 50 rows for two processes,
+		 * not 15): the selected process's graphs */
+		assert_int_equal(screen_has(w, H, W, " pid 4242 server.js "), H >= 24);
+		if (H >= 24)
 			assert_true(screen_has(w, H, W, "50.0M/2.00G 2.4%"));
 
 		dump(w, "overview");
@@ -931,6 +986,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_canvas_text),
+		cmocka_unit_test(test_canvas_no_stale_attrs),
 		cmocka_unit_test(test_fmt),
 		cmocka_unit_test(test_spark_widths),
 		cmocka_unit_test(test_spark_empty_and_single),
@@ -938,6 +994,7 @@ int main(void)
 		cmocka_unit_test(test_spark_ascii_and_braille),
 		cmocka_unit_test(test_spark_spike_survives_zoom),
 		cmocka_unit_test(test_spark_scrolled_back),
+		cmocka_unit_test(test_spark_label_whole_window),
 		cmocka_unit_test(test_heap_pct_uses_limit),
 		cmocka_unit_test(test_alert_pane),
 		cmocka_unit_test(test_gc_timeline),

@@ -144,9 +144,13 @@ void canvas_fill(const canvas *c, int y, int x, int n, attr_t a)
 	if (n <= 0)
 		return;
 	/* whline_set copies one cell n times: no per-character decoding, which
-	 * matters because every frame blanks the whole screen */
+	 * matters because every frame blanks the whole screen.  curses renders a
+	 * plain blank (no attributes, pair 0) with the window's current
+	 * attributes, which are whatever the last text was drawn in: set them
+	 * first, or a monochrome row fills in the previous text's reverse/bold. */
 	cchar_t blank;
 	setcchar(&blank, L" ", a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
+	set_attr(c->w, a);
 	mvwhline_set(c->w, y, x, &blank, n);
 }
 
@@ -161,6 +165,7 @@ void canvas_glyph(const canvas *c, int y, int x, wchar_t wc, char ascii_alt, att
 	cchar_t cc;
 	wchar_t s[2] = { c->ascii ? (wchar_t)ascii_alt : wc, 0 };
 	setcchar(&cc, s, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
+	set_attr(c->w, a);	/* wadd_wch adds the window's attributes (see canvas_fill) */
 	mvwadd_wch(c->w, y, x, &cc);
 }
 

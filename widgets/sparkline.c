@@ -211,8 +211,12 @@ void sparkline_draw(const canvas *c, rect r, const ring *s, const spark_opts *o)
 	spark_stats st;
 	int ncols = gw;
 	if (o->fmt && r.w >= 16) {
-		/* stats first (width independent), then size the graph */
-		sparkline_columns(s, o->end_ms, o->window_ms, 1, cols, &st);
+		/* stats first, then size the graph.  Columns are aligned on
+		 * multiples of their width (spark_axis), so the stats are taken
+		 * over the finest axis: one column would be aligned on the whole
+		 * window and hold only the time since its last multiple (at
+		 * 12:00:02 a 1-minute window's min/max would cover 2 s). */
+		sparkline_columns(s, o->end_ms, o->window_ms, SPARK_MAXCOLS, cols, &st);
 		o->fmt(cur, sizeof cur, st.last);
 		if (r.w >= 40 && !isnan(st.min)) {
 			o->fmt(lo_s, sizeof lo_s, st.min);
