@@ -63,6 +63,7 @@
 #include <nettle/version.h>
 #include <wslay/wslay.h>
 
+#include "core/model.h"
 #include "core/paths.h"
 
 #define ATTACH_TIMEOUT_MS 8000	/* whole attach */
@@ -509,19 +510,6 @@ static bool flags_option(inspector_flags *f, const char *arg, const char *next)
 	return false;
 }
 
-/* Node options that take their value as the next argument. */
-static bool takes_value(const char *a)
-{
-	static const char *const v[] = { "-r", "--require", "--import", "--loader",
-		"--experimental-loader", "--title", "--input-type", "-C", "--conditions",
-		"--env-file", "--inspect-port", "--debug-port", "--stack-size", "--icu-data-dir",
-		"--openssl-config", "--redirect-warnings", "--unhandled-rejections" };
-	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-		if (strcmp(a, v[i]) == 0)
-			return true;
-	return false;
-}
-
 void inspector_flags_cmdline(inspector_flags *f, const char *buf, size_t len)
 {
 	/* argv[0] first, then node's own options up to the script or -e/-p/-- */
@@ -542,7 +530,7 @@ void inspector_flags_cmdline(inspector_flags *f, const char *buf, size_t len)
 			break;
 		bool consumed = flags_option(f, p, next);
 		p += n + 1;
-		if ((consumed || takes_value(p - n - 1)) && next)
+		if ((consumed || model_node_opt_takes_value(p - n - 1)) && next)
 			p = next + strlen(next) + 1;
 	}
 }
@@ -586,7 +574,7 @@ void inspector_flags_node_options(inspector_flags *f, const char *s)
 		}
 	}
 	for (size_t i = 0; i < ntok; i++) {
-		if (flags_option(f, tok[i], i + 1 < ntok ? tok[i + 1] : NULL) || takes_value(tok[i]))
+		if (flags_option(f, tok[i], i + 1 < ntok ? tok[i + 1] : NULL) || model_node_opt_takes_value(tok[i]))
 			i++;	/* skip the option's value */
 	}
 	for (size_t i = 0; i < ntok; i++)

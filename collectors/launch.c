@@ -101,8 +101,7 @@ static void display_name(char *const argv[], char *out, size_t n)
 	if (strncmp(cmd, "node", 4) == 0) {
 		for (int i = 1; argv[i]; i++) {
 			if (argv[i][0] == '-') {
-				if (strcmp(argv[i], "-r") == 0 || strcmp(argv[i], "--require") == 0 ||
-				    strcmp(argv[i], "--import") == 0)
+				if (model_node_opt_takes_value(argv[i]))
 					i += argv[i + 1] ? 1 : 0;
 				else if (strcmp(argv[i], "-e") == 0 || strcmp(argv[i], "--eval") == 0)
 					break;

@@ -1,13 +1,16 @@
 /* proc — the process collector and Node discovery; see proc.h.
  *
- * Data: three libproc2 `pids` contexts opened once and reused for the whole
- * run, each with the fewest items its job needs, because libproc2 reads only
- * the /proc files its items require:
+ * Data: up to three libproc2 `pids` contexts, reused for the whole run, each
+ * with the fewest items its job needs, because libproc2 reads only the /proc
+ * files its items require:
  *   - tick:  /proc/PID/stat + statm — CPU ticks, RSS, VSZ, threads, state,
  *            ppid, start time; one procps_pids_select() per sample for every
  *            watched PID (in batches of SELECT_MAX, the library's limit);
  *   - ident: stat + cmdline — identity of a process at first sight;
- *   - scan:  stat only, over every process — discovery (rare).
+ *   - scan:  stat only, over every process — discovery; opened on the first
+ *            proc_discover (watching given PIDs never needs it), then run
+ *            every tick in "all my node processes" mode, where the memo
+ *            below spares a readlink per process per tick.
  * RSS is statm's resident (not stat's rss field): since Linux 6.2 stat's
  * counter is a per-CPU approximation that can be several % off VmRSS.
  * Open fds are st_size of /proc/PID/fd (Linux >= 6.2: the count, one stat()
@@ -181,10 +184,6 @@ bool proc_argv_is_wrapper(const char *const *argv, int argc)
 		return false;
 	/* node [options] script: find the script, skipping options and the
 	 * values of those that take a separate argument. */
-	static const char *const with_value[] = {
-		"-r", "--require", "--import", "--loader", "--experimental-loader", "--title",
-		"--inspect-port", "--env-file", "-C", "--conditions",
-	};
 	for (int i = 1; i < argc && argv[i]; i++) {
 		const char *a = argv[i];
 		if (a[0] != '-') {
@@ -200,11 +199,8 @@ bool proc_argv_is_wrapper(const char *const *argv, int argc)
 		if (strcmp(a, "-e") == 0 || strcmp(a, "--eval") == 0 || strcmp(a, "-p") == 0 ||
 		    strcmp(a, "--print") == 0)
 			return false;
-		for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
-			if (strcmp(a, with_value[k]) == 0) {
-				i++;
-				break;
-			}
+		if (model_node_opt_takes_value(a))
+			i++;
 	}
 	return false;
 }

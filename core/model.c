@@ -239,13 +239,13 @@ void model_status(model *m, const char *fmt, ...)
 	model_touch(m);
 }
 
-/* Node options whose value is the next word: skip both when looking for the script. */
-static bool node_opt_takes_value(const char *o)
+bool model_node_opt_takes_value(const char *o)
 {
 	static const char *const with_value[] = {
 		"-r", "--require", "--import", "--loader", "--experimental-loader", "--inspect-port",
-		"--title", "-C", "--conditions", "--env-file", "--stack-size", "--max-old-space-size",
-		"--input-type", "--watch-path", NULL,
+		"--debug-port", "--title", "-C", "--conditions", "--env-file", "--stack-size",
+		"--max-old-space-size", "--input-type", "--watch-path", "--icu-data-dir",
+		"--openssl-config", "--redirect-warnings", "--unhandled-rejections", NULL,
 	};
 	for (int i = 0; with_value[i]; i++)
 		if (strcmp(o, with_value[i]) == 0)
@@ -286,7 +286,7 @@ const char *model_proc_label(const vproc *p, char *buf, size_t n)
 			return buf;
 		}
 		if (word[0] == '-') {
-			skip_next = node_opt_takes_value(word);
+			skip_next = model_node_opt_takes_value(word);
 			continue;
 		}
 		const char *base = w + len;

@@ -212,6 +212,10 @@ const char *model_log_get(const model *m, uint32_t i);
 /* A short name for people: the script of a node process ("server.js", or
  * "node -e" for an inline script), else the process name.  Returns buf. */
 const char *model_proc_label(const vproc *p, char *buf, size_t n);
+/* True for a node option whose value may come as the next argument
+ * ("-r x.js"): whoever looks for the script in a node command line skips
+ * both.  The one list (labels, wrapper detection, inspector flags, launch). */
+bool model_node_opt_takes_value(const char *opt);
 
 /* Set the status line (printf-style). */
 void model_status(model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -9,7 +9,9 @@
 const char *paths_probe(char *buf, size_t n);
 /* Directory of a shipped data folder ("demo", "themes"). */
 const char *paths_data(const char *sub, char *buf, size_t n);
-/* Per-user socket directory: $XDG_RUNTIME_DIR/vitals, else /tmp/vitals-<uid>. */
+/* Per-user socket directory: $VITALS_SOCK_DIR, else $XDG_RUNTIME_DIR/vitals,
+ * else /tmp/vitals-<uid> (the probe's rule too).  Not checked: see
+ * paths_sock_dir_ensure; readers refuse a directory that is not 0700 and ours. */
 const char *paths_sock_dir(char *buf, size_t n);
 /* Create the socket directory 0700 if missing; refuse (return -1 with a
  * message in err) one that is not ours or is group/world accessible. */

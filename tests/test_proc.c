@@ -141,6 +141,11 @@ static void test_wrapper(void **state)
 					      "/usr/local/bin/pm2", "logs")));
 	assert_true(proc_argv_is_wrapper(ARGV("node", "-r", "x.js", "/usr/bin/npm", "test")));
 	assert_true(proc_argv_is_wrapper(ARGV("node", "--", "/usr/bin/npm", "test")));
+	/* options with a separate value: the same list as the label and the
+	 * inspector's flag scan (model_node_opt_takes_value) */
+	assert_true(proc_argv_is_wrapper(ARGV("node", "--stack-size", "2000", "/usr/bin/npm", "test")));
+	assert_true(proc_argv_is_wrapper(ARGV("node", "--unhandled-rejections", "warn", "/usr/bin/npx", "x")));
+	assert_false(proc_argv_is_wrapper(ARGV("node", "--title", "npm", "server.js")));
 	/* not wrappers: the programs themselves, and pm2's daemon */
 	assert_false(proc_argv_is_wrapper(ARGV("node", "server.js")));
 	assert_false(proc_argv_is_wrapper(ARGV("node", "-r", "npm", "server.js")));
