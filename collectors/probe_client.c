@@ -289,7 +289,6 @@ static bool attached(const vproc *p)
 /* ------------------------------------------------- command side (routing) */
 
 static void route_chunk(pclient *cl, long long id, const char *data, size_t n);
-static void route_progress(pclient *cl, long long id, double done);
 static void route_reply(pclient *cl, long long id, bool ok, const json_t *root);
 static void route_error(pclient *cl, long long id, const char *code, const char *message);
 
@@ -646,12 +645,12 @@ static int apply_cmd_msg(vproc *p, const char *t, const json_t *root, char *err,
 		if (cl)
 			route_chunk(cl, id, json_string_value(d), json_string_length(d));
 	} else if (strcmp(t, "progress") == 0) {
+		/* checked, not used: probe_mgr_progress reports the bytes received,
+		 * which move while the probe's own count (phase by phase) may not */
 		double done = NAN;
 		if (get_id(root, t, false, &id, err, errlen) < 0 ||
 		    get_num(root, "done", "progress: ", 0, MAX_BYTES, &done, err, errlen) < 0)
 			return -1;
-		if (cl)
-			route_progress(cl, id, done);
 	} else if (strcmp(t, "reply") == 0) {
 		const json_t *ok = json_object_get(root, "ok");
 		double d;
@@ -960,13 +959,6 @@ static void route_chunk(pclient *cl, long long id, const char *data, size_t n)
 	}
 	j->bytes += (long long)n;
 	j->units += utf16_units(data, n);
-}
-
-static void route_progress(pclient *cl, long long id, double done)
-{
-	(void)cl;
-	(void)id;
-	(void)done;	/* probe_mgr_progress reports bytes received, which is what moves */
 }
 
 static void gc_finish(pclient *cl, int ok, const char *msg)

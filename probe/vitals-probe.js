@@ -832,8 +832,8 @@ function start(opts) {
 
 /* For the cost benchmark (bench/probe_cost.sh): builds samples on a
  * stand-alone connection state. With keepLag the loop-delay histogram is not
- * reset, so that a timed loop of samples keeps paying for the percentile and
- * mean walks over a populated histogram, as a real 1 Hz sample does. */
+ * reset, so that a timed loop of samples keeps paying for the percentile
+ * walks over a populated histogram, as a real 1 Hz sample does. */
 function benchSampler(keepLag) {
 	const eld = perf.monitorEventLoopDelay({ resolution: LAG_RES_MS });
 	eld.enable();
