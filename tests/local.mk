@@ -110,3 +110,6 @@ tests_test_heap_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_heap_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_heap
 endif
+# --auto-snapshot end to end (lead)
+TESTS += tests/autosnap.sh
+EXTRA_DIST += tests/autosnap.sh
