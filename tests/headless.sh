@@ -39,6 +39,18 @@ if (!(s[s.length - 1].threads >= 1 && s[s.length - 1].fds >= 3)) { console.error
 ' "$tmp/out1" "$p1" "$vm" || fail "RSS disagrees with /proc/$p1/status"
 pass "rss agrees with /proc"
 
+# --- a reader that goes away ---------------------------------------------------
+# `vitals --json | head -1` ends at the next tick instead of writing into a
+# closed pipe for ever; a write error other than EPIPE is said and exit 1.
+timeout 15 sh -c '"$1" --json -i 0.2 "$2" | head -1 >/dev/null' _ "$VITALS" "$p1"; rc=$?
+[ $rc -eq 0 ] || fail "vitals --json | head -1: exit $rc (124: still running after 15 s)"
+if [ -w /dev/full ]; then
+	out=$(timeout 15 "$VITALS" --json -i 0.2 "$p1" 2>&1 >/dev/full); rc=$?
+	[ $rc -eq 1 ] || fail "--json >/dev/full: exit $rc, want 1"
+	echo "$out" | grep -q "writing JSON output: No space left" || fail "--json >/dev/full message: $out"
+fi
+pass "closed pipe and full disk end the run"
+
 # --- exit is reported ---------------------------------------------------------
 EXIT_AFTER_MS=1500 start_bg node "$FIXTURES/app_rss.js"; p2=$!
 "$VITALS" --json --duration 4 -i 0.5 "$p2" > "$tmp/out2" 2>&1 || fail "vitals --json failed (exit case)"

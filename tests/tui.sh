@@ -33,11 +33,23 @@ tmux_wait_text 5 "press a to attach" || fail "detail view missing: $(tmux_screen
 tmux_keys Escape
 tmux_keys ?
 tmux_wait_text 5 "heap snapshot" || fail "help missing: $(tmux_screen)"
+# 31 keys do not fit in 32 lines: PgDn scrolls the help to its last key
+tmux_keys NPage
+tmux_wait_text 5 "mouse on/off" || fail "help does not scroll to its last key: $(tmux_screen)"
 tmux_keys Escape
 pass "detail and help"
 
 tmux_keys a
 tmux_wait_text 15 "attached to $fx" || fail "attach failed: $(tmux_screen)"
+# at 80 columns the long question wraps and keeps its y/n on screen
+tmux -L "$_tmux_sock" resize-window -t t -x 80 -y 24 2>/dev/null
+tmux_wait_text 5 "$fx" || fail "no redraw at 80x24"
+tmux_keys s
+tmux_wait_text 10 "Take it? y/n" || fail "snapshot question cut at 80 columns: $(tmux_screen | tail -3)"
+tmux_keys n
+tmux_wait_text 5 "cancelled" || fail "n did not cancel: $(tmux_screen | tail -3)"
+ls "$tmp"/*.heapsnapshot 2>/dev/null && fail "snapshot written after n"
+tmux -L "$_tmux_sock" resize-window -t t -x 120 -y 32 2>/dev/null
 tmux_keys s
 tmux_wait_text 10 "Take it? y/n" || fail "no snapshot confirmation: $(tmux_screen)"
 tmux_keys y

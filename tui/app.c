@@ -34,6 +34,7 @@
 #include "tui/headless.h"
 #include "tui/keys.h"
 #include "tui/rows.h"
+#include "tui/view.h"
 #include "tui/view_detail.h"
 #include "tui/view_overview.h"
 
@@ -108,11 +109,20 @@ static void fix_selection(app *a)
 
 /* ---- alerts ------------------------------------------------------------- */
 
+/* Note the first failed JSON write (headless_*'s result); the next tick
+ * stops the loop, not the callback that noticed (it may be deep inside a
+ * collector). */
+static void json_written(app *a, int rc)
+{
+	if (rc < 0 && !a->json_err)
+		a->json_err = rc;
+}
+
 static void on_alert(void *ud, const model_alert *al)
 {
 	app *a = ud;
 	if (a->headless)
-		headless_alert(a->json_out, al);
+		json_written(a, headless_alert(a->json_out, al));
 	if (a->alert_log) {
 		char ts[32];
 		time_t t = (time_t)(al->t_ms / 1000);
@@ -162,7 +172,7 @@ static void on_capture_done(void *ud, vproc *p, int ok, const char *msg)
 {
 	app *a = ud;
 	if (a->headless) {
-		headless_event(a->json_out, p, ok ? "capture" : "capture_failed", msg, app_now_ms());
+		json_written(a, headless_event(a->json_out, p, ok ? "capture" : "capture_failed", msg, app_now_ms()));
 		return;
 	}
 	if (!ok)
@@ -206,7 +216,7 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 		snprintf(p->probe_err, sizeof p->probe_err, "%s", msg);
 		model_status(&a->m, "attach %d: %s", pid, msg);
 		if (a->headless)
-			headless_event(a->json_out, p, "attach_failed", msg, app_now_ms());
+			json_written(a, headless_event(a->json_out, p, "attach_failed", msg, app_now_ms()));
 		else if (!a->curses)
 			fprintf(stderr, "vitals: attach %d: %s\n", pid, msg);
 	}
@@ -292,6 +302,13 @@ void app_start_diff(app *a, vproc *p)
 	}
 }
 
+/* Mouse reporting on or off (off: the terminal's own selection works). */
+void app_set_mouse(app *a, bool on)
+{
+	a->ui.mouse = on;
+	mousemask(on ? (BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED) : 0, NULL);
+}
+
 /* ---- themes ------------------------------------------------------------- */
 
 void app_theme_next(app *a)
@@ -316,44 +333,83 @@ void app_theme_next(app *a)
 
 /* ---- painting ----------------------------------------------------------- */
 
+/* Split s into lines of at most w columns for the prompt, breaking after a
+ * space where one is near; code points count one column each (canvas cuts
+ * a line that still ends up wider).  Returns the number of lines; starts[i]
+ * and lens[i] are byte ranges of s. */
+static int wrap_lines(const char *s, int w, const char **starts, int *lens, int max)
+{
+	int n = 0;
+	while (*s && n < max) {
+		const char *p = s, *brk = NULL;
+		int cols = 0;
+		while (*p && cols < w) {
+			if (*p == ' ')
+				brk = p + 1;
+			p++;
+			while ((*p & 0xc0) == 0x80)
+				p++;
+			cols++;
+		}
+		if (*p && brk && brk - s > (p - s) / 2)
+			p = brk;	/* break after the last space, unless that wastes half the line */
+		starts[n] = s;
+		lens[n++] = (int)(p - s);
+		s = p;
+	}
+	return n;
+}
+
+/* The question being asked (or the filter being typed) over the bottom
+ * lines: wrapped, so that a long question keeps its "y/n" on screen at 80
+ * columns; at most half the screen, keeping the end. */
 static void draw_prompt(app *a)
 {
 	if (!a->ui.prompt[0] && !a->ui.filter_editing)
 		return;
-	int y = LINES - 1;
-	attr_t at = theme_attr(&a->th, ROLE_SELECTED);
-	attron(at);
-	move(y, 0);
-	clrtoeol();
+	char text[sizeof a->ui.prompt + sizeof a->ui.input + sizeof a->ui.filter];
 	if (a->ui.filter_editing)
-		mvprintw(y, 0, "filter: %s", a->ui.filter);
+		snprintf(text, sizeof text, "filter: %s", a->ui.filter);
 	else if (a->ui.input_editing)
-		mvprintw(y, 0, "%s%s", a->ui.prompt, a->ui.input);
+		snprintf(text, sizeof text, "%s%s", a->ui.prompt, a->ui.input);
 	else
-		mvaddnstr(y, 0, a->ui.prompt, COLS);
-	attroff(at);
+		snprintf(text, sizeof text, "%s", a->ui.prompt);
+	const char *starts[64];
+	int lens[64];
+	int n = COLS > 0 ? wrap_lines(text, COLS, starts, lens, 64) : 0;
+	int max = LINES / 2 > 0 ? LINES / 2 : 1, skip = n > max ? n - max : 0;
+	canvas c = view_canvas(stdscr, &a->ui);
+	attr_t at = theme_attr(&a->th, ROLE_SELECTED);
+	for (int i = skip; i < n; i++) {
+		int y = LINES - (n - i);
+		char line[sizeof text];
+		snprintf(line, sizeof line, "%.*s", lens[i], starts[i]);
+		canvas_fill(&c, y, 0, COLS, at);
+		canvas_text_attr(&c, y, 0, COLS, line, at);
+	}
+	if (n == 0 && LINES > 0)
+		canvas_fill(&c, LINES - 1, 0, COLS, at);
 }
 
 static void draw_heapdiff(app *a)
 {
-	erase();
-	attr_t title = theme_attr(&a->th, ROLE_TITLE);
-	attron(title);
-	mvaddnstr(0, 0, "heap snapshot diff (Esc back, ↑ ↓ PgUp PgDn scroll)", COLS);
-	attroff(title);
+	canvas c = view_canvas(stdscr, &a->ui);
+	canvas_text(&c, 0, 0, COLS, "heap snapshot diff (Esc back, ↑ ↓ PgUp PgDn scroll)", ROLE_TITLE);
 	const char *s = a->ui.heapdiff_text ? a->ui.heapdiff_text : "";
 	int line = 0, y = 1;
 	while (*s && y < LINES - 1) {
 		const char *nl = strchr(s, '\n');
 		size_t len = nl ? (size_t)(nl - s) : strlen(s);
 		if (line >= a->ui.heapdiff_scroll) {
-			mvaddnstr(y, 0, s, (int)(len < (size_t)COLS ? len : (size_t)COLS));
+			char buf[1024];
+			snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf ? len : sizeof buf - 1), s);
+			canvas_text(&c, y, 0, COLS, buf, ROLE_DEFAULT);
 			y++;
 		}
 		line++;
 		s += len + (nl ? 1 : 0);
 	}
-	mvaddnstr(LINES - 1, 0, a->m.status, COLS);
+	view_status(&c, LINES - 1, COLS, &a->m);
 }
 
 static void paint(app *a)
@@ -484,8 +540,10 @@ static void handle_key(app *a, wint_t ch, bool is_key)
 			finish_prompt(a, false, false);
 		return;
 	}
-	const key_binding *b = keys_find((int)ch);
-	if (b && (is_key || ch < 256 || !keys_find((int)ch)))
+	/* a typed character whose code is also a curses key code (U+0103 is
+	 * KEY_UP) is not that key */
+	const key_binding *b = is_key || ch < 256 ? keys_find((int)ch) : NULL;
+	if (b)
 		b->fn(a);
 }
 
@@ -526,21 +584,21 @@ static seen_proc *seen_for(app *a, const vproc *p)
 
 static void headless_tick(app *a, int64_t now)
 {
-	for (size_t i = 0; i < a->m.nprocs; i++) {
+	for (size_t i = 0; i < a->m.nprocs && !a->json_err; i++) {
 		vproc *p = a->m.procs[i];
 		seen_proc *s = seen_for(a, p);
 		if (!s)
 			continue;
 		if (s->state == -1)
-			headless_event(a->json_out, p, "found", p->state == PROC_DENIED ? p->err : NULL, now);
+			json_written(a, headless_event(a->json_out, p, "found", p->state == PROC_DENIED ? p->err : NULL, now));
 		if (p->state == PROC_LIVE || (s->state == PROC_LIVE && p->state == PROC_EXITED))
-			headless_sample(a->json_out, p, now);
+			json_written(a, headless_sample(a->json_out, p, now));
 		if (s->state != -1 && s->state != (int)p->state && p->state == PROC_EXITED)
-			headless_event(a->json_out, p, "exited", NULL, now);
+			json_written(a, headless_event(a->json_out, p, "exited", NULL, now));
 		if (s->pstate != (int)p->pstate && p->pstate == PROBE_ATTACHED)
-			headless_event(a->json_out, p, "probe_attached", NULL, now);
+			json_written(a, headless_event(a->json_out, p, "probe_attached", NULL, now));
 		if (s->pstate == PROBE_ATTACHED && p->pstate == PROBE_LOST)
-			headless_event(a->json_out, p, "probe_lost", NULL, now);
+			json_written(a, headless_event(a->json_out, p, "probe_lost", NULL, now));
 		s->state = (int)p->state;
 		s->pstate = (int)p->pstate;
 	}
@@ -584,7 +642,15 @@ static void on_tick(uv_timer_t *t)
 	if (a->headless)
 		headless_tick(a, now);
 	model_touch(&a->m);	/* the clock and the time axis moved */
-	if (a->opt.duration_s > 0 && now - a->t_start >= (int64_t)(a->opt.duration_s * 1000))
+	if (a->json_err) {
+		/* the reader is gone (vitals --json | head): stop; a full disk or
+		 * the like is an error worth saying */
+		if (a->json_err != -EPIPE) {
+			fprintf(stderr, "vitals: writing JSON output: %s\n", strerror(-a->json_err));
+			a->exit_code = 1;
+		}
+		app_quit(a);
+	} else if (a->opt.duration_s > 0 && now - a->t_start >= (int64_t)(a->opt.duration_s * 1000))
 		app_quit(a);
 	else if (a->headless && launches_done(a))
 		app_quit(a);
@@ -679,6 +745,8 @@ static int start_curses(app *a)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	if (a->cfg.mouse)
+		app_set_mouse(a, true);
 	a->ui.ascii = a->opt.ascii || canvas_want_ascii();
 	if (has_colors()) {
 		start_color();

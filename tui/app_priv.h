@@ -66,6 +66,7 @@ typedef struct app {
 	int rows, cols;
 
 	FILE *json_out;		/* headless output (stdout) */
+	int json_err;		/* first failed write to json_out (-errno), 0 = none */
 	FILE *alert_log;	/* --alert log file, or NULL */
 	seen_proc *seen;
 	size_t nseen, capseen;
@@ -96,9 +97,12 @@ void app_attach(app *a, vproc *p);
 void app_capture(app *a, vproc *p, const char *cmd, int seconds);
 void app_start_diff(app *a, vproc *p);
 void app_theme_next(app *a);
+void app_set_mouse(app *a, bool on);
 void app_mark_dirty(app *a);
 
 /* help.c */
 void help_draw(app *a);
+/* Largest useful ui.help_scroll at the current terminal size (0: all fits). */
+int help_max_scroll(void);
 
 #endif

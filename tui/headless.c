@@ -6,6 +6,7 @@
  * "zero".  Lines are flushed one by one: a pipe reader sees them at once. */
 #include "tui/headless.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <string.h>
@@ -27,16 +28,19 @@ static void put_int(json_t *o, const char *k, long long v)
 	json_object_set_new(o, k, json_integer(v));
 }
 
-static void emit(FILE *out, json_t *o)
+/* Write o as one line and flush it; 0, or -errno when the write failed (the
+ * reader went away: EPIPE, SIGPIPE being ignored). */
+static int emit(FILE *out, json_t *o)
 {
+	int rc = 0;
 	char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
 	if (s) {
-		fputs(s, out);
-		fputc('\n', out);
-		fflush(out);
+		if (fputs(s, out) == EOF || fputc('\n', out) == EOF || fflush(out) == EOF)
+			rc = errno ? -errno : -EIO;
 		free(s);
 	}
 	json_decref(o);
+	return rc;
 }
 
 static const char *state_name(proc_state s)
@@ -55,7 +59,7 @@ static const char *probe_name(probe_state s)
 	return (unsigned)s < sizeof n / sizeof n[0] ? n[s] : "?";
 }
 
-void headless_sample(FILE *out, const vproc *p, int64_t now_ms)
+int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "t", json_string("sample"));
@@ -108,10 +112,10 @@ void headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 			put_int(gc, kinds[i], n->gc_count_interval[i]);
 		json_object_set_new(o, "gc_interval", gc);
 	}
-	emit(out, o);
+	return emit(out, o);
 }
 
-void headless_alert(FILE *out, const model_alert *a)
+int headless_alert(FILE *out, const model_alert *a)
 {
 	static const char *const sev[] = { "info", "warn", "crit" };
 	static const char *const st[] = { "pending", "firing", "resolved" };
@@ -123,10 +127,10 @@ void headless_alert(FILE *out, const model_alert *a)
 	json_object_set_new(o, "severity", json_string(a->severity < 3 ? sev[a->severity] : "?"));
 	json_object_set_new(o, "state", json_string(a->state < 3 ? st[a->state] : "?"));
 	json_object_set_new(o, "msg", json_string(a->msg));
-	emit(out, o);
+	return emit(out, o);
 }
 
-void headless_event(FILE *out, const vproc *p, const char *event, const char *detail, int64_t now_ms)
+int headless_event(FILE *out, const vproc *p, const char *event, const char *detail, int64_t now_ms)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "t", json_string("process"));
@@ -145,5 +149,5 @@ void headless_event(FILE *out, const vproc *p, const char *event, const char *de
 		else if (WIFSIGNALED(p->exit_status))
 			json_object_set_new(o, "signal", json_string(strsignal(WTERMSIG(p->exit_status))));
 	}
-	emit(out, o);
+	return emit(out, o);
 }

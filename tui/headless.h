@@ -7,11 +7,13 @@
 
 #include "core/model.h"
 
+/* Each writes one line and flushes it; returns 0, or -errno when writing
+ * failed (a closed pipe: -EPIPE). */
 /* One "sample" line for p as of now_ms. */
-void headless_sample(FILE *out, const vproc *p, int64_t now_ms);
+int headless_sample(FILE *out, const vproc *p, int64_t now_ms);
 /* One "alert" line. */
-void headless_alert(FILE *out, const model_alert *a);
+int headless_alert(FILE *out, const model_alert *a);
 /* One "process" line when a process appears / exits / gets a probe. */
-void headless_event(FILE *out, const vproc *p, const char *event, const char *detail, int64_t now_ms);
+int headless_event(FILE *out, const vproc *p, const char *event, const char *detail, int64_t now_ms);
 
 #endif

@@ -1,31 +1,57 @@
-/* help — the key help screen, generated from key_table (tui/keys.c). */
+/* help — the key help screen, generated from key_table (tui/keys.c).
+ *
+ * One column of "label  help" rows, two on terminals 150 wide or more.  When
+ * the rows do not fit between the title and the footer (31 keys on a 24-line
+ * terminal) the screen scrolls: ui.help_scroll is the first row shown, moved
+ * by the scrolling keys (keys.c) and bounded by help_max_scroll. */
 #include <curses.h>
-#include <string.h>
+#include <stdio.h>
 
 #include "themes/theme.h"
 #include "tui/app_priv.h"
 #include "tui/keys.h"
+#include "tui/view.h"
+
+#define HELP_TOP 2	/* title, blank line */
+
+static int help_cols(void) { return COLS >= 150 ? 2 : 1; }
+static int help_rows(void) { return ((int)key_table_len + help_cols() - 1) / help_cols(); }
+/* Rows between the title and the footer line. */
+static int help_visible(void) { return LINES - HELP_TOP - 1 > 0 ? LINES - HELP_TOP - 1 : 0; }
+
+int help_max_scroll(void)
+{
+	int m = help_rows() - help_visible();
+	return m > 0 ? m : 0;
+}
 
 void help_draw(app *a)
 {
-	const theme *th = &a->th;
-	attr_t title = theme_attr(th, ROLE_TITLE), key = theme_attr(th, ROLE_HEADER);
-	attron(title);
-	mvaddnstr(0, 0, "vitals — keys (any listed key works here; ? or Esc closes this help)", COLS);
-	attroff(title);
-	int cols = COLS >= 150 ? 2 : 1;
-	int per_col = ((int)key_table_len + cols - 1) / cols;
-	int colw = COLS / cols;
+	canvas c = view_canvas(stdscr, &a->ui);
+	canvas_text(&c, 0, 0, COLS, "vitals — keys (any listed key works here; ? or Esc closes this help)",
+		    ROLE_TITLE);
+	int cols = help_cols(), per_col = help_rows(), colw = COLS / cols;
+	int first = a->ui.help_scroll < help_max_scroll() ? a->ui.help_scroll : help_max_scroll();
+	if (first < 0)
+		first = 0;
 	for (size_t i = 0; i < key_table_len; i++) {
-		int c = (int)i / per_col, y = 2 + (int)i % per_col, x = c * colw;
-		if (y >= LINES - 1)
+		const key_binding *b = &key_table[i];
+		int col = (int)i / per_col, r = (int)i % per_col - first, x = col * colw;
+		if (r < 0 || r >= help_visible())
 			continue;
-		attron(key);
-		mvaddnstr(y, x + 1, key_table[i].label, 10);
-		attroff(key);
+		const char *label = a->ui.ascii && b->label_ascii ? b->label_ascii : b->label;
+		canvas_text(&c, HELP_TOP + r, x + 1, 10, label, ROLE_HEADER);
 		if (colw > 14)
-			mvaddnstr(y, x + 12, key_table[i].help, colw - 13);
+			canvas_text(&c, HELP_TOP + r, x + 12, colw - 13, b->help, ROLE_DEFAULT);
 	}
-	if (LINES > 2)
-		mvaddnstr(LINES - 1, 0, "In prompts: y/n to answer (Y insists), Enter confirms, Esc cancels.", COLS);
+	if (LINES <= HELP_TOP)
+		return;
+	char foot[160];
+	int last = first + help_visible() < per_col ? first + help_visible() : per_col;
+	if (help_max_scroll() > 0)
+		snprintf(foot, sizeof foot, "%s PgUp PgDn: more keys (rows %d-%d of %d).  In prompts: y/n, Enter, Esc.",
+			 a->ui.ascii ? "Up Down" : "↑ ↓", first + 1, last, per_col);
+	else
+		snprintf(foot, sizeof foot, "In prompts: y/n to answer (Y insists), Enter confirms, Esc cancels.");
+	canvas_text(&c, LINES - 1, 0, COLS, foot, ROLE_DEFAULT);
 }

@@ -8,6 +8,7 @@
 
 #include "tui/app_priv.h"
 #include "tui/diag.h"
+#include "tui/rows.h"
 
 static void move_sel(app *a, int delta)
 {
@@ -27,30 +28,67 @@ static void move_sel(app *a, int delta)
 	a->ui.selected_pid = rows[next]->pid;
 }
 
+/* Lines of the heap diff report. */
+static int heapdiff_lines(const app *a)
+{
+	const char *s = a->ui.heapdiff_text;
+	if (!s || !*s)
+		return 0;
+	int n = 1;
+	for (; *s; s++)
+		if (*s == '\n' && s[1])
+			n++;
+	return n;
+}
+
+/* In the help and heap diff screens the moving keys scroll the text (by
+ * delta rows, clamped so the last page stays full); returns false in the
+ * other views, where they move the selection. */
+static bool scroll_text(app *a, int delta)
+{
+	int *pos, max;
+	if (a->ui.view == VIEW_HELP) {
+		pos = &a->ui.help_scroll;
+		max = help_max_scroll();
+	} else if (a->ui.view == VIEW_HEAPDIFF) {
+		pos = &a->ui.heapdiff_scroll;
+		max = heapdiff_lines(a) - (LINES - 2);	/* title and status lines */
+	} else {
+		return false;
+	}
+	long v = (long)*pos + delta;
+	if (v > max)
+		v = max;
+	if (v < 0)
+		v = 0;
+	*pos = (int)v;
+	return true;
+}
+
 static void k_quit(app *a) { app_quit(a); }
-static void k_help(app *a) { a->ui.view = a->ui.view == VIEW_HELP ? VIEW_OVERVIEW : VIEW_HELP; }
-static void k_up(app *a) { if (a->ui.view == VIEW_HEAPDIFF) { if (a->ui.heapdiff_scroll > 0) a->ui.heapdiff_scroll--; } else move_sel(a, -1); }
-static void k_down(app *a) { if (a->ui.view == VIEW_HEAPDIFF) a->ui.heapdiff_scroll++; else move_sel(a, 1); }
+static void k_help(app *a)
+{
+	a->ui.view = a->ui.view == VIEW_HELP ? VIEW_OVERVIEW : VIEW_HELP;
+	a->ui.help_scroll = 0;
+}
+static void k_up(app *a) { if (!scroll_text(a, -1)) move_sel(a, -1); }
+static void k_down(app *a) { if (!scroll_text(a, 1)) move_sel(a, 1); }
 static void k_pgup(app *a)
 {
 	if (a->ui.view == VIEW_DETAIL)
 		a->ui.log_scroll += 10;
-	else if (a->ui.view == VIEW_HEAPDIFF)
-		a->ui.heapdiff_scroll = a->ui.heapdiff_scroll > 20 ? a->ui.heapdiff_scroll - 20 : 0;
-	else
+	else if (!scroll_text(a, -(LINES > 6 ? LINES - 4 : 2)))
 		move_sel(a, -10);
 }
 static void k_pgdn(app *a)
 {
 	if (a->ui.view == VIEW_DETAIL)
 		a->ui.log_scroll = a->ui.log_scroll > 10 ? a->ui.log_scroll - 10 : 0;
-	else if (a->ui.view == VIEW_HEAPDIFF)
-		a->ui.heapdiff_scroll += 20;
-	else
+	else if (!scroll_text(a, LINES > 6 ? LINES - 4 : 2))
 		move_sel(a, 10);
 }
-static void k_home(app *a) { move_sel(a, -100000); }
-static void k_end(app *a) { move_sel(a, 100000); }
+static void k_home(app *a) { if (!scroll_text(a, -1000000)) move_sel(a, -100000); }
+static void k_end(app *a) { if (!scroll_text(a, 1000000)) move_sel(a, 100000); }
 static void k_enter(app *a)
 {
 	if (a->ui.view == VIEW_OVERVIEW && app_selected(a))
@@ -88,7 +126,8 @@ static void k_pause(app *a)
 {
 	a->ui.paused = !a->ui.paused;
 	a->ui.end_ms = app_now_ms();
-	model_status(&a->m, a->ui.paused ? "paused: ← → scroll through history, space resumes" : "live");
+	model_status(&a->m, !a->ui.paused ? "live" : a->ui.ascii ? "paused: Left/Right scroll through history, space resumes"
+							 : "paused: ← → scroll through history, space resumes");
 }
 static int64_t scroll_step(app *a)
 {
@@ -115,8 +154,7 @@ static void k_right(app *a)
 }
 static void k_mouse(app *a)
 {
-	a->ui.mouse = !a->ui.mouse;
-	mousemask(a->ui.mouse ? (BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED) : 0, NULL);
+	app_set_mouse(a, !a->ui.mouse);
 	model_status(&a->m, a->ui.mouse ? "mouse on (m turns it off for copy & paste)" : "mouse off");
 }
 static const char *const sort_names[SORT_NCOLS] = { "pid", "name", "cpu", "rss", "heap", "lag" };
@@ -130,7 +168,12 @@ static void k_sort_next(app *a)
 	a->ui.sort = (sort_col)((a->ui.sort + 1) % SORT_NCOLS);
 	model_status(&a->m, "sort by %s", sort_names[a->ui.sort]);
 }
-static void k_invert(app *a) { a->ui.sort_invert = !a->ui.sort_invert; }
+static void k_invert(app *a)
+{
+	a->ui.sort_invert = !a->ui.sort_invert;
+	model_status(&a->m, "sort by %s, %s", sort_names[a->ui.sort],
+		     rows_sort_desc(a->ui.sort, a->ui.sort_invert) ? "descending" : "ascending");
+}
 static void k_theme(app *a) { app_theme_next(a); }
 
 static vproc *attached_selected(app *a, const char *what)
@@ -209,37 +252,37 @@ static void k_dismiss(app *a)
 }
 
 const key_binding key_table[] = {
-	{ { 'q', 0 }, "q", "quit (the launched program gets SIGTERM)", k_quit },
-	{ { '?', 'h', KEY_F(1), 0 }, "? h F1", "this help", k_help },
-	{ { KEY_UP, 'k', 0 }, "↑ k", "select previous process (scroll up in lists)", k_up },
-	{ { KEY_DOWN, 'j', 0 }, "↓ j", "select next process (scroll down in lists)", k_down },
-	{ { KEY_PPAGE, 0 }, "PgUp", "page up (detail view: scroll the log back)", k_pgup },
-	{ { KEY_NPAGE, 0 }, "PgDn", "page down (detail view: scroll the log forward)", k_pgdn },
-	{ { KEY_HOME, 0 }, "Home", "first process", k_home },
-	{ { KEY_END, 0 }, "End", "last process", k_end },
-	{ { '\n', '\r', KEY_ENTER, 0 }, "Enter", "details of the selected process", k_enter },
-	{ { 27, KEY_BACKSPACE, 0 }, "Esc", "back to the overview / clear the filter", k_back },
-	{ { '/', 0 }, "/", "filter processes by name", k_filter },
-	{ { 'a', 0 }, "a", "attach the probe to the selected process (no restart)", k_attach },
-	{ { '1', 0 }, "1", "time window: 1 minute", k_w1 },
-	{ { '2', 0 }, "2", "time window: 5 minutes", k_w2 },
-	{ { '3', 0 }, "3", "time window: 15 minutes", k_w3 },
-	{ { '4', 0 }, "4", "time window: 1 hour", k_w4 },
-	{ { '5', 0 }, "5", "time window: all history", k_w5 },
-	{ { ' ', 0 }, "space", "pause / resume the live view", k_pause },
-	{ { KEY_LEFT, 0 }, "←", "scroll back in time (pauses)", k_left },
-	{ { KEY_RIGHT, 0 }, "→", "scroll forward in time (resumes at now)", k_right },
-	{ { '<', 0 }, "<", "sort by the previous column", k_sort_prev },
-	{ { '>', 0 }, ">", "sort by the next column", k_sort_next },
-	{ { 'i', 0 }, "i", "invert the sort order", k_invert },
-	{ { 's', 0 }, "s", "heap snapshot of the selected process (asks first)", k_snapshot },
-	{ { 'p', 0 }, "p", "CPU profile of the selected process (asks for seconds)", k_profile },
-	{ { 'r', 0 }, "r", "Node diagnostic report of the selected process", k_report },
-	{ { 'g', 0 }, "g", "force a full garbage collection in the selected process", k_gc },
-	{ { 'd', 0 }, "d", "diff the last two heap snapshots of the selected process", k_diff },
-	{ { 'x', 0 }, "x", "clear exited processes from the list", k_dismiss },
-	{ { 't', 0 }, "t", "next colour theme", k_theme },
-	{ { 'm', 0 }, "m", "mouse on/off (off keeps copy & paste working)", k_mouse },
+	{ { 'q', 0 }, "q", "quit (the launched program gets SIGTERM)", k_quit, NULL },
+	{ { '?', 'h', KEY_F(1), 0 }, "? h F1", "this help", k_help, NULL },
+	{ { KEY_UP, 'k', 0 }, "↑ k", "select previous process (help, diff: scroll up)", k_up, "Up k" },
+	{ { KEY_DOWN, 'j', 0 }, "↓ j", "select next process (help, diff: scroll down)", k_down, "Down j" },
+	{ { KEY_PPAGE, 0 }, "PgUp", "page up (detail view: scroll the log back)", k_pgup, NULL },
+	{ { KEY_NPAGE, 0 }, "PgDn", "page down (detail view: scroll the log forward)", k_pgdn, NULL },
+	{ { KEY_HOME, 0 }, "Home", "first process (help, diff: top)", k_home, NULL },
+	{ { KEY_END, 0 }, "End", "last process (help, diff: bottom)", k_end, NULL },
+	{ { '\n', '\r', KEY_ENTER, 0 }, "Enter", "details of the selected process", k_enter, NULL },
+	{ { 27, KEY_BACKSPACE, 0 }, "Esc", "back to the overview / clear the filter", k_back, NULL },
+	{ { '/', 0 }, "/", "filter processes by name", k_filter, NULL },
+	{ { 'a', 0 }, "a", "attach the probe to the selected process (no restart)", k_attach, NULL },
+	{ { '1', 0 }, "1", "time window: 1 minute", k_w1, NULL },
+	{ { '2', 0 }, "2", "time window: 5 minutes", k_w2, NULL },
+	{ { '3', 0 }, "3", "time window: 15 minutes", k_w3, NULL },
+	{ { '4', 0 }, "4", "time window: 1 hour", k_w4, NULL },
+	{ { '5', 0 }, "5", "time window: all history", k_w5, NULL },
+	{ { ' ', 0 }, "space", "pause / resume the live view", k_pause, NULL },
+	{ { KEY_LEFT, 0 }, "←", "scroll back in time (pauses)", k_left, "Left" },
+	{ { KEY_RIGHT, 0 }, "→", "scroll forward in time (resumes at now)", k_right, "Right" },
+	{ { '<', 0 }, "<", "sort by the previous column", k_sort_prev, NULL },
+	{ { '>', 0 }, ">", "sort by the next column", k_sort_next, NULL },
+	{ { 'i', 0 }, "i", "invert the sort order", k_invert, NULL },
+	{ { 's', 0 }, "s", "heap snapshot of the selected process (asks first)", k_snapshot, NULL },
+	{ { 'p', 0 }, "p", "CPU profile of the selected process (asks for seconds)", k_profile, NULL },
+	{ { 'r', 0 }, "r", "Node diagnostic report of the selected process", k_report, NULL },
+	{ { 'g', 0 }, "g", "force a full garbage collection in the selected process", k_gc, NULL },
+	{ { 'd', 0 }, "d", "diff the last two heap snapshots of the selected process", k_diff, NULL },
+	{ { 'x', 0 }, "x", "clear exited processes from the list", k_dismiss, NULL },
+	{ { 't', 0 }, "t", "next colour theme", k_theme, NULL },
+	{ { 'm', 0 }, "m", "mouse on/off (off keeps copy & paste working)", k_mouse, NULL },
 };
 const size_t key_table_len = sizeof key_table / sizeof key_table[0];
 

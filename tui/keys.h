@@ -15,6 +15,7 @@ typedef struct key_binding {
 	const char *label;	/* as shown in help: "j ↓" */
 	const char *help;
 	key_fn fn;
+	const char *label_ascii;	/* for ASCII terminals when label is not ASCII */
 } key_binding;
 
 extern const key_binding key_table[];

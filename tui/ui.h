@@ -50,6 +50,7 @@ typedef struct ui_state {
 	bool input_editing;
 	const char *heapdiff_text;	/* VIEW_HEAPDIFF: the diff report, owned by app */
 	int heapdiff_scroll;
+	int help_scroll;	/* VIEW_HELP: first key row shown */
 } ui_state;
 
 #endif
