@@ -251,7 +251,7 @@ int heap_cli_main(int argc, char **argv)
 /* Render into a malloc'd string through a memory stream. */
 static int to_text(const char *a, const char *b, bool diff, char **out_text, char *err, size_t errlen)
 {
-	struct cli c = { .rep = { .top = diff ? 30 : 20 }, .retained = true };
+	struct cli c = { .rep = { .top = diff ? 30 : 20, .narrow = true }, .retained = true };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

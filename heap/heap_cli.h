@@ -16,7 +16,8 @@ int heap_cli_main(int argc, char **argv);
  * Returns 0, or -1 with "FILE: message" in err. */
 int heap_summary_text(const char *path, char **out_text, char *err, size_t errlen);
 
-/* The diff report (top 30 constructors by growth) from before to after. */
+/* The diff report (top 30 constructors by growth) from before to after, its
+ * table in 80 columns (counts and size delta; the CLI adds alloc/freed). */
 int heap_diff_text(const char *before, const char *after, char **out_text, char *err, size_t errlen);
 
 #endif

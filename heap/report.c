@@ -9,6 +9,7 @@
 #include <string.h>
 
 #define NAME_COLS 40
+#define NARROW_NAME_COLS 32
 
 /* Print s in exactly width columns (UTF-8 code points counted as one
  * column), control characters as '?', cut with '~' when too long. */
@@ -195,6 +196,19 @@ int heap_report_diff(FILE *f, const char *before, const char *after, const heap_
 		d->before_nodes, d->after_nodes, sdelta(d->after_nodes, d->before_nodes), d->before_self,
 		d->after_self, sdelta(d->after_self, d->before_self), d->nrows,
 		o->top < d->nrows ? o->top : d->nrows);
+	if (o->narrow) {
+		/* 32 + 9 + 10 + 10 + 13 = 74 columns: what grew fits a
+		 * terminal of 80 without scrolling sideways */
+		fprintf(f, "%-*s %8s %9s %9s %12s\n", NARROW_NAME_COLS, "Constructor", "# New", "# Deleted",
+			"# Delta", "Size delta");
+		for (size_t i = 0; i < d->nrows && i < o->top; i++) {
+			const heap_diff_row *r = &d->rows[i];
+			put_name(f, r->name, NARROW_NAME_COLS, true);
+			fprintf(f, " %8" PRIu64 " %9" PRIu64 " %+9" PRId64 " %+12" PRId64 "\n", r->added, r->removed,
+				sdelta(r->added, r->removed), sdelta(r->added_size, r->removed_size));
+		}
+		return ferror(f) ? -1 : 0;
+	}
 	fprintf(f, "%-*s %10s %10s %10s %14s %14s %14s\n", NAME_COLS, "Constructor", "# New", "# Deleted",
 		"# Delta", "Alloc. size", "Freed size", "Size delta");
 	for (size_t i = 0; i < d->nrows && i < o->top; i++) {

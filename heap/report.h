@@ -16,6 +16,7 @@
 typedef struct heap_report_opts {
 	size_t top;	/* rows to show */
 	bool json;
+	bool narrow;	/* text diff in 80 columns: count and size deltas only (the TUI) */
 } heap_report_opts;
 
 /* Both return 0, or -1 if writing failed. */

@@ -447,6 +447,16 @@ static void test_text_api(void **state)
 	/* Bar: ids 5 and 7 are new, 60 bytes */
 	assert_non_null(strstr(text, "\nBar "));
 	assert_non_null(strstr(text, "+60"));
+	/* the TUI shows it at 80 columns: the table (from its header on) fits,
+	 * size delta included */
+	const char *tab = strstr(text, "Constructor");
+	assert_non_null(tab);
+	assert_non_null(strstr(tab, "Size delta"));
+	for (const char *l = tab; *l;) {
+		size_t n = strcspn(l, "\n");
+		assert_true(n <= 80);
+		l += n + (l[n] ? 1 : 0);
+	}
 	free(text);
 	text = (char *)1;
 	assert_int_equal(heap_diff_text(pb, "/nonexistent/x.heapsnapshot", &text, err, sizeof err), -1);
