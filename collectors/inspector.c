@@ -285,8 +285,14 @@ static int pid_check_node(int pid, char *msg, size_t n)
 	return 0;
 }
 
-/* Parse /proc/PID/net/tcp{,6} (pid 0: self) for listening sockets. */
-static int net_listeners(int pid, listen_sock *out, int max)
+static int cmp_ulong(const void *a, const void *b);
+
+/* Parse /proc/PID/net/tcp{,6} (pid 0: self) for listening sockets: those of
+ * the network namespace, which may be many, so filter while reading — by
+ * socket inode (inodes: sorted, NULL for any) and by port (0 for any) — lest
+ * the ones wanted fall beyond max. */
+static int net_listeners(int pid, const unsigned long *inodes, size_t ni, int port,
+			 listen_sock *out, int max)
 {
 	int n = 0;
 	for (int v6 = 0; v6 < 2; v6++) {
@@ -305,6 +311,9 @@ static int net_listeners(int pid, listen_sock *out, int max)
 			unsigned long inode;
 			if (sscanf(line, " %*d: %39[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*s %*s %*s %*u %*u %lu",
 				   laddr, &lport, &st, &inode) != 4 || st != 0x0A)
+				continue;
+			if ((port && (int)lport != port) ||
+			    (inodes && !bsearch(&inode, inodes, ni, sizeof *inodes, cmp_ulong)))
 				continue;
 			listen_sock *l = &out[n];
 			memset(l, 0, sizeof *l);
@@ -374,39 +383,26 @@ static unsigned long *pid_socket_inodes(int pid, size_t *n)
 	return v;
 }
 
-/* Listening TCP sockets owned by pid. */
-static int pid_listeners(int pid, listen_sock *out, int max)
+/* Listening TCP sockets owned by pid (on port, or any when port is 0). */
+static int pid_listeners(int pid, int port, listen_sock *out, int max)
 {
 	size_t ni;
 	unsigned long *inodes = pid_socket_inodes(pid, &ni);
 	if (!inodes)
 		return 0;
-	listen_sock all[256];
-	int na = net_listeners(pid, all, 256), n = 0;
-	for (int i = 0; i < na && n < max; i++)
-		if (bsearch(&all[i].inode, inodes, ni, sizeof *inodes, cmp_ulong))
-			out[n++] = all[i];
+	int n = net_listeners(pid, inodes, ni, port, out, max);
 	free(inodes);
 	return n;
-}
-
-static const listen_sock *find_port(const listen_sock *l, int n, int port)
-{
-	for (int i = 0; i < n; i++)
-		if (l[i].port == port)
-			return &l[i];
-	return NULL;
 }
 
 /* Whether someone listens on port; *owner = its pid, or -1 if not found
  * (another user's process whose fds we cannot read). */
 static bool port_held(int port, int *owner)
 {
-	listen_sock all[256];
-	int na = net_listeners(0, all, 256);
-	const listen_sock *l = find_port(all, na, port);
+	listen_sock all[16];	/* IPv4 and IPv6, a few addresses */
+	int na = net_listeners(0, NULL, 0, port, all, 16);
 	*owner = -1;
-	if (!l)
+	if (na == 0)
 		return false;
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -417,8 +413,7 @@ static bool port_held(int port, int *owner)
 		size_t ni;
 		unsigned long *inodes = pid_socket_inodes(pid, &ni);
 		for (int i = 0; inodes && i < na; i++)
-			if (all[i].port == port &&
-			    bsearch(&all[i].inode, inodes, ni, sizeof *inodes, cmp_ulong))
+			if (bsearch(&all[i].inode, inodes, ni, sizeof *inodes, cmp_ulong))
 				*owner = pid;
 		free(inodes);
 	}
@@ -1125,10 +1120,11 @@ static void job_start(inspector *in)
 			inspector_flags_node_options(&f, buf + off + 13);
 	free(buf);
 
-	listen_sock ls[MAX_LISTEN];
-	int nl = pid_listeners(j->pid, ls, MAX_LISTEN);
+	/* the port asked for separately: an app may have more than MAX_LISTEN */
+	listen_sock ls[MAX_LISTEN], wl;
+	int nl = pid_listeners(j->pid, 0, ls, MAX_LISTEN);
 	int want = f.port >= 0 ? f.port : DEFAULT_PORT;
-	const listen_sock *l = want ? find_port(ls, nl, want) : NULL;
+	const listen_sock *l = want && pid_listeners(j->pid, want, &wl, 1) > 0 ? &wl : NULL;
 	j->sig_port = want;
 	j->no_sigusr1 = f.no_sigusr1;
 	j->nbefore = 0;
@@ -1235,11 +1231,12 @@ static void job_poll_port_open(inspector *in)
 {
 	job *j = in->cur;
 	listen_sock ls[MAX_LISTEN];
-	int nl = pid_listeners(j->pid, ls, MAX_LISTEN);
 	const listen_sock *l = NULL;
 	if (j->sig_port) {
-		l = find_port(ls, nl, j->sig_port);
+		if (pid_listeners(j->pid, j->sig_port, ls, 1) > 0)
+			l = &ls[0];
 	} else {
+		int nl = pid_listeners(j->pid, 0, ls, MAX_LISTEN);
 		for (int i = 0; i < nl && !l; i++) {
 			bool old = false;
 			for (int k = 0; k < j->nbefore; k++)
@@ -1266,9 +1263,8 @@ static void job_poll_port_open(inspector *in)
 		/* Another process took the port first (a concurrent attach by
 		 * another vitals): ours failed with "address already in use" and
 		 * survives; signal it again once the port is free. */
-		listen_sock all[256];
-		int na = net_listeners(0, all, 256);
-		if (find_port(all, na, j->sig_port)) {
+		listen_sock any;
+		if (net_listeners(0, NULL, 0, j->sig_port, &any, 1) > 0) {
 			j->retries++;
 			j->opened = false;
 			job_wait(in, ST_PORT_FREE_WAIT);
@@ -1636,9 +1632,9 @@ static void job_poll_sock(inspector *in)
 static void job_poll_port_close(inspector *in)
 {
 	job *j = in->cur;
-	listen_sock ls[MAX_LISTEN];
-	int nl = pid_listeners(j->pid, ls, MAX_LISTEN);
-	bool gone = !find_port(ls, nl, j->port.port) || (kill(j->pid, 0) < 0 && errno == ESRCH);
+	listen_sock l;
+	bool gone = !j->port.port || pid_listeners(j->pid, j->port.port, &l, 1) == 0 ||
+		    (kill(j->pid, 0) < 0 && errno == ESRCH);
 	if (gone) {
 		job_end(in, 0, "attached");
 		return;

@@ -191,6 +191,12 @@ kill -0 "$U" 2>/dev/null || fail "SIGUSR1 handler: the app died"
 wait_for 5 grep -q "got SIGUSR1" "$WORK/usr1.out" || fail "SIGUSR1 handler: app never saw the signal"
 pass "own SIGUSR1 handler: error after $dt ms, app still running"
 
+# --- an app with more listening sockets than one read of /proc/net/tcp
+#     keeps: the inspector's port is still found
+start_node many "$FIXTURES/attach_many.js" 600
+attach_ok "app with 600 listening sockets" "$P"
+kill "$P"
+
 # --- an app busy in native code when SIGUSR1 comes opens its inspector only
 #     once the call returns, after vitals gave up waiting for it: that
 #     inspector must be closed again all the same
