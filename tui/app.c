@@ -50,11 +50,6 @@ int64_t app_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void app_mark_dirty(app *a)
-{
-	model_touch(&a->m);
-}
-
 /* ---- terminal safety ---------------------------------------------------- */
 
 static void crash_handler(int sig)

@@ -67,7 +67,7 @@ typedef struct app {
 
 	FILE *json_out;		/* headless output (stdout) */
 	int json_err;		/* first failed write to json_out (-errno), 0 = none */
-	FILE *alert_log;	/* --alert log file, or NULL */
+	FILE *alert_log;	/* [log] alert_log of the config, or NULL */
 	seen_proc *seen;
 	size_t nseen, capseen;
 
@@ -98,7 +98,6 @@ void app_capture(app *a, vproc *p, const char *cmd, int seconds);
 void app_start_diff(app *a, vproc *p);
 void app_theme_next(app *a);
 void app_set_mouse(app *a, bool on);
-void app_mark_dirty(app *a);
 
 /* help.c */
 void help_draw(app *a);

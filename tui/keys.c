@@ -9,6 +9,7 @@
 #include "tui/app_priv.h"
 #include "tui/diag.h"
 #include "tui/rows.h"
+#include "tui/view_overview.h"
 
 static void move_sel(app *a, int delta)
 {
@@ -78,14 +79,14 @@ static void k_pgup(app *a)
 	if (a->ui.view == VIEW_DETAIL)
 		a->ui.log_scroll += 10;
 	else if (!scroll_text(a, -(LINES > 6 ? LINES - 4 : 2)))
-		move_sel(a, -10);
+		move_sel(a, -view_overview_table_rows(&a->m, LINES));
 }
 static void k_pgdn(app *a)
 {
 	if (a->ui.view == VIEW_DETAIL)
 		a->ui.log_scroll = a->ui.log_scroll > 10 ? a->ui.log_scroll - 10 : 0;
 	else if (!scroll_text(a, LINES > 6 ? LINES - 4 : 2))
-		move_sel(a, 10);
+		move_sel(a, view_overview_table_rows(&a->m, LINES));
 }
 static void k_home(app *a) { if (!scroll_text(a, -1000000)) move_sel(a, -100000); }
 static void k_end(app *a) { if (!scroll_text(a, 1000000)) move_sel(a, 100000); }
@@ -261,7 +262,7 @@ const key_binding key_table[] = {
 	{ { KEY_HOME, 0 }, "Home", "first process (help, diff: top)", k_home, NULL },
 	{ { KEY_END, 0 }, "End", "last process (help, diff: bottom)", k_end, NULL },
 	{ { '\n', '\r', KEY_ENTER, 0 }, "Enter", "details of the selected process", k_enter, NULL },
-	{ { 27, KEY_BACKSPACE, 0 }, "Esc", "back to the overview / clear the filter", k_back, NULL },
+	{ { 27, KEY_BACKSPACE, 0 }, "Esc Bksp", "back to the overview / clear the filter", k_back, NULL },
 	{ { '/', 0 }, "/", "filter processes by name", k_filter, NULL },
 	{ { 'a', 0 }, "a", "attach the probe to the selected process (no restart)", k_attach, NULL },
 	{ { '1', 0 }, "1", "time window: 1 minute", k_w1, NULL },

@@ -12,7 +12,7 @@ typedef void (*key_fn)(struct app *a);
 
 typedef struct key_binding {
 	int keys[4];		/* curses key codes / characters; 0 ends */
-	const char *label;	/* as shown in help: "j ↓" */
+	const char *label;	/* as shown in help: "↓ j" */
 	const char *help;
 	key_fn fn;
 	const char *label_ascii;	/* for ASCII terminals when label is not ASCII */

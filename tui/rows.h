@@ -14,8 +14,6 @@
 
 /* Fill out[0..max) with the visible processes; returns how many. */
 size_t rows_visible(const model *m, const ui_state *ui, vproc **out, size_t max);
-/* Whether p passes the filter ("" passes everything). */
-bool rows_match(const vproc *p, const char *filter);
 /* Is the sort descending for this column and invert flag?  PID and NAME
  * sort ascending by default, the measures (CPU, RSS, HEAP, LAG) biggest first. */
 bool rows_sort_desc(sort_col col, bool invert);

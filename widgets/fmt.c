@@ -56,17 +56,6 @@ size_t fmt_ms(char *buf, size_t n, double v)
 	return out(buf, n, snprintf(buf, n, "%.0fs", v / 1000));
 }
 
-size_t fmt_count(char *buf, size_t n, double v)
-{
-	if (isnan(v))
-		return out(buf, n, snprintf(buf, n, "-"));
-	if (fabs(v) < 10000)
-		return out(buf, n, snprintf(buf, n, "%.0f", v));
-	if (fabs(v) < 1e6)
-		return out(buf, n, snprintf(buf, n, "%.1fk", v / 1e3));
-	return out(buf, n, snprintf(buf, n, "%.1fM", v / 1e6));
-}
-
 size_t fmt_clock(char *buf, size_t n, int64_t t_ms)
 {
 	time_t t = (time_t)(t_ms / 1000);

@@ -13,8 +13,6 @@ size_t fmt_bytes(char *buf, size_t n, double bytes);
 size_t fmt_pct(char *buf, size_t n, double pct);
 /* 0.12ms, 3.4ms, 123ms, 1.23s */
 size_t fmt_ms(char *buf, size_t n, double ms);
-/* plain count: 12, 1.2k, 3.4M */
-size_t fmt_count(char *buf, size_t n, double v);
 /* HH:MM:SS local time of a wall-clock ms time */
 size_t fmt_clock(char *buf, size_t n, int64_t t_ms);
 /* a duration: 42s, 3m12s, 2h05m, 3d04h */

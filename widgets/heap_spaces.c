@@ -20,7 +20,8 @@ double heap_usage_pct(const vnode *n)
 	return n->heap_used / n->heap_limit * 100.0;
 }
 
-void heap_space_label(const char *name, char *buf, size_t n)
+/* Short display name of a V8 space: "new_space" -> "new", "large_object_space" -> "large object". */
+static void heap_space_label(const char *name, char *buf, size_t n)
 {
 	char tmp[NAME_LEN + 8];
 	snprintf(tmp, sizeof tmp, "%s", name);

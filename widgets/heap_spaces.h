@@ -14,8 +14,6 @@
 
 /* Heap used as % of the heap limit; NaN when the limit is unknown. */
 double heap_usage_pct(const vnode *n);
-/* Short display name of a V8 space: "new_space" -> "new", "large_object_space" -> "large object". */
-void heap_space_label(const char *name, char *buf, size_t n);
 /* Rows the widget wants for n (spaces + the limit row). */
 int heap_spaces_rows(const vnode *n);
 void heap_spaces_draw(const canvas *c, rect r, const vnode *n);
