@@ -1054,6 +1054,19 @@ static void job_fail(inspector *in, int err, const char *fmt, ...)
 	job_end(in, err, msg);
 }
 
+/* Giving up with a failure: if an inspector vitals opened is still there,
+ * the user must hear it (the message they get is all there is). */
+static void job_note_open(job *j)
+{
+	listen_sock l;
+	if (!j->opened || !j->port.port || strstr(j->pending_msg, "stays open") ||
+	    pid_listeners(j->pid, j->port.port, &l, 1) == 0)
+		return;
+	size_t n = strlen(j->pending_msg);
+	snprintf(j->pending_msg + n, sizeof j->pending_msg - n,
+		 " (and its inspector port %d stays open)", j->port.port);
+}
+
 static void deadline_cb(uv_timer_t *t)
 {
 	inspector *in = t->data;
@@ -1061,6 +1074,7 @@ static void deadline_cb(uv_timer_t *t)
 	if (!j)
 		return;
 	if (j->pending_err) {
+		job_note_open(j);
 		job_finish(in, j->pending_err, j->pending_msg);
 		return;
 	}
@@ -1657,6 +1671,7 @@ static void job_poll_port_close(inspector *in)
 		snprintf(j->pending_msg, sizeof j->pending_msg,
 			 "the inspector port %d of PID %d stays open", j->port.port, j->pid);
 	}
+	job_note_open(j);
 	job_end(in, j->pending_err, j->pending_msg);
 }
 

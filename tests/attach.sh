@@ -212,6 +212,17 @@ kill -0 "$B" 2>/dev/null || fail "busy app died"
 pass "inspector opened late by a busy app closed again ($out)"
 kill "$B"
 
+# --- an inspector vitals opened but cannot talk to (no /json/list with
+#     --inspect-publish-uid=stderr): the attach fails and says the port is
+#     still open rather than leaving that unsaid
+start_node nolist --inspect-publish-uid=stderr "$FIXTURES/attach_cjs.js"
+out=$("$DRIVER" attach "$P") && fail "publish-uid=stderr: attach succeeded?"
+echo "$out" | grep -q "is not a Node inspector (HTTP 404) (and its inspector port 9229 stays open)" ||
+	fail "publish-uid=stderr: unexpected message: $out"
+pass "inspector that cannot be reached: $out"
+kill "$P"
+wait_for 10 sh -c "! ss -Hltn 'sport = :9229' | grep -q ." || fail "9229 still open after killing the publish-uid app"
+
 # --- not a node process: refused, not signalled
 sleep 60 &
 S=$!
