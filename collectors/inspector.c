@@ -732,14 +732,18 @@ static void write_cb(uv_write_t *req, int status)
 	free(req);	/* wreq starts with req */
 }
 
-static void handle_closed(uv_handle_t *h)
+/* One handle fewer; the inspector goes with its last one once closing. */
+static void inspector_unref(inspector *in)
 {
-	inspector *in = h->data;
-	in->nhandles--;
-	if (in->closing && in->nhandles == 0) {
+	if (--in->nhandles == 0 && in->closing) {
 		free(in->probe_path);
 		free(in);
 	}
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+	inspector_unref(h->data);
 }
 
 static void conn_closed(uv_handle_t *h)
@@ -747,11 +751,7 @@ static void conn_closed(uv_handle_t *h)
 	conn *c = h->data;
 	inspector *in = c->in;
 	free(c);
-	in->nhandles--;
-	if (in->closing && in->nhandles == 0) {
-		free(in->probe_path);
-		free(in);
-	}
+	inspector_unref(in);
 }
 
 /* Detach the job from its connection and WebSocket and close them. */

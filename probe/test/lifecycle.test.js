@@ -51,6 +51,20 @@ describe('probe lifecycle', { concurrency: 4 }, () => {
 		assert.equal(a.stderr(), '', 'no warning, no noise');
 	});
 
+	it('refuses a symlink in place of the directory, even to a 0700 one', async () => {
+		const real = h.sockDir();          // 0700 and ours: fine by itself
+		const link = real + '-link';
+		fs.symlinkSync(real, link);
+		try {
+			const a = run(['--require', h.PROBE, APP], { dir: link });
+			await a.line((l) => l.ready);
+			assert.deepEqual(fs.readdirSync(real), [], 'no socket through the link');
+			assert.equal(a.stderr(), '', 'no warning, no noise');
+		} finally {
+			fs.unlinkSync(link);
+		}
+	});
+
 	it('refuses a directory owned by someone else', { skip: process.getuid() !== 0 && 'needs root to chown' }, async () => {
 		const dir = h.sockDir();
 		fs.chownSync(dir, 65534, 65534);
