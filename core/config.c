@@ -5,7 +5,7 @@
  *                all), mouse, braille, bell (yes/no), output_dir
  *     [probe]    hz (1..20)
  *     [history]  raw (samples kept), tier1..tier3 ("10s:360" = buckets of
- *                10 s, 360 kept; "off" drops the tier)
+ *                10 s, 360 kept; "off" drops that tier only)
  *     [alerts]   every key alerts_config_set() knows (core/alerts.c)
  *     [log]      alert_log (path of the alert log file)
  *
@@ -315,20 +315,19 @@ int config_load_stream(vitals_config *c, FILE *f, const char *name, FILE *warn)
 	if (r > 0 && r != ps.last_warned)
 		warnf(&ps, r, "syntax error");
 	if (ps.ring_set) {
-		ring_config rc = ps.ring;
-		/* drop tiers switched off; spans must grow tier by tier */
-		int nt = 1;
+		/* drop tiers switched off (or never set) and close up the rest, so
+		 * that "tier1 = off" keeps tier2 and tier3; spans must grow tier by
+		 * tier */
+		ring_config rc = { .ntiers = 1, .tier = { ps.ring.tier[0] } };
 		bool ok = true;
 		for (int i = 1; i < RING_MAX_TIERS; i++) {
-			if (i >= rc.ntiers && rc.tier[i].span_ms == 0)
-				break;
-			if (rc.tier[i].cap == 0)
-				break;
-			if (rc.tier[i].span_ms <= rc.tier[i - 1].span_ms)
+			ring_tier_spec t = ps.ring.tier[i];
+			if (t.cap == 0 || (i >= ps.ring.ntiers && t.span_ms == 0))
+				continue;
+			if (t.span_ms <= rc.tier[rc.ntiers - 1].span_ms)
 				ok = false;
-			nt = i + 1;
+			rc.tier[rc.ntiers++] = t;
 		}
-		rc.ntiers = nt;
 		if (!ok) {
 			ps.nwarn++;
 			if (warn)

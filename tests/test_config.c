@@ -170,6 +170,20 @@ static void test_history_spans_must_grow(void **state)
 	assert_memory_equal(&c.ring, &ring_config_default, sizeof c.ring);
 }
 
+/* Switching a middle tier off keeps the coarser ones (closed up). */
+static void test_history_tier_off(void **state)
+{
+	const char *path = write_file("hoff.ini", "[history]\ntier1 = off\ntier2 = 5m:100\n");
+	vitals_config c;
+	char *w = NULL;
+	assert_int_equal(load(&c, path, &w), 0);
+	free(w);
+	assert_int_equal(c.ring.ntiers, 2);
+	assert_int_equal(c.ring.tier[0].cap, ring_config_default.tier[0].cap);
+	assert_int_equal(c.ring.tier[1].span_ms, 300000);
+	assert_int_equal(c.ring.tier[1].cap, 100);
+}
+
 static void test_long_line(void **state)
 {
 	char text[1024];
@@ -222,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_history_spans_must_grow),
+		cmocka_unit_test(test_history_tier_off),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_missing_files),
 	};
