@@ -395,15 +395,16 @@ static int pid_listeners(int pid, int port, listen_sock *out, int max)
 	return n;
 }
 
-/* Whether someone listens on port; *owner = its pid, or -1 if not found
- * (another user's process whose fds we cannot read). */
+/* Whether someone listens on port; with owner, *owner = its pid, or -1 if
+ * not found (another user's process whose fds we cannot read).  The owner
+ * costs a look at every process's fds: callers ask for it rarely. */
 static bool port_held(int port, int *owner)
 {
 	listen_sock all[16];	/* IPv4 and IPv6, a few addresses */
 	int na = net_listeners(0, NULL, 0, port, all, 16);
+	if (!owner || na == 0)
+		return na > 0;
 	*owner = -1;
-	if (na == 0)
-		return false;
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	while (d && (e = readdir(d)) && *owner < 0) {
@@ -1205,27 +1206,33 @@ static void job_signal(inspector *in)
 		}
 		j->lock_fd = fd >= 0 ? fd : -2;
 	}
-	if (j->sig_port && port_held(j->sig_port, &owner) && owner != j->pid) {
-		char comm[64] = "?";
-		if (owner > 0)
-			pid_comm(owner, comm, sizeof comm);
-		/* unknown owner: another user's, or one that just closed it */
-		bool transient = owner <= 0 || name_is_node(comm);
-		if (transient && j->step != ST_PORT_FREE_WAIT) {
-			job_wait(in, ST_PORT_FREE_WAIT);
+	if (j->sig_port && port_held(j->sig_port, NULL)) {
+		/* Polled every POLL_MS while waiting, so the costly owner lookup is
+		 * made only when the wait starts and when it runs out. */
+		bool waiting = j->step == ST_PORT_FREE_WAIT;
+		if (waiting && uv_now(in->loop) - j->step_start < PORT_FREE_WAIT_MS)
+			return;	/* poll again */
+		if (port_held(j->sig_port, &owner) && owner != j->pid) {
+			char comm[64] = "?";
+			if (owner > 0)
+				pid_comm(owner, comm, sizeof comm);
+			/* unknown owner: another user's, or one that just closed it */
+			bool transient = owner <= 0 || name_is_node(comm);
+			if (transient && !waiting) {
+				job_wait(in, ST_PORT_FREE_WAIT);
+				return;
+			}
+			if (owner > 0)
+				snprintf(msg, sizeof msg,
+					 "port %d is held by PID %d (%s); can't attach while it is taken",
+					 j->sig_port, owner, comm);
+			else
+				snprintf(msg, sizeof msg,
+					 "port %d is held by another user's process; can't attach while it is taken",
+					 j->sig_port);
+			job_finish(in, -EADDRINUSE, msg);
 			return;
 		}
-		if (transient && uv_now(in->loop) - j->step_start < PORT_FREE_WAIT_MS)
-			return;	/* poll again */
-		if (owner > 0)
-			snprintf(msg, sizeof msg, "port %d is held by PID %d (%s); can't attach while it is taken",
-				 j->sig_port, owner, comm);
-		else
-			snprintf(msg, sizeof msg,
-				 "port %d is held by another user's process; can't attach while it is taken",
-				 j->sig_port);
-		job_finish(in, -EADDRINUSE, msg);
-		return;
 	}
 	if (kill(j->pid, SIGUSR1) < 0) {
 		int e = errno;
