@@ -69,6 +69,7 @@
 #define ATTACH_TIMEOUT_MS 8000	/* whole attach */
 #define SIGUSR1_WAIT_MS 1500	/* for the port to open after SIGUSR1 */
 #define LATE_OPEN_WAIT_MS 6000	/* then, silently, for a late one to close */
+#define LATE_POLL_MS 100
 #define PORT_FREE_WAIT_MS 1500	/* for another Node process's (attach) inspector to go */
 #define LOCK_WAIT_MS 6000	/* for another vitals's attach (attach.lock) */
 #define SOCK_WAIT_MS 3000	/* for the probe's socket after the injection */
@@ -1307,6 +1308,7 @@ static void job_poll_port_open(inspector *in)
 		j->late = true;
 		j->close_only = true;	/* if it opens after all: close it, inject nothing */
 		uv_timer_start(&in->deadline, deadline_cb, LATE_OPEN_WAIT_MS, 0);
+		uv_timer_start(&in->poll, poll_cb, LATE_POLL_MS, LATE_POLL_MS);	/* no hurry now */
 		if (cb)
 			cb(j->ud, j->pid, -ETIMEDOUT, msg);	/* may call inspector_close */
 	}
