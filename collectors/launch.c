@@ -53,8 +53,7 @@ struct launch {
 	out_stream out, err;
 	int pid;
 	uint64_t start_time;
-	bool running;
-	int wait_status;
+	int wait_status;	/* -1 while the child runs */
 	int log_fd;
 	char name[NAME_LEN];	/* what the status line calls it: "app.js" */
 	char tag[24];		/* log prefix in demo mode, "" otherwise */
@@ -219,7 +218,6 @@ static void out_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 static void child_exited(uv_process_t *p, int64_t status, int term_signal)
 {
 	launch *l = p->data;
-	l->running = false;
 	l->wait_status = term_signal ? (term_signal & 0x7f) : (int)((status & 0xff) << 8);
 	model *m = l->m;
 	vproc *v = model_find(m, l->pid);
@@ -406,7 +404,6 @@ static launch *launch_spawn(uv_loop_t *loop, model *m, char *const argv[], const
 		return NULL;
 	}
 	l->pid = l->proc.pid;
-	l->running = true;
 	l->start_time = stat_start_time(l->pid);
 	for (int i = 0; i < 2; i++) {
 		ss[i]->open = uv_read_start((uv_stream_t *)&ss[i]->pipe, out_alloc, out_read) == 0;
@@ -444,7 +441,7 @@ launch *launch_start(uv_loop_t *loop, model *m, char *const argv[], const char *
 
 bool launch_running(const launch *l)
 {
-	return l && l->running;
+	return l && l->wait_status == -1;
 }
 
 int launch_pid(const launch *l)
@@ -464,7 +461,7 @@ int launch_wait_status(const launch *l)
 
 void launch_signal(launch *l, int sig)
 {
-	if (!l || !l->running)
+	if (!launch_running(l))
 		return;
 	/* the child leads its own process group (UV_PROCESS_DETACHED) */
 	if (kill(-l->pid, sig) < 0)
