@@ -51,6 +51,15 @@ if [ -w /dev/full ]; then
 fi
 pass "closed pipe and full disk end the run"
 
+# --- a command line that is not UTF-8 ------------------------------------------
+start_bg bash -c 'exec -a "$(printf "\377\376bad")" sleep 30'; sp=$!
+wait_for 5 grep -qa bad "/proc/$sp/cmdline" || fail "renamed sleep did not start"
+"$VITALS" --json --duration 0.3 "$sp" > "$tmp/out_utf" 2>&1 || fail "vitals --json on $sp: $(cat "$tmp/out_utf")"
+grep '"event":"found"' "$tmp/out_utf" | grep -q '"cmdline":"??bad' \
+	|| fail "cmdline with invalid UTF-8 dropped or garbled: $(head -1 "$tmp/out_utf")"
+kill "$sp" 2>/dev/null
+pass "invalid UTF-8 in a command line becomes ?"
+
 # --- exit is reported ---------------------------------------------------------
 EXIT_AFTER_MS=1500 start_bg node "$FIXTURES/app_rss.js"; p2=$!
 "$VITALS" --json --duration 4 -i 0.5 "$p2" > "$tmp/out2" 2>&1 || fail "vitals --json failed (exit case)"

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -21,6 +22,24 @@ static void put_num(json_t *o, const char *k, double v)
 		json_object_set_new(o, k, json_integer((json_int_t)v));
 	else
 		json_object_set_new(o, k, json_real(v));
+}
+
+/* A JSON string of s; bytes that are not valid UTF-8 (a command line can
+ * hold anything) become '?' rather than losing the field. */
+static json_t *jstr(const char *s)
+{
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	char *t = strdup(s);
+	if (!t)
+		return NULL;
+	for (unsigned char *p = (unsigned char *)t; *p; p++)
+		if (*p >= 0x80)
+			*p = '?';
+	j = json_string(t);
+	free(t);
+	return j;
 }
 
 static void put_int(json_t *o, const char *k, long long v)
@@ -65,7 +84,7 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 	json_object_set_new(o, "t", json_string("sample"));
 	put_int(o, "ts", now_ms);
 	put_int(o, "pid", p->pid);
-	json_object_set_new(o, "name", json_string(p->name));
+	json_object_set_new(o, "name", jstr(p->name));
 	json_object_set_new(o, "state", json_string(state_name(p->state)));
 	put_num(o, "rss", p->rss_bytes);
 	put_num(o, "vsz", p->vsz_bytes);
@@ -126,7 +145,7 @@ int headless_alert(FILE *out, const model_alert *a)
 	json_object_set_new(o, "rule", json_string(a->rule));
 	json_object_set_new(o, "severity", json_string(a->severity < 3 ? sev[a->severity] : "?"));
 	json_object_set_new(o, "state", json_string(a->state < 3 ? st[a->state] : "?"));
-	json_object_set_new(o, "msg", json_string(a->msg));
+	json_object_set_new(o, "msg", jstr(a->msg));
 	return emit(out, o);
 }
 
@@ -137,11 +156,11 @@ int headless_event(FILE *out, const vproc *p, const char *event, const char *det
 	put_int(o, "ts", now_ms);
 	put_int(o, "pid", p->pid);
 	json_object_set_new(o, "event", json_string(event));
-	json_object_set_new(o, "name", json_string(p->name));
+	json_object_set_new(o, "name", jstr(p->name));
 	if (p->cmdline)
-		json_object_set_new(o, "cmdline", json_string(p->cmdline));
+		json_object_set_new(o, "cmdline", jstr(p->cmdline));
 	if (detail)
-		json_object_set_new(o, "detail", json_string(detail));
+		json_object_set_new(o, "detail", jstr(detail));
 	if (p->exit_status >= 0 && p->state == PROC_EXITED) {
 		/* exit_status holds the wait status of a launched program */
 		if (WIFEXITED(p->exit_status))
