@@ -824,6 +824,10 @@ static void test_view_too_small(void **state)
 	view_overview_draw(w, &m, &ui);
 	assert_true(strstr(row_text(w, 6, 0, 100), "terminal too small: need 60x15, have 100x14") != NULL);
 	delwin(w);
+	w = newpad(5, 20);	/* narrower still: the size needed, whole */
+	view_overview_draw(w, &m, &ui);
+	assert_true(strstr(row_text(w, 2, 0, 20), "too small: 60x15") != NULL);
+	delwin(w);
 	model_free(&m);
 }
 

@@ -26,6 +26,8 @@ bool view_too_small(WINDOW *w, const ui_state *ui)
 	if ((int)strlen(msg) > cols)	/* say the same in fewer columns */
 		snprintf(msg, sizeof msg, "too small: need %dx%d, have %dx%d", VIEW_MIN_COLS, VIEW_MIN_ROWS,
 			 cols, rows);
+	if ((int)strlen(msg) > cols)	/* still the size that is needed */
+		snprintf(msg, sizeof msg, "too small: %dx%d", VIEW_MIN_COLS, VIEW_MIN_ROWS);
 	int len = (int)strlen(msg);
 	int x = len < cols ? (cols - len) / 2 : 0;
 	canvas_text(&c, rows > 0 ? (rows - 1) / 2 : 0, x, cols - x, msg, ROLE_DEFAULT);
