@@ -70,6 +70,10 @@ static void test_errors(void **state)
 	assert_int_equal(PARSE(&o, err, "-i", "fast"), -1);
 	assert_non_null(strstr(err, "bad value 'fast'"));
 	assert_int_equal(PARSE(&o, err, "-i", "0"), -1);
+	/* the option is named whichever way it was given, with what it takes */
+	assert_string_equal(err, "bad value '0' for --interval (0.1 to 3600 seconds)");
+	assert_int_equal(PARSE(&o, err, "--hz=50"), -1);
+	assert_string_equal(err, "bad value '50' for --hz (a whole number from 1 to 20)");
 	assert_int_equal(PARSE(&o, err, "--hz", "50"), -1);
 	assert_int_equal(PARSE(&o, err, "--hz", "2.5"), -1);
 	assert_int_equal(PARSE(&o, err, "--interval"), -1);

@@ -110,19 +110,23 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 	opterr = 0;
 	int c;
 	double v;
+	const char *range = "";
 	while ((c = getopt_long(nopt, argv, ":i:hV", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i':
+			range = "0.1 to 3600 seconds";
 			if (parse_number(optarg, 0.1, 3600, &v) < 0)
 				goto bad_value;
 			o->interval_s = v;
 			break;
 		case OPT_HZ:
+			range = "a whole number from 1 to 20";
 			if (parse_number(optarg, 1, 20, &v) < 0 || v != floor(v))
 				goto bad_value;
 			o->hz = (int)v;
 			break;
 		case OPT_DURATION:
+			range = "seconds, at least 0.1";
 			if (parse_number(optarg, 0.1, 1e7, &v) < 0)
 				goto bad_value;
 			o->duration_s = v;
@@ -173,6 +177,9 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 	}
 	return 0;
 bad_value:
-	snprintf(err, errlen, "bad value '%s' for %s", optarg, argv[optind - 1]);
+	/* named from the table: argv[optind - 1] is the value itself in "-i 0" */
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opts[i].lo.val == c)
+			snprintf(err, errlen, "bad value '%s' for --%s (%s)", optarg, opts[i].lo.name, range);
 	return -1;
 }
