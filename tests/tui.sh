@@ -95,3 +95,14 @@ tmux_screen | grep -q "EXIT=0" || fail "exit status: $(tmux_screen | grep EXIT)"
 tmux_screen | grep -q "^icanon echo" || fail "terminal not restored: $(tmux_screen | tail -3)"
 kill -0 "$fx" 2>/dev/null || fail "the watched process died"
 pass "quit restores the terminal"
+
+# Config warnings are written before the dashboard takes the screen over:
+# the status line says they are there.
+tmux -L "$_tmux_sock" kill-server 2>/dev/null
+wait_for 5 sh -c "! tmux -L '$_tmux_sock' has-session 2>/dev/null" || fail "tmux server did not stop"
+printf '[ui]\nbogus = 1\n' > "$tmp/bad.conf"
+tmux_start 100 30 "cd $tmp && TERM=xterm-256color $VITALS --config $tmp/bad.conf $fx 2>$tmp/stderr; sleep 60"
+tmux_wait_text 10 "1 warning about the config" || fail "config warning not mentioned: $(tmux_screen | tail -3)"
+tmux_keys q
+wait_for 10 grep -q "unknown key 'bogus'" "$tmp/stderr" || fail "warning not on stderr: $(cat "$tmp/stderr")"
+pass "config warnings are pointed out"

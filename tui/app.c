@@ -751,10 +751,13 @@ static int start_curses(app *a)
 	return 0;
 }
 
+/* Load the theme called name; -1 if there is none, else the number of
+ * warnings about its file (written to stderr). */
 static int load_theme(app *a, const char *name)
 {
 	char err[512];
-	if (theme_load(&a->th, name, stderr, err, sizeof err) < 0) {
+	int warnings = theme_load(&a->th, name, stderr, err, sizeof err);
+	if (warnings < 0) {
 		fprintf(stderr, "vitals: theme '%s': %s\n", name, err);
 		return -1;
 	}
@@ -764,7 +767,7 @@ static int load_theme(app *a, const char *name)
 	for (int i = 0; i < n; i++)
 		if (strcmp(names[i], name) == 0)
 			a->theme_idx = i;
-	return 0;
+	return warnings;
 }
 
 static int check_output_dir(app *a)
@@ -951,8 +954,12 @@ int app_main(int argc, char **argv)
 	a->ui.sort = SORT_PID;
 	if (check_output_dir(a))
 		return 2;
-	if (!a->headless && load_theme(a, a->cfg.theme) < 0)
-		return 2;
+	if (!a->headless) {
+		int tw = load_theme(a, a->cfg.theme);
+		if (tw < 0)
+			return 2;
+		warnings += tw;
+	}
 	if (a->cfg.alert_log[0]) {
 		int fd = open(a->cfg.alert_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		if (fd < 0 || !(a->alert_log = fdopen(fd, "a")))
@@ -1001,6 +1008,9 @@ int app_main(int argc, char **argv)
 		app_cleanup(a);
 		return 2;
 	}
+	if (a->curses && warnings > 0)	/* written before the screen was taken over */
+		model_status(&a->m, "%d warning%s about the config or theme file: on the terminal after you quit",
+			     warnings, warnings == 1 ? "" : "s");
 
 	uv_timer_init(a->loop, &a->tick_timer);
 	a->tick_timer.data = a;
