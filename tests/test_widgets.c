@@ -698,7 +698,7 @@ static void test_proc_table(void **state)
 	vproc *d = add_proc(&m, 104, "stuck", 0, 10e6, PROBE_FAILED);
 	snprintf(d->probe_err, sizeof d->probe_err, "SIGUSR1 ignored: use launch mode");
 	vproc *rows[] = { a, b, c2, d };
-	proc_table_opts o = { SORT_CPU, true, 102, T0 + 59000, 60000 };
+	proc_table_opts o = { SORT_CPU, true, 102, T0 + 59000, 60000, NULL };
 	WINDOW *w = newpad(6, 310);
 	canvas c = canvas_for(w, false, false);
 	static const int widths[] = { 1, 2, 80, 300 };
@@ -894,6 +894,10 @@ static void test_views(void **state)
 			assert_true(strstr(row_text(w, 0, 0, W), "filter \"node\" (2 shown)") != NULL);
 		view_detail_draw(w, &m, &ui);
 		assert_true(strstr(row_text(w, 0, 0, W), "PAUSED") != NULL);
+		/* a filter nothing matches says so, and how to clear it */
+		snprintf(ui.filter, sizeof ui.filter, "zzz");
+		view_overview_draw(w, &m, &ui);
+		assert_true(screen_has(w, H, W, "no process matches \"zzz\""));
 		ui.paused = false;
 		ui.window = 0;
 		ui.filter[0] = 0;

@@ -236,5 +236,5 @@ void proc_table_draw(const canvas *c, rect r, vproc *const *rows, size_t nrows, 
 			canvas_fill(c, r.y + i, r.x, r.w, def);
 	}
 	if (nrows == 0 && r.h > 1)
-		canvas_text(c, r.y + 1, r.x, r.w, "no processes (filter?)", ROLE_DIM);
+		canvas_text(c, r.y + 1, r.x, r.w, o->empty ? o->empty : "no processes", ROLE_DIM);
 }

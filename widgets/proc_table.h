@@ -24,6 +24,7 @@ typedef struct proc_table_opts {
 	bool sort_desc;		/* direction, for the marker */
 	int selected_pid;
 	int64_t end_ms, window_ms;	/* sparkline window */
+	const char *empty;	/* said when there are no rows (NULL: "no processes") */
 } proc_table_opts;
 
 /* Draw rows[first..] below a header in r (r.h - 1 data rows). */
