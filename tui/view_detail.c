@@ -273,5 +273,13 @@ void view_detail_draw(WINDOW *w, const model *m, const ui_state *ui)
 		draw_sections(&d, y + used, 0, W, bottom, true);
 	}
 	view_status(&d.c, H - 2, W, m);
-	view_hints(&d.c, H - 1, W, hints, (int)(sizeof hints / sizeof hints[0]));
+	/* "a attach" only while there is something to attach */
+	view_hint shown[sizeof hints / sizeof hints[0]];
+	int n = 0;
+	bool can_attach = p->state == PROC_LIVE && p->pstate != PROBE_ATTACHED &&
+			  p->pstate != PROBE_CONNECTING && p->pstate != PROBE_ATTACHING;
+	for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
+		if (can_attach || strcmp(hints[i].key, "a") != 0)
+			shown[n++] = hints[i];
+	view_hints(&d.c, H - 1, W, shown, n);
 }
