@@ -223,6 +223,38 @@ ring_point ring_get(const ring *r, int tier, size_t i)
 	return p;
 }
 
+/* Index of the last entry of tier with time <= t, or -1 (times increase). */
+static long last_at_or_before(const ring *r, int tier, int64_t t)
+{
+	long lo = 0, hi = (long)ring_len(r, tier) - 1, found = -1;
+	while (lo <= hi) {
+		long mid = lo + (hi - lo) / 2;
+		if (ring_get(r, tier, (size_t)mid).t_ms <= t) {
+			found = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	return found;
+}
+
+double ring_value_at(const ring *r, int64_t t_ms)
+{
+	if (r->count == 0)
+		return NAN;
+	if (t_ms >= r->last_t)
+		return r->last;
+	for (int tier = 0; tier < r->ntiers; tier++) {
+		size_t n = ring_len(r, tier);
+		if (n == 0 || ring_get(r, tier, 0).t_ms > t_ms)
+			continue;	/* this tier does not reach back that far */
+		long i = last_at_or_before(r, tier, t_ms);
+		return i < 0 ? NAN : ring_get(r, tier, (size_t)i).mean;
+	}
+	return NAN;
+}
+
 int ring_tier_for(const ring *r, int64_t window_ms)
 {
 	for (int i = 0; i < r->ntiers; i++) {

@@ -82,6 +82,10 @@ size_t ring_len(const ring *r, int tier);
 ring_point ring_get(const ring *r, int tier, size_t i);
 /* The finest tier whose history covers window_ms (or the coarsest if none). */
 int ring_tier_for(const ring *r, int64_t window_ms);
+/* The value the series had at t_ms: the newest raw sample at or before it,
+ * else (older than the raw history) the mean of the coarse bucket holding it;
+ * NaN if the series has nothing that old. */
+double ring_value_at(const ring *r, int64_t t_ms);
 /* Min/max/last over [from_ms, now]; returns number of points seen. */
 size_t ring_stats(const ring *r, int tier, int64_t from_ms, double *min, double *max);
 /* Start reading tier at entry i (0 = oldest). */

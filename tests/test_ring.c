@@ -152,6 +152,23 @@ static void test_cursor_matches_get(void **state)
 	ring_free(&r);
 }
 
+static void test_value_at(void **state)
+{
+	ring r;
+	ring_init(&r, &small);
+	assert_true(isnan(ring_value_at(&r, 1000)));
+	for (int i = 0; i < 100; i++)	/* raw keeps the last 5: t = 95..99 s */
+		ring_push(&r, i * 1000, i);
+	assert_float_equal(ring_value_at(&r, 200000), 99, 1e-6);	/* after the last: last */
+	assert_float_equal(ring_value_at(&r, 97500), 97, 1e-6);	/* raw: newest at or before */
+	assert_float_equal(ring_value_at(&r, 97000), 97, 1e-6);
+	/* older than raw: the 10 s bucket [60,70) s, mean 64.5 */
+	assert_float_equal(ring_value_at(&r, 65000), 64.5, 1e-4);
+	/* older than every tier holds */
+	assert_true(isnan(ring_value_at(&r, -5000)));
+	ring_free(&r);
+}
+
 static void test_clock_backwards(void **state)
 {
 	ring r;
@@ -228,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_tier_for),
 		cmocka_unit_test(test_cursor_matches_get),
 		cmocka_unit_test(test_clock_backwards),
+		cmocka_unit_test(test_value_at),
 		cmocka_unit_test(test_default_bytes),
 		cmocka_unit_test(test_long_run),
 	};

@@ -698,7 +698,7 @@ static void test_proc_table(void **state)
 	vproc *d = add_proc(&m, 104, "stuck", 0, 10e6, PROBE_FAILED);
 	snprintf(d->probe_err, sizeof d->probe_err, "SIGUSR1 ignored: use launch mode");
 	vproc *rows[] = { a, b, c2, d };
-	proc_table_opts o = { SORT_CPU, true, 102, T0 + 59000, 60000, NULL };
+	proc_table_opts o = { SORT_CPU, true, 102, T0 + 59000, 60000, NULL, false };
 	WINDOW *w = newpad(6, 310);
 	canvas c = canvas_for(w, false, false);
 	static const int widths[] = { 1, 2, 80, 300 };
@@ -745,6 +745,17 @@ static void test_proc_table(void **state)
 	for (int y = 0; y < 5; y++)
 		for (int x = 0; x < 80; x++)
 			assert_true(cell(w, y, x, NULL, NULL) < 0x80);
+	/* paused and scrolled back 30 s: the numbers are those of that moment */
+	o.paused = true;
+	o.end_ms = T0 + 29000;	/* api's RSS series is 80e6 + i*1000 at T0 + i s */
+	a->rss_bytes = 999e6;	/* the live value must not show */
+	werase(w);
+	proc_table_draw(&c, rect_make(0, 0, 5, 80), rows, 4, 0, &o);
+	r1 = row_text(w, 1, 0, 80);
+	assert_true(strstr(r1, "999") == NULL);
+	char want[16];
+	fmt_bytes(want, sizeof want, 80e6 + 29 * 1000);
+	assert_true(strstr(r1, want) != NULL);
 	delwin(w);
 	model_free(&m);
 }

@@ -78,8 +78,9 @@ void view_header(const canvas *c, int y, int w, const char *left, const model *m
 		rw = w - x;
 	canvas_text_right(c, y, w - rw, rw, right, a);
 	if (ui->paused) {
-		/* PAUSED stands out: the graphs and the clock are frozen (the
-		 * table's numbers stay live) */
+		/* PAUSED stands out: the graphs, the table's CPU/RSS/heap/lag and
+		 * the clock show the moment scrolled to (threads, the detail
+		 * view's text lines and the alert pane stay live) */
 		int px = w - rw;
 		if (px >= 0)
 			canvas_text_attr(c, y, px, 6, "PAUSED", a | A_REVERSE);

@@ -224,7 +224,7 @@ void view_overview_draw(WINDOW *w, const model *m, const ui_state *ui)
 	else
 		snprintf(empty, sizeof empty, " no processes yet: Node.js processes of yours appear here when they start");
 	proc_table_opts po = { ui->sort, rows_sort_desc(ui->sort, ui->sort_invert), ui->selected_pid,
-			       view_end_ms(m, ui), view_window_ms(ui), empty };
+			       view_end_ms(m, ui), view_window_ms(ui), empty, ui->paused };
 	int visible = L.table_h - 1;
 	size_t first = first_row(ui, rows, n, visible);
 	proc_table_draw(&c, rect_make(L.table_y, 0, L.table_h, W), rows, n, first, &po);

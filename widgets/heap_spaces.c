@@ -13,11 +13,16 @@
 
 #include "widgets/fmt.h"
 
+double heap_pct(double used, double limit)
+{
+	if (!(limit > 0) || isnan(used))
+		return NAN;
+	return used / limit * 100.0;
+}
+
 double heap_usage_pct(const vnode *n)
 {
-	if (!n || !(n->heap_limit > 0) || isnan(n->heap_used))
-		return NAN;
-	return n->heap_used / n->heap_limit * 100.0;
+	return n ? heap_pct(n->heap_used, n->heap_limit) : NAN;
 }
 
 /* Short display name of a V8 space: "new_space" -> "new", "large_object_space" -> "large object". */

@@ -14,6 +14,8 @@
 
 /* Heap used as % of the heap limit; NaN when the limit is unknown. */
 double heap_usage_pct(const vnode *n);
+/* The same for any used/limit pair (NaN when the limit is unknown). */
+double heap_pct(double used, double limit);
 /* Rows the widget wants for n (spaces + the limit row). */
 int heap_spaces_rows(const vnode *n);
 void heap_spaces_draw(const canvas *c, rect r, const vnode *n);

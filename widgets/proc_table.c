@@ -165,9 +165,12 @@ static void draw_row(const canvas *c, rect r, int y, const layout *L, const vpro
 	b[0] = gone ? 'X' : p->state_char ? p->state_char : '?';
 	b[1] = 0;
 	cell(c, r, y, L, C_STATE, b, base);
-	fmt_pct(b, sizeof b, gone ? NAN : p->cpu_pct);
-	cell(c, r, y, L, C_CPU, b, p->cpu_pct >= 90 ? ROLE(ROLE_WARN) : base);
-	fmt_bytes(b, sizeof b, p->rss_bytes > 0 ? p->rss_bytes : NAN);
+	/* paused and scrolled back: the numbers agree with the graphs' right edge */
+	double cpu = o->paused ? ring_value_at(&p->cpu_r, o->end_ms) : gone ? NAN : p->cpu_pct;
+	double rss = o->paused ? ring_value_at(&p->rss_r, o->end_ms) : p->rss_bytes;
+	fmt_pct(b, sizeof b, cpu);
+	cell(c, r, y, L, C_CPU, b, cpu >= 90 ? ROLE(ROLE_WARN) : base);
+	fmt_bytes(b, sizeof b, rss > 0 ? rss : NAN);
 	cell(c, r, y, L, C_RSS, b, base);
 	snprintf(b, sizeof b, "%d", p->threads);
 	cell(c, r, y, L, C_THR, p->threads > 0 ? b : "-", base);
@@ -175,14 +178,16 @@ static void draw_row(const canvas *c, rect r, int y, const layout *L, const vpro
 	const char *why = proc_table_probe_text(p);
 	if (!why[0]) {
 		const vnode *n = p->node;
-		double pct = heap_usage_pct(n);
-		fmt_bytes(u, sizeof u, n->heap_used);
+		double used = o->paused ? ring_value_at(&n->heap_used_r, o->end_ms) : n->heap_used;
+		double lag = o->paused ? ring_value_at(&n->lag_p99_r, o->end_ms) : n->lag_p99;
+		double pct = heap_pct(used, n->heap_limit);
+		fmt_bytes(u, sizeof u, used);
 		fmt_bytes(l, sizeof l, n->heap_limit);
 		snprintf(b, sizeof b, "%s/%s", u, l);
 		cell(c, r, y, L, C_HEAP, b, pct >= 90 ? ROLE(ROLE_CRIT) : pct >= 70 ? ROLE(ROLE_WARN) : base);
-		fmt_ms(b, sizeof b, n->lag_p99);
+		fmt_ms(b, sizeof b, lag);
 		cell(c, r, y, L, C_LAG, b,
-		     n->lag_p99 >= 500 ? ROLE(ROLE_CRIT) : n->lag_p99 >= 100 ? ROLE(ROLE_WARN) : base);
+		     lag >= 500 ? ROLE(ROLE_CRIT) : lag >= 100 ? ROLE(ROLE_WARN) : base);
 	} else {
 		/* one text across the HEAP and LAG cells */
 		int x0 = -1, x1 = -1;

@@ -25,6 +25,7 @@ typedef struct proc_table_opts {
 	int selected_pid;
 	int64_t end_ms, window_ms;	/* sparkline window */
 	const char *empty;	/* said when there are no rows (NULL: "no processes") */
+	bool paused;		/* show values as of end_ms (scrolled back), not the latest */
 } proc_table_opts;
 
 /* Draw rows[first..] below a header in r (r.h - 1 data rows). */
