@@ -6,13 +6,7 @@ const assert = require('node:assert/strict');
 const fs = require('fs');
 const h = require('./helpers');
 
-const apps = [];
-after(() => Promise.all(apps.map((a) => a.kill())));
-async function app(modes) {
-	const a = await h.startApp(modes);
-	apps.push(a);
-	return a;
-}
+const app = h.appPool(after);
 
 describe('probe commands', { concurrency: 3 }, () => {
 	it('heap_snapshot streams a parseable snapshot; a second capture is EBUSY', async () => {

@@ -131,4 +131,16 @@ function connect(sockPath) {
 	});
 }
 
-module.exports = { NODE, PROBE, FIXTURES, sockDir, start, startApp, connect, until, delay };
+/* A test file's app starter: every app it starts is killed when the file's
+ * tests are over (pass node:test's `after`). */
+function appPool(after) {
+	const apps = [];
+	after(() => Promise.all(apps.map((a) => a.kill())));
+	return async function app(modes) {
+		const a = await startApp(modes);
+		apps.push(a);
+		return a;
+	};
+}
+
+module.exports = { NODE, PROBE, FIXTURES, sockDir, start, startApp, appPool, connect, until, delay };

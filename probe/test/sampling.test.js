@@ -5,13 +5,7 @@ const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./helpers');
 
-const apps = [];
-after(() => Promise.all(apps.map((a) => a.kill())));
-async function app(modes) {
-	const a = await h.startApp(modes);
-	apps.push(a);
-	return a;
-}
+const app = h.appPool(after);
 
 describe('probe samples', { concurrency: 4 }, () => {
 	it('hello and sample carry the protocol fields', async () => {
