@@ -37,8 +37,9 @@
  * Invariants: nothing here may throw into the host application (every
  * callback is wrapped, socket errors are swallowed) or keep it alive (the
  * server, sockets and timers are unref()ed). With no dashboard connected the
- * probe costs nothing but the idle server: the GC observer, the event-loop
- * delay histograms and the sample timers exist only per connection. The
+ * probe costs nothing but the idle server: the GC observer and the loop
+ * monitor (one timer for every connection's samples and the lag, see below)
+ * exist only while a dashboard is connected. The
  * probe never emits process warnings of its own (the dashboard alerts on
  * them); a failure to start is recorded in the returned state instead.
  * One capture (heap_snapshot, cpu_profile, report) runs at a time per
@@ -55,7 +56,6 @@ const MAX_GC_PER_SAMPLE = 1000;
 const MAX_CONNS = 32;
 const MAX_BACKLOG = 8 * 1024 * 1024; /* a dashboard this far behind is dropped */
 const PROGRESS_EVERY = 1024 * 1024;
-const LAG_RES_MS = 10;
 const GC_FORCED = 4;
 const GC_MAJOR = 4;
 
@@ -170,6 +170,9 @@ function newState() {
 		conns: new Set(),
 		capture: null,        /* the running heap_snapshot/cpu_profile/report */
 		gcObserver: null,
+		mon: null,           /* the loop monitor, while someone listens */
+		hunt: null,          /* the culprit profiler, while it runs */
+		huntAt: 0,           /* perf.now() of its last start */
 		forcing: [],          /* {t0, t1} windows of the last probe-forced GCs */
 		esm: null,
 		startedMs: null,
@@ -269,30 +272,327 @@ function countHandles(conns) {
 	return out;
 }
 
-/* Nearest-rank percentile (the ceil(q% * n)-th smallest value). The
- * histogram's own percentile() rounds the rank to nearest, so with the ~80
- * loop turns a second a 10 ms timer sees under load, a 200 ms stall every
- * second (1.25% of turns) would never reach p99; asking it for the percentile
- * that lands exactly on the nearest rank fixes that. */
-function rankPct(h, n, q) {
-	const r = Math.max(1, Math.ceil((q / 100) * n - 1e-9));
-	return h.percentile(Math.min(100, (100 * r) / n));
-}
+/* ---- the loop monitor ---------------------------------------------------
+ *
+ * Lag is the lateness of the probe's own timer: a tick armed for P ms that
+ * runs L ms late saw the loop held up for at least L ms (and a block longer
+ * than P always makes some tick late, by at least its length minus P). One
+ * timer per process serves every connection: it is due at the next sample of
+ * any connection and, while the loop is busy, every FINE_MS as well. So an
+ * idle app wakes once per sample and no more (each wake-up of a node process
+ * costs ~60 µs of CPU here; monitorEventLoopDelay's 100 a second cost
+ * 35× an idle node), while a busy loop is watched at 50 Hz. Busy: the loop
+ * was active for BUSY_ELU of the last second (a block of 50 ms or more makes
+ * its own second busy), or a tick was BUSY_LATE_MS late while the loop
+ * worked; fine ticks go on for FINE_HOLD_MS after the last busy second, so a
+ * loop that blocks every few seconds is watched finely between its blocks.
+ * The first block after a quiet spell is seen only where it overlaps a coarse
+ * tick; `lag.res_ms` says which resolution a sample's window had.
+ *
+ * A sample is built by the tick that measured the lateness, after recording
+ * it, so a block is in the sample whose window [ts - interval_ms, ts] it
+ * ended in, and ts is when the probe measured (not when it was sent). */
+const FINE_MS = 20;
+const BUSY_ELU = 0.05;
+const BUSY_LATE_MS = 20;
+const FINE_HOLD_MS = 10000;
+const CHECK_MS = 1000;
+const MAX_LAG_VALS = 4096;
+const SLACK_MS = 5;
+const SLOW_EVERY = 5;          /* idle: rss, arrayBuffers, spaces every 5th sample */
 
-function lagOf(h) {
-	const n = h.count;
-	if (!n) return { min: 0, p50: 0, p99: 0, max: 0, n: 0 };
-	const ms = (ns) => round3(Math.max(0, ns / 1e6 - LAG_RES_MS));
-	return { min: ms(h.min), p50: ms(rankPct(h, n, 50)), p99: ms(rankPct(h, n, 99)),
-		max: ms(h.max), n: n };	/* no mean: h.mean walks every bucket, ~200 µs a call */
-}
-
-/* Builds one sample for a connection and resets its interval state. Exposed
- * as module.exports._sample for the cost benchmark. */
-function buildSample(conn) {
+function monStart(st) {
+	if (st.mon) return;
 	const now = perf.performance.now();
-	const mem = process.memoryUsage();
-	const hs = v8.getHeapStatistics();
+	const m = { timer: null, armedAt: now, armActive: 0, period: 0, fine: false, fineUntil: 0,
+		checkAt: now, eluMark: perf.performance.eventLoopUtilization(), tick: null };
+	m.tick = guard(function () { monTick(st, m); });
+	st.mon = m;
+	monArm(st, m, now);
+}
+
+function monStop(st) {
+	if (st.mon && st.conns.size === 0) {
+		clearTimeout(st.mon.timer);
+		st.mon = null;
+		if (st.hunt) huntStop(st, st.hunt);
+	}
+}
+
+/* Arms the tick for the next sample due, or FINE_MS while busy. */
+function monArm(st, m, now) {
+	let d = Infinity;
+	for (const c of st.conns) if (c.nextDue - now < d) d = c.nextDue - now;
+	if (m.fine && FINE_MS < d) d = FINE_MS;
+	if (d === Infinity) d = 1000;
+	d = Math.max(1, Math.ceil(d));
+	m.armedAt = now;
+	if (m.timer && d <= m.period && d >= m.period - 2) {
+		/* About the same duration: re-arm the same Timeout (cheaper than a
+		 * new one, whose list Node would also create and drop). */
+		m.timer.refresh();
+	} else {
+		if (m.timer) clearTimeout(m.timer);
+		m.period = d;
+		m.timer = setTimeout(m.tick, d);
+		m.timer.unref();
+	}
+}
+
+/* Re-arms now (a connection came, went or changed its rate). */
+function monReset(st) {
+	const m = st.mon;
+	if (!m) return;
+	monArm(st, m, perf.performance.now());
+}
+
+/* Is V8's sampling profiler on (a culprit hunt or a cpu_profile capture)?
+ * Node 20 then counts the loop as busy nearly all the time (ELU ~0.9 in an
+ * idle app, whatever the sampling interval), so ELU means nothing: samples
+ * whose window had it on carry no `elu` but `profiling: true`, and a late
+ * tick is taken for a block without the busy-time check. */
+function profiling(st) {
+	return !!((st.hunt && st.hunt.running) || (st.capture && st.capture.kind === 'cpu_profile'));
+}
+
+function markProfiled(st) {
+	for (const c of st.conns) c.profiled = true;
+}
+
+/* Loop utilisation between two eventLoopUtilization() readings. */
+function eluBetween(a, b) {
+	const dt = a.active + a.idle - b.active - b.idle;
+	return dt > 0 ? (a.active - b.active) / dt : 0;
+}
+
+function monTick(st, m) {
+	if (st.mon !== m) return;
+	const now = perf.performance.now();
+	const hr = process.hrtime.bigint();
+	const wall = Date.now();
+	const e = perf.performance.eventLoopUtilization();
+	const late = Math.max(0, now - m.armedAt - m.period);
+	/* A late tick is a block only if the loop was working meanwhile: on a
+	 * machine short of CPU the timer is late while the loop sits in poll.
+	 * The block began after the previous tick and ends now, so its length
+	 * lies between the lateness and the loop's busy time since that tick;
+	 * the busy time is taken (capped at late + period): a coarse tick of an
+	 * idle loop is late by only the part of a block after it was due. */
+	const prof = profiling(st);
+	const active = e.active - m.armActive;
+	const blocked = late >= BUSY_LATE_MS && (prof || active >= late / 2);
+	/* Coarse ticks take the busy time from a lateness of 2 ms: a 1 s block
+	 * may end just after such a tick was due. Work besides the block in that
+	 * window (under BUSY_ELU, or the tick would be fine) can add a few ms. */
+	const whole = m.period > FINE_MS ? late >= 2 && active >= late / 2 : blocked;
+	const lag = whole && !prof ? Math.max(late, Math.min(active, late + m.period)) : late;
+	for (const c of st.conns) {
+		if (prof) c.profiled = true;
+		if (c.lagVals.length < MAX_LAG_VALS) c.lagVals.push(lag);
+		if (lag > c.lagMax) c.lagMax = lag;
+		if (m.period > c.lagRes) c.lagRes = m.period;
+	}
+	let busy = blocked;
+	if (now - m.checkAt >= CHECK_MS - 1) {
+		if (eluBetween(e, m.eluMark) >= BUSY_ELU) busy = true;
+		m.eluMark = e;
+		m.checkAt = now;
+	}
+	m.armActive = e.active;
+	if (busy) {
+		m.fine = true;
+		m.fineUntil = now + FINE_HOLD_MS;
+	} else if (m.fine && now >= m.fineUntil) {
+		m.fine = false;
+	}
+	for (const c of st.conns) {
+		/* Node fires a timer by the loop's cached clock, up to a few ms
+		 * before perf.now() says it is due: a sample that early is on time
+		 * (else the app would wake again a moment later just for it). */
+		if (c.closed || now < c.nextDue - SLACK_MS) continue;
+		/* From now, not from the last due time: the next arm is then the
+		 * same duration and refresh() re-arms the same timer. */
+		c.nextDue = now + c.period;
+		emitSample(c, now, wall, e, m.fine);
+	}
+	/* After the samples: starting the profiler holds the loop ~20 ms. */
+	if (blocked && lag >= SUSPECT_MS) stallSeen(st, now, hr, late, lag);
+	if (st.mon === m) monArm(st, m, perf.performance.now());
+}
+
+/* ---- the culprit of a stall ----------------------------------------------
+ *
+ * A tick SUSPECT_MS late while the loop worked is a stall. Sampling who runs
+ * costs too much to do all the time, so the first stall starts V8's sampling
+ * profiler (an in-process inspector session, one sample per PROFILE_US) for
+ * at most PROFILE_MS; the next stall while it runs stops it, and the samples
+ * taken during that stall (profile times are process.hrtime µs) name the
+ * culprit: the deepest function of the app's own code on the stack in at
+ * least half of them, else the deepest frame of any kind (a builtin, "(garbage
+ * collector)"). It goes out in the next sample's `stalls`. A run starts at
+ * most once per PROFILE_GAP_MS, so the profiler is on for at most a third of
+ * the time while an app stalls, and never while it does not (nor during a
+ * cpu_profile capture, which owns the profiler). */
+const SUSPECT_MS = 50;
+const PROFILE_US = 5000;
+const PROFILE_MS = 10000;
+const PROFILE_GAP_MS = 30000;
+const MAX_STALLS_PER_SAMPLE = 4;
+
+function stallSeen(st, nowMs, hr, late, lag) {
+	const hunt = st.hunt;
+	if (hunt && hunt.running) return huntFinish(st, hunt, nowMs, hr, late, lag);
+	if (hunt || !inspector || (st.capture && st.capture.kind === 'cpu_profile')) return undefined;
+	if (st.huntAt && nowMs - st.huntAt < PROFILE_GAP_MS) return undefined;
+	return huntStart(st, nowMs);
+}
+
+/* Starts the profiler; st.hunt is set until the session is given up. */
+function huntStart(st, nowMs) {
+	let session;
+	try {
+		session = new inspector.Session();
+		session.connect();
+	} catch (e) {
+		return undefined;
+	}
+	const hunt = { session: session, running: false, since: 0, timer: null };
+	st.hunt = hunt;
+	st.huntAt = nowMs;
+	const fail = guard(function (err) { if (err) huntStop(st, hunt); });
+	session.post('Profiler.enable', guard(function (err) {
+		if (err || st.hunt !== hunt) return fail(err || 1);
+		return session.post('Profiler.setSamplingInterval', { interval: PROFILE_US }, guard(function (err2) {
+			if (err2 || st.hunt !== hunt) return fail(err2 || 1);
+			return session.post('Profiler.start', guard(function (err3) {
+				if (err3 || st.hunt !== hunt) return fail(err3 || 1);
+				hunt.running = true;
+				markProfiled(st);
+				hunt.since = Number(process.hrtime.bigint() / 1000n);
+				hunt.timer = setTimeout(guard(function () { huntStop(st, hunt); }), PROFILE_MS);
+				hunt.timer.unref();
+				return undefined;
+			}));
+		}));
+	}));
+	return undefined;
+}
+
+function huntStop(st, hunt) {
+	if (st.hunt !== hunt) return;
+	st.hunt = null;
+	if (hunt.timer) clearTimeout(hunt.timer);
+	markProfiled(st);
+	if (hunt.running) {
+		hunt.running = false;
+		try { hunt.session.post('Profiler.stop'); } catch (e) { /* ignore */ }
+	}
+	closeSession(hunt.session);
+}
+
+/* Stops the profiler and names what ran during the stall that just ended at
+ * hr (process.hrtime ns): the samples of its last `late` ms, the part of it
+ * known for certain to be one block. */
+function huntFinish(st, hunt, nowMs, hr, late, lag) {
+	const t1 = Number(hr / 1000n);
+	const t0 = t1 - late * 1000;
+	if (t0 < hunt.since) return undefined;	/* began before the profiler ran */
+	hunt.running = false;
+	markProfiled(st);
+	clearTimeout(hunt.timer);
+	hunt.timer = null;
+	hunt.session.post('Profiler.stop', guard(function (err, res) {
+		huntStop(st, hunt);
+		if (err || !res || !res.profile) return;
+		const c = culpritOf(res.profile, t0, t1);
+		if (!c) return;
+		c.ts = Math.round(perf.performance.timeOrigin + nowMs);
+		c.ms = Math.round(lag);
+		for (const conn of st.conns) if (conn.stalls.length < MAX_STALLS_PER_SAMPLE) conn.stalls.push(c);
+	}));
+}
+
+/* The app's own code: a script with a path or URL that is not Node's. */
+function isAppFrame(cf) {
+	return cf.url !== '' && !cf.url.startsWith('node:') && !cf.url.startsWith('internal/');
+}
+
+/* The culprit of [t0, t1] (µs, the profile's clock): {fn, url, line, col,
+ * share} or null when the profiler took no sample then. */
+function culpritOf(profile, t0, t1) {
+	const nodes = profile.nodes;
+	const byId = new Map();
+	const parent = new Map();
+	for (const n of nodes) {
+		byId.set(n.id, n);
+		if (n.children) for (const ch of n.children) parent.set(ch, n.id);
+	}
+	const count = new Map();	/* frame key -> samples it was on the stack in */
+	const info = new Map();		/* frame key -> {cf, depth} */
+	let total = 0;
+	let t = profile.startTime;
+	for (let i = 0; i < profile.samples.length; i++) {
+		t += profile.timeDeltas[i];
+		if (t < t0 || t > t1) continue;
+		total++;
+		const path = [];
+		for (let id = profile.samples[i]; id !== undefined; id = parent.get(id)) path.push(byId.get(id));
+		const seen = new Set();
+		for (let d = 0; d < path.length; d++) {
+			const cf = path[d].callFrame;
+			if (cf.functionName === '(root)') continue;
+			const key = cf.functionName + '\0' + cf.url + '\0' + cf.lineNumber + '\0' + cf.columnNumber;
+			if (seen.has(key)) continue;	/* recursion counts once */
+			seen.add(key);
+			count.set(key, (count.get(key) || 0) + 1);
+			const depth = path.length - d;
+			const old = info.get(key);
+			if (!old || depth > old.depth) info.set(key, { cf: cf, depth: depth });
+		}
+	}
+	if (!total) return null;
+	let best = null;
+	let bestAny = null;
+	for (const [key, n] of count) {
+		if (n * 2 < total) continue;
+		const x = info.get(key);
+		if (!bestAny || x.depth > bestAny.depth) bestAny = x;
+		if (isAppFrame(x.cf) && (!best || x.depth > best.depth)) best = x;
+	}
+	const pick = best || bestAny;
+	if (!pick) return null;
+	const cf = pick.cf;
+	return { fn: cf.functionName || '(anonymous)', url: cf.url,
+		line: cf.lineNumber >= 0 ? cf.lineNumber + 1 : 0, col: cf.columnNumber >= 0 ? cf.columnNumber + 1 : 0,
+		share: round3(count.get(cf.functionName + '\0' + cf.url + '\0' + cf.lineNumber + '\0' + cf.columnNumber) / total),
+		samples: total };
+}
+
+/* The nearest-rank percentile (the ceil(q% * n)-th smallest) of sorted xs:
+ * with the ~50 ticks a busy second has, a 200 ms block every second is 2% of
+ * them and must reach p99. */
+function rankPct(xs, q) {
+	const r = Math.max(1, Math.ceil((q / 100) * xs.length - 1e-9));
+	return xs[Math.min(xs.length, r) - 1];
+}
+
+/* The lag of a connection's window, and a fresh window. */
+function lagOf(conn) {
+	const xs = conn.lagVals;
+	const out = { min: 0, p50: 0, p99: 0, max: round3(conn.lagMax), n: xs.length, res_ms: conn.lagRes };
+	if (xs.length) {
+		if (xs.length > 1) xs.sort(function (a, b) { return a - b; });
+		out.min = round3(xs[0]);
+		out.p50 = round3(rankPct(xs, 50));
+		out.p99 = round3(rankPct(xs, 99));
+	}
+	conn.lagVals = [];
+	conn.lagMax = 0;
+	conn.lagRes = 0;
+	return out;
+}
+
+function spaceStats() {
 	const sp = v8.getHeapSpaceStatistics();
 	const spaces = new Array(sp.length);
 	for (let i = 0; i < sp.length; i++) {
@@ -300,10 +600,25 @@ function buildSample(conn) {
 		spaces[i] = { name: s.space_name, size: s.space_size, used: s.space_used_size,
 			avail: s.space_available_size, physical: s.physical_space_size };
 	}
-	const lag = lagOf(conn.eld);
-	conn.eld.reset();
-	const elu = perf.performance.eventLoopUtilization();
-	const eluDelta = perf.performance.eventLoopUtilization(elu, conn.elu).utilization;
+	return spaces;
+}
+
+/* Builds one sample for a connection and resets its interval state. */
+function buildSample(conn, now, wall, elu, fine) {
+	const hs = v8.getHeapStatistics();
+	const mem = { heapTotal: hs.total_heap_size, heapUsed: hs.used_heap_size, external: hs.external_memory };
+	/* Every call costs 10-100 µs in a process that is idle (cold caches,
+	 * code never optimised); memoryUsage() also reads /proc. What changes
+	 * slowly or the dashboard has from /proc itself (rss, arrayBuffers,
+	 * spaces, cpu) comes every SLOW_EVERY samples unless the loop is busy. */
+	const full = fine || conn.seq % SLOW_EVERY === 0;
+	if (full) {
+		const mu = process.memoryUsage();
+		mem.rss = mu.rss;
+		mem.arrayBuffers = mu.arrayBuffers;
+	}
+	const lag = lagOf(conn);
+	const eluDelta = eluBetween(elu, conn.elu);
 	conn.elu = elu;
 	const gc = conn.gc;
 	const dropped = conn.gcDropped;
@@ -311,40 +626,53 @@ function buildSample(conn) {
 	conn.gcDropped = 0;
 	const interval = now - conn.last;
 	conn.last = now;
-	return {
-		t: 'sample', ts: Date.now(), seq: ++conn.seq, interval_ms: Math.round(interval),
-		mem: { rss: mem.rss, heapTotal: mem.heapTotal, heapUsed: mem.heapUsed,
-			external: mem.external, arrayBuffers: mem.arrayBuffers },
+	const out = {
+		t: 'sample', ts: wall, seq: ++conn.seq,
+		interval_ms: Math.round(interval),
+		mem: mem,
 		heap: { limit: hs.heap_size_limit, total: hs.total_heap_size, used: hs.used_heap_size,
 			physical: hs.total_physical_size, malloced: hs.malloced_memory,
 			native_contexts: hs.number_of_native_contexts,
 			detached_contexts: hs.number_of_detached_contexts },
-		spaces: spaces,
 		lag: lag,
-		elu: round3(eluDelta || 0),
 		handles: countHandles(conn.all),
 		gc: gc, gc_dropped: dropped,
-		cpu: process.cpuUsage(),
 	};
+	if (conn.profiled) {
+		out.profiling = true;
+		conn.profiled = false;
+	} else {
+		out.elu = round3(eluDelta || 0);
+	}
+	if (full) {
+		out.spaces = spaceStats();
+		out.cpu = process.cpuUsage();
+	}
+	if (conn.stalls && conn.stalls.length) {
+		out.stalls = conn.stalls;
+		conn.stalls = [];
+	}
+	return out;
 }
 
-function setRate(conn, hz) {
+function emitSample(conn, now, wall, elu, fine) {
+	let sample;
+	try {
+		sample = buildSample(conn, now, wall, elu, fine);
+	} catch (e) {
+		/* Say so once rather than go quiet without a word. */
+		if (!conn.sampleFailed) sendError(conn, null, 'EFAIL', 'sample: ' + failMsg(e));
+		conn.sampleFailed = true;
+		return;
+	}
+	send(conn, sample);
+}
+
+function setRate(st, conn, hz) {
 	conn.hz = hz;
-	if (conn.timer) clearInterval(conn.timer);
-	conn.timer = setInterval(guard(function () {
-		if (conn.closed) return;
-		let sample;
-		try {
-			sample = buildSample(conn);
-		} catch (e) {
-			/* Say so once rather than go quiet without a word. */
-			if (!conn.sampleFailed) sendError(conn, null, 'EFAIL', 'sample: ' + failMsg(e));
-			conn.sampleFailed = true;
-			return;
-		}
-		send(conn, sample);
-	}), Math.round(1000 / hz));
-	conn.timer.unref();
+	conn.period = 1000 / hz;
+	conn.nextDue = perf.performance.now() + conn.period;
+	monReset(st);
 }
 
 /* One GC observer for all connections, alive only while someone listens. */
@@ -477,12 +805,15 @@ function cmdCpuProfile(st, conn, id, msg) {
 	if (!inspector) return sendError(conn, id, 'EFAIL', 'the inspector module is not available');
 	const cap = beginCapture(st, conn, id, 'cpu_profile');
 	if (!cap) return;
+	if (st.hunt) huntStop(st, st.hunt);	/* the capture owns the profiler */
+	markProfiled(st);
 	let session;
 	let timer = null;
 	let tick = null;
 	let done = false;
 	const cleanup = function () {
 		done = true;
+		markProfiled(st);
 		if (timer) clearTimeout(timer);
 		if (tick) clearInterval(tick);
 		closeSession(session);
@@ -616,7 +947,7 @@ function dispatch(st, conn, id, msg) {
 	case 'hz':
 		if (!Number.isInteger(msg.hz) || msg.hz < 1 || msg.hz > 20)
 			return sendError(conn, id, 'EINVAL', 'hz must be an integer 1..20');
-		setRate(conn, msg.hz);
+		setRate(st, conn, msg.hz);
 		return replyOk(conn, id, 'hz', { hz: msg.hz });
 	case 'heap_snapshot': return cmdHeapSnapshot(st, conn, id);
 	case 'cpu_profile': return cmdCpuProfile(st, conn, id, msg);
@@ -674,8 +1005,9 @@ function onConnection(st, sock) {
 		return;
 	}
 	const conn = {
-		sock: sock, all: st.conns, closed: false, hz: 1, timer: null, seq: 0,
-		last: perf.performance.now(), eld: null, elu: perf.performance.eventLoopUtilization(),
+		sock: sock, all: st.conns, closed: false, hz: 1, period: 1000, nextDue: 0, seq: 0,
+		last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
+		lagVals: [], lagMax: 0, lagRes: 0, stalls: [], profiled: false,
 		gc: [], gcDropped: 0, inBuf: [], inLen: 0, discard: false, drainWaiters: [], sampleFailed: false,
 		waitDrain: null,
 	};
@@ -687,18 +1019,15 @@ function onConnection(st, sock) {
 		conn.drainWaiters = [];
 		for (const fn of w) fn();
 	}));
-	conn.eld = perf.monitorEventLoopDelay({ resolution: LAG_RES_MS });
-	conn.eld.enable();
 	st.conns.add(conn);
 	gcStart(st);
 	const close = guard(function () {
 		if (conn.closed) return;
 		conn.closed = true;
-		if (conn.timer) clearInterval(conn.timer);
-		conn.timer = null;
-		conn.eld.disable();
 		st.conns.delete(conn);
 		gcStop(st);
+		monStop(st);
+		monReset(st);
 		if (st.capture && st.capture.conn === conn) st.capture.cancel();
 		const w = conn.drainWaiters;
 		conn.drainWaiters = [];
@@ -717,7 +1046,11 @@ function onConnection(st, sock) {
 		started_ms: st.startedMs,
 		heap_limit: v8.getHeapStatistics().heap_size_limit, cmds: CMDS,
 	});
-	setRate(conn, conn.hz);
+	monStart(st);
+	setRate(st, conn, conn.hz);
+	/* A first sample now: the dashboard has figures at once, not 1/hz after
+	 * connecting (its lag window is empty: n 0). */
+	emitSample(conn, perf.performance.now(), Date.now(), perf.performance.eventLoopUtilization(), true);
 }
 
 /* ---- start / stop ------------------------------------------------------- */
@@ -831,18 +1164,18 @@ function start(opts) {
 }
 
 /* For the cost benchmark (bench/probe_cost.sh): builds samples on a
- * stand-alone connection state. With keepLag the loop-delay histogram is not
- * reset, so that a timed loop of samples keeps paying for the percentile
- * walks over a populated histogram, as a real 1 Hz sample does. */
-function benchSampler(keepLag) {
-	const eld = perf.monitorEventLoopDelay({ resolution: LAG_RES_MS });
-	eld.enable();
+ * stand-alone connection state whose window holds the 50 lateness values of
+ * a busy second, as a real 1 Hz sample of a busy loop does. */
+function benchSampler() {
 	const conn = { seq: 0, last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
-		gc: [], gcDropped: 0, eld: keepLag ? Object.create(eld, { reset: { value: noop } }) : eld };
+		gc: [], gcDropped: 0, lagVals: [], lagMax: 0, lagRes: 0, stalls: [] };
 	return {
-		lagCount: function () { return eld.count; },
-		sample: function () { return JSON.stringify(buildSample(conn)); },
-		close: function () { eld.disable(); },
+		sample: function () {
+			for (let i = 0; i < 1000 / FINE_MS; i++) conn.lagVals.push((i * 7919) % 13 / 10);
+			conn.lagRes = FINE_MS;
+			return JSON.stringify(buildSample(conn, perf.performance.now(), Date.now(), perf.performance.eventLoopUtilization(), true));
+		},
+		close: noop,
 	};
 }
 
