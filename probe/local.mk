@@ -3,4 +3,4 @@
 probedir = $(pkgdatadir)/probe
 dist_probe_DATA = probe/vitals-probe.js
 EXTRA_DIST += probe/test/helpers.js probe/test/sampling.test.js \
-	probe/test/commands.test.js probe/test/lifecycle.test.js
+	probe/test/commands.test.js probe/test/lifecycle.test.js probe/test/lag.test.js
