@@ -670,6 +670,8 @@ static void on_quit_signal(uv_signal_t *h, int sig)
 	for (int i = 0; i < a->nlaunch; i++)
 		if (launch_running(a->launches[i]))
 			launch_signal(a->launches[i], sig == SIGHUP ? SIGTERM : sig);
+	if (!a->exit_code)
+		a->exit_code = 128 + sig;	/* the shell's convention: stopped, not done */
 	app_quit(a);
 }
 
