@@ -20,6 +20,7 @@
  * few hundred bytes; anything bigger is not one).
  */
 #include "core/config.h"
+#include "core/paths.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -294,14 +295,7 @@ static char *reader(char *str, int num, void *stream)
 
 static const char *default_path(char *buf, size_t n)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	if (xdg && *xdg)
-		snprintf(buf, n, "%s/vitals/config", xdg);
-	else if (home && *home)
-		snprintf(buf, n, "%s/.config/vitals/config", home);
-	else
-		return NULL;
-	return buf;
+	return paths_user(PATHS_CONFIG, "vitals/config", buf, n);
 }
 
 int config_load_stream(vitals_config *c, FILE *f, const char *name, FILE *warn)
