@@ -20,6 +20,7 @@
  * few hundred bytes; anything bigger is not one).
  */
 #include "core/config.h"
+#include "core/xalloc.h"
 #include "core/paths.h"
 
 #include <ctype.h>
@@ -362,12 +363,11 @@ int config_load(vitals_config *c, const char *path, FILE *warn)
 	/* read it whole, capped: a device or a fifo has no size to check
 	 * first, and /dev/zero (NULs, no newline) once kept the line reader
 	 * busy forever */
-	char *text = malloc(CONFIG_MAX_BYTES + 1);
-	size_t len = text ? fread(text, 1, CONFIG_MAX_BYTES + 1, f) : 0;
+	char *text = xmalloc(CONFIG_MAX_BYTES + 1);
+	size_t len = fread(text, 1, CONFIG_MAX_BYTES + 1, f);
 	bool ioerr = ferror(f);
 	fclose(f);
-	const char *why = !text ? "out of memory" : ioerr ? "read error" :
-			  len > CONFIG_MAX_BYTES ? "larger than 64 KiB" : NULL;
+	const char *why = ioerr ? "read error" : len > CONFIG_MAX_BYTES ? "larger than 64 KiB" : NULL;
 	if (why) {
 		free(text);
 		if (warn)
