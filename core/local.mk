@@ -1,6 +1,6 @@
 # core: model, ring buffers, alerts — no curses, no I/O
 libvitals_a_SOURCES += core/ring.c core/ring.h core/model.c core/model.h \
-	core/paths.c core/paths.h
+	core/paths.c core/paths.h core/probe_series.c core/probe_series.h
 # alerts (engineer: alerts)
 libvitals_a_SOURCES += core/alerts.c core/alerts.h
 # config file (engineer: screen)
