@@ -20,6 +20,9 @@
 #include <unistd.h>
 
 #include "collectors/probe_line.h"
+#include "core/clock.h"
+#include "core/fmt.h"
+#include "core/xalloc.h"
 
 #define OUT_DIR_MAX 400			/* so that every file name fits capture.path */
 #define OUT_PATH_MAX 512
@@ -78,19 +81,6 @@ static long long utf16_units(const char *s, size_t n)
 	return u;
 }
 
-static const char *human_size(double b, char *buf, size_t n)
-{
-	if (b >= 1e9)
-		snprintf(buf, n, "%.1f GB", b / 1e9);
-	else if (b >= 1e6)
-		snprintf(buf, n, "%.1f MB", b / 1e6);
-	else if (b >= 1e3)
-		snprintf(buf, n, "%.1f kB", b / 1e3);
-	else
-		snprintf(buf, n, "%.0f bytes", b);
-	return buf;
-}
-
 /* A process label as a file name part: only [A-Za-z0-9._-], no leading dot. */
 static void sanitize_name(char *dst, size_t n, const char *src)
 {
@@ -125,11 +115,7 @@ probe_capture *probe_capture_new(const probe_capture_env *env, probe_capture **s
 {
 	if (probe_capture_check(env, cmd, seconds, err, errlen) < 0)
 		return NULL;
-	probe_capture *j = calloc(1, sizeof *j);
-	if (!j) {
-		probe_errf(err, errlen, "out of memory");
-		return NULL;
-	}
+	probe_capture *j = xcalloc(1, sizeof *j);
 	j->env = env;
 	j->slot = slot;
 	j->p = p;
@@ -139,11 +125,10 @@ probe_capture *probe_capture_new(const probe_capture_env *env, probe_capture **s
 	j->fd = -1;
 	j->cb = cb;
 	j->ud = ud;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	j->t_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	j->t_ms = clock_wall_ms();
+	time_t now = (time_t)(j->t_ms / 1000);
 	struct tm tm;
-	localtime_r(&ts.tv_sec, &tm);
+	localtime_r(&now, &tm);
 	strftime(j->stamp, sizeof j->stamp, "%Y%m%d-%H%M%S", &tm);
 	char label[NAME_LEN + 16];
 	sanitize_name(j->name, sizeof j->name, model_proc_label(p, label, sizeof label));
@@ -279,8 +264,8 @@ static void capture_synced(uv_fs_t *req)
 		snprintf(c.kind, sizeof c.kind, "%s", j->k->kind);
 		snprintf(c.path, sizeof c.path, "%s", final);
 		model_capture_add(p, &c);
-		model_status(env->m, "%s saved: %s (%s)", j->k->label, final,
-			     human_size((double)j->bytes, size, sizeof size));
+		fmt_bytes(size, sizeof size, (double)j->bytes);
+		model_status(env->m, "%s saved: %s (%s)", j->k->label, final, size);
 		probe_done_cb cb = j->cb;
 		void *ud = j->ud;
 		free(j);

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "core/paths.h"
+#include "core/xalloc.h"
 
 #define RETRY_MS 2000			/* before reconnecting to the same socket file */
 #define SWEEP_MS 60000			/* between looks for stale sockets */
@@ -399,8 +400,8 @@ static void conn_lost(pconn *c, const char *why)
 	model_touch(pm->m);
 	if (cl->settle)
 		return;
-	settle *s = calloc(1, sizeof *s);
-	if (!s || uv_timer_init(pm->loop, &s->timer) < 0) {
+	settle *s = xcalloc(1, sizeof *s);
+	if (uv_timer_init(pm->loop, &s->timer) < 0) {
 		free(s);
 		lost_fail_pending(cl, proc_gone(p));	/* no timer: decide now */
 		return;

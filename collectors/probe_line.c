@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "core/clock.h"
+#include "core/text.h"
+#include "core/xalloc.h"
 
 #define MAX_GC_IN 1000			/* protocol: at most 1000 GC events per sample */
 #define MAX_SPACES_IN 64		/* V8 has ~9; more is garbage */
@@ -36,30 +39,10 @@ int probe_errf(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Copy a probe-supplied string for display: control characters become '?',
- * and truncation never splits a UTF-8 sequence. */
+/* A probe-supplied string for display (controls become '?'). */
 static void copy_clean(char *dst, size_t n, const char *src)
 {
-	size_t i = 0;
-	for (; src[i] && i + 1 < n; i++) {
-		unsigned char ch = (unsigned char)src[i];
-		dst[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-	}
-	if (src[i] && i > 0) {	/* truncated: drop a partial multi-byte character */
-		size_t j = i;
-		while (j > 0 && ((unsigned char)dst[j - 1] & 0xc0) == 0x80)
-			j--;
-		if (j > 0 && ((unsigned char)dst[j - 1] & 0x80))
-			i = j - 1;
-	}
-	dst[i] = 0;
+	text_clean(dst, n, src, strlen(src), 0);
 }
 
 static const char *json_kind(const json_t *v)
@@ -483,7 +466,7 @@ static int apply_warning(model *m, vproc *p, const json_t *root, const probe_lin
 	    get_str(root, "message", "warning: ", &message, err, errlen) < 0 ||
 	    get_num(root, "ts", "warning: ", 0, MAX_TS, &ts, err, errlen) < 0)
 		return -1;
-	int64_t t = !isnan(ts) ? (int64_t)ts : m->now_ms ? m->now_ms : wall_ms();
+	int64_t t = !isnan(ts) ? (int64_t)ts : m->now_ms ? m->now_ms : clock_wall_ms();
 	/* cleaned here: whoever takes the warning puts it on screen */
 	char cname[64], cmsg[sizeof(((model_alert *)0)->msg)];
 	copy_clean(cname, sizeof cname, name && *name ? name : "Warning");
@@ -572,10 +555,8 @@ int probe_line_apply_ops(model *m, vproc *p, const char *line, size_t len, const
 		if (!probe_line_attached(p) && strcmp(t, "error") != 0) {
 			rc = probe_errf(err, errlen, "%s before hello", t);
 		} else if (t[0] == 's') {
-			sample_in *s = malloc(sizeof *s);
-			if (!s)
-				rc = probe_errf(err, errlen, "out of memory");
-			else if ((rc = parse_sample(root, s, err, errlen)) == 0)
+			sample_in *s = xmalloc(sizeof *s);
+			if ((rc = parse_sample(root, s, err, errlen)) == 0)
 				apply_sample(m, p, s);
 			free(s);
 		} else if (t[0] == 'w') {
