@@ -90,6 +90,28 @@ wait "$D" || fail "demo driver exited with $?"
 [ "$(grep -c '^model: exit_status=15 state=exited' "$WORK/out4")" = 3 ] || fail "demo programs not all ended by SIGTERM: $(tail -6 "$WORK/out4")"
 pass "demo: healthy, leaky and stall launched with probes, logged, ended by SIGTERM"
 
+# --- vitals itself: a launched child is not left running after a quit
+# sockets_of DIR — the PIDs of the probe sockets in DIR
+sockets_of() { ls "$1" | sed -n 's/^\([0-9]*\)\.sock$/\1/p'; }
+# a child that ignores SIGTERM gets SIGKILL after the grace period; what it
+# prints while shutting down still reaches the log file
+S6="$WORK/sock6"; mkdir -m 700 "$S6"
+VITALS_SOCK_DIR=$S6 XDG_STATE_HOME=$WORK/state6 "$VITALS" --json -- "$NODE" -e \
+	'process.on("SIGTERM", () => console.log("ignoring SIGTERM")); setInterval(() => {}, 1000)' \
+	>"$WORK/out6" 2>&1 &
+V=$!; _pids="$_pids $V"
+wait_for 15 sh -c "ls '$S6' | grep -q '\.sock\$'" || fail "stubborn child: no probe socket in $S6"
+CP=$(sockets_of "$S6"); _pids="$_pids $CP"
+t0=$(date +%s%N)
+kill -TERM "$V"; wait "$V"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $rc -eq 143 ] || fail "vitals after SIGTERM: exit $rc, want 143"
+kill -0 "$CP" 2>/dev/null && fail "child $CP that handles SIGTERM was orphaned (still running)"
+[ $ms -ge 2500 ] || fail "SIGKILL after ${ms} ms, before the 3 s grace period"
+[ $ms -le 8000 ] || fail "vitals took ${ms} ms to quit"
+grep -q "ignoring SIGTERM" "$WORK"/state6/vitals/*.log || fail "shutdown output lost: $(cat "$WORK"/state6/vitals/*.log)"
+pass "a child that ignores SIGTERM is killed after ${ms} ms (grace 3 s)"
+
 # --- a command that does not exist: one line, exit 1
 out=$("$DRIVER" launch -- no-such-command-vitals 2>&1) && fail "nonexistent command launched?"
 [ "$out" = "error: no-such-command-vitals: command not found" ] || fail "unexpected: $out"
