@@ -19,6 +19,8 @@
  *    the log) until the child exits; one that is still there after
  *    LAUNCH_GRACE_MS gets SIGKILL (its whole process group).  The loop thus
  *    runs at most that long after a quit.
+ *  - Once the child is reaped, its probe socket (<sockdir>/<pid>.sock) is
+ *    removed: a probe killed by a signal cannot remove it itself.
  */
 #include "collectors/launch.h"
 #include "core/clock.h"
@@ -193,6 +195,16 @@ static void out_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	}
 }
 
+/* The socket of a reaped child: nobody can listen on it any more, unless
+ * the PID was reused in the meantime (then the new owner's socket answers). */
+static void remove_sock(int pid)
+{
+	char path[PATH_MAX];
+	paths_sock_for(pid, path, sizeof path);
+	if (paths_sock_refuses(path))
+		unlink(path);
+}
+
 static void close_handles(launch *l)
 {
 	if (uv_is_closing((uv_handle_t *)&l->proc))
@@ -238,6 +250,7 @@ static void child_exited(uv_process_t *p, int64_t status, int term_signal)
 	} else {
 		model_status(m, "%s exited with status %d", l->name, (int)status);
 	}
+	remove_sock(l->pid);
 	if (l->closing)
 		close_handles(l);
 }

@@ -24,7 +24,7 @@ void launch_signal(launch *l, int sig);
 /* Close: a running child is signalled SIGTERM and, if it is still there
  * LAUNCH_GRACE_MS later, SIGKILL (its process group).  Frees once the child
  * is gone and libuv has closed the handles (keep running the loop: at most
- * LAUNCH_GRACE_MS + 1 s). */
+ * LAUNCH_GRACE_MS + 1 s).  Its probe socket is removed. */
 #define LAUNCH_GRACE_MS 3000
 void launch_close(launch *l);
 
