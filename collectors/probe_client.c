@@ -255,23 +255,6 @@ static void route_error(void *ud, vproc *p, long long id, const char *code, cons
 	}
 }
 
-/* Whether nobody listens on the socket at path (a synchronous connect to a
- * Unix socket answers at once). */
-static bool sock_refuses(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof sa.sun_path)
-		return false;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return false;
-	int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
-	int e = errno;
-	close(fd);
-	return rc < 0 && e == ECONNREFUSED;
-}
-
 /* After the probe of a dead process hung up: remove its socket file if it is
  * still the one we were connected to and nobody listens on it.  Returns
  * false while someone still listens (ask again later). */
@@ -282,7 +265,7 @@ static bool dead_sock_remove(pclient *cl)
 	paths_sock_for(cl->p->pid, path, sizeof path);
 	if (!cl->have_sock || stat(path, &st) < 0 || st.st_dev != cl->sock_dev || st.st_ino != cl->sock_ino)
 		return true;
-	if (!sock_refuses(path))
+	if (!paths_sock_refuses(path))
 		return false;
 	if (unlink(path) == 0)
 		model_status(cl->pm->m, "removed stale probe socket %s (process %d is gone)", path, cl->p->pid);
@@ -308,7 +291,7 @@ static void sweep_stale(probe_mgr *pm)
 		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (sock_refuses(path) && unlink(path) == 0)
+		if (paths_sock_refuses(path) && unlink(path) == 0)
 			model_status(pm->m, "removed stale probe socket %s (process %ld is gone)", path, pid);
 	}
 	closedir(d);
