@@ -181,6 +181,31 @@ fail:
 	return NULL;
 }
 
+heap_leaks *heap_leaks_snapshots(const heap_snapshot *baseline, const heap_snapshot *target,
+				 const heap_snapshot *final, size_t top, char *err, size_t errlen)
+{
+	heap_leaks *l = calloc(1, sizeof *l);
+	struct idset base = { 0 }, added = { 0 };
+	if (!l || idset_of(&base, baseline, NULL) < 0 || idset_of(&added, target, &base) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	l->baseline_nodes = baseline->node_count;
+	l->target_nodes = target->node_count;
+	l->final_nodes = final->node_count;
+	l->added = added.n;
+	if (analyse_final(l, final, &added, top, err, errlen) < 0)
+		goto fail;
+	free(base.ids);
+	free(added.ids);
+	return l;
+fail:
+	free(base.ids);
+	free(added.ids);
+	heap_leaks_free(l);
+	return NULL;
+}
+
 void heap_leaks_free(heap_leaks *l)
 {
 	if (!l)
