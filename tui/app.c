@@ -142,7 +142,7 @@ static void on_alert(void *ud, const model_alert *al)
 		int64_t *last = &a->autosnap_ms[al->pid % 64];
 		if (p && p->pstate == PROBE_ATTACHED && (*last == 0 || al->t_ms - *last > 30 * 60 * 1000)) {
 			snap_cost c = diag_snapshot_cost(p->node ? p->node->heap_used : 0, p->rss_bytes,
-							 p->mem_limit, diag_mem_available());
+							 p->mem_limit, procfs_mem_available());
 			if (c.refuse) {
 				model_status(&a->m, "auto-snapshot of %d skipped: not enough memory headroom", p->pid);
 			} else {
@@ -807,9 +807,12 @@ static int add_pids(app *a)
 			p->state = PROC_DENIED;
 			snprintf(p->err, sizeof p->err, "permission denied reading /proc/%d", pid);
 		}
-		if (a->opt.attach && rc == 0 && !pi.is_node)
+		if (a->opt.attach && rc == 0 && !pi.is_node) {
 			fprintf(stderr, "vitals: PID %d (%s) is not a Node.js process; watching without a probe\n",
 				pid, pi.name);
+			p->pstate = PROBE_FAILED;	/* and so not attached below */
+			snprintf(p->probe_err, sizeof p->probe_err, "not a Node.js process");
+		}
 	}
 	return 0;
 }
@@ -1037,7 +1040,8 @@ int app_main(int argc, char **argv)
 	on_tick(&a->tick_timer);
 	if (a->opt.attach)
 		for (size_t i = 0; i < a->m.nprocs; i++)
-			if (a->m.procs[i]->state == PROC_LIVE && !a->m.procs[i]->launched)
+			if (a->m.procs[i]->state == PROC_LIVE && !a->m.procs[i]->launched &&
+			    a->m.procs[i]->pstate == PROBE_NONE)
 				app_attach(a, a->m.procs[i]);
 	uint64_t ms = (uint64_t)(a->cfg.interval_s * 1000);
 	if (!a->quitting)
