@@ -35,6 +35,7 @@
 #include <wslay/wslay.h>
 
 #include "collectors/netns.h"
+#include "core/xalloc.h"
 
 #define HTTP_BODY_MAX (1 << 20)
 #define WS_MSG_MAX (4 << 20)
@@ -297,9 +298,7 @@ static int conn_write(cdp *c, const void *data, size_t len)
 {
 	if (!c->cn)
 		return -1;
-	wreq *w = malloc(sizeof *w + len);
-	if (!w)
-		return -1;
+	wreq *w = xmalloc(sizeof *w + len);
 	memcpy(w->data, data, len);
 	uv_buf_t b = uv_buf_init(w->data, (unsigned)len);
 	int r = uv_write(&w->req, (uv_stream_t *)&c->cn->tcp, &b, 1, write_cb);
@@ -325,10 +324,7 @@ static int rbuf_append(cdp *c, const char *data, size_t n)
 			cap *= 2;
 		if (cap > HTTP_BODY_MAX + WS_MSG_MAX)
 			return -1;
-		char *nb = realloc(c->rbuf, cap);
-		if (!nb)
-			return -1;
-		c->rbuf = nb;
+		c->rbuf = xrealloc(c->rbuf, cap);
 		c->rcap = cap;
 	}
 	memcpy(c->rbuf + c->rlen, data, n);
@@ -400,12 +396,7 @@ static int cdp_connect(cdp *c, char *err, size_t errlen)
 	int fd = netns_socket(c->pid, c->addr.ss_family, err, errlen);
 	if (fd < 0)
 		return -1;
-	conn *cn = calloc(1, sizeof *cn);
-	if (!cn) {
-		close(fd);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	conn *cn = xcalloc(1, sizeof *cn);
 	cn->owner = c;
 	cn->live = true;
 	uv_tcp_init(c->loop, &cn->tcp);
@@ -580,11 +571,7 @@ static void on_ws_bytes(cdp *c)
 cdp *cdp_open(uv_loop_t *loop, int family, const unsigned char addr[16], int port, int pid,
 	      const cdp_ops *ops, void *ud, char *err, size_t errlen)
 {
-	cdp *c = calloc(1, sizeof *c);
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
+	cdp *c = xcalloc(1, sizeof *c);
 	c->loop = loop;
 	c->ops = ops;
 	c->ud = ud;

@@ -59,6 +59,7 @@
 #include "collectors/node_flags.h"
 #include "collectors/procfs.h"
 #include "core/paths.h"
+#include "core/xalloc.h"
 
 #define ATTACH_TIMEOUT_MS 8000	/* whole attach */
 #define SIGUSR1_WAIT_MS 1500	/* for the port to open after SIGUSR1 */
@@ -689,12 +690,7 @@ static char *probe_expr(inspector *in, job *j, size_t *len, char *msg, size_t ms
 		 dirlit ? dirlit : "null", j->opened ? "true" : "false");
 	free(dirlit);
 	*len = strlen(pre) + flen + strlen(post);
-	char *e = malloc(*len + 1);
-	if (!e) {
-		free(file);
-		snprintf(msg, msglen, "out of memory");
-		return NULL;
-	}
+	char *e = xmalloc(*len + 1);
 	memcpy(e, pre, strlen(pre));
 	memcpy(e + strlen(pre), file, flen);
 	memcpy(e + strlen(pre) + flen, post, strlen(post) + 1);
@@ -853,14 +849,8 @@ static void poll_cb(uv_timer_t *t)
 
 inspector *inspector_new(uv_loop_t *loop, const char *probe_path)
 {
-	inspector *in = calloc(1, sizeof *in);
-	if (!in)
-		return NULL;
-	in->probe_path = strdup(probe_path);
-	if (!in->probe_path) {
-		free(in);
-		return NULL;
-	}
+	inspector *in = xcalloc(1, sizeof *in);
+	in->probe_path = xstrdup(probe_path);
 	in->loop = loop;
 	uv_timer_init(loop, &in->deadline);
 	uv_timer_init(loop, &in->poll);
@@ -885,11 +875,7 @@ int inspector_attach(inspector *in, int pid, inspector_done_cb cb, void *ud, cha
 			return -1;
 		}
 	}
-	job *j = calloc(1, sizeof *j);
-	if (!j) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	job *j = xcalloc(1, sizeof *j);
 	j->pid = pid;
 	j->lock_fd = -1;
 	j->cb = cb;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/model.h"
+#include "core/xalloc.h"
 
 void node_flags_init(node_flags *f)
 {
@@ -109,9 +110,7 @@ void node_flags_node_options(node_flags *f, const char *s)
 	 * groups, \ escapes inside quotes. */
 	char **tok = NULL;
 	size_t ntok = 0, slen = strlen(s);
-	char *cur = malloc(slen + 1);
-	if (!cur)
-		return;
+	char *cur = xmalloc(slen + 1);
 	size_t cl = 0;
 	bool in_tok = false, quoted = false;
 	for (size_t i = 0; i <= slen; i++) {
@@ -119,14 +118,8 @@ void node_flags_node_options(node_flags *f, const char *s)
 		if (c == 0 || (!quoted && (c == ' ' || c == '\t' || c == '\n'))) {
 			if (in_tok) {
 				cur[cl] = 0;
-				char **nt = realloc(tok, (ntok + 1) * sizeof *tok);
-				if (!nt)
-					break;
-				tok = nt;
-				tok[ntok] = strdup(cur);
-				if (!tok[ntok])
-					break;
-				ntok++;
+				tok = xrealloc(tok, (ntok + 1) * sizeof *tok);
+				tok[ntok++] = xstrdup(cur);
 			}
 			in_tok = false;
 			cl = 0;

@@ -11,6 +11,7 @@
  * and another root: those rules live here once.
  */
 #include "collectors/procfs.h"
+#include "core/xalloc.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -32,19 +33,13 @@ char *procfs_read_file(const char *path, size_t max, size_t *len)
 	if (fd < 0)
 		return NULL;
 	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap + 1);
+	char *buf = xmalloc(cap + 1);
 	while (buf) {
 		if (n == cap) {
 			if (cap >= max)
 				break;
 			cap *= 2;
-			char *nb = realloc(buf, cap + 1);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
+			buf = xrealloc(buf, cap + 1);
 		}
 		ssize_t r = read(fd, buf + n, cap - n);
 		if (r < 0 && errno == EINTR)
@@ -199,7 +194,7 @@ int procfs_nspid(int pid, int *out, int max)
 	size_t len;
 	char *s = procfs_read_file(path, 1 << 16, &len);
 	if (!s)
-		return errno ? -errno : -ENOMEM;
+		return -errno;
 	int n = procfs_nspid_parse(s, len, out, max);
 	free(s);
 	if (n == -ENOENT && max > 0) {	/* no namespaces to tell apart */
@@ -252,7 +247,7 @@ char *procfs_environ_get(int pid, const char *name)
 	char *val = NULL;
 	for (size_t off = 0; buf && off < len && !val; off += strlen(buf + off) + 1)
 		if (strncmp(buf + off, name, nl) == 0 && buf[off + nl] == '=')
-			val = strdup(buf + off + nl + 1);
+			val = xstrdup(buf + off + nl + 1);
 	free(buf);
 	return val;
 }
@@ -312,9 +307,9 @@ unsigned long *procfs_socket_inodes(int pid, size_t *n)
 	if (!d)
 		return NULL;
 	size_t cap = 64;
-	unsigned long *v = malloc(cap * sizeof *v);
+	unsigned long *v = xmalloc(cap * sizeof *v);
 	struct dirent *e;
-	while (v && (e = readdir(d))) {
+	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
 		char lp[320], target[64];
@@ -328,16 +323,12 @@ unsigned long *procfs_socket_inodes(int pid, size_t *n)
 			continue;
 		if (*n == cap) {
 			cap *= 2;
-			unsigned long *nv = realloc(v, cap * sizeof *v);
-			if (!nv)
-				break;
-			v = nv;
+			v = xrealloc(v, cap * sizeof *v);
 		}
 		v[(*n)++] = ino;
 	}
 	closedir(d);
-	if (v)
-		qsort(v, *n, sizeof *v, cmp_ulong);
+	qsort(v, *n, sizeof *v, cmp_ulong);
 	return v;
 }
 
