@@ -103,6 +103,26 @@ size_t rows_visible(const model *m, const ui_state *ui, vproc **out, size_t max)
 	return n;
 }
 
+void rows_build(row_list *l, const model *m, const ui_state *ui)
+{
+	if (l->cap < m->nprocs) {
+		size_t cap = m->nprocs < 64 ? 64 : m->nprocs;
+		vproc **v = realloc(l->v, cap * sizeof *v);
+		if (v) {
+			l->v = v;
+			l->cap = cap;
+		}
+	}
+	l->n = l->cap ? rows_visible(m, ui, l->v, l->cap) : 0;
+}
+
+void rows_free(row_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
 int rows_index(vproc *const *rows, size_t n, int pid)
 {
 	for (size_t i = 0; i < n; i++)
