@@ -16,6 +16,8 @@
  *    (nhandles == 0 and closing).
  */
 #include "collectors/launch.h"
+#include "core/clock.h"
+#include "core/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -60,13 +62,6 @@ struct launch {
 	int nhandles;
 	bool closing;
 };
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Field 22 of /proc/PID/stat (start time in clock ticks since boot), 0 if unreadable. */
 static uint64_t stat_start_time(int pid)
@@ -113,39 +108,14 @@ static void display_name(char *const argv[], char *out, size_t n)
 	snprintf(out, n, "%s", pick);
 }
 
-/* Copy src to dst for the log pane: drop ANSI escape sequences, replace other
- * control characters with '?', tabs with a space. */
-static void sanitise(char *dst, size_t n, const char *src, size_t len)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < len && o + 1 < n; i++) {
-		unsigned char c = (unsigned char)src[i];
-		if (c == 0x1b) {
-			if (i + 1 < len && src[i + 1] == '[') {
-				i += 2;
-				while (i < len && !((unsigned char)src[i] >= 0x40 && (unsigned char)src[i] <= 0x7e))
-					i++;
-			} else {
-				i++;
-			}
-			continue;
-		}
-		if (c == '\t')
-			c = ' ';
-		else if (c < 0x20 || c == 0x7f)
-			c = '?';
-		dst[o++] = (char)c;
-	}
-	dst[o] = 0;
-}
-
 static void emit_line(launch *l, out_stream *s)
 {
 	size_t len = s->len;
 	if (len && s->line[len - 1] == '\r')
 		len--;
 	char clean[LOG_LINE_LEN], full[LOG_LINE_LEN + 64];	/* model_log_push truncates */
-	sanitise(clean, sizeof clean, s->line, len);
+	/* for the log pane: colours dropped, other controls shown as '?' */
+	text_clean(clean, sizeof clean, s->line, len, TEXT_ANSI | TEXT_TABS);
 	snprintf(full, sizeof full, "%s%s%s%s", s->is_err ? "! " : "", l->tag, l->tag[0] ? ": " : "",
 		 clean);
 	model_log_push(l->m, full);
@@ -225,7 +195,7 @@ static void child_exited(uv_process_t *p, int64_t status, int term_signal)
 		v->exit_status = l->wait_status;
 		v->state = PROC_EXITED;
 		if (!v->exited_ms)
-			v->exited_ms = wall_ms();
+			v->exited_ms = clock_wall_ms();
 	}
 	if (term_signal) {
 		const char *abbrev = sigabbrev_np(term_signal);

@@ -20,6 +20,9 @@
  * it was.  Strings that reach the screen are cleaned of control characters.
  */
 #include "collectors/probe_client.h"
+#include "core/clock.h"
+#include "core/fmt.h"
+#include "core/text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -154,30 +157,10 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-static int64_t wall_ms(void)
+/* A probe-supplied string for display (controls become '?'). */
+static void clean_str(char *dst, size_t n, const char *src)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Copy a probe-supplied string for display: control characters become '?',
- * and truncation never splits a UTF-8 sequence. */
-static void copy_clean(char *dst, size_t n, const char *src)
-{
-	size_t i = 0;
-	for (; src[i] && i + 1 < n; i++) {
-		unsigned char ch = (unsigned char)src[i];
-		dst[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-	}
-	if (src[i] && i > 0) {	/* truncated: drop a partial multi-byte character */
-		size_t j = i;
-		while (j > 0 && ((unsigned char)dst[j - 1] & 0xc0) == 0x80)
-			j--;
-		if (j > 0 && ((unsigned char)dst[j - 1] & 0x80))
-			i = j - 1;
-	}
-	dst[i] = 0;
+	text_clean(dst, n, src, strlen(src), 0);
 }
 
 static const char *json_kind(const json_t *v)
@@ -328,8 +311,8 @@ static int apply_hello(model *m, vproc *p, const json_t *root, char *err, size_t
 	if (!n)
 		return fail(err, errlen, "out of memory");
 	n->proto_version = PROTO_VERSION;
-	copy_clean(n->node_version, sizeof n->node_version, node ? node : "");
-	copy_clean(n->v8_version, sizeof n->v8_version, v8 ? v8 : "");
+	clean_str(n->node_version, sizeof n->node_version, node ? node : "");
+	clean_str(n->v8_version, sizeof n->v8_version, v8 ? v8 : "");
 	if (hz)
 		n->hz = (int)hz;
 	if (has_limit)
@@ -388,7 +371,7 @@ static int parse_spaces(const json_t *arr, sample_in *s, char *err, size_t errle
 		    get_num(sp, "physical", ctx, 0, MAX_BYTES, &phys, err, errlen) < 0)
 			return -1;
 		int k = s->nspaces++;
-		copy_clean(s->spaces[k].name, NAME_LEN, name);
+		clean_str(s->spaces[k].name, NAME_LEN, name);
 		s->spaces[k].size = size;
 		s->spaces[k].used = used;
 		s->spaces[k].avail = avail;
@@ -413,7 +396,7 @@ static int parse_handles(const json_t *obj, sample_in *s, char *err, size_t errl
 		if (get_int(obj, key, "sample: handles.", 0, 1e9, &c, err, errlen) < 0)
 			return -1;
 		int k = s->nhandles++;
-		copy_clean(s->handles[k].type, NAME_LEN, key);
+		clean_str(s->handles[k].type, NAME_LEN, key);
 		s->handles[k].count = (int)c;
 		s->handles_total += c;
 	}
@@ -607,7 +590,7 @@ static void probe_warning(model *m, vproc *p, int64_t ts, const char *name, cons
 	char msg[sizeof a.msg + 80];	/* name: up to 63, then cut to fit a.msg */
 	snprintf(a.rule, sizeof a.rule, "warning");
 	snprintf(msg, sizeof msg, "%s: %s", name, message);
-	copy_clean(a.msg, sizeof a.msg, msg);
+	clean_str(a.msg, sizeof a.msg, msg);
 	model_alert_push(m, &a);
 }
 
@@ -620,11 +603,11 @@ static int apply_warning(model *m, vproc *p, const json_t *root, probe_warning_c
 	    get_str(root, "message", "warning: ", &message, err, errlen) < 0 ||
 	    get_num(root, "ts", "warning: ", 0, MAX_TS, &ts, err, errlen) < 0)
 		return -1;
-	int64_t t = !isnan(ts) ? (int64_t)ts : m->now_ms ? m->now_ms : wall_ms();
+	int64_t t = !isnan(ts) ? (int64_t)ts : m->now_ms ? m->now_ms : clock_wall_ms();
 	/* cleaned here: whoever takes the warning puts it on screen */
 	char cname[64], cmsg[sizeof(((model_alert *)0)->msg)];
-	copy_clean(cname, sizeof cname, name && *name ? name : "Warning");
-	copy_clean(cmsg, sizeof cmsg, message ? message : "");
+	clean_str(cname, sizeof cname, name && *name ? name : "Warning");
+	clean_str(cmsg, sizeof cmsg, message ? message : "");
 	if (on_warning)
 		on_warning(ud, p, cname, cmsg, t);
 	else
@@ -721,7 +704,7 @@ int probe_line_apply_cb(model *m, vproc *p, const char *line, size_t len, probe_
 		}
 	} else {
 		char shown[40];
-		copy_clean(shown, sizeof shown, t);
+		clean_str(shown, sizeof shown, t);
 		rc = fail(err, errlen, "unknown message kind '%s'", shown);
 	}
 	json_decref(root);
@@ -816,19 +799,6 @@ static bool proc_gone_settled(const vproc *p)
 	return false;
 }
 
-static const char *human_size(double b, char *buf, size_t n)
-{
-	if (b >= 1e9)
-		snprintf(buf, n, "%.1f GB", b / 1e9);
-	else if (b >= 1e6)
-		snprintf(buf, n, "%.1f MB", b / 1e6);
-	else if (b >= 1e3)
-		snprintf(buf, n, "%.1f kB", b / 1e3);
-	else
-		snprintf(buf, n, "%.0f bytes", b);
-	return buf;
-}
-
 /* End a capture that will not produce a file: remove the temp file, tell the
  * caller why.  The callback runs last: it may forget the process. */
 static void job_fail(capjob *j, const char *why)
@@ -902,7 +872,7 @@ static void job_synced(uv_fs_t *req)
 		snprintf(c.kind, sizeof c.kind, "%s", j->k->kind);
 		snprintf(c.path, sizeof c.path, "%s", final);
 		model_capture_add(p, &c);
-		model_status(pm->m, "%s saved: %s (%s)", j->k->label, final, human_size((double)j->bytes, size, sizeof size));
+		model_status(pm->m, "%s saved: %s (%s)", j->k->label, final, (fmt_bytes(size, sizeof size, (double)j->bytes), size));
 		probe_done_cb cb = j->cb;
 		void *ud = j->ud;
 		free(j);
@@ -996,7 +966,7 @@ static void route_reply(pclient *cl, long long id, bool ok, const json_t *root)
 static void route_error(pclient *cl, long long id, const char *code, const char *message)
 {
 	char why[320], clean[200];
-	copy_clean(clean, sizeof clean, message);
+	clean_str(clean, sizeof clean, message);
 	if (id && cl->gc_id && id == cl->gc_id) {
 		snprintf(why, sizeof why, "GC failed: %s (%s)", clean, code);
 		gc_finish(cl, 0, why);
@@ -1517,7 +1487,7 @@ int probe_mgr_capture(probe_mgr *pm, vproc *p, const char *cmd, int seconds, pro
 	j->fd = -1;
 	j->cb = cb;
 	j->ud = ud;
-	j->t_ms = wall_ms();
+	j->t_ms = clock_wall_ms();
 	time_t now = (time_t)(j->t_ms / 1000);
 	struct tm tm;
 	localtime_r(&now, &tm);

@@ -5,19 +5,13 @@
  * uptime.  Series are rings whose storage is allocated on their first push.
  */
 #include "core/model.h"
+#include "core/clock.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void model_init(model *m, const ring_config *rcfg)
 {
@@ -86,7 +80,7 @@ vproc *model_add(model *m, int pid, uint64_t start_time)
 	p->start_time = start_time;
 	p->fds = -1;
 	p->exit_status = -1;
-	p->first_seen_ms = m->now_ms ? m->now_ms : wall_ms();
+	p->first_seen_ms = m->now_ms ? m->now_ms : clock_wall_ms();
 	ring_init(&p->rss_r, &m->rcfg);
 	ring_init(&p->cpu_r, &m->rcfg);
 	m->procs[m->nprocs++] = p;
@@ -235,7 +229,7 @@ void model_status(model *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(m->status, sizeof m->status, fmt, ap);
 	va_end(ap);
-	m->status_ms = m->now_ms ? m->now_ms : wall_ms();
+	m->status_ms = m->now_ms ? m->now_ms : clock_wall_ms();
 	model_touch(m);
 }
 

@@ -96,3 +96,18 @@ const char *paths_sock_for(int pid, char *buf, size_t n)
 	snprintf(buf, n, "%s/%d.sock", paths_sock_dir(dir, sizeof dir), pid);
 	return buf;
 }
+
+const char *paths_user(enum paths_kind kind, const char *leaf, char *buf, size_t n)
+{
+	const char *env = kind == PATHS_CONFIG ? "XDG_CONFIG_HOME" : "XDG_STATE_HOME";
+	const char *rel = kind == PATHS_CONFIG ? ".config" : ".local/state";
+	const char *xdg = getenv(env), *home = getenv("HOME");
+	int r;
+	if (xdg && *xdg)
+		r = snprintf(buf, n, "%s/%s", xdg, leaf);
+	else if (home && *home)
+		r = snprintf(buf, n, "%s/%s/%s", home, rel, leaf);
+	else
+		return NULL;
+	return r >= 0 && (size_t)r < n ? buf : NULL;
+}

@@ -6,6 +6,7 @@
  * diff -> report.
  */
 #include "heap/heap_cli.h"
+#include "core/clock.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -59,9 +60,7 @@ static void usage(FILE *f)
 
 static double now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock_mono_ms() / 1e3;
 }
 
 /* Load, analyse and render one summary into f. */

@@ -24,7 +24,7 @@
 #include "tui/view_overview.h"
 #include "widgets/alert_pane.h"
 #include "widgets/canvas.h"
-#include "widgets/fmt.h"
+#include "core/fmt.h"
 #include "widgets/gc_timeline.h"
 #include "widgets/heap_spaces.h"
 #include "widgets/log_pane.h"

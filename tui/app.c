@@ -12,6 +12,8 @@
  * signal (crash handler) — never left in raw mode. */
 #include "config.h"
 #include "tui/app.h"
+#include "core/clock.h"
+#include "core/xalloc.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -49,9 +51,7 @@ static volatile sig_atomic_t curses_live;
 
 int64_t app_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_wall_ms();
 }
 
 /* ---- terminal safety ---------------------------------------------------- */
@@ -64,8 +64,18 @@ static void crash_handler(int sig)
 	raise(sig);
 }
 
+/* Out of memory: leave the screen first so the one-line message is seen. */
+static void oom_hook(void)
+{
+	if (curses_live) {
+		endwin();
+		curses_live = 0;
+	}
+}
+
 static void install_crash_handlers(void)
 {
+	xalloc_set_fatal_hook(oom_hook);
 	int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGABRT, SIGILL };
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		signal(sigs[i], crash_handler);
@@ -198,6 +208,8 @@ static void on_quit_signal(uv_signal_t *h, int sig)
 	for (int i = 0; i < a->nlaunch; i++)
 		if (launch_running(a->launches[i]))
 			launch_signal(a->launches[i], sig == SIGHUP ? SIGTERM : sig);
+	if (!a->exit_code)
+		a->exit_code = 128 + sig;	/* the shell's convention: stopped, not done */
 	app_quit(a);
 }
 
@@ -371,12 +383,7 @@ static void launch_log_path(app *a, const char *name, char *buf, size_t n)
 		return;
 	}
 	char dir[PATH_MAX];
-	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	if (xdg && *xdg)
-		snprintf(dir, sizeof dir, "%s/vitals", xdg);
-	else if (home && *home)
-		snprintf(dir, sizeof dir, "%s/.local/state/vitals", home);
-	else
+	if (!paths_user(PATHS_STATE, "vitals", dir, sizeof dir))
 		snprintf(dir, sizeof dir, "%s", a->out_dir);
 	if (mkdir_p(dir) < 0)
 		snprintf(dir, sizeof dir, "%s", a->out_dir);

@@ -5,6 +5,8 @@
  * are omitted rather than written as 0, so a reader can tell "none" from
  * "zero".  Lines are flushed one by one: a pipe reader sees them at once. */
 #include "tui/headless.h"
+#include "core/text.h"
+#include "core/xalloc.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -31,12 +33,9 @@ static json_t *jstr(const char *s)
 	json_t *j = json_string(s);
 	if (j)
 		return j;
-	char *t = strdup(s);
-	if (!t)
-		return NULL;
-	for (unsigned char *p = (unsigned char *)t; *p; p++)
-		if (*p >= 0x80)
-			*p = '?';
+	size_t n = strlen(s) + 1;
+	char *t = xmalloc(n);
+	text_clean(t, n, s, n - 1, TEXT_UTF8);
 	j = json_string(t);
 	free(t);
 	return j;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "widgets/fmt.h"
+#include "core/fmt.h"
 
 canvas view_canvas(WINDOW *w, const ui_state *ui)
 {

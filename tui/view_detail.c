@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "tui/view.h"
-#include "widgets/fmt.h"
+#include "core/fmt.h"
 #include "widgets/gc_timeline.h"
 #include "widgets/heap_spaces.h"
 #include "widgets/log_pane.h"

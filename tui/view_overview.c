@@ -18,7 +18,7 @@
 #include "tui/rows.h"
 #include "tui/view.h"
 #include "widgets/alert_pane.h"
-#include "widgets/fmt.h"
+#include "core/fmt.h"
 #include "widgets/gc_timeline.h"
 #include "widgets/heap_spaces.h"
 #include "widgets/proc_table.h"
