@@ -18,6 +18,7 @@
 
 #include "core/model.h"
 #include "themes/theme.h"
+#include "tui/keys.h"
 #include "tui/rows.h"
 #include "tui/view.h"
 #include "tui/view_detail.h"
@@ -868,6 +869,28 @@ static bool screen_has(WINDOW *w, int H, int W, const char *s)
 	return false;
 }
 
+/* The footers come from the key table, in their own order; every binding
+ * stands for an action. */
+static void test_key_hints(void **state)
+{
+	const key_binding *h[32];
+	size_t n = keys_hints(KEYS_OVERVIEW, h, 32);
+	assert_int_equal(n, 12);
+	assert_string_equal(h[0]->hint.what, "quit");
+	assert_string_equal(h[1]->hint.what, "select");
+	assert_string_equal(h[8]->hint.key, "1-5");
+	assert_string_equal(h[n - 1]->hint.what, "help");
+	n = keys_hints(KEYS_DETAIL, h, 32);
+	assert_int_equal(n, 11);
+	assert_string_equal(h[0]->hint.key, "Esc");
+	assert_int_equal(h[1]->act, KA_ATTACH);
+	assert_int_equal(keys_hints(KEYS_DETAIL, h, 3), 3);	/* bounded by max */
+	for (size_t i = 0; i < key_table_len; i++)
+		assert_int_not_equal(key_table[i].act, KA_NONE);
+	assert_int_equal(keys_find('1')->act, KA_WINDOW1);
+	assert_null(keys_find('Z'));
+}
+
 static void test_views(void **state)
 {
 	model m;
@@ -1039,6 +1062,7 @@ int main(void)
 		cmocka_unit_test(test_proc_table),
 		cmocka_unit_test(test_log_pane),
 		cmocka_unit_test(test_view_too_small),
+		cmocka_unit_test(test_key_hints),
 		cmocka_unit_test(test_views),
 		cmocka_unit_test(test_views_hostile),
 	};

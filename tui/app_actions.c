@@ -66,6 +66,13 @@ static bool scroll_text(app *a, int delta)
 	return true;
 }
 
+/* Scroll the text screens, or move the selection, by delta rows. */
+static void step(app *a, int delta)
+{
+	if (!scroll_text(a, delta))
+		move_sel(a, delta);
+}
+
 static void page(app *a, int dir)
 {
 	if (a->ui.view == VIEW_DETAIL) {
@@ -189,103 +196,89 @@ static void dismiss_exited(app *a)
 	model_status(&a->m, "cleared %zu exited process%s", removed, removed == 1 ? "" : "es");
 }
 
+static void act_quit(app *a) { app_quit(a); }
+static void act_help(app *a)
+{
+	a->ui.view = a->ui.view == VIEW_HELP ? VIEW_OVERVIEW : VIEW_HELP;
+	a->ui.help_scroll = 0;
+}
+static void act_up(app *a) { step(a, -1); }
+static void act_down(app *a) { step(a, 1); }
+static void act_pgup(app *a) { page(a, -1); }
+static void act_pgdn(app *a) { page(a, 1); }
+static void act_home(app *a) { step(a, -1000000); }
+static void act_end(app *a) { step(a, 1000000); }
+static void act_enter(app *a)
+{
+	if (a->ui.view == VIEW_OVERVIEW && app_selected(a))
+		a->ui.view = VIEW_DETAIL;
+}
+static void act_back(app *a)
+{
+	if (a->ui.view != VIEW_OVERVIEW)
+		a->ui.view = VIEW_OVERVIEW;
+	else
+		a->ui.filter[0] = 0;
+}
+static void act_filter(app *a)
+{
+	a->ui.filter_editing = true;
+	a->ui.view = VIEW_OVERVIEW;
+}
+static void act_attach(app *a)
+{
+	vproc *p = app_selected(a);
+	if (p)
+		app_attach(a, p);
+}
+static void act_w1(app *a) { set_window(a, 0); }
+static void act_w2(app *a) { set_window(a, 1); }
+static void act_w3(app *a) { set_window(a, 2); }
+static void act_w4(app *a) { set_window(a, 3); }
+static void act_w5(app *a) { set_window(a, 4); }
+static void act_sort_prev(app *a) { sort_by(a, -1); }
+static void act_sort_next(app *a) { sort_by(a, 1); }
+static void act_report(app *a)
+{
+	vproc *p = attached_selected(a, "a diagnostic report");
+	if (p)
+		app_capture(a, p, "report", 0);
+}
+static void act_gc(app *a)
+{
+	vproc *p = attached_selected(a, "a forced GC");
+	if (p)
+		app_capture(a, p, "gc", 0);
+}
+static void act_diff(app *a)
+{
+	vproc *p = app_selected(a);
+	if (p)
+		app_start_diff(a, p);
+}
+static void act_mouse(app *a)
+{
+	app_set_mouse(a, !a->ui.mouse);
+	model_status(&a->m, a->ui.mouse ? "mouse on (m turns it off for copy & paste)" : "mouse off");
+}
+
+/* key_action -> what carries it out (every action of keys.h but KA_NONE). */
+static void (*const acts[])(app *) = {
+	[KA_QUIT] = act_quit, [KA_HELP] = act_help, [KA_UP] = act_up, [KA_DOWN] = act_down,
+	[KA_PGUP] = act_pgup, [KA_PGDN] = act_pgdn, [KA_HOME] = act_home, [KA_END] = act_end,
+	[KA_ENTER] = act_enter, [KA_BACK] = act_back, [KA_FILTER] = act_filter, [KA_ATTACH] = act_attach,
+	[KA_WINDOW1] = act_w1, [KA_WINDOW2] = act_w2, [KA_WINDOW3] = act_w3, [KA_WINDOW4] = act_w4,
+	[KA_WINDOW5] = act_w5, [KA_PAUSE] = pause_toggle, [KA_LEFT] = time_left, [KA_RIGHT] = time_right,
+	[KA_SORT_PREV] = act_sort_prev, [KA_SORT_NEXT] = act_sort_next, [KA_INVERT] = sort_invert,
+	[KA_SNAPSHOT] = ask_snapshot, [KA_PROFILE] = ask_profile, [KA_REPORT] = act_report, [KA_GC] = act_gc,
+	[KA_DIFF] = act_diff, [KA_DISMISS] = dismiss_exited, [KA_THEME] = app_theme_next,
+	[KA_MOUSE] = act_mouse,
+};
+
 void app_act(app *a, key_action act)
 {
-	vproc *p;
-	switch (act) {
-	case KA_NONE:
-		break;
-	case KA_QUIT:
-		app_quit(a);
-		break;
-	case KA_HELP:
-		a->ui.view = a->ui.view == VIEW_HELP ? VIEW_OVERVIEW : VIEW_HELP;
-		a->ui.help_scroll = 0;
-		break;
-	case KA_UP:
-	case KA_DOWN:
-		if (!scroll_text(a, act == KA_UP ? -1 : 1))
-			move_sel(a, act == KA_UP ? -1 : 1);
-		break;
-	case KA_PGUP:
-	case KA_PGDN:
-		page(a, act == KA_PGUP ? -1 : 1);
-		break;
-	case KA_HOME:
-	case KA_END:
-		if (!scroll_text(a, act == KA_HOME ? -1000000 : 1000000))
-			move_sel(a, act == KA_HOME ? -100000 : 100000);
-		break;
-	case KA_ENTER:
-		if (a->ui.view == VIEW_OVERVIEW && app_selected(a))
-			a->ui.view = VIEW_DETAIL;
-		break;
-	case KA_BACK:
-		if (a->ui.view != VIEW_OVERVIEW)
-			a->ui.view = VIEW_OVERVIEW;
-		else
-			a->ui.filter[0] = 0;
-		break;
-	case KA_FILTER:
-		a->ui.filter_editing = true;
-		a->ui.view = VIEW_OVERVIEW;
-		break;
-	case KA_ATTACH:
-		if ((p = app_selected(a)))
-			app_attach(a, p);
-		break;
-	case KA_WINDOW1:
-	case KA_WINDOW2:
-	case KA_WINDOW3:
-	case KA_WINDOW4:
-	case KA_WINDOW5:
-		set_window(a, (int)(act - KA_WINDOW1));
-		break;
-	case KA_PAUSE:
-		pause_toggle(a);
-		break;
-	case KA_LEFT:
-		time_left(a);
-		break;
-	case KA_RIGHT:
-		time_right(a);
-		break;
-	case KA_SORT_PREV:
-	case KA_SORT_NEXT:
-		sort_by(a, act == KA_SORT_PREV ? -1 : 1);
-		break;
-	case KA_INVERT:
-		sort_invert(a);
-		break;
-	case KA_SNAPSHOT:
-		ask_snapshot(a);
-		break;
-	case KA_PROFILE:
-		ask_profile(a);
-		break;
-	case KA_REPORT:
-		if ((p = attached_selected(a, "a diagnostic report")))
-			app_capture(a, p, "report", 0);
-		break;
-	case KA_GC:
-		if ((p = attached_selected(a, "a forced GC")))
-			app_capture(a, p, "gc", 0);
-		break;
-	case KA_DIFF:
-		if ((p = app_selected(a)))
-			app_start_diff(a, p);
-		break;
-	case KA_DISMISS:
-		dismiss_exited(a);
-		break;
-	case KA_THEME:
-		app_theme_next(a);
-		break;
-	case KA_MOUSE:
-		app_set_mouse(a, !a->ui.mouse);
-		model_status(&a->m, a->ui.mouse ? "mouse on (m turns it off for copy & paste)" : "mouse off");
-		break;
-	}
+	if ((size_t)act < sizeof acts / sizeof acts[0] && acts[act])
+		acts[act](a);
 }
 
 /* ---- commands that reach a process ------------------------------------- */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/xalloc.h"
 #include "tui/diag.h"
 #include "tui/headless.h"
 
@@ -92,12 +93,8 @@ static seen_proc *seen_for(app *a, const vproc *p)
 		if (a->seen[i].p == p)
 			return &a->seen[i];
 	if (a->nseen == a->capseen) {
-		size_t cap = a->capseen ? a->capseen * 2 : 32;
-		seen_proc *ns = realloc(a->seen, cap * sizeof *ns);
-		if (!ns)
-			return NULL;
-		a->seen = ns;
-		a->capseen = cap;
+		a->capseen = a->capseen ? a->capseen * 2 : 32;
+		a->seen = xrealloc(a->seen, a->capseen * sizeof *a->seen);
 	}
 	seen_proc *s = &a->seen[a->nseen++];
 	s->p = p;
@@ -111,8 +108,6 @@ static void headless_tick(app *a, int64_t now)
 	for (size_t i = 0; i < a->m.nprocs && !a->json_err; i++) {
 		vproc *p = a->m.procs[i];
 		seen_proc *s = seen_for(a, p);
-		if (!s)
-			continue;
 		if (s->state == -1)
 			app_json_written(a, headless_event(a->json_out, p, "found", p->state == PROC_DENIED ? p->err : NULL, now));
 		if (p->state == PROC_LIVE || (s->state == PROC_LIVE && p->state == PROC_EXITED))

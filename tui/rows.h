@@ -21,8 +21,7 @@ typedef struct row_list {
 	size_t n, cap;
 } row_list;
 
-/* Refill l with the visible processes (grows l->v; without memory for all,
- * the first l->cap of them). */
+/* Refill l with the visible processes (l->v grows as needed). */
 void rows_build(row_list *l, const model *m, const ui_state *ui);
 void rows_free(row_list *l);
 /* Fill out[0..max) with the visible processes; returns how many. */
