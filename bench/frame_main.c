@@ -114,7 +114,7 @@ static void tick_proc(model *m, vproc *p, int64_t t, int i)
 	ring_push(&n->lag_max_r, t, n->lag_max);
 	ring_push(&n->elu_r, t, n->elu);
 	ring_push(&n->gc_pct_r, t, n->gc_pct);
-	ring_push(&n->handles_r, t, 12);
+	ring_push(&n->handles_total_r, t, 12);
 	static const char *const spaces[] = { "read_only_space", "new_space", "old_space", "code_space",
 					      "shared_space", "trusted_space", "new_large_object_space",
 					      "large_object_space" };

@@ -14,6 +14,13 @@
  *    file gets the raw bytes.
  *  - A launch is freed only after every handle's close callback ran
  *    (nhandles == 0 and closing).
+ *  - Closing never leaves the child behind: launch_close sends SIGTERM and
+ *    keeps the process handle (and the pipes, so shutdown lines still reach
+ *    the log) until the child exits; one that is still there after
+ *    LAUNCH_GRACE_MS gets SIGKILL (its whole process group).  The loop thus
+ *    runs at most that long after a quit.
+ *  - Once the child is reaped, its probe socket (<sockdir>/<pid>.sock) is
+ *    removed: a probe killed by a signal cannot remove it itself.
  */
 #include "collectors/launch.h"
 #include "core/clock.h"
@@ -37,6 +44,7 @@
 extern char **environ;
 
 #define LINE_MAX_BYTES (LOG_LINE_LEN - 16)	/* longer lines are split */
+#define KILL_WAIT_MS 1000	/* after SIGKILL: a child stuck in the kernel is left */
 
 typedef struct out_stream {
 	uv_pipe_t pipe;
@@ -52,6 +60,7 @@ struct launch {
 	uv_loop_t *loop;
 	model *m;
 	uv_process_t proc;
+	uv_timer_t grace;	/* running while a closing child has not exited */
 	out_stream out, err;
 	int pid;
 	uint64_t start_time;
@@ -61,6 +70,7 @@ struct launch {
 	char tag[24];		/* log prefix in demo mode, "" otherwise */
 	int nhandles;
 	bool closing;
+	bool killed;		/* SIGKILL sent after the grace period */
 };
 
 /* Field 22 of /proc/PID/stat (start time in clock ticks since boot), 0 if unreadable. */
@@ -185,6 +195,40 @@ static void out_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	}
 }
 
+/* The socket of a reaped child: nobody can listen on it any more, unless
+ * the PID was reused in the meantime (then the new owner's socket answers). */
+static void remove_sock(int pid)
+{
+	char path[PATH_MAX];
+	paths_sock_for(pid, path, sizeof path);
+	if (paths_sock_refuses(path))
+		unlink(path);
+}
+
+static void close_handles(launch *l)
+{
+	if (uv_is_closing((uv_handle_t *)&l->proc))
+		return;
+	uv_close((uv_handle_t *)&l->proc, handle_closed);
+	uv_close((uv_handle_t *)&l->grace, handle_closed);
+	uv_close((uv_handle_t *)&l->out.pipe, stream_closed);
+	uv_close((uv_handle_t *)&l->err.pipe, stream_closed);
+}
+
+/* The grace period after SIGTERM ran out: SIGKILL, and give the kernel
+ * KILL_WAIT_MS to let us reap it; after that stop waiting. */
+static void grace_expired(uv_timer_t *t)
+{
+	launch *l = t->data;
+	if (l->killed) {
+		close_handles(l);
+		return;
+	}
+	l->killed = true;
+	launch_signal(l, SIGKILL);
+	uv_timer_start(&l->grace, grace_expired, KILL_WAIT_MS, 0);
+}
+
 static void child_exited(uv_process_t *p, int64_t status, int term_signal)
 {
 	launch *l = p->data;
@@ -206,6 +250,9 @@ static void child_exited(uv_process_t *p, int64_t status, int term_signal)
 	} else {
 		model_status(m, "%s exited with status %d", l->name, (int)status);
 	}
+	remove_sock(l->pid);
+	if (l->closing)
+		close_handles(l);
 }
 
 /* NODE_OPTIONS value with `--require "<probe>"` appended, quoted the way
@@ -357,6 +404,9 @@ static launch *launch_spawn(uv_loop_t *loop, model *m, char *const argv[], const
 		.stdio = stdio,
 	};
 	l->proc.data = l;
+	uv_timer_init(loop, &l->grace);
+	l->grace.data = l;
+	l->nhandles++;
 	int r = uv_spawn(loop, &l->proc, &opt);
 	child_env_free(env);
 	l->nhandles++;
@@ -368,9 +418,7 @@ static launch *launch_spawn(uv_loop_t *loop, model *m, char *const argv[], const
 		else
 			snprintf(err, errlen, "%s: cannot start: %s", argv[0], uv_strerror(r));
 		l->closing = true;	/* freed by the close callbacks */
-		uv_close((uv_handle_t *)&l->proc, handle_closed);
-		uv_close((uv_handle_t *)&l->out.pipe, stream_closed);
-		uv_close((uv_handle_t *)&l->err.pipe, stream_closed);
+		close_handles(l);
 		return NULL;
 	}
 	l->pid = l->proc.pid;
@@ -442,11 +490,13 @@ void launch_close(launch *l)
 {
 	if (!l || l->closing)
 		return;
-	launch_signal(l, SIGTERM);
 	l->closing = true;
-	uv_close((uv_handle_t *)&l->proc, handle_closed);
-	uv_close((uv_handle_t *)&l->out.pipe, stream_closed);
-	uv_close((uv_handle_t *)&l->err.pipe, stream_closed);
+	if (!launch_running(l)) {
+		close_handles(l);
+		return;
+	}
+	launch_signal(l, SIGTERM);
+	uv_timer_start(&l->grace, grace_expired, LAUNCH_GRACE_MS, 0);
 }
 
 int launch_demo(uv_loop_t *loop, model *m, const char *probe_path, const char *demo_dir,

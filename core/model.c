@@ -23,10 +23,9 @@ static void vnode_free(vnode *n)
 {
 	if (!n)
 		return;
-	ring *rs[] = { &n->heap_used_r, &n->heap_total_r, &n->external_r, &n->lag_p99_r,
-		       &n->lag_max_r, &n->elu_r, &n->gc_pct_r, &n->handles_r };
-	for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++)
-		ring_free(rs[i]);
+	for (int i = 0; i < PS_COUNT; i++)
+		if (vnode_ring(n, i))
+			ring_free(vnode_ring(n, i));
 	for (int i = 0; i < n->nspaces; i++)
 		ring_free(&n->spaces[i].used_r);
 	for (int i = 0; i < n->nhandles; i++)
@@ -108,10 +107,9 @@ vnode *model_node(model *m, vproc *p)
 	vnode *n = calloc(1, sizeof *n);
 	if (!n)
 		return NULL;
-	ring *rs[] = { &n->heap_used_r, &n->heap_total_r, &n->external_r, &n->lag_p99_r,
-		       &n->lag_max_r, &n->elu_r, &n->gc_pct_r, &n->handles_r };
-	for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++)
-		ring_init(rs[i], &m->rcfg);
+	for (int i = 0; i < PS_COUNT; i++)
+		if (vnode_ring(n, i))
+			ring_init(vnode_ring(n, i), &m->rcfg);
 	p->node = n;
 	return n;
 }

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static int file_exists(const char *p)
@@ -88,6 +90,22 @@ int paths_sock_dir_ensure(const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* A synchronous connect to a Unix socket answers at once. */
+bool paths_sock_refuses(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof sa.sun_path)
+		return false;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return false;
+	int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+	int e = errno;
+	close(fd);
+	return rc < 0 && e == ECONNREFUSED;
 }
 
 const char *paths_sock_for(int pid, char *buf, size_t n)

@@ -134,7 +134,7 @@ static int draw_metrics(const dctx *d, int y, int x, int w, int spark_h)
 	else
 		off += snprintf(v + off, sizeof v - (size_t)off, "-");	/* unreadable */
 	if (n && !why[0]) {
-		off += snprintf(v + off, sizeof v - (size_t)off, "  handles %d", n->handles_total);
+		off += snprintf(v + off, sizeof v - (size_t)off, "  handles %.0f", n->handles_total);
 		for (int i = 0; i < n->nhandles && off < (int)sizeof v - 1; i++)
 			off += snprintf(v + off, sizeof v - (size_t)off, "%s%s %d", i ? ", " : ": ",
 					n->handles[i].type, n->handles[i].count);
