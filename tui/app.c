@@ -263,6 +263,14 @@ static int start_curses(app *a)
 	if (!s)
 		return die(a, 2, "terminal type '%s' is not known to ncurses", term);
 	set_term(s);
+	/* without cursor addressing (TERM=dumb, a printer) curses can only
+	 * scroll lines past: a blank, useless screen */
+	const char *cup = tigetstr("cup");
+	if (!cup || cup == (char *)-1) {
+		endwin();
+		delscreen(s);
+		return die(a, 2, "terminal '%s' cannot move the cursor: the dashboard needs one that can (xterm, screen, ...); use --json for line output", term);
+	}
 	a->curses = true;
 	curses_live = 1;
 	cbreak();
