@@ -98,7 +98,6 @@ typedef struct app {
 } app;
 
 /* app.c */
-int64_t app_now_ms(void);
 void app_quit(app *a);
 
 /* app_tick.c: the sampling timer's callback, and the callbacks of alerts and

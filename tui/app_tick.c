@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "core/xalloc.h"
+#include "core/clock.h"
 #include "tui/diag.h"
 #include "tui/headless.h"
 
@@ -138,7 +139,7 @@ static bool launches_done(app *a)
 void app_tick(uv_timer_t *t)
 {
 	app *a = t->data;
-	int64_t now = app_now_ms();
+	int64_t now = clock_wall_ms();
 	a->m.now_ms = now;
 	if (a->discover) {
 		int added = proc_discover(a->pc, &a->m, a->uid, a->opt.all_users);
