@@ -14,8 +14,17 @@
  *    file gets the raw bytes.
  *  - A launch is freed only after every handle's close callback ran
  *    (nhandles == 0 and closing).
+ *  - Closing never leaves the child behind: launch_close sends SIGTERM and
+ *    keeps the process handle (and the pipes, so shutdown lines still reach
+ *    the log) until the child exits; one that is still there after
+ *    LAUNCH_GRACE_MS gets SIGKILL (its whole process group).  The loop thus
+ *    runs at most that long after a quit.
+ *  - Once the child is reaped, its probe socket (<sockdir>/<pid>.sock) is
+ *    removed: a probe killed by a signal cannot remove it itself.
  */
 #include "collectors/launch.h"
+#include "core/clock.h"
+#include "core/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +44,7 @@
 extern char **environ;
 
 #define LINE_MAX_BYTES (LOG_LINE_LEN - 16)	/* longer lines are split */
+#define KILL_WAIT_MS 1000	/* after SIGKILL: a child stuck in the kernel is left */
 
 typedef struct out_stream {
 	uv_pipe_t pipe;
@@ -50,6 +60,7 @@ struct launch {
 	uv_loop_t *loop;
 	model *m;
 	uv_process_t proc;
+	uv_timer_t grace;	/* running while a closing child has not exited */
 	out_stream out, err;
 	int pid;
 	uint64_t start_time;
@@ -59,14 +70,8 @@ struct launch {
 	char tag[24];		/* log prefix in demo mode, "" otherwise */
 	int nhandles;
 	bool closing;
+	bool killed;		/* SIGKILL sent after the grace period */
 };
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Field 22 of /proc/PID/stat (start time in clock ticks since boot), 0 if unreadable. */
 static uint64_t stat_start_time(int pid)
@@ -113,39 +118,14 @@ static void display_name(char *const argv[], char *out, size_t n)
 	snprintf(out, n, "%s", pick);
 }
 
-/* Copy src to dst for the log pane: drop ANSI escape sequences, replace other
- * control characters with '?', tabs with a space. */
-static void sanitise(char *dst, size_t n, const char *src, size_t len)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < len && o + 1 < n; i++) {
-		unsigned char c = (unsigned char)src[i];
-		if (c == 0x1b) {
-			if (i + 1 < len && src[i + 1] == '[') {
-				i += 2;
-				while (i < len && !((unsigned char)src[i] >= 0x40 && (unsigned char)src[i] <= 0x7e))
-					i++;
-			} else {
-				i++;
-			}
-			continue;
-		}
-		if (c == '\t')
-			c = ' ';
-		else if (c < 0x20 || c == 0x7f)
-			c = '?';
-		dst[o++] = (char)c;
-	}
-	dst[o] = 0;
-}
-
 static void emit_line(launch *l, out_stream *s)
 {
 	size_t len = s->len;
 	if (len && s->line[len - 1] == '\r')
 		len--;
 	char clean[LOG_LINE_LEN], full[LOG_LINE_LEN + 64];	/* model_log_push truncates */
-	sanitise(clean, sizeof clean, s->line, len);
+	/* for the log pane: colours dropped, other controls shown as '?' */
+	text_clean(clean, sizeof clean, s->line, len, TEXT_ANSI | TEXT_TABS);
 	snprintf(full, sizeof full, "%s%s%s%s", s->is_err ? "! " : "", l->tag, l->tag[0] ? ": " : "",
 		 clean);
 	model_log_push(l->m, full);
@@ -215,6 +195,40 @@ static void out_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	}
 }
 
+/* The socket of a reaped child: nobody can listen on it any more, unless
+ * the PID was reused in the meantime (then the new owner's socket answers). */
+static void remove_sock(int pid)
+{
+	char path[PATH_MAX];
+	paths_sock_for(pid, path, sizeof path);
+	if (paths_sock_refuses(path))
+		unlink(path);
+}
+
+static void close_handles(launch *l)
+{
+	if (uv_is_closing((uv_handle_t *)&l->proc))
+		return;
+	uv_close((uv_handle_t *)&l->proc, handle_closed);
+	uv_close((uv_handle_t *)&l->grace, handle_closed);
+	uv_close((uv_handle_t *)&l->out.pipe, stream_closed);
+	uv_close((uv_handle_t *)&l->err.pipe, stream_closed);
+}
+
+/* The grace period after SIGTERM ran out: SIGKILL, and give the kernel
+ * KILL_WAIT_MS to let us reap it; after that stop waiting. */
+static void grace_expired(uv_timer_t *t)
+{
+	launch *l = t->data;
+	if (l->killed) {
+		close_handles(l);
+		return;
+	}
+	l->killed = true;
+	launch_signal(l, SIGKILL);
+	uv_timer_start(&l->grace, grace_expired, KILL_WAIT_MS, 0);
+}
+
 static void child_exited(uv_process_t *p, int64_t status, int term_signal)
 {
 	launch *l = p->data;
@@ -225,7 +239,7 @@ static void child_exited(uv_process_t *p, int64_t status, int term_signal)
 		v->exit_status = l->wait_status;
 		v->state = PROC_EXITED;
 		if (!v->exited_ms)
-			v->exited_ms = wall_ms();
+			v->exited_ms = clock_wall_ms();
 	}
 	if (term_signal) {
 		const char *abbrev = sigabbrev_np(term_signal);
@@ -236,6 +250,9 @@ static void child_exited(uv_process_t *p, int64_t status, int term_signal)
 	} else {
 		model_status(m, "%s exited with status %d", l->name, (int)status);
 	}
+	remove_sock(l->pid);
+	if (l->closing)
+		close_handles(l);
 }
 
 /* NODE_OPTIONS value with `--require "<probe>"` appended, quoted the way
@@ -387,6 +404,9 @@ static launch *launch_spawn(uv_loop_t *loop, model *m, char *const argv[], const
 		.stdio = stdio,
 	};
 	l->proc.data = l;
+	uv_timer_init(loop, &l->grace);
+	l->grace.data = l;
+	l->nhandles++;
 	int r = uv_spawn(loop, &l->proc, &opt);
 	child_env_free(env);
 	l->nhandles++;
@@ -398,9 +418,7 @@ static launch *launch_spawn(uv_loop_t *loop, model *m, char *const argv[], const
 		else
 			snprintf(err, errlen, "%s: cannot start: %s", argv[0], uv_strerror(r));
 		l->closing = true;	/* freed by the close callbacks */
-		uv_close((uv_handle_t *)&l->proc, handle_closed);
-		uv_close((uv_handle_t *)&l->out.pipe, stream_closed);
-		uv_close((uv_handle_t *)&l->err.pipe, stream_closed);
+		close_handles(l);
 		return NULL;
 	}
 	l->pid = l->proc.pid;
@@ -472,11 +490,13 @@ void launch_close(launch *l)
 {
 	if (!l || l->closing)
 		return;
-	launch_signal(l, SIGTERM);
 	l->closing = true;
-	uv_close((uv_handle_t *)&l->proc, handle_closed);
-	uv_close((uv_handle_t *)&l->out.pipe, stream_closed);
-	uv_close((uv_handle_t *)&l->err.pipe, stream_closed);
+	if (!launch_running(l)) {
+		close_handles(l);
+		return;
+	}
+	launch_signal(l, SIGTERM);
+	uv_timer_start(&l->grace, grace_expired, LAUNCH_GRACE_MS, 0);
 }
 
 int launch_demo(uv_loop_t *loop, model *m, const char *probe_path, const char *demo_dir,

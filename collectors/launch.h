@@ -21,8 +21,11 @@ bool launch_running(const launch *l);
 int launch_pid(const launch *l);
 /* Forward a signal to the child (its process group). */
 void launch_signal(launch *l, int sig);
-/* Close handles; the child is signalled SIGTERM if still running.  Frees
- * once libuv has closed them (keep running the loop). */
+/* Close: a running child is signalled SIGTERM and, if it is still there
+ * LAUNCH_GRACE_MS later, SIGKILL (its process group).  Frees once the child
+ * is gone and libuv has closed the handles (keep running the loop: at most
+ * LAUNCH_GRACE_MS + 1 s).  Its probe socket is removed. */
+#define LAUNCH_GRACE_MS 3000
 void launch_close(launch *l);
 
 /* True once the child's stdout and stderr both reached end of file (all its

@@ -5,4 +5,6 @@ libvitals_a_SOURCES += collectors/inspector.c collectors/inspector.h \
 	collectors/launch.c collectors/launch.h
 demodir = $(pkgdatadir)/demo
 dist_demo_DATA = demo/healthy.js demo/leaky.js demo/stall.js
-libvitals_a_SOURCES += collectors/probe_client.c collectors/probe_client.h
+libvitals_a_SOURCES += collectors/probe_client.c collectors/probe_client.h \
+	collectors/probe_line.c collectors/probe_line.h \
+	collectors/probe_capture.c collectors/probe_capture.h

@@ -26,6 +26,8 @@
  * CLOCK_MONOTONIC, whatever now_ms the caller passes for the time stamps.
  */
 #include "collectors/proc.h"
+#include "core/clock.h"
+#include "core/text.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -97,13 +99,6 @@ typedef struct proc_track {
 	bool have;		/* utime/stime valid */
 	int64_t cg_next_ms;	/* when to re-read the cgroup memory limit */
 } proc_track;
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---------------------------------------------------------------- pure helpers */
 
@@ -393,13 +388,6 @@ static bool exe_is_node(int pid, const char *comm, const char *argv0)
 	return false;
 }
 
-static void sanitize(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
 /* argv joined with spaces, trailing empty arguments dropped (process.title
  * leaves them), control characters replaced; malloc'd, NULL if empty. */
 static char *join_argv(char **argv)
@@ -426,7 +414,7 @@ static char *join_argv(char **argv)
 		len += al;
 	}
 	out[len] = '\0';
-	sanitize(out);
+	text_clean(out, CMDLINE_MAX, out, CMDLINE_MAX, 0);
 	char *fit = realloc(out, len + 1);	/* most command lines are short */
 	return fit ? fit : out;
 }
@@ -594,7 +582,7 @@ static void info_from_ident(const struct pids_stack *s, proc_info *out)
 	out->uid = s->head[I_EUID].result.u_int;
 	out->state = s->head[I_STATE].result.s_ch;
 	snprintf(out->name, sizeof out->name, "%s", s->head[I_CMD].result.str);
-	sanitize(out->name);
+	text_clean(out->name, sizeof out->name, out->name, sizeof out->name, 0);
 }
 
 int proc_identify(proc_collector *pc, int pid, proc_info *out)
@@ -663,7 +651,7 @@ static void push_missing(vproc *p, int64_t now_ms)
 static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pids_stack *s,
 			 int64_t now_ms)
 {
-	int64_t mono = mono_ms();
+	int64_t mono = clock_mono_ms();
 	proc_track *t = p->collector_data;
 	if (!t) {
 		t = calloc(1, sizeof *t);
@@ -979,7 +967,7 @@ int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users)
 			if (t) {
 				t->utime = s->head[I_UTIME].result.ull_int;
 				t->stime = s->head[I_STIME].result.ull_int;
-				t->mono_ms = mono_ms();
+				t->mono_ms = clock_mono_ms();
 				t->have = true;
 				p->collector_data = t;
 			}

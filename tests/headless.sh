@@ -51,9 +51,26 @@ if [ -w /dev/full ]; then
 fi
 pass "closed pipe and full disk end the run"
 
+# --- a signal ends the run with 128+n ------------------------------------------
+# (the conventional status, so a supervisor or `cmd || ...` sees it was
+# stopped rather than that it finished)
+for sig in TERM:143 HUP:129 INT:130; do
+	: > "$tmp/out_sig"
+	"$VITALS" --json -i 0.2 "$p1" > "$tmp/out_sig" 2>&1 & v=$!
+	# the first sample is written after the handlers are installed; a signal
+	# before that would kill vitals with the same status and prove nothing
+	wait_for 10 grep -q '"t":"sample"' "$tmp/out_sig" || fail "vitals --json wrote no sample"
+	kill -s "${sig%:*}" "$v"; wait "$v"; rc=$?
+	[ $rc -eq "${sig#*:}" ] || fail "SIG${sig%:*}: exit $rc, want ${sig#*:}"
+	tail -1 "$tmp/out_sig" | grep -q '}$' || fail "SIG${sig%:*}: last line cut: $(tail -1 "$tmp/out_sig")"
+done
+pass "SIGTERM/SIGHUP/SIGINT: exit 143/129/130"
+
 # --- a command line that is not UTF-8 ------------------------------------------
 start_bg bash -c 'exec -a "$(printf "\377\376bad")" sleep 30'; sp=$!
-wait_for 5 grep -qa bad "/proc/$sp/cmdline" || fail "renamed sleep did not start"
+# wait for the exec: /proc/PID/comm is the executable's name (sleep) only
+# after it, whereas bash's own command line already contains "bad"
+wait_for 5 grep -qx sleep "/proc/$sp/comm" || fail "renamed sleep did not start"
 "$VITALS" --json --duration 0.3 "$sp" > "$tmp/out_utf" 2>&1 || fail "vitals --json on $sp: $(cat "$tmp/out_utf")"
 grep '"event":"found"' "$tmp/out_utf" | grep -q '"cmdline":"??bad' \
 	|| fail "cmdline with invalid UTF-8 dropped or garbled: $(head -1 "$tmp/out_utf")"

@@ -113,3 +113,11 @@ endif
 # --auto-snapshot end to end (lead)
 TESTS += tests/autosnap.sh
 EXTRA_DIST += tests/autosnap.sh
+# core helpers: text cleaning, user dirs, allocator
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_text
+tests_test_text_SOURCES = tests/test_text.c
+tests_test_text_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_text_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_text
+endif

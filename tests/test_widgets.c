@@ -18,13 +18,14 @@
 
 #include "core/model.h"
 #include "themes/theme.h"
+#include "tui/keys.h"
 #include "tui/rows.h"
 #include "tui/view.h"
 #include "tui/view_detail.h"
 #include "tui/view_overview.h"
 #include "widgets/alert_pane.h"
 #include "widgets/canvas.h"
-#include "widgets/fmt.h"
+#include "core/fmt.h"
 #include "widgets/gc_timeline.h"
 #include "widgets/heap_spaces.h"
 #include "widgets/log_pane.h"
@@ -804,6 +805,24 @@ static void build_view_model(model *m)
 	model_status(m, "attached to 4242");
 }
 
+/* The overview as the app paints it: rows filtered and sorted, then drawn. */
+static void overview(WINDOW *w, const model *m, const ui_state *ui)
+{
+	row_list rl = { 0 };
+	rows_build(&rl, m, ui);
+	view_overview_draw(w, m, ui, &rl);
+	rows_free(&rl);
+}
+
+static int pid_at(const model *m, const ui_state *ui, int y, int h, int cols)
+{
+	row_list rl = { 0 };
+	rows_build(&rl, m, ui);
+	int pid = view_overview_pid_at(m, ui, &rl, y, h, cols);
+	rows_free(&rl);
+	return pid;
+}
+
 static ui_state view_ui(int pid)
 {
 	ui_state ui;
@@ -821,7 +840,7 @@ static void test_view_too_small(void **state)
 	build_view_model(&m);
 	ui_state ui = view_ui(4242);
 	WINDOW *w = newpad(10, 40);
-	view_overview_draw(w, &m, &ui);
+	overview(w, &m, &ui);
 	dump(w, "too small");
 	int lines = 0;
 	for (int y = 0; y < 10; y++)
@@ -832,11 +851,11 @@ static void test_view_too_small(void **state)
 	assert_true(strstr(row_text(w, 4, 0, 40), "too small") != NULL);
 	delwin(w);
 	w = newpad(14, 100);	/* wide enough for the whole sentence */
-	view_overview_draw(w, &m, &ui);
+	overview(w, &m, &ui);
 	assert_true(strstr(row_text(w, 6, 0, 100), "terminal too small: need 60x15, have 100x14") != NULL);
 	delwin(w);
 	w = newpad(5, 20);	/* narrower still: the size needed, whole */
-	view_overview_draw(w, &m, &ui);
+	overview(w, &m, &ui);
 	assert_true(strstr(row_text(w, 2, 0, 20), "too small: 60x15") != NULL);
 	delwin(w);
 	model_free(&m);
@@ -850,6 +869,28 @@ static bool screen_has(WINDOW *w, int H, int W, const char *s)
 	return false;
 }
 
+/* The footers come from the key table, in their own order; every binding
+ * stands for an action. */
+static void test_key_hints(void **state)
+{
+	const key_binding *h[32];
+	size_t n = keys_hints(KEYS_OVERVIEW, h, 32);
+	assert_int_equal(n, 12);
+	assert_string_equal(h[0]->hint.what, "quit");
+	assert_string_equal(h[1]->hint.what, "select");
+	assert_string_equal(h[8]->hint.key, "1-5");
+	assert_string_equal(h[n - 1]->hint.what, "help");
+	n = keys_hints(KEYS_DETAIL, h, 32);
+	assert_int_equal(n, 11);
+	assert_string_equal(h[0]->hint.key, "Esc");
+	assert_int_equal(h[1]->act, KA_ATTACH);
+	assert_int_equal(keys_hints(KEYS_DETAIL, h, 3), 3);	/* bounded by max */
+	for (size_t i = 0; i < key_table_len; i++)
+		assert_int_not_equal(key_table[i].act, KA_NONE);
+	assert_int_equal(keys_find('1')->act, KA_WINDOW1);
+	assert_null(keys_find('Z'));
+}
+
 static void test_views(void **state)
 {
 	model m;
@@ -859,7 +900,7 @@ static void test_views(void **state)
 	for (int k = 0; k < 3; k++) {
 		int H = sizes[k][0], W = sizes[k][1];
 		WINDOW *w = newpad(H, W);
-		view_overview_draw(w, &m, &ui);
+		overview(w, &m, &ui);
 		assert_true(strstr(row_text(w, 0, 0, W), "vitals") != NULL);
 		if (W >= 80) {
 			assert_true(strstr(row_text(w, 0, 0, W), W >= 100 ? "2 processes" : "2 procs") != NULL);
@@ -872,9 +913,9 @@ static void test_views(void **state)
 		/* the selected row is row 2 (header bar, table header) */
 		assert_true(strstr(row_text(w, 2, 0, W), "4242") != NULL);
 		assert_true(role_at(w, 2, 0, ROLE_SELECTED));
-		assert_int_equal(view_overview_pid_at(&m, &ui, 2, H, W), 4242);
-		assert_int_equal(view_overview_pid_at(&m, &ui, 3, H, W), 4243);
-		assert_int_equal(view_overview_pid_at(&m, &ui, 0, H, W), 0);
+		assert_int_equal(pid_at(&m, &ui, 2, H, W), 4242);
+		assert_int_equal(pid_at(&m, &ui, 3, H, W), 4243);
+		assert_int_equal(pid_at(&m, &ui, 0, H, W), 0);
 		/* rows to spare under the table (24 and 50 rows for two processes,
 		 * not 15): the selected process's graphs */
 		assert_int_equal(screen_has(w, H, W, " pid 4242 server.js "), H >= 24);
@@ -898,7 +939,7 @@ static void test_views(void **state)
 		ui.paused = true;
 		ui.window = 4;
 		snprintf(ui.filter, sizeof ui.filter, "node");
-		view_overview_draw(w, &m, &ui);
+		overview(w, &m, &ui);
 		assert_true(strstr(row_text(w, 0, 0, W), "PAUSED") != NULL);
 		assert_true(strstr(row_text(w, 0, 0, W), "window all") != NULL);
 		if (W >= 100)
@@ -907,7 +948,7 @@ static void test_views(void **state)
 		assert_true(strstr(row_text(w, 0, 0, W), "PAUSED") != NULL);
 		/* a filter nothing matches says so, and how to clear it */
 		snprintf(ui.filter, sizeof ui.filter, "zzz");
-		view_overview_draw(w, &m, &ui);
+		overview(w, &m, &ui);
 		assert_true(screen_has(w, H, W, "no process matches \"zzz\""));
 		ui.paused = false;
 		ui.window = 0;
@@ -919,12 +960,12 @@ static void test_views(void **state)
 		for (int v = 0; v < 2; v++) {
 			ui.ascii = false;
 			if (v == 0)
-				view_overview_draw(u8, &m, &ui);
+				overview(u8, &m, &ui);
 			else
 				view_detail_draw(u8, &m, &ui);
 			ui.ascii = true;
 			if (v == 0)
-				view_overview_draw(w, &m, &ui);
+				overview(w, &m, &ui);
 			else
 				view_detail_draw(w, &m, &ui);
 			dump(w, "ascii");
@@ -981,7 +1022,7 @@ static void test_views_hostile(void **state)
 		WINDOW *w = newpad(H, W);
 		for (int v = 0; v < 2; v++) {
 			ui.braille = v == 1;
-			view_overview_draw(w, &m, &ui);
+			overview(w, &m, &ui);
 			for (int y = 0; y < H; y++)
 				for (int x = 0; x < W; x++) {
 					wchar_t wc = cell(w, y, x, NULL, NULL);
@@ -1021,6 +1062,7 @@ int main(void)
 		cmocka_unit_test(test_proc_table),
 		cmocka_unit_test(test_log_pane),
 		cmocka_unit_test(test_view_too_small),
+		cmocka_unit_test(test_key_hints),
 		cmocka_unit_test(test_views),
 		cmocka_unit_test(test_views_hostile),
 	};

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "widgets/fmt.h"
+#include "core/fmt.h"
 
 canvas view_canvas(WINDOW *w, const ui_state *ui)
 {
@@ -87,18 +87,19 @@ void view_header(const canvas *c, int y, int w, const char *left, const model *m
 	}
 }
 
-void view_hints(const canvas *c, int y, int w, const view_hint *h, int n)
+void view_hints(const canvas *c, int y, int w, const key_binding *const *b, size_t n)
 {
 	canvas_fill(c, y, 0, w, canvas_attr(c, ROLE_HINT));
 	int x = 0;
-	for (int i = 0; i < n; i++) {
-		const char *key = c->ascii && h[i].key_ascii ? h[i].key_ascii : h[i].key;
-		int kw = canvas_width(key, c->ascii), ww = canvas_width(h[i].what, c->ascii);
+	for (size_t i = 0; i < n; i++) {
+		const key_hint *h = &b[i]->hint;
+		const char *key = c->ascii && h->key_ascii ? h->key_ascii : h->key ? h->key : b[i]->label;
+		int kw = canvas_width(key, c->ascii), ww = canvas_width(h->what, c->ascii);
 		if (x + kw + 1 + ww > w)
 			break;
 		x += canvas_text(c, y, x, w - x, key, ROLE_KEY);
 		x += 1;
-		x += canvas_text(c, y, x, w - x, h[i].what, ROLE_HINT);
+		x += canvas_text(c, y, x, w - x, h->what, ROLE_HINT);
 		x += 2;
 	}
 }

@@ -9,18 +9,13 @@
 #include <curses.h>
 
 #include "core/model.h"
+#include "tui/keys.h"
 #include "tui/ui.h"
 #include "widgets/canvas.h"
 
 /* Below this the views draw one line saying so, and nothing else. */
 #define VIEW_MIN_COLS 60
 #define VIEW_MIN_ROWS 15
-
-/* A key hint: key text and what it does. */
-typedef struct view_hint {
-	const char *key, *what;
-	const char *key_ascii;	/* for ASCII mode when key is not ASCII */
-} view_hint;
 
 /* The canvas for w with the ui's theme and glyph mode. */
 canvas view_canvas(WINDOW *w, const ui_state *ui);
@@ -34,8 +29,9 @@ int64_t view_end_ms(const model *m, const ui_state *ui);
 int64_t view_window_ms(const ui_state *ui);
 /* Header bar on row y: "vitals VERSION" + left text ... right text + clock. */
 void view_header(const canvas *c, int y, int w, const char *left, const model *m, const ui_state *ui);
-/* Key hints on row y, as many as fit. */
-void view_hints(const canvas *c, int y, int w, const view_hint *h, int n);
+/* Key hints on row y, as many as fit: the bindings' footer hints
+ * (keys_hints). */
+void view_hints(const canvas *c, int y, int w, const key_binding *const *b, size_t n);
 /* Status line on row y (the model's status message). */
 void view_status(const canvas *c, int y, int w, const model *m);
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "tui/view.h"
-#include "widgets/fmt.h"
+#include "core/fmt.h"
 #include "widgets/gc_timeline.h"
 #include "widgets/heap_spaces.h"
 #include "widgets/log_pane.h"
@@ -134,7 +134,7 @@ static int draw_metrics(const dctx *d, int y, int x, int w, int spark_h)
 	else
 		off += snprintf(v + off, sizeof v - (size_t)off, "-");	/* unreadable */
 	if (n && !why[0]) {
-		off += snprintf(v + off, sizeof v - (size_t)off, "  handles %d", n->handles_total);
+		off += snprintf(v + off, sizeof v - (size_t)off, "  handles %.0f", n->handles_total);
 		for (int i = 0; i < n->nhandles && off < (int)sizeof v - 1; i++)
 			off += snprintf(v + off, sizeof v - (size_t)off, "%s%s %d", i ? ", " : ": ",
 					n->handles[i].type, n->handles[i].count);
@@ -205,18 +205,12 @@ static void draw_sections(const dctx *d, int y, int x, int w, int bottom, bool w
 	}
 }
 
-static const view_hint hints[] = {
-	{ "Esc", "back", NULL }, { "a", "attach", NULL }, { "s", "snapshot", NULL },
-	{ "p", "profile", NULL }, { "r", "report", NULL }, { "g", "gc", NULL },
-	{ "d", "diff", NULL }, { "1-5", "window", NULL }, { "space", "pause", NULL },
-	{ "PgUp/Dn", "log", NULL }, { "?", "help", NULL },
-};
-
 void view_detail_draw(WINDOW *w, const model *m, const ui_state *ui)
 {
 	if (view_too_small(w, ui))
 		return;
 	int H = getmaxy(w), W = getmaxx(w);
+	const key_binding *hints[32];
 	dctx d = { view_canvas(w, ui), m, ui, model_find(m, ui->selected_pid),
 		   view_end_ms(m, ui), view_window_ms(ui) };
 	canvas_clear(&d.c, rect_make(0, 0, H, W), canvas_attr(&d.c, ROLE_DEFAULT));
@@ -226,7 +220,7 @@ void view_detail_draw(WINDOW *w, const model *m, const ui_state *ui)
 		view_header(&d.c, 0, W, "| no process selected", m, ui);
 		canvas_text(&d.c, 2, 2, W - 4, "No process selected: Esc goes back to the list.", ROLE_DIM);
 		view_status(&d.c, H - 2, W, m);
-		view_hints(&d.c, H - 1, W, hints, (int)(sizeof hints / sizeof hints[0]));
+		view_hints(&d.c, H - 1, W, hints, keys_hints(KEYS_DETAIL, hints, 32));
 		return;
 	}
 	char up[24];
@@ -274,12 +268,11 @@ void view_detail_draw(WINDOW *w, const model *m, const ui_state *ui)
 	}
 	view_status(&d.c, H - 2, W, m);
 	/* "a attach" only while there is something to attach */
-	view_hint shown[sizeof hints / sizeof hints[0]];
-	int n = 0;
+	size_t nh = keys_hints(KEYS_DETAIL, hints, 32), n = 0;
 	bool can_attach = p->state == PROC_LIVE && p->pstate != PROBE_ATTACHED &&
 			  p->pstate != PROBE_CONNECTING && p->pstate != PROBE_ATTACHING;
-	for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
-		if (can_attach || strcmp(hints[i].key, "a") != 0)
-			shown[n++] = hints[i];
-	view_hints(&d.c, H - 1, W, shown, n);
+	for (size_t i = 0; i < nh; i++)
+		if (can_attach || hints[i]->act != KA_ATTACH)
+			hints[n++] = hints[i];
+	view_hints(&d.c, H - 1, W, hints, n);
 }

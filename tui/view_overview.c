@@ -18,7 +18,7 @@
 #include "tui/rows.h"
 #include "tui/view.h"
 #include "widgets/alert_pane.h"
-#include "widgets/fmt.h"
+#include "core/fmt.h"
 #include "widgets/gc_timeline.h"
 #include "widgets/heap_spaces.h"
 #include "widgets/proc_table.h"
@@ -86,39 +86,18 @@ static size_t first_row(const ui_state *ui, vproc *const *rows, size_t n, int vi
 	return (size_t)first;
 }
 
-/* Visible rows into a buffer the caller frees if it is not `stack`. */
-static vproc **get_rows(const model *m, const ui_state *ui, vproc **stack, size_t cap, size_t *n)
-{
-	vproc **rows = m->nprocs <= cap ? stack : malloc(m->nprocs * sizeof *rows);
-	if (!rows) {
-		rows = stack;
-		*n = rows_visible(m, ui, rows, cap);
-		return rows;
-	}
-	*n = rows_visible(m, ui, rows, m->nprocs > cap ? m->nprocs : cap);
-	return rows;
-}
-
-int view_overview_pid_at(const model *m, const ui_state *ui, int y, int rows_h, int cols)
+int view_overview_pid_at(const model *m, const ui_state *ui, const row_list *rl, int y, int rows_h, int cols)
 {
 	if (cols < VIEW_MIN_COLS || rows_h < VIEW_MIN_ROWS)
 		return 0;
-	vproc *stack[256];
-	size_t n;
-	vproc **rows = get_rows(m, ui, stack, 256, &n);
+	size_t n = rl->n;
 	ov_layout L = layout_for(m, rows_h, n, model_find(m, ui->selected_pid) != NULL);
 	int visible = L.table_h - 1;
 	int k = y - (L.table_y + 1);
-	if (k < 0 || k >= visible) {
-		if (rows != stack)
-			free(rows);
+	if (k < 0 || k >= visible)
 		return 0;
-	}
-	size_t first = first_row(ui, rows, n, visible);
-	int pid = first + (size_t)k < n ? rows[first + (size_t)k]->pid : 0;
-	if (rows != stack)
-		free(rows);
-	return pid;
+	size_t first = first_row(ui, rl->v, n, visible);
+	return first + (size_t)k < n ? rl->v[first + (size_t)k]->pid : 0;
 }
 
 /* One graph line of the focus strip: label, value, sparkline with labels. */
@@ -178,24 +157,15 @@ static void draw_focus(const canvas *c, rect r, const vproc *p, int64_t end_ms, 
 				 GC_LONG_MS_DEFAULT);
 }
 
-static const view_hint hints[] = {
-	{ "q", "quit", NULL }, { "\xe2\x86\x91\xe2\x86\x93", "select", "j/k" },
-	{ "Enter", "detail", NULL }, { "a", "attach", NULL }, { "s", "snapshot", NULL },
-	{ "p", "profile", NULL }, { "/", "filter", NULL }, { "<>", "sort", NULL },
-	{ "1-5", "window", NULL }, { "space", "pause", NULL }, { "t", "theme", NULL },
-	{ "?", "help", NULL },
-};
-
-void view_overview_draw(WINDOW *w, const model *m, const ui_state *ui)
+void view_overview_draw(WINDOW *w, const model *m, const ui_state *ui, const row_list *rl)
 {
 	if (view_too_small(w, ui))
 		return;
 	int H = getmaxy(w), W = getmaxx(w);
 	canvas c = view_canvas(w, ui);
 	canvas_clear(&c, rect_make(0, 0, H, W), canvas_attr(&c, ROLE_DEFAULT));
-	vproc *stack[256];
-	size_t n;
-	vproc **rows = get_rows(m, ui, stack, 256, &n);
+	vproc *const *rows = rl->v;
+	size_t n = rl->n;
 	const vproc *sel = model_find(m, ui->selected_pid);
 	ov_layout L = layout_for(m, H, n, sel != NULL);
 
@@ -246,7 +216,6 @@ void view_overview_draw(WINDOW *w, const model *m, const ui_state *ui)
 	alert_pane_draw(&c, rect_make(L.alerts_y + 1, 1, L.alerts_h - 1, W - 1), m, 0);
 
 	view_status(&c, L.status_y, W, m);
-	view_hints(&c, L.hints_y, W, hints, (int)(sizeof hints / sizeof hints[0]));
-	if (rows != stack)
-		free(rows);
+	const key_binding *hints[32];
+	view_hints(&c, L.hints_y, W, hints, keys_hints(KEYS_OVERVIEW, hints, 32));
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "tui/ui.h"
-#include "widgets/fmt.h"
+#include "core/fmt.h"
 #include "widgets/heap_spaces.h"
 #include "widgets/sparkline.h"
 
