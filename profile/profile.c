@@ -45,6 +45,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/text.h"
+#include "core/xalloc.h"
+
 /* A bound on the size of file profile_load reads, so a wrong file ends in
  * an error line instead of eating memory: 10x the largest profile seen. */
 #define PROFILE_MAX_BYTES (512L << 20)
@@ -122,24 +125,24 @@ static int cmp_sample(const void *a, const void *b)
 	return x->order - y->order;
 }
 
+/* Larger first. */
+static int desc(double a, double b)
+{
+	return a > b ? -1 : a < b;
+}
+
 static int cmp_self(const void *a, const void *b)
 {
 	const profile_fn *x = a, *y = b;
-	if (x->self_ms != y->self_ms)
-		return x->self_ms > y->self_ms ? -1 : 1;
-	if (x->total_ms != y->total_ms)
-		return x->total_ms > y->total_ms ? -1 : 1;
-	return strcmp(x->name, y->name);
+	int c = desc(x->self_ms, y->self_ms);
+	return c ? c : (c = desc(x->total_ms, y->total_ms)) ? c : strcmp(x->name, y->name);
 }
 
 static int cmp_total(const void *a, const void *b)
 {
 	const profile_fn *x = a, *y = b;
-	if (x->total_ms != y->total_ms)
-		return x->total_ms > y->total_ms ? -1 : 1;
-	if (x->self_ms != y->self_ms)
-		return x->self_ms > y->self_ms ? -1 : 1;
-	return strcmp(x->name, y->name);
+	int c = desc(x->total_ms, y->total_ms);
+	return c ? c : (c = desc(x->self_ms, y->self_ms)) ? c : strcmp(x->name, y->name);
 }
 
 void profile_sort_by(profile *p, profile_sort key)
@@ -310,11 +313,7 @@ static int read_samples(json_t *root, const struct pnode *n, const struct idx *i
 		snprintf(err, errlen, "startTime or endTime out of range");
 		return -1;
 	}
-	struct sample *s = calloc(ns + 1, sizeof *s);
-	if (!s) {
-		snprintf(err, errlen, "out of memory (%zu samples)", ns);
-		return -1;
-	}
+	struct sample *s = xcalloc(ns + 1, sizeof *s);
 	double t = start;
 	bool sorted = true;
 	for (size_t i = 0; i < ns; i++) {
@@ -398,18 +397,12 @@ static void fix_missing(const struct pnode *n, struct sample *s, size_t ns, int 
  * v was on top, gc_on[v] the garbage collection stacked on v.  Totals walk
  * the tree depth first, counting a function only where no caller of it is
  * the same function (recursion counts once). */
-static int accumulate(const struct pnode *n, size_t nn, const int *order, long nreached, const double *own,
+static void accumulate(const struct pnode *n, size_t nn, const int *order, long nreached, const double *own,
 		      const double *gc_on, int gcfn, profile_fn *fns, size_t nfns)
 {
-	double *sub = calloc(nn, sizeof *sub);
-	int *active = calloc(nfns + 1, sizeof *active);
-	int *stack = malloc(2 * (size_t)nreached * sizeof *stack);
-	if (!sub || !active || !stack) {
-		free(sub);
-		free(active);
-		free(stack);
-		return -1;
-	}
+	double *sub = xcalloc(nn, sizeof *sub);
+	int *active = xcalloc(nfns + 1, sizeof *active);
+	int *stack = xmalloc(2 * (size_t)nreached * sizeof *stack);
 	for (long i = nreached - 1; i >= 0; i--) {
 		int v = order[i];
 		sub[v] += own[v] + gc_on[v];
@@ -442,20 +435,15 @@ static int accumulate(const struct pnode *n, size_t nn, const int *order, long n
 	free(sub);
 	free(active);
 	free(stack);
-	return 0;
 }
 
 /* Copy the name and url of every row into p->strings, one allocation. */
-static int copy_strings(profile *p, const struct pnode *n, const int *row_node, char *err, size_t errlen)
+static void copy_strings(profile *p, const struct pnode *n, const int *row_node)
 {
 	size_t need = 1;
 	for (size_t f = 0; f < p->nfns; f++)
 		need += strlen(n[row_node[f]].name) + strlen(n[row_node[f]].url) + 2;
-	p->strings = malloc(need);
-	if (!p->strings) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	p->strings = xmalloc(need);
 	char *w = p->strings;
 	for (size_t f = 0; f < p->nfns; f++) {
 		const struct pnode *v = &n[row_node[f]];
@@ -469,7 +457,6 @@ static int copy_strings(profile *p, const struct pnode *n, const int *row_node, 
 		p->fns[f].line = v->line + 1;
 		p->fns[f].column = v->column + 1;
 	}
-	return 0;
 }
 
 static profile *profile_from_json(json_t *root, char *err, size_t errlen);
@@ -484,9 +471,7 @@ static void json_failure(const json_error_t *je, size_t len, char *err, size_t e
 		snprintf(err, errlen, "cut short: the JSON ends at byte %zu, inside a value (%s)", len, je->text);
 	else
 		snprintf(err, errlen, "not JSON: %s (line %d, column %d)", je->text, je->line, je->column);
-	for (char *c = err; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
+	text_clean(err, errlen, err, strlen(err), 0);
 }
 
 profile *profile_parse(const char *buf, size_t len, char *err, size_t errlen)
@@ -527,17 +512,13 @@ static profile *profile_from_json(json_t *root, char *err, size_t errlen)
 		snprintf(err, errlen, "too many nodes (%zu)", nn);
 		goto fail;
 	}
-	n = calloc(nn, sizeof *n);
-	ids = calloc(nn, sizeof *ids);
-	order = calloc(nn, sizeof *order);
-	tmp = calloc(nn, sizeof *tmp);
-	own = calloc(nn, sizeof *own);
-	gc_on = calloc(nn, sizeof *gc_on);
-	p = calloc(1, sizeof *p);
-	if (!n || !ids || !order || !tmp || !own || !gc_on || !p) {
-		snprintf(err, errlen, "out of memory (%zu nodes)", nn);
-		goto fail;
-	}
+	n = xcalloc(nn, sizeof *n);
+	ids = xcalloc(nn, sizeof *ids);
+	order = xcalloc(nn, sizeof *order);
+	tmp = xcalloc(nn, sizeof *tmp);
+	own = xcalloc(nn, sizeof *own);
+	gc_on = xcalloc(nn, sizeof *gc_on);
+	p = xcalloc(1, sizeof *p);
 	if (read_nodes(jnodes, n, ids, err, errlen) < 0)
 		goto fail;
 	long nreached = link_tree(jnodes, n, ids, order, err, errlen);
@@ -550,12 +531,8 @@ static profile *profile_from_json(json_t *root, char *err, size_t errlen)
 		snprintf(err, errlen, "too many samples (%zu)", ns);
 		goto fail;
 	}
-	p->fns = calloc(p->nfns + 1, sizeof *p->fns);
-	row_node = calloc(p->nfns + 1, sizeof *row_node);
-	if (!p->fns || !row_node) {
-		snprintf(err, errlen, "out of memory (%zu functions)", p->nfns);
-		goto fail;
-	}
+	p->fns = xcalloc(p->nfns + 1, sizeof *p->fns);
+	row_node = xcalloc(p->nfns + 1, sizeof *row_node);
 	for (long i = 1; i < nreached; i++)
 		row_node[n[order[i]].fn] = order[i];
 
@@ -577,11 +554,8 @@ static profile *profile_from_json(json_t *root, char *err, size_t errlen)
 			p->fns[n[v].fn].samples++;
 		prev = v;
 	}
-	if (accumulate(n, nn, order, nreached, own, gc_on, gc >= 0 ? n[gc].fn : 0, p->fns, p->nfns) < 0 ||
-	    copy_strings(p, n, row_node, err, errlen) < 0) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
+	accumulate(n, nn, order, nreached, own, gc_on, gc >= 0 ? n[gc].fn : 0, p->fns, p->nfns);
+	copy_strings(p, n, row_node);
 	/* rows never on any stack (all their samples had zero length) go */
 	size_t w = 0;
 	for (size_t f = 0; f < p->nfns; f++)
@@ -635,12 +609,7 @@ profile *profile_load(const char *path, char *err, size_t errlen)
 	/* read whole, at the size fstat gave (a file that shrinks meanwhile just
 	 * reads short; mmap would turn that into SIGBUS) */
 	size_t cap = (size_t)st.st_size, len = 0;
-	char *buf = malloc(cap ? cap : 1);
-	if (!buf) {
-		snprintf(err, errlen, "out of memory reading the file");
-		fclose(f);
-		return NULL;
-	}
+	char *buf = xmalloc(cap ? cap : 1);
 	while (len < cap) {
 		size_t got = fread(buf + len, 1, cap - len, f);
 		if (got == 0)

@@ -16,13 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
+#include "core/xalloc.h"
 #include "profile/profile.h"
 
 struct opts {
 	bool json;
 	size_t top;
 	profile_sort sort;
-	bool narrow;	/* the TUI's 80 columns: names cut to fit */
 };
 
 static const struct {
@@ -51,24 +52,19 @@ static void usage(FILE *f)
 	}
 }
 
-/* s with control characters as '?', cut to max bytes (0: no limit) on a
- * UTF-8 boundary with '~' marking the cut. */
+/* s cleaned of control characters and bad UTF-8 (text_clean), cut to max
+ * bytes (0: no limit) with '~' marking the cut, padded to pad columns. */
 static void put_clean(FILE *f, const char *s, size_t max, int pad)
 {
-	size_t len = strlen(s), n = len;
+	size_t len = strlen(s);
 	bool cut = max && len > max;
-	if (cut) {
-		n = max - 1;
-		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-			n--;
-	}
+	char *buf = xmalloc(len + 1);
+	size_t n = text_clean(buf, cut ? max : len + 1, s, len, TEXT_UTF8);
 	int cols = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
-		if ((c & 0xC0) != 0x80)
-			cols++;
-	}
+	for (size_t i = 0; i < n; i++)
+		cols += ((unsigned char)buf[i] & 0xC0) != 0x80;
+	fputs(buf, f);
+	free(buf);
 	if (cut) {
 		fputc('~', f);
 		cols++;
@@ -173,7 +169,7 @@ static int run_summary(FILE *f, const char *path, const struct opts *o, char *er
 		return -1;
 	}
 	profile_sort_by(p, o->sort);
-	int rc = profile_report(f, path, p, o->json, o->top, o->narrow);
+	int rc = profile_report(f, path, p, o->json, o->top, false);
 	profile_free(p);
 	if (rc == -2)
 		snprintf(err, errlen, "%s: --json needs a file name that is UTF-8", path);
@@ -281,29 +277,5 @@ int profile_cli_main(int argc, char **argv)
 		fputc('\n', stderr);
 		return 1;
 	}
-	return 0;
-}
-
-int profile_summary_text(const char *path, char **out_text, char *err, size_t errlen)
-{
-	struct opts o = { .top = 20, .narrow = true };
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	*out_text = NULL;
-	if (!f) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	int rc = run_summary(f, path, &o, err, errlen);
-	if (fclose(f) != 0 && rc == 0) {
-		snprintf(err, errlen, "out of memory");
-		rc = -1;
-	}
-	if (rc < 0) {
-		free(buf);
-		return -1;
-	}
-	*out_text = buf;
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* profile_cli — `vitals profile summary [--json] [--top N] [--sort KEY] FILE`,
- * and the same report as text for the TUI.  No globals, no terminal: the
- * text function can run on uv_queue_work. */
+ * and its report for any stream (the TUI's view can render a capture with
+ * profile_load + profile_report into a memory stream, on uv_queue_work: no
+ * globals, no terminal). */
 #ifndef VITALS_PROFILE_CLI_H
 #define VITALS_PROFILE_CLI_H
 
@@ -18,9 +19,5 @@ int profile_cli_main(int argc, char **argv);
  * (narrow: cut to 80 columns) or as JSON; path names the file in the header.
  * 0, -1 on a write error, -2 when --json cannot encode path (not UTF-8). */
 int profile_report(FILE *f, const char *path, const profile *p, bool json, size_t top, bool narrow);
-
-/* The summary (top 20 by self time) of one .cpuprofile, 80 columns;
- * *out_text is malloc'd, owned by the caller.  0, or -1 with "FILE: why". */
-int profile_summary_text(const char *path, char **out_text, char *err, size_t errlen);
 
 #endif
