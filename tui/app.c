@@ -352,9 +352,12 @@ static int add_pids(app *a)
 			p->state = PROC_DENIED;
 			snprintf(p->err, sizeof p->err, "permission denied reading /proc/%d", pid);
 		}
-		if (a->opt.attach && rc == 0 && !pi.is_node)
+		if (a->opt.attach && rc == 0 && !pi.is_node) {
 			fprintf(stderr, "vitals: PID %d (%s) is not a Node.js process; watching without a probe\n",
 				pid, pi.name);
+			p->pstate = PROBE_FAILED;	/* and so not attached below */
+			snprintf(p->probe_err, sizeof p->probe_err, "not a Node.js process");
+		}
 	}
 	return 0;
 }
@@ -578,7 +581,8 @@ int app_main(int argc, char **argv)
 	app_tick(&a->tick_timer);
 	if (a->opt.attach)
 		for (size_t i = 0; i < a->m.nprocs; i++)
-			if (a->m.procs[i]->state == PROC_LIVE && !a->m.procs[i]->launched)
+			if (a->m.procs[i]->state == PROC_LIVE && !a->m.procs[i]->launched &&
+			    a->m.procs[i]->pstate == PROBE_NONE)
 				app_attach(a, a->m.procs[i]);
 	uint64_t ms = (uint64_t)(a->cfg.interval_s * 1000);
 	if (!a->quitting)

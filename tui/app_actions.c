@@ -160,7 +160,7 @@ static void ask_snapshot(app *a)
 	if (!p)
 		return;
 	snap_cost c = diag_snapshot_cost(p->node ? p->node->heap_used : 0, p->rss_bytes, p->mem_limit,
-					 diag_mem_available());
+					 procfs_mem_available());
 	char label[NAME_LEN + 16];
 	model_proc_label(p, label, sizeof label);
 	diag_snapshot_prompt(&c, p->pid, label, p->node ? p->node->heap_used : 0, a->ui.prompt,

@@ -21,6 +21,7 @@
 #include "collectors/launch.h"
 #include "collectors/probe_client.h"
 #include "collectors/proc.h"
+#include "collectors/procfs.h"
 #include "core/alerts.h"
 #include "core/config.h"
 #include "core/model.h"

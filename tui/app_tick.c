@@ -50,7 +50,7 @@ static void auto_snapshot(app *a, const model_alert *al)
 	if (!p || p->pstate != PROBE_ATTACHED || (*last != 0 && al->t_ms - *last <= 30 * 60 * 1000))
 		return;
 	snap_cost c = diag_snapshot_cost(p->node ? p->node->heap_used : 0, p->rss_bytes, p->mem_limit,
-					 diag_mem_available());
+					 procfs_mem_available());
 	if (c.refuse) {
 		model_status(&a->m, "auto-snapshot of %d skipped: not enough memory headroom", p->pid);
 		return;
