@@ -131,26 +131,11 @@ static int decode_field(const canvas *c, const char *s, int maxw, wchar_t *wc, s
 	return total;
 }
 
-int canvas_text_attr(const canvas *c, int y, int x, int maxw, const char *s, attr_t a)
-{
-	if (maxw <= 0 || !s || !*s)
-		return 0;
-	wchar_t wc[CANVAS_MAXW + 2];
-	signed char wid[CANVAS_MAXW];
-	int n;
-	bool rest;
-	int total = decode_field(c, s, maxw, wc, wid, &n, &rest);
-	return put_decoded(c, y, x, maxw, wc, wid, n, total, rest, a);
-}
-
-int canvas_text(const canvas *c, int y, int x, int maxw, const char *s, theme_role r)
-{
-	return canvas_text_attr(c, y, x, maxw, s, theme_attr(c->th, r));
-}
-
-/* Measured and drawn from one decoding (numbers in table cells are drawn
- * this way, a few hundred a frame). */
-int canvas_text_right(const canvas *c, int y, int x, int fieldw, const char *s, attr_t a)
+/* s in a field of fieldw columns at y, x: left-aligned, or right-aligned
+ * (measured and drawn from one decoding: numbers in table cells, a few
+ * hundred a frame); cut with an ellipsis when it does not fit.  Returns the
+ * columns used (right-aligned: the field). */
+static int text_field(const canvas *c, int y, int x, int fieldw, const char *s, attr_t a, bool right)
 {
 	if (fieldw <= 0 || !s || !*s)
 		return 0;
@@ -159,9 +144,24 @@ int canvas_text_right(const canvas *c, int y, int x, int fieldw, const char *s, 
 	int n;
 	bool rest;
 	int w = decode_field(c, s, fieldw, wc, wid, &n, &rest);
-	if (w >= fieldw || rest)
+	if (!right || w >= fieldw || rest)
 		return put_decoded(c, y, x, fieldw, wc, wid, n, w, rest, a);
 	return put_decoded(c, y, x + fieldw - w, w, wc, wid, n, w, false, a) + (fieldw - w);
+}
+
+int canvas_text_attr(const canvas *c, int y, int x, int maxw, const char *s, attr_t a)
+{
+	return text_field(c, y, x, maxw, s, a, false);
+}
+
+int canvas_text(const canvas *c, int y, int x, int maxw, const char *s, theme_role r)
+{
+	return canvas_text_attr(c, y, x, maxw, s, theme_attr(c->th, r));
+}
+
+int canvas_text_right(const canvas *c, int y, int x, int fieldw, const char *s, attr_t a)
+{
+	return text_field(c, y, x, fieldw, s, a, true);
 }
 
 void canvas_fill(const canvas *c, int y, int x, int n, attr_t a)
