@@ -49,3 +49,10 @@ fuzz_fuzz_heap_snapshot_SOURCES = fuzz/fuzz_heap_snapshot.c fuzz/replay.c
 fuzz_fuzz_heap_snapshot_LDADD = $(VITALS_LIBS)
 TESTS += fuzz/replay_heap_snapshot.sh
 EXTRA_DIST += fuzz/replay_heap_snapshot.sh
+# robustness (engineer: robust): the command line
+FUZZ_HARNESSES += cli
+check_PROGRAMS += fuzz/fuzz_cli
+fuzz_fuzz_cli_SOURCES = fuzz/fuzz_cli.c fuzz/replay.c
+fuzz_fuzz_cli_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_cli.sh
+EXTRA_DIST += fuzz/replay_cli.sh
