@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collectors/procfs.h"
 #include "core/paths.h"
 
 extern char **environ;
@@ -73,28 +74,11 @@ struct launch {
 	bool killed;		/* SIGKILL sent after the grace period */
 };
 
-/* Field 22 of /proc/PID/stat (start time in clock ticks since boot), 0 if unreadable. */
+/* Start time of pid (clock ticks since boot), 0 if unreadable. */
 static uint64_t stat_start_time(int pid)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return 0;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');	/* comm may contain spaces and ')' */
-	if (!p)
-		return 0;
-	p++;
-	/* fields after ')' start at 3 (state); start time is field 22 */
-	for (int field = 3; field < 22; field++) {
-		p = strchr(p + 1, ' ');
-		if (!p)
-			return 0;
-	}
-	return strtoull(p + 1, NULL, 10);
+	procfs_stat st;
+	return procfs_stat_read(pid, &st) == 0 ? st.start_time : 0;
 }
 
 /* Name for messages: the script of `node app.js`, else the command. */

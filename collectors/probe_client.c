@@ -35,6 +35,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "collectors/procfs.h"
 #include "core/linebuf.h"
 #include "core/paths.h"
 #include "core/xalloc.h"
@@ -176,20 +177,7 @@ static void conn_close(pconn *c)
  * zombie (kill(2) still succeeds on those). */
 static bool proc_gone(const vproc *p)
 {
-	if (p->state == PROC_EXITED)
-		return true;
-	if (kill(p->pid, 0) < 0 && errno == ESRCH)
-		return true;
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", p->pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	char *rp = strrchr(buf, ')');
-	return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+	return p->state == PROC_EXITED || procfs_gone(p->pid);
 }
 
 static void gc_finish(pclient *cl, int ok, const char *msg)

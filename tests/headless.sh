@@ -101,6 +101,24 @@ if (!(s[s.length - 1].heap_limit > v)) process.exit(1);
 ss -Hltn "sport = :9229" | grep -q . && fail "inspector port 9229 left open after attach"
 pass "attach heap agrees"
 
+# --- --attach and the one Node rule ------------------------------------------
+# A versioned node executable is Node: attached without a warning.  Something
+# that is not Node is watched, said once, and never sent to the inspector.
+NODEBIN=$(readlink -f "$(command -v node)")
+ln "$NODEBIN" "$tmp/node20" 2>/dev/null || cp "$NODEBIN" "$tmp/node20"
+REPORT_FILE=$tmp/r20 start_bg "$tmp/node20" "$FIXTURES/app_rss.js"; p20=$!
+wait_for 20 test -s "$tmp/r20" || fail "node20 fixture did not start"
+start_bg sleep 30; sl=$!
+"$VITALS" --json --attach --duration 4 "$p20" "$sl" > "$tmp/out20" 2>"$tmp/err20"
+grep -q "not a Node.js process" "$tmp/err20" && grep -q "PID $p20" "$tmp/err20" &&
+	fail "node20 called not Node: $(cat "$tmp/err20")"
+grep -q "PID $sl (sleep) is not a Node.js process; watching without a probe" "$tmp/err20" ||
+	fail "sleep: no warning: $(cat "$tmp/err20")"
+grep '"probe_attached"' "$tmp/out20" | grep -q "\"pid\":$p20" || fail "node20 not attached: $(grep attach "$tmp/out20")"
+grep "\"pid\":$sl" "$tmp/out20" | grep -q attach_failed && fail "sleep was sent to the inspector anyway"
+kill "$p20" "$sl" 2>/dev/null
+pass "--attach: node20 attached, sleep warned once and left alone"
+
 # --- launch mode ---------------------------------------------------------------
 XDG_STATE_HOME=$tmp/state "$VITALS" --json --output-dir "$tmp" -- node -e 'setTimeout(()=>process.exit(3), 2500); console.log("hello from child")' > "$tmp/out4" 2>&1
 grep -q '"probe_attached"' "$tmp/out4" || fail "launched program got no probe: $(head -5 "$tmp/out4")"

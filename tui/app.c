@@ -44,15 +44,7 @@
 #include "tui/view_detail.h"
 #include "tui/view_overview.h"
 
-const int64_t ui_window_ms[UI_NWINDOWS] = { 60000, 300000, 900000, 3600000, 0 };
-const char *const ui_window_name[UI_NWINDOWS] = { "1 min", "5 min", "15 min", "1 hour", "all" };
-
 static volatile sig_atomic_t curses_live;
-
-int64_t app_now_ms(void)
-{
-	return clock_wall_ms();
-}
 
 /* ---- terminal safety ---------------------------------------------------- */
 
@@ -106,7 +98,7 @@ static void fix_selection(app *a)
 static void paint(app *a)
 {
 	if (!a->ui.paused)
-		a->ui.end_ms = a->m.now_ms ? a->m.now_ms : app_now_ms();
+		a->ui.end_ms = a->m.now_ms ? a->m.now_ms : clock_wall_ms();
 	rows_build(&a->rows, &a->m, &a->ui);
 	fix_selection(a);
 	if (a->ui.view == VIEW_DETAIL && !app_selected(a))
@@ -355,9 +347,12 @@ static int add_pids(app *a)
 			p->state = PROC_DENIED;
 			snprintf(p->err, sizeof p->err, "permission denied reading /proc/%d", pid);
 		}
-		if (a->opt.attach && rc == 0 && !pi.is_node)
+		if (a->opt.attach && rc == 0 && !pi.is_node) {
 			fprintf(stderr, "vitals: PID %d (%s) is not a Node.js process; watching without a probe\n",
 				pid, pi.name);
+			p->pstate = PROBE_FAILED;	/* and so not attached below */
+			snprintf(p->probe_err, sizeof p->probe_err, "not a Node.js process");
+		}
 	}
 	return 0;
 }
@@ -518,7 +513,7 @@ int app_main(int argc, char **argv)
 		fprintf(stderr, "vitals: warning: %s\n", err);
 
 	model_init(&a->m, &a->cfg.ring);
-	a->m.now_ms = app_now_ms();
+	a->m.now_ms = clock_wall_ms();
 	a->t_start = a->m.now_ms;
 	a->pc = proc_collector_new(err, sizeof err);
 	if (!a->pc) {
@@ -581,7 +576,8 @@ int app_main(int argc, char **argv)
 	app_tick(&a->tick_timer);
 	if (a->opt.attach)
 		for (size_t i = 0; i < a->m.nprocs; i++)
-			if (a->m.procs[i]->state == PROC_LIVE && !a->m.procs[i]->launched)
+			if (a->m.procs[i]->state == PROC_LIVE && !a->m.procs[i]->launched &&
+			    a->m.procs[i]->pstate == PROBE_NONE)
 				app_attach(a, a->m.procs[i]);
 	uint64_t ms = (uint64_t)(a->cfg.interval_s * 1000);
 	if (!a->quitting)

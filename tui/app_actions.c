@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "tui/diag.h"
 #include "tui/headless.h"
 #include "tui/heapdiff.h"
@@ -99,7 +100,7 @@ static int64_t scroll_step(app *a)
 static void pause_toggle(app *a)
 {
 	a->ui.paused = !a->ui.paused;
-	a->ui.end_ms = app_now_ms();
+	a->ui.end_ms = clock_wall_ms();
 	model_status(&a->m, !a->ui.paused ? "live" : a->ui.ascii ? "paused: Left/Right scroll through history, space resumes"
 							 : "paused: ← → scroll through history, space resumes");
 }
@@ -108,7 +109,7 @@ static void time_left(app *a)
 {
 	if (!a->ui.paused) {
 		a->ui.paused = true;
-		a->ui.end_ms = app_now_ms();
+		a->ui.end_ms = clock_wall_ms();
 	}
 	a->ui.end_ms -= scroll_step(a);
 }
@@ -118,7 +119,7 @@ static void time_right(app *a)
 	if (!a->ui.paused)
 		return;
 	a->ui.end_ms += scroll_step(a);
-	if (a->ui.end_ms >= app_now_ms()) {
+	if (a->ui.end_ms >= clock_wall_ms()) {
 		a->ui.paused = false;
 		model_status(&a->m, "live");
 	}
@@ -159,7 +160,7 @@ static void ask_snapshot(app *a)
 	if (!p)
 		return;
 	snap_cost c = diag_snapshot_cost(p->node ? p->node->heap_used : 0, p->rss_bytes, p->mem_limit,
-					 diag_mem_available());
+					 procfs_mem_available());
 	char label[NAME_LEN + 16];
 	model_proc_label(p, label, sizeof label);
 	diag_snapshot_prompt(&c, p->pid, label, p->node ? p->node->heap_used : 0, a->ui.prompt,
@@ -294,7 +295,7 @@ static void on_capture_done(void *ud, vproc *p, int ok, const char *msg)
 {
 	app *a = ud;
 	if (a->headless) {
-		app_json_written(a, headless_event(a->json_out, p, ok ? "capture" : "capture_failed", msg, app_now_ms()));
+		app_json_written(a, headless_event(a->json_out, p, ok ? "capture" : "capture_failed", msg, clock_wall_ms()));
 		return;
 	}
 	if (!ok)
@@ -338,7 +339,7 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 		snprintf(p->probe_err, sizeof p->probe_err, "%s", msg);
 		model_status(&a->m, "attach %d: %s", pid, msg);
 		if (a->headless)
-			app_json_written(a, headless_event(a->json_out, p, "attach_failed", msg, app_now_ms()));
+			app_json_written(a, headless_event(a->json_out, p, "attach_failed", msg, clock_wall_ms()));
 		else if (!a->curses)
 			fprintf(stderr, "vitals: attach %d: %s\n", pid, msg);
 	}

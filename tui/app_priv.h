@@ -21,6 +21,7 @@
 #include "collectors/launch.h"
 #include "collectors/probe_client.h"
 #include "collectors/proc.h"
+#include "collectors/procfs.h"
 #include "core/alerts.h"
 #include "core/config.h"
 #include "core/model.h"
@@ -97,7 +98,6 @@ typedef struct app {
 } app;
 
 /* app.c */
-int64_t app_now_ms(void);
 void app_quit(app *a);
 
 /* app_tick.c: the sampling timer's callback, and the callbacks of alerts and

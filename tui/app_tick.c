@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "core/xalloc.h"
+#include "core/clock.h"
 #include "tui/diag.h"
 #include "tui/headless.h"
 
@@ -49,7 +50,7 @@ static void auto_snapshot(app *a, const model_alert *al)
 	if (!p || p->pstate != PROBE_ATTACHED || (*last != 0 && al->t_ms - *last <= 30 * 60 * 1000))
 		return;
 	snap_cost c = diag_snapshot_cost(p->node ? p->node->heap_used : 0, p->rss_bytes, p->mem_limit,
-					 diag_mem_available());
+					 procfs_mem_available());
 	if (c.refuse) {
 		model_status(&a->m, "auto-snapshot of %d skipped: not enough memory headroom", p->pid);
 		return;
@@ -138,7 +139,7 @@ static bool launches_done(app *a)
 void app_tick(uv_timer_t *t)
 {
 	app *a = t->data;
-	int64_t now = app_now_ms();
+	int64_t now = clock_wall_ms();
 	a->m.now_ms = now;
 	if (a->discover) {
 		int added = proc_discover(a->pc, &a->m, a->uid, a->opt.all_users);

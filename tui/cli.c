@@ -49,7 +49,8 @@ const char *cli_usage(void)
 	size_t n = (size_t)snprintf(buf, sizeof buf,
 		"usage: vitals [options] [PID...]\n"
 		"       vitals [options] -- COMMAND [ARGS...]   launch COMMAND with the probe and watch it\n"
-		"       vitals heap summary FILE | heap diff BEFORE AFTER\n\n"
+		"       vitals heap summary FILE | heap diff BEFORE AFTER\n"
+		"       vitals profile summary FILE.cpuprofile\n\n"
 		"Live health of Node.js processes: heap, RSS, CPU, event-loop lag, GC.\n"
 		"With no PID, watches this user's Node processes as they come and go.\n\n"
 		"options:\n");

@@ -25,6 +25,16 @@ bool view_too_small(WINDOW *w, const ui_state *ui);
 /* Right edge of the time axis: ui->end_ms when paused; live, the newest
  * sample in the model (probe samples come between process ticks). */
 int64_t view_end_ms(const model *m, const ui_state *ui);
+/* Series a view shows as numbers: a probe series (probe_series_id, of
+ * core/probe_series.h) or one of /proc's, numbered after them. */
+enum { VS_RSS = PS_COUNT, VS_CPU, VS_COUNT };
+/* The value of series s of p at the moment the screen shows, the one
+ * accessor of the table, the focus strip and the detail view: live, the
+ * latest value; paused, ring_value_at(end_ms) of its ring, or NaN for a
+ * series without history (a LATEST row: the latest would be of another
+ * moment).  NaN where there is none: no probe data, an exited process's
+ * CPU, an RSS not read yet. */
+double view_value(const vproc *p, int s, const ui_state *ui, int64_t end_ms);
 /* The ui's window in ms (0 = everything kept). */
 int64_t view_window_ms(const ui_state *ui);
 /* Header bar on row y: "vitals VERSION" + left text ... right text + clock. */
