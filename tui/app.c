@@ -28,6 +28,7 @@
 #include <wchar.h>
 
 #include "core/paths.h"
+#include "export/prom_server.h"
 #include "heap/heap_cli.h"
 #include "themes/theme.h"
 #include "widgets/canvas.h"
@@ -126,7 +127,7 @@ static void json_written(app *a, int rc)
 static void on_alert(void *ud, const model_alert *al)
 {
 	app *a = ud;
-	if (a->headless)
+	if (a->opt.json)
 		json_written(a, headless_alert(a->json_out, al));
 	if (a->alert_log) {
 		char ts[32];
@@ -176,7 +177,7 @@ static void on_probe_warning(void *ud, vproc *p, const char *name, const char *m
 static void on_capture_done(void *ud, vproc *p, int ok, const char *msg)
 {
 	app *a = ud;
-	if (a->headless) {
+	if (a->opt.json) {
 		json_written(a, headless_event(a->json_out, p, ok ? "capture" : "capture_failed", msg, app_now_ms()));
 		return;
 	}
@@ -220,7 +221,7 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 		p->pstate = PROBE_FAILED;
 		snprintf(p->probe_err, sizeof p->probe_err, "%s", msg);
 		model_status(&a->m, "attach %d: %s", pid, msg);
-		if (a->headless)
+		if (a->opt.json)
 			json_written(a, headless_event(a->json_out, p, "attach_failed", msg, app_now_ms()));
 		else if (!a->curses)
 			fprintf(stderr, "vitals: attach %d: %s\n", pid, msg);
@@ -644,7 +645,7 @@ static void on_tick(uv_timer_t *t)
 				     diag_bytes((double)got, b, sizeof b));
 		}
 	}
-	if (a->headless)
+	if (a->opt.json)
 		headless_tick(a, now);
 	model_touch(&a->m);	/* the clock and the time axis moved */
 	if (a->json_err) {
@@ -717,6 +718,8 @@ void app_quit(app *a)
 	if (a->pm)
 		probe_mgr_close(a->pm);
 	a->pm = NULL;
+	prom_server_close(a->prom);
+	a->prom = NULL;
 }
 
 static int die(app *a, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -952,7 +955,7 @@ int app_main(int argc, char **argv)
 		snprintf(a->cfg.theme, sizeof a->cfg.theme, "%s", a->opt.theme);
 	if (a->opt.bell)
 		a->cfg.bell = true;
-	a->headless = a->opt.json;
+	a->headless = a->opt.json || a->opt.no_tui;
 	a->json_out = stdout;
 	a->uid = getuid();
 	a->discover = a->opt.npids == 0 && !a->opt.cmd && !a->opt.demo;
@@ -1002,6 +1005,20 @@ int app_main(int argc, char **argv)
 	if (!a->pm || !a->insp || !a->al) {
 		app_cleanup(a);
 		return die(a, 2, "out of memory");
+	}
+	if (a->opt.prometheus) {
+		a->prom = prom_server_new(a->loop, &a->m, a->al, a->opt.prometheus, err, sizeof err);
+		if (!a->prom) {
+			int rc = die(a, 2, "--prometheus %s", err);
+			app_quit(a);
+			uv_run(a->loop, UV_RUN_DEFAULT);
+			app_cleanup(a);
+			return rc;
+		}
+		if (a->headless)
+			fprintf(stderr, "vitals: Prometheus metrics on http://%s/metrics\n", prom_server_address(a->prom));
+		else
+			model_status(&a->m, "Prometheus metrics on http://%s/metrics", prom_server_address(a->prom));
 	}
 	if (start_launches(a)) {
 		app_quit(a);
