@@ -35,6 +35,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "collectors/procfs.h"
+#include "core/linebuf.h"
 #include "core/paths.h"
 #include "core/xalloc.h"
 
@@ -55,9 +57,7 @@ struct pconn {
 	probe_mgr *pm;
 	pclient *cl;		/* NULL once closing */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *line;		/* bytes of the current, unfinished line */
-	size_t len, cap;
-	bool skipping;		/* dropping an over-long line up to its newline */
+	linebuf lines;		/* the current, unfinished line */
 	bool connected, closing;
 };
 
@@ -156,7 +156,7 @@ static void conn_closed(uv_handle_t *h)
 {
 	pconn *c = h->data;
 	probe_mgr *pm = c->pm;
-	free(c->line);
+	linebuf_free(&c->lines);
 	free(c);
 	mgr_unref(pm);
 }
@@ -177,20 +177,7 @@ static void conn_close(pconn *c)
  * zombie (kill(2) still succeeds on those). */
 static bool proc_gone(const vproc *p)
 {
-	if (p->state == PROC_EXITED)
-		return true;
-	if (kill(p->pid, 0) < 0 && errno == ESRCH)
-		return true;
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", p->pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	char *rp = strrchr(buf, ')');
-	return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+	return p->state == PROC_EXITED || procfs_gone(p->pid);
 }
 
 static void gc_finish(pclient *cl, int ok, const char *msg)
@@ -427,52 +414,21 @@ static void conn_line(pconn *c, const char *line, size_t len)
 		pm->on_sample(pm->ud, p);
 }
 
+static bool conn_line_cb(void *ud, const char *line, size_t len)
+{
+	pconn *c = ud;
+	conn_line(c, line, len);
+	return !c->closing && c->cl;	/* the line may have closed c */
+}
+
 /* Split what arrived into lines; a line over the cap is dropped and the
  * stream resynchronises at the next newline. */
 static void conn_feed(pconn *c, const char *data, size_t n)
 {
-	while (n > 0 && !c->closing && c->cl) {
-		if (c->skipping) {
-			const char *nl = memchr(data, '\n', n);
-			if (!nl)
-				return;
-			c->skipping = false;
-			n -= (size_t)(nl + 1 - data);
-			data = nl + 1;
-			continue;
-		}
-		const char *nl = memchr(data, '\n', n);
-		size_t take = nl ? (size_t)(nl - data) : n;
-		if (c->len + take > PROBE_LINE_MAX) {
-			model_status(c->pm->m, "probe %d: line over the 1 MiB limit dropped", c->cl->p->pid);
-			c->len = 0;
-			c->skipping = true;
-			continue;
-		}
-		if (c->len + take > c->cap) {
-			size_t cap = c->cap ? c->cap : 4096;
-			while (cap < c->len + take)
-				cap *= 2;
-			if (cap > PROBE_LINE_MAX)
-				cap = PROBE_LINE_MAX;
-			char *nb = realloc(c->line, cap);
-			if (!nb) {
-				conn_lost(c, "out of memory");
-				return;
-			}
-			c->line = nb;
-			c->cap = cap;
-		}
-		memcpy(c->line + c->len, data, take);
-		c->len += take;
-		if (!nl)
-			return;
-		n -= take + 1;
-		data = nl + 1;
-		size_t len = c->len;
-		c->len = 0;
-		conn_line(c, c->line, len);
-	}
+	if (c->closing || !c->cl)
+		return;
+	if (linebuf_feed(&c->lines, data, n, conn_line_cb, c) && c->cl)
+		model_status(c->pm->m, "probe %d: line over the 1 MiB limit dropped", c->cl->p->pid);
 }
 
 static void conn_alloc(uv_handle_t *h, size_t sz, uv_buf_t *b)
@@ -546,6 +502,7 @@ static int client_connect(pclient *cl, const char *path, const struct stat *st)
 		return -1;
 	c->pm = pm;
 	c->cl = cl;
+	linebuf_init(&c->lines, PROBE_LINE_MAX, LINEBUF_DROP);
 	snprintf(c->path, sizeof c->path, "%s", path);
 	if (uv_pipe_init(pm->loop, &c->pipe, 0) < 0) {
 		free(c);
