@@ -154,27 +154,25 @@ wait_for 10 grep -q "unknown key 'bogus'" "$tmp/stderr" || fail "warning not on 
 pass "config warnings are pointed out"
 
 # F9 sends the signal after y; someone else's process is a clear refusal.
-tmux -L "$_tmux_sock" kill-server 2>/dev/null
-wait_for 5 sh -c "! tmux -L '$_tmux_sock' has-session 2>/dev/null" || fail "tmux server did not stop"
+# f9_term CMD: a fresh dashboard (CMD watching sleep $sl) sends SIGTERM to it.
+f9_term() {
+	tmux -L "$_tmux_sock" kill-server 2>/dev/null
+	wait_for 5 sh -c "! tmux -L '$_tmux_sock' has-session 2>/dev/null" || fail "tmux server did not stop"
+	tmux_start 100 30 "$1; sleep 60"
+	tmux_wait_text 10 "$sl" || fail "sleep $sl not on screen: $(tmux_screen)"
+	tmux_keys F9 Enter
+	tmux_wait_text 5 "send SIGTERM to PID $sl" || fail "no signal confirmation: $(tmux_screen | tail -2)"
+	tmux_keys y
+}
 start_bg sleep 300; sl=$!
-tmux_start 100 30 "cd $tmp && TERM=xterm-256color $VITALS -p $sl; sleep 60"
-tmux_wait_text 10 "$sl" || fail "sleep $sl not on screen: $(tmux_screen)"
-tmux_keys F9 Enter
-tmux_wait_text 5 "send SIGTERM to PID $sl" || fail "no signal confirmation: $(tmux_screen | tail -2)"
-tmux_keys y
+f9_term "cd $tmp && TERM=xterm-256color $VITALS -p $sl"
 tmux_wait_text 5 "sent SIGTERM to PID $sl" || fail "signal not reported sent: $(tmux_screen | tail -2)"
 wait_for 5 sh -c "! kill -0 $sl 2>/dev/null" || fail "sleep $sl did not get SIGTERM"
 tmux_keys q
 pass "F9 sends a signal"
 if [ "$(id -u)" = 0 ] && setpriv --reuid=65534 --regid=65534 --clear-groups "$VITALS" --version >/dev/null 2>&1; then
-	tmux -L "$_tmux_sock" kill-server 2>/dev/null
-	wait_for 5 sh -c "! tmux -L '$_tmux_sock' has-session 2>/dev/null" || fail "tmux server did not stop"
 	start_bg sleep 300; sl=$!
-	tmux_start 100 30 "cd /tmp && TERM=xterm-256color VITALS_SOCK_DIR=/tmp/vitals-nobody-$$ setpriv --reuid=65534 --regid=65534 --clear-groups $VITALS --output-dir /tmp -p $sl 2>/dev/null; sleep 60"
-	tmux_wait_text 10 "$sl" || fail "sleep $sl not on screen: $(tmux_screen)"
-	tmux_keys F9 Enter
-	tmux_wait_text 5 "send SIGTERM to PID $sl" || fail "no signal confirmation: $(tmux_screen | tail -2)"
-	tmux_keys y
+	f9_term "cd /tmp && TERM=xterm-256color VITALS_SOCK_DIR=/tmp/vitals-nobody-$$ setpriv --reuid=65534 --regid=65534 --clear-groups $VITALS --output-dir /tmp -p $sl 2>/dev/null"
 	tmux_wait_text 5 "not permitted" || fail "no refusal for another user's process: $(tmux_screen | tail -2)"
 	kill -0 "$sl" || fail "root's sleep got a signal from nobody"
 	tmux_keys q
