@@ -620,7 +620,8 @@ probe_mgr *probe_mgr_new(uv_loop_t *loop, model *m, const probe_mgr_opts *o)
 	pm->on_sample = o ? o->on_sample : NULL;
 	pm->ud = o ? o->ud : NULL;
 	pm->on_warning = o ? o->on_warning : NULL;
-	pm->ops = (probe_line_ops){ .on_warning = route_warning, .on_chunk = route_chunk,
+	/* without an owner's callback, probe_line puts warnings in the alert log */
+	pm->ops = (probe_line_ops){ .on_warning = pm->on_warning ? route_warning : NULL, .on_chunk = route_chunk,
 				    .on_reply = route_reply, .on_error = route_error, .ud = pm };
 	pm->cenv = (probe_capture_env){ .loop = loop, .m = m, .out_dir = pm->out_dir, .hold = mgr_hold,
 					.owner = pm };

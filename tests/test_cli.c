@@ -56,6 +56,22 @@ static void test_launch_command(void **state)
 	assert_non_null(strstr(err, "not both"));
 }
 
+static void test_export_options(void **state)
+{
+	cli_opts o;
+	char err[256];
+	assert_int_equal(PARSE(&o, err, "--no-tui", "--prometheus", "0.0.0.0:9464"), 0);
+	assert_true(o.no_tui);
+	assert_false(o.json);
+	assert_string_equal(o.prometheus, "0.0.0.0:9464");
+	assert_int_equal(PARSE(&o, err, "--prometheus"), -1);
+	assert_string_equal(err, "option '--prometheus' needs a value");
+	assert_int_equal(PARSE(&o, err, "--json", "--no-tui"), -1);
+	assert_non_null(strstr(err, "give one"));
+	assert_non_null(strstr(cli_usage(), "--prometheus [HOST:]PORT"));
+	assert_non_null(strstr(cli_usage(), "In the dashboard, press ?"));	/* help not cut */
+}
+
 static void test_errors(void **state)
 {
 	cli_opts o;
@@ -137,6 +153,7 @@ int main(void)
 		cmocka_unit_test(test_pids_and_options),
 		cmocka_unit_test(test_launch_command),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_export_options),
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_snapshot_cost),
 	};

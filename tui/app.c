@@ -33,6 +33,7 @@
 #include <wchar.h>
 
 #include "core/paths.h"
+#include "export/prom_server.h"
 #include "heap/heap_cli.h"
 #include "themes/theme.h"
 #include "widgets/canvas.h"
@@ -242,6 +243,8 @@ void app_quit(app *a)
 	if (a->pm)
 		probe_mgr_close(a->pm);
 	a->pm = NULL;
+	prom_server_close(a->prom);
+	a->prom = NULL;
 }
 
 static int die(app *a, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -489,7 +492,7 @@ int app_main(int argc, char **argv)
 		snprintf(a->cfg.theme, sizeof a->cfg.theme, "%s", a->opt.theme);
 	if (a->opt.bell)
 		a->cfg.bell = true;
-	a->headless = a->opt.json;
+	a->headless = a->opt.json || a->opt.no_tui;
 	a->json_out = stdout;
 	a->uid = getuid();
 	a->discover = a->opt.npids == 0 && !a->opt.cmd && !a->opt.demo;
@@ -539,6 +542,20 @@ int app_main(int argc, char **argv)
 	if (!a->pm || !a->insp || !a->al) {
 		app_cleanup(a);
 		return die(a, 2, "out of memory");
+	}
+	if (a->opt.prometheus) {
+		a->prom = prom_server_new(a->loop, &a->m, a->al, a->opt.prometheus, err, sizeof err);
+		if (!a->prom) {
+			int rc = die(a, 2, "--prometheus %s", err);
+			app_quit(a);
+			uv_run(a->loop, UV_RUN_DEFAULT);
+			app_cleanup(a);
+			return rc;
+		}
+		if (a->headless)
+			fprintf(stderr, "vitals: Prometheus metrics on http://%s/metrics\n", prom_server_address(a->prom));
+		else
+			model_status(&a->m, "Prometheus metrics on http://%s/metrics", prom_server_address(a->prom));
 	}
 	if (start_launches(a)) {
 		app_quit(a);

@@ -294,7 +294,7 @@ void app_forget_proc(app *a, vproc *p)
 static void on_capture_done(void *ud, vproc *p, int ok, const char *msg)
 {
 	app *a = ud;
-	if (a->headless) {
+	if (a->opt.json) {
 		app_json_written(a, headless_event(a->json_out, p, ok ? "capture" : "capture_failed", msg, clock_wall_ms()));
 		return;
 	}
@@ -338,7 +338,7 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 		p->pstate = PROBE_FAILED;
 		snprintf(p->probe_err, sizeof p->probe_err, "%s", msg);
 		model_status(&a->m, "attach %d: %s", pid, msg);
-		if (a->headless)
+		if (a->opt.json)
 			app_json_written(a, headless_event(a->json_out, p, "attach_failed", msg, clock_wall_ms()));
 		else if (!a->curses)
 			fprintf(stderr, "vitals: attach %d: %s\n", pid, msg);

@@ -55,6 +55,7 @@ typedef struct app {
 	probe_mgr *pm;
 	inspector *insp;
 	alerts *al;
+	struct prom_server *prom;	/* --prometheus, or NULL */
 	launch *launches[APP_MAX_LAUNCH];
 	int nlaunch;
 

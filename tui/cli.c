@@ -13,6 +13,7 @@
 enum {
 	OPT_ATTACH = 256, OPT_JSON, OPT_DURATION, OPT_DEMO, OPT_THEME, OPT_CONFIG, OPT_OUTDIR,
 	OPT_BELL, OPT_AUTOSNAP, OPT_ALLUSERS, OPT_HZ, OPT_BRAILLE, OPT_ASCII, OPT_LOGFILE,
+	OPT_PROMETHEUS, OPT_NOTUI,
 };
 
 typedef struct opt_doc {
@@ -25,6 +26,8 @@ static const opt_doc opts[] = {
 	{ { "attach", no_argument, 0, OPT_ATTACH }, NULL, "attach the probe to the given PIDs at start (no restart)" },
 	{ { "hz", required_argument, 0, OPT_HZ }, "N", "probe sample rate, 1..20 (default 1)" },
 	{ { "json", no_argument, 0, OPT_JSON }, NULL, "no TUI: one JSON line per sample and per alert on stdout" },
+	{ { "no-tui", no_argument, 0, OPT_NOTUI }, NULL, "no TUI and no output: for a daemon (with --prometheus)" },
+	{ { "prometheus", required_argument, 0, OPT_PROMETHEUS }, "[HOST:]PORT", "serve /metrics for Prometheus (host 127.0.0.1 unless given)" },
 	{ { "duration", required_argument, 0, OPT_DURATION }, "SECONDS", "stop after this long (dashboard or --json)" },
 	{ { "demo", no_argument, 0, OPT_DEMO }, NULL, "launch the bundled demo apps and watch them" },
 	{ { "theme", required_argument, 0, OPT_THEME }, "NAME", "colour theme (default, light, high-contrast, monochrome, solarized)" },
@@ -144,6 +147,8 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 			break;
 		case OPT_ATTACH: o->attach = true; break;
 		case OPT_JSON: o->json = true; break;
+		case OPT_NOTUI: o->no_tui = true; break;
+		case OPT_PROMETHEUS: o->prometheus = optarg; break;
 		case OPT_DEMO: o->demo = true; break;
 		case OPT_THEME: o->theme = optarg; break;
 		case OPT_CONFIG: o->config = optarg; break;
@@ -182,6 +187,10 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 	}
 	if (o->cmd && o->npids) {
 		snprintf(err, errlen, "give PIDs or a command to launch, not both");
+		return -1;
+	}
+	if (o->json && o->no_tui) {
+		snprintf(err, errlen, "--json and --no-tui: give one (--json has no TUI already)");
 		return -1;
 	}
 	if (o->demo && (o->cmd || o->npids)) {

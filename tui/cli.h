@@ -19,6 +19,8 @@ typedef struct cli_opts {
 	int hz;			/* 0 = from config */
 	bool attach;		/* --attach */
 	bool json;		/* --json: headless */
+	bool no_tui;		/* --no-tui: headless, no output */
+	const char *prometheus;	/* --prometheus [HOST:]PORT, NULL = off */
 	double duration_s;	/* --duration, 0 = until interrupted */
 	bool demo;
 	bool bell;

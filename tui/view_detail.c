@@ -144,7 +144,7 @@ static int draw_metrics(const dctx *d, int y, int x, int w, int spark_h)
 		off += snprintf(v + off, sizeof v - (size_t)off, "%d", p->fds);
 	else
 		off += snprintf(v + off, sizeof v - (size_t)off, "-");	/* unreadable */
-	if (n && !why[0]) {
+	if (n && !why[0] && !isnan(n->handles_total)) {
 		off += snprintf(v + off, sizeof v - (size_t)off, "  handles %.0f", n->handles_total);
 		for (int i = 0; i < n->nhandles && off < (int)sizeof v - 1; i++)
 			off += snprintf(v + off, sizeof v - (size_t)off, "%s%s %d", i ? ", " : ": ",
