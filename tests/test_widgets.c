@@ -1024,11 +1024,19 @@ static void test_views(void **state)
 		assert_int_equal(pid_at(&m, &ui, 2, H, W), 4242);
 		assert_int_equal(pid_at(&m, &ui, 3, H, W), 4243);
 		assert_int_equal(pid_at(&m, &ui, 0, H, W), 0);
-		/* rows to spare under the table (24 and 50 rows for two processes,
-		 * not 15): the selected process's graphs */
-		assert_int_equal(screen_has(w, H, W, " pid 4242 server.js "), H >= 24);
-		if (H >= 24)
-			assert_true(screen_has(w, H, W, "50.0M/2.00G 2.4%"));
+		/* rows to spare under the table (even at 15 for two processes):
+		 * the selected process's graphs take them all */
+		assert_true(screen_has(w, H, W, " pid 4242 server.js "));
+		assert_true(screen_has(w, H, W, "50.0M/2.00G 2.4%"));
+		/* no blank band: the graphs start under the last row and end on
+		 * the row above the alerts */
+		assert_true(strstr(row_text(w, 4, 0, W), " pid 4242 server.js ") != NULL);
+		int alerts_y = -1;
+		for (int y = 0; y < H; y++)
+			if (strstr(row_text(w, y, 0, W), "Alerts (1 firing)"))
+				alerts_y = y;
+		assert_true(alerts_y > 5);
+		assert_true(strncmp(row_text(w, alerts_y - 1, 0, W), "GC", 2) == 0);
 
 		dump(w, "overview");
 		view_detail_draw(w, &m, &ui);

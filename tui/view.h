@@ -35,6 +35,13 @@ enum { VS_RSS = PS_COUNT, VS_CPU, VS_COUNT };
  * moment).  NaN where there is none: no probe data, an exited process's
  * CPU, an RSS not read yet. */
 double view_value(const vproc *p, int s, const ui_state *ui, int64_t end_ms);
+/* Rows of the i-th of n graphs sharing total rows: even shares, the first
+ * ones a row more while the division leaves some (no band of blank rows). */
+static inline int view_share(int total, int n, int i)
+{
+	int h = total / n;
+	return h + (i < total % n);
+}
 /* The ui's window in ms (0 = everything kept). */
 int64_t view_window_ms(const ui_state *ui);
 /* Header bar on row y: "vitals VERSION" + left text ... right text + clock. */
