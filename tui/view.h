@@ -39,8 +39,8 @@ double view_value(const vproc *p, int s, const ui_state *ui, int64_t end_ms);
 int64_t view_window_ms(const ui_state *ui);
 /* Header bar on row y: "vitals VERSION" + left text ... right text + clock. */
 void view_header(const canvas *c, int y, int w, const char *left, const model *m, const ui_state *ui);
-/* Key hints on row y, as many as fit: the bindings' footer hints
- * (keys_hints). */
+/* Key hints on row y: the bindings' footer hints (keys_hints), as many as
+ * fit, and the last of them ("? help") always. */
 void view_hints(const canvas *c, int y, int w, const key_binding *const *b, size_t n);
 /* Status line on row y (the model's status message). */
 void view_status(const canvas *c, int y, int w, const model *m);
