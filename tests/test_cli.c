@@ -41,6 +41,35 @@ static void test_pids_and_options(void **state)
 	assert_null(o.cmd);
 }
 
+/* htop's spellings: -d in tenths, -p with a comma list, -u USER. */
+static void test_htop_aliases(void **state)
+{
+	cli_opts o;
+	char err[256];
+	assert_int_equal(PARSE(&o, err, "-d", "5", "-p", "12,34", "-p", "56", "78"), 0);
+	assert_float_equal(o.interval_s, 0.5, 1e-9);
+	assert_int_equal(o.npids, 4);
+	assert_int_equal(o.pids[0], 12);
+	assert_int_equal(o.pids[1], 34);
+	assert_int_equal(o.pids[2], 56);
+	assert_int_equal(o.pids[3], 78);
+	assert_int_equal(PARSE(&o, err, "--delay=20"), 0);
+	assert_float_equal(o.interval_s, 2.0, 1e-9);
+	assert_int_equal(PARSE(&o, err, "-d", "0"), -1);
+	assert_string_equal(err, "bad value '0' for --delay (1 to 36000 tenths of a second)");
+	assert_int_equal(PARSE(&o, err, "-p", "12,x"), -1);
+	assert_string_equal(err, "'x' is not a PID (expected a positive number)");
+	assert_int_equal(PARSE(&o, err, "-p", "12,"), -1);
+	assert_int_equal(PARSE(&o, err, "-u", "alice"), 0);
+	assert_string_equal(o.user, "alice");
+	assert_int_equal(o.npids, 0);
+	assert_int_equal(PARSE(&o, err, "-u", "alice", "12"), -1);
+	assert_non_null(strstr(err, "-u chooses"));
+	assert_int_equal(PARSE(&o, err, "-u", ""), -1);
+	assert_non_null(strstr(cli_usage(), "-d, --delay TENTHS"));
+	assert_non_null(strstr(cli_usage(), "-u, --user USER"));
+}
+
 static void test_launch_command(void **state)
 {
 	cli_opts o;
@@ -151,6 +180,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pids_and_options),
+		cmocka_unit_test(test_htop_aliases),
 		cmocka_unit_test(test_launch_command),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_export_options),

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <pwd.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@
 #include <wchar.h>
 
 #include "core/paths.h"
+#include "core/text.h"
 #include "export/alert_action.h"
 #include "export/prom_server.h"
 #include "heap/heap_cli.h"
@@ -321,6 +323,23 @@ static int load_theme(app *a, const char *name)
 	return warnings;
 }
 
+/* -u USER: a user name, or a uid as digits. */
+static int resolve_user(const char *name, uid_t *uid)
+{
+	struct passwd *pw = getpwnam(name);
+	if (pw) {
+		*uid = pw->pw_uid;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(name, &end, 10);
+	if (errno || end == name || *end || name[0] == '-' || v > (uid_t)-2)
+		return -1;
+	*uid = (uid_t)v;
+	return 0;
+}
+
 static int check_output_dir(app *a)
 {
 	const char *d = a->opt.output_dir ? a->opt.output_dir : a->cfg.output_dir[0] ? a->cfg.output_dir : ".";
@@ -498,6 +517,12 @@ int app_main(int argc, char **argv)
 	a->headless = a->opt.json || a->opt.no_tui;
 	a->json_out = stdout;
 	a->uid = getuid();
+	if (a->opt.user && resolve_user(a->opt.user, &a->uid) < 0) {
+		char sb[96];
+		text_clean(sb, sizeof sb, a->opt.user, strlen(a->opt.user), TEXT_UTF8);
+		fprintf(stderr, "vitals: no such user: '%s'\n", sb);
+		return 2;
+	}
 	a->discover = a->opt.npids == 0 && !a->opt.cmd && !a->opt.demo;
 	a->ui.window = a->cfg.window >= 0 && a->cfg.window < UI_NWINDOWS ? a->cfg.window : 0;
 	a->ui.braille = a->opt.braille || a->cfg.braille;

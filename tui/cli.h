@@ -27,6 +27,7 @@ typedef struct cli_opts {
 	bool bell;
 	bool auto_snapshot;
 	bool all_users;
+	const char *user;	/* -u: discover this user's processes (name or uid), NULL = ours */
 	bool braille;
 	bool ascii;
 	const char *theme;	/* NULL = from config */
