@@ -28,3 +28,6 @@ EXTRA_DIST += bench/attach.sh bench/fixtures/attach_target.js
 EXTRA_DIST += bench/heap.sh bench/memlab_summary.js bench/memlab_full.js bench/memlab_leaks.js \
 	bench/heap_devtools.sh bench/heap_devtools.mjs
 EXTRA_DIST += bench/README.md
+# export (engineer: series): bench/prometheus.sh — one /metrics scrape with 50
+# probed processes: bytes, series, vitals' CPU; not run by make check
+EXTRA_DIST += bench/prometheus.sh
