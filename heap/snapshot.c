@@ -904,16 +904,23 @@ static int strings_add(struct loader *L, const char *str, size_t n)
 	return 0;
 }
 
+/* '[' and, for an empty array, ']': 1 when empty, 0 when items follow, -1. */
+static int rd_array_open(struct rd *r)
+{
+	if (rd_expect(r, '[', "'['") < 0)
+		return -1;
+	if (rd_ws(r) != ']')
+		return 0;
+	r->pos++;
+	return 1;
+}
+
 static int parse_strings(struct rd *r, struct loader *L)
 {
 	char buf[HEAP_STRING_KEEP + 1];
-	if (rd_expect(r, '[', "'['") < 0)
-		return -1;
-	int c = rd_ws(r);
-	if (c == ']') {
-		r->pos++;
-		return 0;
-	}
+	int c = rd_array_open(r);
+	if (c != 0)
+		return c < 0 ? -1 : 0;
 	for (;;) {
 		c = rd_ws(r);
 		if (c < 0) {
@@ -983,6 +990,23 @@ static int finish(struct loader *L, char *err, size_t errlen)
 	return 0;
 }
 
+/* After a value in an array or object: consume ',' (0) or the closing
+ * character (1); -1 with a message otherwise. */
+static int rd_separator(struct rd *r, int close, const char *what)
+{
+	int c = rd_ws(r);
+	if (c < 0) {
+		rd_truncated(r);
+		return -1;
+	}
+	if (c != ',' && c != close) {
+		rd_unexpected(r, what);
+		return -1;
+	}
+	r->pos++;
+	return c == close;
+}
+
 /* One non-negative integer (at most 19 digits) into *v. */
 static int read_uint(struct rd *r, uint64_t *v)
 {
@@ -1021,13 +1045,9 @@ static int parse_locations(struct rd *r, struct loader *L)
 	size_t cap = 0;
 	uint64_t rec[4];
 	int k = 0;
-	if (rd_expect(r, '[', "'['") < 0)
-		return -1;
-	int c = rd_ws(r);
-	if (c == ']') {
-		r->pos++;
-		return 0;
-	}
+	int c = rd_array_open(r);
+	if (c != 0)
+		return c < 0 ? -1 : 0;
 	for (;;) {
 		if (rd_ws(r) < 0) {
 			rd_truncated(r);
@@ -1060,19 +1080,11 @@ static int parse_locations(struct rd *r, struct loader *L)
 			dst[3] = (uint32_t)rec[L->l_col];
 			k = 0;
 		}
-		c = rd_ws(r);
-		if (c < 0) {
-			rd_truncated(r);
+		int sep = rd_separator(r, ']', "',' or ']'");
+		if (sep < 0)
 			return -1;
-		}
-		r->pos++;
-		if (c == ']')
+		if (sep)
 			break;
-		if (c != ',') {
-			r->pos--;
-			rd_unexpected(r, "',' or ']'");
-			return -1;
-		}
 	}
 	if (k != 0) {
 		rd_fail(r, "\"locations\" does not hold whole records of 4");
@@ -1176,19 +1188,11 @@ static int parse_top(struct rd *r, struct loader *L)
 		if (seen)
 			*seen = true;
 		r->where = NULL;
-		c = rd_ws(r);
-		if (c < 0) {
-			rd_truncated(r);
+		int sep = rd_separator(r, '}', "',' or '}'");
+		if (sep < 0)
 			return -1;
-		}
-		r->pos++;
-		if (c == '}')
+		if (sep)
 			break;
-		if (c != ',') {
-			r->pos--;
-			rd_unexpected(r, "',' or '}'");
-			return -1;
-		}
 	}
 	if (rd_ws(r) >= 0) {
 		rd_fail(r, "trailing data at byte %llu", rd_off(r));
