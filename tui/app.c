@@ -35,6 +35,7 @@
 
 #include "core/paths.h"
 #include "core/text.h"
+#include "export/alert_action.h"
 #include "export/prom_server.h"
 #include "heap/heap_cli.h"
 #include "themes/theme.h"
@@ -247,6 +248,8 @@ void app_quit(app *a)
 	a->pm = NULL;
 	prom_server_close(a->prom);
 	a->prom = NULL;
+	alert_actions_close(a->actions);
+	a->actions = NULL;
 }
 
 static int die(app *a, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -569,6 +572,10 @@ int app_main(int argc, char **argv)
 		app_cleanup(a);
 		return die(a, 2, "out of memory");
 	}
+	if (a->opt.on_alert)
+		snprintf(a->cfg.on_alert, sizeof a->cfg.on_alert, "%s", a->opt.on_alert);
+	if (a->cfg.on_alert[0])
+		a->actions = alert_actions_new(a->loop, a->cfg.on_alert, a->cfg.on_alert_timeout_s, app_on_action_log, a);
 	if (a->opt.prometheus) {
 		a->prom = prom_server_new(a->loop, &a->m, a->al, a->opt.prometheus, err, sizeof err);
 		if (!a->prom) {

@@ -58,6 +58,7 @@ typedef struct app {
 	inspector *insp;
 	alerts *al;
 	struct prom_server *prom;	/* --prometheus, or NULL */
+	struct alert_actions *actions;	/* --on-alert, or NULL */
 	launch *launches[APP_MAX_LAUNCH];
 	int nlaunch;
 
@@ -112,6 +113,7 @@ void app_quit(app *a);
  * the probe manager (ud is the app). */
 void app_tick(uv_timer_t *t);
 void app_on_alert(void *ud, const model_alert *al);
+void app_on_action_log(void *ud, const model_alert *al, const char *line);
 void app_on_probe_warning(void *ud, vproc *p, const char *name, const char *message, int64_t t_ms);
 /* Note the first failed JSON write (headless_*'s result); the next tick
  * stops the loop, not the callback that noticed (it may be deep inside a
