@@ -32,6 +32,8 @@ typedef struct proc_table_row {
 	double cpu, rss;	/* NaN: none */
 	double heap_used, heap_limit, lag;	/* shown when the probe has data */
 	theme_role cpu_role, heap_role, lag_role;	/* ROLE_DEFAULT, or a warning's role */
+	const char *tree;	/* drawn before the name: "├─ " in a tree view, or NULL */
+	int folded;		/* processes folded into this row (its numbers are totals) */
 } proc_table_row;
 
 typedef struct proc_table_opts {
