@@ -714,6 +714,26 @@ static void test_gc_share(void **state)
 	sim_free(s);
 }
 
+/* A one-off burst (a big allocation: 3 s at 100% in GC) lifts the 30 s mean
+ * above 10% but is not pressure; the same share spread over the window is. */
+static void test_gc_burst(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	int t = 0;
+	for (; t < 200; t++) {
+		ring_push(&s->n->gc_pct_r, T0 + t * 1000LL, t >= 100 && t < 103 ? 100 : 1);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "gc_pressure", ALERT_FIRING), 0);
+	for (; t < 260; t++) {
+		ring_push(&s->n->gc_pct_r, T0 + t * 1000LL, 14);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "gc_pressure", ALERT_FIRING), 1);
+	sim_free(s);
+}
+
 static void test_gc_long_pause(void **state)
 {
 	(void)state;
@@ -965,6 +985,7 @@ int main(void)
 		cmocka_unit_test(test_stall_isolated_spikes),
 		cmocka_unit_test(test_stall_starved_not_blamed),
 		cmocka_unit_test(test_gc_share),
+		cmocka_unit_test(test_gc_burst),
 		cmocka_unit_test(test_gc_long_pause),
 		cmocka_unit_test(test_handle_growth),
 		cmocka_unit_test(test_cpu),

@@ -97,20 +97,31 @@ trap 'exit 130' INT TERM
 
 echo "scenarios: $names"
 echo "mode: $([ $fast = 1 ] && echo fast || echo default)$([ $attach = 1 ] && echo ', attach'), LEAK_KB_PER_S=$rate, ${duration} s each, output in $outdir"
+# Attach mode (and noprobe_leak): start the programs first, plainly, and
+# give them time to set up (a SIGUSR1 before node installs its handler
+# kills it); then a vitals per program.
+rm -f "$outdir"/*.pid
 for n in $names; do
 	b=${n%@*} r=$rate
 	case $n in *@*) r=${n#*@} ;; esac
 	echo "$r" >"$outdir/$n.rate"
-	date +%s%3N >"$outdir/$n.start"
 	if [ "$b" = noprobe_leak ] || [ $attach = 1 ]; then
-		# noprobe_leak: leak_global_array watched by PID, /proc only
 		js=$b; [ "$b" = noprobe_leak ] && js=leak_global_array
+		date +%s%3N >"$outdir/$n.start"
 		LEAK_KB_PER_S=$r $nice "$NODE" "$here/$js.js" </dev/null >/dev/null 2>&1 &
 		bare="$bare $!"
+		echo $! >"$outdir/$n.pid"
+	fi
+done
+[ -n "$bare" ] && sleep 3
+for n in $names; do
+	b=${n%@*} r=$(cat "$outdir/$n.rate")
+	if [ -f "$outdir/$n.pid" ]; then
 		how=""; [ "$b" != noprobe_leak ] && how=--attach
-		"$VITALS" --json --duration "$duration" --config "$cfg" $how $! \
+		"$VITALS" --json --duration "$duration" --config "$cfg" $how "$(cat "$outdir/$n.pid")" \
 			>"$outdir/$n.jsonl" 2>"$outdir/$n.err" </dev/null &
 	else
+		date +%s%3N >"$outdir/$n.start"
 		LEAK_KB_PER_S=$r "$VITALS" --json --duration "$duration" --config "$cfg" -- "$NODE" "$here/$b.js" \
 			>"$outdir/$n.jsonl" 2>"$outdir/$n.err" </dev/null &
 	fi
