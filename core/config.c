@@ -15,9 +15,13 @@
  * The reader also catches lines inih would reject (no '=', unclosed
  * section, too long) and warns about each by line; inih's return value then
  * only flags syntax we did not foresee, which is still reported.
- * Nothing in a file is fatal: a bad line warns and the default stays.
+ * Nothing in a file is fatal: a bad line warns and the default stays.  The
+ * file is read whole first, at most CONFIG_MAX_BYTES (a settings file is a
+ * few hundred bytes; anything bigger is not one).
  */
 #include "core/config.h"
+#include "core/xalloc.h"
+#include "core/paths.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -292,14 +296,7 @@ static char *reader(char *str, int num, void *stream)
 
 static const char *default_path(char *buf, size_t n)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	if (xdg && *xdg)
-		snprintf(buf, n, "%s/vitals/config", xdg);
-	else if (home && *home)
-		snprintf(buf, n, "%s/.config/vitals/config", home);
-	else
-		return NULL;
-	return buf;
+	return paths_user(PATHS_CONFIG, "vitals/config", buf, n);
 }
 
 int config_load_stream(vitals_config *c, FILE *f, const char *name, FILE *warn)
@@ -363,12 +360,26 @@ int config_load(vitals_config *c, const char *path, FILE *warn)
 			fprintf(warn, "%s: cannot read config: is a directory\n", path);
 		return explicit_path ? -1 : 1;
 	}
-	int n = config_load_stream(c, f, path, warn);
-	if (ferror(f)) {
-		if (warn)
-			fprintf(warn, "%s: read error\n", path);
-		n++;
-	}
+	/* read it whole, capped: a device or a fifo has no size to check
+	 * first, and /dev/zero (NULs, no newline) once kept the line reader
+	 * busy forever */
+	char *text = xmalloc(CONFIG_MAX_BYTES + 1);
+	size_t len = fread(text, 1, CONFIG_MAX_BYTES + 1, f);
+	bool ioerr = ferror(f);
 	fclose(f);
+	const char *why = ioerr ? "read error" : len > CONFIG_MAX_BYTES ? "larger than 64 KiB" : NULL;
+	if (why) {
+		free(text);
+		if (warn)
+			fprintf(warn, "%s: cannot read config: %s\n", path, why);
+		return explicit_path ? -1 : 1;
+	}
+	int n = 0;
+	FILE *mem = len ? fmemopen(text, len, "r") : NULL;
+	if (mem) {
+		n = config_load_stream(c, mem, path, warn);
+		fclose(mem);
+	}
+	free(text);
 	return n;
 }

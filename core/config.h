@@ -25,6 +25,9 @@ typedef struct vitals_config {
 	alert_config alerts;
 } vitals_config;
 
+/* a bigger file is refused ("larger than 64 KiB") rather than parsed */
+#define CONFIG_MAX_BYTES (64 * 1024)
+
 void config_default(vitals_config *c);
 /* Load path (NULL: the default location; a missing default file is fine).
  * Warnings ("config:12: unknown key 'foo'") are written to warn (may be

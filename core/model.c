@@ -5,19 +5,13 @@
  * uptime.  Series are rings whose storage is allocated on their first push.
  */
 #include "core/model.h"
+#include "core/clock.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void model_init(model *m, const ring_config *rcfg)
 {
@@ -29,10 +23,9 @@ static void vnode_free(vnode *n)
 {
 	if (!n)
 		return;
-	ring *rs[] = { &n->heap_used_r, &n->heap_total_r, &n->external_r, &n->lag_p99_r,
-		       &n->lag_max_r, &n->elu_r, &n->gc_pct_r, &n->handles_r };
-	for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++)
-		ring_free(rs[i]);
+	for (int i = 0; i < PS_COUNT; i++)
+		if (vnode_ring(n, i))
+			ring_free(vnode_ring(n, i));
 	for (int i = 0; i < n->nspaces; i++)
 		ring_free(&n->spaces[i].used_r);
 	for (int i = 0; i < n->nhandles; i++)
@@ -86,7 +79,7 @@ vproc *model_add(model *m, int pid, uint64_t start_time)
 	p->start_time = start_time;
 	p->fds = -1;
 	p->exit_status = -1;
-	p->first_seen_ms = m->now_ms ? m->now_ms : wall_ms();
+	p->first_seen_ms = m->now_ms ? m->now_ms : clock_wall_ms();
 	ring_init(&p->rss_r, &m->rcfg);
 	ring_init(&p->cpu_r, &m->rcfg);
 	m->procs[m->nprocs++] = p;
@@ -114,10 +107,9 @@ vnode *model_node(model *m, vproc *p)
 	vnode *n = calloc(1, sizeof *n);
 	if (!n)
 		return NULL;
-	ring *rs[] = { &n->heap_used_r, &n->heap_total_r, &n->external_r, &n->lag_p99_r,
-		       &n->lag_max_r, &n->elu_r, &n->gc_pct_r, &n->handles_r };
-	for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++)
-		ring_init(rs[i], &m->rcfg);
+	for (int i = 0; i < PS_COUNT; i++)
+		if (vnode_ring(n, i))
+			ring_init(vnode_ring(n, i), &m->rcfg);
 	p->node = n;
 	return n;
 }
@@ -235,7 +227,7 @@ void model_status(model *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(m->status, sizeof m->status, fmt, ap);
 	va_end(ap);
-	m->status_ms = m->now_ms ? m->now_ms : wall_ms();
+	m->status_ms = m->now_ms ? m->now_ms : clock_wall_ms();
 	model_touch(m);
 }
 

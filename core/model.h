@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/probe_series.h"
 #include "core/ring.h"
 
 typedef enum proc_state {
@@ -74,19 +75,15 @@ typedef struct vnode {
 	int64_t last_sample_ms;
 	uint64_t samples;
 
-	/* latest values, bytes / ms / ratio */
-	double heap_used, heap_total, heap_limit, external, array_buffers, probe_rss;
-	double lag_min, lag_p50, lag_p99, lag_max, lag_mean;
-	double elu;			/* 0..1 over the last interval */
-	double gc_pct;			/* GC pause time / wall time over the last interval, 0..100 */
+	/* The table's numbers (core/probe_series.h): heap_used, lag_p99, elu,
+	 * gc_pct, handles_total, ... latest values in bytes / ms / ratio / %,
+	 * and heap_used_r, ... history rings of its RING rows. */
+	PROBE_SERIES(PS_FIELD)
+	PROBE_SERIES(PS_RING_FIELD)
 	int gc_count_interval[5];	/* per kind index gc_kind_index(), last interval */
 	double gc_ms_interval;
 	uint64_t gc_total;		/* GC events ever seen */
 	double gc_total_ms;
-	int handles_total;
-
-	ring heap_used_r, heap_total_r, external_r, lag_p99_r, lag_max_r, elu_r, gc_pct_r,
-	     handles_r;
 
 	heap_space spaces[MAX_SPACES];
 	int nspaces;
@@ -190,6 +187,16 @@ void model_remove(model *m, vproc *p);
 
 /* Allocate p->node if needed (rings initialised from m->rcfg). */
 vnode *model_node(model *m, vproc *p);
+/* The latest value of series i, and its ring (NULL for a LATEST row). */
+static inline double vnode_value(const vnode *n, probe_series_id i)
+{
+	return *(const double *)(const void *)((const char *)n + probe_series_table[i].off);
+}
+static inline ring *vnode_ring(vnode *n, probe_series_id i)
+{
+	long off = probe_series_table[i].ring_off;
+	return off < 0 ? NULL : (ring *)(void *)((char *)n + off);
+}
 /* Record a GC event in p->node's log. */
 void model_gc_push(vnode *n, const gc_event *ev);
 /* i-th GC event, 0 = oldest. */

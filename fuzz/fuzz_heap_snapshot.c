@@ -59,7 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (d->retained[s->root] != total)
 			abort();	/* the root retains everything */
 	}
-	heap_summary *sum = heap_summary_new(s, d, HEAP_SORT_DEFAULT, 5, err, sizeof err);
+	heap_retainers *r = heap_retainers_new(s, err, sizeof err);
+	heap_summary_opts so = { .top_objects = 5, .r = r, .path_classes = 5, .paths_per_class = 3 };
+	heap_summary *sum = heap_summary_new(s, d, &so, err, sizeof err);
 	if (sum) {
 		char *buf = NULL;
 		size_t len = 0;
@@ -74,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(buf);
 	}
 	heap_summary_free(sum);
+	heap_retainers_free(r);
 	heap_dominators_free(d);
 	heap_snapshot_free(s);
 	return 0;

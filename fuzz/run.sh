@@ -5,7 +5,12 @@ set -eu
 name=$1; secs=${2:-60}
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${FUZZ_OUT:-/tmp/vitals-fuzz}; mkdir -p "$out/corpus-$name"
-srcs=$(cd "$top" && ls core/*.c collectors/*.c heap/*.c themes/*.c 2>/dev/null | tr '\n' ' ')
+srcs=$(cd "$top" && ls core/*.c collectors/*.c heap/*.c profile/*.c themes/*.c 2>/dev/null | tr '\n' ' ')
+# harnesses of tui/ code take only the files they need (the rest wants the
+# curses screen and config.h)
+case $name in
+cli) srcs="$srcs tui/cli.c" ;;
+esac
 # shellcheck disable=SC2086
 clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -std=gnu11 \
 	-DVITALS_DATADIR='"/nonexistent"' -DVITALS_SRCDIR="\"$top\"" -I"$top" -I"$top/_fuzzcfg" \

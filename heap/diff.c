@@ -12,6 +12,7 @@
 
 struct obj {
 	uint32_t id;
+	uint32_t node;	/* ordinal in its snapshot (AFTER's paths) */
 	uint64_t self;
 };
 
@@ -102,6 +103,7 @@ static int side_init(struct side *sd, const heap_snapshot *s)
 									 : (size_t)s->string_count + (size_t)t;
 		struct side_class *c = &sd->classes[slot[key]];
 		c->objs[c->n].id = s->node_id[i];
+		c->objs[c->n].node = i;
 		c->objs[c->n].self = s->node_self[i];
 		c->self += s->node_self[i];
 		c->n++;
@@ -146,7 +148,10 @@ oom_nofree:
 	return -1;
 }
 
-static int load_side(struct side *sd, const char *path, heap_parser parser, char *err, size_t errlen)
+/* Load path and reduce it to a side; the snapshot is handed back in *keep
+ * when keep is not NULL, else freed. */
+static int load_side(struct side *sd, const char *path, heap_parser parser, heap_snapshot **keep, char *err,
+		     size_t errlen)
 {
 	char msg[400];
 	heap_snapshot *s = heap_snapshot_load(path, parser, msg, sizeof msg);
@@ -155,9 +160,77 @@ static int load_side(struct side *sd, const char *path, heap_parser parser, char
 		return -1;
 	}
 	int rc = side_init(sd, s);
-	heap_snapshot_free(s);
 	if (rc < 0)
 		snprintf(err, errlen, "%s: out of memory", path);
+	if (keep && rc == 0)
+		*keep = s;
+	else
+		heap_snapshot_free(s);
+	return rc;
+}
+
+static const struct side_class *side_find(const struct side *sd, const char *name)
+{
+	size_t lo = 0, hi = sd->nclasses;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(sd->classes[mid].name, name);
+		if (c == 0)
+			return &sd->classes[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Retainer paths of the new objects of the first path_rows rows that grew. */
+static int diff_paths(heap_diff *d, const struct side *a, const struct side *b, const heap_snapshot *sb,
+		      size_t path_rows, char *err, size_t errlen)
+{
+	heap_retainers *r = heap_retainers_new(sb, err, errlen);
+	if (!r)
+		return -1;
+	uint32_t *nodes = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	for (size_t k = 0, done = 0; k < d->nrows && done < path_rows; k++) {
+		heap_diff_row *row = &d->rows[k];
+		if (!row->added)
+			continue;
+		done++;
+		const struct side_class *ca = side_find(a, row->name), *cb = side_find(b, row->name);
+		if (!cb)
+			continue;
+		if (cap < cb->n) {
+			free(nodes);
+			cap = cb->n;
+			nodes = malloc(cap * sizeof *nodes);
+			if (!nodes) {
+				rc = -1;
+				break;
+			}
+		}
+		size_t n = 0, i = 0, na = ca ? ca->n : 0;
+		for (size_t j = 0; j < cb->n; j++) {
+			while (i < na && ca->objs[i].id < cb->objs[j].id)
+				i++;
+			if (i < na && ca->objs[i].id == cb->objs[j].id)
+				continue;
+			nodes[n++] = cb->objs[j].node;
+		}
+		long np = heap_paths_group(sb, r, nodes, n, NULL, 3, &row->paths, &row->ngroups);
+		if (np < 0) {
+			rc = -1;
+			break;
+		}
+		row->npaths = (size_t)np;
+	}
+	if (rc < 0)
+		snprintf(err, errlen, "out of memory finding retainer paths");
+	free(nodes);
+	heap_retainers_free(r);
 	return rc;
 }
 
@@ -211,13 +284,14 @@ static void compare_class(heap_diff_row *row, const struct side_class *a, const 
 }
 
 heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_sort sort,
-			 char *err, size_t errlen)
+			 size_t path_rows, char *err, size_t errlen)
 {
 	struct side a, b;
 	heap_diff *d = NULL;
-	if (load_side(&a, before, parser, err, errlen) < 0)
+	heap_snapshot *sb = NULL;
+	if (load_side(&a, before, parser, NULL, err, errlen) < 0)
 		return NULL;
-	if (load_side(&b, after, parser, err, errlen) < 0) {
+	if (load_side(&b, after, parser, path_rows ? &sb : NULL, err, errlen) < 0) {
 		side_close(&a);
 		return NULL;
 	}
@@ -247,14 +321,25 @@ heap_diff *heap_diff_new(const char *before, const char *after, heap_parser pars
 	}
 	if (d->nrows)
 		qsort_r(d->rows, d->nrows, sizeof *d->rows, cmp_row_r, &sort);
+	if (sb) {
+		char msg[200];
+		if (diff_paths(d, &a, &b, sb, path_rows, msg, sizeof msg) < 0) {
+			snprintf(err, errlen, "%s: %s", after, msg);
+			goto fail;
+		}
+		d->has_paths = true;
+	}
+	heap_snapshot_free(sb);
 	side_close(&a);
 	side_close(&b);
 	return d;
 oom:
+	snprintf(err, errlen, "out of memory comparing %s and %s", before, after);
+fail:
+	heap_snapshot_free(sb);
 	side_close(&a);
 	side_close(&b);
 	heap_diff_free(d);
-	snprintf(err, errlen, "out of memory comparing %s and %s", before, after);
 	return NULL;
 }
 
@@ -262,8 +347,10 @@ void heap_diff_free(heap_diff *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < d->nrows; i++)
+	for (size_t i = 0; i < d->nrows; i++) {
 		free(d->rows[i].name);
+		heap_paths_free(d->rows[i].paths, d->rows[i].npaths);
+	}
 	free(d->rows);
 	free(d);
 }

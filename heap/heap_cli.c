@@ -6,6 +6,7 @@
  * diff -> report.
  */
 #include "heap/heap_cli.h"
+#include "core/clock.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -17,11 +18,13 @@
 #include "heap/diff.h"
 #include "heap/dominators.h"
 #include "heap/report.h"
+#include "heap/retainers.h"
 #include "heap/snapshot.h"
 #include "heap/summary.h"
 
 struct cli {
 	heap_report_opts rep;
+	size_t paths;		/* classes given retainer paths; 0: none */
 	bool retained;
 	bool timing;
 	heap_sort sort;
@@ -35,6 +38,8 @@ static const struct {
 	{ "--top", "N", "rows to show (default 20)" },
 	{ "--no-retained", NULL, "summary: skip the dominator tree (faster, no retained sizes)" },
 	{ "--sort", "KEY", "count, self or retained (summary); count or size (diff)" },
+	{ "--paths", "N", "retainer paths for the top N constructors (default 5; 0: none);" },
+	{ "", NULL, "diff: paths of the new objects in AFTER" },
 	{ "--timing", NULL, "print the time of each phase on stderr" },
 	{ "--parser", "NAME", "stream (default) or jansson (whole-file DOM; for benchmarks)" },
 	{ "-h, --help", NULL, "this help" },
@@ -59,9 +64,7 @@ static void usage(FILE *f)
 
 static double now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock_mono_ms() / 1e3;
 }
 
 /* Load, analyse and render one summary into f. */
@@ -85,19 +88,33 @@ static int run_summary(FILE *f, const char *path, const struct cli *c, char *err
 		}
 	}
 	double t2 = now_s();
-	heap_summary *sum = heap_summary_new(s, d, c->sort, c->rep.top, msg, sizeof msg);
+	heap_retainers *r = NULL;
+	if (c->paths) {
+		r = heap_retainers_new(s, msg, sizeof msg);
+		if (!r) {
+			snprintf(err, errlen, "%s: %s", path, msg);
+			heap_dominators_free(d);
+			heap_snapshot_free(s);
+			return -1;
+		}
+	}
+	double t3 = now_s();
+	heap_summary_opts so = { .sort = c->sort, .top_objects = c->rep.top, .r = r,
+				 .path_classes = c->paths, .paths_per_class = 3 };
+	heap_summary *sum = heap_summary_new(s, d, &so, msg, sizeof msg);
+	heap_retainers_free(r);
 	heap_dominators_free(d);
 	heap_snapshot_free(s);
 	if (!sum) {
 		snprintf(err, errlen, "%s: %s", path, msg);
 		return -1;
 	}
-	double t3 = now_s();
+	double t4 = now_s();
 	int rc = heap_report_summary(f, path, sum, &c->rep);
 	heap_summary_free(sum);
 	if (c->timing)
-		fprintf(stderr, "heap: timing: load %.3f s (%s), dominators %.3f s, summary %.3f s\n", t1 - t0,
-			c->parser == HEAP_PARSER_JANSSON ? "jansson" : "stream", t2 - t1, t3 - t2);
+		fprintf(stderr, "heap: timing: load %.3f s (%s), dominators %.3f s, retainers %.3f s, summary %.3f s\n",
+			t1 - t0, c->parser == HEAP_PARSER_JANSSON ? "jansson" : "stream", t2 - t1, t3 - t2, t4 - t3);
 	if (rc < 0)
 		snprintf(err, errlen, "writing the report: %s", strerror(errno));
 	return rc;
@@ -107,7 +124,7 @@ static int run_diff(FILE *f, const char *before, const char *after, const struct
 		    size_t errlen)
 {
 	double t0 = now_s();
-	heap_diff *d = heap_diff_new(before, after, c->parser, c->sort, err, errlen);
+	heap_diff *d = heap_diff_new(before, after, c->parser, c->sort, c->paths, err, errlen);
 	if (!d)
 		return -1;
 	if (c->timing)
@@ -149,7 +166,8 @@ static int parse_args(int argc, char **argv, bool diff, struct cli *c, const cha
 		name[nl] = '\0';
 		if (eq)
 			val = eq + 1;
-		bool takes = strcmp(name, "--top") == 0 || strcmp(name, "--sort") == 0 || strcmp(name, "--parser") == 0;
+		bool takes = strcmp(name, "--top") == 0 || strcmp(name, "--sort") == 0 || strcmp(name, "--parser") == 0 ||
+			     strcmp(name, "--paths") == 0;
 		if (takes && !val) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "vitals: heap: %s needs a value\n", name);
@@ -166,15 +184,20 @@ static int parse_args(int argc, char **argv, bool diff, struct cli *c, const cha
 			c->retained = false;
 		} else if (strcmp(name, "--timing") == 0) {
 			c->timing = true;
-		} else if (strcmp(name, "--top") == 0) {
+		} else if (strcmp(name, "--top") == 0 || strcmp(name, "--paths") == 0) {
 			char *end;
 			errno = 0;
 			long n = strtol(val, &end, 10);
-			if (errno || *end || end == val || n < 1 || n > 1000000) {
-				fprintf(stderr, "vitals: heap: --top wants a number from 1 to 1000000, not \"%s\"\n", val);
+			long min = name[2] == 't' ? 1 : 0;
+			if (errno || *end || end == val || n < min || n > 1000000) {
+				fprintf(stderr, "vitals: heap: %s wants a number from %ld to 1000000, not \"%s\"\n", name,
+					min, val);
 				return -1;
 			}
-			c->rep.top = (size_t)n;
+			if (name[2] == 't')
+				c->rep.top = (size_t)n;
+			else
+				c->paths = (size_t)n;
 		} else if (strcmp(name, "--sort") == 0) {
 			if (strcmp(val, "count") == 0)
 				c->sort = HEAP_SORT_COUNT;
@@ -223,7 +246,7 @@ int heap_cli_main(int argc, char **argv)
 		fprintf(stderr, "vitals: heap: unknown command \"%s\" (summary or diff)\n", argv[1]);
 		return 2;
 	}
-	struct cli c = { .rep = { .top = 20 }, .retained = true };
+	struct cli c = { .rep = { .top = 20 }, .retained = true, .paths = 5 };
 	const char *files[2];
 	int nfiles;
 	int rc = parse_args(argc, argv, diff, &c, files, &nfiles);
@@ -251,7 +274,7 @@ int heap_cli_main(int argc, char **argv)
 /* Render into a malloc'd string through a memory stream. */
 static int to_text(const char *a, const char *b, bool diff, char **out_text, char *err, size_t errlen)
 {
-	struct cli c = { .rep = { .top = diff ? 30 : 20, .narrow = true }, .retained = true };
+	struct cli c = { .rep = { .top = diff ? 30 : 20, .narrow = true }, .retained = true, .paths = 5 };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

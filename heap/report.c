@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define NAME_COLS 40
@@ -44,15 +45,129 @@ static void put_name(FILE *f, const char *s, int width, bool pad)
 			fputc(' ', f);
 }
 
-static double pct(uint64_t part, uint64_t whole)
-{
-	return whole ? 100.0 * (double)part / (double)whole : 0.0;
-}
-
 static json_t *jstr(const char *s)
 {
 	json_t *j = json_string(s);
 	return j ? j : json_string("?");
+}
+
+static size_t cols_of(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* One hop as text: "edge (Label @id)"; a label that is already
+ * parenthesised, "(array)", loses its own parentheses: "table (array @12)".
+ * Malloc'd, NULL when out of memory. */
+static char *hop_text(const heap_hop *h, int cut)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	const char *node = h->node;
+	size_t nl = strlen(node);
+	char *bare = NULL;
+	if (h->edge && nl >= 2 && node[0] == '(' && node[nl - 1] == ')' && (bare = strndup(node + 1, nl - 2)) != NULL)
+		node = bare;
+	if (h->edge) {
+		put_name(f, h->edge, cut, false);
+		fputs(" (", f);
+	}
+	put_name(f, node, cut, false);
+	free(bare);
+	if (!h->synthetic)
+		fprintf(f, " @%" PRIu32, h->id);
+	if (h->edge)
+		fputc(')', f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* A retainer path: "global @7 › cache (Map @81) › [3] (Leaky @90)", on one
+ * line, or wrapped between hops to width columns (0: no limit) with the
+ * continuation lines indented; col is the column the path starts at. */
+static void put_path(FILE *f, const heap_path *p, size_t col, size_t width)
+{
+	if (p->nhops == 0) {
+		fputs("(no path from the GC roots: held only by weak references, or unreachable)", f);
+		return;
+	}
+	if (p->elided)
+		col += (size_t)fprintf(f, "(%zu hops) \u203a ", p->elided);
+	for (size_t i = 0; i < p->nhops; i++) {
+		/* names cut so that a hop fits a narrow line */
+		char *t = hop_text(&p->hops[i], width ? 28 : 60);
+		const char *txt = t ? t : "?";
+		size_t w = cols_of(txt);
+		if (i > 0) {
+			if (width && col + 3 + w > width) {
+				fputs(" \u203a\n        ", f);
+				col = 8;
+			} else {
+				fputs(" \u203a ", f);
+				col += 3;
+			}
+		}
+		fputs(txt, f);
+		col += w;
+		free(t);
+	}
+}
+
+static json_t *path_json(const heap_path *p, bool group)
+{
+	json_t *j = json_object();
+	if (group) {
+		json_object_set_new(j, "count", json_integer((json_int_t)p->count));
+		json_object_set_new(j, "self_size", json_integer((json_int_t)p->self));
+		json_object_set_new(j, "retained_size", json_integer((json_int_t)p->retained));
+	}
+	json_object_set_new(j, "reachable", json_boolean(p->nhops > 0));
+	json_object_set_new(j, "elided_hops", json_integer((json_int_t)p->elided));
+	json_t *hops = json_array();
+	for (size_t i = 0; i < p->nhops; i++) {
+		json_t *h = json_object();
+		json_object_set_new(h, "edge", p->hops[i].edge ? jstr(p->hops[i].edge) : json_null());
+		json_object_set_new(h, "node", jstr(p->hops[i].node));
+		json_object_set_new(h, "id", json_integer(p->hops[i].id));
+		json_array_append_new(hops, h);
+	}
+	json_object_set_new(j, "hops", hops);
+	return j;
+}
+
+static json_t *paths_json(const heap_path *p, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, path_json(&p[i], true));
+	return a;
+}
+
+/* The grouped paths of one class or cluster, one line each. */
+static void put_groups(FILE *f, const heap_path *p, size_t n, bool retained, size_t width)
+{
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "  %8" PRIu64 " \u00d7 %12" PRIu64 " B  ", p[i].count, retained ? p[i].retained : p[i].self);
+		if (width)
+			fputs("\n        ", f);
+		put_path(f, &p[i], 8, width);
+		fputc('\n', f);
+	}
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
 static int dump_json(FILE *f, json_t *root)
@@ -83,6 +198,10 @@ static int summary_json(FILE *f, const char *path, const heap_summary *sum, cons
 		json_object_set_new(j, "self_size", json_integer((json_int_t)c->self));
 		if (sum->has_retained)
 			json_object_set_new(j, "retained_size", json_integer((json_int_t)c->retained));
+		if (c->paths) {
+			json_object_set_new(j, "path_groups", json_integer((json_int_t)c->ngroups));
+			json_object_set_new(j, "paths", paths_json(c->paths, c->npaths));
+		}
 		json_array_append_new(classes, j);
 	}
 	json_object_set_new(root, "classes", classes);
@@ -96,6 +215,8 @@ static int summary_json(FILE *f, const char *path, const heap_summary *sum, cons
 			json_object_set_new(j, "id", json_integer(ob->id));
 			json_object_set_new(j, "self_size", json_integer((json_int_t)ob->self));
 			json_object_set_new(j, "retained_size", json_integer((json_int_t)ob->retained));
+			if (sum->has_paths)
+				json_object_set_new(j, "path", path_json(&ob->path, false));
 			json_array_append_new(objs, j);
 		}
 		json_object_set_new(root, "largest", objs);
@@ -141,6 +262,27 @@ int heap_report_summary(FILE *f, const char *path, const heap_summary *sum, cons
 			fprintf(f, " %12s %14" PRIu64 " %14" PRIu64 "  ", id, ob->self, ob->retained);
 			put_name(f, ob->name, 40, false);
 			fputc('\n', f);
+			if (sum->has_paths) {
+				fputs("    held by: ", f);
+				put_path(f, &ob->path, 13, o->narrow ? 79 : 0);
+				fputc('\n', f);
+			}
+		}
+	}
+	if (sum->has_paths) {
+		fprintf(f, "\nRetainer paths: shortest from the GC roots (weak edges skipped), grouped by\n"
+			   "shape.  Objects × %s, path:\n", sum->has_retained ? "retained size" : "self size");
+		for (size_t i = 0; i < sum->nclasses && i < o->top; i++) {
+			const heap_class *c = &sum->classes[i];
+			if (!c->paths)
+				continue;
+			fputc('\n', f);
+			put_name(f, c->name, NAME_COLS, false);
+			fprintf(f, ": %zu path%s", c->ngroups, c->ngroups == 1 ? "" : "s");
+			if (c->ngroups > c->npaths)
+				fprintf(f, ", the %zu largest", c->npaths);
+			fputc('\n', f);
+			put_groups(f, c->paths, c->npaths, sum->has_retained, o->narrow ? 79 : 0);
 		}
 	}
 	return ferror(f) ? -1 : 0;
@@ -176,10 +318,35 @@ static int diff_json(FILE *f, const char *before, const char *after, const heap_
 		json_object_set_new(j, "after_count", json_integer((json_int_t)r->after_count));
 		json_object_set_new(j, "before_self_size", json_integer((json_int_t)r->before_self));
 		json_object_set_new(j, "after_self_size", json_integer((json_int_t)r->after_self));
+		if (r->paths) {
+			json_object_set_new(j, "path_groups", json_integer((json_int_t)r->ngroups));
+			json_object_set_new(j, "paths", paths_json(r->paths, r->npaths));
+		}
 		json_array_append_new(rows, j);
 	}
 	json_object_set_new(root, "classes", rows);
 	return dump_json(f, root);
+}
+
+/* What holds the new objects of the rows that grew most. */
+static void diff_paths_text(FILE *f, const heap_diff *d, const heap_report_opts *o)
+{
+	if (!d->has_paths)
+		return;
+	fputs("\nWhat holds the new objects: shortest paths from the GC roots in AFTER (weak\n"
+	      "edges skipped), grouped by shape.  Objects × self size, path:\n", f);
+	for (size_t i = 0; i < d->nrows && i < o->top; i++) {
+		const heap_diff_row *r = &d->rows[i];
+		if (!r->paths)
+			continue;
+		fputc('\n', f);
+		put_name(f, r->name, NAME_COLS, false);
+		fprintf(f, ": %" PRIu64 " new, %zu path%s", r->added, r->ngroups, r->ngroups == 1 ? "" : "s");
+		if (r->ngroups > r->npaths)
+			fprintf(f, ", the %zu largest", r->npaths);
+		fputc('\n', f);
+		put_groups(f, r->paths, r->npaths, false, o->narrow ? 79 : 0);
+	}
 }
 
 int heap_report_diff(FILE *f, const char *before, const char *after, const heap_diff *d,
@@ -207,6 +374,7 @@ int heap_report_diff(FILE *f, const char *before, const char *after, const heap_
 			fprintf(f, " %8" PRIu64 " %9" PRIu64 " %+9" PRId64 " %+12" PRId64 "\n", r->added, r->removed,
 				sdelta(r->added, r->removed), sdelta(r->added_size, r->removed_size));
 		}
+		diff_paths_text(f, d, o);
 		return ferror(f) ? -1 : 0;
 	}
 	fprintf(f, "%-*s %10s %10s %10s %14s %14s %14s\n", NAME_COLS, "Constructor", "# New", "# Deleted",
@@ -218,5 +386,6 @@ int heap_report_diff(FILE *f, const char *before, const char *after, const heap_
 			r->added, r->removed, sdelta(r->added, r->removed), r->added_size, r->removed_size,
 			sdelta(r->added_size, r->removed_size));
 	}
+	diff_paths_text(f, d, o);
 	return ferror(f) ? -1 : 0;
 }

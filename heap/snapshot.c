@@ -597,7 +597,7 @@ static int meta_apply(struct loader *L, json_t *snap, char *err, size_t errlen)
 	s->t.e_hidden = type_find(s->edge_type_name, s->ntypes_edge, "hidden");
 	/* DevTools: element and hidden edges are named by a number, the rest by a string */
 	for (int i = 0; i < s->ntypes_edge; i++)
-		L->str_named[i] = i != s->t.e_element && i != s->t.e_hidden;
+		L->str_named[i] = s->edge_str_named[i] = i != s->t.e_element && i != s->t.e_hidden;
 
 	if (get_count(snap, "node_count", &s->node_count, err, errlen) < 0 ||
 	    get_count(snap, "edge_count", &s->edge_count, err, errlen) < 0)
@@ -642,8 +642,9 @@ static int meta_apply(struct loader *L, json_t *snap, char *err, size_t errlen)
 	s->first_edge = calloc(n + 1, sizeof *s->first_edge);
 	s->edge_type = malloc(e ? e : 1);
 	s->edge_to = malloc((e ? e : 1) * sizeof *s->edge_to);
+	s->edge_name = malloc((e ? e : 1) * sizeof *s->edge_name);
 	if (!s->node_type || !s->node_name || !s->node_id || !s->node_self || !s->first_edge ||
-	    !s->edge_type || !s->edge_to) {
+	    !s->edge_type || !s->edge_to || !s->edge_name) {
 		snprintf(err, errlen, "out of memory for %zu nodes and %zu edges", n, e);
 		return -1;
 	}
@@ -706,6 +707,7 @@ static int store_edge(struct loader *L, uint32_t i, const uint64_t *rec, char *e
 	}
 	s->edge_type[i] = (uint8_t)type;
 	s->edge_to[i] = (uint32_t)(to / (uint64_t)L->nf);
+	s->edge_name[i] = name > UINT32_MAX ? UINT32_MAX : (uint32_t)name;
 	return 0;
 }
 
@@ -1248,6 +1250,7 @@ void heap_snapshot_free(heap_snapshot *s)
 	free(s->first_edge);
 	free(s->edge_type);
 	free(s->edge_to);
+	free(s->edge_name);
 	free(s->string_off);
 	free(s->string_data);
 	for (int i = 0; i < HEAP_MAX_TYPES; i++) {

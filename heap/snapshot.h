@@ -13,7 +13,8 @@
  *    node i are the ordinals first_edge[i] .. first_edge[i+1]-1;
  *  - every node_type[] < ntypes_node, every edge_type[] < ntypes_edge,
  *    every edge_to[] < node_count (an ordinal, not the file's field index);
- *  - every node_name[] and every string-named edge name < string_count.
+ *  - every node_name[] and every string-named edge name < string_count
+ *    (an element/hidden edge's index is kept, saturated at UINT32_MAX).
  * Strings are stored unescaped as UTF-8 (invalid input bytes and lone
  * surrogates become U+FFFD), each cut to HEAP_STRING_KEEP bytes: they only
  * label rows.
@@ -21,6 +22,7 @@
 #ifndef VITALS_HEAP_SNAPSHOT_H
 #define VITALS_HEAP_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,12 +45,15 @@ typedef struct heap_snapshot {
 	uint32_t *first_edge;		/* [node_count + 1] */
 	uint8_t *edge_type;		/* [edge_count] */
 	uint32_t *edge_to;		/* [edge_count] node ordinal */
+	uint32_t *edge_name;		/* [edge_count] string index, or the index of an
+					 * element/hidden edge (see edge_str_named) */
 	uint32_t string_count;
 	uint32_t *string_off;		/* [string_count + 1] into string_data */
 	char *string_data;
 	int ntypes_node, ntypes_edge;
 	char *node_type_name[HEAP_MAX_TYPES];
 	char *edge_type_name[HEAP_MAX_TYPES];
+	bool edge_str_named[HEAP_MAX_TYPES];	/* edge_name is a string index */
 	struct heap_types t;
 } heap_snapshot;
 

@@ -23,11 +23,17 @@
 #include <stdint.h>
 
 #include "heap/dominators.h"
+#include "heap/retainers.h"
 #include "heap/snapshot.h"
 
 typedef struct heap_class {
 	char *name;
 	uint64_t count, self, retained;
+	uint32_t slot;		/* dense index before sorting (internal) */
+	/* Retainer paths of its objects grouped by shape, largest first (the
+	 * objects counted in retained: those under no other of the class). */
+	size_t npaths, ngroups;	/* listed, and groups in all */
+	heap_path *paths;
 } heap_class;
 
 typedef struct heap_object {
@@ -35,6 +41,7 @@ typedef struct heap_object {
 	char *name;		/* node name (function name, string text, ...) */
 	uint32_t id;
 	uint64_t self, retained;
+	heap_path path;		/* nhops 0 when no retainers were given */
 } heap_object;
 
 typedef enum heap_sort { HEAP_SORT_DEFAULT = 0, HEAP_SORT_COUNT, HEAP_SORT_SELF, HEAP_SORT_RETAINED } heap_sort;
@@ -42,6 +49,7 @@ typedef enum heap_sort { HEAP_SORT_DEFAULT = 0, HEAP_SORT_COUNT, HEAP_SORT_SELF,
 typedef struct heap_summary {
 	uint64_t nodes, edges, self_total;	/* every node and edge */
 	bool has_retained;
+	bool has_paths;				/* objects and top classes carry paths */
 	uint64_t reachable;			/* retained size of the root (DevTools: total) */
 	size_t nclasses;
 	heap_class *classes;			/* sorted as asked, all of them */
@@ -54,10 +62,19 @@ char *heap_class_name_dup(const heap_snapshot *s, uint32_t i);
 /* Whether node i counts in class rows (self size > 0 or native). */
 bool heap_node_counted(const heap_snapshot *s, uint32_t i);
 
-/* d may be NULL (no retained sizes).  top_objects: how many largest objects
- * to list (needs d).  NULL on allocation failure, with a message. */
-heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d, heap_sort sort,
-			       size_t top_objects, char *err, size_t errlen);
+/* What heap_summary_new computes beyond the class table. */
+typedef struct heap_summary_opts {
+	heap_sort sort;
+	size_t top_objects;		/* largest objects to list (needs d) */
+	const heap_retainers *r;	/* NULL: no retainer paths */
+	size_t path_classes;		/* classes (from the top) given paths */
+	size_t paths_per_class;		/* path groups kept per class */
+} heap_summary_opts;
+
+/* d may be NULL (no retained sizes; paths are then grouped by self size).
+ * NULL on allocation failure, with a message. */
+heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d, const heap_summary_opts *o,
+			       char *err, size_t errlen);
 void heap_summary_free(heap_summary *sum);
 
 #endif

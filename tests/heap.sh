@@ -91,6 +91,53 @@ if (c.new !== 10000 || c.deleted !== 0 || c.count_delta !== 10000 || c.before_co
 ' "$T/diff.json" || fail "diff does not show +10000 Leaky near the top"
 $HEAP diff "$B" "$A" | grep -E '^Leaky +10000 +0 +\+10000 ' >/dev/null || fail "text diff lacks the Leaky row"
 pass "diff: Leaky +10000 at the top"
+# the new Leaky objects: one path for all 10,000, exact and shortest
+"$NODE" "$FIXTURES/heap_paths_check.js" "$A" "$T/diff.json" || fail "a diff path is not a shortest path of edges"
+"$NODE" -e '
+const d = require(process.argv[1]);
+const c = d.classes.find((c) => c.name === "Leaky");
+const p = c.paths && c.paths[0];
+const text = p && p.hops.map((h) => (h.edge ? h.edge + " " : "") + "(" + h.node + ")").join(" \u203a ");
+if (!p || c.path_groups !== 1 || p.count !== 10000 || p.self_size !== c.alloc_size ||
+    !/^\(global\) › leakHolder \(LeakHolder\) › items \(Array\) › \[\d+\] \(Leaky\)$/.test(text)) {
+	console.error(JSON.stringify(c)); process.exit(1);
+}
+' "$T/diff.json" || fail "diff: the Leaky path is not global › leakHolder › items › [n]"
+$HEAP diff "$B" "$A" | grep -E '^ +10000 × +400000 B  global @[0-9]+ › leakHolder \(LeakHolder @[0-9]+\) › items \(Array @[0-9]+\) › \[[0-9]+\] \(Leaky @[0-9]+\)$' >/dev/null ||
+	fail "text diff lacks the Leaky path"
+pass "diff: one retainer path for the 10,000 new Leaky objects"
+
+# --- retainer paths: known holders (tests/fixtures/heap_holders.js) -----------------
+H=$T/holders.heapsnapshot
+"$NODE" "$FIXTURES/heap_holders.js" "$H" >/dev/null || fail "heap_holders.js did not write a snapshot"
+$HEAP summary --json --top 1000000 --paths 1000000 "$H" >"$T/hp.json" || fail "summary --paths exited $?"
+"$NODE" "$FIXTURES/heap_paths_check.js" "$H" "$T/hp.json" || fail "a summary path is not a shortest path of edges"
+"$NODE" -e '
+const s = require(process.argv[1]);
+const bad = (m) => { console.error("FAIL: " + m); process.exit(1); };
+const show = (p) => p.hops.map((h) => (h.edge ? h.edge + " " : "") + "(" + h.node + ")").join(" \u203a ");
+// class: [objects the paths describe, regular expression of the one path]
+const want = {
+	CacheEntry: [100, /^\(global\) › .* › exports \(Object\) › remember \(remember\(\)\) › context \(system \/ Context\) › cache \(Map\) › table \(\(array\)\) › \d+ \(CacheEntry\)$/],
+	Subscriber: [50, /^\(global\) › bus \(EventEmitter\) › _events \(Object\) › tick \(Array\) › \[\d+\] \(\(anonymous function\)\) › context \(system \/ Context\) › this \(Subscriber\)$/],
+	TimerPayload: [1, /^\(global\) › .* › timerListMap \(Object\) › \[1000000\] \(TimersList\) › _idleNext \(Timeout\) › _onTimeout \(\(anonymous function\)\) › context \(system \/ Context\) › payload \(TimerPayload\)$/],
+	// b and c are held by a: the class paths describe a alone
+	Part: [1, /^\(global\) › detached \(Part\)$/],
+	// a WeakRef on the global is one hop nearer, but weak
+	WeaklyNear: [1, /^\(global\) › deep \(Object\) › a \(Object\) › b \(Object\) › c \(WeaklyNear\)$/],
+};
+for (const [name, [count, re]] of Object.entries(want)) {
+	const c = s.classes.find((c) => c.name === name);
+	if (!c || !c.paths) bad(name + ": no paths");
+	if (c.path_groups !== 1 || c.paths[0].count !== count) bad(name + ": " + c.path_groups + " groups, first of " + c.paths[0].count + " (want 1 of " + count + ")");
+	if (!re.test(show(c.paths[0]))) bad(name + ": " + show(c.paths[0]));
+	console.log("ok: " + name + ": " + show(c.paths[0]));
+}
+' "$T/hp.json" || fail "a known holder is not on the printed path"
+$HEAP summary --top 1000000 --paths 1000000 "$H" >"$T/hp.txt" || fail "text summary --paths exited $?"
+grep -E '^ +50 × +[0-9]+ B  global @[0-9]+ › bus \(EventEmitter @[0-9]+\) › _events \(Object @[0-9]+\) › tick \(Array @[0-9]+\) › \[[0-9]+\] \(anonymous function @[0-9]+\) › context \(system / Context @[0-9]+\) › this \(Subscriber @[0-9]+\)$' "$T/hp.txt" >/dev/null ||
+	fail "text summary lacks the Subscriber path: $(grep -A2 '^Subscriber' "$T/hp.txt")"
+pass "retainer paths: Map in a module closure, listener array, timer closure, detached cycle, weak edge skipped"
 
 # --- bad input --------------------------------------------------------------------
 # expect_error FILE PATTERN — exit 1, one line on stderr naming FILE and PATTERN
@@ -157,5 +204,6 @@ pass "bad inputs: exit 1 with one clear line"
 $HEAP --help | grep -q 'vitals heap summary' || fail "--help"
 $HEAP summary >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing file is not a usage error"
 $HEAP summary --top 0 "$A" >/dev/null 2>&1; [ $? -eq 2 ] || fail "--top 0 accepted"
+$HEAP summary --paths -1 "$A" >/dev/null 2>&1; [ $? -eq 2 ] || fail "--paths -1 accepted"
 $HEAP frobnicate >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown command accepted"
 pass "usage errors exit 2"

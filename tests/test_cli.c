@@ -79,6 +79,14 @@ static void test_errors(void **state)
 	assert_int_equal(PARSE(&o, err, "--interval"), -1);
 	assert_non_null(strstr(err, "needs a value"));
 	assert_int_equal(PARSE(&o, err, "--demo", "12"), -1);
+	/* an argument quoted in an error cannot garble the terminal or add a
+	 * line (found by fuzz/fuzz_cli) */
+	assert_int_equal(PARSE(&o, err, "--fo\033[2Jo\nbar"), -1);
+	assert_string_equal(err, "unknown option '--fo?[2Jo?bar' (see vitals --help)");
+	assert_int_equal(PARSE(&o, err, "1\n2"), -1);
+	assert_string_equal(err, "'1?2' is not a PID (expected a positive number)");
+	assert_int_equal(PARSE(&o, err, "-i", "\0331"), -1);
+	assert_string_equal(err, "bad value '?1' for --interval (0.1 to 3600 seconds)");
 }
 
 static void test_actions(void **state)

@@ -230,6 +230,44 @@ static void test_missing_files(void **state)
 	free(w);
 }
 
+/* A config file is read whole and capped: /dev/zero (endless, no newline)
+ * and an oversized file are one clear error, not a hang at full CPU. */
+static void test_size_cap(void **state)
+{
+	vitals_config c;
+	char *w = NULL;
+	alarm(10);	/* the bug was an endless loop: fail, do not hang the suite */
+	assert_int_equal(load(&c, "/dev/zero", &w), -1);
+	assert_non_null(strstr(w, "/dev/zero: cannot read config: larger than 64 KiB"));
+	assert_null(strchr(strchr(w, '\n') + 1, '\n'));	/* one line */
+	free(w);
+	char *big = malloc(70 * 1024 + 1);
+	assert_non_null(big);
+	memset(big, '#', 70 * 1024);
+	big[70 * 1024] = 0;
+	const char *path = write_file("big.ini", big);
+	free(big);
+	assert_int_equal(load(&c, path, &w), -1);
+	assert_non_null(strstr(w, "larger than 64 KiB"));
+	free(w);
+	/* the default location: same message, but not fatal */
+	char dir[128];
+	snprintf(dir, sizeof dir, "%s/vitals", tmpdir);
+	mkdir(dir, 0700);
+	char link[160];
+	snprintf(link, sizeof link, "%s/vitals/config", tmpdir);
+	unlink(link);
+	assert_int_equal(symlink("/dev/zero", link), 0);
+	assert_int_equal(load(&c, NULL, &w), 1);
+	assert_non_null(strstr(w, "larger than 64 KiB"));
+	free(w);
+	unlink(link);
+	/* an empty file is fine */
+	assert_int_equal(load(&c, write_file("empty.ini", ""), &w), 0);
+	free(w);
+	alarm(0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_history_tier_off),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_missing_files),
+		cmocka_unit_test(test_size_cap),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,6 +1,7 @@
 /* cli — parses argv into cli_opts; see cli.h.  Options are a data table so
  * that --help is generated from the same place the parser reads. */
 #include "tui/cli.h"
+#include "core/text.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -48,7 +49,8 @@ const char *cli_usage(void)
 	size_t n = (size_t)snprintf(buf, sizeof buf,
 		"usage: vitals [options] [PID...]\n"
 		"       vitals [options] -- COMMAND [ARGS...]   launch COMMAND with the probe and watch it\n"
-		"       vitals heap summary FILE | heap diff BEFORE AFTER\n\n"
+		"       vitals heap summary FILE | heap diff BEFORE AFTER\n"
+		"       vitals profile summary FILE.cpuprofile\n\n"
 		"Live health of Node.js processes: heap, RSS, CPU, event-loop lag, GC.\n"
 		"With no PID, watches this user's Node processes as they come and go.\n\n"
 		"options:\n");
@@ -79,8 +81,17 @@ static int parse_number(const char *s, double lo, double hi, double *out)
 	return 0;
 }
 
+/* An argument as quoted in an error line: controls and bad UTF-8 as '?',
+ * so it can neither garble the terminal nor start a second line. */
+static const char *shown(const char *arg, char *buf, size_t n)
+{
+	text_clean(buf, n, arg, strlen(arg), TEXT_UTF8);
+	return buf;
+}
+
 int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 {
+	char sb[128];
 	memset(o, 0, sizeof *o);
 	if (argc >= 2 && strcmp(argv[1], "heap") == 0) {
 		o->action = CLI_HEAP;
@@ -146,10 +157,11 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 		case 'h': o->action = CLI_HELP; return 0;
 		case 'V': o->action = CLI_VERSION; return 0;
 		case ':':
-			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+			snprintf(err, errlen, "option '%s' needs a value", shown(argv[optind - 1], sb, sizeof sb));
 			return -1;
 		default:
-			snprintf(err, errlen, "unknown option '%s' (see vitals --help)", argv[optind - 1]);
+			snprintf(err, errlen, "unknown option '%s' (see vitals --help)",
+				 shown(argv[optind - 1], sb, sizeof sb));
 			return -1;
 		}
 	}
@@ -158,7 +170,8 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 		errno = 0;
 		long pid = strtol(argv[i], &end, 10);
 		if (errno || end == argv[i] || *end || pid <= 0 || pid > 4194304) {
-			snprintf(err, errlen, "'%s' is not a PID (expected a positive number)", argv[i]);
+			snprintf(err, errlen, "'%s' is not a PID (expected a positive number)",
+				 shown(argv[i], sb, sizeof sb));
 			return -1;
 		}
 		if (o->npids == CLI_MAX_PIDS) {
@@ -180,6 +193,7 @@ bad_value:
 	/* named from the table: argv[optind - 1] is the value itself in "-i 0" */
 	for (size_t i = 0; i < NOPTS; i++)
 		if (opts[i].lo.val == c)
-			snprintf(err, errlen, "bad value '%s' for --%s (%s)", optarg, opts[i].lo.name, range);
+			snprintf(err, errlen, "bad value '%s' for --%s (%s)", shown(optarg, sb, sizeof sb),
+				 opts[i].lo.name, range);
 	return -1;
 }

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/xalloc.h"
+
 typedef struct row_key {
 	vproc *p;
 	size_t idx;
@@ -74,22 +76,13 @@ static int cmp_rows(const void *a, const void *b, void *ctx)
 size_t rows_visible(const model *m, const ui_state *ui, vproc **out, size_t max)
 {
 	row_key stackbuf[256];
-	row_key *keys = m->nprocs <= 256 ? stackbuf : malloc(m->nprocs * sizeof *keys);
+	row_key *keys = m->nprocs <= 256 ? stackbuf : xmalloc(m->nprocs * sizeof *keys);
 	size_t n = 0;
-	if (!keys)	/* no memory: unsorted but complete */
-		keys = NULL;
 	for (size_t i = 0; i < m->nprocs; i++) {
 		vproc *p = m->procs[i];
-		if (!rows_match(p, ui->filter))
-			continue;
-		if (keys)
-			keys[n] = (row_key){ p, i };
-		else if (n < max)
-			out[n] = p;
-		n++;
+		if (rows_match(p, ui->filter))
+			keys[n++] = (row_key){ p, i };
 	}
-	if (!keys)
-		return n < max ? n : max;
 	sort_ctx ctx;
 	ctx.col = ui->sort < SORT_NCOLS ? ui->sort : SORT_PID;
 	ctx.desc = rows_sort_desc(ctx.col, ui->sort_invert);
@@ -101,6 +94,22 @@ size_t rows_visible(const model *m, const ui_state *ui, vproc **out, size_t max)
 	if (keys != stackbuf)
 		free(keys);
 	return n;
+}
+
+void rows_build(row_list *l, const model *m, const ui_state *ui)
+{
+	if (l->cap < m->nprocs) {
+		l->cap = m->nprocs < 64 ? 64 : m->nprocs;
+		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+	}
+	l->n = l->cap ? rows_visible(m, ui, l->v, l->cap) : 0;
+}
+
+void rows_free(row_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
 }
 
 int rows_index(vproc *const *rows, size_t n, int pid)

@@ -1,8 +1,9 @@
 /* rows — the processes the overview shows, in display order: filtered by the
  * name filter (case-insensitive substring of the name or the command line)
  * and sorted by ui->sort (stable: equal keys keep model order, so rows do not
- * jump between frames).  Pure; used by the overview and by the app for
- * selection (j/k/arrows move through exactly these rows). */
+ * jump between frames).  Pure; the app sorts once per paint (rows_build) and
+ * hands the list to the overview, and moves the selection (j/k/arrows)
+ * through exactly these rows. */
 #ifndef VITALS_ROWS_H
 #define VITALS_ROWS_H
 
@@ -12,6 +13,17 @@
 #include "core/model.h"
 #include "tui/ui.h"
 
+/* The visible processes of one moment, in display order.  Owned by whoever
+ * holds it (the app keeps one); the pointers are into the model and good
+ * until the model next changes. */
+typedef struct row_list {
+	vproc **v;
+	size_t n, cap;
+} row_list;
+
+/* Refill l with the visible processes (l->v grows as needed). */
+void rows_build(row_list *l, const model *m, const ui_state *ui);
+void rows_free(row_list *l);
 /* Fill out[0..max) with the visible processes; returns how many. */
 size_t rows_visible(const model *m, const ui_state *ui, vproc **out, size_t max);
 /* Is the sort descending for this column and invert flag?  PID and NAME

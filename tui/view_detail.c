@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "tui/view.h"
-#include "widgets/fmt.h"
+#include "core/fmt.h"
 #include "widgets/gc_timeline.h"
 #include "widgets/heap_spaces.h"
 #include "widgets/log_pane.h"
@@ -71,45 +71,56 @@ static int draw_metrics(const dctx *d, int y, int x, int w, int spark_h)
 	char v[160], a[16], b[16], e[16];
 	int y0 = y;
 
-	fmt_bytes(a, sizeof a, p->rss_bytes > 0 ? p->rss_bytes : NAN);
+	/* the numbers of the moment shown (view_value); paused, those kept
+	 * without history (vsz, usr/sys, lag p50) are left out */
+	const ui_state *ui = d->ui;
+	int64_t t = d->end_ms;
+	bool live = !ui->paused;
+	fmt_bytes(a, sizeof a, view_value(p, VS_RSS, ui, t));
 	fmt_bytes(b, sizeof b, p->vsz_bytes > 0 ? p->vsz_bytes : NAN);
-	if (p->mem_limit > 0) {
-		fmt_bytes(e, sizeof e, p->mem_limit);
-		snprintf(v, sizeof v, "%s  vsz %s  cgroup %s", a, b, e);
-	} else {
-		snprintf(v, sizeof v, "%s  vsz %s", a, b);
-	}
+	fmt_bytes(e, sizeof e, p->mem_limit);
+	int off = snprintf(v, sizeof v, "%s", a);
+	if (live)
+		off += snprintf(v + off, sizeof v - (size_t)off, "  vsz %s", b);
+	if (p->mem_limit > 0)
+		snprintf(v + off, sizeof v - (size_t)off, "  cgroup %s", e);
 	metric(d, rect_make(y, x, spark_h, w), "RSS", v, &p->rss_r, ROLE_SPARK_RSS, fmt_bytes, false,
 	       1 << 20, NAN);
 	y += spark_h;
 
-	fmt_pct(a, sizeof a, p->cpu_pct);
-	snprintf(v, sizeof v, "%s  usr %.1f  sys %.1f", a, p->cpu_user_pct, p->cpu_sys_pct);
+	fmt_pct(a, sizeof a, view_value(p, VS_CPU, ui, t));
+	off = snprintf(v, sizeof v, "%s", a);
+	if (live)
+		snprintf(v + off, sizeof v - (size_t)off, "  usr %.1f  sys %.1f", p->cpu_user_pct, p->cpu_sys_pct);
 	metric(d, rect_make(y, x, spark_h, w), "CPU", v, &p->cpu_r, ROLE_SPARK_CPU, fmt_pct, true, 100, NAN);
 	y += spark_h;
 
 	const char *why = proc_table_probe_text(p);
 	if (n && !why[0]) {
 		char l[16], pct[16];
-		fmt_bytes(a, sizeof a, n->heap_used);
-		fmt_bytes(b, sizeof b, n->heap_total);
+		double used = view_value(p, PS_heap_used, ui, t);
+		fmt_bytes(a, sizeof a, used);
+		fmt_bytes(b, sizeof b, view_value(p, PS_heap_total, ui, t));
 		fmt_bytes(l, sizeof l, n->heap_limit);
-		fmt_pct(pct, sizeof pct, heap_usage_pct(n));
+		fmt_pct(pct, sizeof pct, heap_pct(used, n->heap_limit));
 		snprintf(v, sizeof v, "%s/%s  limit %s %s", a, b, l, pct);
 		metric(d, rect_make(y, x, spark_h, w), "Heap", v, &n->heap_used_r, ROLE_SPARK_HEAP,
 		       fmt_bytes, false, 1 << 20, NAN);
 		y += spark_h;
 
 		fmt_ms(a, sizeof a, n->lag_p50);
-		fmt_ms(b, sizeof b, n->lag_p99);
-		fmt_ms(e, sizeof e, n->lag_max);
-		snprintf(v, sizeof v, "p50 %s p99 %s max %s", a, b, e);
+		fmt_ms(b, sizeof b, view_value(p, PS_lag_p99, ui, t));
+		fmt_ms(e, sizeof e, view_value(p, PS_lag_max, ui, t));
+		if (live)
+			snprintf(v, sizeof v, "p50 %s p99 %s max %s", a, b, e);
+		else
+			snprintf(v, sizeof v, "p99 %s max %s", b, e);
 		metric(d, rect_make(y, x, spark_h, w), "Lag", v, &n->lag_p99_r, ROLE_SPARK_LAG, fmt_ms, true,
 		       10, NAN);
 		y += spark_h;
 
-		fmt_pct(a, sizeof a, n->elu * 100);
-		fmt_pct(b, sizeof b, n->gc_pct);
+		fmt_pct(a, sizeof a, view_value(p, PS_elu, ui, t) * 100);
+		fmt_pct(b, sizeof b, view_value(p, PS_gc_pct, ui, t));
 		snprintf(v, sizeof v, "%s  gc %s", a, b);
 		metric(d, rect_make(y, x, spark_h, w), "ELU", v, &n->elu_r, ROLE_SPARK_ELU, fmt_ratio, true,
 		       0, 1.0);
@@ -128,13 +139,13 @@ static int draw_metrics(const dctx *d, int y, int x, int w, int spark_h)
 	}
 
 	/* threads, fds, handles by type */
-	int off = snprintf(v, sizeof v, "threads %d  fds ", p->threads);
+	off = snprintf(v, sizeof v, "threads %d  fds ", p->threads);
 	if (p->fds >= 0)
 		off += snprintf(v + off, sizeof v - (size_t)off, "%d", p->fds);
 	else
 		off += snprintf(v + off, sizeof v - (size_t)off, "-");	/* unreadable */
 	if (n && !why[0]) {
-		off += snprintf(v + off, sizeof v - (size_t)off, "  handles %d", n->handles_total);
+		off += snprintf(v + off, sizeof v - (size_t)off, "  handles %.0f", n->handles_total);
 		for (int i = 0; i < n->nhandles && off < (int)sizeof v - 1; i++)
 			off += snprintf(v + off, sizeof v - (size_t)off, "%s%s %d", i ? ", " : ": ",
 					n->handles[i].type, n->handles[i].count);
@@ -205,18 +216,12 @@ static void draw_sections(const dctx *d, int y, int x, int w, int bottom, bool w
 	}
 }
 
-static const view_hint hints[] = {
-	{ "Esc", "back", NULL }, { "a", "attach", NULL }, { "s", "snapshot", NULL },
-	{ "p", "profile", NULL }, { "r", "report", NULL }, { "g", "gc", NULL },
-	{ "d", "diff", NULL }, { "1-5", "window", NULL }, { "space", "pause", NULL },
-	{ "PgUp/Dn", "log", NULL }, { "?", "help", NULL },
-};
-
 void view_detail_draw(WINDOW *w, const model *m, const ui_state *ui)
 {
 	if (view_too_small(w, ui))
 		return;
 	int H = getmaxy(w), W = getmaxx(w);
+	const key_binding *hints[32];
 	dctx d = { view_canvas(w, ui), m, ui, model_find(m, ui->selected_pid),
 		   view_end_ms(m, ui), view_window_ms(ui) };
 	canvas_clear(&d.c, rect_make(0, 0, H, W), canvas_attr(&d.c, ROLE_DEFAULT));
@@ -226,7 +231,7 @@ void view_detail_draw(WINDOW *w, const model *m, const ui_state *ui)
 		view_header(&d.c, 0, W, "| no process selected", m, ui);
 		canvas_text(&d.c, 2, 2, W - 4, "No process selected: Esc goes back to the list.", ROLE_DIM);
 		view_status(&d.c, H - 2, W, m);
-		view_hints(&d.c, H - 1, W, hints, (int)(sizeof hints / sizeof hints[0]));
+		view_hints(&d.c, H - 1, W, hints, keys_hints(KEYS_DETAIL, hints, 32));
 		return;
 	}
 	char up[24];
@@ -274,12 +279,11 @@ void view_detail_draw(WINDOW *w, const model *m, const ui_state *ui)
 	}
 	view_status(&d.c, H - 2, W, m);
 	/* "a attach" only while there is something to attach */
-	view_hint shown[sizeof hints / sizeof hints[0]];
-	int n = 0;
+	size_t nh = keys_hints(KEYS_DETAIL, hints, 32), n = 0;
 	bool can_attach = p->state == PROC_LIVE && p->pstate != PROBE_ATTACHED &&
 			  p->pstate != PROBE_CONNECTING && p->pstate != PROBE_ATTACHING;
-	for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
-		if (can_attach || strcmp(hints[i].key, "a") != 0)
-			shown[n++] = hints[i];
-	view_hints(&d.c, H - 1, W, shown, n);
+	for (size_t i = 0; i < nh; i++)
+		if (can_attach || hints[i]->act != KA_ATTACH)
+			hints[n++] = hints[i];
+	view_hints(&d.c, H - 1, W, hints, n);
 }
