@@ -48,6 +48,10 @@
  */
 #include "core/alerts.h"
 
+#include "core/fmt.h"
+#include "core/text.h"
+#include "core/xalloc.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -482,9 +486,7 @@ struct alerts {
 
 alerts *alerts_new(const alert_config *c, alert_cb cb, void *ud)
 {
-	alerts *a = calloc(1, sizeof *a);
-	if (!a)
-		return NULL;
+	alerts *a = xcalloc(1, sizeof *a);
 	if (c)
 		a->c = *c;
 	else
@@ -532,15 +534,10 @@ static pstate *pstate_get(alerts *a, const vproc *p, size_t hint)
 		return s;
 	if (a->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 16;
-		pstate **np = realloc(a->ps, cap * sizeof *np);
-		if (!np)
-			return NULL;
-		a->ps = np;
+		a->ps = xrealloc(a->ps, cap * sizeof *a->ps);
 		a->cap = cap;
 	}
-	s = calloc(1, sizeof *s);
-	if (!s)
-		return NULL;
+	s = xcalloc(1, sizeof *s);
 	s->p = p;
 	s->pid = p->pid;
 	s->start_time = p->start_time;
@@ -552,33 +549,6 @@ static pstate *pstate_get(alerts *a, const vproc *p, size_t hint)
 	bwin_init(&s->gc_w, a->c.gc_window_s, 10);
 	a->ps[a->n++] = s;
 	return s;
-}
-
-/* Make s safe to show and to put in JSON: control characters become spaces,
- * bytes that are not valid UTF-8 become '?', and a multi-byte character cut
- * by truncation is dropped.  Warning text comes from the watched program. */
-static void clean_text(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-	while (*p) {
-		int len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
-			: (*p & 0xf8) == 0xf0 ? 4 : 0;
-		int ok = len > 0 && !(len == 2 && *p < 0xc2);
-		for (int i = 1; ok && i < len; i++) {
-			if (!p[i]) {	/* cut at the end of the buffer */
-				*p = 0;
-				return;
-			}
-			ok = (p[i] & 0xc0) == 0x80;
-		}
-		if (!ok) {
-			*p++ = '?';
-			continue;
-		}
-		if (len == 1 && (*p < 0x20 || *p == 0x7f))
-			*p = ' ';
-		p += len;
-	}
 }
 
 /* Log a transition and tell the callback. */
@@ -593,7 +563,8 @@ static void emit(alerts *a, model *m, const pstate *s, int64_t t, int sev, int s
 	va_start(ap, fmt);
 	vsnprintf(al.msg, sizeof al.msg, fmt, ap);
 	va_end(ap);
-	clean_text(al.msg);
+	/* warning text comes from the watched program */
+	text_clean(al.msg, sizeof al.msg, al.msg, strlen(al.msg), TEXT_TABS | TEXT_UTF8);
 	const model_alert *stored = model_alert_push(m, &al);
 	if (a->cb)
 		a->cb(a->ud, stored);
@@ -611,20 +582,6 @@ static size_t ring_fresh(const ring *r, uint64_t *seen, size_t *first)
 	*seen = r->count;
 	*first = len - (size_t)nnew;
 	return (size_t)nnew;
-}
-
-static void fmt_duration(char *buf, size_t len, double minutes)
-{
-	if (minutes < 1)
-		snprintf(buf, len, "%.0f s", minutes * 60);
-	else if (minutes < 10)
-		snprintf(buf, len, "%.1f min", minutes);
-	else if (minutes < 120)
-		snprintf(buf, len, "%.0f min", minutes);
-	else if (minutes < 48 * 60)
-		snprintf(buf, len, "%.1f h", minutes / 60);
-	else
-		snprintf(buf, len, "%.0f days", minutes / 1440);
 }
 
 /* ---- leak rules (heap floor, RSS floor) ----------------------------- */
@@ -870,20 +827,20 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 		}
 		if (lname) {
 			char dur[24];
-			fmt_duration(dur, sizeof dur, left / 60.0);
+			fmt_duration(dur, sizeof dur, (int64_t)(left * 1000));
 			snprintf(ttl, sizeof ttl, "; %s in ~%s", lname, dur);
 			if (left < 3600)
 				sev = SEV_CRIT;
 		}
-		fmt_duration(span, sizeof span, d / 60.0);
+		fmt_duration(span, sizeof span, (int64_t)(d * 1000));
 		emit(a, m, s, t, sev, ALERT_FIRING, rule_name,
 		     "%s leak: floor %.1f -> %.1f MB in %s (+%.2f MB/min)%s", what, best.first / MB,
 		     best.last / MB, span, shown * 60.0 / MB, ttl);
 	} else if (tx == T_RESOLVE) {
 		char span[24], after[24];
-		fmt_duration(after, sizeof after, (double)(t - l->r.since) / 60000.0);
+		fmt_duration(after, sizeof after, t - l->r.since);
 		if (htr.n) {
-			fmt_duration(span, sizeof span, trend_span_s(&htr) / 60.0);
+			fmt_duration(span, sizeof span, htr.t_last - htr.t_first);
 			emit(a, m, s, t, SEV_INFO, ALERT_RESOLVED, rule_name,
 			     "%s leak resolved after %s: floor %.1f -> %.1f MB in the last %s", what,
 			     after, htr.first / MB, htr.last / MB, span);
@@ -1134,8 +1091,8 @@ static void eval_handles(alerts *a, model *m, pstate *s, vnode *n)
 	const alert_config *c = &a->c;
 	for (int j = 0; j < n->nhandles && j < MAX_HANDLE_TYPES; j++) {
 		handle_count *hc = &n->handles[j];
-		if (!s->h[j] && !(s->h[j] = calloc(1, sizeof *s->h[j])))
-			continue;	/* out of memory: this type is not watched */
+		if (!s->h[j])
+			s->h[j] = xcalloc(1, sizeof *s->h[j]);
 		handle_state *h = s->h[j];
 		if (strcmp(h->type, hc->type) != 0) {	/* new slot (or reused): start over */
 			memset(h, 0, sizeof *h);
@@ -1159,7 +1116,7 @@ static void eval_handles(alerts *a, model *m, pstate *s, vnode *n)
 			if (tx == T_FIRE) {
 				char span[24];
 				double d = trend_span_s(&tr);
-				fmt_duration(span, sizeof span, d / 60.0);
+				fmt_duration(span, sizeof span, (int64_t)(d * 1000));
 				emit(a, m, s, pt.t_ms, SEV_WARN, ALERT_FIRING, "handle_leak",
 				     "handle leak: %s %.0f -> %.0f in %s (+%.1f/min), now %d", h->type,
 				     tr.first, tr.last, span, d > 0 ? growth * 60.0 / d : 0.0, hc->count);
@@ -1253,8 +1210,6 @@ void alerts_eval(alerts *a, model *m, int64_t now_ms)
 	for (size_t i = 0; i < m->nprocs; i++) {
 		vproc *p = m->procs[i];
 		pstate *s = pstate_get(a, p, i);
-		if (!s)
-			continue;	/* out of memory: skip this process this tick */
 		s->mark = a->mark;
 		if (p->state == PROC_EXITED) {
 			if (!s->exited)
@@ -1297,19 +1252,14 @@ void alerts_warning(alerts *a, model *m, vproc *p, const char *name, const char 
 	/* The same warning again within resolve_s is the same alert. */
 	char key[sizeof s->warn_key];
 	snprintf(key, sizeof key, "%s|%s", name, message);
-	if (s && strcmp(s->warn_key, key) == 0 && now_ms - s->warn_t < (int64_t)(a->c.resolve_s * 1000))
+	if (strcmp(s->warn_key, key) == 0 && now_ms - s->warn_t < (int64_t)(a->c.resolve_s * 1000))
 		return;
-	if (s) {
-		memcpy(s->warn_key, key, sizeof key);
-		s->warn_t = now_ms;
-	}
-	bool listener = strcmp(name, "MaxListenersExceededWarning") == 0;
-	pstate tmp = { .pid = p->pid };
-	if (listener)
-		emit(a, m, s ? s : &tmp, now_ms, SEV_WARN, ALERT_FIRING, "listener_leak",
-		     "listener leak: %s", message);
+	memcpy(s->warn_key, key, sizeof key);
+	s->warn_t = now_ms;
+	if (strcmp(name, "MaxListenersExceededWarning") == 0)
+		emit(a, m, s, now_ms, SEV_WARN, ALERT_FIRING, "listener_leak", "listener leak: %s", message);
 	else
-		emit(a, m, s ? s : &tmp, now_ms, SEV_INFO, ALERT_FIRING, "warning", "%s%s%s", name,
+		emit(a, m, s, now_ms, SEV_INFO, ALERT_FIRING, "warning", "%s%s%s", name,
 		     *message ? ": " : "", message);
 }
 

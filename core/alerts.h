@@ -50,7 +50,7 @@ typedef struct alerts alerts;
 /* Called on every transition (pending→firing, firing→resolved, warnings). */
 typedef void (*alert_cb)(void *ud, const model_alert *a);
 
-/* Copies *c (NULL: defaults). NULL on allocation failure. */
+/* Copies *c (NULL: defaults). */
 alerts *alerts_new(const alert_config *c, alert_cb cb, void *ud);
 void alerts_free(alerts *a);
 /* Evaluate every rule for every process at now_ms. Cheap: runs every tick. */
