@@ -100,7 +100,8 @@ struct probe_mgr {
 	char out_dir[PATH_MAX];
 	probe_capture_env cenv;	/* cenv.out_dir == out_dir */
 	probe_sample_cb on_sample;
-	void *ud;		/* of on_sample */
+	probe_warning_cb on_warning;	/* the owner's, called with pm->ud */
+	void *ud;		/* of on_sample and on_warning */
 	probe_line_ops ops;	/* ops.ud == this */
 	pclient *clients;
 	int pending;		/* open handles + fs requests */
@@ -205,6 +206,14 @@ static void route_chunk(void *ud, vproc *p, long long id, const char *data, size
 	if (cl && probe_capture_owns(cl->cap, id))
 		probe_capture_chunk(cl->cap, data, n);
 	/* else a capture we gave up on: its late chunks are dropped */
+}
+
+/* The parser's ud is the manager; the owner's callback wants its own ud. */
+static void route_warning(void *ud, vproc *p, const char *name, const char *message, int64_t t_ms)
+{
+	probe_mgr *pm = ud;
+	if (pm->on_warning)
+		pm->on_warning(pm->ud, p, name, message, t_ms);
 }
 
 static void route_reply(void *ud, vproc *p, long long id, bool ok, double bytes, double hz)
@@ -581,7 +590,8 @@ probe_mgr *probe_mgr_new(uv_loop_t *loop, model *m, const probe_mgr_opts *o)
 	snprintf(pm->out_dir, sizeof pm->out_dir, "%s", o && o->out_dir && *o->out_dir ? o->out_dir : ".");
 	pm->on_sample = o ? o->on_sample : NULL;
 	pm->ud = o ? o->ud : NULL;
-	pm->ops = (probe_line_ops){ .on_warning = o ? o->on_warning : NULL, .on_chunk = route_chunk,
+	pm->on_warning = o ? o->on_warning : NULL;
+	pm->ops = (probe_line_ops){ .on_warning = route_warning, .on_chunk = route_chunk,
 				    .on_reply = route_reply, .on_error = route_error, .ud = pm };
 	pm->cenv = (probe_capture_env){ .loop = loop, .m = m, .out_dir = pm->out_dir, .hold = mgr_hold,
 					.owner = pm };

@@ -10,7 +10,8 @@
  * A process is identified by (pid, start_time): a reused PID is a new vproc,
  * and an exited process keeps its history with state PROC_EXITED.
  *
- * `dirty` is bumped by any writer; the UI repaints when it changed.
+ * `dirty` is bumped by any writer (for whoever wants to know that something
+ * changed; the dashboard paints per tick and key, not per change).
  */
 #ifndef VITALS_MODEL_H
 #define VITALS_MODEL_H

@@ -49,6 +49,13 @@ fuzz_fuzz_heap_snapshot_SOURCES = fuzz/fuzz_heap_snapshot.c fuzz/replay.c
 fuzz_fuzz_heap_snapshot_LDADD = $(VITALS_LIBS)
 TESTS += fuzz/replay_heap_snapshot.sh
 EXTRA_DIST += fuzz/replay_heap_snapshot.sh
+# heap diff and leaks (engineer: heap): two or three snapshots split by 0x1e
+FUZZ_HARNESSES += heap_diff
+check_PROGRAMS += fuzz/fuzz_heap_diff
+fuzz_fuzz_heap_diff_SOURCES = fuzz/fuzz_heap_diff.c fuzz/replay.c
+fuzz_fuzz_heap_diff_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_heap_diff.sh
+EXTRA_DIST += fuzz/replay_heap_diff.sh
 # robustness (engineer: robust): the command line
 FUZZ_HARNESSES += cli
 check_PROGRAMS += fuzz/fuzz_cli

@@ -5,8 +5,10 @@
  * heap-diff job in tui/heapdiff.c.
  *
  * One loop runs everything.  The sampling timer and the collectors' callbacks
- * only change the model (which bumps m.dirty); a prepare handle paints once
- * per loop turn when m.dirty moved since the last paint.  Headless mode
+ * only change the model; a prepare handle paints at the end of a loop turn
+ * in which the tick ran, a key came or the terminal changed (a->repaint), or
+ * the status line got a new message — never for a probe sample alone, which
+ * may come 20 times a second from each of hundreds of processes.  Headless mode
  * (--json) runs the same loop without curses and writes JSON lines instead.
  * The terminal is restored on quit, on SIGINT/SIGTERM/SIGHUP, and on a fatal
  * signal (crash handler) — never left in raw mode. */
@@ -121,13 +123,16 @@ static void paint(app *a)
 	prompt_draw(stdscr, &a->ui);
 	wnoutrefresh(stdscr);
 	doupdate();
-	a->painted = a->m.dirty;
+	a->repaint = false;
+	a->painted_status_ms = a->m.status_ms;
+	memcpy(a->painted_status, a->m.status, sizeof a->painted_status);
 }
 
 static void on_prepare(uv_prepare_t *h)
 {
 	app *a = h->data;
-	if (a->curses && a->m.dirty != a->painted)
+	if (a->curses && (a->repaint || a->m.status_ms != a->painted_status_ms ||
+			  memcmp(a->m.status, a->painted_status, sizeof a->painted_status) != 0))
 		paint(a);
 }
 
@@ -178,7 +183,7 @@ static void on_stdin(uv_poll_t *h, int status, int events)
 		if (a->quitting)
 			return;
 	}
-	model_touch(&a->m);
+	a->repaint = true;
 }
 
 /* ---- signals ------------------------------------------------------------ */
@@ -191,7 +196,7 @@ static void on_winch(uv_signal_t *h, int sig)
 		resizeterm(ws.ws_row, ws.ws_col);
 		clearok(curscr, TRUE);
 	}
-	model_touch(&a->m);
+	a->repaint = true;
 }
 
 static void on_quit_signal(uv_signal_t *h, int sig)

@@ -70,7 +70,9 @@ typedef struct app {
 	bool quitting;
 	int exit_code;
 	int64_t t_start;
-	uint64_t painted;	/* m.dirty at the last paint */
+	bool repaint;		/* paint at the end of this loop turn (tick, key, resize) */
+	int64_t painted_status_ms;	/* the status line at the last paint: a new */
+	char painted_status[sizeof ((model *)0)->status];	/* message is painted at once */
 
 	FILE *json_out;		/* headless output (stdout) */
 	int json_err;		/* first failed write to json_out (-errno), 0 = none */

@@ -164,6 +164,7 @@ void app_tick(uv_timer_t *t)
 	if (a->headless)
 		headless_tick(a, now);
 	model_touch(&a->m);	/* the clock and the time axis moved */
+	a->repaint = true;	/* the one paint of this tick */
 	if (a->json_err) {
 		/* the reader is gone (vitals --json | head): stop; a full disk or
 		 * the like is an error worth saying */
