@@ -284,8 +284,10 @@ static double theil_sen(const double *x, const double *y, int n)
  * costs O(FLOORS_MAX^2) whatever the window.  A step counts as rising above
  * eps_per_s × its duration.  Returns false when the window is not covered
  * well enough to say anything: most floors present, and the oldest one (a
- * young process has no long trend yet). */
-static bool bwin_trend(const bwin *w, int nb, double eps_per_s, trend *tr)
+ * young process has no long trend yet).  Fewer steps rising than
+ * need_rising %: the slopes and noise are left 0 (most windows of a
+ * healthy process end here, before the O(n^2) fits). */
+static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_rising, trend *tr)
 {
 	memset(tr, 0, sizeof *tr);
 	if (w->len < 2 || nb < 2)
@@ -341,18 +343,6 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, trend *tr)
 	if (n < 4 || n * 5 < ng * 4 || !have[0])
 		return false;
 	tr->n = n;
-	tr->slope = theil_sen(x, y, n);
-	tr->recent = theil_sen(x + n / 2, y + n / 2, n - n / 2);
-	/* Noise from the step-to-step changes (robust SD of their deviation
-	 * from the typical step, over sqrt 2): a wobbling plateau has it, a
-	 * steady rise with the odd GC drop has little. */
-	double res[FLOORS_MAX];
-	for (int i = 1; i < n; i++)
-		res[i - 1] = y[i] - y[i - 1];
-	double mid = median(res, n - 1);
-	for (int i = 1; i < n; i++)
-		res[i - 1] = fabs(y[i] - y[i - 1] - mid);
-	tr->noise = 1.4826 * median(res, n - 1) / sqrt(2.0);
 	int up = 0;
 	double r1 = 0, r2 = 0;
 	for (int i = 1; i < n; i++) {
@@ -370,6 +360,20 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, trend *tr)
 	tr->first = y[0];
 	tr->last = y[n - 1];
 	tr->t_first = t0;
+	if (tr->rising < need_rising)	/* no fit needed: the caller rejects it */
+		return true;
+	tr->slope = theil_sen(x, y, n);
+	tr->recent = theil_sen(x + n / 2, y + n / 2, n - n / 2);
+	/* Noise from the step-to-step changes (robust SD of their deviation
+	 * from the typical step, over sqrt 2): a wobbling plateau has it, a
+	 * steady rise with the odd GC drop has little. */
+	double res[FLOORS_MAX];
+	for (int i = 1; i < n; i++)
+		res[i - 1] = y[i] - y[i - 1];
+	double mid = median(res, n - 1);
+	for (int i = 1; i < n; i++)
+		res[i - 1] = fabs(y[i] - y[i - 1] - mid);
+	tr->noise = 1.4826 * median(res, n - 1) / sqrt(2.0);
 	return true;
 }
 
@@ -715,7 +719,7 @@ static bool leak_hold(const alert_config *c, const bwin *w, const leak_st *l, bo
 	double min_rate = fmax(c->leak_min_mb_per_min * MB / 60.0, l->fired_rate / 4);
 	int64_t hold_ms = l->hold_nb * w->span;
 	double live = gc_known ? leak_live_rate(l, (int64_t)(c->leak_window_s * 200), t, hold_ms) : NAN;
-	if (!bwin_trend(w, l->hold_nb, min_rate / 2, tr))
+	if (!bwin_trend(w, l->hold_nb, min_rate / 2, 0, tr))
 		return true;
 	*rate = isnan(live) ? fmin(tr->slope, tr->recent) : live;
 	bool floors = tr->slope >= min_rate / 2 && tr->recent >= min_rate / 4;
@@ -724,7 +728,7 @@ static bool leak_hold(const alert_config *c, const bwin *w, const leak_st *l, bo
 	if (!floors && gc_known && tr->gc_n) {
 		int since = (int)((bwin_get(w, w->len - 1)->t + w->span - tr->t_gc) / w->span);
 		trend st;
-		if (since >= 4 && since < l->hold_nb && bwin_trend(w, since, min_rate / 2, &st))
+		if (since >= 4 && since < l->hold_nb && bwin_trend(w, since, min_rate / 2, 0, &st))
 			floors = st.slope >= min_rate / 2 && st.recent >= min_rate / 4;
 	}
 	return (floors || live >= min_rate / 2) && !(live < min_rate / 4);
@@ -760,7 +764,7 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	int best_nb = 0;
 	bool pass = false, wait = false;
 	for (int i = 0; i < nw; i++) {
-		if (!bwin_trend(w, nb[i], min_rate / 2, &tr))
+		if (!bwin_trend(w, nb[i], min_rate / 2, c->leak_rising_pct, &tr))
 			continue;	/* a young process, or a gap */
 		double r;
 		int v = leak_window_pass(c, &tr, nb[i] * w->span, i == nw - 1, gc_known, garbage, limit, &r);
@@ -1105,7 +1109,8 @@ static void eval_handles(alerts *a, model *m, pstate *s, vnode *n)
 			if (!bwin_push(&h->w, pt.t_ms, pt.mean, false))
 				continue;
 			trend tr;
-			bool ok = bwin_trend(&h->w, HANDLE_BUCKETS, 500.0 / (double)h->w.span, &tr);
+			bool ok = bwin_trend(&h->w, HANDLE_BUCKETS, 500.0 / (double)h->w.span,
+					     h->r.st == R_FIRING ? 0 : c->leak_rising_pct, &tr);
 			double growth = tr.last - tr.first;
 			bool pass = ok && tr.slope > 0 && tr.rising >= c->leak_rising_pct &&
 				    growth >= c->handle_min_growth && tr.recent > 0;
