@@ -73,3 +73,17 @@ fuzz_fuzz_launch_log_SOURCES = fuzz/fuzz_launch_log.c fuzz/replay.c
 fuzz_fuzz_launch_log_LDADD = $(VITALS_LIBS)
 TESTS += fuzz/replay_probe_frame.sh fuzz/replay_launch_log.sh
 EXTRA_DIST += fuzz/replay_probe_frame.sh fuzz/replay_launch_log.sh
+# robustness (engineer: robust): WebSocket framing from an inspector
+FUZZ_HARNESSES += ws
+check_PROGRAMS += fuzz/fuzz_ws
+fuzz_fuzz_ws_SOURCES = fuzz/fuzz_ws.c fuzz/replay.c
+fuzz_fuzz_ws_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_ws.sh
+EXTRA_DIST += fuzz/replay_ws.sh
+# robustness (engineer: robust): key and mouse input through ncurses and ours
+FUZZ_HARNESSES += keys
+check_PROGRAMS += fuzz/fuzz_keys
+fuzz_fuzz_keys_SOURCES = fuzz/fuzz_keys.c fuzz/replay.c
+fuzz_fuzz_keys_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_keys.sh
+EXTRA_DIST += fuzz/replay_keys.sh

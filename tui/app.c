@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <pwd.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +34,8 @@
 #include <wchar.h>
 
 #include "core/paths.h"
+#include "core/text.h"
+#include "export/prom_server.h"
 #include "heap/heap_cli.h"
 #include "themes/theme.h"
 #include "widgets/canvas.h"
@@ -242,6 +245,8 @@ void app_quit(app *a)
 	if (a->pm)
 		probe_mgr_close(a->pm);
 	a->pm = NULL;
+	prom_server_close(a->prom);
+	a->prom = NULL;
 }
 
 static int die(app *a, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -313,6 +318,23 @@ static int load_theme(app *a, const char *name)
 		if (strcmp(names[i], name) == 0)
 			a->theme_idx = i;
 	return warnings;
+}
+
+/* -u USER: a user name, or a uid as digits. */
+static int resolve_user(const char *name, uid_t *uid)
+{
+	struct passwd *pw = getpwnam(name);
+	if (pw) {
+		*uid = pw->pw_uid;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(name, &end, 10);
+	if (errno || end == name || *end || name[0] == '-' || v > (uid_t)-2)
+		return -1;
+	*uid = (uid_t)v;
+	return 0;
 }
 
 static int check_output_dir(app *a)
@@ -489,9 +511,15 @@ int app_main(int argc, char **argv)
 		snprintf(a->cfg.theme, sizeof a->cfg.theme, "%s", a->opt.theme);
 	if (a->opt.bell)
 		a->cfg.bell = true;
-	a->headless = a->opt.json;
+	a->headless = a->opt.json || a->opt.no_tui;
 	a->json_out = stdout;
 	a->uid = getuid();
+	if (a->opt.user && resolve_user(a->opt.user, &a->uid) < 0) {
+		char sb[96];
+		text_clean(sb, sizeof sb, a->opt.user, strlen(a->opt.user), TEXT_UTF8);
+		fprintf(stderr, "vitals: no such user: '%s'\n", sb);
+		return 2;
+	}
 	a->discover = a->opt.npids == 0 && !a->opt.cmd && !a->opt.demo;
 	a->ui.window = a->cfg.window >= 0 && a->cfg.window < UI_NWINDOWS ? a->cfg.window : 0;
 	a->ui.braille = a->opt.braille || a->cfg.braille;
@@ -539,6 +567,20 @@ int app_main(int argc, char **argv)
 	if (!a->pm || !a->insp || !a->al) {
 		app_cleanup(a);
 		return die(a, 2, "out of memory");
+	}
+	if (a->opt.prometheus) {
+		a->prom = prom_server_new(a->loop, &a->m, a->al, a->opt.prometheus, err, sizeof err);
+		if (!a->prom) {
+			int rc = die(a, 2, "--prometheus %s", err);
+			app_quit(a);
+			uv_run(a->loop, UV_RUN_DEFAULT);
+			app_cleanup(a);
+			return rc;
+		}
+		if (a->headless)
+			fprintf(stderr, "vitals: Prometheus metrics on http://%s/metrics\n", prom_server_address(a->prom));
+		else
+			model_status(&a->m, "Prometheus metrics on http://%s/metrics", prom_server_address(a->prom));
 	}
 	if (start_launches(a)) {
 		app_quit(a);

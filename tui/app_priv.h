@@ -33,7 +33,7 @@
 
 #define APP_MAX_LAUNCH 8
 
-typedef enum pending_action { ACT_NONE = 0, ACT_SNAPSHOT, ACT_PROFILE } pending_action;
+typedef enum pending_action { ACT_NONE = 0, ACT_SNAPSHOT, ACT_PROFILE, ACT_SIGNAL } pending_action;
 
 /* What headless mode last said about a process, to report transitions once. */
 typedef struct seen_proc {
@@ -55,6 +55,7 @@ typedef struct app {
 	probe_mgr *pm;
 	inspector *insp;
 	alerts *al;
+	struct prom_server *prom;	/* --prometheus, or NULL */
 	launch *launches[APP_MAX_LAUNCH];
 	int nlaunch;
 
@@ -86,6 +87,7 @@ typedef struct app {
 	pending_action pending;
 	int pending_pid;
 	bool pending_refuse;
+	int pending_sig;	/* ACT_SIGNAL: which */
 
 	/* heap diff on the thread pool */
 	uv_work_t diff_work;
@@ -117,6 +119,14 @@ void app_act(app *a, key_action act);
 vproc *app_selected(app *a);
 void app_attach(app *a, vproc *p);
 void app_capture(app *a, vproc *p, const char *cmd, int seconds);
+/* Select the next visible row matching ui.search after the selection (or
+ * from it, when from_current), wrapping; says so when none matches. */
+void app_search_next(app *a, bool from_current);
+/* Choose a menu's item (Enter in a menu). */
+void app_menu_chosen(app *a, ui_menu_kind kind, int item);
+/* Send sig to p, once more checking that p is the process it was (a PID may
+ * have been reused); the status line says what happened. */
+void app_signal(app *a, vproc *p, int sig);
 /* Drop p from the model and from every collector's books. */
 void app_forget_proc(app *a, vproc *p);
 void app_theme_next(app *a);

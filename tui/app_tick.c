@@ -62,7 +62,7 @@ static void auto_snapshot(app *a, const model_alert *al)
 void app_on_alert(void *ud, const model_alert *al)
 {
 	app *a = ud;
-	if (a->headless)
+	if (a->opt.json)
 		app_json_written(a, headless_alert(a->json_out, al));
 	if (a->alert_log)
 		alert_log_write(a->alert_log, al);
@@ -161,7 +161,7 @@ void app_tick(uv_timer_t *t)
 				     diag_bytes((double)got, b, sizeof b));
 		}
 	}
-	if (a->headless)
+	if (a->opt.json)
 		headless_tick(a, now);
 	model_touch(&a->m);	/* the clock and the time axis moved */
 	a->repaint = true;	/* the one paint of this tick */
