@@ -139,3 +139,5 @@ TESTS += tests/test_prom
 endif
 TESTS += tests/prometheus.sh
 EXTRA_DIST += tests/prometheus.sh
+TESTS += tests/on_alert.sh
+EXTRA_DIST += tests/on_alert.sh

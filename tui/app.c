@@ -35,6 +35,7 @@
 
 #include "core/paths.h"
 #include "core/text.h"
+#include "export/alert_action.h"
 #include "export/prom_server.h"
 #include "heap/heap_cli.h"
 #include "themes/theme.h"
@@ -247,6 +248,8 @@ void app_quit(app *a)
 	a->pm = NULL;
 	prom_server_close(a->prom);
 	a->prom = NULL;
+	alert_actions_close(a->actions);
+	a->actions = NULL;
 }
 
 static int die(app *a, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -523,7 +526,8 @@ int app_main(int argc, char **argv)
 	a->discover = a->opt.npids == 0 && !a->opt.cmd && !a->opt.demo;
 	a->ui.window = a->cfg.window >= 0 && a->cfg.window < UI_NWINDOWS ? a->cfg.window : 0;
 	a->ui.braille = a->opt.braille || a->cfg.braille;
-	a->ui.sort = SORT_PID;
+	a->ui.sort = a->cfg.sort >= 0 && a->cfg.sort < SORT_NCOLS ? (sort_col)a->cfg.sort : SORT_PID;
+	a->ui.sort_invert = a->cfg.sort_invert;
 	if (check_output_dir(a))
 		return 2;
 	if (!a->headless) {
@@ -568,6 +572,10 @@ int app_main(int argc, char **argv)
 		app_cleanup(a);
 		return die(a, 2, "out of memory");
 	}
+	if (a->opt.on_alert)
+		snprintf(a->cfg.on_alert, sizeof a->cfg.on_alert, "%s", a->opt.on_alert);
+	if (a->cfg.on_alert[0])
+		a->actions = alert_actions_new(a->loop, a->cfg.on_alert, a->cfg.on_alert_timeout_s, app_on_action_log, a);
 	if (a->opt.prometheus) {
 		a->prom = prom_server_new(a->loop, &a->m, a->al, a->opt.prometheus, err, sizeof err);
 		if (!a->prom) {
@@ -632,6 +640,7 @@ int app_main(int argc, char **argv)
 
 	uv_run(a->loop, UV_RUN_DEFAULT);
 	curses_stop(a);
+	app_save_settings(a);
 	int code = a->exit_code;
 	app_cleanup(a);
 	uv_loop_close(a->loop);

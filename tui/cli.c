@@ -13,7 +13,7 @@
 enum {
 	OPT_ATTACH = 256, OPT_JSON, OPT_DURATION, OPT_DEMO, OPT_THEME, OPT_CONFIG, OPT_OUTDIR,
 	OPT_BELL, OPT_AUTOSNAP, OPT_ALLUSERS, OPT_HZ, OPT_BRAILLE, OPT_ASCII, OPT_LOGFILE,
-	OPT_PROMETHEUS, OPT_NOTUI,
+	OPT_PROMETHEUS, OPT_NOTUI, OPT_ONALERT,
 };
 
 typedef struct opt_doc {
@@ -37,6 +37,7 @@ static const opt_doc opts[] = {
 	{ { "config", required_argument, 0, OPT_CONFIG }, "FILE", "config file (default $XDG_CONFIG_HOME/vitals/config)" },
 	{ { "output-dir", required_argument, 0, OPT_OUTDIR }, "DIR", "where snapshots, profiles and reports go (default .)" },
 	{ { "log-file", required_argument, 0, OPT_LOGFILE }, "FILE", "launch mode: save the program's output here (default ~/.local/state/vitals/NAME-TIME.log)" },
+	{ { "on-alert", required_argument, 0, OPT_ONALERT }, "CMD", "run CMD (by /bin/sh -c) on each alert; the alert is in VITALS_* variables" },
 	{ { "bell", no_argument, 0, OPT_BELL }, NULL, "ring the terminal bell when an alert fires" },
 	{ { "auto-snapshot", no_argument, 0, OPT_AUTOSNAP }, NULL, "take one heap snapshot when a leak alert fires" },
 	{ { "all-users", no_argument, 0, OPT_ALLUSERS }, NULL, "discover other users' Node processes too" },
@@ -197,6 +198,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 		case OPT_JSON: o->json = true; break;
 		case OPT_NOTUI: o->no_tui = true; break;
 		case OPT_PROMETHEUS: o->prometheus = optarg; break;
+		case OPT_ONALERT: o->on_alert = optarg; break;
 		case OPT_DEMO: o->demo = true; break;
 		case OPT_THEME: o->theme = optarg; break;
 		case OPT_CONFIG: o->config = optarg; break;

@@ -21,6 +21,7 @@ typedef struct cli_opts {
 	bool json;		/* --json: headless */
 	bool no_tui;		/* --no-tui: headless, no output */
 	const char *prometheus;	/* --prometheus [HOST:]PORT, NULL = off */
+	const char *on_alert;	/* --on-alert CMD, NULL = from config */
 	double duration_s;	/* --duration, 0 = until interrupted */
 	bool demo;
 	bool bell;
