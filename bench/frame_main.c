@@ -33,11 +33,22 @@
 
 #include "core/model.h"
 #include "themes/theme.h"
+#include "tui/rows.h"
 #include "tui/ui.h"
 #include "tui/view_detail.h"
 #include "tui/view_overview.h"
 
 #define NPROCS 50
+
+
+/* What the app's paint does for the overview: filter and sort the rows once,
+ * then draw. */
+static row_list frame_rows;
+static void overview_frame(const model *m, const ui_state *ui)
+{
+	rows_build(&frame_rows, m, ui);
+	view_overview_draw(stdscr, m, ui, &frame_rows);
+}
 
 static uint64_t out_size(FILE *f)
 {
@@ -103,7 +114,7 @@ static void tick_proc(model *m, vproc *p, int64_t t, int i)
 	ring_push(&n->lag_max_r, t, n->lag_max);
 	ring_push(&n->elu_r, t, n->elu);
 	ring_push(&n->gc_pct_r, t, n->gc_pct);
-	ring_push(&n->handles_r, t, 12);
+	ring_push(&n->handles_total_r, t, 12);
 	static const char *const spaces[] = { "read_only_space", "new_space", "old_space", "code_space",
 					      "shared_space", "trusted_space", "new_large_object_space",
 					      "large_object_space" };
@@ -213,7 +224,7 @@ static void run_size(int cols, int rows, int frames, model *m, ui_state *ui, the
 	/* first full paint */
 	uint64_t before = out_size(out);
 	ui->end_ms = m->now_ms;
-	view_overview_draw(stdscr, m, ui);
+	overview_frame(m, ui);
 	wnoutrefresh(stdscr);
 	doupdate();
 	uint64_t first = out_size(out) - before;
@@ -230,7 +241,7 @@ static void run_size(int cols, int rows, int frames, model *m, ui_state *ui, the
 		m->now_ms = *t;
 		ui->end_ms = *t;
 		double w0 = wall_s(), a = now_s();
-		view_overview_draw(stdscr, m, ui);
+		overview_frame(m, ui);
 		double b = now_s();
 		wnoutrefresh(stdscr);
 		doupdate();
@@ -268,7 +279,7 @@ static void run_size(int cols, int rows, int frames, model *m, ui_state *ui, the
 
 	/* bytes per second at 1 Hz: 60 ticks of realistic change */
 	dup2(tmp_fd, fileno(out));
-	view_overview_draw(stdscr, m, ui);
+	overview_frame(m, ui);
 	wnoutrefresh(stdscr);
 	doupdate();
 	before = out_size(out);
@@ -290,7 +301,7 @@ static void run_size(int cols, int rows, int frames, model *m, ui_state *ui, the
 			snprintf(al.msg, sizeof al.msg, "event loop lag p99 812 ms for 3 samples");
 			model_alert_push(m, &al);
 		}
-		view_overview_draw(stdscr, m, ui);
+		overview_frame(m, ui);
 		wnoutrefresh(stdscr);
 		doupdate();
 	}

@@ -14,8 +14,18 @@
  *    file gets the raw bytes.
  *  - A launch is freed only after every handle's close callback ran
  *    (nhandles == 0 and closing).
+ *  - Closing never leaves the child behind: launch_close sends SIGTERM and
+ *    keeps the process handle (and the pipes, so shutdown lines still reach
+ *    the log) until the child exits; one that is still there after
+ *    LAUNCH_GRACE_MS gets SIGKILL (its whole process group).  The loop thus
+ *    runs at most that long after a quit.
+ *  - Once the child is reaped, its probe socket (<sockdir>/<pid>.sock) is
+ *    removed: a probe killed by a signal cannot remove it itself.
  */
 #include "collectors/launch.h"
+#include "core/clock.h"
+#include "core/linebuf.h"
+#include "core/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,19 +40,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collectors/procfs.h"
 #include "core/paths.h"
 
 extern char **environ;
 
 #define LINE_MAX_BYTES (LOG_LINE_LEN - 16)	/* longer lines are split */
+#define KILL_WAIT_MS 1000	/* after SIGKILL: a child stuck in the kernel is left */
 
 typedef struct out_stream {
 	uv_pipe_t pipe;
 	launch *l;
 	bool is_err;
 	bool open;		/* reading; false after EOF */
-	size_t len;
-	char line[LINE_MAX_BYTES];
+	linebuf lines;		/* the unfinished line; longer ones are split */
 	char rd[16384];
 } out_stream;
 
@@ -50,6 +61,7 @@ struct launch {
 	uv_loop_t *loop;
 	model *m;
 	uv_process_t proc;
+	uv_timer_t grace;	/* running while a closing child has not exited */
 	out_stream out, err;
 	int pid;
 	uint64_t start_time;
@@ -59,37 +71,14 @@ struct launch {
 	char tag[24];		/* log prefix in demo mode, "" otherwise */
 	int nhandles;
 	bool closing;
+	bool killed;		/* SIGKILL sent after the grace period */
 };
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Field 22 of /proc/PID/stat (start time in clock ticks since boot), 0 if unreadable. */
+/* Start time of pid (clock ticks since boot), 0 if unreadable. */
 static uint64_t stat_start_time(int pid)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return 0;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');	/* comm may contain spaces and ')' */
-	if (!p)
-		return 0;
-	p++;
-	/* fields after ')' start at 3 (state); start time is field 22 */
-	for (int field = 3; field < 22; field++) {
-		p = strchr(p + 1, ' ');
-		if (!p)
-			return 0;
-	}
-	return strtoull(p + 1, NULL, 10);
+	procfs_stat st;
+	return procfs_stat_read(pid, &st) == 0 ? st.start_time : 0;
 }
 
 /* Name for messages: the script of `node app.js`, else the command. */
@@ -113,54 +102,40 @@ static void display_name(char *const argv[], char *out, size_t n)
 	snprintf(out, n, "%s", pick);
 }
 
-/* Copy src to dst for the log pane: drop ANSI escape sequences, replace other
- * control characters with '?', tabs with a space. */
-static void sanitise(char *dst, size_t n, const char *src, size_t len)
+size_t launch_log_line(char *out, size_t n, const char *tag, bool is_err, const char *line, size_t len)
 {
-	size_t o = 0;
-	for (size_t i = 0; i < len && o + 1 < n; i++) {
-		unsigned char c = (unsigned char)src[i];
-		if (c == 0x1b) {
-			if (i + 1 < len && src[i + 1] == '[') {
-				i += 2;
-				while (i < len && !((unsigned char)src[i] >= 0x40 && (unsigned char)src[i] <= 0x7e))
-					i++;
-			} else {
-				i++;
-			}
-			continue;
-		}
-		if (c == '\t')
-			c = ' ';
-		else if (c < 0x20 || c == 0x7f)
-			c = '?';
-		dst[o++] = (char)c;
-	}
-	dst[o] = 0;
+	if (len && line[len - 1] == '\r')
+		len--;
+	char clean[LOG_LINE_LEN];	/* model_log_push truncates anyway */
+	/* for the log pane: colours dropped, other controls shown as '?' */
+	text_clean(clean, sizeof clean, line, len, TEXT_ANSI | TEXT_TABS);
+	int w = snprintf(out, n, "%s%s%s%s", is_err ? "! " : "", tag, tag[0] ? ": " : "", clean);
+	return w < 0 ? 0 : (size_t)w < n ? (size_t)w : n - 1;
 }
 
-static void emit_line(launch *l, out_stream *s)
+/* One line of the child's output: to the model's log, cleaned, and to the
+ * log file as it came. */
+static bool emit_line(void *ud, const char *line, size_t len)
 {
-	size_t len = s->len;
-	if (len && s->line[len - 1] == '\r')
-		len--;
-	char clean[LOG_LINE_LEN], full[LOG_LINE_LEN + 64];	/* model_log_push truncates */
-	sanitise(clean, sizeof clean, s->line, len);
-	snprintf(full, sizeof full, "%s%s%s%s", s->is_err ? "! " : "", l->tag, l->tag[0] ? ": " : "",
-		 clean);
+	out_stream *s = ud;
+	launch *l = s->l;
+	char full[LOG_LINE_LEN + 64];
+	launch_log_line(full, sizeof full, l->tag, s->is_err, line, len);
 	model_log_push(l->m, full);
+	if (len && line[len - 1] == '\r')
+		len--;
 	if (l->log_fd >= 0) {
 		char head[40];
 		int hl = snprintf(head, sizeof head, "%s%s%s", s->is_err ? "! " : "", l->tag,
 				  l->tag[0] ? ": " : "");
-		struct iovec iov[3] = { { head, (size_t)hl }, { s->line, len }, { "\n", 1 } };
+		struct iovec iov[3] = { { head, (size_t)hl }, { (char *)line, len }, { "\n", 1 } };
 		/* one appending write per line; a full disk loses log lines, never the app */
 		ssize_t w;
 		do
 			w = writev(l->log_fd, iov, 3);
 		while (w < 0 && errno == EINTR);
 	}
-	s->len = 0;
+	return true;
 }
 
 static void launch_maybe_free(launch *l)
@@ -182,6 +157,7 @@ static void handle_closed(uv_handle_t *h)
 static void stream_closed(uv_handle_t *h)
 {
 	out_stream *s = h->data;
+	linebuf_free(&s->lines);
 	s->l->nhandles--;
 	launch_maybe_free(s->l);
 }
@@ -195,24 +171,47 @@ static void out_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 static void out_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
 	out_stream *s = st->data;
-	launch *l = s->l;
 	if (nread < 0) {
-		if (s->len)
-			emit_line(l, s);
+		linebuf_finish(&s->lines, emit_line, s);
 		s->open = false;
 		uv_read_stop(st);
 		return;
 	}
-	for (ssize_t i = 0; i < nread; i++) {
-		char c = buf->base[i];
-		if (c == '\n') {
-			emit_line(l, s);
-			continue;
-		}
-		s->line[s->len++] = c;
-		if (s->len == sizeof s->line)
-			emit_line(l, s);
+	linebuf_feed(&s->lines, buf->base, (size_t)nread, emit_line, s);
+}
+
+/* The socket of a reaped child: nobody can listen on it any more, unless
+ * the PID was reused in the meantime (then the new owner's socket answers). */
+static void remove_sock(int pid)
+{
+	char path[PATH_MAX];
+	paths_sock_for(pid, path, sizeof path);
+	if (paths_sock_refuses(path))
+		unlink(path);
+}
+
+static void close_handles(launch *l)
+{
+	if (uv_is_closing((uv_handle_t *)&l->proc))
+		return;
+	uv_close((uv_handle_t *)&l->proc, handle_closed);
+	uv_close((uv_handle_t *)&l->grace, handle_closed);
+	uv_close((uv_handle_t *)&l->out.pipe, stream_closed);
+	uv_close((uv_handle_t *)&l->err.pipe, stream_closed);
+}
+
+/* The grace period after SIGTERM ran out: SIGKILL, and give the kernel
+ * KILL_WAIT_MS to let us reap it; after that stop waiting. */
+static void grace_expired(uv_timer_t *t)
+{
+	launch *l = t->data;
+	if (l->killed) {
+		close_handles(l);
+		return;
 	}
+	l->killed = true;
+	launch_signal(l, SIGKILL);
+	uv_timer_start(&l->grace, grace_expired, KILL_WAIT_MS, 0);
 }
 
 static void child_exited(uv_process_t *p, int64_t status, int term_signal)
@@ -225,7 +224,7 @@ static void child_exited(uv_process_t *p, int64_t status, int term_signal)
 		v->exit_status = l->wait_status;
 		v->state = PROC_EXITED;
 		if (!v->exited_ms)
-			v->exited_ms = wall_ms();
+			v->exited_ms = clock_wall_ms();
 	}
 	if (term_signal) {
 		const char *abbrev = sigabbrev_np(term_signal);
@@ -236,6 +235,9 @@ static void child_exited(uv_process_t *p, int64_t status, int term_signal)
 	} else {
 		model_status(m, "%s exited with status %d", l->name, (int)status);
 	}
+	remove_sock(l->pid);
+	if (l->closing)
+		close_handles(l);
 }
 
 /* NODE_OPTIONS value with `--require "<probe>"` appended, quoted the way
@@ -370,6 +372,7 @@ static launch *launch_spawn(uv_loop_t *loop, model *m, char *const argv[], const
 		ss[i]->pipe.data = ss[i];
 		ss[i]->l = l;
 		ss[i]->is_err = i == 1;
+		linebuf_init(&ss[i]->lines, LINE_MAX_BYTES, LINEBUF_SPLIT);
 		l->nhandles++;
 	}
 	uv_stdio_container_t stdio[3] = {
@@ -387,6 +390,9 @@ static launch *launch_spawn(uv_loop_t *loop, model *m, char *const argv[], const
 		.stdio = stdio,
 	};
 	l->proc.data = l;
+	uv_timer_init(loop, &l->grace);
+	l->grace.data = l;
+	l->nhandles++;
 	int r = uv_spawn(loop, &l->proc, &opt);
 	child_env_free(env);
 	l->nhandles++;
@@ -398,9 +404,7 @@ static launch *launch_spawn(uv_loop_t *loop, model *m, char *const argv[], const
 		else
 			snprintf(err, errlen, "%s: cannot start: %s", argv[0], uv_strerror(r));
 		l->closing = true;	/* freed by the close callbacks */
-		uv_close((uv_handle_t *)&l->proc, handle_closed);
-		uv_close((uv_handle_t *)&l->out.pipe, stream_closed);
-		uv_close((uv_handle_t *)&l->err.pipe, stream_closed);
+		close_handles(l);
 		return NULL;
 	}
 	l->pid = l->proc.pid;
@@ -472,11 +476,13 @@ void launch_close(launch *l)
 {
 	if (!l || l->closing)
 		return;
-	launch_signal(l, SIGTERM);
 	l->closing = true;
-	uv_close((uv_handle_t *)&l->proc, handle_closed);
-	uv_close((uv_handle_t *)&l->out.pipe, stream_closed);
-	uv_close((uv_handle_t *)&l->err.pipe, stream_closed);
+	if (!launch_running(l)) {
+		close_handles(l);
+		return;
+	}
+	launch_signal(l, SIGTERM);
+	uv_timer_start(&l->grace, grace_expired, LAUNCH_GRACE_MS, 0);
 }
 
 int launch_demo(uv_loop_t *loop, model *m, const char *probe_path, const char *demo_dir,

@@ -21,8 +21,11 @@ bool launch_running(const launch *l);
 int launch_pid(const launch *l);
 /* Forward a signal to the child (its process group). */
 void launch_signal(launch *l, int sig);
-/* Close handles; the child is signalled SIGTERM if still running.  Frees
- * once libuv has closed them (keep running the loop). */
+/* Close: a running child is signalled SIGTERM and, if it is still there
+ * LAUNCH_GRACE_MS later, SIGKILL (its process group).  Frees once the child
+ * is gone and libuv has closed the handles (keep running the loop: at most
+ * LAUNCH_GRACE_MS + 1 s).  Its probe socket is removed. */
+#define LAUNCH_GRACE_MS 3000
 void launch_close(launch *l);
 
 /* True once the child's stdout and stderr both reached end of file (all its
@@ -30,6 +33,12 @@ void launch_close(launch *l);
 bool launch_drained(const launch *l);
 /* The child's wait status (as from waitpid: WIFEXITED…) once it ended, else -1. */
 int launch_wait_status(const launch *l);
+
+/* The log pane's form of one line of output (without its newline): "! "
+ * for stderr, "tag: " in demo mode, a trailing CR dropped, colour sequences
+ * dropped and other control characters shown as '?'.  Written to out (n
+ * bytes, NUL-terminated); returns its length.  Pure: for the fuzz harness. */
+size_t launch_log_line(char *out, size_t n, const char *tag, bool is_err, const char *line, size_t len);
 
 /* `vitals --demo`: launch demo/healthy.js, demo/leaky.js and demo/stall.js
  * from demo_dir (paths_data("demo")) with `node`, each tagged in the log

@@ -1,4 +1,4 @@
-/* probe_client — the dashboard's end of the probe protocol; see probe_client.h
+/* probe_client — the dashboard's connections to probes; see probe_client.h
  * and doc/PROTOCOL.md.
  *
  * Data: a probe_mgr keeps one pclient per process it has ever tried to reach
@@ -7,28 +7,25 @@
  * pconn is freed only in its close callback, and once closing it no longer
  * points at its client (c->cl == NULL), so a client can be forgotten while a
  * connection or a file sync is still winding down.  A pclient runs at most one
- * capture (capjob: temp file fd + counters) and one gc at a time.
+ * capture (collectors/probe_capture) and one gc at a time, and after a lost
+ * connection at most one settle timer (is the process gone? is its socket
+ * left behind?) before anything in flight is failed.
  *
- * Invariants: cl->conn == NULL or cl->conn->cl == cl; every open handle and
- * every fs request in flight counts in pm->pending, and the manager is freed
- * when it is closing and pending drops to zero.  A capture's temp file either
- * becomes the final file (fsync + no-replace rename on the reply) or is
- * unlinked: no partial file is ever left under its final name.
+ * Invariants: cl->conn == NULL or cl->conn->cl == cl; cl->settle == NULL or
+ * cl->settle->cl == cl; every open handle and every fs request in flight
+ * counts in pm->pending, and the manager is freed when it is closing and
+ * pending drops to zero.
  *
- * probe_line_apply() is the one parser of probe input.  It validates a whole
- * message before it changes anything, so a rejected line leaves the model as
- * it was.  Strings that reach the screen are cleaned of control characters.
+ * Lines are split here and parsed by collectors/probe_line (the one parser of
+ * probe input); its command messages come back through probe_line_ops.
  */
 #include "collectors/probe_client.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <jansson.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,61 +33,25 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "collectors/procfs.h"
+#include "core/linebuf.h"
 #include "core/paths.h"
+#include "core/xalloc.h"
 
-#define PROBE_LINE_MAX (1u << 20)	/* protocol: probe → dashboard line cap */
-#define PROTO_VERSION 1
-#define MAX_GC_IN 1000			/* protocol: at most 1000 GC events per sample */
-#define MAX_SPACES_IN 64		/* V8 has ~9; more is garbage */
-#define MAX_HANDLES_IN 256		/* distinct handle types in one sample */
-#define MAX_BYTES 1e15			/* 1 PB: a larger "size" is garbage */
-#define MAX_MS 1e12			/* ~31 years */
-#define MAX_TS 1e14			/* epoch ms, year ~5000 */
 #define RETRY_MS 2000			/* before reconnecting to the same socket file */
 #define SWEEP_MS 60000			/* between looks for stale sockets */
-#define OUT_DIR_MAX 400			/* so that every file name fits capture.path */
-#define OUT_PATH_MAX 512
+#define SETTLE_STEP_MS 5		/* after a lost connection: poll every 5 ms ... */
+#define SETTLE_TRIES 20			/* ... up to 100 ms per question */
+#define CAPTURE_IDLE_MS 120000		/* a capture that hears nothing this long is given up */
+#define SNAPSHOT_BYTES_PER_S (10 << 20)	/* before the first chunk: the target is frozen */
 
 /* ------------------------------------------------------------------ types */
 
 typedef struct pclient pclient;
 typedef struct pconn pconn;
-
-typedef struct capkind {
-	const char *cmd;	/* protocol command */
-	const char *ext;	/* file extension */
-	const char *kind;	/* capture.kind in the model */
-	const char *label;	/* for messages */
-} capkind;
-
-static const capkind capkinds[] = {
-	{ "heap_snapshot", "heapsnapshot", "heapsnapshot", "heap snapshot" },
-	{ "cpu_profile", "cpuprofile", "cpuprofile", "CPU profile" },
-	{ "report", "json", "report", "report" },
-};
-
-/* One capture in flight: chunks go straight into fd (a temp file). */
-typedef struct capjob {
-	probe_mgr *pm;
-	pclient *cl;		/* NULL once the process was forgotten (orphan) */
-	const capkind *k;
-	long long id;
-	int fd;
-	int pid;
-	bool saving;		/* reply came; fsync in flight */
-	long long bytes;	/* bytes written */
-	long long units;	/* UTF-16 code units, what the probe counts */
-	int64_t t_ms;
-	char stamp[20];		/* YYYYmmdd-HHMMSS of the request */
-	char name[NAME_LEN];	/* sanitized process name */
-	char tmp[OUT_PATH_MAX];
-	probe_done_cb cb;
-	void *ud;
-	uv_fs_t fsreq;
-} capjob;
+typedef struct settle settle;
 
 struct pconn {
 	uv_pipe_t pipe;		/* pipe.data == this */
@@ -98,10 +59,20 @@ struct pconn {
 	probe_mgr *pm;
 	pclient *cl;		/* NULL once closing */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *line;		/* bytes of the current, unfinished line */
-	size_t len, cap;
-	bool skipping;		/* dropping an over-long line up to its newline */
+	linebuf lines;		/* the current, unfinished line */
 	bool connected, closing;
+};
+
+/* After a connection dropped, without blocking the loop: first whether the
+ * process is gone (the kernel may still be tearing it down when EOF comes),
+ * then, if it is, whether its listening socket was left behind (it closes
+ * only when the last thread of the process is gone). */
+struct settle {
+	uv_timer_t timer;	/* timer.data == this */
+	probe_mgr *pm;
+	pclient *cl;		/* NULL once the client is freed */
+	int tries;
+	bool decided;		/* first question answered */
 };
 
 struct pclient {
@@ -109,6 +80,7 @@ struct pclient {
 	vproc *p;
 	pclient *prev, *next;	/* pm->clients */
 	pconn *conn;		/* current connection or NULL */
+	settle *settle;		/* after a lost connection, or NULL */
 	probe_state before;	/* pstate to restore if a connect attempt fails */
 	bool have_sock;
 	bool sock_refused;	/* that socket file gave no usable hello: not retried */
@@ -117,7 +89,11 @@ struct pclient {
 	uint64_t retry_at;	/* uv_now() before which that same file is not retried */
 	long long next_id;
 	long long hz_id;
-	capjob *cap;
+	probe_capture *cap;
+	long long cap_id;
+	uint64_t cap_deadline;	/* uv_now() by which cap must hear from the probe */
+	long long cancel_id;	/* the last cancel sent and its target: their */
+	long long cancel_target;	/* answers are expected, not news */
 	long long gc_id;
 	probe_done_cb gc_cb;
 	void *gc_ud;
@@ -128,607 +104,20 @@ struct probe_mgr {
 	model *m;
 	int hz;
 	char out_dir[PATH_MAX];
+	probe_capture_env cenv;	/* cenv.out_dir == out_dir */
 	probe_sample_cb on_sample;
-	probe_warning_cb on_warning;
-	void *ud;
+	probe_warning_cb on_warning;	/* the owner's, called with pm->ud */
+	void *ud;		/* of on_sample and on_warning */
+	probe_line_ops ops;	/* ops.ud == this */
 	pclient *clients;
 	int pending;		/* open handles + fs requests */
 	bool closing;
 	bool dir_warned;
 	uint64_t sweep_at;	/* uv_now() of the next sweep for stale sockets */
 	unsigned gen;		/* bumped whenever a client is freed */
+	uint64_t capture_idle_ms;
 	char rbuf[65536];	/* read buffer shared by all connections (one loop thread) */
 };
-
-/* --------------------------------------------------------------- helpers */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Copy a probe-supplied string for display: control characters become '?',
- * and truncation never splits a UTF-8 sequence. */
-static void copy_clean(char *dst, size_t n, const char *src)
-{
-	size_t i = 0;
-	for (; src[i] && i + 1 < n; i++) {
-		unsigned char ch = (unsigned char)src[i];
-		dst[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-	}
-	if (src[i] && i > 0) {	/* truncated: drop a partial multi-byte character */
-		size_t j = i;
-		while (j > 0 && ((unsigned char)dst[j - 1] & 0xc0) == 0x80)
-			j--;
-		if (j > 0 && ((unsigned char)dst[j - 1] & 0x80))
-			i = j - 1;
-	}
-	dst[i] = 0;
-}
-
-static const char *json_kind(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
-	case JSON_TRUE: return "true";
-	case JSON_FALSE: return "false";
-	default: return "null";
-	}
-}
-
-/* Read obj[key] as a number in [lo, hi].  Returns 1 (found, *out set), 0 (absent
- * or null: JSON.stringify turns NaN into null) or -1 with err set. */
-static int get_num(const json_t *obj, const char *key, const char *ctx, double lo, double hi,
-		   double *out, char *err, size_t errlen)
-{
-	const json_t *v = obj ? json_object_get(obj, key) : NULL;
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_number(v))
-		return fail(err, errlen, "%s%s is %s, expected a number", ctx, key, json_kind(v));
-	double d = json_number_value(v);
-	if (!isfinite(d) || d < lo || d > hi)
-		return fail(err, errlen, "%s%s = %g is out of range (%g..%g)", ctx, key, d, lo, hi);
-	*out = d;
-	return 1;
-}
-
-/* Like get_num, but the value must be a whole number. */
-static int get_int(const json_t *obj, const char *key, const char *ctx, double lo, double hi,
-		   long long *out, char *err, size_t errlen)
-{
-	double d = 0;
-	int rc = get_num(obj, key, ctx, lo, hi, &d, err, errlen);
-	if (rc <= 0)
-		return rc;
-	if (d != floor(d))
-		return fail(err, errlen, "%s%s = %g is not a whole number", ctx, key, d);
-	*out = (long long)d;
-	return 1;
-}
-
-/* obj[key] must be absent, null or an object. */
-static int get_obj(const json_t *obj, const char *key, const json_t **out, char *err, size_t errlen)
-{
-	const json_t *v = json_object_get(obj, key);
-	*out = NULL;
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_object(v))
-		return fail(err, errlen, "sample: %s is %s, expected an object", key, json_kind(v));
-	*out = v;
-	return 1;
-}
-
-/* obj[key] as a string, NULL if absent/null; -1 on a wrong type. */
-static int get_str(const json_t *obj, const char *key, const char *ctx, const char **out,
-		   char *err, size_t errlen)
-{
-	const json_t *v = json_object_get(obj, key);
-	*out = NULL;
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return fail(err, errlen, "%s%s is %s, expected a string", ctx, key, json_kind(v));
-	*out = json_string_value(v);
-	return 1;
-}
-
-/* The id of a command message: a positive integer (null allowed for errors). */
-static int get_id(const json_t *root, const char *t, bool null_ok, long long *id, char *err, size_t errlen)
-{
-	const json_t *v = json_object_get(root, "id");
-	*id = 0;
-	if ((!v || json_is_null(v)) && null_ok)
-		return 0;
-	if (!v)
-		return fail(err, errlen, "%s: missing \"id\"", t);
-	char ctx[24];
-	snprintf(ctx, sizeof ctx, "%s: ", t);
-	int rc = get_int(root, "id", ctx, 1, 9007199254740991.0, id, err, errlen);
-	if (rc == 0)
-		return fail(err, errlen, "%s: \"id\" is null", t);
-	return rc < 0 ? -1 : 0;
-}
-
-/* UTF-16 code units of UTF-8 text: what JavaScript's string.length counts. */
-static long long utf16_units(const char *s, size_t n)
-{
-	long long u = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if ((ch & 0xc0) != 0x80)
-			u += ch >= 0xf0 ? 2 : 1;
-	}
-	return u;
-}
-
-static bool attached(const vproc *p)
-{
-	return p->node && p->node->proto_version == PROTO_VERSION && p->pstate == PROBE_ATTACHED;
-}
-
-/* ------------------------------------------------- command side (routing) */
-
-static void route_chunk(pclient *cl, long long id, const char *data, size_t n);
-static void route_reply(pclient *cl, long long id, bool ok, const json_t *root);
-static void route_error(pclient *cl, long long id, const char *code, const char *message);
-
-/* ------------------------------------------------------------- messages */
-
-static int apply_hello(model *m, vproc *p, const json_t *root, char *err, size_t errlen)
-{
-	const json_t *v = json_object_get(root, "v");
-	if (!v)
-		return fail(err, errlen, "hello: missing \"v\"");
-	if (!json_is_integer(v))
-		return fail(err, errlen, "hello: \"v\" is %s, expected an integer", json_kind(v));
-	if (json_integer_value(v) != PROTO_VERSION) {
-		char why[sizeof p->probe_err];
-		snprintf(why, sizeof why, "probe protocol v%lld not supported", (long long)json_integer_value(v));
-		if (p->pstate != PROBE_FAILED || strcmp(p->probe_err, why) != 0) {
-			p->pstate = PROBE_FAILED;
-			snprintf(p->probe_err, sizeof p->probe_err, "%s", why);
-			model_touch(m);
-		}
-		return fail(err, errlen, "%s", why);
-	}
-	long long pid = 0, hz = 0;
-	double limit = 0;
-	const char *node = NULL, *v8 = NULL;
-	int has_limit;
-	if (get_int(root, "pid", "hello: ", 1, INT_MAX, &pid, err, errlen) < 0 ||
-	    get_int(root, "hz", "hello: ", 1, 1000, &hz, err, errlen) < 0 ||
-	    (has_limit = get_num(root, "heap_limit", "hello: ", 0, MAX_BYTES, &limit, err, errlen)) < 0 ||
-	    get_str(root, "node", "hello: ", &node, err, errlen) < 0 ||
-	    get_str(root, "v8", "hello: ", &v8, err, errlen) < 0)
-		return -1;
-	if (pid && pid != p->pid)
-		return fail(err, errlen, "hello from pid %lld on the socket of pid %d", pid, p->pid);
-
-	vnode *n = model_node(m, p);
-	if (!n)
-		return fail(err, errlen, "out of memory");
-	n->proto_version = PROTO_VERSION;
-	copy_clean(n->node_version, sizeof n->node_version, node ? node : "");
-	copy_clean(n->v8_version, sizeof n->v8_version, v8 ? v8 : "");
-	if (hz)
-		n->hz = (int)hz;
-	if (has_limit)
-		n->heap_limit = limit;
-	p->pstate = PROBE_ATTACHED;
-	p->probe_err[0] = 0;
-	return 0;
-}
-
-/* A sample, validated completely before any of it reaches the model. */
-typedef struct sample_in {
-	int64_t ts;
-	double interval_ms;		/* 0 if absent */
-	double heap_used, heap_total, heap_limit, external, array_buffers, rss;	/* NaN if absent */
-	double lag[5];			/* min p50 p99 max mean */
-	double elu;
-	int nspaces;
-	struct {
-		char name[NAME_LEN];
-		double size, used, avail, physical;
-	} spaces[MAX_SPACES_IN];
-	bool has_handles;
-	int nhandles;
-	long long handles_total;
-	struct {
-		char type[NAME_LEN];
-		int count;
-	} handles[MAX_HANDLES_IN];
-	int ngc;
-	long long gc_dropped;
-	gc_event gc[MAX_GC_IN];
-} sample_in;
-
-static int parse_spaces(const json_t *arr, sample_in *s, char *err, size_t errlen)
-{
-	if (!json_is_array(arr))
-		return fail(err, errlen, "sample: spaces is %s, expected an array", json_kind(arr));
-	if (json_array_size(arr) > MAX_SPACES_IN)
-		return fail(err, errlen, "sample: %zu heap spaces, limit %d", json_array_size(arr), MAX_SPACES_IN);
-	size_t i;
-	const json_t *sp;
-	json_array_foreach(arr, i, sp) {
-		char ctx[48];
-		snprintf(ctx, sizeof ctx, "sample: spaces[%zu].", i);
-		if (!json_is_object(sp))
-			return fail(err, errlen, "sample: spaces[%zu] is %s, expected an object", i, json_kind(sp));
-		const char *name;
-		if (get_str(sp, "name", ctx, &name, err, errlen) < 0)
-			return -1;
-		if (!name || !*name)
-			return fail(err, errlen, "%sname is missing or empty", ctx);
-		double size = 0, used = NAN, avail = 0, phys = 0;
-		if (get_num(sp, "size", ctx, 0, MAX_BYTES, &size, err, errlen) < 0 ||
-		    get_num(sp, "used", ctx, 0, MAX_BYTES, &used, err, errlen) < 0 ||
-		    get_num(sp, "avail", ctx, 0, MAX_BYTES, &avail, err, errlen) < 0 ||
-		    get_num(sp, "physical", ctx, 0, MAX_BYTES, &phys, err, errlen) < 0)
-			return -1;
-		int k = s->nspaces++;
-		copy_clean(s->spaces[k].name, NAME_LEN, name);
-		s->spaces[k].size = size;
-		s->spaces[k].used = used;
-		s->spaces[k].avail = avail;
-		s->spaces[k].physical = phys;
-	}
-	return 0;
-}
-
-static int parse_handles(const json_t *obj, sample_in *s, char *err, size_t errlen)
-{
-	if (!json_is_object(obj))
-		return fail(err, errlen, "sample: handles is %s, expected an object", json_kind(obj));
-	if (json_object_size(obj) > MAX_HANDLES_IN)
-		return fail(err, errlen, "sample: %zu handle types, limit %d", json_object_size(obj), MAX_HANDLES_IN);
-	s->has_handles = true;
-	const char *key;
-	const json_t *v;
-	json_object_foreach((json_t *)obj, key, v) {
-		long long c = 0;
-		if (!*key)
-			return fail(err, errlen, "sample: handles has an empty type name");
-		if (get_int(obj, key, "sample: handles.", 0, 1e9, &c, err, errlen) < 0)
-			return -1;
-		int k = s->nhandles++;
-		copy_clean(s->handles[k].type, NAME_LEN, key);
-		s->handles[k].count = (int)c;
-		s->handles_total += c;
-	}
-	return 0;
-}
-
-static int parse_gc(const json_t *arr, sample_in *s, char *err, size_t errlen)
-{
-	if (!json_is_array(arr))
-		return fail(err, errlen, "sample: gc is %s, expected an array", json_kind(arr));
-	if (json_array_size(arr) > MAX_GC_IN)
-		return fail(err, errlen, "sample: %zu GC events, limit %d", json_array_size(arr), MAX_GC_IN);
-	size_t i;
-	const json_t *e;
-	json_array_foreach(arr, i, e) {
-		char ctx[48];
-		snprintf(ctx, sizeof ctx, "sample: gc[%zu].", i);
-		if (!json_is_object(e))
-			return fail(err, errlen, "sample: gc[%zu] is %s, expected an object", i, json_kind(e));
-		double ts = NAN, dur = NAN;
-		long long kind = -1, flags = 0;
-		if (get_num(e, "ts", ctx, 0, MAX_TS, &ts, err, errlen) < 0 ||
-		    get_num(e, "dur", ctx, 0, MAX_MS, &dur, err, errlen) < 0 ||
-		    get_int(e, "kind", ctx, 0, 255, &kind, err, errlen) < 0 ||
-		    get_int(e, "flags", ctx, 0, 255, &flags, err, errlen) < 0)
-			return -1;
-		if (isnan(ts) || isnan(dur) || kind < 0)
-			return fail(err, errlen, "%s needs ts, kind and dur", ctx);
-		s->gc[s->ngc++] = (gc_event){ .t_ms = (int64_t)ts, .dur_ms = (float)dur,
-					      .kind = (uint8_t)kind, .flags = (uint8_t)flags };
-	}
-	return 0;
-}
-
-static int parse_sample(const json_t *root, sample_in *s, char *err, size_t errlen)
-{
-	double ts = NAN, d;
-	const json_t *mem, *heap, *lag, *v;
-	memset(s, 0, offsetof(sample_in, spaces));
-	s->nspaces = s->nhandles = s->ngc = 0;
-	s->has_handles = false;
-	s->handles_total = s->gc_dropped = 0;
-	s->heap_used = s->heap_total = s->heap_limit = s->external = s->array_buffers = s->rss = NAN;
-	s->elu = NAN;
-	for (int i = 0; i < 5; i++)
-		s->lag[i] = NAN;
-
-	int rc = get_num(root, "ts", "sample: ", 0, MAX_TS, &ts, err, errlen);
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		return fail(err, errlen, "sample: missing \"ts\"");
-	s->ts = (int64_t)ts;
-	if (get_num(root, "interval_ms", "sample: ", 0, MAX_MS, &s->interval_ms, err, errlen) < 0 ||
-	    get_obj(root, "mem", &mem, err, errlen) < 0 ||
-	    get_obj(root, "heap", &heap, err, errlen) < 0 ||
-	    get_obj(root, "lag", &lag, err, errlen) < 0)
-		return -1;
-	if (get_num(mem, "rss", "sample: mem.", 0, MAX_BYTES, &s->rss, err, errlen) < 0 ||
-	    get_num(mem, "heapTotal", "sample: mem.", 0, MAX_BYTES, &s->heap_total, err, errlen) < 0 ||
-	    get_num(mem, "heapUsed", "sample: mem.", 0, MAX_BYTES, &s->heap_used, err, errlen) < 0 ||
-	    get_num(mem, "external", "sample: mem.", 0, MAX_BYTES, &s->external, err, errlen) < 0 ||
-	    get_num(mem, "arrayBuffers", "sample: mem.", 0, MAX_BYTES, &s->array_buffers, err, errlen) < 0)
-		return -1;
-	/* heap.* repeats what mem.* has; it fills in what mem lacks */
-	if ((rc = get_num(heap, "used", "sample: heap.", 0, MAX_BYTES, &d, err, errlen)) < 0)
-		return -1;
-	if (rc && isnan(s->heap_used))
-		s->heap_used = d;
-	if ((rc = get_num(heap, "total", "sample: heap.", 0, MAX_BYTES, &d, err, errlen)) < 0)
-		return -1;
-	if (rc && isnan(s->heap_total))
-		s->heap_total = d;
-	if (get_num(heap, "limit", "sample: heap.", 0, MAX_BYTES, &s->heap_limit, err, errlen) < 0)
-		return -1;
-	static const char *lagk[5] = { "min", "p50", "p99", "max", "mean" };
-	for (int i = 0; i < 5; i++)
-		if (get_num(lag, lagk[i], "sample: lag.", 0, MAX_MS, &s->lag[i], err, errlen) < 0)
-			return -1;
-	/* utilisation is a ratio; allow float noise above 1 and clamp */
-	if (get_num(root, "elu", "sample: ", 0, 1.01, &s->elu, err, errlen) < 0)
-		return -1;
-	if (s->elu > 1)
-		s->elu = 1;
-	if ((v = json_object_get(root, "spaces")) && !json_is_null(v) && parse_spaces(v, s, err, errlen) < 0)
-		return -1;
-	if ((v = json_object_get(root, "handles")) && !json_is_null(v) && parse_handles(v, s, err, errlen) < 0)
-		return -1;
-	if ((v = json_object_get(root, "gc")) && !json_is_null(v) && parse_gc(v, s, err, errlen) < 0)
-		return -1;
-	if (get_int(root, "gc_dropped", "sample: ", 0, 1e12, &s->gc_dropped, err, errlen) < 0)
-		return -1;
-	return 0;
-}
-
-static void set_if(double *dst, double v)
-{
-	if (!isnan(v))
-		*dst = v;
-}
-
-/* Apply a validated sample: latest values, one push per series at s->ts. */
-static void apply_sample(model *m, vproc *p, const sample_in *s)
-{
-	vnode *n = p->node;
-	int64_t ts = s->ts;
-
-	set_if(&n->heap_used, s->heap_used);
-	set_if(&n->heap_total, s->heap_total);
-	set_if(&n->heap_limit, s->heap_limit);
-	set_if(&n->external, s->external);
-	set_if(&n->array_buffers, s->array_buffers);
-	set_if(&n->probe_rss, s->rss);
-	set_if(&n->lag_min, s->lag[0]);
-	set_if(&n->lag_p50, s->lag[1]);
-	set_if(&n->lag_p99, s->lag[2]);
-	set_if(&n->lag_max, s->lag[3]);
-	set_if(&n->lag_mean, s->lag[4]);
-	set_if(&n->elu, s->elu);
-
-	for (int i = 0; i < s->nspaces; i++) {
-		heap_space *sp = model_space(m, n, s->spaces[i].name);
-		if (!sp)
-			continue;	/* more spaces than the model keeps */
-		sp->size = s->spaces[i].size;
-		sp->used = s->spaces[i].used;
-		sp->avail = s->spaces[i].avail;
-		sp->physical = s->spaces[i].physical;
-		ring_push(&sp->used_r, ts, sp->used);
-	}
-
-	double handles = NAN;
-	if (s->has_handles) {
-		bool seen[MAX_HANDLE_TYPES] = { false };
-		for (int i = 0; i < s->nhandles; i++) {
-			handle_count *h = model_handle(m, n, s->handles[i].type);
-			if (!h)
-				continue;
-			seen[h - n->handles] = true;
-			h->count = s->handles[i].count;
-			ring_push(&h->r, ts, h->count);
-		}
-		for (int i = 0; i < n->nhandles; i++) {	/* a type that vanished is 0 */
-			if (seen[i])
-				continue;
-			n->handles[i].count = 0;
-			ring_push(&n->handles[i].r, ts, 0);
-		}
-		n->handles_total = s->handles_total > INT_MAX ? INT_MAX : (int)s->handles_total;
-		handles = n->handles_total;
-	}
-
-	double gc_ms = 0;
-	memset(n->gc_count_interval, 0, sizeof n->gc_count_interval);
-	for (int i = 0; i < s->ngc; i++) {
-		model_gc_push(n, &s->gc[i]);
-		n->gc_count_interval[gc_kind_index(s->gc[i].kind)]++;
-		gc_ms += s->gc[i].dur_ms;
-	}
-	n->gc_total += (uint64_t)s->gc_dropped;
-	/* The interval the GC time is measured against: the probe's own, else
-	 * the gap since the previous sample, else the nominal period. */
-	double interval = s->interval_ms;
-	if (!(interval > 0) && n->samples && ts > n->last_sample_ms)
-		interval = (double)(ts - n->last_sample_ms);
-	if (!(interval > 0))
-		interval = 1000.0 / (n->hz > 0 ? n->hz : 1);
-	n->gc_ms_interval = gc_ms;
-	n->gc_pct = gc_ms / interval * 100.0;
-	if (n->gc_pct > 100)
-		n->gc_pct = 100;
-
-	ring_push(&n->heap_used_r, ts, s->heap_used);
-	ring_push(&n->heap_total_r, ts, s->heap_total);
-	ring_push(&n->external_r, ts, s->external);
-	ring_push(&n->lag_p99_r, ts, s->lag[2]);
-	ring_push(&n->lag_max_r, ts, s->lag[3]);
-	ring_push(&n->elu_r, ts, s->elu);
-	ring_push(&n->gc_pct_r, ts, n->gc_pct);
-	ring_push(&n->handles_r, ts, handles);
-
-	n->last_sample_ms = ts;
-	n->samples++;
-}
-
-/* A process warning goes to the alert log.  One call, so core/alerts can take
- * it over (alerts_warning) without touching the parser. */
-static void probe_warning(model *m, vproc *p, int64_t ts, const char *name, const char *message)
-{
-	model_alert a = { .t_ms = ts, .pid = p->pid, .severity = SEV_WARN, .state = ALERT_FIRING };
-	char msg[sizeof a.msg + 80];	/* name: up to 63, then cut to fit a.msg */
-	snprintf(a.rule, sizeof a.rule, "warning");
-	snprintf(msg, sizeof msg, "%s: %s", name, message);
-	copy_clean(a.msg, sizeof a.msg, msg);
-	model_alert_push(m, &a);
-}
-
-static int apply_warning(model *m, vproc *p, const json_t *root, probe_warning_cb on_warning,
-			 void *ud, char *err, size_t errlen)
-{
-	const char *name, *message;
-	double ts = NAN;
-	if (get_str(root, "name", "warning: ", &name, err, errlen) < 0 ||
-	    get_str(root, "message", "warning: ", &message, err, errlen) < 0 ||
-	    get_num(root, "ts", "warning: ", 0, MAX_TS, &ts, err, errlen) < 0)
-		return -1;
-	int64_t t = !isnan(ts) ? (int64_t)ts : m->now_ms ? m->now_ms : wall_ms();
-	/* cleaned here: whoever takes the warning puts it on screen */
-	char cname[64], cmsg[sizeof(((model_alert *)0)->msg)];
-	copy_clean(cname, sizeof cname, name && *name ? name : "Warning");
-	copy_clean(cmsg, sizeof cmsg, message ? message : "");
-	if (on_warning)
-		on_warning(ud, p, cname, cmsg, t);
-	else
-		probe_warning(m, p, t, cname, cmsg);
-	return 0;
-}
-
-static int apply_cmd_msg(vproc *p, const char *t, const json_t *root, char *err, size_t errlen)
-{
-	pclient *cl = p->probe_data;
-	long long id;
-	if (strcmp(t, "chunk") == 0) {
-		const json_t *d = json_object_get(root, "data");
-		if (get_id(root, t, false, &id, err, errlen) < 0)
-			return -1;
-		if (!d || !json_is_string(d))
-			return fail(err, errlen, "chunk: data is %s, expected a string", d ? json_kind(d) : "missing");
-		if (cl)
-			route_chunk(cl, id, json_string_value(d), json_string_length(d));
-	} else if (strcmp(t, "progress") == 0) {
-		/* checked, not used: probe_mgr_progress reports the bytes received,
-		 * which move while the probe's own count (phase by phase) may not */
-		double done = NAN;
-		if (get_id(root, t, false, &id, err, errlen) < 0 ||
-		    get_num(root, "done", "progress: ", 0, MAX_BYTES, &done, err, errlen) < 0)
-			return -1;
-	} else if (strcmp(t, "reply") == 0) {
-		const json_t *ok = json_object_get(root, "ok");
-		double d;
-		if (get_id(root, t, false, &id, err, errlen) < 0)
-			return -1;
-		if (!ok || !json_is_boolean(ok))
-			return fail(err, errlen, "reply: ok is %s, expected true or false", ok ? json_kind(ok) : "missing");
-		if (get_num(root, "bytes", "reply: ", 0, MAX_BYTES, &d, err, errlen) < 0 ||
-		    get_num(root, "hz", "reply: ", 1, 1000, &d, err, errlen) < 0)
-			return -1;
-		if (cl)
-			route_reply(cl, id, json_is_true(ok), root);
-	} else {	/* error */
-		const char *code, *message;
-		if (get_id(root, t, true, &id, err, errlen) < 0 ||
-		    get_str(root, "code", "error: ", &code, err, errlen) < 0 ||
-		    get_str(root, "message", "error: ", &message, err, errlen) < 0)
-			return -1;
-		if (cl)
-			route_error(cl, id, code ? code : "EFAIL", message ? message : "");
-	}
-	return 0;
-}
-
-int probe_line_apply(model *m, vproc *p, const char *line, size_t len, char *err, size_t errlen)
-{
-	return probe_line_apply_cb(m, p, line, len, NULL, NULL, err, errlen);
-}
-
-int probe_line_apply_cb(model *m, vproc *p, const char *line, size_t len, probe_warning_cb on_warning,
-			void *ud, char *err, size_t errlen)
-{
-	if (len > PROBE_LINE_MAX)
-		return fail(err, errlen, "line of %zu bytes is over the 1 MiB limit", len);
-	json_error_t je;
-	json_t *root = json_loadb(line, len, JSON_ALLOW_NUL, &je);
-	if (!root)
-		return fail(err, errlen, "invalid JSON at byte %d: %s", je.position, je.text);
-	int rc = 0;
-	const json_t *tv = json_object_get(root, "t");
-	const char *t = tv && json_is_string(tv) ? json_string_value(tv) : NULL;
-	if (!json_is_object(root)) {
-		rc = fail(err, errlen, "line is %s, expected an object", json_kind(root));
-	} else if (!tv) {
-		rc = fail(err, errlen, "message without \"t\"");
-	} else if (!t) {
-		rc = fail(err, errlen, "\"t\" is %s, expected a string", json_kind(tv));
-	} else if (strcmp(t, "hello") == 0) {
-		rc = apply_hello(m, p, root, err, errlen);
-	} else if (strcmp(t, "sample") == 0 || strcmp(t, "warning") == 0 ||
-		   strcmp(t, "progress") == 0 || strcmp(t, "chunk") == 0 ||
-		   strcmp(t, "reply") == 0 || strcmp(t, "error") == 0) {
-		if (!attached(p) && strcmp(t, "error") != 0) {
-			rc = fail(err, errlen, "%s before hello", t);
-		} else if (t[0] == 's') {
-			sample_in *s = malloc(sizeof *s);
-			if (!s)
-				rc = fail(err, errlen, "out of memory");
-			else if ((rc = parse_sample(root, s, err, errlen)) == 0)
-				apply_sample(m, p, s);
-			free(s);
-		} else if (t[0] == 'w') {
-			rc = apply_warning(m, p, root, on_warning, ud, err, errlen);
-		} else {
-			/* may call back into the app, which may forget or remove p:
-			 * touch only m after this */
-			rc = apply_cmd_msg(p, t, root, err, errlen);
-		}
-	} else {
-		char shown[40];
-		copy_clean(shown, sizeof shown, t);
-		rc = fail(err, errlen, "unknown message kind '%s'", shown);
-	}
-	json_decref(root);
-	if (rc == 0)
-		model_touch(m);
-	return rc;
-}
 
 /* ------------------------------------------------------------ manager */
 
@@ -736,6 +125,15 @@ static void mgr_unref(probe_mgr *pm)
 {
 	if (--pm->pending == 0 && pm->closing)
 		free(pm);
+}
+
+static void mgr_hold(void *owner, int delta)
+{
+	probe_mgr *pm = owner;
+	if (delta > 0)
+		pm->pending += delta;
+	else
+		mgr_unref(pm);
 }
 
 static void write_done(uv_write_t *req, int status)
@@ -766,7 +164,7 @@ static void conn_closed(uv_handle_t *h)
 {
 	pconn *c = h->data;
 	probe_mgr *pm = c->pm;
-	free(c->line);
+	linebuf_free(&c->lines);
 	free(c);
 	mgr_unref(pm);
 }
@@ -787,178 +185,7 @@ static void conn_close(pconn *c)
  * zombie (kill(2) still succeeds on those). */
 static bool proc_gone(const vproc *p)
 {
-	if (p->state == PROC_EXITED)
-		return true;
-	if (kill(p->pid, 0) < 0 && errno == ESRCH)
-		return true;
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", p->pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	char *rp = strrchr(buf, ')');
-	return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
-}
-
-/* After EOF the kernel may still be tearing the process down: give it a
- * moment before deciding it was alive (only on the rare capture-lost path). */
-static bool proc_gone_settled(const vproc *p)
-{
-	for (int i = 0; i < 50; i++) {
-		if (proc_gone(p))
-			return true;
-		struct timespec ts = { 0, 2 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	return false;
-}
-
-static const char *human_size(double b, char *buf, size_t n)
-{
-	if (b >= 1e9)
-		snprintf(buf, n, "%.1f GB", b / 1e9);
-	else if (b >= 1e6)
-		snprintf(buf, n, "%.1f MB", b / 1e6);
-	else if (b >= 1e3)
-		snprintf(buf, n, "%.1f kB", b / 1e3);
-	else
-		snprintf(buf, n, "%.0f bytes", b);
-	return buf;
-}
-
-/* End a capture that will not produce a file: remove the temp file, tell the
- * caller why.  The callback runs last: it may forget the process. */
-static void job_fail(capjob *j, const char *why)
-{
-	probe_done_cb cb = j->cb;
-	void *ud = j->ud;
-	vproc *p = j->cl ? j->cl->p : NULL;
-	if (j->cl)
-		j->cl->cap = NULL;
-	if (j->fd >= 0)
-		close(j->fd);
-	unlink(j->tmp);
-	model_status(j->pm->m, "%s", why);
-	free(j);
-	if (cb && p)
-		cb(ud, p, 0, why);
-}
-
-/* Pick the final name: <dir>/<name>-<pid>-<stamp>.<ext>, never replacing an
- * existing file (a second capture in the same second gets a -2 suffix). */
-static int job_rename(capjob *j, char *final, size_t n)
-{
-	for (int k = 1; k < 100; k++) {
-		if (k == 1)
-			snprintf(final, n, "%.400s/%s-%d-%s.%s", j->pm->out_dir, j->name, j->pid, j->stamp, j->k->ext);
-		else
-			snprintf(final, n, "%.400s/%s-%d-%s-%d.%s", j->pm->out_dir, j->name, j->pid, j->stamp, k, j->k->ext);
-		if (renameat2(AT_FDCWD, j->tmp, AT_FDCWD, final, RENAME_NOREPLACE) == 0)
-			return 0;
-		if (errno == EEXIST)
-			continue;
-		if (errno != EINVAL && errno != ENOSYS)
-			return -1;
-		/* file system without RENAME_NOREPLACE: link() also refuses to replace */
-		if (link(j->tmp, final) == 0)
-			return unlink(j->tmp), 0;
-		if (errno != EEXIST)
-			return -1;
-	}
-	errno = EEXIST;
-	return -1;
-}
-
-static void job_synced(uv_fs_t *req)
-{
-	capjob *j = req->data;
-	probe_mgr *pm = j->pm;
-	ssize_t res = req->result;
-	uv_fs_req_cleanup(req);
-	close(j->fd);
-	j->fd = -1;
-	if (!j->cl || pm->closing) {	/* forgotten or shutting down meanwhile */
-		unlink(j->tmp);
-		free(j);
-		mgr_unref(pm);
-		return;
-	}
-	char why[OUT_PATH_MAX + 128], final[OUT_PATH_MAX], size[32];
-	if (res < 0) {
-		snprintf(why, sizeof why, "%s not saved: cannot write %s: %s", j->k->label, j->tmp,
-			 uv_strerror((int)res));
-		job_fail(j, why);
-	} else if (job_rename(j, final, sizeof final) < 0) {
-		snprintf(why, sizeof why, "%s not saved: cannot rename %s: %s", j->k->label, j->tmp,
-			 strerror(errno));
-		job_fail(j, why);
-	} else {
-		vproc *p = j->cl->p;
-		j->cl->cap = NULL;
-		capture c = { .t_ms = j->t_ms, .bytes = (uint64_t)j->bytes };
-		snprintf(c.kind, sizeof c.kind, "%s", j->k->kind);
-		snprintf(c.path, sizeof c.path, "%s", final);
-		model_capture_add(p, &c);
-		model_status(pm->m, "%s saved: %s (%s)", j->k->label, final, human_size((double)j->bytes, size, sizeof size));
-		probe_done_cb cb = j->cb;
-		void *ud = j->ud;
-		free(j);
-		if (cb)
-			cb(ud, p, 1, final);
-	}
-	mgr_unref(pm);
-}
-
-/* The reply came: make the data durable off the loop thread (fsync of a
- * 200 MB file can take a second), then rename. */
-static void job_save(capjob *j, double bytes)
-{
-	char why[256];
-	/* the probe counts JS characters; we count UTF-16 units of what we wrote */
-	if (!isnan(bytes) && (long long)bytes != j->units && (long long)bytes != j->bytes) {
-		snprintf(why, sizeof why, "%s not saved: got %lld of %.0f characters", j->k->label, j->units, bytes);
-		job_fail(j, why);
-		return;
-	}
-	j->saving = true;
-	j->fsreq.data = j;
-	int rc = uv_fs_fsync(j->pm->loop, &j->fsreq, j->fd, job_synced);
-	if (rc < 0) {
-		snprintf(why, sizeof why, "%s not saved: %s", j->k->label, uv_strerror(rc));
-		j->saving = false;
-		job_fail(j, why);
-		return;
-	}
-	j->pm->pending++;
-}
-
-/* Chunks are written with plain write(2) from the read callback: at most
- * 64 Ki characters at a time into the page cache, a few microseconds each;
- * only the final fsync can block for long, and that runs on the thread pool. */
-static void route_chunk(pclient *cl, long long id, const char *data, size_t n)
-{
-	capjob *j = cl->cap;
-	if (!j || j->id != id || j->saving)
-		return;	/* a capture we gave up on; its late chunks are dropped */
-	size_t off = 0;
-	while (off < n) {
-		ssize_t w = write(j->fd, data + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			char why[OUT_PATH_MAX + 128];
-			snprintf(why, sizeof why, "%s not saved: cannot write %s: %s", j->k->label, j->tmp,
-				 strerror(w < 0 ? errno : EIO));
-			job_fail(j, why);
-			return;
-		}
-		off += (size_t)w;
-	}
-	j->bytes += (long long)n;
-	j->units += utf16_units(data, n);
+	return p->state == PROC_EXITED || procfs_gone(p->pid);
 }
 
 static void gc_finish(pclient *cl, int ok, const char *msg)
@@ -972,84 +199,110 @@ static void gc_finish(pclient *cl, int ok, const char *msg)
 		cb(ud, p, ok, msg);
 }
 
-static void route_reply(pclient *cl, long long id, bool ok, const json_t *root)
+/* The client of p when it is one of pm's, else NULL (a late message after a
+ * forget, or a line applied without a connection). */
+static pclient *pclient_of(probe_mgr *pm, vproc *p)
 {
-	double d = NAN;
+	pclient *cl = p->probe_data;
+	return cl && cl->pm == pm ? cl : NULL;
+}
+
+/* Whether cl is still one of pm's clients (compares pointers only). */
+static bool client_alive(probe_mgr *pm, const pclient *cl)
+{
+	for (pclient *x = pm->clients; x; x = x->next)
+		if (x == cl)
+			return true;
+	return false;
+}
+
+/* Ask the probe to stop a capture we gave up on (doc/PROTOCOL.md: cancel):
+ * otherwise it streams on, and the next capture gets EBUSY. */
+static void send_cancel(pclient *cl, long long target)
+{
+	if (!cl->conn || !cl->conn->connected)
+		return;	/* a dropped connection cancels it in the probe */
+	char line[96];
+	cl->cancel_id = cl->next_id++;
+	cl->cancel_target = target;
+	snprintf(line, sizeof line, "{\"id\":%lld,\"cmd\":\"cancel\",\"target\":%lld}", cl->cancel_id, target);
+	conn_send(cl->conn, line);
+}
+
+static void route_chunk(void *ud, vproc *p, long long id, const char *data, size_t n)
+{
+	probe_mgr *pm = ud;
+	pclient *cl = pclient_of(pm, p);
+	if (!cl || !probe_capture_owns(cl->cap, id))
+		return;	/* a capture we gave up on: its late chunks are dropped */
+	cl->cap_deadline = uv_now(pm->loop) + pm->capture_idle_ms;
+	probe_capture_chunk(cl->cap, data, n);
+	/* a local write failed (disk full): the callback has run and may have
+	 * let go of the client */
+	if (client_alive(pm, cl) && !cl->cap)
+		send_cancel(cl, id);
+}
+
+/* The parser's ud is the manager; the owner's callback wants its own ud. */
+static void route_warning(void *ud, vproc *p, const char *name, const char *message, int64_t t_ms)
+{
+	probe_mgr *pm = ud;
+	if (pm->on_warning)
+		pm->on_warning(pm->ud, p, name, message, t_ms);
+}
+
+static void route_reply(void *ud, vproc *p, long long id, bool ok, double bytes, double hz)
+{
+	pclient *cl = pclient_of(ud, p);
+	if (!cl)
+		return;
 	if (id == cl->hz_id) {
 		cl->hz_id = 0;
-		if (ok && get_num(root, "hz", "", 1, 1000, &d, NULL, 0) == 1 && cl->p->node)
-			cl->p->node->hz = (int)d;
+		if (ok && !isnan(hz) && p->node)
+			p->node->hz = (int)hz;
 	} else if (cl->gc_id && id == cl->gc_id) {
 		gc_finish(cl, ok, ok ? "garbage collected" : "GC failed");
-	} else if (cl->cap && id == cl->cap->id && !cl->cap->saving) {
-		if (!ok) {
-			char why[128];
-			snprintf(why, sizeof why, "%s failed in the probe; no file written", cl->cap->k->label);
-			job_fail(cl->cap, why);
-			return;
-		}
-		get_num(root, "bytes", "", 0, MAX_BYTES, &d, NULL, 0);
-		job_save(cl->cap, d);
+	} else if (probe_capture_owns(cl->cap, id)) {
+		probe_capture_reply(cl->cap, ok, bytes);
 	}
 }
 
-static void route_error(pclient *cl, long long id, const char *code, const char *message)
+static void route_error(void *ud, vproc *p, long long id, const char *code, const char *message)
 {
-	char why[320], clean[200];
-	copy_clean(clean, sizeof clean, message);
-	if (id && cl->gc_id && id == cl->gc_id) {
-		snprintf(why, sizeof why, "GC failed: %s (%s)", clean, code);
+	probe_mgr *pm = ud;
+	pclient *cl = pclient_of(pm, p);
+	char why[320];
+	if (cl && id && cl->gc_id && id == cl->gc_id) {
+		snprintf(why, sizeof why, "GC failed: %s (%s)", message, code);
 		gc_finish(cl, 0, why);
-	} else if (id && cl->cap && id == cl->cap->id && !cl->cap->saving) {
-		snprintf(why, sizeof why, "%s failed: %s (%s); no file written", cl->cap->k->label, clean, code);
-		job_fail(cl->cap, why);
-	} else if (id && id == cl->hz_id) {
+	} else if (cl && id && probe_capture_owns(cl->cap, id)) {
+		snprintf(why, sizeof why, "%s failed: %s (%s); no file written", probe_capture_label(cl->cap),
+			 message, code);
+		probe_capture_fail(cl->cap, why);
+	} else if (cl && id && id == cl->hz_id) {
 		cl->hz_id = 0;
+	} else if (cl && id && (id == cl->cancel_id || id == cl->cancel_target)) {
+		/* the cancelled capture's ECANCELED, or an older probe's EUNKNOWN */
 	} else {
-		snprintf(why, sizeof why, "probe %d: %s: %s", cl->p->pid, code, clean);
-		model_status(cl->pm->m, "%s", why);
+		model_status(pm->m, "probe %d: %s: %s", p->pid, code, message);
 	}
 }
 
-/* Whether nobody listens on the socket at path (a synchronous connect to a
- * Unix socket answers at once). */
-static bool sock_refuses(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof sa.sun_path)
-		return false;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return false;
-	int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
-	int e = errno;
-	close(fd);
-	return rc < 0 && e == ECONNREFUSED;
-}
-
-/* After the probe of a dead process hung up: its socket file is stale if it
- * is still the one we were connected to and nobody listens on it.  The
- * listening socket closes only when the last thread of the process is gone,
- * which can be a moment after the main thread: wait up to 100 ms for it
- * (rare path); the periodic sweep catches what is left. */
-static void remove_dead_sock(pclient *cl)
+/* After the probe of a dead process hung up: remove its socket file if it is
+ * still the one we were connected to and nobody listens on it.  Returns
+ * false while someone still listens (ask again later). */
+static bool dead_sock_remove(pclient *cl)
 {
 	char path[PATH_MAX];
 	struct stat st;
 	paths_sock_for(cl->p->pid, path, sizeof path);
 	if (!cl->have_sock || stat(path, &st) < 0 || st.st_dev != cl->sock_dev || st.st_ino != cl->sock_ino)
-		return;
-	for (int i = 0; i < 50; i++) {
-		if (sock_refuses(path)) {
-			if (unlink(path) == 0)
-				model_status(cl->pm->m, "removed stale probe socket %s (process %d is gone)", path,
-					     cl->p->pid);
-			return;
-		}
-		struct timespec ts = { 0, 2 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
+		return true;
+	if (!paths_sock_refuses(path))
+		return false;
+	if (unlink(path) == 0)
+		model_status(cl->pm->m, "removed stale probe socket %s (process %d is gone)", path, cl->p->pid);
+	return true;
 }
 
 /* At the first scan and then every SWEEP_MS: remove <pid>.sock files of dead
@@ -1071,23 +324,73 @@ static void sweep_stale(probe_mgr *pm)
 		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (sock_refuses(path) && unlink(path) == 0)
+		if (paths_sock_refuses(path) && unlink(path) == 0)
 			model_status(pm->m, "removed stale probe socket %s (process %ld is gone)", path, pid);
 	}
 	closedir(d);
 }
 
-/* Whether cl is still one of pm's clients (compares pointers only). */
-static bool client_alive(probe_mgr *pm, const pclient *cl)
+static void settle_closed(uv_handle_t *h)
 {
-	for (pclient *x = pm->clients; x; x = x->next)
-		if (x == cl)
-			return true;
-	return false;
+	settle *s = h->data;
+	probe_mgr *pm = s->pm;
+	free(s);
+	mgr_unref(pm);
 }
 
-/* The connection is gone (EOF, error): the process is LOST and whatever was
- * in flight fails.  Callbacks last, as they may forget the process. */
+/* Stop s and let go of its client. */
+static void settle_end(settle *s)
+{
+	if (s->cl)
+		s->cl->settle = NULL;
+	s->cl = NULL;
+	uv_close((uv_handle_t *)&s->timer, settle_closed);
+}
+
+/* The connection is gone for good: fail what was in flight, saying whether
+ * the process exited.  Callbacks last, as they may forget the process. */
+static void lost_fail_pending(pclient *cl, bool gone)
+{
+	probe_mgr *pm = cl->pm;
+	unsigned gen = pm->gen;
+	if (cl->cap) {
+		char msg[160];
+		snprintf(msg, sizeof msg, gone ? "process exited during the %s; no file written"
+					       : "probe connection lost during the %s; no file written",
+			 probe_capture_label(cl->cap));
+		probe_capture_fail(cl->cap, msg);
+	}
+	/* the capture's callback may have forgotten p (and then client_free told
+	 * the gc's caller already): touch cl only if it is certainly alive */
+	if ((gen == pm->gen || client_alive(pm, cl)) && cl->gc_id)
+		gc_finish(cl, 0, gone ? "process exited before the GC finished" : "probe connection lost before the GC finished");
+}
+
+static void settle_tick(uv_timer_t *t)
+{
+	settle *s = t->data;
+	pclient *cl = s->cl;
+	if (!s->decided) {
+		bool gone = proc_gone(cl->p);
+		if (!gone && ++s->tries < SETTLE_TRIES)
+			return;
+		s->decided = true;
+		s->tries = 0;
+		lost_fail_pending(cl, gone);
+		if (!s->cl || !gone) {	/* forgotten meanwhile, or alive: done */
+			if (s->cl)
+				settle_end(s);
+			return;
+		}
+	}
+	/* gone: a probe killed by a signal could not remove its socket; the
+	 * periodic sweep catches what is still listened on after this */
+	if (dead_sock_remove(cl) || ++s->tries >= SETTLE_TRIES)
+		settle_end(s);
+}
+
+/* The connection is gone (EOF, error): the process is LOST at once; what was
+ * in flight fails once settle_tick knows whether the process exited. */
 static void conn_lost(pconn *c, const char *why)
 {
 	pclient *cl = c->cl;
@@ -1102,23 +405,20 @@ static void conn_lost(pconn *c, const char *why)
 	}
 	cl->retry_at = uv_now(pm->loop) + RETRY_MS;
 	model_touch(pm->m);
-	/* Probes go away rarely (exit, detach); waiting up to 100 ms here to
-	 * tell the two apart is affordable. */
-	bool gone = proc_gone_settled(p);
-	if (gone)
-		remove_dead_sock(cl);	/* a probe killed by a signal could not */
-	unsigned gen = pm->gen;
-	if (cl->cap && !cl->cap->saving) {
-		char msg[160];
-		snprintf(msg, sizeof msg, gone ? "process exited during the %s; no file written"
-					       : "probe connection lost during the %s; no file written",
-			 cl->cap->k->label);
-		job_fail(cl->cap, msg);
+	if (cl->settle)
+		return;
+	settle *s = xcalloc(1, sizeof *s);
+	if (uv_timer_init(pm->loop, &s->timer) < 0) {
+		free(s);
+		lost_fail_pending(cl, proc_gone(p));	/* no timer: decide now */
+		return;
 	}
-	/* job_fail's callback may have forgotten p (and then client_free told
-	 * the gc's caller already): touch cl only if it is certainly alive */
-	if ((gen == pm->gen || client_alive(pm, cl)) && cl->gc_id)
-		gc_finish(cl, 0, gone ? "process exited before the GC finished" : "probe connection lost before the GC finished");
+	s->pm = pm;
+	s->cl = cl;
+	s->timer.data = s;
+	cl->settle = s;
+	pm->pending++;
+	uv_timer_start(&s->timer, settle_tick, 0, SETTLE_STEP_MS);
 }
 
 /* One complete line from the probe. */
@@ -1132,7 +432,7 @@ static void conn_line(pconn *c, const char *line, size_t len)
 	int pid = p->pid;
 	if (len == 0)
 		return;
-	if (probe_line_apply_cb(pm->m, p, line, len, pm->on_warning, pm->ud, err, sizeof err) < 0) {
+	if (probe_line_apply_ops(pm->m, p, line, len, &pm->ops, err, sizeof err) < 0) {
 		model_status(pm->m, "probe %d: %s", pid, err);
 		if (c->cl && p->pstate == PROBE_CONNECTING) {
 			/* the first line must be a good hello: this is no probe we
@@ -1151,52 +451,21 @@ static void conn_line(pconn *c, const char *line, size_t len)
 		pm->on_sample(pm->ud, p);
 }
 
+static bool conn_line_cb(void *ud, const char *line, size_t len)
+{
+	pconn *c = ud;
+	conn_line(c, line, len);
+	return !c->closing && c->cl;	/* the line may have closed c */
+}
+
 /* Split what arrived into lines; a line over the cap is dropped and the
  * stream resynchronises at the next newline. */
 static void conn_feed(pconn *c, const char *data, size_t n)
 {
-	while (n > 0 && !c->closing && c->cl) {
-		if (c->skipping) {
-			const char *nl = memchr(data, '\n', n);
-			if (!nl)
-				return;
-			c->skipping = false;
-			n -= (size_t)(nl + 1 - data);
-			data = nl + 1;
-			continue;
-		}
-		const char *nl = memchr(data, '\n', n);
-		size_t take = nl ? (size_t)(nl - data) : n;
-		if (c->len + take > PROBE_LINE_MAX) {
-			model_status(c->pm->m, "probe %d: line over the 1 MiB limit dropped", c->cl->p->pid);
-			c->len = 0;
-			c->skipping = true;
-			continue;
-		}
-		if (c->len + take > c->cap) {
-			size_t cap = c->cap ? c->cap : 4096;
-			while (cap < c->len + take)
-				cap *= 2;
-			if (cap > PROBE_LINE_MAX)
-				cap = PROBE_LINE_MAX;
-			char *nb = realloc(c->line, cap);
-			if (!nb) {
-				conn_lost(c, "out of memory");
-				return;
-			}
-			c->line = nb;
-			c->cap = cap;
-		}
-		memcpy(c->line + c->len, data, take);
-		c->len += take;
-		if (!nl)
-			return;
-		n -= take + 1;
-		data = nl + 1;
-		size_t len = c->len;
-		c->len = 0;
-		conn_line(c, c->line, len);
-	}
+	if (c->closing || !c->cl)
+		return;
+	if (linebuf_feed(&c->lines, data, n, conn_line_cb, c) && c->cl)
+		model_status(c->pm->m, "probe %d: line over the 1 MiB limit dropped", c->cl->p->pid);
 }
 
 static void conn_alloc(uv_handle_t *h, size_t sz, uv_buf_t *b)
@@ -1270,6 +539,7 @@ static int client_connect(pclient *cl, const char *path, const struct stat *st)
 		return -1;
 	c->pm = pm;
 	c->cl = cl;
+	linebuf_init(&c->lines, PROBE_LINE_MAX, LINEBUF_DROP);
 	snprintf(c->path, sizeof c->path, "%s", path);
 	if (uv_pipe_init(pm->loop, &c->pipe, 0) < 0) {
 		free(c);
@@ -1325,25 +595,14 @@ static void client_free(probe_mgr *pm, pclient *cl, bool notify, const char *why
 	pm->gen++;
 	if (cl->conn)
 		conn_close(cl->conn);
-	capjob *j = cl->cap;
+	if (cl->settle)
+		settle_end(cl->settle);
+	probe_capture *j = cl->cap;
 	probe_done_cb gcb = cl->gc_id ? cl->gc_cb : NULL;
 	void *gud = cl->gc_ud;
 	free(cl);
-	if (j) {
-		j->cl = NULL;
-		if (j->saving) {	/* job_synced sees the orphan and removes the file */
-			if (notify && j->cb)
-				j->cb(j->ud, p, 0, why);
-		} else {
-			probe_done_cb cb = notify ? j->cb : NULL;
-			void *ud = j->ud;
-			close(j->fd);
-			unlink(j->tmp);
-			free(j);
-			if (cb)
-				cb(ud, p, 0, why);
-		}
-	}
+	if (j)
+		probe_capture_orphan(j, notify, why);
 	if (notify && gcb)
 		gcb(gud, p, 0, why);
 }
@@ -1356,14 +615,24 @@ probe_mgr *probe_mgr_new(uv_loop_t *loop, model *m, const probe_mgr_opts *o)
 	pm->loop = loop;
 	pm->m = m;
 	pm->hz = o && o->hz >= 1 && o->hz <= 20 ? o->hz : 1;
+	pm->capture_idle_ms = o && o->capture_idle_ms > 0 ? (uint64_t)o->capture_idle_ms : CAPTURE_IDLE_MS;
 	snprintf(pm->out_dir, sizeof pm->out_dir, "%s", o && o->out_dir && *o->out_dir ? o->out_dir : ".");
 	pm->on_sample = o ? o->on_sample : NULL;
-	pm->on_warning = o ? o->on_warning : NULL;
 	pm->ud = o ? o->ud : NULL;
+	pm->on_warning = o ? o->on_warning : NULL;
+	/* without an owner's callback, probe_line puts warnings in the alert log */
+	pm->ops = (probe_line_ops){ .on_warning = pm->on_warning ? route_warning : NULL, .on_chunk = route_chunk,
+				    .on_reply = route_reply, .on_error = route_error, .ud = pm };
+	pm->cenv = (probe_capture_env){ .loop = loop, .m = m, .out_dir = pm->out_dir, .hold = mgr_hold,
+					.owner = pm };
 	/* A probe that goes away mid-write must give EPIPE, not kill the dashboard. */
 	struct sigaction sa;
 	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
 		signal(SIGPIPE, SIG_IGN);
+	/* Likewise a capture over the file size limit (ulimit -f) must be a
+	 * write error (EFBIG), not the end of the dashboard. */
+	if (sigaction(SIGXFSZ, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+		signal(SIGXFSZ, SIG_IGN);
 	return pm;
 }
 
@@ -1412,6 +681,10 @@ static int try_connect(probe_mgr *pm, vproc *p, bool force)
 	pclient *cl = p->probe_data;
 	if (cl && cl->conn)
 		return 0;
+	if (cl && cl->settle) {	/* what the last connection left is decided first (<= 200 ms) */
+		snprintf(p->probe_err, sizeof p->probe_err, "the previous probe connection is still closing");
+		return -1;
+	}
 	char path[PATH_MAX];
 	struct stat st;
 	paths_sock_for(p->pid, path, sizeof path);
@@ -1425,8 +698,32 @@ static int try_connect(probe_mgr *pm, vproc *p, bool force)
 	return client_connect(cl, path, &st);
 }
 
+/* Give up on captures whose probe has gone quiet (stuck, or a probe that
+ * never answers): the callback is told, and the probe asked to cancel. */
+static void captures_check(probe_mgr *pm)
+{
+	uint64_t now = uv_now(pm->loop);
+again:
+	for (pclient *cl = pm->clients; cl; cl = cl->next) {
+		if (!probe_capture_owns(cl->cap, cl->cap_id) || now < cl->cap_deadline)
+			continue;
+		char why[256];
+		snprintf(why, sizeof why, "%s of %d: no answer from the probe for %llu s; cancelled, no file written",
+			 probe_capture_label(cl->cap), cl->p->pid,
+			 (unsigned long long)(pm->capture_idle_ms + 999) / 1000);
+		unsigned gen = pm->gen;
+		send_cancel(cl, cl->cap_id);
+		probe_capture_fail(cl->cap, why);
+		if (gen != pm->gen)
+			goto again;	/* the callback let go of a client */
+	}
+}
+
 void probe_mgr_scan(probe_mgr *pm)
 {
+	if (pm->closing)
+		return;
+	captures_check(pm);
 	if (pm->closing || !sock_dir_ok(pm))
 		return;
 	if (uv_now(pm->loop) >= pm->sweep_at)
@@ -1467,91 +764,44 @@ int probe_mgr_connect(probe_mgr *pm, vproc *p)
 static pclient *attached_client(vproc *p, char *err, size_t errlen)
 {
 	pclient *cl = p->probe_data;
-	if (!cl || !cl->conn || !cl->conn->connected || !attached(p)) {
-		fail(err, errlen, "process %d has no probe attached", p->pid);
+	if (!cl || !cl->conn || !cl->conn->connected || !probe_line_attached(p)) {
+		probe_errf(err, errlen, "process %d has no probe attached", p->pid);
 		return NULL;
 	}
 	return cl;
 }
 
-static void sanitize_name(char *dst, size_t n, const char *src)
-{
-	size_t i = 0;
-	for (; src[i] && i + 1 < n; i++) {
-		char ch = src[i];
-		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-			  ch == '-' || ch == '_' || (ch == '.' && i > 0);
-		dst[i] = ok ? ch : '_';
-	}
-	dst[i] = 0;
-	if (!i)
-		snprintf(dst, n, "node");
-}
-
 int probe_mgr_capture(probe_mgr *pm, vproc *p, const char *cmd, int seconds, probe_done_cb cb, void *ud,
 		      char *err, size_t errlen)
 {
-	const capkind *k = NULL;
-	for (size_t i = 0; i < sizeof capkinds / sizeof capkinds[0]; i++)
-		if (cmd && strcmp(cmd, capkinds[i].cmd) == 0)
-			k = &capkinds[i];
-	if (!k)
-		return fail(err, errlen, "unknown capture '%s' (heap_snapshot, cpu_profile or report)", cmd ? cmd : "");
-	if (strlen(pm->out_dir) > OUT_DIR_MAX)
-		return fail(err, errlen, "output directory path is over %d characters", OUT_DIR_MAX);
-	if (k == &capkinds[1] && (seconds < 1 || seconds > 300))
-		return fail(err, errlen, "CPU profile length must be 1..300 seconds, not %d", seconds);
+	if (probe_capture_check(&pm->cenv, cmd, seconds, err, errlen) < 0)
+		return -1;
 	pclient *cl = attached_client(p, err, errlen);
 	if (!cl)
 		return -1;
 	if (cl->cap)
-		return fail(err, errlen, "a %s of process %d is still running", cl->cap->k->label, p->pid);
-
-	capjob *j = calloc(1, sizeof *j);
-	if (!j)
-		return fail(err, errlen, "out of memory");
-	j->pm = pm;
-	j->cl = cl;
-	j->k = k;
-	j->pid = p->pid;
-	j->fd = -1;
-	j->cb = cb;
-	j->ud = ud;
-	j->t_ms = wall_ms();
-	time_t now = (time_t)(j->t_ms / 1000);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(j->stamp, sizeof j->stamp, "%Y%m%d-%H%M%S", &tm);
-	char label[NAME_LEN + 16];
-	sanitize_name(j->name, sizeof j->name, model_proc_label(p, label, sizeof label));
-	for (int i = 0; i < 10 && j->fd < 0; i++) {
-		if (i == 0)
-			snprintf(j->tmp, sizeof j->tmp, "%.400s/.%s-%d-%s.%s.tmp", pm->out_dir, j->name, j->pid, j->stamp, k->ext);
-		else
-			snprintf(j->tmp, sizeof j->tmp, "%.400s/.%s-%d-%s-%d.%s.tmp", pm->out_dir, j->name, j->pid, j->stamp, i, k->ext);
-		j->fd = open(j->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (j->fd < 0 && errno != EEXIST)
-			break;
-	}
-	if (j->fd < 0) {
-		fail(err, errlen, "cannot create %s: %s", j->tmp, strerror(errno));
-		free(j);
-		return -1;
-	}
+		return probe_errf(err, errlen, "a %s of process %d is still running", probe_capture_label(cl->cap),
+				  p->pid);
 	char line[96];
-	j->id = cl->next_id++;
-	if (k == &capkinds[1])
-		snprintf(line, sizeof line, "{\"id\":%lld,\"cmd\":\"%s\",\"seconds\":%d}", j->id, k->cmd, seconds);
-	else
-		snprintf(line, sizeof line, "{\"id\":%lld,\"cmd\":\"%s\"}", j->id, k->cmd);
+	long long id = cl->next_id++;
+	probe_capture *j = probe_capture_new(&pm->cenv, &cl->cap, p, cmd, seconds, id, cb, ud, line, sizeof line,
+					     err, errlen);
+	if (!j)
+		return -1;
 	int rc = conn_send(cl->conn, line);
 	if (rc < 0) {
-		close(j->fd);
-		unlink(j->tmp);
-		free(j);
-		return fail(err, errlen, "cannot send to the probe of %d: %s", p->pid, uv_strerror(rc));
+		probe_capture_cancel(j);
+		return probe_errf(err, errlen, "cannot send to the probe of %d: %s", p->pid, uv_strerror(rc));
 	}
 	cl->cap = j;
+	cl->cap_id = id;
+	/* until the first chunk, allow for the time the capture itself takes */
+	uint64_t first = pm->capture_idle_ms;
+	if (strcmp(cmd, "cpu_profile") == 0)
+		first += (uint64_t)seconds * 1000;
+	else if (strcmp(cmd, "heap_snapshot") == 0 && p->node && p->node->heap_total > 0)
+		first += (uint64_t)(p->node->heap_total / SNAPSHOT_BYTES_PER_S * 1000);
+	cl->cap_deadline = uv_now(pm->loop) + first;
 	return 0;
 }
 
@@ -1561,13 +811,13 @@ int probe_mgr_gc(probe_mgr *pm, vproc *p, probe_done_cb cb, void *ud, char *err,
 	if (!cl)
 		return -1;
 	if (cl->gc_id)
-		return fail(err, errlen, "a GC of process %d is still running", p->pid);
+		return probe_errf(err, errlen, "a GC of process %d is still running", p->pid);
 	char line[64];
 	long long id = cl->next_id++;
 	snprintf(line, sizeof line, "{\"id\":%lld,\"cmd\":\"gc\"}", id);
 	int rc = conn_send(cl->conn, line);
 	if (rc < 0)
-		return fail(err, errlen, "cannot send to the probe of %d: %s", p->pid, uv_strerror(rc));
+		return probe_errf(err, errlen, "cannot send to the probe of %d: %s", p->pid, uv_strerror(rc));
 	cl->gc_id = id;
 	cl->gc_cb = cb;
 	cl->gc_ud = ud;
@@ -1588,5 +838,5 @@ int probe_mgr_set_hz(probe_mgr *pm, int hz)
 long long probe_mgr_progress(probe_mgr *pm, vproc *p)
 {
 	pclient *cl = p->probe_data;
-	return cl && cl->cap ? cl->cap->bytes : -1;
+	return cl && cl->cap ? probe_capture_bytes(cl->cap) : -1;
 }

@@ -1,17 +1,13 @@
-/* probe_client — the dashboard's end of the probe protocol (doc/PROTOCOL.md).
+/* probe_client — the dashboard's connections to probes (doc/PROTOCOL.md).
  *
  * A probe_mgr owns one client per attached process: it notices sockets
  * (<sockdir>/<pid>.sock) of processes in the model, connects over a libuv
- * pipe, reads JSON lines (jansson), and feeds the model: series into rings,
- * GC events into the vnode's log, warnings into the alert log.  It reconnects
- * when a probe restarts, marks a process whose probe vanished PROBE_LOST, and
- * removes stale sockets (ECONNREFUSED and the PID is gone).
- *
- * Captures (heap snapshot, CPU profile, report) arrive as chunks and are
- * written to a 0600 temp file in the output directory, renamed to
- * <dir>/<name>-<pid>-<YYYYmmdd-HHMMSS>.<ext> on the reply; a dropped
- * connection removes the temp file. Contract used by tui/app.c; the owner of
- * this module may extend it.
+ * pipe, splits what arrives into lines for collectors/probe_line (which feeds
+ * the model: series into rings, GC events into the vnode's log, warnings into
+ * the alert log), and sends commands.  It reconnects when a probe restarts,
+ * marks a process whose probe vanished PROBE_LOST, and removes stale sockets
+ * (ECONNREFUSED and the PID is gone).  Captures are written by
+ * collectors/probe_capture.  Contract used by tui/app.c.
  */
 #ifndef VITALS_PROBE_CLIENT_H
 #define VITALS_PROBE_CLIENT_H
@@ -19,31 +15,32 @@
 #include <stddef.h>
 #include <uv.h>
 
+#include "collectors/probe_capture.h"
+#include "collectors/probe_line.h"
 #include "core/model.h"
 
 typedef struct probe_mgr probe_mgr;
 
-/* Called when a command finishes: ok != 0 and msg is the saved file's path
- * (captures) or a short text; ok == 0 and msg says why it failed. */
-typedef void (*probe_done_cb)(void *ud, vproc *p, int ok, const char *msg);
 /* Called for each sample applied to the model (alerts, headless output). */
 typedef void (*probe_sample_cb)(void *ud, vproc *p);
-
-/* Called for each process warning; without it warnings go straight into the
- * model's alert log.  tui/app.c routes them to core/alerts (alerts_warning). */
-typedef void (*probe_warning_cb)(void *ud, vproc *p, const char *name, const char *message,
-				 int64_t t_ms);
 
 typedef struct probe_mgr_opts {
 	int hz;			/* sample rate asked of every probe, 1..20 */
 	const char *out_dir;	/* captures go here ("." if NULL) */
 	probe_sample_cb on_sample;
+	/* each process warning; NULL: straight into the model's alert log.
+	 * tui/app.c routes them to core/alerts (alerts_warning). */
 	probe_warning_cb on_warning;
 	void *ud;
+	/* a capture that hears nothing from its probe this long (plus, before
+	 * its first chunk, the profile's length or ~1 s per 10 MB of heap) is
+	 * failed and cancelled in the probe; 0: 120 s */
+	int capture_idle_ms;
 } probe_mgr_opts;
 
-/* Also sets SIGPIPE to SIG_IGN if it was SIG_DFL: a probe that goes away
- * while we write must give EPIPE, not end the dashboard. */
+/* Also sets SIGPIPE and SIGXFSZ to SIG_IGN if they were SIG_DFL: a probe
+ * that goes away while we write must give EPIPE, and a capture over the
+ * file size limit EFBIG, not end the dashboard. */
 probe_mgr *probe_mgr_new(uv_loop_t *loop, model *m, const probe_mgr_opts *o);
 /* Close every connection; frees the manager once libuv has closed its handles
  * and finished its file syncs (run the loop afterwards).  Running captures
@@ -56,8 +53,10 @@ void probe_mgr_forget(probe_mgr *pm, vproc *p);
 /* Look for probe sockets of the model's live processes and connect. Cheap:
  * call every sampling tick (one stat per unconnected live process; none for
  * connected ones; once a minute one readdir of the socket directory to
- * remove sockets left by dead processes).  When a connection drops, the loop
- * may block up to ~200 ms to tell an exit from a detach (rare). */
+ * remove sockets left by dead processes).  When a connection drops, a timer
+ * polls for up to 200 ms whether the process exited (and left its socket)
+ * before what was in flight fails; the loop never waits for it.  A capture
+ * that timed out (probe_mgr_opts.capture_idle_ms) is failed here. */
 void probe_mgr_scan(probe_mgr *pm);
 /* Connect to p now if its socket exists (after an attach).  0 if connecting
  * or connected, -1 with p->probe_err saying why not. */
@@ -73,16 +72,5 @@ int probe_mgr_gc(probe_mgr *pm, vproc *p, probe_done_cb cb, void *ud, char *err,
 int probe_mgr_set_hz(probe_mgr *pm, int hz);
 /* Bytes received so far of p's running capture, or -1 if none. */
 long long probe_mgr_progress(probe_mgr *pm, vproc *p);
-
-/* Apply one protocol line to p (exposed for unit tests and the fuzzer).
- * Returns 0, or -1 with a one-line reason in err. Never crashes on bad input,
- * and a rejected line changes nothing (except that a hello of another
- * protocol version marks p PROBE_FAILED).  Command messages (chunk, reply,
- * ...) go to p's probe_mgr client when p has one, and are only checked when
- * it has not.  Bumps m->dirty on success. */
-int probe_line_apply(model *m, vproc *p, const char *line, size_t len, char *err, size_t errlen);
-/* The same, with warnings handed to on_warning (NULL: into the alert log). */
-int probe_line_apply_cb(model *m, vproc *p, const char *line, size_t len, probe_warning_cb on_warning,
-			void *ud, char *err, size_t errlen);
 
 #endif

@@ -26,6 +26,8 @@
  * CLOCK_MONOTONIC, whatever now_ms the caller passes for the time stamps.
  */
 #include "collectors/proc.h"
+#include "core/clock.h"
+#include "core/text.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -42,6 +44,8 @@
 #include <unistd.h>
 
 #include <libproc2/pids.h>
+
+#include "collectors/procfs.h"
 
 #define SELECT_MAX 255		/* libproc2's FILL_ID_MAX for procps_pids_select */
 #define CG_REREAD_MS 60000	/* memory limits change rarely */
@@ -98,13 +102,6 @@ typedef struct proc_track {
 	int64_t cg_next_ms;	/* when to re-read the cgroup memory limit */
 } proc_track;
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---------------------------------------------------------------- pure helpers */
 
 double proc_cpu_pct(uint64_t dticks, int64_t dt_ms, long ticks_per_sec)
@@ -135,27 +132,15 @@ proc_fate proc_fate_of(uint64_t known_start, bool present, uint64_t seen_start, 
  * .js/.cjs/.mjs, no "-cli" suffix): "/x/npm-cli.js a" -> "npm". */
 static void command_word(const char *s, char *out, size_t outlen)
 {
-	size_t n = strcspn(s, " ");
-	const char *b = s;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] == '/')
-			b = s + i + 1;
-	size_t len = (size_t)(s + n - b);
+	procfs_first_word(s, out, outlen);
+	size_t len = strlen(out);
 	static const char *const exts[] = { ".js", ".cjs", ".mjs", "-cli" };
 	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
 		size_t el = strlen(exts[i]);
-		if (len > el && memcmp(b + len - el, exts[i], el) == 0)
+		if (len > el && memcmp(out + len - el, exts[i], el) == 0)
 			len -= el;
 	}
-	if (len >= outlen)
-		len = outlen - 1;
-	memcpy(out, b, len);
 	out[len] = '\0';
-}
-
-static bool name_is_node(const char *w)
-{
-	return strcmp(w, "node") == 0 || strcmp(w, "nodejs") == 0;
 }
 
 static bool name_is_wrapper(const char *w)
@@ -180,7 +165,7 @@ bool proc_argv_is_wrapper(const char *const *argv, int argc)
 	command_word(argv[0], w, sizeof w);	/* "npm exec x" after process.title */
 	if (name_is_wrapper(w))
 		return true;
-	if (!name_is_node(w))
+	if (!procfs_name_is_node(w))
 		return false;
 	/* node [options] script: find the script, skipping options and the
 	 * values of those that take a separate argument. */
@@ -307,97 +292,17 @@ double proc_limit_parse(const char *text, size_t len)
 
 /* ------------------------------------------------------------- /proc helpers */
 
-/* Read a small file into buf (NUL-terminated); returns length or -errno. */
-static ssize_t read_small(const char *path, char *buf, size_t buflen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	size_t n = 0;
-	while (n + 1 < buflen) {
-		ssize_t r = read(fd, buf + n, buflen - 1 - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			close(fd);
-			return -e;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	return (ssize_t)n;
-}
-
 /* Why select did not return pid: -ENOENT if it is gone, -EACCES if it exists
  * but /proc will not show it to us, -EAGAIN if it is readable after all. */
 static int missing_reason(int pid)
 {
 	if (kill(pid, 0) < 0 && errno == ESRCH)
 		return -ENOENT;
-	char path[48];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)	/* ENOENT here: hidden by hidepid, but kill() saw it */
-		return errno == ENOENT || errno == EACCES || errno == EPERM ? -EACCES : -errno;
-	close(fd);
-	return -EAGAIN;
-}
-
-/* Number of open fds of pid, or -errno. */
-static int fd_count(int pid)
-{
-	char path[48];
-	struct stat st;
-	snprintf(path, sizeof path, "/proc/%d/fd", pid);
-	if (stat(path, &st) < 0)
-		return -errno;
-	if (st.st_size > 0)	/* Linux >= 6.2 reports the count here */
-		return st.st_size > INT_MAX ? INT_MAX : (int)st.st_size;
-	DIR *d = opendir(path);
-	if (!d)
-		return -errno;
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* Is pid's executable node?  /proc/PID/exe when readable (exact), else the
- * comm or argv[0] (another user's process, or no permission). */
-static bool exe_is_node(int pid, const char *comm, const char *argv0)
-{
-	char path[48], exe[PATH_MAX], w[64];
-	snprintf(path, sizeof path, "/proc/%d/exe", pid);
-	ssize_t n = readlink(path, exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *del = strstr(exe, " (deleted)");	/* node upgraded under it */
-		if (del && del[10] == '\0')
-			*del = '\0';
-		const char *b = strrchr(exe, '/');
-		return name_is_node(b ? b + 1 : exe);
-	}
-	if (comm && name_is_node(comm))
-		return true;
-	if (argv0) {
-		command_word(argv0, w, sizeof w);
-		return name_is_node(w);
-	}
-	return false;
-}
-
-static void sanitize(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
+	procfs_stat st;
+	int r = procfs_stat_read(pid, &st);
+	if (r == -ENOENT || r == -EACCES || r == -EPERM)	/* ENOENT: hidepid, but kill() saw it */
+		return -EACCES;
+	return r < 0 && r != -EINVAL ? r : -EAGAIN;
 }
 
 /* argv joined with spaces, trailing empty arguments dropped (process.title
@@ -426,7 +331,7 @@ static char *join_argv(char **argv)
 		len += al;
 	}
 	out[len] = '\0';
-	sanitize(out);
+	text_clean(out, CMDLINE_MAX, out, CMDLINE_MAX, 0);
 	char *fit = realloc(out, len + 1);	/* most command lines are short */
 	return fit ? fit : out;
 }
@@ -486,7 +391,7 @@ static double cg_walk(const char *root, const char *mroot, const char *cgpath,
 	size_t rootlen = strlen(root);
 	for (int depth = 0; depth < 64; depth++) {
 		snprintf(path, sizeof path, "%s/%s", dir, file);
-		ssize_t n = read_small(path, buf, sizeof buf);
+		ssize_t n = procfs_read_small(path, buf, sizeof buf);
 		if (n > 0) {
 			double v = proc_limit_parse(buf, (size_t)n);
 			if (v > 0 && (best == 0 || v < best))
@@ -504,7 +409,7 @@ static double cg_limit(const proc_collector *pc, int pid)
 {
 	char path[48], text[2048], v2[CG_PATH_MAX], v1[CG_PATH_MAX];
 	snprintf(path, sizeof path, "/proc/%d/cgroup", pid);
-	ssize_t n = read_small(path, text, sizeof text);
+	ssize_t n = procfs_read_small(path, text, sizeof text);
 	if (n <= 0 || proc_cgroup_parse(text, (size_t)n, v2, sizeof v2, v1, sizeof v1) < 0)
 		return 0;
 	/* On a hybrid host the memory controller is v1 even if cgroup2 exists. */
@@ -543,7 +448,7 @@ proc_collector *proc_collector_new(char *err, size_t errlen)
 		pc->hz = 100;
 	cg_find_mounts(pc);
 	char buf[4096];
-	if (read_small("/proc/stat", buf, sizeof buf) > 0) {
+	if (procfs_read_small("/proc/stat", buf, sizeof buf) > 0) {
 		const char *b = strstr(buf, "\nbtime ");
 		if (b)
 			pc->btime_ms = strtoll(b + 7, NULL, 10) * 1000;
@@ -594,7 +499,7 @@ static void info_from_ident(const struct pids_stack *s, proc_info *out)
 	out->uid = s->head[I_EUID].result.u_int;
 	out->state = s->head[I_STATE].result.s_ch;
 	snprintf(out->name, sizeof out->name, "%s", s->head[I_CMD].result.str);
-	sanitize(out->name);
+	text_clean(out->name, sizeof out->name, out->name, sizeof out->name, 0);
 }
 
 int proc_identify(proc_collector *pc, int pid, proc_info *out)
@@ -613,7 +518,7 @@ int proc_identify(proc_collector *pc, int pid, proc_info *out)
 	struct pids_stack *s = f->stacks[0];
 	info_from_ident(s, out);
 	char **argv = s->head[I_ARGV].result.strv;
-	out->is_node = exe_is_node(pid, out->name, argv && argv[0] ? argv[0] : NULL);
+	out->is_node = procfs_is_node(pid, out->name, argv && argv[0] ? argv[0] : NULL);
 	return 0;
 }
 
@@ -663,7 +568,7 @@ static void push_missing(vproc *p, int64_t now_ms)
 static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pids_stack *s,
 			 int64_t now_ms)
 {
-	int64_t mono = mono_ms();
+	int64_t mono = clock_mono_ms();
 	proc_track *t = p->collector_data;
 	if (!t) {
 		t = calloc(1, sizeof *t);
@@ -690,6 +595,8 @@ static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pi
 		p->cpu_pct = p->cpu_user_pct + p->cpu_sys_pct;
 		cpu = p->cpu_pct;
 	}
+	p->cpu_user_s = (double)ut / (double)pc->hz;
+	p->cpu_sys_s = (double)st / (double)pc->hz;
 	t->utime = ut;
 	t->stime = st;
 	t->mono_ms = mono;
@@ -698,7 +605,7 @@ static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pi
 	if (p->state == PROC_DENIED)
 		p->err[0] = '\0';
 	p->state = PROC_LIVE;
-	int fds = fd_count(p->pid);
+	int fds = procfs_fd_count(p->pid);
 	if (fds >= 0) {
 		p->fds = fds;
 		if (strncmp(p->err, "permission denied reading /proc/", 32) == 0)
@@ -834,7 +741,7 @@ static bool scan_is_node(struct pids_fetch *f, scan_entry *e)
 	if (e->node < 0) {
 		struct pids_stack *s = f->stacks[e->idx];
 		char state = s->head[I_STATE].result.s_ch;
-		e->node = state != 'Z' && exe_is_node(e->pid, s->head[I_CMD].result.str, NULL);
+		e->node = state != 'Z' && procfs_is_node(e->pid, s->head[I_CMD].result.str, NULL);
 	}
 	return e->node;
 }
@@ -979,7 +886,7 @@ int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users)
 			if (t) {
 				t->utime = s->head[I_UTIME].result.ull_int;
 				t->stime = s->head[I_STIME].result.ull_int;
-				t->mono_ms = mono_ms();
+				t->mono_ms = clock_mono_ms();
 				t->have = true;
 				p->collector_data = t;
 			}

@@ -2,12 +2,15 @@
  *
  * Format (INI):
  *     [ui]       theme, interval (s, or 500ms), window (1..5 or 1m 5m 15m 1h
- *                all), mouse, braille, bell (yes/no), output_dir
+ *                all), sort (pid name cpu rss heap lag), sort_invert, tree,
+ *                mouse, braille, bell (yes/no), output_dir
  *     [probe]    hz (1..20)
  *     [history]  raw (samples kept), tier1..tier3 ("10s:360" = buckets of
  *                10 s, 360 kept; "off" drops that tier only)
  *     [alerts]   every key alerts_config_set() knows (core/alerts.c)
  *     [log]      alert_log (path of the alert log file)
+ *     [actions]  on_alert (command run on alert transitions, by /bin/sh -c),
+ *                timeout (its time limit, 1s .. 1h; default 30s)
  *
  * Line numbers: inih's handler does not receive them, so we feed inih
  * through our own reader (ini_parse_stream) that counts lines; the handler
@@ -15,9 +18,13 @@
  * The reader also catches lines inih would reject (no '=', unclosed
  * section, too long) and warns about each by line; inih's return value then
  * only flags syntax we did not foresee, which is still reported.
- * Nothing in a file is fatal: a bad line warns and the default stays.
+ * Nothing in a file is fatal: a bad line warns and the default stays.  The
+ * file is read whole first, at most CONFIG_MAX_BYTES (a settings file is a
+ * few hundred bytes; anything bigger is not one).
  */
 #include "core/config.h"
+#include "core/xalloc.h"
+#include "core/paths.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -59,6 +66,8 @@ static void warnf(parse_state *ps, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *const config_sort_names[CONFIG_NSORT] = { "pid", "name", "cpu", "rss", "heap", "lag" };
+
 void config_default(vitals_config *c)
 {
 	memset(c, 0, sizeof *c);
@@ -71,6 +80,7 @@ void config_default(vitals_config *c)
 	c->bell = false;
 	c->ring = ring_config_default;
 	alerts_config_default(&c->alerts);
+	c->on_alert_timeout_s = 30;
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -162,8 +172,19 @@ static void set_ui(parse_state *ps, const char *k, const char *v)
 			warnf(ps, ps->lineno, "bad window '%s' (1m, 5m, 15m, 1h, all or 1..5)", v);
 		else
 			c->window = found;
-	} else if (strcmp(k, "mouse") == 0 || strcmp(k, "braille") == 0 || strcmp(k, "bell") == 0) {
-		bool *dst = strcmp(k, "mouse") == 0 ? &c->mouse : strcmp(k, "braille") == 0 ? &c->braille : &c->bell;
+	} else if (strcmp(k, "sort") == 0) {
+		int found = -1;
+		for (int i = 0; i < CONFIG_NSORT; i++)
+			if (strcasecmp(v, config_sort_names[i]) == 0)
+				found = i;
+		if (found < 0)
+			warnf(ps, ps->lineno, "bad sort '%s' (pid, name, cpu, rss, heap or lag)", v);
+		else
+			c->sort = found;
+	} else if (strcmp(k, "mouse") == 0 || strcmp(k, "braille") == 0 || strcmp(k, "bell") == 0 ||
+		   strcmp(k, "sort_invert") == 0 || strcmp(k, "tree") == 0) {
+		bool *dst = strcmp(k, "mouse") == 0 ? &c->mouse : strcmp(k, "braille") == 0 ? &c->braille
+			  : strcmp(k, "bell") == 0 ? &c->bell : strcmp(k, "tree") == 0 ? &c->tree : &c->sort_invert;
 		if (parse_bool(v, &b) < 0)
 			warnf(ps, ps->lineno, "bad value '%s' for '%s' (yes or no)", v, k);
 		else
@@ -219,6 +240,22 @@ static void set_history(parse_state *ps, const char *k, const char *v)
 	ps->ring_set = true;
 }
 
+static void set_actions(parse_state *ps, const char *k, const char *v)
+{
+	vitals_config *c = ps->c;
+	if (strcmp(k, "on_alert") == 0) {
+		set_string(ps, c->on_alert, sizeof c->on_alert, k, v);
+	} else if (strcmp(k, "timeout") == 0) {
+		double ms = parse_duration_ms(v, 1000);
+		if (ms < 1000 || ms > 3600000)
+			warnf(ps, ps->lineno, "bad timeout '%s' (1s .. 1h)", v);
+		else
+			c->on_alert_timeout_s = ms / 1000.0;
+	} else {
+		warnf(ps, ps->lineno, "unknown key '%s' in [actions]", k);
+	}
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	parse_state *ps = user;
@@ -244,6 +281,8 @@ static int handler(void *user, const char *section, const char *name, const char
 			set_string(ps, c->alert_log, sizeof c->alert_log, name, value);
 		else
 			warnf(ps, ps->lineno, "unknown key '%s' in [log]", name);
+	} else if (strcmp(section, "actions") == 0) {
+		set_actions(ps, name, value);
 	} else if (!section[0]) {
 		warnf(ps, ps->lineno, "key '%s' outside a section", name);
 	} else if (strcmp(ps->bad_section, section) != 0) {
@@ -292,14 +331,7 @@ static char *reader(char *str, int num, void *stream)
 
 static const char *default_path(char *buf, size_t n)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	if (xdg && *xdg)
-		snprintf(buf, n, "%s/vitals/config", xdg);
-	else if (home && *home)
-		snprintf(buf, n, "%s/.config/vitals/config", home);
-	else
-		return NULL;
-	return buf;
+	return paths_user(PATHS_CONFIG, "vitals/config", buf, n);
 }
 
 int config_load_stream(vitals_config *c, FILE *f, const char *name, FILE *warn)
@@ -363,12 +395,26 @@ int config_load(vitals_config *c, const char *path, FILE *warn)
 			fprintf(warn, "%s: cannot read config: is a directory\n", path);
 		return explicit_path ? -1 : 1;
 	}
-	int n = config_load_stream(c, f, path, warn);
-	if (ferror(f)) {
-		if (warn)
-			fprintf(warn, "%s: read error\n", path);
-		n++;
-	}
+	/* read it whole, capped: a device or a fifo has no size to check
+	 * first, and /dev/zero (NULs, no newline) once kept the line reader
+	 * busy forever */
+	char *text = xmalloc(CONFIG_MAX_BYTES + 1);
+	size_t len = fread(text, 1, CONFIG_MAX_BYTES + 1, f);
+	bool ioerr = ferror(f);
 	fclose(f);
+	const char *why = ioerr ? "read error" : len > CONFIG_MAX_BYTES ? "larger than 64 KiB" : NULL;
+	if (why) {
+		free(text);
+		if (warn)
+			fprintf(warn, "%s: cannot read config: %s\n", path, why);
+		return explicit_path ? -1 : 1;
+	}
+	int n = 0;
+	FILE *mem = len ? fmemopen(text, len, "r") : NULL;
+	if (mem) {
+		n = config_load_stream(c, mem, path, warn);
+		fclose(mem);
+	}
+	free(text);
 	return n;
 }

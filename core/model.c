@@ -5,19 +5,16 @@
  * uptime.  Series are rings whose storage is allocated on their first push.
  */
 #include "core/model.h"
+#include "core/clock.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+const double gc_hist_le_ms[GC_HIST_BUCKETS] = { 1, 10, 100, 1000, 2000, 5000 };
 
 void model_init(model *m, const ring_config *rcfg)
 {
@@ -29,10 +26,9 @@ static void vnode_free(vnode *n)
 {
 	if (!n)
 		return;
-	ring *rs[] = { &n->heap_used_r, &n->heap_total_r, &n->external_r, &n->lag_p99_r,
-		       &n->lag_max_r, &n->elu_r, &n->gc_pct_r, &n->handles_r };
-	for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++)
-		ring_free(rs[i]);
+	for (int i = 0; i < PS_COUNT; i++)
+		if (vnode_ring(n, i))
+			ring_free(vnode_ring(n, i));
 	for (int i = 0; i < n->nspaces; i++)
 		ring_free(&n->spaces[i].used_r);
 	for (int i = 0; i < n->nhandles; i++)
@@ -69,6 +65,27 @@ vproc *model_find(const model *m, int pid)
 	return NULL;
 }
 
+/* The watched parent of p that is alive or was when p started, or NULL. */
+static const vproc *parent_of(const model *m, const vproc *p)
+{
+	if (p->ppid <= 1 || p->ppid == p->pid)
+		return NULL;
+	return model_find(m, p->ppid);
+}
+
+void model_groups(model *m)
+{
+	for (size_t i = 0; i < m->nprocs; i++) {
+		vproc *p = m->procs[i];
+		const vproc *top = p, *up;
+		/* bounded: a parent chain longer than the list is a loop (a
+		 * reused PID made its own ancestor) */
+		for (size_t steps = 0; steps < m->nprocs && (up = parent_of(m, top)); steps++)
+			top = up;
+		p->group = top->pid;
+	}
+}
+
 vproc *model_add(model *m, int pid, uint64_t start_time)
 {
 	if (m->nprocs == m->cap) {
@@ -83,10 +100,11 @@ vproc *model_add(model *m, int pid, uint64_t start_time)
 	if (!p)
 		return NULL;
 	p->pid = pid;
+	p->group = pid;
 	p->start_time = start_time;
 	p->fds = -1;
 	p->exit_status = -1;
-	p->first_seen_ms = m->now_ms ? m->now_ms : wall_ms();
+	p->first_seen_ms = m->now_ms ? m->now_ms : clock_wall_ms();
 	ring_init(&p->rss_r, &m->rcfg);
 	ring_init(&p->cpu_r, &m->rcfg);
 	m->procs[m->nprocs++] = p;
@@ -114,10 +132,11 @@ vnode *model_node(model *m, vproc *p)
 	vnode *n = calloc(1, sizeof *n);
 	if (!n)
 		return NULL;
-	ring *rs[] = { &n->heap_used_r, &n->heap_total_r, &n->external_r, &n->lag_p99_r,
-		       &n->lag_max_r, &n->elu_r, &n->gc_pct_r, &n->handles_r };
-	for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++)
-		ring_init(rs[i], &m->rcfg);
+	for (int i = 0; i < PS_COUNT; i++) {	/* not reported yet: NaN, not 0 */
+		*(double *)(void *)((char *)n + probe_series_table[i].off) = NAN;
+		if (vnode_ring(n, i))
+			ring_init(vnode_ring(n, i), &m->rcfg);
+	}
 	p->node = n;
 	return n;
 }
@@ -130,6 +149,11 @@ void model_gc_push(vnode *n, const gc_event *ev)
 		n->gc_len++;
 	n->gc_total++;
 	n->gc_total_ms += ev->dur_ms;
+	int k = gc_kind_index(ev->kind), b = 0;
+	while (b < GC_HIST_BUCKETS && !(ev->dur_ms <= gc_hist_le_ms[b]))
+		b++;
+	n->gc_hist[k][b]++;
+	n->gc_hist_sum_ms[k] += ev->dur_ms;
 }
 
 const gc_event *model_gc_get(const vnode *n, uint32_t i)
@@ -235,7 +259,7 @@ void model_status(model *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(m->status, sizeof m->status, fmt, ap);
 	va_end(ap);
-	m->status_ms = m->now_ms ? m->now_ms : wall_ms();
+	m->status_ms = m->now_ms ? m->now_ms : clock_wall_ms();
 	model_touch(m);
 }
 

@@ -10,7 +10,8 @@
  * A process is identified by (pid, start_time): a reused PID is a new vproc,
  * and an exited process keeps its history with state PROC_EXITED.
  *
- * `dirty` is bumped by any writer; the UI repaints when it changed.
+ * `dirty` is bumped by any writer (for whoever wants to know that something
+ * changed; the dashboard paints per tick and key, not per change).
  */
 #ifndef VITALS_MODEL_H
 #define VITALS_MODEL_H
@@ -20,6 +21,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/probe_series.h"
 #include "core/ring.h"
 
 typedef enum proc_state {
@@ -49,6 +51,9 @@ typedef struct gc_event {
 } gc_event;
 
 #define GC_LOG_CAP 4096
+#define GC_HIST_BUCKETS 6
+/* Upper bounds of the GC pause histogram: prom-client's 1 ms .. 5 s. */
+extern const double gc_hist_le_ms[GC_HIST_BUCKETS];
 #define MAX_SPACES 12
 #define MAX_HANDLE_TYPES 16
 #define NAME_LEN 32
@@ -74,19 +79,19 @@ typedef struct vnode {
 	int64_t last_sample_ms;
 	uint64_t samples;
 
-	/* latest values, bytes / ms / ratio */
-	double heap_used, heap_total, heap_limit, external, array_buffers, probe_rss;
-	double lag_min, lag_p50, lag_p99, lag_max, lag_mean;
-	double elu;			/* 0..1 over the last interval */
-	double gc_pct;			/* GC pause time / wall time over the last interval, 0..100 */
+	/* The table's numbers (core/probe_series.h): heap_used, lag_p99, elu,
+	 * gc_pct, handles_total, ... latest values in bytes / ms / ratio / %,
+	 * and heap_used_r, ... history rings of its RING rows. */
+	PROBE_SERIES(PS_FIELD)
+	PROBE_SERIES(PS_RING_FIELD)
 	int gc_count_interval[5];	/* per kind index gc_kind_index(), last interval */
 	double gc_ms_interval;
 	uint64_t gc_total;		/* GC events ever seen */
 	double gc_total_ms;
-	int handles_total;
-
-	ring heap_used_r, heap_total_r, external_r, lag_p99_r, lag_max_r, elu_r, gc_pct_r,
-	     handles_r;
+	/* GC pauses seen, per kind index: a histogram over gc_hist_le_ms
+	 * (bucket b counts pauses <= le[b] and > le[b-1]; the last, longer) */
+	uint64_t gc_hist[5][GC_HIST_BUCKETS + 1];
+	double gc_hist_sum_ms[5];
 
 	heap_space spaces[MAX_SPACES];
 	int nspaces;
@@ -108,6 +113,8 @@ typedef struct capture {
 typedef struct vproc {
 	int pid;
 	int ppid;
+	int group;		/* pid of its group's leader: the topmost watched ancestor
+				 * (a cluster primary, pm2's daemon), else its own (model_groups) */
 	uint64_t start_time;	/* boot-relative ticks, identity with pid */
 	char name[NAME_LEN];	/* comm / exe basename */
 	char *cmdline;		/* owned; may be NULL */
@@ -122,9 +129,15 @@ typedef struct vproc {
 	/* latest values */
 	double rss_bytes, vsz_bytes;
 	double cpu_pct, cpu_user_pct, cpu_sys_pct;	/* % of one core */
+	double cpu_user_s, cpu_sys_s;	/* CPU time since the process started */
 	int threads;
 	int fds;		/* -1 if unreadable */
 	double mem_limit;	/* cgroup memory.max in bytes, 0 if none */
+	/* core/alerts, while a heap or RSS leak alert fires: projected seconds
+	 * until the first limit is reached at the current trend (0 = no upward
+	 * trend), and which limit ("heap": V8's, "cgroup": memory.max). */
+	double oom_in_s;
+	const char *oom_limit;	/* static string, NULL with oom_in_s 0 */
 
 	ring rss_r, cpu_r;	/* series the views draw and alerts read; others are latest values */
 
@@ -180,11 +193,26 @@ void model_free(model *m);
 vproc *model_find(const model *m, int pid);
 /* Add a process; the model owns it. Returns NULL on allocation failure. */
 vproc *model_add(model *m, int pid, uint64_t start_time);
+/* Set every process's group from the parent links among the watched
+ * processes: a process whose parent is watched belongs to the parent's
+ * group, so a cluster primary and its workers (or pm2 and its apps) form
+ * one group led by the topmost.  Call after the parents may have changed. */
+void model_groups(model *m);
 /* Remove and free one process (e.g. the user dismissed an exited row). */
 void model_remove(model *m, vproc *p);
 
 /* Allocate p->node if needed (rings initialised from m->rcfg). */
 vnode *model_node(model *m, vproc *p);
+/* The latest value of series i, and its ring (NULL for a LATEST row). */
+static inline double vnode_value(const vnode *n, probe_series_id i)
+{
+	return *(const double *)(const void *)((const char *)n + probe_series_table[i].off);
+}
+static inline ring *vnode_ring(vnode *n, probe_series_id i)
+{
+	long off = probe_series_table[i].ring_off;
+	return off < 0 ? NULL : (ring *)(void *)((char *)n + off);
+}
 /* Record a GC event in p->node's log. */
 void model_gc_push(vnode *n, const gc_event *ev);
 /* i-th GC event, 0 = oldest. */

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static int file_exists(const char *p)
@@ -90,9 +92,40 @@ int paths_sock_dir_ensure(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+/* A synchronous connect to a Unix socket answers at once. */
+bool paths_sock_refuses(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof sa.sun_path)
+		return false;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return false;
+	int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+	int e = errno;
+	close(fd);
+	return rc < 0 && e == ECONNREFUSED;
+}
+
 const char *paths_sock_for(int pid, char *buf, size_t n)
 {
 	char dir[PATH_MAX];
 	snprintf(buf, n, "%s/%d.sock", paths_sock_dir(dir, sizeof dir), pid);
 	return buf;
+}
+
+const char *paths_user(enum paths_kind kind, const char *leaf, char *buf, size_t n)
+{
+	const char *env = kind == PATHS_CONFIG ? "XDG_CONFIG_HOME" : "XDG_STATE_HOME";
+	const char *rel = kind == PATHS_CONFIG ? ".config" : ".local/state";
+	const char *xdg = getenv(env), *home = getenv("HOME");
+	int r;
+	if (xdg && *xdg)
+		r = snprintf(buf, n, "%s/%s", xdg, leaf);
+	else if (home && *home)
+		r = snprintf(buf, n, "%s/%s/%s", home, rel, leaf);
+	else
+		return NULL;
+	return r >= 0 && (size_t)r < n ? buf : NULL;
 }

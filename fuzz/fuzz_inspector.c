@@ -10,11 +10,12 @@
 
 #include <jansson.h>
 
-#include "collectors/inspector.h"
+#include "collectors/cdp.h"
+#include "collectors/node_flags.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check_flags(const inspector_flags *f)
+static void check_flags(const node_flags *f)
 {
 	if (f->port < -1 || f->port > 65535 || !memchr(f->host, 0, sizeof f->host))
 		abort();
@@ -27,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	long clen;
 	char accept[64];
 	memset(accept, 'x', sizeof accept);
-	long h = inspector_http_head(s, size, &status, &clen, accept, sizeof accept);
+	long h = cdp_http_head(s, size, &status, &clen, accept, sizeof accept);
 	if (h > (long)size || h < -1 || !memchr(accept, 0, sizeof accept))
 		abort();
 	if (h > 0 && (status < 0 || status > 999 || clen < -1 || clen > 999999999))
@@ -35,12 +36,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	char path[256], err[200];
 	memset(path, 'x', sizeof path);
-	if (inspector_ws_path(s, size, path, sizeof path, err, sizeof err) == 0 &&
+	if (cdp_ws_path(s, size, path, sizeof path, err, sizeof err) == 0 &&
 	    (path[0] != '/' || strpbrk(path, " \r\n\t")))
 		abort();	/* goes into a request line */
 
 	char *value = NULL;
-	int r = inspector_cdp_reply(s, size, 1, &value, err, sizeof err);
+	int r = cdp_reply_parse(s, size, 1, &value, err, sizeof err);
 	if (r < -1 || r > 1 || (r != 1 && value))
 		abort();
 	if (value) {
@@ -51,17 +52,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(value);
 	}
 
-	inspector_flags f;
-	inspector_flags_init(&f);
-	inspector_flags_cmdline(&f, s, size);
+	node_flags f;
+	node_flags_init(&f);
+	node_flags_cmdline(&f, s, size);
 	check_flags(&f);
 	char *z = malloc(size + 1);
 	if (!z)
 		return 0;
 	memcpy(z, data, size);
 	z[size] = 0;
-	inspector_flags_init(&f);
-	inspector_flags_node_options(&f, z);
+	node_flags_init(&f);
+	node_flags_node_options(&f, z);
 	check_flags(&f);
 	free(z);
 	return 0;

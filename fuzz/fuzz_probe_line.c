@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collectors/probe_client.h"
+#include "collectors/probe_line.h"
 #include "core/model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

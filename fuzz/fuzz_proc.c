@@ -1,5 +1,7 @@
-/* fuzz_proc — the parsers of collectors/proc that read text other programs
- * control: /proc/PID/cgroup lines, memory.max values, and a process's argv
+/* fuzz_proc — the parsers of collectors/proc and collectors/procfs that read
+ * text other programs control: /proc/PID/cgroup lines, memory.max values,
+ * /proc/PID/stat (comm is the process's to choose), status' NSpid, and a
+ * process's argv
  * (any process can write anything into its command line).  The input is used
  * whole for the two text parsers and split on NUL bytes into an argv for the
  * wrapper rule.  Checks the outputs' invariants, not just "no crash". */
@@ -8,6 +10,7 @@
 #include <string.h>
 
 #include "collectors/proc.h"
+#include "collectors/procfs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,6 +27,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((v2[0] && (v2[0] != '/' || strstr(v2, ".."))) ||
 	    (v1[0] && (v1[0] != '/' || strstr(v1, ".."))))
 		abort();	/* a path we would append to a mount point */
+
+	procfs_stat st;
+	if (procfs_stat_parse((const char *)data, size, &st) == 0 && st.state == 0)
+		abort();	/* parsed, yet no state */
+	int ns[8];
+	int nn = procfs_nspid_parse((const char *)data, size, ns, 8);
+	if (nn > 8 || nn == 0)
+		abort();
+	for (int i = 0; i < nn; i++)
+		if (ns[i] <= 0)
+			abort();
 
 	double lim = proc_limit_parse((const char *)data, size);
 	if (!(lim == -1 || lim >= 0))

@@ -10,8 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap/devtools.h"
+
 struct obj {
 	uint32_t id;
+	uint32_t node;	/* ordinal in its snapshot (AFTER's paths) */
 	uint64_t self;
 };
 
@@ -53,7 +56,7 @@ static int cmp_side_class(const void *pa, const void *pb)
 /* Reduce a snapshot to its per-class id lists. */
 static int side_init(struct side *sd, const heap_snapshot *s)
 {
-	size_t nkeys = (size_t)s->string_count + (size_t)s->ntypes_node;
+	size_t nkeys = heap_class_keys(s);
 	uint32_t *slot = malloc(nkeys * sizeof *slot);
 	size_t cap = 0;
 	memset(sd, 0, sizeof *sd);
@@ -66,9 +69,7 @@ static int side_init(struct side *sd, const heap_snapshot *s)
 		sd->self_total += s->node_self[i];
 		if (!heap_node_counted(s, i))
 			continue;
-		int t = s->node_type[i];
-		size_t key = (t == s->t.n_object || t == s->t.n_native) ? s->node_name[i]
-									 : (size_t)s->string_count + (size_t)t;
+		size_t key = heap_class_key(s, i);
 		if (slot[key] == UINT32_MAX) {
 			if (sd->nclasses == cap) {
 				size_t nc = cap ? cap * 2 : 256;
@@ -97,11 +98,9 @@ static int side_init(struct side *sd, const heap_snapshot *s)
 	for (uint32_t i = 0; i < s->node_count; i++) {
 		if (!heap_node_counted(s, i))
 			continue;
-		int t = s->node_type[i];
-		size_t key = (t == s->t.n_object || t == s->t.n_native) ? s->node_name[i]
-									 : (size_t)s->string_count + (size_t)t;
-		struct side_class *c = &sd->classes[slot[key]];
+		struct side_class *c = &sd->classes[slot[heap_class_key(s, i)]];
 		c->objs[c->n].id = s->node_id[i];
+		c->objs[c->n].node = i;
 		c->objs[c->n].self = s->node_self[i];
 		c->self += s->node_self[i];
 		c->n++;
@@ -146,18 +145,89 @@ oom_nofree:
 	return -1;
 }
 
-static int load_side(struct side *sd, const char *path, heap_parser parser, char *err, size_t errlen)
+/* Load path and reduce it to a side; the snapshot is handed back in *keep
+ * when keep is not NULL, else freed. */
+static int load_side(struct side *sd, const char *path, heap_parser parser, heap_view view, heap_snapshot **keep,
+		     char *err, size_t errlen)
 {
 	char msg[400];
-	heap_snapshot *s = heap_snapshot_load(path, parser, msg, sizeof msg);
+	heap_snapshot *s = heap_snapshot_load_view(path, parser, view, msg, sizeof msg);
 	if (!s) {
 		snprintf(err, errlen, "%s: %s", path, msg);
 		return -1;
 	}
 	int rc = side_init(sd, s);
-	heap_snapshot_free(s);
 	if (rc < 0)
 		snprintf(err, errlen, "%s: out of memory", path);
+	if (keep && rc == 0)
+		*keep = s;
+	else
+		heap_snapshot_free(s);
+	return rc;
+}
+
+static const struct side_class *side_find(const struct side *sd, const char *name)
+{
+	size_t lo = 0, hi = sd->nclasses;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(sd->classes[mid].name, name);
+		if (c == 0)
+			return &sd->classes[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Retainer paths of the new objects of the first path_rows rows that grew. */
+static int diff_paths(heap_diff *d, const struct side *a, const struct side *b, const heap_snapshot *sb,
+		      size_t path_rows, char *err, size_t errlen)
+{
+	heap_retainers *r = heap_retainers_new(sb, err, errlen);
+	if (!r)
+		return -1;
+	uint32_t *nodes = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	for (size_t k = 0, done = 0; k < d->nrows && done < path_rows; k++) {
+		heap_diff_row *row = &d->rows[k];
+		if (!row->added)
+			continue;
+		done++;
+		const struct side_class *ca = side_find(a, row->name), *cb = side_find(b, row->name);
+		if (!cb)
+			continue;
+		if (cap < cb->n) {
+			free(nodes);
+			cap = cb->n;
+			nodes = malloc(cap * sizeof *nodes);
+			if (!nodes) {
+				rc = -1;
+				break;
+			}
+		}
+		size_t n = 0, i = 0, na = ca ? ca->n : 0;
+		for (size_t j = 0; j < cb->n; j++) {
+			while (i < na && ca->objs[i].id < cb->objs[j].id)
+				i++;
+			if (i < na && ca->objs[i].id == cb->objs[j].id)
+				continue;
+			nodes[n++] = cb->objs[j].node;
+		}
+		long np = heap_paths_group(sb, r, nodes, n, NULL, 3, &row->paths, &row->ngroups);
+		if (np < 0) {
+			rc = -1;
+			break;
+		}
+		row->npaths = (size_t)np;
+	}
+	if (rc < 0)
+		snprintf(err, errlen, "out of memory finding retainer paths");
+	free(nodes);
+	heap_retainers_free(r);
 	return rc;
 }
 
@@ -210,32 +280,26 @@ static void compare_class(heap_diff_row *row, const struct side_class *a, const 
 	}
 }
 
-heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_sort sort,
-			 char *err, size_t errlen)
+/* Compare two reduced sides; with sb (AFTER itself), add the paths.  NULL
+ * with a message (without file name) in err. */
+static heap_diff *diff_sides(const struct side *a, const struct side *b, const heap_snapshot *sb, heap_sort sort,
+			     size_t path_rows, char *err, size_t errlen)
 {
-	struct side a, b;
-	heap_diff *d = NULL;
-	if (load_side(&a, before, parser, err, errlen) < 0)
-		return NULL;
-	if (load_side(&b, after, parser, err, errlen) < 0) {
-		side_close(&a);
-		return NULL;
-	}
-	d = calloc(1, sizeof *d);
+	heap_diff *d = calloc(1, sizeof *d);
 	if (!d)
 		goto oom;
-	d->before_nodes = a.nodes;
-	d->after_nodes = b.nodes;
-	d->before_self = a.self_total;
-	d->after_self = b.self_total;
-	d->rows = calloc(a.nclasses + b.nclasses + 1, sizeof *d->rows);
+	d->before_nodes = a->nodes;
+	d->after_nodes = b->nodes;
+	d->before_self = a->self_total;
+	d->after_self = b->self_total;
+	d->rows = calloc(a->nclasses + b->nclasses + 1, sizeof *d->rows);
 	if (!d->rows)
 		goto oom;
 	size_t i = 0, j = 0;
-	while (i < a.nclasses || j < b.nclasses) {
-		int c = i == a.nclasses ? 1 : j == b.nclasses ? -1 : strcmp(a.classes[i].name, b.classes[j].name);
-		const struct side_class *ca = c <= 0 ? &a.classes[i++] : NULL;
-		const struct side_class *cb = c >= 0 ? &b.classes[j++] : NULL;
+	while (i < a->nclasses || j < b->nclasses) {
+		int c = i == a->nclasses ? 1 : j == b->nclasses ? -1 : strcmp(a->classes[i].name, b->classes[j].name);
+		const struct side_class *ca = c <= 0 ? &a->classes[i++] : NULL;
+		const struct side_class *cb = c >= 0 ? &b->classes[j++] : NULL;
 		heap_diff_row row = { 0 };
 		compare_class(&row, ca, cb);
 		if (!row.added && !row.removed && row.before_self == row.after_self)
@@ -247,23 +311,72 @@ heap_diff *heap_diff_new(const char *before, const char *after, heap_parser pars
 	}
 	if (d->nrows)
 		qsort_r(d->rows, d->nrows, sizeof *d->rows, cmp_row_r, &sort);
+	if (sb && path_rows) {
+		if (diff_paths(d, a, b, sb, path_rows, err, errlen) < 0) {
+			heap_diff_free(d);
+			return NULL;
+		}
+		d->has_paths = true;
+	}
+	return d;
+oom:
+	heap_diff_free(d);
+	snprintf(err, errlen, "out of memory comparing the snapshots");
+	return NULL;
+}
+
+heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_view view,
+			 heap_sort sort, size_t path_rows, char *err, size_t errlen)
+{
+	struct side a, b;
+	heap_snapshot *sb = NULL;
+	char msg[300];
+	if (load_side(&a, before, parser, view, NULL, err, errlen) < 0)
+		return NULL;
+	if (load_side(&b, after, parser, view, path_rows ? &sb : NULL, err, errlen) < 0) {
+		side_close(&a);
+		return NULL;
+	}
+	heap_diff *d = diff_sides(&a, &b, sb, sort, path_rows, msg, sizeof msg);
+	if (d)
+		d->view = view;
+	else
+		snprintf(err, errlen, "%s: %s", after, msg);
+	heap_snapshot_free(sb);
 	side_close(&a);
 	side_close(&b);
 	return d;
-oom:
+}
+
+heap_diff *heap_diff_snapshots(const heap_snapshot *before, const heap_snapshot *after, heap_sort sort,
+			       size_t path_rows, char *err, size_t errlen)
+{
+	struct side a, b;
+	if (side_init(&a, before) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (side_init(&b, after) < 0) {
+		side_close(&a);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	heap_diff *d = diff_sides(&a, &b, after, sort, path_rows, err, errlen);
+	if (d)
+		d->view = after->node_class ? HEAP_VIEW_DEVTOOLS : HEAP_VIEW_RAW;
 	side_close(&a);
 	side_close(&b);
-	heap_diff_free(d);
-	snprintf(err, errlen, "out of memory comparing %s and %s", before, after);
-	return NULL;
+	return d;
 }
 
 void heap_diff_free(heap_diff *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < d->nrows; i++)
+	for (size_t i = 0; i < d->nrows; i++) {
 		free(d->rows[i].name);
+		heap_paths_free(d->rows[i].paths, d->rows[i].npaths);
+	}
 	free(d->rows);
 	free(d);
 }

@@ -5,17 +5,21 @@
  * which nodes count are summary.h's.
  *
  * Only one snapshot is loaded at a time: each side is reduced to per-class
- * sorted (id, self size) lists and the snapshot is freed before the next one
- * is read.  Rows are sorted by growth: size delta, then count delta
+ * sorted (id, self size) lists and BEFORE is freed before AFTER is read;
+ * AFTER stays loaded only while the retainer paths of the new objects of the
+ * classes that grew most are found.  Rows are sorted by growth: size delta, then count delta
  * (HEAP_SORT_COUNT swaps the two), descending; classes that did not change
  * are left out.
  */
 #ifndef VITALS_HEAP_DIFF_H
 #define VITALS_HEAP_DIFF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heap/devtools.h"
+#include "heap/retainers.h"
 #include "heap/snapshot.h"
 #include "heap/summary.h"
 
@@ -24,17 +28,28 @@ typedef struct heap_diff_row {
 	uint64_t before_count, before_self, after_count, after_self;
 	uint64_t added, removed;		/* objects, matched by id */
 	uint64_t added_size, removed_size;	/* their self sizes */
+	/* retainer paths of the new objects in AFTER, grouped by shape,
+	 * largest self size first (the top path_rows growing rows only) */
+	size_t npaths, ngroups;
+	heap_path *paths;
 } heap_diff_row;
 
 typedef struct heap_diff {
 	uint64_t before_nodes, after_nodes, before_self, after_self;
 	size_t nrows;
 	heap_diff_row *rows;
+	bool has_paths;
+	heap_view view;
 } heap_diff;
 
-/* Load both files and compare them.  NULL with "FILE: message" in err. */
-heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_sort sort,
-			 char *err, size_t errlen);
+/* Load both files and compare them; path_rows: how many of the rows that
+ * grew get retainer paths of their new objects (0: none, and AFTER need not
+ * stay loaded while they are found).  NULL with "FILE: message" in err. */
+heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_view view,
+			 heap_sort sort, size_t path_rows, char *err, size_t errlen);
+/* The same on two loaded snapshots (tests, fuzzing); err without file names. */
+heap_diff *heap_diff_snapshots(const heap_snapshot *before, const heap_snapshot *after, heap_sort sort,
+			       size_t path_rows, char *err, size_t errlen);
 void heap_diff_free(heap_diff *d);
 
 #endif

@@ -6,6 +6,7 @@
  * diff -> report.
  */
 #include "heap/heap_cli.h"
+#include "core/clock.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -14,18 +15,23 @@
 #include <string.h>
 #include <time.h>
 
+#include "heap/devtools.h"
 #include "heap/diff.h"
 #include "heap/dominators.h"
+#include "heap/leaks.h"
 #include "heap/report.h"
+#include "heap/retainers.h"
 #include "heap/snapshot.h"
 #include "heap/summary.h"
 
 struct cli {
 	heap_report_opts rep;
+	size_t paths;		/* classes given retainer paths; 0: none */
 	bool retained;
 	bool timing;
 	heap_sort sort;
 	heap_parser parser;
+	heap_view view;
 };
 
 static const struct {
@@ -35,6 +41,9 @@ static const struct {
 	{ "--top", "N", "rows to show (default 20)" },
 	{ "--no-retained", NULL, "summary: skip the dominator tree (faster, no retained sizes)" },
 	{ "--sort", "KEY", "count, self or retained (summary); count or size (diff)" },
+	{ "--paths", "N", "retainer paths for the top N constructors (default 5; 0: none);" },
+	{ "", NULL, "diff: paths of the new objects in AFTER" },
+	{ "--raw", NULL, "V8's nodes as written, not DevTools' Summary (see doc/HEAP.md)" },
 	{ "--timing", NULL, "print the time of each phase on stderr" },
 	{ "--parser", "NAME", "stream (default) or jansson (whole-file DOM; for benchmarks)" },
 	{ "-h, --help", NULL, "this help" },
@@ -43,11 +52,17 @@ static const struct {
 static void usage(FILE *f)
 {
 	fputs("usage: vitals heap summary [OPTIONS] FILE.heapsnapshot\n"
-	      "       vitals heap diff [OPTIONS] BEFORE.heapsnapshot AFTER.heapsnapshot\n\n"
-	      "summary: totals and the constructors that hold the most memory, grouped as\n"
-	      "  Chrome DevTools' Summary view does, with retained sizes from the dominator tree.\n"
+	      "       vitals heap diff [OPTIONS] BEFORE.heapsnapshot AFTER.heapsnapshot\n"
+	      "       vitals heap leaks [OPTIONS] BASELINE TARGET FINAL\n\n"
+	      "summary: totals and the constructors that hold the most memory, with retained\n"
+	      "  sizes from the dominator tree: by default the numbers of Chrome DevTools'\n"
+	      "  Summary view (--raw: V8's nodes as written).\n"
 	      "diff: per constructor, objects new and deleted between two snapshots of one\n"
-	      "  process (matched by object id), sorted by growth: what leaked.\n\noptions:\n",
+	      "  process (matched by object id), sorted by growth: what leaked.\n"
+	      "leaks: objects allocated between BASELINE and TARGET that are still alive in\n"
+	      "  FINAL (memlab's method: repeat the suspect action between the snapshots),\n"
+	      "  clustered by retainer path and ranked by retained size.\n"
+	      "Paths are the shortest from the GC roots, weak edges skipped (doc/HEAP.md).\n\noptions:\n",
 	      f);
 	for (size_t i = 0; i < sizeof heap_opts / sizeof heap_opts[0]; i++) {
 		char left[32];
@@ -59,9 +74,7 @@ static void usage(FILE *f)
 
 static double now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock_mono_ms() / 1e3;
 }
 
 /* Load, analyse and render one summary into f. */
@@ -69,7 +82,7 @@ static int run_summary(FILE *f, const char *path, const struct cli *c, char *err
 {
 	char msg[400];
 	double t0 = now_s();
-	heap_snapshot *s = heap_snapshot_load(path, c->parser, msg, sizeof msg);
+	heap_snapshot *s = heap_snapshot_load_view(path, c->parser, c->view, msg, sizeof msg);
 	if (!s) {
 		snprintf(err, errlen, "%s: %s", path, msg);
 		return -1;
@@ -85,19 +98,35 @@ static int run_summary(FILE *f, const char *path, const struct cli *c, char *err
 		}
 	}
 	double t2 = now_s();
-	heap_summary *sum = heap_summary_new(s, d, c->sort, c->rep.top, msg, sizeof msg);
+	heap_retainers *r = NULL;
+	if (c->paths) {
+		r = heap_retainers_new(s, msg, sizeof msg);
+		if (!r) {
+			snprintf(err, errlen, "%s: %s", path, msg);
+			heap_dominators_free(d);
+			heap_snapshot_free(s);
+			return -1;
+		}
+	}
+	double t3 = now_s();
+	heap_summary_opts so = { .sort = c->sort, .top_objects = c->rep.top, .r = r,
+				 .path_classes = c->paths, .paths_per_class = 3 };
+	heap_summary *sum = heap_summary_new(s, d, &so, msg, sizeof msg);
+	if (sum)
+		sum->view = c->view;
+	heap_retainers_free(r);
 	heap_dominators_free(d);
 	heap_snapshot_free(s);
 	if (!sum) {
 		snprintf(err, errlen, "%s: %s", path, msg);
 		return -1;
 	}
-	double t3 = now_s();
+	double t4 = now_s();
 	int rc = heap_report_summary(f, path, sum, &c->rep);
 	heap_summary_free(sum);
 	if (c->timing)
-		fprintf(stderr, "heap: timing: load %.3f s (%s), dominators %.3f s, summary %.3f s\n", t1 - t0,
-			c->parser == HEAP_PARSER_JANSSON ? "jansson" : "stream", t2 - t1, t3 - t2);
+		fprintf(stderr, "heap: timing: load %.3f s (%s), dominators %.3f s, retainers %.3f s, summary %.3f s\n",
+			t1 - t0, c->parser == HEAP_PARSER_JANSSON ? "jansson" : "stream", t2 - t1, t3 - t2, t4 - t3);
 	if (rc < 0)
 		snprintf(err, errlen, "writing the report: %s", strerror(errno));
 	return rc;
@@ -107,13 +136,28 @@ static int run_diff(FILE *f, const char *before, const char *after, const struct
 		    size_t errlen)
 {
 	double t0 = now_s();
-	heap_diff *d = heap_diff_new(before, after, c->parser, c->sort, err, errlen);
+	heap_diff *d = heap_diff_new(before, after, c->parser, c->view, c->sort, c->paths, err, errlen);
 	if (!d)
 		return -1;
 	if (c->timing)
 		fprintf(stderr, "heap: timing: load and compare %.3f s\n", now_s() - t0);
 	int rc = heap_report_diff(f, before, after, d, &c->rep);
 	heap_diff_free(d);
+	if (rc < 0)
+		snprintf(err, errlen, "writing the report: %s", strerror(errno));
+	return rc;
+}
+
+static int run_leaks(FILE *f, const char *const files[3], const struct cli *c, char *err, size_t errlen)
+{
+	double t0 = now_s();
+	heap_leaks *l = heap_leaks_new(files[0], files[1], files[2], c->parser, c->view, c->rep.top, err, errlen);
+	if (!l)
+		return -1;
+	if (c->timing)
+		fprintf(stderr, "heap: timing: load and analyse %.3f s\n", now_s() - t0);
+	int rc = heap_report_leaks(f, files, l, &c->rep);
+	heap_leaks_free(l);
 	if (rc < 0)
 		snprintf(err, errlen, "writing the report: %s", strerror(errno));
 	return rc;
@@ -129,14 +173,14 @@ static int parse_args(int argc, char **argv, bool diff, struct cli *c, const cha
 		char name[32];
 		if (strcmp(a, "--") == 0) {
 			for (i++; i < argc; i++) {
-				if (*nfiles == 2)
+				if (*nfiles == 3)
 					goto extra;
 				files[(*nfiles)++] = argv[i];
 			}
 			break;
 		}
 		if (a[0] != '-' || a[1] == '\0') {
-			if (*nfiles == 2)
+			if (*nfiles == 3)
 				goto extra;
 			files[(*nfiles)++] = a;
 			continue;
@@ -149,7 +193,8 @@ static int parse_args(int argc, char **argv, bool diff, struct cli *c, const cha
 		name[nl] = '\0';
 		if (eq)
 			val = eq + 1;
-		bool takes = strcmp(name, "--top") == 0 || strcmp(name, "--sort") == 0 || strcmp(name, "--parser") == 0;
+		bool takes = strcmp(name, "--top") == 0 || strcmp(name, "--sort") == 0 || strcmp(name, "--parser") == 0 ||
+			     strcmp(name, "--paths") == 0;
 		if (takes && !val) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "vitals: heap: %s needs a value\n", name);
@@ -164,17 +209,24 @@ static int parse_args(int argc, char **argv, bool diff, struct cli *c, const cha
 			c->rep.json = true;
 		} else if (strcmp(name, "--no-retained") == 0) {
 			c->retained = false;
+		} else if (strcmp(name, "--raw") == 0) {
+			c->view = HEAP_VIEW_RAW;
 		} else if (strcmp(name, "--timing") == 0) {
 			c->timing = true;
-		} else if (strcmp(name, "--top") == 0) {
+		} else if (strcmp(name, "--top") == 0 || strcmp(name, "--paths") == 0) {
 			char *end;
 			errno = 0;
 			long n = strtol(val, &end, 10);
-			if (errno || *end || end == val || n < 1 || n > 1000000) {
-				fprintf(stderr, "vitals: heap: --top wants a number from 1 to 1000000, not \"%s\"\n", val);
+			long min = name[2] == 't' ? 1 : 0;
+			if (errno || *end || end == val || n < min || n > 1000000) {
+				fprintf(stderr, "vitals: heap: %s wants a number from %ld to 1000000, not \"%s\"\n", name,
+					min, val);
 				return -1;
 			}
-			c->rep.top = (size_t)n;
+			if (name[2] == 't')
+				c->rep.top = (size_t)n;
+			else
+				c->paths = (size_t)n;
 		} else if (strcmp(name, "--sort") == 0) {
 			if (strcmp(val, "count") == 0)
 				c->sort = HEAP_SORT_COUNT;
@@ -218,25 +270,39 @@ int heap_cli_main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	bool diff = strcmp(argv[1], "diff") == 0;
-	if (!diff && strcmp(argv[1], "summary") != 0) {
-		fprintf(stderr, "vitals: heap: unknown command \"%s\" (summary or diff)\n", argv[1]);
+	/* the commands and the files each takes */
+	static const struct {
+		const char *name, *files;
+		int nfiles;
+	} cmds[] = {
+		{ "summary", "one file", 1 },
+		{ "diff", "two files, BEFORE and AFTER", 2 },
+		{ "leaks", "three files, BASELINE, TARGET and FINAL", 3 },
+	};
+	size_t cmd = 0;
+	while (cmd < sizeof cmds / sizeof cmds[0] && strcmp(argv[1], cmds[cmd].name) != 0)
+		cmd++;
+	if (cmd == sizeof cmds / sizeof cmds[0]) {
+		fprintf(stderr, "vitals: heap: unknown command \"%s\" (summary, diff or leaks)\n", argv[1]);
 		return 2;
 	}
-	struct cli c = { .rep = { .top = 20 }, .retained = true };
-	const char *files[2];
+	bool diff = cmd > 0;
+	struct cli c = { .rep = { .top = 20 }, .retained = true, .paths = 5 };
+	const char *files[3];
 	int nfiles;
 	int rc = parse_args(argc, argv, diff, &c, files, &nfiles);
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
-	if (nfiles != (diff ? 2 : 1)) {
-		fprintf(stderr, "vitals: heap: %s needs %s (see vitals heap --help)\n", argv[1],
-			diff ? "two files, BEFORE and AFTER" : "one file");
+	if (nfiles != cmds[cmd].nfiles) {
+		fprintf(stderr, "vitals: heap: %s needs %s (see vitals heap --help)\n", argv[1], cmds[cmd].files);
 		return 2;
 	}
 	char err[512];
-	rc = diff ? run_diff(stdout, files[0], files[1], &c, err, sizeof err)
-		  : run_summary(stdout, files[0], &c, err, sizeof err);
+	switch (cmd) {
+	case 0: rc = run_summary(stdout, files[0], &c, err, sizeof err); break;
+	case 1: rc = run_diff(stdout, files[0], files[1], &c, err, sizeof err); break;
+	default: rc = run_leaks(stdout, files, &c, err, sizeof err); break;
+	}
 	if (fflush(stdout) != 0 && rc == 0) {
 		snprintf(err, sizeof err, "writing the report: %s", strerror(errno));
 		rc = -1;
@@ -251,7 +317,7 @@ int heap_cli_main(int argc, char **argv)
 /* Render into a malloc'd string through a memory stream. */
 static int to_text(const char *a, const char *b, bool diff, char **out_text, char *err, size_t errlen)
 {
-	struct cli c = { .rep = { .top = diff ? 30 : 20, .narrow = true }, .retained = true };
+	struct cli c = { .rep = { .top = diff ? 30 : 20, .narrow = true }, .retained = true, .paths = 5 };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

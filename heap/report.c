@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define NAME_COLS 40
@@ -44,15 +45,129 @@ static void put_name(FILE *f, const char *s, int width, bool pad)
 			fputc(' ', f);
 }
 
-static double pct(uint64_t part, uint64_t whole)
-{
-	return whole ? 100.0 * (double)part / (double)whole : 0.0;
-}
-
 static json_t *jstr(const char *s)
 {
 	json_t *j = json_string(s);
 	return j ? j : json_string("?");
+}
+
+static size_t cols_of(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* One hop as text: "edge (Label @id)"; a label that is already
+ * parenthesised, "(array)", loses its own parentheses: "table (array @12)".
+ * Malloc'd, NULL when out of memory. */
+static char *hop_text(const heap_hop *h, int cut)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	const char *node = h->node;
+	size_t nl = strlen(node);
+	char *bare = NULL;
+	if (h->edge && nl >= 2 && node[0] == '(' && node[nl - 1] == ')' && (bare = strndup(node + 1, nl - 2)) != NULL)
+		node = bare;
+	if (h->edge) {
+		put_name(f, h->edge, cut, false);
+		fputs(" (", f);
+	}
+	put_name(f, node, cut, false);
+	free(bare);
+	if (!h->synthetic)
+		fprintf(f, " @%" PRIu32, h->id);
+	if (h->edge)
+		fputc(')', f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* A retainer path: "global @7 › cache (Map @81) › [3] (Leaky @90)", on one
+ * line, or wrapped between hops to width columns (0: no limit) with the
+ * continuation lines indented; col is the column the path starts at. */
+static void put_path(FILE *f, const heap_path *p, size_t col, size_t width)
+{
+	if (p->nhops == 0) {
+		fputs("(no path from the GC roots: held only by weak references, or unreachable)", f);
+		return;
+	}
+	if (p->elided)
+		col += (size_t)fprintf(f, "(%zu hops) \u203a ", p->elided);
+	for (size_t i = 0; i < p->nhops; i++) {
+		/* names cut so that a hop fits a narrow line */
+		char *t = hop_text(&p->hops[i], width ? 28 : 60);
+		const char *txt = t ? t : "?";
+		size_t w = cols_of(txt);
+		if (i > 0) {
+			if (width && col + 3 + w > width) {
+				fputs(" \u203a\n        ", f);
+				col = 8;
+			} else {
+				fputs(" \u203a ", f);
+				col += 3;
+			}
+		}
+		fputs(txt, f);
+		col += w;
+		free(t);
+	}
+}
+
+static json_t *path_json(const heap_path *p, bool group)
+{
+	json_t *j = json_object();
+	if (group) {
+		json_object_set_new(j, "count", json_integer((json_int_t)p->count));
+		json_object_set_new(j, "self_size", json_integer((json_int_t)p->self));
+		json_object_set_new(j, "retained_size", json_integer((json_int_t)p->retained));
+	}
+	json_object_set_new(j, "reachable", json_boolean(p->nhops > 0));
+	json_object_set_new(j, "elided_hops", json_integer((json_int_t)p->elided));
+	json_t *hops = json_array();
+	for (size_t i = 0; i < p->nhops; i++) {
+		json_t *h = json_object();
+		json_object_set_new(h, "edge", p->hops[i].edge ? jstr(p->hops[i].edge) : json_null());
+		json_object_set_new(h, "node", jstr(p->hops[i].node));
+		json_object_set_new(h, "id", json_integer(p->hops[i].id));
+		json_array_append_new(hops, h);
+	}
+	json_object_set_new(j, "hops", hops);
+	return j;
+}
+
+static json_t *paths_json(const heap_path *p, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, path_json(&p[i], true));
+	return a;
+}
+
+/* The grouped paths of one class or cluster, one line each. */
+static void put_groups(FILE *f, const heap_path *p, size_t n, bool retained, size_t width)
+{
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "  %8" PRIu64 " \u00d7 %12" PRIu64 " B  ", p[i].count, retained ? p[i].retained : p[i].self);
+		if (width)
+			fputs("\n        ", f);
+		put_path(f, &p[i], 8, width);
+		fputc('\n', f);
+	}
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
 static int dump_json(FILE *f, json_t *root)
@@ -68,6 +183,7 @@ static int summary_json(FILE *f, const char *path, const heap_summary *sum, cons
 {
 	json_t *root = json_object();
 	json_object_set_new(root, "file", jstr(path));
+	json_object_set_new(root, "view", json_string(sum->view == HEAP_VIEW_RAW ? "raw" : "devtools"));
 	json_object_set_new(root, "nodes", json_integer((json_int_t)sum->nodes));
 	json_object_set_new(root, "edges", json_integer((json_int_t)sum->edges));
 	json_object_set_new(root, "self_size", json_integer((json_int_t)sum->self_total));
@@ -83,6 +199,10 @@ static int summary_json(FILE *f, const char *path, const heap_summary *sum, cons
 		json_object_set_new(j, "self_size", json_integer((json_int_t)c->self));
 		if (sum->has_retained)
 			json_object_set_new(j, "retained_size", json_integer((json_int_t)c->retained));
+		if (c->paths) {
+			json_object_set_new(j, "path_groups", json_integer((json_int_t)c->ngroups));
+			json_object_set_new(j, "paths", paths_json(c->paths, c->npaths));
+		}
 		json_array_append_new(classes, j);
 	}
 	json_object_set_new(root, "classes", classes);
@@ -96,6 +216,8 @@ static int summary_json(FILE *f, const char *path, const heap_summary *sum, cons
 			json_object_set_new(j, "id", json_integer(ob->id));
 			json_object_set_new(j, "self_size", json_integer((json_int_t)ob->self));
 			json_object_set_new(j, "retained_size", json_integer((json_int_t)ob->retained));
+			if (sum->has_paths)
+				json_object_set_new(j, "path", path_json(&ob->path, false));
 			json_array_append_new(objs, j);
 		}
 		json_object_set_new(root, "largest", objs);
@@ -109,6 +231,8 @@ int heap_report_summary(FILE *f, const char *path, const heap_summary *sum, cons
 		return summary_json(f, path, sum, o);
 	fputs("Heap snapshot ", f);
 	put_name(f, path, 200, false);
+	fputs(sum->view == HEAP_VIEW_RAW ? "\n  V8's raw nodes (--raw)"
+					 : "\n  as DevTools' Summary shows it (--raw: V8's nodes as written)", f);
 	fprintf(f, "\n  nodes %" PRIu64 "  edges %" PRIu64 "  self size %" PRIu64 " B (%.1f MiB)", sum->nodes,
 		sum->edges, sum->self_total, (double)sum->self_total / 1048576.0);
 	if (sum->has_retained)
@@ -141,6 +265,27 @@ int heap_report_summary(FILE *f, const char *path, const heap_summary *sum, cons
 			fprintf(f, " %12s %14" PRIu64 " %14" PRIu64 "  ", id, ob->self, ob->retained);
 			put_name(f, ob->name, 40, false);
 			fputc('\n', f);
+			if (sum->has_paths) {
+				fputs("    held by: ", f);
+				put_path(f, &ob->path, 13, o->narrow ? 79 : 0);
+				fputc('\n', f);
+			}
+		}
+	}
+	if (sum->has_paths) {
+		fprintf(f, "\nRetainer paths: shortest from the GC roots (weak edges skipped), grouped by\n"
+			   "shape.  Objects × %s, path:\n", sum->has_retained ? "retained size" : "self size");
+		for (size_t i = 0; i < sum->nclasses && i < o->top; i++) {
+			const heap_class *c = &sum->classes[i];
+			if (!c->paths)
+				continue;
+			fputc('\n', f);
+			put_name(f, c->name, NAME_COLS, false);
+			fprintf(f, ": %zu path%s", c->ngroups, c->ngroups == 1 ? "" : "s");
+			if (c->ngroups > c->npaths)
+				fprintf(f, ", the %zu largest", c->npaths);
+			fputc('\n', f);
+			put_groups(f, c->paths, c->npaths, sum->has_retained, o->narrow ? 79 : 0);
 		}
 	}
 	return ferror(f) ? -1 : 0;
@@ -155,6 +300,7 @@ static int diff_json(FILE *f, const char *before, const char *after, const heap_
 {
 	json_t *root = json_object();
 	json_object_set_new(root, "before", jstr(before));
+	json_object_set_new(root, "view", json_string(d->view == HEAP_VIEW_RAW ? "raw" : "devtools"));
 	json_object_set_new(root, "after", jstr(after));
 	json_object_set_new(root, "before_nodes", json_integer((json_int_t)d->before_nodes));
 	json_object_set_new(root, "after_nodes", json_integer((json_int_t)d->after_nodes));
@@ -176,10 +322,35 @@ static int diff_json(FILE *f, const char *before, const char *after, const heap_
 		json_object_set_new(j, "after_count", json_integer((json_int_t)r->after_count));
 		json_object_set_new(j, "before_self_size", json_integer((json_int_t)r->before_self));
 		json_object_set_new(j, "after_self_size", json_integer((json_int_t)r->after_self));
+		if (r->paths) {
+			json_object_set_new(j, "path_groups", json_integer((json_int_t)r->ngroups));
+			json_object_set_new(j, "paths", paths_json(r->paths, r->npaths));
+		}
 		json_array_append_new(rows, j);
 	}
 	json_object_set_new(root, "classes", rows);
 	return dump_json(f, root);
+}
+
+/* What holds the new objects of the rows that grew most. */
+static void diff_paths_text(FILE *f, const heap_diff *d, const heap_report_opts *o)
+{
+	if (!d->has_paths)
+		return;
+	fputs("\nWhat holds the new objects: shortest paths from the GC roots in AFTER (weak\n"
+	      "edges skipped), grouped by shape.  Objects × self size, path:\n", f);
+	for (size_t i = 0; i < d->nrows && i < o->top; i++) {
+		const heap_diff_row *r = &d->rows[i];
+		if (!r->paths)
+			continue;
+		fputc('\n', f);
+		put_name(f, r->name, NAME_COLS, false);
+		fprintf(f, ": %" PRIu64 " new, %zu path%s", r->added, r->ngroups, r->ngroups == 1 ? "" : "s");
+		if (r->ngroups > r->npaths)
+			fprintf(f, ", the %zu largest", r->npaths);
+		fputc('\n', f);
+		put_groups(f, r->paths, r->npaths, false, o->narrow ? 79 : 0);
+	}
 }
 
 int heap_report_diff(FILE *f, const char *before, const char *after, const heap_diff *d,
@@ -191,6 +362,8 @@ int heap_report_diff(FILE *f, const char *before, const char *after, const heap_
 	put_name(f, before, 200, false);
 	fputs(" -> ", f);
 	put_name(f, after, 200, false);
+	fputs(d->view == HEAP_VIEW_RAW ? "\n  V8's raw nodes (--raw)"
+				       : "\n  classes and sizes as DevTools shows them (--raw: V8's nodes)", f);
 	fprintf(f, "\n  nodes %" PRIu64 " -> %" PRIu64 " (%+" PRId64 ")  self size %" PRIu64 " -> %" PRIu64
 		   " B (%+" PRId64 ")\n  %zu constructors changed; top %zu by growth\n\n",
 		d->before_nodes, d->after_nodes, sdelta(d->after_nodes, d->before_nodes), d->before_self,
@@ -207,6 +380,7 @@ int heap_report_diff(FILE *f, const char *before, const char *after, const heap_
 			fprintf(f, " %8" PRIu64 " %9" PRIu64 " %+9" PRId64 " %+12" PRId64 "\n", r->added, r->removed,
 				sdelta(r->added, r->removed), sdelta(r->added_size, r->removed_size));
 		}
+		diff_paths_text(f, d, o);
 		return ferror(f) ? -1 : 0;
 	}
 	fprintf(f, "%-*s %10s %10s %10s %14s %14s %14s\n", NAME_COLS, "Constructor", "# New", "# Deleted",
@@ -218,5 +392,38 @@ int heap_report_diff(FILE *f, const char *before, const char *after, const heap_
 			r->added, r->removed, sdelta(r->added, r->removed), r->added_size, r->removed_size,
 			sdelta(r->added_size, r->removed_size));
 	}
+	diff_paths_text(f, d, o);
+	return ferror(f) ? -1 : 0;
+}
+
+int heap_report_leaks(FILE *f, const char *const files[3], const heap_leaks *l, const heap_report_opts *o)
+{
+	if (o->json) {
+		json_t *root = json_object();
+		json_object_set_new(root, "baseline", jstr(files[0]));
+		json_object_set_new(root, "target", jstr(files[1]));
+		json_object_set_new(root, "final", jstr(files[2]));
+		json_object_set_new(root, "new_in_target", json_integer((json_int_t)l->added));
+		json_object_set_new(root, "still_alive", json_integer((json_int_t)l->leaked));
+		json_object_set_new(root, "outer", json_integer((json_int_t)l->outer));
+		json_object_set_new(root, "retained_size", json_integer((json_int_t)l->retained));
+		json_object_set_new(root, "cluster_count", json_integer((json_int_t)l->nclusters));
+		json_object_set_new(root, "clusters", paths_json(l->clusters, l->nshown < o->top ? l->nshown : o->top));
+		return dump_json(f, root);
+	}
+	fputs("Leaks (objects new in TARGET still alive in FINAL)\n  baseline ", f);
+	put_name(f, files[0], 200, false);
+	fputs("\n  target   ", f);
+	put_name(f, files[1], 200, false);
+	fputs("\n  final    ", f);
+	put_name(f, files[2], 200, false);
+	fprintf(f, "\n  %" PRIu64 " objects new in target, %" PRIu64 " still alive in final: %" PRIu64
+		   " under no other of them, retaining %" PRIu64 " B\n",
+		l->added, l->leaked, l->outer, l->retained);
+	size_t shown = l->nshown < o->top ? l->nshown : o->top;
+	fprintf(f, "  %zu cluster%s by retainer path (shortest from the GC roots in FINAL, weak edges\n"
+		   "  skipped); the %zu largest by retained size.  Objects \u00d7 retained size, path:\n\n",
+		l->nclusters, l->nclusters == 1 ? "" : "s", shown);
+	put_groups(f, l->clusters, shown, true, o->narrow ? 79 : 0);
 	return ferror(f) ? -1 : 0;
 }

@@ -13,7 +13,8 @@
  *    node i are the ordinals first_edge[i] .. first_edge[i+1]-1;
  *  - every node_type[] < ntypes_node, every edge_type[] < ntypes_edge,
  *    every edge_to[] < node_count (an ordinal, not the file's field index);
- *  - every node_name[] and every string-named edge name < string_count.
+ *  - every node_name[] and every string-named edge name < string_count
+ *    (an element/hidden edge's index is kept, saturated at UINT32_MAX).
  * Strings are stored unescaped as UTF-8 (invalid input bytes and lone
  * surrogates become U+FFFD), each cut to HEAP_STRING_KEEP bytes: they only
  * label rows.
@@ -21,6 +22,7 @@
 #ifndef VITALS_HEAP_SNAPSHOT_H
 #define VITALS_HEAP_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,12 +45,26 @@ typedef struct heap_snapshot {
 	uint32_t *first_edge;		/* [node_count + 1] */
 	uint8_t *edge_type;		/* [edge_count] */
 	uint32_t *edge_to;		/* [edge_count] node ordinal */
+	uint32_t *edge_name;		/* [edge_count] string index, or the index of an
+					 * element/hidden edge (see edge_str_named) */
+	uint8_t *node_detached;		/* [node_count] 0 unknown, 1 attached, 2 detached;
+					 * NULL when the snapshot has no such field */
+	uint32_t nloc;			/* "locations" records */
+	uint32_t *loc;			/* [4 * nloc] node ordinal, script, line, column */
+	/* Set by heap_devtools_apply (devtools.h), NULL for V8's raw view: */
+	uint32_t *node_class;		/* [node_count] string index of the class name */
+	uint32_t *node_loc;		/* [node_count] 1 + id of the (constructor
+					 * location, class) of an object, 0 none */
+	uint32_t nloc_keys;		/* distinct such ids */
+	uint8_t *edge_skip;		/* [edge_count] 1: not an essential edge (a
+					 * WeakMap table's edge to a value) */
 	uint32_t string_count;
 	uint32_t *string_off;		/* [string_count + 1] into string_data */
 	char *string_data;
 	int ntypes_node, ntypes_edge;
 	char *node_type_name[HEAP_MAX_TYPES];
 	char *edge_type_name[HEAP_MAX_TYPES];
+	bool edge_str_named[HEAP_MAX_TYPES];	/* edge_name is a string index */
 	struct heap_types t;
 } heap_snapshot;
 
@@ -64,6 +80,10 @@ heap_snapshot *heap_snapshot_load(const char *path, heap_parser parser, char *er
 /* The same from memory (fuzzing, tests). */
 heap_snapshot *heap_snapshot_load_mem(const void *data, size_t size, char *err, size_t errlen);
 void heap_snapshot_free(heap_snapshot *s);
+
+/* Append a string (class names DevTools makes up); its index, or -1 when
+ * out of memory. */
+long heap_snapshot_add_string(heap_snapshot *s, const char *text);
 
 /* String i (never NULL; "" when out of range). */
 const char *heap_snapshot_string(const heap_snapshot *s, uint32_t i);

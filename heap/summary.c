@@ -19,7 +19,24 @@
 
 bool heap_node_counted(const heap_snapshot *s, uint32_t i)
 {
-	return s->node_self[i] != 0 || s->node_type[i] == s->t.n_native;
+	/* current DevTools counts no empty node; V8's raw view (and DevTools
+	 * before 2024) keeps native ones */
+	return s->node_self[i] != 0 || (!s->node_class && s->node_type[i] == s->t.n_native);
+}
+
+size_t heap_class_keys(const heap_snapshot *s)
+{
+	return (size_t)s->string_count + (size_t)s->ntypes_node + (size_t)s->nloc_keys;
+}
+
+size_t heap_class_key(const heap_snapshot *s, uint32_t i)
+{
+	if (s->node_class)
+		return s->node_loc && s->node_loc[i]
+			       ? (size_t)s->string_count + (size_t)s->ntypes_node + (size_t)s->node_loc[i] - 1
+			       : s->node_class[i];
+	int t = s->node_type[i];
+	return (t == s->t.n_object || t == s->t.n_native) ? s->node_name[i] : (size_t)s->string_count + (size_t)t;
 }
 
 /* "(type)" name for a non-object type, "(system)" and "(compiled code)" as DevTools. */
@@ -37,6 +54,8 @@ static char *type_class_name(const heap_snapshot *s, int t)
 
 char *heap_class_name_dup(const heap_snapshot *s, uint32_t i)
 {
+	if (s->node_class)
+		return strdup(heap_snapshot_string(s, s->node_class[i]));
 	int t = s->node_type[i];
 	if (t == s->t.n_object || t == s->t.n_native)
 		return strdup(heap_snapshot_string(s, s->node_name[i]));
@@ -103,7 +122,8 @@ static int cmp_object(const void *pa, const void *pb)
 	return r ? r : (a->id > b->id) - (a->id < b->id);
 }
 
-static int largest_objects(heap_summary *sum, const heap_snapshot *s, const heap_dominators *d, size_t top)
+static int largest_objects(heap_summary *sum, const heap_snapshot *s, const heap_dominators *d,
+			   const heap_retainers *r, size_t top)
 {
 	if (top == 0)
 		return 0;
@@ -136,6 +156,10 @@ static int largest_objects(heap_summary *sum, const heap_snapshot *s, const heap
 		o->self = s->node_self[i];
 		o->retained = d->retained[i];
 		sum->nobjects = k + 1;
+		if (r && heap_path_of(s, r, i, o->retained, &o->path) < 0) {
+			free(h);
+			return -1;
+		}
 		if (!o->class_name || !o->name) {
 			free(h);
 			return -1;
@@ -146,24 +170,80 @@ static int largest_objects(heap_summary *sum, const heap_snapshot *s, const heap
 	return 0;
 }
 
-heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d, heap_sort sort,
-			       size_t top_objects, char *err, size_t errlen)
+/* Retainer paths of the first path_classes classes (in their final order):
+ * their "outer" objects, grouped by path shape. */
+static int class_paths(heap_summary *sum, const heap_snapshot *s, const heap_dominators *d,
+		       const heap_summary_opts *o, const uint32_t *node_slot, const uint8_t *outer)
 {
+	size_t k = o->path_classes < sum->nclasses ? o->path_classes : sum->nclasses;
+	if (k == 0 || o->paths_per_class == 0)
+		return 0;
+	/* rank of each slot among the first k, CSR lists of their objects */
+	uint32_t *rank = malloc(sum->nclasses * sizeof *rank);
+	size_t *first = calloc(k + 1, sizeof *first);
+	uint32_t *nodes = NULL;
+	int rc = -1;
+	if (!rank || !first)
+		goto out;
+	memset(rank, 0xff, sum->nclasses * sizeof *rank);
+	for (size_t c = 0; c < k; c++)
+		rank[sum->classes[c].slot] = (uint32_t)c;
+	for (uint32_t i = 0; i < s->node_count; i++)
+		if (outer[i] && node_slot[i] != UINT32_MAX && rank[node_slot[i]] != UINT32_MAX)
+			first[rank[node_slot[i]] + 1]++;
+	for (size_t c = 0; c < k; c++)
+		first[c + 1] += first[c];
+	nodes = malloc((first[k] ? first[k] : 1) * sizeof *nodes);
+	if (!nodes)
+		goto out;
+	for (uint32_t i = 0; i < s->node_count; i++)
+		if (outer[i] && node_slot[i] != UINT32_MAX && rank[node_slot[i]] != UINT32_MAX)
+			nodes[first[rank[node_slot[i]]]++] = i;
+	for (size_t c = k; c > 0; c--)
+		first[c] = first[c - 1];
+	first[0] = 0;
+	for (size_t c = 0; c < k; c++) {
+		heap_class *hc = &sum->classes[c];
+		long np = heap_paths_group(s, o->r, nodes + first[c], first[c + 1] - first[c],
+					   d ? d->retained : NULL, o->paths_per_class, &hc->paths, &hc->ngroups);
+		if (np < 0)
+			goto out;
+		hc->npaths = (size_t)np;
+	}
+	rc = 0;
+out:
+	free(rank);
+	free(first);
+	free(nodes);
+	return rc;
+}
+
+heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d, const heap_summary_opts *o,
+			       char *err, size_t errlen)
+{
+	heap_sort sort = o->sort;
 	heap_summary *sum = calloc(1, sizeof *sum);
-	size_t nkeys = (size_t)s->string_count + (size_t)s->ntypes_node;
+	size_t nkeys = heap_class_keys(s);
 	uint32_t *slot = malloc(nkeys * sizeof *slot);
 	uint32_t *node_slot = NULL, *stack = NULL;
-	uint8_t *seen = NULL;
+	uint8_t *seen = NULL, *outer = NULL;
 	size_t cap = 0;
 	if (!sum || !slot)
 		goto oom;
 	memset(slot, 0xff, nkeys * sizeof *slot);
 	sum->nodes = s->node_count;
 	sum->edges = s->edge_count;
-	if (d) {
+	if (d || o->r) {
 		node_slot = malloc((size_t)s->node_count * sizeof *node_slot);
 		if (!node_slot)
 			goto oom;
+	}
+	if (o->r) {
+		/* the objects a class's paths describe: all of them without d */
+		outer = malloc(s->node_count);
+		if (!outer)
+			goto oom;
+		memset(outer, d ? 0 : 1, s->node_count);
 	}
 	for (uint32_t i = 0; i < s->node_count; i++) {
 		sum->self_total += s->node_self[i];
@@ -171,9 +251,7 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 			node_slot[i] = UINT32_MAX;
 		if (!heap_node_counted(s, i))
 			continue;
-		int t = s->node_type[i];
-		size_t key = (t == s->t.n_object || t == s->t.n_native) ? s->node_name[i]
-									 : (size_t)s->string_count + (size_t)t;
+		size_t key = heap_class_key(s, i);
 		uint32_t k = slot[key];
 		if (k == UINT32_MAX) {
 			if (sum->nclasses == cap) {
@@ -187,6 +265,7 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 			k = slot[key] = (uint32_t)sum->nclasses;
 			heap_class *c = &sum->classes[sum->nclasses++];
 			memset(c, 0, sizeof *c);
+			c->slot = k;
 			c->name = heap_class_name_dup(s, i);
 			if (!c->name)
 				goto oom;
@@ -217,6 +296,8 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 			uint32_t k = node_slot[v];
 			if (k != UINT32_MAX && !seen[k]) {
 				sum->classes[k].retained += d->retained[v];
+				if (outer)
+					outer[v] = 1;
 				if (d->dom_first[v] != d->dom_first[v + 1]) {
 					seen[k] = 1;
 					stack[top++] = k | EXIT_MARK;
@@ -225,22 +306,27 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 			for (uint32_t c = d->dom_first[v]; c < d->dom_first[v + 1]; c++)
 				stack[top++] = d->dom_child[c];
 		}
-		if (largest_objects(sum, s, d, top_objects) < 0)
+		if (largest_objects(sum, s, d, o->r, o->top_objects) < 0)
 			goto oom;
 	}
 	if (sort == HEAP_SORT_DEFAULT)
 		sort = d ? HEAP_SORT_RETAINED : HEAP_SORT_SELF;
 	if (sum->nclasses)
 		qsort_r(sum->classes, sum->nclasses, sizeof *sum->classes, cmp_class_r, &sort);
+	if (o->r && class_paths(sum, s, d, o, node_slot, outer) < 0)
+		goto oom;
+	sum->has_paths = o->r != NULL;
 	free(node_slot);
 	free(stack);
 	free(seen);
+	free(outer);
 	return sum;
 oom:
 	free(slot);
 	free(node_slot);
 	free(stack);
 	free(seen);
+	free(outer);
 	heap_summary_free(sum);
 	snprintf(err, errlen, "out of memory summarising %u nodes", s->node_count);
 	return NULL;
@@ -250,12 +336,15 @@ void heap_summary_free(heap_summary *sum)
 {
 	if (!sum)
 		return;
-	for (size_t i = 0; i < sum->nclasses; i++)
+	for (size_t i = 0; i < sum->nclasses; i++) {
 		free(sum->classes[i].name);
+		heap_paths_free(sum->classes[i].paths, sum->classes[i].npaths);
+	}
 	free(sum->classes);
 	for (size_t i = 0; i < sum->nobjects; i++) {
 		free(sum->objects[i].class_name);
 		free(sum->objects[i].name);
+		heap_path_close(&sum->objects[i].path);
 	}
 	free(sum->objects);
 	free(sum);

@@ -51,9 +51,26 @@ if [ -w /dev/full ]; then
 fi
 pass "closed pipe and full disk end the run"
 
+# --- a signal ends the run with 128+n ------------------------------------------
+# (the conventional status, so a supervisor or `cmd || ...` sees it was
+# stopped rather than that it finished)
+for sig in TERM:143 HUP:129 INT:130; do
+	: > "$tmp/out_sig"
+	"$VITALS" --json -i 0.2 "$p1" > "$tmp/out_sig" 2>&1 & v=$!
+	# the first sample is written after the handlers are installed; a signal
+	# before that would kill vitals with the same status and prove nothing
+	wait_for 10 grep -q '"t":"sample"' "$tmp/out_sig" || fail "vitals --json wrote no sample"
+	kill -s "${sig%:*}" "$v"; wait "$v"; rc=$?
+	[ $rc -eq "${sig#*:}" ] || fail "SIG${sig%:*}: exit $rc, want ${sig#*:}"
+	tail -1 "$tmp/out_sig" | grep -q '}$' || fail "SIG${sig%:*}: last line cut: $(tail -1 "$tmp/out_sig")"
+done
+pass "SIGTERM/SIGHUP/SIGINT: exit 143/129/130"
+
 # --- a command line that is not UTF-8 ------------------------------------------
 start_bg bash -c 'exec -a "$(printf "\377\376bad")" sleep 30'; sp=$!
-wait_for 5 grep -qa bad "/proc/$sp/cmdline" || fail "renamed sleep did not start"
+# wait for the exec: /proc/PID/comm is the executable's name (sleep) only
+# after it, whereas bash's own command line already contains "bad"
+wait_for 5 grep -qx sleep "/proc/$sp/comm" || fail "renamed sleep did not start"
 "$VITALS" --json --duration 0.3 "$sp" > "$tmp/out_utf" 2>&1 || fail "vitals --json on $sp: $(cat "$tmp/out_utf")"
 grep '"event":"found"' "$tmp/out_utf" | grep -q '"cmdline":"??bad' \
 	|| fail "cmdline with invalid UTF-8 dropped or garbled: $(head -1 "$tmp/out_utf")"
@@ -83,6 +100,24 @@ if (!(s[s.length - 1].heap_limit > v)) process.exit(1);
 ' "$tmp/out3" "$tmp/r1" || fail "heap used disagrees with process.memoryUsage()"
 ss -Hltn "sport = :9229" | grep -q . && fail "inspector port 9229 left open after attach"
 pass "attach heap agrees"
+
+# --- --attach and the one Node rule ------------------------------------------
+# A versioned node executable is Node: attached without a warning.  Something
+# that is not Node is watched, said once, and never sent to the inspector.
+NODEBIN=$(readlink -f "$(command -v node)")
+ln "$NODEBIN" "$tmp/node20" 2>/dev/null || cp "$NODEBIN" "$tmp/node20"
+REPORT_FILE=$tmp/r20 start_bg "$tmp/node20" "$FIXTURES/app_rss.js"; p20=$!
+wait_for 20 test -s "$tmp/r20" || fail "node20 fixture did not start"
+start_bg sleep 30; sl=$!
+"$VITALS" --json --attach --duration 4 "$p20" "$sl" > "$tmp/out20" 2>"$tmp/err20"
+grep -q "not a Node.js process" "$tmp/err20" && grep -q "PID $p20" "$tmp/err20" &&
+	fail "node20 called not Node: $(cat "$tmp/err20")"
+grep -q "PID $sl (sleep) is not a Node.js process; watching without a probe" "$tmp/err20" ||
+	fail "sleep: no warning: $(cat "$tmp/err20")"
+grep '"probe_attached"' "$tmp/out20" | grep -q "\"pid\":$p20" || fail "node20 not attached: $(grep attach "$tmp/out20")"
+grep "\"pid\":$sl" "$tmp/out20" | grep -q attach_failed && fail "sleep was sent to the inspector anyway"
+kill "$p20" "$sl" 2>/dev/null
+pass "--attach: node20 attached, sleep warned once and left alone"
 
 # --- launch mode ---------------------------------------------------------------
 XDG_STATE_HOME=$tmp/state "$VITALS" --json --output-dir "$tmp" -- node -e 'setTimeout(()=>process.exit(3), 2500); console.log("hello from child")' > "$tmp/out4" 2>&1

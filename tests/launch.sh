@@ -90,6 +90,43 @@ wait "$D" || fail "demo driver exited with $?"
 [ "$(grep -c '^model: exit_status=15 state=exited' "$WORK/out4")" = 3 ] || fail "demo programs not all ended by SIGTERM: $(tail -6 "$WORK/out4")"
 pass "demo: healthy, leaky and stall launched with probes, logged, ended by SIGTERM"
 
+# --- vitals itself: quitting leaves neither the child nor its probe socket
+# (a probe killed by SIGTERM cannot remove its socket; vitals knows the path)
+# sockets_of DIR — the PIDs of the probe sockets in DIR
+sockets_of() { ls "$1" | sed -n 's/^\([0-9]*\)\.sock$/\1/p'; }
+S5="$WORK/sock5"; mkdir -m 700 "$S5"
+VITALS_SOCK_DIR=$S5 XDG_STATE_HOME=$WORK/state5 "$VITALS" --json --duration 5 -- \
+	"$NODE" -e 'setInterval(() => {}, 1000)' >"$WORK/out5" 2>&1 &
+V=$!; _pids="$_pids $V"
+wait_for 15 sh -c "ls '$S5' | grep -q '\.sock\$'" || fail "launched child: no probe socket in $S5"
+CP=$(sockets_of "$S5"); _pids="$_pids $CP"
+wait "$V"; rc=$?
+[ $rc -eq 0 ] || fail "vitals --duration with a launched child: exit $rc: $(tail -3 "$WORK/out5")"
+# vitals reaps the child before it exits: no zombie or orphan for init
+kill -0 "$CP" 2>/dev/null && fail "child $CP still there after vitals quit"
+[ -z "$(ls "$S5")" ] || fail "left behind in the socket dir: $(ls "$S5")"
+pass "quit: child ended, its probe socket removed"
+
+# a child that ignores SIGTERM gets SIGKILL after the grace period; what it
+# prints while shutting down still reaches the log file
+S6="$WORK/sock6"; mkdir -m 700 "$S6"
+VITALS_SOCK_DIR=$S6 XDG_STATE_HOME=$WORK/state6 "$VITALS" --json -- "$NODE" -e \
+	'process.on("SIGTERM", () => console.log("ignoring SIGTERM")); setInterval(() => {}, 1000)' \
+	>"$WORK/out6" 2>&1 &
+V=$!; _pids="$_pids $V"
+wait_for 15 sh -c "ls '$S6' | grep -q '\.sock\$'" || fail "stubborn child: no probe socket in $S6"
+CP=$(sockets_of "$S6"); _pids="$_pids $CP"
+t0=$(date +%s%N)
+kill -TERM "$V"; wait "$V"; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $rc -eq 143 ] || fail "vitals after SIGTERM: exit $rc, want 143"
+kill -0 "$CP" 2>/dev/null && fail "child $CP that handles SIGTERM was orphaned (still running)"
+[ $ms -ge 2500 ] || fail "SIGKILL after ${ms} ms, before the 3 s grace period"
+[ $ms -le 8000 ] || fail "vitals took ${ms} ms to quit"
+[ -z "$(ls "$S6")" ] || fail "left behind in the socket dir: $(ls "$S6")"
+grep -q "ignoring SIGTERM" "$WORK"/state6/vitals/*.log || fail "shutdown output lost: $(cat "$WORK"/state6/vitals/*.log)"
+pass "a child that ignores SIGTERM is killed after ${ms} ms (grace 3 s), socket removed"
+
 # --- a command that does not exist: one line, exit 1
 out=$("$DRIVER" launch -- no-such-command-vitals 2>&1) && fail "nonexistent command launched?"
 [ "$out" = "error: no-such-command-vitals: command not found" ] || fail "unexpected: $out"

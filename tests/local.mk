@@ -77,6 +77,14 @@ tests_test_inspector_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_inspector_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_inspector
 endif
+# procfs: the /proc readers and the Node rule (engineer: attach)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_procfs
+tests_test_procfs_SOURCES = tests/test_procfs.c
+tests_test_procfs_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_procfs_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_procfs
+endif
 # themes and config (engineer: screen)
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test_theme tests/test_config tests/test_widgets
@@ -113,3 +121,23 @@ endif
 # --auto-snapshot end to end (lead)
 TESTS += tests/autosnap.sh
 EXTRA_DIST += tests/autosnap.sh
+# core helpers: text cleaning, user dirs, allocator
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_text
+tests_test_text_SOURCES = tests/test_text.c
+tests_test_text_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_text_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_text
+endif
+# export (engineer: series): Prometheus exposition and the real Prometheus test
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_prom
+tests_test_prom_SOURCES = tests/test_prom.c
+tests_test_prom_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_prom_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_prom
+endif
+TESTS += tests/prometheus.sh
+EXTRA_DIST += tests/prometheus.sh
+TESTS += tests/on_alert.sh
+EXTRA_DIST += tests/on_alert.sh

@@ -133,6 +133,20 @@ first=$(js 'L.filter(l => l.t === "discover")[0].procs.some(p => p.pid === '"$ex
 pass "node exec'd by a shell is discovered"
 kill "$execd"
 
+# --- 3c. a versioned executable (node20) is Node: discovered, and the one
+# rule of collectors/procfs says so to the attach path too ------------------
+NODEBIN=$(readlink -f "$(command -v "$NODE")")
+ln "$NODEBIN" "$T/node20" 2>/dev/null || cp "$NODEBIN" "$T/node20"
+start_bg "$T/node20" "$FIXTURES/idle.js" "$T/n20.pid"
+n20=$!
+wait_for 30 test -s "$T/n20.pid" || fail "node20 fixture did not start"
+[ "$(basename "$(readlink "/proc/$n20/exe")")" = node20 ] || fail "node20 runs as $(readlink "/proc/$n20/exe")"
+"$PROBE" -n 0 -d "$(id -u)" > "$T/n20.json" || fail "proc_probe -d failed"
+echo " $(js 'L[0].procs.map(p => p.pid).join(" ")' "$T/n20.json") " | grep -q " $n20 " ||
+	fail "a node20 executable ($n20) was not discovered"
+pass "a node20 executable is discovered"
+kill "$n20"
+
 # --- 4. a killed process shows as exited ------------------------------------
 "$PROBE" -n 80 -i 250 -x "$idle" > "$T/exit.json" &
 probe=$!; _pids="$_pids $probe"

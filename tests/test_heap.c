@@ -14,8 +14,10 @@
 
 #include <unistd.h>
 
+#include "heap/devtools.h"
 #include "heap/dominators.h"
 #include "heap/heap_cli.h"
+#include "heap/retainers.h"
 #include "heap/snapshot.h"
 #include "heap/summary.h"
 
@@ -388,7 +390,8 @@ static void test_summary_classes(void **state)
 	heap_snapshot *s = mk(nodes, 9, edges, 8, STR);
 	char err[256];
 	heap_dominators *d = heap_dominators_new(s, err, sizeof err);
-	heap_summary *sum = heap_summary_new(s, d, HEAP_SORT_RETAINED, 10, err, sizeof err);
+	heap_summary_opts so = { .sort = HEAP_SORT_RETAINED, .top_objects = 10 };
+	heap_summary *sum = heap_summary_new(s, d, &so, err, sizeof err);
 	assert_non_null(sum);
 	assert_int_equal(sum->nodes, 9);
 	assert_int_equal(sum->edges, 8);
@@ -410,7 +413,8 @@ static void test_summary_classes(void **state)
 	assert_int_equal(sum->objects[0].retained, 70);
 	assert_int_equal(sum->objects[0].id, 3);
 	heap_summary_free(sum);
-	sum = heap_summary_new(s, NULL, HEAP_SORT_DEFAULT, 10, err, sizeof err);
+	so = (heap_summary_opts){ .top_objects = 10 };
+	sum = heap_summary_new(s, NULL, &so, err, sizeof err);
 	assert_false(sum->has_retained);
 	assert_string_equal(sum->classes[0].name, "(string)");	/* by self size */
 	assert_int_equal(sum->nobjects, 0);
@@ -420,6 +424,115 @@ static void test_summary_classes(void **state)
 }
 
 /* ---- the text API the TUI calls ---- */
+
+/* Retainer paths: user roots before the GC roots, weak edges skipped, a
+ * node held only weakly has none, groups by shape with element indices
+ * ignored. */
+static void test_retainers(void **state)
+{
+	(void)state;
+	struct tnode nodes[] = {
+		{ T_SYNTHETIC, 0, 0 }, { T_OBJECT, 1, 10 }, { T_SYNTHETIC, 0, 0 }, { T_OBJECT, 2, 10 },
+		{ T_OBJECT, 2, 10 }, { T_OBJECT, 2, 10 }, { T_OBJECT, 3, 10 }, { T_OBJECT, 3, 10 },
+		{ T_OBJECT, 4, 10 }, { T_OBJECT, 4, 10 }, { T_OBJECT, 4, 10 },
+	};
+	struct tedge edges[] = {
+		{ 0, E_SHORTCUT, 1 }, { 0, E_ELEMENT, 2 },
+		{ 1, E_PROPERTY, 3 }, { 1, E_WEAK, 6 }, { 1, E_WEAK, 7 }, { 1, E_PROPERTY, 10 },
+		{ 2, E_ELEMENT, 5 },
+		{ 3, E_PROPERTY, 4 }, { 3, E_ELEMENT, 8 }, { 3, E_ELEMENT, 9 },
+		{ 4, E_PROPERTY, 6 },
+		{ 5, E_PROPERTY, 6 },
+	};
+	heap_snapshot *s = mk(nodes, 11, edges, 12, "\"p\",\"global\",\"A\",\"D\",\"X\"");
+	char err[256];
+	heap_retainers *r = heap_retainers_new(s, err, sizeof err);
+	assert_non_null(r);
+	assert_int_equal(r->parent[0], HEAP_NO_PARENT);
+	/* D: 3 hops from the GC roots, 1 weak hop from global, but the user
+	 * root is searched first: global > A > A > D */
+	assert_int_equal(r->dist[6], 4);
+	assert_int_equal(r->parent[6], 4);
+	assert_int_equal(r->dist[5], 2);
+	assert_int_equal(r->parent[5], 2);
+	assert_int_equal(r->parent[7], HEAP_NO_PARENT);	/* weakly held only */
+	assert_true(r->key[7] == 0 && r->key[6] != 0);
+	assert_true(r->key[8] == r->key[9] && r->key[8] != r->key[10]);
+
+	heap_path p;
+	assert_int_equal(heap_path_of(s, r, 6, 0, &p), 0);
+	assert_int_equal(p.nhops, 4);
+	assert_null(p.hops[0].edge);
+	assert_string_equal(p.hops[0].node, "global");
+	assert_int_equal(p.hops[0].id, 3);
+	assert_string_equal(p.hops[1].edge, "p");
+	assert_string_equal(p.hops[3].node, "D");
+	assert_int_equal(p.hops[3].id, 13);
+	heap_path_close(&p);
+	assert_int_equal(heap_path_of(s, r, 7, 0, &p), 0);
+	assert_int_equal(p.nhops, 0);
+	heap_path_close(&p);
+	assert_int_equal(heap_path_of(s, r, 9, 0, &p), 0);
+	assert_string_equal(p.hops[2].edge, "[0]");	/* every edge is named 0 here */
+	heap_path_close(&p);
+
+	uint32_t xs[] = { 10, 9, 8 };
+	heap_path *g = NULL;
+	size_t ng = 0;
+	assert_int_equal(heap_paths_group(s, r, xs, 3, NULL, 5, &g, &ng), 2);
+	assert_int_equal(ng, 2);
+	assert_int_equal(g[0].count, 2);	/* [0] and [1] of A: one shape */
+	assert_int_equal(g[0].self, 20);
+	assert_int_equal(g[0].nhops, 3);
+	assert_int_equal(g[1].count, 1);
+	assert_int_equal(g[1].nhops, 2);
+	heap_paths_free(g, 2);
+	assert_int_equal(heap_paths_group(s, r, xs, 3, NULL, 1, &g, &ng), 1);
+	assert_int_equal(ng, 2);
+	heap_paths_free(g, 1);
+	heap_retainers_free(r);
+	heap_snapshot_free(s);
+}
+
+/* DevTools' view: an array owned by one object gives it its size, one held
+ * by two keeps it; closures are "Function"; emptied nodes leave the rows. */
+static void test_devtools_view(void **state)
+{
+	(void)state;
+	struct tnode nodes[] = {
+		{ T_SYNTHETIC, 0, 0 }, { T_OBJECT, 1, 8 }, { T_OBJECT, 2, 10 }, { T_ARRAY, 3, 100 },
+		{ T_ARRAY, 3, 50 }, { T_CLOSURE, 4, 20 },
+	};
+	struct tedge edges[] = {
+		{ 0, E_SHORTCUT, 1 },
+		{ 1, E_PROPERTY, 2 }, { 1, E_PROPERTY, 4 }, { 1, E_PROPERTY, 5 },
+		{ 2, E_INTERNAL, 3 }, { 2, E_INTERNAL, 4 },
+	};
+	heap_snapshot *s = mk(nodes, 6, edges, 6, "\"p\",\"global\",\"A\",\"(object elements)\",\"f\"");
+	char err[256];
+	assert_int_equal(heap_devtools_apply(s, err, sizeof err), 0);
+	assert_int_equal(s->node_self[2], 110);
+	assert_int_equal(s->node_self[3], 0);
+	assert_int_equal(s->node_self[4], 50);
+	char *name = heap_class_name_dup(s, 5);
+	assert_string_equal(name, "Function");
+	free(name);
+	name = heap_class_name_dup(s, 4);
+	assert_string_equal(name, "(array)");
+	free(name);
+	assert_false(heap_node_counted(s, 3));
+	heap_dominators *d = heap_dominators_new(s, err, sizeof err);
+	assert_non_null(d);
+	assert_int_equal(d->retained[2], 110);
+	assert_int_equal(d->retained[s->root], 188);
+	heap_summary_opts so = { .sort = HEAP_SORT_RETAINED };
+	heap_summary *sum = heap_summary_new(s, d, &so, err, sizeof err);
+	assert_non_null(sum);
+	assert_int_equal(sum->nclasses, 4);	/* global, A, (array) of one, Function */
+	heap_summary_free(sum);
+	heap_dominators_free(d);
+	heap_snapshot_free(s);
+}
 
 static void test_text_api(void **state)
 {
@@ -479,6 +592,8 @@ int main(void)
 		cmocka_unit_test(test_dominators_page_rule),
 		cmocka_unit_test(test_dominators_exact),
 		cmocka_unit_test(test_summary_classes),
+		cmocka_unit_test(test_retainers),
+		cmocka_unit_test(test_devtools_view),
 		cmocka_unit_test(test_text_api),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

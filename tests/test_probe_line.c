@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,7 +123,7 @@ static void test_hello_then_sample(void **state)
 	assert_string_equal(n->handles[0].type, "Timeout");
 	assert_int_equal(n->handles[0].count, 3);
 	assert_int_equal(n->handles_total, 4);
-	assert_true(ring_last(&n->handles_r) == 4.0f);
+	assert_true(ring_last(&n->handles_total_r) == 4.0f);
 
 	/* GC: two events, 5 ms of pause over a 1000 ms interval = 0.5 % */
 	assert_int_equal(n->gc_len, 2);
@@ -431,6 +432,68 @@ static void test_mgr_refusals(void **state)
 	unsetenv("VITALS_SOCK_DIR");
 }
 
+/* Every row of core/probe_series.h with a source is read from where the
+ * table says, lands in its vnode field (and ring), and is refused out of
+ * range with the row's path in the reason. */
+static void test_series_table(void **state)
+{
+	fx *f = *state;
+	must_apply(f, HELLO);
+	json_t *smp = json_pack("{s:s, s:I}", "t", "sample", "ts", (json_int_t)1764450001000LL);
+	for (int i = 0; i < PS_COUNT; i++) {
+		const probe_series *ps = &probe_series_table[i];
+		if (!ps->src)
+			continue;
+		char obj[32];
+		const char *dot = strchr(ps->src, '.');
+		json_t *at = smp;
+		if (dot) {
+			snprintf(obj, sizeof obj, "%.*s", (int)(dot - ps->src), ps->src);
+			if (!(at = json_object_get(smp, obj)))
+				json_object_set_new(smp, obj, at = json_object());
+		}
+		double v = ps->unit == PU_RATIO ? (i + 1) / 100.0 : i + 1;
+		json_object_set_new(at, dot ? dot + 1 : ps->src, json_real(v));
+	}
+	char *line = json_dumps(smp, JSON_COMPACT);
+	must_apply(f, line);
+	free(line);
+	vnode *n = f->p->node;
+	for (int i = 0; i < PS_COUNT; i++) {
+		const probe_series *ps = &probe_series_table[i];
+		if (!ps->src)
+			continue;
+		double v = ps->unit == PU_RATIO ? (i + 1) / 100.0 : i + 1;
+		if (vnode_value(n, i) != v)
+			fail_msg("%s: %g, want %g", ps->id, vnode_value(n, i), v);
+		if (vnode_ring(n, i))
+			assert_true(fabs(ring_last(vnode_ring(n, i)) - v) < 1e-6);
+		/* out of range: refused, naming where */
+		json_t *bad = json_deep_copy(smp);
+		const char *dot = strchr(ps->src, '.');
+		char obj[32];
+		json_t *at = bad;
+		if (dot) {
+			snprintf(obj, sizeof obj, "%.*s", (int)(dot - ps->src), ps->src);
+			at = json_object_get(bad, obj);
+		}
+		json_object_set_new(at, dot ? dot + 1 : ps->src, json_real(probe_unit_max(ps->unit) * 2));
+		char *bl = json_dumps(bad, JSON_COMPACT);
+		assert_int_equal(apply(f, bl), -1);
+		if (!strstr(f->err, ps->src))
+			fail_msg("%s: reason '%s' does not name %s", ps->id, f->err, ps->src);
+		free(bl);
+		json_decref(bad);
+	}
+	json_decref(smp);
+	/* every table row has a Prometheus name or deliberately none, and
+	 * names are unique */
+	for (int i = 0; i < PS_COUNT; i++)
+		for (int k = i + 1; k < PS_COUNT; k++)
+			if (probe_series_table[i].prom && probe_series_table[k].prom)
+				assert_string_not_equal(probe_series_table[i].prom, probe_series_table[k].prom);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +501,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_warning, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_series_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mgr_refusals, setup, teardown),
 	};

@@ -18,13 +18,15 @@
 
 #include "core/model.h"
 #include "themes/theme.h"
+#include "tui/keys.h"
+#include "tui/lineedit.h"
 #include "tui/rows.h"
 #include "tui/view.h"
 #include "tui/view_detail.h"
 #include "tui/view_overview.h"
 #include "widgets/alert_pane.h"
 #include "widgets/canvas.h"
-#include "widgets/fmt.h"
+#include "core/fmt.h"
 #include "widgets/gc_timeline.h"
 #include "widgets/heap_spaces.h"
 #include "widgets/log_pane.h"
@@ -685,6 +687,19 @@ static void test_rows(void **state)
 	model_free(&m);
 }
 
+/* A row as a view would make it, from the live values, no colours. */
+static proc_table_row plain_row(const vproc *p)
+{
+	proc_table_row r = { .p = p, .cpu = p->state == PROC_EXITED ? NAN : p->cpu_pct,
+			     .rss = p->rss_bytes, .heap_used = NAN, .heap_limit = NAN, .lag = NAN };
+	if (p->node) {
+		r.heap_used = p->node->heap_used;
+		r.heap_limit = p->node->heap_limit;
+		r.lag = p->node->lag_p99;
+	}
+	return r;
+}
+
 static void test_proc_table(void **state)
 {
 	model m;
@@ -697,20 +712,20 @@ static void test_proc_table(void **state)
 	c2->state = PROC_EXITED;
 	vproc *d = add_proc(&m, 104, "stuck", 0, 10e6, PROBE_FAILED);
 	snprintf(d->probe_err, sizeof d->probe_err, "SIGUSR1 ignored: use launch mode");
-	vproc *rows[] = { a, b, c2, d };
-	proc_table_opts o = { SORT_CPU, true, 102, T0 + 59000, 60000, NULL, false };
+	proc_table_row rows[] = { plain_row(a), plain_row(b), plain_row(c2), plain_row(d) };
+	proc_table_opts o = { PT_SORT_CPU, true, 102, T0 + 59000, 60000, NULL };
 	WINDOW *w = newpad(6, 310);
 	canvas c = canvas_for(w, false, false);
 	static const int widths[] = { 1, 2, 80, 300 };
 	for (size_t k = 0; k < 4; k++) {
 		werase(w);
-		proc_table_draw(&c, rect_make(0, 0, 5, widths[k]), rows, 4, 0, &o);
+		proc_table_draw(&c, rect_make(0, 0, 5, widths[k]), rows, 4, &o);
 		for (int y = 0; y < 6; y++)
 			assert_int_equal(nonblank(w, y, widths[k], 310 - widths[k]), 0);
 	}
 	/* at 80 columns */
 	werase(w);
-	proc_table_draw(&c, rect_make(0, 0, 5, 80), rows, 4, 0, &o);
+	proc_table_draw(&c, rect_make(0, 0, 5, 80), rows, 4, &o);
 	const char *hdr = row_text(w, 0, 0, 80);
 	assert_true(strstr(hdr, "PID") != NULL);
 	assert_true(strstr(hdr, "\xe2\x96\xbc" "CPU%") != NULL);	/* sort marker ▼ */
@@ -731,32 +746,78 @@ static void test_proc_table(void **state)
 	int x0 = col_of(hdr, "RSS history");
 	assert_true(nonblank(w, 1, x0, 80 - x0) > 0);
 	assert_true(role_at(w, 1, 79, ROLE_SPARK_RSS));
+	/* the colours are the row's, whatever the numbers: the widget has no
+	 * thresholds of its own */
+	int xc = col_of(hdr, "CPU%");
+	assert_true(role_at(w, 1, xc + 3, ROLE_DEFAULT));
+	rows[0].cpu_role = ROLE_WARN;
+	rows[0].lag_role = ROLE_CRIT;
+	werase(w);
+	proc_table_draw(&c, rect_make(0, 0, 5, 80), rows, 4, &o);
+	assert_true(role_at(w, 1, xc + 3, ROLE_WARN));
 	/* wide: both sparklines */
 	werase(w);
-	proc_table_draw(&c, rect_make(0, 0, 5, 200), rows, 4, 0, &o);
+	proc_table_draw(&c, rect_make(0, 0, 5, 200), rows, 4, &o);
 	assert_true(strstr(row_text(w, 0, 0, 200), "CPU history") != NULL);
+	/* OOM IN only while some row has a leak's time to OOM */
+	assert_null(strstr(row_text(w, 0, 0, 200), "OOM IN"));
+	rows[0].oom_s = 192;
+	rows[0].oom_role = ROLE_CRIT;
+	werase(w);
+	proc_table_draw(&c, rect_make(0, 0, 5, 100), rows, 4, &o);
+	hdr = row_text(w, 0, 0, 100);
+	int xo = col_of(hdr, "OOM IN");
+	assert_true(xo > col_of(hdr, "LAG p99"));
+	assert_non_null(strstr(row_text(w, 1, 0, 100), "3m12s"));
+	assert_true(role_at(w, 1, xo + 5, ROLE_CRIT));
+	rows[0].oom_s = 0;
 	/* ascending marker after an inverted sort, ASCII marker in ASCII mode */
-	o.sort = SORT_PID;
+	o.sort = PT_SORT_PID;
 	o.sort_desc = false;
 	canvas asc = canvas_for(w, true, false);
 	werase(w);
-	proc_table_draw(&asc, rect_make(0, 0, 5, 80), rows, 4, 0, &o);
+	proc_table_draw(&asc, rect_make(0, 0, 5, 80), rows, 4, &o);
 	assert_true(strstr(row_text(w, 0, 0, 80), "^PID") != NULL);
 	for (int y = 0; y < 5; y++)
 		for (int x = 0; x < 80; x++)
 			assert_true(cell(w, y, x, NULL, NULL) < 0x80);
-	/* paused and scrolled back 30 s: the numbers are those of that moment */
-	o.paused = true;
-	o.end_ms = T0 + 29000;	/* api's RSS series is 80e6 + i*1000 at T0 + i s */
-	a->rss_bytes = 999e6;	/* the live value must not show */
+	/* no rows: the empty text */
+	o.empty = "nothing here";
 	werase(w);
-	proc_table_draw(&c, rect_make(0, 0, 5, 80), rows, 4, 0, &o);
-	r1 = row_text(w, 1, 0, 80);
-	assert_true(strstr(r1, "999") == NULL);
-	char want[16];
-	fmt_bytes(want, sizeof want, 80e6 + 29 * 1000);
-	assert_true(strstr(r1, want) != NULL);
+	proc_table_draw(&c, rect_make(0, 0, 5, 80), rows, 0, &o);
+	assert_true(strstr(row_text(w, 1, 0, 80), "nothing here") != NULL);
 	delwin(w);
+	model_free(&m);
+}
+
+/* One value of the moment for every view: live the latest, paused the ring's
+ * value at the moment scrolled to, NaN where there is none. */
+static void test_view_value(void **state)
+{
+	model m;
+	model_init(&m, &small_rc);
+	vproc *a = add_proc(&m, 101, "api", 12.5, 80e6, PROBE_ATTACHED);	/* RSS 80e6 + i*1000 at T0 + i s */
+	make_node(&m, a);
+	for (int i = 0; i < 60; i++)
+		ring_push(&a->node->lag_p99_r, T0 + i * 1000, i);
+	a->node->lag_p99 = 777;
+	a->node->lag_p50 = 5;
+	ui_state ui;
+	memset(&ui, 0, sizeof ui);
+	assert_float_equal(view_value(a, VS_RSS, &ui, T0 + 29000), 80e6, 1);
+	assert_float_equal(view_value(a, PS_lag_p99, &ui, T0 + 29000), 777, 1e-9);
+	ui.paused = true;
+	assert_float_equal(view_value(a, VS_RSS, &ui, T0 + 29000), 80e6 + 29 * 1000, 1);
+	assert_float_equal(view_value(a, VS_CPU, &ui, T0 + 29000), 12.5, 1e-6);
+	assert_float_equal(view_value(a, PS_lag_p99, &ui, T0 + 29000), 29, 1e-6);
+	assert_true(isnan(view_value(a, PS_lag_p50, &ui, T0 + 29000)));	/* no history kept */
+	vproc *b = add_proc(&m, 102, "worker", 1, 40e6, PROBE_NONE);
+	assert_true(isnan(view_value(b, PS_heap_used, &ui, T0)));	/* no probe */
+	ui.paused = false;
+	b->state = PROC_EXITED;
+	assert_true(isnan(view_value(b, VS_CPU, &ui, T0)));
+	b->rss_bytes = 0;
+	assert_true(isnan(view_value(b, VS_RSS, &ui, T0)));
 	model_free(&m);
 }
 
@@ -804,6 +865,24 @@ static void build_view_model(model *m)
 	model_status(m, "attached to 4242");
 }
 
+/* The overview as the app paints it: rows filtered and sorted, then drawn. */
+static void overview(WINDOW *w, const model *m, const ui_state *ui)
+{
+	row_list rl = { 0 };
+	rows_build(&rl, m, ui);
+	view_overview_draw(w, m, ui, &rl);
+	rows_free(&rl);
+}
+
+static int pid_at(const model *m, const ui_state *ui, int y, int h, int cols)
+{
+	row_list rl = { 0 };
+	rows_build(&rl, m, ui);
+	int pid = view_overview_pid_at(m, ui, &rl, y, h, cols);
+	rows_free(&rl);
+	return pid;
+}
+
 static ui_state view_ui(int pid)
 {
 	ui_state ui;
@@ -821,7 +900,7 @@ static void test_view_too_small(void **state)
 	build_view_model(&m);
 	ui_state ui = view_ui(4242);
 	WINDOW *w = newpad(10, 40);
-	view_overview_draw(w, &m, &ui);
+	overview(w, &m, &ui);
 	dump(w, "too small");
 	int lines = 0;
 	for (int y = 0; y < 10; y++)
@@ -832,11 +911,11 @@ static void test_view_too_small(void **state)
 	assert_true(strstr(row_text(w, 4, 0, 40), "too small") != NULL);
 	delwin(w);
 	w = newpad(14, 100);	/* wide enough for the whole sentence */
-	view_overview_draw(w, &m, &ui);
+	overview(w, &m, &ui);
 	assert_true(strstr(row_text(w, 6, 0, 100), "terminal too small: need 60x15, have 100x14") != NULL);
 	delwin(w);
 	w = newpad(5, 20);	/* narrower still: the size needed, whole */
-	view_overview_draw(w, &m, &ui);
+	overview(w, &m, &ui);
 	assert_true(strstr(row_text(w, 2, 0, 20), "too small: 60x15") != NULL);
 	delwin(w);
 	model_free(&m);
@@ -850,6 +929,87 @@ static bool screen_has(WINDOW *w, int H, int W, const char *s)
 	return false;
 }
 
+/* ---- line editing ---------------------------------------------------------- */
+
+static void type(char *b, size_t cap, size_t *cur, const wchar_t *s)
+{
+	for (; *s; s++)
+		lineedit_key(b, cap, cur, (wint_t)*s, false, false);
+}
+
+static void test_lineedit(void **state)
+{
+	char b[16] = "";
+	size_t cur = 0;
+	type(b, sizeof b, &cur, L"node app");
+	assert_string_equal(b, "node app");
+	assert_int_equal(cur, 8);
+	/* cursor keys, insert in the middle */
+	assert_int_equal(lineedit_key(b, sizeof b, &cur, KEY_LEFT, true, false), LE_MOVED);
+	lineedit_key(b, sizeof b, &cur, KEY_LEFT, true, false);
+	lineedit_key(b, sizeof b, &cur, KEY_LEFT, true, false);
+	type(b, sizeof b, &cur, L"my");
+	assert_string_equal(b, "node myapp");
+	/* Ctrl-A, Ctrl-E, Delete at the start */
+	lineedit_key(b, sizeof b, &cur, 1, false, false);
+	assert_int_equal(cur, 0);
+	lineedit_key(b, sizeof b, &cur, KEY_DC, true, false);
+	assert_string_equal(b, "ode myapp");
+	lineedit_key(b, sizeof b, &cur, 5, false, false);
+	assert_int_equal(cur, strlen(b));
+	/* Ctrl-W: the word before the cursor */
+	lineedit_key(b, sizeof b, &cur, 23, false, false);
+	assert_string_equal(b, "ode ");
+	/* UTF-8: one character, one step; Backspace removes it whole */
+	type(b, sizeof b, &cur, L"\x65e5\x672c");	/* 日本 */
+	assert_string_equal(b, "ode \xe6\x97\xa5\xe6\x9c\xac");
+	assert_int_equal(lineedit_cursor_col(b, cur), 4 + 4);	/* two wide characters */
+	lineedit_key(b, sizeof b, &cur, KEY_LEFT, true, false);
+	assert_int_equal(cur, 7);
+	lineedit_key(b, sizeof b, &cur, 127, false, false);
+	assert_string_equal(b, "ode \xe6\x9c\xac");
+	/* full: a character that does not fit is refused whole */
+	type(b, sizeof b, &cur, L"abcdef");
+	size_t before = strlen(b);
+	type(b, sizeof b, &cur, L"\x65e5");
+	assert_int_equal(strlen(b), before);
+	assert_true(strlen(b) < sizeof b);
+	/* Ctrl-U: to the start; controls are not text; Enter is the caller's */
+	lineedit_key(b, sizeof b, &cur, 21, false, false);
+	assert_int_equal(cur, 0);
+	assert_int_equal(lineedit_key(b, sizeof b, &cur, 27, false, false), LE_IGNORED);
+	assert_int_equal(lineedit_key(b, sizeof b, &cur, '\n', false, false), LE_IGNORED);
+	assert_int_equal(lineedit_key(b, sizeof b, &cur, 0x9b, false, false), LE_IGNORED);	/* C1 CSI */
+	/* digits only */
+	char d[6] = "";
+	size_t dc = 0;
+	assert_int_equal(lineedit_key(d, sizeof d, &dc, 'q', false, true), LE_IGNORED);
+	type(d, sizeof d, &dc, L"1234567");
+	assert_string_equal(d, "12345");
+}
+
+/* The footers come from the key table, in their own order; every binding
+ * stands for an action. */
+static void test_key_hints(void **state)
+{
+	const key_binding *h[32];
+	size_t n = keys_hints(KEYS_OVERVIEW, h, 32);
+	assert_int_equal(n, 12);
+	assert_string_equal(h[0]->hint.what, "quit");
+	assert_string_equal(h[1]->hint.what, "select");
+	assert_string_equal(h[8]->hint.key, "1-5");
+	assert_string_equal(h[n - 1]->hint.what, "help");
+	n = keys_hints(KEYS_DETAIL, h, 32);
+	assert_int_equal(n, 11);
+	assert_string_equal(h[0]->hint.key, "Esc");
+	assert_int_equal(h[1]->act, KA_ATTACH);
+	assert_int_equal(keys_hints(KEYS_DETAIL, h, 3), 3);	/* bounded by max */
+	for (size_t i = 0; i < key_table_len; i++)
+		assert_int_not_equal(key_table[i].act, KA_NONE);
+	assert_int_equal(keys_find('1')->act, KA_WINDOW1);
+	assert_null(keys_find('Z'));
+}
+
 static void test_views(void **state)
 {
 	model m;
@@ -859,7 +1019,7 @@ static void test_views(void **state)
 	for (int k = 0; k < 3; k++) {
 		int H = sizes[k][0], W = sizes[k][1];
 		WINDOW *w = newpad(H, W);
-		view_overview_draw(w, &m, &ui);
+		overview(w, &m, &ui);
 		assert_true(strstr(row_text(w, 0, 0, W), "vitals") != NULL);
 		if (W >= 80) {
 			assert_true(strstr(row_text(w, 0, 0, W), W >= 100 ? "2 processes" : "2 procs") != NULL);
@@ -869,17 +1029,26 @@ static void test_views(void **state)
 		assert_true(screen_has(w, H, W, "event loop lag p99"));
 		assert_true(strstr(row_text(w, H - 2, 0, W), "attached to 4242") != NULL);
 		assert_true(strstr(row_text(w, H - 1, 0, W), "quit") != NULL);
+		assert_true(strstr(row_text(w, H - 1, 0, W), "? help") != NULL);	/* always, even at 60 */
 		/* the selected row is row 2 (header bar, table header) */
 		assert_true(strstr(row_text(w, 2, 0, W), "4242") != NULL);
 		assert_true(role_at(w, 2, 0, ROLE_SELECTED));
-		assert_int_equal(view_overview_pid_at(&m, &ui, 2, H, W), 4242);
-		assert_int_equal(view_overview_pid_at(&m, &ui, 3, H, W), 4243);
-		assert_int_equal(view_overview_pid_at(&m, &ui, 0, H, W), 0);
-		/* rows to spare under the table (24 and 50 rows for two processes,
-		 * not 15): the selected process's graphs */
-		assert_int_equal(screen_has(w, H, W, " pid 4242 server.js "), H >= 24);
-		if (H >= 24)
-			assert_true(screen_has(w, H, W, "50.0M/2.00G 2.4%"));
+		assert_int_equal(pid_at(&m, &ui, 2, H, W), 4242);
+		assert_int_equal(pid_at(&m, &ui, 3, H, W), 4243);
+		assert_int_equal(pid_at(&m, &ui, 0, H, W), 0);
+		/* rows to spare under the table (even at 15 for two processes):
+		 * the selected process's graphs take them all */
+		assert_true(screen_has(w, H, W, " pid 4242 server.js "));
+		assert_true(screen_has(w, H, W, "50.0M/2.00G 2.4%"));
+		/* no blank band: the graphs start under the last row and end on
+		 * the row above the alerts */
+		assert_true(strstr(row_text(w, 4, 0, W), " pid 4242 server.js ") != NULL);
+		int alerts_y = -1;
+		for (int y = 0; y < H; y++)
+			if (strstr(row_text(w, y, 0, W), "Alerts (1 firing)"))
+				alerts_y = y;
+		assert_true(alerts_y > 5);
+		assert_true(strncmp(row_text(w, alerts_y - 1, 0, W), "GC", 2) == 0);
 
 		dump(w, "overview");
 		view_detail_draw(w, &m, &ui);
@@ -898,7 +1067,7 @@ static void test_views(void **state)
 		ui.paused = true;
 		ui.window = 4;
 		snprintf(ui.filter, sizeof ui.filter, "node");
-		view_overview_draw(w, &m, &ui);
+		overview(w, &m, &ui);
 		assert_true(strstr(row_text(w, 0, 0, W), "PAUSED") != NULL);
 		assert_true(strstr(row_text(w, 0, 0, W), "window all") != NULL);
 		if (W >= 100)
@@ -907,7 +1076,7 @@ static void test_views(void **state)
 		assert_true(strstr(row_text(w, 0, 0, W), "PAUSED") != NULL);
 		/* a filter nothing matches says so, and how to clear it */
 		snprintf(ui.filter, sizeof ui.filter, "zzz");
-		view_overview_draw(w, &m, &ui);
+		overview(w, &m, &ui);
 		assert_true(screen_has(w, H, W, "no process matches \"zzz\""));
 		ui.paused = false;
 		ui.window = 0;
@@ -919,12 +1088,12 @@ static void test_views(void **state)
 		for (int v = 0; v < 2; v++) {
 			ui.ascii = false;
 			if (v == 0)
-				view_overview_draw(u8, &m, &ui);
+				overview(u8, &m, &ui);
 			else
 				view_detail_draw(u8, &m, &ui);
 			ui.ascii = true;
 			if (v == 0)
-				view_overview_draw(w, &m, &ui);
+				overview(w, &m, &ui);
 			else
 				view_detail_draw(w, &m, &ui);
 			dump(w, "ascii");
@@ -944,6 +1113,112 @@ static void test_views(void **state)
 		ui.selected_pid = 4242;
 		delwin(w);
 	}
+	model_free(&m);
+}
+
+/* The overview colours the table by its thresholds (CPU 90 %, heap 70/90 %
+ * of the limit, lag 100/500 ms) and, paused, shows the numbers of the
+ * moment scrolled to in the table and the focus strip alike. */
+static void test_overview_values(void **state)
+{
+	model m;
+	build_view_model(&m);
+	vproc *a = model_find(&m, 4242);
+	ui_state ui = view_ui(4243);	/* 4242 not selected: its own colours show */
+	WINDOW *w = newpad(24, 80);
+	overview(w, &m, &ui);
+	const char *hdr = row_text(w, 1, 0, 80);
+	int xc = col_of(hdr, "CPU%"), xl = col_of(hdr, "LAG p99");
+	assert_true(xc >= 0 && xl >= 0);
+	assert_true(role_at(w, 2, xc + 3, ROLE_DEFAULT));
+	a->cpu_pct = 95;
+	a->node->lag_p99 = 600;
+	overview(w, &m, &ui);
+	assert_true(role_at(w, 2, xc + 3, ROLE_WARN));
+	assert_true(role_at(w, 2, xl + 6, ROLE_CRIT));
+	a->node->lag_p99 = 150;
+	overview(w, &m, &ui);
+	assert_true(role_at(w, 2, xl + 6, ROLE_WARN));
+	/* paused 30 s back: the table and the focus strip agree */
+	ui.selected_pid = 4242;
+	ui.paused = true;
+	ui.end_ms = T0 + 29000;
+	a->rss_bytes = 999e6;
+	overview(w, &m, &ui);
+	char want[16], live[16];
+	fmt_bytes(want, sizeof want, 80e6 + 29 * 1000);
+	fmt_bytes(live, sizeof live, a->rss_bytes);
+	assert_true(strstr(row_text(w, 2, 0, 80), want) != NULL);
+	assert_false(screen_has(w, 24, 80, live));
+	int focus = 0;
+	for (int y = 3; y < 24; y++)
+		focus += strstr(row_text(w, y, 0, 80), "RSS") && strstr(row_text(w, y, 0, 80), want);
+	assert_int_equal(focus, 1);
+	/* the detail view too; what has no history (vsz, lag p50) is left out */
+	view_detail_draw(w, &m, &ui);
+	assert_true(screen_has(w, 24, 80, want));
+	assert_false(screen_has(w, 24, 80, live));
+	assert_false(screen_has(w, 24, 80, "vsz"));
+	assert_false(screen_has(w, 24, 80, "p50"));
+	ui.paused = false;
+	view_detail_draw(w, &m, &ui);
+	assert_true(screen_has(w, 24, 80, "vsz"));
+	assert_true(screen_has(w, 24, 80, live));
+	delwin(w);
+	model_free(&m);
+}
+
+/* The tree view: workers under their primary, siblings in sort order;
+ * folded, the primary's row carries the totals and a count. */
+static void test_tree(void **state)
+{
+	model m;
+	model_init(&m, &small_rc);
+	m.now_ms = T0 + 59000;
+	vproc *pri = add_proc(&m, 500, "node", 1, 50e6, PROBE_NONE);
+	pri->ppid = 1;
+	add_proc(&m, 490, "other", 2, 10e6, PROBE_NONE)->ppid = 1;
+	vproc *w1 = add_proc(&m, 510, "node", 10, 100e6, PROBE_NONE);
+	w1->ppid = 500;
+	vproc *w2 = add_proc(&m, 505, "node", 20, 200e6, PROBE_NONE);
+	w2->ppid = 500;
+	model_groups(&m);
+	ui_state ui = view_ui(500);
+	ui.tree = true;
+	row_list rl = { 0 };
+	rows_build(&rl, &m, &ui);
+	assert_int_equal(rl.n, 4);
+	assert_int_equal(rl.v[0]->pid, 490);	/* roots by PID */
+	assert_int_equal(rl.v[1]->pid, 500);
+	assert_int_equal(rl.v[2]->pid, 505);	/* its workers right after it, by PID */
+	assert_int_equal(rl.v[3]->pid, 510);
+	assert_int_equal(rl.depth[2], 1);
+	assert_false(rl.last[2]);
+	assert_true(rl.last[3]);
+	WINDOW *w = newpad(24, 100);
+	overview(w, &m, &ui);
+	dump(w, "tree");
+	assert_true(strstr(row_text(w, 4, 0, 100), "\xe2\x94\x9c\xe2\x94\x80 node") != NULL);	/* ├─ */
+	assert_true(strstr(row_text(w, 5, 0, 100), "\xe2\x94\x94\xe2\x94\x80 node") != NULL);	/* └─ */
+	/* folded: one row, the totals (RSS 350M, CPU 31%), "+2" */
+	ui.folded[ui.nfolded++] = 500;
+	rows_build(&rl, &m, &ui);
+	assert_int_equal(rl.n, 2);
+	assert_int_equal(rl.folded[1], 2);
+	overview(w, &m, &ui);
+	const char *r = row_text(w, 3, 0, 100);
+	char want[16];
+	fmt_bytes(want, sizeof want, 350e6);
+	assert_true(strstr(r, "node +2") != NULL);
+	assert_true(strstr(r, want) != NULL);
+	assert_true(strstr(r, "31.0%") != NULL);
+	/* flat again: every process, no glyphs */
+	ui.tree = false;
+	rows_build(&rl, &m, &ui);
+	assert_int_equal(rl.n, 4);
+	assert_int_equal(rl.depth[3], 0);
+	rows_free(&rl);
+	delwin(w);
 	model_free(&m);
 }
 
@@ -981,7 +1256,7 @@ static void test_views_hostile(void **state)
 		WINDOW *w = newpad(H, W);
 		for (int v = 0; v < 2; v++) {
 			ui.braille = v == 1;
-			view_overview_draw(w, &m, &ui);
+			overview(w, &m, &ui);
 			for (int y = 0; y < H; y++)
 				for (int x = 0; x < W; x++) {
 					wchar_t wc = cell(w, y, x, NULL, NULL);
@@ -1021,8 +1296,13 @@ int main(void)
 		cmocka_unit_test(test_proc_table),
 		cmocka_unit_test(test_log_pane),
 		cmocka_unit_test(test_view_too_small),
+		cmocka_unit_test(test_key_hints),
+		cmocka_unit_test(test_lineedit),
+		cmocka_unit_test(test_view_value),
 		cmocka_unit_test(test_views),
 		cmocka_unit_test(test_views_hostile),
+		cmocka_unit_test(test_overview_values),
+		cmocka_unit_test(test_tree),
 	};
 	return cmocka_run_group_tests(tests, setup_curses, teardown_curses);
 }

@@ -339,14 +339,7 @@ int theme_load_file(theme *th, const char *path, FILE *warn, char *err, size_t e
 
 static const char *user_theme_dir(char *buf, size_t n)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	if (xdg && *xdg)
-		snprintf(buf, n, "%s/vitals/themes", xdg);
-	else if (home && *home)
-		snprintf(buf, n, "%s/.config/vitals/themes", home);
-	else
-		return NULL;
-	return buf;
+	return paths_user(PATHS_CONFIG, "vitals/themes", buf, n);
 }
 
 static bool name_ok(const char *name)

@@ -67,21 +67,3 @@ void diag_snapshot_prompt(const snap_cost *c, int pid, const char *name, double 
 			 pid, name, heap, c->freeze_s, grow, room,
 			 c->limit_is_cgroup ? " under cgroup limit" : "");
 }
-
-double diag_mem_available(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return -1;
-	char line[128];
-	double v = -1;
-	while (fgets(line, sizeof line, f)) {
-		unsigned long long kb;
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
-			v = (double)kb * 1024.0;
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}

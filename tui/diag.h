@@ -22,8 +22,6 @@ snap_cost diag_snapshot_cost(double heap_used, double rss, double cgroup_limit, 
 /* The confirmation question for the user (one line). */
 void diag_snapshot_prompt(const snap_cost *c, int pid, const char *name, double heap_used,
 			  char *buf, size_t n);
-/* MemAvailable from /proc/meminfo in bytes, or -1. */
-double diag_mem_available(void);
 /* "48.2 MB" style, 1000-based units for files, 1024 for memory? — we use 1024 (MiB shown as MB). */
 const char *diag_bytes(double b, char *buf, size_t n);
 

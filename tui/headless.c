@@ -5,6 +5,8 @@
  * are omitted rather than written as 0, so a reader can tell "none" from
  * "zero".  Lines are flushed one by one: a pipe reader sees them at once. */
 #include "tui/headless.h"
+#include "core/text.h"
+#include "core/xalloc.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -31,12 +33,9 @@ static json_t *jstr(const char *s)
 	json_t *j = json_string(s);
 	if (j)
 		return j;
-	char *t = strdup(s);
-	if (!t)
-		return NULL;
-	for (unsigned char *p = (unsigned char *)t; *p; p++)
-		if (*p >= 0x80)
-			*p = '?';
+	size_t n = strlen(s) + 1;
+	char *t = xmalloc(n);
+	text_clean(t, n, s, n - 1, TEXT_UTF8);
 	j = json_string(t);
 	free(t);
 	return j;
@@ -84,6 +83,9 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 	json_object_set_new(o, "t", json_string("sample"));
 	put_int(o, "ts", now_ms);
 	put_int(o, "pid", p->pid);
+	if (p->ppid > 0)
+		put_int(o, "ppid", p->ppid);
+	put_int(o, "group", p->group);
 	json_object_set_new(o, "name", jstr(p->name));
 	json_object_set_new(o, "state", json_string(state_name(p->state)));
 	put_num(o, "rss", p->rss_bytes);
@@ -96,23 +98,18 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 		put_int(o, "fds", p->fds);
 	if (p->mem_limit > 0)
 		put_num(o, "mem_limit", p->mem_limit);
+	if (p->oom_in_s > 0 && p->oom_limit) {	/* while a leak alert fires */
+		put_num(o, "oom_in_s", round(p->oom_in_s));
+		json_object_set_new(o, "oom_limit", json_string(p->oom_limit));
+	}
 	json_object_set_new(o, "probe", json_string(probe_name(p->pstate)));
 	const vnode *n = p->node;
 	if (n && n->samples > 0) {
-		put_num(o, "heap_used", n->heap_used);
-		put_num(o, "heap_total", n->heap_total);
-		put_num(o, "heap_limit", n->heap_limit);
-		put_num(o, "external", n->external);
-		put_num(o, "array_buffers", n->array_buffers);
-		put_num(o, "lag_min", n->lag_min);
-		put_num(o, "lag_p50", n->lag_p50);
-		put_num(o, "lag_p99", n->lag_p99);
-		put_num(o, "lag_max", n->lag_max);
-		put_num(o, "elu", n->elu);
-		put_num(o, "gc_pct", n->gc_pct);
+		for (int i = 0; i < PS_COUNT; i++)	/* the table's numbers */
+			if (probe_series_table[i].json)
+				put_num(o, probe_series_table[i].json, vnode_value(n, i));
 		put_int(o, "gc_total", (long long)n->gc_total);
 		put_num(o, "gc_total_ms", n->gc_total_ms);
-		put_int(o, "handles", n->handles_total);
 		json_t *h = json_object();
 		for (int i = 0; i < n->nhandles; i++)
 			put_int(h, n->handles[i].type, n->handles[i].count);

@@ -1,11 +1,15 @@
 /* view — shared pieces of the views; see view.h. */
 #include "tui/view.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "config.h"
-#include "widgets/fmt.h"
+#include "core/fmt.h"
+
+const int64_t ui_window_ms[UI_NWINDOWS] = { 60000, 300000, 900000, 3600000, 0 };
+const char *const ui_window_name[UI_NWINDOWS] = { "1 min", "5 min", "15 min", "1 hour", "all" };
 
 canvas view_canvas(WINDOW *w, const ui_state *ui)
 {
@@ -51,6 +55,25 @@ int64_t view_end_ms(const model *m, const ui_state *ui)
 	return end;
 }
 
+double view_value(const vproc *p, int s, const ui_state *ui, int64_t end_ms)
+{
+	const ring *r = NULL;
+	double latest = NAN;
+	if (s == VS_RSS) {
+		r = &p->rss_r;
+		latest = p->rss_bytes > 0 ? p->rss_bytes : NAN;
+	} else if (s == VS_CPU) {
+		r = &p->cpu_r;
+		latest = p->state == PROC_EXITED ? NAN : p->cpu_pct;
+	} else if (s >= 0 && s < PS_COUNT && p->node) {
+		long off = probe_series_table[s].ring_off;
+		r = off < 0 ? NULL : (const ring *)(const void *)((const char *)p->node + off);
+		latest = vnode_value(p->node, (probe_series_id)s);
+	}
+	double v = !ui->paused ? latest : r ? ring_value_at(r, end_ms) : NAN;
+	return s == VS_RSS && !(v > 0) ? NAN : v;	/* 0 B resident: not read */
+}
+
 int64_t view_window_ms(const ui_state *ui)
 {
 	if (ui->window < 0 || ui->window >= UI_NWINDOWS)
@@ -78,29 +101,50 @@ void view_header(const canvas *c, int y, int w, const char *left, const model *m
 		rw = w - x;
 	canvas_text_right(c, y, w - rw, rw, right, a);
 	if (ui->paused) {
-		/* PAUSED stands out: the graphs, the table's CPU/RSS/heap/lag and
-		 * the clock show the moment scrolled to (threads, the detail
-		 * view's text lines and the alert pane stay live) */
+		/* PAUSED stands out: the graphs, the numbers (view_value: the
+		 * table, the focus strip, the detail view) and the clock show the
+		 * moment scrolled to; threads, fds, handles and the alert pane
+		 * stay live, and numbers kept without history are left out */
 		int px = w - rw;
 		if (px >= 0)
 			canvas_text_attr(c, y, px, 6, "PAUSED", a | A_REVERSE);
 	}
 }
 
-void view_hints(const canvas *c, int y, int w, const view_hint *h, int n)
+static const char *hint_key(const canvas *c, const key_binding *b)
+{
+	const key_hint *h = &b->hint;
+	return c->ascii && h->key_ascii ? h->key_ascii : h->key ? h->key : b->label;
+}
+
+/* "KEY what" at x; returns the x after it and its gap. */
+static int draw_hint(const canvas *c, int y, int x, int w, const key_binding *b)
+{
+	x += canvas_text(c, y, x, w - x, hint_key(c, b), ROLE_KEY);
+	x += 1;
+	x += canvas_text(c, y, x, w - x, b->hint.what, ROLE_HINT);
+	return x + 2;
+}
+
+static int hint_width(const canvas *c, const key_binding *b)
+{
+	return canvas_width(hint_key(c, b), c->ascii) + 1 + canvas_width(b->hint.what, c->ascii);
+}
+
+void view_hints(const canvas *c, int y, int w, const key_binding *const *b, size_t n)
 {
 	canvas_fill(c, y, 0, w, canvas_attr(c, ROLE_HINT));
-	int x = 0;
-	for (int i = 0; i < n; i++) {
-		const char *key = c->ascii && h[i].key_ascii ? h[i].key_ascii : h[i].key;
-		int kw = canvas_width(key, c->ascii), ww = canvas_width(h[i].what, c->ascii);
-		if (x + kw + 1 + ww > w)
+	if (n == 0)
+		return;
+	/* the last hint ("? help") always shows: the others give way to it */
+	int last = hint_width(c, b[n - 1]), x = 0;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (x + hint_width(c, b[i]) + 2 + last > w)
 			break;
-		x += canvas_text(c, y, x, w - x, key, ROLE_KEY);
-		x += 1;
-		x += canvas_text(c, y, x, w - x, h[i].what, ROLE_HINT);
-		x += 2;
+		x = draw_hint(c, y, x, w, b[i]);
 	}
+	if (x + last <= w)
+		draw_hint(c, y, x, w, b[n - 1]);
 }
 
 void view_status(const canvas *c, int y, int w, const model *m)

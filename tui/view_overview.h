@@ -8,12 +8,15 @@
 #include <curses.h>
 
 #include "core/model.h"
+#include "tui/rows.h"
 #include "tui/ui.h"
 
-void view_overview_draw(WINDOW *w, const model *m, const ui_state *ui);
+/* rows: the visible processes in display order (rows_build), sorted once
+ * per paint by the caller. */
+void view_overview_draw(WINDOW *w, const model *m, const ui_state *ui, const row_list *rows);
 /* The pid of the table row drawn at screen row y for a rows x cols screen
  * (0 if y is not a process row) — for mouse clicks. */
-int view_overview_pid_at(const model *m, const ui_state *ui, int y, int rows, int cols);
+int view_overview_pid_at(const model *m, const ui_state *ui, const row_list *rows, int y, int h, int cols);
 /* Process rows the table shows at this screen height (for paging keys). */
 int view_overview_table_rows(const model *m, int rows);
 

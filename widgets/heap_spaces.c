@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "widgets/fmt.h"
+#include "core/fmt.h"
 
 double heap_pct(double used, double limit)
 {

@@ -1,5 +1,5 @@
 # widgets: pure drawing (const data + rect + theme -> curses cells)
-libvitals_a_SOURCES += widgets/canvas.c widgets/canvas.h widgets/fmt.c widgets/fmt.h \
+libvitals_a_SOURCES += widgets/canvas.c widgets/canvas.h \
 	widgets/sparkline.c widgets/sparkline.h widgets/gc_timeline.c widgets/gc_timeline.h \
 	widgets/heap_spaces.c widgets/heap_spaces.h widgets/alert_pane.c widgets/alert_pane.h \
 	widgets/proc_table.c widgets/proc_table.h widgets/log_pane.c widgets/log_pane.h

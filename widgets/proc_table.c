@@ -11,30 +11,30 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tui/ui.h"
-#include "widgets/fmt.h"
+#include "core/fmt.h"
 #include "widgets/heap_spaces.h"
 #include "widgets/sparkline.h"
 
-enum { C_PID, C_NAME, C_STATE, C_CPU, C_RSS, C_THR, C_HEAP, C_LAG, C_SRSS, C_SCPU, C_N };
+enum { C_PID, C_NAME, C_STATE, C_CPU, C_RSS, C_THR, C_HEAP, C_LAG, C_OOM, C_SRSS, C_SCPU, C_N };
 
 static const struct col_def {
 	const char *title;
 	int width;	/* minimum; NAME and sparklines grow */
 	bool right;
 	int drop;	/* dropped in decreasing order when narrow; 0 = never */
-	int sort;	/* sort_col shown here, -1 none */
+	proc_table_sort sort;	/* the sort this column shows */
 } cols[C_N] = {
-	[C_PID] = { "PID", 7, true, 0, SORT_PID },
-	[C_NAME] = { "NAME", 8, false, 0, SORT_NAME },
-	[C_STATE] = { "S", 1, false, 5, -1 },
-	[C_CPU] = { "CPU%", 6, true, 0, SORT_CPU },
-	[C_RSS] = { "RSS", 6, true, 6, SORT_RSS },
-	[C_THR] = { "THR", 3, true, 8, -1 },
-	[C_HEAP] = { "HEAP/LIMIT", 12, true, 4, SORT_HEAP },
-	[C_LAG] = { "LAG p99", 7, true, 7, SORT_LAG },
-	[C_SRSS] = { "RSS history", 10, false, 9, -1 },
-	[C_SCPU] = { "CPU history", 12, false, 10, -1 },
+	[C_PID] = { "PID", 7, true, 0, PT_SORT_PID },
+	[C_NAME] = { "NAME", 8, false, 0, PT_SORT_NAME },
+	[C_STATE] = { "S", 1, false, 5, PT_SORT_NONE },
+	[C_CPU] = { "CPU%", 6, true, 0, PT_SORT_CPU },
+	[C_RSS] = { "RSS", 6, true, 6, PT_SORT_RSS },
+	[C_THR] = { "THR", 3, true, 8, PT_SORT_NONE },
+	[C_HEAP] = { "HEAP/LIMIT", 12, true, 4, PT_SORT_HEAP },
+	[C_LAG] = { "LAG p99", 7, true, 7, PT_SORT_LAG },
+	[C_OOM] = { "OOM IN", 6, true, 3, PT_SORT_NONE },
+	[C_SRSS] = { "RSS history", 10, false, 9, PT_SORT_NONE },
+	[C_SCPU] = { "CPU history", 12, false, 10, PT_SORT_NONE },
 };
 
 typedef struct layout {
@@ -42,10 +42,12 @@ typedef struct layout {
 	int x[C_N], w[C_N];
 } layout;
 
-static void make_layout(int width, layout *L)
+/* oom: some row has a time to OOM (the column exists only then). */
+static void make_layout(int width, bool oom, layout *L)
 {
 	for (int i = 0; i < C_N; i++)
 		L->on[i] = true;
+	L->on[C_OOM] = oom;
 	for (;;) {
 		int need = -1;
 		for (int i = 0; i < C_N; i++)
@@ -122,7 +124,7 @@ static void draw_header(const canvas *c, rect r, const layout *L, const proc_tab
 		if (!L->on[i] || L->x[i] >= r.w)
 			continue;
 		char t[32];
-		bool sorted = cols[i].sort >= 0 && cols[i].sort == o->sort;
+		bool sorted = cols[i].sort != PT_SORT_NONE && cols[i].sort == o->sort;
 		if (sorted && cols[i].right)
 			snprintf(t, sizeof t, "%s%s", mark, cols[i].title);
 		else if (sorted)
@@ -149,9 +151,10 @@ static void cell(const canvas *c, rect r, int y, const layout *L, int col, const
 		canvas_text_attr(c, y, r.x + L->x[col], maxw, s, a);
 }
 
-static void draw_row(const canvas *c, rect r, int y, const layout *L, const vproc *p,
+static void draw_row(const canvas *c, rect r, int y, const layout *L, const proc_table_row *row,
 		     const proc_table_opts *o)
 {
+	const vproc *p = row->p;
 	bool sel = p->pid == o->selected_pid;
 	bool gone = p->state == PROC_EXITED;
 	attr_t base = canvas_attr(c, sel ? ROLE_SELECTED : gone ? ROLE_DIM : ROLE_DEFAULT);
@@ -161,33 +164,34 @@ static void draw_row(const canvas *c, rect r, int y, const layout *L, const vpro
 	char b[64], u[16], l[16];
 	snprintf(b, sizeof b, "%d", p->pid);
 	cell(c, r, y, L, C_PID, b, base);
-	cell(c, r, y, L, C_NAME, model_proc_label(p, b, sizeof b), base);
+	char label[NAME_LEN + 16];
+	model_proc_label(p, label, sizeof label);
+	if (row->folded)
+		snprintf(b, sizeof b, "%s%s +%d", row->tree ? row->tree : "", label, row->folded);
+	else
+		snprintf(b, sizeof b, "%s%s", row->tree ? row->tree : "", label);
+	cell(c, r, y, L, C_NAME, b, base);
 	b[0] = gone ? 'X' : p->state_char ? p->state_char : '?';
 	b[1] = 0;
 	cell(c, r, y, L, C_STATE, b, base);
-	/* paused and scrolled back: the numbers agree with the graphs' right edge */
-	double cpu = o->paused ? ring_value_at(&p->cpu_r, o->end_ms) : gone ? NAN : p->cpu_pct;
-	double rss = o->paused ? ring_value_at(&p->rss_r, o->end_ms) : p->rss_bytes;
-	fmt_pct(b, sizeof b, cpu);
-	cell(c, r, y, L, C_CPU, b, cpu >= 90 ? ROLE(ROLE_WARN) : base);
-	fmt_bytes(b, sizeof b, rss > 0 ? rss : NAN);
+	fmt_pct(b, sizeof b, row->cpu);
+	cell(c, r, y, L, C_CPU, b, ROLE(row->cpu_role));
+	fmt_bytes(b, sizeof b, row->rss);
 	cell(c, r, y, L, C_RSS, b, base);
 	snprintf(b, sizeof b, "%d", p->threads);
 	cell(c, r, y, L, C_THR, p->threads > 0 ? b : "-", base);
 
 	const char *why = proc_table_probe_text(p);
 	if (!why[0]) {
-		const vnode *n = p->node;
-		double used = o->paused ? ring_value_at(&n->heap_used_r, o->end_ms) : n->heap_used;
-		double lag = o->paused ? ring_value_at(&n->lag_p99_r, o->end_ms) : n->lag_p99;
-		double pct = heap_pct(used, n->heap_limit);
-		fmt_bytes(u, sizeof u, used);
-		fmt_bytes(l, sizeof l, n->heap_limit);
+		fmt_bytes(u, sizeof u, row->heap_used);
+		fmt_bytes(l, sizeof l, row->heap_limit);
 		snprintf(b, sizeof b, "%s/%s", u, l);
-		cell(c, r, y, L, C_HEAP, b, pct >= 90 ? ROLE(ROLE_CRIT) : pct >= 70 ? ROLE(ROLE_WARN) : base);
-		fmt_ms(b, sizeof b, lag);
-		cell(c, r, y, L, C_LAG, b,
-		     lag >= 500 ? ROLE(ROLE_CRIT) : lag >= 100 ? ROLE(ROLE_WARN) : base);
+		cell(c, r, y, L, C_HEAP, b, ROLE(row->heap_role));
+		fmt_ms(b, sizeof b, row->lag);
+		cell(c, r, y, L, C_LAG, b, ROLE(row->lag_role));
+		if (row->oom_s > 0)
+			fmt_duration(b, sizeof b, (int64_t)(row->oom_s * 1000));
+		cell(c, r, y, L, C_OOM, row->oom_s > 0 ? b : "-", ROLE(row->oom_s > 0 ? row->oom_role : ROLE_DIM));
 	} else {
 		/* one text across the HEAP and LAG cells */
 		int x0 = -1, x1 = -1;
@@ -224,19 +228,22 @@ static void draw_row(const canvas *c, rect r, int y, const layout *L, const vpro
 #undef ROLE
 }
 
-void proc_table_draw(const canvas *c, rect r, vproc *const *rows, size_t nrows, size_t first,
+void proc_table_draw(const canvas *c, rect r, const proc_table_row *rows, size_t nrows,
 		     const proc_table_opts *o)
 {
 	if (r.w <= 0 || r.h <= 0)
 		return;
+	bool oom = false;
+	for (size_t k = 0; k < nrows; k++)
+		oom |= rows[k].oom_s > 0;
 	layout L;
-	make_layout(r.w, &L);
+	make_layout(r.w, oom, &L);
 	draw_header(c, r, &L, o);
 	attr_t def = canvas_attr(c, ROLE_DEFAULT);
 	for (int i = 1; i < r.h; i++) {
-		size_t k = first + (size_t)i - 1;
+		size_t k = (size_t)i - 1;
 		if (k < nrows)
-			draw_row(c, r, r.y + i, &L, rows[k], o);
+			draw_row(c, r, r.y + i, &L, &rows[k], o);
 		else
 			canvas_fill(c, r.y + i, r.x, r.w, def);
 	}

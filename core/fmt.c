@@ -1,6 +1,6 @@
-/* fmt — number formatting for the widgets; see fmt.h.  Widths are chosen so
+/* fmt — number formatting; see fmt.h.  Widths are chosen so
  * a value fits its column: bytes and percentages take at most 6 columns. */
-#include "widgets/fmt.h"
+#include "core/fmt.h"
 
 #include <math.h>
 #include <stdio.h>

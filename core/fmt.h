@@ -1,4 +1,5 @@
-/* fmt — short human-readable numbers for narrow columns.
+/* fmt — short human-readable numbers (the one formatter for bytes, percent,
+ * durations: the table, alerts and messages all print sizes the same way).
  * Every function writes a NUL-terminated string of at most n-1 bytes and
  * returns its length; NaN prints as "-" so a missing value is visible. */
 #ifndef VITALS_FMT_H

@@ -1,0 +1,98 @@
+/* procfs — the one reader of /proc/PID/... files outside libproc2's sampling
+ * (collectors/proc.c keeps that), and the one "is it Node?" rule.
+ *
+ * Every function reads the file afresh (nothing is cached: PIDs are reused)
+ * and fails softly: a process that vanished or that we may not read gives
+ * -errno / false / an empty result, never an abort.  Paths are those of the
+ * host's /proc, so a process in another PID namespace is named by its host
+ * PID; procfs_nspid() gives the PIDs it has inside its namespaces.
+ *
+ * Error convention: negative errno.
+ */
+#ifndef VITALS_PROCFS_H
+#define VITALS_PROCFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Read a whole file (at most max bytes) into a malloc'd buffer with a NUL
+ * appended; *len (may be NULL) gets its length.  NULL with errno set. */
+char *procfs_read_file(const char *path, size_t max, size_t *len);
+/* Read a small file into buf (NUL-terminated); its length or -errno. */
+ssize_t procfs_read_small(const char *path, char *buf, size_t buflen);
+
+/* The fields of /proc/PID/stat that vitals uses. */
+typedef struct procfs_stat {
+	char state;		/* R, S, D, Z, X ... */
+	int ppid;
+	uint64_t start_time;	/* field 22: clock ticks since boot */
+} procfs_stat;
+/* Parse /proc/PID/stat text (comm may hold blanks and ')').  0 or -EINVAL. */
+int procfs_stat_parse(const char *text, size_t len, procfs_stat *out);
+/* 0, or -ENOENT (gone), -EACCES, -EINVAL. */
+int procfs_stat_read(int pid, procfs_stat *out);
+/* True when pid is gone or a zombie (kill(2) still succeeds on those). */
+bool procfs_gone(int pid);
+
+/* The PID of pid in each PID namespace it lives in, outermost (the host's)
+ * first, from the NSpid line of /proc/PID/status: at most max entries.
+ * Returns the count (1 when not in a nested namespace) or -errno. */
+int procfs_nspid(int pid, int *out, int max);
+/* Parse the NSpid line out of /proc/PID/status text (pure; fuzzed). */
+int procfs_nspid_parse(const char *text, size_t len, int *out, int max);
+
+/* The executable's path (" (deleted)" dropped), or -errno. */
+int procfs_exe(int pid, char *buf, size_t n);
+/* comm, or "?" when unreadable. */
+void procfs_comm(int pid, char *buf, size_t n);
+/* /proc/PID/cmdline (NUL-separated), malloc'd; NULL when unreadable. */
+char *procfs_cmdline(int pid, size_t *len);
+/* The value of one variable of /proc/PID/environ, malloc'd; NULL if unset
+ * or unreadable (another user's process). */
+char *procfs_environ_get(int pid, const char *name);
+/* Number of open fds, or -errno. */
+int procfs_fd_count(int pid);
+
+/* Whether two processes share a namespace of kind ("net", "mnt", "pid"):
+ * 1 yes, 0 no, -errno when either link is unreadable (pid 0: ourselves). */
+int procfs_same_ns(int pid_a, int pid_b, const char *kind);
+
+/* A listening TCP socket of a network namespace. */
+typedef struct procfs_listener {
+	int port;
+	int family;		/* AF_INET or AF_INET6 */
+	unsigned char addr[16];	/* network byte order, as bound */
+	unsigned long inode;
+} procfs_listener;
+/* Socket inodes of pid's open fds, sorted, malloc'd (count in *n); NULL when
+ * unreadable or when it has none. */
+unsigned long *procfs_socket_inodes(int pid, size_t *n);
+/* Listening TCP sockets of pid's network namespace (its /proc/PID/net/tcp and
+ * tcp6; pid 0: ours), filtered while reading — by inode (inodes: sorted, NULL
+ * for any) and by port (0 for any) — lest the wanted ones fall beyond max. */
+int procfs_net_listeners(int pid, const unsigned long *inodes, size_t ni, int port,
+			 procfs_listener *out, int max);
+/* Listening TCP sockets owned by pid (on port, or any when port is 0). */
+int procfs_pid_listeners(int pid, int port, procfs_listener *out, int max);
+/* Whether someone in pid's network namespace (0: ours) listens on port;
+ * with owner, *owner = the holder's host PID, or -1 when not found (another
+ * user's process).  The owner costs a look at every process's fds. */
+bool procfs_port_held(int pid, int port, int *owner);
+
+/* MemAvailable from /proc/meminfo in bytes, or -1. */
+double procfs_mem_available(void);
+
+/* The one "is it Node?" rule for an executable's base name: node, nodejs,
+ * and versioned names like node20, node-18, node18.19 (distributions and
+ * version managers install those). */
+bool procfs_name_is_node(const char *name);
+/* The base name of the first blank-separated word of s (an argv[0] that
+ * process.title may have rewritten): "/usr/bin/node app.js" -> "node". */
+void procfs_first_word(const char *s, char *out, size_t outlen);
+/* Is pid's executable Node?  /proc/PID/exe when readable (exact), else comm
+ * or the first word of argv0 (may be NULL): another user's process. */
+bool procfs_is_node(int pid, const char *comm, const char *argv0);
+
+#endif

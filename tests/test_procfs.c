@@ -1,0 +1,145 @@
+/* Unit tests for collectors/procfs: the parsers on text with the traps real
+ * /proc files have (a comm holding ") ", NSpid of nested namespaces), the
+ * readers against this test process (expected values from getpid(),
+ * getppid(), fstat — never from procfs itself), and the one Node rule. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "collectors/procfs.h"
+
+#define TXT(s) (s), sizeof(s) - 1
+
+static void test_stat_parse(void **state)
+{
+	(void)state;
+	procfs_stat st;
+	/* process.title may put ") " and blanks into comm */
+	assert_int_equal(procfs_stat_parse(TXT("42 (a) b (c) S 7 42 42 0 -1 4194560 1 0 0 0 3 1 0 0 "
+						"20 0 11 0 123456 1000 20 18446744073709551615\n"), &st), 0);
+	assert_int_equal(st.state, 'S');
+	assert_int_equal(st.ppid, 7);
+	assert_true(st.start_time == 123456);
+	/* cut short, no ')', garbage where numbers go */
+	assert_int_equal(procfs_stat_parse(TXT("42 (x) R 1 2 3"), &st), -EINVAL);
+	assert_int_equal(procfs_stat_parse(TXT("42 x R 1"), &st), -EINVAL);
+	assert_int_equal(procfs_stat_parse(TXT("42 (x) Z zz 42 42 0 -1 4194560 1 0 0 0 3 1 0 0 "
+					       "20 0 11 0 9 1000\n"), &st), -EINVAL);
+	assert_int_equal(procfs_stat_parse(TXT(""), &st), -EINVAL);
+}
+
+static void test_stat_read_self(void **state)
+{
+	(void)state;
+	procfs_stat st;
+	assert_int_equal(procfs_stat_read(getpid(), &st), 0);
+	assert_int_equal(st.ppid, getppid());
+	assert_int_equal(st.state, 'R');
+	assert_true(st.start_time > 0);
+	assert_false(procfs_gone(getpid()));
+	assert_int_equal(procfs_stat_read(0x3fffffff, &st), -ENOENT);
+	assert_true(procfs_gone(0x3fffffff));
+}
+
+static void test_nspid(void **state)
+{
+	(void)state;
+	int v[4];
+	assert_int_equal(procfs_nspid_parse(TXT("Name:\tnode\nNSpid:\t826\t1\nNSpgid:\t1\n"), v, 4), 2);
+	assert_int_equal(v[0], 826);
+	assert_int_equal(v[1], 1);
+	assert_int_equal(procfs_nspid_parse(TXT("NSpid:\t9\n"), v, 4), 1);
+	assert_int_equal(procfs_nspid_parse(TXT("Name:\tx\n"), v, 4), -ENOENT);
+	assert_int_equal(procfs_nspid_parse(TXT("NSpid:\t9x\n"), v, 4), -EINVAL);
+	assert_int_equal(procfs_nspid_parse(TXT("NSpid:\t99999999999\n"), v, 4), -EINVAL);
+	assert_int_equal(procfs_nspid_parse(TXT("NSpid:\t\n"), v, 4), -EINVAL);
+	/* at most max entries */
+	assert_int_equal(procfs_nspid_parse(TXT("NSpid:\t5\t4\t3\n"), v, 2), 2);
+	int n = procfs_nspid(getpid(), v, 4);
+	assert_true(n >= 1);
+	assert_int_equal(v[0], getpid());	/* outermost first: the host's */
+}
+
+static void test_name_is_node(void **state)
+{
+	(void)state;
+	const char *yes[] = { "node", "nodejs", "node20", "node18.19.1", "node-18", "node_20" };
+	const char *no[] = { "nodemon", "node-gyp", "node-", "nodex", "Node", "bun", "deno", "" };
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+		assert_true(procfs_name_is_node(yes[i]));
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		assert_false(procfs_name_is_node(no[i]));
+	/* exe readable: it decides, whatever comm says */
+	assert_false(procfs_is_node(getpid(), "node", "node app.js"));
+}
+
+static void test_environ_and_cmdline(void **state)
+{
+	(void)state;
+	setenv("VITALS_PROCFS_TEST", "a b=c", 1);
+	/* /proc/self/environ is the environment at exec: check a variable we had */
+	char *path = procfs_environ_get(getpid(), "PATH");
+	const char *want = getenv("PATH");
+	if (want) {
+		assert_non_null(path);
+		assert_string_equal(path, want);
+	}
+	free(path);
+	assert_null(procfs_environ_get(getpid(), "VITALS_NO_SUCH_VARIABLE_X"));
+	size_t len;
+	char *cl = procfs_cmdline(getpid(), &len);
+	assert_non_null(cl);
+	assert_true(strstr(cl, "test_procfs") != NULL);
+	free(cl);
+}
+
+static void test_listeners(void **state)
+{
+	(void)state;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	socklen_t sl = sizeof a;
+	getsockname(fd, (struct sockaddr *)&a, &sl);
+	int port = ntohs(a.sin_port);
+	procfs_listener l[4];
+	assert_int_equal(procfs_pid_listeners(getpid(), port, l, 4), 1);
+	assert_int_equal(l[0].port, port);
+	assert_int_equal(l[0].family, AF_INET);
+	assert_memory_equal(l[0].addr, &a.sin_addr, 4);
+	int owner = 0;
+	assert_true(procfs_port_held(0, port, &owner));
+	assert_int_equal(owner, getpid());
+	assert_true(procfs_port_held(getpid(), port, NULL));
+	int before = procfs_fd_count(getpid());
+	close(fd);
+	assert_int_equal(procfs_fd_count(getpid()), before - 1);
+	assert_false(procfs_port_held(0, port, NULL));
+	assert_int_equal(procfs_same_ns(getpid(), 0, "net"), 1);
+	assert_true(procfs_mem_available() > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stat_parse),
+		cmocka_unit_test(test_stat_read_self),
+		cmocka_unit_test(test_nspid),
+		cmocka_unit_test(test_name_is_node),
+		cmocka_unit_test(test_environ_and_cmdline),
+		cmocka_unit_test(test_listeners),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

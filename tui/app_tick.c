@@ -1,0 +1,203 @@
+/* app_tick — the sampling tick and what follows from samples: discovery,
+ * the collectors, alert evaluation, the progress of captures, headless JSON
+ * output, and the side effects of alerts (alert log file, bell, automatic
+ * heap snapshots).
+ *
+ * The tick only changes the model (and writes JSON in headless mode); the
+ * screen is painted by the loop's prepare handle (tui/app.c).  Headless mode
+ * reports a process's state changes once: `seen` remembers, per vproc, the
+ * state last written. */
+#include "tui/app_priv.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/xalloc.h"
+#include "core/clock.h"
+#include "export/alert_action.h"
+#include "tui/diag.h"
+#include "tui/headless.h"
+
+void app_json_written(app *a, int rc)
+{
+	if (rc < 0 && !a->json_err)
+		a->json_err = rc;
+}
+
+/* ---- alerts ------------------------------------------------------------- */
+
+static void alert_log_write(FILE *f, const model_alert *al)
+{
+	char ts[32];
+	time_t t = (time_t)(al->t_ms / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
+	static const char *const st[] = { "pending", "firing", "resolved" };
+	fprintf(f, "%s pid=%d rule=%s state=%s %s\n", ts, al->pid, al->rule,
+		al->state < 3 ? st[al->state] : "?", al->msg);
+	fflush(f);
+}
+
+/* --auto-snapshot: a firing leak alert takes a heap snapshot, at most one
+ * per process every 30 minutes, and none without memory headroom. */
+static void auto_snapshot(app *a, const model_alert *al)
+{
+	vproc *p = model_find(&a->m, al->pid);
+	int64_t *last = &a->autosnap_ms[al->pid % 64];
+	if (!p || p->pstate != PROBE_ATTACHED || (*last != 0 && al->t_ms - *last <= 30 * 60 * 1000))
+		return;
+	snap_cost c = diag_snapshot_cost(p->node ? p->node->heap_used : 0, p->rss_bytes, p->mem_limit,
+					 procfs_mem_available());
+	if (c.refuse) {
+		model_status(&a->m, "auto-snapshot of %d skipped: not enough memory headroom", p->pid);
+		return;
+	}
+	*last = al->t_ms;
+	app_capture(a, p, "heap_snapshot", 0);
+}
+
+void app_on_alert(void *ud, const model_alert *al)
+{
+	app *a = ud;
+	if (a->opt.json)
+		app_json_written(a, headless_alert(a->json_out, al));
+	if (a->alert_log)
+		alert_log_write(a->alert_log, al);
+	if (a->actions && (al->state == ALERT_FIRING || al->state == ALERT_RESOLVED)) {
+		vproc *p = model_find(&a->m, al->pid);
+		char label[NAME_LEN + 16] = "";
+		if (p)
+			model_proc_label(p, label, sizeof label);
+		alert_actions_run(a->actions, al, label);
+	}
+	if (al->state != ALERT_FIRING)
+		return;
+	if (a->cfg.bell) {
+		if (a->curses)
+			beep();
+		else if (!a->headless)
+			fputc('\a', stderr);
+	}
+	if (a->opt.auto_snapshot && strstr(al->rule, "leak") && strcmp(al->rule, "handle_leak") != 0)
+		auto_snapshot(a, al);
+}
+
+/* A line about an --on-alert action (its first output lines, how it ended):
+ * into the alert log file and, as info, the model's alert log. */
+void app_on_action_log(void *ud, const model_alert *al, const char *line)
+{
+	app *a = ud;
+	model_alert info = { .t_ms = clock_wall_ms(), .pid = al->pid, .severity = SEV_INFO,
+			     .state = al->state };
+	snprintf(info.rule, sizeof info.rule, "on_alert");
+	snprintf(info.msg, sizeof info.msg, "%s: %s", al->rule, line);
+	if (a->alert_log)
+		alert_log_write(a->alert_log, &info);
+	model_alert_push(&a->m, &info);
+}
+
+/* A process warning from a probe becomes an alert at once (listener leaks
+ * included); alerts dedups repeats. */
+void app_on_probe_warning(void *ud, vproc *p, const char *name, const char *message, int64_t t_ms)
+{
+	app *a = ud;
+	alerts_warning(a->al, &a->m, p, name, message, t_ms);
+}
+
+/* ---- headless output ---------------------------------------------------- */
+
+static seen_proc *seen_for(app *a, const vproc *p)
+{
+	for (size_t i = 0; i < a->nseen; i++)
+		if (a->seen[i].p == p)
+			return &a->seen[i];
+	if (a->nseen == a->capseen) {
+		a->capseen = a->capseen ? a->capseen * 2 : 32;
+		a->seen = xrealloc(a->seen, a->capseen * sizeof *a->seen);
+	}
+	seen_proc *s = &a->seen[a->nseen++];
+	s->p = p;
+	s->state = -1;
+	s->pstate = -1;
+	return s;
+}
+
+static void headless_tick(app *a, int64_t now)
+{
+	for (size_t i = 0; i < a->m.nprocs && !a->json_err; i++) {
+		vproc *p = a->m.procs[i];
+		seen_proc *s = seen_for(a, p);
+		if (s->state == -1)
+			app_json_written(a, headless_event(a->json_out, p, "found", p->state == PROC_DENIED ? p->err : NULL, now));
+		if (p->state == PROC_LIVE || (s->state == PROC_LIVE && p->state == PROC_EXITED))
+			app_json_written(a, headless_sample(a->json_out, p, now));
+		if (s->state != -1 && s->state != (int)p->state && p->state == PROC_EXITED)
+			app_json_written(a, headless_event(a->json_out, p, "exited", NULL, now));
+		if (s->pstate != (int)p->pstate && p->pstate == PROBE_ATTACHED)
+			app_json_written(a, headless_event(a->json_out, p, "probe_attached", NULL, now));
+		if (s->pstate == PROBE_ATTACHED && p->pstate == PROBE_LOST)
+			app_json_written(a, headless_event(a->json_out, p, "probe_lost", NULL, now));
+		s->state = (int)p->state;
+		s->pstate = (int)p->pstate;
+	}
+}
+
+/* ---- the tick ----------------------------------------------------------- */
+
+static bool launches_done(app *a)
+{
+	if (a->nlaunch == 0)
+		return false;
+	for (int i = 0; i < a->nlaunch; i++)
+		if (launch_running(a->launches[i]))
+			return false;
+	return true;
+}
+
+void app_tick(uv_timer_t *t)
+{
+	app *a = t->data;
+	int64_t now = clock_wall_ms();
+	a->m.now_ms = now;
+	if (a->discover) {
+		int added = proc_discover(a->pc, &a->m, a->uid, a->opt.all_users);
+		if (added > 0 && a->opt.attach) {
+			for (size_t i = 0; i < a->m.nprocs; i++)
+				if (a->m.procs[i]->pstate == PROBE_NONE && a->m.procs[i]->state == PROC_LIVE)
+					app_attach(a, a->m.procs[i]);
+		}
+	}
+	proc_collector_sample(a->pc, &a->m, now);
+	model_groups(&a->m);
+	probe_mgr_scan(a->pm);
+	alerts_eval(a->al, &a->m, now);
+	/* progress of running captures in the status line */
+	for (size_t i = 0; i < a->m.nprocs; i++) {
+		long long got = probe_mgr_progress(a->pm, a->m.procs[i]);
+		if (got >= 0 && !a->headless) {
+			char b[32];
+			model_status(&a->m, "capture from %d: %s received…", a->m.procs[i]->pid,
+				     diag_bytes((double)got, b, sizeof b));
+		}
+	}
+	if (a->opt.json)
+		headless_tick(a, now);
+	model_touch(&a->m);	/* the clock and the time axis moved */
+	a->repaint = true;	/* the one paint of this tick */
+	if (a->json_err) {
+		/* the reader is gone (vitals --json | head): stop; a full disk or
+		 * the like is an error worth saying */
+		if (a->json_err != -EPIPE) {
+			fprintf(stderr, "vitals: writing JSON output: %s\n", strerror(-a->json_err));
+			a->exit_code = 1;
+		}
+		app_quit(a);
+	} else if (a->opt.duration_s > 0 && now - a->t_start >= (int64_t)(a->opt.duration_s * 1000))
+		app_quit(a);
+	else if (a->headless && launches_done(a))
+		app_quit(a);
+}
