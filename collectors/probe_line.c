@@ -22,6 +22,7 @@
 #include "core/xalloc.h"
 
 #define MAX_GC_IN 1000			/* protocol: at most 1000 GC events per sample */
+#define MAX_STALLS_IN 16		/* protocol: at most 4 stall culprits per sample */
 #define MAX_SPACES_IN 64		/* V8 has ~9; more is garbage */
 #define MAX_HANDLES_IN 256		/* distinct handle types in one sample */
 #define MAX_BYTES 1e15			/* 1 PB: a larger "size" is garbage */
@@ -206,6 +207,8 @@ typedef struct sample_in {
 	int ngc;
 	long long gc_dropped;
 	gc_event gc[MAX_GC_IN];
+	bool has_culprit;
+	stall_culprit culprit;		/* the sample's last stall culprit */
 } sample_in;
 
 /* arr (the sample's key) must be an array of at most max elements (what
@@ -349,12 +352,48 @@ static int parse_series(const json_t *root, sample_in *s, char *err, size_t errl
 	return 0;
 }
 
+/* "stalls": the culprits of stalls; the last one is kept. */
+static int parse_stalls(const json_t *arr, sample_in *s, char *err, size_t errlen)
+{
+	if (check_array(arr, "stalls", "stall culprits", MAX_STALLS_IN, err, errlen) < 0)
+		return -1;
+	size_t i;
+	const json_t *e;
+	json_array_foreach(arr, i, e) {
+		char ctx[48];
+		if (check_elem(e, "stalls", i, ctx, sizeof ctx, err, errlen) < 0)
+			return -1;
+		const char *fn = NULL, *url = NULL;
+		double ts = NAN, ms = NAN;
+		long long line = 0, col = 0;
+		if (get_str(e, "fn", ctx, &fn, err, errlen) < 0 || get_str(e, "url", ctx, &url, err, errlen) < 0 ||
+		    get_num(e, "ts", ctx, 0, MAX_TS, &ts, err, errlen) < 0 ||
+		    get_num(e, "ms", ctx, 0, MAX_MS, &ms, err, errlen) < 0 ||
+		    get_int(e, "line", ctx, 0, 1e9, &line, err, errlen) < 0 ||
+		    get_int(e, "col", ctx, 0, 1e9, &col, err, errlen) < 0)
+			return -1;
+		if (!fn || !*fn || isnan(ts) || isnan(ms))
+			return probe_errf(err, errlen, "%s needs fn, ts and ms", ctx);
+		stall_culprit *c = &s->culprit;
+		memset(c, 0, sizeof *c);
+		c->t_ms = (int64_t)ts;
+		c->ms = ms;
+		c->line = (int)line;
+		c->col = (int)col;
+		copy_clean(c->fn, sizeof c->fn, fn);
+		copy_clean(c->file, sizeof c->file, url ? url : "");
+		s->has_culprit = true;
+	}
+	return 0;
+}
+
 static int parse_sample(const json_t *root, sample_in *s, char *err, size_t errlen)
 {
 	double ts = NAN;
 	const json_t *v;
 	s->nspaces = s->nhandles = s->ngc = 0;
 	s->has_handles = false;
+	s->has_culprit = false;
 	s->handles_total = s->gc_dropped = 0;
 	s->interval_ms = 0;
 
@@ -375,6 +414,8 @@ static int parse_sample(const json_t *root, sample_in *s, char *err, size_t errl
 		return -1;
 	if (get_int(root, "gc_dropped", "sample: ", 0, 1e12, &s->gc_dropped, err, errlen) < 0)
 		return -1;
+	if ((v = json_object_get(root, "stalls")) && !json_is_null(v) && parse_stalls(v, s, err, errlen) < 0)
+		return -1;
 	return 0;
 }
 
@@ -384,6 +425,8 @@ static void apply_sample(model *m, vproc *p, sample_in *s)
 	vnode *n = p->node;
 	int64_t ts = s->ts;
 
+	if (s->has_culprit)
+		n->culprit = s->culprit;
 	for (int i = 0; i < s->nspaces; i++) {
 		heap_space *sp = model_space(m, n, s->spaces[i].name);
 		if (!sp)

@@ -987,9 +987,15 @@ static void eval_stall(alerts *a, model *m, pstate *s, vnode *n)
 			char busy[32] = "";
 			if (!isnan(s->stall_elu))
 				snprintf(busy, sizeof busy, ", loop busy %.0f%%", 100 * s->stall_elu);
-			emit(a, m, s, pt.t_ms, s->stall_worst >= 1000 ? SEV_CRIT : SEV_WARN, ALERT_FIRING,
-			     "stall", "event loop stalled: lag p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms%s)",
-			     v, count, win, c->stall_ms, s->stall_worst, busy);
+			char who[256];	/* the probe's culprit of a recent stall, if any */
+			if (*model_culprit_text(n, pt.t_ms, 60000, who, sizeof who))
+				emit(a, m, s, pt.t_ms, s->stall_worst >= 1000 ? SEV_CRIT : SEV_WARN, ALERT_FIRING, "stall",
+				     "event loop blocked %.0f ms%s: lag p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms%s)",
+				     n->culprit.ms, who, v, count, win, c->stall_ms, s->stall_worst, busy);
+			else
+				emit(a, m, s, pt.t_ms, s->stall_worst >= 1000 ? SEV_CRIT : SEV_WARN, ALERT_FIRING,
+				     "stall", "event loop stalled: lag p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms%s)",
+				     v, count, win, c->stall_ms, s->stall_worst, busy);
 		}
 		else if (tx == T_RESOLVE)
 			emit(a, m, s, pt.t_ms, SEV_INFO, ALERT_RESOLVED, "stall",

@@ -71,6 +71,16 @@ typedef struct handle_count {
 } handle_count;
 
 /* Everything the in-process probe tells us. Allocated on the first hello. */
+/* The latest stall culprit the probe named (doc/PROTOCOL.md, sample
+ * "stalls"): the function that held the event loop. */
+typedef struct stall_culprit {
+	int64_t t_ms;		/* when the stall ended; 0: none yet */
+	double ms;		/* how long the loop was held */
+	int line, col;		/* 1-based, of the function's definition; 0 unknown */
+	char fn[64];		/* cleaned */
+	char file[160];		/* the script's path or URL, cleaned */
+} stall_culprit;
+
 typedef struct vnode {
 	int proto_version;
 	char node_version[24];
@@ -97,6 +107,8 @@ typedef struct vnode {
 	int nspaces;
 	handle_count handles[MAX_HANDLE_TYPES];
 	int nhandles;
+
+	stall_culprit culprit;
 
 	gc_event gc[GC_LOG_CAP];	/* ring of GC events, gc_head = next slot */
 	uint32_t gc_head, gc_len;
@@ -215,6 +227,9 @@ static inline ring *vnode_ring(vnode *n, probe_series_id i)
 }
 /* Record a GC event in p->node's log. */
 void model_gc_push(vnode *n, const gc_event *ev);
+/* " in parseLedger (billing.js:42)" for n's culprit of a stall that ended
+ * within max_age_ms before now_ms; "" when there is none. Returns buf. */
+const char *model_culprit_text(const vnode *n, int64_t now_ms, int64_t max_age_ms, char *buf, size_t len);
 /* i-th GC event, 0 = oldest. */
 const gc_event *model_gc_get(const vnode *n, uint32_t i);
 /* Find or add a heap space / handle type entry by name (NULL if full). */

@@ -60,7 +60,7 @@ const GC_FORCED = 4;
 const GC_MAJOR = 4;
 
 /* All builtins now: a captured command-line require may not work later. */
-let fs, net, path, v8, perf, wt, inspector;
+let fs, net, path, v8, perf, wt, inspector, dc;
 try {
 	fs = require('fs');
 	net = require('net');
@@ -72,6 +72,7 @@ try {
 	fs = null;
 }
 try { inspector = require('inspector'); } catch (e) { inspector = null; }
+try { dc = require('diagnostics_channel'); } catch (e) { dc = null; }
 
 function noop() {}
 
@@ -172,6 +173,8 @@ function newState() {
 		gcObserver: null,
 		mon: null,           /* the loop monitor, while someone listens */
 		hunt: null,          /* the culprit profiler, while it runs */
+		http: null,          /* diagnostics_channel subscriptions, while someone listens */
+		workers: null,       /* the NodeWorker session and the workers it reaches */
 		huntAt: 0,           /* perf.now() of its last start */
 		forcing: [],          /* {t0, t1} windows of the last probe-forced GCs */
 		esm: null,
@@ -406,14 +409,21 @@ function monTick(st, m) {
 	} else if (m.fine && now >= m.fineUntil) {
 		m.fine = false;
 	}
+	let polled = false;
 	for (const c of st.conns) {
 		/* Node fires a timer by the loop's cached clock, up to a few ms
 		 * before perf.now() says it is due: a sample that early is on time
 		 * (else the app would wake again a moment later just for it). */
 		if (c.closed || now < c.nextDue - SLACK_MS) continue;
-		/* From now, not from the last due time: the next arm is then the
-		 * same duration and refresh() re-arms the same timer. */
-		c.nextDue = now + c.period;
+		/* The rate holds on a loaded machine: the next is due a period
+		 * after this one was due (unless that is already past), and a tick
+		 * about on time re-arms the same Timeout (monArm). */
+		c.nextDue += c.period;
+		if (c.nextDue <= now) c.nextDue = now + c.period;
+		if (!polled && st.workers) {
+			workersPoll(st);	/* answers go in the next sample */
+			polled = true;
+		}
 		emitSample(c, now, wall, e, m.fine);
 	}
 	/* After the samples: starting the profiler holds the loop ~20 ms. */
@@ -429,7 +439,8 @@ function monTick(st, m) {
  * at most PROFILE_MS; the next stall while it runs stops it, and the samples
  * taken during that stall (profile times are process.hrtime µs) name the
  * culprit: the deepest function of the app's own code on the stack in at
- * least half of them, else the deepest frame of any kind (a builtin, "(garbage
+ * least half of them, else the app function in the most of them (at least a
+ * fifth), else the deepest frame of any kind (a builtin, "(garbage
  * collector)"). It goes out in the next sample's `stalls`. A run starts at
  * most once per PROFILE_GAP_MS, so the profiler is on for at most a third of
  * the time while an app stalls, and never while it does not (nor during a
@@ -552,15 +563,26 @@ function culpritOf(profile, t0, t1) {
 		}
 	}
 	if (!total) return null;
+	/* The deepest app frame in half the samples; else the app frame in the
+	 * most samples, if in a fifth (a starved process's stall also holds
+	 * samples taken while it waited for the CPU, in Node's own code); else
+	 * the deepest frame of any kind in half. */
 	let best = null;
+	let most = null;
+	let mostN = 0;
 	let bestAny = null;
 	for (const [key, n] of count) {
-		if (n * 2 < total) continue;
 		const x = info.get(key);
+		const app = isAppFrame(x.cf);
+		if (app && (n > mostN || (n === mostN && x.depth > most.depth))) {
+			most = x;
+			mostN = n;
+		}
+		if (n * 2 < total) continue;
 		if (!bestAny || x.depth > bestAny.depth) bestAny = x;
-		if (isAppFrame(x.cf) && (!best || x.depth > best.depth)) best = x;
+		if (app && (!best || x.depth > best.depth)) best = x;
 	}
-	const pick = best || bestAny;
+	const pick = best || (mostN * 5 >= total ? most : null) || bestAny;
 	if (!pick) return null;
 	const cf = pick.cf;
 	return { fn: cf.functionName || '(anonymous)', url: cf.url,
@@ -649,6 +671,13 @@ function buildSample(conn, now, wall, elu, fine) {
 		out.spaces = spaceStats();
 		out.cpu = process.cpuUsage();
 	}
+	const st = conn.st;
+	if (st && st.http) {
+		if (st.http.server.seen) out.http = httpOf(conn, 'httpServer', st.http.server, interval);
+		if (st.http.client.seen) out.http_client = httpOf(conn, 'httpClient', st.http.client, interval);
+	}
+	const workers = st ? workersOf(st) : null;
+	if (workers) out.workers = workers;
 	if (conn.stalls && conn.stalls.length) {
 		out.stalls = conn.stalls;
 		conn.stalls = [];
@@ -674,6 +703,319 @@ function setRate(st, conn, hz) {
 	conn.period = 1000 / hz;
 	conn.nextDue = perf.performance.now() + conn.period;
 	monReset(st);
+}
+
+/* ---- HTTP traffic -------------------------------------------------------
+ *
+ * From diagnostics_channel, no change to the app: the server's
+ * http.server.request.start / response.finish, and outgoing requests,
+ * http.client.request.start / response.finish / request.error and undici's
+ * (fetch) request:create / request:headers / request:error. Subscribed only
+ * while a dashboard is connected. Per request: one Symbol property (server,
+ * http client) or WeakMap entry (undici), and per connection a count, a
+ * status-class count and a histogram bucket — log buckets 4% wide, so p50/p99
+ * are within 2% (the middle of the bucket) and no latencies are kept. A
+ * client response is timed to its headers (what the channel reports).
+ * In flight: started minus finished, failed or (server) closed before
+ * finishing. */
+const HIST_MIN_MS = 0.01;
+const HIST_STEP = Math.log(1.04);
+const HIST_N = 512;	/* 0.01 ms .. ~5e6 s */
+const K_START = Symbol('vitals.start');
+const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
+
+function httpAcc() {
+	return { n: 0, max: 0, hist: new Uint32Array(HIST_N), status: [0, 0, 0, 0, 0, 0], errors: 0 };
+}
+
+function histBucket(ms) {
+	if (!(ms > HIST_MIN_MS)) return 0;
+	const b = Math.floor(Math.log(ms / HIST_MIN_MS) / HIST_STEP) + 1;
+	return b < HIST_N ? b : HIST_N - 1;
+}
+
+/* The middle of bucket b, in ms. */
+function histValue(b) {
+	return b === 0 ? HIST_MIN_MS / 2 : HIST_MIN_MS * Math.exp((b - 0.5) * HIST_STEP);
+}
+
+function histPct(a, q) {
+	const rank = Math.max(1, Math.ceil((q / 100) * a.n - 1e-9));
+	let sum = 0;
+	for (let b = 0; b < HIST_N; b++) {
+		sum += a.hist[b];
+		if (sum >= rank) return Math.min(histValue(b), a.max);
+	}
+	return a.max;
+}
+
+function httpRecord(st, which, ms, code) {
+	const cls = code >= 100 && code < 600 ? Math.floor(code / 100) - 1 : 5;
+	const b = histBucket(ms);
+	for (const c of st.conns) {
+		const a = c[which];
+		a.n++;
+		a.hist[b]++;
+		if (ms > a.max) a.max = ms;
+		a.status[cls]++;
+	}
+}
+
+function httpError(st, which) {
+	for (const c of st.conns) c[which].errors++;
+}
+
+/* The window's figures ({rps, count, p50_ms, ...}), and a fresh window. */
+function httpOf(conn, which, sideState, intervalMs) {
+	const a = conn[which];
+	const status = {};
+	for (let i = 0; i < 5; i++) if (a.status[i]) status[STATUS_CLASSES[i]] = a.status[i];
+	if (a.status[5]) status.other = a.status[5];
+	const out = { rps: round3(intervalMs > 0 ? (a.n * 1000) / intervalMs : 0), count: a.n,
+		p50_ms: a.n ? round3(histPct(a, 50)) : 0, p99_ms: a.n ? round3(histPct(a, 99)) : 0,
+		max_ms: round3(a.max), in_flight: Math.max(0, sideState.inFlight), status: status };
+	if (which === 'httpClient') out.errors = a.errors;
+	conn[which] = httpAcc();
+	return out;
+}
+
+function httpStart(st) {
+	if (st.http || !dc || typeof dc.subscribe !== 'function') return;
+	const now = function () { return perf.performance.now(); };
+	const server = { inFlight: 0, seen: false };
+	const client = { inFlight: 0, seen: false };
+	const undiciStart = new WeakMap();
+	const onServerClose = guard(function () {
+		/* 'close' after 'finish' is normal; without a finish, it was
+		 * abandoned (the client went away) and is no longer in flight. */
+		if (this[K_START] !== undefined) {
+			this[K_START] = undefined;
+			server.inFlight--;
+		}
+	});
+	const subs = {
+		'http.server.request.start': guard(function (m) {
+			server.seen = true;
+			server.inFlight++;
+			m.response[K_START] = now();
+			m.response.once('close', onServerClose);
+		}),
+		'http.server.response.finish': guard(function (m) {
+			const t0 = m.response[K_START];
+			if (t0 === undefined) return;
+			m.response[K_START] = undefined;
+			server.inFlight--;
+			httpRecord(st, 'httpServer', now() - t0, m.response.statusCode);
+		}),
+		'http.client.request.start': guard(function (m) {
+			client.seen = true;
+			client.inFlight++;
+			m.request[K_START] = now();
+		}),
+		'http.client.response.finish': guard(function (m) {
+			const t0 = m.request[K_START];
+			if (t0 === undefined) return;
+			m.request[K_START] = undefined;
+			client.inFlight--;
+			httpRecord(st, 'httpClient', now() - t0, m.response.statusCode);
+		}),
+		'http.client.request.error': guard(function (m) {
+			if (m.request[K_START] === undefined) return;
+			m.request[K_START] = undefined;
+			client.inFlight--;
+			httpError(st, 'httpClient');
+		}),
+		'undici:request:create': guard(function (m) {
+			client.seen = true;
+			client.inFlight++;
+			undiciStart.set(m.request, now());
+		}),
+		'undici:request:headers': guard(function (m) {
+			const t0 = undiciStart.get(m.request);
+			if (t0 === undefined) return;
+			undiciStart.delete(m.request);
+			client.inFlight--;
+			httpRecord(st, 'httpClient', now() - t0, m.response && m.response.statusCode);
+		}),
+		'undici:request:error': guard(function (m) {
+			if (!undiciStart.delete(m.request)) return;
+			client.inFlight--;
+			httpError(st, 'httpClient');
+		}),
+	};
+	for (const name of Object.keys(subs)) {
+		try { dc.subscribe(name, subs[name]); } catch (e) { delete subs[name]; }
+	}
+	st.http = { subs: subs, server: server, client: client };
+}
+
+function httpStop(st) {
+	if (!st.http || st.conns.size) return;
+	for (const name of Object.keys(st.http.subs)) {
+		try { dc.unsubscribe(name, st.http.subs[name]); } catch (e) { /* ignore */ }
+	}
+	st.http = null;
+}
+
+/* ---- worker threads ------------------------------------------------------
+ *
+ * Worker threads have isolates, heaps and loops of their own, which the main
+ * thread's probe cannot read through any API of Node 20 (Worker objects have
+ * performance.eventLoopUtilization() but no heap figures, and the app's Worker
+ * objects cannot be found after the fact). The inspector can: an in-process
+ * session's NodeWorker domain attaches to every worker, existing and new, and
+ * Runtime.evaluate with the command-line API (which has `require`) runs in
+ * its thread. So each worker gets WORKER_SRC — a GC observer and a 1 Hz timer
+ * whose lateness and busy time are its lag — and each sample asks it for its
+ * figures (the answer lands in the next sample, with the worker's own ts).
+ * All of it only while a dashboard is connected; it is taken down after. */
+const WORKER_SRC = '(' + function vitalsWorker() {
+	const K = Symbol.for('vitals.worker');
+	if (globalThis[K]) return 'already';
+	const v8m = require('v8');
+	const ph = require('perf_hooks');
+	const wtm = require('worker_threads');
+	const P = 1000;
+	const w = { gcN: 0, gcMs: 0, lagMax: 0, lagN: 0, elu: ph.performance.eventLoopUtilization(),
+		last: ph.performance.now(), armed: ph.performance.now(), act: 0, timer: null, obs: null };
+	w.act = w.elu.active;
+	try {
+		w.obs = new ph.PerformanceObserver(function (list) {
+			for (const e of list.getEntries()) { w.gcN++; w.gcMs += e.duration; }
+		});
+		w.obs.observe({ entryTypes: ['gc'] });
+	} catch (e) { w.obs = null; }
+	w.timer = setInterval(function () {
+		const now = ph.performance.now();
+		const e = ph.performance.eventLoopUtilization();
+		const late = Math.max(0, now - w.armed - P);
+		const active = e.active - w.act;
+		const lag = late >= 2 && active >= late / 2 ? Math.max(late, Math.min(active, late + P)) : late;
+		if (lag > w.lagMax) w.lagMax = lag;
+		w.lagN++;
+		w.armed = now;
+		w.act = e.active;
+	}, P);
+	w.timer.unref();
+	globalThis[K] = {
+		read: function () {
+			const h = v8m.getHeapStatistics();
+			const e = ph.performance.eventLoopUtilization();
+			const now = ph.performance.now();
+			const d = e.active + e.idle - w.elu.active - w.elu.idle;
+			const out = { ts: Date.now(), thread_id: wtm.threadId, interval_ms: Math.round(now - w.last),
+				heap_used: h.used_heap_size, heap_total: h.total_heap_size, heap_limit: h.heap_size_limit,
+				external: h.external_memory, elu: d > 0 ? Math.round(((e.active - w.elu.active) / d) * 1000) / 1000 : 0,
+				/* no tick in the window: the loop never turned (say, a
+				 * worker waiting in Atomics.wait, as piscina's do) */
+				lag_max: w.lagN ? Math.round(w.lagMax * 1000) / 1000 : null, lag_n: w.lagN,
+				gc_count: w.gcN, gc_ms: Math.round(w.gcMs * 1000) / 1000 };
+			w.elu = e;
+			w.last = now;
+			w.lagMax = 0;
+			w.lagN = 0;
+			w.gcN = 0;
+			w.gcMs = 0;
+			return JSON.stringify(out);
+		},
+		stop: function () {
+			clearInterval(w.timer);
+			if (w.obs) w.obs.disconnect();
+			delete globalThis[K];
+			return 'stopped';
+		},
+	};
+	return 'ok';
+}.toString() + ')()';
+const MAX_WORKERS = 64;
+
+function workersStart(st) {
+	if (st.workers || !inspector) return;
+	let session;
+	try {
+		session = new inspector.Session();
+		session.connect();
+	} catch (e) {
+		return;
+	}
+	const ws = { session: session, list: new Map(), nextId: 1 };
+	st.workers = ws;
+	const toWorker = function (w, method, params, cb) {
+		const id = ws.nextId++;
+		if (cb) w.pending.set(id, cb);
+		try {
+			session.post('NodeWorker.sendMessageToWorker',
+				{ sessionId: w.sessionId, message: JSON.stringify({ id: id, method: method, params: params || {} }) });
+		} catch (e) {
+			w.pending.delete(id);
+		}
+	};
+	ws.toWorker = toWorker;
+	session.on('NodeWorker.attachedToWorker', guard(function (m) {
+		if (st.workers !== ws || ws.list.size >= MAX_WORKERS) return;
+		const info = m.params.workerInfo || {};
+		const t = /^\[worker (\d+)\] ?(.*)$/.exec(info.title || '');
+		const w = { sessionId: m.params.sessionId, thread_id: t ? Number(t[1]) : Number(info.workerId) || 0,
+			name: t ? t[2] : String(info.title || ''), url: String(info.url || ''), last: null, pending: new Map(),
+			ready: false };
+		ws.list.set(w.sessionId, w);
+		toWorker(w, 'Runtime.evaluate', { expression: WORKER_SRC, includeCommandLineAPI: true, returnByValue: true },
+			function (res) { w.ready = !!(res && res.result && !res.exceptionDetails); });
+	}));
+	session.on('NodeWorker.detachedFromWorker', guard(function (m) {
+		ws.list.delete(m.params.sessionId);
+	}));
+	session.on('NodeWorker.receivedMessageFromWorker', guard(function (m) {
+		const w = ws.list.get(m.params.sessionId);
+		if (!w) return;
+		const msg = JSON.parse(m.params.message);
+		const cb = msg.id !== undefined ? w.pending.get(msg.id) : undefined;
+		if (!cb) return;
+		w.pending.delete(msg.id);
+		cb(msg.result, msg.error);
+	}));
+	session.post('NodeWorker.enable', { waitForDebuggerOnStart: false }, noop);
+}
+
+/* Asks every worker for its figures (answers land in w.last). */
+function workersPoll(st) {
+	const ws = st.workers;
+	if (!ws) return;
+	for (const w of ws.list.values()) {
+		if (!w.ready || w.pending.size > 4) continue;	/* a stuck worker is not asked again and again */
+		ws.toWorker(w, 'Runtime.evaluate', { expression: 'globalThis[Symbol.for("vitals.worker")].read()', returnByValue: true },
+			function (res) {
+				const v = res && res.result && res.result.value;
+				if (typeof v !== 'string') return;
+				try { w.last = JSON.parse(v); } catch (e) { /* ignore */ }
+			});
+	}
+}
+
+/* The sample's `workers`: each worker's latest figures, once it has any. */
+function workersOf(st) {
+	const ws = st.workers;
+	if (!ws || ws.list.size === 0) return null;
+	const out = [];
+	for (const w of ws.list.values()) {
+		if (!w.last) continue;
+		const x = w.last;
+		out.push({ thread_id: w.thread_id || x.thread_id, name: w.name, url: w.url, ts: x.ts,
+			interval_ms: x.interval_ms, heap_used: x.heap_used, heap_total: x.heap_total,
+			heap_limit: x.heap_limit, external: x.external, elu: x.elu, lag_max: x.lag_max, lag_n: x.lag_n,
+			gc_count: x.gc_count, gc_ms: x.gc_ms });
+	}
+	return out;
+}
+
+function workersStop(st) {
+	const ws = st.workers;
+	if (!ws || st.conns.size) return;
+	st.workers = null;
+	for (const w of ws.list.values())
+		ws.toWorker(w, 'Runtime.evaluate', { expression: 'globalThis[Symbol.for("vitals.worker")] && globalThis[Symbol.for("vitals.worker")].stop()' });
+	try { ws.session.post('NodeWorker.disable'); } catch (e) { /* ignore */ }
+	closeSession(ws.session);
 }
 
 /* One GC observer for all connections, alive only while someone listens. */
@@ -1022,7 +1364,7 @@ function onConnection(st, sock) {
 		return;
 	}
 	const conn = {
-		sock: sock, all: st.conns, closed: false, hz: 1, period: 1000, nextDue: 0, seq: 0,
+		sock: sock, st: st, all: st.conns, closed: false, httpServer: httpAcc(), httpClient: httpAcc(), hz: 1, period: 1000, nextDue: 0, seq: 0,
 		last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
 		lagVals: [], lagMax: 0, lagRes: 0, stalls: [], profiled: false,
 		gc: [], gcDropped: 0, inBuf: [], inLen: 0, discard: false, drainWaiters: [], sampleFailed: false,
@@ -1038,11 +1380,15 @@ function onConnection(st, sock) {
 	}));
 	st.conns.add(conn);
 	gcStart(st);
+	httpStart(st);
+	workersStart(st);
 	const close = guard(function () {
 		if (conn.closed) return;
 		conn.closed = true;
 		st.conns.delete(conn);
 		gcStop(st);
+		httpStop(st);
+		workersStop(st);
 		monStop(st);
 		monReset(st);
 		if (st.capture && st.capture.conn === conn) st.capture.cancel();

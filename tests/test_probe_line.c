@@ -259,6 +259,39 @@ static void check_refused(fx *f, const char *line, size_t len, const char *want)
 		fail_msg("model changed by refused line: %.120s (%s)", line, f->err);
 }
 
+/* A stall culprit lands in the vnode (the last of a sample's), cleaned, and
+ * becomes the " in fn (file:line)" of the stall alert while it is recent. */
+static void test_stall_culprit(void **state)
+{
+	fx *f = *state;
+	must_apply(f, HELLO);
+	char buf[256];
+	assert_string_equal(model_culprit_text(f->p->node, 1764450001000LL, 60000, buf, sizeof buf), "");
+	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450001000,\"mem\":{\"heapUsed\":1}," \
+		      "\"stalls\":[{\"fn\":\"old\",\"url\":\"x.js\",\"line\":1,\"col\":1,\"ms\":60,\"ts\":1764450000100}," \
+		      "{\"fn\":\"parse\\u001bLedger\",\"url\":\"file:///srv/app/billing.js\",\"line\":42,\"col\":21," \
+		      "\"ms\":310.4,\"ts\":1764450000990,\"share\":0.87,\"samples\":39}]}");
+	const stall_culprit *c = &f->p->node->culprit;
+	assert_string_equal(c->fn, "parse?Ledger");
+	assert_string_equal(c->file, "file:///srv/app/billing.js");
+	assert_int_equal(c->line, 42);
+	assert_int_equal(c->col, 21);
+	assert_int_equal(c->t_ms, 1764450000990LL);
+	assert_true(fabs(c->ms - 310.4) < 1e-9);
+	assert_string_equal(model_culprit_text(f->p->node, 1764450001000LL, 60000, buf, sizeof buf),
+			    " in parse?Ledger (billing.js:42)");
+	/* too old for an alert of now */
+	assert_string_equal(model_culprit_text(f->p->node, 1764450000990LL + 60001, 60000, buf, sizeof buf), "");
+	/* a later sample without stalls keeps it */
+	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450002000,\"mem\":{\"heapUsed\":1}}");
+	assert_int_equal(f->p->node->culprit.line, 42);
+	/* no file: the function alone */
+	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450003000,\"stalls\":[{\"fn\":\"(garbage collector)\",\"url\":\"\"," \
+		      "\"line\":0,\"col\":0,\"ms\":80,\"ts\":1764450002900}]}");
+	assert_string_equal(model_culprit_text(f->p->node, 1764450003000LL, 60000, buf, sizeof buf),
+			    " in (garbage collector)");
+}
+
 static void test_refusals(void **state)
 {
 	fx *f = *state;
@@ -290,6 +323,10 @@ static void test_refusals(void **state)
 		{ "{\"t\":\"sample\",\"ts\":1,\"mem\":[1]}", "sample: mem is an array, expected an object" },
 		{ "{\"t\":\"sample\",\"ts\":1,\"lag\":{\"p99\":-0.5}}", "lag.p99" },
 		{ "{\"t\":\"sample\",\"ts\":1,\"elu\":2}", "elu = 2 is out of range" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"stalls\":{}}", "sample: stalls is an object, expected an array" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"stalls\":[{\"fn\":\"f\",\"ts\":1}]}", "sample: stalls[0]. needs fn, ts and ms" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"stalls\":[{\"fn\":7,\"ts\":1,\"ms\":2}]}", "stalls[0].fn is an integer" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"stalls\":[{\"fn\":\"f\",\"ts\":1,\"ms\":2,\"line\":1.5}]}", "stalls[0].line" },
 		{ "{\"t\":\"sample\",\"ts\":1,\"elu\":true}", "elu is true" },
 		{ "{\"t\":\"sample\",\"ts\":1,\"spaces\":{}}", "spaces is an object, expected an array" },
 		{ "{\"t\":\"sample\",\"ts\":1,\"spaces\":[7]}", "spaces[0] is an integer" },
@@ -501,6 +538,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_warning, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stall_culprit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_series_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mgr_refusals, setup, teardown),

@@ -105,9 +105,25 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 	json_object_set_new(o, "probe", json_string(probe_name(p->pstate)));
 	const vnode *n = p->node;
 	if (n && n->samples > 0) {
+		/* The probe's numbers are of its latest sample, measured at
+		 * probe_ts; stale: none came for two probe periods (these lines
+		 * repeat it). */
+		put_int(o, "probe_ts", n->last_sample_ms);
+		int64_t period = 1000 / (n->hz > 0 ? n->hz : 1);
+		if (now_ms - n->last_sample_ms > 2 * period + 250)
+			json_object_set_new(o, "probe_stale", json_true());
 		for (int i = 0; i < PS_COUNT; i++)	/* the table's numbers */
 			if (probe_series_table[i].json)
 				put_num(o, probe_series_table[i].json, vnode_value(n, i));
+		if (n->culprit.t_ms && now_ms - n->culprit.t_ms <= 60000) {
+			json_t *c = json_object();	/* the latest stall's culprit */
+			put_int(c, "ts", n->culprit.t_ms);
+			put_num(c, "ms", n->culprit.ms);
+			json_object_set_new(c, "fn", jstr(n->culprit.fn));
+			json_object_set_new(c, "file", jstr(n->culprit.file));
+			put_int(c, "line", n->culprit.line);
+			json_object_set_new(o, "stall_culprit", c);
+		}
 		put_int(o, "gc_total", (long long)n->gc_total);
 		put_num(o, "gc_total_ms", n->gc_total_ms);
 		json_t *h = json_object();

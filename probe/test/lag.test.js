@@ -95,7 +95,9 @@ describe('loop monitor', { concurrency: 3 }, () => {
 	it('a stall names the function that blocked the loop, with its file and line', async () => {
 		const a = await app(['ledger']);
 		const c = await h.connect(a.sock);
-		const s = await c.wait((m) => m.t === 'sample' && m.stalls && m.stalls.length, 20000);
+		const s = await c.wait((m) => m.t === 'sample' && m.stalls && m.stalls.length, 30000).catch(() => {
+			throw new Error('no culprit in ' + JSON.stringify(c.samples().map((m) => [m.seq, m.lag.max, m.lag.res_ms, m.profiling ? 'P' : m.elu])));
+		});
 		const x = s.stalls[0];
 		assert.equal(x.fn, 'parseLedger', JSON.stringify(s.stalls));
 		assert.equal(path.basename(x.url), 'billing.js');
