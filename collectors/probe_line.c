@@ -352,36 +352,41 @@ static int parse_series(const json_t *root, sample_in *s, char *err, size_t errl
 	return 0;
 }
 
-/* "stalls": the culprits of stalls; the last one is kept. */
+/* One element of "stalls" into c. */
+static int parse_stall(const json_t *e, const char *ctx, stall_culprit *c, char *err, size_t errlen)
+{
+	const char *fn = NULL, *url = NULL;
+	double ts = NAN, ms = NAN;
+	long long line = 0, col = 0;
+	if (get_str(e, "fn", ctx, &fn, err, errlen) < 0 || get_str(e, "url", ctx, &url, err, errlen) < 0 ||
+	    get_num(e, "ts", ctx, 0, MAX_TS, &ts, err, errlen) < 0 ||
+	    get_num(e, "ms", ctx, 0, MAX_MS, &ms, err, errlen) < 0 ||
+	    get_int(e, "line", ctx, 0, 1e9, &line, err, errlen) < 0 ||
+	    get_int(e, "col", ctx, 0, 1e9, &col, err, errlen) < 0)
+		return -1;
+	if (!fn || !*fn || isnan(ts) || isnan(ms))
+		return probe_errf(err, errlen, "%s needs fn, ts and ms", ctx);
+	memset(c, 0, sizeof *c);
+	c->t_ms = (int64_t)ts;
+	c->ms = ms;
+	c->line = (int)line;
+	c->col = (int)col;
+	copy_clean(c->fn, sizeof c->fn, fn);
+	copy_clean(c->file, sizeof c->file, url ? url : "");
+	return 0;
+}
+
+/* "stalls": the culprits of stalls; all are checked, the last is kept. */
 static int parse_stalls(const json_t *arr, sample_in *s, char *err, size_t errlen)
 {
 	if (check_array(arr, "stalls", "stall culprits", MAX_STALLS_IN, err, errlen) < 0)
 		return -1;
-	size_t i;
-	const json_t *e;
-	json_array_foreach(arr, i, e) {
+	for (size_t i = 0; i < json_array_size(arr); i++) {
 		char ctx[48];
-		if (check_elem(e, "stalls", i, ctx, sizeof ctx, err, errlen) < 0)
+		const json_t *e = json_array_get(arr, i);
+		if (check_elem(e, "stalls", i, ctx, sizeof ctx, err, errlen) < 0 ||
+		    parse_stall(e, ctx, &s->culprit, err, errlen) < 0)
 			return -1;
-		const char *fn = NULL, *url = NULL;
-		double ts = NAN, ms = NAN;
-		long long line = 0, col = 0;
-		if (get_str(e, "fn", ctx, &fn, err, errlen) < 0 || get_str(e, "url", ctx, &url, err, errlen) < 0 ||
-		    get_num(e, "ts", ctx, 0, MAX_TS, &ts, err, errlen) < 0 ||
-		    get_num(e, "ms", ctx, 0, MAX_MS, &ms, err, errlen) < 0 ||
-		    get_int(e, "line", ctx, 0, 1e9, &line, err, errlen) < 0 ||
-		    get_int(e, "col", ctx, 0, 1e9, &col, err, errlen) < 0)
-			return -1;
-		if (!fn || !*fn || isnan(ts) || isnan(ms))
-			return probe_errf(err, errlen, "%s needs fn, ts and ms", ctx);
-		stall_culprit *c = &s->culprit;
-		memset(c, 0, sizeof *c);
-		c->t_ms = (int64_t)ts;
-		c->ms = ms;
-		c->line = (int)line;
-		c->col = (int)col;
-		copy_clean(c->fn, sizeof c->fn, fn);
-		copy_clean(c->file, sizeof c->file, url ? url : "");
 		s->has_culprit = true;
 	}
 	return 0;

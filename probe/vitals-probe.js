@@ -793,6 +793,14 @@ function httpStart(st) {
 			server.inFlight--;
 		}
 	});
+	/* A request done: its time since the start mark on `carrier`. */
+	const finish = function (side, which, carrier, code) {
+		const t0 = carrier[K_START];
+		if (t0 === undefined) return;
+		carrier[K_START] = undefined;
+		side.inFlight--;
+		httpRecord(st, which, now() - t0, code);
+	};
 	const subs = {
 		'http.server.request.start': guard(function (m) {
 			server.seen = true;
@@ -801,11 +809,7 @@ function httpStart(st) {
 			m.response.once('close', onServerClose);
 		}),
 		'http.server.response.finish': guard(function (m) {
-			const t0 = m.response[K_START];
-			if (t0 === undefined) return;
-			m.response[K_START] = undefined;
-			server.inFlight--;
-			httpRecord(st, 'httpServer', now() - t0, m.response.statusCode);
+			finish(server, 'httpServer', m.response, m.response.statusCode);
 		}),
 		'http.client.request.start': guard(function (m) {
 			client.seen = true;
@@ -813,11 +817,7 @@ function httpStart(st) {
 			m.request[K_START] = now();
 		}),
 		'http.client.response.finish': guard(function (m) {
-			const t0 = m.request[K_START];
-			if (t0 === undefined) return;
-			m.request[K_START] = undefined;
-			client.inFlight--;
-			httpRecord(st, 'httpClient', now() - t0, m.response.statusCode);
+			finish(client, 'httpClient', m.request, m.response.statusCode);
 		}),
 		'http.client.request.error': guard(function (m) {
 			if (m.request[K_START] === undefined) return;
