@@ -322,6 +322,8 @@ const char *model_proc_label(const vproc *p, char *buf, size_t n)
 	return buf;
 }
 
+const char *const http_class_name[HTTP_CLASSES] = { "1xx", "2xx", "3xx", "4xx", "5xx", "other" };
+
 const char *model_culprit_text(const vnode *n, int64_t now_ms, int64_t max_age_ms, char *buf, size_t len)
 {
 	const stall_culprit *c = &n->culprit;

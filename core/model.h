@@ -71,6 +71,10 @@ typedef struct handle_count {
 } handle_count;
 
 /* Everything the in-process probe tells us. Allocated on the first hello. */
+/* HTTP status classes, in the order of http_class_name. */
+#define HTTP_CLASSES 6
+extern const char *const http_class_name[HTTP_CLASSES];	/* "1xx" .. "5xx", "other" */
+
 /* The latest stall culprit the probe named (doc/PROTOCOL.md, sample
  * "stalls"): the function that held the event loop. */
 typedef struct stall_culprit {
@@ -80,6 +84,17 @@ typedef struct stall_culprit {
 	char fn[64];		/* cleaned */
 	char file[160];		/* the script's path or URL, cleaned */
 } stall_culprit;
+
+/* A worker thread of the process as the probe last saw it (its own isolate:
+ * heap, loop, GC). */
+#define MAX_WORKERS 16
+typedef struct worker_info {
+	int thread_id;
+	char name[48];		/* cleaned; "" when unnamed */
+	int64_t t_ms;		/* when the worker measured it */
+	double heap_used, heap_total, heap_limit, elu, lag_max;	/* NaN if not reported */
+	double gc_count, gc_ms;	/* in its last interval */
+} worker_info;
 
 typedef struct vnode {
 	int proto_version;
@@ -109,6 +124,10 @@ typedef struct vnode {
 	int nhandles;
 
 	stall_culprit culprit;
+	/* answers by status class in the last interval: [0] server, [1] outgoing */
+	double http_status[2][HTTP_CLASSES];
+	worker_info workers[MAX_WORKERS];	/* the process's worker threads, latest */
+	int nworkers;
 
 	gc_event gc[GC_LOG_CAP];	/* ring of GC events, gc_head = next slot */
 	uint32_t gc_head, gc_len;

@@ -436,9 +436,9 @@ function monTick(st, m) {
  * A tick SUSPECT_MS late while the loop worked is a stall. Sampling who runs
  * costs too much to do all the time, so the first stall starts V8's sampling
  * profiler (an in-process inspector session, one sample per PROFILE_US) for
- * at most PROFILE_MS; the next stall while it runs stops it, and the samples
- * taken during that stall (profile times are process.hrtime µs) name the
- * culprit: the deepest function of the app's own code on the stack in at
+ * at most PROFILE_MS or until it has seen HUNT_STALLS more stalls; then the
+ * samples taken during each stall (profile times are process.hrtime µs) name
+ * its culprit: the deepest function of the app's own code on the stack in at
  * least half of them, else the app function in the most of them (at least a
  * fifth), else the deepest frame of any kind (a builtin, "(garbage
  * collector)"). It goes out in the next sample's `stalls`. A run starts at
@@ -450,10 +450,11 @@ const PROFILE_US = 5000;
 const PROFILE_MS = 10000;
 const PROFILE_GAP_MS = 30000;
 const MAX_STALLS_PER_SAMPLE = 4;
+const HUNT_STALLS = 3;
 
 function stallSeen(st, nowMs, hr, late, lag) {
 	const hunt = st.hunt;
-	if (hunt && hunt.running) return huntFinish(st, hunt, nowMs, hr, late, lag);
+	if (hunt && hunt.running) return huntNote(st, hunt, nowMs, hr, late, lag);
 	if (hunt || !inspector || (st.capture && st.capture.kind === 'cpu_profile')) return undefined;
 	if (st.huntAt && nowMs - st.huntAt < PROFILE_GAP_MS) return undefined;
 	return huntStart(st, nowMs);
@@ -468,7 +469,7 @@ function huntStart(st, nowMs) {
 	} catch (e) {
 		return undefined;
 	}
-	const hunt = { session: session, running: false, since: 0, timer: null };
+	const hunt = { session: session, running: false, since: 0, timer: null, stalls: [] };
 	st.hunt = hunt;
 	st.huntAt = nowMs;
 	const fail = guard(function (err) { if (err) huntStop(st, hunt); });
@@ -478,10 +479,18 @@ function huntStart(st, nowMs) {
 			if (err2 || st.hunt !== hunt) return fail(err2 || 1);
 			return session.post('Profiler.start', guard(function (err3) {
 				if (err3 || st.hunt !== hunt) return fail(err3 || 1);
+				/* Code optimised before the profiler ran has no record of
+				 * the functions inlined into it: a blocking callback would
+				 * be named as its caller (say, Node's listOnTimeout).
+				 * Switching precise coverage on deoptimises everything;
+				 * what is optimised again while the profiler runs keeps
+				 * its inlined frames. Off again at once. */
+				session.post('Profiler.startPreciseCoverage', { callCount: false, detailed: false }, noop);
+				session.post('Profiler.stopPreciseCoverage', noop);
 				hunt.running = true;
-				markProfiled(st);
 				hunt.since = Number(process.hrtime.bigint() / 1000n);
-				hunt.timer = setTimeout(guard(function () { huntStop(st, hunt); }), PROFILE_MS);
+				markProfiled(st);
+				hunt.timer = setTimeout(guard(function () { huntFinish(st, hunt); }), PROFILE_MS);
 				hunt.timer.unref();
 				return undefined;
 			}));
@@ -493,8 +502,8 @@ function huntStart(st, nowMs) {
 function huntStop(st, hunt) {
 	if (st.hunt !== hunt) return;
 	st.hunt = null;
-	if (hunt.timer) clearTimeout(hunt.timer);
 	markProfiled(st);
+	if (hunt.timer) clearTimeout(hunt.timer);
 	if (hunt.running) {
 		hunt.running = false;
 		try { hunt.session.post('Profiler.stop'); } catch (e) { /* ignore */ }
@@ -502,13 +511,22 @@ function huntStop(st, hunt) {
 	closeSession(hunt.session);
 }
 
-/* Stops the profiler and names what ran during the stall that just ended at
- * hr (process.hrtime ns): the samples of its last `late` ms, the part of it
- * known for certain to be one block. */
-function huntFinish(st, hunt, nowMs, hr, late, lag) {
+/* A stall while the profiler runs ended at hr (process.hrtime ns): its last
+ * `late` ms are known for certain to be one block. The third ends the hunt
+ * (the first may be the slow start of freshly deoptimised code). */
+function huntNote(st, hunt, nowMs, hr, late, lag) {
 	const t1 = Number(hr / 1000n);
 	const t0 = t1 - late * 1000;
 	if (t0 < hunt.since) return undefined;	/* began before the profiler ran */
+	hunt.stalls.push({ t0: t0, t1: t1, nowMs: nowMs, lag: lag });
+	if (hunt.stalls.length >= HUNT_STALLS) huntFinish(st, hunt);
+	return undefined;
+}
+
+/* Stops the profiler and names what ran during each stall it saw; the
+ * longest stall's culprit goes last (a reader keeping one keeps that). */
+function huntFinish(st, hunt) {
+	if (st.hunt !== hunt || !hunt.running) return;
 	hunt.running = false;
 	markProfiled(st);
 	clearTimeout(hunt.timer);
@@ -516,11 +534,20 @@ function huntFinish(st, hunt, nowMs, hr, late, lag) {
 	hunt.session.post('Profiler.stop', guard(function (err, res) {
 		huntStop(st, hunt);
 		if (err || !res || !res.profile) return;
-		const c = culpritOf(res.profile, t0, t1);
-		if (!c) return;
-		c.ts = Math.round(perf.performance.timeOrigin + nowMs);
-		c.ms = Math.round(lag);
-		for (const conn of st.conns) if (conn.stalls.length < MAX_STALLS_PER_SAMPLE) conn.stalls.push(c);
+		const found = [];
+		for (const x of hunt.stalls) {
+			const c = culpritOf(res.profile, x.t0, x.t1);
+			if (!c) continue;
+			c.ts = Math.round(perf.performance.timeOrigin + x.nowMs);
+			c.ms = Math.round(x.lag);
+			found.push(c);
+		}
+		found.sort(function (a, b) { return a.ms - b.ms; });
+		for (const conn of st.conns) {
+			for (const c of found.slice(-MAX_STALLS_PER_SAMPLE)) {
+				if (conn.stalls.length < MAX_STALLS_PER_SAMPLE) conn.stalls.push(c);
+			}
+		}
 	}));
 }
 
@@ -995,7 +1022,7 @@ function workersPoll(st) {
 /* The sample's `workers`: each worker's latest figures, once it has any. */
 function workersOf(st) {
 	const ws = st.workers;
-	if (!ws || ws.list.size === 0) return null;
+	if (!ws) return null;
 	const out = [];
 	for (const w of ws.list.values()) {
 		if (!w.last) continue;
