@@ -409,6 +409,10 @@ function monTick(st, m) {
 	} else if (m.fine && now >= m.fineUntil) {
 		m.fine = false;
 	}
+	/* A running hunt names the stall now, so its sample carries the culprit;
+	 * starting one holds the loop ~20 ms, so that waits for the samples. */
+	const stalled = blocked && lag >= SUSPECT_MS;
+	if (stalled && st.hunt && st.hunt.running) stallSeen(st, now, hr, late, lag);
 	let polled = false;
 	for (const c of st.conns) {
 		/* Node fires a timer by the loop's cached clock, up to a few ms
@@ -426,8 +430,7 @@ function monTick(st, m) {
 		}
 		emitSample(c, now, wall, e, m.fine);
 	}
-	/* After the samples: starting the profiler holds the loop ~20 ms. */
-	if (blocked && lag >= SUSPECT_MS) stallSeen(st, now, hr, late, lag);
+	if (stalled && !st.hunt) stallSeen(st, now, hr, late, lag);
 	if (st.mon === m) monArm(st, m, perf.performance.now());
 }
 
@@ -436,9 +439,10 @@ function monTick(st, m) {
  * A tick SUSPECT_MS late while the loop worked is a stall. Sampling who runs
  * costs too much to do all the time, so the first stall starts V8's sampling
  * profiler (an in-process inspector session, one sample per PROFILE_US) for
- * at most PROFILE_MS or until it has seen HUNT_STALLS more stalls; then the
- * samples taken during each stall (profile times are process.hrtime µs) name
- * its culprit: the deepest function of the app's own code on the stack in at
+ * at most PROFILE_MS or until it has seen HUNT_STALLS more stalls (found in
+ * the tick that sees the stall: the culprit goes out with the stall's own
+ * sample); the samples taken during each stall (profile times are
+ * process.hrtime µs) name its culprit: the deepest function of the app's own code on the stack in at
  * least half of them, else the app function in the most of them (at least a
  * fifth), else the deepest frame of any kind (a builtin, "(garbage
  * collector)"). It goes out in the next sample's `stalls`. A run starts at
@@ -450,7 +454,8 @@ const PROFILE_US = 5000;
 const PROFILE_MS = 10000;
 const PROFILE_GAP_MS = 30000;
 const MAX_STALLS_PER_SAMPLE = 4;
-const HUNT_STALLS = 3;
+const HUNT_STALLS = 1;
+const HUNT_SETTLE_US = 100000;	/* stalls starting this soon after the deopt are its own */
 
 function stallSeen(st, nowMs, hr, late, lag) {
 	const hunt = st.hunt;
@@ -512,12 +517,12 @@ function huntStop(st, hunt) {
 }
 
 /* A stall while the profiler runs ended at hr (process.hrtime ns): its last
- * `late` ms are known for certain to be one block. The third ends the hunt
- * (the first may be the slow start of freshly deoptimised code). */
+ * `late` ms are known for certain to be one block. HUNT_STALLS of them end
+ * the hunt (not counting the slow start of freshly deoptimised code). */
 function huntNote(st, hunt, nowMs, hr, late, lag) {
 	const t1 = Number(hr / 1000n);
 	const t0 = t1 - late * 1000;
-	if (t0 < hunt.since) return undefined;	/* began before the profiler ran */
+	if (t0 < hunt.since + HUNT_SETTLE_US) return undefined;	/* before the profiler ran, or the deopt's */
 	hunt.stalls.push({ t0: t0, t1: t1, nowMs: nowMs, lag: lag });
 	if (hunt.stalls.length >= HUNT_STALLS) huntFinish(st, hunt);
 	return undefined;
