@@ -11,7 +11,8 @@
 # Needs bench/node_modules for part 2 (scripts/install-deps --bench).
 # Knobs: N (20 idle apps), IDLE_DURATION (20 s), IDLE_ROUNDS (3),
 # IDLE_VARIANTS; ROUNDS (5), DURATION (8 s), CONNECTIONS (50), VARIANTS, PIN
-# (1); PARTS ("idle http"); NODE; VITALS_PROBE (the probe file to measure).
+# (1); SERVER (fastify: tests/apps/http_app.js); PARTS ("idle http"); NODE;
+# VITALS_PROBE (the probe file to measure).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 NODE=${NODE:-node}
