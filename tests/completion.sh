@@ -42,7 +42,7 @@ comp() {
 	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 	COMPREPLY=()
 	_vitals
-	printf '%s\n' "${COMPREPLY[@]}" | sort -u
+	printf '%s\n' "${COMPREPLY[@]}" | sort
 }
 EOF
 bcomp() {
@@ -79,6 +79,10 @@ pass "bash: subcommands and their values"
 
 bcomp "vitals --theme " >"$T/got"
 for t in $(cat "$T/themes") mine; do has "$t" "--theme" <"$T/got"; done
+# a theme both built in and installed (or the user's) is offered once
+cp "$VITALS_SRCDIR/themes/light.theme" "$T/config/vitals/themes/"
+bcomp "vitals --theme li" >"$T/got"
+[ "$(cat "$T/got")" = light ] || fail "--theme li offers: $(cat "$T/got" | tr '\n' ' ')"
 offers bcomp "vitals --theme=so" solarized
 pass "bash: theme names (themes/ and the user's)"
 
