@@ -8,6 +8,8 @@
  *                10 s, 360 kept; "off" drops that tier only)
  *     [alerts]   every key alerts_config_set() knows (core/alerts.c)
  *     [log]      alert_log (path of the alert log file)
+ *     [actions]  on_alert (command run on alert transitions, by /bin/sh -c),
+ *                timeout (its time limit, 1s .. 1h; default 30s)
  *
  * Line numbers: inih's handler does not receive them, so we feed inih
  * through our own reader (ini_parse_stream) that counts lines; the handler
@@ -75,6 +77,7 @@ void config_default(vitals_config *c)
 	c->bell = false;
 	c->ring = ring_config_default;
 	alerts_config_default(&c->alerts);
+	c->on_alert_timeout_s = 30;
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -223,6 +226,22 @@ static void set_history(parse_state *ps, const char *k, const char *v)
 	ps->ring_set = true;
 }
 
+static void set_actions(parse_state *ps, const char *k, const char *v)
+{
+	vitals_config *c = ps->c;
+	if (strcmp(k, "on_alert") == 0) {
+		set_string(ps, c->on_alert, sizeof c->on_alert, k, v);
+	} else if (strcmp(k, "timeout") == 0) {
+		double ms = parse_duration_ms(v, 1000);
+		if (ms < 1000 || ms > 3600000)
+			warnf(ps, ps->lineno, "bad timeout '%s' (1s .. 1h)", v);
+		else
+			c->on_alert_timeout_s = ms / 1000.0;
+	} else {
+		warnf(ps, ps->lineno, "unknown key '%s' in [actions]", k);
+	}
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	parse_state *ps = user;
@@ -248,6 +267,8 @@ static int handler(void *user, const char *section, const char *name, const char
 			set_string(ps, c->alert_log, sizeof c->alert_log, name, value);
 		else
 			warnf(ps, ps->lineno, "unknown key '%s' in [log]", name);
+	} else if (strcmp(section, "actions") == 0) {
+		set_actions(ps, name, value);
 	} else if (!section[0]) {
 		warnf(ps, ps->lineno, "key '%s' outside a section", name);
 	} else if (strcmp(ps->bad_section, section) != 0) {

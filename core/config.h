@@ -21,6 +21,8 @@ typedef struct vitals_config {
 	bool bell;
 	char output_dir[512];	/* captures; "" = current directory */
 	char alert_log[512];	/* "" = none */
+	char on_alert[1024];	/* command on alert transitions, "" = none */
+	double on_alert_timeout_s;	/* its time limit [30] */
 	ring_config ring;
 	alert_config alerts;
 } vitals_config;

@@ -7,11 +7,14 @@
 #include "core/model.h"
 #include "core/clock.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+const double gc_hist_le_ms[GC_HIST_BUCKETS] = { 1, 10, 100, 1000, 2000, 5000 };
 
 void model_init(model *m, const ring_config *rcfg)
 {
@@ -107,9 +110,11 @@ vnode *model_node(model *m, vproc *p)
 	vnode *n = calloc(1, sizeof *n);
 	if (!n)
 		return NULL;
-	for (int i = 0; i < PS_COUNT; i++)
+	for (int i = 0; i < PS_COUNT; i++) {	/* not reported yet: NaN, not 0 */
+		*(double *)(void *)((char *)n + probe_series_table[i].off) = NAN;
 		if (vnode_ring(n, i))
 			ring_init(vnode_ring(n, i), &m->rcfg);
+	}
 	p->node = n;
 	return n;
 }
@@ -122,6 +127,11 @@ void model_gc_push(vnode *n, const gc_event *ev)
 		n->gc_len++;
 	n->gc_total++;
 	n->gc_total_ms += ev->dur_ms;
+	int k = gc_kind_index(ev->kind), b = 0;
+	while (b < GC_HIST_BUCKETS && !(ev->dur_ms <= gc_hist_le_ms[b]))
+		b++;
+	n->gc_hist[k][b]++;
+	n->gc_hist_sum_ms[k] += ev->dur_ms;
 }
 
 const gc_event *model_gc_get(const vnode *n, uint32_t i)

@@ -10,7 +10,8 @@
  * A process is identified by (pid, start_time): a reused PID is a new vproc,
  * and an exited process keeps its history with state PROC_EXITED.
  *
- * `dirty` is bumped by any writer; the UI repaints when it changed.
+ * `dirty` is bumped by any writer (for whoever wants to know that something
+ * changed; the dashboard paints per tick and key, not per change).
  */
 #ifndef VITALS_MODEL_H
 #define VITALS_MODEL_H
@@ -50,6 +51,9 @@ typedef struct gc_event {
 } gc_event;
 
 #define GC_LOG_CAP 4096
+#define GC_HIST_BUCKETS 6
+/* Upper bounds of the GC pause histogram: prom-client's 1 ms .. 5 s. */
+extern const double gc_hist_le_ms[GC_HIST_BUCKETS];
 #define MAX_SPACES 12
 #define MAX_HANDLE_TYPES 16
 #define NAME_LEN 32
@@ -84,6 +88,10 @@ typedef struct vnode {
 	double gc_ms_interval;
 	uint64_t gc_total;		/* GC events ever seen */
 	double gc_total_ms;
+	/* GC pauses seen, per kind index: a histogram over gc_hist_le_ms
+	 * (bucket b counts pauses <= le[b] and > le[b-1]; the last, longer) */
+	uint64_t gc_hist[5][GC_HIST_BUCKETS + 1];
+	double gc_hist_sum_ms[5];
 
 	heap_space spaces[MAX_SPACES];
 	int nspaces;
@@ -119,6 +127,7 @@ typedef struct vproc {
 	/* latest values */
 	double rss_bytes, vsz_bytes;
 	double cpu_pct, cpu_user_pct, cpu_sys_pct;	/* % of one core */
+	double cpu_user_s, cpu_sys_s;	/* CPU time since the process started */
 	int threads;
 	int fds;		/* -1 if unreadable */
 	double mem_limit;	/* cgroup memory.max in bytes, 0 if none */

@@ -283,33 +283,26 @@ static void compare_class(heap_diff_row *row, const struct side_class *a, const 
 	}
 }
 
-heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_sort sort,
-			 size_t path_rows, char *err, size_t errlen)
+/* Compare two reduced sides; with sb (AFTER itself), add the paths.  NULL
+ * with a message (without file name) in err. */
+static heap_diff *diff_sides(const struct side *a, const struct side *b, const heap_snapshot *sb, heap_sort sort,
+			     size_t path_rows, char *err, size_t errlen)
 {
-	struct side a, b;
-	heap_diff *d = NULL;
-	heap_snapshot *sb = NULL;
-	if (load_side(&a, before, parser, NULL, err, errlen) < 0)
-		return NULL;
-	if (load_side(&b, after, parser, path_rows ? &sb : NULL, err, errlen) < 0) {
-		side_close(&a);
-		return NULL;
-	}
-	d = calloc(1, sizeof *d);
+	heap_diff *d = calloc(1, sizeof *d);
 	if (!d)
 		goto oom;
-	d->before_nodes = a.nodes;
-	d->after_nodes = b.nodes;
-	d->before_self = a.self_total;
-	d->after_self = b.self_total;
-	d->rows = calloc(a.nclasses + b.nclasses + 1, sizeof *d->rows);
+	d->before_nodes = a->nodes;
+	d->after_nodes = b->nodes;
+	d->before_self = a->self_total;
+	d->after_self = b->self_total;
+	d->rows = calloc(a->nclasses + b->nclasses + 1, sizeof *d->rows);
 	if (!d->rows)
 		goto oom;
 	size_t i = 0, j = 0;
-	while (i < a.nclasses || j < b.nclasses) {
-		int c = i == a.nclasses ? 1 : j == b.nclasses ? -1 : strcmp(a.classes[i].name, b.classes[j].name);
-		const struct side_class *ca = c <= 0 ? &a.classes[i++] : NULL;
-		const struct side_class *cb = c >= 0 ? &b.classes[j++] : NULL;
+	while (i < a->nclasses || j < b->nclasses) {
+		int c = i == a->nclasses ? 1 : j == b->nclasses ? -1 : strcmp(a->classes[i].name, b->classes[j].name);
+		const struct side_class *ca = c <= 0 ? &a->classes[i++] : NULL;
+		const struct side_class *cb = c >= 0 ? &b->classes[j++] : NULL;
 		heap_diff_row row = { 0 };
 		compare_class(&row, ca, cb);
 		if (!row.added && !row.removed && row.before_self == row.after_self)
@@ -321,26 +314,58 @@ heap_diff *heap_diff_new(const char *before, const char *after, heap_parser pars
 	}
 	if (d->nrows)
 		qsort_r(d->rows, d->nrows, sizeof *d->rows, cmp_row_r, &sort);
-	if (sb) {
-		char msg[200];
-		if (diff_paths(d, &a, &b, sb, path_rows, msg, sizeof msg) < 0) {
-			snprintf(err, errlen, "%s: %s", after, msg);
-			goto fail;
+	if (sb && path_rows) {
+		if (diff_paths(d, a, b, sb, path_rows, err, errlen) < 0) {
+			heap_diff_free(d);
+			return NULL;
 		}
 		d->has_paths = true;
 	}
+	return d;
+oom:
+	heap_diff_free(d);
+	snprintf(err, errlen, "out of memory comparing the snapshots");
+	return NULL;
+}
+
+heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_sort sort,
+			 size_t path_rows, char *err, size_t errlen)
+{
+	struct side a, b;
+	heap_snapshot *sb = NULL;
+	char msg[300];
+	if (load_side(&a, before, parser, NULL, err, errlen) < 0)
+		return NULL;
+	if (load_side(&b, after, parser, path_rows ? &sb : NULL, err, errlen) < 0) {
+		side_close(&a);
+		return NULL;
+	}
+	heap_diff *d = diff_sides(&a, &b, sb, sort, path_rows, msg, sizeof msg);
+	if (!d)
+		snprintf(err, errlen, "%s: %s", after, msg);
 	heap_snapshot_free(sb);
 	side_close(&a);
 	side_close(&b);
 	return d;
-oom:
-	snprintf(err, errlen, "out of memory comparing %s and %s", before, after);
-fail:
-	heap_snapshot_free(sb);
+}
+
+heap_diff *heap_diff_snapshots(const heap_snapshot *before, const heap_snapshot *after, heap_sort sort,
+			       size_t path_rows, char *err, size_t errlen)
+{
+	struct side a, b;
+	if (side_init(&a, before) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (side_init(&b, after) < 0) {
+		side_close(&a);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	heap_diff *d = diff_sides(&a, &b, after, sort, path_rows, err, errlen);
 	side_close(&a);
 	side_close(&b);
-	heap_diff_free(d);
-	return NULL;
+	return d;
 }
 
 void heap_diff_free(heap_diff *d)

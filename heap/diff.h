@@ -45,6 +45,9 @@ typedef struct heap_diff {
  * stay loaded while they are found).  NULL with "FILE: message" in err. */
 heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_sort sort,
 			 size_t path_rows, char *err, size_t errlen);
+/* The same on two loaded snapshots (tests, fuzzing); err without file names. */
+heap_diff *heap_diff_snapshots(const heap_snapshot *before, const heap_snapshot *after, heap_sort sort,
+			       size_t path_rows, char *err, size_t errlen);
 void heap_diff_free(heap_diff *d);
 
 #endif

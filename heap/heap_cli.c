@@ -17,6 +17,7 @@
 
 #include "heap/diff.h"
 #include "heap/dominators.h"
+#include "heap/leaks.h"
 #include "heap/report.h"
 #include "heap/retainers.h"
 #include "heap/snapshot.h"
@@ -48,11 +49,16 @@ static const struct {
 static void usage(FILE *f)
 {
 	fputs("usage: vitals heap summary [OPTIONS] FILE.heapsnapshot\n"
-	      "       vitals heap diff [OPTIONS] BEFORE.heapsnapshot AFTER.heapsnapshot\n\n"
+	      "       vitals heap diff [OPTIONS] BEFORE.heapsnapshot AFTER.heapsnapshot\n"
+	      "       vitals heap leaks [OPTIONS] BASELINE TARGET FINAL\n\n"
 	      "summary: totals and the constructors that hold the most memory, grouped as\n"
 	      "  Chrome DevTools' Summary view does, with retained sizes from the dominator tree.\n"
 	      "diff: per constructor, objects new and deleted between two snapshots of one\n"
-	      "  process (matched by object id), sorted by growth: what leaked.\n\noptions:\n",
+	      "  process (matched by object id), sorted by growth: what leaked.\n"
+	      "leaks: objects allocated between BASELINE and TARGET that are still alive in\n"
+	      "  FINAL (memlab's method: repeat the suspect action between the snapshots),\n"
+	      "  clustered by retainer path and ranked by retained size.\n"
+	      "Paths are the shortest from the GC roots, weak edges skipped (doc/HEAP.md).\n\noptions:\n",
 	      f);
 	for (size_t i = 0; i < sizeof heap_opts / sizeof heap_opts[0]; i++) {
 		char left[32];
@@ -136,6 +142,21 @@ static int run_diff(FILE *f, const char *before, const char *after, const struct
 	return rc;
 }
 
+static int run_leaks(FILE *f, const char *const files[3], const struct cli *c, char *err, size_t errlen)
+{
+	double t0 = now_s();
+	heap_leaks *l = heap_leaks_new(files[0], files[1], files[2], c->parser, c->rep.top, err, errlen);
+	if (!l)
+		return -1;
+	if (c->timing)
+		fprintf(stderr, "heap: timing: load and analyse %.3f s\n", now_s() - t0);
+	int rc = heap_report_leaks(f, files, l, &c->rep);
+	heap_leaks_free(l);
+	if (rc < 0)
+		snprintf(err, errlen, "writing the report: %s", strerror(errno));
+	return rc;
+}
+
 /* Parse options mixed with operands; operands are collected in files[]. */
 static int parse_args(int argc, char **argv, bool diff, struct cli *c, const char **files, int *nfiles)
 {
@@ -146,14 +167,14 @@ static int parse_args(int argc, char **argv, bool diff, struct cli *c, const cha
 		char name[32];
 		if (strcmp(a, "--") == 0) {
 			for (i++; i < argc; i++) {
-				if (*nfiles == 2)
+				if (*nfiles == 3)
 					goto extra;
 				files[(*nfiles)++] = argv[i];
 			}
 			break;
 		}
 		if (a[0] != '-' || a[1] == '\0') {
-			if (*nfiles == 2)
+			if (*nfiles == 3)
 				goto extra;
 			files[(*nfiles)++] = a;
 			continue;
@@ -241,25 +262,39 @@ int heap_cli_main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	bool diff = strcmp(argv[1], "diff") == 0;
-	if (!diff && strcmp(argv[1], "summary") != 0) {
-		fprintf(stderr, "vitals: heap: unknown command \"%s\" (summary or diff)\n", argv[1]);
+	/* the commands and the files each takes */
+	static const struct {
+		const char *name, *files;
+		int nfiles;
+	} cmds[] = {
+		{ "summary", "one file", 1 },
+		{ "diff", "two files, BEFORE and AFTER", 2 },
+		{ "leaks", "three files, BASELINE, TARGET and FINAL", 3 },
+	};
+	size_t cmd = 0;
+	while (cmd < sizeof cmds / sizeof cmds[0] && strcmp(argv[1], cmds[cmd].name) != 0)
+		cmd++;
+	if (cmd == sizeof cmds / sizeof cmds[0]) {
+		fprintf(stderr, "vitals: heap: unknown command \"%s\" (summary, diff or leaks)\n", argv[1]);
 		return 2;
 	}
+	bool diff = cmd > 0;
 	struct cli c = { .rep = { .top = 20 }, .retained = true, .paths = 5 };
-	const char *files[2];
+	const char *files[3];
 	int nfiles;
 	int rc = parse_args(argc, argv, diff, &c, files, &nfiles);
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
-	if (nfiles != (diff ? 2 : 1)) {
-		fprintf(stderr, "vitals: heap: %s needs %s (see vitals heap --help)\n", argv[1],
-			diff ? "two files, BEFORE and AFTER" : "one file");
+	if (nfiles != cmds[cmd].nfiles) {
+		fprintf(stderr, "vitals: heap: %s needs %s (see vitals heap --help)\n", argv[1], cmds[cmd].files);
 		return 2;
 	}
 	char err[512];
-	rc = diff ? run_diff(stdout, files[0], files[1], &c, err, sizeof err)
-		  : run_summary(stdout, files[0], &c, err, sizeof err);
+	switch (cmd) {
+	case 0: rc = run_summary(stdout, files[0], &c, err, sizeof err); break;
+	case 1: rc = run_diff(stdout, files[0], files[1], &c, err, sizeof err); break;
+	default: rc = run_leaks(stdout, files, &c, err, sizeof err); break;
+	}
 	if (fflush(stdout) != 0 && rc == 0) {
 		snprintf(err, sizeof err, "writing the report: %s", strerror(errno));
 		rc = -1;

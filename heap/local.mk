@@ -5,5 +5,6 @@ libvitals_a_SOURCES += heap/snapshot.c heap/snapshot.h \
 	heap/retainers.c heap/retainers.h \
 	heap/summary.c heap/summary.h \
 	heap/diff.c heap/diff.h \
+	heap/leaks.c heap/leaks.h \
 	heap/report.c heap/report.h \
 	heap/heap_cli.c heap/heap_cli.h

@@ -389,3 +389,35 @@ int heap_report_diff(FILE *f, const char *before, const char *after, const heap_
 	diff_paths_text(f, d, o);
 	return ferror(f) ? -1 : 0;
 }
+
+int heap_report_leaks(FILE *f, const char *const files[3], const heap_leaks *l, const heap_report_opts *o)
+{
+	if (o->json) {
+		json_t *root = json_object();
+		json_object_set_new(root, "baseline", jstr(files[0]));
+		json_object_set_new(root, "target", jstr(files[1]));
+		json_object_set_new(root, "final", jstr(files[2]));
+		json_object_set_new(root, "new_in_target", json_integer((json_int_t)l->added));
+		json_object_set_new(root, "still_alive", json_integer((json_int_t)l->leaked));
+		json_object_set_new(root, "outer", json_integer((json_int_t)l->outer));
+		json_object_set_new(root, "retained_size", json_integer((json_int_t)l->retained));
+		json_object_set_new(root, "cluster_count", json_integer((json_int_t)l->nclusters));
+		json_object_set_new(root, "clusters", paths_json(l->clusters, l->nshown < o->top ? l->nshown : o->top));
+		return dump_json(f, root);
+	}
+	fputs("Leaks (objects new in TARGET still alive in FINAL)\n  baseline ", f);
+	put_name(f, files[0], 200, false);
+	fputs("\n  target   ", f);
+	put_name(f, files[1], 200, false);
+	fputs("\n  final    ", f);
+	put_name(f, files[2], 200, false);
+	fprintf(f, "\n  %" PRIu64 " objects new in target, %" PRIu64 " still alive in final: %" PRIu64
+		   " under no other of them, retaining %" PRIu64 " B\n",
+		l->added, l->leaked, l->outer, l->retained);
+	size_t shown = l->nshown < o->top ? l->nshown : o->top;
+	fprintf(f, "  %zu cluster%s by retainer path (shortest from the GC roots in FINAL, weak edges\n"
+		   "  skipped); the %zu largest by retained size.  Objects \u00d7 retained size, path:\n\n",
+		l->nclusters, l->nclusters == 1 ? "" : "s", shown);
+	put_groups(f, l->clusters, shown, true, o->narrow ? 79 : 0);
+	return ferror(f) ? -1 : 0;
+}

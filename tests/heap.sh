@@ -139,6 +139,31 @@ grep -E '^ +50 × +[0-9]+ B  global @[0-9]+ › bus \(EventEmitter @[0-9]+\) ›
 	fail "text summary lacks the Subscriber path: $(grep -A2 '^Subscriber' "$T/hp.txt")"
 pass "retainer paths: Map in a module closure, listener array, timer closure, detached cycle, weak edge skipped"
 
+# --- leaks: three snapshots of an app with one planted leak ----------------------
+mkdir "$T/l3" && "$NODE" "$FIXTURES/heap_leak3.js" "$T/l3" || fail "heap_leak3.js did not write snapshots"
+L3="$T/l3/baseline.heapsnapshot $T/l3/target.heapsnapshot $T/l3/final.heapsnapshot"
+# shellcheck disable=SC2086
+$HEAP leaks --json $L3 >"$T/leaks.json" || fail "leaks exited $?"
+"$NODE" "$FIXTURES/heap_paths_check.js" "$T/l3/final.heapsnapshot" "$T/leaks.json" || fail "a leak path is not a shortest path of edges"
+"$NODE" -e '
+const l = require(process.argv[1]);
+const c = l.clusters[0];
+const text = c && c.hops.map((h) => (h.edge ? h.edge + " " : "") + "(" + h.node + ")").join(" \u203a ");
+// the 300 Sessions of the target phase, and nothing from the bounded cache
+if (!c || c.count !== 300 || l.outer !== 300 ||
+    !/^\(global\) › server \(Object\) › handle \(handle\(\)\) › context \(system \/ Context\) › sessions \(Array\) › \[\d+\] \(Session\)$/.test(text)) {
+	console.error(JSON.stringify(l, null, 1).slice(0, 3000)); process.exit(1);
+}
+' "$T/leaks.json" || fail "leaks: the planted Session leak is not the top cluster"
+# shellcheck disable=SC2086
+$HEAP leaks $L3 | grep -E '^ +300 × +[0-9]+ B  global @[0-9]+ › server \(Object @[0-9]+\) › handle \(handle\(\) @[0-9]+\) › context \(system / Context @[0-9]+\) › sessions \(Array @[0-9]+\) › \[[0-9]+\] \(Session @[0-9]+\)$' >/dev/null ||
+	fail "text leaks report lacks the Session cluster"
+$HEAP leaks "$T/l3/baseline.heapsnapshot" "$T/l3/target.heapsnapshot" >/dev/null 2>&1; [ $? -eq 2 ] || fail "leaks with two files is not a usage error"
+$HEAP leaks "$T/l3/baseline.heapsnapshot" "$T/l3/target.heapsnapshot" "$T/nope" >/dev/null 2>"$T/err"
+[ $? -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -qF "vitals: heap: $T/nope: cannot open" "$T/err" ||
+	fail "leaks with a missing FINAL: $(cat "$T/err")"
+pass "leaks: the planted leak (300 Sessions in a closure's array) is the top cluster, alone"
+
 # --- bad input --------------------------------------------------------------------
 # expect_error FILE PATTERN — exit 1, one line on stderr naming FILE and PATTERN
 expect_error() {

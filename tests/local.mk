@@ -129,3 +129,15 @@ tests_test_text_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_text_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_text
 endif
+# export (engineer: series): Prometheus exposition and the real Prometheus test
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_prom
+tests_test_prom_SOURCES = tests/test_prom.c
+tests_test_prom_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_prom_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_prom
+endif
+TESTS += tests/prometheus.sh
+EXTRA_DIST += tests/prometheus.sh
+TESTS += tests/on_alert.sh
+EXTRA_DIST += tests/on_alert.sh

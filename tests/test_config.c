@@ -159,6 +159,27 @@ static void test_bad_lines(void **state)
 	assert_int_equal(c.mouse, def.mouse);
 }
 
+/* [actions]: the --on-alert command and its time limit. */
+static void test_actions(void **state)
+{
+	vitals_config c;
+	char *w = NULL;
+	config_default(&c);
+	assert_string_equal(c.on_alert, "");
+	assert_true(c.on_alert_timeout_s == 30);
+	const char *path = write_file("act.ini", "[actions]\non_alert = notify \"$VITALS_RULE\"\ntimeout = 2s\n");
+	assert_int_equal(load(&c, path, &w), 0);
+	assert_string_equal(c.on_alert, "notify \"$VITALS_RULE\"");
+	assert_true(c.on_alert_timeout_s == 2);
+	free(w);
+	path = write_file("act2.ini", "[actions]\ntimeout = 0\nretries = 3\n");
+	assert_int_equal(load(&c, path, &w), 2);
+	assert_non_null(strstr(w, "bad timeout '0' (1s .. 1h)"));
+	assert_non_null(strstr(w, "unknown key 'retries' in [actions]"));
+	assert_true(c.on_alert_timeout_s == 30);
+	free(w);
+}
+
 static void test_history_spans_must_grow(void **state)
 {
 	const char *path = write_file("hist.ini", "[history]\ntier1 = 10m:10\ntier2 = 1m:10\n");
@@ -274,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_history_spans_must_grow),
+		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_history_tier_off),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_missing_files),

@@ -44,6 +44,36 @@ tmux_keys / t u i - f i x Enter
 tmux_wait_text 5 "$fx" || fail "filter by command line hides the fixture"
 pass "filter"
 
+# Line editing as in a shell: F4 opens the filter too; the cursor keys move,
+# Backspace, Ctrl-W and UTF-8 text edit at the cursor.
+tmux_keys F4 C-u t u i - f i x Left Left Left Q
+tmux_wait_text 5 'filter "tui-Qfix"' || fail "insert at the cursor: $(tmux_screen | head -1)"
+if tmux_screen | grep -q " $fx "; then fail "filter 'tui-Qfix' still shows $fx"; fi
+tmux_keys BSpace C-w
+tmux_wait_text 5 'filter "fix"' || fail "Backspace, Ctrl-W: $(tmux_screen | head -1)"
+tmux_keys -l "日本"
+tmux_wait_text 5 'filter "日本fix"' || fail "UTF-8 in the filter: $(tmux_screen | head -1)"
+tmux_keys C-e C-u Escape
+tmux_wait_text 5 "$fx" || fail "Esc did not clear the edited filter"
+# F3 searches: the selection jumps to a match; none says so
+tmux_keys F3 z z z
+tmux_wait_text 5 'no process matches "zzz"' || fail "search without a match: $(tmux_screen | tail -2)"
+tmux_keys Escape
+# F6: the sort menu
+tmux_keys F6
+tmux_wait_text 5 "Sort by" || fail "no sort menu: $(tmux_screen)"
+tmux_keys Down Down Enter
+tmux_wait_text 5 "sort by cpu" || fail "sort menu did not sort: $(tmux_screen | tail -2)"
+# F9 asks which signal, then asks again; n sends nothing
+tmux_keys F9
+tmux_wait_text 5 "Send signal" || fail "no signal menu: $(tmux_screen)"
+tmux_keys Enter
+tmux_wait_text 5 "send SIGTERM to PID $fx" || fail "no signal confirmation: $(tmux_screen | tail -2)"
+tmux_keys n
+tmux_wait_text 5 "cancelled" || fail "n did not cancel the signal"
+kill -0 "$fx" || fail "the fixture got a signal after n"
+pass "line editing, search, sort and signal menus"
+
 tmux_keys Enter
 tmux_wait_text 5 "press a to attach" || fail "detail view missing: $(tmux_screen)"
 tmux_keys Escape
@@ -122,3 +152,33 @@ tmux_wait_text 10 "1 warning about the config" || fail "config warning not menti
 tmux_keys q
 wait_for 10 grep -q "unknown key 'bogus'" "$tmp/stderr" || fail "warning not on stderr: $(cat "$tmp/stderr")"
 pass "config warnings are pointed out"
+
+# F9 sends the signal after y; someone else's process is a clear refusal.
+# f9_term CMD: a fresh dashboard (CMD watching sleep $sl) sends SIGTERM to it.
+f9_term() {
+	tmux -L "$_tmux_sock" kill-server 2>/dev/null
+	wait_for 5 sh -c "! tmux -L '$_tmux_sock' has-session 2>/dev/null" || fail "tmux server did not stop"
+	tmux_start 100 30 "$1; sleep 60"
+	tmux_wait_text 10 "$sl" || fail "sleep $sl not on screen: $(tmux_screen)"
+	tmux_keys F9 Enter
+	tmux_wait_text 5 "send SIGTERM to PID $sl" || fail "no signal confirmation: $(tmux_screen | tail -2)"
+	tmux_keys y
+}
+start_bg sleep 300; sl=$!
+f9_term "cd $tmp && TERM=xterm-256color $VITALS -p $sl"
+tmux_wait_text 5 "sent SIGTERM to PID $sl" || fail "signal not reported sent: $(tmux_screen | tail -2)"
+wait_for 5 sh -c "! kill -0 $sl 2>/dev/null" || fail "sleep $sl did not get SIGTERM"
+tmux_keys q
+pass "F9 sends a signal"
+if [ "$(id -u)" = 0 ] && setpriv --reuid=65534 --regid=65534 --clear-groups "$VITALS" --version >/dev/null 2>&1; then
+	start_bg sleep 300; sl=$!
+	f9_term "cd /tmp && TERM=xterm-256color VITALS_SOCK_DIR=/tmp/vitals-nobody-$$ setpriv --reuid=65534 --regid=65534 --clear-groups $VITALS --output-dir /tmp -p $sl 2>/dev/null"
+	tmux_wait_text 5 "not permitted" || fail "no refusal for another user's process: $(tmux_screen | tail -2)"
+	kill -0 "$sl" || fail "root's sleep got a signal from nobody"
+	tmux_keys q
+	kill "$sl"
+	rm -rf "/tmp/vitals-nobody-$$"
+	pass "F9 on another user's process: not permitted"
+else
+	echo "note: not root (or setpriv missing): the not-permitted case is not run"
+fi

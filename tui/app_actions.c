@@ -10,6 +10,8 @@
 #include "tui/app_priv.h"
 
 #include <curses.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,9 +181,124 @@ static void ask_profile(app *a)
 	snprintf(a->ui.prompt, sizeof a->ui.prompt, "CPU profile of %d (%s): seconds [10]: ", p->pid,
 		 model_proc_label(p, label, sizeof label));
 	a->ui.input[0] = 0;
+	a->ui.input_cur = 0;
 	a->ui.input_editing = true;
 	a->pending = ACT_PROFILE;
 	a->pending_pid = p->pid;
+}
+
+void app_search_next(app *a, bool from_current)
+{
+	if (!a->ui.search[0])
+		return;
+	rows_build(&a->rows, &a->m, &a->ui);
+	size_t n = a->rows.n;
+	int cur = rows_index(a->rows.v, n, a->ui.selected_pid);
+	size_t start = cur < 0 ? 0 : (size_t)cur + (from_current ? 0 : 1);
+	for (size_t k = 0; k < n; k++) {
+		vproc *p = a->rows.v[(start + k) % n];
+		if (rows_match(p, a->ui.search)) {
+			a->ui.selected_pid = p->pid;
+			return;
+		}
+	}
+	model_status(&a->m, "no process matches \"%s\"", a->ui.search);
+}
+
+static void open_search(app *a)
+{
+	a->ui.view = VIEW_OVERVIEW;
+	if (a->ui.search_editing) {
+		app_search_next(a, false);
+		return;
+	}
+	a->ui.search_editing = true;
+	a->ui.search_cur = strlen(a->ui.search);
+	app_search_next(a, false);
+}
+
+static const char *const sort_titles[SORT_NCOLS] = { "PID", "NAME", "CPU%", "RSS", "HEAP", "LAG p99" };
+
+/* The signals of the F9 menu, in its order: the ones people send. */
+static const struct { int sig; const char *name; } signals[] = {
+	{ SIGTERM, "TERM" }, { SIGINT, "INT" }, { SIGHUP, "HUP" }, { SIGKILL, "KILL" },
+	{ SIGUSR2, "USR2" }, { SIGQUIT, "QUIT" }, { SIGSTOP, "STOP" }, { SIGCONT, "CONT" },
+};
+#define NSIGNALS (sizeof signals / sizeof signals[0])
+
+static void open_menu(app *a, ui_menu_kind kind)
+{
+	ui_menu *mn = &a->ui.menu;
+	memset(mn, 0, sizeof *mn);
+	mn->kind = kind;
+	if (kind == MENU_SORT) {
+		mn->title = "Sort by";
+		for (int i = 0; i < SORT_NCOLS; i++)
+			mn->items[mn->n++] = sort_titles[i];
+		mn->cur = a->ui.sort;
+	} else {
+		mn->title = "Send signal";
+		for (size_t i = 0; i < NSIGNALS && mn->n < UI_MENU_MAX; i++)
+			mn->items[mn->n++] = signals[i].name;
+	}
+}
+
+static void signal_menu(app *a)
+{
+	vproc *p = app_selected(a);
+	if (!p) {
+		model_status(&a->m, "no process selected");
+		return;
+	}
+	if (p->state != PROC_LIVE) {
+		model_status(&a->m, "PID %d has exited: no signal to send", p->pid);
+		return;
+	}
+	open_menu(a, MENU_SIGNAL);
+}
+
+void app_menu_chosen(app *a, ui_menu_kind kind, int item)
+{
+	a->ui.menu.kind = MENU_NONE;
+	if (kind == MENU_SORT && item >= 0 && item < SORT_NCOLS) {
+		a->ui.sort = (sort_col)item;
+		model_status(&a->m, "sort by %s", sort_names[a->ui.sort]);
+		return;
+	}
+	vproc *p = app_selected(a);
+	if (kind != MENU_SIGNAL || item < 0 || (size_t)item >= NSIGNALS || !p)
+		return;
+	char label[NAME_LEN + 16];
+	snprintf(a->ui.prompt, sizeof a->ui.prompt, "send SIG%s to PID %d (%s)? y/n", signals[item].name, p->pid,
+		 model_proc_label(p, label, sizeof label));
+	a->pending = ACT_SIGNAL;
+	a->pending_pid = p->pid;
+	a->pending_sig = signals[item].sig;
+}
+
+void app_signal(app *a, vproc *p, int sig)
+{
+	const char *name = NULL;
+	for (size_t i = 0; i < NSIGNALS; i++)
+		if (signals[i].sig == sig)
+			name = signals[i].name;
+	proc_info pi;
+	int rc = p->state == PROC_LIVE ? proc_identify(a->pc, p->pid, &pi) : -ESRCH;
+	if (rc == 0 && p->start_time && pi.start_time != p->start_time)
+		rc = -ESRCH;	/* the PID now names another process */
+	if (rc == -ENOENT || rc == -ESRCH) {
+		model_status(&a->m, "PID %d has exited: SIG%s not sent", p->pid, name ? name : "?");
+		return;
+	}
+	if (kill(p->pid, sig) < 0) {
+		if (errno == EPERM)
+			model_status(&a->m, "SIG%s to PID %d: not permitted (the process is another user's)",
+				     name ? name : "?", p->pid);
+		else
+			model_status(&a->m, "SIG%s to PID %d: %s", name ? name : "?", p->pid, strerror(errno));
+		return;
+	}
+	model_status(&a->m, "sent SIG%s to PID %d", name ? name : "?", p->pid);
 }
 
 static void dismiss_exited(app *a)
@@ -224,6 +341,7 @@ static void act_back(app *a)
 static void act_filter(app *a)
 {
 	a->ui.filter_editing = true;
+	a->ui.filter_cur = strlen(a->ui.filter);
 	a->ui.view = VIEW_OVERVIEW;
 }
 static void act_attach(app *a)
@@ -257,6 +375,7 @@ static void act_diff(app *a)
 	if (p)
 		app_start_diff(a, p);
 }
+static void act_sort_menu(app *a) { open_menu(a, MENU_SORT); }
 static void act_mouse(app *a)
 {
 	app_set_mouse(a, !a->ui.mouse);
@@ -273,7 +392,8 @@ static void (*const acts[])(app *) = {
 	[KA_SORT_PREV] = act_sort_prev, [KA_SORT_NEXT] = act_sort_next, [KA_INVERT] = sort_invert,
 	[KA_SNAPSHOT] = ask_snapshot, [KA_PROFILE] = ask_profile, [KA_REPORT] = act_report, [KA_GC] = act_gc,
 	[KA_DIFF] = act_diff, [KA_DISMISS] = dismiss_exited, [KA_THEME] = app_theme_next,
-	[KA_MOUSE] = act_mouse,
+	[KA_MOUSE] = act_mouse, [KA_SEARCH] = open_search, [KA_SORT_MENU] = act_sort_menu,
+	[KA_SIGNAL] = signal_menu,
 };
 
 void app_act(app *a, key_action act)
@@ -294,7 +414,7 @@ void app_forget_proc(app *a, vproc *p)
 static void on_capture_done(void *ud, vproc *p, int ok, const char *msg)
 {
 	app *a = ud;
-	if (a->headless) {
+	if (a->opt.json) {
 		app_json_written(a, headless_event(a->json_out, p, ok ? "capture" : "capture_failed", msg, clock_wall_ms()));
 		return;
 	}
@@ -338,7 +458,7 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 		p->pstate = PROBE_FAILED;
 		snprintf(p->probe_err, sizeof p->probe_err, "%s", msg);
 		model_status(&a->m, "attach %d: %s", pid, msg);
-		if (a->headless)
+		if (a->opt.json)
 			app_json_written(a, headless_event(a->json_out, p, "attach_failed", msg, clock_wall_ms()));
 		else if (!a->curses)
 			fprintf(stderr, "vitals: attach %d: %s\n", pid, msg);

@@ -9,7 +9,7 @@
 #define NOHINT { NULL, NULL, NULL, { 0, 0 } }
 
 const key_binding key_table[] = {
-	{ { 'q', 0 }, "q", "quit (the launched program gets SIGTERM)", KA_QUIT, NULL, H(NULL, "quit", 1, 0) },
+	{ { 'q', KEY_F(10), 0 }, "q F10", "quit (the launched program gets SIGTERM)", KA_QUIT, NULL, H("q", "quit", 1, 0) },
 	{ { '?', 'h', KEY_F(1), 0 }, "? h F1", "this help", KA_HELP, NULL, H("?", "help", 12, 11) },
 	{ { KEY_UP, 'k', 0 }, "↑ k", "select previous process (help, diff: scroll up)", KA_UP, "Up k",
 	  { "\xe2\x86\x91\xe2\x86\x93", "j/k", "select", { 2, 0 } } },
@@ -23,7 +23,10 @@ const key_binding key_table[] = {
 	  H(NULL, "detail", 3, 0) },
 	{ { 27, KEY_BACKSPACE, 0 }, "Esc Bksp", "back to the overview / clear the filter", KA_BACK, NULL,
 	  H("Esc", "back", 0, 1) },
-	{ { '/', 0 }, "/", "filter processes by name", KA_FILTER, NULL, H(NULL, "filter", 7, 0) },
+	{ { '/', KEY_F(4), 0 }, "/ F4", "filter processes by name (cursor keys, Ctrl-A/E/U/W edit the line)", KA_FILTER, NULL,
+	  H("/", "filter", 7, 0) },
+	{ { KEY_F(3), 0 }, "F3", "search: select the next process whose name matches (F3 again: next)", KA_SEARCH,
+	  NULL, NOHINT },
 	{ { 'a', 0 }, "a", "attach the probe to the selected process (no restart)", KA_ATTACH, NULL,
 	  H(NULL, "attach", 4, 2) },
 	{ { '1', 0 }, "1", "time window: 1 minute", KA_WINDOW1, NULL, H("1-5", "window", 9, 8) },
@@ -37,6 +40,9 @@ const key_binding key_table[] = {
 	{ { '<', 0 }, "<", "sort by the previous column", KA_SORT_PREV, NULL, H("<>", "sort", 8, 0) },
 	{ { '>', 0 }, ">", "sort by the next column", KA_SORT_NEXT, NULL, NOHINT },
 	{ { 'i', 0 }, "i", "invert the sort order", KA_INVERT, NULL, NOHINT },
+	{ { KEY_F(6), 0 }, "F6", "sort by: a menu of the columns", KA_SORT_MENU, NULL, NOHINT },
+	{ { KEY_F(9), 0 }, "F9", "send a signal to the selected process (a menu, then y/n)", KA_SIGNAL, NULL,
+	  NOHINT },
 	{ { 's', 0 }, "s", "heap snapshot of the selected process (asks first)", KA_SNAPSHOT, NULL,
 	  H(NULL, "snapshot", 5, 3) },
 	{ { 'p', 0 }, "p", "CPU profile of the selected process (asks for seconds)", KA_PROFILE, NULL,

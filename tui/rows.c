@@ -17,9 +17,7 @@ typedef struct row_key {
 	size_t idx;
 } row_key;
 
-/* Whether p passes the filter ("" passes everything): name or command line,
- * ignoring case. */
-static bool rows_match(const vproc *p, const char *filter)
+bool rows_match(const vproc *p, const char *filter)
 {
 	if (!filter || !filter[0])
 		return true;
