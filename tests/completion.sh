@@ -97,6 +97,9 @@ pass "bash: files by extension"
 offers bcomp "vitals " "$NODE_PID"
 offers bcomp "vitals --attach " "$NODE_PID"
 offers bcomp "vitals 1 " "$NODE_PID"
+offers bcomp "vitals --pid " "$NODE_PID"
+offers bcomp "vitals --pid 1," "1,$NODE_PID"
+offers bcomp "vitals -u ro" root
 bcomp "vitals --theme " | grep -qxF "$NODE_PID" && fail "a PID offered as a theme"
 offers bcomp "vitals -- nod" node
 pass "bash: node PIDs where a PID goes ($NODE_PID), a command after --"

@@ -42,6 +42,12 @@ end
 
 complete -c vitals -n '__vitals_main' -f
 complete -c vitals -n '__vitals_main' -s i -l interval -x -d 'process sampling interval (seconds)'
+complete -c vitals -n '__vitals_main' -s d -l delay -x -d 'sampling interval in tenths of a second'
+complete -c vitals -n '__vitals_main' -s p -l pid -x -a '(__vitals_node_pids)' -d 'watch these PIDs'
+complete -c vitals -n '__vitals_main' -s u -l user -x -a '(__fish_complete_users)' -d 'watch the Node processes of USER'
+complete -c vitals -n '__vitals_main' -l no-tui -d 'no TUI and no output (a daemon, with --prometheus)'
+complete -c vitals -n '__vitals_main' -l prometheus -x -d 'serve /metrics for Prometheus on [HOST:]PORT'
+complete -c vitals -n '__vitals_main' -l on-alert -x -a '(__fish_complete_command)' -d 'run CMD on each alert'
 complete -c vitals -n '__vitals_main' -l attach -d 'attach the probe to the given PIDs at start'
 complete -c vitals -n '__vitals_main' -l hz -x -d 'probe sample rate, 1..20'
 complete -c vitals -n '__vitals_main' -l json -d 'no TUI: JSON lines on stdout'
