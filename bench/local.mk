@@ -10,6 +10,9 @@ EXTRA_DIST += bench/proc_50.sh
 check_PROGRAMS += bench/bench_alerts
 bench_bench_alerts_SOURCES = bench/bench_alerts.c
 bench_bench_alerts_LDADD = $(VITALS_LIBS)
+# bench/alerts_scenarios.sh: the full scenario run (leak rates x time to
+# fire, 20 min of healthy look-alikes), attach mode, in a network namespace
+EXTRA_DIST += bench/alerts_scenarios.sh
 # probe (engineer: probe): bench/probe_cost.sh — autocannon against
 # bench/fixtures/http_server.js without/with the probe (needs npm install in bench/)
 EXTRA_DIST += bench/probe_cost.sh bench/package.json bench/fixtures/http_server.js \

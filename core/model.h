@@ -131,6 +131,11 @@ typedef struct vproc {
 	int threads;
 	int fds;		/* -1 if unreadable */
 	double mem_limit;	/* cgroup memory.max in bytes, 0 if none */
+	/* core/alerts, while a heap or RSS leak alert fires: projected seconds
+	 * until the first limit is reached at the current trend (0 = no upward
+	 * trend), and which limit ("heap": V8's, "cgroup": memory.max). */
+	double oom_in_s;
+	const char *oom_limit;	/* static string, NULL with oom_in_s 0 */
 
 	ring rss_r, cpu_r;	/* series the views draw and alerts read; others are latest values */
 

@@ -759,6 +759,18 @@ static void test_proc_table(void **state)
 	werase(w);
 	proc_table_draw(&c, rect_make(0, 0, 5, 200), rows, 4, &o);
 	assert_true(strstr(row_text(w, 0, 0, 200), "CPU history") != NULL);
+	/* OOM IN only while some row has a leak's time to OOM */
+	assert_null(strstr(row_text(w, 0, 0, 200), "OOM IN"));
+	rows[0].oom_s = 192;
+	rows[0].oom_role = ROLE_CRIT;
+	werase(w);
+	proc_table_draw(&c, rect_make(0, 0, 5, 100), rows, 4, &o);
+	hdr = row_text(w, 0, 0, 100);
+	int xo = col_of(hdr, "OOM IN");
+	assert_true(xo > col_of(hdr, "LAG p99"));
+	assert_non_null(strstr(row_text(w, 1, 0, 100), "3m12s"));
+	assert_true(role_at(w, 1, xo + 5, ROLE_CRIT));
+	rows[0].oom_s = 0;
 	/* ascending marker after an inverted sort, ASCII marker in ASCII mode */
 	o.sort = PT_SORT_PID;
 	o.sort_desc = false;

@@ -90,6 +90,7 @@ static void page(app *a, int dir)
 static void set_window(app *a, int w)
 {
 	a->ui.window = w;
+	a->settings_changed |= SET_WINDOW;
 	model_status(&a->m, "window: %s", ui_window_name[w]);
 }
 
@@ -132,12 +133,14 @@ static const char *const sort_names[SORT_NCOLS] = { "pid", "name", "cpu", "rss",
 static void sort_by(app *a, int step)
 {
 	a->ui.sort = (sort_col)((a->ui.sort + SORT_NCOLS + step) % SORT_NCOLS);
+	a->settings_changed |= SET_SORT;
 	model_status(&a->m, "sort by %s", sort_names[a->ui.sort]);
 }
 
 static void sort_invert(app *a)
 {
 	a->ui.sort_invert = !a->ui.sort_invert;
+	a->settings_changed |= SET_SORT;
 	model_status(&a->m, "sort by %s, %s", sort_names[a->ui.sort],
 		     rows_sort_desc(a->ui.sort, a->ui.sort_invert) ? "descending" : "ascending");
 }
@@ -262,6 +265,7 @@ void app_menu_chosen(app *a, ui_menu_kind kind, int item)
 	a->ui.menu.kind = MENU_NONE;
 	if (kind == MENU_SORT && item >= 0 && item < SORT_NCOLS) {
 		a->ui.sort = (sort_col)item;
+		a->settings_changed |= SET_SORT;
 		model_status(&a->m, "sort by %s", sort_names[a->ui.sort]);
 		return;
 	}
@@ -379,6 +383,7 @@ static void act_sort_menu(app *a) { open_menu(a, MENU_SORT); }
 static void act_mouse(app *a)
 {
 	app_set_mouse(a, !a->ui.mouse);
+	a->settings_changed |= SET_MOUSE;
 	model_status(&a->m, a->ui.mouse ? "mouse on (m turns it off for copy & paste)" : "mouse off");
 }
 
@@ -515,6 +520,42 @@ void app_theme_next(app *a)
 	theme_apply(&t, theme_detect_depth());
 	a->th = t;
 	a->ui.th = &a->th;
+	a->settings_changed |= SET_THEME;
 	clearok(curscr, TRUE);
 	model_status(&a->m, "theme: %s", names[a->theme_idx]);
+}
+
+/* ---- settings ---------------------------------------------------------- */
+
+void app_save_settings(app *a)
+{
+	static const char *const window_names[UI_NWINDOWS] = { "1m", "5m", "15m", "1h", "all" };
+	char names[THEME_MAX_LIST][THEME_NAME_LEN];
+	const char *keys[5], *vals[5];
+	size_t n = 0;
+	unsigned c = a->settings_changed;
+	if (c & SET_THEME) {
+		int nt = theme_list(names, THEME_MAX_LIST);
+		if (a->theme_idx >= 0 && a->theme_idx < nt) {
+			keys[n] = "theme";
+			vals[n++] = names[a->theme_idx];
+		}
+	}
+	if (c & SET_WINDOW) {
+		keys[n] = "window";
+		vals[n++] = window_names[a->ui.window];
+	}
+	if (c & SET_SORT) {
+		keys[n] = "sort";
+		vals[n++] = config_sort_names[a->ui.sort];
+		keys[n] = "sort_invert";
+		vals[n++] = a->ui.sort_invert ? "yes" : "no";
+	}
+	if (c & SET_MOUSE) {
+		keys[n] = "mouse";
+		vals[n++] = a->ui.mouse ? "yes" : "no";
+	}
+	char err[PATH_MAX + 128];
+	if (n && config_update(a->opt.config, "ui", keys, vals, n, err, sizeof err) < 0)
+		fprintf(stderr, "vitals: settings not saved: %s\n", err);
 }

@@ -111,6 +111,7 @@ int view_overview_pid_at(const model *m, const ui_state *ui, const row_list *rl,
 #define HEAP_CRIT_PCT 90.0
 #define LAG_WARN_MS 100.0
 #define LAG_CRIT_MS 500.0
+#define OOM_CRIT_S 3600.0	/* a leak's time to OOM: warning colour, critical below */
 
 static theme_role level(double v, double warn, double crit)
 {
@@ -130,6 +131,9 @@ static proc_table_row table_row(const vproc *p, const ui_state *ui, int64_t end)
 	r.cpu_role = r.cpu >= CPU_WARN_PCT ? ROLE_WARN : ROLE_DEFAULT;
 	r.heap_role = level(heap_pct(r.heap_used, r.heap_limit), HEAP_WARN_PCT, HEAP_CRIT_PCT);
 	r.lag_role = level(r.lag, LAG_WARN_MS, LAG_CRIT_MS);
+	/* a projection from the live trend: not kept per moment, so not paused */
+	r.oom_s = p->oom_in_s;
+	r.oom_role = r.oom_s < OOM_CRIT_S ? ROLE_CRIT : ROLE_WARN;
 	return r;
 }
 
