@@ -77,6 +77,7 @@ complete -c vitals -n '__vitals_in heap' -l top -x -d 'rows to show'
 complete -c vitals -n '__vitals_in heap' -l no-retained -d 'skip the dominator tree'
 complete -c vitals -n '__vitals_in heap' -l sort -x -a 'count self retained size' -d 'sort key'
 complete -c vitals -n '__vitals_in heap' -l paths -x -d 'retainer paths for the top N constructors'
+complete -c vitals -n '__vitals_in heap' -l raw -d "V8's nodes as written, not DevTools' Summary"
 complete -c vitals -n '__vitals_in heap' -l timing -d 'time of each phase on stderr'
 complete -c vitals -n '__vitals_in heap' -l parser -x -a 'stream jansson' -d 'snapshot parser'
 complete -c vitals -n '__vitals_in heap' -s h -l help -d 'help'
