@@ -172,6 +172,14 @@ static void test_actions(void **state)
 	assert_string_equal(c.on_alert, "notify \"$VITALS_RULE\"");
 	assert_true(c.on_alert_timeout_s == 2);
 	free(w);
+	path = write_file("hx.ini", "[history]\nexited_keep = 10m\nexited_max = 0\n");
+	assert_int_equal(load(&c, path, &w), 0);
+	assert_true(c.exited_keep_ms == 600000 && c.exited_max == 0);
+	free(w);
+	path = write_file("hx2.ini", "[history]\nexited_keep = soon\nexited_max = -1\n");
+	assert_int_equal(load(&c, path, &w), 2);
+	assert_true(c.exited_keep_ms == 3600000 && c.exited_max == 100);
+	free(w);
 	path = write_file("act2.ini", "[actions]\ntimeout = 0\nretries = 3\n");
 	assert_int_equal(load(&c, path, &w), 2);
 	assert_non_null(strstr(w, "bad timeout '0' (1s .. 1h)"));
