@@ -2,7 +2,8 @@
  *
  * Format (INI):
  *     [ui]       theme, interval (s, or 500ms), window (1..5 or 1m 5m 15m 1h
- *                all), mouse, braille, bell (yes/no), output_dir
+ *                all), sort (pid name cpu rss heap lag), sort_invert, tree,
+ *                mouse, braille, bell (yes/no), output_dir
  *     [probe]    hz (1..20)
  *     [history]  raw (samples kept), tier1..tier3 ("10s:360" = buckets of
  *                10 s, 360 kept; "off" drops that tier only); exited_keep
@@ -66,6 +67,8 @@ static void warnf(parse_state *ps, int line, const char *fmt, ...)
 	fputc('\n', ps->warn);
 	va_end(ap);
 }
+
+const char *const config_sort_names[CONFIG_NSORT] = { "pid", "name", "cpu", "rss", "heap", "lag" };
 
 void config_default(vitals_config *c)
 {
@@ -173,8 +176,19 @@ static void set_ui(parse_state *ps, const char *k, const char *v)
 			warnf(ps, ps->lineno, "bad window '%s' (1m, 5m, 15m, 1h, all or 1..5)", v);
 		else
 			c->window = found;
-	} else if (strcmp(k, "mouse") == 0 || strcmp(k, "braille") == 0 || strcmp(k, "bell") == 0) {
-		bool *dst = strcmp(k, "mouse") == 0 ? &c->mouse : strcmp(k, "braille") == 0 ? &c->braille : &c->bell;
+	} else if (strcmp(k, "sort") == 0) {
+		int found = -1;
+		for (int i = 0; i < CONFIG_NSORT; i++)
+			if (strcasecmp(v, config_sort_names[i]) == 0)
+				found = i;
+		if (found < 0)
+			warnf(ps, ps->lineno, "bad sort '%s' (pid, name, cpu, rss, heap or lag)", v);
+		else
+			c->sort = found;
+	} else if (strcmp(k, "mouse") == 0 || strcmp(k, "braille") == 0 || strcmp(k, "bell") == 0 ||
+		   strcmp(k, "sort_invert") == 0 || strcmp(k, "tree") == 0) {
+		bool *dst = strcmp(k, "mouse") == 0 ? &c->mouse : strcmp(k, "braille") == 0 ? &c->braille
+			  : strcmp(k, "bell") == 0 ? &c->bell : strcmp(k, "tree") == 0 ? &c->tree : &c->sort_invert;
 		if (parse_bool(v, &b) < 0)
 			warnf(ps, ps->lineno, "bad value '%s' for '%s' (yes or no)", v, k);
 		else

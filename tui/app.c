@@ -526,7 +526,9 @@ int app_main(int argc, char **argv)
 	a->discover = a->opt.npids == 0 && !a->opt.cmd && !a->opt.demo;
 	a->ui.window = a->cfg.window >= 0 && a->cfg.window < UI_NWINDOWS ? a->cfg.window : 0;
 	a->ui.braille = a->opt.braille || a->cfg.braille;
-	a->ui.sort = SORT_PID;
+	a->ui.sort = a->cfg.sort >= 0 && a->cfg.sort < SORT_NCOLS ? (sort_col)a->cfg.sort : SORT_PID;
+	a->ui.sort_invert = a->cfg.sort_invert;
+	a->ui.tree = a->cfg.tree;
 	if (check_output_dir(a))
 		return 2;
 	if (!a->headless) {
@@ -639,6 +641,7 @@ int app_main(int argc, char **argv)
 
 	uv_run(a->loop, UV_RUN_DEFAULT);
 	curses_stop(a);
+	app_save_settings(a);
 	int code = a->exit_code;
 	app_cleanup(a);
 	uv_loop_close(a->loop);

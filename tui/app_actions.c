@@ -90,6 +90,7 @@ static void page(app *a, int dir)
 static void set_window(app *a, int w)
 {
 	a->ui.window = w;
+	a->settings_changed |= SET_WINDOW;
 	model_status(&a->m, "window: %s", ui_window_name[w]);
 }
 
@@ -132,12 +133,14 @@ static const char *const sort_names[SORT_NCOLS] = { "pid", "name", "cpu", "rss",
 static void sort_by(app *a, int step)
 {
 	a->ui.sort = (sort_col)((a->ui.sort + SORT_NCOLS + step) % SORT_NCOLS);
+	a->settings_changed |= SET_SORT;
 	model_status(&a->m, "sort by %s", sort_names[a->ui.sort]);
 }
 
 static void sort_invert(app *a)
 {
 	a->ui.sort_invert = !a->ui.sort_invert;
+	a->settings_changed |= SET_SORT;
 	model_status(&a->m, "sort by %s, %s", sort_names[a->ui.sort],
 		     rows_sort_desc(a->ui.sort, a->ui.sort_invert) ? "descending" : "ascending");
 }
@@ -262,6 +265,7 @@ void app_menu_chosen(app *a, ui_menu_kind kind, int item)
 	a->ui.menu.kind = MENU_NONE;
 	if (kind == MENU_SORT && item >= 0 && item < SORT_NCOLS) {
 		a->ui.sort = (sort_col)item;
+		a->settings_changed |= SET_SORT;
 		model_status(&a->m, "sort by %s", sort_names[a->ui.sort]);
 		return;
 	}
@@ -344,11 +348,74 @@ static void act_filter(app *a)
 	a->ui.filter_cur = strlen(a->ui.filter);
 	a->ui.view = VIEW_OVERVIEW;
 }
+/* a: the selected process; on a folded group row, every live member too. */
 static void act_attach(app *a)
 {
 	vproc *p = app_selected(a);
-	if (p)
+	if (!p)
+		return;
+	if (!a->ui.tree || !rows_is_folded(&a->ui, p->pid)) {
 		app_attach(a, p);
+		return;
+	}
+	int n = 0;
+	for (size_t i = 0; i < a->m.nprocs; i++) {
+		vproc *q = a->m.procs[i];
+		if (q->state == PROC_LIVE && q->pstate != PROBE_ATTACHED && q->pstate != PROBE_CONNECTING &&
+		    q->pstate != PROBE_ATTACHING && rows_descends(&a->m, q, p)) {
+			app_attach(a, q);	/* attaches are queued: one at a time */
+			n++;
+		}
+	}
+	model_status(&a->m, "attaching to %d process%s of the group of %d", n, n == 1 ? "" : "es", p->pid);
+}
+
+static void act_tree(app *a)
+{
+	a->ui.tree = !a->ui.tree;
+	a->settings_changed |= SET_TREE;
+	model_status(&a->m, a->ui.tree ? "tree view: - folds a group, + unfolds it" : "flat view");
+}
+
+/* The row to fold: the selected process if others hang below it, else its
+ * parent (folding from a worker folds its cluster). */
+static vproc *fold_target(app *a)
+{
+	vproc *p = app_selected(a);
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < a->m.nprocs; i++)
+		if (a->m.procs[i]->ppid == p->pid && a->m.procs[i] != p)
+			return p;
+	vproc *up = p->ppid > 1 ? model_find(&a->m, p->ppid) : NULL;
+	return up ? up : p;
+}
+
+static void act_fold(app *a)
+{
+	if (!a->ui.tree) {
+		model_status(&a->m, "folding needs the tree view (F5)");
+		return;
+	}
+	vproc *p = fold_target(a);
+	if (!p || rows_is_folded(&a->ui, p->pid))
+		return;
+	if (a->ui.nfolded == UI_MAX_FOLDED)
+		memmove(a->ui.folded, a->ui.folded + 1, (UI_MAX_FOLDED - 1) * sizeof a->ui.folded[0]);
+	else
+		a->ui.nfolded++;
+	a->ui.folded[a->ui.nfolded - 1] = p->pid;
+	a->ui.selected_pid = p->pid;
+}
+
+static void act_unfold(app *a)
+{
+	vproc *p = app_selected(a);
+	for (int i = 0; p && i < a->ui.nfolded; i++)
+		if (a->ui.folded[i] == p->pid) {
+			a->ui.folded[i] = a->ui.folded[--a->ui.nfolded];
+			return;
+		}
 }
 static void act_w1(app *a) { set_window(a, 0); }
 static void act_w2(app *a) { set_window(a, 1); }
@@ -379,6 +446,7 @@ static void act_sort_menu(app *a) { open_menu(a, MENU_SORT); }
 static void act_mouse(app *a)
 {
 	app_set_mouse(a, !a->ui.mouse);
+	a->settings_changed |= SET_MOUSE;
 	model_status(&a->m, a->ui.mouse ? "mouse on (m turns it off for copy & paste)" : "mouse off");
 }
 
@@ -393,7 +461,7 @@ static void (*const acts[])(app *) = {
 	[KA_SNAPSHOT] = ask_snapshot, [KA_PROFILE] = ask_profile, [KA_REPORT] = act_report, [KA_GC] = act_gc,
 	[KA_DIFF] = act_diff, [KA_DISMISS] = dismiss_exited, [KA_THEME] = app_theme_next,
 	[KA_MOUSE] = act_mouse, [KA_SEARCH] = open_search, [KA_SORT_MENU] = act_sort_menu,
-	[KA_SIGNAL] = signal_menu,
+	[KA_SIGNAL] = signal_menu, [KA_TREE] = act_tree, [KA_FOLD] = act_fold, [KA_UNFOLD] = act_unfold,
 };
 
 void app_act(app *a, key_action act)
@@ -516,6 +584,46 @@ void app_theme_next(app *a)
 	theme_apply(&t, theme_detect_depth());
 	a->th = t;
 	a->ui.th = &a->th;
+	a->settings_changed |= SET_THEME;
 	clearok(curscr, TRUE);
 	model_status(&a->m, "theme: %s", names[a->theme_idx]);
+}
+
+/* ---- settings ---------------------------------------------------------- */
+
+void app_save_settings(app *a)
+{
+	static const char *const window_names[UI_NWINDOWS] = { "1m", "5m", "15m", "1h", "all" };
+	char names[THEME_MAX_LIST][THEME_NAME_LEN];
+	const char *keys[6], *vals[6];
+	size_t n = 0;
+	unsigned c = a->settings_changed;
+	if (c & SET_THEME) {
+		int nt = theme_list(names, THEME_MAX_LIST);
+		if (a->theme_idx >= 0 && a->theme_idx < nt) {
+			keys[n] = "theme";
+			vals[n++] = names[a->theme_idx];
+		}
+	}
+	if (c & SET_WINDOW) {
+		keys[n] = "window";
+		vals[n++] = window_names[a->ui.window];
+	}
+	if (c & SET_SORT) {
+		keys[n] = "sort";
+		vals[n++] = config_sort_names[a->ui.sort];
+		keys[n] = "sort_invert";
+		vals[n++] = a->ui.sort_invert ? "yes" : "no";
+	}
+	if (c & SET_MOUSE) {
+		keys[n] = "mouse";
+		vals[n++] = a->ui.mouse ? "yes" : "no";
+	}
+	if (c & SET_TREE) {
+		keys[n] = "tree";
+		vals[n++] = a->ui.tree ? "yes" : "no";
+	}
+	char err[PATH_MAX + 128];
+	if (n && config_update(a->opt.config, "ui", keys, vals, n, err, sizeof err) < 0)
+		fprintf(stderr, "vitals: settings not saved: %s\n", err);
 }

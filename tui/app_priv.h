@@ -33,6 +33,8 @@
 
 #define APP_MAX_LAUNCH 8
 
+enum { SET_THEME = 1, SET_WINDOW = 2, SET_SORT = 4, SET_MOUSE = 8, SET_TREE = 16 };
+
 typedef enum pending_action { ACT_NONE = 0, ACT_SNAPSHOT, ACT_PROFILE, ACT_SIGNAL } pending_action;
 
 /* What headless mode last said about a process, to report transitions once. */
@@ -99,6 +101,8 @@ typedef struct app {
 
 	int64_t autosnap_ms[64];	/* last auto snapshot per pid slot (pid % 64) */
 
+	unsigned settings_changed;	/* SET_* chosen in the UI, saved to the config at quit */
+
 	row_list rows;		/* the overview's rows, rebuilt once per paint and per moving key */
 } app;
 
@@ -134,6 +138,10 @@ void app_forget_proc(app *a, vproc *p);
 void app_seen_forget(app *a, const vproc *p);
 void app_theme_next(app *a);
 void app_set_mouse(app *a, bool on);
+
+/* Write the settings changed in the UI to the config file (as htop does);
+ * called once the screen is given back, so a failure can be said. */
+void app_save_settings(app *a);
 
 /* heapdiff.c: compare p's last two heap snapshots on the thread pool; the
  * report opens VIEW_HEAPDIFF when ready. */

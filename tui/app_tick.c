@@ -170,6 +170,8 @@ static void prune_exited(app *a, int64_t now)
 					sizeof gone / sizeof gone[0]);
 	for (size_t i = 0; i < n; i++)
 		app_forget_proc(a, gone[i]);
+	if (n)
+		model_groups(&a->m);	/* a group's leader may have been one of them */
 }
 
 static bool launches_done(app *a)
@@ -196,6 +198,7 @@ void app_tick(uv_timer_t *t)
 		}
 	}
 	proc_collector_sample(a->pc, &a->m, now);
+	model_groups(&a->m);
 	probe_mgr_scan(a->pm);
 	alerts_eval(a->al, &a->m, now);
 	/* progress of running captures in the status line */
