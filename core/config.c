@@ -2,8 +2,8 @@
  *
  * Format (INI):
  *     [ui]       theme, interval (s, or 500ms), window (1..5 or 1m 5m 15m 1h
- *                all), sort (pid name cpu rss heap lag), sort_invert, mouse,
- *                braille, bell (yes/no), output_dir
+ *                all), sort (pid name cpu rss heap lag), sort_invert, tree,
+ *                mouse, braille, bell (yes/no), output_dir
  *     [probe]    hz (1..20)
  *     [history]  raw (samples kept), tier1..tier3 ("10s:360" = buckets of
  *                10 s, 360 kept; "off" drops that tier only)
@@ -182,9 +182,9 @@ static void set_ui(parse_state *ps, const char *k, const char *v)
 		else
 			c->sort = found;
 	} else if (strcmp(k, "mouse") == 0 || strcmp(k, "braille") == 0 || strcmp(k, "bell") == 0 ||
-		   strcmp(k, "sort_invert") == 0) {
+		   strcmp(k, "sort_invert") == 0 || strcmp(k, "tree") == 0) {
 		bool *dst = strcmp(k, "mouse") == 0 ? &c->mouse : strcmp(k, "braille") == 0 ? &c->braille
-			  : strcmp(k, "bell") == 0 ? &c->bell : &c->sort_invert;
+			  : strcmp(k, "bell") == 0 ? &c->bell : strcmp(k, "tree") == 0 ? &c->tree : &c->sort_invert;
 		if (parse_bool(v, &b) < 0)
 			warnf(ps, ps->lineno, "bad value '%s' for '%s' (yes or no)", v, k);
 		else

@@ -18,6 +18,7 @@ typedef struct vitals_config {
 	int window;		/* initial time window index 0..4 */
 	int sort;		/* initial sort: an index of config_sort_names */
 	bool sort_invert;
+	bool tree;		/* start in the tree view */
 	bool mouse;
 	bool braille;
 	bool bell;

@@ -65,6 +65,27 @@ vproc *model_find(const model *m, int pid)
 	return NULL;
 }
 
+/* The watched parent of p that is alive or was when p started, or NULL. */
+static const vproc *parent_of(const model *m, const vproc *p)
+{
+	if (p->ppid <= 1 || p->ppid == p->pid)
+		return NULL;
+	return model_find(m, p->ppid);
+}
+
+void model_groups(model *m)
+{
+	for (size_t i = 0; i < m->nprocs; i++) {
+		vproc *p = m->procs[i];
+		const vproc *top = p, *up;
+		/* bounded: a parent chain longer than the list is a loop (a
+		 * reused PID made its own ancestor) */
+		for (size_t steps = 0; steps < m->nprocs && (up = parent_of(m, top)); steps++)
+			top = up;
+		p->group = top->pid;
+	}
+}
+
 vproc *model_add(model *m, int pid, uint64_t start_time)
 {
 	if (m->nprocs == m->cap) {
@@ -79,6 +100,7 @@ vproc *model_add(model *m, int pid, uint64_t start_time)
 	if (!p)
 		return NULL;
 	p->pid = pid;
+	p->group = pid;
 	p->start_time = start_time;
 	p->fds = -1;
 	p->exit_status = -1;

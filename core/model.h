@@ -113,6 +113,8 @@ typedef struct capture {
 typedef struct vproc {
 	int pid;
 	int ppid;
+	int group;		/* pid of its group's leader: the topmost watched ancestor
+				 * (a cluster primary, pm2's daemon), else its own (model_groups) */
 	uint64_t start_time;	/* boot-relative ticks, identity with pid */
 	char name[NAME_LEN];	/* comm / exe basename */
 	char *cmdline;		/* owned; may be NULL */
@@ -131,6 +133,11 @@ typedef struct vproc {
 	int threads;
 	int fds;		/* -1 if unreadable */
 	double mem_limit;	/* cgroup memory.max in bytes, 0 if none */
+	/* core/alerts, while a heap or RSS leak alert fires: projected seconds
+	 * until the first limit is reached at the current trend (0 = no upward
+	 * trend), and which limit ("heap": V8's, "cgroup": memory.max). */
+	double oom_in_s;
+	const char *oom_limit;	/* static string, NULL with oom_in_s 0 */
 
 	ring rss_r, cpu_r;	/* series the views draw and alerts read; others are latest values */
 
@@ -186,6 +193,11 @@ void model_free(model *m);
 vproc *model_find(const model *m, int pid);
 /* Add a process; the model owns it. Returns NULL on allocation failure. */
 vproc *model_add(model *m, int pid, uint64_t start_time);
+/* Set every process's group from the parent links among the watched
+ * processes: a process whose parent is watched belongs to the parent's
+ * group, so a cluster primary and its workers (or pm2 and its apps) form
+ * one group led by the topmost.  Call after the parents may have changed. */
+void model_groups(model *m);
 /* Remove and free one process (e.g. the user dismissed an exited row). */
 void model_remove(model *m, vproc *p);
 

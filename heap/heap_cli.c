@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "heap/devtools.h"
 #include "heap/diff.h"
 #include "heap/dominators.h"
 #include "heap/leaks.h"
@@ -30,6 +31,7 @@ struct cli {
 	bool timing;
 	heap_sort sort;
 	heap_parser parser;
+	heap_view view;
 };
 
 static const struct {
@@ -41,6 +43,7 @@ static const struct {
 	{ "--sort", "KEY", "count, self or retained (summary); count or size (diff)" },
 	{ "--paths", "N", "retainer paths for the top N constructors (default 5; 0: none);" },
 	{ "", NULL, "diff: paths of the new objects in AFTER" },
+	{ "--raw", NULL, "V8's nodes as written, not DevTools' Summary (see doc/HEAP.md)" },
 	{ "--timing", NULL, "print the time of each phase on stderr" },
 	{ "--parser", "NAME", "stream (default) or jansson (whole-file DOM; for benchmarks)" },
 	{ "-h, --help", NULL, "this help" },
@@ -51,8 +54,9 @@ static void usage(FILE *f)
 	fputs("usage: vitals heap summary [OPTIONS] FILE.heapsnapshot\n"
 	      "       vitals heap diff [OPTIONS] BEFORE.heapsnapshot AFTER.heapsnapshot\n"
 	      "       vitals heap leaks [OPTIONS] BASELINE TARGET FINAL\n\n"
-	      "summary: totals and the constructors that hold the most memory, grouped as\n"
-	      "  Chrome DevTools' Summary view does, with retained sizes from the dominator tree.\n"
+	      "summary: totals and the constructors that hold the most memory, with retained\n"
+	      "  sizes from the dominator tree: by default the numbers of Chrome DevTools'\n"
+	      "  Summary view (--raw: V8's nodes as written).\n"
 	      "diff: per constructor, objects new and deleted between two snapshots of one\n"
 	      "  process (matched by object id), sorted by growth: what leaked.\n"
 	      "leaks: objects allocated between BASELINE and TARGET that are still alive in\n"
@@ -78,7 +82,7 @@ static int run_summary(FILE *f, const char *path, const struct cli *c, char *err
 {
 	char msg[400];
 	double t0 = now_s();
-	heap_snapshot *s = heap_snapshot_load(path, c->parser, msg, sizeof msg);
+	heap_snapshot *s = heap_snapshot_load_view(path, c->parser, c->view, msg, sizeof msg);
 	if (!s) {
 		snprintf(err, errlen, "%s: %s", path, msg);
 		return -1;
@@ -108,6 +112,8 @@ static int run_summary(FILE *f, const char *path, const struct cli *c, char *err
 	heap_summary_opts so = { .sort = c->sort, .top_objects = c->rep.top, .r = r,
 				 .path_classes = c->paths, .paths_per_class = 3 };
 	heap_summary *sum = heap_summary_new(s, d, &so, msg, sizeof msg);
+	if (sum)
+		sum->view = c->view;
 	heap_retainers_free(r);
 	heap_dominators_free(d);
 	heap_snapshot_free(s);
@@ -130,7 +136,7 @@ static int run_diff(FILE *f, const char *before, const char *after, const struct
 		    size_t errlen)
 {
 	double t0 = now_s();
-	heap_diff *d = heap_diff_new(before, after, c->parser, c->sort, c->paths, err, errlen);
+	heap_diff *d = heap_diff_new(before, after, c->parser, c->view, c->sort, c->paths, err, errlen);
 	if (!d)
 		return -1;
 	if (c->timing)
@@ -145,7 +151,7 @@ static int run_diff(FILE *f, const char *before, const char *after, const struct
 static int run_leaks(FILE *f, const char *const files[3], const struct cli *c, char *err, size_t errlen)
 {
 	double t0 = now_s();
-	heap_leaks *l = heap_leaks_new(files[0], files[1], files[2], c->parser, c->rep.top, err, errlen);
+	heap_leaks *l = heap_leaks_new(files[0], files[1], files[2], c->parser, c->view, c->rep.top, err, errlen);
 	if (!l)
 		return -1;
 	if (c->timing)
@@ -203,6 +209,8 @@ static int parse_args(int argc, char **argv, bool diff, struct cli *c, const cha
 			c->rep.json = true;
 		} else if (strcmp(name, "--no-retained") == 0) {
 			c->retained = false;
+		} else if (strcmp(name, "--raw") == 0) {
+			c->view = HEAP_VIEW_RAW;
 		} else if (strcmp(name, "--timing") == 0) {
 			c->timing = true;
 		} else if (strcmp(name, "--top") == 0 || strcmp(name, "--paths") == 0) {

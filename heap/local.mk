@@ -2,6 +2,7 @@
 # heap diff view).  See heap/snapshot.h for the data model.
 libvitals_a_SOURCES += heap/snapshot.c heap/snapshot.h \
 	heap/dominators.c heap/dominators.h \
+	heap/devtools.c heap/devtools.h \
 	heap/retainers.c heap/retainers.h \
 	heap/summary.c heap/summary.h \
 	heap/diff.c heap/diff.h \

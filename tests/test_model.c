@@ -125,6 +125,32 @@ static void test_label(void **state)
 	model_free(&m);
 }
 
+/* Groups follow the parent links among watched processes: a cluster
+ * primary leads its workers and theirs; an unwatched parent starts none; a
+ * parent loop (reused PIDs) ends. */
+static void test_groups(void **state)
+{
+	model m;
+	model_init(&m, &ring_config_default);
+	int tree[][2] = { { 100, 1 }, { 101, 100 }, { 102, 100 }, { 103, 101 }, { 200, 50 }, { 300, 301 }, { 301, 300 } };
+	for (size_t i = 0; i < sizeof tree / sizeof tree[0]; i++)
+		model_add(&m, tree[i][0], 1)->ppid = tree[i][1];
+	model_groups(&m);
+	assert_int_equal(model_find(&m, 100)->group, 100);
+	assert_int_equal(model_find(&m, 101)->group, 100);
+	assert_int_equal(model_find(&m, 102)->group, 100);
+	assert_int_equal(model_find(&m, 103)->group, 100);
+	assert_int_equal(model_find(&m, 200)->group, 200);
+	int g = model_find(&m, 300)->group;
+	assert_true(g == 300 || g == 301);	/* a loop ends somewhere on it */
+	/* the primary goes: its workers lead themselves */
+	model_remove(&m, model_find(&m, 100));
+	model_groups(&m);
+	assert_int_equal(model_find(&m, 101)->group, 101);
+	assert_int_equal(model_find(&m, 103)->group, 101);
+	model_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +160,7 @@ int main(void)
 		cmocka_unit_test(test_spaces_handles_full),
 		cmocka_unit_test(test_log_and_captures),
 		cmocka_unit_test(test_label),
+		cmocka_unit_test(test_groups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

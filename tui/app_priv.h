@@ -33,7 +33,7 @@
 
 #define APP_MAX_LAUNCH 8
 
-enum { SET_THEME = 1, SET_WINDOW = 2, SET_SORT = 4, SET_MOUSE = 8 };
+enum { SET_THEME = 1, SET_WINDOW = 2, SET_SORT = 4, SET_MOUSE = 8, SET_TREE = 16 };
 
 typedef enum pending_action { ACT_NONE = 0, ACT_SNAPSHOT, ACT_PROFILE, ACT_SIGNAL } pending_action;
 

@@ -172,6 +172,7 @@ void app_tick(uv_timer_t *t)
 		}
 	}
 	proc_collector_sample(a->pc, &a->m, now);
+	model_groups(&a->m);
 	probe_mgr_scan(a->pm);
 	alerts_eval(a->al, &a->m, now);
 	/* progress of running captures in the status line */
