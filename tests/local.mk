@@ -141,3 +141,5 @@ TESTS += tests/prometheus.sh
 EXTRA_DIST += tests/prometheus.sh
 TESTS += tests/on_alert.sh
 EXTRA_DIST += tests/on_alert.sh
+TESTS += tests/exited.sh
+EXTRA_DIST += tests/exited.sh
