@@ -36,3 +36,6 @@ EXTRA_DIST += bench/README.md
 # export (engineer: series): bench/prometheus.sh — one /metrics scrape with 50
 # probed processes: bytes, series, vitals' CPU; not run by make check
 EXTRA_DIST += bench/prometheus.sh
+# series: bench/soak.sh — memory under 10,000 process births/deaths and a long
+# run with 30 probed processes; not run by make check
+EXTRA_DIST += bench/soak.sh

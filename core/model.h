@@ -231,6 +231,13 @@ vproc *model_add(model *m, int pid, uint64_t start_time);
 void model_groups(model *m);
 /* Remove and free one process (e.g. the user dismissed an exited row). */
 void model_remove(model *m, vproc *p);
+/* The exited processes to let go of so memory stays bounded: those that
+ * exited keep_ms or more ago, and the oldest beyond the keep_max most
+ * recent; launched programs (launch mode) are kept.  Fills out (up to cap),
+ * oldest first, and returns how many; the caller lets the collectors forget
+ * each and removes it. */
+size_t model_exited_expired(const model *m, int64_t now_ms, int64_t keep_ms, size_t keep_max, vproc **out,
+			    size_t cap);
 
 /* Allocate p->node if needed (rings initialised from m->rcfg). */
 vnode *model_node(model *m, vproc *p);

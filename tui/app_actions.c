@@ -474,6 +474,7 @@ void app_act(app *a, key_action act)
 
 void app_forget_proc(app *a, vproc *p)
 {
+	app_seen_forget(a, p);
 	probe_mgr_forget(a->pm, p);
 	proc_collector_forget(p);
 	model_remove(&a->m, p);

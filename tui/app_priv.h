@@ -135,6 +135,7 @@ void app_menu_chosen(app *a, ui_menu_kind kind, int item);
 void app_signal(app *a, vproc *p, int sig);
 /* Drop p from the model and from every collector's books. */
 void app_forget_proc(app *a, vproc *p);
+void app_seen_forget(app *a, const vproc *p);
 void app_theme_next(app *a);
 void app_set_mouse(app *a, bool on);
 
