@@ -18,6 +18,7 @@
 #include "heap/devtools.h"
 #include "heap/diff.h"
 #include "heap/dominators.h"
+#include "heap/explore_tui.h"
 #include "heap/leaks.h"
 #include "heap/report.h"
 #include "heap/retainers.h"
@@ -53,7 +54,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: vitals heap summary [OPTIONS] FILE.heapsnapshot\n"
 	      "       vitals heap diff [OPTIONS] BEFORE.heapsnapshot AFTER.heapsnapshot\n"
-	      "       vitals heap leaks [OPTIONS] BASELINE TARGET FINAL\n\n"
+	      "       vitals heap leaks [OPTIONS] BASELINE TARGET FINAL\n"
+	      "       vitals heap explore [--raw] FILE.heapsnapshot\n\n"
 	      "summary: totals and the constructors that hold the most memory, with retained\n"
 	      "  sizes from the dominator tree: by default the numbers of Chrome DevTools'\n"
 	      "  Summary view (--raw: V8's nodes as written).\n"
@@ -62,6 +64,8 @@ static void usage(FILE *f)
 	      "leaks: objects allocated between BASELINE and TARGET that are still alive in\n"
 	      "  FINAL (memlab's method: repeat the suspect action between the snapshots),\n"
 	      "  clustered by retainer path and ranked by retained size.\n"
+	      "explore: constructors, their objects, and what each holds, what holds it or\n"
+	      "  what it dominates, in the terminal (keys on the bottom line).\n"
 	      "Paths are the shortest from the GC roots, weak edges skipped (doc/HEAP.md).\n\noptions:\n",
 	      f);
 	for (size_t i = 0; i < sizeof heap_opts / sizeof heap_opts[0]; i++) {
@@ -278,15 +282,16 @@ int heap_cli_main(int argc, char **argv)
 		{ "summary", "one file", 1 },
 		{ "diff", "two files, BEFORE and AFTER", 2 },
 		{ "leaks", "three files, BASELINE, TARGET and FINAL", 3 },
+		{ "explore", "one file", 1 },
 	};
 	size_t cmd = 0;
 	while (cmd < sizeof cmds / sizeof cmds[0] && strcmp(argv[1], cmds[cmd].name) != 0)
 		cmd++;
 	if (cmd == sizeof cmds / sizeof cmds[0]) {
-		fprintf(stderr, "vitals: heap: unknown command \"%s\" (summary, diff or leaks)\n", argv[1]);
+		fprintf(stderr, "vitals: heap: unknown command \"%s\" (summary, diff, leaks or explore)\n", argv[1]);
 		return 2;
 	}
-	bool diff = cmd > 0;
+	bool diff = cmd == 1 || cmd == 2;
 	struct cli c = { .rep = { .top = 20 }, .retained = true, .paths = 5 };
 	const char *files[3];
 	int nfiles;
@@ -301,7 +306,8 @@ int heap_cli_main(int argc, char **argv)
 	switch (cmd) {
 	case 0: rc = run_summary(stdout, files[0], &c, err, sizeof err); break;
 	case 1: rc = run_diff(stdout, files[0], files[1], &c, err, sizeof err); break;
-	default: rc = run_leaks(stdout, files, &c, err, sizeof err); break;
+	case 2: rc = run_leaks(stdout, files, &c, err, sizeof err); break;
+	default: return heap_explore_main(files[0], c.view);
 	}
 	if (fflush(stdout) != 0 && rc == 0) {
 		snprintf(err, sizeof err, "writing the report: %s", strerror(errno));

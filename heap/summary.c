@@ -233,7 +233,7 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 	memset(slot, 0xff, nkeys * sizeof *slot);
 	sum->nodes = s->node_count;
 	sum->edges = s->edge_count;
-	if (d || o->r) {
+	if (d || o->r || o->node_class) {
 		node_slot = malloc((size_t)s->node_count * sizeof *node_slot);
 		if (!node_slot)
 			goto oom;
@@ -316,6 +316,20 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 	if (o->r && class_paths(sum, s, d, o, node_slot, outer) < 0)
 		goto oom;
 	sum->has_paths = o->r != NULL;
+	if (o->node_class) {
+		/* slots -> final rows, in place */
+		uint32_t *rank = malloc((sum->nclasses ? sum->nclasses : 1) * sizeof *rank);
+		if (!rank)
+			goto oom;
+		for (size_t c = 0; c < sum->nclasses; c++)
+			rank[sum->classes[c].slot] = (uint32_t)c;
+		for (uint32_t i = 0; i < s->node_count; i++)
+			if (node_slot[i] != UINT32_MAX)
+				node_slot[i] = rank[node_slot[i]];
+		free(rank);
+		*o->node_class = node_slot;
+		node_slot = NULL;
+	}
 	free(node_slot);
 	free(stack);
 	free(seen);

@@ -78,6 +78,9 @@ typedef struct heap_summary_opts {
 	const heap_retainers *r;	/* NULL: no retainer paths */
 	size_t path_classes;		/* classes (from the top) given paths */
 	size_t paths_per_class;		/* path groups kept per class */
+	uint32_t **node_class;		/* if set: *node_class gets a malloc'd
+					 * [node_count] array, each node's index in
+					 * classes[] (UINT32_MAX: not counted) */
 } heap_summary_opts;
 
 /* d may be NULL (no retained sizes; paths are then grouped by self size).
