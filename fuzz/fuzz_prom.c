@@ -7,6 +7,7 @@
  * valid UTF-8 with only \\, \" and \n escapes, and nothing is left open. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
