@@ -1069,7 +1069,7 @@ static void eval_gc(alerts *a, model *m, pstate *s, vnode *n)
 			else
 				emit(a, m, s, pt.t_ms, SEV_WARN, ALERT_FIRING, "gc_pressure",
 				     "GC pressure: %.1f%% of time in GC over %.0f s (> %.0f%%)", share,
-				     c->gc_window_s, c->gc_pct);
+				     (double)(pt.t_ms - oldest) / 1000.0, c->gc_pct);
 		} else if (tx == T_RESOLVE) {
 			emit(a, m, s, pt.t_ms, SEV_INFO, ALERT_RESOLVED, "gc_pressure",
 			     "GC pressure resolved: %.1f%% of time in GC", share);
