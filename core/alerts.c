@@ -71,7 +71,7 @@ void alerts_config_default(alert_config *c)
 {
 	*c = (alert_config){
 		.leak_window_s = 300,
-		.leak_min_mb_per_min = 1.0,
+		.leak_min_mb_per_min = 2.0,
 		.stall_ms = 100,
 		.stall_samples = 3,
 		.gc_pct = 10,
@@ -681,8 +681,8 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 	double e = 2.0 * MB * c->leak_fast_s * c->leak_fast_s;	/* 2 MB/s for leak_fast_s */
 	if (rate * d * d >= (confirmed ? e : 2 * e))
 		return LW_PASS;
-	if (longest)	/* unconfirmed: not slower than twice the minimum */
-		return confirmed ? LW_PASS : rate >= 2 * min_rate ? LW_WAIT : LW_FAIL;
+	if (longest)
+		return confirmed ? LW_PASS : LW_WAIT;
 	return confirmed && limit > tr->last && (limit - tr->last) / rate <= 2 * d ? LW_PASS : LW_FAIL;
 }
 
