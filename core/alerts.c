@@ -36,7 +36,7 @@
  * 100 KB/s; a healthy warm-up of a given size and length stays below (200
  * KB/s for 90 s needs 128 s).  The longest window passes on duration alone.
  * With GC events, the heap right after major GCs (the live set) judges the
- * floor: a GC in the newer half of a window gives the live set's rate
+ * floor: a GC a quarter or more into a window gives the live set's rate
  * (promoted garbage raises the floor until the next mark-compact and is not
  * a leak); growth that no GC has judged counts only since the latest GC,
  * must exceed 1.5x the garbage major GCs have been removing, and needs 2E
@@ -243,7 +243,7 @@ typedef struct trend {
 	double first, last;	/* oldest and newest floor ... */
 	int64_t t_first, t_last;	/* ... and when they were sampled */
 	int gc_n;		/* floors with a major GC in them */
-	bool gc_late;		/* the latest of them is in the newer half of the window */
+	bool gc_late;		/* the latest of them is a quarter or more into the window */
 	double gc_live, gc_live0;	/* the heap right after the latest and earliest GC */
 	int64_t t_gc, t_gc0;	/* ... and when */
 } trend;
@@ -336,7 +336,7 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_risi
 			}
 			tr->gc_live = fl[g].gcmin;
 			tr->t_gc = fl[g].tgc;
-			tr->gc_late = fl[g].tgc - start >= (end - start) / 2;
+			tr->gc_late = fl[g].tgc - start >= (end - start) / 4;
 		}
 		n++;
 	}
@@ -604,7 +604,7 @@ static int leak_windows(int k, int nb[24])
 /* Growth rate of the live set the window supports, units per second: the
  * floors' slope, unless major GCs show less.  Two GCs a third of the window
  * or more apart: the slope between the heap right after each (both the live
- * set, garbage collected).  One in the newer half of the window: from the
+ * set, garbage collected).  One a quarter or more into the window: from the
  * window's first floor to the heap after it — the first floor is at least
  * the live set then, so this errs low, never high.  NaN: no GC to judge by. */
 static double trend_live_rate(const trend *tr, int64_t window_ms)
@@ -626,7 +626,7 @@ static double trend_live_rate(const trend *tr, int64_t window_ms)
  * The longest window passes on duration alone.
  * When the process reports GC events, V8's promoted garbage (which raises
  * the floor until the next mark-compact) is told apart by the heap right
- * after major GCs: a GC in the newer half of the window judges it — the
+ * after major GCs: a GC a quarter or more into the window judges it — the
  * live set's growth is the rate (near 0: garbage, no leak).  With no such
  * GC the growth may be garbage still: only the time since the latest GC
  * counts, it must exceed 1.5 times the most garbage a major GC removed
