@@ -28,8 +28,12 @@ EXTRA_DIST += bench/frame.sh
 EXTRA_DIST += bench/attach.sh bench/fixtures/attach_target.js
 # heap (engineer: heap): bench/heap.sh — `vitals heap summary` against memlab
 # (bench/memlab_*.js; needs npm install in bench/), not run by make check
-EXTRA_DIST += bench/heap.sh bench/memlab_summary.js bench/memlab_full.js
+EXTRA_DIST += bench/heap.sh bench/memlab_summary.js bench/memlab_full.js bench/memlab_leaks.js \
+	bench/heap_devtools.sh bench/heap_devtools.mjs
 EXTRA_DIST += bench/README.md
 # export (engineer: series): bench/prometheus.sh — one /metrics scrape with 50
 # probed processes: bytes, series, vitals' CPU; not run by make check
 EXTRA_DIST += bench/prometheus.sh
+# series: bench/soak.sh — memory under 10,000 process births/deaths and a long
+# run with 30 probed processes; not run by make check
+EXTRA_DIST += bench/soak.sh

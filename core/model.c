@@ -5,6 +5,7 @@
  * uptime.  Series are rings whose storage is allocated on their first push.
  */
 #include "core/model.h"
+#include "core/xalloc.h"
 #include "core/clock.h"
 
 #include <math.h>
@@ -65,6 +66,27 @@ vproc *model_find(const model *m, int pid)
 	return NULL;
 }
 
+/* The watched parent of p that is alive or was when p started, or NULL. */
+static const vproc *parent_of(const model *m, const vproc *p)
+{
+	if (p->ppid <= 1 || p->ppid == p->pid)
+		return NULL;
+	return model_find(m, p->ppid);
+}
+
+void model_groups(model *m)
+{
+	for (size_t i = 0; i < m->nprocs; i++) {
+		vproc *p = m->procs[i];
+		const vproc *top = p, *up;
+		/* bounded: a parent chain longer than the list is a loop (a
+		 * reused PID made its own ancestor) */
+		for (size_t steps = 0; steps < m->nprocs && (up = parent_of(m, top)); steps++)
+			top = up;
+		p->group = top->pid;
+	}
+}
+
 vproc *model_add(model *m, int pid, uint64_t start_time)
 {
 	if (m->nprocs == m->cap) {
@@ -79,6 +101,7 @@ vproc *model_add(model *m, int pid, uint64_t start_time)
 	if (!p)
 		return NULL;
 	p->pid = pid;
+	p->group = pid;
 	p->start_time = start_time;
 	p->fds = -1;
 	p->exit_status = -1;
@@ -101,6 +124,38 @@ void model_remove(model *m, vproc *p)
 		model_touch(m);
 		return;
 	}
+}
+
+static int by_exit_time(const void *a, const void *b)
+{
+	const vproc *x = *(const vproc *const *)a, *y = *(const vproc *const *)b;
+	return (x->exited_ms > y->exited_ms) - (x->exited_ms < y->exited_ms);
+}
+
+size_t model_exited_expired(const model *m, int64_t now_ms, int64_t keep_ms, size_t keep_max, vproc **out,
+			    size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i]->state == PROC_EXITED && !m->procs[i]->launched)
+			n++;
+	if (n == 0)
+		return 0;
+	vproc **ex = xmalloc(n * sizeof *ex);
+	n = 0;
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i]->state == PROC_EXITED && !m->procs[i]->launched)
+			ex[n++] = m->procs[i];
+	qsort(ex, n, sizeof *ex, by_exit_time);
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < cap; i++) {
+		/* an unknown exit time (0) counts as now: never expired by age */
+		int64_t t = ex[i]->exited_ms ? ex[i]->exited_ms : now_ms;
+		if (n - i > keep_max || now_ms - t >= keep_ms)
+			out[k++] = ex[i];
+	}
+	free(ex);
+	return k;
 }
 
 vnode *model_node(model *m, vproc *p)

@@ -113,6 +113,8 @@ typedef struct capture {
 typedef struct vproc {
 	int pid;
 	int ppid;
+	int group;		/* pid of its group's leader: the topmost watched ancestor
+				 * (a cluster primary, pm2's daemon), else its own (model_groups) */
 	uint64_t start_time;	/* boot-relative ticks, identity with pid */
 	char name[NAME_LEN];	/* comm / exe basename */
 	char *cmdline;		/* owned; may be NULL */
@@ -191,8 +193,20 @@ void model_free(model *m);
 vproc *model_find(const model *m, int pid);
 /* Add a process; the model owns it. Returns NULL on allocation failure. */
 vproc *model_add(model *m, int pid, uint64_t start_time);
+/* Set every process's group from the parent links among the watched
+ * processes: a process whose parent is watched belongs to the parent's
+ * group, so a cluster primary and its workers (or pm2 and its apps) form
+ * one group led by the topmost.  Call after the parents may have changed. */
+void model_groups(model *m);
 /* Remove and free one process (e.g. the user dismissed an exited row). */
 void model_remove(model *m, vproc *p);
+/* The exited processes to let go of so memory stays bounded: those that
+ * exited keep_ms or more ago, and the oldest beyond the keep_max most
+ * recent; launched programs (launch mode) are kept.  Fills out (up to cap),
+ * oldest first, and returns how many; the caller lets the collectors forget
+ * each and removes it. */
+size_t model_exited_expired(const model *m, int64_t now_ms, int64_t keep_ms, size_t keep_max, vproc **out,
+			    size_t cap);
 
 /* Allocate p->node if needed (rings initialised from m->rcfg). */
 vnode *model_node(model *m, vproc *p);

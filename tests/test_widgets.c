@@ -1168,6 +1168,60 @@ static void test_overview_values(void **state)
 	model_free(&m);
 }
 
+/* The tree view: workers under their primary, siblings in sort order;
+ * folded, the primary's row carries the totals and a count. */
+static void test_tree(void **state)
+{
+	model m;
+	model_init(&m, &small_rc);
+	m.now_ms = T0 + 59000;
+	vproc *pri = add_proc(&m, 500, "node", 1, 50e6, PROBE_NONE);
+	pri->ppid = 1;
+	add_proc(&m, 490, "other", 2, 10e6, PROBE_NONE)->ppid = 1;
+	vproc *w1 = add_proc(&m, 510, "node", 10, 100e6, PROBE_NONE);
+	w1->ppid = 500;
+	vproc *w2 = add_proc(&m, 505, "node", 20, 200e6, PROBE_NONE);
+	w2->ppid = 500;
+	model_groups(&m);
+	ui_state ui = view_ui(500);
+	ui.tree = true;
+	row_list rl = { 0 };
+	rows_build(&rl, &m, &ui);
+	assert_int_equal(rl.n, 4);
+	assert_int_equal(rl.v[0]->pid, 490);	/* roots by PID */
+	assert_int_equal(rl.v[1]->pid, 500);
+	assert_int_equal(rl.v[2]->pid, 505);	/* its workers right after it, by PID */
+	assert_int_equal(rl.v[3]->pid, 510);
+	assert_int_equal(rl.depth[2], 1);
+	assert_false(rl.last[2]);
+	assert_true(rl.last[3]);
+	WINDOW *w = newpad(24, 100);
+	overview(w, &m, &ui);
+	dump(w, "tree");
+	assert_true(strstr(row_text(w, 4, 0, 100), "\xe2\x94\x9c\xe2\x94\x80 node") != NULL);	/* ├─ */
+	assert_true(strstr(row_text(w, 5, 0, 100), "\xe2\x94\x94\xe2\x94\x80 node") != NULL);	/* └─ */
+	/* folded: one row, the totals (RSS 350M, CPU 31%), "+2" */
+	ui.folded[ui.nfolded++] = 500;
+	rows_build(&rl, &m, &ui);
+	assert_int_equal(rl.n, 2);
+	assert_int_equal(rl.folded[1], 2);
+	overview(w, &m, &ui);
+	const char *r = row_text(w, 3, 0, 100);
+	char want[16];
+	fmt_bytes(want, sizeof want, 350e6);
+	assert_true(strstr(r, "node +2") != NULL);
+	assert_true(strstr(r, want) != NULL);
+	assert_true(strstr(r, "31.0%") != NULL);
+	/* flat again: every process, no glyphs */
+	ui.tree = false;
+	rows_build(&rl, &m, &ui);
+	assert_int_equal(rl.n, 4);
+	assert_int_equal(rl.depth[3], 0);
+	rows_free(&rl);
+	delwin(w);
+	model_free(&m);
+}
+
 /* Hostile values — NaN, infinities, negatives, huge numbers, control
  * characters and invalid UTF-8 in names — at every size: nothing crashes, no
  * control character reaches a cell. */
@@ -1248,6 +1302,7 @@ int main(void)
 		cmocka_unit_test(test_views),
 		cmocka_unit_test(test_views_hostile),
 		cmocka_unit_test(test_overview_values),
+		cmocka_unit_test(test_tree),
 	};
 	return cmocka_run_group_tests(tests, setup_curses, teardown_curses);
 }

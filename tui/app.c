@@ -528,6 +528,7 @@ int app_main(int argc, char **argv)
 	a->ui.braille = a->opt.braille || a->cfg.braille;
 	a->ui.sort = a->cfg.sort >= 0 && a->cfg.sort < SORT_NCOLS ? (sort_col)a->cfg.sort : SORT_PID;
 	a->ui.sort_invert = a->cfg.sort_invert;
+	a->ui.tree = a->cfg.tree;
 	if (check_output_dir(a))
 		return 2;
 	if (!a->headless) {

@@ -348,11 +348,74 @@ static void act_filter(app *a)
 	a->ui.filter_cur = strlen(a->ui.filter);
 	a->ui.view = VIEW_OVERVIEW;
 }
+/* a: the selected process; on a folded group row, every live member too. */
 static void act_attach(app *a)
 {
 	vproc *p = app_selected(a);
-	if (p)
+	if (!p)
+		return;
+	if (!a->ui.tree || !rows_is_folded(&a->ui, p->pid)) {
 		app_attach(a, p);
+		return;
+	}
+	int n = 0;
+	for (size_t i = 0; i < a->m.nprocs; i++) {
+		vproc *q = a->m.procs[i];
+		if (q->state == PROC_LIVE && q->pstate != PROBE_ATTACHED && q->pstate != PROBE_CONNECTING &&
+		    q->pstate != PROBE_ATTACHING && rows_descends(&a->m, q, p)) {
+			app_attach(a, q);	/* attaches are queued: one at a time */
+			n++;
+		}
+	}
+	model_status(&a->m, "attaching to %d process%s of the group of %d", n, n == 1 ? "" : "es", p->pid);
+}
+
+static void act_tree(app *a)
+{
+	a->ui.tree = !a->ui.tree;
+	a->settings_changed |= SET_TREE;
+	model_status(&a->m, a->ui.tree ? "tree view: - folds a group, + unfolds it" : "flat view");
+}
+
+/* The row to fold: the selected process if others hang below it, else its
+ * parent (folding from a worker folds its cluster). */
+static vproc *fold_target(app *a)
+{
+	vproc *p = app_selected(a);
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < a->m.nprocs; i++)
+		if (a->m.procs[i]->ppid == p->pid && a->m.procs[i] != p)
+			return p;
+	vproc *up = p->ppid > 1 ? model_find(&a->m, p->ppid) : NULL;
+	return up ? up : p;
+}
+
+static void act_fold(app *a)
+{
+	if (!a->ui.tree) {
+		model_status(&a->m, "folding needs the tree view (F5)");
+		return;
+	}
+	vproc *p = fold_target(a);
+	if (!p || rows_is_folded(&a->ui, p->pid))
+		return;
+	if (a->ui.nfolded == UI_MAX_FOLDED)
+		memmove(a->ui.folded, a->ui.folded + 1, (UI_MAX_FOLDED - 1) * sizeof a->ui.folded[0]);
+	else
+		a->ui.nfolded++;
+	a->ui.folded[a->ui.nfolded - 1] = p->pid;
+	a->ui.selected_pid = p->pid;
+}
+
+static void act_unfold(app *a)
+{
+	vproc *p = app_selected(a);
+	for (int i = 0; p && i < a->ui.nfolded; i++)
+		if (a->ui.folded[i] == p->pid) {
+			a->ui.folded[i] = a->ui.folded[--a->ui.nfolded];
+			return;
+		}
 }
 static void act_w1(app *a) { set_window(a, 0); }
 static void act_w2(app *a) { set_window(a, 1); }
@@ -398,7 +461,7 @@ static void (*const acts[])(app *) = {
 	[KA_SNAPSHOT] = ask_snapshot, [KA_PROFILE] = ask_profile, [KA_REPORT] = act_report, [KA_GC] = act_gc,
 	[KA_DIFF] = act_diff, [KA_DISMISS] = dismiss_exited, [KA_THEME] = app_theme_next,
 	[KA_MOUSE] = act_mouse, [KA_SEARCH] = open_search, [KA_SORT_MENU] = act_sort_menu,
-	[KA_SIGNAL] = signal_menu,
+	[KA_SIGNAL] = signal_menu, [KA_TREE] = act_tree, [KA_FOLD] = act_fold, [KA_UNFOLD] = act_unfold,
 };
 
 void app_act(app *a, key_action act)
@@ -411,6 +474,7 @@ void app_act(app *a, key_action act)
 
 void app_forget_proc(app *a, vproc *p)
 {
+	app_seen_forget(a, p);
 	probe_mgr_forget(a->pm, p);
 	proc_collector_forget(p);
 	model_remove(&a->m, p);
@@ -531,7 +595,7 @@ void app_save_settings(app *a)
 {
 	static const char *const window_names[UI_NWINDOWS] = { "1m", "5m", "15m", "1h", "all" };
 	char names[THEME_MAX_LIST][THEME_NAME_LEN];
-	const char *keys[5], *vals[5];
+	const char *keys[6], *vals[6];
 	size_t n = 0;
 	unsigned c = a->settings_changed;
 	if (c & SET_THEME) {
@@ -554,6 +618,10 @@ void app_save_settings(app *a)
 	if (c & SET_MOUSE) {
 		keys[n] = "mouse";
 		vals[n++] = a->ui.mouse ? "yes" : "no";
+	}
+	if (c & SET_TREE) {
+		keys[n] = "tree";
+		vals[n++] = a->ui.tree ? "yes" : "no";
 	}
 	char err[PATH_MAX + 128];
 	if (n && config_update(a->opt.config, "ui", keys, vals, n, err, sizeof err) < 0)

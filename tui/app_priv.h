@@ -33,7 +33,7 @@
 
 #define APP_MAX_LAUNCH 8
 
-enum { SET_THEME = 1, SET_WINDOW = 2, SET_SORT = 4, SET_MOUSE = 8 };
+enum { SET_THEME = 1, SET_WINDOW = 2, SET_SORT = 4, SET_MOUSE = 8, SET_TREE = 16 };
 
 typedef enum pending_action { ACT_NONE = 0, ACT_SNAPSHOT, ACT_PROFILE, ACT_SIGNAL } pending_action;
 
@@ -135,6 +135,7 @@ void app_menu_chosen(app *a, ui_menu_kind kind, int item);
 void app_signal(app *a, vproc *p, int sig);
 /* Drop p from the model and from every collector's books. */
 void app_forget_proc(app *a, vproc *p);
+void app_seen_forget(app *a, const vproc *p);
 void app_theme_next(app *a);
 void app_set_mouse(app *a, bool on);
 

@@ -148,6 +148,32 @@ static void headless_tick(app *a, int64_t now)
 
 /* ---- the tick ----------------------------------------------------------- */
 
+/* Let go of headless mode's memory of p (it is leaving the model). */
+void app_seen_forget(app *a, const vproc *p)
+{
+	for (size_t i = 0; i < a->nseen; i++) {
+		if (a->seen[i].p == p) {
+			a->seen[i] = a->seen[--a->nseen];
+			return;
+		}
+	}
+}
+
+/* Exited processes leave the model after [history] exited_keep, or beyond
+ * exited_max of them, in every mode: memory stays bounded however many
+ * processes come and go.  After the tick's output, so a JSON reader always
+ * sees the exit first. */
+static void prune_exited(app *a, int64_t now)
+{
+	vproc *gone[64];
+	size_t n = model_exited_expired(&a->m, now, a->cfg.exited_keep_ms, (size_t)a->cfg.exited_max, gone,
+					sizeof gone / sizeof gone[0]);
+	for (size_t i = 0; i < n; i++)
+		app_forget_proc(a, gone[i]);
+	if (n)
+		model_groups(&a->m);	/* a group's leader may have been one of them */
+}
+
 static bool launches_done(app *a)
 {
 	if (a->nlaunch == 0)
@@ -172,6 +198,7 @@ void app_tick(uv_timer_t *t)
 		}
 	}
 	proc_collector_sample(a->pc, &a->m, now);
+	model_groups(&a->m);
 	probe_mgr_scan(a->pm);
 	alerts_eval(a->al, &a->m, now);
 	/* progress of running captures in the status line */
@@ -185,6 +212,7 @@ void app_tick(uv_timer_t *t)
 	}
 	if (a->opt.json)
 		headless_tick(a, now);
+	prune_exited(a, now);
 	model_touch(&a->m);	/* the clock and the time axis moved */
 	a->repaint = true;	/* the one paint of this tick */
 	if (a->json_err) {

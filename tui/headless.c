@@ -83,6 +83,9 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 	json_object_set_new(o, "t", json_string("sample"));
 	put_int(o, "ts", now_ms);
 	put_int(o, "pid", p->pid);
+	if (p->ppid > 0)
+		put_int(o, "ppid", p->ppid);
+	put_int(o, "group", p->group);
 	json_object_set_new(o, "name", jstr(p->name));
 	json_object_set_new(o, "state", json_string(state_name(p->state)));
 	put_num(o, "rss", p->rss_bytes);

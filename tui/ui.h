@@ -49,6 +49,10 @@ typedef struct ui_state {
 	int64_t end_ms;		/* right edge of the time axis (now when live) */
 	sort_col sort;
 	bool sort_invert;
+	bool tree;		/* F5: rows under their parents (cluster, pm2) */
+#define UI_MAX_FOLDED 64
+	int folded[UI_MAX_FOLDED];	/* pids whose members are folded into their row */
+	int nfolded;
 	char filter[64];	/* name filter ("" = all) */
 	bool filter_editing;
 	size_t filter_cur;	/* cursor (byte offset) while editing */

@@ -137,20 +137,74 @@ static proc_table_row table_row(const vproc *p, const ui_state *ui, int64_t end)
 	return r;
 }
 
+/* A folded row's numbers: the totals of it and every live process below
+ * it (RSS, CPU and heap summed, the worst lag). */
+static void fold_totals(proc_table_row *r, const model *m, const ui_state *ui, int64_t end)
+{
+	double rss = 0, cpu = 0, heap = 0, limit = 0, lag = NAN;
+	bool any_heap = false;
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const vproc *q = m->procs[i];
+		if (q->state == PROC_EXITED || !rows_descends(m, q, r->p))
+			continue;
+		double v;
+		if ((v = view_value(q, VS_RSS, ui, end)) > 0)
+			rss += v;
+		if ((v = view_value(q, VS_CPU, ui, end)) >= 0)
+			cpu += v;
+		if ((v = view_value(q, PS_heap_used, ui, end)) >= 0 && q->node) {
+			heap += v;
+			limit += q->node->heap_limit;
+			any_heap = true;
+		}
+		if ((v = view_value(q, PS_lag_p99, ui, end)) >= 0 && !(v <= lag))
+			lag = v;
+	}
+	r->rss = rss > 0 ? rss : r->rss;
+	r->cpu = cpu;
+	if (any_heap) {
+		r->heap_used = heap;
+		r->heap_limit = limit;
+	}
+	r->lag = lag;
+}
+
+/* The tree glyphs before a name: indented by depth, "├─ " or "└─ ". */
+static const char *tree_prefix(char *buf, size_t n, int depth, bool last)
+{
+	if (depth <= 0)
+		return NULL;
+	int off = 0;
+	for (int d = 1; d < depth && off + 3 < (int)n; d++)
+		off += snprintf(buf + off, n - (size_t)off, "  ");
+	snprintf(buf + off, n - (size_t)off, "%s", last ? "\xe2\x94\x94\xe2\x94\x80 " : "\xe2\x94\x9c\xe2\x94\x80 ");
+	return buf;
+}
+
 /* The table: rows[first..] as many as fit, their numbers decided here. */
-static void draw_table(const canvas *c, rect r, vproc *const *rows, size_t n, size_t first,
+static void draw_table(const canvas *c, rect r, const row_list *rl, size_t first, const model *m,
 		       const ui_state *ui, const proc_table_opts *po)
 {
 	proc_table_row stack[128] = { { 0 } };	/* (initialised: the compiler cannot see that k bounds the reads) */
-	size_t k = r.h > 1 && first < n ? n - first : 0;
+	char tree_stack[128][48];
+	size_t n = rl->n, k = r.h > 1 && first < n ? n - first : 0;
 	if (k > (size_t)r.h - 1)
 		k = (size_t)r.h - 1;
 	proc_table_row *tr = k <= 128 ? stack : xmalloc(k * sizeof *tr);
-	for (size_t i = 0; i < k; i++)
-		tr[i] = table_row(rows[first + i], ui, po->end_ms);
+	char (*tree)[48] = k <= 128 ? tree_stack : xmalloc(k * sizeof *tree);
+	for (size_t i = 0; i < k; i++) {
+		size_t at = first + i;
+		tr[i] = table_row(rl->v[at], ui, po->end_ms);
+		tr[i].tree = tree_prefix(tree[i], sizeof tree[i], rl->depth[at], rl->last[at]);
+		tr[i].folded = rl->folded[at];
+		if (tr[i].folded)
+			fold_totals(&tr[i], m, ui, po->end_ms);
+	}
 	proc_table_draw(c, r, tr, k, po);
-	if (tr != stack)
+	if (tr != stack) {
 		free(tr);
+		free(tree);
+	}
 }
 
 /* One graph line of the focus strip: label, value, sparkline with labels. */
@@ -269,7 +323,7 @@ void view_overview_draw(WINDOW *w, const model *m, const ui_state *ui, const row
 			       view_end_ms(m, ui), view_window_ms(ui), empty };
 	int visible = L.table_h - 1;
 	size_t first = first_row(ui, rows, n, visible);
-	draw_table(&c, rect_make(L.table_y, 0, L.table_h, W), rows, n, first, ui, &po);
+	draw_table(&c, rect_make(L.table_y, 0, L.table_h, W), rl, first, m, ui, &po);
 	if (L.focus_h)
 		draw_focus(&c, rect_make(L.focus_y, 0, L.focus_h, W), sel, ui, po.end_ms, po.window_ms);
 

@@ -164,7 +164,13 @@ static void draw_row(const canvas *c, rect r, int y, const layout *L, const proc
 	char b[64], u[16], l[16];
 	snprintf(b, sizeof b, "%d", p->pid);
 	cell(c, r, y, L, C_PID, b, base);
-	cell(c, r, y, L, C_NAME, model_proc_label(p, b, sizeof b), base);
+	char label[NAME_LEN + 16];
+	model_proc_label(p, label, sizeof label);
+	if (row->folded)
+		snprintf(b, sizeof b, "%s%s +%d", row->tree ? row->tree : "", label, row->folded);
+	else
+		snprintf(b, sizeof b, "%s%s", row->tree ? row->tree : "", label);
+	cell(c, r, y, L, C_NAME, b, base);
 	b[0] = gone ? 'X' : p->state_char ? p->state_char : '?';
 	b[1] = 0;
 	cell(c, r, y, L, C_STATE, b, base);

@@ -34,6 +34,8 @@ typedef struct proc_table_row {
 	double heap_used, heap_limit, lag;	/* shown when the probe has data */
 	double oom_s;		/* a firing leak's time to OOM, s (vproc.oom_in_s); 0 none */
 	theme_role cpu_role, heap_role, lag_role, oom_role;	/* ROLE_DEFAULT, or a warning's role */
+	const char *tree;	/* drawn before the name: "├─ " in a tree view, or NULL */
+	int folded;		/* processes folded into this row (its numbers are totals) */
 } proc_table_row;
 
 typedef struct proc_table_opts {
