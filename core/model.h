@@ -122,11 +122,15 @@ typedef struct vproc {
 	int threads;
 	int fds;		/* -1 if unreadable */
 	double mem_limit;	/* cgroup memory.max in bytes, 0 if none */
+	/* where it lives (collectors/container, at first sight) */
+	int nspid;		/* its PID inside its own PID namespace; 0 = not known yet */
+	bool other_mnt;		/* another mount namespace: its files are under /proc/PID/root */
+	char container[48];	/* "docker:0123456789ab", "k8s:pod/ctr", "ns:pid,net", "" on the host */
 
 	ring rss_r, cpu_r;	/* series the views draw and alerts read; others are latest values */
 
 	probe_state pstate;
-	char probe_err[160];
+	char probe_err[320];	/* why not attached: the detail view wraps it */
 	vnode *node;		/* NULL until a probe says hello */
 
 	capture *captures;	/* MAX_CAPTURES, allocated on the first capture */

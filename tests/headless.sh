@@ -5,6 +5,7 @@
 #  - an unknown PID / bad argument is a one-line error with exit status 2
 #  - --attach: heap used agrees with the process's own process.memoryUsage()
 #  - launch mode: the probe is there from the start, the exit is reported
+. "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/netns.sh"
 . "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 need node
 need ss

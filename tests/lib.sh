@@ -55,6 +55,24 @@ tmux_wait_text() {
 # test exits: attaching uses the one inspector port, so attach tests (and
 # benches) take turns even when run from different build trees at once.
 lock_inspector() {
+	[ -n "${VITALS_IN_NETNS:-}" ] && return 0	# a network namespace of its own (netns.sh)
 	exec 9>/tmp/vitals-test-9229.lock
 	flock -w 180 9 || fail "could not get the inspector port lock in 180 s"
+}
+
+# ns_start CMD... — run CMD as in a container: fresh PID, network and mount
+# namespaces (root only), its own tmpfs /tmp, loopback up.  NS_PID is CMD's
+# PID as the host sees it (1 inside); the namespace dies with NS_UNSHARE.
+ns_start() {
+	unshare --fork --kill-child --pid --net --mount --mount-proc sh -c \
+		'mount -t tmpfs -o mode=1777 tmpfs /tmp && ip link set lo up && exec "$@"' sh "$@" &
+	NS_UNSHARE=$!; _pids="$_pids $NS_UNSHARE"
+	NS_PID=
+	wait_for 10 grep -q . "/proc/$NS_UNSHARE/task/$NS_UNSHARE/children" || return 1
+	NS_PID=$(tr -d ' ' < "/proc/$NS_UNSHARE/task/$NS_UNSHARE/children")
+}
+# ns_can — whether ns_start can work here (root, unshare, nsenter, ip)
+ns_can() {
+	[ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 && command -v nsenter >/dev/null 2>&1 &&
+		command -v ip >/dev/null 2>&1 && unshare --pid --net --mount --fork true 2>/dev/null
 }

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "collectors/container.h"
 #include "collectors/probe_client.h"
 #include "core/model.h"
 
@@ -224,6 +225,10 @@ int main(int argc, char **argv)
 		else if (atoi(a) > 0) {
 			vproc *p = model_add(&d.m, atoi(a), 0);
 			snprintf(p->name, sizeof p->name, "node");
+			container_info ci;	/* as the proc collector does at first sight */
+			container_identify(p->pid, &ci);
+			p->nspid = ci.nspid;
+			p->other_mnt = ci.other_mnt;
 		} else {
 			fprintf(stderr, "usage: %s [--seconds N] [--samples N] [--hz N] [--out DIR] "
 					"[--capture CMD] [--profile-seconds N] [--gc] [--attaches N] [--rehz N] [--forget] PID...\n", argv[0]);
