@@ -105,6 +105,7 @@ struct job {
 
 	enum step step;
 	bool opened;		/* vitals sent SIGUSR1: the inspector must be closed again */
+	bool signalled;		/* SIGUSR1 was sent at least once (kept by inspector_close) */
 	bool close_only;	/* reconnected only to run CLOSE_SNIPPET */
 	bool close_retried;
 	bool late;		/* reported already; watching for an inspector opened late */
@@ -570,7 +571,7 @@ static void job_signal(inspector *in)
 		job_finish(in, e == EPERM ? -EPERM : -ESRCH, msg);
 		return;
 	}
-	j->opened = true;
+	j->opened = j->signalled = true;
 	job_wait(in, ST_PORT_OPEN_WAIT);
 }
 
@@ -612,7 +613,10 @@ static void job_poll_port_open(inspector *in)
 		 * another vitals): ours failed with "address already in use" and
 		 * survives; signal it again once the port is free. */
 		procfs_listener any;
-		if (procfs_net_listeners(j->pid, NULL, 0, j->sig_port, &any, 1) > 0) {
+		/* the target's socket may have appeared between the look at its
+		 * fds and the one at net/tcp: look at its fds again first */
+		if (procfs_net_listeners(j->pid, NULL, 0, j->sig_port, &any, 1) > 0 &&
+		    procfs_pid_listeners(j->pid, j->sig_port, ls, 1) == 0) {
 			j->retries++;
 			j->opened = false;
 			job_wait(in, ST_PORT_FREE_WAIT);
@@ -882,7 +886,9 @@ int inspector_attach(inspector *in, int pid, inspector_done_cb cb, void *ud, cha
 		return -1;
 	}
 	for (job *q = in->head; q; q = q->next) {
-		if (q->pid == pid && !(q == in->cur && q->step >= ST_SOCK_WAIT)) {
+		/* a job that reported already (late: watching for a late
+		 * inspector) does not stop a new attempt, queued behind it */
+		if (q->pid == pid && !q->late && !(q == in->cur && q->step >= ST_SOCK_WAIT)) {
 			snprintf(err, errlen, "an attach to PID %d is already under way", pid);
 			return -1;
 		}
@@ -917,7 +923,7 @@ void inspector_close(inspector *in)
 	/* Drop the queue.  A running attach that already sent SIGUSR1 goes on
 	 * silently until the inspector it opened is closed again (normally
 	 * ~0.2 s, at most the attach timeout); anything else stops now. */
-	job *keep = in->cur && in->cur->opened ? in->cur : NULL;
+	job *keep = in->cur && (in->cur->opened || in->cur->signalled) ? in->cur : NULL;
 	job *q = in->head;
 	while (q) {
 		job *next = q->next;

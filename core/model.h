@@ -131,6 +131,8 @@ typedef struct vproc {
 
 	probe_state pstate;
 	char probe_err[320];	/* why not attached: the detail view wraps it */
+	int attach_tries;	/* failed attaches in a row (--attach retries a few) */
+	int64_t attach_retry_ms;	/* wall ms of the next retry; 0 = none planned */
 	vnode *node;		/* NULL until a probe says hello */
 
 	capture *captures;	/* MAX_CAPTURES, allocated on the first capture */

@@ -120,6 +120,28 @@ grep "\"pid\":$sl" "$tmp/out20" | grep -q attach_failed && fail "sleep was sent 
 kill "$p20" "$sl" 2>/dev/null
 pass "--attach: node20 attached, sleep warned once and left alone"
 
+# --- --attach retries a failed attach, backing off ------------------------------
+# 9229 held by another process (this test's network namespace: tests/netns.sh)
+# makes the first attach fail; once it is free a retry attaches.
+if [ -n "${VITALS_IN_NETNS:-}" ]; then
+	REPORT_FILE=$tmp/rr start_bg node "$FIXTURES/app_rss.js"; pr=$!
+	wait_for 20 test -s "$tmp/rr" || fail "retry fixture did not start"
+	start_bg node -e 'require("net").createServer().listen(9229, "127.0.0.1", () => console.log("held"))' >"$tmp/held"
+	holder=$!
+	wait_for 10 grep -q held "$tmp/held" || fail "could not hold 9229"
+	"$VITALS" --json --attach --duration 9 -i 0.5 "$pr" > "$tmp/outr" 2>"$tmp/errr" &
+	vr=$!
+	wait_for 8 grep -q attach_failed "$tmp/outr" || fail "no attach_failed while 9229 was held: $(cat "$tmp/outr" "$tmp/errr" | grep -v sample)"
+	grep attach_failed "$tmp/outr" | grep -q "held by PID $holder (node).*(trying again in 1 s)" ||
+		fail "attach_failed does not name the holder or the retry: $(grep attach_failed "$tmp/outr")"
+	kill "$holder"
+	wait "$vr"
+	grep -q '"probe_attached"' "$tmp/outr" || fail "not attached after 9229 was freed: $(grep -v sample "$tmp/outr")"
+	ss -Hltn "sport = :9229" | grep -q . && fail "9229 left open after the retried attach"
+	kill "$pr"
+	pass "--attach retries after a failure (9229 held), and attaches once it is free"
+fi
+
 # --- launch mode ---------------------------------------------------------------
 XDG_STATE_HOME=$tmp/state "$VITALS" --json --output-dir "$tmp" -- node -e 'setTimeout(()=>process.exit(3), 2500); console.log("hello from child")' > "$tmp/out4" 2>&1
 grep -q '"probe_attached"' "$tmp/out4" || fail "launched program got no probe: $(head -5 "$tmp/out4")"

@@ -11,8 +11,10 @@ VITALS_SOCK_DIR=$(mktemp -d /tmp/vitals-test.XXXXXX)
 chmod 700 "$VITALS_SOCK_DIR"
 export VITALS_SOCK_DIR
 _pids=""
+_ns_pids=""	# PID 1 of namespaces (ns_start): only SIGKILL reaches them from here
 _tmux_sock=""
 cleanup() {
+	for p in $_ns_pids; do kill -KILL "$p" 2>/dev/null; done
 	for p in $_pids; do kill "$p" 2>/dev/null; done
 	[ -n "$_tmux_sock" ] && tmux -L "$_tmux_sock" kill-server 2>/dev/null
 	rm -rf "$VITALS_SOCK_DIR"
@@ -62,7 +64,9 @@ lock_inspector() {
 
 # ns_start CMD... — run CMD as in a container: fresh PID, network and mount
 # namespaces (root only), its own tmpfs /tmp, loopback up.  NS_PID is CMD's
-# PID as the host sees it (1 inside); the namespace dies with NS_UNSHARE.
+# PID as the host sees it (1 inside).  As the init of its namespace it gets
+# no signal from here that it does not handle, but SIGKILL, and unshare(1)
+# ignores SIGTERM while it waits: ns_stop and cleanup SIGKILL NS_PID.
 ns_start() {
 	unshare --fork --kill-child --pid --net --mount --mount-proc sh -c \
 		'mount -t tmpfs -o mode=1777 tmpfs /tmp && ip link set lo up && exec "$@"' sh "$@" &
@@ -70,7 +74,10 @@ ns_start() {
 	NS_PID=
 	wait_for 10 grep -q . "/proc/$NS_UNSHARE/task/$NS_UNSHARE/children" || return 1
 	NS_PID=$(tr -d ' ' < "/proc/$NS_UNSHARE/task/$NS_UNSHARE/children")
+	_ns_pids="$_ns_pids $NS_PID"
 }
+# ns_stop — end the namespace of the last ns_start
+ns_stop() { kill -KILL "$NS_PID" 2>/dev/null; wait "$NS_UNSHARE" 2>/dev/null; }
 # ns_can — whether ns_start can work here (root, unshare, nsenter, ip)
 ns_can() {
 	[ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 && command -v nsenter >/dev/null 2>&1 &&
