@@ -6,7 +6,9 @@
 # v8.writeHeapSnapshot), cached in $HEAP_BENCH_DIR (default
 # /tmp/vitals-heap-bench) so reruns are fast.  On each file, in one run:
 #   vitals summary --no-retained     streaming parse + aggregation
-#   vitals summary                   + dominator tree and retained sizes
+#   vitals summary --paths 0         + dominator tree and retained sizes
+#   vitals summary --paths 20        + retainer paths of the top 20
+#                                    constructors and largest objects
 #   vitals ... --parser jansson      the integer arrays loaded through a
 #                                    jansson DOM instead of our tokenizer
 #                                    (files <= JANSSON_MAX_MB, default 150)
@@ -14,18 +16,27 @@
 #   memlab full load                 bench/memlab_full.js (dominators)
 # and prints wall time and peak RSS (/usr/bin/time -v) and the ratios.
 # Targets: summary >= 10x faster than memlab parse+summary with peak RSS <=
-# the file size; retained sizes >= 5x faster than memlab's full load.
+# the file size; retained sizes >= 5x faster than memlab's full load;
+# retainer paths add <= 30% to the retained-size time.
+#
+# Then leaks: three snapshots (baseline, target, final) of a program that
+# keeps the same data as above and leaks Sessions into a closure's array
+# between them, `vitals heap leaks` against memlab's findLeaks
+# (bench/memlab_leaks.js, as `memlab find-leaks --trace-all-objects`):
+# time, peak RSS, and whether both find the planted cluster.  Target: >= 5x.
 #
 # Needs: node, /usr/bin/time (Debian package "time"), bench/node_modules
 # (cd bench && PUPPETEER_SKIP_DOWNLOAD=1 npm install), a build directory
 # ($VITALS_BUILDDIR or the current directory) with vitals or tests/heap_main.
-# Env: HEAP_BENCH_SIZES="20 100 400"  RUNS=3 (best of, for vitals)
+# Env: HEAP_BENCH_SIZES="20 100 400"  HEAP_LEAKS_SIZES="20 100" (MB per
+#      snapshot; "" skips)  RUNS=3 (best of, for vitals)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${VITALS_BUILDDIR:-.}" && pwd)
 NODE=${NODE:-node}
 dir=${HEAP_BENCH_DIR:-/tmp/vitals-heap-bench}
-sizes=${HEAP_BENCH_SIZES:-20 100 400}
+sizes=${HEAP_BENCH_SIZES-20 100 400}
+lsizes=${HEAP_LEAKS_SIZES-20 100}
 runs=${RUNS:-3}
 jmax=${JANSSON_MAX_MB:-150}
 
@@ -105,21 +116,27 @@ for mb in $sizes; do
 	echo
 	echo "== $f: $fmb MB"
 	# shellcheck disable=SC2086
-	best $heap summary --no-retained --timing "$f"; sw=$wall; sc=$cpu; sr=$rss
+	best $heap summary --no-retained --paths 0 --timing "$f"; sw=$wall; sc=$cpu; sr=$rss
 	grep timing "$dir/cmd.err" | sed 's/^/   /' >&2 || true
 	# shellcheck disable=SC2086
-	best $heap summary --timing "$f"; rw=$wall; rc=$cpu; rr=$rss
+	best $heap summary --paths 0 --timing "$f"; rw=$wall; rc=$cpu; rr=$rss
+	grep timing "$dir/cmd.err" | sed 's/^/   /' >&2 || true
+	# shellcheck disable=SC2086
+	best $heap summary --paths 20 --timing "$f"; pw=$wall; pc=$cpu; pr=$rss
 	grep timing "$dir/cmd.err" | sed 's/^/   /' >&2 || true
 	jw=; jr=
 	if [ "${fmb%.*}" -le "$jmax" ]; then
 		# shellcheck disable=SC2086
-		measure $heap summary --no-retained --timing --parser jansson "$f"; jw=$wall; jc=$cpu; jr=$rss
+		measure $heap summary --no-retained --paths 0 --timing --parser jansson "$f"; jw=$wall; jc=$cpu; jr=$rss
 		grep timing "$dir/cmd.err" | sed 's/^/   /' >&2 || true
 	fi
 	measure "$NODE" --max-old-space-size=16384 "$here/memlab_summary.js" "$f"; mw=$wall; mc=$cpu; mr=$rss
 	measure "$NODE" --max-old-space-size=16384 "$here/memlab_full.js" "$f"; fw=$wall; fc=$cpu; fr=$rss
 	row "vitals summary --no-retained" "$sw" "$sc" "$sr" "RSS/file $(ratio "$sr" "$fmb")"
 	row "vitals summary (retained)" "$rw" "$rc" "$rr" "RSS/file $(ratio "$rr" "$fmb")"
+	row "vitals summary --paths 20" "$pw" "$pc" "$pr" \
+		"paths add $(awk "BEGIN { printf \"%.0f\", 100 * ($pc - $rc) / $rc }")% cpu to retained; target <= 30"
+
 	[ -n "$jw" ] && row "vitals --no-retained, jansson DOM" "$jw" "$jc" "$jr" \
 		"tokenizer: $(ratio "$jw" "$sw")x faster (wall), $(ratio "$jc" "$sc")x (cpu), $(ratio "$jr" "$sr")x less RSS"
 	row "memlab parse + summary" "$mw" "$mc" "$mr" \
@@ -128,4 +145,52 @@ for mb in $sizes; do
 		"vitals retained: $(ratio "$fw" "$rw")x faster (wall), $(ratio "$fc" "$rc")x (cpu); target >= 5"
 	awk "BEGIN { exit !($sr <= $fmb) }" && echo "   peak RSS of summary <= file size: yes" ||
 		echo "   peak RSS of summary <= file size: NO"
+done
+
+# gen3 MB — $dir/leak-MB-{baseline,target,final}.heapsnapshot unless cached:
+# the data of gen() plus, per round, units/20 requests that each leak one
+# Session into an array in a closure and make garbage.
+gen3() {
+	p=$dir/leak-$1
+	[ -s "$p-final.heapsnapshot" ] && return 0
+	units=$(( ($1 * 1000000 - 3500000) / 600 ))
+	[ "$units" -gt 0 ] || units=1000
+	echo "generating $p-*.heapsnapshot ($units units)..." >&2
+	"$NODE" --max-old-space-size=8192 -e '
+"use strict";
+const v8 = require("v8"), fs = require("fs");
+const [out, units] = [process.argv[1], Number(process.argv[2])];
+class Record { constructor(i) { this.id = i; this.name = "record-" + i; this.tags = [i, i + 1]; } }
+class Session { constructor(i) { this.id = i; this.user = "user-" + i; this.items = [i, i + 1, i + 2]; } }
+const keep = { records: [] };
+for (let i = 0; i < units; i++) keep.records.push(new Record(i));
+globalThis.keep = keep;
+const handler = (() => { const sessions = []; return (i) => { sessions.push(new Session(i)); return JSON.stringify({ i, t: [i, i] }).length; }; })();
+globalThis.server = { handler };
+let next = 0;
+const round = () => { for (let i = 0; i < units / 20; i++) handler(next++); };
+const snap = (name) => { v8.writeHeapSnapshot(out + "-" + name + ".tmp"); fs.renameSync(out + "-" + name + ".tmp", out + "-" + name + ".heapsnapshot"); };
+round(); snap("baseline"); round(); snap("target"); round(); snap("final");
+' "$p" "$units"
+}
+
+for mb in $lsizes; do gen3 "$mb"; done
+for mb in $lsizes; do
+	p=$dir/leak-$mb
+	fmb=$(awk "BEGIN { printf \"%.1f\", $(stat -c %s "$p-final.heapsnapshot") / 1048576 }")
+	echo
+	echo "== leaks: $p-{baseline,target,final}.heapsnapshot, $fmb MB each"
+	# shellcheck disable=SC2086
+	best $heap leaks --json --timing "$p-baseline.heapsnapshot" "$p-target.heapsnapshot" "$p-final.heapsnapshot"
+	lw=$wall; lc=$cpu; lr=$rss
+	vtop=$("$NODE" -e 'const l = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const c = l.clusters[0];
+		console.log(l.cluster_count + " clusters; top: " + c.count + " x " + c.hops.map((h) => (h.edge ? h.edge + " " : "") + "(" + h.node + ")").join(" \u203a "))' "$dir/cmd.out")
+	measure "$NODE" --max-old-space-size=16384 "$here/memlab_leaks.js" "$p-baseline.heapsnapshot" "$p-target.heapsnapshot" "$p-final.heapsnapshot"
+	mw=$wall; mc=$cpu; mr=$rss
+	mtop=$("$NODE" -e 'const l = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+		console.log(l.clusters + " clusters; top: " + (l.top[0] ? l.top[0].hops : "none"))' "$dir/cmd.out")
+	row "vitals heap leaks" "$lw" "$lc" "$lr" "$(ratio "$mw" "$lw")x faster (wall), $(ratio "$mc" "$lc")x (cpu); target >= 5"
+	row "memlab findLeaks" "$mw" "$mc" "$mr" "(--trace-all-objects)"
+	echo "   vitals: $vtop"
+	echo "   memlab: $mtop"
 done

@@ -10,6 +10,9 @@ EXTRA_DIST += bench/proc_50.sh
 check_PROGRAMS += bench/bench_alerts
 bench_bench_alerts_SOURCES = bench/bench_alerts.c
 bench_bench_alerts_LDADD = $(VITALS_LIBS)
+# bench/alerts_scenarios.sh: the full scenario run (leak rates x time to
+# fire, 20 min of healthy look-alikes), attach mode, in a network namespace
+EXTRA_DIST += bench/alerts_scenarios.sh
 # probe (engineer: probe): bench/probe_cost.sh — autocannon against
 # bench/fixtures/http_server.js without/with the probe (needs npm install in bench/)
 EXTRA_DIST += bench/probe_cost.sh bench/package.json bench/fixtures/http_server.js \
@@ -25,5 +28,12 @@ EXTRA_DIST += bench/frame.sh
 EXTRA_DIST += bench/attach.sh bench/fixtures/attach_target.js
 # heap (engineer: heap): bench/heap.sh — `vitals heap summary` against memlab
 # (bench/memlab_*.js; needs npm install in bench/), not run by make check
-EXTRA_DIST += bench/heap.sh bench/memlab_summary.js bench/memlab_full.js
+EXTRA_DIST += bench/heap.sh bench/memlab_summary.js bench/memlab_full.js bench/memlab_leaks.js \
+	bench/heap_devtools.sh bench/heap_devtools.mjs
 EXTRA_DIST += bench/README.md
+# export (engineer: series): bench/prometheus.sh — one /metrics scrape with 50
+# probed processes: bytes, series, vitals' CPU; not run by make check
+EXTRA_DIST += bench/prometheus.sh
+# series: bench/soak.sh — memory under 10,000 process births/deaths and a long
+# run with 30 probed processes; not run by make check
+EXTRA_DIST += bench/soak.sh

@@ -508,6 +508,52 @@ static void ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_m
 	c->reply_value = value;
 }
 
+/* The client side of the WebSocket: wslay with the callbacks above. */
+static int ws_init(cdp *c)
+{
+	static const struct wslay_event_callbacks cbs = {
+		.recv_callback = ws_recv_cb,
+		.send_callback = ws_send_cb,
+		.genmask_callback = ws_genmask_cb,
+		.on_msg_recv_callback = ws_msg_cb,
+	};
+	if (wslay_event_context_client_init(&c->ws, &cbs, c) != 0) {
+		c->ws = NULL;
+		return -1;
+	}
+	wslay_event_config_set_max_recv_msg_length(c->ws, WS_MSG_MAX);
+	return 0;
+}
+
+int cdp_ws_replay(const uint8_t *frames, size_t len, size_t chunk, int want_id, char **value, char *msg,
+		  size_t msglen)
+{
+	cdp c;
+	memset(&c, 0, sizeof c);
+	c.rbuf = (char *)frames;	/* only read (ws_recv_cb) */
+	c.want_id = want_id;
+	c.phase = PH_OPEN;
+	if (ws_init(&c) < 0)
+		return -2;
+	int r = 0;
+	/* as reads of chunk bytes arrive: on_ws_bytes without the sending */
+	while (r == 0 && !c.got_reply && c.rlen < len) {
+		c.rlen = chunk && len - c.rlen > chunk ? c.rlen + chunk : len;
+		r = wslay_event_recv(c.ws);
+	}
+	wslay_event_context_free(c.ws);
+	snprintf(msg, msglen, "%s", c.reply_msg);
+	*value = NULL;
+	if (r != 0) {
+		free(c.reply_value);
+		return -2;
+	}
+	if (!c.got_reply)
+		return 0;
+	*value = c.reply_value;
+	return c.reply_err ? -1 : 1;
+}
+
 static void on_handshake_bytes(cdp *c)
 {
 	int status;
@@ -526,18 +572,10 @@ static void on_handshake_bytes(cdp *c)
 		return;
 	}
 	c->roff = (size_t)h;	/* any bytes after the head are WebSocket frames */
-	static const struct wslay_event_callbacks cbs = {
-		.recv_callback = ws_recv_cb,
-		.send_callback = ws_send_cb,
-		.genmask_callback = ws_genmask_cb,
-		.on_msg_recv_callback = ws_msg_cb,
-	};
-	if (wslay_event_context_client_init(&c->ws, &cbs, c) != 0) {
-		c->ws = NULL;
+	if (ws_init(c) < 0) {
 		cdp_fail(c, "out of memory");
 		return;
 	}
-	wslay_event_config_set_max_recv_msg_length(c->ws, WS_MSG_MAX);
 	c->phase = PH_OPEN;
 	c->ops->open(c->ud);
 	if (!c->closed && c->rlen > c->roff)

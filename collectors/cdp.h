@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <uv.h>
 
@@ -58,6 +59,15 @@ long cdp_http_head(const char *buf, size_t len, int *status, long *content_lengt
 int cdp_ws_path(const char *body, size_t len, char *path, size_t n, char *err, size_t errlen);
 /* Sec-WebSocket-Accept for key: base64(SHA1(key + RFC 6455 GUID)), 28 chars + NUL. */
 void cdp_ws_accept(const char *key, char out[29]);
+/* The WebSocket half of a cdp on bytes instead of a socket, for the fuzz
+ * harness: frames as from the inspector (arriving in reads of chunk bytes,
+ * 0 = at once) go through cdp's own wslay client while it waits for the
+ * reply to want_id; what wslay would send back (pong, close) is dropped.
+ * Returns 1 (reply; *value as cdp_reply_parse gives it, caller frees), -1
+ * (the reply is an error: msg says it), 0 (no reply in the bytes) or -2
+ * (wslay refused the bytes: cdp would end the session). */
+int cdp_ws_replay(const uint8_t *frames, size_t len, size_t chunk, int want_id, char **value, char *msg,
+		  size_t msglen);
 /* Look at one CDP message for the reply to want_id.  Returns 1 and (when
  * value is not NULL) a copy of result.result.value as JSON text (caller frees)
  * or NULL when the value is undefined; 0 when the message is something else

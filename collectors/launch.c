@@ -24,6 +24,7 @@
  */
 #include "collectors/launch.h"
 #include "core/clock.h"
+#include "core/linebuf.h"
 #include "core/text.h"
 
 #include <errno.h>
@@ -52,8 +53,7 @@ typedef struct out_stream {
 	launch *l;
 	bool is_err;
 	bool open;		/* reading; false after EOF */
-	size_t len;
-	char line[LINE_MAX_BYTES];
+	linebuf lines;		/* the unfinished line; longer ones are split */
 	char rd[16384];
 } out_stream;
 
@@ -102,29 +102,40 @@ static void display_name(char *const argv[], char *out, size_t n)
 	snprintf(out, n, "%s", pick);
 }
 
-static void emit_line(launch *l, out_stream *s)
+size_t launch_log_line(char *out, size_t n, const char *tag, bool is_err, const char *line, size_t len)
 {
-	size_t len = s->len;
-	if (len && s->line[len - 1] == '\r')
+	if (len && line[len - 1] == '\r')
 		len--;
-	char clean[LOG_LINE_LEN], full[LOG_LINE_LEN + 64];	/* model_log_push truncates */
+	char clean[LOG_LINE_LEN];	/* model_log_push truncates anyway */
 	/* for the log pane: colours dropped, other controls shown as '?' */
-	text_clean(clean, sizeof clean, s->line, len, TEXT_ANSI | TEXT_TABS);
-	snprintf(full, sizeof full, "%s%s%s%s", s->is_err ? "! " : "", l->tag, l->tag[0] ? ": " : "",
-		 clean);
+	text_clean(clean, sizeof clean, line, len, TEXT_ANSI | TEXT_TABS);
+	int w = snprintf(out, n, "%s%s%s%s", is_err ? "! " : "", tag, tag[0] ? ": " : "", clean);
+	return w < 0 ? 0 : (size_t)w < n ? (size_t)w : n - 1;
+}
+
+/* One line of the child's output: to the model's log, cleaned, and to the
+ * log file as it came. */
+static bool emit_line(void *ud, const char *line, size_t len)
+{
+	out_stream *s = ud;
+	launch *l = s->l;
+	char full[LOG_LINE_LEN + 64];
+	launch_log_line(full, sizeof full, l->tag, s->is_err, line, len);
 	model_log_push(l->m, full);
+	if (len && line[len - 1] == '\r')
+		len--;
 	if (l->log_fd >= 0) {
 		char head[40];
 		int hl = snprintf(head, sizeof head, "%s%s%s", s->is_err ? "! " : "", l->tag,
 				  l->tag[0] ? ": " : "");
-		struct iovec iov[3] = { { head, (size_t)hl }, { s->line, len }, { "\n", 1 } };
+		struct iovec iov[3] = { { head, (size_t)hl }, { (char *)line, len }, { "\n", 1 } };
 		/* one appending write per line; a full disk loses log lines, never the app */
 		ssize_t w;
 		do
 			w = writev(l->log_fd, iov, 3);
 		while (w < 0 && errno == EINTR);
 	}
-	s->len = 0;
+	return true;
 }
 
 static void launch_maybe_free(launch *l)
@@ -146,6 +157,7 @@ static void handle_closed(uv_handle_t *h)
 static void stream_closed(uv_handle_t *h)
 {
 	out_stream *s = h->data;
+	linebuf_free(&s->lines);
 	s->l->nhandles--;
 	launch_maybe_free(s->l);
 }
@@ -159,24 +171,13 @@ static void out_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 static void out_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
 	out_stream *s = st->data;
-	launch *l = s->l;
 	if (nread < 0) {
-		if (s->len)
-			emit_line(l, s);
+		linebuf_finish(&s->lines, emit_line, s);
 		s->open = false;
 		uv_read_stop(st);
 		return;
 	}
-	for (ssize_t i = 0; i < nread; i++) {
-		char c = buf->base[i];
-		if (c == '\n') {
-			emit_line(l, s);
-			continue;
-		}
-		s->line[s->len++] = c;
-		if (s->len == sizeof s->line)
-			emit_line(l, s);
-	}
+	linebuf_feed(&s->lines, buf->base, (size_t)nread, emit_line, s);
 }
 
 /* The socket of a reaped child: nobody can listen on it any more, unless
@@ -371,6 +372,7 @@ static launch *launch_spawn(uv_loop_t *loop, model *m, char *const argv[], const
 		ss[i]->pipe.data = ss[i];
 		ss[i]->l = l;
 		ss[i]->is_err = i == 1;
+		linebuf_init(&ss[i]->lines, LINE_MAX_BYTES, LINEBUF_SPLIT);
 		l->nhandles++;
 	}
 	uv_stdio_container_t stdio[3] = {

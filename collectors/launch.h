@@ -34,6 +34,12 @@ bool launch_drained(const launch *l);
 /* The child's wait status (as from waitpid: WIFEXITED…) once it ended, else -1. */
 int launch_wait_status(const launch *l);
 
+/* The log pane's form of one line of output (without its newline): "! "
+ * for stderr, "tag: " in demo mode, a trailing CR dropped, colour sequences
+ * dropped and other control characters shown as '?'.  Written to out (n
+ * bytes, NUL-terminated); returns its length.  Pure: for the fuzz harness. */
+size_t launch_log_line(char *out, size_t n, const char *tag, bool is_err, const char *line, size_t len);
+
 /* `vitals --demo`: launch demo/healthy.js, demo/leaky.js and demo/stall.js
  * from demo_dir (paths_data("demo")) with `node`, each tagged in the log
  * ("leaky: …").  Stores up to max handles in out; returns how many started,

@@ -37,6 +37,7 @@
 
 #include "collectors/container.h"
 #include "collectors/procfs.h"
+#include "core/linebuf.h"
 #include "core/paths.h"
 #include "core/xalloc.h"
 
@@ -44,6 +45,8 @@
 #define SWEEP_MS 60000			/* between looks for stale sockets */
 #define SETTLE_STEP_MS 5		/* after a lost connection: poll every 5 ms ... */
 #define SETTLE_TRIES 20			/* ... up to 100 ms per question */
+#define CAPTURE_IDLE_MS 120000		/* a capture that hears nothing this long is given up */
+#define SNAPSHOT_BYTES_PER_S (10 << 20)	/* before the first chunk: the target is frozen */
 
 /* ------------------------------------------------------------------ types */
 
@@ -57,9 +60,7 @@ struct pconn {
 	probe_mgr *pm;
 	pclient *cl;		/* NULL once closing */
 	char path[PATH_MAX];	/* the socket (maybe under /proc/PID/root) */
-	char *line;		/* bytes of the current, unfinished line */
-	size_t len, cap;
-	bool skipping;		/* dropping an over-long line up to its newline */
+	linebuf lines;		/* the current, unfinished line */
 	bool connected, closing;
 };
 
@@ -90,6 +91,10 @@ struct pclient {
 	long long next_id;
 	long long hz_id;
 	probe_capture *cap;
+	long long cap_id;
+	uint64_t cap_deadline;	/* uv_now() by which cap must hear from the probe */
+	long long cancel_id;	/* the last cancel sent and its target: their */
+	long long cancel_target;	/* answers are expected, not news */
 	long long gc_id;
 	probe_done_cb gc_cb;
 	void *gc_ud;
@@ -102,7 +107,8 @@ struct probe_mgr {
 	char out_dir[PATH_MAX];
 	probe_capture_env cenv;	/* cenv.out_dir == out_dir */
 	probe_sample_cb on_sample;
-	void *ud;		/* of on_sample */
+	probe_warning_cb on_warning;	/* the owner's, called with pm->ud */
+	void *ud;		/* of on_sample and on_warning */
 	probe_line_ops ops;	/* ops.ud == this */
 	pclient *clients;
 	int pending;		/* open handles + fs requests */
@@ -110,6 +116,7 @@ struct probe_mgr {
 	bool dir_warned;
 	uint64_t sweep_at;	/* uv_now() of the next sweep for stale sockets */
 	unsigned gen;		/* bumped whenever a client is freed */
+	uint64_t capture_idle_ms;
 	char rbuf[65536];	/* read buffer shared by all connections (one loop thread) */
 };
 
@@ -158,7 +165,7 @@ static void conn_closed(uv_handle_t *h)
 {
 	pconn *c = h->data;
 	probe_mgr *pm = c->pm;
-	free(c->line);
+	linebuf_free(&c->lines);
 	free(c);
 	mgr_unref(pm);
 }
@@ -209,12 +216,48 @@ static pclient *pclient_of(probe_mgr *pm, vproc *p)
 	return cl && cl->pm == pm ? cl : NULL;
 }
 
+/* Whether cl is still one of pm's clients (compares pointers only). */
+static bool client_alive(probe_mgr *pm, const pclient *cl)
+{
+	for (pclient *x = pm->clients; x; x = x->next)
+		if (x == cl)
+			return true;
+	return false;
+}
+
+/* Ask the probe to stop a capture we gave up on (doc/PROTOCOL.md: cancel):
+ * otherwise it streams on, and the next capture gets EBUSY. */
+static void send_cancel(pclient *cl, long long target)
+{
+	if (!cl->conn || !cl->conn->connected)
+		return;	/* a dropped connection cancels it in the probe */
+	char line[96];
+	cl->cancel_id = cl->next_id++;
+	cl->cancel_target = target;
+	snprintf(line, sizeof line, "{\"id\":%lld,\"cmd\":\"cancel\",\"target\":%lld}", cl->cancel_id, target);
+	conn_send(cl->conn, line);
+}
+
 static void route_chunk(void *ud, vproc *p, long long id, const char *data, size_t n)
 {
-	pclient *cl = pclient_of(ud, p);
-	if (cl && probe_capture_owns(cl->cap, id))
-		probe_capture_chunk(cl->cap, data, n);
-	/* else a capture we gave up on: its late chunks are dropped */
+	probe_mgr *pm = ud;
+	pclient *cl = pclient_of(pm, p);
+	if (!cl || !probe_capture_owns(cl->cap, id))
+		return;	/* a capture we gave up on: its late chunks are dropped */
+	cl->cap_deadline = uv_now(pm->loop) + pm->capture_idle_ms;
+	probe_capture_chunk(cl->cap, data, n);
+	/* a local write failed (disk full): the callback has run and may have
+	 * let go of the client */
+	if (client_alive(pm, cl) && !cl->cap)
+		send_cancel(cl, id);
+}
+
+/* The parser's ud is the manager; the owner's callback wants its own ud. */
+static void route_warning(void *ud, vproc *p, const char *name, const char *message, int64_t t_ms)
+{
+	probe_mgr *pm = ud;
+	if (pm->on_warning)
+		pm->on_warning(pm->ud, p, name, message, t_ms);
 }
 
 static void route_reply(void *ud, vproc *p, long long id, bool ok, double bytes, double hz)
@@ -247,6 +290,8 @@ static void route_error(void *ud, vproc *p, long long id, const char *code, cons
 		probe_capture_fail(cl->cap, why);
 	} else if (cl && id && id == cl->hz_id) {
 		cl->hz_id = 0;
+	} else if (cl && id && (id == cl->cancel_id || id == cl->cancel_target)) {
+		/* the cancelled capture's ECANCELED, or an older probe's EUNKNOWN */
 	} else {
 		model_status(pm->m, "probe %d: %s: %s", p->pid, code, message);
 	}
@@ -292,15 +337,6 @@ static void sweep_stale(probe_mgr *pm)
 			model_status(pm->m, "removed stale probe socket %s (process %ld is gone)", path, pid);
 	}
 	closedir(d);
-}
-
-/* Whether cl is still one of pm's clients (compares pointers only). */
-static bool client_alive(probe_mgr *pm, const pclient *cl)
-{
-	for (pclient *x = pm->clients; x; x = x->next)
-		if (x == cl)
-			return true;
-	return false;
 }
 
 static void settle_closed(uv_handle_t *h)
@@ -424,52 +460,21 @@ static void conn_line(pconn *c, const char *line, size_t len)
 		pm->on_sample(pm->ud, p);
 }
 
+static bool conn_line_cb(void *ud, const char *line, size_t len)
+{
+	pconn *c = ud;
+	conn_line(c, line, len);
+	return !c->closing && c->cl;	/* the line may have closed c */
+}
+
 /* Split what arrived into lines; a line over the cap is dropped and the
  * stream resynchronises at the next newline. */
 static void conn_feed(pconn *c, const char *data, size_t n)
 {
-	while (n > 0 && !c->closing && c->cl) {
-		if (c->skipping) {
-			const char *nl = memchr(data, '\n', n);
-			if (!nl)
-				return;
-			c->skipping = false;
-			n -= (size_t)(nl + 1 - data);
-			data = nl + 1;
-			continue;
-		}
-		const char *nl = memchr(data, '\n', n);
-		size_t take = nl ? (size_t)(nl - data) : n;
-		if (c->len + take > PROBE_LINE_MAX) {
-			model_status(c->pm->m, "probe %d: line over the 1 MiB limit dropped", c->cl->p->pid);
-			c->len = 0;
-			c->skipping = true;
-			continue;
-		}
-		if (c->len + take > c->cap) {
-			size_t cap = c->cap ? c->cap : 4096;
-			while (cap < c->len + take)
-				cap *= 2;
-			if (cap > PROBE_LINE_MAX)
-				cap = PROBE_LINE_MAX;
-			char *nb = realloc(c->line, cap);
-			if (!nb) {
-				conn_lost(c, "out of memory");
-				return;
-			}
-			c->line = nb;
-			c->cap = cap;
-		}
-		memcpy(c->line + c->len, data, take);
-		c->len += take;
-		if (!nl)
-			return;
-		n -= take + 1;
-		data = nl + 1;
-		size_t len = c->len;
-		c->len = 0;
-		conn_line(c, c->line, len);
-	}
+	if (c->closing || !c->cl)
+		return;
+	if (linebuf_feed(&c->lines, data, n, conn_line_cb, c) && c->cl)
+		model_status(c->pm->m, "probe %d: line over the 1 MiB limit dropped", c->cl->p->pid);
 }
 
 static void conn_alloc(uv_handle_t *h, size_t sz, uv_buf_t *b)
@@ -544,6 +549,7 @@ static int client_connect(pclient *cl, const char *path, const struct stat *st)
 	pconn *c = xcalloc(1, sizeof *c);
 	c->pm = pm;
 	c->cl = cl;
+	linebuf_init(&c->lines, PROBE_LINE_MAX, LINEBUF_DROP);
 	snprintf(c->path, sizeof c->path, "%s", path);
 	if (uv_pipe_init(pm->loop, &c->pipe, 0) < 0) {
 		free(c);
@@ -623,10 +629,13 @@ probe_mgr *probe_mgr_new(uv_loop_t *loop, model *m, const probe_mgr_opts *o)
 	pm->loop = loop;
 	pm->m = m;
 	pm->hz = o && o->hz >= 1 && o->hz <= 20 ? o->hz : 1;
+	pm->capture_idle_ms = o && o->capture_idle_ms > 0 ? (uint64_t)o->capture_idle_ms : CAPTURE_IDLE_MS;
 	snprintf(pm->out_dir, sizeof pm->out_dir, "%s", o && o->out_dir && *o->out_dir ? o->out_dir : ".");
 	pm->on_sample = o ? o->on_sample : NULL;
 	pm->ud = o ? o->ud : NULL;
-	pm->ops = (probe_line_ops){ .on_warning = o ? o->on_warning : NULL, .on_chunk = route_chunk,
+	pm->on_warning = o ? o->on_warning : NULL;
+	/* without an owner's callback, probe_line puts warnings in the alert log */
+	pm->ops = (probe_line_ops){ .on_warning = pm->on_warning ? route_warning : NULL, .on_chunk = route_chunk,
 				    .on_reply = route_reply, .on_error = route_error, .ud = pm };
 	pm->cenv = (probe_capture_env){ .loop = loop, .m = m, .out_dir = pm->out_dir, .hold = mgr_hold,
 					.owner = pm };
@@ -634,6 +643,10 @@ probe_mgr *probe_mgr_new(uv_loop_t *loop, model *m, const probe_mgr_opts *o)
 	struct sigaction sa;
 	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
 		signal(SIGPIPE, SIG_IGN);
+	/* Likewise a capture over the file size limit (ulimit -f) must be a
+	 * write error (EFBIG), not the end of the dashboard. */
+	if (sigaction(SIGXFSZ, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+		signal(SIGXFSZ, SIG_IGN);
 	return pm;
 }
 
@@ -702,8 +715,32 @@ static int try_connect(probe_mgr *pm, vproc *p, bool force)
 	return client_connect(cl, path, &st);
 }
 
+/* Give up on captures whose probe has gone quiet (stuck, or a probe that
+ * never answers): the callback is told, and the probe asked to cancel. */
+static void captures_check(probe_mgr *pm)
+{
+	uint64_t now = uv_now(pm->loop);
+again:
+	for (pclient *cl = pm->clients; cl; cl = cl->next) {
+		if (!probe_capture_owns(cl->cap, cl->cap_id) || now < cl->cap_deadline)
+			continue;
+		char why[256];
+		snprintf(why, sizeof why, "%s of %d: no answer from the probe for %llu s; cancelled, no file written",
+			 probe_capture_label(cl->cap), cl->p->pid,
+			 (unsigned long long)(pm->capture_idle_ms + 999) / 1000);
+		unsigned gen = pm->gen;
+		send_cancel(cl, cl->cap_id);
+		probe_capture_fail(cl->cap, why);
+		if (gen != pm->gen)
+			goto again;	/* the callback let go of a client */
+	}
+}
+
 void probe_mgr_scan(probe_mgr *pm)
 {
+	if (pm->closing)
+		return;
+	captures_check(pm);
 	if (pm->closing || !sock_dir_ok(pm))
 		return;
 	if (uv_now(pm->loop) >= pm->sweep_at)
@@ -774,6 +811,14 @@ int probe_mgr_capture(probe_mgr *pm, vproc *p, const char *cmd, int seconds, pro
 		return probe_errf(err, errlen, "cannot send to the probe of %d: %s", p->pid, uv_strerror(rc));
 	}
 	cl->cap = j;
+	cl->cap_id = id;
+	/* until the first chunk, allow for the time the capture itself takes */
+	uint64_t first = pm->capture_idle_ms;
+	if (strcmp(cmd, "cpu_profile") == 0)
+		first += (uint64_t)seconds * 1000;
+	else if (strcmp(cmd, "heap_snapshot") == 0 && p->node && p->node->heap_total > 0)
+		first += (uint64_t)(p->node->heap_total / SNAPSHOT_BYTES_PER_S * 1000);
+	cl->cap_deadline = uv_now(pm->loop) + first;
 	return 0;
 }
 

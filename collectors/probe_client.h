@@ -32,10 +32,15 @@ typedef struct probe_mgr_opts {
 	 * tui/app.c routes them to core/alerts (alerts_warning). */
 	probe_warning_cb on_warning;
 	void *ud;
+	/* a capture that hears nothing from its probe this long (plus, before
+	 * its first chunk, the profile's length or ~1 s per 10 MB of heap) is
+	 * failed and cancelled in the probe; 0: 120 s */
+	int capture_idle_ms;
 } probe_mgr_opts;
 
-/* Also sets SIGPIPE to SIG_IGN if it was SIG_DFL: a probe that goes away
- * while we write must give EPIPE, not end the dashboard. */
+/* Also sets SIGPIPE and SIGXFSZ to SIG_IGN if they were SIG_DFL: a probe
+ * that goes away while we write must give EPIPE, and a capture over the
+ * file size limit EFBIG, not end the dashboard. */
 probe_mgr *probe_mgr_new(uv_loop_t *loop, model *m, const probe_mgr_opts *o);
 /* Close every connection; frees the manager once libuv has closed its handles
  * and finished its file syncs (run the loop afterwards).  Running captures
@@ -50,7 +55,8 @@ void probe_mgr_forget(probe_mgr *pm, vproc *p);
  * connected ones; once a minute one readdir of the socket directory to
  * remove sockets left by dead processes).  When a connection drops, a timer
  * polls for up to 200 ms whether the process exited (and left its socket)
- * before what was in flight fails; the loop never waits for it. */
+ * before what was in flight fails; the loop never waits for it.  A capture
+ * that timed out (probe_mgr_opts.capture_idle_ms) is failed here. */
 void probe_mgr_scan(probe_mgr *pm);
 /* Connect to p now if its socket exists (after an attach).  0 if connecting
  * or connected, -1 with p->probe_err saying why not. */

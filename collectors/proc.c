@@ -607,6 +607,8 @@ static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pi
 		p->cpu_pct = p->cpu_user_pct + p->cpu_sys_pct;
 		cpu = p->cpu_pct;
 	}
+	p->cpu_user_s = (double)ut / (double)pc->hz;
+	p->cpu_sys_s = (double)st / (double)pc->hz;
 	t->utime = ut;
 	t->stime = st;
 	t->mono_ms = mono;

@@ -10,10 +10,10 @@
  * since the previous call (a process seen for the first time is back-filled
  * from the raw tier).  Windowed rules keep a `bwin`: time-aligned buckets of
  * span window/K with min/max/sum/count, K <= BW_MAX, so a windowed statistic
- * costs O(K) and the trend tests O(K^2) only when a bucket closes — never
+ * costs O(K) and the trend tests run only when a bucket closes — never
  * O(samples in window).  We bucket the raw tier ourselves rather than read the
- * ring's 10 s tier because windows and sub-windows are configurable (the CI
- * variant uses 4 s sub-windows) and the ring layout is the user's choice.
+ * ring's 10 s tier because windows and buckets are configurable (5 s by
+ * default) and the ring layout is the user's choice.
  *
  * Every rule runs the same state machine (rule_step):
  *   quiet --evidence--> pending --condition--> firing --absent resolve_s--> quiet
@@ -23,19 +23,34 @@
  * fires it (hysteresis), and it must be absent for resolve_s of sample time
  * before the rule resolves, so a flapping signal gives one alert.
  *
- * Leak test (heap floor, RSS floor, per-type handle counts): the minimum of
- * each sub-window is the post-GC floor; over the sub-windows inside the window
- * we require (1) near-full coverage, (2) a Theil–Sen slope (median of the
- * pairwise slopes, robust to one outlier floor) above the rate threshold,
- * (3) the floor rising (by more than noise) in most sub-window steps, (4) a
- * minimum absolute growth, (5) the newer half of the window still rising.
- * The test must pass at two consecutive bucket closes to fire (pending
- * first).  A cache that fills and plateaus fails (5) once half the window is
- * plateau and (3) soon after; a single spike or burst fails (2)/(3).  A cache
- * that keeps filling for longer than the window looks like a leak until it
- * stops, and then resolves.
+ * Leak test (heap floor, RSS floor): the minimum of each bucket (window /
+ * leak_subwindows, 5 s by default) is the floor.  At every bucket close the
+ * test runs over ~23 window lengths from 4 buckets to the longest (merging
+ * neighbours beyond 16 floors, so each costs O(16^2)): Theil–Sen slope of
+ * the floors, the newer half's, noise from the step-to-step changes, the
+ * share of steps that rose, the two largest rises.  A window passes when
+ * the floor rises steadily (slope above the minimum rate, 70% of steps up,
+ * the newer half still rising, growth above 4x noise and not one step) and
+ * rate × duration^2 >= E = 2 MB/s × leak_fast_s^2 — a steady leak at rate r
+ * fires after sqrt(E / r): 40 s at 2 MB/s, 81 s at 500 KB/s, 181 s at
+ * 100 KB/s; a healthy warm-up of a given size and length stays below (200
+ * KB/s for 90 s needs 128 s).  The longest window passes on duration alone.
+ * With GC events, the heap right after major GCs (the live set) judges the
+ * floor: a GC in the newer half of a window gives the live set's rate
+ * (promoted garbage raises the floor until the next mark-compact and is not
+ * a leak); growth that no GC has judged counts only since the latest GC,
+ * must exceed 1.5x the garbage major GCs have been removing, and needs 2E
+ * (on the longest window it fires after one more window).  A firing leak
+ * holds while the window that fired still rises (or the live set does) and
+ * resolves resolve_s after it stops; while it fires the time to the heap or
+ * cgroup limit is projected into vproc.oom_in_s.  Handle counts use the
+ * same floors over handle_window_s.
  */
 #include "core/alerts.h"
+
+#include "core/fmt.h"
+#include "core/text.h"
+#include "core/xalloc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -45,7 +60,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BW_MAX 32
+#define BW_MAX 66	/* buckets per window: leak_subwindows (<= 64) + 2 */
+#define FLOORS_MAX 16
+#define LIVE_PTS 8	/* post-GC heap values a leak rule remembers */	/* floors per trend test; neighbouring buckets merge beyond */
 #define MB (1024.0 * 1024.0)
 
 /* ---- configuration -------------------------------------------------- */
@@ -68,7 +85,8 @@ void alerts_config_default(alert_config *c)
 		.resolve_s = 60,
 		.leak_min_growth_mb = 5,
 		.leak_rising_pct = 70,
-		.leak_subwindows = 10,
+		.leak_subwindows = 60,
+		.leak_fast_s = 40,
 	};
 }
 
@@ -96,7 +114,8 @@ static const struct config_key {
 	D(resolve_s, 0, 86400),
 	D(leak_min_growth_mb, 0, 1e6),
 	D(leak_rising_pct, 0, 100),
-	I(leak_subwindows, 4, 30),
+	I(leak_subwindows, 4, 64),
+	D(leak_fast_s, 1, 86400),
 #undef D
 #undef I
 };
@@ -143,6 +162,8 @@ int alerts_config_set(alert_config *c, const char *key, const char *value, char 
 
 typedef struct bw_bucket {
 	int64_t t;		/* aligned start */
+	int64_t tmin;		/* when the lowest sample was taken */
+	int64_t tgc;		/* when gcmin was taken, 0 none */
 	float min, max;
 	float gcmin;		/* lowest sample right after a major GC, NaN if none */
 	double sum;
@@ -186,11 +207,18 @@ static bool bwin_push(bwin *w, int64_t t, double v, bool post_gc)
 		closed = true;
 	}
 	if (!w->open.n) {
-		w->open = (bw_bucket){ start, (float)v, (float)v, post_gc ? (float)v : NAN, v, 1 };
+		w->open = (bw_bucket){ start, t, post_gc ? t : 0, (float)v, (float)v,
+				       post_gc ? (float)v : NAN, v, 1 };
 	} else {	/* same bucket, or a clock step backwards: keep it here */
-		if (v < w->open.min) w->open.min = (float)v;
+		if (v < w->open.min) {
+			w->open.min = (float)v;
+			w->open.tmin = t;
+		}
 		if (v > w->open.max) w->open.max = (float)v;
-		if (post_gc && !(v >= w->open.gcmin)) w->open.gcmin = (float)v;
+		if (post_gc && !(v >= w->open.gcmin)) {
+			w->open.gcmin = (float)v;
+			w->open.tgc = t;
+		}
 		w->open.sum += v;
 		w->open.n++;
 	}
@@ -207,16 +235,23 @@ static const bw_bucket *bwin_get(const bwin *w, int i)
 
 typedef struct trend {
 	int n;			/* floors in the window */
-	double slope;		/* Theil–Sen, units per minute */
-	double recent;		/* the same over the newer half of the window */
-	double growth;		/* slope × covered span */
-	double rising;		/* share of steps where the floor rose, % */
-	double first, last;	/* first and latest floor */
-	double span_min;	/* minutes covered */
-	int gc_n;		/* sub-windows with a major GC */
-	double gc_x;		/* minutes from the first floor to the latest of them */
-	double gc_floor;	/* heap right after that GC */
+	double slope;		/* Theil–Sen over the floors, units per second */
+	double recent;		/* the same over the newer half of them */
+	double noise;		/* robust SD of the floors around that line */
+	double rising;		/* % of floor-to-floor steps that rose */
+	double top2;		/* the two largest rises, summed */
+	double first, last;	/* oldest and newest floor ... */
+	int64_t t_first, t_last;	/* ... and when they were sampled */
+	int gc_n;		/* floors with a major GC in them */
+	bool gc_late;		/* the latest of them is in the newer half of the window */
+	double gc_live, gc_live0;	/* the heap right after the latest and earliest GC */
+	int64_t t_gc, t_gc0;	/* ... and when */
 } trend;
+
+static double trend_span_s(const trend *tr)
+{
+	return (double)(tr->t_last - tr->t_first) / 1000.0;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -224,64 +259,121 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Median of the pairwise slopes of n <= BW_MAX points. */
+static double median(double *v, int n)
+{
+	if (n <= 0)
+		return 0;
+	qsort(v, (size_t)n, sizeof v[0], cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Median of the pairwise slopes of n <= FLOORS_MAX points. */
 static double theil_sen(const double *x, const double *y, int n)
 {
-	double slopes[BW_MAX * (BW_MAX - 1) / 2];
+	double slopes[FLOORS_MAX * (FLOORS_MAX - 1) / 2];
 	int ns = 0;
 	for (int i = 0; i < n; i++)
 		for (int j = i + 1; j < n; j++)
-			slopes[ns++] = (y[j] - y[i]) / (x[j] - x[i]);
-	if (ns == 0)
-		return 0;
-	qsort(slopes, (size_t)ns, sizeof slopes[0], cmp_double);
-	return ns % 2 ? slopes[ns / 2] : (slopes[ns / 2 - 1] + slopes[ns / 2]) / 2;
+			if (x[j] > x[i])
+				slopes[ns++] = (y[j] - y[i]) / (x[j] - x[i]);
+	return median(slopes, ns);
 }
 
-/* Trend of the closed buckets' minima within window_ms; a floor step counts
- * as rising above eps_per_min × sub-window. Returns false when the window is
- * not covered well enough to say anything. */
-static bool bwin_trend(const bwin *w, int64_t window_ms, double eps_per_min, trend *tr)
+/* Trend of the floors over the newest nb closed buckets.  Beyond FLOORS_MAX
+ * buckets, neighbours are merged (the floor of a longer bucket), so a test
+ * costs O(FLOORS_MAX^2) whatever the window.  A step counts as rising above
+ * eps_per_s × its duration.  Returns false when the window is not covered
+ * well enough to say anything: most floors present, and the oldest one (a
+ * young process has no long trend yet).  Fewer steps rising than
+ * need_rising %: the slopes and noise are left 0 (most windows of a
+ * healthy process end here, before the O(n^2) fits). */
+static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_rising, trend *tr)
 {
 	memset(tr, 0, sizeof *tr);
-	if (w->len < 2)
+	if (w->len < 2 || nb < 2)
 		return false;
 	int64_t end = bwin_get(w, w->len - 1)->t + w->span;
-	double x[BW_MAX], y[BW_MAX];
-	int n = 0;
+	int64_t start = end - (int64_t)nb * w->span;
+	int group = (nb + FLOORS_MAX - 1) / FLOORS_MAX;
+	int ng = (nb + group - 1) / group;
+	bw_bucket fl[FLOORS_MAX];
+	bool have[FLOORS_MAX] = { false };
 	for (int i = 0; i < w->len; i++) {
 		const bw_bucket *b = bwin_get(w, i);
-		if (b->t < end - window_ms)
+		if (b->t < start)
 			continue;
-		x[n] = (double)(b->t - (end - window_ms)) / 60000.0;
-		y[n] = b->min;
-		if (!isnan(b->gcmin)) {
-			tr->gc_n++;
-			tr->gc_x = x[n];
-			tr->gc_floor = b->gcmin;
+		int g = (int)((b->t - start) / w->span) / group;
+		if (g >= ng)
+			g = ng - 1;
+		if (!have[g]) {
+			fl[g] = *b;
+		} else {
+			if (b->min < fl[g].min) {
+				fl[g].min = b->min;
+				fl[g].tmin = b->tmin;
+			}
+			if (!isnan(b->gcmin) && b->tgc > fl[g].tgc) {	/* the latest GC */
+				fl[g].gcmin = b->gcmin;
+				fl[g].tgc = b->tgc;
+			}
+		}
+		have[g] = true;
+	}
+	double x[FLOORS_MAX], y[FLOORS_MAX];
+	int n = 0;
+	int64_t t0 = fl[0].tmin;
+	for (int g = 0; g < ng; g++) {
+		if (!have[g])
+			continue;
+		tr->t_last = fl[g].tmin;
+		x[n] = (double)(fl[g].tmin - t0) / 1000.0;
+		y[n] = fl[g].min;
+		/* Major GCs: the heap right after one is the live set then. */
+		if (!isnan(fl[g].gcmin)) {
+			if (!tr->gc_n++) {
+				tr->gc_live0 = fl[g].gcmin;
+				tr->t_gc0 = fl[g].tgc;
+			}
+			tr->gc_live = fl[g].gcmin;
+			tr->t_gc = fl[g].tgc;
+			tr->gc_late = fl[g].tgc - start >= (end - start) / 2;
 		}
 		n++;
 	}
-	int k = (int)(window_ms / w->span);
-	/* Coverage: most sub-windows present, and the oldest one near the start
-	 * of the window (a young process has no trend yet). */
-	if (n < 4 || n * 5 < k * 4 || x[0] * 60000.0 > 0.15 * (double)window_ms)
+	if (n < 4 || n * 5 < ng * 4 || !have[0])
 		return false;
-	int up = 0;
-	tr->slope = theil_sen(x, y, n);
-	tr->recent = theil_sen(x + n / 2, y + n / 2, n - n / 2);
-	/* A step "rises" by more than eps per sub-window: noise on a plateau
-	 * wobbles by less and must not count. */
-	double eps = eps_per_min * (double)w->span / 60000.0;
-	for (int i = 1; i < n; i++)
-		up += y[i] - y[i - 1] > eps;
 	tr->n = n;
+	int up = 0;
+	double r1 = 0, r2 = 0;
+	for (int i = 1; i < n; i++) {
+		double dy = y[i] - y[i - 1];
+		up += dy > eps_per_s * (x[i] - x[i - 1]);
+		if (dy > r1) {
+			r2 = r1;
+			r1 = dy;
+		} else if (dy > r2) {
+			r2 = dy;
+		}
+	}
+	tr->top2 = r1 + r2;
 	tr->rising = 100.0 * up / (n - 1);
-	tr->span_min = x[n - 1] - x[0] + (double)w->span / 60000.0;
-	tr->growth = tr->slope * tr->span_min;
 	tr->first = y[0];
 	tr->last = y[n - 1];
-	tr->gc_x -= x[0];
+	tr->t_first = t0;
+	if (tr->rising < need_rising)	/* no fit needed: the caller rejects it */
+		return true;
+	tr->slope = theil_sen(x, y, n);
+	tr->recent = theil_sen(x + n / 2, y + n / 2, n - n / 2);
+	/* Noise from the step-to-step changes (robust SD of their deviation
+	 * from the typical step, over sqrt 2): a wobbling plateau has it, a
+	 * steady rise with the odd GC drop has little. */
+	double res[FLOORS_MAX];
+	for (int i = 1; i < n; i++)
+		res[i - 1] = y[i] - y[i - 1];
+	double mid = median(res, n - 1);
+	for (int i = 1; i < n; i++)
+		res[i - 1] = fabs(y[i] - y[i - 1] - mid);
+	tr->noise = 1.4826 * median(res, n - 1) / sqrt(2.0);
 	return true;
 }
 
@@ -337,8 +429,21 @@ typedef struct handle_state {
 	uint64_t seen;
 	bwin w;
 	rule_st r;
-	double growth;		/* at firing, for the resolved message */
 } handle_state;
+
+/* A leak rule (heap or RSS floor): its state machine plus what the hold
+ * test and the time-to-limit projection need between bucket closes. */
+typedef struct leak_st {
+	rule_st r;
+	int hold_nb;		/* buckets of the window that fired: hold looks at it */
+	double fired_rate;	/* units/s that fired */
+	int64_t oom_at;		/* projected time the first limit is hit, 0 none */
+	const char *oom_limit;	/* which: "heap" or "cgroup" */
+	int64_t gc_t[LIVE_PTS];	/* the live set: heap right after recent major GCs, */
+	float gc_v[LIVE_PTS];	/* one per bucket, ring with gc_head = next slot, */
+	float gc_drop[LIVE_PTS];	/* and how far each fell below the floor before */
+	int gc_head, gc_len;
+} leak_st;
 
 typedef struct pstate {
 	const vproc *p;
@@ -352,8 +457,8 @@ typedef struct pstate {
 	int64_t gc_carry;	/* major GC not yet followed by a heap sample, 0 none */
 
 	bwin heap_w, rss_w, gc_w;
-	rule_st heap, rss, stall, gc, cpu, mem;
-	trend heap_tr, rss_tr;	/* at the latest bucket close */
+	leak_st heap, rss;
+	rule_st stall, gc, cpu, mem;
 
 	uint32_t stall_bits;	/* 1 bit per lag sample, newest in bit 0 */
 	int64_t lag_prev_t;	/* time of the previous lag sample */
@@ -385,9 +490,7 @@ struct alerts {
 
 alerts *alerts_new(const alert_config *c, alert_cb cb, void *ud)
 {
-	alerts *a = calloc(1, sizeof *a);
-	if (!a)
-		return NULL;
+	alerts *a = xcalloc(1, sizeof *a);
 	if (c)
 		a->c = *c;
 	else
@@ -435,15 +538,10 @@ static pstate *pstate_get(alerts *a, const vproc *p, size_t hint)
 		return s;
 	if (a->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 16;
-		pstate **np = realloc(a->ps, cap * sizeof *np);
-		if (!np)
-			return NULL;
-		a->ps = np;
+		a->ps = xrealloc(a->ps, cap * sizeof *a->ps);
 		a->cap = cap;
 	}
-	s = calloc(1, sizeof *s);
-	if (!s)
-		return NULL;
+	s = xcalloc(1, sizeof *s);
 	s->p = p;
 	s->pid = p->pid;
 	s->start_time = p->start_time;
@@ -455,33 +553,6 @@ static pstate *pstate_get(alerts *a, const vproc *p, size_t hint)
 	bwin_init(&s->gc_w, a->c.gc_window_s, 10);
 	a->ps[a->n++] = s;
 	return s;
-}
-
-/* Make s safe to show and to put in JSON: control characters become spaces,
- * bytes that are not valid UTF-8 become '?', and a multi-byte character cut
- * by truncation is dropped.  Warning text comes from the watched program. */
-static void clean_text(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-	while (*p) {
-		int len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
-			: (*p & 0xf8) == 0xf0 ? 4 : 0;
-		int ok = len > 0 && !(len == 2 && *p < 0xc2);
-		for (int i = 1; ok && i < len; i++) {
-			if (!p[i]) {	/* cut at the end of the buffer */
-				*p = 0;
-				return;
-			}
-			ok = (p[i] & 0xc0) == 0x80;
-		}
-		if (!ok) {
-			*p++ = '?';
-			continue;
-		}
-		if (len == 1 && (*p < 0x20 || *p == 0x7f))
-			*p = ' ';
-		p += len;
-	}
 }
 
 /* Log a transition and tell the callback. */
@@ -496,7 +567,8 @@ static void emit(alerts *a, model *m, const pstate *s, int64_t t, int sev, int s
 	va_start(ap, fmt);
 	vsnprintf(al.msg, sizeof al.msg, fmt, ap);
 	va_end(ap);
-	clean_text(al.msg);
+	/* warning text comes from the watched program */
+	text_clean(al.msg, sizeof al.msg, al.msg, strlen(al.msg), TEXT_TABS | TEXT_UTF8);
 	const model_alert *stored = model_alert_push(m, &al);
 	if (a->cb)
 		a->cb(a->ud, stored);
@@ -516,85 +588,277 @@ static size_t ring_fresh(const ring *r, uint64_t *seen, size_t *first)
 	return (size_t)nnew;
 }
 
-static void fmt_duration(char *buf, size_t len, double minutes)
-{
-	if (minutes < 1)
-		snprintf(buf, len, "%.0f s", minutes * 60);
-	else if (minutes < 120)
-		snprintf(buf, len, "%.0f min", minutes);
-	else if (minutes < 48 * 60)
-		snprintf(buf, len, "%.1f h", minutes / 60);
-	else
-		snprintf(buf, len, "%.0f days", minutes / 1440);
-}
-
 /* ---- leak rules (heap floor, RSS floor) ----------------------------- */
 
-/* Evaluate a floor trend at a bucket close. `what` names the series in the
- * message; limit (bytes, 0 unknown) gives the time-to-limit projection. */
-static void leak_step(alerts *a, model *m, pstate *s, rule_st *r, trend *keep, const bwin *w,
-		      int64_t t, const char *rule_name, const char *what, const char *limit_name,
-		      double limit, bool gc_known)
+/* Window lengths the leak test tries, in buckets: from 4 up by ~15% to k,
+ * the longest (leak_subwindows). Returns how many, filled into nb[]. */
+static int leak_windows(int k, int nb[24])
+{
+	int n = 0;
+	for (int b = 4; b < k && n < 23; b = b * 115 / 100 > b ? b * 115 / 100 : b + 1)
+		nb[n++] = b;
+	nb[n++] = k;
+	return n;
+}
+
+/* Growth rate of the live set the window supports, units per second: the
+ * floors' slope, unless major GCs show less.  Two GCs a third of the window
+ * or more apart: the slope between the heap right after each (both the live
+ * set, garbage collected).  One in the newer half of the window: from the
+ * window's first floor to the heap after it — the first floor is at least
+ * the live set then, so this errs low, never high.  NaN: no GC to judge by. */
+static double trend_live_rate(const trend *tr, int64_t window_ms)
+{
+	if (tr->gc_n >= 2 && tr->t_gc - tr->t_gc0 >= window_ms / 3)
+		return (tr->gc_live - tr->gc_live0) / ((double)(tr->t_gc - tr->t_gc0) / 1000.0);
+	if (tr->gc_n >= 1 && tr->gc_late && tr->t_gc > tr->t_first)
+		return (tr->gc_live - tr->first) / ((double)(tr->t_gc - tr->t_first) / 1000.0);
+	return NAN;
+}
+
+/* The leak test on one window: a floor that rises steadily (Theil–Sen slope
+ * at least the minimum rate, most steps up, the newer half still rising),
+ * by more than its noise, for long enough given how fast: rate × duration²
+ * at least E (the rate: the lower of the whole window's and its newer
+ * half's), i.e. a steady leak at rate r fires after sqrt(E / r) — the
+ * faster the growth, the less time it takes for it to be evidence, while a
+ * healthy warm-up or cache fill of a given size and length stays below.
+ * The longest window passes on duration alone.
+ * When the process reports GC events, V8's promoted garbage (which raises
+ * the floor until the next mark-compact) is told apart by the heap right
+ * after major GCs: a GC in the newer half of the window judges it — the
+ * live set's growth is the rate (near 0: garbage, no leak).  With no such
+ * GC the growth may be garbage still: only the time since the latest GC
+ * counts, it must exceed 1.5 times the most garbage a major GC removed
+ * lately (the heap climbs again to about where V8 collected last time),
+ * and it needs twice the evidence; on the
+ * longest window
+ * it waits (LW_WAIT): V8 can go many minutes between major GCs in a large
+ * heap, and a trend that keeps rising for one more full window fires.
+ * And a heap that will reach its limit within twice the time it has been
+ * rising passes now: waiting longer would be too late. */
+enum { LW_FAIL, LW_PASS, LW_WAIT };
+static int leak_window_pass(const alert_config *c, const trend *tr, int64_t window_ms, bool longest,
+			     bool gc_known, double garbage, double limit, double *rate_out)
+{
+	double min_rate = c->leak_min_mb_per_min * MB / 60.0;
+	double d = trend_span_s(tr);
+	double rate = tr->slope;
+	bool confirmed = true;
+	if (gc_known) {
+		double live = trend_live_rate(tr, window_ms);
+		confirmed = !isnan(live);
+		if (confirmed) {
+			/* the live set's growth itself must stand out of a
+			 * post-GC sample's noise (new space, 1 s of allocation) */
+			double span = tr->gc_n >= 2 && tr->t_gc - tr->t_gc0 >= window_ms / 3
+				      ? tr->t_gc - tr->t_gc0 : tr->t_gc - tr->t_first;
+			if (live * (double)span / 1000.0 < c->leak_min_growth_mb * MB)
+				return LW_FAIL;
+			rate = fmin(rate, live);
+		} else {
+			/* only the time since the latest GC, and only growth
+			 * beyond the garbage major GCs have been removing */
+			double since = tr->last - (tr->gc_n ? tr->gc_live : tr->first);
+			if (tr->gc_n)
+				d = (double)(tr->t_last - tr->t_gc) / 1000.0;
+			if (since < 1.5 * garbage)
+				return LW_FAIL;
+		}
+	}
+	/* The rate it grows at now: a cache that filled and stopped halfway
+	 * through the window has a steep slope but a flat newer half. */
+	rate = fmin(rate, tr->recent);
+	*rate_out = rate;
+	if (d <= 0 || tr->slope < min_rate || rate < min_rate || tr->rising < c->leak_rising_pct ||
+	    tr->recent < fmax(min_rate / 2, tr->slope / 4))
+		return LW_FAIL;
+	/* Growth spread over the window, not one step (a big allocation kept,
+	 * with a little creep around it, also rises in most steps). */
+	double growth = tr->last - tr->first;
+	if (growth < c->leak_min_growth_mb * MB || growth < 4 * tr->noise || tr->top2 > 0.85 * growth)
+		return LW_FAIL;
+	double e = 2.0 * MB * c->leak_fast_s * c->leak_fast_s;	/* 2 MB/s for leak_fast_s */
+	if (rate * d * d >= (confirmed ? e : 2 * e))
+		return LW_PASS;
+	if (longest)	/* unconfirmed: not slower than twice the minimum */
+		return confirmed ? LW_PASS : rate >= 2 * min_rate ? LW_WAIT : LW_FAIL;
+	return confirmed && limit > tr->last && (limit - tr->last) / rate <= 2 * d ? LW_PASS : LW_FAIL;
+}
+
+/* Live-set growth from the latest two remembered post-GC values at least
+ * min_gap apart, units per second; NaN if none, or if the latest is older
+ * than `fresh` ms at t (it says nothing about what the heap does now). */
+static double leak_live_rate(const leak_st *l, int64_t min_gap, int64_t t, int64_t fresh)
+{
+	if (l->gc_len < 2)
+		return NAN;
+	int nw = (l->gc_head + LIVE_PTS - 1) % LIVE_PTS;
+	if (t - l->gc_t[nw] > fresh)
+		return NAN;
+	for (int i = 1; i < l->gc_len; i++) {
+		int j = (nw + LIVE_PTS - i) % LIVE_PTS;
+		if (l->gc_t[nw] - l->gc_t[j] >= min_gap)
+			return (l->gc_v[nw] - l->gc_v[j]) / ((double)(l->gc_t[nw] - l->gc_t[j]) / 1000.0);
+	}
+	return NAN;
+}
+
+/* Hold: the window that fired (8..36 buckets) still rises at half the
+ * minimum rate and its newer half at a quarter — or the live set measured
+ * by the latest major GCs grows at half the minimum rate (a leak with much
+ * promoted garbage has a floor that drops at each major GC, so its recent
+ * floors can look flat); and the live set, if measured, is not flat.
+ * The minimum rate here is also a quarter of the rate that fired: a 60
+ * MB/min warm-up that stopped is not held by promoted garbage creeping at
+ * 1 MB/min (a leak that slowed that much fires again on its own evidence).
+ * Unknown (a gap in the data) holds: it is not evidence of recovery. */
+static bool leak_hold(const alert_config *c, const bwin *w, const leak_st *l, bool gc_known,
+		      int64_t t, trend *tr, double *rate)
+{
+	double min_rate = fmax(c->leak_min_mb_per_min * MB / 60.0, l->fired_rate / 4);
+	int64_t hold_ms = l->hold_nb * w->span;
+	double live = gc_known ? leak_live_rate(l, (int64_t)(c->leak_window_s * 200), t, hold_ms) : NAN;
+	if (!bwin_trend(w, l->hold_nb, min_rate / 2, 0, tr))
+		return true;
+	*rate = isnan(live) ? fmin(tr->slope, tr->recent) : live;
+	bool floors = tr->slope >= min_rate / 2 && tr->recent >= min_rate / 4;
+	/* A major GC in the hold window drops the floor (promoted garbage):
+	 * the floors since it tell whether the heap is still rising. */
+	if (!floors && gc_known && tr->gc_n) {
+		int since = (int)((bwin_get(w, w->len - 1)->t + w->span - tr->t_gc) / w->span);
+		trend st;
+		if (since >= 4 && since < l->hold_nb && bwin_trend(w, since, min_rate / 2, 0, &st))
+			floors = st.slope >= min_rate / 2 && st.recent >= min_rate / 4;
+	}
+	return (floors || live >= min_rate / 2) && !(live < min_rate / 4);
+}
+
+/* Evaluate the leak rule at a bucket close.  `what` names the series in the
+ * messages; limit is the series' own limit (V8's heap limit for the heap,
+ * 0 unknown) and mem_limit the cgroup's; rss the process's RSS now. */
+static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w, int64_t t,
+		      const char *rule_name, const char *what, double limit, double mem_limit,
+		      double rss, bool gc_known)
 {
 	const alert_config *c = &a->c;
-	trend tr;
-	bool ok = bwin_trend(w, (int64_t)(c->leak_window_s * 1000), c->leak_min_mb_per_min * MB / 2, &tr);
-	double rate = tr.slope / MB;	/* MB/min */
-	/* Still growing now (newer half), not a cache that filled and stopped. */
-	bool pass = ok && rate >= c->leak_min_mb_per_min && tr.rising >= c->leak_rising_pct &&
-		    tr.growth / MB >= c->leak_min_growth_mb && tr.growth > 0 &&
-		    tr.recent / MB >= c->leak_min_mb_per_min / 2;
-	/* V8 leaves promoted garbage in old space until the next mark-compact,
-	 * so between major GCs a healthy heap's floor rises too.  When we see GC
-	 * events, the heap right after the latest major GC in the window (at
-	 * least a third into it) decides: above the window's first floor by half
-	 * the trend's growth up to then confirms the leak; below that, the rise
-	 * was garbage and the rule goes quiet.  With no such GC in the window
-	 * (V8 can go minutes between major GCs in a growing heap), the trend
-	 * must hold for one more full window before it fires. */
-	int64_t window_ms = (int64_t)(c->leak_window_s * 1000);
-	bool confirmed = true;
-	if (pass && gc_known) {
-		bool usable = tr.gc_n > 0 && tr.gc_x >= tr.span_min / 3;
-		bool up = usable && tr.gc_floor - tr.first >= 0.5 * tr.slope * tr.gc_x;
-		if (usable && !up)
-			pass = false;
-		confirmed = up || (r->st == R_PENDING && t - r->since >= window_ms);
+	double min_rate = c->leak_min_mb_per_min * MB / 60.0;
+	int nb[24], nw = leak_windows(c->leak_subwindows, nb);
+	const bw_bucket *nb_last = bwin_get(w, w->len - 1);	/* just closed */
+	if (!isnan(nb_last->gcmin)) {
+		const bw_bucket *before = w->len > 1 ? bwin_get(w, w->len - 2) : NULL;
+		l->gc_t[l->gc_head] = nb_last->tgc;
+		l->gc_v[l->gc_head] = nb_last->gcmin;
+		l->gc_drop[l->gc_head] = before ? fmaxf(0, before->min - nb_last->gcmin) : 0;
+		l->gc_head = (l->gc_head + 1) % LIVE_PTS;
+		if (l->gc_len < LIVE_PTS)
+			l->gc_len++;
 	}
-	/* Confirmation: the test must pass at two consecutive closes. */
-	bool fire = pass && confirmed && r->st == R_PENDING;
-	bool hold = ok && rate >= c->leak_min_mb_per_min / 2 && tr.slope > 0;
-	if (!ok && r->st == R_FIRING)
-		hold = true;	/* a gap in the data is not evidence of recovery */
-	int tx = rule_step(r, (int64_t)(c->resolve_s * 1000), t, pass, fire, hold);
+	/* The most garbage a major GC removed lately: growth since the latest
+	 * GC that no GC has judged must be more than that to count. */
+	double garbage = 0;
+	for (int i = 0; i < l->gc_len; i++)
+		garbage = fmax(garbage, l->gc_drop[i]);
+	trend tr, best = { 0 };
+	double rate = 0;
+	int best_nb = 0;
+	bool pass = false, wait = false;
+	for (int i = 0; i < nw; i++) {
+		if (!bwin_trend(w, nb[i], min_rate / 2, c->leak_rising_pct, &tr))
+			continue;	/* a young process, or a gap */
+		double r;
+		int v = leak_window_pass(c, &tr, nb[i] * w->span, i == nw - 1, gc_known, garbage, limit, &r);
+		if (v == LW_PASS || (v == LW_WAIT && !pass)) {
+			best = tr;	/* keep the longest that passes: the most evidence */
+			best_nb = nb[i];
+			rate = r;
+		}
+		pass |= v == LW_PASS;
+		wait = v == LW_WAIT;
+	}
+	/* Unconfirmed growth over the longest window fires once the rule has
+	 * been pending for one more window. */
+	if (wait && !pass && l->r.st == R_PENDING &&
+	    t - l->r.since >= (int64_t)(c->leak_window_s * 1000))
+		pass = true;
+	bool hold = false;
+	trend htr = { 0 };
+	if (l->r.st == R_FIRING) {
+		hold = leak_hold(c, w, l, gc_known, t, &htr, &rate);
+	}
+	/* Many windows and the shape tests guard against an odd floor: no
+	 * second close is waited for. */
+	int tx = rule_step(&l->r, (int64_t)(c->resolve_s * 1000), t, pass || wait, pass, hold);
+	if (tx == T_FIRE) {	/* 8..36 buckets: a hold that sees a stop soon */
+		l->hold_nb = best_nb < 8 ? 8 : best_nb > 36 ? 36 : best_nb;
+		l->fired_rate = rate;
+	}
+	/* Time to the first limit at the current rate, while firing. */
+	l->oom_at = 0;
+	l->oom_limit = NULL;
+	if (l->r.st == R_FIRING && rate > 0) {
+		double floor_now = htr.n ? htr.last : best.last;
+		double secs = INFINITY;
+		if (limit > 0)
+			secs = fmax(0, (limit - floor_now) / rate);
+		if (limit > 0)
+			l->oom_limit = strcmp(what, "heap") == 0 ? "heap" : "cgroup";
+		if (mem_limit > 0 && rss > 0 && (mem_limit - rss) / rate < secs) {
+			secs = fmax(0, (mem_limit - rss) / rate);
+			l->oom_limit = "cgroup";
+		}
+		if (isfinite(secs) && secs < 1e9)
+			l->oom_at = t + (int64_t)(secs * 1000);
+		else
+			l->oom_limit = NULL;
+	}
 	if (tx == T_FIRE) {
-		*keep = tr;
-		char ttl[64] = "";
+		/* The numbers in the text are the floors seen, when, and their
+		 * difference over that time; the projection uses that rate too. */
+		double d = trend_span_s(&best), grow = best.last - best.first;
+		double shown = grow > 0 && d > 0 ? grow / d : rate;
+		char ttl[64] = "", span[24];
 		int sev = SEV_WARN;
-		if (limit > 0 && tr.slope > 0) {
-			double mins = (limit - tr.last) / tr.slope;
-			char d[24];
-			fmt_duration(d, sizeof d, mins < 0 ? 0 : mins);
-			snprintf(ttl, sizeof ttl, ", %s in ~%s", limit_name, d);
-			if (mins < 60)
+		double left = INFINITY;
+		const char *lname = NULL;
+		if (limit > 0 && best.last < limit) {
+			left = (limit - best.last) / shown;
+			lname = strcmp(what, "heap") == 0 ? "heap limit" : "cgroup limit";
+		}
+		if (mem_limit > 0 && rss > 0 && rss < mem_limit && (mem_limit - rss) / shown < left) {
+			left = (mem_limit - rss) / shown;
+			lname = "cgroup limit";
+		}
+		if (lname) {
+			char dur[24];
+			fmt_duration(dur, sizeof dur, (int64_t)(left * 1000));
+			snprintf(ttl, sizeof ttl, "; %s in ~%s", lname, dur);
+			if (left < 3600)
 				sev = SEV_CRIT;
 		}
-		char span[24];
-		fmt_duration(span, sizeof span, tr.span_min);
+		fmt_duration(span, sizeof span, (int64_t)(d * 1000));
 		emit(a, m, s, t, sev, ALERT_FIRING, rule_name,
-		     "%s leak: +%.1f MB/min%s (floor %.0f -> %.0f MB over %s)", what, rate, ttl,
-		     tr.first / MB, tr.last / MB, span);
+		     "%s leak: floor %.1f -> %.1f MB in %s (+%.2f MB/min)%s", what, best.first / MB,
+		     best.last / MB, span, shown * 60.0 / MB, ttl);
 	} else if (tx == T_RESOLVE) {
-		emit(a, m, s, t, SEV_INFO, ALERT_RESOLVED, rule_name,
-		     "%s leak resolved: floor %s (%+.1f MB/min)", what, ok ? "flat" : "unknown",
-		     ok ? rate : 0.0);
+		char span[24], after[24];
+		fmt_duration(after, sizeof after, t - l->r.since);
+		if (htr.n) {
+			fmt_duration(span, sizeof span, htr.t_last - htr.t_first);
+			emit(a, m, s, t, SEV_INFO, ALERT_RESOLVED, rule_name,
+			     "%s leak resolved after %s: floor %.1f -> %.1f MB in the last %s", what,
+			     after, htr.first / MB, htr.last / MB, span);
+		} else {
+			emit(a, m, s, t, SEV_INFO, ALERT_RESOLVED, rule_name,
+			     "%s leak resolved after %s", what, after);
+		}
 	}
 }
 
 /* Heap floor trend.  A heap sample is "post-GC" when a major GC (any,
  * forced included: it is the best floor there is) started since the previous
  * heap sample; the probe sends a sample's GC events with it. */
-static void eval_heap(alerts *a, model *m, pstate *s, vnode *n)
+static void eval_heap(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 {
 	int64_t major[64];
 	int nmajor = 0;
@@ -628,8 +892,8 @@ static void eval_heap(alerts *a, model *m, pstate *s, vnode *n)
 			continue;
 		s->heap_prev_t = pt.t_ms;
 		if (bwin_push(&s->heap_w, pt.t_ms, pt.mean, post_gc))
-			leak_step(a, m, s, &s->heap, &s->heap_tr, &s->heap_w, pt.t_ms, "heap_leak",
-				  "heap", "heap limit", n->heap_limit, n->gc_total > 0);
+			leak_step(a, m, s, &s->heap, &s->heap_w, pt.t_ms, "heap_leak", "heap",
+				  n->heap_limit, p->mem_limit, p->rss_bytes, n->gc_total > 0);
 	}
 	if (g < nmajor)
 		s->gc_carry = major[g];
@@ -643,8 +907,8 @@ static void eval_rss(alerts *a, model *m, pstate *s, vproc *p, bool leak_rule)
 	for (size_t i = first; i < first + k; i++) {
 		ring_point pt = ring_get(&p->rss_r, 0, i);
 		if (bwin_push(&s->rss_w, pt.t_ms, pt.mean, false) && leak_rule)
-			leak_step(a, m, s, &s->rss, &s->rss_tr, &s->rss_w, pt.t_ms, "rss_leak", "RSS",
-				  "memory limit", p->mem_limit, false);
+			leak_step(a, m, s, &s->rss, &s->rss_w, pt.t_ms, "rss_leak", "RSS",
+				  p->mem_limit, 0, 0, false);
 		if (isnan(pt.mean))
 			continue;
 		double lim = p->mem_limit;
@@ -736,8 +1000,9 @@ static void eval_stall(alerts *a, model *m, pstate *s, vnode *n)
 
 /* ---- GC pressure ---------------------------------------------------- */
 
-/* Mean GC share over gc_window_s (10 buckets), or one non-forced major
- * pause longer than gc_pause_ms. */
+/* Mean GC share over gc_window_s (10 buckets), sustained (half the buckets
+ * above half the threshold), or one non-forced major pause longer than
+ * gc_pause_ms. */
 static void eval_gc(alerts *a, model *m, pstate *s, vnode *n)
 {
 	const alert_config *c = &a->c;
@@ -769,6 +1034,7 @@ static void eval_gc(alerts *a, model *m, pstate *s, vnode *n)
 		double sum = s->gc_w.open.sum;
 		double cnt = s->gc_w.open.n;
 		int64_t oldest = s->gc_w.open.t;
+		int busy = 0, nb = 0;
 		for (int b = s->gc_w.len - 1; b >= 0; b--) {
 			const bw_bucket *bk = bwin_get(&s->gc_w, b);
 			if (bk->t < pt.t_ms - window)
@@ -776,11 +1042,16 @@ static void eval_gc(alerts *a, model *m, pstate *s, vnode *n)
 			sum += bk->sum;
 			cnt += bk->n;
 			oldest = bk->t;
+			nb++;
+			busy += bk->sum / bk->n > c->gc_pct / 2;
 		}
 		double share = cnt ? sum / cnt : 0;
 		bool covered = pt.t_ms - oldest >= window * 8 / 10;
 		bool big = pause > c->gc_pause_ms;	/* seen with this batch of samples */
-		bool fire = (covered && share > c->gc_pct) || big;
+		/* Pressure is sustained: most of the window's buckets above half
+		 * the threshold, not one burst (a big one-off allocation can spend
+		 * 3 s of a 30 s window in GC). */
+		bool fire = (covered && share > c->gc_pct && 2 * busy >= nb) || big;
 		if (s->gc.st == R_QUIET)
 			s->gc_pause = 0;
 		if (big && pause > s->gc_pause)
@@ -815,19 +1086,22 @@ static void eval_gc(alerts *a, model *m, pstate *s, vnode *n)
 
 /* ---- handle leak ---------------------------------------------------- */
 
+/* Per-type handle counts: the same floor trend over handle_window_s in
+ * HANDLE_BUCKETS buckets (a leaked handle never goes away, so the count's
+ * floor rises one for one); the growth is the floors' difference. */
+#define HANDLE_BUCKETS 10
 static void eval_handles(alerts *a, model *m, pstate *s, vnode *n)
 {
 	const alert_config *c = &a->c;
-	int64_t window = (int64_t)(c->handle_window_s * 1000);
 	for (int j = 0; j < n->nhandles && j < MAX_HANDLE_TYPES; j++) {
 		handle_count *hc = &n->handles[j];
-		if (!s->h[j] && !(s->h[j] = calloc(1, sizeof *s->h[j])))
-			continue;	/* out of memory: this type is not watched */
+		if (!s->h[j])
+			s->h[j] = xcalloc(1, sizeof *s->h[j]);
 		handle_state *h = s->h[j];
 		if (strcmp(h->type, hc->type) != 0) {	/* new slot (or reused): start over */
 			memset(h, 0, sizeof *h);
 			snprintf(h->type, sizeof h->type, "%s", hc->type);
-			bwin_init(&h->w, c->handle_window_s, c->leak_subwindows);
+			bwin_init(&h->w, c->handle_window_s, HANDLE_BUCKETS);
 		}
 		size_t first, k = ring_fresh(&hc->r, &h->seen, &first);
 		for (size_t i = first; i < first + k; i++) {
@@ -835,20 +1109,22 @@ static void eval_handles(alerts *a, model *m, pstate *s, vnode *n)
 			if (!bwin_push(&h->w, pt.t_ms, pt.mean, false))
 				continue;
 			trend tr;
-			bool ok = bwin_trend(&h->w, window, 0.5 * 60000.0 / (double)h->w.span, &tr);
+			bool ok = bwin_trend(&h->w, HANDLE_BUCKETS, 500.0 / (double)h->w.span,
+					     h->r.st == R_FIRING ? 0 : c->leak_rising_pct, &tr);
+			double growth = tr.last - tr.first;
 			bool pass = ok && tr.slope > 0 && tr.rising >= c->leak_rising_pct &&
-				    tr.growth >= c->handle_min_growth && tr.recent > 0;
-			bool hold = ok ? tr.slope > 0 && tr.growth >= c->handle_min_growth / 2.0
+				    growth >= c->handle_min_growth && tr.recent > 0;
+			bool hold = ok ? tr.slope > 0 && growth >= c->handle_min_growth / 2.0
 				       : h->r.st == R_FIRING;
 			int tx = rule_step(&h->r, (int64_t)(c->resolve_s * 1000), pt.t_ms, pass,
 					   pass && h->r.st == R_PENDING, hold);
 			if (tx == T_FIRE) {
 				char span[24];
-				fmt_duration(span, sizeof span, tr.span_min);
-				h->growth = tr.growth;
+				double d = trend_span_s(&tr);
+				fmt_duration(span, sizeof span, (int64_t)(d * 1000));
 				emit(a, m, s, pt.t_ms, SEV_WARN, ALERT_FIRING, "handle_leak",
-				     "handle leak: %s +%.0f over %s (+%.1f/min, now %d)", h->type,
-				     tr.growth, span, tr.slope, hc->count);
+				     "handle leak: %s %.0f -> %.0f in %s (+%.1f/min), now %d", h->type,
+				     tr.first, tr.last, span, d > 0 ? growth * 60.0 / d : 0.0, hc->count);
 			} else if (tx == T_RESOLVE) {
 				emit(a, m, s, pt.t_ms, SEV_INFO, ALERT_RESOLVED, "handle_leak",
 				     "handle leak resolved: %s count steady at %d", h->type, hc->count);
@@ -899,7 +1175,7 @@ static void eval_cpu(alerts *a, model *m, pstate *s, vproc *p)
 static void resolve_exited(alerts *a, model *m, pstate *s, int64_t now)
 {
 	struct { rule_st *r; const char *name; } rs[] = {
-		{ &s->heap, "heap_leak" }, { &s->rss, "rss_leak" }, { &s->stall, "stall" },
+		{ &s->heap.r, "heap_leak" }, { &s->rss.r, "rss_leak" }, { &s->stall, "stall" },
 		{ &s->gc, "gc_pressure" }, { &s->cpu, "cpu_saturation" }, { &s->mem, "mem_limit" },
 	};
 	for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++) {
@@ -915,7 +1191,22 @@ static void resolve_exited(alerts *a, model *m, pstate *s, int64_t now)
 			     "process exited (%s)", s->h[j]->type);
 		s->h[j]->r.st = R_QUIET;
 	}
+	s->heap.oom_at = s->rss.oom_at = 0;
 	s->exited = true;
+}
+
+/* The model's time to OOM: the sooner projection of a firing leak rule,
+ * counted down between bucket closes; 0 when nothing fires. */
+static void publish_oom(const pstate *s, vproc *p, int64_t now)
+{
+	const leak_st *l = s->heap.oom_at && (!s->rss.oom_at || s->heap.oom_at <= s->rss.oom_at)
+			   ? &s->heap : &s->rss;
+	p->oom_in_s = 0;
+	p->oom_limit = NULL;
+	if (l->oom_at) {
+		p->oom_in_s = fmax(1, (double)(l->oom_at - now) / 1000.0);
+		p->oom_limit = l->oom_limit;
+	}
 }
 
 void alerts_eval(alerts *a, model *m, int64_t now_ms)
@@ -924,12 +1215,11 @@ void alerts_eval(alerts *a, model *m, int64_t now_ms)
 	for (size_t i = 0; i < m->nprocs; i++) {
 		vproc *p = m->procs[i];
 		pstate *s = pstate_get(a, p, i);
-		if (!s)
-			continue;	/* out of memory: skip this process this tick */
 		s->mark = a->mark;
 		if (p->state == PROC_EXITED) {
 			if (!s->exited)
 				resolve_exited(a, m, s, p->exited_ms ? p->exited_ms : now_ms);
+			publish_oom(s, p, now_ms);
 			continue;
 		}
 		if (p->state == PROC_DENIED)
@@ -939,11 +1229,12 @@ void alerts_eval(alerts *a, model *m, int64_t now_ms)
 		eval_rss(a, m, s, p, !probed);
 		eval_cpu(a, m, s, p);
 		if (n) {
-			eval_heap(a, m, s, n);
+			eval_heap(a, m, s, p, n);
 			eval_stall(a, m, s, n);
 			eval_gc(a, m, s, n);
 			eval_handles(a, m, s, n);
 		}
+		publish_oom(s, p, now_ms);
 	}
 	/* Sweep: states of processes no longer in the model. */
 	size_t j = 0;
@@ -966,19 +1257,14 @@ void alerts_warning(alerts *a, model *m, vproc *p, const char *name, const char 
 	/* The same warning again within resolve_s is the same alert. */
 	char key[sizeof s->warn_key];
 	snprintf(key, sizeof key, "%s|%s", name, message);
-	if (s && strcmp(s->warn_key, key) == 0 && now_ms - s->warn_t < (int64_t)(a->c.resolve_s * 1000))
+	if (strcmp(s->warn_key, key) == 0 && now_ms - s->warn_t < (int64_t)(a->c.resolve_s * 1000))
 		return;
-	if (s) {
-		memcpy(s->warn_key, key, sizeof key);
-		s->warn_t = now_ms;
-	}
-	bool listener = strcmp(name, "MaxListenersExceededWarning") == 0;
-	pstate tmp = { .pid = p->pid };
-	if (listener)
-		emit(a, m, s ? s : &tmp, now_ms, SEV_WARN, ALERT_FIRING, "listener_leak",
-		     "listener leak: %s", message);
+	memcpy(s->warn_key, key, sizeof key);
+	s->warn_t = now_ms;
+	if (strcmp(name, "MaxListenersExceededWarning") == 0)
+		emit(a, m, s, now_ms, SEV_WARN, ALERT_FIRING, "listener_leak", "listener leak: %s", message);
 	else
-		emit(a, m, s ? s : &tmp, now_ms, SEV_INFO, ALERT_FIRING, "warning", "%s%s%s", name,
+		emit(a, m, s, now_ms, SEV_INFO, ALERT_FIRING, "warning", "%s%s%s", name,
 		     *message ? ": " : "", message);
 }
 
@@ -988,8 +1274,8 @@ int alerts_state(const alerts *a, const vproc *p, const char *rule)
 	if (!s || !rule)
 		return -1;
 	const rule_st *r = NULL;
-	if (strcmp(rule, "heap_leak") == 0) r = &s->heap;
-	else if (strcmp(rule, "rss_leak") == 0) r = &s->rss;
+	if (strcmp(rule, "heap_leak") == 0) r = &s->heap.r;
+	else if (strcmp(rule, "rss_leak") == 0) r = &s->rss.r;
 	else if (strcmp(rule, "stall") == 0) r = &s->stall;
 	else if (strcmp(rule, "gc_pressure") == 0) r = &s->gc;
 	else if (strcmp(rule, "cpu_saturation") == 0) r = &s->cpu;

@@ -21,7 +21,7 @@
 /* Every field is an [alerts] key of the config file, same name; defaults
  * from alerts_config_default in brackets. */
 typedef struct alert_config {
-	double leak_window_s;		/* trend window for heap/RSS leaks [300] */
+	double leak_window_s;		/* longest trend window for heap/RSS leaks [300] */
 	double leak_min_mb_per_min;	/* slower growth is not a leak, MB = 2^20 bytes [1] */
 	double stall_ms;		/* lag p99 threshold [100] */
 	int stall_samples;		/* this many of the last 3x samples above it [3] */
@@ -37,7 +37,9 @@ typedef struct alert_config {
 	/* extensions */
 	double leak_min_growth_mb;	/* floor growth over the window, MB [5] */
 	double leak_rising_pct;		/* % of sub-window steps where the floor rose [70] */
-	int leak_subwindows;		/* sub-windows (floors) per trend window, 4..30 [10] */
+	int leak_subwindows;		/* floors (buckets) per longest window, 4..64 [60] */
+	double leak_fast_s;		/* a steady 2 MB/s leak fires after this long, a leak
+					   r times slower after sqrt(r) times longer [40] */
 } alert_config;
 
 void alerts_config_default(alert_config *c);
@@ -48,7 +50,7 @@ typedef struct alerts alerts;
 /* Called on every transition (pending→firing, firing→resolved, warnings). */
 typedef void (*alert_cb)(void *ud, const model_alert *a);
 
-/* Copies *c (NULL: defaults). NULL on allocation failure. */
+/* Copies *c (NULL: defaults). */
 alerts *alerts_new(const alert_config *c, alert_cb cb, void *ud);
 void alerts_free(alerts *a);
 /* Evaluate every rule for every process at now_ms. Cheap: runs every tick. */

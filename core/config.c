@@ -2,12 +2,17 @@
  *
  * Format (INI):
  *     [ui]       theme, interval (s, or 500ms), window (1..5 or 1m 5m 15m 1h
- *                all), mouse, braille, bell (yes/no), output_dir
+ *                all), sort (pid name cpu rss heap lag), sort_invert, tree,
+ *                mouse, braille, bell (yes/no), output_dir
  *     [probe]    hz (1..20)
  *     [history]  raw (samples kept), tier1..tier3 ("10s:360" = buckets of
- *                10 s, 360 kept; "off" drops that tier only)
+ *                10 s, 360 kept; "off" drops that tier only); exited_keep
+ *                (how long an exited process stays, 1h) and exited_max (how
+ *                many exited ones at most, 100)
  *     [alerts]   every key alerts_config_set() knows (core/alerts.c)
  *     [log]      alert_log (path of the alert log file)
+ *     [actions]  on_alert (command run on alert transitions, by /bin/sh -c),
+ *                timeout (its time limit, 1s .. 1h; default 30s)
  *
  * Line numbers: inih's handler does not receive them, so we feed inih
  * through our own reader (ini_parse_stream) that counts lines; the handler
@@ -63,6 +68,8 @@ static void warnf(parse_state *ps, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *const config_sort_names[CONFIG_NSORT] = { "pid", "name", "cpu", "rss", "heap", "lag" };
+
 void config_default(vitals_config *c)
 {
 	memset(c, 0, sizeof *c);
@@ -74,7 +81,10 @@ void config_default(vitals_config *c)
 	c->braille = false;
 	c->bell = false;
 	c->ring = ring_config_default;
+	c->exited_keep_ms = 3600 * 1000;
+	c->exited_max = 100;
 	alerts_config_default(&c->alerts);
+	c->on_alert_timeout_s = 30;
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -166,8 +176,19 @@ static void set_ui(parse_state *ps, const char *k, const char *v)
 			warnf(ps, ps->lineno, "bad window '%s' (1m, 5m, 15m, 1h, all or 1..5)", v);
 		else
 			c->window = found;
-	} else if (strcmp(k, "mouse") == 0 || strcmp(k, "braille") == 0 || strcmp(k, "bell") == 0) {
-		bool *dst = strcmp(k, "mouse") == 0 ? &c->mouse : strcmp(k, "braille") == 0 ? &c->braille : &c->bell;
+	} else if (strcmp(k, "sort") == 0) {
+		int found = -1;
+		for (int i = 0; i < CONFIG_NSORT; i++)
+			if (strcasecmp(v, config_sort_names[i]) == 0)
+				found = i;
+		if (found < 0)
+			warnf(ps, ps->lineno, "bad sort '%s' (pid, name, cpu, rss, heap or lag)", v);
+		else
+			c->sort = found;
+	} else if (strcmp(k, "mouse") == 0 || strcmp(k, "braille") == 0 || strcmp(k, "bell") == 0 ||
+		   strcmp(k, "sort_invert") == 0 || strcmp(k, "tree") == 0) {
+		bool *dst = strcmp(k, "mouse") == 0 ? &c->mouse : strcmp(k, "braille") == 0 ? &c->braille
+			  : strcmp(k, "bell") == 0 ? &c->bell : strcmp(k, "tree") == 0 ? &c->tree : &c->sort_invert;
 		if (parse_bool(v, &b) < 0)
 			warnf(ps, ps->lineno, "bad value '%s' for '%s' (yes or no)", v, k);
 		else
@@ -182,6 +203,21 @@ static void set_ui(parse_state *ps, const char *k, const char *v)
 static void set_history(parse_state *ps, const char *k, const char *v)
 {
 	long cap;
+	if (strcmp(k, "exited_keep") == 0) {
+		double ms = parse_duration_ms(v, 1000);
+		if (ms < 0 || ms > 30 * 86400000.0)
+			warnf(ps, ps->lineno, "bad value '%s' for 'exited_keep' (0 .. 30 days, e.g. 10m)", v);
+		else
+			ps->c->exited_keep_ms = (int64_t)ms;
+		return;
+	}
+	if (strcmp(k, "exited_max") == 0) {
+		if (parse_int(v, 0, 100000, &cap) < 0)
+			warnf(ps, ps->lineno, "bad value '%s' for 'exited_max' (0 .. 100000 processes)", v);
+		else
+			ps->c->exited_max = (int)cap;
+		return;
+	}
 	if (strcmp(k, "raw") == 0) {
 		if (parse_int(v, 2, 1000000, &cap) < 0) {
 			warnf(ps, ps->lineno, "bad value '%s' for 'raw' (2 .. 1000000 samples)", v);
@@ -223,6 +259,22 @@ static void set_history(parse_state *ps, const char *k, const char *v)
 	ps->ring_set = true;
 }
 
+static void set_actions(parse_state *ps, const char *k, const char *v)
+{
+	vitals_config *c = ps->c;
+	if (strcmp(k, "on_alert") == 0) {
+		set_string(ps, c->on_alert, sizeof c->on_alert, k, v);
+	} else if (strcmp(k, "timeout") == 0) {
+		double ms = parse_duration_ms(v, 1000);
+		if (ms < 1000 || ms > 3600000)
+			warnf(ps, ps->lineno, "bad timeout '%s' (1s .. 1h)", v);
+		else
+			c->on_alert_timeout_s = ms / 1000.0;
+	} else {
+		warnf(ps, ps->lineno, "unknown key '%s' in [actions]", k);
+	}
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	parse_state *ps = user;
@@ -248,6 +300,8 @@ static int handler(void *user, const char *section, const char *name, const char
 			set_string(ps, c->alert_log, sizeof c->alert_log, name, value);
 		else
 			warnf(ps, ps->lineno, "unknown key '%s' in [log]", name);
+	} else if (strcmp(section, "actions") == 0) {
+		set_actions(ps, name, value);
 	} else if (!section[0]) {
 		warnf(ps, ps->lineno, "key '%s' outside a section", name);
 	} else if (strcmp(ps->bad_section, section) != 0) {

@@ -6,4 +6,6 @@ libvitals_a_SOURCES += core/ring.c core/ring.h core/model.c core/model.h \
 # alerts (engineer: alerts)
 libvitals_a_SOURCES += core/alerts.c core/alerts.h
 # config file (engineer: screen)
-libvitals_a_SOURCES += core/config.c core/config.h
+libvitals_a_SOURCES += core/config.c core/config.h core/config_write.c
+# line framing of the probe connection and of launched programs' output (engineer: robust)
+libvitals_a_SOURCES += core/linebuf.c core/linebuf.h

@@ -5,13 +5,17 @@
  * uptime.  Series are rings whose storage is allocated on their first push.
  */
 #include "core/model.h"
+#include "core/xalloc.h"
 #include "core/clock.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+const double gc_hist_le_ms[GC_HIST_BUCKETS] = { 1, 10, 100, 1000, 2000, 5000 };
 
 void model_init(model *m, const ring_config *rcfg)
 {
@@ -62,6 +66,27 @@ vproc *model_find(const model *m, int pid)
 	return NULL;
 }
 
+/* The watched parent of p that is alive or was when p started, or NULL. */
+static const vproc *parent_of(const model *m, const vproc *p)
+{
+	if (p->ppid <= 1 || p->ppid == p->pid)
+		return NULL;
+	return model_find(m, p->ppid);
+}
+
+void model_groups(model *m)
+{
+	for (size_t i = 0; i < m->nprocs; i++) {
+		vproc *p = m->procs[i];
+		const vproc *top = p, *up;
+		/* bounded: a parent chain longer than the list is a loop (a
+		 * reused PID made its own ancestor) */
+		for (size_t steps = 0; steps < m->nprocs && (up = parent_of(m, top)); steps++)
+			top = up;
+		p->group = top->pid;
+	}
+}
+
 vproc *model_add(model *m, int pid, uint64_t start_time)
 {
 	if (m->nprocs == m->cap) {
@@ -76,6 +101,7 @@ vproc *model_add(model *m, int pid, uint64_t start_time)
 	if (!p)
 		return NULL;
 	p->pid = pid;
+	p->group = pid;
 	p->start_time = start_time;
 	p->fds = -1;
 	p->exit_status = -1;
@@ -100,6 +126,38 @@ void model_remove(model *m, vproc *p)
 	}
 }
 
+static int by_exit_time(const void *a, const void *b)
+{
+	const vproc *x = *(const vproc *const *)a, *y = *(const vproc *const *)b;
+	return (x->exited_ms > y->exited_ms) - (x->exited_ms < y->exited_ms);
+}
+
+size_t model_exited_expired(const model *m, int64_t now_ms, int64_t keep_ms, size_t keep_max, vproc **out,
+			    size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i]->state == PROC_EXITED && !m->procs[i]->launched)
+			n++;
+	if (n == 0)
+		return 0;
+	vproc **ex = xmalloc(n * sizeof *ex);
+	n = 0;
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i]->state == PROC_EXITED && !m->procs[i]->launched)
+			ex[n++] = m->procs[i];
+	qsort(ex, n, sizeof *ex, by_exit_time);
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < cap; i++) {
+		/* an unknown exit time (0) counts as now: never expired by age */
+		int64_t t = ex[i]->exited_ms ? ex[i]->exited_ms : now_ms;
+		if (n - i > keep_max || now_ms - t >= keep_ms)
+			out[k++] = ex[i];
+	}
+	free(ex);
+	return k;
+}
+
 vnode *model_node(model *m, vproc *p)
 {
 	if (p->node)
@@ -107,9 +165,11 @@ vnode *model_node(model *m, vproc *p)
 	vnode *n = calloc(1, sizeof *n);
 	if (!n)
 		return NULL;
-	for (int i = 0; i < PS_COUNT; i++)
+	for (int i = 0; i < PS_COUNT; i++) {	/* not reported yet: NaN, not 0 */
+		*(double *)(void *)((char *)n + probe_series_table[i].off) = NAN;
 		if (vnode_ring(n, i))
 			ring_init(vnode_ring(n, i), &m->rcfg);
+	}
 	p->node = n;
 	return n;
 }
@@ -122,6 +182,11 @@ void model_gc_push(vnode *n, const gc_event *ev)
 		n->gc_len++;
 	n->gc_total++;
 	n->gc_total_ms += ev->dur_ms;
+	int k = gc_kind_index(ev->kind), b = 0;
+	while (b < GC_HIST_BUCKETS && !(ev->dur_ms <= gc_hist_le_ms[b]))
+		b++;
+	n->gc_hist[k][b]++;
+	n->gc_hist_sum_ms[k] += ev->dur_ms;
 }
 
 const gc_event *model_gc_get(const vnode *n, uint32_t i)

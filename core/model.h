@@ -10,7 +10,8 @@
  * A process is identified by (pid, start_time): a reused PID is a new vproc,
  * and an exited process keeps its history with state PROC_EXITED.
  *
- * `dirty` is bumped by any writer; the UI repaints when it changed.
+ * `dirty` is bumped by any writer (for whoever wants to know that something
+ * changed; the dashboard paints per tick and key, not per change).
  */
 #ifndef VITALS_MODEL_H
 #define VITALS_MODEL_H
@@ -50,6 +51,9 @@ typedef struct gc_event {
 } gc_event;
 
 #define GC_LOG_CAP 4096
+#define GC_HIST_BUCKETS 6
+/* Upper bounds of the GC pause histogram: prom-client's 1 ms .. 5 s. */
+extern const double gc_hist_le_ms[GC_HIST_BUCKETS];
 #define MAX_SPACES 12
 #define MAX_HANDLE_TYPES 16
 #define NAME_LEN 32
@@ -84,6 +88,10 @@ typedef struct vnode {
 	double gc_ms_interval;
 	uint64_t gc_total;		/* GC events ever seen */
 	double gc_total_ms;
+	/* GC pauses seen, per kind index: a histogram over gc_hist_le_ms
+	 * (bucket b counts pauses <= le[b] and > le[b-1]; the last, longer) */
+	uint64_t gc_hist[5][GC_HIST_BUCKETS + 1];
+	double gc_hist_sum_ms[5];
 
 	heap_space spaces[MAX_SPACES];
 	int nspaces;
@@ -105,6 +113,8 @@ typedef struct capture {
 typedef struct vproc {
 	int pid;
 	int ppid;
+	int group;		/* pid of its group's leader: the topmost watched ancestor
+				 * (a cluster primary, pm2's daemon), else its own (model_groups) */
 	uint64_t start_time;	/* boot-relative ticks, identity with pid */
 	char name[NAME_LEN];	/* comm / exe basename */
 	char *cmdline;		/* owned; may be NULL */
@@ -119,6 +129,7 @@ typedef struct vproc {
 	/* latest values */
 	double rss_bytes, vsz_bytes;
 	double cpu_pct, cpu_user_pct, cpu_sys_pct;	/* % of one core */
+	double cpu_user_s, cpu_sys_s;	/* CPU time since the process started */
 	int threads;
 	int fds;		/* -1 if unreadable */
 	double mem_limit;	/* cgroup memory.max in bytes, 0 if none */
@@ -126,6 +137,11 @@ typedef struct vproc {
 	int nspid;		/* its PID inside its own PID namespace; 0 = not known yet */
 	bool other_mnt;		/* another mount namespace: its files are under /proc/PID/root */
 	char container[48];	/* "docker:0123456789ab", "k8s:pod/ctr", "ns:pid,net", "" on the host */
+	/* core/alerts, while a heap or RSS leak alert fires: projected seconds
+	 * until the first limit is reached at the current trend (0 = no upward
+	 * trend), and which limit ("heap": V8's, "cgroup": memory.max). */
+	double oom_in_s;
+	const char *oom_limit;	/* static string, NULL with oom_in_s 0 */
 
 	ring rss_r, cpu_r;	/* series the views draw and alerts read; others are latest values */
 
@@ -183,8 +199,20 @@ void model_free(model *m);
 vproc *model_find(const model *m, int pid);
 /* Add a process; the model owns it. Returns NULL on allocation failure. */
 vproc *model_add(model *m, int pid, uint64_t start_time);
+/* Set every process's group from the parent links among the watched
+ * processes: a process whose parent is watched belongs to the parent's
+ * group, so a cluster primary and its workers (or pm2 and its apps) form
+ * one group led by the topmost.  Call after the parents may have changed. */
+void model_groups(model *m);
 /* Remove and free one process (e.g. the user dismissed an exited row). */
 void model_remove(model *m, vproc *p);
+/* The exited processes to let go of so memory stays bounded: those that
+ * exited keep_ms or more ago, and the oldest beyond the keep_max most
+ * recent; launched programs (launch mode) are kept.  Fills out (up to cap),
+ * oldest first, and returns how many; the caller lets the collectors forget
+ * each and removes it. */
+size_t model_exited_expired(const model *m, int64_t now_ms, int64_t keep_ms, size_t keep_max, vproc **out,
+			    size_t cap);
 
 /* Allocate p->node if needed (rings initialised from m->rcfg). */
 vnode *model_node(model *m, vproc *p);

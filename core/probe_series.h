@@ -14,7 +14,7 @@
  * shapes of their own) and what /proc tells about every process (vproc).
  *
  * X(id, keep, unit, src, alt, json, prom, help)
- *   id    vnode field name; the latest value, 0 until first reported
+ *   id    vnode field name; the latest value, NaN until first reported
  *   keep  RING: also a history ring n->id_r, pushed every sample (a sample
  *         without the value pushes a gap); LATEST: latest value only
  *   unit  BYTES, MS, RATIO (0..1; up to 1.01 accepted as float noise and
@@ -59,8 +59,8 @@
 	  "nodejs_eventloop_utilization", "Event loop utilization over the last sample interval (0..1).") \
 	X(gc_pct, RING, PCT, NULL, NULL, "gc_pct", \
 	  "vitals_gc_time_ratio", "Share of the last sample interval spent in GC pauses (0..1).") \
-	X(handles_total, RING, COUNT, NULL, NULL, "handles", \
-	  "nodejs_active_handles_total", "Total number of active handles.")
+	X(handles_total, RING, COUNT, NULL, NULL, "handles", NULL, \
+	  "Total number of active handles (exported as nodejs_active_handles by type).")
 
 /* Indices of the rows: PS_heap_used, ... */
 typedef enum probe_series_id {

@@ -1,6 +1,7 @@
 /* fuzz_alerts — alerts_config_set on [alerts] key/value text from the config
  * file, then alerts_eval over arbitrary series (NaN, infinities, negative and
- * huge values, clock steps backwards, warnings with arbitrary bytes).
+ * huge values, clock steps backwards, warnings with arbitrary bytes); the
+ * time to OOM it publishes must stay a number with its limit.
  *
  * Input: lines "key=value" up to a line "--"; the rest is records of 6 bytes:
  * series (1), time step in 100 ms (1, 0xff = 5 s back), value (4, float). */
@@ -88,8 +89,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		case 9: p->state = which & 0x10 ? PROC_EXITED : PROC_LIVE; break;
 		}
-		if (rec % 3 == 0)
+		if (rec % 3 == 0) {
 			alerts_eval(a, &m, t);
+			/* a time to OOM is a number of seconds with its limit, or 0 */
+			if (!(p->oom_in_s >= 0) || (p->oom_in_s > 0) != (p->oom_limit != NULL))
+				abort();
+		}
 	}
 	alerts_eval(a, &m, t);
 	model_free(&m);

@@ -49,3 +49,41 @@ fuzz_fuzz_heap_snapshot_SOURCES = fuzz/fuzz_heap_snapshot.c fuzz/replay.c
 fuzz_fuzz_heap_snapshot_LDADD = $(VITALS_LIBS)
 TESTS += fuzz/replay_heap_snapshot.sh
 EXTRA_DIST += fuzz/replay_heap_snapshot.sh
+# heap diff and leaks (engineer: heap): two or three snapshots split by 0x1e
+FUZZ_HARNESSES += heap_diff
+check_PROGRAMS += fuzz/fuzz_heap_diff
+fuzz_fuzz_heap_diff_SOURCES = fuzz/fuzz_heap_diff.c fuzz/replay.c
+fuzz_fuzz_heap_diff_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_heap_diff.sh
+EXTRA_DIST += fuzz/replay_heap_diff.sh
+# robustness (engineer: robust): the command line
+FUZZ_HARNESSES += cli
+check_PROGRAMS += fuzz/fuzz_cli
+fuzz_fuzz_cli_SOURCES = fuzz/fuzz_cli.c fuzz/replay.c
+fuzz_fuzz_cli_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_cli.sh
+EXTRA_DIST += fuzz/replay_cli.sh
+# robustness (engineer: robust): the probe connection's line framing, and a
+# launched program's output on its way to the log pane
+FUZZ_HARNESSES += probe_frame launch_log
+check_PROGRAMS += fuzz/fuzz_probe_frame fuzz/fuzz_launch_log
+fuzz_fuzz_probe_frame_SOURCES = fuzz/fuzz_probe_frame.c fuzz/replay.c
+fuzz_fuzz_probe_frame_LDADD = $(VITALS_LIBS)
+fuzz_fuzz_launch_log_SOURCES = fuzz/fuzz_launch_log.c fuzz/replay.c
+fuzz_fuzz_launch_log_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_probe_frame.sh fuzz/replay_launch_log.sh
+EXTRA_DIST += fuzz/replay_probe_frame.sh fuzz/replay_launch_log.sh
+# robustness (engineer: robust): WebSocket framing from an inspector
+FUZZ_HARNESSES += ws
+check_PROGRAMS += fuzz/fuzz_ws
+fuzz_fuzz_ws_SOURCES = fuzz/fuzz_ws.c fuzz/replay.c
+fuzz_fuzz_ws_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_ws.sh
+EXTRA_DIST += fuzz/replay_ws.sh
+# robustness (engineer: robust): key and mouse input through ncurses and ours
+FUZZ_HARNESSES += keys
+check_PROGRAMS += fuzz/fuzz_keys
+fuzz_fuzz_keys_SOURCES = fuzz/fuzz_keys.c fuzz/replay.c
+fuzz_fuzz_keys_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_keys.sh
+EXTRA_DIST += fuzz/replay_keys.sh

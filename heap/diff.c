@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap/devtools.h"
+
 struct obj {
 	uint32_t id;
 	uint32_t node;	/* ordinal in its snapshot (AFTER's paths) */
@@ -54,7 +56,7 @@ static int cmp_side_class(const void *pa, const void *pb)
 /* Reduce a snapshot to its per-class id lists. */
 static int side_init(struct side *sd, const heap_snapshot *s)
 {
-	size_t nkeys = (size_t)s->string_count + (size_t)s->ntypes_node;
+	size_t nkeys = heap_class_keys(s);
 	uint32_t *slot = malloc(nkeys * sizeof *slot);
 	size_t cap = 0;
 	memset(sd, 0, sizeof *sd);
@@ -67,9 +69,7 @@ static int side_init(struct side *sd, const heap_snapshot *s)
 		sd->self_total += s->node_self[i];
 		if (!heap_node_counted(s, i))
 			continue;
-		int t = s->node_type[i];
-		size_t key = (t == s->t.n_object || t == s->t.n_native) ? s->node_name[i]
-									 : (size_t)s->string_count + (size_t)t;
+		size_t key = heap_class_key(s, i);
 		if (slot[key] == UINT32_MAX) {
 			if (sd->nclasses == cap) {
 				size_t nc = cap ? cap * 2 : 256;
@@ -98,10 +98,7 @@ static int side_init(struct side *sd, const heap_snapshot *s)
 	for (uint32_t i = 0; i < s->node_count; i++) {
 		if (!heap_node_counted(s, i))
 			continue;
-		int t = s->node_type[i];
-		size_t key = (t == s->t.n_object || t == s->t.n_native) ? s->node_name[i]
-									 : (size_t)s->string_count + (size_t)t;
-		struct side_class *c = &sd->classes[slot[key]];
+		struct side_class *c = &sd->classes[slot[heap_class_key(s, i)]];
 		c->objs[c->n].id = s->node_id[i];
 		c->objs[c->n].node = i;
 		c->objs[c->n].self = s->node_self[i];
@@ -150,11 +147,11 @@ oom_nofree:
 
 /* Load path and reduce it to a side; the snapshot is handed back in *keep
  * when keep is not NULL, else freed. */
-static int load_side(struct side *sd, const char *path, heap_parser parser, heap_snapshot **keep, char *err,
-		     size_t errlen)
+static int load_side(struct side *sd, const char *path, heap_parser parser, heap_view view, heap_snapshot **keep,
+		     char *err, size_t errlen)
 {
 	char msg[400];
-	heap_snapshot *s = heap_snapshot_load(path, parser, msg, sizeof msg);
+	heap_snapshot *s = heap_snapshot_load_view(path, parser, view, msg, sizeof msg);
 	if (!s) {
 		snprintf(err, errlen, "%s: %s", path, msg);
 		return -1;
@@ -283,33 +280,26 @@ static void compare_class(heap_diff_row *row, const struct side_class *a, const 
 	}
 }
 
-heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_sort sort,
-			 size_t path_rows, char *err, size_t errlen)
+/* Compare two reduced sides; with sb (AFTER itself), add the paths.  NULL
+ * with a message (without file name) in err. */
+static heap_diff *diff_sides(const struct side *a, const struct side *b, const heap_snapshot *sb, heap_sort sort,
+			     size_t path_rows, char *err, size_t errlen)
 {
-	struct side a, b;
-	heap_diff *d = NULL;
-	heap_snapshot *sb = NULL;
-	if (load_side(&a, before, parser, NULL, err, errlen) < 0)
-		return NULL;
-	if (load_side(&b, after, parser, path_rows ? &sb : NULL, err, errlen) < 0) {
-		side_close(&a);
-		return NULL;
-	}
-	d = calloc(1, sizeof *d);
+	heap_diff *d = calloc(1, sizeof *d);
 	if (!d)
 		goto oom;
-	d->before_nodes = a.nodes;
-	d->after_nodes = b.nodes;
-	d->before_self = a.self_total;
-	d->after_self = b.self_total;
-	d->rows = calloc(a.nclasses + b.nclasses + 1, sizeof *d->rows);
+	d->before_nodes = a->nodes;
+	d->after_nodes = b->nodes;
+	d->before_self = a->self_total;
+	d->after_self = b->self_total;
+	d->rows = calloc(a->nclasses + b->nclasses + 1, sizeof *d->rows);
 	if (!d->rows)
 		goto oom;
 	size_t i = 0, j = 0;
-	while (i < a.nclasses || j < b.nclasses) {
-		int c = i == a.nclasses ? 1 : j == b.nclasses ? -1 : strcmp(a.classes[i].name, b.classes[j].name);
-		const struct side_class *ca = c <= 0 ? &a.classes[i++] : NULL;
-		const struct side_class *cb = c >= 0 ? &b.classes[j++] : NULL;
+	while (i < a->nclasses || j < b->nclasses) {
+		int c = i == a->nclasses ? 1 : j == b->nclasses ? -1 : strcmp(a->classes[i].name, b->classes[j].name);
+		const struct side_class *ca = c <= 0 ? &a->classes[i++] : NULL;
+		const struct side_class *cb = c >= 0 ? &b->classes[j++] : NULL;
 		heap_diff_row row = { 0 };
 		compare_class(&row, ca, cb);
 		if (!row.added && !row.removed && row.before_self == row.after_self)
@@ -321,26 +311,62 @@ heap_diff *heap_diff_new(const char *before, const char *after, heap_parser pars
 	}
 	if (d->nrows)
 		qsort_r(d->rows, d->nrows, sizeof *d->rows, cmp_row_r, &sort);
-	if (sb) {
-		char msg[200];
-		if (diff_paths(d, &a, &b, sb, path_rows, msg, sizeof msg) < 0) {
-			snprintf(err, errlen, "%s: %s", after, msg);
-			goto fail;
+	if (sb && path_rows) {
+		if (diff_paths(d, a, b, sb, path_rows, err, errlen) < 0) {
+			heap_diff_free(d);
+			return NULL;
 		}
 		d->has_paths = true;
 	}
+	return d;
+oom:
+	heap_diff_free(d);
+	snprintf(err, errlen, "out of memory comparing the snapshots");
+	return NULL;
+}
+
+heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_view view,
+			 heap_sort sort, size_t path_rows, char *err, size_t errlen)
+{
+	struct side a, b;
+	heap_snapshot *sb = NULL;
+	char msg[300];
+	if (load_side(&a, before, parser, view, NULL, err, errlen) < 0)
+		return NULL;
+	if (load_side(&b, after, parser, view, path_rows ? &sb : NULL, err, errlen) < 0) {
+		side_close(&a);
+		return NULL;
+	}
+	heap_diff *d = diff_sides(&a, &b, sb, sort, path_rows, msg, sizeof msg);
+	if (d)
+		d->view = view;
+	else
+		snprintf(err, errlen, "%s: %s", after, msg);
 	heap_snapshot_free(sb);
 	side_close(&a);
 	side_close(&b);
 	return d;
-oom:
-	snprintf(err, errlen, "out of memory comparing %s and %s", before, after);
-fail:
-	heap_snapshot_free(sb);
+}
+
+heap_diff *heap_diff_snapshots(const heap_snapshot *before, const heap_snapshot *after, heap_sort sort,
+			       size_t path_rows, char *err, size_t errlen)
+{
+	struct side a, b;
+	if (side_init(&a, before) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (side_init(&b, after) < 0) {
+		side_close(&a);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	heap_diff *d = diff_sides(&a, &b, after, sort, path_rows, err, errlen);
+	if (d)
+		d->view = after->node_class ? HEAP_VIEW_DEVTOOLS : HEAP_VIEW_RAW;
 	side_close(&a);
 	side_close(&b);
-	heap_diff_free(d);
-	return NULL;
+	return d;
 }
 
 void heap_diff_free(heap_diff *d)

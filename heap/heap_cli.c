@@ -15,8 +15,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "heap/devtools.h"
 #include "heap/diff.h"
 #include "heap/dominators.h"
+#include "heap/explore_tui.h"
+#include "heap/leaks.h"
 #include "heap/report.h"
 #include "heap/retainers.h"
 #include "heap/snapshot.h"
@@ -29,6 +32,7 @@ struct cli {
 	bool timing;
 	heap_sort sort;
 	heap_parser parser;
+	heap_view view;
 };
 
 static const struct {
@@ -40,6 +44,7 @@ static const struct {
 	{ "--sort", "KEY", "count, self or retained (summary); count or size (diff)" },
 	{ "--paths", "N", "retainer paths for the top N constructors (default 5; 0: none);" },
 	{ "", NULL, "diff: paths of the new objects in AFTER" },
+	{ "--raw", NULL, "V8's nodes as written, not DevTools' Summary (see doc/HEAP.md)" },
 	{ "--timing", NULL, "print the time of each phase on stderr" },
 	{ "--parser", "NAME", "stream (default) or jansson (whole-file DOM; for benchmarks)" },
 	{ "-h, --help", NULL, "this help" },
@@ -48,11 +53,20 @@ static const struct {
 static void usage(FILE *f)
 {
 	fputs("usage: vitals heap summary [OPTIONS] FILE.heapsnapshot\n"
-	      "       vitals heap diff [OPTIONS] BEFORE.heapsnapshot AFTER.heapsnapshot\n\n"
-	      "summary: totals and the constructors that hold the most memory, grouped as\n"
-	      "  Chrome DevTools' Summary view does, with retained sizes from the dominator tree.\n"
+	      "       vitals heap diff [OPTIONS] BEFORE.heapsnapshot AFTER.heapsnapshot\n"
+	      "       vitals heap leaks [OPTIONS] BASELINE TARGET FINAL\n"
+	      "       vitals heap explore [--raw] FILE.heapsnapshot\n\n"
+	      "summary: totals and the constructors that hold the most memory, with retained\n"
+	      "  sizes from the dominator tree: by default the numbers of Chrome DevTools'\n"
+	      "  Summary view (--raw: V8's nodes as written).\n"
 	      "diff: per constructor, objects new and deleted between two snapshots of one\n"
-	      "  process (matched by object id), sorted by growth: what leaked.\n\noptions:\n",
+	      "  process (matched by object id), sorted by growth: what leaked.\n"
+	      "leaks: objects allocated between BASELINE and TARGET that are still alive in\n"
+	      "  FINAL (memlab's method: repeat the suspect action between the snapshots),\n"
+	      "  clustered by retainer path and ranked by retained size.\n"
+	      "explore: constructors, their objects, and what each holds, what holds it or\n"
+	      "  what it dominates, in the terminal (keys on the bottom line).\n"
+	      "Paths are the shortest from the GC roots, weak edges skipped (doc/HEAP.md).\n\noptions:\n",
 	      f);
 	for (size_t i = 0; i < sizeof heap_opts / sizeof heap_opts[0]; i++) {
 		char left[32];
@@ -72,7 +86,7 @@ static int run_summary(FILE *f, const char *path, const struct cli *c, char *err
 {
 	char msg[400];
 	double t0 = now_s();
-	heap_snapshot *s = heap_snapshot_load(path, c->parser, msg, sizeof msg);
+	heap_snapshot *s = heap_snapshot_load_view(path, c->parser, c->view, msg, sizeof msg);
 	if (!s) {
 		snprintf(err, errlen, "%s: %s", path, msg);
 		return -1;
@@ -102,6 +116,8 @@ static int run_summary(FILE *f, const char *path, const struct cli *c, char *err
 	heap_summary_opts so = { .sort = c->sort, .top_objects = c->rep.top, .r = r,
 				 .path_classes = c->paths, .paths_per_class = 3 };
 	heap_summary *sum = heap_summary_new(s, d, &so, msg, sizeof msg);
+	if (sum)
+		sum->view = c->view;
 	heap_retainers_free(r);
 	heap_dominators_free(d);
 	heap_snapshot_free(s);
@@ -124,13 +140,28 @@ static int run_diff(FILE *f, const char *before, const char *after, const struct
 		    size_t errlen)
 {
 	double t0 = now_s();
-	heap_diff *d = heap_diff_new(before, after, c->parser, c->sort, c->paths, err, errlen);
+	heap_diff *d = heap_diff_new(before, after, c->parser, c->view, c->sort, c->paths, err, errlen);
 	if (!d)
 		return -1;
 	if (c->timing)
 		fprintf(stderr, "heap: timing: load and compare %.3f s\n", now_s() - t0);
 	int rc = heap_report_diff(f, before, after, d, &c->rep);
 	heap_diff_free(d);
+	if (rc < 0)
+		snprintf(err, errlen, "writing the report: %s", strerror(errno));
+	return rc;
+}
+
+static int run_leaks(FILE *f, const char *const files[3], const struct cli *c, char *err, size_t errlen)
+{
+	double t0 = now_s();
+	heap_leaks *l = heap_leaks_new(files[0], files[1], files[2], c->parser, c->view, c->rep.top, err, errlen);
+	if (!l)
+		return -1;
+	if (c->timing)
+		fprintf(stderr, "heap: timing: load and analyse %.3f s\n", now_s() - t0);
+	int rc = heap_report_leaks(f, files, l, &c->rep);
+	heap_leaks_free(l);
 	if (rc < 0)
 		snprintf(err, errlen, "writing the report: %s", strerror(errno));
 	return rc;
@@ -146,14 +177,14 @@ static int parse_args(int argc, char **argv, bool diff, struct cli *c, const cha
 		char name[32];
 		if (strcmp(a, "--") == 0) {
 			for (i++; i < argc; i++) {
-				if (*nfiles == 2)
+				if (*nfiles == 3)
 					goto extra;
 				files[(*nfiles)++] = argv[i];
 			}
 			break;
 		}
 		if (a[0] != '-' || a[1] == '\0') {
-			if (*nfiles == 2)
+			if (*nfiles == 3)
 				goto extra;
 			files[(*nfiles)++] = a;
 			continue;
@@ -182,6 +213,8 @@ static int parse_args(int argc, char **argv, bool diff, struct cli *c, const cha
 			c->rep.json = true;
 		} else if (strcmp(name, "--no-retained") == 0) {
 			c->retained = false;
+		} else if (strcmp(name, "--raw") == 0) {
+			c->view = HEAP_VIEW_RAW;
 		} else if (strcmp(name, "--timing") == 0) {
 			c->timing = true;
 		} else if (strcmp(name, "--top") == 0 || strcmp(name, "--paths") == 0) {
@@ -241,25 +274,41 @@ int heap_cli_main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	bool diff = strcmp(argv[1], "diff") == 0;
-	if (!diff && strcmp(argv[1], "summary") != 0) {
-		fprintf(stderr, "vitals: heap: unknown command \"%s\" (summary or diff)\n", argv[1]);
+	/* the commands and the files each takes */
+	static const struct {
+		const char *name, *files;
+		int nfiles;
+	} cmds[] = {
+		{ "summary", "one file", 1 },
+		{ "diff", "two files, BEFORE and AFTER", 2 },
+		{ "leaks", "three files, BASELINE, TARGET and FINAL", 3 },
+		{ "explore", "one file", 1 },
+	};
+	size_t cmd = 0;
+	while (cmd < sizeof cmds / sizeof cmds[0] && strcmp(argv[1], cmds[cmd].name) != 0)
+		cmd++;
+	if (cmd == sizeof cmds / sizeof cmds[0]) {
+		fprintf(stderr, "vitals: heap: unknown command \"%s\" (summary, diff, leaks or explore)\n", argv[1]);
 		return 2;
 	}
+	bool diff = cmd == 1 || cmd == 2;
 	struct cli c = { .rep = { .top = 20 }, .retained = true, .paths = 5 };
-	const char *files[2];
+	const char *files[3];
 	int nfiles;
 	int rc = parse_args(argc, argv, diff, &c, files, &nfiles);
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
-	if (nfiles != (diff ? 2 : 1)) {
-		fprintf(stderr, "vitals: heap: %s needs %s (see vitals heap --help)\n", argv[1],
-			diff ? "two files, BEFORE and AFTER" : "one file");
+	if (nfiles != cmds[cmd].nfiles) {
+		fprintf(stderr, "vitals: heap: %s needs %s (see vitals heap --help)\n", argv[1], cmds[cmd].files);
 		return 2;
 	}
 	char err[512];
-	rc = diff ? run_diff(stdout, files[0], files[1], &c, err, sizeof err)
-		  : run_summary(stdout, files[0], &c, err, sizeof err);
+	switch (cmd) {
+	case 0: rc = run_summary(stdout, files[0], &c, err, sizeof err); break;
+	case 1: rc = run_diff(stdout, files[0], files[1], &c, err, sizeof err); break;
+	case 2: rc = run_leaks(stdout, files, &c, err, sizeof err); break;
+	default: return heap_explore_main(files[0], c.view);
+	}
 	if (fflush(stdout) != 0 && rc == 0) {
 		snprintf(err, sizeof err, "writing the report: %s", strerror(errno));
 		rc = -1;

@@ -183,6 +183,7 @@ static int summary_json(FILE *f, const char *path, const heap_summary *sum, cons
 {
 	json_t *root = json_object();
 	json_object_set_new(root, "file", jstr(path));
+	json_object_set_new(root, "view", json_string(sum->view == HEAP_VIEW_RAW ? "raw" : "devtools"));
 	json_object_set_new(root, "nodes", json_integer((json_int_t)sum->nodes));
 	json_object_set_new(root, "edges", json_integer((json_int_t)sum->edges));
 	json_object_set_new(root, "self_size", json_integer((json_int_t)sum->self_total));
@@ -230,6 +231,8 @@ int heap_report_summary(FILE *f, const char *path, const heap_summary *sum, cons
 		return summary_json(f, path, sum, o);
 	fputs("Heap snapshot ", f);
 	put_name(f, path, 200, false);
+	fputs(sum->view == HEAP_VIEW_RAW ? "\n  V8's raw nodes (--raw)"
+					 : "\n  as DevTools' Summary shows it (--raw: V8's nodes as written)", f);
 	fprintf(f, "\n  nodes %" PRIu64 "  edges %" PRIu64 "  self size %" PRIu64 " B (%.1f MiB)", sum->nodes,
 		sum->edges, sum->self_total, (double)sum->self_total / 1048576.0);
 	if (sum->has_retained)
@@ -297,6 +300,7 @@ static int diff_json(FILE *f, const char *before, const char *after, const heap_
 {
 	json_t *root = json_object();
 	json_object_set_new(root, "before", jstr(before));
+	json_object_set_new(root, "view", json_string(d->view == HEAP_VIEW_RAW ? "raw" : "devtools"));
 	json_object_set_new(root, "after", jstr(after));
 	json_object_set_new(root, "before_nodes", json_integer((json_int_t)d->before_nodes));
 	json_object_set_new(root, "after_nodes", json_integer((json_int_t)d->after_nodes));
@@ -358,6 +362,8 @@ int heap_report_diff(FILE *f, const char *before, const char *after, const heap_
 	put_name(f, before, 200, false);
 	fputs(" -> ", f);
 	put_name(f, after, 200, false);
+	fputs(d->view == HEAP_VIEW_RAW ? "\n  V8's raw nodes (--raw)"
+				       : "\n  classes and sizes as DevTools shows them (--raw: V8's nodes)", f);
 	fprintf(f, "\n  nodes %" PRIu64 " -> %" PRIu64 " (%+" PRId64 ")  self size %" PRIu64 " -> %" PRIu64
 		   " B (%+" PRId64 ")\n  %zu constructors changed; top %zu by growth\n\n",
 		d->before_nodes, d->after_nodes, sdelta(d->after_nodes, d->before_nodes), d->before_self,
@@ -387,5 +393,37 @@ int heap_report_diff(FILE *f, const char *before, const char *after, const heap_
 			sdelta(r->added_size, r->removed_size));
 	}
 	diff_paths_text(f, d, o);
+	return ferror(f) ? -1 : 0;
+}
+
+int heap_report_leaks(FILE *f, const char *const files[3], const heap_leaks *l, const heap_report_opts *o)
+{
+	if (o->json) {
+		json_t *root = json_object();
+		json_object_set_new(root, "baseline", jstr(files[0]));
+		json_object_set_new(root, "target", jstr(files[1]));
+		json_object_set_new(root, "final", jstr(files[2]));
+		json_object_set_new(root, "new_in_target", json_integer((json_int_t)l->added));
+		json_object_set_new(root, "still_alive", json_integer((json_int_t)l->leaked));
+		json_object_set_new(root, "outer", json_integer((json_int_t)l->outer));
+		json_object_set_new(root, "retained_size", json_integer((json_int_t)l->retained));
+		json_object_set_new(root, "cluster_count", json_integer((json_int_t)l->nclusters));
+		json_object_set_new(root, "clusters", paths_json(l->clusters, l->nshown < o->top ? l->nshown : o->top));
+		return dump_json(f, root);
+	}
+	fputs("Leaks (objects new in TARGET still alive in FINAL)\n  baseline ", f);
+	put_name(f, files[0], 200, false);
+	fputs("\n  target   ", f);
+	put_name(f, files[1], 200, false);
+	fputs("\n  final    ", f);
+	put_name(f, files[2], 200, false);
+	fprintf(f, "\n  %" PRIu64 " objects new in target, %" PRIu64 " still alive in final: %" PRIu64
+		   " under no other of them, retaining %" PRIu64 " B\n",
+		l->added, l->leaked, l->outer, l->retained);
+	size_t shown = l->nshown < o->top ? l->nshown : o->top;
+	fprintf(f, "  %zu cluster%s by retainer path (shortest from the GC roots in FINAL, weak edges\n"
+		   "  skipped); the %zu largest by retained size.  Objects \u00d7 retained size, path:\n\n",
+		l->nclusters, l->nclusters == 1 ? "" : "s", shown);
+	put_groups(f, l->clusters, shown, true, o->narrow ? 79 : 0);
 	return ferror(f) ? -1 : 0;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "heap/diff.h"
+#include "heap/leaks.h"
 #include "heap/summary.h"
 
 typedef struct heap_report_opts {
@@ -23,5 +24,7 @@ typedef struct heap_report_opts {
 int heap_report_summary(FILE *f, const char *path, const heap_summary *sum, const heap_report_opts *o);
 int heap_report_diff(FILE *f, const char *before, const char *after, const heap_diff *d,
 		     const heap_report_opts *o);
+/* files: BASELINE, TARGET, FINAL. */
+int heap_report_leaks(FILE *f, const char *const files[3], const heap_leaks *l, const heap_report_opts *o);
 
 #endif

@@ -13,9 +13,11 @@
 
 #include "heap/summary.h"
 
-/* Strings the DevTools distance filter compares against (index or UINT32_MAX). */
+/* Looked up once: strings the DevTools distance filter compares against
+ * (index or UINT32_MAX), and type numbers (or -1). */
 struct filter_names {
 	uint32_t sloppy_map, native_context, map_descriptors;
+	int t_closure, t_array;
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -25,11 +27,18 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 33);
 }
 
-static bool type_named(const heap_snapshot *s, int t)
+static bool type_named(const heap_snapshot *s, const struct filter_names *fn, int t)
 {
 	return t == s->t.n_object || t == s->t.n_native || t == s->t.n_synthetic || t == s->t.n_hidden ||
-	       (t >= 0 && t < s->ntypes_node &&
-		(strcmp(s->node_type_name[t], "closure") == 0 || strcmp(s->node_type_name[t], "array") == 0));
+	       t == fn->t_closure || t == fn->t_array;
+}
+
+static int type_number(const heap_snapshot *s, const char *name)
+{
+	for (int t = 0; t < s->ntypes_node; t++)
+		if (strcmp(s->node_type_name[t], name) == 0)
+			return t;
+	return -1;
 }
 
 /* A name made of digits only: a slot of a hash table or a stack frame, as
@@ -72,7 +81,7 @@ static bool follow(const heap_snapshot *s, const struct filter_names *fn, uint32
 	if (ft == s->t.n_hidden)
 		return s->edge_name[e] != fn->sloppy_map || !s->edge_str_named[s->edge_type[e]] ||
 		       s->node_name[from] != fn->native_context;
-	if (s->node_name[from] == fn->map_descriptors && strcmp(s->node_type_name[ft], "array") == 0) {
+	if (s->node_name[from] == fn->map_descriptors && ft == fn->t_array) {
 		long idx = edge_index(s, e);
 		return idx < 0 || idx < 2 || idx % 3 != 1;
 	}
@@ -103,7 +112,7 @@ static uint32_t bfs(const heap_snapshot *s, const struct filter_names *fn, heap_
 			r->via[c] = e;
 			r->dist[c] = r->dist[v] + 1;
 			int t = s->node_type[c];
-			uint64_t ck = ((uint64_t)(t + 1) << 32) | (type_named(s, t) ? s->node_name[c] : 0xffffffffu);
+			uint64_t ck = ((uint64_t)(t + 1) << 32) | (type_named(s, fn, t) ? s->node_name[c] : 0xffffffffu);
 			uint64_t k = mix(mix(r->key[v], edge_key(s, e)), ck);
 			r->key[c] = k ? k : 1;
 			queue[len++] = c;
@@ -132,6 +141,8 @@ heap_retainers *heap_retainers_new(const heap_snapshot *s, char *err, size_t err
 		.sloppy_map = find_string(s, "sloppy_function_map"),
 		.native_context = find_string(s, "system / NativeContext"),
 		.map_descriptors = find_string(s, "(map descriptors)"),
+		.t_closure = type_number(s, "closure"),
+		.t_array = type_number(s, "array"),
 	};
 	r->key[root] = 1;
 	/* user roots first, one hop below the root */
@@ -184,6 +195,8 @@ char *heap_node_label(const heap_snapshot *s, uint32_t i)
 {
 	int t = s->node_type[i];
 	const char *name = heap_snapshot_string(s, s->node_name[i]);
+	if (t == s->t.n_object && s->node_class)
+		return strdup(heap_snapshot_string(s, s->node_class[i]));	/* "{user, items}" */
 	if (t == s->t.n_object || t == s->t.n_native)
 		return xfmt_name(name, "", "(object)");
 	if (strcmp(s->node_type_name[t], "closure") == 0)
@@ -255,21 +268,6 @@ int heap_path_of(const heap_snapshot *s, const heap_retainers *r, uint32_t i, ui
 	return 0;
 }
 
-struct member {
-	uint64_t key, size;
-	uint32_t node;
-};
-
-static int cmp_member(const void *pa, const void *pb)
-{
-	const struct member *a = pa, *b = pb;
-	if (a->key != b->key)
-		return a->key < b->key ? -1 : 1;
-	if (a->size != b->size)
-		return a->size > b->size ? -1 : 1;
-	return (a->node > b->node) - (a->node < b->node);
-}
-
 struct group {
 	uint64_t sum, self, count;
 	uint32_t rep;
@@ -293,32 +291,45 @@ long heap_paths_group(const heap_snapshot *s, const heap_retainers *r, const uin
 	*ngroups = 0;
 	if (n == 0)
 		return 0;
-	struct member *m = malloc(n * sizeof *m);
+	/* open addressing on the shape key (never 0 for a reached node; the
+	 * unreached, key 0, form one group too), at most half full */
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap *= 2;
+	uint32_t *slot = malloc(cap * sizeof *slot);	/* group index + 1; 0 empty */
+	uint64_t *skey = malloc(cap * sizeof *skey);
 	struct group *g = malloc(n * sizeof *g);
-	if (!m || !g) {
-		free(m);
+	if (!slot || !skey || !g) {
+		free(slot);
+		free(skey);
 		free(g);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		uint32_t v = nodes[i];
-		m[i].key = r->key[v];
-		m[i].size = retained ? retained[v] : s->node_self[v];
-		m[i].node = v;
-	}
-	qsort(m, n, sizeof *m, cmp_member);
+	memset(slot, 0, cap * sizeof *slot);
 	size_t ng = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (i == 0 || m[i].key != m[i - 1].key) {
-			/* sorted by size within a key: the first is the largest */
-			g[ng++] = (struct group){ .rep = m[i].node, .rep_size = m[i].size };
+		uint32_t v = nodes[i];
+		uint64_t key = r->key[v], size = retained ? retained[v] : s->node_self[v];
+		size_t h = (size_t)mix(key, 0x5bd1e995u) & (cap - 1);
+		while (slot[h] && skey[h] != key)
+			h = (h + 1) & (cap - 1);
+		if (!slot[h]) {
+			skey[h] = key;
+			slot[h] = (uint32_t)++ng;
+			g[ng - 1] = (struct group){ .rep = v, .rep_size = size };
 		}
-		struct group *cur = &g[ng - 1];
-		cur->sum += m[i].size;
-		cur->self += s->node_self[m[i].node];
+		struct group *cur = &g[slot[h] - 1];
+		/* the representative: the largest member, the lowest ordinal among equals */
+		if (size > cur->rep_size || (size == cur->rep_size && v < cur->rep)) {
+			cur->rep = v;
+			cur->rep_size = size;
+		}
+		cur->sum += size;
+		cur->self += s->node_self[v];
 		cur->count++;
 	}
-	free(m);
+	free(slot);
+	free(skey);
 	qsort(g, ng, sizeof *g, cmp_group);
 	*ngroups = ng;
 	size_t k = ng < max ? ng : max;

@@ -6,7 +6,7 @@
  * <dir>/<pid>.sock (mode 0600, in a 0700 directory owned by the user) and
  * sends each connected dashboard a `hello`, then `sample`s at that
  * connection's rate, `warning`s, and the results of a fixed set of commands
- * (hz, heap_snapshot, cpu_profile, report, gc, detach). Nothing sent to it is
+ * (hz, heap_snapshot, cpu_profile, report, gc, cancel, detach). Nothing sent to it is
  * ever evaluated, and no command names a path.
  *
  * Loading contract:
@@ -48,7 +48,7 @@
 
 const VERSION = 1;
 const KEY = Symbol.for('vitals.probe');
-const CMDS = ['hz', 'heap_snapshot', 'cpu_profile', 'report', 'gc', 'detach'];
+const CMDS = ['hz', 'heap_snapshot', 'cpu_profile', 'report', 'gc', 'cancel', 'detach'];
 const MAX_IN_LINE = 4096;          /* dashboard -> probe line limit, bytes */
 const CHUNK_CHARS = 65536;         /* characters of result text per chunk */
 const MAX_GC_PER_SAMPLE = 1000;
@@ -218,13 +218,14 @@ function emitChunks(conn, id, text, final, acc) {
 }
 
 /* Sends a whole string as chunks, respecting backpressure, then calls
- * done(bytes) — or done(-1) if the connection went away. */
-function sendText(conn, id, text, done) {
+ * done(bytes) — or done(-1) if the connection went away or stopped()
+ * says the capture was cancelled. */
+function sendText(conn, id, text, done, stopped) {
 	let off = 0;
 	const acc = { bytes: 0, drain: false };
 	const step = guard(function () {
 		while (off < text.length) {
-			if (conn.closed) return done(-1);
+			if (conn.closed || stopped()) return done(-1);
 			let end = Math.min(off + CHUNK_CHARS, text.length);
 			if (end < text.length) {
 				const c = text.charCodeAt(end - 1);
@@ -531,7 +532,7 @@ function cmdCpuProfile(st, conn, id, msg) {
 					return sendText(conn, id, text, function (bytes) {
 						cleanup();
 						if (bytes >= 0) replyOk(conn, id, 'cpu_profile', { bytes: bytes });
-					});
+					}, function () { return done; });
 				}));
 			}), secs * 1000);
 			timer.unref();
@@ -557,7 +558,7 @@ function cmdReport(st, conn, id) {
 		if (done) return;
 		endCapture(st, cap);
 		if (bytes >= 0) replyOk(conn, id, 'report', { bytes: bytes });
-	});
+	}, function () { return done; });
 }
 
 function cmdGc(st, conn, id) {
@@ -579,6 +580,21 @@ function cmdGc(st, conn, id) {
 		if (err) return sendError(conn, id, 'EFAIL', 'collectGarbage: ' + failMsg(err));
 		return replyOk(conn, id, 'gc');
 	}));
+}
+
+/* Stops this connection's capture `target` (a dashboard that could not
+ * write it, or gave up waiting): it ends with ECANCELED, then the reply
+ * says whether there was one to stop. */
+function cmdCancel(st, conn, id, msg) {
+	if (!Number.isSafeInteger(msg.target) || msg.target < 1)
+		return sendError(conn, id, 'EINVAL', '"target" must be the id of a command');
+	const cap = st.capture;
+	const hit = !!cap && cap.conn === conn && cap.id === msg.target;
+	if (hit) {
+		cap.cancel();
+		sendError(conn, cap.id, 'ECANCELED', cap.kind.replace('_', ' ') + ' cancelled');
+	}
+	return replyOk(conn, id, 'cancel', { cancelled: hit });
 }
 
 function cmdDetach(st, conn, id) {
@@ -622,6 +638,7 @@ function dispatch(st, conn, id, msg) {
 	case 'cpu_profile': return cmdCpuProfile(st, conn, id, msg);
 	case 'report': return cmdReport(st, conn, id);
 	case 'gc': return cmdGc(st, conn, id);
+	case 'cancel': return cmdCancel(st, conn, id, msg);
 	case 'detach': return cmdDetach(st, conn, id);
 	default:
 		return sendError(conn, id, 'EUNKNOWN', 'unknown command "' + msg.cmd.slice(0, 64) + '"');

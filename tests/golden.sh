@@ -1,7 +1,7 @@
 #!/bin/sh
 # Golden screens: the real binary in tmux, watching a launched fixture
 # (tests/fixtures/golden_app.js, probe loaded by launch mode — no inspector
-# port), captured at 80x24 and 200x50 in the overview and the detail view,
+# port), captured at 80x24, 100x30 and 200x50 in the overview and the detail view,
 # plus the "too small" screen.  Volatile parts are masked before comparing
 # with tests/golden/*.txt: numbers (PIDs, sizes, times, the clock) become '#',
 # the fixture's process state letter (R or S, as it happens) becomes '?',
@@ -81,12 +81,19 @@ tmux_wait_text 5 "Heap spaces" || fail "detail view: $(tmux_screen)"
 tmux_screen | grep -q "golden app: a warning on stderr" || fail "log pane: $(tmux_screen)"
 check detail-80x24
 
+tmux -L "$_tmux_sock" resize-window -t t -x 100 -y 30
+tmux_wait_text 5 "watched" || fail "no redraw at 100x30: $(tmux_screen)"
+check detail-100x30
+
 tmux -L "$_tmux_sock" resize-window -t t -x 200 -y 50
 tmux_wait_text 5 "PgUp/Dn" || fail "no redraw at 200x50: $(tmux_screen)"
 check detail-200x50
 tmux_keys Escape
 tmux_wait_text 5 "CPU history" || fail "overview at 200x50: $(tmux_screen)"
 check overview-200x50
+tmux -L "$_tmux_sock" resize-window -t t -x 100 -y 30
+tmux_wait_text 5 "1 process " || fail "overview at 100x30: $(tmux_screen)"
+check overview-100x30
 
 tmux -L "$_tmux_sock" resize-window -t t -x 50 -y 12
 tmux_wait_text 5 "too small" || fail "small terminal: $(tmux_screen)"

@@ -10,6 +10,10 @@ FIXTURES="$VITALS_SRCDIR/tests/fixtures"
 VITALS_SOCK_DIR=$(mktemp -d /tmp/vitals-test.XXXXXX)
 chmod 700 "$VITALS_SOCK_DIR"
 export VITALS_SOCK_DIR
+# ... and its own empty config home: the user's settings never change a
+# test, and settings saved by the dashboard (htop-style) stay in the test.
+XDG_CONFIG_HOME=$VITALS_SOCK_DIR/config
+export XDG_CONFIG_HOME
 _pids=""
 _ns_pids=""	# PID 1 of namespaces (ns_start): only SIGKILL reaches them from here
 _tmux_sock=""

@@ -62,8 +62,8 @@ tests_probe_client_main_LDADD = $(VITALS_LIBS)
 check_PROGRAMS += tests/heap_main
 tests_heap_main_SOURCES = tests/heap_main.c
 tests_heap_main_LDADD = $(VITALS_LIBS)
-TESTS += tests/heap.sh
-EXTRA_DIST += tests/heap.sh
+TESTS += tests/heap.sh tests/heap_explore.sh
+EXTRA_DIST += tests/heap.sh tests/heap_explore.sh
 TESTS += tests/probe_client.sh
 EXTRA_DIST += tests/probe_client.sh
 # probe (engineer: probe): probe/test/*.test.js under node --test
@@ -129,3 +129,17 @@ tests_test_text_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_text_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_text
 endif
+# export (engineer: series): Prometheus exposition and the real Prometheus test
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_prom
+tests_test_prom_SOURCES = tests/test_prom.c
+tests_test_prom_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_prom_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_prom
+endif
+TESTS += tests/prometheus.sh
+EXTRA_DIST += tests/prometheus.sh
+TESTS += tests/on_alert.sh
+EXTRA_DIST += tests/on_alert.sh
+TESTS += tests/exited.sh
+EXTRA_DIST += tests/exited.sh

@@ -11,6 +11,8 @@
 #  5. a probe restarting in the same process is reconnected
 #  6. edge cases from a fake probe: 1.5 MiB line, EBUSY, protocol v2, a
 #     hello from another pid
+#  7. a capture given up on (no answer in time, a chunk that cannot be
+#     written) is cancelled in the probe
 . "${VITALS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 need "$NODE"
 DRIVER="$VITALS_BUILDDIR/tests/probe_client_main"
@@ -181,3 +183,38 @@ wait_for 20 test -S "$VITALS_SOCK_DIR/$wp.sock" || fail "fake probe socket never
 	fail "foreign hello reason: $(json_get "$work/wp.jsonl" final err)"
 [ "$(wc -l <"$work/wpcount")" = 1 ] || fail "reconnected to a socket that gave a foreign hello"
 pass "hello from another pid refused, not retried"
+
+# --- 7. a capture given up on is cancelled in the probe ---------------------
+# a probe that never answers: the capture times out, the probe is sent cancel
+start_bg "$NODE" "$FIXTURES/client_fake.js" silent "$work/silent.cmds"
+sl=$!
+wait_for 20 test -S "$VITALS_SOCK_DIR/$sl.sock" || fail "fake probe socket never appeared"
+mkdir "$work/out4"
+"$DRIVER" --seconds 20 --out "$work/out4" --capture report --capture-timeout 1000 "$sl" >"$work/silent.jsonl" ||
+	fail "driver failed"
+msg=$(json_get "$work/silent.jsonl" capture msg)
+[ "$msg" = "report of $sl: no answer from the probe for 1 s; cancelled, no file written" ] ||
+	{ cat "$work/silent.jsonl"; fail "silent probe: '$msg'"; }
+rid=$(sed -n 's/.*{"id":\([0-9]*\),"cmd":"report"}.*/\1/p' "$work/silent.cmds")
+grep -q "\"cmd\":\"cancel\",\"target\":$rid}" "$work/silent.cmds" || fail "no cancel of $rid: $(cat "$work/silent.cmds")"
+[ -z "$(ls -A "$work/out4")" ] || fail "files left after a timed-out capture"
+pass "capture with no answer: '$msg', cancel sent"
+
+# a chunk that cannot be written (here: over the file size limit) ends the
+# capture and cancels it in the probe, so trying again is not EBUSY
+start_bg "$NODE" -r "$PROBE" "$FIXTURES/client_app.js" "$work/mem5.json" 1000
+app=$!
+wait_for 20 test -S "$VITALS_SOCK_DIR/$app.sock" || fail "probe socket of $app never appeared"
+mkdir "$work/out5"
+(ulimit -f 64 && exec "$DRIVER" --seconds 60 --out "$work/out5" --capture heap_snapshot --retry "$app") |
+	cat >"$work/full.jsonl"
+n=$(grep -c '"ev":"capture"' "$work/full.jsonl")
+[ "$n" = 2 ] || { cat "$work/full.jsonl"; fail "want 2 capture results (a retry), got $n"; }
+grep '"ev":"capture"' "$work/full.jsonl" | while read -r l; do
+	case "$l" in
+	*'"ok":false'*"cannot write"*"File too large"*) ;;
+	*) fail "capture over the size limit: $l" ;;
+	esac
+done || exit 1
+[ -z "$(ls -A "$work/out5")" ] || fail "files left after failed writes: $(ls -A "$work/out5")"
+pass "write failure: capture cancelled in the probe, the retry was not EBUSY"

@@ -13,7 +13,9 @@
  * PID once attached; stop when it is done), --profile-seconds N, --gc,
  * --attaches N (stop once the first PID got attached N times: reconnects),
  * --rehz N (probe_mgr_set_hz after the first sample), --forget (forget and
- * remove the first PID right after its capture was requested).
+ * remove the first PID right after its capture was requested), --retry (a
+ * failed capture is requested once more, at once), --capture-timeout MS
+ * (probe_mgr_opts.capture_idle_ms).
  * Exit status 0, or 1 on bad usage or if the loop did not close cleanly. */
 #include <jansson.h>
 #include <math.h>
@@ -39,6 +41,7 @@ typedef struct driver {
 	bool forget, forgot;		/* forget + remove the process right after the capture request */
 	const char *capture;
 	int profile_seconds;
+	int retries;			/* --retry: requests left after a failure */
 	bool capture_sent, capture_done;
 	bool want_gc, gc_sent, gc_done;
 	int last_pstate[64];
@@ -100,6 +103,10 @@ static void on_capture(void *ud, vproc *p, int ok, const char *msg)
 	driver *d = ud;
 	d->capture_done = true;
 	emit(json_pack("{s:s, s:i, s:b, s:s}", "ev", "capture", "pid", p->pid, "ok", ok, "msg", msg));
+	if (!ok && d->retries > 0) {	/* as a user pressing the key again */
+		d->retries--;
+		d->capture_sent = d->capture_done = false;
+	}
 }
 
 static void on_gc(void *ud, vproc *p, int ok, const char *msg)
@@ -195,7 +202,7 @@ int main(int argc, char **argv)
 	driver d;
 	memset(&d, 0, sizeof d);
 	double seconds = 10;
-	int hz = 1;
+	int hz = 1, capture_timeout = 0;
 	const char *out = ".";
 	d.profile_seconds = 1;
 	model_init(&d.m, NULL);
@@ -220,6 +227,10 @@ int main(int argc, char **argv)
 			d.rehz = atoi(v), i++;
 		else if (strcmp(a, "--forget") == 0)
 			d.forget = true;
+		else if (strcmp(a, "--retry") == 0)
+			d.retries = 1;
+		else if (strcmp(a, "--capture-timeout") == 0 && v)
+			capture_timeout = atoi(v), i++;
 		else if (strcmp(a, "--gc") == 0)
 			d.want_gc = true;
 		else if (atoi(a) > 0) {
@@ -231,14 +242,16 @@ int main(int argc, char **argv)
 			p->other_mnt = ci.other_mnt;
 		} else {
 			fprintf(stderr, "usage: %s [--seconds N] [--samples N] [--hz N] [--out DIR] "
-					"[--capture CMD] [--profile-seconds N] [--gc] [--attaches N] [--rehz N] [--forget] PID...\n", argv[0]);
+					"[--capture CMD] [--profile-seconds N] [--gc] [--attaches N] [--rehz N] [--forget] "
+					"[--retry] [--capture-timeout MS] PID...\n", argv[0]);
 			return 1;
 		}
 	}
 	for (int i = 0; i < 64; i++)
 		d.last_pstate[i] = -1;
 	d.loop = uv_default_loop();
-	probe_mgr_opts o = { .hz = hz, .out_dir = out, .on_sample = on_sample, .ud = &d };
+	probe_mgr_opts o = { .hz = hz, .out_dir = out, .on_sample = on_sample, .ud = &d,
+			     .capture_idle_ms = capture_timeout };
 	d.pm = probe_mgr_new(d.loop, &d.m, &o);
 	d.deadline = (int64_t)uv_now(d.loop) + (int64_t)(seconds * 1000);
 	uv_timer_init(d.loop, &d.tick);

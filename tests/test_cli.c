@@ -41,6 +41,35 @@ static void test_pids_and_options(void **state)
 	assert_null(o.cmd);
 }
 
+/* htop's spellings: -d in tenths, -p with a comma list, -u USER. */
+static void test_htop_aliases(void **state)
+{
+	cli_opts o;
+	char err[256];
+	assert_int_equal(PARSE(&o, err, "-d", "5", "-p", "12,34", "-p", "56", "78"), 0);
+	assert_float_equal(o.interval_s, 0.5, 1e-9);
+	assert_int_equal(o.npids, 4);
+	assert_int_equal(o.pids[0], 12);
+	assert_int_equal(o.pids[1], 34);
+	assert_int_equal(o.pids[2], 56);
+	assert_int_equal(o.pids[3], 78);
+	assert_int_equal(PARSE(&o, err, "--delay=20"), 0);
+	assert_float_equal(o.interval_s, 2.0, 1e-9);
+	assert_int_equal(PARSE(&o, err, "-d", "0"), -1);
+	assert_string_equal(err, "bad value '0' for --delay (1 to 36000 tenths of a second)");
+	assert_int_equal(PARSE(&o, err, "-p", "12,x"), -1);
+	assert_string_equal(err, "'x' is not a PID (expected a positive number)");
+	assert_int_equal(PARSE(&o, err, "-p", "12,"), -1);
+	assert_int_equal(PARSE(&o, err, "-u", "alice"), 0);
+	assert_string_equal(o.user, "alice");
+	assert_int_equal(o.npids, 0);
+	assert_int_equal(PARSE(&o, err, "-u", "alice", "12"), -1);
+	assert_non_null(strstr(err, "-u chooses"));
+	assert_int_equal(PARSE(&o, err, "-u", ""), -1);
+	assert_non_null(strstr(cli_usage(), "-d, --delay TENTHS"));
+	assert_non_null(strstr(cli_usage(), "-u, --user USER"));
+}
+
 static void test_launch_command(void **state)
 {
 	cli_opts o;
@@ -54,6 +83,22 @@ static void test_launch_command(void **state)
 	assert_non_null(strstr(err, "nothing to launch"));
 	assert_int_equal(PARSE(&o, err, "12", "--", "node"), -1);
 	assert_non_null(strstr(err, "not both"));
+}
+
+static void test_export_options(void **state)
+{
+	cli_opts o;
+	char err[256];
+	assert_int_equal(PARSE(&o, err, "--no-tui", "--prometheus", "0.0.0.0:9464"), 0);
+	assert_true(o.no_tui);
+	assert_false(o.json);
+	assert_string_equal(o.prometheus, "0.0.0.0:9464");
+	assert_int_equal(PARSE(&o, err, "--prometheus"), -1);
+	assert_string_equal(err, "option '--prometheus' needs a value");
+	assert_int_equal(PARSE(&o, err, "--json", "--no-tui"), -1);
+	assert_non_null(strstr(err, "give one"));
+	assert_non_null(strstr(cli_usage(), "--prometheus [HOST:]PORT"));
+	assert_non_null(strstr(cli_usage(), "In the dashboard, press ?"));	/* help not cut */
 }
 
 static void test_errors(void **state)
@@ -79,6 +124,14 @@ static void test_errors(void **state)
 	assert_int_equal(PARSE(&o, err, "--interval"), -1);
 	assert_non_null(strstr(err, "needs a value"));
 	assert_int_equal(PARSE(&o, err, "--demo", "12"), -1);
+	/* an argument quoted in an error cannot garble the terminal or add a
+	 * line (found by fuzz/fuzz_cli) */
+	assert_int_equal(PARSE(&o, err, "--fo\033[2Jo\nbar"), -1);
+	assert_string_equal(err, "unknown option '--fo?[2Jo?bar' (see vitals --help)");
+	assert_int_equal(PARSE(&o, err, "1\n2"), -1);
+	assert_string_equal(err, "'1?2' is not a PID (expected a positive number)");
+	assert_int_equal(PARSE(&o, err, "-i", "\0331"), -1);
+	assert_string_equal(err, "bad value '?1' for --interval (0.1 to 3600 seconds)");
 }
 
 static void test_actions(void **state)
@@ -127,8 +180,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pids_and_options),
+		cmocka_unit_test(test_htop_aliases),
 		cmocka_unit_test(test_launch_command),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_export_options),
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_snapshot_cost),
 	};

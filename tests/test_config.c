@@ -159,6 +159,35 @@ static void test_bad_lines(void **state)
 	assert_int_equal(c.mouse, def.mouse);
 }
 
+/* [actions]: the --on-alert command and its time limit. */
+static void test_actions(void **state)
+{
+	vitals_config c;
+	char *w = NULL;
+	config_default(&c);
+	assert_string_equal(c.on_alert, "");
+	assert_true(c.on_alert_timeout_s == 30);
+	const char *path = write_file("act.ini", "[actions]\non_alert = notify \"$VITALS_RULE\"\ntimeout = 2s\n");
+	assert_int_equal(load(&c, path, &w), 0);
+	assert_string_equal(c.on_alert, "notify \"$VITALS_RULE\"");
+	assert_true(c.on_alert_timeout_s == 2);
+	free(w);
+	path = write_file("hx.ini", "[history]\nexited_keep = 10m\nexited_max = 0\n");
+	assert_int_equal(load(&c, path, &w), 0);
+	assert_true(c.exited_keep_ms == 600000 && c.exited_max == 0);
+	free(w);
+	path = write_file("hx2.ini", "[history]\nexited_keep = soon\nexited_max = -1\n");
+	assert_int_equal(load(&c, path, &w), 2);
+	assert_true(c.exited_keep_ms == 3600000 && c.exited_max == 100);
+	free(w);
+	path = write_file("act2.ini", "[actions]\ntimeout = 0\nretries = 3\n");
+	assert_int_equal(load(&c, path, &w), 2);
+	assert_non_null(strstr(w, "bad timeout '0' (1s .. 1h)"));
+	assert_non_null(strstr(w, "unknown key 'retries' in [actions]"));
+	assert_true(c.on_alert_timeout_s == 30);
+	free(w);
+}
+
 static void test_history_spans_must_grow(void **state)
 {
 	const char *path = write_file("hist.ini", "[history]\ntier1 = 10m:10\ntier2 = 1m:10\n");
@@ -268,16 +297,85 @@ static void test_size_cap(void **state)
 	alarm(0);
 }
 
+/* Settings written back keep the user's file: comments, order, other
+ * sections and unknown keys stay; set keys are rewritten in place, missing
+ * ones added to their section, a missing section appended. */
+static void test_update_text(void **state)
+{
+	const char *keys[] = { "theme", "sort" }, *vals[] = { "light", "cpu" };
+	char *t = config_update_text("# mine\n[ui]\ntheme = dark ; old\nmouse = yes\n\n[probe]\nhz = 5\n", "ui",
+				     keys, vals, 2);
+	assert_string_equal(t, "# mine\n[ui]\ntheme = light\nmouse = yes\nsort = cpu\n\n[probe]\nhz = 5\n");
+	free(t);
+	t = config_update_text(NULL, "ui", keys, vals, 2);	/* no file yet */
+	assert_string_equal(t, "[ui]\ntheme = light\nsort = cpu\n");
+	free(t);
+	t = config_update_text("[probe]\nhz = 5", "ui", keys, vals, 1);	/* no newline at the end */
+	assert_string_equal(t, "[probe]\nhz = 5\n\n[ui]\ntheme = light\n");
+	free(t);
+	/* "themes" is not "theme"; a key in another section is not ours */
+	t = config_update_text("[probe]\ntheme = x\n[ ui ]\n[ui]\nthemes = 1\n  theme:dark\n", "ui", keys, vals, 1);
+	assert_string_equal(t, "[probe]\ntheme = x\n[ ui ]\n[ui]\nthemes = 1\ntheme = light\n");
+	free(t);
+}
+
+static void test_update_file(void **state)
+{
+	char path[300], err[256];
+	snprintf(path, sizeof path, "%s/new/dir/config", tmpdir);
+	const char *keys[] = { "sort", "sort_invert", "window" }, *vals[] = { "lag", "yes", "1h" };
+	assert_int_equal(config_update(path, "ui", keys, vals, 3, err, sizeof err), 0);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	vitals_config c;
+	char *w = NULL;
+	assert_int_equal(load(&c, path, &w), 0);
+	free(w);
+	assert_int_equal(c.sort, 5);
+	assert_true(c.sort_invert);
+	assert_int_equal(c.window, 3);
+	/* the default location is $XDG_CONFIG_HOME/vitals/config */
+	assert_int_equal(config_update(NULL, "ui", keys, vals, 1, err, sizeof err), 0);
+	snprintf(path, sizeof path, "%s/vitals/config", tmpdir);
+	assert_int_equal(stat(path, &st), 0);
+	/* a file that is not text is left alone, and says so */
+	const char *bin = write_file("bin.conf", "x");
+	FILE *f = fopen(bin, "a");
+	fputc(0, f);
+	fclose(f);
+	assert_int_equal(config_update(bin, "ui", keys, vals, 1, err, sizeof err), -1);
+	assert_non_null(strstr(err, "not rewritten"));
+	/* --config /dev/null: a device is not replaced by a file (tried on a
+	 * link to it, which the rename would replace, so the test itself can
+	 * never take /dev/null away) */
+	char link[300];
+	snprintf(link, sizeof link, "%s/null.conf", tmpdir);
+	assert_int_equal(symlink("/dev/null", link), 0);
+	assert_int_equal(config_update(link, "ui", keys, vals, 1, err, sizeof err), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	/* a bad sort value warns */
+	const char *bad = write_file("badsort.conf", "[ui]\nsort = speed\n");
+	assert_int_equal(load(&c, bad, &w), 1);
+	assert_non_null(strstr(w, "bad sort 'speed'"));
+	free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_history_spans_must_grow),
+		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_history_tier_off),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_missing_files),
 		cmocka_unit_test(test_size_cap),
+		cmocka_unit_test(test_update_text),
+		cmocka_unit_test(test_update_file),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -19,6 +19,7 @@
 #include "core/model.h"
 #include "themes/theme.h"
 #include "tui/keys.h"
+#include "tui/lineedit.h"
 #include "tui/rows.h"
 #include "tui/view.h"
 #include "tui/view_detail.h"
@@ -758,6 +759,18 @@ static void test_proc_table(void **state)
 	werase(w);
 	proc_table_draw(&c, rect_make(0, 0, 5, 200), rows, 4, &o);
 	assert_true(strstr(row_text(w, 0, 0, 200), "CPU history") != NULL);
+	/* OOM IN only while some row has a leak's time to OOM */
+	assert_null(strstr(row_text(w, 0, 0, 200), "OOM IN"));
+	rows[0].oom_s = 192;
+	rows[0].oom_role = ROLE_CRIT;
+	werase(w);
+	proc_table_draw(&c, rect_make(0, 0, 5, 100), rows, 4, &o);
+	hdr = row_text(w, 0, 0, 100);
+	int xo = col_of(hdr, "OOM IN");
+	assert_true(xo > col_of(hdr, "LAG p99"));
+	assert_non_null(strstr(row_text(w, 1, 0, 100), "3m12s"));
+	assert_true(role_at(w, 1, xo + 5, ROLE_CRIT));
+	rows[0].oom_s = 0;
 	/* ascending marker after an inverted sort, ASCII marker in ASCII mode */
 	o.sort = PT_SORT_PID;
 	o.sort_desc = false;
@@ -916,6 +929,65 @@ static bool screen_has(WINDOW *w, int H, int W, const char *s)
 	return false;
 }
 
+/* ---- line editing ---------------------------------------------------------- */
+
+static void type(char *b, size_t cap, size_t *cur, const wchar_t *s)
+{
+	for (; *s; s++)
+		lineedit_key(b, cap, cur, (wint_t)*s, false, false);
+}
+
+static void test_lineedit(void **state)
+{
+	char b[16] = "";
+	size_t cur = 0;
+	type(b, sizeof b, &cur, L"node app");
+	assert_string_equal(b, "node app");
+	assert_int_equal(cur, 8);
+	/* cursor keys, insert in the middle */
+	assert_int_equal(lineedit_key(b, sizeof b, &cur, KEY_LEFT, true, false), LE_MOVED);
+	lineedit_key(b, sizeof b, &cur, KEY_LEFT, true, false);
+	lineedit_key(b, sizeof b, &cur, KEY_LEFT, true, false);
+	type(b, sizeof b, &cur, L"my");
+	assert_string_equal(b, "node myapp");
+	/* Ctrl-A, Ctrl-E, Delete at the start */
+	lineedit_key(b, sizeof b, &cur, 1, false, false);
+	assert_int_equal(cur, 0);
+	lineedit_key(b, sizeof b, &cur, KEY_DC, true, false);
+	assert_string_equal(b, "ode myapp");
+	lineedit_key(b, sizeof b, &cur, 5, false, false);
+	assert_int_equal(cur, strlen(b));
+	/* Ctrl-W: the word before the cursor */
+	lineedit_key(b, sizeof b, &cur, 23, false, false);
+	assert_string_equal(b, "ode ");
+	/* UTF-8: one character, one step; Backspace removes it whole */
+	type(b, sizeof b, &cur, L"\x65e5\x672c");	/* 日本 */
+	assert_string_equal(b, "ode \xe6\x97\xa5\xe6\x9c\xac");
+	assert_int_equal(lineedit_cursor_col(b, cur), 4 + 4);	/* two wide characters */
+	lineedit_key(b, sizeof b, &cur, KEY_LEFT, true, false);
+	assert_int_equal(cur, 7);
+	lineedit_key(b, sizeof b, &cur, 127, false, false);
+	assert_string_equal(b, "ode \xe6\x9c\xac");
+	/* full: a character that does not fit is refused whole */
+	type(b, sizeof b, &cur, L"abcdef");
+	size_t before = strlen(b);
+	type(b, sizeof b, &cur, L"\x65e5");
+	assert_int_equal(strlen(b), before);
+	assert_true(strlen(b) < sizeof b);
+	/* Ctrl-U: to the start; controls are not text; Enter is the caller's */
+	lineedit_key(b, sizeof b, &cur, 21, false, false);
+	assert_int_equal(cur, 0);
+	assert_int_equal(lineedit_key(b, sizeof b, &cur, 27, false, false), LE_IGNORED);
+	assert_int_equal(lineedit_key(b, sizeof b, &cur, '\n', false, false), LE_IGNORED);
+	assert_int_equal(lineedit_key(b, sizeof b, &cur, 0x9b, false, false), LE_IGNORED);	/* C1 CSI */
+	/* digits only */
+	char d[6] = "";
+	size_t dc = 0;
+	assert_int_equal(lineedit_key(d, sizeof d, &dc, 'q', false, true), LE_IGNORED);
+	type(d, sizeof d, &dc, L"1234567");
+	assert_string_equal(d, "12345");
+}
+
 /* The footers come from the key table, in their own order; every binding
  * stands for an action. */
 static void test_key_hints(void **state)
@@ -957,17 +1029,26 @@ static void test_views(void **state)
 		assert_true(screen_has(w, H, W, "event loop lag p99"));
 		assert_true(strstr(row_text(w, H - 2, 0, W), "attached to 4242") != NULL);
 		assert_true(strstr(row_text(w, H - 1, 0, W), "quit") != NULL);
+		assert_true(strstr(row_text(w, H - 1, 0, W), "? help") != NULL);	/* always, even at 60 */
 		/* the selected row is row 2 (header bar, table header) */
 		assert_true(strstr(row_text(w, 2, 0, W), "4242") != NULL);
 		assert_true(role_at(w, 2, 0, ROLE_SELECTED));
 		assert_int_equal(pid_at(&m, &ui, 2, H, W), 4242);
 		assert_int_equal(pid_at(&m, &ui, 3, H, W), 4243);
 		assert_int_equal(pid_at(&m, &ui, 0, H, W), 0);
-		/* rows to spare under the table (24 and 50 rows for two processes,
-		 * not 15): the selected process's graphs */
-		assert_int_equal(screen_has(w, H, W, " pid 4242 server.js "), H >= 24);
-		if (H >= 24)
-			assert_true(screen_has(w, H, W, "50.0M/2.00G 2.4%"));
+		/* rows to spare under the table (even at 15 for two processes):
+		 * the selected process's graphs take them all */
+		assert_true(screen_has(w, H, W, " pid 4242 server.js "));
+		assert_true(screen_has(w, H, W, "50.0M/2.00G 2.4%"));
+		/* no blank band: the graphs start under the last row and end on
+		 * the row above the alerts */
+		assert_true(strstr(row_text(w, 4, 0, W), " pid 4242 server.js ") != NULL);
+		int alerts_y = -1;
+		for (int y = 0; y < H; y++)
+			if (strstr(row_text(w, y, 0, W), "Alerts (1 firing)"))
+				alerts_y = y;
+		assert_true(alerts_y > 5);
+		assert_true(strncmp(row_text(w, alerts_y - 1, 0, W), "GC", 2) == 0);
 
 		dump(w, "overview");
 		view_detail_draw(w, &m, &ui);
@@ -1087,6 +1168,60 @@ static void test_overview_values(void **state)
 	model_free(&m);
 }
 
+/* The tree view: workers under their primary, siblings in sort order;
+ * folded, the primary's row carries the totals and a count. */
+static void test_tree(void **state)
+{
+	model m;
+	model_init(&m, &small_rc);
+	m.now_ms = T0 + 59000;
+	vproc *pri = add_proc(&m, 500, "node", 1, 50e6, PROBE_NONE);
+	pri->ppid = 1;
+	add_proc(&m, 490, "other", 2, 10e6, PROBE_NONE)->ppid = 1;
+	vproc *w1 = add_proc(&m, 510, "node", 10, 100e6, PROBE_NONE);
+	w1->ppid = 500;
+	vproc *w2 = add_proc(&m, 505, "node", 20, 200e6, PROBE_NONE);
+	w2->ppid = 500;
+	model_groups(&m);
+	ui_state ui = view_ui(500);
+	ui.tree = true;
+	row_list rl = { 0 };
+	rows_build(&rl, &m, &ui);
+	assert_int_equal(rl.n, 4);
+	assert_int_equal(rl.v[0]->pid, 490);	/* roots by PID */
+	assert_int_equal(rl.v[1]->pid, 500);
+	assert_int_equal(rl.v[2]->pid, 505);	/* its workers right after it, by PID */
+	assert_int_equal(rl.v[3]->pid, 510);
+	assert_int_equal(rl.depth[2], 1);
+	assert_false(rl.last[2]);
+	assert_true(rl.last[3]);
+	WINDOW *w = newpad(24, 100);
+	overview(w, &m, &ui);
+	dump(w, "tree");
+	assert_true(strstr(row_text(w, 4, 0, 100), "\xe2\x94\x9c\xe2\x94\x80 node") != NULL);	/* ├─ */
+	assert_true(strstr(row_text(w, 5, 0, 100), "\xe2\x94\x94\xe2\x94\x80 node") != NULL);	/* └─ */
+	/* folded: one row, the totals (RSS 350M, CPU 31%), "+2" */
+	ui.folded[ui.nfolded++] = 500;
+	rows_build(&rl, &m, &ui);
+	assert_int_equal(rl.n, 2);
+	assert_int_equal(rl.folded[1], 2);
+	overview(w, &m, &ui);
+	const char *r = row_text(w, 3, 0, 100);
+	char want[16];
+	fmt_bytes(want, sizeof want, 350e6);
+	assert_true(strstr(r, "node +2") != NULL);
+	assert_true(strstr(r, want) != NULL);
+	assert_true(strstr(r, "31.0%") != NULL);
+	/* flat again: every process, no glyphs */
+	ui.tree = false;
+	rows_build(&rl, &m, &ui);
+	assert_int_equal(rl.n, 4);
+	assert_int_equal(rl.depth[3], 0);
+	rows_free(&rl);
+	delwin(w);
+	model_free(&m);
+}
+
 /* Hostile values — NaN, infinities, negatives, huge numbers, control
  * characters and invalid UTF-8 in names — at every size: nothing crashes, no
  * control character reaches a cell. */
@@ -1162,10 +1297,12 @@ int main(void)
 		cmocka_unit_test(test_log_pane),
 		cmocka_unit_test(test_view_too_small),
 		cmocka_unit_test(test_key_hints),
+		cmocka_unit_test(test_lineedit),
 		cmocka_unit_test(test_view_value),
 		cmocka_unit_test(test_views),
 		cmocka_unit_test(test_views_hostile),
 		cmocka_unit_test(test_overview_values),
+		cmocka_unit_test(test_tree),
 	};
 	return cmocka_run_group_tests(tests, setup_curses, teardown_curses);
 }

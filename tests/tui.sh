@@ -45,12 +45,42 @@ tmux_keys / t u i - f i x Enter
 tmux_wait_text 5 "$fx" || fail "filter by command line hides the fixture"
 pass "filter"
 
+# Line editing as in a shell: F4 opens the filter too; the cursor keys move,
+# Backspace, Ctrl-W and UTF-8 text edit at the cursor.
+tmux_keys F4 C-u t u i - f i x Left Left Left Q
+tmux_wait_text 5 'filter "tui-Qfix"' || fail "insert at the cursor: $(tmux_screen | head -1)"
+if tmux_screen | grep -q " $fx "; then fail "filter 'tui-Qfix' still shows $fx"; fi
+tmux_keys BSpace C-w
+tmux_wait_text 5 'filter "fix"' || fail "Backspace, Ctrl-W: $(tmux_screen | head -1)"
+tmux_keys -l "日本"
+tmux_wait_text 5 'filter "日本fix"' || fail "UTF-8 in the filter: $(tmux_screen | head -1)"
+tmux_keys C-e C-u Escape
+tmux_wait_text 5 "$fx" || fail "Esc did not clear the edited filter"
+# F3 searches: the selection jumps to a match; none says so
+tmux_keys F3 z z z
+tmux_wait_text 5 'no process matches "zzz"' || fail "search without a match: $(tmux_screen | tail -2)"
+tmux_keys Escape
+# F6: the sort menu
+tmux_keys F6
+tmux_wait_text 5 "Sort by" || fail "no sort menu: $(tmux_screen)"
+tmux_keys Down Down Enter
+tmux_wait_text 5 "sort by cpu" || fail "sort menu did not sort: $(tmux_screen | tail -2)"
+# F9 asks which signal, then asks again; n sends nothing
+tmux_keys F9
+tmux_wait_text 5 "Send signal" || fail "no signal menu: $(tmux_screen)"
+tmux_keys Enter
+tmux_wait_text 5 "send SIGTERM to PID $fx" || fail "no signal confirmation: $(tmux_screen | tail -2)"
+tmux_keys n
+tmux_wait_text 5 "cancelled" || fail "n did not cancel the signal"
+kill -0 "$fx" || fail "the fixture got a signal after n"
+pass "line editing, search, sort and signal menus"
+
 tmux_keys Enter
 tmux_wait_text 5 "press a to attach" || fail "detail view missing: $(tmux_screen)"
 tmux_keys Escape
 tmux_keys ?
-tmux_wait_text 5 "heap snapshot" || fail "help missing: $(tmux_screen)"
-# 31 keys do not fit in 32 lines: PgDn scrolls the help to its last key
+tmux_wait_text 5 "this help" || fail "help missing: $(tmux_screen)"
+# 37 keys do not fit in 32 lines: PgDn scrolls the help to its last key
 tmux_keys NPage
 tmux_wait_text 5 "mouse on/off" || fail "help does not scroll to its last key: $(tmux_screen)"
 tmux_keys Escape
@@ -113,13 +143,83 @@ tmux_screen | grep -q "^icanon echo" || fail "terminal not restored: $(tmux_scre
 kill -0 "$fx" 2>/dev/null || fail "the watched process died"
 pass "quit restores the terminal"
 
+# What was chosen in the UI (sort by CPU in the F6 menu, a theme) is saved
+# to the config file, 0600, and the next start sorts by it.
+conf=$XDG_CONFIG_HOME/vitals/config
+wait_for 5 test -s "$conf" || fail "settings not saved to $conf"
+grep -qx "sort = cpu" "$conf" || fail "sort not saved: $(cat "$conf")"
+grep -q "^theme = " "$conf" || fail "theme not saved: $(cat "$conf")"
+[ "$(stat -c %a "$conf")" = 600 ] || fail "config mode $(stat -c %a "$conf"), want 600"
+ls "$XDG_CONFIG_HOME/vitals" | grep -v '^config$' && fail "temporary file left next to the config"
+pass "settings saved to the config file"
+
+# tmux_restart COLS ROWS CMD — a new tmux server for the next dashboard
+tmux_restart() {
+	tmux -L "$_tmux_sock" kill-server 2>/dev/null
+	wait_for 5 sh -c "! tmux -L '$_tmux_sock' has-session 2>/dev/null" || fail "tmux server did not stop"
+	tmux_start "$@"
+}
+
 # Config warnings are written before the dashboard takes the screen over:
 # the status line says they are there.
-tmux -L "$_tmux_sock" kill-server 2>/dev/null
-wait_for 5 sh -c "! tmux -L '$_tmux_sock' has-session 2>/dev/null" || fail "tmux server did not stop"
 printf '[ui]\nbogus = 1\n' > "$tmp/bad.conf"
-tmux_start 100 30 "cd $tmp && TERM=xterm-256color $VITALS --config $tmp/bad.conf $fx 2>$tmp/stderr; sleep 60"
+tmux_restart 100 30 "cd $tmp && TERM=xterm-256color $VITALS --config $tmp/bad.conf $fx 2>$tmp/stderr; sleep 60"
 tmux_wait_text 10 "1 warning about the config" || fail "config warning not mentioned: $(tmux_screen | tail -3)"
 tmux_keys q
 wait_for 10 grep -q "unknown key 'bogus'" "$tmp/stderr" || fail "warning not on stderr: $(cat "$tmp/stderr")"
 pass "config warnings are pointed out"
+tmux_restart 100 30 "cd $tmp && TERM=xterm-256color $VITALS $fx; sleep 60"
+tmux_wait_text 10 "▼CPU%" || fail "saved sort not used at the next start: $(tmux_screen | head -3)"
+tmux_keys q
+pass "the saved sort is used at the next start"
+
+# F5: a node:cluster primary with its workers under it; - folds them into
+# one row of totals, + unfolds; JSON samples name the group's leader.
+REPORT_FILE=$tmp/cl start_bg node "$FIXTURES/cluster_app.js"; cl=$!
+wait_for 20 test -s "$tmp/cl" || fail "cluster fixture did not start"
+w1=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).workers[0])' "$tmp/cl")
+w2=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).workers[1])' "$tmp/cl")
+"$VITALS" --json --duration 1.5 -p "$cl,$w1,$w2" > "$tmp/cl.json" || fail "vitals --json on the cluster"
+grep '"t":"sample"' "$tmp/cl.json" | grep "\"pid\":$w1," | grep -q "\"ppid\":$cl,\"group\":$cl," ||
+	fail "worker $w1 not in the group of $cl: $(grep "\"pid\":$w1," "$tmp/cl.json" | head -1)"
+tmux_restart 120 30 "cd $tmp && TERM=xterm-256color $VITALS -p $cl,$w1,$w2; sleep 60"
+tmux_wait_text 10 "$w2" || fail "cluster not on screen: $(tmux_screen)"
+tmux_keys F5
+tmux_wait_text 5 "└─ " || fail "no tree: $(tmux_screen | head -6)"
+tmux_screen | grep -q "├─ " || fail "no first child: $(tmux_screen | head -6)"
+tmux_keys Home -
+tmux_wait_text 5 " +2 " || fail "the group did not fold: $(tmux_screen | head -6)"
+if tmux_screen | grep -q " $w1 "; then fail "a folded worker is still shown"; fi
+tmux_keys +
+tmux_wait_text 5 "$w1" || fail "the group did not unfold: $(tmux_screen | head -6)"
+tmux_keys q
+kill "$cl"
+pass "tree: the cluster under its primary, folded and unfolded; JSON group"
+
+# F9 sends the signal after y; someone else's process is a clear refusal.
+# f9_term CMD: a fresh dashboard (CMD watching sleep $sl) sends SIGTERM to it.
+f9_term() {
+	tmux_restart 100 30 "$1; sleep 60"
+	tmux_wait_text 10 "$sl" || fail "sleep $sl not on screen: $(tmux_screen)"
+	tmux_keys F9 Enter
+	tmux_wait_text 5 "send SIGTERM to PID $sl" || fail "no signal confirmation: $(tmux_screen | tail -2)"
+	tmux_keys y
+}
+start_bg sleep 300; sl=$!
+f9_term "cd $tmp && TERM=xterm-256color $VITALS -p $sl"
+tmux_wait_text 5 "sent SIGTERM to PID $sl" || fail "signal not reported sent: $(tmux_screen | tail -2)"
+wait_for 5 sh -c "! kill -0 $sl 2>/dev/null" || fail "sleep $sl did not get SIGTERM"
+tmux_keys q
+pass "F9 sends a signal"
+if [ "$(id -u)" = 0 ] && setpriv --reuid=65534 --regid=65534 --clear-groups "$VITALS" --version >/dev/null 2>&1; then
+	start_bg sleep 300; sl=$!
+	f9_term "cd /tmp && TERM=xterm-256color VITALS_SOCK_DIR=/tmp/vitals-nobody-$$ setpriv --reuid=65534 --regid=65534 --clear-groups $VITALS --output-dir /tmp -p $sl 2>/dev/null"
+	tmux_wait_text 5 "not permitted" || fail "no refusal for another user's process: $(tmux_screen | tail -2)"
+	kill -0 "$sl" || fail "root's sleep got a signal from nobody"
+	tmux_keys q
+	kill "$sl"
+	rm -rf "/tmp/vitals-nobody-$$"
+	pass "F9 on another user's process: not permitted"
+else
+	echo "note: not root (or setpriv missing): the not-permitted case is not run"
+fi

@@ -5,8 +5,10 @@
  * heap-diff job in tui/heapdiff.c.
  *
  * One loop runs everything.  The sampling timer and the collectors' callbacks
- * only change the model (which bumps m.dirty); a prepare handle paints once
- * per loop turn when m.dirty moved since the last paint.  Headless mode
+ * only change the model; a prepare handle paints at the end of a loop turn
+ * in which the tick ran, a key came or the terminal changed (a->repaint), or
+ * the status line got a new message — never for a probe sample alone, which
+ * may come 20 times a second from each of hundreds of processes.  Headless mode
  * (--json) runs the same loop without curses and writes JSON lines instead.
  * The terminal is restored on quit, on SIGINT/SIGTERM/SIGHUP, and on a fatal
  * signal (crash handler) — never left in raw mode. */
@@ -19,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <pwd.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +34,9 @@
 #include <wchar.h>
 
 #include "core/paths.h"
+#include "core/text.h"
+#include "export/alert_action.h"
+#include "export/prom_server.h"
 #include "heap/heap_cli.h"
 #include "themes/theme.h"
 #include "widgets/canvas.h"
@@ -121,13 +127,16 @@ static void paint(app *a)
 	prompt_draw(stdscr, &a->ui);
 	wnoutrefresh(stdscr);
 	doupdate();
-	a->painted = a->m.dirty;
+	a->repaint = false;
+	a->painted_status_ms = a->m.status_ms;
+	memcpy(a->painted_status, a->m.status, sizeof a->painted_status);
 }
 
 static void on_prepare(uv_prepare_t *h)
 {
 	app *a = h->data;
-	if (a->curses && a->m.dirty != a->painted)
+	if (a->curses && (a->repaint || a->m.status_ms != a->painted_status_ms ||
+			  memcmp(a->m.status, a->painted_status, sizeof a->painted_status) != 0))
 		paint(a);
 }
 
@@ -178,7 +187,7 @@ static void on_stdin(uv_poll_t *h, int status, int events)
 		if (a->quitting)
 			return;
 	}
-	model_touch(&a->m);
+	a->repaint = true;
 }
 
 /* ---- signals ------------------------------------------------------------ */
@@ -191,7 +200,7 @@ static void on_winch(uv_signal_t *h, int sig)
 		resizeterm(ws.ws_row, ws.ws_col);
 		clearok(curscr, TRUE);
 	}
-	model_touch(&a->m);
+	a->repaint = true;
 }
 
 static void on_quit_signal(uv_signal_t *h, int sig)
@@ -237,6 +246,10 @@ void app_quit(app *a)
 	if (a->pm)
 		probe_mgr_close(a->pm);
 	a->pm = NULL;
+	prom_server_close(a->prom);
+	a->prom = NULL;
+	alert_actions_close(a->actions);
+	a->actions = NULL;
 }
 
 static int die(app *a, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -308,6 +321,23 @@ static int load_theme(app *a, const char *name)
 		if (strcmp(names[i], name) == 0)
 			a->theme_idx = i;
 	return warnings;
+}
+
+/* -u USER: a user name, or a uid as digits. */
+static int resolve_user(const char *name, uid_t *uid)
+{
+	struct passwd *pw = getpwnam(name);
+	if (pw) {
+		*uid = pw->pw_uid;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(name, &end, 10);
+	if (errno || end == name || *end || name[0] == '-' || v > (uid_t)-2)
+		return -1;
+	*uid = (uid_t)v;
+	return 0;
 }
 
 static int check_output_dir(app *a)
@@ -484,13 +514,21 @@ int app_main(int argc, char **argv)
 		snprintf(a->cfg.theme, sizeof a->cfg.theme, "%s", a->opt.theme);
 	if (a->opt.bell)
 		a->cfg.bell = true;
-	a->headless = a->opt.json;
+	a->headless = a->opt.json || a->opt.no_tui;
 	a->json_out = stdout;
 	a->uid = getuid();
+	if (a->opt.user && resolve_user(a->opt.user, &a->uid) < 0) {
+		char sb[96];
+		text_clean(sb, sizeof sb, a->opt.user, strlen(a->opt.user), TEXT_UTF8);
+		fprintf(stderr, "vitals: no such user: '%s'\n", sb);
+		return 2;
+	}
 	a->discover = a->opt.npids == 0 && !a->opt.cmd && !a->opt.demo;
 	a->ui.window = a->cfg.window >= 0 && a->cfg.window < UI_NWINDOWS ? a->cfg.window : 0;
 	a->ui.braille = a->opt.braille || a->cfg.braille;
-	a->ui.sort = SORT_PID;
+	a->ui.sort = a->cfg.sort >= 0 && a->cfg.sort < SORT_NCOLS ? (sort_col)a->cfg.sort : SORT_PID;
+	a->ui.sort_invert = a->cfg.sort_invert;
+	a->ui.tree = a->cfg.tree;
 	if (check_output_dir(a))
 		return 2;
 	if (!a->headless) {
@@ -534,6 +572,24 @@ int app_main(int argc, char **argv)
 	if (!a->pm || !a->insp || !a->al) {
 		app_cleanup(a);
 		return die(a, 2, "out of memory");
+	}
+	if (a->opt.on_alert)
+		snprintf(a->cfg.on_alert, sizeof a->cfg.on_alert, "%s", a->opt.on_alert);
+	if (a->cfg.on_alert[0])
+		a->actions = alert_actions_new(a->loop, a->cfg.on_alert, a->cfg.on_alert_timeout_s, app_on_action_log, a);
+	if (a->opt.prometheus) {
+		a->prom = prom_server_new(a->loop, &a->m, a->al, a->opt.prometheus, err, sizeof err);
+		if (!a->prom) {
+			int rc = die(a, 2, "--prometheus %s", err);
+			app_quit(a);
+			uv_run(a->loop, UV_RUN_DEFAULT);
+			app_cleanup(a);
+			return rc;
+		}
+		if (a->headless)
+			fprintf(stderr, "vitals: Prometheus metrics on http://%s/metrics\n", prom_server_address(a->prom));
+		else
+			model_status(&a->m, "Prometheus metrics on http://%s/metrics", prom_server_address(a->prom));
 	}
 	if (start_launches(a)) {
 		app_quit(a);
@@ -585,6 +641,7 @@ int app_main(int argc, char **argv)
 
 	uv_run(a->loop, UV_RUN_DEFAULT);
 	curses_stop(a);
+	app_save_settings(a);
 	int code = a->exit_code;
 	app_cleanup(a);
 	uv_loop_close(a->loop);

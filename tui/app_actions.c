@@ -11,6 +11,7 @@
 
 #include <curses.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,7 @@ static void page(app *a, int dir)
 static void set_window(app *a, int w)
 {
 	a->ui.window = w;
+	a->settings_changed |= SET_WINDOW;
 	model_status(&a->m, "window: %s", ui_window_name[w]);
 }
 
@@ -136,12 +138,14 @@ static const char *const sort_names[SORT_NCOLS] = { "pid", "name", "cpu", "rss",
 static void sort_by(app *a, int step)
 {
 	a->ui.sort = (sort_col)((a->ui.sort + SORT_NCOLS + step) % SORT_NCOLS);
+	a->settings_changed |= SET_SORT;
 	model_status(&a->m, "sort by %s", sort_names[a->ui.sort]);
 }
 
 static void sort_invert(app *a)
 {
 	a->ui.sort_invert = !a->ui.sort_invert;
+	a->settings_changed |= SET_SORT;
 	model_status(&a->m, "sort by %s, %s", sort_names[a->ui.sort],
 		     rows_sort_desc(a->ui.sort, a->ui.sort_invert) ? "descending" : "ascending");
 }
@@ -185,9 +189,125 @@ static void ask_profile(app *a)
 	snprintf(a->ui.prompt, sizeof a->ui.prompt, "CPU profile of %d (%s): seconds [10]: ", p->pid,
 		 model_proc_label(p, label, sizeof label));
 	a->ui.input[0] = 0;
+	a->ui.input_cur = 0;
 	a->ui.input_editing = true;
 	a->pending = ACT_PROFILE;
 	a->pending_pid = p->pid;
+}
+
+void app_search_next(app *a, bool from_current)
+{
+	if (!a->ui.search[0])
+		return;
+	rows_build(&a->rows, &a->m, &a->ui);
+	size_t n = a->rows.n;
+	int cur = rows_index(a->rows.v, n, a->ui.selected_pid);
+	size_t start = cur < 0 ? 0 : (size_t)cur + (from_current ? 0 : 1);
+	for (size_t k = 0; k < n; k++) {
+		vproc *p = a->rows.v[(start + k) % n];
+		if (rows_match(p, a->ui.search)) {
+			a->ui.selected_pid = p->pid;
+			return;
+		}
+	}
+	model_status(&a->m, "no process matches \"%s\"", a->ui.search);
+}
+
+static void open_search(app *a)
+{
+	a->ui.view = VIEW_OVERVIEW;
+	if (a->ui.search_editing) {
+		app_search_next(a, false);
+		return;
+	}
+	a->ui.search_editing = true;
+	a->ui.search_cur = strlen(a->ui.search);
+	app_search_next(a, false);
+}
+
+static const char *const sort_titles[SORT_NCOLS] = { "PID", "NAME", "CPU%", "RSS", "HEAP", "LAG p99" };
+
+/* The signals of the F9 menu, in its order: the ones people send. */
+static const struct { int sig; const char *name; } signals[] = {
+	{ SIGTERM, "TERM" }, { SIGINT, "INT" }, { SIGHUP, "HUP" }, { SIGKILL, "KILL" },
+	{ SIGUSR2, "USR2" }, { SIGQUIT, "QUIT" }, { SIGSTOP, "STOP" }, { SIGCONT, "CONT" },
+};
+#define NSIGNALS (sizeof signals / sizeof signals[0])
+
+static void open_menu(app *a, ui_menu_kind kind)
+{
+	ui_menu *mn = &a->ui.menu;
+	memset(mn, 0, sizeof *mn);
+	mn->kind = kind;
+	if (kind == MENU_SORT) {
+		mn->title = "Sort by";
+		for (int i = 0; i < SORT_NCOLS; i++)
+			mn->items[mn->n++] = sort_titles[i];
+		mn->cur = a->ui.sort;
+	} else {
+		mn->title = "Send signal";
+		for (size_t i = 0; i < NSIGNALS && mn->n < UI_MENU_MAX; i++)
+			mn->items[mn->n++] = signals[i].name;
+	}
+}
+
+static void signal_menu(app *a)
+{
+	vproc *p = app_selected(a);
+	if (!p) {
+		model_status(&a->m, "no process selected");
+		return;
+	}
+	if (p->state != PROC_LIVE) {
+		model_status(&a->m, "PID %d has exited: no signal to send", p->pid);
+		return;
+	}
+	open_menu(a, MENU_SIGNAL);
+}
+
+void app_menu_chosen(app *a, ui_menu_kind kind, int item)
+{
+	a->ui.menu.kind = MENU_NONE;
+	if (kind == MENU_SORT && item >= 0 && item < SORT_NCOLS) {
+		a->ui.sort = (sort_col)item;
+		a->settings_changed |= SET_SORT;
+		model_status(&a->m, "sort by %s", sort_names[a->ui.sort]);
+		return;
+	}
+	vproc *p = app_selected(a);
+	if (kind != MENU_SIGNAL || item < 0 || (size_t)item >= NSIGNALS || !p)
+		return;
+	char label[NAME_LEN + 16];
+	snprintf(a->ui.prompt, sizeof a->ui.prompt, "send SIG%s to PID %d (%s)? y/n", signals[item].name, p->pid,
+		 model_proc_label(p, label, sizeof label));
+	a->pending = ACT_SIGNAL;
+	a->pending_pid = p->pid;
+	a->pending_sig = signals[item].sig;
+}
+
+void app_signal(app *a, vproc *p, int sig)
+{
+	const char *name = NULL;
+	for (size_t i = 0; i < NSIGNALS; i++)
+		if (signals[i].sig == sig)
+			name = signals[i].name;
+	proc_info pi;
+	int rc = p->state == PROC_LIVE ? proc_identify(a->pc, p->pid, &pi) : -ESRCH;
+	if (rc == 0 && p->start_time && pi.start_time != p->start_time)
+		rc = -ESRCH;	/* the PID now names another process */
+	if (rc == -ENOENT || rc == -ESRCH) {
+		model_status(&a->m, "PID %d has exited: SIG%s not sent", p->pid, name ? name : "?");
+		return;
+	}
+	if (kill(p->pid, sig) < 0) {
+		if (errno == EPERM)
+			model_status(&a->m, "SIG%s to PID %d: not permitted (the process is another user's)",
+				     name ? name : "?", p->pid);
+		else
+			model_status(&a->m, "SIG%s to PID %d: %s", name ? name : "?", p->pid, strerror(errno));
+		return;
+	}
+	model_status(&a->m, "sent SIG%s to PID %d", name ? name : "?", p->pid);
 }
 
 static void dismiss_exited(app *a)
@@ -230,13 +350,77 @@ static void act_back(app *a)
 static void act_filter(app *a)
 {
 	a->ui.filter_editing = true;
+	a->ui.filter_cur = strlen(a->ui.filter);
 	a->ui.view = VIEW_OVERVIEW;
 }
+/* a: the selected process; on a folded group row, every live member too. */
 static void act_attach(app *a)
 {
 	vproc *p = app_selected(a);
-	if (p)
+	if (!p)
+		return;
+	if (!a->ui.tree || !rows_is_folded(&a->ui, p->pid)) {
 		app_attach(a, p);
+		return;
+	}
+	int n = 0;
+	for (size_t i = 0; i < a->m.nprocs; i++) {
+		vproc *q = a->m.procs[i];
+		if (q->state == PROC_LIVE && q->pstate != PROBE_ATTACHED && q->pstate != PROBE_CONNECTING &&
+		    q->pstate != PROBE_ATTACHING && rows_descends(&a->m, q, p)) {
+			app_attach(a, q);	/* attaches are queued: one at a time */
+			n++;
+		}
+	}
+	model_status(&a->m, "attaching to %d process%s of the group of %d", n, n == 1 ? "" : "es", p->pid);
+}
+
+static void act_tree(app *a)
+{
+	a->ui.tree = !a->ui.tree;
+	a->settings_changed |= SET_TREE;
+	model_status(&a->m, a->ui.tree ? "tree view: - folds a group, + unfolds it" : "flat view");
+}
+
+/* The row to fold: the selected process if others hang below it, else its
+ * parent (folding from a worker folds its cluster). */
+static vproc *fold_target(app *a)
+{
+	vproc *p = app_selected(a);
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < a->m.nprocs; i++)
+		if (a->m.procs[i]->ppid == p->pid && a->m.procs[i] != p)
+			return p;
+	vproc *up = p->ppid > 1 ? model_find(&a->m, p->ppid) : NULL;
+	return up ? up : p;
+}
+
+static void act_fold(app *a)
+{
+	if (!a->ui.tree) {
+		model_status(&a->m, "folding needs the tree view (F5)");
+		return;
+	}
+	vproc *p = fold_target(a);
+	if (!p || rows_is_folded(&a->ui, p->pid))
+		return;
+	if (a->ui.nfolded == UI_MAX_FOLDED)
+		memmove(a->ui.folded, a->ui.folded + 1, (UI_MAX_FOLDED - 1) * sizeof a->ui.folded[0]);
+	else
+		a->ui.nfolded++;
+	a->ui.folded[a->ui.nfolded - 1] = p->pid;
+	a->ui.selected_pid = p->pid;
+}
+
+static void act_unfold(app *a)
+{
+	vproc *p = app_selected(a);
+	for (int i = 0; p && i < a->ui.nfolded; i++)
+		if (a->ui.folded[i] == p->pid) {
+			a->ui.folded[i] = a->ui.folded[--a->ui.nfolded];
+			return;
+		}
 }
 static void act_w1(app *a) { set_window(a, 0); }
 static void act_w2(app *a) { set_window(a, 1); }
@@ -263,9 +447,11 @@ static void act_diff(app *a)
 	if (p)
 		app_start_diff(a, p);
 }
+static void act_sort_menu(app *a) { open_menu(a, MENU_SORT); }
 static void act_mouse(app *a)
 {
 	app_set_mouse(a, !a->ui.mouse);
+	a->settings_changed |= SET_MOUSE;
 	model_status(&a->m, a->ui.mouse ? "mouse on (m turns it off for copy & paste)" : "mouse off");
 }
 
@@ -279,7 +465,8 @@ static void (*const acts[])(app *) = {
 	[KA_SORT_PREV] = act_sort_prev, [KA_SORT_NEXT] = act_sort_next, [KA_INVERT] = sort_invert,
 	[KA_SNAPSHOT] = ask_snapshot, [KA_PROFILE] = ask_profile, [KA_REPORT] = act_report, [KA_GC] = act_gc,
 	[KA_DIFF] = act_diff, [KA_DISMISS] = dismiss_exited, [KA_THEME] = app_theme_next,
-	[KA_MOUSE] = act_mouse,
+	[KA_MOUSE] = act_mouse, [KA_SEARCH] = open_search, [KA_SORT_MENU] = act_sort_menu,
+	[KA_SIGNAL] = signal_menu, [KA_TREE] = act_tree, [KA_FOLD] = act_fold, [KA_UNFOLD] = act_unfold,
 };
 
 void app_act(app *a, key_action act)
@@ -292,6 +479,7 @@ void app_act(app *a, key_action act)
 
 void app_forget_proc(app *a, vproc *p)
 {
+	app_seen_forget(a, p);
 	probe_mgr_forget(a->pm, p);
 	proc_collector_forget(p);
 	model_remove(&a->m, p);
@@ -300,7 +488,7 @@ void app_forget_proc(app *a, vproc *p)
 static void on_capture_done(void *ud, vproc *p, int ok, const char *msg)
 {
 	app *a = ud;
-	if (a->headless) {
+	if (a->opt.json) {
 		app_json_written(a, headless_event(a->json_out, p, ok ? "capture" : "capture_failed", msg, clock_wall_ms()));
 		return;
 	}
@@ -356,7 +544,7 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 		snprintf(p->probe_err, sizeof p->probe_err, "%s%s", msg, again);
 		msg = p->probe_err;
 		model_status(&a->m, "attach %d: %s", pid, msg);
-		if (a->headless)
+		if (a->opt.json)
 			app_json_written(a, headless_event(a->json_out, p, "attach_failed", msg, clock_wall_ms()));
 		else if (!a->curses)
 			fprintf(stderr, "vitals: attach %d: %s\n", pid, msg);
@@ -414,6 +602,46 @@ void app_theme_next(app *a)
 	theme_apply(&t, theme_detect_depth());
 	a->th = t;
 	a->ui.th = &a->th;
+	a->settings_changed |= SET_THEME;
 	clearok(curscr, TRUE);
 	model_status(&a->m, "theme: %s", names[a->theme_idx]);
+}
+
+/* ---- settings ---------------------------------------------------------- */
+
+void app_save_settings(app *a)
+{
+	static const char *const window_names[UI_NWINDOWS] = { "1m", "5m", "15m", "1h", "all" };
+	char names[THEME_MAX_LIST][THEME_NAME_LEN];
+	const char *keys[6], *vals[6];
+	size_t n = 0;
+	unsigned c = a->settings_changed;
+	if (c & SET_THEME) {
+		int nt = theme_list(names, THEME_MAX_LIST);
+		if (a->theme_idx >= 0 && a->theme_idx < nt) {
+			keys[n] = "theme";
+			vals[n++] = names[a->theme_idx];
+		}
+	}
+	if (c & SET_WINDOW) {
+		keys[n] = "window";
+		vals[n++] = window_names[a->ui.window];
+	}
+	if (c & SET_SORT) {
+		keys[n] = "sort";
+		vals[n++] = config_sort_names[a->ui.sort];
+		keys[n] = "sort_invert";
+		vals[n++] = a->ui.sort_invert ? "yes" : "no";
+	}
+	if (c & SET_MOUSE) {
+		keys[n] = "mouse";
+		vals[n++] = a->ui.mouse ? "yes" : "no";
+	}
+	if (c & SET_TREE) {
+		keys[n] = "tree";
+		vals[n++] = a->ui.tree ? "yes" : "no";
+	}
+	char err[PATH_MAX + 128];
+	if (n && config_update(a->opt.config, "ui", keys, vals, n, err, sizeof err) < 0)
+		fprintf(stderr, "vitals: settings not saved: %s\n", err);
 }

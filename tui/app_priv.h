@@ -33,7 +33,9 @@
 
 #define APP_MAX_LAUNCH 8
 
-typedef enum pending_action { ACT_NONE = 0, ACT_SNAPSHOT, ACT_PROFILE } pending_action;
+enum { SET_THEME = 1, SET_WINDOW = 2, SET_SORT = 4, SET_MOUSE = 8, SET_TREE = 16 };
+
+typedef enum pending_action { ACT_NONE = 0, ACT_SNAPSHOT, ACT_PROFILE, ACT_SIGNAL } pending_action;
 
 /* What headless mode last said about a process, to report transitions once. */
 typedef struct seen_proc {
@@ -55,6 +57,8 @@ typedef struct app {
 	probe_mgr *pm;
 	inspector *insp;
 	alerts *al;
+	struct prom_server *prom;	/* --prometheus, or NULL */
+	struct alert_actions *actions;	/* --on-alert, or NULL */
 	launch *launches[APP_MAX_LAUNCH];
 	int nlaunch;
 
@@ -70,7 +74,9 @@ typedef struct app {
 	bool quitting;
 	int exit_code;
 	int64_t t_start;
-	uint64_t painted;	/* m.dirty at the last paint */
+	bool repaint;		/* paint at the end of this loop turn (tick, key, resize) */
+	int64_t painted_status_ms;	/* the status line at the last paint: a new */
+	char painted_status[sizeof ((model *)0)->status];	/* message is painted at once */
 
 	FILE *json_out;		/* headless output (stdout) */
 	int json_err;		/* first failed write to json_out (-errno), 0 = none */
@@ -84,6 +90,7 @@ typedef struct app {
 	pending_action pending;
 	int pending_pid;
 	bool pending_refuse;
+	int pending_sig;	/* ACT_SIGNAL: which */
 
 	/* heap diff on the thread pool */
 	uv_work_t diff_work;
@@ -93,6 +100,8 @@ typedef struct app {
 	char diff_err[256];
 
 	int64_t autosnap_ms[64];	/* last auto snapshot per pid slot (pid % 64) */
+
+	unsigned settings_changed;	/* SET_* chosen in the UI, saved to the config at quit */
 
 	row_list rows;		/* the overview's rows, rebuilt once per paint and per moving key */
 } app;
@@ -104,6 +113,7 @@ void app_quit(app *a);
  * the probe manager (ud is the app). */
 void app_tick(uv_timer_t *t);
 void app_on_alert(void *ud, const model_alert *al);
+void app_on_action_log(void *ud, const model_alert *al, const char *line);
 void app_on_probe_warning(void *ud, vproc *p, const char *name, const char *message, int64_t t_ms);
 /* Note the first failed JSON write (headless_*'s result); the next tick
  * stops the loop, not the callback that noticed (it may be deep inside a
@@ -115,10 +125,23 @@ void app_act(app *a, key_action act);
 vproc *app_selected(app *a);
 void app_attach(app *a, vproc *p);
 void app_capture(app *a, vproc *p, const char *cmd, int seconds);
+/* Select the next visible row matching ui.search after the selection (or
+ * from it, when from_current), wrapping; says so when none matches. */
+void app_search_next(app *a, bool from_current);
+/* Choose a menu's item (Enter in a menu). */
+void app_menu_chosen(app *a, ui_menu_kind kind, int item);
+/* Send sig to p, once more checking that p is the process it was (a PID may
+ * have been reused); the status line says what happened. */
+void app_signal(app *a, vproc *p, int sig);
 /* Drop p from the model and from every collector's books. */
 void app_forget_proc(app *a, vproc *p);
+void app_seen_forget(app *a, const vproc *p);
 void app_theme_next(app *a);
 void app_set_mouse(app *a, bool on);
+
+/* Write the settings changed in the UI to the config file (as htop does);
+ * called once the screen is given back, so a failure can be said. */
+void app_save_settings(app *a);
 
 /* heapdiff.c: compare p's last two heap snapshots on the thread pool; the
  * report opens VIEW_HEAPDIFF when ready. */

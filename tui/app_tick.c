@@ -17,6 +17,7 @@
 
 #include "core/xalloc.h"
 #include "core/clock.h"
+#include "export/alert_action.h"
 #include "tui/diag.h"
 #include "tui/headless.h"
 
@@ -62,10 +63,17 @@ static void auto_snapshot(app *a, const model_alert *al)
 void app_on_alert(void *ud, const model_alert *al)
 {
 	app *a = ud;
-	if (a->headless)
+	if (a->opt.json)
 		app_json_written(a, headless_alert(a->json_out, al));
 	if (a->alert_log)
 		alert_log_write(a->alert_log, al);
+	if (a->actions && (al->state == ALERT_FIRING || al->state == ALERT_RESOLVED)) {
+		vproc *p = model_find(&a->m, al->pid);
+		char label[NAME_LEN + 16] = "";
+		if (p)
+			model_proc_label(p, label, sizeof label);
+		alert_actions_run(a->actions, al, label);
+	}
 	if (al->state != ALERT_FIRING)
 		return;
 	if (a->cfg.bell) {
@@ -76,6 +84,20 @@ void app_on_alert(void *ud, const model_alert *al)
 	}
 	if (a->opt.auto_snapshot && strstr(al->rule, "leak") && strcmp(al->rule, "handle_leak") != 0)
 		auto_snapshot(a, al);
+}
+
+/* A line about an --on-alert action (its first output lines, how it ended):
+ * into the alert log file and, as info, the model's alert log. */
+void app_on_action_log(void *ud, const model_alert *al, const char *line)
+{
+	app *a = ud;
+	model_alert info = { .t_ms = clock_wall_ms(), .pid = al->pid, .severity = SEV_INFO,
+			     .state = al->state };
+	snprintf(info.rule, sizeof info.rule, "on_alert");
+	snprintf(info.msg, sizeof info.msg, "%s: %s", al->rule, line);
+	if (a->alert_log)
+		alert_log_write(a->alert_log, &info);
+	model_alert_push(&a->m, &info);
 }
 
 /* A process warning from a probe becomes an alert at once (listener leaks
@@ -126,6 +148,32 @@ static void headless_tick(app *a, int64_t now)
 
 /* ---- the tick ----------------------------------------------------------- */
 
+/* Let go of headless mode's memory of p (it is leaving the model). */
+void app_seen_forget(app *a, const vproc *p)
+{
+	for (size_t i = 0; i < a->nseen; i++) {
+		if (a->seen[i].p == p) {
+			a->seen[i] = a->seen[--a->nseen];
+			return;
+		}
+	}
+}
+
+/* Exited processes leave the model after [history] exited_keep, or beyond
+ * exited_max of them, in every mode: memory stays bounded however many
+ * processes come and go.  After the tick's output, so a JSON reader always
+ * sees the exit first. */
+static void prune_exited(app *a, int64_t now)
+{
+	vproc *gone[64];
+	size_t n = model_exited_expired(&a->m, now, a->cfg.exited_keep_ms, (size_t)a->cfg.exited_max, gone,
+					sizeof gone / sizeof gone[0]);
+	for (size_t i = 0; i < n; i++)
+		app_forget_proc(a, gone[i]);
+	if (n)
+		model_groups(&a->m);	/* a group's leader may have been one of them */
+}
+
 static bool launches_done(app *a)
 {
 	if (a->nlaunch == 0)
@@ -156,6 +204,7 @@ void app_tick(uv_timer_t *t)
 		    p->state == PROC_LIVE)
 			app_attach(a, p);
 	}
+	model_groups(&a->m);
 	probe_mgr_scan(a->pm);
 	alerts_eval(a->al, &a->m, now);
 	/* progress of running captures in the status line */
@@ -167,9 +216,11 @@ void app_tick(uv_timer_t *t)
 				     diag_bytes((double)got, b, sizeof b));
 		}
 	}
-	if (a->headless)
+	if (a->opt.json)
 		headless_tick(a, now);
+	prune_exited(a, now);
 	model_touch(&a->m);	/* the clock and the time axis moved */
+	a->repaint = true;	/* the one paint of this tick */
 	if (a->json_err) {
 		/* the reader is gone (vitals --json | head): stop; a full disk or
 		 * the like is an error worth saying */

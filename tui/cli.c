@@ -1,6 +1,7 @@
 /* cli — parses argv into cli_opts; see cli.h.  Options are a data table so
  * that --help is generated from the same place the parser reads. */
 #include "tui/cli.h"
+#include "core/text.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +13,7 @@
 enum {
 	OPT_ATTACH = 256, OPT_JSON, OPT_DURATION, OPT_DEMO, OPT_THEME, OPT_CONFIG, OPT_OUTDIR,
 	OPT_BELL, OPT_AUTOSNAP, OPT_ALLUSERS, OPT_HZ, OPT_BRAILLE, OPT_ASCII, OPT_LOGFILE,
+	OPT_PROMETHEUS, OPT_NOTUI, OPT_ONALERT,
 };
 
 typedef struct opt_doc {
@@ -21,15 +23,21 @@ typedef struct opt_doc {
 
 static const opt_doc opts[] = {
 	{ { "interval", required_argument, 0, 'i' }, "SECONDS", "process sampling interval (default 1)" },
+	{ { "delay", required_argument, 0, 'd' }, "TENTHS", "the same in tenths of a second, as htop's -d" },
+	{ { "pid", required_argument, 0, 'p' }, "PID,...", "watch these PIDs (as htop's -p; the same as PID arguments)" },
+	{ { "user", required_argument, 0, 'u' }, "USER", "watch the Node processes of USER (name or uid), as htop's -u" },
 	{ { "attach", no_argument, 0, OPT_ATTACH }, NULL, "attach the probe to the given PIDs at start (no restart)" },
 	{ { "hz", required_argument, 0, OPT_HZ }, "N", "probe sample rate, 1..20 (default 1)" },
 	{ { "json", no_argument, 0, OPT_JSON }, NULL, "no TUI: one JSON line per sample and per alert on stdout" },
+	{ { "no-tui", no_argument, 0, OPT_NOTUI }, NULL, "no TUI and no output: for a daemon (with --prometheus)" },
+	{ { "prometheus", required_argument, 0, OPT_PROMETHEUS }, "[HOST:]PORT", "serve /metrics for Prometheus (host 127.0.0.1 unless given)" },
 	{ { "duration", required_argument, 0, OPT_DURATION }, "SECONDS", "stop after this long (dashboard or --json)" },
 	{ { "demo", no_argument, 0, OPT_DEMO }, NULL, "launch the bundled demo apps and watch them" },
 	{ { "theme", required_argument, 0, OPT_THEME }, "NAME", "colour theme (default, light, high-contrast, monochrome, solarized)" },
 	{ { "config", required_argument, 0, OPT_CONFIG }, "FILE", "config file (default $XDG_CONFIG_HOME/vitals/config)" },
 	{ { "output-dir", required_argument, 0, OPT_OUTDIR }, "DIR", "where snapshots, profiles and reports go (default .)" },
 	{ { "log-file", required_argument, 0, OPT_LOGFILE }, "FILE", "launch mode: save the program's output here (default ~/.local/state/vitals/NAME-TIME.log)" },
+	{ { "on-alert", required_argument, 0, OPT_ONALERT }, "CMD", "run CMD (by /bin/sh -c) on each alert; the alert is in VITALS_* variables" },
 	{ { "bell", no_argument, 0, OPT_BELL }, NULL, "ring the terminal bell when an alert fires" },
 	{ { "auto-snapshot", no_argument, 0, OPT_AUTOSNAP }, NULL, "take one heap snapshot when a leak alert fires" },
 	{ { "all-users", no_argument, 0, OPT_ALLUSERS }, NULL, "discover other users' Node processes too" },
@@ -48,7 +56,8 @@ const char *cli_usage(void)
 	size_t n = (size_t)snprintf(buf, sizeof buf,
 		"usage: vitals [options] [PID...]\n"
 		"       vitals [options] -- COMMAND [ARGS...]   launch COMMAND with the probe and watch it\n"
-		"       vitals heap summary FILE | heap diff BEFORE AFTER\n\n"
+		"       vitals heap summary FILE | heap diff BEFORE AFTER\n"
+		"       vitals profile summary FILE.cpuprofile\n\n"
 		"Live health of Node.js processes: heap, RSS, CPU, event-loop lag, GC.\n"
 		"With no PID, watches this user's Node processes as they come and go.\n\n"
 		"options:\n");
@@ -79,8 +88,39 @@ static int parse_number(const char *s, double lo, double hi, double *out)
 	return 0;
 }
 
+/* An argument as quoted in an error line: controls and bad UTF-8 as '?',
+ * so it can neither garble the terminal nor start a second line. */
+static const char *shown(const char *arg, char *buf, size_t n)
+{
+	text_clean(buf, n, arg, strlen(arg), TEXT_UTF8);
+	return buf;
+}
+
+/* One PID argument into o->pids; -1 with err when it is not one. */
+static int add_pid(cli_opts *o, const char *arg, size_t len, char *err, size_t errlen)
+{
+	char buf[32], sb[128];
+	snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf - 1 ? len : sizeof buf - 1), arg);
+	char *end;
+	errno = 0;
+	long pid = strtol(buf, &end, 10);
+	if (len >= sizeof buf - 1 || errno || end == buf || *end || pid <= 0 || pid > 4194304) {
+		char q[128];
+		snprintf(q, sizeof q, "%.*s", (int)(len < sizeof q - 1 ? len : sizeof q - 1), arg);
+		snprintf(err, errlen, "'%s' is not a PID (expected a positive number)", shown(q, sb, sizeof sb));
+		return -1;
+	}
+	if (o->npids == CLI_MAX_PIDS) {
+		snprintf(err, errlen, "too many PIDs (at most %d)", CLI_MAX_PIDS);
+		return -1;
+	}
+	o->pids[o->npids++] = (int)pid;
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 {
+	char sb[128];
 	memset(o, 0, sizeof *o);
 	if (argc >= 2 && strcmp(argv[1], "heap") == 0) {
 		o->action = CLI_HEAP;
@@ -111,13 +151,36 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 	int c;
 	double v;
 	const char *range = "";
-	while ((c = getopt_long(nopt, argv, ":i:hV", lo, NULL)) != -1) {
+	while ((c = getopt_long(nopt, argv, ":i:d:p:u:hV", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			range = "0.1 to 3600 seconds";
 			if (parse_number(optarg, 0.1, 3600, &v) < 0)
 				goto bad_value;
 			o->interval_s = v;
+			break;
+		case 'd':
+			range = "1 to 36000 tenths of a second";
+			if (parse_number(optarg, 1, 36000, &v) < 0)
+				goto bad_value;
+			o->interval_s = v / 10;
+			break;
+		case 'p':
+			for (const char *q = optarg;; q++) {
+				size_t len = strcspn(q, ",");
+				if (add_pid(o, q, len, err, errlen) < 0)
+					return -1;
+				q += len;
+				if (!*q)
+					break;
+			}
+			break;
+		case 'u':
+			if (!*optarg) {
+				snprintf(err, errlen, "-u needs a user name or uid");
+				return -1;
+			}
+			o->user = optarg;
 			break;
 		case OPT_HZ:
 			range = "a whole number from 1 to 20";
@@ -133,6 +196,9 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 			break;
 		case OPT_ATTACH: o->attach = true; break;
 		case OPT_JSON: o->json = true; break;
+		case OPT_NOTUI: o->no_tui = true; break;
+		case OPT_PROMETHEUS: o->prometheus = optarg; break;
+		case OPT_ONALERT: o->on_alert = optarg; break;
 		case OPT_DEMO: o->demo = true; break;
 		case OPT_THEME: o->theme = optarg; break;
 		case OPT_CONFIG: o->config = optarg; break;
@@ -146,29 +212,27 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 		case 'h': o->action = CLI_HELP; return 0;
 		case 'V': o->action = CLI_VERSION; return 0;
 		case ':':
-			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+			snprintf(err, errlen, "option '%s' needs a value", shown(argv[optind - 1], sb, sizeof sb));
 			return -1;
 		default:
-			snprintf(err, errlen, "unknown option '%s' (see vitals --help)", argv[optind - 1]);
+			snprintf(err, errlen, "unknown option '%s' (see vitals --help)",
+				 shown(argv[optind - 1], sb, sizeof sb));
 			return -1;
 		}
 	}
-	for (int i = optind; i < nopt; i++) {
-		char *end;
-		errno = 0;
-		long pid = strtol(argv[i], &end, 10);
-		if (errno || end == argv[i] || *end || pid <= 0 || pid > 4194304) {
-			snprintf(err, errlen, "'%s' is not a PID (expected a positive number)", argv[i]);
+	for (int i = optind; i < nopt; i++)
+		if (add_pid(o, argv[i], strlen(argv[i]), err, errlen) < 0)
 			return -1;
-		}
-		if (o->npids == CLI_MAX_PIDS) {
-			snprintf(err, errlen, "too many PIDs (at most %d)", CLI_MAX_PIDS);
-			return -1;
-		}
-		o->pids[o->npids++] = (int)pid;
-	}
 	if (o->cmd && o->npids) {
 		snprintf(err, errlen, "give PIDs or a command to launch, not both");
+		return -1;
+	}
+	if (o->user && (o->cmd || o->npids || o->demo)) {
+		snprintf(err, errlen, "-u chooses whose processes to discover: no PIDs, command or --demo with it");
+		return -1;
+	}
+	if (o->json && o->no_tui) {
+		snprintf(err, errlen, "--json and --no-tui: give one (--json has no TUI already)");
 		return -1;
 	}
 	if (o->demo && (o->cmd || o->npids)) {
@@ -180,6 +244,7 @@ bad_value:
 	/* named from the table: argv[optind - 1] is the value itself in "-i 0" */
 	for (size_t i = 0; i < NOPTS; i++)
 		if (opts[i].lo.val == c)
-			snprintf(err, errlen, "bad value '%s' for --%s (%s)", optarg, opts[i].lo.name, range);
+			snprintf(err, errlen, "bad value '%s' for --%s (%s)", shown(optarg, sb, sizeof sb),
+				 opts[i].lo.name, range);
 	return -1;
 }

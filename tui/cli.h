@@ -19,11 +19,15 @@ typedef struct cli_opts {
 	int hz;			/* 0 = from config */
 	bool attach;		/* --attach */
 	bool json;		/* --json: headless */
+	bool no_tui;		/* --no-tui: headless, no output */
+	const char *prometheus;	/* --prometheus [HOST:]PORT, NULL = off */
+	const char *on_alert;	/* --on-alert CMD, NULL = from config */
 	double duration_s;	/* --duration, 0 = until interrupted */
 	bool demo;
 	bool bell;
 	bool auto_snapshot;
 	bool all_users;
+	const char *user;	/* -u: discover this user's processes (name or uid), NULL = ours */
 	bool braille;
 	bool ascii;
 	const char *theme;	/* NULL = from config */

@@ -83,6 +83,9 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 	json_object_set_new(o, "t", json_string("sample"));
 	put_int(o, "ts", now_ms);
 	put_int(o, "pid", p->pid);
+	if (p->ppid > 0)
+		put_int(o, "ppid", p->ppid);
+	put_int(o, "group", p->group);
 	json_object_set_new(o, "name", jstr(p->name));
 	json_object_set_new(o, "state", json_string(state_name(p->state)));
 	put_num(o, "rss", p->rss_bytes);
@@ -95,6 +98,10 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 		put_int(o, "fds", p->fds);
 	if (p->mem_limit > 0)
 		put_num(o, "mem_limit", p->mem_limit);
+	if (p->oom_in_s > 0 && p->oom_limit) {	/* while a leak alert fires */
+		put_num(o, "oom_in_s", round(p->oom_in_s));
+		json_object_set_new(o, "oom_limit", json_string(p->oom_limit));
+	}
 	json_object_set_new(o, "probe", json_string(probe_name(p->pstate)));
 	const vnode *n = p->node;
 	if (n && n->samples > 0) {

@@ -35,6 +35,7 @@ static void diff_done_cb(uv_work_t *w, int status)
 	a->ui.heapdiff_text = a->diff_text;
 	a->ui.heapdiff_scroll = 0;
 	a->ui.view = VIEW_HEAPDIFF;
+	a->repaint = true;
 	model_status(&a->m, "heap diff ready (↑ ↓ PgUp PgDn scroll, Esc back)");
 }
 

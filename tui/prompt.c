@@ -1,17 +1,20 @@
-/* prompt — the line at the bottom that asks a question ("take a heap
- * snapshot? y/n", "seconds [10]:") or shows the filter being typed, and the
- * keys that answer it.
+/* prompt — what takes the keys before the key table does: the line at the
+ * bottom that asks a question ("take a heap snapshot? y/n", "seconds
+ * [10]:") or shows the filter or the search being typed (edited by
+ * tui/lineedit.c), and the menus over the left of the screen (F6 sort, F9
+ * signal).
  *
- * State lives in ui_state (prompt, input, filter, the editing flags) and in
- * the app's pending action (what a "yes" does, to which pid).  While a
- * question or the filter is open every key goes here first; the table of
- * keys (tui/keys.c) is not consulted. */
+ * State lives in ui_state (prompt, input, filter, search, menu, the editing
+ * flags and cursors) and in the app's pending action (what a "yes" does, to
+ * which pid).  While one of these is open every key goes here first; the
+ * table of keys (tui/keys.c) is not consulted. */
 #include "tui/app_priv.h"
 
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tui/lineedit.h"
 #include "tui/prompt.h"
 #include "tui/view.h"
 
@@ -43,47 +46,73 @@ static void finish_prompt(app *a, bool yes, bool insist)
 			return;
 		}
 		app_capture(a, p, "cpu_profile", seconds);
+	} else if (act == ACT_SIGNAL) {
+		app_signal(a, p, a->pending_sig);
 	}
 }
 
-static bool is_backspace(wint_t ch, bool is_key)
+static bool is_enter(wint_t ch, bool is_key)
 {
-	return (is_key && ch == KEY_BACKSPACE) || (!is_key && (ch == 127 || ch == 8));
+	return (!is_key && (ch == '\n' || ch == '\r')) || (is_key && ch == KEY_ENTER);
+}
+
+static bool menu_key(app *a, wint_t ch, bool is_key)
+{
+	ui_menu *mn = &a->ui.menu;
+	if (is_enter(ch, is_key)) {
+		app_menu_chosen(a, mn->kind, mn->cur);
+		return true;
+	}
+	if ((!is_key && (ch == 27 || ch == 'q')) ||
+	    (is_key && (ch == KEY_F(6) || ch == KEY_F(9) || ch == KEY_F(10)))) {
+		mn->kind = MENU_NONE;
+		return true;
+	}
+	if ((is_key && ch == KEY_UP) || (!is_key && ch == 'k'))
+		mn->cur = mn->cur > 0 ? mn->cur - 1 : 0;
+	else if ((is_key && ch == KEY_DOWN) || (!is_key && ch == 'j'))
+		mn->cur = mn->cur + 1 < mn->n ? mn->cur + 1 : mn->cur;
+	else if (is_key && ch == KEY_HOME)
+		mn->cur = 0;
+	else if (is_key && ch == KEY_END)
+		mn->cur = mn->n - 1;
+	return true;
 }
 
 bool prompt_key(app *a, wint_t ch, bool is_key)
 {
+	if (a->ui.menu.kind != MENU_NONE)
+		return menu_key(a, ch, is_key);
 	if (a->ui.filter_editing) {
-		size_t n = strlen(a->ui.filter);
-		if (!is_key && (ch == '\n' || ch == '\r'))
+		if (is_enter(ch, is_key))
 			a->ui.filter_editing = false;
 		else if (!is_key && ch == 27) {
 			a->ui.filter[0] = 0;
 			a->ui.filter_editing = false;
-		} else if (is_backspace(ch, is_key)) {
-			if (n)
-				a->ui.filter[n - 1] = 0;
-		} else if (!is_key && ch >= 32 && ch < 127 && n + 1 < sizeof a->ui.filter) {
-			a->ui.filter[n] = (char)ch;
-			a->ui.filter[n + 1] = 0;
+		} else {
+			lineedit_key(a->ui.filter, sizeof a->ui.filter, &a->ui.filter_cur, ch, is_key, false);
 		}
+		return true;
+	}
+	if (a->ui.search_editing) {
+		if (is_enter(ch, is_key) || (!is_key && ch == 27))
+			a->ui.search_editing = false;	/* the selection stays where the search took it */
+		else if (is_key && ch == KEY_F(3))
+			app_search_next(a, false);
+		else if (lineedit_key(a->ui.search, sizeof a->ui.search, &a->ui.search_cur, ch, is_key, false) ==
+			 LE_CHANGED)
+			app_search_next(a, true);
 		return true;
 	}
 	if (!a->ui.prompt[0])
 		return false;
 	if (a->ui.input_editing) {
-		size_t n = strlen(a->ui.input);
-		if (!is_key && (ch == '\n' || ch == '\r'))
+		if (is_enter(ch, is_key))
 			finish_prompt(a, true, false);
 		else if (!is_key && (ch == 27 || ch == 'q'))
 			finish_prompt(a, false, false);
-		else if (is_backspace(ch, is_key)) {
-			if (n)
-				a->ui.input[n - 1] = 0;
-		} else if (!is_key && ch >= '0' && ch <= '9' && n + 1 < 6) {
-			a->ui.input[n] = (char)ch;
-			a->ui.input[n + 1] = 0;
-		}
+		else
+			lineedit_key(a->ui.input, 6, &a->ui.input_cur, ch, is_key, true);
 		return true;
 	}
 	if (!is_key && (ch == 'y' || ch == 'Y'))
@@ -120,16 +149,64 @@ static int wrap_lines(const char *s, int w, const char **starts, int *lens, int 
 	return n;
 }
 
+/* The menu: a box over the left of the screen below the header, the
+ * current item highlighted. */
+static void menu_draw(WINDOW *w, const ui_state *ui)
+{
+	const ui_menu *mn = &ui->menu;
+	int H = getmaxy(w), W = getmaxx(w);
+	canvas c = view_canvas(w, ui);
+	int bw = canvas_width(mn->title, ui->ascii) + 4;
+	for (int i = 0; i < mn->n; i++) {
+		int iw = canvas_width(mn->items[i], ui->ascii) + 4;
+		if (iw > bw)
+			bw = iw;
+	}
+	if (bw < 20)
+		bw = 20;
+	if (bw > W)
+		bw = W;
+	attr_t box = canvas_attr(&c, ROLE_DEFAULT);
+	for (int i = 0; i < mn->n + 3 && 1 + i < H - 1; i++)
+		canvas_fill(&c, 1 + i, 0, bw, box);
+	canvas_text(&c, 1, 1, bw - 2, mn->title, ROLE_TITLE);
+	for (int i = 0; i < mn->n && 2 + i < H - 1; i++) {
+		bool cur = i == mn->cur;
+		attr_t at = canvas_attr(&c, cur ? ROLE_SELECTED : ROLE_DEFAULT);
+		canvas_fill(&c, 2 + i, 1, bw - 2, at);
+		canvas_text_attr(&c, 2 + i, 2, bw - 3, mn->items[i], at);
+	}
+	if (mn->n + 2 < H - 1)
+		canvas_text(&c, 2 + mn->n, 1, bw - 2, "Enter: choose  Esc: close", ROLE_DIM);
+	canvas_hline(&c, 3 + mn->n < H - 1 ? 3 + mn->n : H - 2, 0, bw, canvas_attr(&c, ROLE_BORDER));
+}
+
 void prompt_draw(WINDOW *w, const ui_state *ui)
 {
-	if (!ui->prompt[0] && !ui->filter_editing)
+	if (ui->menu.kind != MENU_NONE)
+		menu_draw(w, ui);
+	if (!ui->prompt[0] && !ui->filter_editing && !ui->search_editing)
 		return;
 	int H = getmaxy(w), W = getmaxx(w);
 	char text[sizeof ui->prompt + sizeof ui->input + sizeof ui->filter];
-	if (ui->filter_editing)
-		snprintf(text, sizeof text, "filter: %s", ui->filter);
-	else if (ui->input_editing)
-		snprintf(text, sizeof text, "%s%s", ui->prompt, ui->input);
+	const char *line = NULL;	/* the line being edited, whose cursor is drawn */
+	size_t cur = 0;
+	int lead = 0;
+	if (ui->filter_editing) {
+		lead = snprintf(text, sizeof text, "filter: ");
+		line = ui->filter;
+		cur = ui->filter_cur;
+	} else if (ui->search_editing) {
+		lead = snprintf(text, sizeof text, "search (F3 next, Enter done): ");
+		line = ui->search;
+		cur = ui->search_cur;
+	} else if (ui->input_editing) {
+		lead = snprintf(text, sizeof text, "%s", ui->prompt);
+		line = ui->input;
+		cur = ui->input_cur;
+	}
+	if (line)
+		snprintf(text + lead, sizeof text - (size_t)lead, "%s", line);
 	else
 		snprintf(text, sizeof text, "%s", ui->prompt);
 	const char *starts[64];
@@ -140,11 +217,27 @@ void prompt_draw(WINDOW *w, const ui_state *ui)
 	attr_t at = canvas_attr(&c, ROLE_SELECTED);
 	for (int i = skip; i < n; i++) {
 		int y = H - (n - i);
-		char line[sizeof text];
-		snprintf(line, sizeof line, "%.*s", lens[i], starts[i]);
+		char piece[sizeof text];
+		snprintf(piece, sizeof piece, "%.*s", lens[i], starts[i]);
 		canvas_fill(&c, y, 0, W, at);
-		canvas_text_attr(&c, y, 0, W, line, at);
+		canvas_text_attr(&c, y, 0, W, piece, at);
 	}
 	if (n == 0 && H > 0)
 		canvas_fill(&c, H - 1, 0, W, at);
+	/* the cursor, a reversed cell, when the line is on one screen line */
+	if (line && n <= 1 && H > 0) {
+		char lead_s[sizeof text];
+		snprintf(lead_s, sizeof lead_s, "%.*s", lead, text);
+		int x = canvas_width(lead_s, ui->ascii) + lineedit_cursor_col(line, cur);
+		if (x < W) {
+			char under[8] = " ";
+			if (line[cur]) {
+				size_t k = 1;
+				while (((unsigned char)line[cur + k] & 0xc0) == 0x80 && k < sizeof under - 1)
+					k++;
+				snprintf(under, sizeof under, "%.*s", (int)k, line + cur);
+			}
+			canvas_text_attr(&c, H - 1, x, W - x, under, at ^ A_REVERSE);
+		}
+	}
 }

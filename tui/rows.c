@@ -17,9 +17,7 @@ typedef struct row_key {
 	size_t idx;
 } row_key;
 
-/* Whether p passes the filter ("" passes everything): name or command line,
- * ignoring case. */
-static bool rows_match(const vproc *p, const char *filter)
+bool rows_match(const vproc *p, const char *filter)
 {
 	if (!filter || !filter[0])
 		return true;
@@ -96,20 +94,111 @@ size_t rows_visible(const model *m, const ui_state *ui, vproc **out, size_t max)
 	return n;
 }
 
+bool rows_is_folded(const ui_state *ui, int pid)
+{
+	for (int i = 0; i < ui->nfolded && i < UI_MAX_FOLDED; i++)
+		if (ui->folded[i] == pid)
+			return true;
+	return false;
+}
+
+bool rows_descends(const model *m, const vproc *q, const vproc *p)
+{
+	for (size_t steps = 0; q && steps <= m->nprocs; steps++) {
+		if (q == p)
+			return true;
+		if (q->ppid <= 1 || q->ppid == q->pid)
+			return false;
+		q = model_find(m, q->ppid);
+	}
+	return false;
+}
+
+/* Tree order: out gets s's processes, each followed by its children (in
+ * s's order), depth-first; the children of a folded process are counted
+ * into its row instead.  done[] guards against parent loops. */
+typedef struct tree_ctx {
+	const model *m;
+	const ui_state *ui;
+	vproc **s;
+	size_t n;
+	bool *done;
+	row_list *l;
+} tree_ctx;
+
+static int tree_emit(tree_ctx *t, size_t i, int depth)
+{
+	row_list *l = t->l;
+	size_t at = l->n++;
+	t->done[i] = true;
+	l->v[at] = t->s[i];
+	l->depth[at] = (unsigned char)(depth < 255 ? depth : 255);
+	l->last[at] = false;
+	l->folded[at] = 0;
+	bool fold = rows_is_folded(t->ui, t->s[i]->pid);
+	int members = 0;
+	size_t last_child = 0;
+	bool any = false;
+	for (size_t j = 0; j < t->n; j++) {
+		if (t->done[j] || t->s[j]->ppid != t->s[i]->pid || t->s[j] == t->s[i])
+			continue;
+		if (fold) {
+			t->done[j] = true;	/* counted, with its own members, not shown */
+			size_t before = l->n;
+			members += tree_emit(t, j, depth + 1);
+			l->n = before;
+		} else {
+			last_child = l->n;
+			any = true;
+			members += tree_emit(t, j, depth + 1);
+		}
+	}
+	if (any)
+		l->last[last_child] = true;
+	l->folded[at] = fold ? members : 0;
+	return members + 1;
+}
+
 void rows_build(row_list *l, const model *m, const ui_state *ui)
 {
-	if (l->cap < m->nprocs) {
+	if (l->cap < m->nprocs || !l->v) {
 		l->cap = m->nprocs < 64 ? 64 : m->nprocs;
 		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+		l->depth = xrealloc(l->depth, l->cap * sizeof *l->depth);
+		l->last = xrealloc(l->last, l->cap * sizeof *l->last);
+		l->folded = xrealloc(l->folded, l->cap * sizeof *l->folded);
 	}
-	l->n = l->cap ? rows_visible(m, ui, l->v, l->cap) : 0;
+	l->n = rows_visible(m, ui, l->v, l->cap);
+	memset(l->depth, 0, l->n * sizeof *l->depth);
+	memset(l->last, 0, l->n * sizeof *l->last);
+	memset(l->folded, 0, l->n * sizeof *l->folded);
+	if (!ui->tree || l->n == 0)
+		return;
+	tree_ctx t = { m, ui, xmalloc(l->n * sizeof *t.s), l->n, xcalloc(l->n, sizeof *t.done), l };
+	memcpy(t.s, l->v, l->n * sizeof *t.s);
+	l->n = 0;
+	/* roots: processes whose parent is not among the rows */
+	for (size_t i = 0; i < t.n; i++) {
+		bool has_parent = false;
+		for (size_t j = 0; j < t.n && !has_parent; j++)
+			has_parent = j != i && t.s[j]->pid == t.s[i]->ppid;
+		if (!has_parent && !t.done[i])
+			tree_emit(&t, i, 0);
+	}
+	for (size_t i = 0; i < t.n; i++)	/* what a parent loop left: flat */
+		if (!t.done[i])
+			tree_emit(&t, i, 0);
+	free(t.s);
+	free(t.done);
 }
 
 void rows_free(row_list *l)
 {
 	free(l->v);
-	l->v = NULL;
-	l->n = l->cap = 0;
+	free(l->depth);
+	free(l->last);
+	free(l->folded);
+	memset(l, 0, sizeof *l);
 }
 
 int rows_index(vproc *const *rows, size_t n, int pid)

@@ -19,9 +19,17 @@
 typedef struct row_list {
 	vproc **v;
 	size_t n, cap;
+	/* tree view (ui->tree): per row, its depth under its group's leader,
+	 * whether it is the last of its siblings, and how many processes are
+	 * folded into it (0: none); all 0 in the flat view */
+	unsigned char *depth;
+	bool *last;
+	int *folded;
 } row_list;
 
-/* Refill l with the visible processes (l->v grows as needed). */
+/* Refill l with the visible processes (l->v grows as needed).  In the tree
+ * view a process comes right after its parent (siblings in sort order) and
+ * the members of a folded process are left out. */
 void rows_build(row_list *l, const model *m, const ui_state *ui);
 void rows_free(row_list *l);
 /* Fill out[0..max) with the visible processes; returns how many. */
@@ -29,6 +37,13 @@ size_t rows_visible(const model *m, const ui_state *ui, vproc **out, size_t max)
 /* Is the sort descending for this column and invert flag?  PID and NAME
  * sort ascending by default, the measures (CPU, RSS, HEAP, LAG) biggest first. */
 bool rows_sort_desc(sort_col col, bool invert);
+/* Whether p passes the filter ("" passes everything): name or command line,
+ * ignoring case.  The search (F3) uses the same rule. */
+bool rows_match(const vproc *p, const char *filter);
+/* Is pid folded (ui->folded)? */
+bool rows_is_folded(const ui_state *ui, int pid);
+/* Is q p, or below p in the parent links of the model? */
+bool rows_descends(const model *m, const vproc *q, const vproc *p);
 /* Index of pid in rows, or -1. */
 int rows_index(vproc *const *rows, size_t n, int pid);
 

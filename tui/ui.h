@@ -29,6 +29,16 @@ extern const char *const ui_window_name[UI_NWINDOWS];
 
 struct theme;
 
+/* A menu over the left of the screen (htop's F6 sort and F9 signal). */
+typedef enum ui_menu_kind { MENU_NONE = 0, MENU_SORT, MENU_SIGNAL } ui_menu_kind;
+#define UI_MENU_MAX 12
+typedef struct ui_menu {
+	ui_menu_kind kind;
+	const char *title;
+	const char *items[UI_MENU_MAX];
+	int n, cur;
+} ui_menu;
+
 typedef struct ui_state {
 	ui_view view;
 	int selected_pid;	/* 0 = none */
@@ -39,8 +49,17 @@ typedef struct ui_state {
 	int64_t end_ms;		/* right edge of the time axis (now when live) */
 	sort_col sort;
 	bool sort_invert;
+	bool tree;		/* F5: rows under their parents (cluster, pm2) */
+#define UI_MAX_FOLDED 64
+	int folded[UI_MAX_FOLDED];	/* pids whose members are folded into their row */
+	int nfolded;
 	char filter[64];	/* name filter ("" = all) */
 	bool filter_editing;
+	size_t filter_cur;	/* cursor (byte offset) while editing */
+	char search[64];	/* F3: jump to the next row whose name matches */
+	bool search_editing;
+	size_t search_cur;
+	ui_menu menu;
 	bool mouse;
 	bool ascii;		/* no UTF-8 glyphs (non-UTF-8 locale or TERM=linux) */
 	bool braille;
@@ -48,6 +67,7 @@ typedef struct ui_state {
 	char prompt[256];	/* a question awaiting y/n ("" = none) */
 	char input[32];		/* text being typed for a prompt */
 	bool input_editing;
+	size_t input_cur;
 	const char *heapdiff_text;	/* VIEW_HEAPDIFF: the diff report, owned by app */
 	int heapdiff_scroll;
 	int help_scroll;	/* VIEW_HELP: first key row shown */

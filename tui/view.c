@@ -111,21 +111,40 @@ void view_header(const canvas *c, int y, int w, const char *left, const model *m
 	}
 }
 
+static const char *hint_key(const canvas *c, const key_binding *b)
+{
+	const key_hint *h = &b->hint;
+	return c->ascii && h->key_ascii ? h->key_ascii : h->key ? h->key : b->label;
+}
+
+/* "KEY what" at x; returns the x after it and its gap. */
+static int draw_hint(const canvas *c, int y, int x, int w, const key_binding *b)
+{
+	x += canvas_text(c, y, x, w - x, hint_key(c, b), ROLE_KEY);
+	x += 1;
+	x += canvas_text(c, y, x, w - x, b->hint.what, ROLE_HINT);
+	return x + 2;
+}
+
+static int hint_width(const canvas *c, const key_binding *b)
+{
+	return canvas_width(hint_key(c, b), c->ascii) + 1 + canvas_width(b->hint.what, c->ascii);
+}
+
 void view_hints(const canvas *c, int y, int w, const key_binding *const *b, size_t n)
 {
 	canvas_fill(c, y, 0, w, canvas_attr(c, ROLE_HINT));
-	int x = 0;
-	for (size_t i = 0; i < n; i++) {
-		const key_hint *h = &b[i]->hint;
-		const char *key = c->ascii && h->key_ascii ? h->key_ascii : h->key ? h->key : b[i]->label;
-		int kw = canvas_width(key, c->ascii), ww = canvas_width(h->what, c->ascii);
-		if (x + kw + 1 + ww > w)
+	if (n == 0)
+		return;
+	/* the last hint ("? help") always shows: the others give way to it */
+	int last = hint_width(c, b[n - 1]), x = 0;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (x + hint_width(c, b[i]) + 2 + last > w)
 			break;
-		x += canvas_text(c, y, x, w - x, key, ROLE_KEY);
-		x += 1;
-		x += canvas_text(c, y, x, w - x, h->what, ROLE_HINT);
-		x += 2;
+		x = draw_hint(c, y, x, w, b[i]);
 	}
+	if (x + last <= w)
+		draw_hint(c, y, x, w, b[n - 1]);
 }
 
 void view_status(const canvas *c, int y, int w, const model *m)

@@ -35,12 +35,19 @@ enum { VS_RSS = PS_COUNT, VS_CPU, VS_COUNT };
  * moment).  NaN where there is none: no probe data, an exited process's
  * CPU, an RSS not read yet. */
 double view_value(const vproc *p, int s, const ui_state *ui, int64_t end_ms);
+/* Rows of the i-th of n graphs sharing total rows: even shares, the first
+ * ones a row more while the division leaves some (no band of blank rows). */
+static inline int view_share(int total, int n, int i)
+{
+	int h = total / n;
+	return h + (i < total % n);
+}
 /* The ui's window in ms (0 = everything kept). */
 int64_t view_window_ms(const ui_state *ui);
 /* Header bar on row y: "vitals VERSION" + left text ... right text + clock. */
 void view_header(const canvas *c, int y, int w, const char *left, const model *m, const ui_state *ui);
-/* Key hints on row y, as many as fit: the bindings' footer hints
- * (keys_hints). */
+/* Key hints on row y: the bindings' footer hints (keys_hints), as many as
+ * fit, and the last of them ("? help") always. */
 void view_hints(const canvas *c, int y, int w, const key_binding *const *b, size_t n);
 /* Status line on row y (the model's status message). */
 void view_status(const canvas *c, int y, int w, const model *m);

@@ -1,9 +1,11 @@
 /* view_detail — the selected process; see view_detail.h.
  *
- * Layout is a column allocator: the metric lines come first (they always
- * fit at the minimum size), then sections in priority order — GC timeline,
- * heap spaces, captures, log — each given the rows it wants or what is left.
- * At 150 columns and more, the sections go to a right-hand column.
+ * Layout is a column allocator: the sections — GC timeline, heap spaces,
+ * captures, log — say how many rows they would like, the metric graphs
+ * share what is left (at least a row each: they always fit at the minimum
+ * size), then the sections in priority order get the rows they want or what
+ * is left.  At 150 columns and more, the sections go to a right-hand column
+ * and the graphs fill the left one above the heap spaces.
  */
 #include "tui/view_detail.h"
 
@@ -101,12 +103,15 @@ static void section_title(const dctx *d, int y, int x, int w, const char *title)
 }
 
 /* The metric lines; returns rows used. */
-static int draw_metrics(const dctx *d, int y, int x, int w, int spark_h)
+static int draw_metrics(const dctx *d, int y, int x, int w, int graph_rows)
 {
 	const vproc *p = d->p;
 	const vnode *n = p->node;
 	char v[160], a[16], b[16], e[16];
 	int y0 = y;
+	/* the graphs share graph_rows: five with probe data, else two */
+	int ng = n && !proc_table_probe_text(p)[0] ? 5 : 2;
+#define GH(i) view_share(graph_rows, ng, (i))
 
 	/* the numbers of the moment shown (view_value); paused, those kept
 	 * without history (vsz, usr/sys, lag p50) are left out */
@@ -121,16 +126,16 @@ static int draw_metrics(const dctx *d, int y, int x, int w, int spark_h)
 		off += snprintf(v + off, sizeof v - (size_t)off, "  vsz %s", b);
 	if (p->mem_limit > 0)
 		snprintf(v + off, sizeof v - (size_t)off, "  cgroup %s", e);
-	metric(d, rect_make(y, x, spark_h, w), "RSS", v, &p->rss_r, ROLE_SPARK_RSS, fmt_bytes, false,
+	metric(d, rect_make(y, x, GH(0), w), "RSS", v, &p->rss_r, ROLE_SPARK_RSS, fmt_bytes, false,
 	       1 << 20, NAN);
-	y += spark_h;
+	y += GH(0);
 
 	fmt_pct(a, sizeof a, view_value(p, VS_CPU, ui, t));
 	off = snprintf(v, sizeof v, "%s", a);
 	if (live)
 		snprintf(v + off, sizeof v - (size_t)off, "  usr %.1f  sys %.1f", p->cpu_user_pct, p->cpu_sys_pct);
-	metric(d, rect_make(y, x, spark_h, w), "CPU", v, &p->cpu_r, ROLE_SPARK_CPU, fmt_pct, true, 100, NAN);
-	y += spark_h;
+	metric(d, rect_make(y, x, GH(1), w), "CPU", v, &p->cpu_r, ROLE_SPARK_CPU, fmt_pct, true, 100, NAN);
+	y += GH(1);
 
 	const char *why = proc_table_probe_text(p);
 	if (n && !why[0]) {
@@ -141,9 +146,9 @@ static int draw_metrics(const dctx *d, int y, int x, int w, int spark_h)
 		fmt_bytes(l, sizeof l, n->heap_limit);
 		fmt_pct(pct, sizeof pct, heap_pct(used, n->heap_limit));
 		snprintf(v, sizeof v, "%s/%s  limit %s %s", a, b, l, pct);
-		metric(d, rect_make(y, x, spark_h, w), "Heap", v, &n->heap_used_r, ROLE_SPARK_HEAP,
+		metric(d, rect_make(y, x, GH(2), w), "Heap", v, &n->heap_used_r, ROLE_SPARK_HEAP,
 		       fmt_bytes, false, 1 << 20, NAN);
-		y += spark_h;
+		y += GH(2);
 
 		fmt_ms(a, sizeof a, n->lag_p50);
 		fmt_ms(b, sizeof b, view_value(p, PS_lag_p99, ui, t));
@@ -152,16 +157,16 @@ static int draw_metrics(const dctx *d, int y, int x, int w, int spark_h)
 			snprintf(v, sizeof v, "p50 %s p99 %s max %s", a, b, e);
 		else
 			snprintf(v, sizeof v, "p99 %s max %s", b, e);
-		metric(d, rect_make(y, x, spark_h, w), "Lag", v, &n->lag_p99_r, ROLE_SPARK_LAG, fmt_ms, true,
+		metric(d, rect_make(y, x, GH(3), w), "Lag", v, &n->lag_p99_r, ROLE_SPARK_LAG, fmt_ms, true,
 		       10, NAN);
-		y += spark_h;
+		y += GH(3);
 
 		fmt_pct(a, sizeof a, view_value(p, PS_elu, ui, t) * 100);
 		fmt_pct(b, sizeof b, view_value(p, PS_gc_pct, ui, t));
 		snprintf(v, sizeof v, "%s  gc %s", a, b);
-		metric(d, rect_make(y, x, spark_h, w), "ELU", v, &n->elu_r, ROLE_SPARK_ELU, fmt_ratio, true,
+		metric(d, rect_make(y, x, GH(4), w), "ELU", v, &n->elu_r, ROLE_SPARK_ELU, fmt_ratio, true,
 		       0, 1.0);
-		y += spark_h;
+		y += GH(4);
 	} else {
 		char msg[400];
 		if (p->state == PROC_EXITED)
@@ -181,7 +186,7 @@ static int draw_metrics(const dctx *d, int y, int x, int w, int spark_h)
 		off += snprintf(v + off, sizeof v - (size_t)off, "%d", p->fds);
 	else
 		off += snprintf(v + off, sizeof v - (size_t)off, "-");	/* unreadable */
-	if (n && !why[0]) {
+	if (n && !why[0] && !isnan(n->handles_total)) {
 		off += snprintf(v + off, sizeof v - (size_t)off, "  handles %.0f", n->handles_total);
 		for (int i = 0; i < n->nhandles && off < (int)sizeof v - 1; i++)
 			off += snprintf(v + off, sizeof v - (size_t)off, "%s%s %d", i ? ", " : ": ",
@@ -190,6 +195,7 @@ static int draw_metrics(const dctx *d, int y, int x, int w, int spark_h)
 	canvas_text(&d->c, y, x, LABEL_W, "Res", ROLE_TITLE);
 	canvas_text(&d->c, y, x + LABEL_W, w - LABEL_W, v, ROLE_DEFAULT);
 	y++;
+#undef GH
 	return y - y0;
 }
 
@@ -208,6 +214,26 @@ static void draw_captures(const dctx *d, rect r)
 	}
 }
 
+/* Rows the sections would like in a column of `space` rows: the GC lanes,
+ * the heap spaces (with_heap), the captures, and the program's output (its
+ * lines, up to a third of the space: more scroll with PgUp).  The graphs
+ * get the rest, so that nothing is left blank. */
+static int sections_want(const dctx *d, int space, bool with_heap)
+{
+	const vproc *p = d->p;
+	bool probe = p->node && !proc_table_probe_text(p)[0];
+	int want = probe ? 6 : 0;
+	if (with_heap && probe)
+		want += 1 + heap_spaces_rows(p->node);
+	if (p->ncaptures)
+		want += 1 + (p->ncaptures < 5 ? p->ncaptures : 5);
+	if (p->launched) {
+		int lines = d->m->log_len > 0 ? (int)d->m->log_len : 1, cap = space / 3 > 3 ? space / 3 : 3;
+		want += 1 + (lines < cap ? lines : cap);
+	}
+	return want;
+}
+
 /* Sections below/beside the metrics, in priority order, into a column. */
 static void draw_sections(const dctx *d, int y, int x, int w, int bottom, bool with_heap)
 {
@@ -215,7 +241,8 @@ static void draw_sections(const dctx *d, int y, int x, int w, int bottom, bool w
 	const vnode *n = p->node;
 	bool probe = n && !proc_table_probe_text(p)[0];
 	int avail = bottom - y;
-	int gc_h = probe ? (avail >= 22 ? 6 : 3) : 0;
+	bool roomy = avail >= 20 || avail >= sections_want(d, avail, with_heap);
+	int gc_h = probe ? (roomy ? 6 : 3) : 0;
 	if (gc_h > avail)
 		gc_h = avail;
 	if (gc_h) {
@@ -224,7 +251,8 @@ static void draw_sections(const dctx *d, int y, int x, int w, int bottom, bool w
 		y += gc_h;
 		avail -= gc_h;
 	}
-	int cap_h = p->ncaptures ? 1 + (p->ncaptures < (avail >= 20 ? 5 : 2) ? p->ncaptures : (avail >= 20 ? 5 : 2)) : 0;
+	int cap_max = roomy ? 5 : 2;
+	int cap_h = p->ncaptures ? 1 + (p->ncaptures < cap_max ? p->ncaptures : cap_max) : 0;
 	int log_min = p->launched ? 4 : 0;
 	int heap_h = 0;
 	if (with_heap && probe) {
@@ -295,12 +323,15 @@ void view_detail_draw(WINDOW *w, const model *m, const ui_state *ui)
 	}
 	int bottom = H - 2;
 	bool two = W >= 150;
-	/* taller terminals get taller graphs: 2 rows from 40 lines, 4 when the
-	 * sections sit beside the metrics */
-	int spark_h = H >= 40 ? (two ? 4 : 2) : 1;
+	/* the graphs take the rows the other lines and the sections do not
+	 * need, at least one each */
+	bool probe = p->node && !proc_table_probe_text(p)[0];
+	int ng = probe ? 5 : 2, fixed = probe ? 1 : 2;	/* "Res", and the line saying why */
 	if (two) {
 		int lw = W / 2 - 1;
-		int used = draw_metrics(&d, y, 0, lw, spark_h);
+		int heap_rows = probe ? 1 + heap_spaces_rows(p->node) : 0;
+		int graphs = bottom - y - fixed - heap_rows;
+		int used = draw_metrics(&d, y, 0, lw, graphs > ng ? graphs : ng);
 		int hy = y + used;
 		if (p->node && !proc_table_probe_text(p)[0] && hy + 2 < bottom) {
 			section_title(&d, hy, 0, lw, "Heap spaces (used/size) \xc2\xb7 heap used/limit");
@@ -311,7 +342,8 @@ void view_detail_draw(WINDOW *w, const model *m, const ui_state *ui)
 		}
 		draw_sections(&d, y, lw + 2, W - lw - 2, bottom, false);
 	} else {
-		int used = draw_metrics(&d, y, 0, W, spark_h);
+		int graphs = bottom - y - fixed - sections_want(&d, bottom - y, true);
+		int used = draw_metrics(&d, y, 0, W, graphs > ng ? graphs : ng);
 		draw_sections(&d, y + used, 0, W, bottom, true);
 	}
 	view_status(&d.c, H - 2, W, m);

@@ -1,7 +1,8 @@
 /* view_overview — the main screen; see view_overview.h.
  *
  * Layout, top to bottom: header bar (1), table header + rows, on tall
- * terminals with room to spare the selected process's graphs (FOCUS_ROWS),
+ * terminals with room to spare the selected process's graphs (all the rows
+ * the table does not need, shared evenly by the graphs),
  * "Alerts" rule (1), alert lines, status line (1), key hints (1).  Alert
  * lines: 3 on small terminals, a quarter of the height on tall ones (up to
  * 12), fewer when there are fewer alerts; the table gets the rest.  The first table row
@@ -32,11 +33,12 @@ typedef struct ov_layout {
 	int status_y, hints_y;
 } ov_layout;
 
-#define FOCUS_ROWS 10	/* rule, RSS, CPU, heap, lag (2 rows each), GC lane */
+#define FOCUS_MIN 6	/* rule, RSS, CPU, heap, lag (a row each), GC lane */
 
 /* nrows: process rows to show; focus: a process is selected.  On a tall
  * terminal (or a short process list) whose table leaves room, the selected
- * process gets graphs below the table instead of blank lines. */
+ * process's graphs take every row the table does not need, instead of
+ * blank lines. */
 static ov_layout layout_for(const model *m, int rows, size_t nrows, bool focus)
 {
 	ov_layout L;
@@ -54,10 +56,11 @@ static ov_layout layout_for(const model *m, int rows, size_t nrows, bool focus)
 	L.table_h = L.alerts_y - L.table_y;
 	L.focus_y = L.alerts_y;
 	L.focus_h = 0;
-	if (focus && (long)L.table_h - (long)(nrows + 1) >= FOCUS_ROWS + 1) {
-		L.focus_h = FOCUS_ROWS;
-		L.focus_y = L.alerts_y - FOCUS_ROWS;
-		L.table_h -= FOCUS_ROWS;
+	long spare = (long)L.table_h - (long)((nrows ? nrows : 1) + 1);	/* an empty table says why */
+	if (focus && spare >= FOCUS_MIN) {
+		L.focus_h = (int)spare;
+		L.focus_y = L.alerts_y - L.focus_h;
+		L.table_h -= L.focus_h;
 	}
 	return L;
 }
@@ -92,7 +95,7 @@ int view_overview_pid_at(const model *m, const ui_state *ui, const row_list *rl,
 	if (cols < VIEW_MIN_COLS || rows_h < VIEW_MIN_ROWS)
 		return 0;
 	size_t n = rl->n;
-	ov_layout L = layout_for(m, rows_h, n, model_find(m, ui->selected_pid) != NULL);
+	ov_layout L = layout_for(m, rows_h, n, rows_index(rl->v, n, ui->selected_pid) >= 0);
 	int visible = L.table_h - 1;
 	int k = y - (L.table_y + 1);
 	if (k < 0 || k >= visible)
@@ -108,6 +111,7 @@ int view_overview_pid_at(const model *m, const ui_state *ui, const row_list *rl,
 #define HEAP_CRIT_PCT 90.0
 #define LAG_WARN_MS 100.0
 #define LAG_CRIT_MS 500.0
+#define OOM_CRIT_S 3600.0	/* a leak's time to OOM: warning colour, critical below */
 
 static theme_role level(double v, double warn, double crit)
 {
@@ -127,23 +131,80 @@ static proc_table_row table_row(const vproc *p, const ui_state *ui, int64_t end)
 	r.cpu_role = r.cpu >= CPU_WARN_PCT ? ROLE_WARN : ROLE_DEFAULT;
 	r.heap_role = level(heap_pct(r.heap_used, r.heap_limit), HEAP_WARN_PCT, HEAP_CRIT_PCT);
 	r.lag_role = level(r.lag, LAG_WARN_MS, LAG_CRIT_MS);
+	/* a projection from the live trend: not kept per moment, so not paused */
+	r.oom_s = p->oom_in_s;
+	r.oom_role = r.oom_s < OOM_CRIT_S ? ROLE_CRIT : ROLE_WARN;
 	return r;
 }
 
+/* A folded row's numbers: the totals of it and every live process below
+ * it (RSS, CPU and heap summed, the worst lag). */
+static void fold_totals(proc_table_row *r, const model *m, const ui_state *ui, int64_t end)
+{
+	double rss = 0, cpu = 0, heap = 0, limit = 0, lag = NAN;
+	bool any_heap = false;
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const vproc *q = m->procs[i];
+		if (q->state == PROC_EXITED || !rows_descends(m, q, r->p))
+			continue;
+		double v;
+		if ((v = view_value(q, VS_RSS, ui, end)) > 0)
+			rss += v;
+		if ((v = view_value(q, VS_CPU, ui, end)) >= 0)
+			cpu += v;
+		if ((v = view_value(q, PS_heap_used, ui, end)) >= 0 && q->node) {
+			heap += v;
+			limit += q->node->heap_limit;
+			any_heap = true;
+		}
+		if ((v = view_value(q, PS_lag_p99, ui, end)) >= 0 && !(v <= lag))
+			lag = v;
+	}
+	r->rss = rss > 0 ? rss : r->rss;
+	r->cpu = cpu;
+	if (any_heap) {
+		r->heap_used = heap;
+		r->heap_limit = limit;
+	}
+	r->lag = lag;
+}
+
+/* The tree glyphs before a name: indented by depth, "├─ " or "└─ ". */
+static const char *tree_prefix(char *buf, size_t n, int depth, bool last)
+{
+	if (depth <= 0)
+		return NULL;
+	int off = 0;
+	for (int d = 1; d < depth && off + 3 < (int)n; d++)
+		off += snprintf(buf + off, n - (size_t)off, "  ");
+	snprintf(buf + off, n - (size_t)off, "%s", last ? "\xe2\x94\x94\xe2\x94\x80 " : "\xe2\x94\x9c\xe2\x94\x80 ");
+	return buf;
+}
+
 /* The table: rows[first..] as many as fit, their numbers decided here. */
-static void draw_table(const canvas *c, rect r, vproc *const *rows, size_t n, size_t first,
+static void draw_table(const canvas *c, rect r, const row_list *rl, size_t first, const model *m,
 		       const ui_state *ui, const proc_table_opts *po)
 {
 	proc_table_row stack[128] = { { 0 } };	/* (initialised: the compiler cannot see that k bounds the reads) */
-	size_t k = r.h > 1 && first < n ? n - first : 0;
+	char tree_stack[128][48];
+	size_t n = rl->n, k = r.h > 1 && first < n ? n - first : 0;
 	if (k > (size_t)r.h - 1)
 		k = (size_t)r.h - 1;
 	proc_table_row *tr = k <= 128 ? stack : xmalloc(k * sizeof *tr);
-	for (size_t i = 0; i < k; i++)
-		tr[i] = table_row(rows[first + i], ui, po->end_ms);
+	char (*tree)[48] = k <= 128 ? tree_stack : xmalloc(k * sizeof *tree);
+	for (size_t i = 0; i < k; i++) {
+		size_t at = first + i;
+		tr[i] = table_row(rl->v[at], ui, po->end_ms);
+		tr[i].tree = tree_prefix(tree[i], sizeof tree[i], rl->depth[at], rl->last[at]);
+		tr[i].folded = rl->folded[at];
+		if (tr[i].folded)
+			fold_totals(&tr[i], m, ui, po->end_ms);
+	}
 	proc_table_draw(c, r, tr, k, po);
-	if (tr != stack)
+	if (tr != stack) {
 		free(tr);
+		free(tree);
+	}
 }
 
 /* One graph line of the focus strip: label, value, sparkline with labels. */
@@ -160,7 +221,9 @@ static void focus_metric(const canvas *c, rect r, const char *label, const char 
 		sparkline_draw(c, rect_make(r.y, r.x + 8 + 31, r.h, r.w - 8 - 31), s, &o);
 }
 
-/* The selected process's RSS, CPU, heap and lag over the window, and its GC. */
+/* The selected process's RSS, CPU, heap and lag over the window, and its GC:
+ * a rule, the graphs sharing what is left, the GC lane (or, without probe
+ * data, a line saying why) on the last row. */
 static void draw_focus(const canvas *c, rect r, const vproc *p, const ui_state *ui, int64_t end_ms,
 		       int64_t window_ms)
 {
@@ -168,19 +231,24 @@ static void draw_focus(const canvas *c, rect r, const vproc *p, const ui_state *
 	canvas_hline(c, r.y, r.x, r.w, canvas_attr(c, ROLE_BORDER));
 	snprintf(t, sizeof t, " pid %d %s ", p->pid, model_proc_label(p, label, sizeof label));
 	canvas_text(c, r.y, r.x + 2, r.w - 4, t, ROLE_TITLE);
-	int y = r.y + 1;
-	fmt_bytes(a, sizeof a, view_value(p, VS_RSS, ui, end_ms));
-	focus_metric(c, rect_make(y, r.x, 2, r.w), "RSS", a, &p->rss_r, ROLE_SPARK_RSS, fmt_bytes, false,
-		     1 << 20, end_ms, window_ms);
-	fmt_pct(a, sizeof a, view_value(p, VS_CPU, ui, end_ms));
-	focus_metric(c, rect_make(y + 2, r.x, 2, r.w), "CPU", a, &p->cpu_r, ROLE_SPARK_CPU, fmt_pct, true,
-		     100, end_ms, window_ms);
 	const vnode *n = p->node;
 	const char *why = proc_table_probe_text(p);
-	if (!n || why[0]) {
+	bool probe = n && !why[0];
+	int ng = probe ? 4 : 2, gr = r.h - 2, y = r.y + 1, last = r.y + r.h - 1;
+	int h = view_share(gr, ng, 0);
+	fmt_bytes(a, sizeof a, view_value(p, VS_RSS, ui, end_ms));
+	focus_metric(c, rect_make(y, r.x, h, r.w), "RSS", a, &p->rss_r, ROLE_SPARK_RSS, fmt_bytes, false,
+		     1 << 20, end_ms, window_ms);
+	y += h;
+	h = view_share(gr, ng, 1);
+	fmt_pct(a, sizeof a, view_value(p, VS_CPU, ui, end_ms));
+	focus_metric(c, rect_make(y, r.x, h, r.w), "CPU", a, &p->cpu_r, ROLE_SPARK_CPU, fmt_pct, true,
+		     100, end_ms, window_ms);
+	y += h;
+	if (!probe) {
 		snprintf(t, sizeof t, "%s%s", why, p->pstate == PROBE_NONE && p->state != PROC_EXITED
 			 ? " \xe2\x80\x94 press a to attach" : "");
-		canvas_text(c, y + 4, r.x + 8, r.w - 8, t, ROLE_DIM);
+		canvas_text(c, last, r.x + 8, r.w - 8, t, ROLE_DIM);
 		return;
 	}
 	double used = view_value(p, PS_heap_used, ui, end_ms);
@@ -188,20 +256,23 @@ static void draw_focus(const canvas *c, rect r, const vproc *p, const ui_state *
 	fmt_bytes(b, sizeof b, n->heap_limit);
 	fmt_pct(e, sizeof e, heap_pct(used, n->heap_limit));
 	snprintf(t, sizeof t, "%s/%s %s", a, b, e);
-	focus_metric(c, rect_make(y + 4, r.x, 2, r.w), "Heap", t, &n->heap_used_r, ROLE_SPARK_HEAP,
+	h = view_share(gr, ng, 2);
+	focus_metric(c, rect_make(y, r.x, h, r.w), "Heap", t, &n->heap_used_r, ROLE_SPARK_HEAP,
 		     fmt_bytes, false, 1 << 20, end_ms, window_ms);
+	y += h;
+	h = view_share(gr, ng, 3);
 	fmt_ms(a, sizeof a, view_value(p, PS_lag_p99, ui, end_ms));
 	snprintf(t, sizeof t, "p99 %s", a);
-	focus_metric(c, rect_make(y + 6, r.x, 2, r.w), "Lag", t, &n->lag_p99_r, ROLE_SPARK_LAG, fmt_ms,
+	focus_metric(c, rect_make(y, r.x, h, r.w), "Lag", t, &n->lag_p99_r, ROLE_SPARK_LAG, fmt_ms,
 		     true, 10, end_ms, window_ms);
-	canvas_text(c, y + 8, r.x, 8, "GC", ROLE_TITLE);
+	canvas_text(c, last, r.x, 8, "GC", ROLE_TITLE);
 	gc_summary gs;
 	gc_timeline_summary(n, end_ms, window_ms, GC_LONG_MS_DEFAULT, &gs);
 	fmt_pct(a, sizeof a, gs.pct);
 	snprintf(t, sizeof t, "%s of wall time", a);
-	canvas_text(c, y + 8, r.x + 8, 30, t, ROLE_DEFAULT);
+	canvas_text(c, last, r.x + 8, 30, t, ROLE_DEFAULT);
 	if (r.w > 8 + 31 + 10)
-		gc_timeline_draw(c, rect_make(y + 8, r.x + 8 + 31, 1, r.w - 8 - 31), n, end_ms, window_ms,
+		gc_timeline_draw(c, rect_make(last, r.x + 8 + 31, 1, r.w - 8 - 31), n, end_ms, window_ms,
 				 GC_LONG_MS_DEFAULT);
 }
 
@@ -221,7 +292,7 @@ void view_overview_draw(WINDOW *w, const model *m, const ui_state *ui, const row
 	vproc *const *rows = rl->v;
 	size_t n = rl->n;
 	const vproc *sel = model_find(m, ui->selected_pid);
-	ov_layout L = layout_for(m, H, n, sel != NULL);
+	ov_layout L = layout_for(m, H, n, sel && rows_index(rows, n, sel->pid) >= 0);
 
 	/* header: counts */
 	int attached = 0, live = 0;
@@ -252,7 +323,7 @@ void view_overview_draw(WINDOW *w, const model *m, const ui_state *ui, const row
 			       view_end_ms(m, ui), view_window_ms(ui), empty };
 	int visible = L.table_h - 1;
 	size_t first = first_row(ui, rows, n, visible);
-	draw_table(&c, rect_make(L.table_y, 0, L.table_h, W), rows, n, first, ui, &po);
+	draw_table(&c, rect_make(L.table_y, 0, L.table_h, W), rl, first, m, ui, &po);
 	if (L.focus_h)
 		draw_focus(&c, rect_make(L.focus_y, 0, L.focus_h, W), sel, ui, po.end_ms, po.window_ms);
 

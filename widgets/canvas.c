@@ -26,6 +26,7 @@ static wchar_t ascii_for(uint32_t cp)
 		{ 0x2014, '-' }, { 0x2013, '-' },	/* — – */
 		{ 0x00b7, '.' },	/* · */
 		{ 0x2502, '|' }, { 0x2500, '-' },	/* │ ─ */
+		{ 0x251c, '|' }, { 0x2514, '`' },	/* ├ └ */
 		{ 0x2191, '^' }, { 0x2193, 'v' },	/* ↑ ↓ */
 		{ 0x25b2, '^' }, { 0x25bc, 'v' },	/* ▲ ▼ */
 	};
@@ -97,17 +98,11 @@ static void set_attr(WINDOW *w, attr_t a)
 	wattr_set(w, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
 }
 
-int canvas_text_attr(const canvas *c, int y, int x, int maxw, const char *s, attr_t a)
+/* Draw decoded text (n chars, total columns; rest: more was not decoded)
+ * at y, x in at most maxw columns, cut with an ellipsis; returns columns. */
+static int put_decoded(const canvas *c, int y, int x, int maxw, wchar_t *wc, const signed char *wid,
+		       int n, int total, bool rest, attr_t a)
 {
-	if (maxw <= 0 || !s || !*s)
-		return 0;
-	wchar_t wc[CANVAS_MAXW + 2];
-	signed char wid[CANVAS_MAXW];
-	int cap = maxw < CANVAS_MAXW ? maxw + 1 : CANVAS_MAXW;
-	bool rest;
-	int n = decode(s, c->ascii, wc, wid, cap, &rest), total = 0;
-	for (int i = 0; i < n; i++)
-		total += wid[i];
 	int used = total, k = n;
 	if (total > maxw || rest) {
 		/* cut, keeping one column for the ellipsis */
@@ -126,6 +121,40 @@ int canvas_text_attr(const canvas *c, int y, int x, int maxw, const char *s, att
 	return used;
 }
 
+/* Decode s for a field of maxw columns; returns the columns it takes. */
+static int decode_field(const canvas *c, const char *s, int maxw, wchar_t *wc, signed char *wid, int *n,
+			bool *rest)
+{
+	int cap = maxw < CANVAS_MAXW ? maxw + 1 : CANVAS_MAXW, total = 0;
+	*n = decode(s, c->ascii, wc, wid, cap, rest);
+	for (int i = 0; i < *n; i++)
+		total += wid[i];
+	return total;
+}
+
+/* s in a field of fieldw columns at y, x: left-aligned, or right-aligned
+ * (measured and drawn from one decoding: numbers in table cells, a few
+ * hundred a frame); cut with an ellipsis when it does not fit.  Returns the
+ * columns used (right-aligned: the field). */
+static int text_field(const canvas *c, int y, int x, int fieldw, const char *s, attr_t a, bool right)
+{
+	if (fieldw <= 0 || !s || !*s)
+		return 0;
+	wchar_t wc[CANVAS_MAXW + 2];
+	signed char wid[CANVAS_MAXW];
+	int n;
+	bool rest;
+	int w = decode_field(c, s, fieldw, wc, wid, &n, &rest);
+	if (!right || w >= fieldw || rest)
+		return put_decoded(c, y, x, fieldw, wc, wid, n, w, rest, a);
+	return put_decoded(c, y, x + fieldw - w, w, wc, wid, n, w, false, a) + (fieldw - w);
+}
+
+int canvas_text_attr(const canvas *c, int y, int x, int maxw, const char *s, attr_t a)
+{
+	return text_field(c, y, x, maxw, s, a, false);
+}
+
 int canvas_text(const canvas *c, int y, int x, int maxw, const char *s, theme_role r)
 {
 	return canvas_text_attr(c, y, x, maxw, s, theme_attr(c->th, r));
@@ -133,10 +162,7 @@ int canvas_text(const canvas *c, int y, int x, int maxw, const char *s, theme_ro
 
 int canvas_text_right(const canvas *c, int y, int x, int fieldw, const char *s, attr_t a)
 {
-	int w = canvas_width(s, c->ascii);
-	if (w >= fieldw)
-		return canvas_text_attr(c, y, x, fieldw, s, a);
-	return canvas_text_attr(c, y, x + fieldw - w, w, s, a) + (fieldw - w);
+	return text_field(c, y, x, fieldw, s, a, true);
 }
 
 void canvas_fill(const canvas *c, int y, int x, int n, attr_t a)

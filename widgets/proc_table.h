@@ -4,7 +4,8 @@
  * Columns: PID, NAME, S(tate), CPU%, RSS, THR(eads), HEAP used/limit and LAG
  * p99 for attached processes — for the others the last two cells say why
  * there is no probe data ("not attached", "attaching…", the probe error) —
- * then RSS and CPU sparklines over the window when the rect is wide enough.
+ * OOM IN while some row has a leak's time to OOM, then RSS and CPU
+ * sparklines over the window when the rect is wide enough.
  * The numbers and their colours come in proc_table_row, chosen by the view.
  * Exited rows are dimmed and say "exited"; the selected row is highlighted.
  * Narrow rects drop the least important columns first (sparklines, THR,
@@ -31,7 +32,10 @@ typedef struct proc_table_row {
 	const vproc *p;		/* pid, label, state, threads, probe state, RSS/CPU series */
 	double cpu, rss;	/* NaN: none */
 	double heap_used, heap_limit, lag;	/* shown when the probe has data */
-	theme_role cpu_role, heap_role, lag_role;	/* ROLE_DEFAULT, or a warning's role */
+	double oom_s;		/* a firing leak's time to OOM, s (vproc.oom_in_s); 0 none */
+	theme_role cpu_role, heap_role, lag_role, oom_role;	/* ROLE_DEFAULT, or a warning's role */
+	const char *tree;	/* drawn before the name: "├─ " in a tree view, or NULL */
+	int folded;		/* processes folded into this row (its numbers are totals) */
 } proc_table_row;
 
 typedef struct proc_table_opts {

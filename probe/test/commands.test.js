@@ -88,6 +88,38 @@ describe('probe commands', { concurrency: 3 }, () => {
 		c.close();
 	});
 
+	it('cancel stops a running capture: ECANCELED, no more chunks, the slot is free', async () => {
+		const a = await app(['idle']);
+		const c = await h.connect(a.sock);
+		c.send({ id: 1, cmd: 'cpu_profile', seconds: 30 });
+		await c.wait((m) => m.t === 'progress' && m.id === 1);
+		const r = await c.cmd({ id: 2, cmd: 'cancel', target: 1 });
+		assert.equal(r.t, 'reply', JSON.stringify(r));
+		assert.equal(r.cancelled, true);
+		const e = c.msgs.find((m) => m.id === 1 && m.t === 'error');
+		assert.ok(e, 'the capture ended before the reply');
+		assert.equal(e.code, 'ECANCELED');
+		// free at once for the next capture (it was EBUSY for 30 s)
+		const rep = await c.cmd({ id: 3, cmd: 'report' });
+		assert.equal(rep.t, 'reply', JSON.stringify(rep));
+		// nothing more of the cancelled profile, ever
+		await h.delay(1500);
+		assert.ok(!c.msgs.some((m) => m.id === 1 && m.t !== 'progress' && m.t !== 'error'));
+		assert.ok(!c.msgs.some((m) => m.id === 1 && m.t === 'progress' && c.msgs.indexOf(m) > c.msgs.indexOf(e)));
+		// nothing to cancel, or another connection's capture: not cancelled
+		assert.equal((await c.cmd({ id: 4, cmd: 'cancel', target: 3 })).cancelled, false);
+		const other = await h.connect(a.sock);
+		other.send({ id: 1, cmd: 'cpu_profile', seconds: 2 });
+		await other.wait((m) => m.t === 'progress' && m.id === 1);
+		assert.equal((await c.cmd({ id: 5, cmd: 'cancel', target: 1 })).cancelled, false);
+		const p = await other.wait((m) => m.id === 1 && (m.t === 'reply' || m.t === 'error'), 20000);
+		assert.equal(p.t, 'reply', 'the other connection\'s profile ran on: ' + JSON.stringify(p));
+		const bad = await c.cmd({ id: 6, cmd: 'cancel', target: '1' });
+		assert.equal(bad.code, 'EINVAL');
+		other.close();
+		c.close();
+	});
+
 	it('malformed lines get the right error and the connection keeps working', async () => {
 		const a = await app(['idle']);
 		const c = await h.connect(a.sock);

@@ -24,7 +24,7 @@ describe('probe samples', { concurrency: 4 }, () => {
 		assert.equal(hello.hz, 1);
 		assert.ok(Math.abs(hello.started_ms - Date.now()) < 60000);
 		assert.ok(hello.heap_limit > 1e8);
-		assert.deepEqual(hello.cmds, ['hz', 'heap_snapshot', 'cpu_profile', 'report', 'gc', 'detach']);
+		assert.deepEqual(hello.cmds, ['hz', 'heap_snapshot', 'cpu_profile', 'report', 'gc', 'cancel', 'detach']);
 		const s = await c.wait((m) => m.t === 'sample', 5000);
 		assert.equal(s.seq, 1);
 		assert.ok(Math.abs(s.ts - Date.now()) < 10000);

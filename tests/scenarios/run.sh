@@ -2,27 +2,37 @@
 # run.sh — run the alert scenarios under `vitals --json` and tabulate which
 # alerts fired and when (see README.md).
 #
-#   run.sh [--fast] [--duration S] [--rate KB] [--only a,b,...] [--outdir DIR]
+#   run.sh [--fast] [--attach] [--targets] [--duration S] [--rate KB]
+#          [--only a,b@500,...] [--outdir DIR] [--nice N]
 #
 # Default: every scenario at LEAK_KB_PER_S=1000 (or --rate) for 600 s with
-# the default alert settings.  --fast: the CI variant — high leak rates,
-# short windows (a config file passed with --config), 65 s.  All scenarios
-# run in parallel; each vitals stops itself after --duration and takes its
-# child down; stragglers are killed.  Exit status 1 if a leak or the
-# blocked loop was missed or a healthy program raised an alarm.
+# the default alert settings; NAME@KB runs one at its own rate.  --fast:
+# the CI variant — 3000 KB/s, 65 s, default leak settings, short handle
+# window.  --attach: start each program plainly and attach vitals to it
+# (SIGUSR1 + inspector on port 9229: run it in a network namespace) instead
+# of launching it with the probe.  --targets: a heap leak that fires later
+# than its rate's target (>= 2 MB/s: 60 s, >= 500 KB/s: 120 s, >= 100 KB/s:
+# 300 s, after the first heap sample) fails.  --nice N: attached programs
+# run at that niceness.  All scenarios run in parallel;
+# each vitals stops itself after --duration and takes its child down;
+# stragglers are killed.  Exit status 1 if a leak or the blocked loop was
+# missed or a healthy program raised an alarm.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${NODE:=node}"
 : "${VITALS:=${VITALS_BUILDDIR:-.}/vitals}"
-fast=0 duration="" rate="" only="" outdir=""
+fast=0 attach=0 targets=0 nice="" duration="" rate="" only="" outdir=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--fast) fast=1 ;;
+	--attach) attach=1 ;;
+	--targets) targets=1 ;;
+	--nice) nice="nice -n $2"; shift ;;
 	--duration) duration=$2; shift ;;
 	--rate) rate=$2; shift ;;
 	--only) only=$2; shift ;;
 	--outdir) outdir=$2; shift ;;
-	-h|--help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -33,12 +43,16 @@ command -v "$NODE" >/dev/null 2>&1 || { echo "run.sh: node not found" >&2; exit 
 
 # noprobe_leak: leak_global_array started without the probe and watched by
 # PID, so only /proc is seen (the RSS leak rule).
-all="leak_global_array leak_listeners leak_intervals leak_closures noprobe_leak blocked_loop healthy_lru healthy_bursty healthy_garbage healthy_cpu"
-names=$all
+all="leak_global_array leak_listeners leak_intervals leak_closures noprobe_leak blocked_loop
+healthy_lru healthy_bursty healthy_garbage healthy_cpu healthy_cache_fill healthy_big_alloc
+healthy_late_gc healthy_stepped_load"
+names=$(echo $all)
 [ -n "$only" ] && names=$(echo "$only" | tr ',' ' ')
 for n in $names; do
-	[ -f "$here/$n.js" ] || [ "$n" = noprobe_leak ] ||
-		{ echo "run.sh: no scenario '$n' (have: $all)" >&2; exit 2; }
+	b=${n%@*}
+	case $n in *@*) case ${n#*@} in ''|*[!0-9]*) echo "run.sh: '$n': NAME@KB takes a whole number" >&2; exit 2 ;; esac ;; esac
+	[ -f "$here/$b.js" ] || [ "$b" = noprobe_leak ] ||
+		{ echo "run.sh: no scenario '$b' (have: $(echo $all))" >&2; exit 2; }
 done
 
 [ -n "$outdir" ] || outdir=$(mktemp -d /tmp/vitals-scenarios.XXXXXX)
@@ -46,26 +60,24 @@ mkdir -p "$outdir" || exit 2
 cfg="$outdir/alerts.conf"
 if [ $fast = 1 ]; then
 	: "${duration:=65}" "${rate:=3000}"
-	# Short windows so a leak shows in 25-50 s (a heap leak with no major GC
-	# to confirm it needs two windows); the stall settings leave room for a
+	# The heap and RSS leak rules at their defaults (a 3 MB/s leak shows
+	# in ~35 s); a short handle window; the stall settings leave room for a
 	# loaded CI machine, where a starved healthy loop can lag 300+ ms.
+	# The healthy look-alikes are scaled to the run's 65 s.
 	cat >"$cfg" <<-EOC
 	[alerts]
-	leak_window_s = 20
-	leak_subwindows = 5
-	leak_min_growth_mb = 4
 	handle_window_s = 20
 	handle_min_growth = 20
 	stall_ms = 250
 	stall_samples = 4
 	resolve_s = 10
 	EOC
-	export LRU_FILL_S=5 BLOCK_MS=600
+	export LRU_FILL_S=5 BLOCK_MS=600 BIG_AT_S=15 BIG_KEEP_S=30 STEP_S=12
 else
 	: "${duration:=600}" "${rate:=1000}"
 	printf '[alerts]\n' >"$cfg"	# defaults, and no user config
 fi
-export LEAK_KB_PER_S=$rate SCENARIO_MAX_S=$((duration + 60))
+export SCENARIO_MAX_S=$((duration + 60))
 # A private socket directory unless the caller (tests/lib.sh) gave one.
 if [ -z "${VITALS_SOCK_DIR:-}" ]; then
 	VITALS_SOCK_DIR=$(mktemp -d /tmp/vitals-sock.XXXXXX)
@@ -84,16 +96,33 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "scenarios: $names"
-echo "mode: $([ $fast = 1 ] && echo fast || echo default), LEAK_KB_PER_S=$rate, ${duration} s each, output in $outdir"
+echo "mode: $([ $fast = 1 ] && echo fast || echo default)$([ $attach = 1 ] && echo ', attach'), LEAK_KB_PER_S=$rate, ${duration} s each, output in $outdir"
+# Attach mode (and noprobe_leak): start the programs first, plainly, and
+# give them time to set up (a SIGUSR1 before node installs its handler
+# kills it); then a vitals per program.
+rm -f "$outdir"/*.pid
 for n in $names; do
-	date +%s%3N >"$outdir/$n.start"
-	if [ "$n" = noprobe_leak ]; then
-		"$NODE" "$here/leak_global_array.js" </dev/null >/dev/null 2>&1 &
+	b=${n%@*} r=$rate
+	case $n in *@*) r=${n#*@} ;; esac
+	echo "$r" >"$outdir/$n.rate"
+	if [ "$b" = noprobe_leak ] || [ $attach = 1 ]; then
+		js=$b; [ "$b" = noprobe_leak ] && js=leak_global_array
+		date +%s%3N >"$outdir/$n.start"
+		LEAK_KB_PER_S=$r $nice "$NODE" "$here/$js.js" </dev/null >/dev/null 2>&1 &
 		bare="$bare $!"
-		"$VITALS" --json --duration "$duration" --config "$cfg" $! \
+		echo $! >"$outdir/$n.pid"
+	fi
+done
+[ -n "$bare" ] && sleep 3
+for n in $names; do
+	b=${n%@*} r=$(cat "$outdir/$n.rate")
+	if [ -f "$outdir/$n.pid" ]; then
+		how=""; [ "$b" != noprobe_leak ] && how=--attach
+		"$VITALS" --json --duration "$duration" --config "$cfg" $how "$(cat "$outdir/$n.pid")" \
 			>"$outdir/$n.jsonl" 2>"$outdir/$n.err" </dev/null &
 	else
-		"$VITALS" --json --duration "$duration" --config "$cfg" -- "$NODE" "$here/$n.js" \
+		date +%s%3N >"$outdir/$n.start"
+		LEAK_KB_PER_S=$r "$VITALS" --json --duration "$duration" --config "$cfg" -- "$NODE" "$here/$b.js" \
 			>"$outdir/$n.jsonl" 2>"$outdir/$n.err" </dev/null &
 	fi
 	pids="$pids $!"
@@ -115,7 +144,7 @@ done
 for p in $bare; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 pids="" bare=""
 
-"$NODE" "$here/summarize.js" "$outdir" $names
+SUMMARY_TARGETS=$targets "$NODE" "$here/summarize.js" "$outdir" $names
 rc=$?
 for n in $names; do
 	if [ -s "$outdir/$n.err" ]; then

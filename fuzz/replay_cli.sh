@@ -1,0 +1,2 @@
+#!/bin/sh
+exec ./fuzz/fuzz_cli "$VITALS_SRCDIR/fuzz/corpus/cli"

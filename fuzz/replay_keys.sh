@@ -1,0 +1,2 @@
+#!/bin/sh
+exec ./fuzz/fuzz_keys "$VITALS_SRCDIR/fuzz/corpus/keys"

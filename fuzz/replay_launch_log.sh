@@ -1,0 +1,2 @@
+#!/bin/sh
+exec ./fuzz/fuzz_launch_log "$VITALS_SRCDIR/fuzz/corpus/launch_log"

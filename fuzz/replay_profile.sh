@@ -1,0 +1,2 @@
+#!/bin/sh
+exec ./fuzz/fuzz_profile "$VITALS_SRCDIR/fuzz/corpus/profile"

@@ -1,0 +1,2 @@
+#!/bin/sh
+exec ./fuzz/fuzz_ws "$VITALS_SRCDIR/fuzz/corpus/ws"

@@ -1,0 +1,141 @@
+#!/bin/sh
+# prometheus.sh — a real Prometheus scrapes `vitals --no-tui --prometheus`:
+#  1. two node apps with the probe (one's process named with a quote, a
+#     backslash and a byte that is not UTF-8) are watched by vitals on a free loopback port;
+#  2. the exposition passes `promtool check metrics`; OpenMetrics ends in # EOF;
+#     a gzip scrape decodes to the same families;
+#  3. Prometheus (started here, temp dir, loopback) scrapes it (OpenMetrics, as
+#     Prometheus asks): the target is up with no error, and
+#     nodejs_heap_size_used_bytes{app="heap.js"} is within 10% of what the app
+#     itself reports; the odd name arrives escaped and intact ('?' for the byte);
+#  4. vitals_process_info carries the pid; 404 and 405 for other requests;
+#  5. doc/prometheus/vitals-alerts.yml passes promtool and evaluates cleanly.
+. "$VITALS_SRCDIR/tests/lib.sh"
+need curl
+PROMETHEUS=${PROMETHEUS:-prometheus}
+PROMTOOL=${PROMTOOL:-promtool}
+[ "$PROMETHEUS" != no ] && command -v "$PROMETHEUS" >/dev/null 2>&1 || { echo "SKIP: prometheus not installed (scripts/install-deps)"; exit 77; }
+[ "$PROMTOOL" != no ] && command -v "$PROMTOOL" >/dev/null 2>&1 || { echo "SKIP: promtool not installed"; exit 77; }
+PROBE="$VITALS_SRCDIR/probe/vitals-probe.js"
+work=$(mktemp -d /tmp/vitals-prom.XXXXXX)
+trap 'cleanup; rm -rf "$work"' EXIT INT TERM
+
+# an app that keeps ~20 MB of heap and writes its own heapUsed every 200 ms
+cat >"$work/heap.js" <<'EOF'
+const fs = require('fs');
+const keep = [];
+for (let i = 0; i < 200; i++) keep.push(new Array(12500).fill(i));
+setInterval(() => {
+	fs.writeFileSync(process.argv[2] + '.tmp', String(process.memoryUsage().heapUsed));
+	fs.renameSync(process.argv[2] + '.tmp', process.argv[2]);
+}, 200);
+EOF
+# node under a name with a quote, a backslash and a byte that is not UTF-8
+# (the process name, not a script, since node cannot open such a script)
+odd="$work/we\"ird\\x$(printf '\377')"
+ln -s "$(command -v "$NODE")" "$odd"
+printf 'setInterval(() => {}, 1000);\n' >"$work/idle.js"
+start_bg "$NODE" -r "$PROBE" "$work/heap.js" "$work/heap.txt"
+app=$!
+start_bg "$odd" -r "$PROBE" "$work/idle.js"
+oddpid=$!
+wait_for 10 test -S "$VITALS_SOCK_DIR/$app.sock" || fail "probe socket of the app did not appear"
+wait_for 10 test -S "$VITALS_SOCK_DIR/$oddpid.sock" || fail "probe socket of the odd app did not appear"
+
+start_bg "$VITALS" --no-tui --prometheus 127.0.0.1:0 -i 0.5 "$app" "$oddpid" 2>"$work/vitals.err"
+vpid=$!
+wait_for 10 grep -q "metrics on http://" "$work/vitals.err" || { cat "$work/vitals.err"; fail "vitals did not say where it serves"; }
+addr=$(sed -n 's|.*metrics on http://\([^/]*\)/metrics.*|\1|p' "$work/vitals.err")
+url="http://$addr/metrics"
+wait_for 10 sh -c "curl -sf '$url' | grep -q '^nodejs_heap_size_used_bytes{app=\"heap.js\"'" ||
+	{ curl -s "$url" | head -20; fail "no heap metric of the app at $url"; }
+pass "vitals serves $url"
+
+# --- 2. the exposition itself ----------------------------------------------
+curl -sf "$url" >"$work/text.prom" || fail "scrape failed"
+"$PROMTOOL" check metrics <"$work/text.prom" >"$work/promtool.out" 2>&1 ||
+	{ cat "$work/promtool.out"; fail "promtool check metrics complained"; }
+grep -q '^vitals_process_info{app="we\\"ird\\\\x?",worker="0",pid="'"$oddpid"'"' "$work/text.prom" ||
+	{ grep vitals_process_info "$work/text.prom"; fail "odd name not escaped as expected"; }
+curl -sf -H 'Accept: application/openmetrics-text; version=1.0.0' "$url" >"$work/om.txt" || fail "OpenMetrics scrape failed"
+[ "$(tail -n 1 "$work/om.txt")" = "# EOF" ] || fail "OpenMetrics without # EOF"
+grep -q '^# TYPE process_cpu_seconds counter$' "$work/om.txt" || fail "OpenMetrics counter family named with _total"
+curl -sf -H 'Accept-Encoding: gzip' -D "$work/gz.h" -o "$work/gz.bin" "$url" || fail "gzip scrape failed"
+grep -qi '^content-encoding: gzip' "$work/gz.h" || fail "no gzip though asked"
+gzip -dc <"$work/gz.bin" | grep -c '^# TYPE' >"$work/gz.n"
+[ "$(cat "$work/gz.n")" = "$(grep -c '^# TYPE' "$work/text.prom")" ] || fail "gzip body differs"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://$addr/nothing")
+[ "$code" = 404 ] || fail "unknown path gave $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url")
+[ "$code" = 405 ] || fail "POST gave $code"
+pass "promtool check metrics passes; OpenMetrics, gzip, 404, 405"
+
+# --- 3. a real Prometheus scrapes it, with the shipped rules ----------------
+"$PROMTOOL" check rules "$VITALS_SRCDIR/doc/prometheus/vitals-alerts.yml" >"$work/rules.out" 2>&1 ||
+	{ cat "$work/rules.out"; fail "the shipped alerting rules do not pass promtool"; }
+mkdir -p "$work/data"
+cat >"$work/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files:
+  - '$VITALS_SRCDIR/doc/prometheus/vitals-alerts.yml'
+scrape_configs:
+  - job_name: vitals
+    static_configs:
+      - targets: ['$addr']
+EOF
+ppid_=
+for try in 1 2 3 4 5; do
+	pport=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000 ))
+	"$PROMETHEUS" --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
+		--web.listen-address="127.0.0.1:$pport" >"$work/prom.log" 2>&1 &
+	ppid_=$!
+	_pids="$_pids $ppid_"
+	if wait_for 20 curl -sf "http://127.0.0.1:$pport/-/ready"; then break; fi
+	kill "$ppid_" 2>/dev/null
+	ppid_=
+done
+[ -n "$ppid_" ] || { tail -5 "$work/prom.log"; fail "prometheus did not start"; }
+papi="http://127.0.0.1:$pport/api/v1"
+
+# q QUERY — the query's result as JSON lines: {"metric":{...},"value":N}
+q() {
+	curl -sf --get --data-urlencode "query=$1" "$papi/query" | "$NODE" -e '
+		let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+			for (const r of JSON.parse(s).data.result)
+				console.log(JSON.stringify({ metric: r.metric, value: Number(r.value[1]) }));
+		});'
+}
+wait_for 30 sh -c "curl -sf --get --data-urlencode 'query=nodejs_heap_size_used_bytes{app=\"heap.js\"}' '$papi/query' | grep -q '\"value\"'" ||
+	{ curl -s "$papi/targets"; tail -5 "$work/prom.log"; fail "Prometheus has no nodejs_heap_size_used_bytes of the app"; }
+curl -sf "$papi/targets" >"$work/targets.json"
+"$NODE" -e '
+	const t = JSON.parse(require("fs").readFileSync(process.argv[1])).data.activeTargets[0];
+	if (t.health !== "up" || t.lastError) { console.error(JSON.stringify(t)); process.exit(1); }' "$work/targets.json" ||
+	fail "the vitals target is not healthy in Prometheus"
+got=$(q 'nodejs_heap_size_used_bytes{app="heap.js"}' | "$NODE" -e '
+	let s = ""; process.stdin.on("data", d => s += d).on("end", () => console.log(JSON.parse(s.split("\n")[0]).value));')
+own=$(cat "$work/heap.txt")
+"$NODE" -e 'const [g, o] = process.argv.slice(1).map(Number);
+	if (!(Math.abs(g - o) <= 0.1 * o)) { console.error("prometheus", g, "app", o); process.exit(1); }' "$got" "$own" ||
+	fail "heap in Prometheus ($got) is not within 10% of the app's own ($own)"
+pass "Prometheus: nodejs_heap_size_used_bytes $got, the app says $own"
+rules_ok() {
+	curl -sf "$papi/rules" | "$NODE" -e '
+		let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+			const r = JSON.parse(s).data.groups.flatMap(g => g.rules);
+			const bad = r.filter(x => x.health !== "ok");
+			if (r.length < 8 || bad.length) { console.error(JSON.stringify(bad[0] || r.length)); process.exit(1); }
+		});'
+}
+wait_for 15 rules_ok || { rules_ok; fail "the shipped rules do not all evaluate cleanly"; }
+pass "the shipped alerting rules load and evaluate in Prometheus"
+info=$(q 'vitals_process_info{worker="0"}')
+echo "$info" | grep -qF '"app":"we\"ird\\x?"' || { echo "$info"; fail "odd app label did not arrive intact"; }
+echo "$info" | grep -qF "\"pid\":\"$app\"" || { echo "$info"; fail "no vitals_process_info with the app's pid"; }
+pass "Prometheus: the odd name arrives as we\"ird\\x?; pids in vitals_process_info"
+
+kill "$vpid"
+wait "$vpid" 2>/dev/null
+pass "vitals stopped"
