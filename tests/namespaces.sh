@@ -92,9 +92,20 @@ out=$("$DRIVER" attach "$P4")
 echo "$out"
 echo "$out" | grep -q "$P4: can't attach: port 9229 in its network namespace is held by PID $H (node); stop it, or start the app with \`vitals -- node …\` or \`node -r .*vitals-probe.js …\`" ||
 	fail "port held inside: unexpected message: $out"
-kill "$H"
+kill "$H"; wait "$H" 2>/dev/null
 wait_for 5 sh -c "! nsenter -t $P4 -n ss -Hltn 'sport = :9229' | grep -q ." || fail "9229 still held after the holder exited"
 out=$("$DRIVER" attach "$P4")
 [ "$out" = "$P4: ok" ] || fail "attach once the holder is gone: $out"
 nsenter -t "$P4" -n ss -Hltn "sport = :9229" | grep -q . && fail "9229 left open in the fourth namespace"
 pass "9229 held inside the namespace: the holder named, the ways round given; attach works once it is gone"
+
+# --- the dashboard: CONTAINER column, / filters on it, the detail view ----------
+need tmux
+tmux_start 120 30 "TERM=xterm-256color $VITALS $P4 $P3; sleep 30"
+tmux_wait_text 10 "CONTAINER" || fail "no CONTAINER column: $(tmux_screen)"
+tmux_screen | grep " $P4 " | grep -q "ns:pid,net,mnt" || fail "row of $P4 does not say ns:pid,net,mnt: $(tmux_screen)"
+tmux_keys / n s : p i d Enter
+sleep 0.5
+tmux_screen | grep -q " $P4 " || fail "filter ns:pid hides the namespaced app"
+tmux_screen | grep -q " $P3 " && fail "filter ns:pid still shows the host's app $P3"
+pass "CONTAINER column, and / filters on it"
