@@ -221,6 +221,10 @@ typedef struct model {
 
 	char status[200];	/* one-line status message for the UI */
 	int64_t status_ms;
+	/* Called with every new status, for a reader that must not miss one that
+	 * the next overwrites before it looks (headless drivers, tests). */
+	void (*on_status)(void *ud, const char *msg);
+	void *on_status_ud;
 } model;
 
 void model_init(model *m, const ring_config *rcfg);
