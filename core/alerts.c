@@ -36,10 +36,12 @@
  * 100 KB/s; a healthy warm-up of a given size and length stays below (200
  * KB/s for 90 s needs 128 s).  The longest window passes on duration alone.
  * With GC events, the heap right after major GCs (the live set) judges the
- * floor: a GC in the newer half of a window gives the live set's rate
+ * floor: a GC a quarter or more into a window gives the live set's rate
  * (promoted garbage raises the floor until the next mark-compact and is not
  * a leak); growth that no GC has judged counts only since the latest GC,
- * must exceed 1.5x the garbage major GCs have been removing, and needs 2E
+ * must exceed 1.5x the garbage major GCs have been removing (RSS: 1.5x
+ * the largest recent fall of its floor, as V8 returns memory and takes it
+ * again), and needs 2E
  * (on the longest window it fires after one more window).  A firing leak
  * holds while the window that fired still rises (or the live set does) and
  * resolves resolve_s after it stops; while it fires the time to the heap or
@@ -61,8 +63,8 @@
 #include <string.h>
 
 #define BW_MAX 66	/* buckets per window: leak_subwindows (<= 64) + 2 */
-#define FLOORS_MAX 16
-#define LIVE_PTS 8	/* post-GC heap values a leak rule remembers */	/* floors per trend test; neighbouring buckets merge beyond */
+#define FLOORS_MAX 16	/* floors per trend test; neighbouring buckets merge beyond */
+#define LIVE_PTS 8	/* post-GC heap values a leak rule remembers */
 #define MB (1024.0 * 1024.0)
 
 /* ---- configuration -------------------------------------------------- */
@@ -71,7 +73,7 @@ void alerts_config_default(alert_config *c)
 {
 	*c = (alert_config){
 		.leak_window_s = 300,
-		.leak_min_mb_per_min = 1.0,
+		.leak_min_mb_per_min = 2.0,
 		.http_err_pct = 5,
 		.http_p99_ms = 1000,
 		.stall_ms = 100,
@@ -244,10 +246,12 @@ typedef struct trend {
 	double noise;		/* robust SD of the floors around that line */
 	double rising;		/* % of floor-to-floor steps that rose */
 	double top2;		/* the two largest rises, summed */
+	double lo;		/* lowest floor */
+	double fall;		/* largest fall from one floor to the next */
 	double first, last;	/* oldest and newest floor ... */
 	int64_t t_first, t_last;	/* ... and when they were sampled */
 	int gc_n;		/* floors with a major GC in them */
-	bool gc_late;		/* the latest of them is in the newer half of the window */
+	bool gc_late;		/* the latest of them is a quarter or more into the window */
 	double gc_live, gc_live0;	/* the heap right after the latest and earliest GC */
 	int64_t t_gc, t_gc0;	/* ... and when */
 } trend;
@@ -340,7 +344,7 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_risi
 			}
 			tr->gc_live = fl[g].gcmin;
 			tr->t_gc = fl[g].tgc;
-			tr->gc_late = fl[g].tgc - start >= (end - start) / 2;
+			tr->gc_late = fl[g].tgc - start >= (end - start) / 4;
 		}
 		n++;
 	}
@@ -362,6 +366,11 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_risi
 	tr->top2 = r1 + r2;
 	tr->rising = 100.0 * up / (n - 1);
 	tr->first = y[0];
+	tr->lo = y[0];
+	for (int i = 1; i < n; i++) {
+		tr->lo = fmin(tr->lo, y[i]);
+		tr->fall = fmax(tr->fall, y[i - 1] - y[i]);
+	}
 	tr->last = y[n - 1];
 	tr->t_first = t0;
 	if (tr->rising < need_rising)	/* no fit needed: the caller rejects it */
@@ -447,6 +456,8 @@ typedef struct leak_st {
 	float gc_v[LIVE_PTS];	/* one per bucket, ring with gc_head = next slot, */
 	float gc_drop[LIVE_PTS];	/* and how far each fell below the floor before */
 	int gc_head, gc_len;
+	double fall;		/* largest fall between the longest window's floors, */
+	int64_t fall_t;		/* ... lately, and when */
 } leak_st;
 
 /* An HTTP rule: 3 of the last 9 samples with traffic over the threshold. */
@@ -617,7 +628,7 @@ static int leak_windows(int k, int nb[24])
 /* Growth rate of the live set the window supports, units per second: the
  * floors' slope, unless major GCs show less.  Two GCs a third of the window
  * or more apart: the slope between the heap right after each (both the live
- * set, garbage collected).  One in the newer half of the window: from the
+ * set, garbage collected).  One a quarter or more into the window: from the
  * window's first floor to the heap after it — the first floor is at least
  * the live set then, so this errs low, never high.  NaN: no GC to judge by. */
 static double trend_live_rate(const trend *tr, int64_t window_ms)
@@ -639,7 +650,7 @@ static double trend_live_rate(const trend *tr, int64_t window_ms)
  * The longest window passes on duration alone.
  * When the process reports GC events, V8's promoted garbage (which raises
  * the floor until the next mark-compact) is told apart by the heap right
- * after major GCs: a GC in the newer half of the window judges it — the
+ * after major GCs: a GC a quarter or more into the window judges it — the
  * live set's growth is the rate (near 0: garbage, no leak).  With no such
  * GC the growth may be garbage still: only the time since the latest GC
  * counts, it must exceed 1.5 times the most garbage a major GC removed
@@ -658,6 +669,10 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 	double d = trend_span_s(tr);
 	double rate = tr->slope;
 	bool confirmed = true;
+	/* Without GC events (RSS): growth from the window's lowest floor beyond
+	 * the largest recent fall (see leak_step). */
+	if (!gc_known && tr->last - tr->lo < 1.5 * garbage)
+		return LW_FAIL;
 	if (gc_known) {
 		double live = trend_live_rate(tr, window_ms);
 		confirmed = !isnan(live);
@@ -694,8 +709,8 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 	double e = 2.0 * MB * c->leak_fast_s * c->leak_fast_s;	/* 2 MB/s for leak_fast_s */
 	if (rate * d * d >= (confirmed ? e : 2 * e))
 		return LW_PASS;
-	if (longest)	/* unconfirmed: not slower than twice the minimum */
-		return confirmed ? LW_PASS : rate >= 2 * min_rate ? LW_WAIT : LW_FAIL;
+	if (longest)
+		return confirmed ? LW_PASS : LW_WAIT;
 	return confirmed && limit > tr->last && (limit - tr->last) / rate <= 2 * d ? LW_PASS : LW_FAIL;
 }
 
@@ -772,6 +787,18 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	double garbage = 0;
 	for (int i = 0; i < l->gc_len; i++)
 		garbage = fmax(garbage, l->gc_drop[i]);
+	/* RSS has no GC events: the largest fall of its floor in the last two
+	 * windows plays that part — memory that V8 returns to the system and
+	 * takes again rises and falls by as much. */
+	trend lt;	/* over the longest window: floors long enough to span a sawtooth */
+	bool of_rss = l == &s->rss;
+	if (of_rss && bwin_trend(w, c->leak_subwindows, min_rate / 2, 100, &lt) &&
+	    (lt.fall >= l->fall || t - l->fall_t > (int64_t)(2 * c->leak_window_s * 1000))) {
+		l->fall = lt.fall;
+		l->fall_t = t;
+	}
+	if (of_rss)
+		garbage = l->fall;
 	trend tr, best = { 0 };
 	double rate = 0;
 	int best_nb = 0;
@@ -1088,7 +1115,7 @@ static void eval_gc(alerts *a, model *m, pstate *s, vnode *n)
 			else
 				emit(a, m, s, pt.t_ms, SEV_WARN, ALERT_FIRING, "gc_pressure",
 				     "GC pressure: %.1f%% of time in GC over %.0f s (> %.0f%%)", share,
-				     c->gc_window_s, c->gc_pct);
+				     (double)(pt.t_ms - oldest) / 1000.0, c->gc_pct);
 		} else if (tx == T_RESOLVE) {
 			emit(a, m, s, pt.t_ms, SEV_INFO, ALERT_RESOLVED, "gc_pressure",
 			     "GC pressure resolved: %.1f%% of time in GC", share);
