@@ -132,7 +132,8 @@ describe('probe samples', { concurrency: 4 }, () => {
 		const rate = (c.samples().length - n0) / secs;
 		assert.ok(rate >= 7 && rate <= 12, 'rate ' + rate.toFixed(1));
 		const last = c.samples().slice(-5);
-		for (const s of last) assert.ok(s.interval_ms >= 50 && s.interval_ms < 400, 'interval ' + s.interval_ms);
+		// (a sample after a late one comes early: the rate holds)
+		for (const s of last) assert.ok(s.interval_ms >= 20 && s.interval_ms < 400, 'interval ' + s.interval_ms);
 		const slowRate = (slow.samples().length - s0) / secs;
 		assert.ok(slowRate <= 2, 'the other connection stays at 1 Hz: ' + slowRate);
 		c.close();
