@@ -641,6 +641,7 @@ void probe_mgr_close(probe_mgr *pm)
 	if (!pm || pm->closing)
 		return;
 	pm->closing = true;
+	/* scan-build: the head's prev is NULL, so client_free moves pm->clients on */
 	while (pm->clients)
 		client_free(pm, pm->clients, false, NULL);
 	if (pm->pending == 0)

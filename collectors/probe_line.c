@@ -415,6 +415,7 @@ static void apply_sample(model *m, vproc *p, sample_in *s)
 	}
 
 	double gc_ms = 0;
+	/* scan-build: n (p->node) exists: samples are applied only after hello */
 	memset(n->gc_count_interval, 0, sizeof n->gc_count_interval);
 	for (int i = 0; i < s->ngc; i++) {
 		model_gc_push(n, &s->gc[i]);

@@ -304,6 +304,7 @@ static heap_diff *diff_sides(const struct side *a, const struct side *b, const h
 		compare_class(&row, ca, cb);
 		if (!row.added && !row.removed && row.before_self == row.after_self)
 			continue;
+		/* scan-build: ca or cb is set (c < 0, c > 0 or both), each into a non-empty array */
 		row.name = strdup(ca ? ca->name : cb->name);
 		if (!row.name)
 			goto oom;

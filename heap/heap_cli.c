@@ -220,6 +220,7 @@ static int parse_args(int argc, char **argv, bool diff, struct cli *c, const cha
 		} else if (strcmp(name, "--top") == 0 || strcmp(name, "--paths") == 0) {
 			char *end;
 			errno = 0;
+			/* scan-build: val is set: takes is true here and a missing value returned above */
 			long n = strtol(val, &end, 10);
 			long min = name[2] == 't' ? 1 : 0;
 			if (errno || *end || end == val || n < min || n > 1000000) {
@@ -232,6 +233,7 @@ static int parse_args(int argc, char **argv, bool diff, struct cli *c, const cha
 			else
 				c->paths = (size_t)n;
 		} else if (strcmp(name, "--sort") == 0) {
+			/* scan-build: val is set: takes is true here and a missing value returned above */
 			if (strcmp(val, "count") == 0)
 				c->sort = HEAP_SORT_COUNT;
 			else if (!diff && strcmp(val, "self") == 0)
@@ -245,6 +247,7 @@ static int parse_args(int argc, char **argv, bool diff, struct cli *c, const cha
 				return -1;
 			}
 		} else if (strcmp(name, "--parser") == 0) {
+			/* scan-build: val is set: takes is true here and a missing value returned above */
 			if (strcmp(val, "stream") == 0)
 				c->parser = HEAP_PARSER_STREAM;
 			else if (strcmp(val, "jansson") == 0)

@@ -356,6 +356,7 @@ static long read_literal(struct rd *r, struct loader *L)
 			L->scratch = nb;
 			L->scratch_cap = cap;
 		}
+		/* scan-build: scratch_cap > 0 only once scratch is allocated */
 		memcpy(L->scratch + n, p, run);
 		n += run;
 		r->pos += run;
@@ -1074,6 +1075,7 @@ static int parse_locations(struct rd *r, struct loader *L)
 				cap = nc;
 			}
 			uint32_t *dst = s->loc + 4 * (size_t)s->nloc++;
+			/* scan-build: s->loc has room (grown just above), never NULL here */
 			dst[0] = (uint32_t)(obj / (uint64_t)L->nf);
 			dst[1] = (uint32_t)rec[L->l_script];
 			dst[2] = (uint32_t)rec[L->l_line];

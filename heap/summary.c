@@ -270,6 +270,7 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 			if (!c->name)
 				goto oom;
 		}
+		/* scan-build: slot[key] != UINT32_MAX only after a class was added for it */
 		sum->classes[k].count++;
 		sum->classes[k].self += s->node_self[i];
 		if (node_slot)
@@ -295,6 +296,7 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 			}
 			uint32_t k = node_slot[v];
 			if (k != UINT32_MAX && !seen[k]) {
+				/* scan-build: node_slot[] holds UINT32_MAX or an index into classes */
 				sum->classes[k].retained += d->retained[v];
 				if (outer)
 					outer[v] = 1;

@@ -208,6 +208,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		/* scan-build: argv[i] is not NULL for i < argc */
 		if (strcmp(a, "--seconds") == 0 && v)
 			seconds = atof(v), i++;
 		else if (strcmp(a, "--samples") == 0 && v)

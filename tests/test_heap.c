@@ -161,6 +161,7 @@ static void test_tokenizer(void **state)
 	s = heap_snapshot_load_mem(odd, strlen(odd), err, sizeof err);
 	if (!s)
 		fail_msg("%s", err);
+	/* scan-build: fail_msg ends the test (longjmp) when s is NULL */
 	assert_int_equal(s->node_type[0], 2);
 	assert_int_equal(s->node_self[1], 40);
 	assert_int_equal(s->node_id[1], 3);
