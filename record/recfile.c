@@ -264,7 +264,7 @@ static int fail(rec_reader *r, const char *what)
 		if (!r->any && r->member_start == 0)
 			snprintf(r->err, sizeof r->err, "not a vitals recording (%s)", what);
 		else
-			snprintf(r->err, sizeof r->err, "recording damaged at byte %llu (%s): replayed up to there",
+			snprintf(r->err, sizeof r->err, "damaged at byte %llu (%s)",
 				 (unsigned long long)r->member_start, what);
 	}
 	return -1;
@@ -335,7 +335,7 @@ int rec_reader_next(rec_reader *r, const char **line, size_t *len)
 			return -1;
 		if (r->in_len == 0) {
 			if (r->eof && r->in_member)
-				return fail(r, "cut short in the middle of a block");
+				return fail(r, "cut short in a block");
 			return 0;
 		}
 		if (inflate_some(r) < 0)

@@ -126,8 +126,10 @@ static void replay_end(app *a, const char *why)
 	clock_text(rp->clock, t, sizeof t);
 	char shown[200];
 	text_clean(shown, sizeof shown, a->opt.replay, strlen(a->opt.replay), TEXT_UTF8);
-	if (why)
-		model_status(&a->m, "%s: %s (%s)", shown, why, t);
+	if (why && rp->clock)
+		model_status(&a->m, "%s: %s; replayed up to %s", shown, why, t + 11);
+	else if (why)
+		model_status(&a->m, "%s: %s", shown, why);
 	else
 		model_status(&a->m, "end of the recording at %s — space pauses, ← → scroll, q quits", t);
 }
