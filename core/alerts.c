@@ -72,6 +72,8 @@ void alerts_config_default(alert_config *c)
 	*c = (alert_config){
 		.leak_window_s = 300,
 		.leak_min_mb_per_min = 1.0,
+		.http_err_pct = 5,
+		.http_p99_ms = 1000,
 		.stall_ms = 100,
 		.stall_samples = 3,
 		.gc_pct = 10,
@@ -102,6 +104,8 @@ static const struct config_key {
 	D(leak_window_s, 4, 86400),
 	D(leak_min_mb_per_min, 0, 1e6),
 	D(stall_ms, 1, 600000),
+	D(http_err_pct, 0.01, 100),
+	D(http_p99_ms, 1, 600000),
 	I(stall_samples, 1, 20),
 	D(gc_pct, 0.1, 100),
 	D(gc_window_s, 1, 3600),
@@ -445,6 +449,14 @@ typedef struct leak_st {
 	int gc_head, gc_len;
 } leak_st;
 
+/* An HTTP rule: 3 of the last 9 samples with traffic over the threshold. */
+typedef struct http_rule {
+	rule_st r;
+	uint64_t seen;
+	uint32_t bits;		/* 1 bit per sample, newest in bit 0 */
+	double worst;
+} http_rule;
+
 typedef struct pstate {
 	const vproc *p;
 	int pid;
@@ -459,6 +471,7 @@ typedef struct pstate {
 	bwin heap_w, rss_w, gc_w;
 	leak_st heap, rss;
 	rule_st stall, gc, cpu, mem;
+	http_rule http_err, http_lat;
 
 	uint32_t stall_bits;	/* 1 bit per lag sample, newest in bit 0 */
 	int64_t lag_prev_t;	/* time of the previous lag sample */
@@ -987,9 +1000,15 @@ static void eval_stall(alerts *a, model *m, pstate *s, vnode *n)
 			char busy[32] = "";
 			if (!isnan(s->stall_elu))
 				snprintf(busy, sizeof busy, ", loop busy %.0f%%", 100 * s->stall_elu);
-			emit(a, m, s, pt.t_ms, s->stall_worst >= 1000 ? SEV_CRIT : SEV_WARN, ALERT_FIRING,
-			     "stall", "event loop stalled: lag p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms%s)",
-			     v, count, win, c->stall_ms, s->stall_worst, busy);
+			char who[256];	/* the probe's culprit of a recent stall, if any */
+			if (*model_culprit_text(n, pt.t_ms, 60000, who, sizeof who))
+				emit(a, m, s, pt.t_ms, s->stall_worst >= 1000 ? SEV_CRIT : SEV_WARN, ALERT_FIRING, "stall",
+				     "event loop blocked %.0f ms%s: lag p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms%s)",
+				     n->culprit.ms, who, v, count, win, c->stall_ms, s->stall_worst, busy);
+			else
+				emit(a, m, s, pt.t_ms, s->stall_worst >= 1000 ? SEV_CRIT : SEV_WARN, ALERT_FIRING,
+				     "stall", "event loop stalled: lag p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms%s)",
+				     v, count, win, c->stall_ms, s->stall_worst, busy);
 		}
 		else if (tx == T_RESOLVE)
 			emit(a, m, s, pt.t_ms, SEV_INFO, ALERT_RESOLVED, "stall",
@@ -1133,6 +1152,45 @@ static void eval_handles(alerts *a, model *m, pstate *s, vnode *n)
 	}
 }
 
+/* ---- HTTP: 5xx share and latency ----------------------------------- */
+
+/* The server's 5xx share (kind 0, %) or p99 (kind 1, ms) from ring r: fires
+ * when 3 of the last 9 samples with traffic were over thr; a sample without
+ * requests (a gap) neither counts nor breaks the run. Hold: over 0.8 thr. */
+static void eval_http(alerts *a, model *m, pstate *s, http_rule *h, const ring *r, double thr, int kind)
+{
+	static const char *const rule[2] = { "http_errors", "http_latency" };
+	const int need = 3, win = 9;
+	size_t first, k = ring_fresh(r, &h->seen, &first);
+	for (size_t i = first; i < first + k; i++) {
+		ring_point pt = ring_get(r, 0, i);
+		double v = pt.mean;
+		if (isnan(v))
+			continue;
+		bool over = v > thr;
+		h->bits = ((h->bits << 1) | over) & ((1u << win) - 1);
+		int count = __builtin_popcount(h->bits);
+		if (h->r.st == R_QUIET)
+			h->worst = 0;
+		if (v > h->worst && (over || h->r.st == R_FIRING))
+			h->worst = v;
+		int tx = rule_step(&h->r, (int64_t)(a->c.resolve_s * 1000), pt.t_ms, count > 0, count >= need,
+				   v > 0.8 * thr);
+		if (tx == T_FIRE && kind == 0)
+			emit(a, m, s, pt.t_ms, SEV_WARN, ALERT_FIRING, rule[kind],
+			     "HTTP errors: %.1f%% of responses were 5xx, %d of last %d samples > %.1f%% (worst %.1f%%)",
+			     v, count, win, thr, h->worst);
+		else if (tx == T_FIRE)
+			emit(a, m, s, pt.t_ms, SEV_WARN, ALERT_FIRING, rule[kind],
+			     "HTTP latency: p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms)",
+			     v, count, win, thr, h->worst);
+		else if (tx == T_RESOLVE)
+			emit(a, m, s, pt.t_ms, SEV_INFO, ALERT_RESOLVED, rule[kind], kind == 0
+			     ? "HTTP errors back to %.1f%% (worst %.1f%%)" : "HTTP p99 back to %.0f ms (worst %.0f ms)",
+			     v, h->worst);
+	}
+}
+
 /* ---- CPU saturation ------------------------------------------------- */
 
 /* One core pegged: a run of samples >= cpu_pct lasting cpu_window_s. A
@@ -1177,6 +1235,7 @@ static void resolve_exited(alerts *a, model *m, pstate *s, int64_t now)
 	struct { rule_st *r; const char *name; } rs[] = {
 		{ &s->heap.r, "heap_leak" }, { &s->rss.r, "rss_leak" }, { &s->stall, "stall" },
 		{ &s->gc, "gc_pressure" }, { &s->cpu, "cpu_saturation" }, { &s->mem, "mem_limit" },
+		{ &s->http_err.r, "http_errors" }, { &s->http_lat.r, "http_latency" },
 	};
 	for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++) {
 		if (rs[i].r->st == R_FIRING)
@@ -1233,6 +1292,8 @@ void alerts_eval(alerts *a, model *m, int64_t now_ms)
 			eval_stall(a, m, s, n);
 			eval_gc(a, m, s, n);
 			eval_handles(a, m, s, n);
+			eval_http(a, m, s, &s->http_err, &n->http_err_pct_r, a->c.http_err_pct, 0);
+			eval_http(a, m, s, &s->http_lat, &n->http_p99_r, a->c.http_p99_ms, 1);
 		}
 		publish_oom(s, p, now_ms);
 	}
@@ -1280,6 +1341,8 @@ int alerts_state(const alerts *a, const vproc *p, const char *rule)
 	else if (strcmp(rule, "gc_pressure") == 0) r = &s->gc;
 	else if (strcmp(rule, "cpu_saturation") == 0) r = &s->cpu;
 	else if (strcmp(rule, "mem_limit") == 0) r = &s->mem;
+	else if (strcmp(rule, "http_errors") == 0) r = &s->http_err.r;
+	else if (strcmp(rule, "http_latency") == 0) r = &s->http_lat.r;
 	else if (strcmp(rule, "handle_leak") == 0) {
 		int best = -1;
 		for (int j = 0; j < MAX_HANDLE_TYPES; j++) {

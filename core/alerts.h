@@ -34,6 +34,9 @@ typedef struct alert_config {
 	double cpu_window_s;		/* ... sustained this long [60] */
 	double mem_limit_pct;		/* RSS vs cgroup memory limit, % [90] */
 	double resolve_s;		/* condition absent this long → resolved [60] */
+	double http_err_pct;		/* 5xx share of a server's answers, % [5] ... */
+	double http_p99_ms;		/* ... or its latency p99 above this [1000], in 3 of
+					   the last 9 samples with traffic */
 	/* extensions */
 	double leak_min_growth_mb;	/* floor growth over the window, MB [5] */
 	double leak_rising_pct;		/* % of sub-window steps where the floor rose [70] */

@@ -609,6 +609,51 @@ static void test_stall_starved_not_blamed(void **state)
 	sim_free(s);
 }
 
+/* HTTP rules: a 5xx share over http_err_pct in 3 of 9 samples with traffic
+ * fires and resolves after; seconds without requests (gaps) neither fire nor
+ * break; a slow p99 fires http_latency. And a stall alert names the probe's
+ * culprit of a recent stall. */
+static void test_http_rules_and_culprit(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	int t = 0;
+	for (; t < 30; t++) {
+		ring_push(&s->n->http_err_pct_r, T0 + t * 1000LL, t % 3 == 0 ? NAN : 1);
+		ring_push(&s->n->http_p99_r, T0 + t * 1000LL, 40);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "http_errors", ALERT_FIRING), 0);
+	for (int i = 0; i < 5; i++, t++) {	/* 20% errors, with a quiet second between */
+		ring_push(&s->n->http_err_pct_r, T0 + t * 1000LL, i == 1 ? NAN : 20);
+		ring_push(&s->n->http_p99_r, T0 + t * 1000LL, 2500);
+		sim_eval(s, t);
+	}
+	assert_int_equal(first_at(&s->r, "http_errors", ALERT_FIRING), 33);
+	assert_non_null(strstr(first_alert(&s->r, "http_errors", ALERT_FIRING)->msg, "20.0% of responses were 5xx"));
+	assert_int_equal(first_at(&s->r, "http_latency", ALERT_FIRING), 32);	/* p99 had no gap */
+	assert_non_null(strstr(first_alert(&s->r, "http_latency", ALERT_FIRING)->msg, "p99 2500 ms"));
+	for (int end = t + 100; t < end; t++) {
+		ring_push(&s->n->http_err_pct_r, T0 + t * 1000LL, 0);
+		ring_push(&s->n->http_p99_r, T0 + t * 1000LL, 40);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "http_errors", ALERT_RESOLVED), 1);
+	assert_int_equal(count(&s->r, "http_latency", ALERT_RESOLVED), 1);
+	assert_int_equal(alerts_state(s->al, s->p, "http_errors"), -1);
+	/* the stall alert with a culprit */
+	s->n->culprit = (stall_culprit){ .t_ms = T0 + (t + 1) * 1000LL, .ms = 310, .line = 42 };
+	snprintf(s->n->culprit.fn, sizeof s->n->culprit.fn, "parseLedger");
+	snprintf(s->n->culprit.file, sizeof s->n->culprit.file, "file:///srv/app/billing.js");
+	for (int end = t + 3; t < end; t++) {
+		push_lag(s, t, 300);
+		sim_eval(s, t);
+	}
+	assert_non_null(strstr(first_alert(&s->r, "stall", ALERT_FIRING)->msg,
+			       "event loop blocked 310 ms in parseLedger (billing.js:42)"));
+	sim_free(s);
+}
+
 static void test_stall_consecutive(void **state)
 {
 	(void)state;
@@ -982,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_rss_leak_with_limit),
 		cmocka_unit_test(test_rss_leak_not_for_probed),
 		cmocka_unit_test(test_stall_consecutive),
+		cmocka_unit_test(test_http_rules_and_culprit),
 		cmocka_unit_test(test_stall_flapping),
 		cmocka_unit_test(test_stall_periodic_block),
 		cmocka_unit_test(test_stall_isolated_spikes),
