@@ -170,7 +170,8 @@ static int apply_hello(model *m, vproc *p, const json_t *root, char *err, size_t
 	    get_str(root, "node", "hello: ", &node, err, errlen) < 0 ||
 	    get_str(root, "v8", "hello: ", &v8, err, errlen) < 0)
 		return -1;
-	if (pid && pid != p->pid)
+	/* in a container the probe knows its PID there (NSpid), not ours */
+	if (pid && pid != p->pid && !(p->nspid && pid == p->nspid))
 		return probe_errf(err, errlen, "hello from pid %lld on the socket of pid %d", pid, p->pid);
 
 	vnode *n = model_node(m, p);

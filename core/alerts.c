@@ -36,7 +36,7 @@
  * 100 KB/s; a healthy warm-up of a given size and length stays below (200
  * KB/s for 90 s needs 128 s).  The longest window passes on duration alone.
  * With GC events, the heap right after major GCs (the live set) judges the
- * floor: a GC in the newer half of a window gives the live set's rate
+ * floor: a GC a quarter or more into a window gives the live set's rate
  * (promoted garbage raises the floor until the next mark-compact and is not
  * a leak); growth that no GC has judged counts only since the latest GC,
  * must exceed 1.5x the garbage major GCs have been removing, and needs 2E
@@ -61,8 +61,8 @@
 #include <string.h>
 
 #define BW_MAX 66	/* buckets per window: leak_subwindows (<= 64) + 2 */
-#define FLOORS_MAX 16
-#define LIVE_PTS 8	/* post-GC heap values a leak rule remembers */	/* floors per trend test; neighbouring buckets merge beyond */
+#define FLOORS_MAX 16	/* floors per trend test; neighbouring buckets merge beyond */
+#define LIVE_PTS 8	/* post-GC heap values a leak rule remembers */
 #define MB (1024.0 * 1024.0)
 
 /* ---- configuration -------------------------------------------------- */
@@ -71,7 +71,7 @@ void alerts_config_default(alert_config *c)
 {
 	*c = (alert_config){
 		.leak_window_s = 300,
-		.leak_min_mb_per_min = 1.0,
+		.leak_min_mb_per_min = 2.0,
 		.http_err_pct = 5,
 		.http_p99_ms = 1000,
 		.stall_ms = 100,
@@ -247,7 +247,7 @@ typedef struct trend {
 	double first, last;	/* oldest and newest floor ... */
 	int64_t t_first, t_last;	/* ... and when they were sampled */
 	int gc_n;		/* floors with a major GC in them */
-	bool gc_late;		/* the latest of them is in the newer half of the window */
+	bool gc_late;		/* the latest of them is a quarter or more into the window */
 	double gc_live, gc_live0;	/* the heap right after the latest and earliest GC */
 	int64_t t_gc, t_gc0;	/* ... and when */
 } trend;
@@ -340,7 +340,7 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_risi
 			}
 			tr->gc_live = fl[g].gcmin;
 			tr->t_gc = fl[g].tgc;
-			tr->gc_late = fl[g].tgc - start >= (end - start) / 2;
+			tr->gc_late = fl[g].tgc - start >= (end - start) / 4;
 		}
 		n++;
 	}
@@ -617,7 +617,7 @@ static int leak_windows(int k, int nb[24])
 /* Growth rate of the live set the window supports, units per second: the
  * floors' slope, unless major GCs show less.  Two GCs a third of the window
  * or more apart: the slope between the heap right after each (both the live
- * set, garbage collected).  One in the newer half of the window: from the
+ * set, garbage collected).  One a quarter or more into the window: from the
  * window's first floor to the heap after it — the first floor is at least
  * the live set then, so this errs low, never high.  NaN: no GC to judge by. */
 static double trend_live_rate(const trend *tr, int64_t window_ms)
@@ -639,7 +639,7 @@ static double trend_live_rate(const trend *tr, int64_t window_ms)
  * The longest window passes on duration alone.
  * When the process reports GC events, V8's promoted garbage (which raises
  * the floor until the next mark-compact) is told apart by the heap right
- * after major GCs: a GC in the newer half of the window judges it — the
+ * after major GCs: a GC a quarter or more into the window judges it — the
  * live set's growth is the rate (near 0: garbage, no leak).  With no such
  * GC the growth may be garbage still: only the time since the latest GC
  * counts, it must exceed 1.5 times the most garbage a major GC removed
@@ -694,8 +694,8 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 	double e = 2.0 * MB * c->leak_fast_s * c->leak_fast_s;	/* 2 MB/s for leak_fast_s */
 	if (rate * d * d >= (confirmed ? e : 2 * e))
 		return LW_PASS;
-	if (longest)	/* unconfirmed: not slower than twice the minimum */
-		return confirmed ? LW_PASS : rate >= 2 * min_rate ? LW_WAIT : LW_FAIL;
+	if (longest)
+		return confirmed ? LW_PASS : LW_WAIT;
 	return confirmed && limit > tr->last && (limit - tr->last) / rate <= 2 * d ? LW_PASS : LW_FAIL;
 }
 
@@ -1088,7 +1088,7 @@ static void eval_gc(alerts *a, model *m, pstate *s, vnode *n)
 			else
 				emit(a, m, s, pt.t_ms, SEV_WARN, ALERT_FIRING, "gc_pressure",
 				     "GC pressure: %.1f%% of time in GC over %.0f s (> %.0f%%)", share,
-				     c->gc_window_s, c->gc_pct);
+				     (double)(pt.t_ms - oldest) / 1000.0, c->gc_pct);
 		} else if (tx == T_RESOLVE) {
 			emit(a, m, s, pt.t_ms, SEV_INFO, ALERT_RESOLVED, "gc_pressure",
 			     "GC pressure resolved: %.1f%% of time in GC", share);

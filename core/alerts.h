@@ -22,7 +22,8 @@
  * from alerts_config_default in brackets. */
 typedef struct alert_config {
 	double leak_window_s;		/* longest trend window for heap/RSS leaks [300] */
-	double leak_min_mb_per_min;	/* slower growth is not a leak, MB = 2^20 bytes [1] */
+	double leak_min_mb_per_min;	/* slower growth is not a leak, MB = 2^20 bytes [2]:
+					   promoted garbage can creep at 1 MB/min for 8 min */
 	double stall_ms;		/* lag p99 threshold [100] */
 	int stall_samples;		/* this many of the last 3x samples above it [3] */
 	double gc_pct;			/* GC time share of wall time, % [10] */

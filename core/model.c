@@ -293,6 +293,8 @@ void model_status(model *m, const char *fmt, ...)
 	vsnprintf(m->status, sizeof m->status, fmt, ap);
 	va_end(ap);
 	m->status_ms = m->now_ms ? m->now_ms : clock_wall_ms();
+	if (m->on_status)
+		m->on_status(m->on_status_ud, m->status);
 	model_touch(m);
 }
 

@@ -164,6 +164,10 @@ typedef struct vproc {
 	int threads;
 	int fds;		/* -1 if unreadable */
 	double mem_limit;	/* cgroup memory.max in bytes, 0 if none */
+	/* where it lives (collectors/container, at first sight) */
+	int nspid;		/* its PID inside its own PID namespace; 0 = not known yet */
+	bool other_mnt;		/* another mount namespace: its files are under /proc/PID/root */
+	char container[48];	/* "docker:0123456789ab", "k8s:pod/ctr", "ns:pid,net", "" on the host */
 	/* core/alerts, while a heap or RSS leak alert fires: projected seconds
 	 * until the first limit is reached at the current trend (0 = no upward
 	 * trend), and which limit ("heap": V8's, "cgroup": memory.max). */
@@ -173,7 +177,9 @@ typedef struct vproc {
 	ring rss_r, cpu_r;	/* series the views draw and alerts read; others are latest values */
 
 	probe_state pstate;
-	char probe_err[160];
+	char probe_err[320];	/* why not attached: the detail view wraps it */
+	int attach_tries;	/* failed attaches in a row (--attach retries a few) */
+	int64_t attach_retry_ms;	/* wall ms of the next retry; 0 = none planned */
 	vnode *node;		/* NULL until a probe says hello */
 
 	capture *captures;	/* MAX_CAPTURES, allocated on the first capture */
@@ -215,6 +221,10 @@ typedef struct model {
 
 	char status[200];	/* one-line status message for the UI */
 	int64_t status_ms;
+	/* Called with every new status, for a reader that must not miss one that
+	 * the next overwrites before it looks (headless drivers, tests). */
+	void (*on_status)(void *ud, const char *msg);
+	void *on_status_ud;
 } model;
 
 void model_init(model *m, const ring_config *rcfg);

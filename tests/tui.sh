@@ -3,6 +3,7 @@
 # fixture's PID, / filters, Enter opens the detail view, ? shows help, a
 # attaches, s takes a heap snapshot after confirmation, a small terminal gets a
 # one-line message, q exits with status 0 and leaves a sane terminal.
+. "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/netns.sh"
 . "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 need node
 need tmux

@@ -23,6 +23,11 @@
 #include "tui/rows.h"
 #include "tui/view_overview.h"
 
+/* --attach retries a failed attach up to ATTACH_RETRIES times, after 1, 2, 4,
+ * 8 and 16 s: a port held briefly, another vitals attaching. */
+#define ATTACH_RETRIES 5
+#define ATTACH_RETRY_MS 1000LL
+
 vproc *app_selected(app *a)
 {
 	if (!a->ui.selected_pid)
@@ -530,11 +535,23 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 		return;
 	if (err == 0) {
 		p->pstate = PROBE_CONNECTING;
+		p->attach_tries = 0;
 		probe_mgr_connect(a->pm, p);
 		model_status(&a->m, "attached to %d (%s)", pid, p->name);
 	} else {
 		p->pstate = PROBE_FAILED;
-		snprintf(p->probe_err, sizeof p->probe_err, "%s", msg);
+		char again[48] = "";
+		/* --attach: a port held for a while, another vitals attaching, a
+		 * confused inspector pass; try again later, backing off.  Not
+		 * after a timeout: that app may act on SIGUSR1 itself. */
+		bool passing = err == -EADDRINUSE || err == -EBUSY || err == -EPROTO || err == -EIO;
+		if (a->opt.attach && passing && p->attach_tries < ATTACH_RETRIES) {
+			int64_t wait = ATTACH_RETRY_MS << p->attach_tries++;
+			p->attach_retry_ms = clock_wall_ms() + wait;
+			snprintf(again, sizeof again, " (trying again in %lld s)", (long long)(wait / 1000));
+		}
+		snprintf(p->probe_err, sizeof p->probe_err, "%s%s", msg, again);
+		msg = p->probe_err;
 		model_status(&a->m, "attach %d: %s", pid, msg);
 		if (a->opt.json)
 			app_json_written(a, headless_event(a->json_out, p, "attach_failed", msg, clock_wall_ms()));
@@ -557,6 +574,7 @@ void app_attach(app *a, vproc *p)
 	}
 	if (p->pstate == PROBE_ATTACHING)
 		return;
+	p->attach_retry_ms = 0;	/* this is the retry, or the user's `a` */
 	p->pstate = PROBE_ATTACHING;
 	p->probe_err[0] = 0;
 	if (inspector_attach(a->insp, p->pid, on_attach_done, a, err, sizeof err) < 0) {

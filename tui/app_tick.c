@@ -199,6 +199,12 @@ void app_tick(uv_timer_t *t)
 		}
 	}
 	proc_collector_sample(a->pc, &a->m, now);
+	for (size_t i = 0; i < a->m.nprocs; i++) {	/* --attach: retries due (app_actions.c) */
+		vproc *p = a->m.procs[i];
+		if (p->pstate == PROBE_FAILED && p->attach_retry_ms && now >= p->attach_retry_ms &&
+		    p->state == PROC_LIVE)
+			app_attach(a, p);
+	}
 	model_groups(&a->m);
 	probe_mgr_scan(a->pm);
 	alerts_eval(a->al, &a->m, now);

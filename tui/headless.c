@@ -217,6 +217,8 @@ int headless_event(FILE *out, const vproc *p, const char *event, const char *det
 	json_object_set_new(o, "name", jstr(p->name));
 	if (p->cmdline)
 		json_object_set_new(o, "cmdline", jstr(p->cmdline));
+	if (p->container[0])	/* where it lives: collectors/container */
+		json_object_set_new(o, "container", jstr(p->container));
 	if (detail)
 		json_object_set_new(o, "detail", jstr(detail));
 	if (p->exit_status >= 0 && p->state == PROC_EXITED) {
