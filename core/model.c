@@ -293,6 +293,8 @@ void model_status(model *m, const char *fmt, ...)
 	vsnprintf(m->status, sizeof m->status, fmt, ap);
 	va_end(ap);
 	m->status_ms = m->now_ms ? m->now_ms : clock_wall_ms();
+	if (m->on_status)
+		m->on_status(m->on_status_ud, m->status);
 	model_touch(m);
 }
 
@@ -352,5 +354,25 @@ const char *model_proc_label(const vproc *p, char *buf, size_t n)
 		snprintf(buf, n, "%.*s", (int)(w + len - base), base);
 		return buf;
 	}
+	return buf;
+}
+
+const char *const http_class_name[HTTP_CLASSES] = { "1xx", "2xx", "3xx", "4xx", "5xx", "other" };
+
+const char *model_culprit_text(const vnode *n, int64_t now_ms, int64_t max_age_ms, char *buf, size_t len)
+{
+	const stall_culprit *c = &n->culprit;
+	if (len)
+		buf[0] = 0;
+	if (!c->t_ms || !c->fn[0] || now_ms - c->t_ms > max_age_ms || c->t_ms - now_ms > max_age_ms)
+		return buf;
+	const char *base = strrchr(c->file, '/');	/* file:///a/b.js and /a/b.js alike */
+	base = base ? base + 1 : c->file;
+	if (*base && c->line > 0)
+		snprintf(buf, len, " in %s (%s:%d)", c->fn, base, c->line);
+	else if (*base)
+		snprintf(buf, len, " in %s (%s)", c->fn, base);
+	else
+		snprintf(buf, len, " in %s", c->fn);
 	return buf;
 }

@@ -15,7 +15,7 @@ tests_test_cli_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_cli_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_cli
 endif
-EXTRA_DIST += tests/lib.sh tests/fixtures tests/lsan.supp
+EXTRA_DIST += tests/lib.sh tests/netns.sh tests/fixtures tests/lsan.supp
 # alerts (engineer: alerts)
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test_alerts
@@ -39,8 +39,8 @@ endif
 check_PROGRAMS += tests/attach_main
 tests_attach_main_SOURCES = tests/attach_main.c
 tests_attach_main_LDADD = $(VITALS_LIBS)
-TESTS += tests/attach.sh tests/launch.sh
-EXTRA_DIST += tests/attach.sh tests/launch.sh
+TESTS += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh
+EXTRA_DIST += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh
 # probe_client (engineer: client)
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test_probe_line
@@ -143,3 +143,6 @@ TESTS += tests/on_alert.sh
 EXTRA_DIST += tests/on_alert.sh
 TESTS += tests/exited.sh
 EXTRA_DIST += tests/exited.sh
+# record (engineer: record): vitals record / replay end to end, in tmux
+TESTS += tests/record.sh
+EXTRA_DIST += tests/record.sh

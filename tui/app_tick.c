@@ -123,6 +123,7 @@ static seen_proc *seen_for(app *a, const vproc *p)
 	s->p = p;
 	s->state = -1;
 	s->pstate = -1;
+	s->gc_seen = 0;
 	return s;
 }
 
@@ -198,6 +199,12 @@ void app_tick(uv_timer_t *t)
 		}
 	}
 	proc_collector_sample(a->pc, &a->m, now);
+	for (size_t i = 0; i < a->m.nprocs; i++) {	/* --attach: retries due (app_actions.c) */
+		vproc *p = a->m.procs[i];
+		if (p->pstate == PROBE_FAILED && p->attach_retry_ms && now >= p->attach_retry_ms &&
+		    p->state == PROC_LIVE)
+			app_attach(a, p);
+	}
 	model_groups(&a->m);
 	probe_mgr_scan(a->pm);
 	alerts_eval(a->al, &a->m, now);
@@ -212,6 +219,7 @@ void app_tick(uv_timer_t *t)
 	}
 	if (a->opt.json)
 		headless_tick(a, now);
+	app_record_tick(a, now, false);
 	prune_exited(a, now);
 	model_touch(&a->m);	/* the clock and the time axis moved */
 	a->repaint = true;	/* the one paint of this tick */
