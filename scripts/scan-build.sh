@@ -8,6 +8,7 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/_scan
+[ -x "$top/configure" ] || (cd "$top" && autoreconf -fi >/dev/null 2>&1)
 rm -rf "$out" && mkdir -p "$out/build"
 cd "$out/build"
 scan-build "$top/configure" -q >/dev/null
