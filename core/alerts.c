@@ -39,7 +39,9 @@
  * floor: a GC a quarter or more into a window gives the live set's rate
  * (promoted garbage raises the floor until the next mark-compact and is not
  * a leak); growth that no GC has judged counts only since the latest GC,
- * must exceed 1.5x the garbage major GCs have been removing, and needs 2E
+ * must exceed 1.5x the garbage major GCs have been removing (RSS: 1.5x
+ * the largest recent fall of its floor, as V8 returns memory and takes it
+ * again), and needs 2E
  * (on the longest window it fires after one more window).  A firing leak
  * holds while the window that fired still rises (or the live set does) and
  * resolves resolve_s after it stops; while it fires the time to the heap or
@@ -244,6 +246,8 @@ typedef struct trend {
 	double noise;		/* robust SD of the floors around that line */
 	double rising;		/* % of floor-to-floor steps that rose */
 	double top2;		/* the two largest rises, summed */
+	double lo;		/* lowest floor */
+	double fall;		/* largest fall from one floor to the next */
 	double first, last;	/* oldest and newest floor ... */
 	int64_t t_first, t_last;	/* ... and when they were sampled */
 	int gc_n;		/* floors with a major GC in them */
@@ -363,6 +367,11 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_risi
 	tr->top2 = r1 + r2;
 	tr->rising = 100.0 * up / (n - 1);
 	tr->first = y[0];
+	tr->lo = y[0];
+	for (int i = 1; i < n; i++) {
+		tr->lo = fmin(tr->lo, y[i]);
+		tr->fall = fmax(tr->fall, y[i - 1] - y[i]);
+	}
 	tr->last = y[n - 1];
 	tr->t_first = t0;
 	if (tr->rising < need_rising)	/* no fit needed: the caller rejects it */
@@ -448,6 +457,8 @@ typedef struct leak_st {
 	float gc_v[LIVE_PTS];	/* one per bucket, ring with gc_head = next slot, */
 	float gc_drop[LIVE_PTS];	/* and how far each fell below the floor before */
 	int gc_head, gc_len;
+	double fall;		/* largest fall between the longest window's floors, */
+	int64_t fall_t;		/* ... lately, and when */
 } leak_st;
 
 /* An HTTP rule: 3 of the last 9 samples with traffic over the threshold. */
@@ -659,6 +670,10 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 	double d = trend_span_s(tr);
 	double rate = tr->slope;
 	bool confirmed = true;
+	/* Without GC events (RSS): growth from the window's lowest floor beyond
+	 * the largest recent fall (see leak_step). */
+	if (!gc_known && tr->last - tr->lo < 1.5 * garbage)
+		return LW_FAIL;
 	if (gc_known) {
 		double live = trend_live_rate(tr, window_ms);
 		confirmed = !isnan(live);
@@ -773,6 +788,18 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	double garbage = 0;
 	for (int i = 0; i < l->gc_len; i++)
 		garbage = fmax(garbage, l->gc_drop[i]);
+	/* RSS has no GC events: the largest fall of its floor in the last two
+	 * windows plays that part — memory that V8 returns to the system and
+	 * takes again rises and falls by as much. */
+	trend lt;	/* over the longest window: floors long enough to span a sawtooth */
+	bool of_rss = l == &s->rss;
+	if (of_rss && bwin_trend(w, c->leak_subwindows, min_rate / 2, 100, &lt) &&
+	    (lt.fall >= l->fall || t - l->fall_t > (int64_t)(2 * c->leak_window_s * 1000))) {
+		l->fall = lt.fall;
+		l->fall_t = t;
+	}
+	if (of_rss)
+		garbage = l->fall;
 	trend tr, best = { 0 };
 	double rate = 0;
 	int best_nb = 0;
