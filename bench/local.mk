@@ -4,7 +4,7 @@
 check_PROGRAMS += bench/proc_bench
 bench_proc_bench_SOURCES = bench/proc_bench_main.c
 bench_proc_bench_LDADD = $(VITALS_LIBS)
-EXTRA_DIST += bench/proc_50.sh
+EXTRA_DIST += bench/proc_50.sh bench/record_size.sh
 # alerts (engineer: alerts): built with `make check`, not run by it;
 # run ./bench/bench_alerts [processes] [seconds]
 check_PROGRAMS += bench/bench_alerts
@@ -39,3 +39,6 @@ EXTRA_DIST += bench/prometheus.sh
 # series: bench/soak.sh — memory under 10,000 process births/deaths and a long
 # run with 30 probed processes; not run by make check
 EXTRA_DIST += bench/soak.sh
+
+# cost (issue 12): vitals attached / not / --json next to htop and btop at N = 1..200
+EXTRA_DIST += bench/watch_cost.sh
