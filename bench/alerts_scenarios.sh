@@ -3,7 +3,7 @@
 # real node programs, default alert settings, attach mode, each program
 # started plainly and attached to by its own `vitals --json --attach PID`.
 #
-#   leaks (330 s): leak_global_array at 100, 500, 2048 and 4710 KB/s, and
+#   leaks (360 s): leak_global_array at 100, 500, 2048 and 4710 KB/s, and
 #     leak_listeners@500, leak_closures@2048, leak_intervals@100,
 #     noprobe_leak@500 (RSS only), blocked_loop
 #   healthy (1200 s): every healthy_* scenario at 1000 KB/s
@@ -21,7 +21,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 scen="$here/../tests/scenarios"
 : "${VITALS:=./vitals}" "${NODE:=node}"
-leak_s=330 healthy_s=1200 outdir=""
+leak_s=360 healthy_s=1200 outdir=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) leak_s=200 healthy_s=300 ;;

@@ -4,7 +4,7 @@
 check_PROGRAMS += bench/proc_bench
 bench_proc_bench_SOURCES = bench/proc_bench_main.c
 bench_proc_bench_LDADD = $(VITALS_LIBS)
-EXTRA_DIST += bench/proc_50.sh
+EXTRA_DIST += bench/proc_50.sh bench/record_size.sh
 # alerts (engineer: alerts): built with `make check`, not run by it;
 # run ./bench/bench_alerts [processes] [seconds]
 check_PROGRAMS += bench/bench_alerts
@@ -14,9 +14,11 @@ bench_bench_alerts_LDADD = $(VITALS_LIBS)
 # fire, 20 min of healthy look-alikes), attach mode, in a network namespace
 EXTRA_DIST += bench/alerts_scenarios.sh
 # probe (engineer: probe): bench/probe_cost.sh — autocannon against
-# bench/fixtures/http_server.js without/with the probe (needs npm install in bench/)
+# bench/fixtures/http_server.js without/with the probe (needs npm install in bench/),
+# and the summed CPU of N idle apps without/with it (probe_idle.js)
 EXTRA_DIST += bench/probe_cost.sh bench/package.json bench/fixtures/http_server.js \
-	bench/fixtures/probe_dashboard.js bench/fixtures/probe_sample_cost.js bench/fixtures/probe_cost.js
+	bench/fixtures/probe_dashboard.js bench/fixtures/probe_sample_cost.js bench/fixtures/probe_cost.js \
+	bench/fixtures/probe_idle.js bench/fixtures/idle_app.js
 # views (engineer: screen): bench/frame.sh — overview frame time and terminal
 # bytes; built with `make check`, not run by it
 check_PROGRAMS += bench/frame_bench
@@ -28,8 +30,12 @@ EXTRA_DIST += bench/frame.sh
 EXTRA_DIST += bench/attach.sh bench/fixtures/attach_target.js
 # heap (engineer: heap): bench/heap.sh — `vitals heap summary` against memlab
 # (bench/memlab_*.js; needs npm install in bench/), not run by make check
-EXTRA_DIST += bench/heap.sh bench/memlab_summary.js bench/memlab_full.js
+EXTRA_DIST += bench/heap.sh bench/memlab_summary.js bench/memlab_full.js bench/memlab_leaks.js \
+	bench/heap_devtools.sh bench/heap_devtools.mjs
 EXTRA_DIST += bench/README.md
 # export (engineer: series): bench/prometheus.sh — one /metrics scrape with 50
 # probed processes: bytes, series, vitals' CPU; not run by make check
 EXTRA_DIST += bench/prometheus.sh
+# series: bench/soak.sh — memory under 10,000 process births/deaths and a long
+# run with 30 probed processes; not run by make check
+EXTRA_DIST += bench/soak.sh

@@ -1,12 +1,26 @@
 #!/bin/sh
-# The probe's cost to a busy Node HTTP server: autocannon req/s without the
-# probe, with it loaded but idle, and with a dashboard connected at 1 Hz and
-# 10 Hz, in interleaved rounds of one run; medians and ratios to the baseline,
-# then µs per sample. Target: <= 1% loss at 1 Hz.
-# Needs bench/node_modules (scripts/install-deps --bench).
-# Knobs: ROUNDS (5), DURATION (8 s), CONNECTIONS (50), VARIANTS, PIN (1), NODE.
+# The probe's cost, in one run:
+#  1. idle apps (bench/fixtures/probe_idle.js): the summed CPU of N idle node
+#     apps without the probe, with it loaded, and with one dashboard attached
+#     to all at 1 Hz; per app and its excess over no probe. Target: <= 0.02 %
+#     of a core per idle attached app.
+#  2. a busy HTTP server (bench/fixtures/probe_cost.js): autocannon req/s
+#     without the probe, with it loaded but idle, and with a dashboard at 1 Hz
+#     and 10 Hz, in interleaved rounds; medians and ratios to the baseline,
+#     then µs per sample. Target: <= 1% loss at 1 Hz.
+# Needs bench/node_modules for part 2 (scripts/install-deps --bench).
+# Knobs: N (20 idle apps), IDLE_DURATION (20 s), IDLE_ROUNDS (3),
+# IDLE_VARIANTS; ROUNDS (5), DURATION (8 s), CONNECTIONS (50), VARIANTS, PIN
+# (1); SERVER (fastify: tests/apps/http_app.js); PARTS ("idle http"); NODE;
+# VITALS_PROBE (the probe file to measure).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 NODE=${NODE:-node}
 command -v "$NODE" >/dev/null 2>&1 || { echo "probe_cost: node not found" >&2; exit 2; }
-exec "$NODE" "$here/fixtures/probe_cost.js"
+for part in ${PARTS:-idle http}; do
+	case $part in
+	idle) "$NODE" "$here/fixtures/probe_idle.js" ;;
+	http) "$NODE" "$here/fixtures/probe_cost.js" ;;
+	*) echo "probe_cost: unknown part '$part' (idle, http)" >&2; exit 2 ;;
+	esac
+done

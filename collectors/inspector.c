@@ -56,6 +56,7 @@
 #include <jansson.h>
 
 #include "collectors/cdp.h"
+#include "collectors/container.h"
 #include "collectors/node_flags.h"
 #include "collectors/procfs.h"
 #include "core/paths.h"
@@ -104,6 +105,7 @@ struct job {
 
 	enum step step;
 	bool opened;		/* vitals sent SIGUSR1: the inspector must be closed again */
+	bool signalled;		/* SIGUSR1 was sent at least once (kept by inspector_close) */
 	bool close_only;	/* reconnected only to run CLOSE_SNIPPET */
 	bool close_retried;
 	bool late;		/* reported already; watching for an inspector opened late */
@@ -124,8 +126,10 @@ struct job {
 	bool session;		/* its WebSocket is open */
 
 	int pending_err;	/* failure to report after CLOSE_SNIPPET ran */
-	char pending_msg[256];
-	char sock_path[PATH_MAX];
+	char pending_msg[512];
+	char sock_path[PATH_MAX];	/* the probe's socket, as vitals reaches it */
+	char probe_dir[PATH_MAX];	/* its directory, as the target sees it */
+	int nspid;		/* pid inside its PID namespace: what process.pid says */
 };
 
 struct inspector {
@@ -172,19 +176,23 @@ static int pid_check_node(int pid, char *msg, size_t n)
 	return 0;
 }
 
-/* Whether the Unix socket at path accepts a connection. */
+/* Whether the Unix socket at path accepts a connection (a path too long for
+ * sun_path, as under /proc/PID/root, is reached through its directory). */
 static bool sock_alive(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof sa.sun_path)
+	int dfd = container_sock_short(path, sa.sun_path, sizeof sa.sun_path);
+	if (dfd == -2)
 		return false;
-	strcpy(sa.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	int r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
-	bool ok = r == 0 || errno == EAGAIN || errno == EINPROGRESS;
-	close(fd);
+	bool ok = false;
+	if (fd >= 0) {
+		int r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+		ok = r == 0 || errno == EAGAIN || errno == EINPROGRESS;
+		close(fd);
+	}
+	if (dfd >= 0)
+		close(dfd);
 	return ok;
 }
 
@@ -363,7 +371,7 @@ static void job_end(inspector *in, int err, const char *msg)
 
 static void job_fail(inspector *in, int err, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
@@ -414,13 +422,17 @@ static int cmp_port(const void *a, const void *b)
 static void job_start(inspector *in)
 {
 	job *j = in->cur;
-	char msg[256];
+	char msg[512];
 	j->step_start = uv_now(in->loop);
 	uv_timer_start(&in->deadline, deadline_cb, ATTACH_TIMEOUT_MS, 0);
 
 	char dir[PATH_MAX];
 	paths_sock_dir(dir, sizeof dir);
-	paths_sock_for(j->pid, j->sock_path, sizeof j->sock_path);
+	container_info ci;
+	container_identify(j->pid, &ci);
+	j->nspid = ci.nspid;
+	container_probe_sock(j->pid, ci.nspid, ci.other_mnt, j->probe_dir, sizeof j->probe_dir,
+			     j->sock_path, sizeof j->sock_path);
 	if (sock_alive(j->sock_path)) {
 		job_finish(in, 0, "already attached");
 		return;
@@ -480,7 +492,7 @@ static void job_start(inspector *in)
 static void job_signal_start(inspector *in)
 {
 	job *j = in->cur;
-	char msg[256];
+	char msg[512];
 	if (j->no_sigusr1) {
 		snprintf(msg, sizeof msg,
 			 "PID %d runs with --disable-sigusr1; start it with `vitals -- node …` or `node -r %s …`",
@@ -497,7 +509,7 @@ static void job_signal_start(inspector *in)
 static void job_signal(inspector *in)
 {
 	job *j = in->cur;
-	char msg[256];
+	char msg[512];
 	int owner;
 	if (j->lock_fd == -1) {
 		/* Serialise with other dashboards of this user: SIGUSR1 races for
@@ -535,14 +547,17 @@ static void job_signal(inspector *in)
 				job_wait(in, ST_PORT_FREE_WAIT);
 				return;
 			}
+			/* the ways round: a probe loaded at start needs no port */
+			char holder[96];
 			if (owner > 0)
-				snprintf(msg, sizeof msg,
-					 "port %d is held by PID %d (%s); can't attach while it is taken",
-					 j->sig_port, owner, comm);
+				snprintf(holder, sizeof holder, "PID %d (%s)", owner, comm);
 			else
-				snprintf(msg, sizeof msg,
-					 "port %d is held by another user's process; can't attach while it is taken",
-					 j->sig_port);
+				snprintf(holder, sizeof holder, "another user's process");
+			snprintf(msg, sizeof msg,
+				 "can't attach: port %d%s is held by %s; stop it, or start the app with "
+				 "`vitals -- node …` or `node -r %s …`", j->sig_port,
+				 procfs_same_ns(j->pid, 0, "net") == 0 ? " in its network namespace" : "",
+				 holder, in->probe_path);
 			job_finish(in, -EADDRINUSE, msg);
 			return;
 		}
@@ -556,7 +571,7 @@ static void job_signal(inspector *in)
 		job_finish(in, e == EPERM ? -EPERM : -ESRCH, msg);
 		return;
 	}
-	j->opened = true;
+	j->opened = j->signalled = true;
 	job_wait(in, ST_PORT_OPEN_WAIT);
 }
 
@@ -598,7 +613,10 @@ static void job_poll_port_open(inspector *in)
 		 * another vitals): ours failed with "address already in use" and
 		 * survives; signal it again once the port is free. */
 		procfs_listener any;
-		if (procfs_net_listeners(j->pid, NULL, 0, j->sig_port, &any, 1) > 0) {
+		/* the target's socket may have appeared between the look at its
+		 * fds and the one at net/tcp: look at its fds again first */
+		if (procfs_net_listeners(j->pid, NULL, 0, j->sig_port, &any, 1) > 0 &&
+		    procfs_pid_listeners(j->pid, j->sig_port, ls, 1) == 0) {
 			j->retries++;
 			j->opened = false;
 			job_wait(in, ST_PORT_FREE_WAIT);
@@ -611,7 +629,7 @@ static void job_poll_port_open(inspector *in)
 		 * native code (execSync, a blocking read) handles the signal only
 		 * when that returns, and the inspector it opens then is ours to
 		 * close.  A process that handles SIGUSR1 itself never opens one. */
-		char msg[256];
+		char msg[512];
 		snprintf(msg, sizeof msg,
 			 "PID %d did not open its inspector after SIGUSR1 (it may handle SIGUSR1 itself); "
 			 "start it with `vitals -- node …` or `node -r %s …`", j->pid, in->probe_path);
@@ -676,9 +694,7 @@ static char *probe_expr(inspector *in, job *j, size_t *len, char *msg, size_t ms
 		snprintf(msg, msglen, "cannot read the probe %s: %s", in->probe_path, strerror(errno));
 		return NULL;
 	}
-	char dir[PATH_MAX];
-	paths_sock_dir(dir, sizeof dir);
-	json_t *js = json_string(dir);
+	json_t *js = json_string(j->probe_dir);
 	char *dirlit = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;	/* a valid JS string literal */
 	json_decref(js);
 	static const char pre[] = "(function (require, module, exports) { "
@@ -703,7 +719,7 @@ static void on_cdp_reply(void *ud, int err, const char *value, const char *reply
 {
 	inspector *in = ud;
 	job *j = in->cur;
-	char msg[256];
+	char msg[512];
 	if (j->step == ST_CDP_PID) {
 		if (err) {
 			job_fail(in, -EPROTO, "inspector of PID %d: %s", j->pid, reply_msg);
@@ -715,7 +731,7 @@ static void on_cdp_reply(void *ud, int err, const char *value, const char *reply
 		char version[32];
 		snprintf(version, sizeof version, "%s", ver ? ver : "?");
 		json_decref(v);
-		if (pid != j->pid) {
+		if (pid != j->pid && pid != j->nspid) {	/* in a container it has its own */
 			j->opened = false;	/* not ours to close */
 			job_fail(in, -EADDRINUSE, "port %d belongs to PID %lld, not %d", j->port.port,
 				 (long long)pid, j->pid);
@@ -870,7 +886,9 @@ int inspector_attach(inspector *in, int pid, inspector_done_cb cb, void *ud, cha
 		return -1;
 	}
 	for (job *q = in->head; q; q = q->next) {
-		if (q->pid == pid && !(q == in->cur && q->step >= ST_SOCK_WAIT)) {
+		/* a job that reported already (late: watching for a late
+		 * inspector) does not stop a new attempt, queued behind it */
+		if (q->pid == pid && !q->late && !(q == in->cur && q->step >= ST_SOCK_WAIT)) {
 			snprintf(err, errlen, "an attach to PID %d is already under way", pid);
 			return -1;
 		}
@@ -905,7 +923,7 @@ void inspector_close(inspector *in)
 	/* Drop the queue.  A running attach that already sent SIGUSR1 goes on
 	 * silently until the inspector it opened is closed again (normally
 	 * ~0.2 s, at most the attach timeout); anything else stops now. */
-	job *keep = in->cur && in->cur->opened ? in->cur : NULL;
+	job *keep = in->cur && (in->cur->opened || in->cur->signalled) ? in->cur : NULL;
 	job *q = in->head;
 	while (q) {
 		job *next = q->next;

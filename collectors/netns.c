@@ -70,9 +70,9 @@ int netns_socket(int pid, int family, char *err, size_t errlen)
 		return j.fd;
 	if (j.step == 0 && j.fd == -EPERM)
 		snprintf(err, errlen,
-			 "permission denied entering the network namespace of PID %d: it needs "
-			 "CAP_SYS_ADMIN over that namespace (run vitals as root, or inside the "
-			 "container: nsenter -t %d -n -p -m -U vitals --attach …)", pid, pid);
+			 "permission denied entering the network namespace of PID %d: that needs "
+			 "CAP_SYS_ADMIN over it (a rootless container's is its user namespace's): "
+			 "run vitals as root, or start the app with `node -r …/vitals-probe.js`", pid);
 	else
 		snprintf(err, errlen, "cannot %s the network namespace of PID %d: %s",
 			 j.step ? "make a socket in" : "enter", pid, strerror(-j.fd));

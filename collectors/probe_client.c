@@ -35,6 +35,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "collectors/container.h"
 #include "collectors/procfs.h"
 #include "core/linebuf.h"
 #include "core/paths.h"
@@ -58,7 +59,7 @@ struct pconn {
 	uv_connect_t req;
 	probe_mgr *pm;
 	pclient *cl;		/* NULL once closing */
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char path[PATH_MAX];	/* the socket (maybe under /proc/PID/root) */
 	linebuf lines;		/* the current, unfinished line */
 	bool connected, closing;
 };
@@ -181,6 +182,14 @@ static void conn_close(pconn *c)
 	uv_close((uv_handle_t *)&c->pipe, conn_closed);
 }
 
+/* Where p's probe socket is, as we reach it (collectors/container's rule,
+ * which the inspector gave the probe). */
+static void probe_sock_path(const vproc *p, char *path, size_t n)
+{
+	char dir[PATH_MAX];
+	container_probe_sock(p->pid, p->nspid ? p->nspid : p->pid, p->other_mnt, dir, sizeof dir, path, n);
+}
+
 /* True when the process is gone: exited in the model, no such PID, or a
  * zombie (kill(2) still succeeds on those). */
 static bool proc_gone(const vproc *p)
@@ -295,7 +304,7 @@ static bool dead_sock_remove(pclient *cl)
 {
 	char path[PATH_MAX];
 	struct stat st;
-	paths_sock_for(cl->p->pid, path, sizeof path);
+	probe_sock_path(cl->p, path, sizeof path);
 	if (!cl->have_sock || stat(path, &st) < 0 || st.st_dev != cl->sock_dev || st.st_ino != cl->sock_ino)
 		return true;
 	if (!paths_sock_refuses(path))
@@ -530,19 +539,22 @@ static int client_connect(pclient *cl, const char *path, const struct stat *st)
 {
 	probe_mgr *pm = cl->pm;
 	vproc *p = cl->p;
-	if (strlen(path) >= sizeof(((pconn *)0)->path)) {
+	/* a path past sun_path's 108 bytes is reached through its directory */
+	char via[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int dfd = container_sock_short(path, via, sizeof via);
+	if (dfd == -2 || strlen(path) >= sizeof(((pconn *)0)->path)) {
 		snprintf(p->probe_err, sizeof p->probe_err, "socket path too long: %.100s", path);
 		return -1;
 	}
-	pconn *c = calloc(1, sizeof *c);
-	if (!c)
-		return -1;
+	pconn *c = xcalloc(1, sizeof *c);
 	c->pm = pm;
 	c->cl = cl;
 	linebuf_init(&c->lines, PROBE_LINE_MAX, LINEBUF_DROP);
 	snprintf(c->path, sizeof c->path, "%s", path);
 	if (uv_pipe_init(pm->loop, &c->pipe, 0) < 0) {
 		free(c);
+		if (dfd >= 0)
+			close(dfd);
 		return -1;
 	}
 	c->pipe.data = c;
@@ -558,7 +570,9 @@ static int client_connect(pclient *cl, const char *path, const struct stat *st)
 	cl->hz_id = 0;
 	p->pstate = PROBE_CONNECTING;
 	model_touch(pm->m);
-	uv_pipe_connect(&c->req, &c->pipe, c->path, conn_connected);
+	uv_pipe_connect(&c->req, &c->pipe, via, conn_connected);	/* connect(2) runs here */
+	if (dfd >= 0)
+		close(dfd);
 	return 0;
 }
 
@@ -641,6 +655,7 @@ void probe_mgr_close(probe_mgr *pm)
 	if (!pm || pm->closing)
 		return;
 	pm->closing = true;
+	/* scan-build: the head's prev is NULL, so client_free moves pm->clients on */
 	while (pm->clients)
 		client_free(pm, pm->clients, false, NULL);
 	if (pm->pending == 0)
@@ -687,8 +702,11 @@ static int try_connect(probe_mgr *pm, vproc *p, bool force)
 	}
 	char path[PATH_MAX];
 	struct stat st;
-	paths_sock_for(p->pid, path, sizeof path);
-	if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_uid != getuid())
+	probe_sock_path(p, path, sizeof path);
+	/* in its own mount namespace the socket is the target's, not in our dir */
+	bool foreign = p->other_mnt || (p->nspid && p->nspid != p->pid);
+	if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+	    (st.st_uid != getuid() && !(foreign && st.st_uid == p->uid)))
 		return -1;
 	bool same = cl && cl->have_sock && cl->sock_dev == st.st_dev && cl->sock_ino == st.st_ino;
 	if (same && !force && (cl->sock_refused || uv_now(pm->loop) < cl->retry_at))

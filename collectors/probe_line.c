@@ -22,6 +22,8 @@
 #include "core/xalloc.h"
 
 #define MAX_GC_IN 1000			/* protocol: at most 1000 GC events per sample */
+#define MAX_STALLS_IN 16		/* protocol: at most 4 stall culprits per sample */
+#define MAX_WORKERS_IN 64		/* protocol: at most 64 workers per sample */
 #define MAX_SPACES_IN 64		/* V8 has ~9; more is garbage */
 #define MAX_HANDLES_IN 256		/* distinct handle types in one sample */
 #define MAX_BYTES 1e15			/* 1 PB: a larger "size" is garbage */
@@ -168,7 +170,8 @@ static int apply_hello(model *m, vproc *p, const json_t *root, char *err, size_t
 	    get_str(root, "node", "hello: ", &node, err, errlen) < 0 ||
 	    get_str(root, "v8", "hello: ", &v8, err, errlen) < 0)
 		return -1;
-	if (pid && pid != p->pid)
+	/* in a container the probe knows its PID there (NSpid), not ours */
+	if (pid && pid != p->pid && !(p->nspid && pid == p->nspid))
 		return probe_errf(err, errlen, "hello from pid %lld on the socket of pid %d", pid, p->pid);
 
 	vnode *n = model_node(m, p);
@@ -206,6 +209,12 @@ typedef struct sample_in {
 	int ngc;
 	long long gc_dropped;
 	gc_event gc[MAX_GC_IN];
+	bool has_culprit;
+	stall_culprit culprit;		/* the sample's last stall culprit */
+	int nworkers;			/* -1: the sample has no "workers" */
+	worker_info workers[MAX_WORKERS];
+	bool has_http[2];		/* http, http_client */
+	double http_status[2][HTTP_CLASSES];	/* answers by status class */
 } sample_in;
 
 /* arr (the sample's key) must be an array of at most max elements (what
@@ -349,12 +358,119 @@ static int parse_series(const json_t *root, sample_in *s, char *err, size_t errl
 	return 0;
 }
 
+/* The status classes of http (side 0) or http_client (side 1). */
+static int parse_http(const json_t *root, int side, sample_in *s, char *err, size_t errlen)
+{
+	static const char *const key[2] = { "http", "http_client" };
+	const json_t *o, *st;
+	int rc = get_obj(root, key[side], &o, err, errlen);
+	if (rc <= 0)
+		return rc;
+	s->has_http[side] = true;
+	for (int c = 0; c < HTTP_CLASSES; c++)
+		s->http_status[side][c] = 0;
+	if (!(st = json_object_get(o, "status")) || json_is_null(st))
+		return 0;
+	if (!json_is_object(st))
+		return probe_errf(err, errlen, "sample: %s.status is %s, expected an object", key[side], json_kind(st));
+	char ctx[40];
+	snprintf(ctx, sizeof ctx, "sample: %s.status.", key[side]);
+	for (int c = 0; c < HTTP_CLASSES; c++) {
+		double v = 0;
+		if (get_num(st, http_class_name[c], ctx, 0, 1e12, &v, err, errlen) < 0)
+			return -1;
+		s->http_status[side][c] = v;
+	}
+	return 0;
+}
+
+/* "workers": the worker threads (more than the model keeps are dropped). */
+static int parse_workers(const json_t *arr, sample_in *s, char *err, size_t errlen)
+{
+	if (check_array(arr, "workers", "workers", MAX_WORKERS_IN, err, errlen) < 0)
+		return -1;
+	s->nworkers = 0;
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		char ctx[48];
+		const json_t *e = json_array_get(arr, i);
+		const char *name = NULL;
+		long long tid = 0;
+		double ts = NAN;
+		worker_info w = { .heap_used = NAN, .heap_total = NAN, .heap_limit = NAN, .elu = NAN,
+				  .lag_max = NAN, .gc_count = NAN, .gc_ms = NAN };
+		if (check_elem(e, "workers", i, ctx, sizeof ctx, err, errlen) < 0 ||
+		    get_int(e, "thread_id", ctx, 0, 1e9, &tid, err, errlen) < 0 ||
+		    get_str(e, "name", ctx, &name, err, errlen) < 0 ||
+		    get_num(e, "ts", ctx, 0, MAX_TS, &ts, err, errlen) < 0 ||
+		    get_num(e, "heap_used", ctx, 0, MAX_BYTES, &w.heap_used, err, errlen) < 0 ||
+		    get_num(e, "heap_total", ctx, 0, MAX_BYTES, &w.heap_total, err, errlen) < 0 ||
+		    get_num(e, "heap_limit", ctx, 0, MAX_BYTES, &w.heap_limit, err, errlen) < 0 ||
+		    get_num(e, "elu", ctx, 0, 1.01, &w.elu, err, errlen) < 0 ||
+		    get_num(e, "lag_max", ctx, 0, MAX_MS, &w.lag_max, err, errlen) < 0 ||
+		    get_num(e, "gc_count", ctx, 0, 1e12, &w.gc_count, err, errlen) < 0 ||
+		    get_num(e, "gc_ms", ctx, 0, MAX_MS, &w.gc_ms, err, errlen) < 0)
+			return -1;
+		if (s->nworkers >= MAX_WORKERS)
+			continue;
+		w.thread_id = (int)tid;
+		w.t_ms = isnan(ts) ? 0 : (int64_t)ts;
+		if (w.elu > 1)
+			w.elu = 1;
+		copy_clean(w.name, sizeof w.name, name ? name : "");
+		s->workers[s->nworkers++] = w;
+	}
+	return 0;
+}
+
+/* One element of "stalls" into c. */
+static int parse_stall(const json_t *e, const char *ctx, stall_culprit *c, char *err, size_t errlen)
+{
+	const char *fn = NULL, *url = NULL;
+	double ts = NAN, ms = NAN;
+	long long line = 0, col = 0;
+	if (get_str(e, "fn", ctx, &fn, err, errlen) < 0 || get_str(e, "url", ctx, &url, err, errlen) < 0 ||
+	    get_num(e, "ts", ctx, 0, MAX_TS, &ts, err, errlen) < 0 ||
+	    get_num(e, "ms", ctx, 0, MAX_MS, &ms, err, errlen) < 0 ||
+	    get_int(e, "line", ctx, 0, 1e9, &line, err, errlen) < 0 ||
+	    get_int(e, "col", ctx, 0, 1e9, &col, err, errlen) < 0)
+		return -1;
+	if (!fn || !*fn || isnan(ts) || isnan(ms))
+		return probe_errf(err, errlen, "%s needs fn, ts and ms", ctx);
+	memset(c, 0, sizeof *c);
+	c->t_ms = (int64_t)ts;
+	c->ms = ms;
+	c->line = (int)line;
+	c->col = (int)col;
+	copy_clean(c->fn, sizeof c->fn, fn);
+	copy_clean(c->file, sizeof c->file, url ? url : "");
+	return 0;
+}
+
+/* "stalls": the culprits of stalls; all are checked, the last is kept. */
+static int parse_stalls(const json_t *arr, sample_in *s, char *err, size_t errlen)
+{
+	if (check_array(arr, "stalls", "stall culprits", MAX_STALLS_IN, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		char ctx[48];
+		const json_t *e = json_array_get(arr, i);
+		if (check_elem(e, "stalls", i, ctx, sizeof ctx, err, errlen) < 0 ||
+		    parse_stall(e, ctx, &s->culprit, err, errlen) < 0)
+			return -1;
+		s->has_culprit = true;
+	}
+	return 0;
+}
+
 static int parse_sample(const json_t *root, sample_in *s, char *err, size_t errlen)
 {
 	double ts = NAN;
 	const json_t *v;
 	s->nspaces = s->nhandles = s->ngc = 0;
 	s->has_handles = false;
+	s->has_culprit = false;
+	s->has_http[0] = s->has_http[1] = false;
+	s->nworkers = -1;
 	s->handles_total = s->gc_dropped = 0;
 	s->interval_ms = 0;
 
@@ -375,6 +491,12 @@ static int parse_sample(const json_t *root, sample_in *s, char *err, size_t errl
 		return -1;
 	if (get_int(root, "gc_dropped", "sample: ", 0, 1e12, &s->gc_dropped, err, errlen) < 0)
 		return -1;
+	if ((v = json_object_get(root, "stalls")) && !json_is_null(v) && parse_stalls(v, s, err, errlen) < 0)
+		return -1;
+	if (parse_http(root, 0, s, err, errlen) < 0 || parse_http(root, 1, s, err, errlen) < 0)
+		return -1;
+	if ((v = json_object_get(root, "workers")) && !json_is_null(v) && parse_workers(v, s, err, errlen) < 0)
+		return -1;
 	return 0;
 }
 
@@ -384,6 +506,12 @@ static void apply_sample(model *m, vproc *p, sample_in *s)
 	vnode *n = p->node;
 	int64_t ts = s->ts;
 
+	if (s->has_culprit)
+		n->culprit = s->culprit;
+	if (s->nworkers >= 0) {	/* the list as the probe has it now */
+		memcpy(n->workers, s->workers, (size_t)s->nworkers * sizeof *s->workers);
+		n->nworkers = s->nworkers;
+	}
 	for (int i = 0; i < s->nspaces; i++) {
 		heap_space *sp = model_space(m, n, s->spaces[i].name);
 		if (!sp)
@@ -415,6 +543,7 @@ static void apply_sample(model *m, vproc *p, sample_in *s)
 	}
 
 	double gc_ms = 0;
+	/* scan-build: n (p->node) exists: samples are applied only after hello */
 	memset(n->gc_count_interval, 0, sizeof n->gc_count_interval);
 	for (int i = 0; i < s->ngc; i++) {
 		model_gc_push(n, &s->gc[i]);
@@ -432,12 +561,28 @@ static void apply_sample(model *m, vproc *p, sample_in *s)
 	n->gc_ms_interval = gc_ms;
 	s->v[PS_gc_pct] = fmin(gc_ms / interval * 100.0, 100);
 
+	/* HTTP: the status classes as sent; the error share of the window
+	 * (5xx of the answers; for outgoing requests failures count too), a
+	 * gap when there was no traffic. */
+	for (int side = 0; side < 2; side++) {
+		if (!s->has_http[side])
+			continue;
+		memcpy(n->http_status[side], s->http_status[side], sizeof n->http_status[side]);
+		double count = s->v[side ? PS_httpc_count : PS_http_count];
+		double bad = s->http_status[side][4];
+		if (side && !isnan(s->v[PS_httpc_errors])) {
+			count += s->v[PS_httpc_errors];
+			bad += s->v[PS_httpc_errors];
+		}
+		s->v[side ? PS_httpc_err_pct : PS_http_err_pct] = count > 0 ? fmin(100.0 * bad / count, 100) : NAN;
+	}
+
 	for (int i = 0; i < PS_COUNT; i++) {
 		double *latest = (double *)(void *)((char *)n + probe_series_table[i].off);
 		ring *r = vnode_ring(n, i);
 		if (!isnan(s->v[i]))
 			*latest = s->v[i];
-		if (r)
+		if (r && (!isnan(s->v[i]) || ring_len(r, 0) > 0))	/* no ring for a series never seen */
 			ring_push(r, ts, s->v[i]);
 	}
 

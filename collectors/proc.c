@@ -45,6 +45,7 @@
 
 #include <libproc2/pids.h>
 
+#include "collectors/container.h"
 #include "collectors/procfs.h"
 
 #define SELECT_MAX 255		/* libproc2's FILL_ID_MAX for procps_pids_select */
@@ -540,6 +541,16 @@ static void vproc_set_identity(vproc *p, const struct pids_stack *s)
 	}
 }
 
+/* Where p lives: its container, namespaces and PID inside them. */
+static void vproc_place(vproc *p)
+{
+	container_info ci;
+	container_identify(p->pid, &ci);
+	p->nspid = ci.nspid;
+	p->other_mnt = ci.other_mnt;
+	snprintf(p->container, sizeof p->container, "%s", ci.name);
+}
+
 /* Fill in identity of a vproc someone else added (command line, launch). */
 static void vproc_identify(proc_collector *pc, vproc *p)
 {
@@ -577,6 +588,7 @@ static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pi
 		p->collector_data = t;
 		if (!p->cmdline || !p->name[0])
 			vproc_identify(pc, p);
+		vproc_place(p);
 	}
 	if (p->start_time == 0)
 		p->start_time = s->head[T_BEGAN].result.ull_int;
@@ -889,6 +901,7 @@ static int discover(proc_collector *pc, model *m, uid_t uid, bool all_users, boo
 				break;
 			}
 			vproc_set_identity(p, s);
+			vproc_place(p);
 			/* Baseline ticks now, so the first sample already has a CPU %. */
 			proc_track *t = calloc(1, sizeof *t);
 			if (t) {

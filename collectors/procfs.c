@@ -441,6 +441,7 @@ bool procfs_name_is_node(const char *name)
 		return false;
 	/* node, node20, node-18, node_20, node18.19.1 — not node-gyp, nodemon */
 	const char *p = name + 4;
+	/* scan-build: name starts with "node" (strncmp above): name[4] is at worst its NUL */
 	if (*p == '-' || *p == '_')
 		p++;
 	if (p > name + 4 && !isdigit((unsigned char)*p))

@@ -36,10 +36,12 @@
  * 100 KB/s; a healthy warm-up of a given size and length stays below (200
  * KB/s for 90 s needs 128 s).  The longest window passes on duration alone.
  * With GC events, the heap right after major GCs (the live set) judges the
- * floor: a GC in the newer half of a window gives the live set's rate
+ * floor: a GC a quarter or more into a window gives the live set's rate
  * (promoted garbage raises the floor until the next mark-compact and is not
  * a leak); growth that no GC has judged counts only since the latest GC,
- * must exceed 1.5x the garbage major GCs have been removing, and needs 2E
+ * must exceed 1.5x the garbage major GCs have been removing (RSS: 1.5x
+ * the largest recent fall of its floor, as V8 returns memory and takes it
+ * again), and needs 2E
  * (on the longest window it fires after one more window).  A firing leak
  * holds while the window that fired still rises (or the live set does) and
  * resolves resolve_s after it stops; while it fires the time to the heap or
@@ -61,8 +63,8 @@
 #include <string.h>
 
 #define BW_MAX 66	/* buckets per window: leak_subwindows (<= 64) + 2 */
-#define FLOORS_MAX 16
-#define LIVE_PTS 8	/* post-GC heap values a leak rule remembers */	/* floors per trend test; neighbouring buckets merge beyond */
+#define FLOORS_MAX 16	/* floors per trend test; neighbouring buckets merge beyond */
+#define LIVE_PTS 8	/* post-GC heap values a leak rule remembers */
 #define MB (1024.0 * 1024.0)
 
 /* ---- configuration -------------------------------------------------- */
@@ -71,7 +73,9 @@ void alerts_config_default(alert_config *c)
 {
 	*c = (alert_config){
 		.leak_window_s = 300,
-		.leak_min_mb_per_min = 1.0,
+		.leak_min_mb_per_min = 2.0,
+		.http_err_pct = 5,
+		.http_p99_ms = 1000,
 		.stall_ms = 100,
 		.stall_samples = 3,
 		.gc_pct = 10,
@@ -102,6 +106,8 @@ static const struct config_key {
 	D(leak_window_s, 4, 86400),
 	D(leak_min_mb_per_min, 0, 1e6),
 	D(stall_ms, 1, 600000),
+	D(http_err_pct, 0.01, 100),
+	D(http_p99_ms, 1, 600000),
 	I(stall_samples, 1, 20),
 	D(gc_pct, 0.1, 100),
 	D(gc_window_s, 1, 3600),
@@ -240,10 +246,12 @@ typedef struct trend {
 	double noise;		/* robust SD of the floors around that line */
 	double rising;		/* % of floor-to-floor steps that rose */
 	double top2;		/* the two largest rises, summed */
+	double lo;		/* lowest floor */
+	double fall;		/* largest fall from one floor to the next */
 	double first, last;	/* oldest and newest floor ... */
 	int64_t t_first, t_last;	/* ... and when they were sampled */
 	int gc_n;		/* floors with a major GC in them */
-	bool gc_late;		/* the latest of them is in the newer half of the window */
+	bool gc_late;		/* the latest of them is a quarter or more into the window */
 	double gc_live, gc_live0;	/* the heap right after the latest and earliest GC */
 	int64_t t_gc, t_gc0;	/* ... and when */
 } trend;
@@ -321,7 +329,7 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_risi
 	}
 	double x[FLOORS_MAX], y[FLOORS_MAX];
 	int n = 0;
-	int64_t t0 = fl[0].tmin;
+	int64_t t0 = have[0] ? fl[0].tmin : start;	/* fl[0] is unset without have[0] */
 	for (int g = 0; g < ng; g++) {
 		if (!have[g])
 			continue;
@@ -336,7 +344,7 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_risi
 			}
 			tr->gc_live = fl[g].gcmin;
 			tr->t_gc = fl[g].tgc;
-			tr->gc_late = fl[g].tgc - start >= (end - start) / 2;
+			tr->gc_late = fl[g].tgc - start >= (end - start) / 4;
 		}
 		n++;
 	}
@@ -358,6 +366,11 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_risi
 	tr->top2 = r1 + r2;
 	tr->rising = 100.0 * up / (n - 1);
 	tr->first = y[0];
+	tr->lo = y[0];
+	for (int i = 1; i < n; i++) {
+		tr->lo = fmin(tr->lo, y[i]);
+		tr->fall = fmax(tr->fall, y[i - 1] - y[i]);
+	}
 	tr->last = y[n - 1];
 	tr->t_first = t0;
 	if (tr->rising < need_rising)	/* no fit needed: the caller rejects it */
@@ -443,7 +456,17 @@ typedef struct leak_st {
 	float gc_v[LIVE_PTS];	/* one per bucket, ring with gc_head = next slot, */
 	float gc_drop[LIVE_PTS];	/* and how far each fell below the floor before */
 	int gc_head, gc_len;
+	double fall;		/* largest fall between the longest window's floors, */
+	int64_t fall_t;		/* ... lately, and when */
 } leak_st;
+
+/* An HTTP rule: 3 of the last 9 samples with traffic over the threshold. */
+typedef struct http_rule {
+	rule_st r;
+	uint64_t seen;
+	uint32_t bits;		/* 1 bit per sample, newest in bit 0 */
+	double worst;
+} http_rule;
 
 typedef struct pstate {
 	const vproc *p;
@@ -459,6 +482,7 @@ typedef struct pstate {
 	bwin heap_w, rss_w, gc_w;
 	leak_st heap, rss;
 	rule_st stall, gc, cpu, mem;
+	http_rule http_err, http_lat;
 
 	uint32_t stall_bits;	/* 1 bit per lag sample, newest in bit 0 */
 	int64_t lag_prev_t;	/* time of the previous lag sample */
@@ -604,7 +628,7 @@ static int leak_windows(int k, int nb[24])
 /* Growth rate of the live set the window supports, units per second: the
  * floors' slope, unless major GCs show less.  Two GCs a third of the window
  * or more apart: the slope between the heap right after each (both the live
- * set, garbage collected).  One in the newer half of the window: from the
+ * set, garbage collected).  One a quarter or more into the window: from the
  * window's first floor to the heap after it — the first floor is at least
  * the live set then, so this errs low, never high.  NaN: no GC to judge by. */
 static double trend_live_rate(const trend *tr, int64_t window_ms)
@@ -626,7 +650,7 @@ static double trend_live_rate(const trend *tr, int64_t window_ms)
  * The longest window passes on duration alone.
  * When the process reports GC events, V8's promoted garbage (which raises
  * the floor until the next mark-compact) is told apart by the heap right
- * after major GCs: a GC in the newer half of the window judges it — the
+ * after major GCs: a GC a quarter or more into the window judges it — the
  * live set's growth is the rate (near 0: garbage, no leak).  With no such
  * GC the growth may be garbage still: only the time since the latest GC
  * counts, it must exceed 1.5 times the most garbage a major GC removed
@@ -645,6 +669,10 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 	double d = trend_span_s(tr);
 	double rate = tr->slope;
 	bool confirmed = true;
+	/* Without GC events (RSS): growth from the window's lowest floor beyond
+	 * the largest recent fall (see leak_step). */
+	if (!gc_known && tr->last - tr->lo < 1.5 * garbage)
+		return LW_FAIL;
 	if (gc_known) {
 		double live = trend_live_rate(tr, window_ms);
 		confirmed = !isnan(live);
@@ -681,8 +709,8 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 	double e = 2.0 * MB * c->leak_fast_s * c->leak_fast_s;	/* 2 MB/s for leak_fast_s */
 	if (rate * d * d >= (confirmed ? e : 2 * e))
 		return LW_PASS;
-	if (longest)	/* unconfirmed: not slower than twice the minimum */
-		return confirmed ? LW_PASS : rate >= 2 * min_rate ? LW_WAIT : LW_FAIL;
+	if (longest)
+		return confirmed ? LW_PASS : LW_WAIT;
 	return confirmed && limit > tr->last && (limit - tr->last) / rate <= 2 * d ? LW_PASS : LW_FAIL;
 }
 
@@ -759,6 +787,18 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	double garbage = 0;
 	for (int i = 0; i < l->gc_len; i++)
 		garbage = fmax(garbage, l->gc_drop[i]);
+	/* RSS has no GC events: the largest fall of its floor in the last two
+	 * windows plays that part — memory that V8 returns to the system and
+	 * takes again rises and falls by as much. */
+	trend lt;	/* over the longest window: floors long enough to span a sawtooth */
+	bool of_rss = l == &s->rss;
+	if (of_rss && bwin_trend(w, c->leak_subwindows, min_rate / 2, 100, &lt) &&
+	    (lt.fall >= l->fall || t - l->fall_t > (int64_t)(2 * c->leak_window_s * 1000))) {
+		l->fall = lt.fall;
+		l->fall_t = t;
+	}
+	if (of_rss)
+		garbage = l->fall;
 	trend tr, best = { 0 };
 	double rate = 0;
 	int best_nb = 0;
@@ -987,9 +1027,15 @@ static void eval_stall(alerts *a, model *m, pstate *s, vnode *n)
 			char busy[32] = "";
 			if (!isnan(s->stall_elu))
 				snprintf(busy, sizeof busy, ", loop busy %.0f%%", 100 * s->stall_elu);
-			emit(a, m, s, pt.t_ms, s->stall_worst >= 1000 ? SEV_CRIT : SEV_WARN, ALERT_FIRING,
-			     "stall", "event loop stalled: lag p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms%s)",
-			     v, count, win, c->stall_ms, s->stall_worst, busy);
+			char who[256];	/* the probe's culprit of a recent stall, if any */
+			if (*model_culprit_text(n, pt.t_ms, 60000, who, sizeof who))
+				emit(a, m, s, pt.t_ms, s->stall_worst >= 1000 ? SEV_CRIT : SEV_WARN, ALERT_FIRING, "stall",
+				     "event loop blocked %.0f ms%s: lag p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms%s)",
+				     n->culprit.ms, who, v, count, win, c->stall_ms, s->stall_worst, busy);
+			else
+				emit(a, m, s, pt.t_ms, s->stall_worst >= 1000 ? SEV_CRIT : SEV_WARN, ALERT_FIRING,
+				     "stall", "event loop stalled: lag p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms%s)",
+				     v, count, win, c->stall_ms, s->stall_worst, busy);
 		}
 		else if (tx == T_RESOLVE)
 			emit(a, m, s, pt.t_ms, SEV_INFO, ALERT_RESOLVED, "stall",
@@ -1069,7 +1115,7 @@ static void eval_gc(alerts *a, model *m, pstate *s, vnode *n)
 			else
 				emit(a, m, s, pt.t_ms, SEV_WARN, ALERT_FIRING, "gc_pressure",
 				     "GC pressure: %.1f%% of time in GC over %.0f s (> %.0f%%)", share,
-				     c->gc_window_s, c->gc_pct);
+				     (double)(pt.t_ms - oldest) / 1000.0, c->gc_pct);
 		} else if (tx == T_RESOLVE) {
 			emit(a, m, s, pt.t_ms, SEV_INFO, ALERT_RESOLVED, "gc_pressure",
 			     "GC pressure resolved: %.1f%% of time in GC", share);
@@ -1133,6 +1179,45 @@ static void eval_handles(alerts *a, model *m, pstate *s, vnode *n)
 	}
 }
 
+/* ---- HTTP: 5xx share and latency ----------------------------------- */
+
+/* The server's 5xx share (kind 0, %) or p99 (kind 1, ms) from ring r: fires
+ * when 3 of the last 9 samples with traffic were over thr; a sample without
+ * requests (a gap) neither counts nor breaks the run. Hold: over 0.8 thr. */
+static void eval_http(alerts *a, model *m, pstate *s, http_rule *h, const ring *r, double thr, int kind)
+{
+	static const char *const rule[2] = { "http_errors", "http_latency" };
+	const int need = 3, win = 9;
+	size_t first, k = ring_fresh(r, &h->seen, &first);
+	for (size_t i = first; i < first + k; i++) {
+		ring_point pt = ring_get(r, 0, i);
+		double v = pt.mean;
+		if (isnan(v))
+			continue;
+		bool over = v > thr;
+		h->bits = ((h->bits << 1) | over) & ((1u << win) - 1);
+		int count = __builtin_popcount(h->bits);
+		if (h->r.st == R_QUIET)
+			h->worst = 0;
+		if (v > h->worst && (over || h->r.st == R_FIRING))
+			h->worst = v;
+		int tx = rule_step(&h->r, (int64_t)(a->c.resolve_s * 1000), pt.t_ms, count > 0, count >= need,
+				   v > 0.8 * thr);
+		if (tx == T_FIRE && kind == 0)
+			emit(a, m, s, pt.t_ms, SEV_WARN, ALERT_FIRING, rule[kind],
+			     "HTTP errors: %.1f%% of responses were 5xx, %d of last %d samples > %.1f%% (worst %.1f%%)",
+			     v, count, win, thr, h->worst);
+		else if (tx == T_FIRE)
+			emit(a, m, s, pt.t_ms, SEV_WARN, ALERT_FIRING, rule[kind],
+			     "HTTP latency: p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms)",
+			     v, count, win, thr, h->worst);
+		else if (tx == T_RESOLVE)
+			emit(a, m, s, pt.t_ms, SEV_INFO, ALERT_RESOLVED, rule[kind], kind == 0
+			     ? "HTTP errors back to %.1f%% (worst %.1f%%)" : "HTTP p99 back to %.0f ms (worst %.0f ms)",
+			     v, h->worst);
+	}
+}
+
 /* ---- CPU saturation ------------------------------------------------- */
 
 /* One core pegged: a run of samples >= cpu_pct lasting cpu_window_s. A
@@ -1177,6 +1262,7 @@ static void resolve_exited(alerts *a, model *m, pstate *s, int64_t now)
 	struct { rule_st *r; const char *name; } rs[] = {
 		{ &s->heap.r, "heap_leak" }, { &s->rss.r, "rss_leak" }, { &s->stall, "stall" },
 		{ &s->gc, "gc_pressure" }, { &s->cpu, "cpu_saturation" }, { &s->mem, "mem_limit" },
+		{ &s->http_err.r, "http_errors" }, { &s->http_lat.r, "http_latency" },
 	};
 	for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++) {
 		if (rs[i].r->st == R_FIRING)
@@ -1233,6 +1319,8 @@ void alerts_eval(alerts *a, model *m, int64_t now_ms)
 			eval_stall(a, m, s, n);
 			eval_gc(a, m, s, n);
 			eval_handles(a, m, s, n);
+			eval_http(a, m, s, &s->http_err, &n->http_err_pct_r, a->c.http_err_pct, 0);
+			eval_http(a, m, s, &s->http_lat, &n->http_p99_r, a->c.http_p99_ms, 1);
 		}
 		publish_oom(s, p, now_ms);
 	}
@@ -1280,6 +1368,8 @@ int alerts_state(const alerts *a, const vproc *p, const char *rule)
 	else if (strcmp(rule, "gc_pressure") == 0) r = &s->gc;
 	else if (strcmp(rule, "cpu_saturation") == 0) r = &s->cpu;
 	else if (strcmp(rule, "mem_limit") == 0) r = &s->mem;
+	else if (strcmp(rule, "http_errors") == 0) r = &s->http_err.r;
+	else if (strcmp(rule, "http_latency") == 0) r = &s->http_lat.r;
 	else if (strcmp(rule, "handle_leak") == 0) {
 		int best = -1;
 		for (int j = 0; j < MAX_HANDLE_TYPES; j++) {

@@ -22,7 +22,8 @@
  * from alerts_config_default in brackets. */
 typedef struct alert_config {
 	double leak_window_s;		/* longest trend window for heap/RSS leaks [300] */
-	double leak_min_mb_per_min;	/* slower growth is not a leak, MB = 2^20 bytes [1] */
+	double leak_min_mb_per_min;	/* slower growth is not a leak, MB = 2^20 bytes [2]:
+					   promoted garbage can creep at 1 MB/min for 8 min */
 	double stall_ms;		/* lag p99 threshold [100] */
 	int stall_samples;		/* this many of the last 3x samples above it [3] */
 	double gc_pct;			/* GC time share of wall time, % [10] */
@@ -34,6 +35,9 @@ typedef struct alert_config {
 	double cpu_window_s;		/* ... sustained this long [60] */
 	double mem_limit_pct;		/* RSS vs cgroup memory limit, % [90] */
 	double resolve_s;		/* condition absent this long → resolved [60] */
+	double http_err_pct;		/* 5xx share of a server's answers, % [5] ... */
+	double http_p99_ms;		/* ... or its latency p99 above this [1000], in 3 of
+					   the last 9 samples with traffic */
 	/* extensions */
 	double leak_min_growth_mb;	/* floor growth over the window, MB [5] */
 	double leak_rising_pct;		/* % of sub-window steps where the floor rose [70] */

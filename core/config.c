@@ -6,7 +6,9 @@
  *                mouse, braille, bell (yes/no), output_dir
  *     [probe]    hz (1..20)
  *     [history]  raw (samples kept), tier1..tier3 ("10s:360" = buckets of
- *                10 s, 360 kept; "off" drops that tier only)
+ *                10 s, 360 kept; "off" drops that tier only); exited_keep
+ *                (how long an exited process stays, 1h) and exited_max (how
+ *                many exited ones at most, 100)
  *     [alerts]   every key alerts_config_set() knows (core/alerts.c)
  *     [log]      alert_log (path of the alert log file)
  *     [actions]  on_alert (command run on alert transitions, by /bin/sh -c),
@@ -79,6 +81,8 @@ void config_default(vitals_config *c)
 	c->braille = false;
 	c->bell = false;
 	c->ring = ring_config_default;
+	c->exited_keep_ms = 3600 * 1000;
+	c->exited_max = 100;
 	alerts_config_default(&c->alerts);
 	c->on_alert_timeout_s = 30;
 }
@@ -199,6 +203,21 @@ static void set_ui(parse_state *ps, const char *k, const char *v)
 static void set_history(parse_state *ps, const char *k, const char *v)
 {
 	long cap;
+	if (strcmp(k, "exited_keep") == 0) {
+		double ms = parse_duration_ms(v, 1000);
+		if (ms < 0 || ms > 30 * 86400000.0)
+			warnf(ps, ps->lineno, "bad value '%s' for 'exited_keep' (0 .. 30 days, e.g. 10m)", v);
+		else
+			ps->c->exited_keep_ms = (int64_t)ms;
+		return;
+	}
+	if (strcmp(k, "exited_max") == 0) {
+		if (parse_int(v, 0, 100000, &cap) < 0)
+			warnf(ps, ps->lineno, "bad value '%s' for 'exited_max' (0 .. 100000 processes)", v);
+		else
+			ps->c->exited_max = (int)cap;
+		return;
+	}
 	if (strcmp(k, "raw") == 0) {
 		if (parse_int(v, 2, 1000000, &cap) < 0) {
 			warnf(ps, ps->lineno, "bad value '%s' for 'raw' (2 .. 1000000 samples)", v);

@@ -27,6 +27,8 @@ typedef struct vitals_config {
 	char on_alert[1024];	/* command on alert transitions, "" = none */
 	double on_alert_timeout_s;	/* its time limit [30] */
 	ring_config ring;
+	int64_t exited_keep_ms;	/* an exited process leaves after this [1 h] ... */
+	int exited_max;		/* ... or when this many newer exited ones are kept [100] */
 	alert_config alerts;
 } vitals_config;
 

@@ -187,6 +187,13 @@ int config_update(const char *path, const char *section, const char *const *keys
 		snprintf(err, errlen, "no config directory (HOME is not set)");
 		return -1;
 	}
+	/* --config /dev/null (or a fifo, or a link to one) is not ours to
+	 * replace: the rename below would put a regular file in its place */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not rewritten (not a regular file)", path);
+		return -1;
+	}
 	/* the old text (none is fine), at most CONFIG_MAX_BYTES as config_load */
 	char *old = NULL;
 	FILE *f = fopen(path, "r");

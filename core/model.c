@@ -5,6 +5,7 @@
  * uptime.  Series are rings whose storage is allocated on their first push.
  */
 #include "core/model.h"
+#include "core/xalloc.h"
 #include "core/clock.h"
 
 #include <math.h>
@@ -123,6 +124,38 @@ void model_remove(model *m, vproc *p)
 		model_touch(m);
 		return;
 	}
+}
+
+static int by_exit_time(const void *a, const void *b)
+{
+	const vproc *x = *(const vproc *const *)a, *y = *(const vproc *const *)b;
+	return (x->exited_ms > y->exited_ms) - (x->exited_ms < y->exited_ms);
+}
+
+size_t model_exited_expired(const model *m, int64_t now_ms, int64_t keep_ms, size_t keep_max, vproc **out,
+			    size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i]->state == PROC_EXITED && !m->procs[i]->launched)
+			n++;
+	if (n == 0)
+		return 0;
+	vproc **ex = xmalloc(n * sizeof *ex);
+	n = 0;
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i]->state == PROC_EXITED && !m->procs[i]->launched)
+			ex[n++] = m->procs[i];
+	qsort(ex, n, sizeof *ex, by_exit_time);
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < cap; i++) {
+		/* an unknown exit time (0) counts as now: never expired by age */
+		int64_t t = ex[i]->exited_ms ? ex[i]->exited_ms : now_ms;
+		if (n - i > keep_max || now_ms - t >= keep_ms)
+			out[k++] = ex[i];
+	}
+	free(ex);
+	return k;
 }
 
 vnode *model_node(model *m, vproc *p)
@@ -260,6 +293,8 @@ void model_status(model *m, const char *fmt, ...)
 	vsnprintf(m->status, sizeof m->status, fmt, ap);
 	va_end(ap);
 	m->status_ms = m->now_ms ? m->now_ms : clock_wall_ms();
+	if (m->on_status)
+		m->on_status(m->on_status_ud, m->status);
 	model_touch(m);
 }
 
@@ -319,5 +354,25 @@ const char *model_proc_label(const vproc *p, char *buf, size_t n)
 		snprintf(buf, n, "%.*s", (int)(w + len - base), base);
 		return buf;
 	}
+	return buf;
+}
+
+const char *const http_class_name[HTTP_CLASSES] = { "1xx", "2xx", "3xx", "4xx", "5xx", "other" };
+
+const char *model_culprit_text(const vnode *n, int64_t now_ms, int64_t max_age_ms, char *buf, size_t len)
+{
+	const stall_culprit *c = &n->culprit;
+	if (len)
+		buf[0] = 0;
+	if (!c->t_ms || !c->fn[0] || now_ms - c->t_ms > max_age_ms || c->t_ms - now_ms > max_age_ms)
+		return buf;
+	const char *base = strrchr(c->file, '/');	/* file:///a/b.js and /a/b.js alike */
+	base = base ? base + 1 : c->file;
+	if (*base && c->line > 0)
+		snprintf(buf, len, " in %s (%s:%d)", c->fn, base, c->line);
+	else if (*base)
+		snprintf(buf, len, " in %s (%s)", c->fn, base);
+	else
+		snprintf(buf, len, " in %s", c->fn);
 	return buf;
 }

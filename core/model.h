@@ -71,6 +71,31 @@ typedef struct handle_count {
 } handle_count;
 
 /* Everything the in-process probe tells us. Allocated on the first hello. */
+/* HTTP status classes, in the order of http_class_name. */
+#define HTTP_CLASSES 6
+extern const char *const http_class_name[HTTP_CLASSES];	/* "1xx" .. "5xx", "other" */
+
+/* The latest stall culprit the probe named (doc/PROTOCOL.md, sample
+ * "stalls"): the function that held the event loop. */
+typedef struct stall_culprit {
+	int64_t t_ms;		/* when the stall ended; 0: none yet */
+	double ms;		/* how long the loop was held */
+	int line, col;		/* 1-based, of the function's definition; 0 unknown */
+	char fn[64];		/* cleaned */
+	char file[160];		/* the script's path or URL, cleaned */
+} stall_culprit;
+
+/* A worker thread of the process as the probe last saw it (its own isolate:
+ * heap, loop, GC). */
+#define MAX_WORKERS 16
+typedef struct worker_info {
+	int thread_id;
+	char name[48];		/* cleaned; "" when unnamed */
+	int64_t t_ms;		/* when the worker measured it */
+	double heap_used, heap_total, heap_limit, elu, lag_max;	/* NaN if not reported */
+	double gc_count, gc_ms;	/* in its last interval */
+} worker_info;
+
 typedef struct vnode {
 	int proto_version;
 	char node_version[24];
@@ -97,6 +122,12 @@ typedef struct vnode {
 	int nspaces;
 	handle_count handles[MAX_HANDLE_TYPES];
 	int nhandles;
+
+	stall_culprit culprit;
+	/* answers by status class in the last interval: [0] server, [1] outgoing */
+	double http_status[2][HTTP_CLASSES];
+	worker_info workers[MAX_WORKERS];	/* the process's worker threads, latest */
+	int nworkers;
 
 	gc_event gc[GC_LOG_CAP];	/* ring of GC events, gc_head = next slot */
 	uint32_t gc_head, gc_len;
@@ -133,6 +164,10 @@ typedef struct vproc {
 	int threads;
 	int fds;		/* -1 if unreadable */
 	double mem_limit;	/* cgroup memory.max in bytes, 0 if none */
+	/* where it lives (collectors/container, at first sight) */
+	int nspid;		/* its PID inside its own PID namespace; 0 = not known yet */
+	bool other_mnt;		/* another mount namespace: its files are under /proc/PID/root */
+	char container[48];	/* "docker:0123456789ab", "k8s:pod/ctr", "ns:pid,net", "" on the host */
 	/* core/alerts, while a heap or RSS leak alert fires: projected seconds
 	 * until the first limit is reached at the current trend (0 = no upward
 	 * trend), and which limit ("heap": V8's, "cgroup": memory.max). */
@@ -142,7 +177,9 @@ typedef struct vproc {
 	ring rss_r, cpu_r;	/* series the views draw and alerts read; others are latest values */
 
 	probe_state pstate;
-	char probe_err[160];
+	char probe_err[320];	/* why not attached: the detail view wraps it */
+	int attach_tries;	/* failed attaches in a row (--attach retries a few) */
+	int64_t attach_retry_ms;	/* wall ms of the next retry; 0 = none planned */
 	vnode *node;		/* NULL until a probe says hello */
 
 	capture *captures;	/* MAX_CAPTURES, allocated on the first capture */
@@ -184,6 +221,10 @@ typedef struct model {
 
 	char status[200];	/* one-line status message for the UI */
 	int64_t status_ms;
+	/* Called with every new status, for a reader that must not miss one that
+	 * the next overwrites before it looks (headless drivers, tests). */
+	void (*on_status)(void *ud, const char *msg);
+	void *on_status_ud;
 } model;
 
 void model_init(model *m, const ring_config *rcfg);
@@ -200,6 +241,13 @@ vproc *model_add(model *m, int pid, uint64_t start_time);
 void model_groups(model *m);
 /* Remove and free one process (e.g. the user dismissed an exited row). */
 void model_remove(model *m, vproc *p);
+/* The exited processes to let go of so memory stays bounded: those that
+ * exited keep_ms or more ago, and the oldest beyond the keep_max most
+ * recent; launched programs (launch mode) are kept.  Fills out (up to cap),
+ * oldest first, and returns how many; the caller lets the collectors forget
+ * each and removes it. */
+size_t model_exited_expired(const model *m, int64_t now_ms, int64_t keep_ms, size_t keep_max, vproc **out,
+			    size_t cap);
 
 /* Allocate p->node if needed (rings initialised from m->rcfg). */
 vnode *model_node(model *m, vproc *p);
@@ -215,6 +263,9 @@ static inline ring *vnode_ring(vnode *n, probe_series_id i)
 }
 /* Record a GC event in p->node's log. */
 void model_gc_push(vnode *n, const gc_event *ev);
+/* " in parseLedger (billing.js:42)" for n's culprit of a stall that ended
+ * within max_age_ms before now_ms; "" when there is none. Returns buf. */
+const char *model_culprit_text(const vnode *n, int64_t now_ms, int64_t max_age_ms, char *buf, size_t len);
 /* i-th GC event, 0 = oldest. */
 const gc_event *model_gc_get(const vnode *n, uint32_t i);
 /* Find or add a heap space / handle type entry by name (NULL if full). */

@@ -16,7 +16,9 @@
  * X(id, keep, unit, src, alt, json, prom, help)
  *   id    vnode field name; the latest value, NaN until first reported
  *   keep  RING: also a history ring n->id_r, pushed every sample (a sample
- *         without the value pushes a gap); LATEST: latest value only
+ *         without the value pushes a gap, once the series has had a value:
+ *         a process that never serves HTTP has no HTTP rings); LATEST:
+ *         latest value only
  *   unit  BYTES, MS, RATIO (0..1; up to 1.01 accepted as float noise and
  *         clamped), PCT (0..100), COUNT; fixes the accepted range and the
  *         Prometheus scale (ms are exported in seconds, PCT as a 0..1 ratio)
@@ -60,7 +62,30 @@
 	X(gc_pct, RING, PCT, NULL, NULL, "gc_pct", \
 	  "vitals_gc_time_ratio", "Share of the last sample interval spent in GC pauses (0..1).") \
 	X(handles_total, RING, COUNT, NULL, NULL, "handles", NULL, \
-	  "Total number of active handles (exported as nodejs_active_handles by type).")
+	  "Total number of active handles (exported as nodejs_active_handles by type).") \
+	X(http_rps, RING, COUNT, "http.rps", NULL, NULL, "vitals_http_server_requests_per_second", \
+	  "HTTP requests the server answered per second over the last sample interval.") \
+	X(http_count, LATEST, COUNT, "http.count", NULL, NULL, NULL, "HTTP requests answered in the last interval.") \
+	X(http_p50, LATEST, MS, "http.p50_ms", NULL, NULL, "vitals_http_server_latency_p50_seconds", \
+	  "Median HTTP server latency (request start to response finish) over the last interval.") \
+	X(http_p99, RING, MS, "http.p99_ms", NULL, NULL, "vitals_http_server_latency_p99_seconds", \
+	  "99th percentile HTTP server latency over the last interval.") \
+	X(http_max, LATEST, MS, "http.max_ms", NULL, NULL, NULL, "Longest HTTP server response in the last interval.") \
+	X(http_in_flight, LATEST, COUNT, "http.in_flight", NULL, NULL, "vitals_http_server_in_flight", \
+	  "HTTP requests the server has started and not yet answered.") \
+	X(http_err_pct, RING, PCT, NULL, NULL, NULL, "vitals_http_server_5xx_ratio", \
+	  "Share of 5xx responses among the server's answers in the last interval (0..1).") \
+	X(httpc_rps, RING, COUNT, "http_client.rps", NULL, NULL, "vitals_http_client_requests_per_second", \
+	  "Outgoing HTTP requests (http, fetch) answered per second over the last interval.") \
+	X(httpc_count, LATEST, COUNT, "http_client.count", NULL, NULL, NULL, "Outgoing requests answered in the last interval.") \
+	X(httpc_p50, LATEST, MS, "http_client.p50_ms", NULL, NULL, NULL, "Median outgoing request latency (to headers).") \
+	X(httpc_p99, RING, MS, "http_client.p99_ms", NULL, NULL, "vitals_http_client_latency_p99_seconds", \
+	  "99th percentile outgoing request latency (to the response headers) over the last interval.") \
+	X(httpc_max, LATEST, MS, "http_client.max_ms", NULL, NULL, NULL, "Longest outgoing request in the last interval.") \
+	X(httpc_in_flight, LATEST, COUNT, "http_client.in_flight", NULL, NULL, NULL, "Outgoing requests not yet answered.") \
+	X(httpc_errors, LATEST, COUNT, "http_client.errors", NULL, NULL, NULL, "Outgoing requests that failed in the last interval.") \
+	X(httpc_err_pct, RING, PCT, NULL, NULL, NULL, NULL, \
+	  "Share of outgoing requests that failed or got a 5xx in the last interval.")
 
 /* Indices of the rows: PS_heap_used, ... */
 typedef enum probe_series_id {

@@ -182,6 +182,7 @@ void ring_cursor_init(ring_cursor *c, const ring *r, int tier, size_t i)
 	if (c->n == 0)
 		return;
 	const ring_tier *t = &r->tier[tier];
+	/* scan-build: cap is never 0 (ring_init makes a 0 capacity 1) */
 	c->slot = (t->head + t->cap - t->len + (i < t->len ? i : 0)) % t->cap;
 	if (tier > 0)
 		c->t = t->newest_start - (int64_t)(t->len - 1 - (i < t->len ? i : t->len - 1)) * t->span_ms;

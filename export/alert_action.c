@@ -302,8 +302,14 @@ void alert_actions_run(alert_actions *x, const model_alert *a, const char *name)
 	for (int i = 0; i < x->nslots && !s; i++)
 		if (strcmp(x->slots[i].rule, a->rule) == 0)
 			s = &x->slots[i];
-	if (!s) {
-		s = &x->slots[x->nslots < MAX_RULES ? x->nslots++ : MAX_RULES - 1];
+	for (int i = 0; i < x->nslots && !s; i++)	/* full (vitals has 9 rules): an idle slot */
+		if (x->nslots == MAX_RULES && !x->slots[i].running)
+			s = &x->slots[i];
+	if (!s && x->nslots < MAX_RULES)
+		s = &x->slots[x->nslots++];
+	if (!s)
+		return;	/* MAX_RULES actions of other rules running */
+	if (strcmp(s->rule, a->rule) != 0) {
 		memset(s, 0, sizeof *s);
 		snprintf(s->rule, sizeof s->rule, "%s", a->rule);
 	}

@@ -112,6 +112,7 @@ static int listen_on(const char *host, int port, bool *v6, char *addr, size_t ad
 	char ip[INET6_ADDRSTRLEN] = "?";
 	int bound = port;
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		/* scan-build: getsockname returned 0, so it filled ss */
 		if (ss.ss_family == AF_INET6) {
 			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 			inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof ip);

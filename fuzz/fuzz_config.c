@@ -29,6 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    !(c.interval_s >= 0.1 && c.interval_s <= 60) || c.ring.ntiers < 1 ||
 	    c.ring.ntiers > RING_MAX_TIERS || c.ring.tier[0].cap < 1)
 		abort();
+	if (c.exited_max < 0 || c.exited_max > 100000 || c.exited_keep_ms < 0 ||
+	    !(c.on_alert_timeout_s >= 1 && c.on_alert_timeout_s <= 3600) || !memchr(c.on_alert, 0, sizeof c.on_alert))
+		abort();
 	for (int i = 1; i < c.ring.ntiers; i++)
 		if (c.ring.tier[i].span_ms <= c.ring.tier[i - 1].span_ms || c.ring.tier[i].cap < 1)
 			abort();

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap/devtools.h"
 #include "heap/diff.h"
 #include "heap/leaks.h"
 #include "heap/report.h"
@@ -47,6 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t end = sep ? (size_t)(sep - data) : size;
 		s[n] = heap_snapshot_load_mem(data + start, end - start, err, sizeof err);
 		if (!s[n])
+			goto out;
+		/* odd-sized inputs in DevTools' view, even ones raw */
+		if ((size & 1) && heap_devtools_apply(s[n], err, sizeof err) < 0)
 			goto out;
 		n++;
 		if (!sep)

@@ -1,5 +1,6 @@
 /* fuzz_heap_snapshot — the heap snapshot loader on arbitrary bytes: whatever
- * loads must also survive the dominator tree, the summary and the report.
+ * loads must also survive the dominator tree, retainer paths, the summary and
+ * the report, in V8's raw view and then in DevTools' view.
  * The same bytes are also taken as the body of a JSON string literal and
  * unescaped by heap_json_unescape, and compared with jansson: when jansson
  * accepts the literal, our unescaper must too and give the same UTF-8. */
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap/devtools.h"
 #include "heap/dominators.h"
 #include "heap/report.h"
 #include "heap/snapshot.h"
@@ -78,6 +80,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	heap_summary_free(sum);
 	heap_retainers_free(r);
 	heap_dominators_free(d);
+	/* the same through DevTools' view: sizes move, never appear or vanish */
+	uint64_t before = 0, after = 0;
+	for (uint32_t i = 0; i < s->node_count; i++)
+		before += s->node_self[i];
+	if (heap_devtools_apply(s, err, sizeof err) == 0) {
+		for (uint32_t i = 0; i < s->node_count; i++)
+			after += s->node_self[i];
+		if (after != before)
+			abort();
+		d = heap_dominators_new(s, err, sizeof err);
+		r = heap_retainers_new(s, err, sizeof err);
+		so.r = r;
+		sum = heap_summary_new(s, d, &so, err, sizeof err);
+		if (sum) {
+			char *buf = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&buf, &len);
+			if (f) {
+				heap_report_opts o = { .top = 5, .json = true };
+				heap_report_summary(f, "fuzz", sum, &o);
+				fclose(f);
+			}
+			free(buf);
+		}
+		heap_summary_free(sum);
+		heap_retainers_free(r);
+		heap_dominators_free(d);
+	}
 	heap_snapshot_free(s);
 	return 0;
 }

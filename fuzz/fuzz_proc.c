@@ -1,6 +1,7 @@
 /* fuzz_proc — the parsers of collectors/proc and collectors/procfs that read
  * text other programs control: /proc/PID/cgroup lines, memory.max values,
- * /proc/PID/stat (comm is the process's to choose), status' NSpid, and a
+ * /proc/PID/stat (comm is the process's to choose), status' NSpid, the
+ * container named by a cgroup path (collectors/container), and a
  * process's argv
  * (any process can write anything into its command line).  The input is used
  * whole for the two text parsers and split on NUL bytes into an argv for the
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "collectors/proc.h"
+#include "collectors/container.h"
 #include "collectors/procfs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -38,6 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < nn; i++)
 		if (ns[i] <= 0)
 			abort();
+
+	char ctr[CONTAINER_NAME_LEN];
+	memset(ctr, 'x', sizeof ctr);
+	container_from_cgroup((const char *)data, size, ctr, sizeof ctr);
+	if (!memchr(ctr, '\0', sizeof ctr))
+		abort();
 
 	double lim = proc_limit_parse((const char *)data, size);
 	if (!(lim == -1 || lim >= 0))

@@ -10,6 +10,7 @@ srcs=$(cd "$top" && ls core/*.c collectors/*.c heap/*.c profile/*.c themes/*.c 2
 # curses screen and config.h)
 case $name in
 cli) srcs="$srcs tui/cli.c" ;;
+prom) srcs="$srcs export/prom_exposition.c" ;;
 keys) srcs="$srcs $(cd "$top" && ls tui/keys.c tui/lineedit.c tui/rows.c tui/view.c tui/view_overview.c widgets/*.c | tr '\n' ' ')" ;;
 esac
 # config.h as configure writes it, as far as these sources use it

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap/devtools.h"
+
 struct obj {
 	uint32_t id;
 	uint32_t node;	/* ordinal in its snapshot (AFTER's paths) */
@@ -54,7 +56,7 @@ static int cmp_side_class(const void *pa, const void *pb)
 /* Reduce a snapshot to its per-class id lists. */
 static int side_init(struct side *sd, const heap_snapshot *s)
 {
-	size_t nkeys = (size_t)s->string_count + (size_t)s->ntypes_node;
+	size_t nkeys = heap_class_keys(s);
 	uint32_t *slot = malloc(nkeys * sizeof *slot);
 	size_t cap = 0;
 	memset(sd, 0, sizeof *sd);
@@ -67,9 +69,7 @@ static int side_init(struct side *sd, const heap_snapshot *s)
 		sd->self_total += s->node_self[i];
 		if (!heap_node_counted(s, i))
 			continue;
-		int t = s->node_type[i];
-		size_t key = (t == s->t.n_object || t == s->t.n_native) ? s->node_name[i]
-									 : (size_t)s->string_count + (size_t)t;
+		size_t key = heap_class_key(s, i);
 		if (slot[key] == UINT32_MAX) {
 			if (sd->nclasses == cap) {
 				size_t nc = cap ? cap * 2 : 256;
@@ -98,10 +98,7 @@ static int side_init(struct side *sd, const heap_snapshot *s)
 	for (uint32_t i = 0; i < s->node_count; i++) {
 		if (!heap_node_counted(s, i))
 			continue;
-		int t = s->node_type[i];
-		size_t key = (t == s->t.n_object || t == s->t.n_native) ? s->node_name[i]
-									 : (size_t)s->string_count + (size_t)t;
-		struct side_class *c = &sd->classes[slot[key]];
+		struct side_class *c = &sd->classes[slot[heap_class_key(s, i)]];
 		c->objs[c->n].id = s->node_id[i];
 		c->objs[c->n].node = i;
 		c->objs[c->n].self = s->node_self[i];
@@ -150,11 +147,11 @@ oom_nofree:
 
 /* Load path and reduce it to a side; the snapshot is handed back in *keep
  * when keep is not NULL, else freed. */
-static int load_side(struct side *sd, const char *path, heap_parser parser, heap_snapshot **keep, char *err,
-		     size_t errlen)
+static int load_side(struct side *sd, const char *path, heap_parser parser, heap_view view, heap_snapshot **keep,
+		     char *err, size_t errlen)
 {
 	char msg[400];
-	heap_snapshot *s = heap_snapshot_load(path, parser, msg, sizeof msg);
+	heap_snapshot *s = heap_snapshot_load_view(path, parser, view, msg, sizeof msg);
 	if (!s) {
 		snprintf(err, errlen, "%s: %s", path, msg);
 		return -1;
@@ -307,6 +304,7 @@ static heap_diff *diff_sides(const struct side *a, const struct side *b, const h
 		compare_class(&row, ca, cb);
 		if (!row.added && !row.removed && row.before_self == row.after_self)
 			continue;
+		/* scan-build: ca or cb is set (c < 0, c > 0 or both), each into a non-empty array */
 		row.name = strdup(ca ? ca->name : cb->name);
 		if (!row.name)
 			goto oom;
@@ -328,20 +326,22 @@ oom:
 	return NULL;
 }
 
-heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_sort sort,
-			 size_t path_rows, char *err, size_t errlen)
+heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_view view,
+			 heap_sort sort, size_t path_rows, char *err, size_t errlen)
 {
 	struct side a, b;
 	heap_snapshot *sb = NULL;
 	char msg[300];
-	if (load_side(&a, before, parser, NULL, err, errlen) < 0)
+	if (load_side(&a, before, parser, view, NULL, err, errlen) < 0)
 		return NULL;
-	if (load_side(&b, after, parser, path_rows ? &sb : NULL, err, errlen) < 0) {
+	if (load_side(&b, after, parser, view, path_rows ? &sb : NULL, err, errlen) < 0) {
 		side_close(&a);
 		return NULL;
 	}
 	heap_diff *d = diff_sides(&a, &b, sb, sort, path_rows, msg, sizeof msg);
-	if (!d)
+	if (d)
+		d->view = view;
+	else
 		snprintf(err, errlen, "%s: %s", after, msg);
 	heap_snapshot_free(sb);
 	side_close(&a);
@@ -363,6 +363,8 @@ heap_diff *heap_diff_snapshots(const heap_snapshot *before, const heap_snapshot 
 		return NULL;
 	}
 	heap_diff *d = diff_sides(&a, &b, after, sort, path_rows, err, errlen);
+	if (d)
+		d->view = after->node_class ? HEAP_VIEW_DEVTOOLS : HEAP_VIEW_RAW;
 	side_close(&a);
 	side_close(&b);
 	return d;

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heap/devtools.h"
 #include "heap/retainers.h"
 #include "heap/snapshot.h"
 #include "heap/summary.h"
@@ -38,13 +39,14 @@ typedef struct heap_diff {
 	size_t nrows;
 	heap_diff_row *rows;
 	bool has_paths;
+	heap_view view;
 } heap_diff;
 
 /* Load both files and compare them; path_rows: how many of the rows that
  * grew get retainer paths of their new objects (0: none, and AFTER need not
  * stay loaded while they are found).  NULL with "FILE: message" in err. */
-heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_sort sort,
-			 size_t path_rows, char *err, size_t errlen);
+heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_view view,
+			 heap_sort sort, size_t path_rows, char *err, size_t errlen);
 /* The same on two loaded snapshots (tests, fuzzing); err without file names. */
 heap_diff *heap_diff_snapshots(const heap_snapshot *before, const heap_snapshot *after, heap_sort sort,
 			       size_t path_rows, char *err, size_t errlen);

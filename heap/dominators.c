@@ -24,9 +24,10 @@ enum { VISITED = 1, PAGE = 2, STRONG = 4 };
 /* Upper bound on idom passes; real snapshots settle in a handful. */
 #define MAX_PASSES 1000
 
-static bool essential(const heap_snapshot *s, uint32_t from, uint8_t type)
+static bool essential(const heap_snapshot *s, uint32_t from, uint32_t e)
 {
-	return (int)type != s->t.e_weak && ((int)type != s->t.e_shortcut || from == s->root);
+	int type = s->edge_type[e];
+	return type != s->t.e_weak && (type != s->t.e_shortcut || from == s->root) && !(s->edge_skip && s->edge_skip[e]);
 }
 
 /* Mark page-owned nodes: entry points are the root's shortcut targets and a
@@ -84,7 +85,7 @@ static void postorder(const heap_snapshot *s, uint8_t *flags, uint32_t *snode, u
 			uint32_t e = sedge[top];
 			if (e < s->first_edge[v + 1]) {
 				sedge[top]++;
-				if (!essential(s, v, s->edge_type[e]))
+				if (!essential(s, v, e))
 					continue;
 				uint32_t c = s->edge_to[e];
 				if (flags[c] & VISITED)
@@ -180,7 +181,7 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 	uint64_t ness = 0;
 	for (uint32_t i = 0; i < n; i++)
 		for (uint32_t e = s->first_edge[i]; e < s->first_edge[i + 1]; e++)
-			if (essential(s, i, s->edge_type[e])) {
+			if (essential(s, i, e)) {
 				ret_first[s->edge_to[e] + 1]++;
 				ness++;
 			}
@@ -191,7 +192,7 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 		goto oom;
 	for (uint32_t i = 0; i < n; i++)
 		for (uint32_t e = s->first_edge[i]; e < s->first_edge[i + 1]; e++)
-			if (essential(s, i, s->edge_type[e]))
+			if (essential(s, i, e))
 				ret_src[ret_first[s->edge_to[e]]++] = i;
 	/* the fill advanced each start to the next one's: shift back */
 	for (uint32_t i = n; i > 0; i--)
@@ -210,7 +211,7 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 	if (!aff)
 		goto oom;
 	for (uint32_t e = s->first_edge[root]; e < s->first_edge[root + 1]; e++)
-		if (essential(s, root, s->edge_type[e]))
+		if (essential(s, root, e))
 			aff[node2post[s->edge_to[e]]] = 1;
 	/* DevTools stops when no marked node changed; but a node is marked only
 	 * when its own idom changes, not when one further up a retainer's idom

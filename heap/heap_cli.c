@@ -15,8 +15,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "heap/devtools.h"
 #include "heap/diff.h"
 #include "heap/dominators.h"
+#include "heap/explore_tui.h"
 #include "heap/leaks.h"
 #include "heap/report.h"
 #include "heap/retainers.h"
@@ -30,6 +32,7 @@ struct cli {
 	bool timing;
 	heap_sort sort;
 	heap_parser parser;
+	heap_view view;
 };
 
 static const struct {
@@ -41,6 +44,7 @@ static const struct {
 	{ "--sort", "KEY", "count, self or retained (summary); count or size (diff)" },
 	{ "--paths", "N", "retainer paths for the top N constructors (default 5; 0: none);" },
 	{ "", NULL, "diff: paths of the new objects in AFTER" },
+	{ "--raw", NULL, "V8's nodes as written, not DevTools' Summary (see doc/HEAP.md)" },
 	{ "--timing", NULL, "print the time of each phase on stderr" },
 	{ "--parser", "NAME", "stream (default) or jansson (whole-file DOM; for benchmarks)" },
 	{ "-h, --help", NULL, "this help" },
@@ -50,14 +54,18 @@ static void usage(FILE *f)
 {
 	fputs("usage: vitals heap summary [OPTIONS] FILE.heapsnapshot\n"
 	      "       vitals heap diff [OPTIONS] BEFORE.heapsnapshot AFTER.heapsnapshot\n"
-	      "       vitals heap leaks [OPTIONS] BASELINE TARGET FINAL\n\n"
-	      "summary: totals and the constructors that hold the most memory, grouped as\n"
-	      "  Chrome DevTools' Summary view does, with retained sizes from the dominator tree.\n"
+	      "       vitals heap leaks [OPTIONS] BASELINE TARGET FINAL\n"
+	      "       vitals heap explore [--raw] FILE.heapsnapshot\n\n"
+	      "summary: totals and the constructors that hold the most memory, with retained\n"
+	      "  sizes from the dominator tree: by default the numbers of Chrome DevTools'\n"
+	      "  Summary view (--raw: V8's nodes as written).\n"
 	      "diff: per constructor, objects new and deleted between two snapshots of one\n"
 	      "  process (matched by object id), sorted by growth: what leaked.\n"
 	      "leaks: objects allocated between BASELINE and TARGET that are still alive in\n"
 	      "  FINAL (memlab's method: repeat the suspect action between the snapshots),\n"
 	      "  clustered by retainer path and ranked by retained size.\n"
+	      "explore: constructors, their objects, and what each holds, what holds it or\n"
+	      "  what it dominates, in the terminal (keys on the bottom line).\n"
 	      "Paths are the shortest from the GC roots, weak edges skipped (doc/HEAP.md).\n\noptions:\n",
 	      f);
 	for (size_t i = 0; i < sizeof heap_opts / sizeof heap_opts[0]; i++) {
@@ -78,7 +86,7 @@ static int run_summary(FILE *f, const char *path, const struct cli *c, char *err
 {
 	char msg[400];
 	double t0 = now_s();
-	heap_snapshot *s = heap_snapshot_load(path, c->parser, msg, sizeof msg);
+	heap_snapshot *s = heap_snapshot_load_view(path, c->parser, c->view, msg, sizeof msg);
 	if (!s) {
 		snprintf(err, errlen, "%s: %s", path, msg);
 		return -1;
@@ -108,6 +116,8 @@ static int run_summary(FILE *f, const char *path, const struct cli *c, char *err
 	heap_summary_opts so = { .sort = c->sort, .top_objects = c->rep.top, .r = r,
 				 .path_classes = c->paths, .paths_per_class = 3 };
 	heap_summary *sum = heap_summary_new(s, d, &so, msg, sizeof msg);
+	if (sum)
+		sum->view = c->view;
 	heap_retainers_free(r);
 	heap_dominators_free(d);
 	heap_snapshot_free(s);
@@ -130,7 +140,7 @@ static int run_diff(FILE *f, const char *before, const char *after, const struct
 		    size_t errlen)
 {
 	double t0 = now_s();
-	heap_diff *d = heap_diff_new(before, after, c->parser, c->sort, c->paths, err, errlen);
+	heap_diff *d = heap_diff_new(before, after, c->parser, c->view, c->sort, c->paths, err, errlen);
 	if (!d)
 		return -1;
 	if (c->timing)
@@ -145,7 +155,7 @@ static int run_diff(FILE *f, const char *before, const char *after, const struct
 static int run_leaks(FILE *f, const char *const files[3], const struct cli *c, char *err, size_t errlen)
 {
 	double t0 = now_s();
-	heap_leaks *l = heap_leaks_new(files[0], files[1], files[2], c->parser, c->rep.top, err, errlen);
+	heap_leaks *l = heap_leaks_new(files[0], files[1], files[2], c->parser, c->view, c->rep.top, err, errlen);
 	if (!l)
 		return -1;
 	if (c->timing)
@@ -203,11 +213,14 @@ static int parse_args(int argc, char **argv, bool diff, struct cli *c, const cha
 			c->rep.json = true;
 		} else if (strcmp(name, "--no-retained") == 0) {
 			c->retained = false;
+		} else if (strcmp(name, "--raw") == 0) {
+			c->view = HEAP_VIEW_RAW;
 		} else if (strcmp(name, "--timing") == 0) {
 			c->timing = true;
 		} else if (strcmp(name, "--top") == 0 || strcmp(name, "--paths") == 0) {
 			char *end;
 			errno = 0;
+			/* scan-build: val is set: takes is true here and a missing value returned above */
 			long n = strtol(val, &end, 10);
 			long min = name[2] == 't' ? 1 : 0;
 			if (errno || *end || end == val || n < min || n > 1000000) {
@@ -220,6 +233,7 @@ static int parse_args(int argc, char **argv, bool diff, struct cli *c, const cha
 			else
 				c->paths = (size_t)n;
 		} else if (strcmp(name, "--sort") == 0) {
+			/* scan-build: val is set: takes is true here and a missing value returned above */
 			if (strcmp(val, "count") == 0)
 				c->sort = HEAP_SORT_COUNT;
 			else if (!diff && strcmp(val, "self") == 0)
@@ -233,6 +247,7 @@ static int parse_args(int argc, char **argv, bool diff, struct cli *c, const cha
 				return -1;
 			}
 		} else if (strcmp(name, "--parser") == 0) {
+			/* scan-build: val is set: takes is true here and a missing value returned above */
 			if (strcmp(val, "stream") == 0)
 				c->parser = HEAP_PARSER_STREAM;
 			else if (strcmp(val, "jansson") == 0)
@@ -270,15 +285,16 @@ int heap_cli_main(int argc, char **argv)
 		{ "summary", "one file", 1 },
 		{ "diff", "two files, BEFORE and AFTER", 2 },
 		{ "leaks", "three files, BASELINE, TARGET and FINAL", 3 },
+		{ "explore", "one file", 1 },
 	};
 	size_t cmd = 0;
 	while (cmd < sizeof cmds / sizeof cmds[0] && strcmp(argv[1], cmds[cmd].name) != 0)
 		cmd++;
 	if (cmd == sizeof cmds / sizeof cmds[0]) {
-		fprintf(stderr, "vitals: heap: unknown command \"%s\" (summary, diff or leaks)\n", argv[1]);
+		fprintf(stderr, "vitals: heap: unknown command \"%s\" (summary, diff, leaks or explore)\n", argv[1]);
 		return 2;
 	}
-	bool diff = cmd > 0;
+	bool diff = cmd == 1 || cmd == 2;
 	struct cli c = { .rep = { .top = 20 }, .retained = true, .paths = 5 };
 	const char *files[3];
 	int nfiles;
@@ -293,7 +309,8 @@ int heap_cli_main(int argc, char **argv)
 	switch (cmd) {
 	case 0: rc = run_summary(stdout, files[0], &c, err, sizeof err); break;
 	case 1: rc = run_diff(stdout, files[0], files[1], &c, err, sizeof err); break;
-	default: rc = run_leaks(stdout, files, &c, err, sizeof err); break;
+	case 2: rc = run_leaks(stdout, files, &c, err, sizeof err); break;
+	default: return heap_explore_main(files[0], c.view);
 	}
 	if (fflush(stdout) != 0 && rc == 0) {
 		snprintf(err, sizeof err, "writing the report: %s", strerror(errno));

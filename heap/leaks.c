@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap/devtools.h"
+
 #include "heap/dominators.h"
 
 struct idset {
@@ -50,10 +52,10 @@ static bool candidate(const heap_snapshot *s, uint32_t i)
 	return strcmp(tn, "object shape") != 0 && strcmp(tn, "number") != 0;
 }
 
-static heap_snapshot *load(const char *path, heap_parser parser, char *err, size_t errlen)
+static heap_snapshot *load(const char *path, heap_parser parser, heap_view view, char *err, size_t errlen)
 {
 	char msg[400];
-	heap_snapshot *s = heap_snapshot_load(path, parser, msg, sizeof msg);
+	heap_snapshot *s = heap_snapshot_load_view(path, parser, view, msg, sizeof msg);
 	if (!s)
 		snprintf(err, errlen, "%s: %s", path, msg);
 	return s;
@@ -134,7 +136,7 @@ out:
 }
 
 heap_leaks *heap_leaks_new(const char *baseline, const char *target, const char *final, heap_parser parser,
-			   size_t top, char *err, size_t errlen)
+			   heap_view view, size_t top, char *err, size_t errlen)
 {
 	heap_leaks *l = calloc(1, sizeof *l);
 	struct idset base = { 0 }, added = { 0 };
@@ -143,7 +145,7 @@ heap_leaks *heap_leaks_new(const char *baseline, const char *target, const char 
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	heap_snapshot *s = load(baseline, parser, err, errlen);
+	heap_snapshot *s = load(baseline, parser, view, err, errlen);
 	if (!s)
 		goto fail;
 	l->baseline_nodes = s->node_count;
@@ -151,7 +153,7 @@ heap_leaks *heap_leaks_new(const char *baseline, const char *target, const char 
 	heap_snapshot_free(s);
 	if (rc < 0)
 		goto oom;
-	if (!(s = load(target, parser, err, errlen)))
+	if (!(s = load(target, parser, view, err, errlen)))
 		goto fail;
 	l->target_nodes = s->node_count;
 	rc = idset_of(&added, s, &base);
@@ -161,7 +163,7 @@ heap_leaks *heap_leaks_new(const char *baseline, const char *target, const char 
 	if (rc < 0)
 		goto oom;
 	l->added = added.n;
-	if (!(s = load(final, parser, err, errlen)))
+	if (!(s = load(final, parser, view, err, errlen)))
 		goto fail;
 	l->final_nodes = s->node_count;
 	rc = analyse_final(l, s, &added, top, msg, sizeof msg);

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heap/devtools.h"
 #include "heap/retainers.h"
 #include "heap/snapshot.h"
 
@@ -35,7 +36,7 @@ typedef struct heap_leaks {
 
 /* NULL with "FILE: message" in err. */
 heap_leaks *heap_leaks_new(const char *baseline, const char *target, const char *final, heap_parser parser,
-			   size_t top, char *err, size_t errlen);
+			   heap_view view, size_t top, char *err, size_t errlen);
 /* The same on loaded snapshots (tests, fuzzing); err without file names. */
 heap_leaks *heap_leaks_snapshots(const heap_snapshot *baseline, const heap_snapshot *target,
 				 const heap_snapshot *final, size_t top, char *err, size_t errlen);

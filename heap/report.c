@@ -183,6 +183,7 @@ static int summary_json(FILE *f, const char *path, const heap_summary *sum, cons
 {
 	json_t *root = json_object();
 	json_object_set_new(root, "file", jstr(path));
+	json_object_set_new(root, "view", json_string(sum->view == HEAP_VIEW_RAW ? "raw" : "devtools"));
 	json_object_set_new(root, "nodes", json_integer((json_int_t)sum->nodes));
 	json_object_set_new(root, "edges", json_integer((json_int_t)sum->edges));
 	json_object_set_new(root, "self_size", json_integer((json_int_t)sum->self_total));
@@ -230,6 +231,8 @@ int heap_report_summary(FILE *f, const char *path, const heap_summary *sum, cons
 		return summary_json(f, path, sum, o);
 	fputs("Heap snapshot ", f);
 	put_name(f, path, 200, false);
+	fputs(sum->view == HEAP_VIEW_RAW ? "\n  V8's raw nodes (--raw)"
+					 : "\n  as DevTools' Summary shows it (--raw: V8's nodes as written)", f);
 	fprintf(f, "\n  nodes %" PRIu64 "  edges %" PRIu64 "  self size %" PRIu64 " B (%.1f MiB)", sum->nodes,
 		sum->edges, sum->self_total, (double)sum->self_total / 1048576.0);
 	if (sum->has_retained)
@@ -297,6 +300,7 @@ static int diff_json(FILE *f, const char *before, const char *after, const heap_
 {
 	json_t *root = json_object();
 	json_object_set_new(root, "before", jstr(before));
+	json_object_set_new(root, "view", json_string(d->view == HEAP_VIEW_RAW ? "raw" : "devtools"));
 	json_object_set_new(root, "after", jstr(after));
 	json_object_set_new(root, "before_nodes", json_integer((json_int_t)d->before_nodes));
 	json_object_set_new(root, "after_nodes", json_integer((json_int_t)d->after_nodes));
@@ -358,6 +362,8 @@ int heap_report_diff(FILE *f, const char *before, const char *after, const heap_
 	put_name(f, before, 200, false);
 	fputs(" -> ", f);
 	put_name(f, after, 200, false);
+	fputs(d->view == HEAP_VIEW_RAW ? "\n  V8's raw nodes (--raw)"
+				       : "\n  classes and sizes as DevTools shows them (--raw: V8's nodes)", f);
 	fprintf(f, "\n  nodes %" PRIu64 " -> %" PRIu64 " (%+" PRId64 ")  self size %" PRIu64 " -> %" PRIu64
 		   " B (%+" PRId64 ")\n  %zu constructors changed; top %zu by growth\n\n",
 		d->before_nodes, d->after_nodes, sdelta(d->after_nodes, d->before_nodes), d->before_self,

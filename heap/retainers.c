@@ -195,6 +195,8 @@ char *heap_node_label(const heap_snapshot *s, uint32_t i)
 {
 	int t = s->node_type[i];
 	const char *name = heap_snapshot_string(s, s->node_name[i]);
+	if (t == s->t.n_object && s->node_class)
+		return strdup(heap_snapshot_string(s, s->node_class[i]));	/* "{user, items}" */
 	if (t == s->t.n_object || t == s->t.n_native)
 		return xfmt_name(name, "", "(object)");
 	if (strcmp(s->node_type_name[t], "closure") == 0)

@@ -54,7 +54,9 @@ struct loader {
 	bool have_meta, have_nodes, have_edges, have_strings;
 	int nf, ef;			/* fields per node / edge record */
 	int f_type, f_name, f_id, f_self, f_ecount;
+	int f_detached;			/* -1 when the snapshot has no such field */
 	int g_type, g_name, g_to;
+	int l_object, l_script, l_line, l_col;	/* location_fields, or the usual order */
 	uint64_t root_index;		/* field index from meta, or 0 */
 	bool str_named[HEAP_MAX_TYPES];	/* edge types whose name_or_index is a string index */
 	uint64_t max_node_name, max_edge_name;
@@ -354,6 +356,7 @@ static long read_literal(struct rd *r, struct loader *L)
 			L->scratch = nb;
 			L->scratch_cap = cap;
 		}
+		/* scan-build: scratch_cap > 0 only once scratch is allocated */
 		memcpy(L->scratch + n, p, run);
 		n += run;
 		r->pos += run;
@@ -571,6 +574,19 @@ static int meta_apply(struct loader *L, json_t *snap, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	L->f_detached = field_index(nfields, "detachedness");
+	json_t *lfields = json_object_get(meta, "location_fields");
+	L->l_object = 0, L->l_script = 1, L->l_line = 2, L->l_col = 3;
+	if (json_is_array(lfields) && json_array_size(lfields) == 4) {
+		L->l_object = field_index(lfields, "object_index");
+		L->l_script = field_index(lfields, "script_id");
+		L->l_line = field_index(lfields, "line");
+		L->l_col = field_index(lfields, "column");
+		if (L->l_object < 0 || L->l_script < 0 || L->l_line < 0 || L->l_col < 0) {
+			snprintf(err, errlen, "meta: location_fields lacks one of object_index, script_id, line, column");
+			return -1;
+		}
+	}
 	static const char *const ereq[] = { "type", "name_or_index", "to_node" };
 	int *eidx[] = { &L->g_type, &L->g_name, &L->g_to };
 	for (int i = 0; i < 3; i++) {
@@ -643,6 +659,10 @@ static int meta_apply(struct loader *L, json_t *snap, char *err, size_t errlen)
 	s->edge_type = malloc(e ? e : 1);
 	s->edge_to = malloc((e ? e : 1) * sizeof *s->edge_to);
 	s->edge_name = malloc((e ? e : 1) * sizeof *s->edge_name);
+	if (L->f_detached >= 0 && !(s->node_detached = calloc(n ? n : 1, 1))) {
+		snprintf(err, errlen, "out of memory for %zu nodes", n);
+		return -1;
+	}
 	if (!s->node_type || !s->node_name || !s->node_id || !s->node_self || !s->first_edge ||
 	    !s->edge_type || !s->edge_to || !s->edge_name) {
 		snprintf(err, errlen, "out of memory for %zu nodes and %zu edges", n, e);
@@ -679,6 +699,8 @@ static int store_node(struct loader *L, uint32_t i, const uint64_t *rec, char *e
 	s->node_name[i] = (uint32_t)name;
 	s->node_id[i] = (uint32_t)id;
 	s->node_self[i] = rec[L->f_self];
+	if (s->node_detached)
+		s->node_detached[i] = rec[L->f_detached] > 2 ? 0 : (uint8_t)rec[L->f_detached];
 	s->first_edge[i + 1] = (uint32_t)next;
 	if (!L->any_node_name || name > L->max_node_name)
 		L->max_node_name = name;
@@ -883,16 +905,23 @@ static int strings_add(struct loader *L, const char *str, size_t n)
 	return 0;
 }
 
+/* '[' and, for an empty array, ']': 1 when empty, 0 when items follow, -1. */
+static int rd_array_open(struct rd *r)
+{
+	if (rd_expect(r, '[', "'['") < 0)
+		return -1;
+	if (rd_ws(r) != ']')
+		return 0;
+	r->pos++;
+	return 1;
+}
+
 static int parse_strings(struct rd *r, struct loader *L)
 {
 	char buf[HEAP_STRING_KEEP + 1];
-	if (rd_expect(r, '[', "'['") < 0)
-		return -1;
-	int c = rd_ws(r);
-	if (c == ']') {
-		r->pos++;
-		return 0;
-	}
+	int c = rd_array_open(r);
+	if (c != 0)
+		return c < 0 ? -1 : 0;
 	for (;;) {
 		c = rd_ws(r);
 		if (c < 0) {
@@ -957,6 +986,110 @@ static int finish(struct loader *L, char *err, size_t errlen)
 	if (L->any_edge_name && L->max_edge_name >= s->string_count) {
 		snprintf(err, errlen, "an edge names string %llu, \"strings\" has %u",
 			 (unsigned long long)L->max_edge_name, s->string_count);
+		return -1;
+	}
+	return 0;
+}
+
+/* After a value in an array or object: consume ',' (0) or the closing
+ * character (1); -1 with a message otherwise. */
+static int rd_separator(struct rd *r, int close, const char *what)
+{
+	int c = rd_ws(r);
+	if (c < 0) {
+		rd_truncated(r);
+		return -1;
+	}
+	if (c != ',' && c != close) {
+		rd_unexpected(r, what);
+		return -1;
+	}
+	r->pos++;
+	return c == close;
+}
+
+/* One non-negative integer (at most 19 digits) into *v. */
+static int read_uint(struct rd *r, uint64_t *v)
+{
+	int nd = 0;
+	*v = 0;
+	for (;;) {
+		if (r->pos == r->len && rd_refill(r) <= 0)
+			break;
+		unsigned d = (unsigned)(r->buf[r->pos] - '0');
+		if (d > 9)
+			break;
+		if (++nd > 19) {
+			rd_fail(r, "number too long at byte %llu inside \"%s\"", rd_off(r), r->where);
+			return -1;
+		}
+		*v = *v * 10 + d;
+		r->pos++;
+	}
+	if (nd == 0) {
+		if (!r->failed && r->pos == r->len)
+			rd_truncated(r);
+		else
+			rd_unexpected(r, "a non-negative integer");
+		return -1;
+	}
+	return 0;
+}
+
+/* "locations": records of (object_index, script_id, line, column) in the
+ * order location_fields gives, kept as (node ordinal, script, line, column)
+ * for DevTools' class keys.  Few enough (one per JS object with a known
+ * constructor) that the careful reader is fast enough. */
+static int parse_locations(struct rd *r, struct loader *L)
+{
+	heap_snapshot *s = L->s;
+	size_t cap = 0;
+	uint64_t rec[4];
+	int k = 0;
+	int c = rd_array_open(r);
+	if (c != 0)
+		return c < 0 ? -1 : 0;
+	for (;;) {
+		if (rd_ws(r) < 0) {
+			rd_truncated(r);
+			return -1;
+		}
+		if (read_uint(r, &rec[k]) < 0)
+			return -1;
+		if (++k == 4) {
+			uint64_t obj = rec[L->l_object];
+			if (obj % (uint64_t)L->nf != 0 || obj / (uint64_t)L->nf >= s->node_count || rec[L->l_script] > UINT32_MAX ||
+			    rec[L->l_line] > UINT32_MAX || rec[L->l_col] > UINT32_MAX) {
+				rd_fail(r, "location %u: object_index %llu is not a node, or a field is out of range (byte %llu)",
+					s->nloc, (unsigned long long)obj, rd_off(r));
+				return -1;
+			}
+			if (s->nloc == cap) {
+				size_t nc = cap ? cap * 2 : 1024;
+				uint32_t *m = realloc(s->loc, nc * 4 * sizeof *m);
+				if (!m) {
+					rd_fail(r, "out of memory for locations");
+					return -1;
+				}
+				s->loc = m;
+				cap = nc;
+			}
+			uint32_t *dst = s->loc + 4 * (size_t)s->nloc++;
+			/* scan-build: s->loc has room (grown just above), never NULL here */
+			dst[0] = (uint32_t)(obj / (uint64_t)L->nf);
+			dst[1] = (uint32_t)rec[L->l_script];
+			dst[2] = (uint32_t)rec[L->l_line];
+			dst[3] = (uint32_t)rec[L->l_col];
+			k = 0;
+		}
+		int sep = rd_separator(r, ']', "',' or ']'");
+		if (sep < 0)
+			return -1;
+		if (sep)
+			break;
+	}
+	if (k != 0) {
+		rd_fail(r, "\"locations\" does not hold whole records of 4");
 		return -1;
 	}
 	return 0;
@@ -1038,6 +1171,9 @@ static int parse_top(struct rd *r, struct loader *L)
 			}
 			r->where = edges ? "edges" : "nodes";
 			rc = parse_ints(r, L, edges);
+		} else if (strcmp(key, "locations") == 0 && L->have_meta && !L->s->loc) {
+			r->where = "locations";
+			rc = parse_locations(r, L);
 		} else if (strcmp(key, "strings") == 0) {
 			seen = &L->have_strings;
 			if (*seen)
@@ -1054,19 +1190,11 @@ static int parse_top(struct rd *r, struct loader *L)
 		if (seen)
 			*seen = true;
 		r->where = NULL;
-		c = rd_ws(r);
-		if (c < 0) {
-			rd_truncated(r);
+		int sep = rd_separator(r, '}', "',' or '}'");
+		if (sep < 0)
 			return -1;
-		}
-		r->pos++;
-		if (c == '}')
+		if (sep)
 			break;
-		if (c != ',') {
-			r->pos--;
-			rd_unexpected(r, "',' or '}'");
-			return -1;
-		}
 	}
 	if (rd_ws(r) >= 0) {
 		rd_fail(r, "trailing data at byte %llu", rd_off(r));
@@ -1190,6 +1318,31 @@ static heap_snapshot *load_jansson(const char *path, char *err, size_t errlen)
 		}
 		L.have_strings = true;
 	}
+	json_t *locs = json_object_get(root, "locations");
+	if (json_is_array(locs) && json_array_size(locs) % 4 == 0) {
+		size_t nl = json_array_size(locs) / 4;
+		s->loc = malloc((nl ? nl : 1) * 4 * sizeof *s->loc);
+		if (!s->loc) {
+			snprintf(err, errlen, "out of memory for locations");
+			goto fail;
+		}
+		int lf[4] = { L.l_object, L.l_script, L.l_line, L.l_col };
+		for (size_t i = 0; i < nl; i++) {
+			json_int_t v[4];
+			for (int k = 0; k < 4; k++)
+				v[k] = json_integer_value(json_array_get(locs, 4 * i + (size_t)lf[k]));
+			if (v[0] < 0 || v[0] % L.nf != 0 || (uint64_t)v[0] / (uint64_t)L.nf >= s->node_count || v[1] < 0 ||
+			    v[2] < 0 || v[3] < 0 || v[1] > UINT32_MAX || v[2] > UINT32_MAX || v[3] > UINT32_MAX) {
+				snprintf(err, errlen, "location %zu: object_index is not a node, or a field is out of range", i);
+				goto fail;
+			}
+			uint32_t *d = s->loc + 4 * (size_t)s->nloc++;
+			d[0] = (uint32_t)(v[0] / L.nf);
+			d[1] = (uint32_t)v[1];
+			d[2] = (uint32_t)v[2];
+			d[3] = (uint32_t)v[3];
+		}
+	}
 	if (finish(&L, err, errlen) < 0)
 		goto fail;
 	json_decref(root);
@@ -1251,6 +1404,11 @@ void heap_snapshot_free(heap_snapshot *s)
 	free(s->edge_type);
 	free(s->edge_to);
 	free(s->edge_name);
+	free(s->node_detached);
+	free(s->loc);
+	free(s->node_class);
+	free(s->node_loc);
+	free(s->edge_skip);
 	free(s->string_off);
 	free(s->string_data);
 	for (int i = 0; i < HEAP_MAX_TYPES; i++) {
@@ -1258,6 +1416,26 @@ void heap_snapshot_free(heap_snapshot *s)
 		free(s->edge_type_name[i]);
 	}
 	free(s);
+}
+
+long heap_snapshot_add_string(heap_snapshot *s, const char *text)
+{
+	size_t used = s->string_count ? s->string_off[s->string_count] : 0, n = strlen(text);
+	if (s->string_count == UINT32_MAX - 1 || used + n + 1 > UINT32_MAX)
+		return -1;
+	char *d = realloc(s->string_data, used + n + 1);
+	if (!d)
+		return -1;
+	s->string_data = d;
+	uint32_t *o = realloc(s->string_off, ((size_t)s->string_count + 2) * sizeof *o);
+	if (!o)
+		return -1;
+	s->string_off = o;
+	if (s->string_count == 0)
+		o[0] = 0;
+	memcpy(d + used, text, n + 1);
+	o[s->string_count + 1] = (uint32_t)(used + n + 1);
+	return (long)s->string_count++;
 }
 
 const char *heap_snapshot_string(const heap_snapshot *s, uint32_t i)

@@ -47,6 +47,18 @@ typedef struct heap_snapshot {
 	uint32_t *edge_to;		/* [edge_count] node ordinal */
 	uint32_t *edge_name;		/* [edge_count] string index, or the index of an
 					 * element/hidden edge (see edge_str_named) */
+	uint8_t *node_detached;		/* [node_count] 0 unknown, 1 attached, 2 detached;
+					 * NULL when the snapshot has no such field */
+	uint32_t nloc;			/* "locations" records */
+	uint32_t *loc;			/* [4 * nloc] node ordinal, script, line, column */
+	/* Set by heap_devtools_apply (devtools.h), NULL for V8's raw view: */
+	uint32_t *node_class;		/* [node_count] string index of the class name */
+	uint32_t *node_loc;		/* [node_count] 1 + id of the (constructor
+					 * location, class) of an object, 0 none;
+					 * NULL without "locations" */
+	uint32_t nloc_keys;		/* distinct such ids */
+	uint8_t *edge_skip;		/* [edge_count] 1: not an essential edge (a
+					 * WeakMap table's edge to a value) */
 	uint32_t string_count;
 	uint32_t *string_off;		/* [string_count + 1] into string_data */
 	char *string_data;
@@ -69,6 +81,10 @@ heap_snapshot *heap_snapshot_load(const char *path, heap_parser parser, char *er
 /* The same from memory (fuzzing, tests). */
 heap_snapshot *heap_snapshot_load_mem(const void *data, size_t size, char *err, size_t errlen);
 void heap_snapshot_free(heap_snapshot *s);
+
+/* Append a string (class names DevTools makes up); its index, or -1 when
+ * out of memory. */
+long heap_snapshot_add_string(heap_snapshot *s, const char *text);
 
 /* String i (never NULL; "" when out of range). */
 const char *heap_snapshot_string(const heap_snapshot *s, uint32_t i);

@@ -19,7 +19,24 @@
 
 bool heap_node_counted(const heap_snapshot *s, uint32_t i)
 {
-	return s->node_self[i] != 0 || s->node_type[i] == s->t.n_native;
+	/* current DevTools counts no empty node; V8's raw view (and DevTools
+	 * before 2024) keeps native ones */
+	return s->node_self[i] != 0 || (!s->node_class && s->node_type[i] == s->t.n_native);
+}
+
+size_t heap_class_keys(const heap_snapshot *s)
+{
+	return (size_t)s->string_count + (size_t)s->ntypes_node + (size_t)s->nloc_keys;
+}
+
+size_t heap_class_key(const heap_snapshot *s, uint32_t i)
+{
+	if (s->node_class)
+		return s->node_loc && s->node_loc[i]
+			       ? (size_t)s->string_count + (size_t)s->ntypes_node + (size_t)s->node_loc[i] - 1
+			       : s->node_class[i];
+	int t = s->node_type[i];
+	return (t == s->t.n_object || t == s->t.n_native) ? s->node_name[i] : (size_t)s->string_count + (size_t)t;
 }
 
 /* "(type)" name for a non-object type, "(system)" and "(compiled code)" as DevTools. */
@@ -37,6 +54,8 @@ static char *type_class_name(const heap_snapshot *s, int t)
 
 char *heap_class_name_dup(const heap_snapshot *s, uint32_t i)
 {
+	if (s->node_class)
+		return strdup(heap_snapshot_string(s, s->node_class[i]));
 	int t = s->node_type[i];
 	if (t == s->t.n_object || t == s->t.n_native)
 		return strdup(heap_snapshot_string(s, s->node_name[i]));
@@ -204,7 +223,7 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 {
 	heap_sort sort = o->sort;
 	heap_summary *sum = calloc(1, sizeof *sum);
-	size_t nkeys = (size_t)s->string_count + (size_t)s->ntypes_node;
+	size_t nkeys = heap_class_keys(s);
 	uint32_t *slot = malloc(nkeys * sizeof *slot);
 	uint32_t *node_slot = NULL, *stack = NULL;
 	uint8_t *seen = NULL, *outer = NULL;
@@ -214,7 +233,7 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 	memset(slot, 0xff, nkeys * sizeof *slot);
 	sum->nodes = s->node_count;
 	sum->edges = s->edge_count;
-	if (d || o->r) {
+	if (d || o->r || o->node_class) {
 		node_slot = malloc((size_t)s->node_count * sizeof *node_slot);
 		if (!node_slot)
 			goto oom;
@@ -232,9 +251,7 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 			node_slot[i] = UINT32_MAX;
 		if (!heap_node_counted(s, i))
 			continue;
-		int t = s->node_type[i];
-		size_t key = (t == s->t.n_object || t == s->t.n_native) ? s->node_name[i]
-									 : (size_t)s->string_count + (size_t)t;
+		size_t key = heap_class_key(s, i);
 		uint32_t k = slot[key];
 		if (k == UINT32_MAX) {
 			if (sum->nclasses == cap) {
@@ -253,6 +270,7 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 			if (!c->name)
 				goto oom;
 		}
+		/* scan-build: slot[key] != UINT32_MAX only after a class was added for it */
 		sum->classes[k].count++;
 		sum->classes[k].self += s->node_self[i];
 		if (node_slot)
@@ -278,6 +296,7 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 			}
 			uint32_t k = node_slot[v];
 			if (k != UINT32_MAX && !seen[k]) {
+				/* scan-build: node_slot[] holds UINT32_MAX or an index into classes */
 				sum->classes[k].retained += d->retained[v];
 				if (outer)
 					outer[v] = 1;
@@ -299,6 +318,20 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 	if (o->r && class_paths(sum, s, d, o, node_slot, outer) < 0)
 		goto oom;
 	sum->has_paths = o->r != NULL;
+	if (o->node_class) {
+		/* slots -> final rows, in place */
+		uint32_t *rank = malloc((sum->nclasses ? sum->nclasses : 1) * sizeof *rank);
+		if (!rank)
+			goto oom;
+		for (size_t c = 0; c < sum->nclasses; c++)
+			rank[sum->classes[c].slot] = (uint32_t)c;
+		for (uint32_t i = 0; i < s->node_count; i++)
+			if (node_slot[i] != UINT32_MAX)
+				node_slot[i] = rank[node_slot[i]];
+		free(rank);
+		*o->node_class = node_slot;
+		node_slot = NULL;
+	}
 	free(node_slot);
 	free(stack);
 	free(seen);

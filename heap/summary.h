@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heap/devtools.h"
 #include "heap/dominators.h"
 #include "heap/retainers.h"
 #include "heap/snapshot.h"
@@ -50,6 +51,7 @@ typedef struct heap_summary {
 	uint64_t nodes, edges, self_total;	/* every node and edge */
 	bool has_retained;
 	bool has_paths;				/* objects and top classes carry paths */
+	heap_view view;				/* set by the caller, for the report */
 	uint64_t reachable;			/* retained size of the root (DevTools: total) */
 	size_t nclasses;
 	heap_class *classes;			/* sorted as asked, all of them */
@@ -59,8 +61,15 @@ typedef struct heap_summary {
 
 /* DevTools' class name of node i, malloc'd (NULL when out of memory). */
 char *heap_class_name_dup(const heap_snapshot *s, uint32_t i);
-/* Whether node i counts in class rows (self size > 0 or native). */
+/* Whether node i counts in class rows: self size > 0 (or, in V8's raw
+ * view, native). */
 bool heap_node_counted(const heap_snapshot *s, uint32_t i);
+/* Node i's class as a number below heap_class_keys(s): V8's raw view keys
+ * objects and natives by name and the rest by type; after
+ * heap_devtools_apply, DevTools' class name, or its constructor location and
+ * class for objects that have one. */
+size_t heap_class_key(const heap_snapshot *s, uint32_t i);
+size_t heap_class_keys(const heap_snapshot *s);
 
 /* What heap_summary_new computes beyond the class table. */
 typedef struct heap_summary_opts {
@@ -69,6 +78,9 @@ typedef struct heap_summary_opts {
 	const heap_retainers *r;	/* NULL: no retainer paths */
 	size_t path_classes;		/* classes (from the top) given paths */
 	size_t paths_per_class;		/* path groups kept per class */
+	uint32_t **node_class;		/* if set: *node_class gets a malloc'd
+					 * [node_count] array, each node's index in
+					 * classes[] (UINT32_MAX: not counted) */
 } heap_summary_opts;
 
 /* d may be NULL (no retained sizes; paths are then grouped by self size).

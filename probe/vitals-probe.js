@@ -37,8 +37,9 @@
  * Invariants: nothing here may throw into the host application (every
  * callback is wrapped, socket errors are swallowed) or keep it alive (the
  * server, sockets and timers are unref()ed). With no dashboard connected the
- * probe costs nothing but the idle server: the GC observer, the event-loop
- * delay histograms and the sample timers exist only per connection. The
+ * probe costs nothing but the idle server: the GC observer and the loop
+ * monitor (one timer for every connection's samples and the lag, see below)
+ * exist only while a dashboard is connected. The
  * probe never emits process warnings of its own (the dashboard alerts on
  * them); a failure to start is recorded in the returned state instead.
  * One capture (heap_snapshot, cpu_profile, report) runs at a time per
@@ -55,12 +56,11 @@ const MAX_GC_PER_SAMPLE = 1000;
 const MAX_CONNS = 32;
 const MAX_BACKLOG = 8 * 1024 * 1024; /* a dashboard this far behind is dropped */
 const PROGRESS_EVERY = 1024 * 1024;
-const LAG_RES_MS = 10;
 const GC_FORCED = 4;
 const GC_MAJOR = 4;
 
 /* All builtins now: a captured command-line require may not work later. */
-let fs, net, path, v8, perf, wt, inspector;
+let fs, net, path, v8, perf, wt, inspector, dc;
 try {
 	fs = require('fs');
 	net = require('net');
@@ -72,6 +72,7 @@ try {
 	fs = null;
 }
 try { inspector = require('inspector'); } catch (e) { inspector = null; }
+try { dc = require('diagnostics_channel'); } catch (e) { dc = null; }
 
 function noop() {}
 
@@ -170,6 +171,11 @@ function newState() {
 		conns: new Set(),
 		capture: null,        /* the running heap_snapshot/cpu_profile/report */
 		gcObserver: null,
+		mon: null,           /* the loop monitor, while someone listens */
+		hunt: null,          /* the culprit profiler, while it runs */
+		http: null,          /* diagnostics_channel subscriptions, while someone listens */
+		workers: null,       /* the NodeWorker session and the workers it reaches */
+		huntAt: 0,           /* perf.now() of its last start */
 		forcing: [],          /* {t0, t1} windows of the last probe-forced GCs */
 		esm: null,
 		startedMs: null,
@@ -270,30 +276,378 @@ function countHandles(conns) {
 	return out;
 }
 
-/* Nearest-rank percentile (the ceil(q% * n)-th smallest value). The
- * histogram's own percentile() rounds the rank to nearest, so with the ~80
- * loop turns a second a 10 ms timer sees under load, a 200 ms stall every
- * second (1.25% of turns) would never reach p99; asking it for the percentile
- * that lands exactly on the nearest rank fixes that. */
-function rankPct(h, n, q) {
-	const r = Math.max(1, Math.ceil((q / 100) * n - 1e-9));
-	return h.percentile(Math.min(100, (100 * r) / n));
-}
+/* ---- the loop monitor ---------------------------------------------------
+ *
+ * Lag is the lateness of the probe's own timer: a tick armed for P ms that
+ * runs L ms late saw the loop held up for at least L ms (and a block longer
+ * than P always makes some tick late, by at least its length minus P). One
+ * timer per process serves every connection: it is due at the next sample of
+ * any connection and, while the loop is busy, every FINE_MS as well. So an
+ * idle app wakes once per sample and no more (each wake-up of a node process
+ * costs ~60 µs of CPU here; monitorEventLoopDelay's 100 a second cost
+ * 35× an idle node), while a busy loop is watched at 50 Hz. Busy: the loop
+ * was active for BUSY_ELU of the last second (a block of 50 ms or more makes
+ * its own second busy), or a tick was BUSY_LATE_MS late while the loop
+ * worked; fine ticks go on for FINE_HOLD_MS after the last busy second, so a
+ * loop that blocks every few seconds is watched finely between its blocks.
+ * The first block after a quiet spell is seen only where it overlaps a coarse
+ * tick; `lag.res_ms` says which resolution a sample's window had.
+ *
+ * A sample is built by the tick that measured the lateness, after recording
+ * it, so a block is in the sample whose window [ts - interval_ms, ts] it
+ * ended in, and ts is when the probe measured (not when it was sent). */
+const FINE_MS = 20;
+const BUSY_ELU = 0.05;
+const BUSY_LATE_MS = 20;
+const FINE_HOLD_MS = 10000;
+const CHECK_MS = 1000;
+const MAX_LAG_VALS = 4096;
+const SLACK_MS = 5;
+const SLOW_EVERY = 5;          /* idle: rss, arrayBuffers, spaces every 5th sample */
 
-function lagOf(h) {
-	const n = h.count;
-	if (!n) return { min: 0, p50: 0, p99: 0, max: 0, n: 0 };
-	const ms = (ns) => round3(Math.max(0, ns / 1e6 - LAG_RES_MS));
-	return { min: ms(h.min), p50: ms(rankPct(h, n, 50)), p99: ms(rankPct(h, n, 99)),
-		max: ms(h.max), n: n };	/* no mean: h.mean walks every bucket, ~200 µs a call */
-}
-
-/* Builds one sample for a connection and resets its interval state. Exposed
- * as module.exports._sample for the cost benchmark. */
-function buildSample(conn) {
+function monStart(st) {
+	if (st.mon) return;
 	const now = perf.performance.now();
-	const mem = process.memoryUsage();
-	const hs = v8.getHeapStatistics();
+	const m = { timer: null, armedAt: now, armActive: 0, period: 0, fine: false, fineUntil: 0,
+		checkAt: now, eluMark: perf.performance.eventLoopUtilization(), tick: null };
+	m.tick = guard(function () { monTick(st, m); });
+	st.mon = m;
+	monArm(st, m, now);
+}
+
+function monStop(st) {
+	if (st.mon && st.conns.size === 0) {
+		clearTimeout(st.mon.timer);
+		st.mon = null;
+		if (st.hunt) huntStop(st, st.hunt);
+	}
+}
+
+/* Arms the tick for the next sample due, or FINE_MS while busy. */
+function monArm(st, m, now) {
+	let d = Infinity;
+	for (const c of st.conns) if (c.nextDue - now < d) d = c.nextDue - now;
+	if (m.fine && FINE_MS < d) d = FINE_MS;
+	if (d === Infinity) d = 1000;
+	d = Math.max(1, Math.ceil(d));
+	m.armedAt = now;
+	if (m.timer && d <= m.period && d >= m.period - 2) {
+		/* About the same duration: re-arm the same Timeout (cheaper than a
+		 * new one, whose list Node would also create and drop). */
+		m.timer.refresh();
+	} else {
+		if (m.timer) clearTimeout(m.timer);
+		m.period = d;
+		m.timer = setTimeout(m.tick, d);
+		m.timer.unref();
+	}
+}
+
+/* Re-arms now (a connection came, went or changed its rate). */
+function monReset(st) {
+	const m = st.mon;
+	if (!m) return;
+	monArm(st, m, perf.performance.now());
+}
+
+/* Is V8's sampling profiler on (a culprit hunt or a cpu_profile capture)?
+ * Node 20 then counts the loop as busy nearly all the time (ELU ~0.9 in an
+ * idle app, whatever the sampling interval), so ELU means nothing: samples
+ * whose window had it on carry no `elu` but `profiling: true`, and a late
+ * tick is taken for a block without the busy-time check. */
+function profiling(st) {
+	return !!((st.hunt && st.hunt.running) || (st.capture && st.capture.kind === 'cpu_profile'));
+}
+
+function markProfiled(st) {
+	for (const c of st.conns) c.profiled = true;
+}
+
+/* Loop utilisation between two eventLoopUtilization() readings. */
+function eluBetween(a, b) {
+	const dt = a.active + a.idle - b.active - b.idle;
+	return dt > 0 ? (a.active - b.active) / dt : 0;
+}
+
+function monTick(st, m) {
+	if (st.mon !== m) return;
+	const now = perf.performance.now();
+	const hr = process.hrtime.bigint();
+	const wall = Date.now();
+	const e = perf.performance.eventLoopUtilization();
+	const late = Math.max(0, now - m.armedAt - m.period);
+	/* A late tick is a block only if the loop was working meanwhile: on a
+	 * machine short of CPU the timer is late while the loop sits in poll.
+	 * The block began after the previous tick and ends now, so its length
+	 * lies between the lateness and the loop's busy time since that tick;
+	 * the busy time is taken (capped at late + period): a coarse tick of an
+	 * idle loop is late by only the part of a block after it was due. */
+	const prof = profiling(st);
+	const active = e.active - m.armActive;
+	const blocked = late >= BUSY_LATE_MS && (prof || active >= late / 2);
+	/* Coarse ticks take the busy time from a lateness of 2 ms: a 1 s block
+	 * may end just after such a tick was due. Work besides the block in that
+	 * window (under BUSY_ELU, or the tick would be fine) can add a few ms. */
+	const whole = m.period > FINE_MS ? late >= 2 && active >= late / 2 : blocked;
+	const lag = whole && !prof ? Math.max(late, Math.min(active, late + m.period)) : late;
+	for (const c of st.conns) {
+		if (prof) c.profiled = true;
+		if (c.lagVals.length < MAX_LAG_VALS) c.lagVals.push(lag);
+		if (lag > c.lagMax) c.lagMax = lag;
+		if (m.period > c.lagRes) c.lagRes = m.period;
+	}
+	let busy = blocked;
+	if (now - m.checkAt >= CHECK_MS - 1) {
+		if (eluBetween(e, m.eluMark) >= BUSY_ELU) busy = true;
+		m.eluMark = e;
+		m.checkAt = now;
+	}
+	m.armActive = e.active;
+	if (busy) {
+		m.fine = true;
+		m.fineUntil = now + FINE_HOLD_MS;
+	} else if (m.fine && now >= m.fineUntil) {
+		m.fine = false;
+	}
+	/* A running hunt names the stall now, so its sample carries the culprit;
+	 * starting one holds the loop ~20 ms, so that waits for the samples. */
+	const stalled = blocked && lag >= SUSPECT_MS;
+	if (stalled && st.hunt && st.hunt.running) stallSeen(st, now, hr, late, lag);
+	let polled = false;
+	for (const c of st.conns) {
+		/* Node fires a timer by the loop's cached clock, up to a few ms
+		 * before perf.now() says it is due: a sample that early is on time
+		 * (else the app would wake again a moment later just for it). */
+		if (c.closed || now < c.nextDue - SLACK_MS) continue;
+		/* The rate holds on a loaded machine: the next is due a period
+		 * after this one was due (unless that is already past), and a tick
+		 * about on time re-arms the same Timeout (monArm). */
+		c.nextDue += c.period;
+		if (c.nextDue <= now) c.nextDue = now + c.period;
+		if (!polled && st.workers) {
+			workersPoll(st);	/* answers go in the next sample */
+			polled = true;
+		}
+		emitSample(c, now, wall, e, m.fine);
+	}
+	if (stalled && !st.hunt) stallSeen(st, now, hr, late, lag);
+	if (st.mon === m) monArm(st, m, perf.performance.now());
+}
+
+/* ---- the culprit of a stall ----------------------------------------------
+ *
+ * A tick SUSPECT_MS late while the loop worked is a stall. Sampling who runs
+ * costs too much to do all the time, so the first stall starts V8's sampling
+ * profiler (an in-process inspector session, one sample per PROFILE_US) for
+ * at most PROFILE_MS or until it has seen HUNT_STALLS more stalls (found in
+ * the tick that sees the stall: the culprit goes out with the stall's own
+ * sample); the samples taken during each stall (profile times are
+ * process.hrtime µs) name its culprit: the deepest function of the app's own code on the stack in at
+ * least half of them, else the app function in the most of them (at least a
+ * fifth), else the deepest frame of any kind (a builtin, "(garbage
+ * collector)"). It goes out in the next sample's `stalls`. A run starts at
+ * most once per PROFILE_GAP_MS, so the profiler is on for at most a third of
+ * the time while an app stalls, and never while it does not (nor during a
+ * cpu_profile capture, which owns the profiler). */
+const SUSPECT_MS = 50;
+const PROFILE_US = 5000;
+const PROFILE_MS = 10000;
+const PROFILE_GAP_MS = 30000;
+const MAX_STALLS_PER_SAMPLE = 4;
+const HUNT_STALLS = 1;
+const HUNT_SETTLE_US = 100000;	/* stalls starting this soon after the deopt are its own */
+
+function stallSeen(st, nowMs, hr, late, lag) {
+	const hunt = st.hunt;
+	if (hunt && hunt.running) return huntNote(st, hunt, nowMs, hr, late, lag);
+	if (hunt || !inspector || (st.capture && st.capture.kind === 'cpu_profile')) return undefined;
+	if (st.huntAt && nowMs - st.huntAt < PROFILE_GAP_MS) return undefined;
+	return huntStart(st, nowMs);
+}
+
+/* Starts the profiler; st.hunt is set until the session is given up. */
+function huntStart(st, nowMs) {
+	let session;
+	try {
+		session = new inspector.Session();
+		session.connect();
+	} catch (e) {
+		return undefined;
+	}
+	const hunt = { session: session, running: false, since: 0, timer: null, stalls: [] };
+	st.hunt = hunt;
+	st.huntAt = nowMs;
+	const fail = guard(function (err) { if (err) huntStop(st, hunt); });
+	session.post('Profiler.enable', guard(function (err) {
+		if (err || st.hunt !== hunt) return fail(err || 1);
+		return session.post('Profiler.setSamplingInterval', { interval: PROFILE_US }, guard(function (err2) {
+			if (err2 || st.hunt !== hunt) return fail(err2 || 1);
+			return session.post('Profiler.start', guard(function (err3) {
+				if (err3 || st.hunt !== hunt) return fail(err3 || 1);
+				/* Code optimised before the profiler ran has no record of
+				 * the functions inlined into it: a blocking callback would
+				 * be named as its caller (say, Node's listOnTimeout).
+				 * Switching precise coverage on deoptimises everything;
+				 * what is optimised again while the profiler runs keeps
+				 * its inlined frames. Off again at once. */
+				session.post('Profiler.startPreciseCoverage', { callCount: false, detailed: false }, noop);
+				session.post('Profiler.stopPreciseCoverage', noop);
+				hunt.running = true;
+				hunt.since = Number(process.hrtime.bigint() / 1000n);
+				markProfiled(st);
+				hunt.timer = setTimeout(guard(function () { huntFinish(st, hunt); }), PROFILE_MS);
+				hunt.timer.unref();
+				return undefined;
+			}));
+		}));
+	}));
+	return undefined;
+}
+
+function huntStop(st, hunt) {
+	if (st.hunt !== hunt) return;
+	st.hunt = null;
+	markProfiled(st);
+	if (hunt.timer) clearTimeout(hunt.timer);
+	if (hunt.running) {
+		hunt.running = false;
+		try { hunt.session.post('Profiler.stop'); } catch (e) { /* ignore */ }
+	}
+	closeSession(hunt.session);
+}
+
+/* A stall while the profiler runs ended at hr (process.hrtime ns): its last
+ * `late` ms are known for certain to be one block. HUNT_STALLS of them end
+ * the hunt (not counting the slow start of freshly deoptimised code). */
+function huntNote(st, hunt, nowMs, hr, late, lag) {
+	const t1 = Number(hr / 1000n);
+	const t0 = t1 - late * 1000;
+	if (t0 < hunt.since + HUNT_SETTLE_US) return undefined;	/* before the profiler ran, or the deopt's */
+	hunt.stalls.push({ t0: t0, t1: t1, nowMs: nowMs, lag: lag });
+	if (hunt.stalls.length >= HUNT_STALLS) huntFinish(st, hunt);
+	return undefined;
+}
+
+/* Stops the profiler and names what ran during each stall it saw; the
+ * longest stall's culprit goes last (a reader keeping one keeps that). */
+function huntFinish(st, hunt) {
+	if (st.hunt !== hunt || !hunt.running) return;
+	hunt.running = false;
+	markProfiled(st);
+	clearTimeout(hunt.timer);
+	hunt.timer = null;
+	hunt.session.post('Profiler.stop', guard(function (err, res) {
+		huntStop(st, hunt);
+		if (err || !res || !res.profile) return;
+		const found = [];
+		for (const x of hunt.stalls) {
+			const c = culpritOf(res.profile, x.t0, x.t1);
+			if (!c) continue;
+			c.ts = Math.round(perf.performance.timeOrigin + x.nowMs);
+			c.ms = Math.round(x.lag);
+			found.push(c);
+		}
+		found.sort(function (a, b) { return a.ms - b.ms; });
+		for (const conn of st.conns) {
+			for (const c of found.slice(-MAX_STALLS_PER_SAMPLE)) {
+				if (conn.stalls.length < MAX_STALLS_PER_SAMPLE) conn.stalls.push(c);
+			}
+		}
+	}));
+}
+
+/* The app's own code: a script with a path or URL that is not Node's. */
+function isAppFrame(cf) {
+	return cf.url !== '' && !cf.url.startsWith('node:') && !cf.url.startsWith('internal/');
+}
+
+/* The culprit of [t0, t1] (µs, the profile's clock): {fn, url, line, col,
+ * share} or null when the profiler took no sample then. */
+function culpritOf(profile, t0, t1) {
+	const nodes = profile.nodes;
+	const byId = new Map();
+	const parent = new Map();
+	for (const n of nodes) {
+		byId.set(n.id, n);
+		if (n.children) for (const ch of n.children) parent.set(ch, n.id);
+	}
+	const count = new Map();	/* frame key -> samples it was on the stack in */
+	const info = new Map();		/* frame key -> {cf, depth} */
+	let total = 0;
+	let t = profile.startTime;
+	for (let i = 0; i < profile.samples.length; i++) {
+		t += profile.timeDeltas[i];
+		if (t < t0 || t > t1) continue;
+		total++;
+		const path = [];
+		for (let id = profile.samples[i]; id !== undefined; id = parent.get(id)) path.push(byId.get(id));
+		const seen = new Set();
+		for (let d = 0; d < path.length; d++) {
+			const cf = path[d].callFrame;
+			if (cf.functionName === '(root)') continue;
+			const key = cf.functionName + '\0' + cf.url + '\0' + cf.lineNumber + '\0' + cf.columnNumber;
+			if (seen.has(key)) continue;	/* recursion counts once */
+			seen.add(key);
+			count.set(key, (count.get(key) || 0) + 1);
+			const depth = path.length - d;
+			const old = info.get(key);
+			if (!old || depth > old.depth) info.set(key, { cf: cf, depth: depth });
+		}
+	}
+	if (!total) return null;
+	/* The deepest app frame in half the samples; else the app frame in the
+	 * most samples, if in a fifth (a starved process's stall also holds
+	 * samples taken while it waited for the CPU, in Node's own code); else
+	 * the deepest frame of any kind in half. */
+	let best = null;
+	let most = null;
+	let mostN = 0;
+	let bestAny = null;
+	for (const [key, n] of count) {
+		const x = info.get(key);
+		const app = isAppFrame(x.cf);
+		if (app && (n > mostN || (n === mostN && x.depth > most.depth))) {
+			most = x;
+			mostN = n;
+		}
+		if (n * 2 < total) continue;
+		if (!bestAny || x.depth > bestAny.depth) bestAny = x;
+		if (app && (!best || x.depth > best.depth)) best = x;
+	}
+	const pick = best || (mostN * 5 >= total ? most : null) || bestAny;
+	if (!pick) return null;
+	const cf = pick.cf;
+	return { fn: cf.functionName || '(anonymous)', url: cf.url,
+		line: cf.lineNumber >= 0 ? cf.lineNumber + 1 : 0, col: cf.columnNumber >= 0 ? cf.columnNumber + 1 : 0,
+		share: round3(count.get(cf.functionName + '\0' + cf.url + '\0' + cf.lineNumber + '\0' + cf.columnNumber) / total),
+		samples: total };
+}
+
+/* The nearest-rank percentile (the ceil(q% * n)-th smallest) of sorted xs:
+ * with the ~50 ticks a busy second has, a 200 ms block every second is 2% of
+ * them and must reach p99. */
+function rankPct(xs, q) {
+	const r = Math.max(1, Math.ceil((q / 100) * xs.length - 1e-9));
+	return xs[Math.min(xs.length, r) - 1];
+}
+
+/* The lag of a connection's window, and a fresh window. */
+function lagOf(conn) {
+	const xs = conn.lagVals;
+	const out = { min: 0, p50: 0, p99: 0, max: round3(conn.lagMax), n: xs.length, res_ms: conn.lagRes };
+	if (xs.length) {
+		if (xs.length > 1) xs.sort(function (a, b) { return a - b; });
+		out.min = round3(xs[0]);
+		out.p50 = round3(rankPct(xs, 50));
+		out.p99 = round3(rankPct(xs, 99));
+	}
+	conn.lagVals = [];
+	conn.lagMax = 0;
+	conn.lagRes = 0;
+	return out;
+}
+
+function spaceStats() {
 	const sp = v8.getHeapSpaceStatistics();
 	const spaces = new Array(sp.length);
 	for (let i = 0; i < sp.length; i++) {
@@ -301,10 +655,25 @@ function buildSample(conn) {
 		spaces[i] = { name: s.space_name, size: s.space_size, used: s.space_used_size,
 			avail: s.space_available_size, physical: s.physical_space_size };
 	}
-	const lag = lagOf(conn.eld);
-	conn.eld.reset();
-	const elu = perf.performance.eventLoopUtilization();
-	const eluDelta = perf.performance.eventLoopUtilization(elu, conn.elu).utilization;
+	return spaces;
+}
+
+/* Builds one sample for a connection and resets its interval state. */
+function buildSample(conn, now, wall, elu, fine) {
+	const hs = v8.getHeapStatistics();
+	const mem = { heapTotal: hs.total_heap_size, heapUsed: hs.used_heap_size, external: hs.external_memory };
+	/* Every call costs 10-100 µs in a process that is idle (cold caches,
+	 * code never optimised); memoryUsage() also reads /proc. What changes
+	 * slowly or the dashboard has from /proc itself (rss, arrayBuffers,
+	 * spaces, cpu) comes every SLOW_EVERY samples unless the loop is busy. */
+	const full = fine || conn.seq % SLOW_EVERY === 0;
+	if (full) {
+		const mu = process.memoryUsage();
+		mem.rss = mu.rss;
+		mem.arrayBuffers = mu.arrayBuffers;
+	}
+	const lag = lagOf(conn);
+	const eluDelta = eluBetween(elu, conn.elu);
 	conn.elu = elu;
 	const gc = conn.gc;
 	const dropped = conn.gcDropped;
@@ -312,40 +681,373 @@ function buildSample(conn) {
 	conn.gcDropped = 0;
 	const interval = now - conn.last;
 	conn.last = now;
-	return {
-		t: 'sample', ts: Date.now(), seq: ++conn.seq, interval_ms: Math.round(interval),
-		mem: { rss: mem.rss, heapTotal: mem.heapTotal, heapUsed: mem.heapUsed,
-			external: mem.external, arrayBuffers: mem.arrayBuffers },
+	const out = {
+		t: 'sample', ts: wall, seq: ++conn.seq,
+		interval_ms: Math.round(interval),
+		mem: mem,
 		heap: { limit: hs.heap_size_limit, total: hs.total_heap_size, used: hs.used_heap_size,
 			physical: hs.total_physical_size, malloced: hs.malloced_memory,
 			native_contexts: hs.number_of_native_contexts,
 			detached_contexts: hs.number_of_detached_contexts },
-		spaces: spaces,
 		lag: lag,
-		elu: round3(eluDelta || 0),
 		handles: countHandles(conn.all),
 		gc: gc, gc_dropped: dropped,
-		cpu: process.cpuUsage(),
 	};
+	if (conn.profiled) {
+		out.profiling = true;
+		conn.profiled = false;
+	} else {
+		out.elu = round3(eluDelta || 0);
+	}
+	if (full) {
+		out.spaces = spaceStats();
+		out.cpu = process.cpuUsage();
+	}
+	const st = conn.st;
+	if (st && st.http) {
+		if (st.http.server.seen) out.http = httpOf(conn, 'httpServer', st.http.server, interval);
+		if (st.http.client.seen) out.http_client = httpOf(conn, 'httpClient', st.http.client, interval);
+	}
+	const workers = st ? workersOf(st) : null;
+	if (workers) out.workers = workers;
+	if (conn.stalls && conn.stalls.length) {
+		out.stalls = conn.stalls;
+		conn.stalls = [];
+	}
+	return out;
 }
 
-function setRate(conn, hz) {
+function emitSample(conn, now, wall, elu, fine) {
+	let sample;
+	try {
+		sample = buildSample(conn, now, wall, elu, fine);
+	} catch (e) {
+		/* Say so once rather than go quiet without a word. */
+		if (!conn.sampleFailed) sendError(conn, null, 'EFAIL', 'sample: ' + failMsg(e));
+		conn.sampleFailed = true;
+		return;
+	}
+	send(conn, sample);
+}
+
+function setRate(st, conn, hz) {
 	conn.hz = hz;
-	if (conn.timer) clearInterval(conn.timer);
-	conn.timer = setInterval(guard(function () {
-		if (conn.closed) return;
-		let sample;
-		try {
-			sample = buildSample(conn);
-		} catch (e) {
-			/* Say so once rather than go quiet without a word. */
-			if (!conn.sampleFailed) sendError(conn, null, 'EFAIL', 'sample: ' + failMsg(e));
-			conn.sampleFailed = true;
-			return;
+	conn.period = 1000 / hz;
+	conn.nextDue = perf.performance.now() + conn.period;
+	monReset(st);
+}
+
+/* ---- HTTP traffic -------------------------------------------------------
+ *
+ * From diagnostics_channel, no change to the app: the server's
+ * http.server.request.start / response.finish, and outgoing requests,
+ * http.client.request.start / response.finish / request.error and undici's
+ * (fetch) request:create / request:headers / request:error. Subscribed only
+ * while a dashboard is connected. Per request: one Symbol property (server,
+ * http client) or WeakMap entry (undici), and per connection a count, a
+ * status-class count and a histogram bucket — log buckets 4% wide, so p50/p99
+ * are within 2% (the middle of the bucket) and no latencies are kept. A
+ * client response is timed to its headers (what the channel reports).
+ * In flight: started minus finished, failed or (server) closed before
+ * finishing. */
+const HIST_MIN_MS = 0.01;
+const HIST_STEP = Math.log(1.04);
+const HIST_N = 512;	/* 0.01 ms .. ~5e6 s */
+const K_START = Symbol('vitals.start');
+const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
+
+function httpAcc() {
+	return { n: 0, max: 0, hist: new Uint32Array(HIST_N), status: [0, 0, 0, 0, 0, 0], errors: 0 };
+}
+
+function histBucket(ms) {
+	if (!(ms > HIST_MIN_MS)) return 0;
+	const b = Math.floor(Math.log(ms / HIST_MIN_MS) / HIST_STEP) + 1;
+	return b < HIST_N ? b : HIST_N - 1;
+}
+
+/* The middle of bucket b, in ms. */
+function histValue(b) {
+	return b === 0 ? HIST_MIN_MS / 2 : HIST_MIN_MS * Math.exp((b - 0.5) * HIST_STEP);
+}
+
+function histPct(a, q) {
+	const rank = Math.max(1, Math.ceil((q / 100) * a.n - 1e-9));
+	let sum = 0;
+	for (let b = 0; b < HIST_N; b++) {
+		sum += a.hist[b];
+		if (sum >= rank) return Math.min(histValue(b), a.max);
+	}
+	return a.max;
+}
+
+function httpRecord(st, which, ms, code) {
+	const cls = code >= 100 && code < 600 ? Math.floor(code / 100) - 1 : 5;
+	const b = histBucket(ms);
+	for (const c of st.conns) {
+		const a = c[which];
+		a.n++;
+		a.hist[b]++;
+		if (ms > a.max) a.max = ms;
+		a.status[cls]++;
+	}
+}
+
+function httpError(st, which) {
+	for (const c of st.conns) c[which].errors++;
+}
+
+/* The window's figures ({rps, count, p50_ms, ...}), and a fresh window. */
+function httpOf(conn, which, sideState, intervalMs) {
+	const a = conn[which];
+	const status = {};
+	for (let i = 0; i < 5; i++) if (a.status[i]) status[STATUS_CLASSES[i]] = a.status[i];
+	if (a.status[5]) status.other = a.status[5];
+	const out = { rps: round3(intervalMs > 0 ? (a.n * 1000) / intervalMs : 0), count: a.n,
+		p50_ms: a.n ? round3(histPct(a, 50)) : 0, p99_ms: a.n ? round3(histPct(a, 99)) : 0,
+		max_ms: round3(a.max), in_flight: Math.max(0, sideState.inFlight), status: status };
+	if (which === 'httpClient') out.errors = a.errors;
+	conn[which] = httpAcc();
+	return out;
+}
+
+function httpStart(st) {
+	if (st.http || !dc || typeof dc.subscribe !== 'function') return;
+	const now = function () { return perf.performance.now(); };
+	const server = { inFlight: 0, seen: false };
+	const client = { inFlight: 0, seen: false };
+	const undiciStart = new WeakMap();
+	const onServerClose = guard(function () {
+		/* 'close' after 'finish' is normal; without a finish, it was
+		 * abandoned (the client went away) and is no longer in flight. */
+		if (this[K_START] !== undefined) {
+			this[K_START] = undefined;
+			server.inFlight--;
 		}
-		send(conn, sample);
-	}), Math.round(1000 / hz));
-	conn.timer.unref();
+	});
+	/* A request done: its time since the start mark on `carrier`. */
+	const finish = function (side, which, carrier, code) {
+		const t0 = carrier[K_START];
+		if (t0 === undefined) return;
+		carrier[K_START] = undefined;
+		side.inFlight--;
+		httpRecord(st, which, now() - t0, code);
+	};
+	const subs = {
+		'http.server.request.start': guard(function (m) {
+			server.seen = true;
+			server.inFlight++;
+			m.response[K_START] = now();
+			m.response.once('close', onServerClose);
+		}),
+		'http.server.response.finish': guard(function (m) {
+			finish(server, 'httpServer', m.response, m.response.statusCode);
+		}),
+		'http.client.request.start': guard(function (m) {
+			client.seen = true;
+			client.inFlight++;
+			m.request[K_START] = now();
+		}),
+		'http.client.response.finish': guard(function (m) {
+			finish(client, 'httpClient', m.request, m.response.statusCode);
+		}),
+		'http.client.request.error': guard(function (m) {
+			if (m.request[K_START] === undefined) return;
+			m.request[K_START] = undefined;
+			client.inFlight--;
+			httpError(st, 'httpClient');
+		}),
+		'undici:request:create': guard(function (m) {
+			client.seen = true;
+			client.inFlight++;
+			undiciStart.set(m.request, now());
+		}),
+		'undici:request:headers': guard(function (m) {
+			const t0 = undiciStart.get(m.request);
+			if (t0 === undefined) return;
+			undiciStart.delete(m.request);
+			client.inFlight--;
+			httpRecord(st, 'httpClient', now() - t0, m.response && m.response.statusCode);
+		}),
+		'undici:request:error': guard(function (m) {
+			if (!undiciStart.delete(m.request)) return;
+			client.inFlight--;
+			httpError(st, 'httpClient');
+		}),
+	};
+	for (const name of Object.keys(subs)) {
+		try { dc.subscribe(name, subs[name]); } catch (e) { delete subs[name]; }
+	}
+	st.http = { subs: subs, server: server, client: client };
+}
+
+function httpStop(st) {
+	if (!st.http || st.conns.size) return;
+	for (const name of Object.keys(st.http.subs)) {
+		try { dc.unsubscribe(name, st.http.subs[name]); } catch (e) { /* ignore */ }
+	}
+	st.http = null;
+}
+
+/* ---- worker threads ------------------------------------------------------
+ *
+ * Worker threads have isolates, heaps and loops of their own, which the main
+ * thread's probe cannot read through any API of Node 20 (Worker objects have
+ * performance.eventLoopUtilization() but no heap figures, and the app's Worker
+ * objects cannot be found after the fact). The inspector can: an in-process
+ * session's NodeWorker domain attaches to every worker, existing and new, and
+ * Runtime.evaluate with the command-line API (which has `require`) runs in
+ * its thread. So each worker gets WORKER_SRC — a GC observer and a 1 Hz timer
+ * whose lateness and busy time are its lag — and each sample asks it for its
+ * figures (the answer lands in the next sample, with the worker's own ts).
+ * All of it only while a dashboard is connected; it is taken down after. */
+const WORKER_SRC = '(' + function vitalsWorker() {
+	const K = Symbol.for('vitals.worker');
+	if (globalThis[K]) return 'already';
+	const v8m = require('v8');
+	const ph = require('perf_hooks');
+	const wtm = require('worker_threads');
+	const P = 1000;
+	const w = { gcN: 0, gcMs: 0, lagMax: 0, lagN: 0, elu: ph.performance.eventLoopUtilization(),
+		last: ph.performance.now(), armed: ph.performance.now(), act: 0, timer: null, obs: null };
+	w.act = w.elu.active;
+	try {
+		w.obs = new ph.PerformanceObserver(function (list) {
+			for (const e of list.getEntries()) { w.gcN++; w.gcMs += e.duration; }
+		});
+		w.obs.observe({ entryTypes: ['gc'] });
+	} catch (e) { w.obs = null; }
+	w.timer = setInterval(function () {
+		const now = ph.performance.now();
+		const e = ph.performance.eventLoopUtilization();
+		const late = Math.max(0, now - w.armed - P);
+		const active = e.active - w.act;
+		const lag = late >= 2 && active >= late / 2 ? Math.max(late, Math.min(active, late + P)) : late;
+		if (lag > w.lagMax) w.lagMax = lag;
+		w.lagN++;
+		w.armed = now;
+		w.act = e.active;
+	}, P);
+	w.timer.unref();
+	globalThis[K] = {
+		read: function () {
+			const h = v8m.getHeapStatistics();
+			const e = ph.performance.eventLoopUtilization();
+			const now = ph.performance.now();
+			const d = e.active + e.idle - w.elu.active - w.elu.idle;
+			const out = { ts: Date.now(), thread_id: wtm.threadId, interval_ms: Math.round(now - w.last),
+				heap_used: h.used_heap_size, heap_total: h.total_heap_size, heap_limit: h.heap_size_limit,
+				external: h.external_memory, elu: d > 0 ? Math.round(((e.active - w.elu.active) / d) * 1000) / 1000 : 0,
+				/* no tick in the window: the loop never turned (say, a
+				 * worker waiting in Atomics.wait, as piscina's do) */
+				lag_max: w.lagN ? Math.round(w.lagMax * 1000) / 1000 : null, lag_n: w.lagN,
+				gc_count: w.gcN, gc_ms: Math.round(w.gcMs * 1000) / 1000 };
+			w.elu = e;
+			w.last = now;
+			w.lagMax = 0;
+			w.lagN = 0;
+			w.gcN = 0;
+			w.gcMs = 0;
+			return JSON.stringify(out);
+		},
+		stop: function () {
+			clearInterval(w.timer);
+			if (w.obs) w.obs.disconnect();
+			delete globalThis[K];
+			return 'stopped';
+		},
+	};
+	return 'ok';
+}.toString() + ')()';
+const MAX_WORKERS = 64;
+
+function workersStart(st) {
+	if (st.workers || !inspector) return;
+	let session;
+	try {
+		session = new inspector.Session();
+		session.connect();
+	} catch (e) {
+		return;
+	}
+	const ws = { session: session, list: new Map(), nextId: 1 };
+	st.workers = ws;
+	const toWorker = function (w, method, params, cb) {
+		const id = ws.nextId++;
+		if (cb) w.pending.set(id, cb);
+		try {
+			session.post('NodeWorker.sendMessageToWorker',
+				{ sessionId: w.sessionId, message: JSON.stringify({ id: id, method: method, params: params || {} }) });
+		} catch (e) {
+			w.pending.delete(id);
+		}
+	};
+	ws.toWorker = toWorker;
+	session.on('NodeWorker.attachedToWorker', guard(function (m) {
+		if (st.workers !== ws || ws.list.size >= MAX_WORKERS) return;
+		const info = m.params.workerInfo || {};
+		const t = /^\[worker (\d+)\] ?(.*)$/.exec(info.title || '');
+		const w = { sessionId: m.params.sessionId, thread_id: t ? Number(t[1]) : Number(info.workerId) || 0,
+			name: t ? t[2] : String(info.title || ''), url: String(info.url || ''), last: null, pending: new Map(),
+			ready: false };
+		ws.list.set(w.sessionId, w);
+		toWorker(w, 'Runtime.evaluate', { expression: WORKER_SRC, includeCommandLineAPI: true, returnByValue: true },
+			function (res) { w.ready = !!(res && res.result && !res.exceptionDetails); });
+	}));
+	session.on('NodeWorker.detachedFromWorker', guard(function (m) {
+		ws.list.delete(m.params.sessionId);
+	}));
+	session.on('NodeWorker.receivedMessageFromWorker', guard(function (m) {
+		const w = ws.list.get(m.params.sessionId);
+		if (!w) return;
+		const msg = JSON.parse(m.params.message);
+		const cb = msg.id !== undefined ? w.pending.get(msg.id) : undefined;
+		if (!cb) return;
+		w.pending.delete(msg.id);
+		cb(msg.result, msg.error);
+	}));
+	session.post('NodeWorker.enable', { waitForDebuggerOnStart: false }, noop);
+}
+
+/* Asks every worker for its figures (answers land in w.last). */
+function workersPoll(st) {
+	const ws = st.workers;
+	if (!ws) return;
+	for (const w of ws.list.values()) {
+		if (!w.ready || w.pending.size > 4) continue;	/* a stuck worker is not asked again and again */
+		ws.toWorker(w, 'Runtime.evaluate', { expression: 'globalThis[Symbol.for("vitals.worker")].read()', returnByValue: true },
+			function (res) {
+				const v = res && res.result && res.result.value;
+				if (typeof v !== 'string') return;
+				try { w.last = JSON.parse(v); } catch (e) { /* ignore */ }
+			});
+	}
+}
+
+/* The sample's `workers`: each worker's latest figures, once it has any. */
+function workersOf(st) {
+	const ws = st.workers;
+	if (!ws) return null;
+	const out = [];
+	for (const w of ws.list.values()) {
+		if (!w.last) continue;
+		const x = w.last;
+		out.push({ thread_id: w.thread_id || x.thread_id, name: w.name, url: w.url, ts: x.ts,
+			interval_ms: x.interval_ms, heap_used: x.heap_used, heap_total: x.heap_total,
+			heap_limit: x.heap_limit, external: x.external, elu: x.elu, lag_max: x.lag_max, lag_n: x.lag_n,
+			gc_count: x.gc_count, gc_ms: x.gc_ms });
+	}
+	return out;
+}
+
+function workersStop(st) {
+	const ws = st.workers;
+	if (!ws || st.conns.size) return;
+	st.workers = null;
+	for (const w of ws.list.values())
+		ws.toWorker(w, 'Runtime.evaluate', { expression: 'globalThis[Symbol.for("vitals.worker")] && globalThis[Symbol.for("vitals.worker")].stop()' });
+	try { ws.session.post('NodeWorker.disable'); } catch (e) { /* ignore */ }
+	closeSession(ws.session);
 }
 
 /* One GC observer for all connections, alive only while someone listens. */
@@ -478,12 +1180,15 @@ function cmdCpuProfile(st, conn, id, msg) {
 	if (!inspector) return sendError(conn, id, 'EFAIL', 'the inspector module is not available');
 	const cap = beginCapture(st, conn, id, 'cpu_profile');
 	if (!cap) return;
+	if (st.hunt) huntStop(st, st.hunt);	/* the capture owns the profiler */
+	markProfiled(st);
 	let session;
 	let timer = null;
 	let tick = null;
 	let done = false;
 	const cleanup = function () {
 		done = true;
+		markProfiled(st);
 		if (timer) clearTimeout(timer);
 		if (tick) clearInterval(tick);
 		closeSession(session);
@@ -632,7 +1337,7 @@ function dispatch(st, conn, id, msg) {
 	case 'hz':
 		if (!Number.isInteger(msg.hz) || msg.hz < 1 || msg.hz > 20)
 			return sendError(conn, id, 'EINVAL', 'hz must be an integer 1..20');
-		setRate(conn, msg.hz);
+		setRate(st, conn, msg.hz);
 		return replyOk(conn, id, 'hz', { hz: msg.hz });
 	case 'heap_snapshot': return cmdHeapSnapshot(st, conn, id);
 	case 'cpu_profile': return cmdCpuProfile(st, conn, id, msg);
@@ -691,8 +1396,9 @@ function onConnection(st, sock) {
 		return;
 	}
 	const conn = {
-		sock: sock, all: st.conns, closed: false, hz: 1, timer: null, seq: 0,
-		last: perf.performance.now(), eld: null, elu: perf.performance.eventLoopUtilization(),
+		sock: sock, st: st, all: st.conns, closed: false, httpServer: httpAcc(), httpClient: httpAcc(), hz: 1, period: 1000, nextDue: 0, seq: 0,
+		last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
+		lagVals: [], lagMax: 0, lagRes: 0, stalls: [], profiled: false,
 		gc: [], gcDropped: 0, inBuf: [], inLen: 0, discard: false, drainWaiters: [], sampleFailed: false,
 		waitDrain: null,
 	};
@@ -704,18 +1410,19 @@ function onConnection(st, sock) {
 		conn.drainWaiters = [];
 		for (const fn of w) fn();
 	}));
-	conn.eld = perf.monitorEventLoopDelay({ resolution: LAG_RES_MS });
-	conn.eld.enable();
 	st.conns.add(conn);
 	gcStart(st);
+	httpStart(st);
+	workersStart(st);
 	const close = guard(function () {
 		if (conn.closed) return;
 		conn.closed = true;
-		if (conn.timer) clearInterval(conn.timer);
-		conn.timer = null;
-		conn.eld.disable();
 		st.conns.delete(conn);
 		gcStop(st);
+		httpStop(st);
+		workersStop(st);
+		monStop(st);
+		monReset(st);
 		if (st.capture && st.capture.conn === conn) st.capture.cancel();
 		const w = conn.drainWaiters;
 		conn.drainWaiters = [];
@@ -734,7 +1441,11 @@ function onConnection(st, sock) {
 		started_ms: st.startedMs,
 		heap_limit: v8.getHeapStatistics().heap_size_limit, cmds: CMDS,
 	});
-	setRate(conn, conn.hz);
+	monStart(st);
+	setRate(st, conn, conn.hz);
+	/* A first sample now: the dashboard has figures at once, not 1/hz after
+	 * connecting (its lag window is empty: n 0). */
+	emitSample(conn, perf.performance.now(), Date.now(), perf.performance.eventLoopUtilization(), true);
 }
 
 /* ---- start / stop ------------------------------------------------------- */
@@ -848,18 +1559,18 @@ function start(opts) {
 }
 
 /* For the cost benchmark (bench/probe_cost.sh): builds samples on a
- * stand-alone connection state. With keepLag the loop-delay histogram is not
- * reset, so that a timed loop of samples keeps paying for the percentile
- * walks over a populated histogram, as a real 1 Hz sample does. */
-function benchSampler(keepLag) {
-	const eld = perf.monitorEventLoopDelay({ resolution: LAG_RES_MS });
-	eld.enable();
+ * stand-alone connection state whose window holds the 50 lateness values of
+ * a busy second, as a real 1 Hz sample of a busy loop does. */
+function benchSampler() {
 	const conn = { seq: 0, last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
-		gc: [], gcDropped: 0, eld: keepLag ? Object.create(eld, { reset: { value: noop } }) : eld };
+		gc: [], gcDropped: 0, lagVals: [], lagMax: 0, lagRes: 0, stalls: [] };
 	return {
-		lagCount: function () { return eld.count; },
-		sample: function () { return JSON.stringify(buildSample(conn)); },
-		close: function () { eld.disable(); },
+		sample: function () {
+			for (let i = 0; i < 1000 / FINE_MS; i++) conn.lagVals.push((i * 7919) % 13 / 10);
+			conn.lagRes = FINE_MS;
+			return JSON.stringify(buildSample(conn, perf.performance.now(), Date.now(), perf.performance.eventLoopUtilization(), true));
+		},
+		close: noop,
 	};
 }
 

@@ -96,11 +96,11 @@ static const char *node_location(const struct pnode *n)
 	return n->script && *n->script ? n->script : n->url;
 }
 
-static const struct pnode *sort_nodes;	/* qsort has no context argument */
-
-static int cmp_fn(const void *a, const void *b)
+/* qsort_r comparator of node indices by function identity; ctx: the nodes. */
+static int cmp_fn(const void *a, const void *b, void *ctx)
 {
-	const struct pnode *x = &sort_nodes[*(const int *)a], *y = &sort_nodes[*(const int *)b];
+	const struct pnode *n = ctx;
+	const struct pnode *x = &n[*(const int *)a], *y = &n[*(const int *)b];
 	int c = strcmp(x->name, y->name);
 	if (!c)
 		c = strcmp(node_location(x), node_location(y));
@@ -269,11 +269,10 @@ static size_t assign_functions(struct pnode *n, const int *order, long nreached,
 	long k = 0;
 	for (long i = 1; i < nreached; i++)
 		tmp[k++] = order[i];
-	sort_nodes = n;
-	qsort(tmp, (size_t)k, sizeof *tmp, cmp_fn);
+	qsort_r(tmp, (size_t)k, sizeof *tmp, cmp_fn, n);
 	size_t nf = 0;
 	for (long i = 0; i < k; i++) {
-		if (i > 0 && cmp_fn(&tmp[i - 1], &tmp[i]) != 0)
+		if (i > 0 && cmp_fn(&tmp[i - 1], &tmp[i], n) != 0)
 			nf++;
 		n[tmp[i]].fn = (int)nf;
 	}

@@ -2,6 +2,7 @@
 # tests/attach.sh — attach without restart (collectors/inspector.c) against
 # real node processes, through tests/attach_main.  Every case that touches
 # port 9229 is here, run one after the other: the port is one per machine.
+. "${VITALS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/netns.sh"
 . "${VITALS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 need "$NODE"
 need ss
@@ -13,8 +14,7 @@ export VITALS_PROBE
 
 # Other tests that attach (through vitals) take the same lock, so they do not
 # fight over 9229 under `make -j check`.
-exec 9>/tmp/vitals-test-9229.lock
-flock -w 120 9 || fail "could not get /tmp/vitals-test-9229.lock within 120 s"
+lock_inspector
 
 WORK=$(mktemp -d /tmp/vitals-attach.XXXXXX)
 trap 'cleanup; rm -rf "$WORK"' EXIT INT TERM
@@ -165,7 +165,7 @@ start_node other --inspect "$FIXTURES/attach_cjs.js"
 OTHER=$P
 wait_for 10 grep -q "address already in use" "$WORK/other.err" || fail "second --inspect app: $(cat "$WORK/other.err")"
 out=$("$DRIVER" attach "$OTHER") && fail "attach while 9229 is held by another process succeeded: $out"
-echo "$out" | grep -q "port 9229 is held by PID $IP (node); can't attach while it is taken" ||
+echo "$out" | grep -q "can't attach: port 9229 is held by PID $IP (node); stop it, or start the app with \`vitals -- node …\` or \`node -r .*vitals-probe.js …\`" ||
 	fail "port held: unexpected message: $out"
 pass "port held by another process: $out"
 kill "$IP"

@@ -5,6 +5,7 @@
 #  - an unknown PID / bad argument is a one-line error with exit status 2
 #  - --attach: heap used agrees with the process's own process.memoryUsage()
 #  - launch mode: the probe is there from the start, the exit is reported
+. "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/netns.sh"
 . "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 need node
 need ss
@@ -118,6 +119,28 @@ grep '"probe_attached"' "$tmp/out20" | grep -q "\"pid\":$p20" || fail "node20 no
 grep "\"pid\":$sl" "$tmp/out20" | grep -q attach_failed && fail "sleep was sent to the inspector anyway"
 kill "$p20" "$sl" 2>/dev/null
 pass "--attach: node20 attached, sleep warned once and left alone"
+
+# --- --attach retries a failed attach, backing off ------------------------------
+# 9229 held by another process (this test's network namespace: tests/netns.sh)
+# makes the first attach fail; once it is free a retry attaches.
+if [ -n "${VITALS_IN_NETNS:-}" ]; then
+	REPORT_FILE=$tmp/rr start_bg node "$FIXTURES/app_rss.js"; pr=$!
+	wait_for 20 test -s "$tmp/rr" || fail "retry fixture did not start"
+	start_bg node -e 'require("net").createServer().listen(9229, "127.0.0.1", () => console.log("held"))' >"$tmp/held"
+	holder=$!
+	wait_for 10 grep -q held "$tmp/held" || fail "could not hold 9229"
+	"$VITALS" --json --attach --duration 9 -i 0.5 "$pr" > "$tmp/outr" 2>"$tmp/errr" &
+	vr=$!
+	wait_for 8 grep -q attach_failed "$tmp/outr" || fail "no attach_failed while 9229 was held: $(cat "$tmp/outr" "$tmp/errr" | grep -v sample)"
+	grep attach_failed "$tmp/outr" | grep -q "held by PID $holder (node).*(trying again in 1 s)" ||
+		fail "attach_failed does not name the holder or the retry: $(grep attach_failed "$tmp/outr")"
+	kill "$holder"
+	wait "$vr"
+	grep -q '"probe_attached"' "$tmp/outr" || fail "not attached after 9229 was freed: $(grep -v sample "$tmp/outr")"
+	ss -Hltn "sport = :9229" | grep -q . && fail "9229 left open after the retried attach"
+	kill "$pr"
+	pass "--attach retries after a failure (9229 held), and attaches once it is free"
+fi
 
 # --- launch mode ---------------------------------------------------------------
 XDG_STATE_HOME=$tmp/state "$VITALS" --json --output-dir "$tmp" -- node -e 'setTimeout(()=>process.exit(3), 2500); console.log("hello from child")' > "$tmp/out4" 2>&1

@@ -21,9 +21,10 @@ T=$VITALS_SOCK_DIR	# private, removed by cleanup
 B=$T/before.heapsnapshot
 A=$T/after.heapsnapshot
 
-# --- summary: Leaky count, totals and every class against the reader -------
-$HEAP summary --json --top 1000000 "$A" >"$T/sum.json" || fail "summary exited $?"
-$HEAP summary --top 5 "$A" >"$T/sum.txt" || fail "text summary exited $?"
+# --- summary --raw: Leaky count, totals and every class against the reader ----
+# (the reader knows V8's raw nodes; DevTools' view is checked further down)
+$HEAP summary --raw --json --top 1000000 "$A" >"$T/sum.json" || fail "summary exited $?"
+$HEAP summary --raw --top 5 "$A" >"$T/sum.txt" || fail "text summary exited $?"
 grep -q '^Constructor' "$T/sum.txt" || fail "text summary has no table"
 # brute force costs one graph walk per object: compare the 40 largest
 ids=$("$NODE" -e 'const s=require(process.argv[1]); console.log(s.largest.slice(0, 40).map(o=>o.id).join(" "))' "$T/sum.json")
@@ -65,12 +66,40 @@ if (s.root_retained_size !== s.self_size) bad("root retains " + s.root_retained_
 pass "summary: totals, classes, Leaky=10000, retained sizes match brute force"
 
 # --- the jansson loader (benchmark baseline) must agree with the stream one --
-$HEAP summary --json --top 1000000 --parser jansson "$A" >"$T/sum2.json" || fail "jansson summary exited $?"
+$HEAP summary --raw --json --top 1000000 --parser jansson "$A" >"$T/sum2.json" || fail "jansson summary exited $?"
 cmp -s "$T/sum.json" "$T/sum2.json" || fail "stream and jansson loaders disagree"
 pass "stream and jansson loaders give the same summary"
 
+# --- DevTools' view (the default) -----------------------------------------------
+# bench/heap_devtools.sh checks every row against DevTools' own code; here the
+# rules themselves on a real snapshot: two constructors named Server are two
+# rows (keyed by location), 5000 plain objects are "{user, items}", closures
+# are "Function", and moving owned arrays' sizes loses no byte
+S=$T/server.heapsnapshot
+"$NODE" "$FIXTURES/heap_server.js" "$S" >/dev/null || fail "heap_server.js did not write a snapshot"
+$HEAP summary --json --top 1000000 "$S" >"$T/dv.json" || fail "summary (DevTools view) exited $?"
+$HEAP summary --raw --json --top 1000000 "$S" >"$T/rv.json" || fail "summary --raw exited $?"
+$HEAP summary --json --top 1000000 --parser jansson "$S" >"$T/dv2.json" || fail "jansson summary exited $?"
+cmp -s "$T/dv.json" "$T/dv2.json" || fail "stream and jansson loaders disagree on DevTools' view"
+"$NODE" -e '
+const d = require(process.argv[1]), r = require(process.argv[2]);
+const bad = (m) => { console.error("FAIL: " + m); process.exit(1); };
+const rows = (s, n) => s.classes.filter((c) => c.name === n);
+if (d.view !== "devtools" || r.view !== "raw") bad("view " + d.view + "/" + r.view);
+if (rows(d, "Server").length !== 2 || rows(r, "Server").length !== 1) bad("Server rows: " + rows(d, "Server").length + "/" + rows(r, "Server").length);
+const ui = rows(d, "{user, items}");
+if (ui.length !== 1 || ui[0].count !== 5000) bad("{user, items}: " + JSON.stringify(ui));
+if (!rows(d, "Function").length || rows(d, "(closure)").length || !rows(r, "(closure)").length) bad("closures");
+if (d.self_size !== r.self_size || d.root_retained_size !== d.self_size) bad("sizes moved between nodes do not add up");
+const arr = (s) => (rows(s, "(array)")[0] || { self_size: 0 }).self_size;
+if (!(arr(d) < arr(r))) bad("(array) keeps its owned arrays: " + arr(d) + " vs raw " + arr(r));
+' "$T/dv.json" "$T/rv.json" || fail "DevTools view rules"
+$HEAP summary --top 3 "$S" | grep -q "as DevTools' Summary shows it" || fail "the header does not say which view"
+$HEAP summary --raw --top 3 "$S" | grep -q "V8's raw nodes" || fail "the --raw header does not say so"
+pass "DevTools' view: Server by location, {user, items}, Function, owned sizes moved; header says which"
+
 # --- --no-retained --------------------------------------------------------------
-$HEAP summary --json --no-retained --sort count "$A" >"$T/nr.json" || fail "--no-retained exited $?"
+$HEAP summary --raw --json --no-retained --sort count "$A" >"$T/nr.json" || fail "--no-retained exited $?"
 "$NODE" -e '
 const s = require(process.argv[1]);
 if ("root_retained_size" in s || "largest" in s || "retained_size" in s.classes[0]) process.exit(1);

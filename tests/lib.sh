@@ -15,8 +15,10 @@ export VITALS_SOCK_DIR
 XDG_CONFIG_HOME=$VITALS_SOCK_DIR/config
 export XDG_CONFIG_HOME
 _pids=""
+_ns_pids=""	# PID 1 of namespaces (ns_start): only SIGKILL reaches them from here
 _tmux_sock=""
 cleanup() {
+	for p in $_ns_pids; do kill -KILL "$p" 2>/dev/null; done
 	for p in $_pids; do kill "$p" 2>/dev/null; done
 	[ -n "$_tmux_sock" ] && tmux -L "$_tmux_sock" kill-server 2>/dev/null
 	rm -rf "$VITALS_SOCK_DIR"
@@ -59,6 +61,29 @@ tmux_wait_text() {
 # test exits: attaching uses the one inspector port, so attach tests (and
 # benches) take turns even when run from different build trees at once.
 lock_inspector() {
+	[ -n "${VITALS_IN_NETNS:-}" ] && return 0	# a network namespace of its own (netns.sh)
 	exec 9>/tmp/vitals-test-9229.lock
 	flock -w 180 9 || fail "could not get the inspector port lock in 180 s"
+}
+
+# ns_start CMD... — run CMD as in a container: fresh PID, network and mount
+# namespaces (root only), its own tmpfs /tmp, loopback up.  NS_PID is CMD's
+# PID as the host sees it (1 inside).  As the init of its namespace it gets
+# no signal from here that it does not handle, but SIGKILL, and unshare(1)
+# ignores SIGTERM while it waits: ns_stop and cleanup SIGKILL NS_PID.
+ns_start() {
+	unshare --fork --kill-child --pid --net --mount --mount-proc sh -c \
+		'mount -t tmpfs -o mode=1777 tmpfs /tmp && ip link set lo up && exec "$@"' sh "$@" &
+	NS_UNSHARE=$!; _pids="$_pids $NS_UNSHARE"
+	NS_PID=
+	wait_for 10 grep -q . "/proc/$NS_UNSHARE/task/$NS_UNSHARE/children" || return 1
+	NS_PID=$(tr -d ' ' < "/proc/$NS_UNSHARE/task/$NS_UNSHARE/children")
+	_ns_pids="$_ns_pids $NS_PID"
+}
+# ns_stop — end the namespace of the last ns_start
+ns_stop() { kill -KILL "$NS_PID" 2>/dev/null; wait "$NS_UNSHARE" 2>/dev/null; }
+# ns_can — whether ns_start can work here (root, unshare, nsenter, ip)
+ns_can() {
+	[ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 && command -v nsenter >/dev/null 2>&1 &&
+		command -v ip >/dev/null 2>&1 && unshare --pid --net --mount --fork true 2>/dev/null
 }

@@ -15,7 +15,7 @@ tests_test_cli_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_cli_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_cli
 endif
-EXTRA_DIST += tests/lib.sh tests/fixtures tests/lsan.supp
+EXTRA_DIST += tests/lib.sh tests/netns.sh tests/fixtures tests/lsan.supp
 # alerts (engineer: alerts)
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test_alerts
@@ -39,8 +39,8 @@ endif
 check_PROGRAMS += tests/attach_main
 tests_attach_main_SOURCES = tests/attach_main.c
 tests_attach_main_LDADD = $(VITALS_LIBS)
-TESTS += tests/attach.sh tests/launch.sh
-EXTRA_DIST += tests/attach.sh tests/launch.sh
+TESTS += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh
+EXTRA_DIST += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh
 # probe_client (engineer: client)
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test_probe_line
@@ -62,8 +62,8 @@ tests_probe_client_main_LDADD = $(VITALS_LIBS)
 check_PROGRAMS += tests/heap_main
 tests_heap_main_SOURCES = tests/heap_main.c
 tests_heap_main_LDADD = $(VITALS_LIBS)
-TESTS += tests/heap.sh
-EXTRA_DIST += tests/heap.sh
+TESTS += tests/heap.sh tests/heap_explore.sh
+EXTRA_DIST += tests/heap.sh tests/heap_explore.sh
 TESTS += tests/probe_client.sh
 EXTRA_DIST += tests/probe_client.sh
 # probe (engineer: probe): probe/test/*.test.js under node --test
@@ -141,3 +141,8 @@ TESTS += tests/prometheus.sh
 EXTRA_DIST += tests/prometheus.sh
 TESTS += tests/on_alert.sh
 EXTRA_DIST += tests/on_alert.sh
+TESTS += tests/exited.sh
+EXTRA_DIST += tests/exited.sh
+# record (engineer: record): vitals record / replay end to end, in tmux
+TESTS += tests/record.sh
+EXTRA_DIST += tests/record.sh

@@ -34,7 +34,7 @@ EOF
 run_app() {
 	start_bg "$NODE" -r "$PROBE" "$work/app.js" "$@"
 	app=$!
-	wait_for 10 test -S "$VITALS_SOCK_DIR/$app.sock" || fail "probe socket did not appear"
+	wait_for 30 test -S "$VITALS_SOCK_DIR/$app.sock" || fail "probe socket did not appear in 30 s"
 }
 
 # --- 1. environment only ----------------------------------------------------

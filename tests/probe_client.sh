@@ -37,6 +37,11 @@ app=$!
 wait_for 20 test -S "$VITALS_SOCK_DIR/$app.sock" || fail "probe socket of $app never appeared"
 wait_for 20 test -s "$work/mem.json" || fail "fixture wrote no memory figures"
 "$DRIVER" --seconds 30 --samples 4 --hz 2 --rehz 5 --gc "$app" >"$work/live.jsonl" || fail "driver failed"
+# The process's own figure from after the driver's last sample (which comes
+# right after the forced GC; a report from before it counts the garbage).
+end_ms=$("$NODE" -p 'Date.now()')
+wait_for 10 "$NODE" -e 'process.exit(JSON.parse(require("fs").readFileSync(process.argv[1])).ts > Number(process.argv[2]) ? 0 : 1)' \
+	"$work/mem.json" "$end_ms" || fail "fixture stopped reporting its memory"
 cp "$work/mem.json" "$work/mem-after.json"
 [ "$(json_get "$work/live.jsonl" final pstate)" = attached ] || { cat "$work/live.jsonl"; fail "not attached"; }
 [ "$(json_get "$work/live.jsonl" gc ok)" = true ] || { cat "$work/live.jsonl"; fail "gc not answered"; }

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "collectors/container.h"
 #include "collectors/probe_client.h"
 #include "core/model.h"
 
@@ -44,7 +45,6 @@ typedef struct driver {
 	bool capture_sent, capture_done;
 	bool want_gc, gc_sent, gc_done;
 	int last_pstate[64];
-	char last_status[sizeof(((model *)0)->status)];
 	long long last_progress;
 	bool stopping;
 } driver;
@@ -138,6 +138,13 @@ static void stop(driver *d)
 	d->pm = NULL;
 }
 
+/* Every status, even one the next overwrites within a tick. */
+static void on_status(void *ud, const char *msg)
+{
+	(void)ud;
+	emit(json_pack("{s:s, s:s}", "ev", "status", "msg", msg));
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	driver *d = t->data;
@@ -155,10 +162,6 @@ static void on_tick(uv_timer_t *t)
 		}
 		if (!p->node || p->node->samples < (uint64_t)d->want_samples)
 			all_sampled = false;
-	}
-	if (strcmp(d->last_status, d->m.status) != 0) {
-		snprintf(d->last_status, sizeof d->last_status, "%s", d->m.status);
-		emit(json_pack("{s:s, s:s}", "ev", "status", "msg", d->m.status));
 	}
 	vproc *first = d->m.nprocs ? d->m.procs[0] : NULL;
 	char err[256];
@@ -205,9 +208,11 @@ int main(int argc, char **argv)
 	const char *out = ".";
 	d.profile_seconds = 1;
 	model_init(&d.m, NULL);
+	d.m.on_status = on_status;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		/* scan-build: argv[i] is not NULL for i < argc */
 		if (strcmp(a, "--seconds") == 0 && v)
 			seconds = atof(v), i++;
 		else if (strcmp(a, "--samples") == 0 && v)
@@ -235,6 +240,10 @@ int main(int argc, char **argv)
 		else if (atoi(a) > 0) {
 			vproc *p = model_add(&d.m, atoi(a), 0);
 			snprintf(p->name, sizeof p->name, "node");
+			container_info ci;	/* as the proc collector does at first sight */
+			container_identify(p->pid, &ci);
+			p->nspid = ci.nspid;
+			p->other_mnt = ci.other_mnt;
 		} else {
 			fprintf(stderr, "usage: %s [--seconds N] [--samples N] [--hz N] [--out DIR] "
 					"[--capture CMD] [--profile-seconds N] [--gc] [--attaches N] [--rehz N] [--forget] "

@@ -27,7 +27,7 @@ const bad = (m) => { console.error("FAIL: " + m); process.exit(1); };
 const f = s.functions;
 if (f.length !== s.function_count) bad("--top 1000000 left rows out");
 if (f[0].name !== "hotLoop" || f[0].line !== 6 || !f[0].url.endsWith("profile_hot.js")) bad("first is " + JSON.stringify(f[0]));
-if (f[0].self_pct < 50) bad("hotLoop only " + f[0].self_pct + "% self");
+if (f[0].self_pct < 40) bad("hotLoop only " + f[0].self_pct + "% self");
 // every sample is on top of exactly one function: self times add up
 const self = f.reduce((a, r) => a + r.self_ms, 0);
 if (Math.abs(self - s.duration_ms) > 0.001 * s.duration_ms) bad("self sums to " + self + " of " + s.duration_ms);

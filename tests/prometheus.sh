@@ -9,7 +9,9 @@
 #     nodejs_heap_size_used_bytes{app="heap.js"} is within 10% of what the app
 #     itself reports; the odd name arrives escaped and intact ('?' for the byte);
 #  4. vitals_process_info carries the pid; 404 and 405 for other requests;
-#  5. doc/prometheus/vitals-alerts.yml passes promtool and evaluates cleanly.
+#  5. doc/prometheus/vitals-alerts.yml passes promtool and evaluates cleanly;
+#  6. with --json the metrics are served while JSON lines go to stdout;
+#  7. the dashboard (in tmux) serves them as well.
 . "$VITALS_SRCDIR/tests/lib.sh"
 need curl
 PROMETHEUS=${PROMETHEUS:-prometheus}
@@ -139,3 +141,25 @@ pass "Prometheus: the odd name arrives as we\"ird\\x?; pids in vitals_process_in
 kill "$vpid"
 wait "$vpid" 2>/dev/null
 pass "vitals stopped"
+
+# --- 6. with --json too: JSON lines on stdout, metrics on the port ----------
+start_bg "$VITALS" --json --prometheus 127.0.0.1:0 -i 0.5 "$app" >"$work/json.out" 2>"$work/json.err"
+jpid=$!
+wait_for 10 grep -q "metrics on http://" "$work/json.err" || { cat "$work/json.err"; fail "--json --prometheus: no address"; }
+jurl="http://$(sed -n 's|.*metrics on http://\([^/]*\)/metrics.*|\1|p' "$work/json.err")/metrics"
+wait_for 10 sh -c "curl -sf '$jurl' | grep -q '^nodejs_heap_size_used_bytes{app=\"heap.js\"'" || fail "--json --prometheus: no heap metric"
+wait_for 5 grep -q '"t":"sample"' "$work/json.out" || fail "--json --prometheus: no JSON samples"
+! grep -qv '^{' "$work/json.out" || fail "something else than JSON on stdout"
+kill "$jpid"
+pass "--json and --prometheus together"
+
+# --- 7. and from the dashboard ----------------------------------------------
+if command -v tmux >/dev/null 2>&1; then
+	tmux_start 160 40 "$VITALS --prometheus 127.0.0.1:0 -i 0.5 $app"
+	tmux_wait_text 10 "metrics on http://" || { tmux_screen; fail "the dashboard does not say where it serves"; }
+	turl=$(tmux_screen | sed -n 's|.*metrics on http://\([0-9.:]*\)/metrics.*|\1|p' | head -1)
+	wait_for 10 sh -c "curl -sf 'http://$turl/metrics' | grep -q '^nodejs_heap_size_used_bytes{app=\"heap.js\"'" ||
+		fail "the dashboard's /metrics has no heap of the app"
+	tmux_keys q
+	pass "the dashboard serves /metrics too"
+fi

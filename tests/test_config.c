@@ -146,6 +146,7 @@ static void test_bad_lines(void **state)
 		if (!at || !strstr(at, expect[i].text))
 			fprintf(stderr, "missing %s%s in:\n%s", want, expect[i].text, w);
 		assert_non_null(at);
+		/* scan-build: at is not NULL: the assert above ends the test (longjmp) */
 		assert_non_null(strstr(at, expect[i].text));
 	}
 	assert_null(strstr(w, ":12:"));
@@ -171,6 +172,14 @@ static void test_actions(void **state)
 	assert_int_equal(load(&c, path, &w), 0);
 	assert_string_equal(c.on_alert, "notify \"$VITALS_RULE\"");
 	assert_true(c.on_alert_timeout_s == 2);
+	free(w);
+	path = write_file("hx.ini", "[history]\nexited_keep = 10m\nexited_max = 0\n");
+	assert_int_equal(load(&c, path, &w), 0);
+	assert_true(c.exited_keep_ms == 600000 && c.exited_max == 0);
+	free(w);
+	path = write_file("hx2.ini", "[history]\nexited_keep = soon\nexited_max = -1\n");
+	assert_int_equal(load(&c, path, &w), 2);
+	assert_true(c.exited_keep_ms == 3600000 && c.exited_max == 100);
 	free(w);
 	path = write_file("act2.ini", "[actions]\ntimeout = 0\nretries = 3\n");
 	assert_int_equal(load(&c, path, &w), 2);
@@ -338,6 +347,16 @@ static void test_update_file(void **state)
 	fclose(f);
 	assert_int_equal(config_update(bin, "ui", keys, vals, 1, err, sizeof err), -1);
 	assert_non_null(strstr(err, "not rewritten"));
+	/* --config /dev/null: a device is not replaced by a file (tried on a
+	 * link to it, which the rename would replace, so the test itself can
+	 * never take /dev/null away) */
+	char link[300];
+	snprintf(link, sizeof link, "%s/null.conf", tmpdir);
+	assert_int_equal(symlink("/dev/null", link), 0);
+	assert_int_equal(config_update(link, "ui", keys, vals, 1, err, sizeof err), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
 	/* a bad sort value warns */
 	const char *bad = write_file("badsort.conf", "[ui]\nsort = speed\n");
 	assert_int_equal(load(&c, bad, &w), 1);

@@ -125,6 +125,34 @@ static void test_label(void **state)
 	model_free(&m);
 }
 
+/* Which exited processes leave: older than keep, or beyond the newest
+ * keep_max; live and launched ones never; oldest first. */
+static void test_exited_expired(void **state)
+{
+	model m;
+	model_init(&m, NULL);
+	vproc *out[16];
+	for (int i = 0; i < 6; i++) {
+		vproc *p = model_add(&m, 100 + i, 1);
+		p->state = i == 5 ? PROC_LIVE : PROC_EXITED;
+		p->exited_ms = i == 5 ? 0 : 1000 * (10 - i);	/* 100 exited last: 10 s */
+	}
+	m.procs[4]->launched = true;	/* launch mode keeps its program */
+	/* nothing old enough, room for all */
+	assert_int_equal(model_exited_expired(&m, 10000, 60000, 10, out, 16), 0);
+	/* at most 2 exited kept: the 2 oldest non-launched go, oldest first */
+	assert_int_equal(model_exited_expired(&m, 10000, 60000, 2, out, 16), 2);
+	assert_int_equal(out[0]->pid, 103);
+	assert_int_equal(out[1]->pid, 102);
+	/* by age: exited 3 s or more before 10 s (pids 103, 102 at 7 s, 8 s) */
+	assert_int_equal(model_exited_expired(&m, 11000, 3000, 10, out, 16), 2);
+	assert_int_equal(out[0]->pid, 103);
+	/* keep 0: every exited one goes; the cap of out holds */
+	assert_int_equal(model_exited_expired(&m, 10000, 0, 100, out, 3), 3);
+	assert_int_equal(model_exited_expired(&m, 10000, 0, 0, out, 16), 4);
+	model_free(&m);
+}
+
 /* Groups follow the parent links among watched processes: a cluster
  * primary leads its workers and theirs; an unwatched parent starts none; a
  * parent loop (reused PIDs) ends. */
@@ -160,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_spaces_handles_full),
 		cmocka_unit_test(test_log_and_captures),
 		cmocka_unit_test(test_label),
+		cmocka_unit_test(test_exited_expired),
 		cmocka_unit_test(test_groups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

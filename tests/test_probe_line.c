@@ -259,6 +259,80 @@ static void check_refused(fx *f, const char *line, size_t len, const char *want)
 		fail_msg("model changed by refused line: %.120s (%s)", line, f->err);
 }
 
+/* A stall culprit lands in the vnode (the last of a sample's), cleaned, and
+ * becomes the " in fn (file:line)" of the stall alert while it is recent. */
+static void test_stall_culprit(void **state)
+{
+	fx *f = *state;
+	must_apply(f, HELLO);
+	char buf[256];
+	assert_string_equal(model_culprit_text(f->p->node, 1764450001000LL, 60000, buf, sizeof buf), "");
+	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450001000,\"mem\":{\"heapUsed\":1}," \
+		      "\"stalls\":[{\"fn\":\"old\",\"url\":\"x.js\",\"line\":1,\"col\":1,\"ms\":60,\"ts\":1764450000100}," \
+		      "{\"fn\":\"parse\\u001bLedger\",\"url\":\"file:///srv/app/billing.js\",\"line\":42,\"col\":21," \
+		      "\"ms\":310.4,\"ts\":1764450000990,\"share\":0.87,\"samples\":39}]}");
+	const stall_culprit *c = &f->p->node->culprit;
+	assert_string_equal(c->fn, "parse?Ledger");
+	assert_string_equal(c->file, "file:///srv/app/billing.js");
+	assert_int_equal(c->line, 42);
+	assert_int_equal(c->col, 21);
+	assert_int_equal(c->t_ms, 1764450000990LL);
+	assert_true(fabs(c->ms - 310.4) < 1e-9);
+	assert_string_equal(model_culprit_text(f->p->node, 1764450001000LL, 60000, buf, sizeof buf),
+			    " in parse?Ledger (billing.js:42)");
+	/* too old for an alert of now */
+	assert_string_equal(model_culprit_text(f->p->node, 1764450000990LL + 60001, 60000, buf, sizeof buf), "");
+	/* a later sample without stalls keeps it */
+	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450002000,\"mem\":{\"heapUsed\":1}}");
+	assert_int_equal(f->p->node->culprit.line, 42);
+	/* no file: the function alone */
+	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450003000,\"stalls\":[{\"fn\":\"(garbage collector)\",\"url\":\"\"," \
+		      "\"line\":0,\"col\":0,\"ms\":80,\"ts\":1764450002900}]}");
+	assert_string_equal(model_culprit_text(f->p->node, 1764450003000LL, 60000, buf, sizeof buf),
+			    " in (garbage collector)");
+}
+
+/* http / http_client: the table's numbers, status classes as sent, the
+ * error share derived (5xx, and failures of outgoing requests); workers
+ * replace the list each time they are sent. */
+static void test_http_workers(void **state)
+{
+	fx *f = *state;
+	must_apply(f, HELLO);
+	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450001000,"
+		      "\"http\":{\"rps\":40,\"count\":40,\"p50_ms\":1.5,\"p99_ms\":52,\"max_ms\":60,\"in_flight\":2,"
+		      "\"status\":{\"2xx\":30,\"5xx\":10}},"
+		      "\"http_client\":{\"rps\":4,\"count\":3,\"p50_ms\":9,\"p99_ms\":20,\"max_ms\":20,\"in_flight\":0,"
+		      "\"errors\":1,\"status\":{\"2xx\":3}},"
+		      "\"workers\":[{\"thread_id\":1,\"name\":\"pool\",\"ts\":1764450000900,\"heap_used\":6000000,"
+		      "\"heap_total\":9000000,\"heap_limit\":4000000000,\"elu\":0.5,\"lag_max\":null,\"gc_count\":2,\"gc_ms\":1.5},"
+		      "{\"thread_id\":2,\"name\":\"le\\u0007aky\",\"ts\":1764450000950,\"heap_used\":7000000}]}");
+	vnode *n = f->p->node;
+	assert_true(n->http_rps == 40 && n->http_p99 == 52 && n->http_in_flight == 2 && n->http_count == 40);
+	assert_true(fabs(n->http_err_pct - 25) < 1e-9);
+	assert_true(n->http_status[0][1] == 30 && n->http_status[0][4] == 10 && n->http_status[0][0] == 0);
+	assert_true(fabs(n->httpc_err_pct - 25) < 1e-9);	/* 1 failure of 4 */
+	assert_true(fabs(ring_last(&n->http_p99_r) - 52) < 1e-6);
+	assert_int_equal(n->nworkers, 2);
+	assert_int_equal(n->workers[0].thread_id, 1);
+	assert_string_equal(n->workers[0].name, "pool");
+	assert_true(n->workers[0].heap_used == 6000000 && n->workers[0].elu == 0.5 && isnan(n->workers[0].lag_max));
+	assert_string_equal(n->workers[1].name, "le?aky");
+	assert_true(isnan(n->workers[1].heap_limit));
+	/* no traffic: a gap in the error share, not 0 %; no workers key keeps the list */
+	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450002000,\"http\":{\"rps\":0,\"count\":0,\"status\":{}}}");
+	assert_true(isnan(ring_last(&n->http_err_pct_r)));
+	assert_int_equal(n->nworkers, 2);
+	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450003000,\"workers\":[]}");
+	assert_int_equal(n->nworkers, 0);
+	/* bad shapes are refused */
+	assert_int_equal(apply(f, "{\"t\":\"sample\",\"ts\":1,\"http\":{\"status\":[1]}}"), -1);
+	assert_non_null(strstr(f->err, "http.status is an array"));
+	assert_int_equal(apply(f, "{\"t\":\"sample\",\"ts\":1,\"http\":{\"status\":{\"5xx\":-1}}}"), -1);
+	assert_int_equal(apply(f, "{\"t\":\"sample\",\"ts\":1,\"workers\":[{\"thread_id\":\"x\"}]}"), -1);
+	assert_non_null(strstr(f->err, "workers[0].thread_id"));
+}
+
 static void test_refusals(void **state)
 {
 	fx *f = *state;
@@ -290,6 +364,10 @@ static void test_refusals(void **state)
 		{ "{\"t\":\"sample\",\"ts\":1,\"mem\":[1]}", "sample: mem is an array, expected an object" },
 		{ "{\"t\":\"sample\",\"ts\":1,\"lag\":{\"p99\":-0.5}}", "lag.p99" },
 		{ "{\"t\":\"sample\",\"ts\":1,\"elu\":2}", "elu = 2 is out of range" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"stalls\":{}}", "sample: stalls is an object, expected an array" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"stalls\":[{\"fn\":\"f\",\"ts\":1}]}", "sample: stalls[0]. needs fn, ts and ms" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"stalls\":[{\"fn\":7,\"ts\":1,\"ms\":2}]}", "stalls[0].fn is an integer" },
+		{ "{\"t\":\"sample\",\"ts\":1,\"stalls\":[{\"fn\":\"f\",\"ts\":1,\"ms\":2,\"line\":1.5}]}", "stalls[0].line" },
 		{ "{\"t\":\"sample\",\"ts\":1,\"elu\":true}", "elu is true" },
 		{ "{\"t\":\"sample\",\"ts\":1,\"spaces\":{}}", "spaces is an object, expected an array" },
 		{ "{\"t\":\"sample\",\"ts\":1,\"spaces\":[7]}", "spaces[0] is an integer" },
@@ -382,7 +460,13 @@ static void test_limits(void **state)
 
 	/* a name longer than the model keeps is cut, not overflowed */
 	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450002000,\"handles\":{\"AVeryLongHandleTypeNameThatKeepsGoingOnAndOn\":1}}");
-	/* null is "missing" (JSON.stringify turns NaN into null) */
+	/* a series never reported has no ring (no HTTP rings for a process
+	 * that serves none) */
+	assert_int_equal(ring_len(&nd->heap_used_r, 0), 0);
+	assert_int_equal(ring_len(&nd->http_rps_r, 0), 0);
+	/* null is "missing" (JSON.stringify turns NaN into null): a gap once
+	 * the series exists */
+	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450002500,\"mem\":{\"heapUsed\":5}}");
 	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450003000,\"mem\":{\"heapUsed\":null},\"elu\":null}");
 	assert_true(isnan(ring_last(&nd->heap_used_r)));
 	/* command messages without a manager are checked and ignored */
@@ -501,6 +585,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_warning, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stall_culprit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_workers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_series_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mgr_refusals, setup, teardown),

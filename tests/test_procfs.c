@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include "collectors/container.h"
 #include "collectors/procfs.h"
 
 #define TXT(s) (s), sizeof(s) - 1
@@ -131,6 +132,53 @@ static void test_listeners(void **state)
 	assert_true(procfs_mem_available() > 0);
 }
 
+static void test_container_from_cgroup(void **state)
+{
+	(void)state;
+	char out[CONTAINER_NAME_LEN];
+	static const struct { const char *text, *want; } cases[] = {
+		{ "0::/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\n",
+		  "docker:0123456789ab" },
+		{ "12:memory:/docker/fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210\n"
+		  "0::/docker/fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210\n",
+		  "docker:fedcba987654" },
+		{ "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1f2e3d4c_5b6a_4789_9abc_def012345678.slice/"
+		  "cri-containerd-aaaabbbbccccddddeeeeffff0000111122223333444455556666777788889999.scope\n",
+		  "k8s:1f2e3d4c/aaaabbbbcccc" },
+		{ "0::/kubepods/burstable/pod0a1b2c3d-0000-1111-2222-333344445555/"
+		  "0011223344556677889900112233445566778899001122334455667788990011\n",
+		  "k8s:0a1b2c3d/001122334455" },
+		{ "0::/machine.slice/libpod-abcdefabcdef0123456789abcdefabcdef0123456789abcdefabcdef01234567.scope/container\n",
+		  "podman:abcdefabcdef" },
+		{ "0::/lxc.payload.web1/system.slice\n", "lxc:web1" },
+		{ "0::/user.slice/user-1000.slice/session-2.scope\n", "" },
+		{ "0::/\n", "" },
+		{ "garbage without colons", "" },
+		{ "0::/docker-XYZ.scope\n", "" },	/* not hex */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		container_from_cgroup(cases[i].text, strlen(cases[i].text), out, sizeof out);
+		assert_string_equal(out, cases[i].want);
+	}
+	/* this process: on the host, or in the container vitals runs in */
+	container_info ci;
+	container_identify(getpid(), &ci);
+	assert_int_equal(ci.nspid, getpid());
+	assert_false(ci.other_net || ci.other_mnt || ci.other_pid);
+	assert_string_equal(ci.name, "");
+	char dir[256], path[256];
+	container_probe_sock(1234, 1, true, dir, sizeof dir, path, sizeof path);
+	assert_true(strncmp(dir, "/tmp/vitals-", 12) == 0);
+	assert_true(strncmp(path, "/proc/1234/root/tmp/vitals-", 27) == 0);
+	assert_true(strstr(path, "/1.sock") != NULL);
+	/* a path past sun_path is reached through its directory */
+	char longp[300], via[108];
+	snprintf(longp, sizeof longp, "/tmp/%0200d/x.sock", 0);
+	assert_int_equal(container_sock_short(longp, via, sizeof via), -2);	/* no such dir */
+	assert_int_equal(container_sock_short("/tmp/x.sock", via, sizeof via), -1);
+	assert_string_equal(via, "/tmp/x.sock");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_name_is_node),
 		cmocka_unit_test(test_environ_and_cmdline),
 		cmocka_unit_test(test_listeners),
+		cmocka_unit_test(test_container_from_cgroup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

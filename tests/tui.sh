@@ -3,6 +3,7 @@
 # fixture's PID, / filters, Enter opens the detail view, ? shows help, a
 # attaches, s takes a heap snapshot after confirmation, a small terminal gets a
 # one-line message, q exits with status 0 and leaves a sane terminal.
+. "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/netns.sh"
 . "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 need node
 need tmux
@@ -138,6 +139,7 @@ pass "resize"
 tmux_keys q
 tmux_wait_text 10 "EXIT=" || fail "q did not exit: $(tmux_screen)"
 tmux_screen | grep -q "EXIT=0" || fail "exit status: $(tmux_screen | grep EXIT)"
+tmux_wait_text 5 "icanon" || true	# stty runs after the EXIT= line: wait for it
 tmux_screen | grep -q "^icanon echo" || fail "terminal not restored: $(tmux_screen | tail -3)"
 kill -0 "$fx" 2>/dev/null || fail "the watched process died"
 pass "quit restores the terminal"

@@ -217,6 +217,8 @@ static int parse_style(char *val, theme_style *st, const char **bad)
 
 static char *trim(char *s)
 {
+	/* scan-build: s is a NUL-terminated line its caller copied with memcpy,
+	 * whose bytes the analyzer loses */
 	while (isspace((unsigned char)*s))
 		s++;
 	char *e = s + strlen(s);

@@ -23,6 +23,11 @@
 #include "tui/rows.h"
 #include "tui/view_overview.h"
 
+/* --attach retries a failed attach up to ATTACH_RETRIES times, after 1, 2, 4,
+ * 8 and 16 s: a port held briefly, another vitals attaching. */
+#define ATTACH_RETRIES 5
+#define ATTACH_RETRY_MS 1000LL
+
 vproc *app_selected(app *a)
 {
 	if (!a->ui.selected_pid)
@@ -103,7 +108,7 @@ static int64_t scroll_step(app *a)
 static void pause_toggle(app *a)
 {
 	a->ui.paused = !a->ui.paused;
-	a->ui.end_ms = clock_wall_ms();
+	a->ui.end_ms = a->m.now_ms;	/* the replay clock in a replay */
 	model_status(&a->m, !a->ui.paused ? "live" : a->ui.ascii ? "paused: Left/Right scroll through history, space resumes"
 							 : "paused: ← → scroll through history, space resumes");
 }
@@ -112,17 +117,20 @@ static void time_left(app *a)
 {
 	if (!a->ui.paused) {
 		a->ui.paused = true;
-		a->ui.end_ms = clock_wall_ms();
+		a->ui.end_ms = a->m.now_ms;
 	}
 	a->ui.end_ms -= scroll_step(a);
 }
+
+static void faster(app *a) { app_replay_speed(a, 1); }
+static void slower(app *a) { app_replay_speed(a, -1); }
 
 static void time_right(app *a)
 {
 	if (!a->ui.paused)
 		return;
 	a->ui.end_ms += scroll_step(a);
-	if (a->ui.end_ms >= clock_wall_ms()) {
+	if (a->ui.end_ms >= a->m.now_ms) {
 		a->ui.paused = false;
 		model_status(&a->m, "live");
 	}
@@ -457,6 +465,7 @@ static void (*const acts[])(app *) = {
 	[KA_ENTER] = act_enter, [KA_BACK] = act_back, [KA_FILTER] = act_filter, [KA_ATTACH] = act_attach,
 	[KA_WINDOW1] = act_w1, [KA_WINDOW2] = act_w2, [KA_WINDOW3] = act_w3, [KA_WINDOW4] = act_w4,
 	[KA_WINDOW5] = act_w5, [KA_PAUSE] = pause_toggle, [KA_LEFT] = time_left, [KA_RIGHT] = time_right,
+	[KA_FASTER] = faster, [KA_SLOWER] = slower,
 	[KA_SORT_PREV] = act_sort_prev, [KA_SORT_NEXT] = act_sort_next, [KA_INVERT] = sort_invert,
 	[KA_SNAPSHOT] = ask_snapshot, [KA_PROFILE] = ask_profile, [KA_REPORT] = act_report, [KA_GC] = act_gc,
 	[KA_DIFF] = act_diff, [KA_DISMISS] = dismiss_exited, [KA_THEME] = app_theme_next,
@@ -466,6 +475,11 @@ static void (*const acts[])(app *) = {
 
 void app_act(app *a, key_action act)
 {
+	if (a->rp && (act == KA_ATTACH || act == KA_SNAPSHOT || act == KA_PROFILE || act == KA_REPORT ||
+		      act == KA_GC || act == KA_DIFF || act == KA_SIGNAL || act == KA_DISMISS)) {
+		model_status(&a->m, "a recording: nothing here reaches a process");
+		return;
+	}
 	if ((size_t)act < sizeof acts / sizeof acts[0] && acts[act])
 		acts[act](a);
 }
@@ -474,6 +488,7 @@ void app_act(app *a, key_action act)
 
 void app_forget_proc(app *a, vproc *p)
 {
+	app_seen_forget(a, p);
 	probe_mgr_forget(a->pm, p);
 	proc_collector_forget(p);
 	model_remove(&a->m, p);
@@ -520,11 +535,23 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 		return;
 	if (err == 0) {
 		p->pstate = PROBE_CONNECTING;
+		p->attach_tries = 0;
 		probe_mgr_connect(a->pm, p);
 		model_status(&a->m, "attached to %d (%s)", pid, p->name);
 	} else {
 		p->pstate = PROBE_FAILED;
-		snprintf(p->probe_err, sizeof p->probe_err, "%s", msg);
+		char again[48] = "";
+		/* --attach: a port held for a while, another vitals attaching, a
+		 * confused inspector pass; try again later, backing off.  Not
+		 * after a timeout: that app may act on SIGUSR1 itself. */
+		bool passing = err == -EADDRINUSE || err == -EBUSY || err == -EPROTO || err == -EIO;
+		if (a->opt.attach && passing && p->attach_tries < ATTACH_RETRIES) {
+			int64_t wait = ATTACH_RETRY_MS << p->attach_tries++;
+			p->attach_retry_ms = clock_wall_ms() + wait;
+			snprintf(again, sizeof again, " (trying again in %lld s)", (long long)(wait / 1000));
+		}
+		snprintf(p->probe_err, sizeof p->probe_err, "%s%s", msg, again);
+		msg = p->probe_err;
 		model_status(&a->m, "attach %d: %s", pid, msg);
 		if (a->opt.json)
 			app_json_written(a, headless_event(a->json_out, p, "attach_failed", msg, clock_wall_ms()));
@@ -547,6 +574,7 @@ void app_attach(app *a, vproc *p)
 	}
 	if (p->pstate == PROBE_ATTACHING)
 		return;
+	p->attach_retry_ms = 0;	/* this is the retry, or the user's `a` */
 	p->pstate = PROBE_ATTACHING;
 	p->probe_err[0] = 0;
 	if (inspector_attach(a->insp, p->pid, on_attach_done, a, err, sizeof err) < 0) {

@@ -123,6 +123,7 @@ static seen_proc *seen_for(app *a, const vproc *p)
 	s->p = p;
 	s->state = -1;
 	s->pstate = -1;
+	s->gc_seen = 0;
 	return s;
 }
 
@@ -147,6 +148,32 @@ static void headless_tick(app *a, int64_t now)
 }
 
 /* ---- the tick ----------------------------------------------------------- */
+
+/* Let go of headless mode's memory of p (it is leaving the model). */
+void app_seen_forget(app *a, const vproc *p)
+{
+	for (size_t i = 0; i < a->nseen; i++) {
+		if (a->seen[i].p == p) {
+			a->seen[i] = a->seen[--a->nseen];
+			return;
+		}
+	}
+}
+
+/* Exited processes leave the model after [history] exited_keep, or beyond
+ * exited_max of them, in every mode: memory stays bounded however many
+ * processes come and go.  After the tick's output, so a JSON reader always
+ * sees the exit first. */
+static void prune_exited(app *a, int64_t now)
+{
+	vproc *gone[64];
+	size_t n = model_exited_expired(&a->m, now, a->cfg.exited_keep_ms, (size_t)a->cfg.exited_max, gone,
+					sizeof gone / sizeof gone[0]);
+	for (size_t i = 0; i < n; i++)
+		app_forget_proc(a, gone[i]);
+	if (n)
+		model_groups(&a->m);	/* a group's leader may have been one of them */
+}
 
 static bool launches_done(app *a)
 {
@@ -175,6 +202,12 @@ void app_tick(uv_timer_t *t)
 				app_attach(a, a->m.procs[i]);
 	}
 	proc_collector_sample(a->pc, &a->m, now);
+	for (size_t i = 0; i < a->m.nprocs; i++) {	/* --attach: retries due (app_actions.c) */
+		vproc *p = a->m.procs[i];
+		if (p->pstate == PROBE_FAILED && p->attach_retry_ms && now >= p->attach_retry_ms &&
+		    p->state == PROC_LIVE)
+			app_attach(a, p);
+	}
 	model_groups(&a->m);
 	probe_mgr_scan(a->pm);
 	alerts_eval(a->al, &a->m, now);
@@ -189,6 +222,8 @@ void app_tick(uv_timer_t *t)
 	}
 	if (a->opt.json)
 		headless_tick(a, now);
+	app_record_tick(a, now, false);
+	prune_exited(a, now);
 	model_touch(&a->m);	/* the clock and the time axis moved */
 	a->repaint = true;	/* the one paint of this tick */
 	if (a->json_err) {

@@ -77,6 +77,30 @@ static const char *probe_name(probe_state s)
 	return (unsigned)s < sizeof n / sizeof n[0] ? n[s] : "?";
 }
 
+/* o[key] = {rps, p50_ms, p99_ms, max_ms, in_flight, status: {"2xx": n, ...}}
+ * of side 0 (server) or 1 (outgoing), once the probe has reported any. */
+static void headless_http(json_t *o, const char *key, const vnode *n, int side)
+{
+	double rps = side ? n->httpc_rps : n->http_rps;
+	if (isnan(rps))
+		return;
+	json_t *h = json_object();
+	put_num(h, "rps", rps);
+	put_num(h, "count", side ? n->httpc_count : n->http_count);
+	put_num(h, "p50_ms", side ? n->httpc_p50 : n->http_p50);
+	put_num(h, "p99_ms", side ? n->httpc_p99 : n->http_p99);
+	put_num(h, "max_ms", side ? n->httpc_max : n->http_max);
+	put_num(h, "in_flight", side ? n->httpc_in_flight : n->http_in_flight);
+	if (side)
+		put_num(h, "errors", n->httpc_errors);
+	json_t *st = json_object();
+	for (int c = 0; c < HTTP_CLASSES; c++)
+		if (n->http_status[side][c] > 0)
+			put_num(st, http_class_name[c], n->http_status[side][c]);
+	json_object_set_new(h, "status", st);
+	json_object_set_new(o, key, h);
+}
+
 int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 {
 	json_t *o = json_object();
@@ -105,9 +129,46 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 	json_object_set_new(o, "probe", json_string(probe_name(p->pstate)));
 	const vnode *n = p->node;
 	if (n && n->samples > 0) {
+		/* The probe's numbers are of its latest sample, measured at
+		 * probe_ts; stale: none came for two probe periods (these lines
+		 * repeat it). */
+		put_int(o, "probe_ts", n->last_sample_ms);
+		int64_t period = 1000 / (n->hz > 0 ? n->hz : 1);
+		if (now_ms - n->last_sample_ms > 2 * period + 250)
+			json_object_set_new(o, "probe_stale", json_true());
 		for (int i = 0; i < PS_COUNT; i++)	/* the table's numbers */
 			if (probe_series_table[i].json)
 				put_num(o, probe_series_table[i].json, vnode_value(n, i));
+		headless_http(o, "http", n, 0);
+		headless_http(o, "http_client", n, 1);
+		if (n->nworkers > 0) {
+			json_t *ws = json_array();
+			for (int i = 0; i < n->nworkers; i++) {
+				const worker_info *w = &n->workers[i];
+				json_t *x = json_object();
+				put_int(x, "thread_id", w->thread_id);
+				json_object_set_new(x, "name", jstr(w->name));
+				put_int(x, "ts", w->t_ms);
+				put_num(x, "heap_used", w->heap_used);
+				put_num(x, "heap_total", w->heap_total);
+				put_num(x, "heap_limit", w->heap_limit);
+				put_num(x, "elu", w->elu);
+				put_num(x, "lag_max", w->lag_max);
+				put_num(x, "gc_count", w->gc_count);
+				put_num(x, "gc_ms", w->gc_ms);
+				json_array_append_new(ws, x);
+			}
+			json_object_set_new(o, "workers", ws);
+		}
+		if (n->culprit.t_ms && now_ms - n->culprit.t_ms <= 60000) {
+			json_t *c = json_object();	/* the latest stall's culprit */
+			put_int(c, "ts", n->culprit.t_ms);
+			put_num(c, "ms", n->culprit.ms);
+			json_object_set_new(c, "fn", jstr(n->culprit.fn));
+			json_object_set_new(c, "file", jstr(n->culprit.file));
+			put_int(c, "line", n->culprit.line);
+			json_object_set_new(o, "stall_culprit", c);
+		}
 		put_int(o, "gc_total", (long long)n->gc_total);
 		put_num(o, "gc_total_ms", n->gc_total_ms);
 		json_t *h = json_object();
@@ -156,6 +217,8 @@ int headless_event(FILE *out, const vproc *p, const char *event, const char *det
 	json_object_set_new(o, "name", jstr(p->name));
 	if (p->cmdline)
 		json_object_set_new(o, "cmdline", jstr(p->cmdline));
+	if (p->container[0])	/* where it lives: collectors/container */
+		json_object_set_new(o, "container", jstr(p->container));
 	if (detail)
 		json_object_set_new(o, "detail", jstr(detail));
 	if (p->exit_status >= 0 && p->state == PROC_EXITED) {

@@ -36,6 +36,43 @@ typedef struct dctx {
 	int64_t end_ms, window_ms;
 } dctx;
 
+/* Draw s over at most maxlines lines of width w, broken at blanks (a word
+ * longer than a line is cut); returns the lines used. */
+static int wrap_text(const canvas *c, int y, int x, int w, int maxlines, const char *s,
+		     theme_role role)
+{
+	int lines = 0;
+	char line[512];
+	while (*s && lines < maxlines && w > 0) {
+		size_t n = 0, fit = 0;
+		while (s[n]) {
+			size_t e = n;
+			while (s[e] == ' ')
+				e++;
+			while (s[e] && s[e] != ' ')
+				e++;
+			if (e >= sizeof line)
+				break;
+			memcpy(line, s, e);
+			line[e] = 0;
+			if (canvas_width(line, c->ascii) > w && fit > 0)
+				break;
+			fit = n = e;
+		}
+		if (fit == 0)
+			fit = strlen(s);	/* one long word: canvas_text cuts it */
+		if (lines == maxlines - 1)
+			fit = strlen(s);	/* the last line takes the rest, cut with '…' */
+		snprintf(line, sizeof line, "%.*s", (int)fit, s);
+		canvas_text(c, y + lines, x, w, line, role);
+		lines++;
+		s += fit;
+		while (*s == ' ')
+			s++;
+	}
+	return lines;
+}
+
 /* "LABEL  value text  sparkline ↓min↑max" in rect r (r.h rows of graph). */
 static void metric(const dctx *d, rect r, const char *label, const char *value, const ring *s,
 		   theme_role role, spark_fmt f, bool zero_based, double min_span, double hi)
@@ -131,16 +168,16 @@ static int draw_metrics(const dctx *d, int y, int x, int w, int graph_rows)
 		       0, 1.0);
 		y += GH(4);
 	} else {
-		char msg[200];
+		char msg[400];
 		if (p->state == PROC_EXITED)
 			snprintf(msg, sizeof msg, "exited \xe2\x80\x94 history kept (x clears exited rows)");
 		else if (p->pstate == PROBE_NONE)
 			snprintf(msg, sizeof msg, "not attached \xe2\x80\x94 press a to attach");
 		else
 			snprintf(msg, sizeof msg, "probe: %s", why);
-		canvas_text(&d->c, y, x + LABEL_W, w - LABEL_W, msg,
-			    p->pstate == PROBE_FAILED || p->pstate == PROBE_LOST ? ROLE_WARN : ROLE_DIM);
-		y++;
+		/* why an attach failed says what to do: it is wrapped, not cut */
+		y += wrap_text(&d->c, y, x + LABEL_W, w - LABEL_W, 4, msg,
+			       p->pstate == PROBE_FAILED || p->pstate == PROBE_LOST ? ROLE_WARN : ROLE_DIM);
 	}
 
 	/* threads, fds, handles by type */

@@ -148,6 +148,7 @@ static void draw_lane(const canvas *c, int y, int x, int w, const vnode *n, int6
 	for (int i = 0; i < w; i++) {
 		if (!rank[i])
 			continue;
+		/* scan-build: best[i] is set wherever rank[i] is, and only those are read */
 		const gc_event *e = best[i];
 		if (rank[i] == 5) {
 			canvas_glyph(c, y, x + i, L'\x25b2', '!', canvas_attr(c, ROLE_GC_LONG));

@@ -15,7 +15,7 @@
 #include "widgets/heap_spaces.h"
 #include "widgets/sparkline.h"
 
-enum { C_PID, C_NAME, C_STATE, C_CPU, C_RSS, C_THR, C_HEAP, C_LAG, C_OOM, C_SRSS, C_SCPU, C_N };
+enum { C_PID, C_NAME, C_CTR, C_STATE, C_CPU, C_RSS, C_THR, C_HEAP, C_LAG, C_OOM, C_SRSS, C_SCPU, C_N };
 
 static const struct col_def {
 	const char *title;
@@ -26,6 +26,8 @@ static const struct col_def {
 } cols[C_N] = {
 	[C_PID] = { "PID", 7, true, 0, PT_SORT_PID },
 	[C_NAME] = { "NAME", 8, false, 0, PT_SORT_NAME },
+	/* only when a row lives in a container; goes after the histories */
+	[C_CTR] = { "CONTAINER", 16, false, 9, PT_SORT_NONE },
 	[C_STATE] = { "S", 1, false, 5, PT_SORT_NONE },
 	[C_CPU] = { "CPU%", 6, true, 0, PT_SORT_CPU },
 	[C_RSS] = { "RSS", 6, true, 6, PT_SORT_RSS },
@@ -33,8 +35,8 @@ static const struct col_def {
 	[C_HEAP] = { "HEAP/LIMIT", 12, true, 4, PT_SORT_HEAP },
 	[C_LAG] = { "LAG p99", 7, true, 7, PT_SORT_LAG },
 	[C_OOM] = { "OOM IN", 6, true, 3, PT_SORT_NONE },
-	[C_SRSS] = { "RSS history", 10, false, 9, PT_SORT_NONE },
-	[C_SCPU] = { "CPU history", 12, false, 10, PT_SORT_NONE },
+	[C_SRSS] = { "RSS history", 10, false, 10, PT_SORT_NONE },
+	[C_SCPU] = { "CPU history", 12, false, 11, PT_SORT_NONE },
 };
 
 typedef struct layout {
@@ -42,12 +44,14 @@ typedef struct layout {
 	int x[C_N], w[C_N];
 } layout;
 
-/* oom: some row has a time to OOM (the column exists only then). */
-static void make_layout(int width, bool oom, layout *L)
+/* oom: some row has a time to OOM; containers: some row lives in one (each
+ * column exists only then). */
+static void make_layout(int width, bool oom, bool containers, layout *L)
 {
 	for (int i = 0; i < C_N; i++)
 		L->on[i] = true;
 	L->on[C_OOM] = oom;
+	L->on[C_CTR] = containers;
 	for (;;) {
 		int need = -1;
 		for (int i = 0; i < C_N; i++)
@@ -171,6 +175,7 @@ static void draw_row(const canvas *c, rect r, int y, const layout *L, const proc
 	else
 		snprintf(b, sizeof b, "%s%s", row->tree ? row->tree : "", label);
 	cell(c, r, y, L, C_NAME, b, base);
+	cell(c, r, y, L, C_CTR, p->container, base);
 	b[0] = gone ? 'X' : p->state_char ? p->state_char : '?';
 	b[1] = 0;
 	cell(c, r, y, L, C_STATE, b, base);
@@ -237,7 +242,10 @@ void proc_table_draw(const canvas *c, rect r, const proc_table_row *rows, size_t
 	for (size_t k = 0; k < nrows; k++)
 		oom |= rows[k].oom_s > 0;
 	layout L;
-	make_layout(r.w, oom, &L);
+	bool containers = false;
+	for (size_t k = 0; k < nrows && !containers; k++)
+		containers = rows[k].p->container[0] != 0;
+	make_layout(r.w, oom, containers, &L);
 	draw_header(c, r, &L, o);
 	attr_t def = canvas_attr(c, ROLE_DEFAULT);
 	for (int i = 1; i < r.h; i++) {

@@ -99,7 +99,9 @@ echo "scenarios: $names"
 echo "mode: $([ $fast = 1 ] && echo fast || echo default)$([ $attach = 1 ] && echo ', attach'), LEAK_KB_PER_S=$rate, ${duration} s each, output in $outdir"
 # Attach mode (and noprobe_leak): start the programs first, plainly, and
 # give them time to set up (a SIGUSR1 before node installs its handler
-# kills it); then a vitals per program.
+# kills it; on a loaded machine a busy program took more than 3 s to answer
+# one); then a vitals per program, a second apart (attaches are serialised
+# by a lock that a waiting vitals gives up on).
 rm -f "$outdir"/*.pid
 for n in $names; do
 	b=${n%@*} r=$rate
@@ -113,13 +115,14 @@ for n in $names; do
 		echo $! >"$outdir/$n.pid"
 	fi
 done
-[ -n "$bare" ] && sleep 3
+[ -n "$bare" ] && sleep 10
 for n in $names; do
 	b=${n%@*} r=$(cat "$outdir/$n.rate")
 	if [ -f "$outdir/$n.pid" ]; then
 		how=""; [ "$b" != noprobe_leak ] && how=--attach
 		"$VITALS" --json --duration "$duration" --config "$cfg" $how "$(cat "$outdir/$n.pid")" \
 			>"$outdir/$n.jsonl" 2>"$outdir/$n.err" </dev/null &
+		[ $attach = 1 ] && sleep 1
 	else
 		date +%s%3N >"$outdir/$n.start"
 		LEAK_KB_PER_S=$r "$VITALS" --json --duration "$duration" --config "$cfg" -- "$NODE" "$here/$b.js" \

@@ -27,7 +27,8 @@ const EXPECT = {
 	leak_intervals: { need: ['heap_leak', 'handle_leak'] },
 	leak_closures: { need: ['heap_leak'] },
 	noprobe_leak: { need: ['rss_leak'], noprobe: true },
-	blocked_loop: { need: ['stall'] },
+	/* the stall alert names the function that blocked the loop */
+	blocked_loop: { need: ['stall'], says: { stall: /in parseLedger \(billing\.js:\d+\)/ } },
 	healthy_lru: { need: [] },
 	healthy_bursty: { need: [] },
 	healthy_garbage: { need: [] },
@@ -121,6 +122,9 @@ for (const name of names) {
 		failures++;
 	} else if (missed.length) {
 		verdict = 'FAIL: missed ' + missed.join(',');
+		failures++;
+	} else if (Object.keys(ex.says || {}).some((k) => !ex.says[k].test(r.msgs.get(k) || ''))) {
+		verdict = 'FAIL: alert text lacks ' + Object.keys(ex.says).map((k) => k + ' ' + ex.says[k]).join(', ');
 		failures++;
 	} else if (healthy && extra.length) {
 		verdict = 'FAIL: false alarm ' + extra.join(',');

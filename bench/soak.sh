@@ -1,0 +1,112 @@
+#!/bin/sh
+# bench/soak.sh — vitals' memory over a long run: does it stay flat?
+#
+# A. Churn: BIRTHS (10000) short-lived "node" processes (a copy of sleep(1)
+#    named node, so thousands cost seconds, not minutes of CPU), 20 at a time,
+#    each living 0.2 s, while `vitals --json -i 0.1` discovers them.  Run twice
+#    in the same run: with the defaults ([history] exited_max = 100,
+#    exited_keep = 1h) and, as the baseline, with exited processes kept
+#    (exited_max = 100000, exited_keep = 720h: what vitals did before).
+#    RSS (VmRSS) at start, after WARM (1000) births, and at the end.
+# B. Long run: 30 real node processes with the probe at 20 Hz, vitals
+#    --json at -i 0.1 for DURATION (300) s, RSS at start, after 60 s, at the
+#    end.  Rings, logs and alert windows are fixed-size, so after warm-up
+#    memory must not move; 300 s at these rates is 3000 process ticks and
+#    6000 probe samples per process (an hour and a half of 1 Hz samples).
+#    A ring's block is allocated whole at its first push but its pages are
+#    first written as the 10 s and 5 min tiers fill (up to 24 h), so RSS
+#    creeps towards the allocation; MALLOC_PERTURB_=165 makes glibc write
+#    every block when it is allocated, and then RSS shows the allocation
+#    itself: flat after warm-up (measured: +0 kB over 120 s).
+#
+# Usage: bench/soak.sh [BUILD_DIR]   Env: BIRTHS=10000 WARM=1000 DURATION=300 N=30
+#   PART=A or PART=B for one half.  Run it alone: it discovers every node
+#   process of this user (in a container of its own, or as a user of its own).
+set -eu
+BUILD=$(cd "${1:-${VITALS_BUILDDIR:-.}}" && pwd)
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BIRTHS=${BIRTHS:-10000}
+WARM=${WARM:-1000}
+DURATION=${DURATION:-300}
+N=${N:-30}
+PART=${PART:-AB}
+NODE=${NODE:-node}
+[ -x "$BUILD/vitals" ] || make -C "$BUILD" vitals >/dev/null
+T=$(mktemp -d /tmp/vitals-soak.XXXXXX)
+mkdir -m 700 "$T/sock"
+export VITALS_SOCK_DIR="$T/sock"
+vpid=""
+nodes=""
+cleanup() {
+	[ -n "$vpid" ] && kill "$vpid" 2>/dev/null || true
+	for p in $nodes; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# churn CONFIG — prints "start warm end" RSS in kB
+churn() {
+	"$BUILD/vitals" --json -i 0.1 --config "$1" >/dev/null 2>"$T/churn.err" &
+	vpid=$!
+	sleep 2
+	start=$(rss_kb "$vpid")
+	born=0
+	warm=""
+	while [ "$born" -lt "$BIRTHS" ]; do
+		k=0
+		batch=""
+		while [ "$k" -lt 20 ]; do
+			"$T/node" 0.2 &
+			batch="$batch $!"
+			k=$((k + 1))
+		done
+		for p in $batch; do wait "$p" 2>/dev/null || true; done
+		born=$((born + 20))
+		[ -z "$warm" ] && [ "$born" -ge "$WARM" ] && { sleep 0.5; warm=$(rss_kb "$vpid"); }
+	done
+	sleep 1
+	end=$(rss_kb "$vpid")
+	kill "$vpid"; wait "$vpid" 2>/dev/null || true; vpid=""
+	echo "$start $warm $end"
+}
+
+if echo "$PART" | grep -q A; then
+	cp "$(command -v sleep)" "$T/node"
+	printf '[history]\nexited_max = 100\nexited_keep = 1h\n' >"$T/bounded.ini"
+	printf '[history]\nexited_max = 100000\nexited_keep = 720h\n' >"$T/keepall.ini"
+	echo "A. $BIRTHS births and deaths, 20 at a time, vitals --json -i 0.1 (discovery)..."
+	set -- $(churn "$T/keepall.ini"); b_start=$1; b_warm=$2; b_end=$3
+	set -- $(churn "$T/bounded.ini"); s_start=$1; s_warm=$2; s_end=$3
+	printf '%-44s %9s %13s %9s %16s\n' "" "start" "after $WARM" "end" "end - warm-up"
+	printf '%-44s %6d kB %10d kB %6d kB %+13d kB\n' "exited_max 100 (default)" "$s_start" "$s_warm" "$s_end" $((s_end - s_warm))
+	printf '%-44s %6d kB %10d kB %6d kB %+13d kB\n' "baseline: every exited process kept" "$b_start" "$b_warm" "$b_end" $((b_end - b_warm))
+fi
+
+if echo "$PART" | grep -q B; then
+	cat >"$T/app.js" <<'EOF'
+const keep = [];
+setInterval(() => { keep.push(new Array(100).fill(Math.random())); if (keep.length > 2000) keep.length = 0; }, 10);
+EOF
+	echo "B. $N probed node processes at 20 Hz, vitals --json -i 0.1 for $DURATION s..."
+	i=0
+	while [ "$i" -lt "$N" ]; do
+		"$NODE" -r "$SRC/probe/vitals-probe.js" "$T/app.js" &
+		nodes="$nodes $!"
+		i=$((i + 1))
+	done
+	sleep 2
+	# shellcheck disable=SC2086
+	"$BUILD/vitals" --json -i 0.1 --hz 20 $nodes >"$T/long.jsonl" 2>"$T/long.err" &
+	vpid=$!
+	sleep 5
+	start=$(rss_kb "$vpid")
+	sleep 55
+	warm=$(rss_kb "$vpid")
+	sleep $((DURATION - 60))
+	end=$(rss_kb "$vpid")
+	lines=$(wc -l <"$T/long.jsonl")
+	kill "$vpid"; wait "$vpid" 2>/dev/null || true; vpid=""
+	printf '%-44s %9s %13s %9s %16s\n' "" "start" "after 60 s" "end" "end - warm-up"
+	printf '%-44s %6d kB %10d kB %6d kB %+13d kB\n' "$N probed, 20 Hz, ${DURATION} s ($lines lines)" "$start" "$warm" "$end" $((end - warm))
+fi

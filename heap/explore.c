@@ -1,0 +1,392 @@
+/* explore — the row tree of `vitals heap explore`; see explore.h.
+ *
+ * Child lists are computed when a row is expanded (never stored): the
+ * instances of a class come from a CSR built once at open, sorted by retained
+ * size; an object's edges, retainers (a reverse CSR built on first use) or
+ * dominated nodes are gathered and sorted each time, which costs one pass
+ * over that node's edges.  A page of EXPLORE_PAGE children is inserted, and
+ * a "more" row remembers where the list continues.
+ */
+#include "heap/explore.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap/retainers.h"
+
+#define MAX_DEPTH 200
+
+struct child {
+	uint32_t node, edge;
+	uint64_t key;	/* sort key, ascending */
+};
+
+static int cmp_child(const void *pa, const void *pb)
+{
+	const struct child *a = pa, *b = pb;
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return (a->edge > b->edge) - (a->edge < b->edge);
+}
+
+static int cmp_by_retained_r(const void *pa, const void *pb, void *ctx)
+{
+	const uint64_t *ret = ctx;
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	if (ret[a] != ret[b])
+		return ret[a] > ret[b] ? -1 : 1;
+	return (a > b) - (a < b);
+}
+
+static int build_retainers(explore *x)
+{
+	const heap_snapshot *s = x->s;
+	uint32_t n = s->node_count, e = s->edge_count;
+	x->ret_first = calloc((size_t)n + 1, sizeof *x->ret_first);
+	x->ret_edge = malloc((e ? e : 1) * sizeof *x->ret_edge);
+	x->edge_from = malloc((e ? e : 1) * sizeof *x->edge_from);
+	if (!x->ret_first || !x->ret_edge || !x->edge_from)
+		return -1;
+	for (uint32_t v = 0; v < n; v++)
+		for (uint32_t k = s->first_edge[v]; k < s->first_edge[v + 1]; k++) {
+			x->ret_first[s->edge_to[k] + 1]++;
+			x->edge_from[k] = v;
+		}
+	for (uint32_t v = 0; v < n; v++)
+		x->ret_first[v + 1] += x->ret_first[v];
+	for (uint32_t k = 0; k < e; k++)
+		x->ret_edge[x->ret_first[s->edge_to[k]]++] = k;
+	for (uint32_t v = n; v > 0; v--)
+		x->ret_first[v] = x->ret_first[v - 1];
+	x->ret_first[0] = 0;
+	return 0;
+}
+
+explore *explore_open(const char *path, heap_view view, char *err, size_t errlen)
+{
+	char msg[400];
+	explore *x = calloc(1, sizeof *x);
+	if (!x) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	x->sort = HEAP_SORT_RETAINED;
+	x->s = heap_snapshot_load_view(path, HEAP_PARSER_STREAM, view, msg, sizeof msg);
+	if (!x->s)
+		goto fail;
+	x->d = heap_dominators_new(x->s, msg, sizeof msg);
+	if (!x->d)
+		goto fail;
+	heap_summary_opts so = { .sort = HEAP_SORT_RETAINED, .node_class = &x->node_class };
+	x->sum = heap_summary_new(x->s, x->d, &so, msg, sizeof msg);
+	if (!x->sum)
+		goto fail;
+	x->sum->view = view;
+	size_t nc = x->sum->nclasses;
+	x->cls_first = calloc(nc + 1, sizeof *x->cls_first);
+	x->cls_nodes = malloc(((size_t)x->s->node_count + 1) * sizeof *x->cls_nodes);
+	if (!x->cls_first || !x->cls_nodes)
+		goto oom;
+	for (uint32_t i = 0; i < x->s->node_count; i++)
+		if (x->node_class[i] != UINT32_MAX)
+			x->cls_first[x->node_class[i] + 1]++;
+	for (size_t c = 0; c < nc; c++)
+		x->cls_first[c + 1] += x->cls_first[c];
+	for (uint32_t i = 0; i < x->s->node_count; i++)
+		if (x->node_class[i] != UINT32_MAX)
+			x->cls_nodes[x->cls_first[x->node_class[i]]++] = i;
+	for (size_t c = nc; c > 0; c--)
+		x->cls_first[c] = x->cls_first[c - 1];
+	x->cls_first[0] = 0;
+	for (size_t c = 0; c < nc; c++)
+		qsort_r(x->cls_nodes + x->cls_first[c], x->cls_first[c + 1] - x->cls_first[c], sizeof *x->cls_nodes,
+			cmp_by_retained_r, x->d->retained);
+	if (explore_sort(x, HEAP_SORT_RETAINED) < 0)
+		goto oom;
+	return x;
+oom:
+	snprintf(msg, sizeof msg, "out of memory");
+fail:
+	snprintf(err, errlen, "%s: %s", path, msg);
+	explore_free(x);
+	return NULL;
+}
+
+void explore_free(explore *x)
+{
+	if (!x)
+		return;
+	heap_summary_free(x->sum);
+	heap_dominators_free(x->d);
+	heap_snapshot_free(x->s);
+	free(x->node_class);
+	free(x->cls_first);
+	free(x->cls_nodes);
+	free(x->ret_first);
+	free(x->ret_edge);
+	free(x->edge_from);
+	free(x->rows);
+	free(x);
+}
+
+static int reserve(explore *x, size_t more)
+{
+	if (x->nrows + more <= x->cap)
+		return 0;
+	size_t nc = x->cap ? x->cap : 256;
+	while (nc < x->nrows + more)
+		nc *= 2;
+	explore_row *r = realloc(x->rows, nc * sizeof *r);
+	if (!r)
+		return -1;
+	x->rows = r;
+	x->cap = nc;
+	return 0;
+}
+
+/* The children of a class (via 0) or of an object in mode via (1..3). */
+static long children(explore *x, uint8_t via, uint32_t owner, struct child **out)
+{
+	const heap_snapshot *s = x->s;
+	const uint64_t *ret = x->d->retained;
+	size_t n = 0;
+	*out = NULL;
+	if (via == 0) {
+		n = x->cls_first[owner + 1] - x->cls_first[owner];
+		struct child *c = malloc((n ? n : 1) * sizeof *c);
+		if (!c)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			c[i] = (struct child){ .node = x->cls_nodes[x->cls_first[owner] + i], .edge = UINT32_MAX, .key = i };
+		*out = c;
+		return (long)n;
+	}
+	if (via == 2 && !x->ret_first && build_retainers(x) < 0)
+		return -1;
+	uint32_t lo, hi;
+	if (via == 1) {
+		lo = s->first_edge[owner];
+		hi = s->first_edge[owner + 1];
+	} else if (via == 2) {
+		lo = x->ret_first[owner];
+		hi = x->ret_first[owner + 1];
+	} else {
+		lo = x->d->dom_first[owner];
+		hi = x->d->dom_first[owner + 1];
+	}
+	struct child *c = malloc(((size_t)(hi - lo) + 1) * sizeof *c);
+	if (!c)
+		return -1;
+	for (uint32_t k = lo; k < hi; k++) {
+		struct child *ch = &c[n++];
+		if (via == 1) {
+			ch->edge = k;
+			ch->node = s->edge_to[k];
+			ch->key = UINT64_MAX - ret[ch->node];
+		} else if (via == 2) {
+			ch->edge = x->ret_edge[k];
+			ch->node = x->edge_from[ch->edge];
+			/* the biggest holders first */
+			ch->key = UINT64_MAX - ret[ch->node];
+		} else {
+			ch->node = x->d->dom_child[k];
+			ch->edge = UINT32_MAX;
+			ch->key = UINT64_MAX - ret[ch->node];
+		}
+	}
+	qsort(c, n, sizeof *c, cmp_child);
+	*out = c;
+	return (long)n;
+}
+
+/* Insert the page of children starting at offset after row `at`. */
+static int insert_page(explore *x, size_t at, uint8_t depth, uint8_t via, uint32_t owner, uint32_t offset)
+{
+	struct child *c;
+	long n = children(x, via, owner, &c);
+	if (n < 0)
+		return -1;
+	size_t left = (size_t)n > offset ? (size_t)n - offset : 0;
+	size_t k = left < EXPLORE_PAGE ? left : EXPLORE_PAGE;
+	bool more = left > k;
+	if (reserve(x, k + more) < 0) {
+		free(c);
+		return -1;
+	}
+	memmove(&x->rows[at + k + more], &x->rows[at], (x->nrows - at) * sizeof *x->rows);
+	for (size_t i = 0; i < k; i++)
+		x->rows[at + i] = (explore_row){ .kind = ROW_OBJECT, .depth = depth, .via = via, .node = c[offset + i].node,
+						  .edge = c[offset + i].edge };
+	if (more)
+		x->rows[at + k] = (explore_row){ .kind = ROW_MORE, .depth = depth, .via = via, .parent_row_node = owner,
+						  .offset = offset + (uint32_t)k, .node = (uint32_t)left - (uint32_t)k };
+	x->nrows += k + more;
+	free(c);
+	return 0;
+}
+
+int explore_expand(explore *x, size_t row)
+{
+	if (row >= x->nrows)
+		return 0;
+	explore_row *r = &x->rows[row];
+	if (r->expanded || r->kind == ROW_MORE || r->depth >= MAX_DEPTH)
+		return 0;
+	uint8_t via = r->kind == ROW_CLASS ? 0 : (uint8_t)(x->mode + 1);
+	uint32_t owner = r->kind == ROW_CLASS ? r->cls : r->node;
+	uint8_t depth = (uint8_t)(r->depth + 1);
+	if (insert_page(x, row + 1, depth, via, owner, 0) < 0)
+		return -1;
+	x->rows[row].expanded = true;
+	return 0;
+}
+
+void explore_collapse(explore *x, size_t row)
+{
+	if (row >= x->nrows)
+		return;
+	size_t end = row + 1;
+	while (end < x->nrows && x->rows[end].depth > x->rows[row].depth)
+		end++;
+	memmove(&x->rows[row + 1], &x->rows[end], (x->nrows - end) * sizeof *x->rows);
+	x->nrows -= end - row - 1;
+	x->rows[row].expanded = false;
+	if (x->sel > row && x->sel < end)
+		x->sel = row;
+	else if (x->sel >= end)
+		x->sel -= end - row - 1;
+}
+
+int explore_toggle(explore *x, size_t row)
+{
+	if (row >= x->nrows)
+		return 0;
+	explore_row r = x->rows[row];
+	if (r.kind != ROW_MORE) {
+		if (r.expanded) {
+			explore_collapse(x, row);
+			return 0;
+		}
+		return explore_expand(x, row);
+	}
+	/* replace the "more" row by the next page */
+	memmove(&x->rows[row], &x->rows[row + 1], (x->nrows - row - 1) * sizeof *x->rows);
+	x->nrows--;
+	if (insert_page(x, row, r.depth, r.via, r.parent_row_node, r.offset) < 0) {
+		memmove(&x->rows[row + 1], &x->rows[row], (x->nrows - row) * sizeof *x->rows);
+		x->rows[row] = r;
+		x->nrows++;
+		return -1;
+	}
+	return 0;
+}
+
+static int cmp_cls_r(const void *pa, const void *pb, void *ctx)
+{
+	const explore *x = ctx;
+	const heap_class *a = &x->sum->classes[*(const uint32_t *)pa], *b = &x->sum->classes[*(const uint32_t *)pb];
+	uint64_t ka = a->retained, kb = b->retained;
+	if (x->sort == HEAP_SORT_COUNT)
+		ka = a->count, kb = b->count;
+	else if (x->sort == HEAP_SORT_SELF)
+		ka = a->self, kb = b->self;
+	if (ka != kb)
+		return ka > kb ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+int explore_sort(explore *x, heap_sort sort)
+{
+	size_t nc = x->sum->nclasses;
+	uint32_t *order = malloc((nc ? nc : 1) * sizeof *order);
+	if (!order)
+		return -1;
+	x->nrows = 0;
+	if (reserve(x, nc) < 0) {
+		free(order);
+		return -1;
+	}
+	x->sort = sort == HEAP_SORT_DEFAULT ? HEAP_SORT_RETAINED : sort;
+	for (size_t c = 0; c < nc; c++)
+		order[c] = (uint32_t)c;
+	qsort_r(order, nc, sizeof *order, cmp_cls_r, x);
+	for (size_t c = 0; c < nc; c++)
+		x->rows[x->nrows++] = (explore_row){ .kind = ROW_CLASS, .cls = order[c] };
+	free(order);
+	x->sel = x->top = 0;
+	return 0;
+}
+
+void explore_set_mode(explore *x, explore_mode m)
+{
+	x->mode = m < EXPLORE_NMODES ? m : EXPLORE_EDGES;
+}
+
+size_t explore_find(const explore *x, const char *needle)
+{
+	if (!*needle || x->nrows == 0)
+		return SIZE_MAX;
+	for (size_t k = 1; k <= x->nrows; k++) {
+		size_t i = (x->sel + k) % x->nrows;
+		if (x->rows[i].kind == ROW_CLASS && strcasestr(x->sum->classes[x->rows[i].cls].name, needle))
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+int explore_jump(explore *x, uint32_t id)
+{
+	uint32_t node = UINT32_MAX;
+	for (uint32_t i = 0; i < x->s->node_count && node == UINT32_MAX; i++)
+		if (x->s->node_id[i] == id)
+			node = i;
+	if (node == UINT32_MAX || reserve(x, 1) < 0)
+		return -1;
+	memmove(&x->rows[1], &x->rows[0], x->nrows * sizeof *x->rows);
+	x->rows[0] = (explore_row){ .kind = ROW_OBJECT, .node = node, .edge = UINT32_MAX };
+	x->nrows++;
+	x->sel = x->top = 0;
+	return 0;
+}
+
+char *explore_label(const explore *x, const explore_row *r)
+{
+	const heap_snapshot *s = x->s;
+	char *out = NULL;
+	int rc = -1;
+	if (r->kind == ROW_CLASS) {
+		rc = asprintf(&out, "%s", x->sum->classes[r->cls].name);
+	} else if (r->kind == ROW_MORE) {
+		rc = asprintf(&out, "\u2026 %u more (Enter)", r->node);
+	} else {
+		char *label = heap_node_label(s, r->node);
+		char edge[300] = "";
+		if (r->edge != UINT32_MAX) {
+			int t = s->edge_type[r->edge];
+			const char *ename = heap_snapshot_string(s, s->edge_name[r->edge]);
+			char idx[16];
+			snprintf(idx, sizeof idx, "[%u]", s->edge_name[r->edge]);
+			snprintf(edge, sizeof edge, "%s%s%s ", s->edge_str_named[t] ? ename : idx,
+				 t == s->t.e_weak ? " (weak)" : "", r->via == 2 ? " in" : " ::");
+		}
+		if (label)
+			rc = asprintf(&out, "%s%s @%u", edge, label, s->node_id[r->node]);
+		free(label);
+	}
+	return rc < 0 ? NULL : out;
+}
+
+void explore_numbers(const explore *x, const explore_row *r, uint64_t *count, uint64_t *self, uint64_t *retained)
+{
+	*count = *self = *retained = 0;
+	if (r->kind == ROW_CLASS) {
+		const heap_class *c = &x->sum->classes[r->cls];
+		*count = c->count;
+		*self = c->self;
+		*retained = c->retained;
+	} else if (r->kind == ROW_OBJECT) {
+		*self = x->s->node_self[r->node];
+		*retained = x->d->retained[r->node];
+	}
+}

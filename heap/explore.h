@@ -1,0 +1,91 @@
+/* explore — the model of `vitals heap explore`: DevTools' Summary,
+ * Containment and Retainers views of one snapshot as a tree of rows that a
+ * terminal front end (explore_tui) draws and moves through.  No curses here.
+ *
+ * The rows are one flat array in display order, each with a depth:
+ *   class   a constructor (count, self, retained as the summary);
+ *   object  a node, reached from the row above it by an edge (label), or an
+ *           instance of its class;
+ *   more    "… N more": the next page of a long list.
+ * Expanding a row inserts its children right after it, collapsing removes
+ * the rows below it that are deeper.  What an object expands into is the
+ * mode: its outgoing edges (containment), its retainers (incoming edges,
+ * weak ones marked), or the objects it dominates.  Lists are paged by
+ * EXPLORE_PAGE rows; children are sorted by retained size.
+ *
+ * Invariants: rows[0..nrows) is a valid pre-order of the expansion state
+ * (every row's depth <= the previous row's depth + 1); sel < nrows when
+ * nrows > 0.  The explorer owns the snapshot, dominators and summary.
+ */
+#ifndef VITALS_HEAP_EXPLORE_H
+#define VITALS_HEAP_EXPLORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heap/devtools.h"
+#include "heap/dominators.h"
+#include "heap/snapshot.h"
+#include "heap/summary.h"
+
+#define EXPLORE_PAGE 100
+
+typedef enum explore_mode { EXPLORE_EDGES = 0, EXPLORE_RETAINERS, EXPLORE_DOMINATED, EXPLORE_NMODES } explore_mode;
+typedef enum explore_kind { ROW_CLASS, ROW_OBJECT, ROW_MORE } explore_kind;
+
+typedef struct explore_row {
+	explore_kind kind;
+	uint8_t depth;
+	bool expanded;
+	uint8_t via;		/* object: 0 instance, 1 edge out, 2 retainer edge, 3 dominated */
+	uint32_t cls;		/* class row: index into sum->classes */
+	uint32_t node;		/* object row */
+	uint32_t edge;		/* the edge of via 1 and 2 */
+	/* more row: where the list continues */
+	uint32_t parent_row_node;	/* the object or class it belongs to */
+	uint32_t offset;
+} explore_row;
+
+typedef struct explore {
+	heap_snapshot *s;
+	heap_dominators *d;
+	heap_summary *sum;
+	uint32_t *node_class;	/* [node_count] row in sum->classes */
+	uint32_t *cls_first;	/* [nclasses + 1] instances of each class, CSR */
+	uint32_t *cls_nodes;	/* sorted by retained size, descending */
+	uint32_t *ret_first;	/* [node_count + 1] retainer edges, CSR (built on first use) */
+	uint32_t *ret_edge;	/* edge ordinals */
+	uint32_t *edge_from;	/* [edge_count] owner of each edge (with ret_*) */
+	explore_mode mode;
+	heap_sort sort;
+	explore_row *rows;
+	size_t nrows, cap;
+	size_t sel, top;	/* selected row, first row on screen */
+} explore;
+
+/* Load path and analyse it.  NULL with a one-line message in err. */
+explore *explore_open(const char *path, heap_view view, char *err, size_t errlen);
+void explore_free(explore *x);
+
+/* Each returns 0, or -1 when out of memory (the tree is left as it was). */
+int explore_expand(explore *x, size_t row);
+void explore_collapse(explore *x, size_t row);
+/* Enter on a row: expand or collapse it, or load the next page of a "more". */
+int explore_toggle(explore *x, size_t row);
+/* Rebuild the class rows in another order (expansions are closed). */
+int explore_sort(explore *x, heap_sort sort);
+void explore_set_mode(explore *x, explore_mode m);
+/* The next class row after sel whose name contains needle (case-insensitive),
+ * wrapping; SIZE_MAX when none. */
+size_t explore_find(const explore *x, const char *needle);
+/* Put the object with this id at the top, selected; -1 when there is none. */
+int explore_jump(explore *x, uint32_t id);
+
+/* Texts of a row, malloc'd: its label (indentation not included) and,
+ * for the status line, the selected object's description. */
+char *explore_label(const explore *x, const explore_row *r);
+/* Count, self and retained of a row (count 0 for objects). */
+void explore_numbers(const explore *x, const explore_row *r, uint64_t *count, uint64_t *self, uint64_t *retained);
+
+#endif

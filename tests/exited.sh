@@ -1,0 +1,38 @@
+#!/bin/sh
+# exited.sh — exited processes leave the model ([history] exited_keep /
+# exited_max) in the dashboard: a watched node process that exits shows as
+# exited, then its row is gone after exited_keep (2 s here) while a live one
+# stays; and in --json mode with exited_max = 0 (gone at once) the exit is
+# still reported first.
+. "$VITALS_SRCDIR/tests/lib.sh"
+need tmux
+work=$(mktemp -d /tmp/vitals-exited.XXXXXX)
+trap 'cleanup; rm -rf "$work"' EXIT INT TERM
+printf 'setTimeout(() => {}, Number(process.argv[2]));\n' >"$work/short.js"
+printf '[history]\nexited_keep = 2s\n' >"$work/keep.ini"
+
+start_bg "$NODE" "$work/short.js" 600000
+live=$!
+start_bg "$NODE" "$work/short.js" 1500
+short=$!
+tmux_start 120 30 "$VITALS --config $work/keep.ini -i 0.2 $live $short"
+tmux_wait_text 10 "$short" || { tmux_screen; fail "the short-lived process is not in the table"; }
+wait_for 10 sh -c "tmux -L '$_tmux_sock' capture-pane -p -t t | grep '$short' | grep -q exited" ||
+	{ tmux_screen; fail "the process did not show as exited"; }
+shown=$(date +%s%N)
+wait_for 10 sh -c "! tmux -L '$_tmux_sock' capture-pane -p -t t | grep -q ' $short '" ||
+	{ tmux_screen; fail "the exited process is still in the table"; }
+gone=$(date +%s%N)
+ms=$(( (gone - shown) / 1000000 ))
+[ "$ms" -ge 1000 ] || fail "the exited row went after $ms ms, before exited_keep (2 s)"
+tmux_screen | grep -q " $live " || { tmux_screen; fail "the live process went too"; }
+pass "an exited row stayed ~2 s ($ms ms after it showed as exited), the live one stays"
+
+printf '[history]\nexited_max = 0\n' >"$work/none.ini"
+start_bg "$NODE" "$work/short.js" 1000
+short=$!
+"$VITALS" --json --config "$work/none.ini" -i 0.2 --duration 3 "$short" >"$work/out.jsonl" ||
+	fail "vitals --json failed"
+grep -q '"t":"process".*"pid":'"$short"',"event":"exited"' "$work/out.jsonl" ||
+	{ cat "$work/out.jsonl"; fail "no exited event when exited processes leave at once"; }
+pass "--json with exited_max = 0: the exit is reported before the process leaves"

@@ -1,0 +1,77 @@
+#!/bin/sh
+# heap_explore.sh — `vitals heap explore` driven in tmux at 80x24 on a real
+# snapshot (tests/fixtures/heap_leaky.js: 10,000 Leaky objects in an array of
+# a LeakHolder on the global): open, search, expand, retainers, Esc back,
+# jump to an id, sort, resize, quit; plus the errors without a terminal or
+# with a bad file.
+. "${VITALS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+need "$NODE"
+need tmux
+T=$VITALS_SOCK_DIR
+"$NODE" "$FIXTURES/heap_leaky.js" "$T" >/dev/null || fail "fixture did not write snapshots"
+A=$T/after.heapsnapshot
+
+# a line wider than the terminal would wrap and scroll: the title must stay
+# on the first row and the keys on the last
+fits() { tmux_screen | sed -n 1p | grep -q '^ DevTools view' && tmux_screen | sed -n 24p | grep -q '^↑↓ move'; }
+gone() { ! tmux_screen | grep -qE -- "$1"; }
+has() { tmux_screen | grep -qE -- "$1"; }
+
+tmux_start 80 24 "$VITALS heap explore '$A'; echo EXITED \$?; sleep 60"
+tmux_wait_text 20 "Constructor / object" || fail "explorer did not open: $(tmux_screen)"
+has 'DevTools view — expand: containment — sort: retained' || fail "title: $(tmux_screen | head -1)"
+has '^▸ Leaky +10000 +400000 +400000$' || fail "no Leaky row: $(tmux_screen)"
+fits || fail "the screen does not fit 80x24: $(tmux_screen)"
+pass "opens at 80x24 with DevTools' Summary rows"
+
+# search, expand: instances sorted by retained size
+tmux_keys / L e a k y Enter
+tmux_keys Enter
+tmux_wait_text 5 "▾ Leaky" || fail "Leaky did not expand: $(tmux_screen)"
+has '^  ▸ Leaky @[0-9]+ +40 +40$' || fail "no Leaky instance: $(tmux_screen)"
+pass "search and expand"
+
+# retainers of the first instance: the Array element, then its LeakHolder
+tmux_keys Down r
+tmux_wait_text 5 "expand: retainers" || fail "mode did not change"
+has '^    ▸ \[[0-9]+\] in Array @[0-9]+ ' || fail "the Array is not a retainer: $(tmux_screen)"
+tmux_keys Down Enter
+tmux_wait_text 5 "items in LeakHolder @" || fail "LeakHolder does not hold the Array: $(tmux_screen)"
+pass "retainers: Leaky <- [i] in Array <- items in LeakHolder"
+
+# Esc goes back one level at a time
+tmux_keys Escape
+sleep 0.5
+gone 'items in LeakHolder' || fail "Esc did not close the Array's retainers"
+tmux_keys Escape
+sleep 0.5
+gone 'in Array @' || fail "second Esc did not close the instance"
+has '^▾ Leaky' || fail "the class closed too"
+pass "Esc back"
+
+# jump to the LeakHolder by id; sort by count; a narrow terminal; quit
+id=$(tmux_screen | sed -n 's/^  ▸ Leaky @\([0-9]*\).*/\1/p' | head -1)
+[ -n "$id" ] || fail "no id on screen"
+tmux_keys '#' $(echo "$id" | sed 's/./& /g') Enter
+sleep 0.5
+tmux_screen | sed -n 3p | grep -qE "^▸ Leaky @$id " || fail "jump to @$id: $(tmux_screen | sed -n 3p)"
+tmux_keys '#' 9 9 9 9 9 9 9 9 Enter
+tmux_wait_text 5 "no object @99999999" || fail "a bad id is not reported"
+tmux_keys s
+tmux_wait_text 5 "sort: count" || fail "sort did not change"
+has '^▸ \(string\) ' || fail "(string) is not first by count: $(tmux_screen | sed -n 3p)"
+tmux resize-window -t t -x 40 -y 12 2>/dev/null || tmux -L "$_tmux_sock" resize-window -t t -x 40 -y 12
+sleep 0.5
+tmux_screen | grep -q "Retained" || fail "nothing drawn at 40x12: $(tmux_screen)"
+tmux_keys q
+tmux_wait_text 5 "EXITED 0" || fail "q did not quit with status 0: $(tmux_screen)"
+pass "jump to an id, sort, resize, quit"
+
+# without a terminal, and with a bad file: one line, no curses
+"$VITALS" heap explore "$A" </dev/null >"$T/out" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "needs a terminal" "$T/err" || fail "without a terminal: $(cat "$T/err")"
+tmux -L "$_tmux_sock" kill-session -t t
+tmux_start 80 24 "$VITALS heap explore /nonexistent.heapsnapshot; echo EXITED \$?; sleep 60"
+tmux_wait_text 10 "EXITED 1" || fail "a bad file: $(tmux_screen)"
+has "vitals: heap: /nonexistent.heapsnapshot: cannot open" || fail "a bad file: $(tmux_screen)"
+pass "errors: no terminal, bad file"
