@@ -4,7 +4,7 @@
 check_PROGRAMS += bench/proc_bench
 bench_proc_bench_SOURCES = bench/proc_bench_main.c
 bench_proc_bench_LDADD = $(VITALS_LIBS)
-EXTRA_DIST += bench/proc_50.sh
+EXTRA_DIST += bench/proc_50.sh bench/record_size.sh
 # alerts (engineer: alerts): built with `make check`, not run by it;
 # run ./bench/bench_alerts [processes] [seconds]
 check_PROGRAMS += bench/bench_alerts

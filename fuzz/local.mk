@@ -87,6 +87,14 @@ fuzz_fuzz_keys_SOURCES = fuzz/fuzz_keys.c fuzz/replay.c
 fuzz_fuzz_keys_LDADD = $(VITALS_LIBS)
 TESTS += fuzz/replay_keys.sh
 EXTRA_DIST += fuzz/replay_keys.sh
+# record (engineer: record): recordings — gzip blocks and their JSON lines
+FUZZ_HARNESSES += record
+check_PROGRAMS += fuzz/fuzz_record
+fuzz_fuzz_record_SOURCES = fuzz/fuzz_record.c fuzz/replay.c
+fuzz_fuzz_record_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_record.sh
+EXTRA_DIST += fuzz/replay_record.sh
+
 # export (engineer: series): the Prometheus exposition over any names a
 # process or probe can report
 FUZZ_HARNESSES += prom

@@ -143,3 +143,6 @@ TESTS += tests/on_alert.sh
 EXTRA_DIST += tests/on_alert.sh
 TESTS += tests/exited.sh
 EXTRA_DIST += tests/exited.sh
+# record (engineer: record): vitals record / replay end to end, in tmux
+TESTS += tests/record.sh
+EXTRA_DIST += tests/record.sh

@@ -101,6 +101,36 @@ static void test_export_options(void **state)
 	assert_non_null(strstr(cli_usage(), "In the dashboard, press ?"));	/* help not cut */
 }
 
+static void test_record_replay(void **state)
+{
+	(void)state;
+	cli_opts o;
+	char err[256];
+	assert_int_equal(PARSE(&o, err, "record", "-o", "-", "--attach", "12", "34"), 0);
+	assert_true(o.record);
+	assert_null(o.replay);
+	assert_string_equal(o.output, "-");
+	assert_true(o.attach);
+	assert_int_equal(o.npids, 2);
+	assert_int_equal(PARSE(&o, err, "record", "--max-size", "5", "--", "node", "a.js"), 0);
+	assert_true(o.max_size_mb == 5);
+	assert_string_equal(o.cmd[0], "node");
+	assert_int_equal(PARSE(&o, err, "replay", "--speed", "8", "x.vrec"), 0);
+	assert_string_equal(o.replay, "x.vrec");
+	assert_true(o.speed == 8);
+	assert_false(o.record);
+	assert_int_equal(PARSE(&o, err, "replay"), -1);
+	assert_non_null(strstr(err, "vitals replay FILE"));
+	assert_int_equal(PARSE(&o, err, "replay", "a", "b"), -1);
+	assert_int_equal(PARSE(&o, err, "replay", "--attach", "a"), -1);
+	assert_int_equal(PARSE(&o, err, "-o", "f"), -1);
+	assert_non_null(strstr(err, "options of vitals record"));
+	assert_int_equal(PARSE(&o, err, "--speed", "2"), -1);
+	assert_int_equal(PARSE(&o, err, "replay", "--speed", "100", "f"), -1);
+	assert_int_equal(PARSE(&o, err, "record", "--json"), -1);
+	assert_non_null(strstr(cli_usage(), "vitals replay [options] FILE"));
+}
+
 static void test_errors(void **state)
 {
 	cli_opts o;
@@ -184,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_launch_command),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_export_options),
+		cmocka_unit_test(test_record_replay),
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_snapshot_cost),
 	};

@@ -139,6 +139,7 @@ pass "resize"
 tmux_keys q
 tmux_wait_text 10 "EXIT=" || fail "q did not exit: $(tmux_screen)"
 tmux_screen | grep -q "EXIT=0" || fail "exit status: $(tmux_screen | grep EXIT)"
+tmux_wait_text 5 "icanon" || true	# stty runs after the EXIT= line: wait for it
 tmux_screen | grep -q "^icanon echo" || fail "terminal not restored: $(tmux_screen | tail -3)"
 kill -0 "$fx" 2>/dev/null || fail "the watched process died"
 pass "quit restores the terminal"

@@ -388,7 +388,7 @@ static int add_pids(app *a)
 }
 
 /* mkdir -p with 0700 for the directories it creates. */
-static int mkdir_p(const char *path)
+int app_mkdir_p(const char *path)
 {
 	char tmp[PATH_MAX];
 	snprintf(tmp, sizeof tmp, "%s", path);
@@ -418,7 +418,7 @@ static void launch_log_path(app *a, const char *name, char *buf, size_t n)
 	char dir[PATH_MAX];
 	if (!paths_user(PATHS_STATE, "vitals", dir, sizeof dir))
 		snprintf(dir, sizeof dir, "%s", a->out_dir);
-	if (mkdir_p(dir) < 0)
+	if (app_mkdir_p(dir) < 0)
 		snprintf(dir, sizeof dir, "%s", a->out_dir);
 	char stamp[32];
 	time_t t = time(NULL);
@@ -469,6 +469,8 @@ static void app_cleanup(app *a)
 		proc_collector_release(&a->m);
 		proc_collector_free(a->pc);
 	}
+	app_record_close(a);
+	app_replay_close(a);
 	model_free(&a->m);
 	free(a->diff_text);
 	free(a->seen);
@@ -514,6 +516,8 @@ int app_main(int argc, char **argv)
 		snprintf(a->cfg.theme, sizeof a->cfg.theme, "%s", a->opt.theme);
 	if (a->opt.bell)
 		a->cfg.bell = true;
+	if (a->opt.record)
+		a->opt.json = true;	/* headless lines, into the recording (app_record.c) */
 	a->headless = a->opt.json || a->opt.no_tui;
 	a->json_out = stdout;
 	a->uid = getuid();
@@ -523,7 +527,7 @@ int app_main(int argc, char **argv)
 		fprintf(stderr, "vitals: no such user: '%s'\n", sb);
 		return 2;
 	}
-	a->discover = a->opt.npids == 0 && !a->opt.cmd && !a->opt.demo;
+	a->discover = a->opt.npids == 0 && !a->opt.cmd && !a->opt.demo && !a->opt.replay;
 	a->ui.window = a->cfg.window >= 0 && a->cfg.window < UI_NWINDOWS ? a->cfg.window : 0;
 	a->ui.braille = a->opt.braille || a->cfg.braille;
 	a->ui.sort = a->cfg.sort >= 0 && a->cfg.sort < SORT_NCOLS ? (sort_col)a->cfg.sort : SORT_PID;
@@ -591,6 +595,14 @@ int app_main(int argc, char **argv)
 		else
 			model_status(&a->m, "Prometheus metrics on http://%s/metrics", prom_server_address(a->prom));
 	}
+	if ((a->opt.record && app_record_open(a, err, sizeof err) < 0) ||
+	    (a->opt.replay && app_replay_open(a, err, sizeof err) < 0)) {
+		int rc = die(a, 2, "%s", err);
+		app_quit(a);
+		uv_run(a->loop, UV_RUN_DEFAULT);
+		app_cleanup(a);
+		return rc;
+	}
 	if (start_launches(a)) {
 		app_quit(a);
 		uv_run(a->loop, UV_RUN_DEFAULT);
@@ -629,17 +641,19 @@ int app_main(int argc, char **argv)
 	a->handles_open = true;
 
 	/* First sample at once; --attach PIDs are queued right away. */
-	app_tick(&a->tick_timer);
+	if (!a->rp)
+		app_tick(&a->tick_timer);
 	if (a->opt.attach)
 		for (size_t i = 0; i < a->m.nprocs; i++)
 			if (a->m.procs[i]->state == PROC_LIVE && !a->m.procs[i]->launched &&
 			    a->m.procs[i]->pstate == PROBE_NONE)
 				app_attach(a, a->m.procs[i]);
-	uint64_t ms = (uint64_t)(a->cfg.interval_s * 1000);
+	uint64_t ms = a->rp ? 100 : (uint64_t)(a->cfg.interval_s * 1000);
 	if (!a->quitting)
-		uv_timer_start(&a->tick_timer, app_tick, ms, ms);
+		uv_timer_start(&a->tick_timer, a->rp ? app_replay_tick : app_tick, ms, ms);
 
 	uv_run(a->loop, UV_RUN_DEFAULT);
+	app_record_close(a);	/* the last block */
 	curses_stop(a);
 	app_save_settings(a);
 	int code = a->exit_code;

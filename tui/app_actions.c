@@ -108,7 +108,7 @@ static int64_t scroll_step(app *a)
 static void pause_toggle(app *a)
 {
 	a->ui.paused = !a->ui.paused;
-	a->ui.end_ms = clock_wall_ms();
+	a->ui.end_ms = a->m.now_ms;	/* the replay clock in a replay */
 	model_status(&a->m, !a->ui.paused ? "live" : a->ui.ascii ? "paused: Left/Right scroll through history, space resumes"
 							 : "paused: ← → scroll through history, space resumes");
 }
@@ -117,17 +117,20 @@ static void time_left(app *a)
 {
 	if (!a->ui.paused) {
 		a->ui.paused = true;
-		a->ui.end_ms = clock_wall_ms();
+		a->ui.end_ms = a->m.now_ms;
 	}
 	a->ui.end_ms -= scroll_step(a);
 }
+
+static void faster(app *a) { app_replay_speed(a, 1); }
+static void slower(app *a) { app_replay_speed(a, -1); }
 
 static void time_right(app *a)
 {
 	if (!a->ui.paused)
 		return;
 	a->ui.end_ms += scroll_step(a);
-	if (a->ui.end_ms >= clock_wall_ms()) {
+	if (a->ui.end_ms >= a->m.now_ms) {
 		a->ui.paused = false;
 		model_status(&a->m, "live");
 	}
@@ -462,6 +465,7 @@ static void (*const acts[])(app *) = {
 	[KA_ENTER] = act_enter, [KA_BACK] = act_back, [KA_FILTER] = act_filter, [KA_ATTACH] = act_attach,
 	[KA_WINDOW1] = act_w1, [KA_WINDOW2] = act_w2, [KA_WINDOW3] = act_w3, [KA_WINDOW4] = act_w4,
 	[KA_WINDOW5] = act_w5, [KA_PAUSE] = pause_toggle, [KA_LEFT] = time_left, [KA_RIGHT] = time_right,
+	[KA_FASTER] = faster, [KA_SLOWER] = slower,
 	[KA_SORT_PREV] = act_sort_prev, [KA_SORT_NEXT] = act_sort_next, [KA_INVERT] = sort_invert,
 	[KA_SNAPSHOT] = ask_snapshot, [KA_PROFILE] = ask_profile, [KA_REPORT] = act_report, [KA_GC] = act_gc,
 	[KA_DIFF] = act_diff, [KA_DISMISS] = dismiss_exited, [KA_THEME] = app_theme_next,
@@ -471,6 +475,11 @@ static void (*const acts[])(app *) = {
 
 void app_act(app *a, key_action act)
 {
+	if (a->rp && (act == KA_ATTACH || act == KA_SNAPSHOT || act == KA_PROFILE || act == KA_REPORT ||
+		      act == KA_GC || act == KA_DIFF || act == KA_SIGNAL || act == KA_DISMISS)) {
+		model_status(&a->m, "a recording: nothing here reaches a process");
+		return;
+	}
 	if ((size_t)act < sizeof acts / sizeof acts[0] && acts[act])
 		acts[act](a);
 }

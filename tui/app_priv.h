@@ -41,6 +41,7 @@ typedef enum pending_action { ACT_NONE = 0, ACT_SNAPSHOT, ACT_PROFILE, ACT_SIGNA
 typedef struct seen_proc {
 	const vproc *p;
 	int state, pstate;
+	uint64_t gc_seen;	/* record: GC events already written */
 } seen_proc;
 
 typedef struct app {
@@ -103,11 +104,17 @@ typedef struct app {
 
 	unsigned settings_changed;	/* SET_* chosen in the UI, saved to the config at quit */
 
+	struct rec_writer *rec;	/* vitals record: the recording (json_out is its stream), or NULL */
+	int64_t rec_flushed_ms;	/* when the last block was written */
+	struct replay *rp;	/* vitals replay: the recording being played, or NULL */
+
 	row_list rows;		/* the overview's rows, rebuilt once per paint and per moving key */
 } app;
 
 /* app.c */
 void app_quit(app *a);
+/* mkdir -p with mode 0700; 0 when path is a writable directory. */
+int app_mkdir_p(const char *path);
 
 /* app_tick.c: the sampling timer's callback, and the callbacks of alerts and
  * the probe manager (ud is the app). */
@@ -119,6 +126,17 @@ void app_on_probe_warning(void *ud, vproc *p, const char *name, const char *mess
  * stops the loop, not the callback that noticed (it may be deep inside a
  * collector). */
 void app_json_written(app *a, int rc);
+
+/* app_record.c: vitals record (the headless loop writing a recording) and
+ * vitals replay (a collector feeding a recording into the model on the
+ * timer, in place of the proc and probe collectors). */
+int app_record_open(app *a, char *err, size_t errlen);
+void app_record_tick(app *a, int64_t now, bool last);
+void app_record_close(app *a);
+int app_replay_open(app *a, char *err, size_t errlen);
+void app_replay_tick(uv_timer_t *t);
+void app_replay_speed(app *a, int dir);	/* +1 faster, -1 slower */
+void app_replay_close(app *a);
 
 /* app_actions.c */
 void app_act(app *a, key_action act);

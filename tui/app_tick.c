@@ -123,6 +123,7 @@ static seen_proc *seen_for(app *a, const vproc *p)
 	s->p = p;
 	s->state = -1;
 	s->pstate = -1;
+	s->gc_seen = 0;
 	return s;
 }
 
@@ -218,6 +219,7 @@ void app_tick(uv_timer_t *t)
 	}
 	if (a->opt.json)
 		headless_tick(a, now);
+	app_record_tick(a, now, false);
 	prune_exited(a, now);
 	model_touch(&a->m);	/* the clock and the time axis moved */
 	a->repaint = true;	/* the one paint of this tick */

@@ -13,7 +13,7 @@
 enum {
 	OPT_ATTACH = 256, OPT_JSON, OPT_DURATION, OPT_DEMO, OPT_THEME, OPT_CONFIG, OPT_OUTDIR,
 	OPT_BELL, OPT_AUTOSNAP, OPT_ALLUSERS, OPT_HZ, OPT_BRAILLE, OPT_ASCII, OPT_LOGFILE,
-	OPT_PROMETHEUS, OPT_NOTUI, OPT_ONALERT,
+	OPT_PROMETHEUS, OPT_NOTUI, OPT_ONALERT, OPT_MAXSIZE, OPT_SPEED,
 };
 
 typedef struct opt_doc {
@@ -38,6 +38,9 @@ static const opt_doc opts[] = {
 	{ { "output-dir", required_argument, 0, OPT_OUTDIR }, "DIR", "where snapshots, profiles and reports go (default .)" },
 	{ { "log-file", required_argument, 0, OPT_LOGFILE }, "FILE", "launch mode: save the program's output here (default ~/.local/state/vitals/NAME-TIME.log)" },
 	{ { "on-alert", required_argument, 0, OPT_ONALERT }, "CMD", "run CMD (by /bin/sh -c) on each alert; the alert is in VITALS_* variables" },
+	{ { "output", required_argument, 0, 'o' }, "FILE", "record: write to FILE (default ~/.local/state/vitals/record.vrec; - = stdout)" },
+	{ { "max-size", required_argument, 0, OPT_MAXSIZE }, "MB", "record: start a new file past this size (default 64; also daily)" },
+	{ { "speed", required_argument, 0, OPT_SPEED }, "N", "replay: playback speed, 1..64 (default 1; [ ] change it)" },
 	{ { "bell", no_argument, 0, OPT_BELL }, NULL, "ring the terminal bell when an alert fires" },
 	{ { "auto-snapshot", no_argument, 0, OPT_AUTOSNAP }, NULL, "take one heap snapshot when a leak alert fires" },
 	{ { "all-users", no_argument, 0, OPT_ALLUSERS }, NULL, "discover other users' Node processes too" },
@@ -50,12 +53,14 @@ static const opt_doc opts[] = {
 
 const char *cli_usage(void)
 {
-	static char buf[4096];
+	static char buf[8192];
 	if (buf[0])
 		return buf;
 	size_t n = (size_t)snprintf(buf, sizeof buf,
 		"usage: vitals [options] [PID...]\n"
 		"       vitals [options] -- COMMAND [ARGS...]   launch COMMAND with the probe and watch it\n"
+		"       vitals record [options] [PID...]           record what the dashboard sees to a file\n"
+		"       vitals replay [options] FILE               the dashboard on a recording\n"
 		"       vitals heap summary FILE | heap diff BEFORE AFTER\n"
 		"       vitals profile summary FILE.cpuprofile\n\n"
 		"Live health of Node.js processes: heap, RSS, CPU, event-loop lag, GC.\n"
@@ -128,6 +133,13 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 		o->heap_argv = argv + 1;
 		return 0;
 	}
+	/* "record" and "replay" take the usual options after them */
+	if (argc >= 2 && (strcmp(argv[1], "record") == 0 || strcmp(argv[1], "replay") == 0)) {
+		o->record = argv[1][2] == 'c';
+		o->replay = o->record ? NULL : "";
+		argc--;
+		argv++;
+	}
 	struct option lo[NOPTS + 1];
 	for (size_t i = 0; i < NOPTS; i++)
 		lo[i] = opts[i].lo;
@@ -151,7 +163,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 	int c;
 	double v;
 	const char *range = "";
-	while ((c = getopt_long(nopt, argv, ":i:d:p:u:hV", lo, NULL)) != -1) {
+	while ((c = getopt_long(nopt, argv, ":i:d:p:u:o:hV", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			range = "0.1 to 3600 seconds";
@@ -194,6 +206,19 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 				goto bad_value;
 			o->duration_s = v;
 			break;
+		case 'o': o->output = optarg; break;
+		case OPT_MAXSIZE:
+			range = "megabytes, 1 to 1000000";
+			if (parse_number(optarg, 1, 1e6, &v) < 0)
+				goto bad_value;
+			o->max_size_mb = v;
+			break;
+		case OPT_SPEED:
+			range = "1 to 64";
+			if (parse_number(optarg, 1, 64, &v) < 0)
+				goto bad_value;
+			o->speed = v;
+			break;
 		case OPT_ATTACH: o->attach = true; break;
 		case OPT_JSON: o->json = true; break;
 		case OPT_NOTUI: o->no_tui = true; break;
@@ -220,7 +245,30 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	for (int i = optind; i < nopt; i++)
+	if (o->replay) {
+		if (optind + 1 != nopt || o->cmd) {
+			snprintf(err, errlen, "replay takes one recording: vitals replay FILE");
+			return -1;
+		}
+		o->replay = argv[optind];
+		if (o->npids || o->attach || o->json || o->no_tui || o->demo || o->user || o->prometheus) {
+			snprintf(err, errlen, "replay shows a recording: no PIDs, --attach, --json, --no-tui, --demo, -u or --prometheus");
+			return -1;
+		}
+	}
+	if ((o->output || o->max_size_mb) && !o->record) {
+		snprintf(err, errlen, "-o and --max-size are options of vitals record");
+		return -1;
+	}
+	if (o->speed && !o->replay) {
+		snprintf(err, errlen, "--speed is an option of vitals replay");
+		return -1;
+	}
+	if (o->record && (o->json || o->no_tui)) {
+		snprintf(err, errlen, "record has no TUI already: no --json or --no-tui");
+		return -1;
+	}
+	for (int i = optind; i < nopt && !o->replay; i++)
 		if (add_pid(o, argv[i], strlen(argv[i]), err, errlen) < 0)
 			return -1;
 	if (o->cmd && o->npids) {

@@ -37,6 +37,12 @@ typedef struct cli_opts {
 	char **cmd;		/* launch mode argv (points into argv), NULL if none */
 	int heap_argc;		/* CLI_HEAP: argv from "heap" on */
 	char **heap_argv;
+	/* vitals record / vitals replay */
+	bool record;		/* record: headless, lines into a recording */
+	const char *output;	/* record -o FILE ("-" = stdout), NULL = default path */
+	double max_size_mb;	/* record --max-size: rotate past this, 0 = default */
+	const char *replay;	/* replay FILE, NULL = not replaying */
+	double speed;		/* replay --speed, 0 = 1 */
 } cli_opts;
 
 /* Returns 0, or -1 with a one-line message in err. */

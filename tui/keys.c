@@ -37,6 +37,8 @@ const key_binding key_table[] = {
 	{ { ' ', 0 }, "space", "pause / resume the live view", KA_PAUSE, NULL, H(NULL, "pause", 10, 9) },
 	{ { KEY_LEFT, 0 }, "←", "scroll back in time (pauses)", KA_LEFT, "Left", NOHINT },
 	{ { KEY_RIGHT, 0 }, "→", "scroll forward in time (resumes at now)", KA_RIGHT, "Right", NOHINT },
+	{ { ']', 0 }, "]", "replay: play faster (2x, 4x ... 64x)", KA_FASTER, NULL, NOHINT },
+	{ { '[', 0 }, "[", "replay: play slower", KA_SLOWER, NULL, NOHINT },
 	{ { '<', 0 }, "<", "sort by the previous column", KA_SORT_PREV, NULL, H("<>", "sort", 8, 0) },
 	{ { '>', 0 }, ">", "sort by the next column", KA_SORT_NEXT, NULL, NOHINT },
 	{ { 'i', 0 }, "i", "invert the sort order", KA_INVERT, NULL, NOHINT },

@@ -17,6 +17,7 @@ typedef enum key_action {
 	KA_PAUSE, KA_LEFT, KA_RIGHT, KA_SORT_PREV, KA_SORT_NEXT, KA_INVERT,
 	KA_SNAPSHOT, KA_PROFILE, KA_REPORT, KA_GC, KA_DIFF, KA_DISMISS, KA_THEME, KA_MOUSE,
 	KA_SEARCH, KA_SORT_MENU, KA_SIGNAL, KA_TREE, KA_FOLD, KA_UNFOLD,
+	KA_FASTER, KA_SLOWER,
 } key_action;
 
 /* The screens with a footer of key hints. */

@@ -57,6 +57,9 @@ complete -c vitals -n '__vitals_main' -l theme -x -a '(__vitals_themes)' -d 'col
 complete -c vitals -n '__vitals_main' -l config -r -F -d 'config file'
 complete -c vitals -n '__vitals_main' -l output-dir -x -a '(__fish_complete_directories)' -d 'where captures go'
 complete -c vitals -n '__vitals_main' -l log-file -r -F -d 'launch mode: save the output here'
+complete -c vitals -n '__vitals_main' -s o -l output -r -F -d 'record: write the recording here (- = stdout)'
+complete -c vitals -n '__vitals_main' -l max-size -x -d 'record: start a new file past this size (MB)'
+complete -c vitals -n '__vitals_main' -l speed -x -d 'replay: playback speed, 1..64'
 complete -c vitals -n '__vitals_main' -l bell -d 'ring the bell when an alert fires'
 complete -c vitals -n '__vitals_main' -l auto-snapshot -d 'one heap snapshot when a leak alert fires'
 complete -c vitals -n '__vitals_main' -l all-users -d "other users' Node processes too"
@@ -67,6 +70,9 @@ complete -c vitals -n '__vitals_main' -s V -l version -d 'show the version'
 complete -c vitals -n '__vitals_main' -a '(__vitals_node_pids)'
 complete -c vitals -n '__fish_is_first_arg' -a heap -d 'summarise or diff heap snapshots'
 complete -c vitals -n '__fish_is_first_arg' -a profile -d 'summarise a CPU profile'
+complete -c vitals -n '__fish_is_first_arg' -a record -d 'record what the dashboard sees'
+complete -c vitals -n '__fish_is_first_arg' -a replay -d 'the dashboard on a recording'
+complete -c vitals -n '__vitals_in replay' -F
 
 complete -c vitals -n '__vitals_sub_cmd heap' -f -a 'summary' -d 'what is on the heap'
 complete -c vitals -n '__vitals_sub_cmd heap' -f -a 'diff' -d 'what grew between two snapshots'

@@ -1,0 +1,2 @@
+#!/bin/sh
+exec ./fuzz/fuzz_record "$VITALS_SRCDIR/fuzz/corpus/record"

@@ -1,0 +1,269 @@
+/* app_record — `vitals record` and `vitals replay` inside the one loop.
+ *
+ * Record is headless mode with its JSON lines going into a recording
+ * (record/recfile) instead of stdout, plus the GC events of each tick
+ * (record/rec_lines): a block is written every REC_FLUSH_MS (every tick when
+ * the output is a stream, `-o -`, for --remote) and when vitals quits, so a
+ * killed recorder loses at most that much.
+ *
+ * Replay is a collector in place of the proc and probe collectors: on a
+ * 100 ms timer it advances the replay clock (times the speed, not while the
+ * view is paused) and applies every recorded line up to it to the model,
+ * which the views draw as they draw a live one; m.now_ms is the replay
+ * clock.  Nothing reaches a real process (app_act refuses those actions).
+ * The file is read 64 KB at a time as the clock needs it, so a recording of
+ * any length costs the model's bounded memory.  Damage ends the replay with
+ * one message in the status line, after everything before it was shown. */
+#include "tui/app_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/paths.h"
+#include "core/xalloc.h"
+#include "core/text.h"
+#include "record/rec_lines.h"
+#include "record/recfile.h"
+
+#define REC_FLUSH_MS 10000
+#define REPLAY_STEP_MS 100
+#define REPLAY_GAP_MS 10000	/* a longer silence (recorder stopped) is skipped */
+
+/* ---- record ------------------------------------------------------------- */
+
+int app_record_open(app *a, char *err, size_t errlen)
+{
+	char def[PATH_MAX + 16];
+	const char *path = a->opt.output;
+	if (!path) {
+		char dir[PATH_MAX];
+		if (!paths_user(PATHS_STATE, "vitals", dir, sizeof dir) || app_mkdir_p(dir) < 0) {
+			snprintf(err, errlen, "no state directory for the recording: give -o FILE");
+			return -1;
+		}
+		snprintf(def, sizeof def, "%s/record.vrec", dir);
+		path = def;
+	}
+	rec_writer_opts o = { .path = path, .daily = true,
+			      .max_bytes = (uint64_t)((a->opt.max_size_mb > 0 ? a->opt.max_size_mb : 64) * 1048576) };
+	a->rec = rec_writer_open(&o, err, errlen);
+	if (!a->rec)
+		return -1;
+	a->json_out = rec_writer_stream(a->rec);
+	a->rec_flushed_ms = a->m.now_ms;
+	rec_write_header(a->json_out, a->m.now_ms, (int)(a->cfg.interval_s * 1000));
+	if (strcmp(path, "-") != 0)
+		fprintf(stderr, "vitals: recording to %s\n", path);
+	return 0;
+}
+
+/* After the tick's lines: this tick's GC events, then a block when due.  A
+ * new file (rotation) starts with the header and every process found again,
+ * so each file replays on its own. */
+void app_record_tick(app *a, int64_t now, bool last)
+{
+	if (!a->rec || a->json_err)
+		return;
+	for (size_t i = 0; i < a->nseen; i++)
+		app_json_written(a, rec_write_gc(a->json_out, a->seen[i].p, &a->seen[i].gc_seen, now));
+	bool stream = a->opt.output && strcmp(a->opt.output, "-") == 0;
+	if (!last && !stream && now - a->rec_flushed_ms < REC_FLUSH_MS && rec_writer_pending(a->rec) < (1u << 20))
+		return;
+	char err[256];
+	bool rotated;
+	if (rec_writer_flush(a->rec, now, &rotated, err, sizeof err) < 0) {
+		fprintf(stderr, "vitals: %s\n", err);
+		a->json_err = -EIO;	/* the next tick stops */
+		a->exit_code = 1;
+		return;
+	}
+	a->rec_flushed_ms = now;
+	if (rotated) {
+		rec_write_header(a->json_out, now, (int)(a->cfg.interval_s * 1000));
+		a->nseen = 0;	/* "found" again for each process, in the new file */
+	}
+}
+
+void app_record_close(app *a)
+{
+	if (!a->rec)
+		return;
+	app_record_tick(a, a->m.now_ms, true);
+	rec_writer_close(a->rec);
+	a->rec = NULL;
+	a->json_out = stdout;
+}
+
+/* ---- replay ------------------------------------------------------------- */
+
+struct replay {
+	FILE *f;
+	rec_reader *r;
+	rec_line *next;		/* parsed, waiting for the clock */
+	int64_t clock;		/* the moment shown; 0 before the first line */
+	int speed;
+	bool done;
+	uint64_t bad_lines;
+	unsigned char buf[65536];
+};
+
+static void clock_text(int64_t ms, char *buf, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* The end of the recording, clean or not: said once in the status line. */
+static void replay_end(app *a, const char *why)
+{
+	struct replay *rp = a->rp;
+	rp->done = true;
+	char t[32];
+	clock_text(rp->clock, t, sizeof t);
+	char shown[200];
+	text_clean(shown, sizeof shown, a->opt.replay, strlen(a->opt.replay), TEXT_UTF8);
+	if (why && rp->clock)
+		model_status(&a->m, "%s: %s; replayed up to %s", shown, why, t + 11);
+	else if (why)
+		model_status(&a->m, "%s: %s", shown, why);
+	else
+		model_status(&a->m, "end of the recording at %s — space pauses, ← → scroll, q quits", t);
+}
+
+/* The next line of the recording, parsed; NULL at the end or damage
+ * (replay_end said which).  Lines that do not parse are skipped. */
+static rec_line *replay_pull(app *a)
+{
+	struct replay *rp = a->rp;
+	for (;;) {
+		const char *line;
+		size_t len;
+		int rc = rec_reader_next(rp->r, &line, &len);
+		if (rc > 0) {
+			char err[128];
+			rec_line *l = rec_line_parse(line, len, err, sizeof err);
+			if (l)
+				return l;
+			rp->bad_lines++;
+			continue;
+		}
+		if (rc < 0) {
+			replay_end(a, rec_reader_error(rp->r));
+			return NULL;
+		}
+		size_t n = fread(rp->buf, 1, sizeof rp->buf, rp->f);
+		if (n > 0) {
+			rec_reader_feed(rp->r, rp->buf, n);
+			continue;
+		}
+		if (ferror(rp->f)) {
+			replay_end(a, strerror(errno));
+			return NULL;
+		}
+		rec_reader_eof(rp->r);
+		rc = rec_reader_next(rp->r, &line, &len);	/* a member cut short says so */
+		if (rc < 0)
+			replay_end(a, rec_reader_error(rp->r));
+		else
+			replay_end(a, NULL);
+		return NULL;
+	}
+}
+
+int app_replay_open(app *a, char *err, size_t errlen)
+{
+	struct replay *rp = xcalloc(1, sizeof *rp);
+	rp->f = fopen(a->opt.replay, "rbe");
+	if (!rp->f) {
+		snprintf(err, errlen, "%s: %s", a->opt.replay, strerror(errno));
+		free(rp);
+		return -1;
+	}
+	rp->r = rec_reader_new();
+	rp->speed = a->opt.speed > 0 ? (int)a->opt.speed : 1;
+	a->rp = rp;
+	/* the first line must be a header this vitals reads: say so before the
+	 * screen is taken */
+	rp->next = replay_pull(a);
+	char why[200] = "";
+	if (!rp->next)
+		snprintf(why, sizeof why, "%s", a->m.status[0] ? a->m.status : "an empty recording");
+	else if (!rec_line_is_header(rp->next))
+		snprintf(why, sizeof why, "%s: not a vitals recording (no header line)", a->opt.replay);
+	else if (rec_line_apply(rp->next, &a->m, why, sizeof why) == 0) {
+		rp->clock = rec_line_ts(rp->next);
+		rec_line_free(rp->next);
+		rp->next = NULL;
+		rp->done = false;
+	}
+	if (why[0]) {
+		snprintf(err, errlen, "%s", why);
+		app_replay_close(a);
+		return -1;
+	}
+	a->m.now_ms = rp->clock;
+	a->m.status[0] = 0;
+	return 0;
+}
+
+void app_replay_tick(uv_timer_t *t)
+{
+	app *a = t->data;
+	struct replay *rp = a->rp;
+	if (a->ui.paused || rp->done)
+		return;
+	int64_t until = rp->clock + (int64_t)REPLAY_STEP_MS * rp->speed;
+	for (;;) {
+		if (!rp->next && !(rp->next = replay_pull(a)))
+			break;
+		int64_t ts = rec_line_ts(rp->next);
+		if (ts > until) {
+			if (ts - until > REPLAY_GAP_MS)
+				until = ts - 1000;	/* skip a silence */
+			break;
+		}
+		char err[200];
+		if (rec_line_apply(rp->next, &a->m, err, sizeof err) < 0) {
+			rec_line_free(rp->next);
+			rp->next = NULL;
+			rp->clock = until;
+			replay_end(a, err);
+			break;
+		}
+		rec_line_free(rp->next);
+		rp->next = NULL;
+	}
+	if (until > rp->clock)
+		rp->clock = until;
+	a->m.now_ms = rp->clock;
+	model_groups(&a->m);
+	model_touch(&a->m);
+	a->repaint = true;
+}
+
+void app_replay_speed(app *a, int dir)
+{
+	if (!a->rp) {
+		model_status(&a->m, "playback speed is for vitals replay");
+		return;
+	}
+	int s = dir > 0 ? a->rp->speed * 2 : a->rp->speed / 2;
+	a->rp->speed = s < 1 ? 1 : s > 64 ? 64 : s;
+	model_status(&a->m, "replay at %dx", a->rp->speed);
+}
+
+void app_replay_close(app *a)
+{
+	struct replay *rp = a->rp;
+	if (!rp)
+		return;
+	rec_line_free(rp->next);
+	rec_reader_free(rp->r);
+	fclose(rp->f);
+	free(rp);
+	a->rp = NULL;
+}
