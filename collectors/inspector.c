@@ -106,6 +106,7 @@ struct job {
 	enum step step;
 	bool opened;		/* vitals sent SIGUSR1: the inspector must be closed again */
 	bool signalled;		/* SIGUSR1 was sent at least once (kept by inspector_close) */
+	bool close_only_job;	/* made by job_signal to close an inspector opened late */
 	bool close_only;	/* reconnected only to run CLOSE_SNIPPET */
 	bool close_retried;
 	bool late;		/* reported already; watching for an inspector opened late */
@@ -139,6 +140,11 @@ struct inspector {
 	int nhandles;
 	bool closing;
 	job *head, *tail, *cur;
+	/* processes SIGUSR1'd by a job that ended before their inspector
+	 * opened (a start or a machine slower than every wait): if one holds
+	 * the port later, that inspector is ours to close (job_signal) */
+	struct { int pid; uint64_t start; } unseen[16];
+	int nunseen;
 };
 
 static void job_fail(inspector *in, int err, const char *fmt, ...)
@@ -315,6 +321,12 @@ static void job_finish(inspector *in, int err, const char *msg)
 	if (j->lock_fd >= 0) {
 		close(j->lock_fd);
 		j->lock_fd = -1;
+	}
+	procfs_stat st;
+	if (j->signalled && !j->port.port && !j->close_only_job && procfs_stat_read(j->pid, &st) == 0) {
+		int k = in->nunseen < 16 ? in->nunseen++ : 15;
+		in->unseen[k].pid = j->pid;
+		in->unseen[k].start = st.start_time;
 	}
 	if (j->cb)
 		j->cb(j->ud, j->pid, err, msg);
@@ -503,6 +515,39 @@ static void job_signal_start(inspector *in)
 	job_signal(in);
 }
 
+/* When owner is a process an earlier job signalled whose inspector opened
+ * only after that job ended: run a job closing it first, then this one
+ * again.  True when it did. */
+static bool job_close_unseen(inspector *in, int owner)
+{
+	procfs_stat st;
+	int i = 0;
+	while (i < in->nunseen && in->unseen[i].pid != owner)
+		i++;
+	if (i == in->nunseen)
+		return false;
+	bool same = procfs_stat_read(owner, &st) == 0 && st.start_time == in->unseen[i].start;
+	in->unseen[i] = in->unseen[--in->nunseen];
+	if (!same)
+		return false;	/* the PID was reused */
+	job *j = in->cur, *k = xcalloc(1, sizeof *k);
+	k->pid = owner;
+	k->lock_fd = -1;
+	k->opened = k->close_only = k->close_only_job = true;
+	/* j starts over after k, from its first step */
+	uv_timer_stop(&in->deadline);
+	uv_timer_stop(&in->poll);
+	if (j->lock_fd >= 0)
+		close(j->lock_fd);
+	j->lock_fd = -1;
+	j->step = ST_IDLE;
+	k->next = in->head;
+	in->head = k;
+	in->cur = NULL;
+	kick(in);
+	return true;
+}
+
 /* Send SIGUSR1 once the port it opens is free.  A port held by another Node
  * process may be a concurrent attach (another vitals): its inspector closes
  * within a few hundred ms, so wait a little before giving up. */
@@ -537,6 +582,9 @@ static void job_signal(inspector *in)
 		bool waiting = j->step == ST_PORT_FREE_WAIT;
 		if (waiting && uv_now(in->loop) - j->step_start < PORT_FREE_WAIT_MS)
 			return;	/* poll again */
+		if (procfs_port_held(j->pid, j->sig_port, &owner) && owner != j->pid &&
+		    job_close_unseen(in, owner))
+			return;
 		if (procfs_port_held(j->pid, j->sig_port, &owner) && owner != j->pid) {
 			char comm[64] = "?";
 			if (owner > 0)
@@ -615,8 +663,9 @@ static void job_poll_port_open(inspector *in)
 		procfs_listener any;
 		/* the target's socket may have appeared between the look at its
 		 * fds and the one at net/tcp: look at its fds again first */
-		if (procfs_net_listeners(j->pid, NULL, 0, j->sig_port, &any, 1) > 0 &&
-		    procfs_pid_listeners(j->pid, j->sig_port, ls, 1) == 0) {
+		if (procfs_net_listeners(j->pid, NULL, 0, j->sig_port, &any, 1) > 0) {
+			if (procfs_pid_listeners(j->pid, j->sig_port, ls, 1) > 0)
+				return;	/* the target's after all: the next poll takes it */
 			j->retries++;
 			j->opened = false;
 			job_wait(in, ST_PORT_FREE_WAIT);

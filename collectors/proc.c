@@ -655,6 +655,8 @@ static void vproc_missing(model *m, vproc *p, int64_t now_ms)
 	/* else: readable again (a race with select); next tick will tell. */
 }
 
+static bool model_has(const model *m, int pid, uint64_t start);
+
 /* Sample the n processes of pc->batch / pc->pids with one select. */
 static int sample_batch(proc_collector *pc, model *m, int n, int64_t now_ms)
 {
@@ -685,6 +687,10 @@ static int sample_batch(proc_collector *pc, model *m, int n, int64_t now_ms)
 			break;
 		case PROC_FATE_REUSED: {
 			mark_exited(m, p, now_ms);
+			/* discovery, run earlier in this tick, may have taken on
+			 * the new process already: it is in this sample as itself */
+			if (model_has(m, p->pid, began))
+				break;
 			vproc *np = model_add(m, p->pid, began);
 			if (np)
 				vproc_update(pc, m, np, s, now_ms);

@@ -329,6 +329,7 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_risi
 	}
 	double x[FLOORS_MAX], y[FLOORS_MAX];
 	int n = 0;
+	/* scan-build: fl[0] is read only when have[0], which is set with it */
 	int64_t t0 = have[0] ? fl[0].tmin : start;	/* fl[0] is unset without have[0] */
 	for (int g = 0; g < ng; g++) {
 		if (!have[g])

@@ -162,6 +162,20 @@ out:
 	return rc;
 }
 
+static int push(uint32_t **a, size_t *n, size_t *cap, uint32_t v)
+{
+	if (*n == *cap) {
+		size_t nc = *cap * 2;
+		uint32_t *m = realloc(*a, nc * sizeof *m);
+		if (!m)
+			return -1;
+		*a = m;
+		*cap = nc;
+	}
+	(*a)[(*n)++] = v;
+	return 0;
+}
+
 /* 2. Self sizes of singly owned hidden and array nodes onto their owner. */
 static int shallow_sizes(heap_snapshot *s)
 {
@@ -177,13 +191,15 @@ static int shallow_sizes(heap_snapshot *s)
 		return 0;	/* "expose internals" snapshots are shown as they are */
 	int t_array = type_of(s, "array");
 	uint32_t *owner = malloc((size_t)n * sizeof *owner);
-	uint32_t *work = malloc(2 * (size_t)n * sizeof *work);	/* each node enters at most twice */
+	/* each node enters at most twice; it starts at the nodes that own
+	 * themselves and grows by doubling */
+	size_t nw = 0, wcap = (size_t)n / 2 + 16;
+	uint32_t *work = malloc(wcap * sizeof *work);
 	if (!owner || !work) {
 		free(owner);
 		free(work);
 		return -1;
 	}
-	size_t nw = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		int t = s->node_type[i];
 		if (t == s->t.n_hidden || t == t_array ||
@@ -191,7 +207,8 @@ static int shallow_sizes(heap_snapshot *s)
 			owner[i] = UNVISITED;
 		} else {
 			owner[i] = i;
-			work[nw++] = i;
+			if (push(&work, &nw, &wcap, i) < 0)
+				goto oom;
 		}
 	}
 	while (nw) {
@@ -202,11 +219,13 @@ static int shallow_sizes(heap_snapshot *s)
 			uint32_t t = s->edge_to[e], o = owner[t];
 			if (o == UNVISITED) {
 				owner[t] = own;
-				work[nw++] = t;
 			} else if (o != t && o != own && o != MULTIPLE) {
 				owner[t] = MULTIPLE;
-				work[nw++] = t;
+			} else {
+				continue;
 			}
+			if (push(&work, &nw, &wcap, t) < 0)
+				goto oom;
 		}
 	}
 	for (uint32_t i = 0; i < n; i++) {
@@ -219,6 +238,10 @@ static int shallow_sizes(heap_snapshot *s)
 	free(owner);
 	free(work);
 	return 0;
+oom:
+	free(owner);
+	free(work);
+	return -1;
 }
 
 /* The table id of a WeakMap value edge name, "N / part of key (...) ->
@@ -249,9 +272,6 @@ static long weakmap_table(const char *name)
 static int weakmap_edges(heap_snapshot *s)
 {
 	int internal = edge_type_of(s, "internal");
-	s->edge_skip = calloc(s->edge_count ? s->edge_count : 1, 1);
-	if (!s->edge_skip)
-		return -1;
 	if (internal < 0 || !s->edge_str_named[internal])
 		return 0;
 	for (uint32_t v = 0; v < s->node_count; v++)
@@ -259,8 +279,12 @@ static int weakmap_edges(heap_snapshot *s)
 			if (s->edge_type[e] != internal)
 				continue;
 			const char *name = heap_snapshot_string(s, s->edge_name[e]);
-			if (*name >= '0' && *name <= '9' && weakmap_table(name) == (long)s->node_id[v])
-				s->edge_skip[e] = 1;
+			if (*name < '0' || *name > '9' || weakmap_table(name) != (long)s->node_id[v])
+				continue;
+			/* allocated on the first such edge: most snapshots have few */
+			if (!s->edge_skip && !(s->edge_skip = calloc(s->edge_count, 1)))
+				return -1;
+			s->edge_skip[e] = 1;
 		}
 	return 0;
 }
@@ -371,7 +395,11 @@ static int interfaces(heap_snapshot *s, struct strtab *st)
 	struct cand *cand = NULL;
 	uint32_t *tab = NULL;	/* name hash table: candidate index + 1 */
 	char *buf = malloc(MAX_INTERFACE_NAME * 8 + 64);
-	uint32_t *props = malloc(((size_t)s->edge_count + 1) * sizeof *props);
+	uint32_t maxdeg = 0;
+	for (uint32_t i = 0; i < s->node_count; i++)
+		if (s->first_edge[i + 1] - s->first_edge[i] > maxdeg)
+			maxdeg = s->first_edge[i + 1] - s->first_edge[i];
+	uint32_t *props = malloc(((size_t)maxdeg + 1) * sizeof *props);
 	if (!buf || !props)
 		goto out;
 	for (uint32_t i = 0; i < s->node_count; i++) {
@@ -547,11 +575,11 @@ out:
 /* 6. (script, line, column, class) of objects with a constructor location. */
 static int location_keys(heap_snapshot *s)
 {
+	if (!s->nloc)
+		return 0;	/* node_loc stays NULL: no location keys */
 	s->node_loc = calloc(s->node_count ? s->node_count : 1, sizeof *s->node_loc);
 	if (!s->node_loc)
 		return -1;
-	if (!s->nloc)
-		return 0;
 	size_t cap = 16;
 	while (cap < 2 * (size_t)s->nloc)
 		cap *= 2;

@@ -54,7 +54,8 @@ typedef struct heap_snapshot {
 	/* Set by heap_devtools_apply (devtools.h), NULL for V8's raw view: */
 	uint32_t *node_class;		/* [node_count] string index of the class name */
 	uint32_t *node_loc;		/* [node_count] 1 + id of the (constructor
-					 * location, class) of an object, 0 none */
+					 * location, class) of an object, 0 none;
+					 * NULL without "locations" */
 	uint32_t nloc_keys;		/* distinct such ids */
 	uint8_t *edge_skip;		/* [edge_count] 1: not an essential edge (a
 					 * WeakMap table's edge to a value) */

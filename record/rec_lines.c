@@ -220,7 +220,6 @@ static void apply_sample_node(model *m, vproc *p, const json_t *o, int64_t ts)
 			double size = get_num(v, "size", 1e15), used = get_num(v, "used", 1e15);
 			s->size = isnan(size) ? 0 : size;
 			s->used = isnan(used) ? 0 : used;
-			ring_push(&s->used_r, ts, s->used);
 		}
 	}
 	static const char *const kinds[] = { "minor", "major", "incremental", "weak", "other" };

@@ -552,6 +552,28 @@ static void test_pid_reuse(void **state)
 	proc_collector_free(pc);
 }
 
+/* Issue 14: the PID was reused between two ticks and discovery, which runs
+ * first, took on the new process already: the sample must not add it again
+ * (two rows, two "found" events). */
+static void test_pid_reuse_discovered(void **state)
+{
+	proc_collector *pc = collector();
+	model m;
+	model_init(&m, NULL);
+	uint64_t real = stat_field(getpid(), 22);
+	vproc *old = model_add(&m, getpid(), real > 10 ? real - 10 : real + 10);
+	vproc *nw = model_add(&m, getpid(), real);	/* what discovery added */
+	assert_int_equal(proc_collector_sample(pc, &m, 1000), 0);
+	assert_int_equal(proc_collector_sample(pc, &m, 2000), 0);
+	assert_int_equal(m.nprocs, 2);
+	assert_int_equal(old->state, PROC_EXITED);
+	assert_int_equal(nw->state, PROC_LIVE);
+	assert_int_equal(nw->rss_r.count, 2);
+	proc_collector_release(&m);
+	model_free(&m);
+	proc_collector_free(pc);
+}
+
 /* A cgroup with a memory limit, when we may make one (root, v1 or v2). */
 static void test_cgroup_limit(void **state)
 {
@@ -658,6 +680,7 @@ int main(void)
 		cmocka_unit_test(test_child_exits),
 		cmocka_unit_test(test_child_zombie),
 		cmocka_unit_test(test_pid_reuse),
+		cmocka_unit_test(test_pid_reuse_discovered),
 		cmocka_unit_test(test_cgroup_limit),
 		cmocka_unit_test(test_discover_only_node),
 	};
