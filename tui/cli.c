@@ -13,7 +13,7 @@
 enum {
 	OPT_ATTACH = 256, OPT_JSON, OPT_DURATION, OPT_DEMO, OPT_THEME, OPT_CONFIG, OPT_OUTDIR,
 	OPT_BELL, OPT_AUTOSNAP, OPT_ALLUSERS, OPT_HZ, OPT_BRAILLE, OPT_ASCII, OPT_LOGFILE,
-	OPT_PROMETHEUS, OPT_NOTUI, OPT_ONALERT, OPT_MAXSIZE, OPT_SPEED, OPT_REMOTE,
+	OPT_PROMETHEUS, OPT_NOTUI, OPT_ONALERT, OPT_MAXSIZE, OPT_SPEED, OPT_REMOTE, OPT_NOCHILDREN,
 };
 
 typedef struct opt_doc {
@@ -27,6 +27,7 @@ static const opt_doc opts[] = {
 	{ { "pid", required_argument, 0, 'p' }, "PID,...", "watch these PIDs (as htop's -p; the same as PID arguments)" },
 	{ { "user", required_argument, 0, 'u' }, "USER", "watch the Node processes of USER (name or uid), as htop's -u" },
 	{ { "attach", no_argument, 0, OPT_ATTACH }, NULL, "attach the probe to the given PIDs at start (no restart)" },
+	{ { "no-children", no_argument, 0, OPT_NOCHILDREN }, NULL, "with PIDs: do not add the Node processes they start (cluster workers)" },
 	{ { "hz", required_argument, 0, OPT_HZ }, "N", "probe sample rate, 1..20 (default 1)" },
 	{ { "json", no_argument, 0, OPT_JSON }, NULL, "no TUI: one JSON line per sample and per alert on stdout" },
 	{ { "no-tui", no_argument, 0, OPT_NOTUI }, NULL, "no TUI and no output: for a daemon (with --prometheus)" },
@@ -234,6 +235,7 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 		case OPT_ATTACH: o->attach = true; break;
 		case OPT_JSON: o->json = true; break;
 		case OPT_NOTUI: o->no_tui = true; break;
+		case OPT_NOCHILDREN: o->no_children = true; break;
 		case OPT_PROMETHEUS: o->prometheus = optarg; break;
 		case OPT_ONALERT: o->on_alert = optarg; break;
 		case OPT_DEMO: o->demo = true; break;

@@ -21,6 +21,7 @@ typedef struct cli_opts {
 	bool attach;		/* --attach */
 	bool json;		/* --json: headless */
 	bool no_tui;		/* --no-tui: headless, no output */
+	bool no_children;	/* --no-children: PIDs given are watched alone */
 	const char *prometheus;	/* --prometheus [HOST:]PORT, NULL = off */
 	const char *on_alert;	/* --on-alert CMD, NULL = from config */
 	double duration_s;	/* --duration, 0 = until interrupted */

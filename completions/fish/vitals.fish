@@ -49,6 +49,7 @@ complete -c vitals -n '__vitals_main' -l no-tui -d 'no TUI and no output (a daem
 complete -c vitals -n '__vitals_main' -l prometheus -x -d 'serve /metrics for Prometheus on [HOST:]PORT'
 complete -c vitals -n '__vitals_main' -l on-alert -x -a '(__fish_complete_command)' -d 'run CMD on each alert'
 complete -c vitals -n '__vitals_main' -l attach -d 'attach the probe to the given PIDs at start'
+complete -c vitals -n '__vitals_main' -l no-children -d 'with PIDs: do not add the Node processes they start'
 complete -c vitals -n '__vitals_main' -l hz -x -d 'probe sample rate, 1..20'
 complete -c vitals -n '__vitals_main' -l json -d 'no TUI: JSON lines on stdout'
 complete -c vitals -n '__vitals_main' -l duration -x -d 'stop after this long (seconds)'
