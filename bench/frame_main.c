@@ -108,13 +108,12 @@ static void tick_proc(model *m, vproc *p, int64_t t, int i)
 	n->last_sample_ms = t;
 	n->samples++;
 	ring_push(&n->heap_used_r, t, n->heap_used);
-	ring_push(&n->heap_total_r, t, n->heap_total);
-	ring_push(&n->external_r, t, 1e6);
+	n->external = 1e6;
 	ring_push(&n->lag_p99_r, t, n->lag_p99);
 	ring_push(&n->lag_max_r, t, n->lag_max);
 	ring_push(&n->elu_r, t, n->elu);
 	ring_push(&n->gc_pct_r, t, n->gc_pct);
-	ring_push(&n->handles_total_r, t, 12);
+	n->handles_total = 12;
 	static const char *const spaces[] = { "read_only_space", "new_space", "old_space", "code_space",
 					      "shared_space", "trusted_space", "new_large_object_space",
 					      "large_object_space" };
@@ -124,7 +123,6 @@ static void tick_proc(model *m, vproc *p, int64_t t, int i)
 			continue;
 		s->size = 16e6;
 		s->used = 8e6 * (1 + sin((double)i / 60 + k));
-		ring_push(&s->used_r, t, s->used);
 	}
 	gc_event ev = { t - 300, (float)(0.5 + rnd()), GC_MINOR, 0 };
 	if (i % 2 == 0)

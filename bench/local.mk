@@ -39,3 +39,6 @@ EXTRA_DIST += bench/prometheus.sh
 # series: bench/soak.sh — memory under 10,000 process births/deaths and a long
 # run with 30 probed processes; not run by make check
 EXTRA_DIST += bench/soak.sh
+
+# cost (issue 12): vitals attached / not / --json next to htop and btop at N = 1..200
+EXTRA_DIST += bench/watch_cost.sh

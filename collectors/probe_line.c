@@ -520,7 +520,6 @@ static void apply_sample(model *m, vproc *p, sample_in *s)
 		sp->used = s->spaces[i].used;
 		sp->avail = s->spaces[i].avail;
 		sp->physical = s->spaces[i].physical;
-		ring_push(&sp->used_r, ts, sp->used);
 	}
 
 	if (s->has_handles) {

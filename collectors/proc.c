@@ -833,7 +833,15 @@ static bool model_has(const model *m, int pid, uint64_t start)
 	return false;
 }
 
-int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users)
+/* A live watched process with this pid (a parent whose children we add). */
+static bool watched_parent(const model *m, int ppid)
+{
+	const vproc *p = ppid > 1 ? model_find(m, ppid) : NULL;
+	return p && p->state == PROC_LIVE;
+}
+
+/* children: only the children of watched processes (of any user). */
+static int discover(proc_collector *pc, model *m, uid_t uid, bool all_users, bool children)
 {
 	if (!pc->scan) {
 		int rc = procps_pids_new(&pc->scan, ident_items, SCAN_NITEMS);
@@ -868,7 +876,7 @@ int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users)
 		struct pids_stack *s = f->stacks[e[i].idx];
 		if (e[i].pid == self || s->head[I_STATE].result.s_ch == 'Z')
 			continue;
-		if (!all_users && s->head[I_EUID].result.u_int != uid)
+		if (children ? !watched_parent(m, e[i].ppid) : !all_users && s->head[I_EUID].result.u_int != uid)
 			continue;
 		if (model_has(m, e[i].pid, s->head[I_BEGAN].result.ull_int))
 			continue;
@@ -918,4 +926,14 @@ int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users)
 	if (added)
 		model_touch(m);
 	return rc < 0 && added == 0 ? rc : added;
+}
+
+int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users)
+{
+	return discover(pc, m, uid, all_users, false);
+}
+
+int proc_discover_children(proc_collector *pc, model *m)
+{
+	return discover(pc, m, 0, true, true);
 }

@@ -52,6 +52,9 @@ int proc_collector_sample(proc_collector *pc, model *m, int64_t now_ms);
  * model; wrappers (npm, yarn, pnpm, npx, pm2 client) are replaced by the real
  * node child. Returns the number added, or a negative errno. */
 int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users);
+/* The same for the Node processes whose parent is a live watched process
+ * (cluster workers forked after their primary was given by PID). */
+int proc_discover_children(proc_collector *pc, model *m);
 
 /* Wall-clock start of a process (ms since the epoch) from its start_time. */
 int64_t proc_start_ms(const proc_collector *pc, uint64_t start_time);

@@ -247,7 +247,9 @@ typedef struct trend {
 	double rising;		/* % of floor-to-floor steps that rose */
 	double top2;		/* the two largest rises, summed */
 	double lo;		/* lowest floor */
-	double fall;		/* largest fall from one floor to the next */
+	double fall;		/* largest fall from one floor to the next ... */
+	double fall_lo;		/* ... the floor it fell to, */
+	int64_t t_fall;		/* ... and when */
 	double first, last;	/* oldest and newest floor ... */
 	int64_t t_first, t_last;	/* ... and when they were sampled */
 	int gc_n;		/* floors with a major GC in them */
@@ -370,7 +372,11 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_risi
 	tr->lo = y[0];
 	for (int i = 1; i < n; i++) {
 		tr->lo = fmin(tr->lo, y[i]);
-		tr->fall = fmax(tr->fall, y[i - 1] - y[i]);
+		if (y[i - 1] - y[i] > tr->fall) {
+			tr->fall = y[i - 1] - y[i];
+			tr->fall_lo = y[i];
+			tr->t_fall = t0 + (int64_t)(x[i] * 1000.0);
+		}
 	}
 	tr->last = y[n - 1];
 	tr->t_first = t0;
@@ -670,10 +676,16 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 	double d = trend_span_s(tr);
 	double rate = tr->slope;
 	bool confirmed = true;
-	/* Without GC events (RSS): growth from the window's lowest floor beyond
-	 * the largest recent fall (see leak_step). */
+	/* Without GC events (RSS): growth from the window's lowest floor must
+	 * exceed 1.5 times the largest recent fall (see leak_step); and a
+	 * window with such a fall in it counts only since, with twice the
+	 * evidence, never on duration alone (like growth no GC has judged). */
 	if (!gc_known && tr->last - tr->lo < 1.5 * garbage)
 		return LW_FAIL;
+	if (!gc_known && garbage > c->leak_min_growth_mb * MB && tr->fall >= 0.5 * garbage) {
+		confirmed = false;
+		d = (double)(tr->t_last - tr->t_fall) / 1000.0;
+	}
 	if (gc_known) {
 		double live = trend_live_rate(tr, window_ms);
 		confirmed = !isnan(live);

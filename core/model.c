@@ -30,10 +30,9 @@ static void vnode_free(vnode *n)
 	for (int i = 0; i < PS_COUNT; i++)
 		if (vnode_ring(n, i))
 			ring_free(vnode_ring(n, i));
-	for (int i = 0; i < n->nspaces; i++)
-		ring_free(&n->spaces[i].used_r);
 	for (int i = 0; i < n->nhandles; i++)
 		ring_free(&n->handles[i].r);
+	free(n->gc);
 	free(n);
 }
 
@@ -174,11 +173,26 @@ vnode *model_node(model *m, vproc *p)
 	return n;
 }
 
+/* Full below the cap: double, oldest first from slot 0 (head = len). */
+static void gc_log_grow(vnode *n)
+{
+	uint32_t cap = n->gc_cap ? n->gc_cap * 2 : GC_LOG_MIN;
+	gc_event *g = xcalloc(cap, sizeof *g);
+	for (uint32_t i = 0; i < n->gc_len; i++)
+		g[i] = n->gc[(n->gc_head + n->gc_cap - n->gc_len + i) % n->gc_cap];
+	free(n->gc);
+	n->gc = g;
+	n->gc_cap = cap;
+	n->gc_head = n->gc_len;
+}
+
 void model_gc_push(vnode *n, const gc_event *ev)
 {
+	if (n->gc_len == n->gc_cap && n->gc_cap < GC_LOG_CAP)
+		gc_log_grow(n);
 	n->gc[n->gc_head] = *ev;
-	n->gc_head = (n->gc_head + 1) % GC_LOG_CAP;
-	if (n->gc_len < GC_LOG_CAP)
+	n->gc_head = (n->gc_head + 1) % n->gc_cap;
+	if (n->gc_len < n->gc_cap)
 		n->gc_len++;
 	n->gc_total++;
 	n->gc_total_ms += ev->dur_ms;
@@ -193,7 +207,7 @@ const gc_event *model_gc_get(const vnode *n, uint32_t i)
 {
 	if (i >= n->gc_len)
 		return NULL;
-	return &n->gc[(n->gc_head + GC_LOG_CAP - n->gc_len + i) % GC_LOG_CAP];
+	return &n->gc[(n->gc_head + n->gc_cap - n->gc_len + i) % n->gc_cap];
 }
 
 int gc_kind_index(int kind)
@@ -209,6 +223,7 @@ int gc_kind_index(int kind)
 
 heap_space *model_space(model *m, vnode *n, const char *name)
 {
+	(void)m;	/* spaces keep no ring (no view draws their history) */
 	for (int i = 0; i < n->nspaces; i++)
 		if (strcmp(n->spaces[i].name, name) == 0)
 			return &n->spaces[i];
@@ -217,7 +232,6 @@ heap_space *model_space(model *m, vnode *n, const char *name)
 	heap_space *s = &n->spaces[n->nspaces++];
 	memset(s, 0, sizeof *s);
 	snprintf(s->name, sizeof s->name, "%s", name);
-	ring_init(&s->used_r, &m->rcfg);
 	return s;
 }
 
@@ -312,7 +326,19 @@ bool model_node_opt_takes_value(const char *o)
 	return false;
 }
 
+static const char *local_label(const vproc *p, char *buf, size_t n);
+
 const char *model_proc_label(const vproc *p, char *buf, size_t n)
+{
+	if (!p->host[0])
+		return local_label(p, buf, n);
+	char label[NAME_LEN + 64];
+	local_label(p, label, sizeof label);
+	snprintf(buf, n, "%s:%s", p->host, label);
+	return buf;
+}
+
+static const char *local_label(const vproc *p, char *buf, size_t n)
 {
 	snprintf(buf, n, "%s", p->name[0] ? p->name : "?");
 	if (!p->cmdline || (strcmp(p->name, "node") != 0 && strcmp(p->name, "nodejs") != 0))

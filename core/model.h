@@ -50,7 +50,10 @@ typedef struct gc_event {
 	uint8_t flags;		/* detail.flags; GC_FLAG_FORCED */
 } gc_event;
 
+/* The GC log grows by doubling from GC_LOG_MIN to GC_LOG_CAP events as events
+ * come: an idle app has a handful, a busy server fills the cap in minutes. */
 #define GC_LOG_CAP 4096
+#define GC_LOG_MIN 32
 #define GC_HIST_BUCKETS 6
 /* Upper bounds of the GC pause histogram: prom-client's 1 ms .. 5 s. */
 extern const double gc_hist_le_ms[GC_HIST_BUCKETS];
@@ -60,8 +63,9 @@ extern const double gc_hist_le_ms[GC_HIST_BUCKETS];
 
 typedef struct heap_space {
 	char name[NAME_LEN];	/* "new_space", "old_space", ... */
-	double size, used, avail, physical;	/* bytes */
-	ring used_r;
+	double size, used, avail, physical;	/* bytes; latest only: no view draws a
+						 * space's history (a ring each was 10 KB
+						 * x 9 spaces per attached process) */
 } heap_space;
 
 typedef struct handle_count {
@@ -129,8 +133,9 @@ typedef struct vnode {
 	worker_info workers[MAX_WORKERS];	/* the process's worker threads, latest */
 	int nworkers;
 
-	gc_event gc[GC_LOG_CAP];	/* ring of GC events, gc_head = next slot */
-	uint32_t gc_head, gc_len;
+	gc_event *gc;		/* owned; ring of gc_cap GC events, gc_head = next slot;
+				 * NULL until the first event (model_gc_push) */
+	uint32_t gc_cap, gc_head, gc_len;
 } vnode;
 
 #define MAX_CAPTURES 16
@@ -148,6 +153,7 @@ typedef struct vproc {
 				 * (a cluster primary, pm2's daemon), else its own (model_groups) */
 	uint64_t start_time;	/* boot-relative ticks, identity with pid */
 	char name[NAME_LEN];	/* comm / exe basename */
+	char host[NAME_LEN];	/* --remote: the host it runs on; "" = this one */
 	char *cmdline;		/* owned; may be NULL */
 	uid_t uid;
 	char state_char;	/* R, S, D, Z ... from /proc */
@@ -289,7 +295,8 @@ void model_log_push(model *m, const char *line);
 const char *model_log_get(const model *m, uint32_t i);
 
 /* A short name for people: the script of a node process ("server.js", or
- * "node -e" for an inline script), else the process name.  Returns buf. */
+ * "node -e" for an inline script), else the process name; "HOST:name" for
+ * a process of another host (--remote).  Returns buf. */
 const char *model_proc_label(const vproc *p, char *buf, size_t n);
 /* True for a node option whose value may come as the next argument
  * ("-r x.js"): whoever looks for the script in a node command line skips

@@ -38,11 +38,11 @@
 #define PROBE_SERIES(X) \
 	X(heap_used, RING, BYTES, "mem.heapUsed", "heap.used", "heap_used", \
 	  "nodejs_heap_size_used_bytes", "Process heap size used from Node.js in bytes.") \
-	X(heap_total, RING, BYTES, "mem.heapTotal", "heap.total", "heap_total", \
+	X(heap_total, LATEST, BYTES, "mem.heapTotal", "heap.total", "heap_total", \
 	  "nodejs_heap_size_total_bytes", "Process heap size from Node.js in bytes.") \
 	X(heap_limit, LATEST, BYTES, "heap.limit", NULL, "heap_limit", \
 	  "vitals_heap_size_limit_bytes", "V8 heap size limit in bytes.") \
-	X(external, RING, BYTES, "mem.external", NULL, "external", \
+	X(external, LATEST, BYTES, "mem.external", NULL, "external", \
 	  "nodejs_external_memory_bytes", "Node.js external memory size in bytes.") \
 	X(array_buffers, LATEST, BYTES, "mem.arrayBuffers", NULL, "array_buffers", \
 	  "vitals_array_buffers_bytes", "Memory of ArrayBuffers and SharedArrayBuffers in bytes.") \
@@ -61,7 +61,7 @@
 	  "nodejs_eventloop_utilization", "Event loop utilization over the last sample interval (0..1).") \
 	X(gc_pct, RING, PCT, NULL, NULL, "gc_pct", \
 	  "vitals_gc_time_ratio", "Share of the last sample interval spent in GC pauses (0..1).") \
-	X(handles_total, RING, COUNT, NULL, NULL, "handles", NULL, \
+	X(handles_total, LATEST, COUNT, NULL, NULL, "handles", NULL, \
 	  "Total number of active handles (exported as nodejs_active_handles by type).") \
 	X(http_rps, RING, COUNT, "http.rps", NULL, NULL, "vitals_http_server_requests_per_second", \
 	  "HTTP requests the server answered per second over the last sample interval.") \

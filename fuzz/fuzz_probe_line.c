@@ -28,7 +28,7 @@ static void check_bounds(const model *m, const vproc *p)
 	if (!n)
 		return;
 	if (n->nspaces < 0 || n->nspaces > MAX_SPACES || n->nhandles < 0 || n->nhandles > MAX_HANDLE_TYPES ||
-	    n->gc_len > GC_LOG_CAP || n->gc_head >= GC_LOG_CAP)
+	    n->gc_cap > GC_LOG_CAP || n->gc_len > n->gc_cap || (n->gc_cap && n->gc_head >= n->gc_cap))
 		abort();
 	if (n->gc_pct < 0 || n->gc_pct > 100 || n->elu < 0 || n->elu > 1 || n->handles_total < 0)
 		abort();

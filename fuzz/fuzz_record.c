@@ -30,7 +30,7 @@ static void check_model(const model *m)
 		if (!n)
 			continue;
 		if (n->nspaces < 0 || n->nspaces > MAX_SPACES || n->nhandles < 0 || n->nhandles > MAX_HANDLE_TYPES ||
-		    n->gc_len > GC_LOG_CAP || n->gc_head >= GC_LOG_CAP)
+		    n->gc_cap > GC_LOG_CAP || n->gc_len > n->gc_cap || (n->gc_cap && n->gc_head >= n->gc_cap))
 			abort();
 		if (n->elu < 0 || n->elu > 1.01 || n->gc_pct < 0 || n->gc_pct > 100)
 			abort();
@@ -50,7 +50,7 @@ static void apply_line(model *m, const char *s, size_t len)
 		return;
 	}
 	err[0] = 0;
-	if (rec_line_apply(l, m, err, sizeof err) < 0 && (!err[0] || strchr(err, '\n')))
+	if (rec_line_apply(l, m, (len & 1) ? "h" : NULL, err, sizeof err) < 0 && (!err[0] || strchr(err, '\n')))
 		abort();
 	rec_line_free(l);
 	check_model(m);

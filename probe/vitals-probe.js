@@ -288,7 +288,9 @@ function countHandles(conns) {
  * 35× an idle node), while a busy loop is watched at 50 Hz. Busy: the loop
  * was active for BUSY_ELU of the last second (a block of 50 ms or more makes
  * its own second busy), or a tick was BUSY_LATE_MS late while the loop
- * worked; fine ticks go on for FINE_HOLD_MS after the last busy second, so a
+ * worked — and the process burned CPU meanwhile (process.cpuUsage(): a loop
+ * preempted on a loaded machine is late and, mid-JS, "active", but burns
+ * nothing; without this check idle apps on a busy host hunted stalls); fine ticks go on for FINE_HOLD_MS after the last busy second, so a
  * loop that blocks every few seconds is watched finely between its blocks.
  * The first block after a quiet spell is seen only where it overlaps a coarse
  * tick; `lag.res_ms` says which resolution a sample's window had.
@@ -303,12 +305,18 @@ const FINE_HOLD_MS = 10000;
 const CHECK_MS = 1000;
 const MAX_LAG_VALS = 4096;
 const SLACK_MS = 5;
+/* A block burns CPU for at least 1/BURN_DIV of its length: all of it on a
+ * quiet host, a share on one whose cores are oversubscribed (a block of a
+ * given duration, as the tests' are, then gets a tenth of a core or more);
+ * a preempted idle loop, a few µs. */
+const BURN_DIV = 10;
 const SLOW_EVERY = 5;          /* idle: rss, arrayBuffers, spaces every 5th sample */
 
 function monStart(st) {
 	if (st.mon) return;
 	const now = perf.performance.now();
-	const m = { timer: null, armedAt: now, armActive: 0, period: 0, fine: false, fineUntil: 0,
+	const cu = process.cpuUsage();
+	const m = { timer: null, armedAt: now, cpuMark: (cu.user + cu.system) / 1000, period: 0, fine: false, fineUntil: 0,
 		checkAt: now, eluMark: perf.performance.eventLoopUtilization(), tick: null };
 	m.tick = guard(function () { monTick(st, m); });
 	st.mon = m;
@@ -374,21 +382,34 @@ function monTick(st, m) {
 	const now = perf.performance.now();
 	const hr = process.hrtime.bigint();
 	const wall = Date.now();
-	const e = perf.performance.eventLoopUtilization();
 	const late = Math.max(0, now - m.armedAt - m.period);
-	/* A late tick is a block only if the loop was working meanwhile: on a
-	 * machine short of CPU the timer is late while the loop sits in poll.
-	 * The block began after the previous tick and ends now, so its length
-	 * lies between the lateness and the loop's busy time since that tick;
-	 * the busy time is taken (capped at late + period): a coarse tick of an
-	 * idle loop is late by only the part of a block after it was due. */
+	const check = now - m.checkAt >= CHECK_MS - 1;
 	const prof = profiling(st);
-	const active = e.active - m.armActive;
-	const blocked = late >= BUSY_LATE_MS && (prof || active >= late / 2);
-	/* Coarse ticks take the busy time from a lateness of 2 ms: a 1 s block
-	 * may end just after such a tick was due. Work besides the block in that
-	 * window (under BUSY_ELU, or the tick would be fine) can add a few ms. */
-	const whole = m.period > FINE_MS ? late >= 2 && active >= late / 2 : blocked;
+	/* The loop's busy time and the process's CPU since the last check (the
+	 * previous tick when coarse), read only when needed: a tick of a busy
+	 * loop then allocates nothing. A late tick is a block only if the loop
+	 * was working meanwhile (on a machine short of CPU the timer is late
+	 * while the loop sits in poll) and the process burned CPU (a loop
+	 * preempted mid-JS is "active" but burns nothing). The block began after
+	 * the previous tick and ends now, so its length lies between the lateness
+	 * and the busy time; a coarse tick takes the busy time (capped at
+	 * late + period): it is late by only the part of a block after it was
+	 * due. Work besides the block in that window (under BUSY_ELU, or the tick
+	 * would be fine) can add a few ms. */
+	let e = null;
+	let blocked = false;
+	let whole = false;
+	let active = 0;
+	let cpuNow = 0;
+	if (late >= 2 || check) {
+		e = perf.performance.eventLoopUtilization();
+		const cu = process.cpuUsage();
+		cpuNow = (cu.user + cu.system) / 1000;
+		active = e.active - m.eluMark.active;
+		const burned = cpuNow - m.cpuMark >= late / BURN_DIV;
+		blocked = late >= BUSY_LATE_MS && (prof || active >= late / 2) && burned;
+		whole = m.period > FINE_MS ? active >= late / 2 && burned : blocked;
+	}
 	const lag = whole && !prof ? Math.max(late, Math.min(active, late + m.period)) : late;
 	for (const c of st.conns) {
 		if (prof) c.profiled = true;
@@ -397,12 +418,16 @@ function monTick(st, m) {
 		if (m.period > c.lagRes) c.lagRes = m.period;
 	}
 	let busy = blocked;
-	if (now - m.checkAt >= CHECK_MS - 1) {
-		if (eluBetween(e, m.eluMark) >= BUSY_ELU) busy = true;
-		m.eluMark = e;
+	if (check) {
+		/* busy: the loop was active and the process did burn CPU */
+		if (eluBetween(e, m.eluMark) >= BUSY_ELU && cpuNow - m.cpuMark >= (BUSY_ELU / BURN_DIV) * (now - m.checkAt))
+			busy = true;
 		m.checkAt = now;
 	}
-	m.armActive = e.active;
+	if (e && (check || m.period > FINE_MS)) {
+		m.eluMark = e;
+		m.cpuMark = cpuNow;
+	}
 	if (busy) {
 		m.fine = true;
 		m.fineUntil = now + FINE_HOLD_MS;
@@ -428,7 +453,7 @@ function monTick(st, m) {
 			workersPoll(st);	/* answers go in the next sample */
 			polled = true;
 		}
-		emitSample(c, now, wall, e, m.fine);
+		emitSample(c, now, wall, e || perf.performance.eventLoopUtilization(), m.fine);
 	}
 	if (stalled && !st.hunt) stallSeen(st, now, hr, late, lag);
 	if (st.mon === m) monArm(st, m, perf.performance.now());

@@ -57,6 +57,18 @@ static void test_gc_log(void **state)
 	assert_int_equal(n->gc_len, GC_LOG_CAP);
 	assert_int_equal(model_gc_get(n, 0)->t_ms, 5);
 	assert_int_equal(n->gc_total, GC_LOG_CAP + 5);
+	/* the log grows from GC_LOG_MIN as events come, keeping their order */
+	vnode *g = model_node(&m, model_add(&m, 2, 2));
+	assert_null(g->gc);
+	for (int i = 0; i < GC_LOG_MIN * 2 + 3; i++) {
+		gc_event e = { .t_ms = 100 + i, .dur_ms = 1, .kind = GC_MAJOR };
+		model_gc_push(g, &e);
+	}
+	assert_int_equal(g->gc_len, GC_LOG_MIN * 2 + 3);
+	assert_int_equal(g->gc_cap, GC_LOG_MIN * 4);
+	for (uint32_t i = 0; i < g->gc_len; i++)
+		assert_int_equal(model_gc_get(g, i)->t_ms, 100 + i);
+	assert_null(model_gc_get(g, g->gc_len));
 	assert_int_equal(gc_kind_index(GC_MAJOR), 1);
 	assert_int_equal(gc_kind_index(3), 4);
 	model_free(&m);

@@ -771,6 +771,25 @@ static void test_proc_table(void **state)
 	assert_non_null(strstr(row_text(w, 1, 0, 100), "3m12s"));
 	assert_true(role_at(w, 1, xo + 5, ROLE_CRIT));
 	rows[0].oom_s = 0;
+	/* REQ/S only while some row serves HTTP; "-" for the others */
+	assert_null(strstr(row_text(w, 0, 0, 100), "REQ/S"));
+	rows[0].http = true;
+	rows[0].rps = 812.4;
+	werase(w);
+	proc_table_draw(&c, rect_make(0, 0, 5, 120), rows, 4, &o);
+	hdr = row_text(w, 0, 0, 120);
+	int xr = col_of(hdr, "REQ/S");
+	assert_true(xr > col_of(hdr, "LAG p99"));
+	assert_true(strstr(row_text(w, 1, xr, 6), "812") != NULL);
+	rows[0].rps = 23456;
+	werase(w);
+	proc_table_draw(&c, rect_make(0, 0, 5, 120), rows, 4, &o);
+	assert_true(strstr(row_text(w, 1, xr, 6), "23k") != NULL);
+	rows[0].rps = NAN;
+	werase(w);
+	proc_table_draw(&c, rect_make(0, 0, 5, 120), rows, 4, &o);
+	assert_true(strstr(row_text(w, 1, xr, 6), "-") != NULL);
+	rows[0].http = false;
 	/* ascending marker after an inverted sort, ASCII marker in ASCII mode */
 	o.sort = PT_SORT_PID;
 	o.sort_desc = false;

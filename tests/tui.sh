@@ -175,27 +175,36 @@ tmux_keys q
 pass "the saved sort is used at the next start"
 
 # F5: a node:cluster primary with its workers under it; - folds them into
-# one row of totals, + unfolds; JSON samples name the group's leader.
+# one row of totals, + unfolds.  Given the primary's PID, vitals adds the
+# workers it has and the ones it forks later (--no-children: not); JSON
+# samples name the group's leader.
 REPORT_FILE=$tmp/cl start_bg node "$FIXTURES/cluster_app.js"; cl=$!
 wait_for 20 test -s "$tmp/cl" || fail "cluster fixture did not start"
-w1=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).workers[0])' "$tmp/cl")
-w2=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).workers[1])' "$tmp/cl")
-"$VITALS" --json --duration 1.5 -p "$cl,$w1,$w2" > "$tmp/cl.json" || fail "vitals --json on the cluster"
+worker() { node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).workers[process.argv[2]])' "$tmp/cl" "$1"; }
+w1=$(worker 0); w2=$(worker 1)
+"$VITALS" --json --duration 2.5 -p "$cl" > "$tmp/cl.json" || fail "vitals --json on the cluster"
 grep '"t":"sample"' "$tmp/cl.json" | grep "\"pid\":$w1," | grep -q "\"ppid\":$cl,\"group\":$cl," ||
-	fail "worker $w1 not in the group of $cl: $(grep "\"pid\":$w1," "$tmp/cl.json" | head -1)"
-tmux_restart 120 30 "cd $tmp && TERM=xterm-256color $VITALS -p $cl,$w1,$w2; sleep 60"
+	fail "worker $w1 not added in the group of $cl: $(grep "\"pid\":$w1," "$tmp/cl.json" | head -1)"
+"$VITALS" --json --duration 1.5 --no-children -p "$cl" > "$tmp/cl2.json" || fail "vitals --json --no-children"
+grep -q "\"pid\":$w1," "$tmp/cl2.json" && fail "--no-children: worker $w1 added anyway"
+tmux_restart 120 30 "cd $tmp && TERM=xterm-256color $VITALS -p $cl; sleep 60"
 tmux_wait_text 10 "$w2" || fail "cluster not on screen: $(tmux_screen)"
 tmux_keys F5
 tmux_wait_text 5 "└─ " || fail "no tree: $(tmux_screen | head -6)"
 tmux_screen | grep -q "├─ " || fail "no first child: $(tmux_screen | head -6)"
+kill -USR2 "$cl"
+wait_for 20 sh -c "[ \$(node -e 'console.log(JSON.parse(require(\"fs\").readFileSync(process.argv[1])).workers.length)' $tmp/cl) = 3 ]" ||
+	fail "the cluster did not fork a third worker"
+w3=$(worker 2)
+tmux_wait_text 10 "$w3" || fail "a worker forked later was not added: $(tmux_screen | head -7)"
 tmux_keys Home -
-tmux_wait_text 5 " +2 " || fail "the group did not fold: $(tmux_screen | head -6)"
+tmux_wait_text 5 " +3 " || fail "the group did not fold: $(tmux_screen | head -6)"
 if tmux_screen | grep -q " $w1 "; then fail "a folded worker is still shown"; fi
 tmux_keys +
 tmux_wait_text 5 "$w1" || fail "the group did not unfold: $(tmux_screen | head -6)"
 tmux_keys q
 kill "$cl"
-pass "tree: the cluster under its primary, folded and unfolded; JSON group"
+pass "tree: a cluster under its primary (workers forked later too), folded and unfolded; JSON group"
 
 # F9 sends the signal after y; someone else's process is a clear refusal.
 # f9_term CMD: a fresh dashboard (CMD watching sleep $sl) sends SIGTERM to it.

@@ -190,13 +190,16 @@ void app_tick(uv_timer_t *t)
 	app *a = t->data;
 	int64_t now = clock_wall_ms();
 	a->m.now_ms = now;
-	if (a->discover) {
-		int added = proc_discover(a->pc, &a->m, a->uid, a->opt.all_users);
-		if (added > 0 && a->opt.attach) {
-			for (size_t i = 0; i < a->m.nprocs; i++)
-				if (a->m.procs[i]->pstate == PROBE_NONE && a->m.procs[i]->state == PROC_LIVE)
-					app_attach(a, a->m.procs[i]);
-		}
+	/* new processes: this user's node processes, or (PIDs given) the node
+	 * processes the watched ones start, such as cluster workers; they are
+	 * appended to the model, so the new ones are those after `before` */
+	size_t before = a->m.nprocs;
+	int added = a->discover ? proc_discover(a->pc, &a->m, a->uid, a->opt.all_users)
+		  : a->opt.npids && !a->opt.no_children ? proc_discover_children(a->pc, &a->m) : 0;
+	if (added > 0 && a->opt.attach) {
+		for (size_t i = a->discover ? 0 : before; i < a->m.nprocs; i++)
+			if (a->m.procs[i]->pstate == PROBE_NONE && a->m.procs[i]->state == PROC_LIVE)
+				app_attach(a, a->m.procs[i]);
 	}
 	proc_collector_sample(a->pc, &a->m, now);
 	for (size_t i = 0; i < a->m.nprocs; i++) {	/* --attach: retries due (app_actions.c) */

@@ -102,6 +102,51 @@ static void section_title(const dctx *d, int y, int x, int w, const char *title)
 	canvas_text(&d->c, y, x + 1, w - 2, t, ROLE_TITLE);
 }
 
+/* A process that serves HTTP, calls out or has worker threads: req/s and p99
+ * with sparklines, the outgoing calls, a line per worker (the latest the
+ * probe has, whatever moment is shown). Returns rows used (0 for others). */
+static int draw_traffic(const dctx *d, int y, int x, int w)
+{
+	const vproc *p = d->p;
+	const vnode *n = p->node;
+	const ui_state *ui = d->ui;
+	int64_t t = d->end_ms;
+	char v[200], a[16], b[16], e[16];
+	int y0 = y;
+	if (ring_len(&n->http_rps_r, 0) > 0) {
+		double rps = view_value(p, PS_http_rps, ui, t), err = view_value(p, PS_http_err_pct, ui, t);
+		fmt_ms(a, sizeof a, n->http_p50);
+		fmt_ms(b, sizeof b, n->http_max);
+		snprintf(v, sizeof v, "%.0f req/s  5xx %s%.1f%%  p50 %s max %s  in flight %.0f",
+			 isnan(rps) ? 0 : rps, "", isnan(err) ? 0 : err, a, b, n->http_in_flight);
+		metric(d, rect_make(y++, x, 1, w), "HTTP", v, &n->http_rps_r, ROLE_SPARK_CPU, NULL, true, 1, NAN);
+		fmt_ms(a, sizeof a, view_value(p, PS_http_p99, ui, t));
+		snprintf(v, sizeof v, "p99 %s", a);
+		metric(d, rect_make(y++, x, 1, w), "", v, &n->http_p99_r, ROLE_SPARK_LAG, fmt_ms, true, 10, NAN);
+	}
+	if (ring_len(&n->httpc_rps_r, 0) > 0) {
+		fmt_ms(a, sizeof a, view_value(p, PS_httpc_p99, ui, t));
+		double rps = view_value(p, PS_httpc_rps, ui, t);
+		snprintf(v, sizeof v, "%.0f req/s  p99 %s  failed+5xx %.1f%%  in flight %.0f", isnan(rps) ? 0 : rps, a,
+			 isnan(n->httpc_err_pct) ? 0 : n->httpc_err_pct, n->httpc_in_flight);
+		metric(d, rect_make(y++, x, 1, w), "Out", v, &n->httpc_rps_r, ROLE_SPARK_CPU, NULL, true, 1, NAN);
+	}
+	for (int i = 0; i < n->nworkers; i++) {
+		const worker_info *wk = &n->workers[i];
+		fmt_bytes(a, sizeof a, wk->heap_used);
+		fmt_bytes(b, sizeof b, wk->heap_total);
+		fmt_bytes(e, sizeof e, wk->heap_limit);
+		char lag[16];
+		fmt_ms(lag, sizeof lag, wk->lag_max);
+		snprintf(v, sizeof v, "#%d %s  heap %s/%s limit %s  elu %.0f%%  lag max %s  gc %.0f",
+			 wk->thread_id, wk->name[0] ? wk->name : "-", a, b, e, isnan(wk->elu) ? 0 : 100 * wk->elu,
+			 isnan(wk->lag_max) ? "-" : lag, isnan(wk->gc_count) ? 0 : wk->gc_count);
+		canvas_text(&d->c, y, x, LABEL_W, i ? "" : "Workers", ROLE_TITLE);
+		canvas_text(&d->c, y++, x + LABEL_W, w - LABEL_W, v, ROLE_DEFAULT);
+	}
+	return y - y0;
+}
+
 /* The metric lines; returns rows used. */
 static int draw_metrics(const dctx *d, int y, int x, int w, int graph_rows)
 {
@@ -167,6 +212,7 @@ static int draw_metrics(const dctx *d, int y, int x, int w, int graph_rows)
 		metric(d, rect_make(y, x, GH(4), w), "ELU", v, &n->elu_r, ROLE_SPARK_ELU, fmt_ratio, true,
 		       0, 1.0);
 		y += GH(4);
+		y += draw_traffic(d, y, x, w);
 	} else {
 		char msg[400];
 		if (p->state == PROC_EXITED)

@@ -134,6 +134,8 @@ static proc_table_row table_row(const vproc *p, const ui_state *ui, int64_t end)
 	/* a projection from the live trend: not kept per moment, so not paused */
 	r.oom_s = p->oom_in_s;
 	r.oom_role = r.oom_s < OOM_CRIT_S ? ROLE_CRIT : ROLE_WARN;
+	r.http = p->node && ring_len(&p->node->http_rps_r, 0) > 0;
+	r.rps = view_value(p, PS_http_rps, ui, end);
 	return r;
 }
 
@@ -141,7 +143,7 @@ static proc_table_row table_row(const vproc *p, const ui_state *ui, int64_t end)
  * it (RSS, CPU and heap summed, the worst lag). */
 static void fold_totals(proc_table_row *r, const model *m, const ui_state *ui, int64_t end)
 {
-	double rss = 0, cpu = 0, heap = 0, limit = 0, lag = NAN;
+	double rss = 0, cpu = 0, heap = 0, limit = 0, lag = NAN, rps = 0;
 	bool any_heap = false;
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const vproc *q = m->procs[i];
@@ -159,7 +161,13 @@ static void fold_totals(proc_table_row *r, const model *m, const ui_state *ui, i
 		}
 		if ((v = view_value(q, PS_lag_p99, ui, end)) >= 0 && !(v <= lag))
 			lag = v;
+		if (q->node && ring_len(&q->node->http_rps_r, 0) > 0) {
+			r->http = true;
+			if ((v = view_value(q, PS_http_rps, ui, end)) >= 0)
+				rps += v;
+		}
 	}
+	r->rps = rps;
 	r->rss = rss > 0 ? rss : r->rss;
 	r->cpu = cpu;
 	if (any_heap) {

@@ -15,7 +15,7 @@
 #include "widgets/heap_spaces.h"
 #include "widgets/sparkline.h"
 
-enum { C_PID, C_NAME, C_CTR, C_STATE, C_CPU, C_RSS, C_THR, C_HEAP, C_LAG, C_OOM, C_SRSS, C_SCPU, C_N };
+enum { C_PID, C_NAME, C_CTR, C_STATE, C_CPU, C_RSS, C_THR, C_HEAP, C_LAG, C_RPS, C_OOM, C_SRSS, C_SCPU, C_N };
 
 static const struct col_def {
 	const char *title;
@@ -34,6 +34,7 @@ static const struct col_def {
 	[C_THR] = { "THR", 3, true, 8, PT_SORT_NONE },
 	[C_HEAP] = { "HEAP/LIMIT", 12, true, 4, PT_SORT_HEAP },
 	[C_LAG] = { "LAG p99", 7, true, 7, PT_SORT_LAG },
+	[C_RPS] = { "REQ/S", 6, true, 7, PT_SORT_NONE },
 	[C_OOM] = { "OOM IN", 6, true, 3, PT_SORT_NONE },
 	[C_SRSS] = { "RSS history", 10, false, 10, PT_SORT_NONE },
 	[C_SCPU] = { "CPU history", 12, false, 11, PT_SORT_NONE },
@@ -44,14 +45,15 @@ typedef struct layout {
 	int x[C_N], w[C_N];
 } layout;
 
-/* oom: some row has a time to OOM; containers: some row lives in one (each
- * column exists only then). */
-static void make_layout(int width, bool oom, bool containers, layout *L)
+/* oom: some row has a time to OOM; containers: some row lives in one;
+ * http: some row serves HTTP (each column exists only then). */
+static void make_layout(int width, bool oom, bool containers, bool http, layout *L)
 {
 	for (int i = 0; i < C_N; i++)
 		L->on[i] = true;
 	L->on[C_OOM] = oom;
 	L->on[C_CTR] = containers;
+	L->on[C_RPS] = http;
 	for (;;) {
 		int need = -1;
 		for (int i = 0; i < C_N; i++)
@@ -194,6 +196,9 @@ static void draw_row(const canvas *c, rect r, int y, const layout *L, const proc
 		cell(c, r, y, L, C_HEAP, b, ROLE(row->heap_role));
 		fmt_ms(b, sizeof b, row->lag);
 		cell(c, r, y, L, C_LAG, b, ROLE(row->lag_role));
+		if (row->http && row->rps >= 0)
+			snprintf(b, sizeof b, row->rps < 9999.5 ? "%.0f" : "%.0fk", row->rps < 9999.5 ? row->rps : row->rps / 1000);
+		cell(c, r, y, L, C_RPS, row->http && row->rps >= 0 ? b : "-", row->http ? base : ROLE(ROLE_DIM));
 		if (row->oom_s > 0)
 			fmt_duration(b, sizeof b, (int64_t)(row->oom_s * 1000));
 		cell(c, r, y, L, C_OOM, row->oom_s > 0 ? b : "-", ROLE(row->oom_s > 0 ? row->oom_role : ROLE_DIM));
@@ -238,14 +243,16 @@ void proc_table_draw(const canvas *c, rect r, const proc_table_row *rows, size_t
 {
 	if (r.w <= 0 || r.h <= 0)
 		return;
-	bool oom = false;
-	for (size_t k = 0; k < nrows; k++)
+	bool oom = false, http = false;
+	for (size_t k = 0; k < nrows; k++) {
 		oom |= rows[k].oom_s > 0;
+		http |= rows[k].http;
+	}
 	layout L;
 	bool containers = false;
 	for (size_t k = 0; k < nrows && !containers; k++)
 		containers = rows[k].p->container[0] != 0;
-	make_layout(r.w, oom, containers, &L);
+	make_layout(r.w, oom, containers, http, &L);
 	draw_header(c, r, &L, o);
 	attr_t def = canvas_attr(c, ROLE_DEFAULT);
 	for (int i = 1; i < r.h; i++) {

@@ -4,6 +4,7 @@
  * Columns: PID, NAME, S(tate), CPU%, RSS, THR(eads), HEAP used/limit and LAG
  * p99 for attached processes — for the others the last two cells say why
  * there is no probe data ("not attached", "attaching…", the probe error) —
+ * REQ/S while some row serves HTTP (the probe saw server requests),
  * OOM IN while some row has a leak's time to OOM, then RSS and CPU
  * sparklines over the window when the rect is wide enough.
  * The numbers and their colours come in proc_table_row, chosen by the view.
@@ -33,6 +34,8 @@ typedef struct proc_table_row {
 	double cpu, rss;	/* NaN: none */
 	double heap_used, heap_limit, lag;	/* shown when the probe has data */
 	double oom_s;		/* a firing leak's time to OOM, s (vproc.oom_in_s); 0 none */
+	bool http;		/* serves HTTP: the REQ/S cell shows rps (NaN: "-") */
+	double rps;
 	theme_role cpu_role, heap_role, lag_role, oom_role;	/* ROLE_DEFAULT, or a warning's role */
 	const char *tree;	/* drawn before the name: "├─ " in a tree view, or NULL */
 	int folded;		/* processes folded into this row (its numbers are totals) */

@@ -74,9 +74,13 @@ describe('probe samples', { concurrency: 4 }, () => {
 			const own = await a.nextLine((l) => l.heapUsed);
 			// The samples just before and just after the child's reading.
 			await c.wait((m) => m.t === 'sample' && m.ts > own.ts, 5000);
+			// (A GC between the two readings makes them differ by the
+			// garbage it freed: such samples are not compared.)
 			const ss = c.samples();
-			let best = ss[0];
-			for (const s of ss) if (Math.abs(s.ts - own.ts) < Math.abs(best.ts - own.ts)) best = s;
+			const gcs = ss.flatMap((x) => x.gc || []).map((g) => g.ts);
+			const apart = (x) => gcs.some((t) => t > Math.min(x.ts, own.ts) && t < Math.max(x.ts, own.ts));
+			let best = null;
+			for (const s of ss) if (!apart(s) && (!best || Math.abs(s.ts - own.ts) < Math.abs(best.ts - own.ts))) best = s;
 			const diff = Math.abs(best.mem.heapUsed - own.heapUsed) / own.heapUsed;
 			assert.ok(diff < 0.05, `sample ${best.mem.heapUsed} vs own ${own.heapUsed} (${(diff * 100).toFixed(1)}%)`);
 			assert.ok(Math.abs(best.heap.used - best.mem.heapUsed) / best.mem.heapUsed < 0.05);
@@ -128,7 +132,8 @@ describe('probe samples', { concurrency: 4 }, () => {
 		const rate = (c.samples().length - n0) / secs;
 		assert.ok(rate >= 7 && rate <= 12, 'rate ' + rate.toFixed(1));
 		const last = c.samples().slice(-5);
-		for (const s of last) assert.ok(s.interval_ms >= 50 && s.interval_ms < 400, 'interval ' + s.interval_ms);
+		// (a sample after a late one comes early: the rate holds)
+		for (const s of last) assert.ok(s.interval_ms >= 20 && s.interval_ms < 400, 'interval ' + s.interval_ms);
 		const slowRate = (slow.samples().length - s0) / secs;
 		assert.ok(slowRate <= 2, 'the other connection stays at 1 Hz: ' + slowRate);
 		c.close();

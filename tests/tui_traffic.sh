@@ -1,0 +1,36 @@
+#!/bin/sh
+# The dashboard of an HTTP server with a worker thread, in tmux (launch mode):
+# the REQ/S column appears and counts the requests a client makes; the detail
+# view shows the HTTP line (req/s, 5xx share) and the worker thread by name.
+. "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+need node
+need tmux
+tmp=$(mktemp -d); trap 'cleanup; rm -rf "$tmp"' EXIT
+port=$((20000 + $$ % 20000))
+
+tmux_start 130 40 "cd $tmp && HTTP_PORT=$port TERM=xterm-256color $VITALS --output-dir $tmp -- node $FIXTURES/probe_app.js http worker; sleep 60"
+tmux_wait_text 20 "probe_app" || fail "the launched app is not on screen: $(tmux_screen)"
+# No traffic yet: no REQ/S column.
+if tmux_screen | grep -q "REQ/S"; then fail "REQ/S before any request: $(tmux_screen | head -3)"; fi
+# A client: 50 requests a second for 8 s, a fifth of them failing.
+start_bg node -e '
+	const http = require("http");
+	let i = 0;
+	const t = setInterval(() => {
+		const path = i++ % 5 === 0 ? "/fail" : "/ok";
+		http.get({ host: "127.0.0.1", port: Number(process.argv[1]), path, agent: false }, (r) => r.resume())
+			.on("error", () => {});
+	}, 20);
+	setTimeout(() => clearInterval(t), 8000);' "$port"
+tmux_wait_text 15 "REQ/S" || fail "no REQ/S column under traffic: $(tmux_screen | head -4)"
+wait_for 10 sh -c "tmux -L '$_tmux_sock' capture-pane -p -t t | grep probe_app | grep -Eq ' (4[0-9]|5[0-9]|6[0-9]) '" ||
+	fail "REQ/S is not ~50: $(tmux_screen | grep -e REQ -e probe_app)"
+pass "REQ/S column: $(tmux_screen | grep probe_app | head -1)"
+tmux_keys Enter
+tmux_wait_text 10 "req/s" || fail "no HTTP line in the detail view: $(tmux_screen)"
+tmux_screen | grep "HTTP" | grep -Eq "5xx (1[5-9]|2[0-5])\.[0-9]%" ||
+	fail "5xx share is not ~20%: $(tmux_screen | grep HTTP)"
+tmux_wait_text 10 "helper" || fail "worker thread not in the detail view: $(tmux_screen)"
+tmux_screen | grep "Workers" | grep -q "heap" || fail "worker line without heap: $(tmux_screen | grep -A1 Workers)"
+pass "detail: $(tmux_screen | grep -e 'HTTP' -e 'Workers' | tr -s ' ' | head -2 | tr '\n' '|')"
+tmux_keys q
