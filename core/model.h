@@ -153,6 +153,7 @@ typedef struct vproc {
 				 * (a cluster primary, pm2's daemon), else its own (model_groups) */
 	uint64_t start_time;	/* boot-relative ticks, identity with pid */
 	char name[NAME_LEN];	/* comm / exe basename */
+	char host[NAME_LEN];	/* --remote: the host it runs on; "" = this one */
 	char *cmdline;		/* owned; may be NULL */
 	uid_t uid;
 	char state_char;	/* R, S, D, Z ... from /proc */
@@ -294,7 +295,8 @@ void model_log_push(model *m, const char *line);
 const char *model_log_get(const model *m, uint32_t i);
 
 /* A short name for people: the script of a node process ("server.js", or
- * "node -e" for an inline script), else the process name.  Returns buf. */
+ * "node -e" for an inline script), else the process name; "HOST:name" for
+ * a process of another host (--remote).  Returns buf. */
 const char *model_proc_label(const vproc *p, char *buf, size_t n);
 /* True for a node option whose value may come as the next argument
  * ("-r x.js"): whoever looks for the script in a node command line skips

@@ -50,7 +50,7 @@ static void apply_line(model *m, const char *s, size_t len)
 		return;
 	}
 	err[0] = 0;
-	if (rec_line_apply(l, m, err, sizeof err) < 0 && (!err[0] || strchr(err, '\n')))
+	if (rec_line_apply(l, m, (len & 1) ? "h" : NULL, err, sizeof err) < 0 && (!err[0] || strchr(err, '\n')))
 		abort();
 	rec_line_free(l);
 	check_model(m);

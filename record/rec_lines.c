@@ -158,17 +158,27 @@ static const char *const probe_names[] = { "none", "attaching", "connecting", "a
 
 /* The process a line speaks of: the newest with its pid; a new one when
  * there is none, or (fresh) when that one has exited (a reused pid). */
-static vproc *proc_for(model *m, const rec_line *l, bool fresh)
+static vproc *find(const model *m, int pid, const char *host)
 {
-	vproc *p = model_find(m, l->pid);
+	for (size_t i = m->nprocs; i-- > 0;)
+		if (m->procs[i]->pid == pid && strcmp(m->procs[i]->host, host) == 0)
+			return m->procs[i];
+	return NULL;
+}
+
+static vproc *proc_for(model *m, const rec_line *l, const char *host, bool fresh)
+{
+	vproc *p = find(m, l->pid, host);
 	if (p && !(fresh && p->state == PROC_EXITED))
 		return p;
 	int64_t saved = m->now_ms;
 	m->now_ms = l->ts;	/* first_seen */
 	p = model_add(m, l->pid, (uint64_t)l->ts);
 	m->now_ms = saved;
-	if (p)
+	if (p) {
 		p->exit_status = -1;
+		snprintf(p->host, sizeof p->host, "%s", host);
+	}
 	return p;
 }
 
@@ -220,10 +230,10 @@ static void apply_sample_node(model *m, vproc *p, const json_t *o, int64_t ts)
 	n->last_sample_ms = ts;
 }
 
-static void apply_sample(model *m, const rec_line *l)
+static void apply_sample(model *m, const rec_line *l, const char *host)
 {
 	const json_t *o = l->o;
-	vproc *p = proc_for(m, l, false);
+	vproc *p = proc_for(m, l, host, false);
 	if (!p)
 		return;
 	long long x;
@@ -264,13 +274,13 @@ static void apply_sample(model *m, const rec_line *l)
 		apply_sample_node(m, p, o, l->ts);
 }
 
-static void apply_process(model *m, const rec_line *l)
+static void apply_process(model *m, const rec_line *l, const char *host)
 {
 	const char *ev = json_string_value(json_object_get(l->o, "event"));
 	if (!ev)
 		return;
 	bool found = strcmp(ev, "found") == 0;
-	vproc *p = proc_for(m, l, found);
+	vproc *p = proc_for(m, l, host, found);
 	if (!p)
 		return;
 	get_str(l->o, "name", p->name, sizeof p->name);
@@ -311,9 +321,9 @@ static void apply_alert(model *m, const rec_line *l)
 	model_alert_push(m, &a);
 }
 
-static void apply_gc(model *m, const rec_line *l)
+static void apply_gc(model *m, const rec_line *l, const char *host)
 {
-	vproc *p = model_find(m, l->pid);
+	vproc *p = find(m, l->pid, host);
 	vnode *n = p ? model_node(m, p) : NULL;
 	json_t *ev = json_object_get(l->o, "ev");
 	if (!n || !json_is_array(ev))
@@ -341,8 +351,10 @@ static void apply_gc(model *m, const rec_line *l)
 	}
 }
 
-int rec_line_apply(const rec_line *l, model *m, char *err, size_t errlen)
+int rec_line_apply(const rec_line *l, model *m, const char *host, char *err, size_t errlen)
 {
+	if (!host)
+		host = "";
 	switch (l->kind) {
 	case RK_RECORD: {
 		long long v;
@@ -353,10 +365,10 @@ int rec_line_apply(const rec_line *l, model *m, char *err, size_t errlen)
 		}
 		return 0;
 	}
-	case RK_SAMPLE: apply_sample(m, l); break;
-	case RK_PROCESS: apply_process(m, l); break;
+	case RK_SAMPLE: apply_sample(m, l, host); break;
+	case RK_PROCESS: apply_process(m, l, host); break;
 	case RK_ALERT: apply_alert(m, l); break;
-	case RK_GC: apply_gc(m, l); break;
+	case RK_GC: apply_gc(m, l, host); break;
 	}
 	model_touch(m);
 	return 0;

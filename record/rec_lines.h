@@ -33,8 +33,10 @@ rec_line *rec_line_parse(const char *line, size_t len, char *err, size_t errlen)
 int64_t rec_line_ts(const rec_line *l);
 /* A "record" header line (what a recording starts with). */
 bool rec_line_is_header(const rec_line *l);
-/* Apply to m; 0, or -1 with a reason in err (a header of another version). */
-int rec_line_apply(const rec_line *l, model *m, char *err, size_t errlen);
+/* Apply to m, to the processes of host (NULL or "": this one's; a
+ * --remote host's have vproc.host set); 0, or -1 with a reason in err (a
+ * header of another version). */
+int rec_line_apply(const rec_line *l, model *m, const char *host, char *err, size_t errlen);
 void rec_line_free(rec_line *l);
 
 #endif

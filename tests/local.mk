@@ -146,3 +146,6 @@ EXTRA_DIST += tests/exited.sh
 # record (engineer: record): vitals record / replay end to end, in tmux
 TESTS += tests/record.sh
 EXTRA_DIST += tests/record.sh
+# --remote HOST against a real sshd on loopback (skipped where it cannot run)
+TESTS += tests/remote.sh
+EXTRA_DIST += tests/remote.sh

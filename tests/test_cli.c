@@ -129,6 +129,12 @@ static void test_record_replay(void **state)
 	assert_int_equal(PARSE(&o, err, "replay", "--speed", "100", "f"), -1);
 	assert_int_equal(PARSE(&o, err, "record", "--json"), -1);
 	assert_non_null(strstr(cli_usage(), "vitals replay [options] FILE"));
+	assert_int_equal(PARSE(&o, err, "--remote", "a", "--remote", "b.example"), 0);
+	assert_int_equal(o.nremotes, 2);
+	assert_string_equal(o.remotes[1], "b.example");
+	assert_int_equal(PARSE(&o, err, "--remote", "-oProxyCommand=x"), -1);	/* never an ssh option */
+	assert_int_equal(PARSE(&o, err, "--remote", "a", "123"), -1);
+	assert_int_equal(PARSE(&o, err, "record", "--remote", "a"), -1);
 }
 
 static void test_errors(void **state)

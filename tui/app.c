@@ -248,6 +248,7 @@ void app_quit(app *a)
 	a->pm = NULL;
 	prom_server_close(a->prom);
 	a->prom = NULL;
+	app_remote_close(a);
 	alert_actions_close(a->actions);
 	a->actions = NULL;
 }
@@ -471,6 +472,7 @@ static void app_cleanup(app *a)
 	}
 	app_record_close(a);
 	app_replay_close(a);
+	app_remote_free(a);
 	model_free(&a->m);
 	free(a->diff_text);
 	free(a->seen);
@@ -527,7 +529,7 @@ int app_main(int argc, char **argv)
 		fprintf(stderr, "vitals: no such user: '%s'\n", sb);
 		return 2;
 	}
-	a->discover = a->opt.npids == 0 && !a->opt.cmd && !a->opt.demo && !a->opt.replay;
+	a->discover = a->opt.npids == 0 && !a->opt.cmd && !a->opt.demo && !a->opt.replay && !a->opt.nremotes;
 	a->ui.window = a->cfg.window >= 0 && a->cfg.window < UI_NWINDOWS ? a->cfg.window : 0;
 	a->ui.braille = a->opt.braille || a->cfg.braille;
 	a->ui.sort = a->cfg.sort >= 0 && a->cfg.sort < SORT_NCOLS ? (sort_col)a->cfg.sort : SORT_PID;
@@ -596,7 +598,8 @@ int app_main(int argc, char **argv)
 			model_status(&a->m, "Prometheus metrics on http://%s/metrics", prom_server_address(a->prom));
 	}
 	if ((a->opt.record && app_record_open(a, err, sizeof err) < 0) ||
-	    (a->opt.replay && app_replay_open(a, err, sizeof err) < 0)) {
+	    (a->opt.replay && app_replay_open(a, err, sizeof err) < 0) ||
+	    (a->opt.nremotes && app_remote_open(a, err, sizeof err) < 0)) {
 		int rc = die(a, 2, "%s", err);
 		app_quit(a);
 		uv_run(a->loop, UV_RUN_DEFAULT);
@@ -641,7 +644,7 @@ int app_main(int argc, char **argv)
 	a->handles_open = true;
 
 	/* First sample at once; --attach PIDs are queued right away. */
-	if (!a->rp)
+	if (!a->rp && !a->remotes)
 		app_tick(&a->tick_timer);
 	if (a->opt.attach)
 		for (size_t i = 0; i < a->m.nprocs; i++)
@@ -650,7 +653,7 @@ int app_main(int argc, char **argv)
 				app_attach(a, a->m.procs[i]);
 	uint64_t ms = a->rp ? 100 : (uint64_t)(a->cfg.interval_s * 1000);
 	if (!a->quitting)
-		uv_timer_start(&a->tick_timer, a->rp ? app_replay_tick : app_tick, ms, ms);
+		uv_timer_start(&a->tick_timer, a->rp ? app_replay_tick : a->remotes ? app_remote_tick : app_tick, ms, ms);
 
 	uv_run(a->loop, UV_RUN_DEFAULT);
 	app_record_close(a);	/* the last block */

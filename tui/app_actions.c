@@ -475,9 +475,9 @@ static void (*const acts[])(app *) = {
 
 void app_act(app *a, key_action act)
 {
-	if (a->rp && (act == KA_ATTACH || act == KA_SNAPSHOT || act == KA_PROFILE || act == KA_REPORT ||
+	if ((a->rp || a->remotes) && (act == KA_ATTACH || act == KA_SNAPSHOT || act == KA_PROFILE || act == KA_REPORT ||
 		      act == KA_GC || act == KA_DIFF || act == KA_SIGNAL || act == KA_DISMISS)) {
-		model_status(&a->m, "a recording: nothing here reaches a process");
+		model_status(&a->m, a->rp ? "a recording: nothing here reaches a process" : "--remote is read-only: nothing here reaches a process");
 		return;
 	}
 	if ((size_t)act < sizeof acts / sizeof acts[0] && acts[act])

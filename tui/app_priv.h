@@ -107,6 +107,7 @@ typedef struct app {
 	struct rec_writer *rec;	/* vitals record: the recording (json_out is its stream), or NULL */
 	int64_t rec_flushed_ms;	/* when the last block was written */
 	struct replay *rp;	/* vitals replay: the recording being played, or NULL */
+	struct remote *remotes;	/* --remote: one per host (opt.nremotes), or NULL */
 
 	row_list rows;		/* the overview's rows, rebuilt once per paint and per moving key */
 } app;
@@ -137,6 +138,12 @@ int app_replay_open(app *a, char *err, size_t errlen);
 void app_replay_tick(uv_timer_t *t);
 void app_replay_speed(app *a, int dir);	/* +1 faster, -1 slower */
 void app_replay_close(app *a);
+/* --remote: run the remote command for each host (its stream applied to the
+ * model as it comes); the tick only moves the clock.  close kills them. */
+int app_remote_open(app *a, char *err, size_t errlen);
+void app_remote_tick(uv_timer_t *t);
+void app_remote_close(app *a);
+void app_remote_free(app *a);
 
 /* app_actions.c */
 void app_act(app *a, key_action act);

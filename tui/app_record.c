@@ -17,10 +17,12 @@
 #include "tui/app_priv.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/paths.h"
 #include "core/xalloc.h"
 #include "core/text.h"
@@ -194,7 +196,7 @@ int app_replay_open(app *a, char *err, size_t errlen)
 		snprintf(why, sizeof why, "%s", a->m.status[0] ? a->m.status : "an empty recording");
 	else if (!rec_line_is_header(rp->next))
 		snprintf(why, sizeof why, "%s: not a vitals recording (no header line)", a->opt.replay);
-	else if (rec_line_apply(rp->next, &a->m, why, sizeof why) == 0) {
+	else if (rec_line_apply(rp->next, &a->m, NULL, why, sizeof why) == 0) {
 		rp->clock = rec_line_ts(rp->next);
 		rec_line_free(rp->next);
 		rp->next = NULL;
@@ -227,7 +229,7 @@ void app_replay_tick(uv_timer_t *t)
 			break;
 		}
 		char err[200];
-		if (rec_line_apply(rp->next, &a->m, err, sizeof err) < 0) {
+		if (rec_line_apply(rp->next, &a->m, NULL, err, sizeof err) < 0) {
 			rec_line_free(rp->next);
 			rp->next = NULL;
 			rp->clock = until;
@@ -266,4 +268,176 @@ void app_replay_close(app *a)
 	fclose(rp->f);
 	free(rp);
 	a->rp = NULL;
+}
+
+/* ---- --remote ------------------------------------------------------------ */
+
+/* The command run for each host, by /bin/sh with the host as $1 (never
+ * pasted into the command text): vitals there writes its stream. */
+#define REMOTE_DEFAULT "exec ssh -o BatchMode=yes -- \"$1\" vitals record -o -"
+
+struct remote {
+	app *a;
+	const char *host;
+	uv_process_t proc;
+	uv_pipe_t out, err;
+	int open;		/* handles not yet closed */
+	bool running;
+	rec_reader *r;
+	char last_err[160];	/* the command's last line on stderr */
+	char buf[65536];
+	char ebuf[1024];
+};
+
+static void remote_alloc(uv_handle_t *h, size_t want, uv_buf_t *b)
+{
+	struct remote *rm = h->data;
+	(void)want;
+	if ((uv_pipe_t *)h == &rm->out)
+		*b = uv_buf_init(rm->buf, sizeof rm->buf);
+	else
+		*b = uv_buf_init(rm->ebuf, sizeof rm->ebuf - 1);
+}
+
+static void remote_closed(uv_handle_t *h)
+{
+	struct remote *rm = h->data;
+	rm->open--;
+}
+
+static void remote_stop(struct remote *rm)
+{
+	if (rm->running)
+		uv_process_kill(&rm->proc, SIGTERM);
+	if (!uv_is_closing((uv_handle_t *)&rm->out))
+		uv_close((uv_handle_t *)&rm->out, remote_closed);
+	if (!uv_is_closing((uv_handle_t *)&rm->err))
+		uv_close((uv_handle_t *)&rm->err, remote_closed);
+}
+
+static void remote_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	struct remote *rm = s->data;
+	app *a = rm->a;
+	if (n < 0) {
+		uv_close((uv_handle_t *)s, remote_closed);
+		return;
+	}
+	rec_reader_feed(rm->r, b->base, (size_t)n);
+	const char *line;
+	size_t len;
+	int rc;
+	while ((rc = rec_reader_next(rm->r, &line, &len)) > 0) {
+		char err[200];
+		rec_line *l = rec_line_parse(line, len, err, sizeof err);
+		if (!l)
+			continue;
+		if (rec_line_apply(l, &a->m, rm->host, err, sizeof err) < 0) {
+			model_status(&a->m, "%s: %s", rm->host, err);
+			rc = 0;
+			rec_line_free(l);
+			remote_stop(rm);
+			return;
+		}
+		rec_line_free(l);
+	}
+	if (rc < 0) {
+		model_status(&a->m, "%s: the stream is %s", rm->host, rec_reader_error(rm->r));
+		remote_stop(rm);
+	}
+}
+
+/* stderr of the command (ssh's complaints): the last line is kept for the
+ * status line, never written to the screen as it comes. */
+static void remote_err_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	struct remote *rm = s->data;
+	if (n < 0) {
+		uv_close((uv_handle_t *)s, remote_closed);
+		return;
+	}
+	b->base[n] = 0;
+	char *end = b->base + n;
+	while (end > b->base && (end[-1] == '\n' || end[-1] == '\r'))
+		*--end = 0;
+	char *start = strrchr(b->base, '\n');
+	start = start ? start + 1 : b->base;
+	if (*start)
+		text_clean(rm->last_err, sizeof rm->last_err, start, strlen(start), TEXT_UTF8);
+}
+
+static void remote_exit(uv_process_t *p, int64_t status, int sig)
+{
+	struct remote *rm = p->data;
+	rm->running = false;
+	if (!rm->a->quitting) {
+		if (sig)
+			model_status(&rm->a->m, "%s: the remote command ended by signal %d %s", rm->host, sig, rm->last_err);
+		else
+			model_status(&rm->a->m, "%s: the remote command ended (exit %lld)%s%s", rm->host,
+				     (long long)status, rm->last_err[0] ? ": " : "", rm->last_err);
+	}
+	uv_close((uv_handle_t *)p, remote_closed);
+}
+
+int app_remote_open(app *a, char *err, size_t errlen)
+{
+	const char *cmd = getenv("VITALS_REMOTE_COMMAND");
+	if (!cmd || !*cmd)
+		cmd = REMOTE_DEFAULT;
+	a->remotes = xcalloc((size_t)a->opt.nremotes, sizeof *a->remotes);
+	for (int i = 0; i < a->opt.nremotes; i++) {
+		struct remote *rm = &a->remotes[i];
+		rm->a = a;
+		rm->host = a->opt.remotes[i];
+		rm->r = rec_reader_new();
+		uv_pipe_init(a->loop, &rm->out, 0);
+		uv_pipe_init(a->loop, &rm->err, 0);
+		rm->out.data = rm->err.data = rm->proc.data = rm;
+		rm->open = 2;
+		char *args[] = { "/bin/sh", "-c", (char *)cmd, "vitals-remote", (char *)rm->host, NULL };
+		uv_stdio_container_t io[3] = {
+			{ .flags = UV_IGNORE },
+			{ .flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&rm->out },
+			{ .flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&rm->err },
+		};
+		uv_process_options_t po = { .exit_cb = remote_exit, .file = args[0], .args = args,
+					    .stdio_count = 3, .stdio = io };
+		int rc = uv_spawn(a->loop, &rm->proc, &po);
+		if (rc < 0) {
+			snprintf(err, errlen, "--remote %s: cannot run /bin/sh: %s", rm->host, uv_strerror(rc));
+			return -1;
+		}
+		rm->running = true;
+		rm->open++;
+		uv_read_start((uv_stream_t *)&rm->out, remote_alloc, remote_read);
+		uv_read_start((uv_stream_t *)&rm->err, remote_alloc, remote_err_read);
+	}
+	model_status(&a->m, "watching %d host%s over ssh", a->opt.nremotes, a->opt.nremotes == 1 ? "" : "s");
+	return 0;
+}
+
+void app_remote_tick(uv_timer_t *t)
+{
+	app *a = t->data;
+	a->m.now_ms = clock_wall_ms();
+	model_groups(&a->m);
+	model_touch(&a->m);
+	a->repaint = true;
+}
+
+void app_remote_close(app *a)
+{
+	for (int i = 0; a->remotes && i < a->opt.nremotes; i++)
+		if (a->remotes[i].r)
+			remote_stop(&a->remotes[i]);
+}
+
+/* After the loop has run the closes. */
+void app_remote_free(app *a)
+{
+	for (int i = 0; a->remotes && i < a->opt.nremotes; i++)
+		rec_reader_free(a->remotes[i].r);
+	free(a->remotes);
+	a->remotes = NULL;
 }

@@ -13,7 +13,7 @@
 enum {
 	OPT_ATTACH = 256, OPT_JSON, OPT_DURATION, OPT_DEMO, OPT_THEME, OPT_CONFIG, OPT_OUTDIR,
 	OPT_BELL, OPT_AUTOSNAP, OPT_ALLUSERS, OPT_HZ, OPT_BRAILLE, OPT_ASCII, OPT_LOGFILE,
-	OPT_PROMETHEUS, OPT_NOTUI, OPT_ONALERT, OPT_MAXSIZE, OPT_SPEED, OPT_NOCHILDREN,
+	OPT_PROMETHEUS, OPT_NOTUI, OPT_ONALERT, OPT_MAXSIZE, OPT_SPEED, OPT_REMOTE, OPT_NOCHILDREN,
 };
 
 typedef struct opt_doc {
@@ -42,6 +42,7 @@ static const opt_doc opts[] = {
 	{ { "output", required_argument, 0, 'o' }, "FILE", "record: write to FILE (default ~/.local/state/vitals/record.vrec; - = stdout)" },
 	{ { "max-size", required_argument, 0, OPT_MAXSIZE }, "MB", "record: start a new file past this size (default 64; also daily)" },
 	{ { "speed", required_argument, 0, OPT_SPEED }, "N", "replay: playback speed, 1..64 (default 1; [ ] change it)" },
+	{ { "remote", required_argument, 0, OPT_REMOTE }, "HOST", "watch HOST's processes too, over ssh (vitals record -o - there; again for more hosts)" },
 	{ { "bell", no_argument, 0, OPT_BELL }, NULL, "ring the terminal bell when an alert fires" },
 	{ { "auto-snapshot", no_argument, 0, OPT_AUTOSNAP }, NULL, "take one heap snapshot when a leak alert fires" },
 	{ { "all-users", no_argument, 0, OPT_ALLUSERS }, NULL, "discover other users' Node processes too" },
@@ -208,6 +209,17 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 			o->duration_s = v;
 			break;
 		case 'o': o->output = optarg; break;
+		case OPT_REMOTE:
+			if (!*optarg || *optarg == '-') {
+				snprintf(err, errlen, "--remote needs a host name (not '%s')", shown(optarg, sb, sizeof sb));
+				return -1;
+			}
+			if (o->nremotes == CLI_MAX_REMOTES) {
+				snprintf(err, errlen, "too many --remote hosts (at most %d)", CLI_MAX_REMOTES);
+				return -1;
+			}
+			o->remotes[o->nremotes++] = optarg;
+			break;
 		case OPT_MAXSIZE:
 			range = "megabytes, 1 to 1000000";
 			if (parse_number(optarg, 1, 1e6, &v) < 0)
@@ -258,6 +270,10 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (o->nremotes && (o->record || o->replay || o->json || o->no_tui || o->prometheus)) {
+		snprintf(err, errlen, "--remote is for the dashboard: not with record, replay, --json, --no-tui or --prometheus");
+		return -1;
+	}
 	if ((o->output || o->max_size_mb) && !o->record) {
 		snprintf(err, errlen, "-o and --max-size are options of vitals record");
 		return -1;
@@ -273,6 +289,10 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 	for (int i = optind; i < nopt && !o->replay; i++)
 		if (add_pid(o, argv[i], strlen(argv[i]), err, errlen) < 0)
 			return -1;
+	if (o->nremotes && (o->npids || o->cmd || o->demo || o->attach || o->user)) {
+		snprintf(err, errlen, "--remote shows the remote hosts' processes only (add --remote localhost for this one's)");
+		return -1;
+	}
 	if (o->cmd && o->npids) {
 		snprintf(err, errlen, "give PIDs or a command to launch, not both");
 		return -1;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #define CLI_MAX_PIDS 256
+#define CLI_MAX_REMOTES 16
 
 typedef enum cli_action { CLI_RUN = 0, CLI_HELP, CLI_VERSION, CLI_HEAP } cli_action;
 
@@ -44,6 +45,8 @@ typedef struct cli_opts {
 	double max_size_mb;	/* record --max-size: rotate past this, 0 = default */
 	const char *replay;	/* replay FILE, NULL = not replaying */
 	double speed;		/* replay --speed, 0 = 1 */
+	const char *remotes[CLI_MAX_REMOTES];	/* --remote HOST, each a host to watch over ssh */
+	int nremotes;
 } cli_opts;
 
 /* Returns 0, or -1 with a one-line message in err. */

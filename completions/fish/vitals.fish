@@ -60,6 +60,7 @@ complete -c vitals -n '__vitals_main' -l output-dir -x -a '(__fish_complete_dire
 complete -c vitals -n '__vitals_main' -l log-file -r -F -d 'launch mode: save the output here'
 complete -c vitals -n '__vitals_main' -s o -l output -r -F -d 'record: write the recording here (- = stdout)'
 complete -c vitals -n '__vitals_main' -l max-size -x -d 'record: start a new file past this size (MB)'
+complete -c vitals -n '__vitals_main' -l remote -x -a '(__fish_print_hostnames)' -d 'watch the processes of HOST over ssh'
 complete -c vitals -n '__vitals_main' -l speed -x -d 'replay: playback speed, 1..64'
 complete -c vitals -n '__vitals_main' -l bell -d 'ring the bell when an alert fires'
 complete -c vitals -n '__vitals_main' -l auto-snapshot -d 'one heap snapshot when a leak alert fires'
