@@ -863,7 +863,7 @@ function httpStart(st) {
 			server.seen = true;
 			server.inFlight++;
 			m.response[K_START] = now();
-			m.response.once('close', onServerClose);
+			m.response.on('close', onServerClose);	/* not once(): no wrapper per request */
 		}),
 		'http.server.response.finish': guard(function (m) {
 			finish(server, 'httpServer', m.response, m.response.statusCode);
@@ -1599,6 +1599,19 @@ function benchSampler() {
 	};
 }
 
-module.exports = { start: start, version: VERSION, _benchSampler: benchSampler };
+/* For the cost benchmark (bench/fixtures/probe_http_cost.js): the HTTP
+ * subscriptions of a probe state with one stand-in connection. */
+function benchHttp() {
+	const st = newState();
+	const conn = { httpServer: httpAcc(), httpClient: httpAcc() };
+	st.conns.add(conn);
+	httpStart(st);
+	return {
+		count: function () { return conn.httpServer.n; },
+		close: function () { st.conns.clear(); httpStop(st); },
+	};
+}
+
+module.exports = { start: start, version: VERSION, _benchSampler: benchSampler, _benchHttp: benchHttp };
 
 if (!globalThis.__vitalsProbeNoAutostart) start({});

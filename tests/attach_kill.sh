@@ -1,6 +1,6 @@
 #!/bin/sh
 # attach_kill.sh — vitals killed at random points of an attach never leaves an
-# inspector open nor a stale probe socket.  $VITALS_KILL_TRIES tries (25 in
+# inspector open nor a stale probe socket.  $VITALS_KILL_TRIES tries (20 in
 # make check, to stay under a minute; the full run is VITALS_KILL_TRIES=100):
 # each starts `vitals --json --attach` on a fresh node process, sends it
 # SIGTERM, SIGINT or SIGHUP after a random 0–400 ms (before, during and after
@@ -12,8 +12,9 @@
 . "${VITALS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 need "$NODE"
 need ss
+need nsenter
 lock_inspector
-TRIES=${VITALS_KILL_TRIES:-25}	# make check; 100 for the full run (README of tests)
+TRIES=${VITALS_KILL_TRIES:-20}	# make check (under a minute); 100 for the full run
 WORK=$(mktemp -d "$VITALS_BUILDDIR/kill-test.XXXXXX")
 trap 'cleanup; rm -rf "$WORK"' EXIT INT TERM
 NS=0
