@@ -249,6 +249,8 @@ static void apply_sample(model *m, const rec_line *l, const char *host)
 			p->exited_ms = l->ts;
 		p->state = (proc_state)st;
 	}
+	const char *stat = json_string_value(json_object_get(o, "stat"));
+	p->state_char = stat && stat[0] >= 'A' && stat[0] <= 'Z' && !stat[1] ? stat[0] : 0;
 	p->rss_bytes = get_num(o, "rss", 1e15);
 	p->vsz_bytes = get_num(o, "vsz", 1e18);
 	p->cpu_pct = get_num(o, "cpu", 1e5);

@@ -36,6 +36,8 @@ tmux_wait_text 10 "stall.js" || fail "replay shows no processes: $(tmux_screen)"
 for app in healthy.js leaky.js stall.js; do
 	tmux_screen | grep -q "$app" || fail "$app not in the replay: $(tmux_screen)"
 done
+tmux_screen | grep -m1 "stall.js" | grep -Eq "stall\.js +[RSDTZ] " ||
+	fail "no process state in the replay: $(tmux_screen | grep -m1 stall.js)"
 # space stops the replay clock (the header's time stands still)
 tmux_keys Space
 tmux_wait_text 5 "PAUSED" || fail "space did not pause: $(tmux_screen | head -1)"

@@ -112,6 +112,8 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 	put_int(o, "group", p->group);
 	json_object_set_new(o, "name", jstr(p->name));
 	json_object_set_new(o, "state", json_string(state_name(p->state)));
+	if (p->state_char > ' ' && p->state_char < 127)	/* R, S, D, Z ... as /proc says */
+		json_object_set_new(o, "stat", json_string((char[]){ p->state_char, 0 }));
 	put_num(o, "rss", p->rss_bytes);
 	put_num(o, "vsz", p->vsz_bytes);
 	put_num(o, "cpu", p->cpu_pct);
