@@ -72,8 +72,21 @@ lock_inspector() {
 # no signal from here that it does not handle, but SIGKILL, and unshare(1)
 # ignores SIGTERM while it waits: ns_stop and cleanup SIGKILL NS_PID.
 ns_start() {
-	unshare --fork --kill-child --pid --net --mount --mount-proc sh -c \
-		'mount -t tmpfs -o mode=1777 tmpfs /tmp && ip link set lo up && exec "$@"' sh "$@" &
+	# The private /tmp would hide the source and build trees when they live
+	# under /tmp (a CI clone may): they are bound back from descriptors
+	# opened before the tmpfs covers them (-c: mount must not canonicalise
+	# /proc/self/fd/N back into a path under the new /tmp).
+	unshare --fork --kill-child --pid --net --mount --mount-proc sh -c '
+		exec 3<"${VITALS_SRCDIR:-/}" 4<"${VITALS_BUILDDIR:-/}"
+		mount -t tmpfs -o mode=1777 tmpfs /tmp || exit 1
+		for fd_dir in "3:${VITALS_SRCDIR:-}" "4:${VITALS_BUILDDIR:-}"; do
+			fd=${fd_dir%%:*} d=${fd_dir#*:}
+			case "$d" in /tmp/*)
+				mkdir -p "$d" && mount -c --bind "/proc/self/fd/$fd" "$d" || exit 1 ;;
+			esac
+		done
+		exec 3<&- 4<&-
+		ip link set lo up && exec "$@"' sh "$@" &
 	NS_UNSHARE=$!; _pids="$_pids $NS_UNSHARE"
 	NS_PID=
 	wait_for 10 grep -q . "/proc/$NS_UNSHARE/task/$NS_UNSHARE/children" || return 1
