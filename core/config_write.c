@@ -187,6 +187,11 @@ int config_update(const char *path, const char *section, const char *const *keys
 		snprintf(err, errlen, "no config directory (HOME is not set)");
 		return -1;
 	}
+	/* A config that is a symlink (a dotfiles checkout) is rewritten where
+	 * it points, so the link stays; a missing file keeps its own path. */
+	char real[PATH_MAX];
+	if (realpath(path, real))
+		path = real;
 	/* --config /dev/null (or a fifo, or a link to one) is not ours to
 	 * replace: the rename below would put a regular file in its place */
 	struct stat st;

@@ -357,6 +357,18 @@ static void test_update_file(void **state)
 	assert_non_null(strstr(err, "not a regular file"));
 	assert_int_equal(lstat(link, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
+	/* a config that is a link to a regular file: the target is rewritten,
+	 * the link stays a link */
+	const char *target = write_file("target.conf", "[probe]\nhz = 2\n");
+	char dotlink[300];
+	snprintf(dotlink, sizeof dotlink, "%s/dot.conf", tmpdir);
+	assert_int_equal(symlink(target, dotlink), 0);
+	assert_int_equal(config_update(dotlink, "ui", keys, vals, 1, err, sizeof err), 0);
+	assert_int_equal(lstat(dotlink, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(load(&c, target, &w), 0);
+	free(w);
+	assert_int_equal(c.sort, 5);
 	/* a bad sort value warns */
 	const char *bad = write_file("badsort.conf", "[ui]\nsort = speed\n");
 	assert_int_equal(load(&c, bad, &w), 1);
