@@ -144,6 +144,13 @@ EXTRA_DIST += tests/on_alert.sh
 TESTS += tests/exited.sh
 EXTRA_DIST += tests/exited.sh
 # record (engineer: record): vitals record / replay end to end, in tmux
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_rec_time
+tests_test_rec_time_SOURCES = tests/test_rec_time.c
+tests_test_rec_time_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_rec_time_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_rec_time
+endif
 TESTS += tests/record.sh
 EXTRA_DIST += tests/record.sh
 # --remote HOST against a real sshd on loopback (skipped where it cannot run)
