@@ -135,6 +135,8 @@ void app_on_probe_warning(void *ud, vproc *p, const char *name, const char *mess
  * stops the loop, not the callback that noticed (it may be deep inside a
  * collector). */
 void app_json_written(app *a, int rc);
+/* --json: the tick's lines (found, sample, exited, probe changes). */
+void app_headless_tick(app *a, int64_t now);
 
 /* app_record.c: vitals record (the headless loop writing a recording) and
  * vitals replay (a collector feeding a recording into the model on the
