@@ -39,8 +39,8 @@ endif
 check_PROGRAMS += tests/attach_main
 tests_attach_main_SOURCES = tests/attach_main.c
 tests_attach_main_LDADD = $(VITALS_LIBS)
-TESTS += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh tests/sidecar.sh
-EXTRA_DIST += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh tests/sidecar.sh
+TESTS += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh tests/sidecar.sh tests/rootless.sh
+EXTRA_DIST += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh tests/sidecar.sh tests/rootless.sh
 # probe_client (engineer: client)
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test_probe_line
@@ -62,8 +62,8 @@ tests_probe_client_main_LDADD = $(VITALS_LIBS)
 check_PROGRAMS += tests/heap_main
 tests_heap_main_SOURCES = tests/heap_main.c
 tests_heap_main_LDADD = $(VITALS_LIBS)
-TESTS += tests/heap.sh tests/heap_explore.sh
-EXTRA_DIST += tests/heap.sh tests/heap_explore.sh
+TESTS += tests/heap.sh tests/heap_explore.sh tests/heap_tui.sh
+EXTRA_DIST += tests/heap.sh tests/heap_explore.sh tests/heap_tui.sh
 TESTS += tests/probe_client.sh
 EXTRA_DIST += tests/probe_client.sh
 # probe (engineer: probe): probe/test/*.test.js under node --test

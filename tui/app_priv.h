@@ -2,7 +2,7 @@
  * tui/app.c (setup, the loop, painting, key dispatch), tui/app_tick.c (the
  * sampling tick, headless output, alert side effects), tui/app_actions.c
  * (what keys ask for), tui/prompt.c (questions and the filter line) and
- * tui/heapdiff.c (the heap-diff job).  Not for other modules: keys, views
+ * tui/heapdiff.c (the heap-diff job), tui/heapview.c (the heap explorer).  Not for other modules: keys, views
  * and widgets never see struct app.
  *
  * Ownership: struct app lives on app_main's stack; it owns the model, every
@@ -100,6 +100,14 @@ typedef struct app {
 	char *diff_text;	/* owned; shown in VIEW_HEAPDIFF */
 	char diff_err[256];
 
+	/* heap explorer (tui/heapview.c): the load on the thread pool, then the screen */
+	uv_work_t explore_work;
+	bool explore_running;
+	char explore_before[PATH_MAX], explore_after[PATH_MAX];	/* before "" : one snapshot */
+	struct explore *explore_x;	/* the worker's result, handed over in the done callback */
+	char explore_err[512];
+	struct explore_ui *explorer;	/* owned; shown in VIEW_EXPLORE */
+
 	int64_t autosnap_ms[64];	/* last auto snapshot per pid slot (pid % 64) */
 
 	unsigned settings_changed;	/* SET_* chosen in the UI, saved to the config at quit */
@@ -175,6 +183,17 @@ void app_save_settings(app *a);
 /* heapdiff.c: compare p's last two heap snapshots on the thread pool; the
  * report opens VIEW_HEAPDIFF when ready. */
 void app_start_diff(app *a, vproc *p);
+/* p's last two heap snapshots (NULL when there are fewer). */
+void app_last_snapshots(const vproc *p, const capture **before, const capture **after);
+
+/* heapview.c: open p's last heap snapshot (the last two: their diff) in the
+ * explorer, loaded on the thread pool; VIEW_EXPLORE when ready.  Draw it,
+ * give it a key (Esc/q at its top level return to the overview), close it. */
+struct explore_ui;
+void app_start_explore(app *a, vproc *p);
+void app_explore_draw(app *a);
+void app_explore_key(app *a, int ch);
+void app_explore_close(app *a);
 
 /* prompt.c: a key while a question or the filter line is open (true: it was
  * taken). */

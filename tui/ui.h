@@ -16,6 +16,7 @@ typedef enum ui_view {
 	VIEW_DETAIL,
 	VIEW_HELP,
 	VIEW_HEAPDIFF,
+	VIEW_EXPLORE,		/* the heap explorer (tui/heapview.c draws it) */
 } ui_view;
 
 typedef enum sort_col {
