@@ -62,8 +62,8 @@ tests_probe_client_main_LDADD = $(VITALS_LIBS)
 check_PROGRAMS += tests/heap_main
 tests_heap_main_SOURCES = tests/heap_main.c
 tests_heap_main_LDADD = $(VITALS_LIBS)
-TESTS += tests/heap.sh tests/heap_explore.sh
-EXTRA_DIST += tests/heap.sh tests/heap_explore.sh
+TESTS += tests/heap.sh tests/heap_explore.sh tests/heap_tui.sh
+EXTRA_DIST += tests/heap.sh tests/heap_explore.sh tests/heap_tui.sh
 TESTS += tests/probe_client.sh
 EXTRA_DIST += tests/probe_client.sh
 # probe (engineer: probe): probe/test/*.test.js under node --test

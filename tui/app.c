@@ -122,6 +122,8 @@ static void paint(app *a)
 		if ((COLS < PROFVIEW_WIDE_COLS) != a->prof_narrow)
 			app_profile_render(a);	/* resized across the width class */
 		profview_draw(stdscr, &a->m, &a->ui);
+	case VIEW_EXPLORE:
+		app_explore_draw(a);
 		break;
 	case VIEW_DETAIL:
 		view_detail_draw(stdscr, &a->m, &a->ui);
@@ -172,6 +174,12 @@ static void handle_key(app *a, wint_t ch, bool is_key)
 		return;
 	if (is_key && ch == KEY_MOUSE) {
 		handle_mouse(a);
+		return;
+	}
+	if (a->ui.view == VIEW_EXPLORE && !a->ui.prompt[0]) {
+		/* the explorer takes every key; a wide character is no key of its */
+		if (is_key || ch < 256)
+			app_explore_key(a, (int)ch);
 		return;
 	}
 	if (prompt_key(a, ch, is_key))
@@ -245,6 +253,8 @@ void app_quit(app *a)
 		uv_cancel((uv_req_t *)&a->diff_work);
 	if (a->prof_running)
 		uv_cancel((uv_req_t *)&a->prof_work);
+	if (a->explore_running)
+		uv_cancel((uv_req_t *)&a->explore_work);
 	for (int i = 0; i < a->nlaunch; i++)
 		launch_close(a->launches[i]);
 	a->nlaunch = 0;
@@ -484,6 +494,7 @@ static void app_cleanup(app *a)
 	model_free(&a->m);
 	free(a->diff_text);
 	app_profile_free(a);
+	app_explore_close(a);
 	free(a->seen);
 	rows_free(&a->rows);
 	if (a->alert_log)

@@ -481,6 +481,12 @@ static void act_diff(app *a)
 	if (p)
 		app_start_diff(a, p);
 }
+static void act_explore(app *a)
+{
+	vproc *p = app_selected(a);
+	if (p)
+		app_start_explore(a, p);
+}
 static void act_sort_menu(app *a) { open_menu(a, MENU_SORT); }
 static void act_mouse(app *a)
 {
@@ -502,6 +508,7 @@ static void (*const acts[])(app *) = {
 	[KA_DIFF] = act_diff, [KA_DISMISS] = dismiss_exited, [KA_THEME] = app_theme_next,
 	[KA_MOUSE] = act_mouse, [KA_SEARCH] = open_search, [KA_SORT_MENU] = act_sort_menu,
 	[KA_SIGNAL] = signal_menu, [KA_TREE] = act_tree, [KA_FOLD] = act_fold, [KA_UNFOLD] = act_unfold,
+	[KA_EXPLORE] = act_explore,
 };
 
 void app_act(app *a, key_action act)
@@ -534,11 +541,19 @@ static void on_capture_done(void *ud, vproc *p, int ok, const char *msg)
 	}
 	if (!ok)
 		model_status(&a->m, "PID %d: %s", p->pid, msg);
-	/* success: probe_client already put "saved PATH (size)" in the status
-	 * line; a CPU profile also opens its table (the capture just added) */
-	const capture *c = ok && p->ncaptures ? &p->captures[p->ncaptures - 1] : NULL;
-	if (c && a->curses && strcmp(c->kind, "cpuprofile") == 0 && strcmp(c->path, msg) == 0)
-		app_profile_open(a, msg);
+	else if (p->ncaptures > 0 && strcmp(p->captures[p->ncaptures - 1].kind, "heapsnapshot") == 0 &&
+		 strcmp(p->captures[p->ncaptures - 1].path, msg) == 0) {
+		int n = 0;
+		for (int i = 0; i < p->ncaptures; i++)
+			n += strcmp(p->captures[i].kind, "heapsnapshot") == 0;
+		/* the key first: a long path is what the screen's width cuts */
+		model_status(&a->m, "heap snapshot saved, e explores it%s: %s",
+			     n > 1 ? " (what changed since the one before)" : "", msg);
+	} else if (p->ncaptures > 0 && strcmp(p->captures[p->ncaptures - 1].kind, "cpuprofile") == 0 &&
+		   strcmp(p->captures[p->ncaptures - 1].path, msg) == 0 && a->curses) {
+		app_profile_open(a, msg);	/* its table opens when loaded */
+	}
+	/* other captures: probe_client already put "saved PATH (size)" in the status line */
 	model_touch(&a->m);
 }
 

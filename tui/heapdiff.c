@@ -39,19 +39,23 @@ static void diff_done_cb(uv_work_t *w, int status)
 	model_status(&a->m, "heap diff ready (↑ ↓ PgUp PgDn scroll, Esc back)");
 }
 
-void app_start_diff(app *a, vproc *p)
+void app_last_snapshots(const vproc *p, const capture **before, const capture **after)
 {
-	const capture *before = NULL, *after = NULL;
-	for (int i = p->ncaptures; i-- > 0;) {
+	*before = *after = NULL;
+	for (int i = p->ncaptures; i-- > 0 && !*before;) {
 		if (strcmp(p->captures[i].kind, "heapsnapshot") != 0)
 			continue;
-		if (!after)
-			after = &p->captures[i];
-		else if (!before) {
-			before = &p->captures[i];
-			break;
-		}
+		if (!*after)
+			*after = &p->captures[i];
+		else
+			*before = &p->captures[i];
 	}
+}
+
+void app_start_diff(app *a, vproc *p)
+{
+	const capture *before, *after;
+	app_last_snapshots(p, &before, &after);
 	if (!before) {
 		model_status(&a->m, "diff needs two heap snapshots of %d (press s twice, some time apart)", p->pid);
 		return;

@@ -61,6 +61,8 @@ const key_binding key_table[] = {
 	  H(NULL, "gc", 0, 6) },
 	{ { 'd', 0 }, "d", "diff the last two heap snapshots of the selected process", KA_DIFF, NULL,
 	  H(NULL, "diff", 0, 7) },
+	{ { 'e', 0 }, "e", "explore the last heap snapshot (after two: what changed, new objects, what holds them)",
+	  KA_EXPLORE, NULL, NOHINT },
 	{ { 'x', 0 }, "x", "clear exited processes from the list", KA_DISMISS, NULL, NOHINT },
 	{ { 't', 0 }, "t", "next colour theme", KA_THEME, NULL, H(NULL, "theme", 11, 0) },
 	{ { 'm', 0 }, "m", "mouse on/off (off keeps copy & paste working)", KA_MOUSE, NULL, NOHINT },

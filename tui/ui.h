@@ -17,6 +17,7 @@ typedef enum ui_view {
 	VIEW_HELP,
 	VIEW_HEAPDIFF,
 	VIEW_PROFILE,
+	VIEW_EXPLORE,		/* the heap explorer (tui/heapview.c draws it) */
 } ui_view;
 
 typedef enum sort_col {
