@@ -122,6 +122,7 @@ static void paint(app *a)
 		if ((COLS < PROFVIEW_WIDE_COLS) != a->prof_narrow)
 			app_profile_render(a);	/* resized across the width class */
 		profview_draw(stdscr, &a->m, &a->ui);
+		break;
 	case VIEW_EXPLORE:
 		app_explore_draw(a);
 		break;
