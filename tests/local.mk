@@ -155,6 +155,11 @@ tests_test_recfile_SOURCES = tests/test_recfile.c
 tests_test_recfile_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_recfile_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_recfile
+check_PROGRAMS += tests/test_app_id
+tests_test_app_id_SOURCES = tests/test_app_id.c
+tests_test_app_id_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_app_id_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_app_id
 endif
 TESTS += tests/record.sh tests/record_rotate.sh
 EXTRA_DIST += tests/record.sh tests/record_rotate.sh
