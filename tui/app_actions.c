@@ -356,7 +356,8 @@ static void act_filter(app *a)
 	a->ui.filter_cur = strlen(a->ui.filter);
 	a->ui.view = VIEW_OVERVIEW;
 }
-/* a: the selected process; on a folded group row, every live member too. */
+/* a: the selected process; on a folded group row, every live member too,
+ * and those that join the group later. */
 static void act_attach(app *a)
 {
 	vproc *p = app_selected(a);
@@ -367,6 +368,7 @@ static void act_attach(app *a)
 		return;
 	}
 	int n = 0;
+	p->attach_members = true;	/* and the members that come later (app_tick.c) */
 	for (size_t i = 0; i < a->m.nprocs; i++) {
 		vproc *q = a->m.procs[i];
 		if (q->state == PROC_LIVE && q->pstate != PROBE_ATTACHED && q->pstate != PROBE_CONNECTING &&

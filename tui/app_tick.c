@@ -175,6 +175,29 @@ static void prune_exited(app *a, int64_t now)
 		model_groups(&a->m);	/* a group's leader may have been one of them */
 }
 
+/* Attach the processes discovery just added (from index `before` on) that
+ * want it: all of them with --attach (in "all my node processes" mode every
+ * one not attached yet), else those below a process told to attach its
+ * group's members (`a` on a folded group: a pm2 app scaled up, a cluster worker
+ * forked later). */
+static void attach_newcomers(app *a, size_t before)
+{
+	for (size_t i = a->opt.attach && a->discover ? 0 : before; i < a->m.nprocs; i++) {
+		vproc *p = a->m.procs[i];
+		if (p->pstate != PROBE_NONE || p->state != PROC_LIVE)
+			continue;
+		bool want = a->opt.attach;
+		/* a watched ancestor's wish (bounded: ppid links may loop after PID reuse) */
+		vproc *up = p->ppid > 1 ? model_find(&a->m, p->ppid) : NULL;
+		for (int d = 0; up && !want && d < 32; d++) {
+			want = up->attach_members;
+			up = up->ppid > 1 && up->ppid != up->pid ? model_find(&a->m, up->ppid) : NULL;
+		}
+		if (want)
+			app_attach(a, p);
+	}
+}
+
 static bool launches_done(app *a)
 {
 	if (a->nlaunch == 0)
@@ -196,11 +219,6 @@ void app_tick(uv_timer_t *t)
 	size_t before = a->m.nprocs;
 	int added = a->discover ? proc_discover(a->pc, &a->m, a->uid, a->opt.all_users)
 		  : a->opt.npids && !a->opt.no_children ? proc_discover_children(a->pc, &a->m) : 0;
-	if (added > 0 && a->opt.attach) {
-		for (size_t i = a->discover ? 0 : before; i < a->m.nprocs; i++)
-			if (a->m.procs[i]->pstate == PROBE_NONE && a->m.procs[i]->state == PROC_LIVE)
-				app_attach(a, a->m.procs[i]);
-	}
 	proc_collector_sample(a->pc, &a->m, now);
 	for (size_t i = 0; i < a->m.nprocs; i++) {	/* --attach: retries due (app_actions.c) */
 		vproc *p = a->m.procs[i];
@@ -209,6 +227,8 @@ void app_tick(uv_timer_t *t)
 			app_attach(a, p);
 	}
 	model_groups(&a->m);
+	if (added > 0)		/* after model_groups: a newcomer's group decides */
+		attach_newcomers(a, before);
 	probe_mgr_scan(a->pm);
 	alerts_eval(a->al, &a->m, now);
 	/* progress of running captures in the status line */
