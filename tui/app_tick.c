@@ -21,6 +21,9 @@
 #include "tui/diag.h"
 #include "tui/headless.h"
 
+/* A process younger than this is attached once it is this old (attach_newcomers). */
+#define ATTACH_SETTLE_MS 3000
+
 void app_json_written(app *a, int rc)
 {
 	if (rc < 0 && !a->json_err)
@@ -176,24 +179,22 @@ static void prune_exited(app *a, int64_t now)
 }
 
 /* Attach the processes discovery just added (from index `before` on) that
- * want it: all of them with --attach (in "all my node processes" mode every
- * one not attached yet), else those below a process told to attach its
- * group's members (`a` on a folded group: a pm2 app scaled up, a cluster worker
- * forked later). */
-static void attach_newcomers(app *a, size_t before)
+ * want it (app_wants_attach; with --attach in "all my node processes" mode
+ * every one not attached yet).  One that started less than ATTACH_SETTLE_MS
+ * ago waits until then (app_tick's retries): a Node process still running
+ * its startup code opens the inspector only once it reaches its event loop,
+ * too late for the attach that signalled it, and the port then stays open
+ * in the way of the next process's attach (a pm2 app being scaled up). */
+static void attach_newcomers(app *a, size_t before, int64_t now)
 {
 	for (size_t i = a->opt.attach && a->discover ? 0 : before; i < a->m.nprocs; i++) {
 		vproc *p = a->m.procs[i];
-		if (p->pstate != PROBE_NONE || p->state != PROC_LIVE)
+		if (p->pstate != PROBE_NONE || p->state != PROC_LIVE || !app_wants_attach(a, p))
 			continue;
-		bool want = a->opt.attach;
-		/* a watched ancestor's wish (bounded: ppid links may loop after PID reuse) */
-		vproc *up = p->ppid > 1 ? model_find(&a->m, p->ppid) : NULL;
-		for (int d = 0; up && !want && d < 32; d++) {
-			want = up->attach_members;
-			up = up->ppid > 1 && up->ppid != up->pid ? model_find(&a->m, up->ppid) : NULL;
-		}
-		if (want)
+		int64_t settled = proc_start_ms(a->pc, p->start_time) + ATTACH_SETTLE_MS;
+		if (p->start_time && settled > now && settled - now <= ATTACH_SETTLE_MS)
+			p->attach_retry_ms = settled;
+		else
 			app_attach(a, p);
 	}
 }
@@ -220,15 +221,15 @@ void app_tick(uv_timer_t *t)
 	int added = a->discover ? proc_discover(a->pc, &a->m, a->uid, a->opt.all_users)
 		  : a->opt.npids && !a->opt.no_children ? proc_discover_children(a->pc, &a->m) : 0;
 	proc_collector_sample(a->pc, &a->m, now);
-	for (size_t i = 0; i < a->m.nprocs; i++) {	/* --attach: retries due (app_actions.c) */
+	for (size_t i = 0; i < a->m.nprocs; i++) {	/* attaches due: retries (app_actions.c), newcomers settled */
 		vproc *p = a->m.procs[i];
-		if (p->pstate == PROBE_FAILED && p->attach_retry_ms && now >= p->attach_retry_ms &&
+		if ((p->pstate == PROBE_FAILED || p->pstate == PROBE_NONE) && p->attach_retry_ms && now >= p->attach_retry_ms &&
 		    p->state == PROC_LIVE)
 			app_attach(a, p);
 	}
 	model_groups(&a->m);
 	if (added > 0)		/* after model_groups: a newcomer's group decides */
-		attach_newcomers(a, before);
+		attach_newcomers(a, before, now);
 	probe_mgr_scan(a->pm);
 	alerts_eval(a->al, &a->m, now);
 	/* progress of running captures in the status line */
