@@ -39,8 +39,8 @@ endif
 check_PROGRAMS += tests/attach_main
 tests_attach_main_SOURCES = tests/attach_main.c
 tests_attach_main_LDADD = $(VITALS_LIBS)
-TESTS += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh tests/sidecar.sh
-EXTRA_DIST += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh tests/sidecar.sh
+TESTS += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh tests/sidecar.sh tests/rootless.sh
+EXTRA_DIST += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh tests/sidecar.sh tests/rootless.sh
 # probe_client (engineer: client)
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test_probe_line
@@ -62,8 +62,8 @@ tests_probe_client_main_LDADD = $(VITALS_LIBS)
 check_PROGRAMS += tests/heap_main
 tests_heap_main_SOURCES = tests/heap_main.c
 tests_heap_main_LDADD = $(VITALS_LIBS)
-TESTS += tests/heap.sh tests/heap_explore.sh
-EXTRA_DIST += tests/heap.sh tests/heap_explore.sh
+TESTS += tests/heap.sh tests/heap_explore.sh tests/heap_tui.sh
+EXTRA_DIST += tests/heap.sh tests/heap_explore.sh tests/heap_tui.sh
 TESTS += tests/probe_client.sh
 EXTRA_DIST += tests/probe_client.sh
 # probe (engineer: probe): probe/test/*.test.js under node --test
@@ -101,12 +101,13 @@ TESTS += tests/test_theme tests/test_config tests/test_widgets
 endif
 
 # end-to-end: headless JSON mode and the dashboard in tmux (lead)
-TESTS += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/pm2.sh
-EXTRA_DIST += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/pm2.sh
+TESTS += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh tests/pm2.sh
+EXTRA_DIST += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh tests/pm2.sh
 # Tests that attach use the inspector port 9229, one per machine: under
 # `make -j check` they must run one after another, never side by side.
 tests/headless.log: tests/attach.log
 tests/tui.log: tests/headless.log
+tests/pm2.log: tests/tui.log
 # golden screens of the real binary in tmux (engineer: screen)
 TESTS += tests/golden.sh
 EXTRA_DIST += tests/golden.sh tests/golden

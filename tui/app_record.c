@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,6 +35,7 @@
 #include "record/rec_lines.h"
 #include "record/recfile.h"
 #include "record/rec_time.h"
+#include "tui/headless.h"
 
 #define REC_FLUSH_MS 10000
 #define REPLAY_STEP_MS 100
@@ -423,6 +425,24 @@ static void remote_stop(struct remote *rm)
 		uv_close((uv_handle_t *)&rm->err, remote_closed);
 }
 
+/* What went wrong with a host: the status line, or stderr under --json
+ * (where no status line is shown); a failure makes --json's exit code 1. */
+__attribute__((format(printf, 2, 3)))
+static void remote_say(struct remote *rm, const char *fmt, ...)
+{
+	char msg[sizeof rm->a->m.status];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (rm->a->headless) {
+		fprintf(stderr, "vitals: %s\n", msg);
+		rm->a->exit_code = 1;
+	} else {
+		model_status(&rm->a->m, "%s", msg);
+	}
+}
+
 static void remote_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
 	struct remote *rm = s->data;
@@ -440,17 +460,21 @@ static void remote_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		rec_line *l = rec_line_parse(line, len, err, sizeof err);
 		if (!l)
 			continue;
+		uint32_t head = a->m.alerts_head;
 		if (rec_line_apply(l, &a->m, rm->host, err, sizeof err) < 0) {
-			model_status(&a->m, "%s: %s", rm->host, err);
+			remote_say(rm, "%s: %s", rm->host, err);
 			rc = 0;
 			rec_line_free(l);
 			remote_stop(rm);
 			return;
 		}
 		rec_line_free(l);
+		if (a->opt.json)	/* its alerts as they come, oldest first, with the host */
+			for (uint32_t k = (a->m.alerts_head + ALERT_LOG_CAP - head) % ALERT_LOG_CAP; k-- > 0;)
+				app_json_written(a, headless_alert(a->json_out, model_alert_get(&a->m, k), rm->host));
 	}
 	if (rc < 0) {
-		model_status(&a->m, "%s: the stream is %s", rm->host, rec_reader_error(rm->r));
+		remote_say(rm, "%s: the stream is %s", rm->host, rec_reader_error(rm->r));
 		remote_stop(rm);
 	}
 }
@@ -480,10 +504,10 @@ static void remote_exit(uv_process_t *p, int64_t status, int sig)
 	rm->running = false;
 	if (!rm->a->quitting) {
 		if (sig)
-			model_status(&rm->a->m, "%s: the remote command ended by signal %d %s", rm->host, sig, rm->last_err);
+			remote_say(rm, "%s: the remote command ended by signal %d %s", rm->host, sig, rm->last_err);
 		else
-			model_status(&rm->a->m, "%s: the remote command ended (exit %lld)%s%s", rm->host,
-				     (long long)status, rm->last_err[0] ? ": " : "", rm->last_err);
+			remote_say(rm, "%s: the remote command ended (exit %lld)%s%s", rm->host,
+				   (long long)status, rm->last_err[0] ? ": " : "", rm->last_err);
 	}
 	uv_close((uv_handle_t *)p, remote_closed);
 }
@@ -525,13 +549,36 @@ int app_remote_open(app *a, char *err, size_t errlen)
 	return 0;
 }
 
+/* --json: every host's command has ended (nothing more will come). */
+static bool remotes_done(app *a)
+{
+	for (int i = 0; i < a->opt.nremotes; i++)
+		if (a->remotes[i].running)
+			return false;
+	return true;
+}
+
 void app_remote_tick(uv_timer_t *t)
 {
 	app *a = t->data;
-	a->m.now_ms = clock_wall_ms();
+	int64_t now = clock_wall_ms();
+	a->m.now_ms = now;
 	model_groups(&a->m);
 	model_touch(&a->m);
 	a->repaint = true;
+	if (!a->opt.json)
+		return;
+	app_headless_tick(a, now);
+	if (a->json_err) {
+		if (a->json_err != -EPIPE) {
+			fprintf(stderr, "vitals: writing JSON output: %s\n", strerror(-a->json_err));
+			a->exit_code = 1;
+		}
+		app_quit(a);
+	} else if ((a->opt.duration_s > 0 && now - a->t_start >= (int64_t)(a->opt.duration_s * 1000)) ||
+		   remotes_done(a)) {
+		app_quit(a);
+	}
 }
 
 void app_remote_close(app *a)
