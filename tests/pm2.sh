@@ -46,7 +46,7 @@ rss_heap() {
 
 # The dashboard, not attaching: `a` on the folded group does.
 pm2_up
-tmux_start 130 30 "cd $tmp && TERM=xterm-256color $VITALS -p $god; sleep 60"
+tmux_start 200 30 "cd $tmp && TERM=xterm-256color $VITALS -p $god; sleep 60"
 tmux_wait_text 15 "web#1" || fail "pm2's apps not named as pm2 names them: $(tmux_screen | head -6)"
 tmux_screen | grep " $god " | grep -q " pm2 " || fail "pm2's daemon not named pm2: $(tmux_screen | head -6)"
 tmux_keys F5
@@ -54,11 +54,11 @@ tmux_wait_text 5 "└─ web#" || fail "no tree under the daemon: $(tmux_screen 
 tmux_keys Home -
 tmux_wait_text 5 "pm2 +2" || fail "the group did not fold: $(tmux_screen | head -6)"
 tmux_keys a
-tmux_wait_text 30 "3 attached" || { tmux_keys +; sleep 1; fail "a on the group did not attach its 3 members: $(tmux_screen)"; }
+tmux_wait_text 45 "3 attached" || { tmux_keys +; sleep 1; fail "a on the group did not attach its 3 members: $(tmux_screen)"; }
 tmux_keys +
 pm2 scale web 3 || fail "pm2 scale: $(tail -5 "$tmp/pm2.log")"
 tmux_wait_text 20 "web#2" || fail "the app pm2 scaled up is not on screen: $(tmux_screen | head -7)"
-tmux_wait_text 30 "4 attached" || fail "the member that came later was not attached: $(tmux_screen | head -7)"
+tmux_wait_text 45 "4 attached" || fail "the member that came later was not attached: $(tmux_screen | head -7)"
 # The sums, paused so that every row shows the same moment: fmt_bytes keeps 3
 # digits, so the total may differ from the sum of the rounded members by its
 # own rounding (0.5 %) and theirs (0.05 M each).
@@ -83,7 +83,7 @@ apps=$(pgrep -P "$god" | tr '\n' ' ')
 start_bg sh -c "exec '$VITALS' --json --attach --interval 0.5 --duration 90 $god > '$tmp/j.json'"
 attached() { grep '"t":"sample"' "$tmp/j.json" | grep "\"pid\":$1," | grep -q "\"probe\":\"attached\""; }
 for p in $god $apps; do
-	wait_for 40 attached "$p" || fail "--attach of pm2's daemon: $p not attached: $(grep "\"pid\":$p," "$tmp/j.json" | tail -1 | cut -c1-300)"
+	wait_for 40 attached "$p" || fail "--attach of pm2's daemon: $p not attached: $(grep "\"pid\":$p," "$tmp/j.json" | grep -v '"t":"sample"' | cut -c1-400)"
 done
 pm2 scale web 3 || fail "pm2 scale: $(tail -5 "$tmp/pm2.log")"
 wait_for 20 sh -c "[ \$(pgrep -P $god | wc -l) -ge 3 ]" || fail "pm2 did not scale up"
