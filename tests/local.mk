@@ -151,9 +151,14 @@ tests_test_rec_time_SOURCES = tests/test_rec_time.c
 tests_test_rec_time_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_rec_time_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_rec_time
+check_PROGRAMS += tests/test_recfile
+tests_test_recfile_SOURCES = tests/test_recfile.c
+tests_test_recfile_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_recfile_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_recfile
 endif
-TESTS += tests/record.sh
-EXTRA_DIST += tests/record.sh
+TESTS += tests/record.sh tests/record_rotate.sh
+EXTRA_DIST += tests/record.sh tests/record_rotate.sh
 # --remote HOST against a real sshd on loopback (skipped where it cannot run)
 TESTS += tests/remote.sh
 EXTRA_DIST += tests/remote.sh
