@@ -17,30 +17,14 @@
 #include "core/text.h"
 
 #define PKG_MAX (1u << 20)
-#define ENV_MAX (1u << 20)
 
-void app_id_environ(const char *env, size_t len, char *pm2, size_t n, bool *cluster_worker)
+void app_id_manager_app(const char *managed, char *out, size_t n)
 {
-	bool pm_id = false;
-	const char *name = NULL;
-	size_t name_len = 0;
-	*cluster_worker = false;
-	for (size_t off = 0; off < len;) {
-		const char *e = env + off;
-		const char *end = memchr(e, 0, len - off);
-		size_t l = end ? (size_t)(end - e) : len - off;
-		if (l >= 6 && memcmp(e, "pm_id=", 6) == 0)
-			pm_id = true;
-		else if (l >= 5 && memcmp(e, "name=", 5) == 0) {
-			name = e + 5;
-			name_len = l - 5;
-		} else if (l >= 15 && memcmp(e, "NODE_UNIQUE_ID=", 15) == 0)
-			*cluster_worker = true;
-		off += l + 1;
-	}
-	pm2[0] = 0;
-	if (pm_id && name && name_len)
-		text_clean(pm2, n, name, name_len, TEXT_UTF8);
+	size_t l = strlen(managed);
+	const char *hash = strrchr(managed, '#');
+	if (hash && hash > managed && hash[1] && strspn(hash + 1, "0123456789") == strlen(hash + 1))
+		l = (size_t)(hash - managed);
+	snprintf(out, n, "%.*s", (int)l, managed);
 }
 
 int app_id_script(const char *argv, size_t len, char *out, size_t n)
@@ -152,23 +136,21 @@ static int package_near(int pid, char *dir, char *out, size_t n)
 void app_id_resolve(const vproc *p, const vproc *parent, char *out, size_t n)
 {
 	out[0] = 0;
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/environ", p->pid);
-	size_t len;
-	char *env = procfs_read_file(path, ENV_MAX, &len);
-	bool worker = false;
-	if (env)
-		app_id_environ(env, len, out, n, &worker);
-	free(env);
-	if (out[0])
+	if (p->app[0]) {	/* pm2's (collectors/proc) */
+		app_id_manager_app(p->app, out, n);
 		return;
-	if (worker && parent) {	/* the primary's app, or its label as the exporter gives it */
+	}
+	char *worker = procfs_environ_get(p->pid, "NODE_UNIQUE_ID");
+	bool is_worker = worker != NULL;
+	free(worker);
+	if (is_worker && parent) {	/* the primary's app, or its label as the exporter gives it */
 		if (parent->app[0])
 			snprintf(out, n, "%s", parent->app);
 		else
 			model_proc_label(parent, out, n);
 		return;
 	}
+	size_t len;
 	char *argv = procfs_cmdline(p->pid, &len);
 	char script[PATH_MAX];
 	int has = argv && app_id_script(argv, len, script, sizeof script);

@@ -658,7 +658,8 @@ static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pi
 	if (!t->named) {	/* first sight: what it is, once its parent is known */
 		t->named = true;
 		const vproc *parent = p->ppid > 0 ? model_find(m, p->ppid) : NULL;
-		app_id_resolve(p, parent && !strcmp(parent->host, p->host) ? parent : NULL, p->app, sizeof p->app);
+		app_id_resolve(p, parent && !strcmp(parent->host, p->host) ? parent : NULL, p->app_name,
+			       sizeof p->app_name);
 		double bt = procfs_boot_time();
 		long hz = sysconf(_SC_CLK_TCK);
 		if (bt > 0 && hz > 0 && p->start_time)

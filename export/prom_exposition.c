@@ -208,8 +208,8 @@ static void slots_update(prom_exposition *e, const model *m)
 		s->pid = p->pid;
 		s->start_time = p->start_time;
 		s->live = true;
-		if (p->app[0])	/* what names it across restarts (collectors/app_id) */
-			snprintf(s->app, sizeof s->app, "%s", p->app);
+		if (p->app_name[0])	/* what names it across restarts (collectors/app_id) */
+			snprintf(s->app, sizeof s->app, "%s", p->app_name);
 		else
 			model_proc_label(p, s->app, sizeof s->app);
 		for (bool taken = true; taken; s->worker += taken) {

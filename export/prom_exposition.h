@@ -8,7 +8,7 @@
  * numbers come from core/probe_series.h's table (its prom column).
  *
  * Labels: a process is {app, worker}: app is what names its application
- * across restarts (vproc.app: pm2 name, cluster primary's, package.json
+ * across restarts (vproc.app_name: pm2 name, cluster primary's, package.json
  * name, container; see collectors/app_id.h), else its label as the table
  * shows it (script, "node -e", or process name), worker a small index that tells
  * processes of one app apart and that a restarted process takes over (the

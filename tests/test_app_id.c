@@ -1,6 +1,6 @@
-/* test_app_id — collectors/app_id's parsers of what a process controls: its
- * environment (pm2's app name, a cluster worker), its command line (the
- * script) and package.json (the name). */
+/* test_app_id — collectors/app_id's pure parts: a process manager's app
+ * without its instance, and the parsers of what a process controls: its
+ * command line (the script) and package.json (the name). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,25 +12,23 @@
 
 #define Z(s) s, sizeof s - 1	/* a literal with its inner NULs */
 
-static void test_environ(void **state)
+static void manager(const char *in, const char *want)
+{
+	char out[32];
+	app_id_manager_app(in, out, sizeof out);
+	assert_string_equal(out, want);
+}
+
+static void test_manager(void **state)
 {
 	(void)state;
-	char pm2[32];
-	bool worker;
-	app_id_environ(Z("HOME=/root\0pm_id=3\0name=orders-api\0PATH=/bin\0"), pm2, sizeof pm2, &worker);
-	assert_string_equal(pm2, "orders-api");
-	assert_false(worker);
-	app_id_environ(Z("name=not-pm2\0"), pm2, sizeof pm2, &worker);	/* no pm_id: not pm2's */
-	assert_string_equal(pm2, "");
-	app_id_environ(Z("NODE_UNIQUE_ID=2\0X=1"), pm2, sizeof pm2, &worker);
-	assert_string_equal(pm2, "");
-	assert_true(worker);
-	app_id_environ(Z("pm_id=1\0name=bad\xff\x01name"), pm2, sizeof pm2, &worker);	/* cleaned */
-	assert_string_equal(pm2, "bad??name");
-	app_id_environ(Z("pm_id=1\0name=a-very-long-application-name-indeed"), pm2, 8, &worker);
-	assert_int_equal(strlen(pm2), 7);
-	app_id_environ("", 0, pm2, sizeof pm2, &worker);
-	assert_string_equal(pm2, "");
+	manager("web#0", "web");
+	manager("orders-api#12", "orders-api");
+	manager("pm2", "pm2");
+	manager("a#b", "a#b");	/* not an instance number */
+	manager("#3", "#3");
+	manager("web#", "web#");
+	manager("x#1#2", "x#1");
 }
 
 static void script(const char *argv, size_t len, const char *want)
@@ -81,7 +79,7 @@ static void test_package(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_environ),
+		cmocka_unit_test(test_manager),
 		cmocka_unit_test(test_script),
 		cmocka_unit_test(test_package),
 	};
