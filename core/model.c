@@ -335,19 +335,25 @@ bool model_node_opt_takes_value(const char *o)
 	return false;
 }
 
-static const char *local_label(const vproc *p, char *buf, size_t n);
-
 const char *model_proc_label(const vproc *p, char *buf, size_t n)
 {
 	if (!p->host[0])
-		return local_label(p, buf, n);
+		return model_proc_name(p, buf, n);
 	char label[NAME_LEN + 64];
-	local_label(p, label, sizeof label);
+	model_proc_name(p, label, sizeof label);
 	snprintf(buf, n, "%s:%s", p->host, label);
 	return buf;
 }
 
-static const char *local_label(const vproc *p, char *buf, size_t n)
+bool model_many_hosts(const model *m)
+{
+	for (size_t i = 1; i < m->nprocs; i++)
+		if (strcmp(m->procs[i]->host, m->procs[0]->host) != 0)
+			return true;
+	return false;
+}
+
+const char *model_proc_name(const vproc *p, char *buf, size_t n)
 {
 	snprintf(buf, n, "%s", p->name[0] ? p->name : "?");
 	if (!p->cmdline || (strcmp(p->name, "node") != 0 && strcmp(p->name, "nodejs") != 0))

@@ -302,6 +302,10 @@ const char *model_log_get(const model *m, uint32_t i);
  * "node -e" for an inline script), else the process name; "HOST:name" for
  * a process of another host (--remote).  Returns buf. */
 const char *model_proc_label(const vproc *p, char *buf, size_t n);
+/* The same without the host. */
+const char *model_proc_name(const vproc *p, char *buf, size_t n);
+/* Processes of more than one host are in the model (--remote). */
+bool model_many_hosts(const model *m);
 /* True for a node option whose value may come as the next argument
  * ("-r x.js"): whoever looks for the script in a node command line skips
  * both.  The one list (labels, wrapper detection, inspector flags, launch). */

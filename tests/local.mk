@@ -39,8 +39,8 @@ endif
 check_PROGRAMS += tests/attach_main
 tests_attach_main_SOURCES = tests/attach_main.c
 tests_attach_main_LDADD = $(VITALS_LIBS)
-TESTS += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh
-EXTRA_DIST += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh
+TESTS += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh tests/sidecar.sh
+EXTRA_DIST += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh tests/sidecar.sh
 # probe_client (engineer: client)
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test_probe_line
@@ -144,6 +144,13 @@ EXTRA_DIST += tests/on_alert.sh
 TESTS += tests/exited.sh
 EXTRA_DIST += tests/exited.sh
 # record (engineer: record): vitals record / replay end to end, in tmux
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_rec_time
+tests_test_rec_time_SOURCES = tests/test_rec_time.c
+tests_test_rec_time_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_rec_time_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_rec_time
+endif
 TESTS += tests/record.sh
 EXTRA_DIST += tests/record.sh
 # --remote HOST against a real sshd on loopback (skipped where it cannot run)

@@ -135,6 +135,8 @@ static void test_record_replay(void **state)
 	assert_int_equal(PARSE(&o, err, "--remote", "-oProxyCommand=x"), -1);	/* never an ssh option */
 	assert_int_equal(PARSE(&o, err, "--remote", "a", "123"), -1);
 	assert_int_equal(PARSE(&o, err, "record", "--remote", "a"), -1);
+	assert_int_equal(PARSE(&o, err, "--json", "--remote", "a"), 0);	/* lines with "host" */
+	assert_int_equal(PARSE(&o, err, "--no-tui", "--remote", "a"), -1);
 }
 
 static void test_errors(void **state)

@@ -123,6 +123,22 @@ static void time_left(app *a)
 }
 
 static void faster(app *a) { app_replay_speed(a, 1); }
+
+/* G: ask for the moment to jump to (prompt.c hands the answer to
+ * app_replay_jump). */
+static void ask_jump(app *a)
+{
+	if (!a->rp) {
+		model_status(&a->m, "jumping to a time is for vitals replay");
+		return;
+	}
+	snprintf(a->ui.prompt, sizeof a->ui.prompt, "jump to (14:05, 14:05:30, +10m, -30s): ");
+	a->ui.input[0] = 0;
+	a->ui.input_cur = 0;
+	a->ui.input_editing = true;
+	a->pending = ACT_JUMP;
+	a->pending_pid = 0;
+}
 static void slower(app *a) { app_replay_speed(a, -1); }
 
 static void time_right(app *a)
@@ -465,7 +481,7 @@ static void (*const acts[])(app *) = {
 	[KA_ENTER] = act_enter, [KA_BACK] = act_back, [KA_FILTER] = act_filter, [KA_ATTACH] = act_attach,
 	[KA_WINDOW1] = act_w1, [KA_WINDOW2] = act_w2, [KA_WINDOW3] = act_w3, [KA_WINDOW4] = act_w4,
 	[KA_WINDOW5] = act_w5, [KA_PAUSE] = pause_toggle, [KA_LEFT] = time_left, [KA_RIGHT] = time_right,
-	[KA_FASTER] = faster, [KA_SLOWER] = slower,
+	[KA_FASTER] = faster, [KA_SLOWER] = slower, [KA_JUMP] = ask_jump,
 	[KA_SORT_PREV] = act_sort_prev, [KA_SORT_NEXT] = act_sort_next, [KA_INVERT] = sort_invert,
 	[KA_SNAPSHOT] = ask_snapshot, [KA_PROFILE] = ask_profile, [KA_REPORT] = act_report, [KA_GC] = act_gc,
 	[KA_DIFF] = act_diff, [KA_DISMISS] = dismiss_exited, [KA_THEME] = app_theme_next,

@@ -35,7 +35,7 @@
 
 enum { SET_THEME = 1, SET_WINDOW = 2, SET_SORT = 4, SET_MOUSE = 8, SET_TREE = 16 };
 
-typedef enum pending_action { ACT_NONE = 0, ACT_SNAPSHOT, ACT_PROFILE, ACT_SIGNAL } pending_action;
+typedef enum pending_action { ACT_NONE = 0, ACT_SNAPSHOT, ACT_PROFILE, ACT_SIGNAL, ACT_JUMP } pending_action;
 
 /* What headless mode last said about a process, to report transitions once. */
 typedef struct seen_proc {
@@ -127,6 +127,8 @@ void app_on_probe_warning(void *ud, vproc *p, const char *name, const char *mess
  * stops the loop, not the callback that noticed (it may be deep inside a
  * collector). */
 void app_json_written(app *a, int rc);
+/* --json: the tick's lines (found, sample, exited, probe changes). */
+void app_headless_tick(app *a, int64_t now);
 
 /* app_record.c: vitals record (the headless loop writing a recording) and
  * vitals replay (a collector feeding a recording into the model on the
@@ -137,6 +139,8 @@ void app_record_close(app *a);
 int app_replay_open(app *a, char *err, size_t errlen);
 void app_replay_tick(uv_timer_t *t);
 void app_replay_speed(app *a, int dir);	/* +1 faster, -1 slower */
+/* Jump to the moment typed at the G prompt (record/rec_time's forms). */
+void app_replay_jump(app *a, const char *typed);
 void app_replay_close(app *a);
 /* --remote: run the remote command for each host (its stream applied to the
  * model as it comes); the tick only moves the clock.  close kills them. */

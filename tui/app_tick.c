@@ -64,7 +64,7 @@ void app_on_alert(void *ud, const model_alert *al)
 {
 	app *a = ud;
 	if (a->opt.json)
-		app_json_written(a, headless_alert(a->json_out, al));
+		app_json_written(a, headless_alert(a->json_out, al, NULL));
 	if (a->alert_log)
 		alert_log_write(a->alert_log, al);
 	if (a->actions && (al->state == ALERT_FIRING || al->state == ALERT_RESOLVED)) {
@@ -127,7 +127,7 @@ static seen_proc *seen_for(app *a, const vproc *p)
 	return s;
 }
 
-static void headless_tick(app *a, int64_t now)
+void app_headless_tick(app *a, int64_t now)
 {
 	for (size_t i = 0; i < a->m.nprocs && !a->json_err; i++) {
 		vproc *p = a->m.procs[i];
@@ -221,7 +221,7 @@ void app_tick(uv_timer_t *t)
 		}
 	}
 	if (a->opt.json)
-		headless_tick(a, now);
+		app_headless_tick(a, now);
 	app_record_tick(a, now, false);
 	prune_exited(a, now);
 	model_touch(&a->m);	/* the clock and the time axis moved */

@@ -270,8 +270,8 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (o->nremotes && (o->record || o->replay || o->json || o->no_tui || o->prometheus)) {
-		snprintf(err, errlen, "--remote is for the dashboard: not with record, replay, --json, --no-tui or --prometheus");
+	if (o->nremotes && (o->record || o->replay || (o->no_tui && !o->json) || o->prometheus)) {
+		snprintf(err, errlen, "--remote is for the dashboard and --json: not with record, replay, --no-tui or --prometheus");
 		return -1;
 	}
 	if ((o->output || o->max_size_mb) && !o->record) {

@@ -107,6 +107,8 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 	json_object_set_new(o, "t", json_string("sample"));
 	put_int(o, "ts", now_ms);
 	put_int(o, "pid", p->pid);
+	if (p->host[0])	/* --remote: the host it runs on */
+		json_object_set_new(o, "host", jstr(p->host));
 	if (p->ppid > 0)
 		put_int(o, "ppid", p->ppid);
 	put_int(o, "group", p->group);
@@ -194,7 +196,7 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 	return emit(out, o);
 }
 
-int headless_alert(FILE *out, const model_alert *a)
+int headless_alert(FILE *out, const model_alert *a, const char *host)
 {
 	static const char *const sev[] = { "info", "warn", "crit" };
 	static const char *const st[] = { "pending", "firing", "resolved" };
@@ -202,6 +204,8 @@ int headless_alert(FILE *out, const model_alert *a)
 	json_object_set_new(o, "t", json_string("alert"));
 	put_int(o, "ts", a->t_ms);
 	put_int(o, "pid", a->pid);
+	if (host && host[0])
+		json_object_set_new(o, "host", jstr(host));
 	json_object_set_new(o, "rule", json_string(a->rule));
 	json_object_set_new(o, "severity", json_string(a->severity < 3 ? sev[a->severity] : "?"));
 	json_object_set_new(o, "state", json_string(a->state < 3 ? st[a->state] : "?"));
@@ -215,6 +219,8 @@ int headless_event(FILE *out, const vproc *p, const char *event, const char *det
 	json_object_set_new(o, "t", json_string("process"));
 	put_int(o, "ts", now_ms);
 	put_int(o, "pid", p->pid);
+	if (p->host[0])
+		json_object_set_new(o, "host", jstr(p->host));
 	json_object_set_new(o, "event", json_string(event));
 	json_object_set_new(o, "name", jstr(p->name));
 	if (p->cmdline)

@@ -39,6 +39,7 @@ const key_binding key_table[] = {
 	{ { KEY_RIGHT, 0 }, "→", "scroll forward in time (resumes at now)", KA_RIGHT, "Right", NOHINT },
 	{ { ']', 0 }, "]", "replay: play faster (2x, 4x ... 64x)", KA_FASTER, NULL, NOHINT },
 	{ { '[', 0 }, "[", "replay: play slower", KA_SLOWER, NULL, NOHINT },
+	{ { 'G', 0 }, "G", "replay: jump to a time (14:05, 14:05:30, +10m, -30s)", KA_JUMP, NULL, NOHINT },
 	{ { '<', 0 }, "<", "sort by the previous column", KA_SORT_PREV, NULL, H("<>", "sort", 8, 0) },
 	{ { '>', 0 }, ">", "sort by the next column", KA_SORT_NEXT, NULL, NOHINT },
 	{ { 'i', 0 }, "i", "invert the sort order", KA_INVERT, NULL, NOHINT },

@@ -21,7 +21,7 @@ bool rows_match(const vproc *p, const char *filter)
 {
 	if (!filter || !filter[0])
 		return true;
-	if (strcasestr(p->name, filter) || strcasestr(p->container, filter))
+	if (strcasestr(p->name, filter) || strcasestr(p->container, filter) || strcasestr(p->host, filter))
 		return true;
 	return p->cmdline && strcasestr(p->cmdline, filter);
 }

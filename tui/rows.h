@@ -37,8 +37,8 @@ size_t rows_visible(const model *m, const ui_state *ui, vproc **out, size_t max)
 /* Is the sort descending for this column and invert flag?  PID and NAME
  * sort ascending by default, the measures (CPU, RSS, HEAP, LAG) biggest first. */
 bool rows_sort_desc(sort_col col, bool invert);
-/* Whether p passes the filter ("" passes everything): name or command line,
- * ignoring case.  The search (F3) uses the same rule. */
+/* Whether p passes the filter ("" passes everything): name, command line,
+ * container or host, ignoring case.  The search (F3) uses the same rule. */
 bool rows_match(const vproc *p, const char *filter);
 /* Is pid folded (ui->folded)? */
 bool rows_is_folded(const ui_state *ui, int pid);

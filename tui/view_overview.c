@@ -328,7 +328,7 @@ void view_overview_draw(WINDOW *w, const model *m, const ui_state *ui, const row
 		snprintf(empty, sizeof empty, " no processes yet: Node.js processes of yours appear here when they start");
 	proc_table_opts po = { table_sort[ui->sort < SORT_NCOLS ? ui->sort : SORT_PID],
 			       rows_sort_desc(ui->sort, ui->sort_invert), ui->selected_pid,
-			       view_end_ms(m, ui), view_window_ms(ui), empty };
+			       view_end_ms(m, ui), view_window_ms(ui), empty, model_many_hosts(m) };
 	int visible = L.table_h - 1;
 	size_t first = first_row(ui, rows, n, visible);
 	draw_table(&c, rect_make(L.table_y, 0, L.table_h, W), rl, first, m, ui, &po);

@@ -15,7 +15,7 @@
 #include "widgets/heap_spaces.h"
 #include "widgets/sparkline.h"
 
-enum { C_PID, C_NAME, C_CTR, C_STATE, C_CPU, C_RSS, C_THR, C_HEAP, C_LAG, C_RPS, C_OOM, C_SRSS, C_SCPU, C_N };
+enum { C_HOST, C_PID, C_NAME, C_CTR, C_STATE, C_CPU, C_RSS, C_THR, C_HEAP, C_LAG, C_RPS, C_OOM, C_SRSS, C_SCPU, C_N };
 
 static const struct col_def {
 	const char *title;
@@ -24,6 +24,9 @@ static const struct col_def {
 	int drop;	/* dropped in decreasing order when narrow; 0 = never */
 	proc_table_sort sort;	/* the sort this column shows */
 } cols[C_N] = {
+	/* only when processes of more than one host are watched (--remote);
+	 * widened to the longest name shown, up to HOST_W_MAX */
+	[C_HOST] = { "HOST", 4, false, 0, PT_SORT_NONE },
 	[C_PID] = { "PID", 7, true, 0, PT_SORT_PID },
 	[C_NAME] = { "NAME", 8, false, 0, PT_SORT_NAME },
 	/* only when a row lives in a container; goes after the histories */
@@ -40,25 +43,32 @@ static const struct col_def {
 	[C_SCPU] = { "CPU history", 12, false, 11, PT_SORT_NONE },
 };
 
+#define HOST_W_MAX 16
+
 typedef struct layout {
 	bool on[C_N];
 	int x[C_N], w[C_N];
 } layout;
 
 /* oom: some row has a time to OOM; containers: some row lives in one;
- * http: some row serves HTTP (each column exists only then). */
-static void make_layout(int width, bool oom, bool containers, bool http, layout *L)
+ * http: some row serves HTTP (each column exists only then); host_w: the
+ * HOST column's width, 0 = none. */
+static void make_layout(int width, bool oom, bool containers, bool http, int host_w, layout *L)
 {
-	for (int i = 0; i < C_N; i++)
+	for (int i = 0; i < C_N; i++) {
 		L->on[i] = true;
+		L->w[i] = cols[i].width;
+	}
 	L->on[C_OOM] = oom;
 	L->on[C_CTR] = containers;
 	L->on[C_RPS] = http;
+	L->on[C_HOST] = host_w > 0;
+	L->w[C_HOST] = host_w;
 	for (;;) {
 		int need = -1;
 		for (int i = 0; i < C_N; i++)
 			if (L->on[i])
-				need += cols[i].width + 1;
+				need += L->w[i] + 1;
 		if (need <= width)
 			break;
 		int worst = -1;
@@ -71,7 +81,6 @@ static void make_layout(int width, bool oom, bool containers, bool http, layout 
 	}
 	int used = -1;
 	for (int i = 0; i < C_N; i++) {
-		L->w[i] = cols[i].width;
 		if (L->on[i])
 			used += L->w[i] + 1;
 	}
@@ -171,7 +180,11 @@ static void draw_row(const canvas *c, rect r, int y, const layout *L, const proc
 	snprintf(b, sizeof b, "%d", p->pid);
 	cell(c, r, y, L, C_PID, b, base);
 	char label[NAME_LEN + 16];
-	model_proc_label(p, label, sizeof label);
+	if (L->on[C_HOST])	/* else a remote host is said in the name */
+		model_proc_name(p, label, sizeof label);
+	else
+		model_proc_label(p, label, sizeof label);
+	cell(c, r, y, L, C_HOST, p->host[0] ? p->host : "-", base);
 	if (row->folded)
 		snprintf(b, sizeof b, "%s%s +%d", row->tree ? row->tree : "", label, row->folded);
 	else
@@ -252,7 +265,16 @@ void proc_table_draw(const canvas *c, rect r, const proc_table_row *rows, size_t
 	bool containers = false;
 	for (size_t k = 0; k < nrows && !containers; k++)
 		containers = rows[k].p->container[0] != 0;
-	make_layout(r.w, oom, containers, http, &L);
+	int host_w = 0;
+	if (o->hosts) {
+		host_w = cols[C_HOST].width;
+		for (size_t k = 0; k < nrows; k++) {
+			int w = canvas_width(rows[k].p->host, c->ascii);
+			host_w = w > host_w ? w : host_w;
+		}
+		host_w = host_w > HOST_W_MAX ? HOST_W_MAX : host_w;
+	}
+	make_layout(r.w, oom, containers, http, host_w, &L);
 	draw_header(c, r, &L, o);
 	attr_t def = canvas_attr(c, ROLE_DEFAULT);
 	for (int i = 1; i < r.h; i++) {

@@ -1,7 +1,8 @@
 /* proc_table — the process list: one row per process, a header row with the
  * sort column marked (▲ ascending, ▼ descending).
  *
- * Columns: PID, NAME, S(tate), CPU%, RSS, THR(eads), HEAP used/limit and LAG
+ * Columns: HOST while processes of more than one host are watched (else a
+ * remote host is said as HOST:name), PID, NAME, S(tate), CPU%, RSS, THR(eads), HEAP used/limit and LAG
  * p99 for attached processes — for the others the last two cells say why
  * there is no probe data ("not attached", "attaching…", the probe error) —
  * REQ/S while some row serves HTTP (the probe saw server requests),
@@ -47,6 +48,7 @@ typedef struct proc_table_opts {
 	int selected_pid;
 	int64_t end_ms, window_ms;	/* sparkline window */
 	const char *empty;	/* said when there are no rows (NULL: "no processes") */
+	bool hosts;		/* processes of more than one host: a HOST column */
 } proc_table_opts;
 
 /* Draw rows[0..nrows) (as many as fit: r.h - 1) below a header in r. */
