@@ -55,7 +55,7 @@ static void usage(FILE *f)
 	fputs("usage: vitals heap summary [OPTIONS] FILE.heapsnapshot\n"
 	      "       vitals heap diff [OPTIONS] BEFORE.heapsnapshot AFTER.heapsnapshot\n"
 	      "       vitals heap leaks [OPTIONS] BASELINE TARGET FINAL\n"
-	      "       vitals heap explore [--raw] FILE.heapsnapshot\n\n"
+	      "       vitals heap explore [--raw] FILE.heapsnapshot [AFTER.heapsnapshot]\n\n"
 	      "summary: totals and the constructors that hold the most memory, with retained\n"
 	      "  sizes from the dominator tree: by default the numbers of Chrome DevTools'\n"
 	      "  Summary view (--raw: V8's nodes as written).\n"
@@ -65,7 +65,8 @@ static void usage(FILE *f)
 	      "  FINAL (memlab's method: repeat the suspect action between the snapshots),\n"
 	      "  clustered by retainer path and ranked by retained size.\n"
 	      "explore: constructors, their objects, and what each holds, what holds it or\n"
-	      "  what it dominates, in the terminal (keys on the bottom line).\n"
+	      "  what it dominates, in the terminal (keys on the bottom line); with two\n"
+	      "  files, what changed from BEFORE to AFTER, expanding into the new objects.\n"
 	      "Paths are the shortest from the GC roots, weak edges skipped (doc/HEAP.md).\n\noptions:\n",
 	      f);
 	for (size_t i = 0; i < sizeof heap_opts / sizeof heap_opts[0]; i++) {
@@ -285,7 +286,7 @@ int heap_cli_main(int argc, char **argv)
 		{ "summary", "one file", 1 },
 		{ "diff", "two files, BEFORE and AFTER", 2 },
 		{ "leaks", "three files, BASELINE, TARGET and FINAL", 3 },
-		{ "explore", "one file", 1 },
+		{ "explore", "one file (or two, BEFORE and AFTER, for their diff)", 1 },
 	};
 	size_t cmd = 0;
 	while (cmd < sizeof cmds / sizeof cmds[0] && strcmp(argv[1], cmds[cmd].name) != 0)
@@ -301,7 +302,7 @@ int heap_cli_main(int argc, char **argv)
 	int rc = parse_args(argc, argv, diff, &c, files, &nfiles);
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
-	if (nfiles != cmds[cmd].nfiles) {
+	if (nfiles != cmds[cmd].nfiles && !(cmd == 3 && nfiles == 2)) {
 		fprintf(stderr, "vitals: heap: %s needs %s (see vitals heap --help)\n", argv[1], cmds[cmd].files);
 		return 2;
 	}
@@ -310,7 +311,7 @@ int heap_cli_main(int argc, char **argv)
 	case 0: rc = run_summary(stdout, files[0], &c, err, sizeof err); break;
 	case 1: rc = run_diff(stdout, files[0], files[1], &c, err, sizeof err); break;
 	case 2: rc = run_leaks(stdout, files, &c, err, sizeof err); break;
-	default: return heap_explore_main(files[0], c.view);
+	default: return heap_explore_main(files[0], nfiles == 2 ? files[1] : NULL, c.view);
 	}
 	if (fflush(stdout) != 0 && rc == 0) {
 		snprintf(err, sizeof err, "writing the report: %s", strerror(errno));

@@ -42,6 +42,7 @@
 #include "widgets/canvas.h"
 #include "tui/app_priv.h"
 #include "tui/heapdiff.h"
+#include "tui/profview.h"
 #include "tui/help.h"
 #include "tui/keys.h"
 #include "tui/prompt.h"
@@ -117,6 +118,14 @@ static void paint(app *a)
 	case VIEW_HEAPDIFF:
 		heapdiff_draw(stdscr, &a->m, &a->ui);
 		break;
+	case VIEW_PROFILE:
+		if ((COLS < PROFVIEW_WIDE_COLS) != a->prof_narrow)
+			app_profile_render(a);	/* resized across the width class */
+		profview_draw(stdscr, &a->m, &a->ui);
+		break;
+	case VIEW_EXPLORE:
+		app_explore_draw(a);
+		break;
 	case VIEW_DETAIL:
 		view_detail_draw(stdscr, &a->m, &a->ui);
 		break;
@@ -166,6 +175,12 @@ static void handle_key(app *a, wint_t ch, bool is_key)
 		return;
 	if (is_key && ch == KEY_MOUSE) {
 		handle_mouse(a);
+		return;
+	}
+	if (a->ui.view == VIEW_EXPLORE && !a->ui.prompt[0]) {
+		/* the explorer takes every key; a wide character is no key of its */
+		if (is_key || ch < 256)
+			app_explore_key(a, (int)ch);
 		return;
 	}
 	if (prompt_key(a, ch, is_key))
@@ -237,6 +252,10 @@ void app_quit(app *a)
 	}
 	if (a->diff_running)
 		uv_cancel((uv_req_t *)&a->diff_work);
+	if (a->prof_running)
+		uv_cancel((uv_req_t *)&a->prof_work);
+	if (a->explore_running)
+		uv_cancel((uv_req_t *)&a->explore_work);
 	for (int i = 0; i < a->nlaunch; i++)
 		launch_close(a->launches[i]);
 	a->nlaunch = 0;
@@ -475,6 +494,8 @@ static void app_cleanup(app *a)
 	app_remote_free(a);
 	model_free(&a->m);
 	free(a->diff_text);
+	app_profile_free(a);
+	app_explore_close(a);
 	free(a->seen);
 	rows_free(&a->rows);
 	if (a->alert_log)

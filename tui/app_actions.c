@@ -21,6 +21,7 @@
 #include "tui/heapdiff.h"
 #include "tui/help.h"
 #include "tui/rows.h"
+#include "tui/view.h"
 #include "tui/view_overview.h"
 
 /* --attach retries a failed attach up to ATTACH_RETRIES times, after 1, 2, 4,
@@ -61,7 +62,10 @@ static bool scroll_text(app *a, int delta)
 		max = help_max_scroll();
 	} else if (a->ui.view == VIEW_HEAPDIFF) {
 		pos = &a->ui.heapdiff_scroll;
-		max = heapdiff_lines(a->ui.heapdiff_text) - (LINES - 2);	/* title and status lines */
+		max = view_text_lines(a->ui.heapdiff_text) - (LINES - 2);	/* title and status lines */
+	} else if (a->ui.view == VIEW_PROFILE) {
+		pos = &a->ui.profile_scroll;	/* the rows under the report's fixed head */
+		max = view_text_lines(a->ui.profile_text) - (LINES - 2);
 	} else {
 		return false;
 	}
@@ -446,8 +450,19 @@ static void act_w2(app *a) { set_window(a, 1); }
 static void act_w3(app *a) { set_window(a, 2); }
 static void act_w4(app *a) { set_window(a, 3); }
 static void act_w5(app *a) { set_window(a, 4); }
-static void act_sort_prev(app *a) { sort_by(a, -1); }
-static void act_sort_next(app *a) { sort_by(a, 1); }
+/* < >: the next column; in the profile screen, self or total time. */
+static void sort_key(app *a, int dir)
+{
+	if (a->ui.view != VIEW_PROFILE) {
+		sort_by(a, dir);
+		return;
+	}
+	a->ui.profile_by_total = !a->ui.profile_by_total;
+	a->ui.profile_scroll = 0;
+	app_profile_render(a);
+}
+static void act_sort_prev(app *a) { sort_key(a, -1); }
+static void act_sort_next(app *a) { sort_key(a, 1); }
 static void act_report(app *a)
 {
 	vproc *p = attached_selected(a, "a diagnostic report");
@@ -465,6 +480,12 @@ static void act_diff(app *a)
 	vproc *p = app_selected(a);
 	if (p)
 		app_start_diff(a, p);
+}
+static void act_explore(app *a)
+{
+	vproc *p = app_selected(a);
+	if (p)
+		app_start_explore(a, p);
 }
 static void act_sort_menu(app *a) { open_menu(a, MENU_SORT); }
 static void act_mouse(app *a)
@@ -487,6 +508,7 @@ static void (*const acts[])(app *) = {
 	[KA_DIFF] = act_diff, [KA_DISMISS] = dismiss_exited, [KA_THEME] = app_theme_next,
 	[KA_MOUSE] = act_mouse, [KA_SEARCH] = open_search, [KA_SORT_MENU] = act_sort_menu,
 	[KA_SIGNAL] = signal_menu, [KA_TREE] = act_tree, [KA_FOLD] = act_fold, [KA_UNFOLD] = act_unfold,
+	[KA_EXPLORE] = act_explore,
 };
 
 void app_act(app *a, key_action act)
@@ -519,7 +541,19 @@ static void on_capture_done(void *ud, vproc *p, int ok, const char *msg)
 	}
 	if (!ok)
 		model_status(&a->m, "PID %d: %s", p->pid, msg);
-	/* success: probe_client already put "saved PATH (size)" in the status line */
+	else if (p->ncaptures > 0 && strcmp(p->captures[p->ncaptures - 1].kind, "heapsnapshot") == 0 &&
+		 strcmp(p->captures[p->ncaptures - 1].path, msg) == 0) {
+		int n = 0;
+		for (int i = 0; i < p->ncaptures; i++)
+			n += strcmp(p->captures[i].kind, "heapsnapshot") == 0;
+		/* the key first: a long path is what the screen's width cuts */
+		model_status(&a->m, "heap snapshot saved, e explores it%s: %s",
+			     n > 1 ? " (what changed since the one before)" : "", msg);
+	} else if (p->ncaptures > 0 && strcmp(p->captures[p->ncaptures - 1].kind, "cpuprofile") == 0 &&
+		   strcmp(p->captures[p->ncaptures - 1].path, msg) == 0 && a->curses) {
+		app_profile_open(a, msg);	/* its table opens when loaded */
+	}
+	/* other captures: probe_client already put "saved PATH (size)" in the status line */
 	model_touch(&a->m);
 }
 

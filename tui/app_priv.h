@@ -1,12 +1,13 @@
 /* app_priv — the application context shared by the files of the app:
  * tui/app.c (setup, the loop, painting, key dispatch), tui/app_tick.c (the
  * sampling tick, headless output, alert side effects), tui/app_actions.c
- * (what keys ask for), tui/prompt.c (questions and the filter line) and
- * tui/heapdiff.c (the heap-diff job).  Not for other modules: keys, views
- * and widgets never see struct app.
+ * (what keys ask for), tui/prompt.c (questions and the filter line),
+ * tui/heapdiff.c (the heap-diff job), tui/heapview.c (the heap explorer)
+ * and tui/profview.c (the profile screen).  Not for other modules: keys,
+ * views and widgets never see struct app.
  *
  * Ownership: struct app lives on app_main's stack; it owns the model, every
- * collector, the theme and the heap-diff text.  Every libuv handle here is
+ * collector, the theme, the heap-diff text and the profile shown.  Every libuv handle here is
  * closed in app_shutdown before the loop's last run. */
 #ifndef VITALS_APP_PRIV_H
 #define VITALS_APP_PRIV_H
@@ -100,6 +101,25 @@ typedef struct app {
 	char *diff_text;	/* owned; shown in VIEW_HEAPDIFF */
 	char diff_err[256];
 
+	/* CPU profile screen: the capture is loaded on the thread pool, the
+	 * table rendered on the loop (again when the sort or the width class
+	 * changes) */
+	uv_work_t prof_work;
+	bool prof_running;
+	char prof_path[PATH_MAX];	/* the capture being loaded / shown */
+	struct profile *prof_next;	/* the worker's result, owned until done */
+	struct profile *prof;		/* owned; the profile shown */
+	char *prof_text;		/* owned; shown in VIEW_PROFILE */
+	bool prof_narrow;		/* rendered for a narrow screen */
+	char prof_err[256];
+	/* heap explorer (tui/heapview.c): the load on the thread pool, then the screen */
+	uv_work_t explore_work;
+	bool explore_running;
+	char explore_before[PATH_MAX], explore_after[PATH_MAX];	/* before "" : one snapshot */
+	struct explore *explore_x;	/* the worker's result, handed over in the done callback */
+	char explore_err[512];
+	struct explore_ui *explorer;	/* owned; shown in VIEW_EXPLORE */
+
 	int64_t autosnap_ms[64];	/* last auto snapshot per pid slot (pid % 64) */
 
 	unsigned settings_changed;	/* SET_* chosen in the UI, saved to the config at quit */
@@ -176,6 +196,24 @@ void app_save_settings(app *a);
 /* heapdiff.c: compare p's last two heap snapshots on the thread pool; the
  * report opens VIEW_HEAPDIFF when ready. */
 void app_start_diff(app *a, vproc *p);
+/* p's last two heap snapshots (NULL when there are fewer). */
+void app_last_snapshots(const vproc *p, const capture **before, const capture **after);
+
+/* heapview.c: open p's last heap snapshot (the last two: their diff) in the
+ * explorer, loaded on the thread pool; VIEW_EXPLORE when ready.  Draw it,
+ * give it a key (Esc/q at its top level return to the overview), close it. */
+struct explore_ui;
+void app_start_explore(app *a, vproc *p);
+void app_explore_draw(app *a);
+void app_explore_key(app *a, int ch);
+void app_explore_close(app *a);
+
+/* profview.c: load a finished CPU profile capture on the thread pool and
+ * open VIEW_PROFILE on it; render (again) its table for the screen's width
+ * and the chosen sort; free it at exit. */
+void app_profile_open(app *a, const char *path);
+void app_profile_render(app *a);
+void app_profile_free(app *a);
 
 /* prompt.c: a key while a question or the filter line is open (true: it was
  * taken). */
