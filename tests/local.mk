@@ -101,12 +101,13 @@ TESTS += tests/test_theme tests/test_config tests/test_widgets
 endif
 
 # end-to-end: headless JSON mode and the dashboard in tmux (lead)
-TESTS += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh
-EXTRA_DIST += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh
+TESTS += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh tests/pm2.sh
+EXTRA_DIST += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh tests/pm2.sh
 # Tests that attach use the inspector port 9229, one per machine: under
 # `make -j check` they must run one after another, never side by side.
 tests/headless.log: tests/attach.log
 tests/tui.log: tests/headless.log
+tests/pm2.log: tests/tui.log
 # golden screens of the real binary in tmux (engineer: screen)
 TESTS += tests/golden.sh
 EXTRA_DIST += tests/golden.sh tests/golden

@@ -24,8 +24,9 @@
 #include "tui/view.h"
 #include "tui/view_overview.h"
 
-/* --attach retries a failed attach up to ATTACH_RETRIES times, after 1, 2, 4,
- * 8 and 16 s: a port held briefly, another vitals attaching. */
+/* --attach (and a group's members, `a` on it) retries a failed attach up to
+ * ATTACH_RETRIES times, after 1, 2, 4, 8 and 16 s: a port held briefly,
+ * another vitals attaching. */
 #define ATTACH_RETRIES 5
 #define ATTACH_RETRY_MS 1000LL
 
@@ -376,7 +377,8 @@ static void act_filter(app *a)
 	a->ui.filter_cur = strlen(a->ui.filter);
 	a->ui.view = VIEW_OVERVIEW;
 }
-/* a: the selected process; on a folded group row, every live member too. */
+/* a: the selected process; on a folded group row, every live member too,
+ * and those that join the group later. */
 static void act_attach(app *a)
 {
 	vproc *p = app_selected(a);
@@ -387,6 +389,7 @@ static void act_attach(app *a)
 		return;
 	}
 	int n = 0;
+	p->attach_members = true;	/* and the members that come later (app_tick.c) */
 	for (size_t i = 0; i < a->m.nprocs; i++) {
 		vproc *q = a->m.procs[i];
 		if (q->state == PROC_LIVE && q->pstate != PROBE_ATTACHED && q->pstate != PROBE_CONNECTING &&
@@ -595,7 +598,7 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 		 * confused inspector pass; try again later, backing off.  Not
 		 * after a timeout: that app may act on SIGUSR1 itself. */
 		bool passing = err == -EADDRINUSE || err == -EBUSY || err == -EPROTO || err == -EIO;
-		if (a->opt.attach && passing && p->attach_tries < ATTACH_RETRIES) {
+		if (app_wants_attach(a, p) && passing && p->attach_tries < ATTACH_RETRIES) {
 			int64_t wait = ATTACH_RETRY_MS << p->attach_tries++;
 			p->attach_retry_ms = clock_wall_ms() + wait;
 			snprintf(again, sizeof again, " (trying again in %lld s)", (long long)(wait / 1000));
@@ -609,6 +612,18 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 			fprintf(stderr, "vitals: attach %d: %s\n", pid, msg);
 	}
 	model_touch(&a->m);
+}
+
+bool app_wants_attach(const app *a, const vproc *p)
+{
+	bool want = a->opt.attach;
+	/* bounded: ppid links may loop after PID reuse */
+	const vproc *up = p->ppid > 1 ? model_find(&a->m, p->ppid) : NULL;
+	for (int d = 0; up && !want && d < 32; d++) {
+		want = up->attach_members;
+		up = up->ppid > 1 && up->ppid != up->pid ? model_find(&a->m, up->ppid) : NULL;
+	}
+	return want;
 }
 
 void app_attach(app *a, vproc *p)

@@ -174,6 +174,9 @@ void app_remote_free(app *a);
 void app_act(app *a, key_action act);
 vproc *app_selected(app *a);
 void app_attach(app *a, vproc *p);
+/* Whether p is to be attached without being asked: --attach, or a watched
+ * ancestor whose group was attached with `a` (vproc.attach_members). */
+bool app_wants_attach(const app *a, const vproc *p);
 void app_capture(app *a, vproc *p, const char *cmd, int seconds);
 /* Select the next visible row matching ui.search after the selection (or
  * from it, when from_current), wrapping; says so when none matches. */
