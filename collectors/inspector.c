@@ -57,6 +57,7 @@
 
 #include "collectors/cdp.h"
 #include "collectors/container.h"
+#include "collectors/netns.h"
 #include "collectors/node_flags.h"
 #include "collectors/procfs.h"
 #include "core/paths.h"
@@ -610,6 +611,14 @@ static void job_signal(inspector *in)
 			return;
 		}
 	}
+	/* Across network namespaces: first make sure we can get in, or the
+	 * inspector SIGUSR1 opens could be neither used nor closed again. */
+	int fd = netns_socket(j->pid, AF_INET, msg, sizeof msg);
+	if (fd < 0) {
+		job_finish(in, fd, msg);
+		return;
+	}
+	close(fd);
 	if (kill(j->pid, SIGUSR1) < 0) {
 		int e = errno;
 		if (e == EPERM)

@@ -346,7 +346,9 @@ bool model_many_hosts(const model *m)
 
 const char *model_proc_name(const vproc *p, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s", p->name[0] ? p->name : "?");
+	snprintf(buf, n, "%s", p->app[0] ? p->app : p->name[0] ? p->name : "?");
+	if (p->app[0])
+		return buf;
 	if (!p->cmdline || (strcmp(p->name, "node") != 0 && strcmp(p->name, "nodejs") != 0))
 		return buf;
 	/* cmdline is argv joined by spaces: walk its words after argv[0] */

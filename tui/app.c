@@ -42,6 +42,7 @@
 #include "widgets/canvas.h"
 #include "tui/app_priv.h"
 #include "tui/heapdiff.h"
+#include "tui/profview.h"
 #include "tui/help.h"
 #include "tui/keys.h"
 #include "tui/prompt.h"
@@ -116,6 +117,11 @@ static void paint(app *a)
 		break;
 	case VIEW_HEAPDIFF:
 		heapdiff_draw(stdscr, &a->m, &a->ui);
+		break;
+	case VIEW_PROFILE:
+		if ((COLS < PROFVIEW_WIDE_COLS) != a->prof_narrow)
+			app_profile_render(a);	/* resized across the width class */
+		profview_draw(stdscr, &a->m, &a->ui);
 		break;
 	case VIEW_EXPLORE:
 		app_explore_draw(a);
@@ -246,6 +252,8 @@ void app_quit(app *a)
 	}
 	if (a->diff_running)
 		uv_cancel((uv_req_t *)&a->diff_work);
+	if (a->prof_running)
+		uv_cancel((uv_req_t *)&a->prof_work);
 	if (a->explore_running)
 		uv_cancel((uv_req_t *)&a->explore_work);
 	app_hunt_cancel(a);
@@ -487,6 +495,7 @@ static void app_cleanup(app *a)
 	app_remote_free(a);
 	model_free(&a->m);
 	free(a->diff_text);
+	app_profile_free(a);
 	app_explore_close(a);
 	free(a->seen);
 	rows_free(&a->rows);
