@@ -71,7 +71,8 @@ typedef struct heap_space {
 typedef struct handle_count {
 	char type[NAME_LEN];	/* "Timeout", "TCPWRAP", ... */
 	int count;
-	ring r;
+	ring r;			/* raw tier only (model.rcfg_recent): the handle-leak
+				 * rule reads it, no view draws it */
 } handle_count;
 
 /* Everything the in-process probe tells us. Allocated on the first hello. */
@@ -125,8 +126,10 @@ typedef struct vnode {
 
 	heap_space spaces[MAX_SPACES];
 	int nspaces;
-	handle_count handles[MAX_HANDLE_TYPES];
-	int nhandles;
+	handle_count *handles;	/* owned; nhandles of handles_cap, grown by doubling
+				 * up to MAX_HANDLE_TYPES (an idle app has one or two
+				 * types; 16 inline were 6 KB per attached process) */
+	int nhandles, handles_cap;
 
 	stall_culprit culprit;
 	/* answers by status class in the last interval: [0] server, [1] outgoing */
@@ -220,7 +223,8 @@ typedef struct model_alert {
 typedef struct model {
 	vproc **procs;		/* owned */
 	size_t nprocs, cap;
-	ring_config rcfg;	/* capacities for every series */
+	ring_config rcfg;	/* capacities for every graphed series */
+	ring_config rcfg_recent;	/* the raw tier of rcfg alone: RECENT rows, handles */
 	uint64_t dirty;		/* bumped on any change */
 	int64_t now_ms;		/* time of the latest sample tick */
 

@@ -599,7 +599,7 @@ int app_main(int argc, char **argv)
 	}
 	a->loop = uv_default_loop();
 	probe_mgr_opts po = { .hz = a->cfg.probe_hz, .out_dir = a->out_dir,
-			      .on_warning = app_on_probe_warning, .ud = a };
+			      .on_sample = app_on_probe_sample, .on_warning = app_on_probe_warning, .ud = a };
 	a->pm = probe_mgr_new(a->loop, &a->m, &po);
 	a->insp = inspector_new(a->loop, a->probe_path);
 	a->al = alerts_new(&a->cfg.alerts, app_on_alert, a);

@@ -142,6 +142,7 @@ int app_mkdir_p(const char *path);
 void app_tick(uv_timer_t *t);
 void app_on_alert(void *ud, const model_alert *al);
 void app_on_action_log(void *ud, const model_alert *al, const char *line);
+void app_on_probe_sample(void *ud, vproc *p);
 void app_on_probe_warning(void *ud, vproc *p, const char *name, const char *message, int64_t t_ms);
 /* Note the first failed JSON write (headless_*'s result); the next tick
  * stops the loop, not the callback that noticed (it may be deep inside a

@@ -111,6 +111,31 @@ void app_on_probe_warning(void *ud, vproc *p, const char *name, const char *mess
 	alerts_warning(a->al, &a->m, p, name, message, t_ms);
 }
 
+static seen_proc *seen_for(app *a, const vproc *p);
+
+/* A process's first probe sample is shown at once, not at the next tick (up
+ * to a second after the attach completed): the dashboard paints, --json
+ * writes the attach and the sample now.  Later samples wait for the tick
+ * (one paint per tick, never one per sample). */
+void app_on_probe_sample(void *ud, vproc *p)
+{
+	app *a = ud;
+	if (!p->node || p->node->samples != 1)
+		return;
+	if (a->opt.json && !a->json_err) {
+		int64_t now = clock_wall_ms();
+		seen_proc *s = seen_for(a, p);
+		if (s->state == -1)
+			return;	/* not announced yet: the tick writes it all */
+		if (s->pstate != (int)p->pstate && p->pstate == PROBE_ATTACHED) {
+			app_json_written(a, headless_event(a->json_out, p, "probe_attached", NULL, now));
+			s->pstate = (int)p->pstate;
+		}
+		app_json_written(a, headless_sample(a->json_out, p, now));
+	}
+	a->repaint = true;
+}
+
 /* ---- headless output ---------------------------------------------------- */
 
 static seen_proc *seen_for(app *a, const vproc *p)
