@@ -263,6 +263,7 @@ void app_quit(app *a)
 		uv_cancel((uv_req_t *)&a->prof_work);
 	if (a->explore_running)
 		uv_cancel((uv_req_t *)&a->explore_work);
+	app_hunt_cancel(a);
 	for (int i = 0; i < a->nlaunch; i++)
 		launch_close(a->launches[i]);
 	a->nlaunch = 0;

@@ -541,10 +541,11 @@ void app_forget_proc(app *a, vproc *p)
 static void on_capture_done(void *ud, vproc *p, int ok, const char *msg)
 {
 	app *a = ud;
-	if (a->opt.json) {
+	if (a->opt.json)
 		app_json_written(a, headless_event(a->json_out, p, ok ? "capture" : "capture_failed", msg, clock_wall_ms()));
+	app_hunt_captured(a, p, ok, msg);	/* after the capture line: the report line follows it */
+	if (a->opt.json)
 		return;
-	}
 	if (!ok)
 		model_status(&a->m, "PID %d: %s", p->pid, msg);
 	else if (p->ncaptures > 0 && strcmp(p->captures[p->ncaptures - 1].kind, "heapsnapshot") == 0 &&
