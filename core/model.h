@@ -99,6 +99,7 @@ typedef struct worker_info {
 	int64_t t_ms;		/* when the worker measured it */
 	double heap_used, heap_total, heap_limit, elu, lag_max;	/* NaN if not reported */
 	double gc_count, gc_ms;	/* in its last interval */
+	double gc_major;	/* mark-compacts among them (NaN when the probe does not say) */
 } worker_info;
 
 typedef struct vnode {
