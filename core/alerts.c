@@ -166,20 +166,23 @@ int alerts_config_set(alert_config *c, const char *key, const char *value, char 
 
 /* ---- bucketed window ------------------------------------------------ */
 
-typedef struct bw_bucket {
+typedef struct bw_bucket {	/* 48 bytes */
 	int64_t t;		/* aligned start */
 	int64_t tmin;		/* when the lowest sample was taken */
 	int64_t tgc;		/* when gcmin was taken, 0 none */
 	float min, max;
 	float gcmin;		/* lowest sample right after a major GC, NaN if none */
-	double sum;
 	uint32_t n;
+	double sum;
 } bw_bucket;
 
+/* The closed buckets are allocated at the first close, cap of them (a GC
+ * window needs 12, a leak window 62): a process that never reports the
+ * series costs no buckets, and none costs BW_MAX. */
 typedef struct bwin {
 	int64_t span;		/* ms per bucket */
 	int cap, head, len;	/* closed buckets, head = next slot */
-	bw_bucket b[BW_MAX];
+	bw_bucket *b;		/* owned: cap buckets, NULL until the first close */
 	bw_bucket open;		/* open.n == 0: none yet */
 } bwin;
 
@@ -196,6 +199,13 @@ static void bwin_init(bwin *w, double window_s, int k)
 	w->cap = k + 2;
 }
 
+static void bwin_free(bwin *w)
+{
+	free(w->b);
+	w->b = NULL;
+	w->len = w->head = 0;
+}
+
 /* Add a sample (post_gc: the first after a major GC); returns true when it
  * closed the previous bucket. */
 static bool bwin_push(bwin *w, int64_t t, double v, bool post_gc)
@@ -205,6 +215,8 @@ static bool bwin_push(bwin *w, int64_t t, double v, bool post_gc)
 	int64_t start = t - ((t % w->span) + w->span) % w->span;
 	bool closed = false;
 	if (w->open.n && start > w->open.t) {
+		if (!w->b)
+			w->b = xcalloc((size_t)w->cap, sizeof *w->b);
 		w->b[w->head] = w->open;
 		w->head = (w->head + 1) % w->cap;
 		if (w->len < w->cap)
@@ -213,8 +225,8 @@ static bool bwin_push(bwin *w, int64_t t, double v, bool post_gc)
 		closed = true;
 	}
 	if (!w->open.n) {
-		w->open = (bw_bucket){ start, t, post_gc ? t : 0, (float)v, (float)v,
-				       post_gc ? (float)v : NAN, v, 1 };
+		w->open = (bw_bucket){ .t = start, .tmin = t, .tgc = post_gc ? t : 0, .min = (float)v,
+				       .max = (float)v, .gcmin = post_gc ? (float)v : NAN, .n = 1, .sum = v };
 	} else {	/* same bucket, or a clock step backwards: keep it here */
 		if (v < w->open.min) {
 			w->open.min = (float)v;
@@ -535,8 +547,14 @@ static void pstate_free(pstate *s)
 {
 	if (!s)
 		return;
-	for (int j = 0; j < MAX_HANDLE_TYPES; j++)
+	for (int j = 0; j < MAX_HANDLE_TYPES; j++) {
+		if (s->h[j])
+			bwin_free(&s->h[j]->w);
 		free(s->h[j]);
+	}
+	bwin_free(&s->heap_w);
+	bwin_free(&s->rss_w);
+	bwin_free(&s->gc_w);
 	free(s);
 }
 
@@ -1158,6 +1176,7 @@ static void eval_handles(alerts *a, model *m, pstate *s, vnode *n)
 			s->h[j] = xcalloc(1, sizeof *s->h[j]);
 		handle_state *h = s->h[j];
 		if (strcmp(h->type, hc->type) != 0) {	/* new slot (or reused): start over */
+			bwin_free(&h->w);
 			memset(h, 0, sizeof *h);
 			snprintf(h->type, sizeof h->type, "%s", hc->type);
 			bwin_init(&h->w, c->handle_window_s, HANDLE_BUCKETS);

@@ -42,6 +42,7 @@
 #include "widgets/canvas.h"
 #include "tui/app_priv.h"
 #include "tui/heapdiff.h"
+#include "tui/profview.h"
 #include "tui/help.h"
 #include "tui/keys.h"
 #include "tui/prompt.h"
@@ -116,6 +117,11 @@ static void paint(app *a)
 		break;
 	case VIEW_HEAPDIFF:
 		heapdiff_draw(stdscr, &a->m, &a->ui);
+		break;
+	case VIEW_PROFILE:
+		if ((COLS < PROFVIEW_WIDE_COLS) != a->prof_narrow)
+			app_profile_render(a);	/* resized across the width class */
+		profview_draw(stdscr, &a->m, &a->ui);
 		break;
 	case VIEW_EXPLORE:
 		app_explore_draw(a);
@@ -246,6 +252,8 @@ void app_quit(app *a)
 	}
 	if (a->diff_running)
 		uv_cancel((uv_req_t *)&a->diff_work);
+	if (a->prof_running)
+		uv_cancel((uv_req_t *)&a->prof_work);
 	if (a->explore_running)
 		uv_cancel((uv_req_t *)&a->explore_work);
 	for (int i = 0; i < a->nlaunch; i++)
@@ -486,6 +494,7 @@ static void app_cleanup(app *a)
 	app_remote_free(a);
 	model_free(&a->m);
 	free(a->diff_text);
+	app_profile_free(a);
 	app_explore_close(a);
 	free(a->seen);
 	rows_free(&a->rows);
@@ -583,7 +592,7 @@ int app_main(int argc, char **argv)
 	}
 	a->loop = uv_default_loop();
 	probe_mgr_opts po = { .hz = a->cfg.probe_hz, .out_dir = a->out_dir,
-			      .on_warning = app_on_probe_warning, .ud = a };
+			      .on_sample = app_on_probe_sample, .on_warning = app_on_probe_warning, .ud = a };
 	a->pm = probe_mgr_new(a->loop, &a->m, &po);
 	a->insp = inspector_new(a->loop, a->probe_path);
 	a->al = alerts_new(&a->cfg.alerts, app_on_alert, a);

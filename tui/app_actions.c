@@ -21,10 +21,12 @@
 #include "tui/heapdiff.h"
 #include "tui/help.h"
 #include "tui/rows.h"
+#include "tui/view.h"
 #include "tui/view_overview.h"
 
-/* --attach retries a failed attach up to ATTACH_RETRIES times, after 1, 2, 4,
- * 8 and 16 s: a port held briefly, another vitals attaching. */
+/* --attach (and a group's members, `a` on it) retries a failed attach up to
+ * ATTACH_RETRIES times, after 1, 2, 4, 8 and 16 s: a port held briefly,
+ * another vitals attaching. */
 #define ATTACH_RETRIES 5
 #define ATTACH_RETRY_MS 1000LL
 
@@ -61,7 +63,10 @@ static bool scroll_text(app *a, int delta)
 		max = help_max_scroll();
 	} else if (a->ui.view == VIEW_HEAPDIFF) {
 		pos = &a->ui.heapdiff_scroll;
-		max = heapdiff_lines(a->ui.heapdiff_text) - (LINES - 2);	/* title and status lines */
+		max = view_text_lines(a->ui.heapdiff_text) - (LINES - 2);	/* title and status lines */
+	} else if (a->ui.view == VIEW_PROFILE) {
+		pos = &a->ui.profile_scroll;	/* the rows under the report's fixed head */
+		max = view_text_lines(a->ui.profile_text) - (LINES - 2);
 	} else {
 		return false;
 	}
@@ -372,7 +377,8 @@ static void act_filter(app *a)
 	a->ui.filter_cur = strlen(a->ui.filter);
 	a->ui.view = VIEW_OVERVIEW;
 }
-/* a: the selected process; on a folded group row, every live member too. */
+/* a: the selected process; on a folded group row, every live member too,
+ * and those that join the group later. */
 static void act_attach(app *a)
 {
 	vproc *p = app_selected(a);
@@ -383,6 +389,7 @@ static void act_attach(app *a)
 		return;
 	}
 	int n = 0;
+	p->attach_members = true;	/* and the members that come later (app_tick.c) */
 	for (size_t i = 0; i < a->m.nprocs; i++) {
 		vproc *q = a->m.procs[i];
 		if (q->state == PROC_LIVE && q->pstate != PROBE_ATTACHED && q->pstate != PROBE_CONNECTING &&
@@ -446,8 +453,19 @@ static void act_w2(app *a) { set_window(a, 1); }
 static void act_w3(app *a) { set_window(a, 2); }
 static void act_w4(app *a) { set_window(a, 3); }
 static void act_w5(app *a) { set_window(a, 4); }
-static void act_sort_prev(app *a) { sort_by(a, -1); }
-static void act_sort_next(app *a) { sort_by(a, 1); }
+/* < >: the next column; in the profile screen, self or total time. */
+static void sort_key(app *a, int dir)
+{
+	if (a->ui.view != VIEW_PROFILE) {
+		sort_by(a, dir);
+		return;
+	}
+	a->ui.profile_by_total = !a->ui.profile_by_total;
+	a->ui.profile_scroll = 0;
+	app_profile_render(a);
+}
+static void act_sort_prev(app *a) { sort_key(a, -1); }
+static void act_sort_next(app *a) { sort_key(a, 1); }
 static void act_report(app *a)
 {
 	vproc *p = attached_selected(a, "a diagnostic report");
@@ -534,6 +552,9 @@ static void on_capture_done(void *ud, vproc *p, int ok, const char *msg)
 		/* the key first: a long path is what the screen's width cuts */
 		model_status(&a->m, "heap snapshot saved, e explores it%s: %s",
 			     n > 1 ? " (what changed since the one before)" : "", msg);
+	} else if (p->ncaptures > 0 && strcmp(p->captures[p->ncaptures - 1].kind, "cpuprofile") == 0 &&
+		   strcmp(p->captures[p->ncaptures - 1].path, msg) == 0 && a->curses) {
+		app_profile_open(a, msg);	/* its table opens when loaded */
 	}
 	/* other captures: probe_client already put "saved PATH (size)" in the status line */
 	model_touch(&a->m);
@@ -577,7 +598,7 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 		 * confused inspector pass; try again later, backing off.  Not
 		 * after a timeout: that app may act on SIGUSR1 itself. */
 		bool passing = err == -EADDRINUSE || err == -EBUSY || err == -EPROTO || err == -EIO;
-		if (a->opt.attach && passing && p->attach_tries < ATTACH_RETRIES) {
+		if (app_wants_attach(a, p) && passing && p->attach_tries < ATTACH_RETRIES) {
 			int64_t wait = ATTACH_RETRY_MS << p->attach_tries++;
 			p->attach_retry_ms = clock_wall_ms() + wait;
 			snprintf(again, sizeof again, " (trying again in %lld s)", (long long)(wait / 1000));
@@ -591,6 +612,18 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 			fprintf(stderr, "vitals: attach %d: %s\n", pid, msg);
 	}
 	model_touch(&a->m);
+}
+
+bool app_wants_attach(const app *a, const vproc *p)
+{
+	bool want = a->opt.attach;
+	/* bounded: ppid links may loop after PID reuse */
+	const vproc *up = p->ppid > 1 ? model_find(&a->m, p->ppid) : NULL;
+	for (int d = 0; up && !want && d < 32; d++) {
+		want = up->attach_members;
+		up = up->ppid > 1 && up->ppid != up->pid ? model_find(&a->m, up->ppid) : NULL;
+	}
+	return want;
 }
 
 void app_attach(app *a, vproc *p)

@@ -1,12 +1,13 @@
 /* app_priv — the application context shared by the files of the app:
  * tui/app.c (setup, the loop, painting, key dispatch), tui/app_tick.c (the
  * sampling tick, headless output, alert side effects), tui/app_actions.c
- * (what keys ask for), tui/prompt.c (questions and the filter line) and
- * tui/heapdiff.c (the heap-diff job), tui/heapview.c (the heap explorer).  Not for other modules: keys, views
- * and widgets never see struct app.
+ * (what keys ask for), tui/prompt.c (questions and the filter line),
+ * tui/heapdiff.c (the heap-diff job), tui/heapview.c (the heap explorer)
+ * and tui/profview.c (the profile screen).  Not for other modules: keys,
+ * views and widgets never see struct app.
  *
  * Ownership: struct app lives on app_main's stack; it owns the model, every
- * collector, the theme and the heap-diff text.  Every libuv handle here is
+ * collector, the theme, the heap-diff text and the profile shown.  Every libuv handle here is
  * closed in app_shutdown before the loop's last run. */
 #ifndef VITALS_APP_PRIV_H
 #define VITALS_APP_PRIV_H
@@ -100,6 +101,17 @@ typedef struct app {
 	char *diff_text;	/* owned; shown in VIEW_HEAPDIFF */
 	char diff_err[256];
 
+	/* CPU profile screen: the capture is loaded on the thread pool, the
+	 * table rendered on the loop (again when the sort or the width class
+	 * changes) */
+	uv_work_t prof_work;
+	bool prof_running;
+	char prof_path[PATH_MAX];	/* the capture being loaded / shown */
+	struct profile *prof_next;	/* the worker's result, owned until done */
+	struct profile *prof;		/* owned; the profile shown */
+	char *prof_text;		/* owned; shown in VIEW_PROFILE */
+	bool prof_narrow;		/* rendered for a narrow screen */
+	char prof_err[256];
 	/* heap explorer (tui/heapview.c): the load on the thread pool, then the screen */
 	uv_work_t explore_work;
 	bool explore_running;
@@ -130,6 +142,7 @@ int app_mkdir_p(const char *path);
 void app_tick(uv_timer_t *t);
 void app_on_alert(void *ud, const model_alert *al);
 void app_on_action_log(void *ud, const model_alert *al, const char *line);
+void app_on_probe_sample(void *ud, vproc *p);
 void app_on_probe_warning(void *ud, vproc *p, const char *name, const char *message, int64_t t_ms);
 /* Note the first failed JSON write (headless_*'s result); the next tick
  * stops the loop, not the callback that noticed (it may be deep inside a
@@ -161,6 +174,9 @@ void app_remote_free(app *a);
 void app_act(app *a, key_action act);
 vproc *app_selected(app *a);
 void app_attach(app *a, vproc *p);
+/* Whether p is to be attached without being asked: --attach, or a watched
+ * ancestor whose group was attached with `a` (vproc.attach_members). */
+bool app_wants_attach(const app *a, const vproc *p);
 void app_capture(app *a, vproc *p, const char *cmd, int seconds);
 /* Select the next visible row matching ui.search after the selection (or
  * from it, when from_current), wrapping; says so when none matches. */
@@ -194,6 +210,13 @@ void app_start_explore(app *a, vproc *p);
 void app_explore_draw(app *a);
 void app_explore_key(app *a, int ch);
 void app_explore_close(app *a);
+
+/* profview.c: load a finished CPU profile capture on the thread pool and
+ * open VIEW_PROFILE on it; render (again) its table for the screen's width
+ * and the chosen sort; free it at exit. */
+void app_profile_open(app *a, const char *path);
+void app_profile_render(app *a);
+void app_profile_free(app *a);
 
 /* prompt.c: a key while a question or the filter line is open (true: it was
  * taken). */

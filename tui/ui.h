@@ -16,6 +16,7 @@ typedef enum ui_view {
 	VIEW_DETAIL,
 	VIEW_HELP,
 	VIEW_HEAPDIFF,
+	VIEW_PROFILE,
 	VIEW_EXPLORE,		/* the heap explorer (tui/heapview.c draws it) */
 } ui_view;
 
@@ -72,6 +73,9 @@ typedef struct ui_state {
 	const char *heapdiff_text;	/* VIEW_HEAPDIFF: the diff report, owned by app */
 	int heapdiff_scroll;
 	int help_scroll;	/* VIEW_HELP: first key row shown */
+	const char *profile_text;	/* VIEW_PROFILE: `vitals profile summary`'s table, owned by app */
+	int profile_scroll;	/* first function row shown (the header stays) */
+	bool profile_by_total;	/* rows sorted by total time, not self time */
 } ui_state;
 
 #endif
