@@ -944,6 +944,17 @@ static void poll_cb(uv_timer_t *t)
 
 /* ---------- public API ---------- */
 
+/* Queue j last, and start it if nothing runs. */
+static void job_enqueue(inspector *in, job *j)
+{
+	if (in->tail)
+		in->tail->next = j;
+	else
+		in->head = j;
+	in->tail = j;
+	kick(in);
+}
+
 /* In the watchdog, vitals dead: close each inspector it opened (a job that
  * waits for the port SIGUSR1 opens, checks the PID, runs CLOSE_SNIPPET and
  * waits for the port to go), in a loop of its own, then return. */
@@ -959,13 +970,8 @@ static void orphan_close(const watchdog_item *items, int n)
 		k->sig_port = items[i].port;
 		k->lock_fd = -2;	/* the watchdog holds the lock */
 		k->opened = k->signalled = k->close_only = k->close_only_job = k->watch_only = true;
-		if (in->tail)
-			in->tail->next = k;
-		else
-			in->head = k;
-		in->tail = k;
+		job_enqueue(in, k);
 	}
-	kick(in);
 	uv_run(&loop, UV_RUN_DEFAULT);	/* until the jobs are done */
 	inspector_close(in);
 	uv_run(&loop, UV_RUN_DEFAULT);
@@ -1008,12 +1014,7 @@ int inspector_attach(inspector *in, int pid, inspector_done_cb cb, void *ud, cha
 	j->lock_fd = -1;
 	j->cb = cb;
 	j->ud = ud;
-	if (in->tail)
-		in->tail->next = j;
-	else
-		in->head = j;
-	in->tail = j;
-	kick(in);
+	job_enqueue(in, j);
 	return 0;
 }
 

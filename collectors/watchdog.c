@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "collectors/fdpass.h"
 #include "core/xalloc.h"
 
 struct watchdog {
@@ -83,19 +84,10 @@ static void helper_main(watchdog_orphan_fn fn, int fd)
 	int locks[WATCHDOG_MAX], n = 0;
 	for (;;) {
 		wd_msg m;
-		union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } cm;
-		struct iovec iov = { &m, sizeof m };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b,
-				     .msg_controllen = sizeof cm.b };
-		ssize_t r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-		if (r < 0 && errno == EINTR)
-			continue;
+		int lock;
+		ssize_t r = fdpass_recv(fd, &m, sizeof m, &lock);
 		if (r <= 0)
 			break;	/* vitals is gone */
-		int lock = -1;
-		struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
-		if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
-			memcpy(&lock, CMSG_DATA(h), sizeof lock);
 		if (r != (ssize_t)sizeof m) {
 			if (lock >= 0)
 				close(lock);
@@ -163,24 +155,7 @@ static int wd_start(watchdog *w)
 
 static int wd_send(watchdog *w, const wd_msg *m, int lock_fd)
 {
-	union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } cm;
-	struct iovec iov = { (void *)m, sizeof *m };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (lock_fd >= 0) {
-		memset(&cm, 0, sizeof cm);
-		mh.msg_control = cm.b;
-		mh.msg_controllen = sizeof cm.b;
-		struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
-		h->cmsg_level = SOL_SOCKET;
-		h->cmsg_type = SCM_RIGHTS;
-		h->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(h), &lock_fd, sizeof lock_fd);
-	}
-	ssize_t r;
-	do
-		r = sendmsg(w->fd, &mh, MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
-	if (r == (ssize_t)sizeof *m)
+	if (fdpass_send(w->fd, m, sizeof *m, lock_fd) == (ssize_t)sizeof *m)
 		return 0;
 	close(w->fd);	/* the helper died: a new one next time */
 	w->fd = -1;
