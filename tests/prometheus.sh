@@ -61,7 +61,7 @@ pass "vitals serves $url"
 curl -sf "$url" >"$work/text.prom" || fail "scrape failed"
 "$PROMTOOL" check metrics <"$work/text.prom" >"$work/promtool.out" 2>&1 ||
 	{ cat "$work/promtool.out"; fail "promtool check metrics complained"; }
-grep -q '^vitals_process_info{app="we\\"ird\\\\x?",worker="0",pid="'"$oddpid"'"' "$work/text.prom" ||
+grep -q '^vitals_process_info{app="we\\"ird\\\\x?",worker="0",pid="'"$oddpid"'",name="we\\"ird\\\\x?",' "$work/text.prom" ||
 	{ grep vitals_process_info "$work/text.prom"; fail "odd name not escaped as expected"; }
 curl -sf -H 'Accept: application/openmetrics-text; version=1.0.0' "$url" >"$work/om.txt" || fail "OpenMetrics scrape failed"
 [ "$(tail -n 1 "$work/om.txt")" = "# EOF" ] || fail "OpenMetrics without # EOF"
