@@ -21,6 +21,9 @@ void model_init(model *m, const ring_config *rcfg)
 {
 	memset(m, 0, sizeof *m);
 	m->rcfg = rcfg ? *rcfg : ring_config_default;
+	/* series nothing graphs keep the raw tier alone: the coarse tiers are
+	 * three quarters of a ring's bytes */
+	m->rcfg_recent = (ring_config){ .ntiers = 1, .tier = { m->rcfg.tier[0] } };
 }
 
 static void vnode_free(vnode *n)
@@ -32,6 +35,7 @@ static void vnode_free(vnode *n)
 			ring_free(vnode_ring(n, i));
 	for (int i = 0; i < n->nhandles; i++)
 		ring_free(&n->handles[i].r);
+	free(n->handles);
 	free(n->gc);
 	free(n);
 }
@@ -170,7 +174,7 @@ vnode *model_node(model *m, vproc *p)
 	for (int i = 0; i < PS_COUNT; i++) {	/* not reported yet: NaN, not 0 */
 		*(double *)(void *)((char *)n + probe_series_table[i].off) = NAN;
 		if (vnode_ring(n, i))
-			ring_init(vnode_ring(n, i), &m->rcfg);
+			ring_init(vnode_ring(n, i), probe_series_table[i].recent ? &m->rcfg_recent : &m->rcfg);
 	}
 	p->node = n;
 	return n;
@@ -245,10 +249,15 @@ handle_count *model_handle(model *m, vnode *n, const char *type)
 			return &n->handles[i];
 	if (n->nhandles == MAX_HANDLE_TYPES)
 		return NULL;
+	if (n->nhandles == n->handles_cap) {	/* rings move with their struct: no self-pointers */
+		int cap = n->handles_cap ? n->handles_cap * 2 : 2;
+		n->handles = xrealloc(n->handles, (size_t)cap * sizeof *n->handles);
+		n->handles_cap = cap;
+	}
 	handle_count *h = &n->handles[n->nhandles++];
 	memset(h, 0, sizeof *h);
 	snprintf(h->type, sizeof h->type, "%s", type);
-	ring_init(&h->r, &m->rcfg);
+	ring_init(&h->r, &m->rcfg_recent);	/* alerts read its recent samples; no graph */
 	return h;
 }
 
@@ -349,7 +358,9 @@ bool model_many_hosts(const model *m)
 
 const char *model_proc_name(const vproc *p, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s", p->name[0] ? p->name : "?");
+	snprintf(buf, n, "%s", p->app[0] ? p->app : p->name[0] ? p->name : "?");
+	if (p->app[0])
+		return buf;
 	if (!p->cmdline || (strcmp(p->name, "node") != 0 && strcmp(p->name, "nodejs") != 0))
 		return buf;
 	/* cmdline is argv joined by spaces: walk its words after argv[0] */

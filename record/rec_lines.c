@@ -354,6 +354,11 @@ static void apply_gc(model *m, const rec_line *l, const char *host)
 		if (t < 0 || t > TS_MAX || kind < 0 || kind > 255 || flags < 0 || flags > 255)
 			continue;
 		gc_event g = { .t_ms = t, .dur_ms = (float)d, .kind = (uint8_t)kind, .flags = (uint8_t)flags };
+		/* a rotated file starts by repeating the GC history its process
+		 * had: replayed after the file before it, those are known already */
+		const gc_event *last = n->gc_len ? model_gc_get(n, n->gc_len - 1) : NULL;
+		if (last && (t < last->t_ms || (t == last->t_ms && g.dur_ms == last->dur_ms && g.kind == last->kind)))
+			continue;
 		model_gc_push(n, &g);
 	}
 }

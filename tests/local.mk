@@ -101,12 +101,13 @@ TESTS += tests/test_theme tests/test_config tests/test_widgets
 endif
 
 # end-to-end: headless JSON mode and the dashboard in tmux (lead)
-TESTS += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh
-EXTRA_DIST += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh
+TESTS += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh tests/pm2.sh tests/tui_workers.sh
+EXTRA_DIST += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh tests/pm2.sh tests/tui_workers.sh
 # Tests that attach use the inspector port 9229, one per machine: under
 # `make -j check` they must run one after another, never side by side.
 tests/headless.log: tests/attach.log
 tests/tui.log: tests/headless.log
+tests/pm2.log: tests/tui.log
 # golden screens of the real binary in tmux (engineer: screen)
 TESTS += tests/golden.sh
 EXTRA_DIST += tests/golden.sh tests/golden
@@ -150,9 +151,19 @@ tests_test_rec_time_SOURCES = tests/test_rec_time.c
 tests_test_rec_time_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_rec_time_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_rec_time
+check_PROGRAMS += tests/test_recfile
+tests_test_recfile_SOURCES = tests/test_recfile.c
+tests_test_recfile_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_recfile_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_recfile
+check_PROGRAMS += tests/test_app_id
+tests_test_app_id_SOURCES = tests/test_app_id.c
+tests_test_app_id_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_app_id_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_app_id
 endif
-TESTS += tests/record.sh
-EXTRA_DIST += tests/record.sh
+TESTS += tests/record.sh tests/record_rotate.sh
+EXTRA_DIST += tests/record.sh tests/record_rotate.sh
 # --remote HOST against a real sshd on loopback (skipped where it cannot run)
 TESTS += tests/remote.sh
 EXTRA_DIST += tests/remote.sh

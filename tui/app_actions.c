@@ -24,8 +24,9 @@
 #include "tui/view.h"
 #include "tui/view_overview.h"
 
-/* --attach retries a failed attach up to ATTACH_RETRIES times, after 1, 2, 4,
- * 8 and 16 s: a port held briefly, another vitals attaching. */
+/* --attach (and a group's members, `a` on it) retries a failed attach up to
+ * ATTACH_RETRIES times, after 1, 2, 4, 8 and 16 s: a port held briefly,
+ * another vitals attaching. */
 #define ATTACH_RETRIES 5
 #define ATTACH_RETRY_MS 1000LL
 
@@ -42,13 +43,14 @@ static void move_sel(app *a, int delta)
 	size_t n = a->rows.n;
 	if (n == 0)
 		return;
-	int cur = rows_index(a->rows.v, n, a->ui.selected_pid);
+	int cur = rows_index_sel(&a->rows, a->ui.selected_pid, a->ui.selected_worker);
 	long next = cur < 0 ? 0 : (long)cur + delta;
 	if (next < 0)
 		next = 0;
 	if (next >= (long)n)
 		next = (long)n - 1;
 	a->ui.selected_pid = a->rows.v[next]->pid;
+	a->ui.selected_worker = a->rows.worker[next];
 }
 
 /* In the help and heap diff screens the moving keys scroll the text (by
@@ -228,8 +230,9 @@ void app_search_next(app *a, bool from_current)
 	size_t start = cur < 0 ? 0 : (size_t)cur + (from_current ? 0 : 1);
 	for (size_t k = 0; k < n; k++) {
 		vproc *p = a->rows.v[(start + k) % n];
-		if (rows_match(p, a->ui.search)) {
+		if (!a->rows.worker[(start + k) % n] && rows_match(p, a->ui.search)) {
 			a->ui.selected_pid = p->pid;
+			a->ui.selected_worker = 0;
 			return;
 		}
 	}
@@ -376,7 +379,8 @@ static void act_filter(app *a)
 	a->ui.filter_cur = strlen(a->ui.filter);
 	a->ui.view = VIEW_OVERVIEW;
 }
-/* a: the selected process; on a folded group row, every live member too. */
+/* a: the selected process; on a folded group row, every live member too,
+ * and those that join the group later. */
 static void act_attach(app *a)
 {
 	vproc *p = app_selected(a);
@@ -387,6 +391,7 @@ static void act_attach(app *a)
 		return;
 	}
 	int n = 0;
+	p->attach_members = true;	/* and the members that come later (app_tick.c) */
 	for (size_t i = 0; i < a->m.nprocs; i++) {
 		vproc *q = a->m.procs[i];
 		if (q->state == PROC_LIVE && q->pstate != PROBE_ATTACHED && q->pstate != PROBE_CONNECTING &&
@@ -434,6 +439,7 @@ static void act_fold(app *a)
 		a->ui.nfolded++;
 	a->ui.folded[a->ui.nfolded - 1] = p->pid;
 	a->ui.selected_pid = p->pid;
+	a->ui.selected_worker = 0;
 }
 
 static void act_unfold(app *a)
@@ -535,10 +541,11 @@ void app_forget_proc(app *a, vproc *p)
 static void on_capture_done(void *ud, vproc *p, int ok, const char *msg)
 {
 	app *a = ud;
-	if (a->opt.json) {
+	if (a->opt.json)
 		app_json_written(a, headless_event(a->json_out, p, ok ? "capture" : "capture_failed", msg, clock_wall_ms()));
+	app_hunt_captured(a, p, ok, msg);	/* after the capture line: the report line follows it */
+	if (a->opt.json)
 		return;
-	}
 	if (!ok)
 		model_status(&a->m, "PID %d: %s", p->pid, msg);
 	else if (p->ncaptures > 0 && strcmp(p->captures[p->ncaptures - 1].kind, "heapsnapshot") == 0 &&
@@ -595,7 +602,7 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 		 * confused inspector pass; try again later, backing off.  Not
 		 * after a timeout: that app may act on SIGUSR1 itself. */
 		bool passing = err == -EADDRINUSE || err == -EBUSY || err == -EPROTO || err == -EIO;
-		if (a->opt.attach && passing && p->attach_tries < ATTACH_RETRIES) {
+		if (app_wants_attach(a, p) && passing && p->attach_tries < ATTACH_RETRIES) {
 			int64_t wait = ATTACH_RETRY_MS << p->attach_tries++;
 			p->attach_retry_ms = clock_wall_ms() + wait;
 			snprintf(again, sizeof again, " (trying again in %lld s)", (long long)(wait / 1000));
@@ -609,6 +616,18 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 			fprintf(stderr, "vitals: attach %d: %s\n", pid, msg);
 	}
 	model_touch(&a->m);
+}
+
+bool app_wants_attach(const app *a, const vproc *p)
+{
+	bool want = a->opt.attach;
+	/* bounded: ppid links may loop after PID reuse */
+	const vproc *up = p->ppid > 1 ? model_find(&a->m, p->ppid) : NULL;
+	for (int d = 0; up && !want && d < 32; d++) {
+		want = up->attach_members;
+		up = up->ppid > 1 && up->ppid != up->pid ? model_find(&a->m, up->ppid) : NULL;
+	}
+	return want;
 }
 
 void app_attach(app *a, vproc *p)

@@ -110,7 +110,9 @@ void app_record_close(app *a)
 /* ---- replay ------------------------------------------------------------- */
 
 struct replay {
-	FILE *f;
+	FILE *f;		/* files[cur] */
+	const char **files;	/* owned array (the strings are argv's), in recorded order */
+	int nfiles, cur;
 	rec_reader *r;
 	rec_line *next;		/* parsed, waiting for the clock */
 	int64_t clock;		/* the moment shown; 0 before the first line */
@@ -136,16 +138,72 @@ static void replay_end(app *a, const char *why)
 {
 	struct replay *rp = a->rp;
 	rp->done = true;
+	if (rp->last_ts > rp->clock)
+		rp->clock = rp->last_ts;	/* the end is the last line's moment */
 	char t[32];
 	clock_text(rp->clock, t, sizeof t);
 	char shown[200];
-	text_clean(shown, sizeof shown, a->opt.replay, strlen(a->opt.replay), TEXT_UTF8);
+	const char *name = rp->files[rp->cur];
+	text_clean(shown, sizeof shown, name, strlen(name), TEXT_UTF8);
 	if (why && rp->clock)
 		model_status(&a->m, "%s: %s; replayed up to %s", shown, why, t + 11);
 	else if (why)
 		model_status(&a->m, "%s: %s", shown, why);
 	else
 		model_status(&a->m, "end of the recording at %s — space pauses, ← → scroll, q quits", t);
+}
+
+/* Read files[i] from its start: 0, or an errno. */
+static int replay_file(struct replay *rp, int i)
+{
+	FILE *f = fopen(rp->files[i], "rbe");
+	if (!f)
+		return errno;
+	if (rp->f)
+		fclose(rp->f);
+	rp->f = f;
+	rp->cur = i;
+	rec_reader_free(rp->r);
+	rp->r = rec_reader_new();
+	return 0;
+}
+
+/* The time of path's header (its first line): 0, or -1 with why in err. */
+static int file_start(const char *path, int64_t *ts, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rbe");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rec_reader *r = rec_reader_new();
+	unsigned char *buf = xmalloc(65536);
+	const char *line;
+	size_t len;
+	int rc;
+	while ((rc = rec_reader_next(r, &line, &len)) == 0) {
+		size_t n = fread(buf, 1, 65536, f);
+		if (n == 0)
+			break;
+		rec_reader_feed(r, buf, n);
+	}
+	if (rc == 0) {
+		rec_reader_eof(r);
+		rc = rec_reader_next(r, &line, &len);
+	}
+	rec_line *l = rc > 0 ? rec_line_parse(line, len, err, errlen) : NULL;
+	int ok = l && rec_line_is_header(l) ? 0 : -1;
+	if (ok == 0)
+		*ts = rec_line_ts(l);
+	else if (rc < 0)
+		snprintf(err, errlen, "%s: %s", path, rec_reader_error(r));
+	else
+		snprintf(err, errlen, "%s: %s", path, rc == 0 ? "an empty recording" : "not a vitals recording (no header line)");
+	rec_line_free(l);
+	rec_reader_free(r);
+	free(buf);
+	fclose(f);
+	return ok;
 }
 
 /* The next line of the recording, parsed; NULL at the end or damage
@@ -180,10 +238,19 @@ static rec_line *replay_pull(app *a)
 		}
 		rec_reader_eof(rp->r);
 		rc = rec_reader_next(rp->r, &line, &len);	/* a member cut short says so */
-		if (rc < 0)
+		if (rc < 0) {
 			replay_end(a, rec_reader_error(rp->r));
-		else
-			replay_end(a, NULL);
+			return NULL;
+		}
+		if (rp->cur + 1 < rp->nfiles) {	/* on into the next file, its header first */
+			int err = replay_file(rp, rp->cur + 1);
+			if (err) {
+				replay_end(a, strerror(err));
+				return NULL;
+			}
+			continue;
+		}
+		replay_end(a, NULL);
 		return NULL;
 	}
 }
@@ -197,7 +264,7 @@ static void replay_header(app *a, char *why, size_t n)
 	if (!rp->next)
 		snprintf(why, n, "%s", a->m.status[0] ? a->m.status : "an empty recording");
 	else if (!rec_line_is_header(rp->next))
-		snprintf(why, n, "%s: not a vitals recording (no header line)", a->opt.replay);
+		snprintf(why, n, "%s: not a vitals recording (no header line)", rp->files[rp->cur]);
 	else if (rec_line_apply(rp->next, &a->m, NULL, why, n) == 0) {
 		rp->clock = rp->start = rp->last_ts = rec_line_ts(rp->next);
 		rec_line_free(rp->next);
@@ -206,16 +273,44 @@ static void replay_header(app *a, char *why, size_t n)
 	}
 }
 
+struct file_at {
+	const char *path;
+	int64_t ts;
+};
+
+static int by_start(const void *x, const void *y)
+{
+	const struct file_at *a = x, *b = y;
+	return a->ts < b->ts ? -1 : a->ts > b->ts;
+}
+
 int app_replay_open(app *a, char *err, size_t errlen)
 {
+	/* several files (a recording and its rotated parts): in the order of
+	 * their headers' times, whatever order they were named in */
+	int nf = a->opt.nreplay > 0 ? a->opt.nreplay : 1;
+	struct file_at *at = xcalloc((size_t)nf, sizeof *at);
+	for (int i = 0; i < nf; i++) {
+		at[i].path = a->opt.nreplay > 0 ? a->opt.replay_files[i] : a->opt.replay;
+		if (nf > 1 && file_start(at[i].path, &at[i].ts, err, errlen) < 0) {
+			free(at);
+			return -1;
+		}
+	}
+	qsort(at, (size_t)nf, sizeof *at, by_start);
 	struct replay *rp = xcalloc(1, sizeof *rp);
-	rp->f = fopen(a->opt.replay, "rbe");
-	if (!rp->f) {
-		snprintf(err, errlen, "%s: %s", a->opt.replay, strerror(errno));
+	rp->files = xcalloc((size_t)nf, sizeof *rp->files);
+	for (int i = 0; i < nf; i++)
+		rp->files[i] = at[i].path;
+	rp->nfiles = nf;
+	free(at);
+	int e = replay_file(rp, 0);
+	if (e) {
+		snprintf(err, errlen, "%s: %s", rp->files[0], strerror(e));
+		free(rp->files);
 		free(rp);
 		return -1;
 	}
-	rp->r = rec_reader_new();
 	rp->speed = a->opt.speed > 0 ? (int)a->opt.speed : 1;
 	a->rp = rp;
 	/* the first line must be a header this vitals reads: say so before the
@@ -269,9 +364,11 @@ static void replay_rewind(app *a)
 	struct replay *rp = a->rp;
 	rec_line_free(rp->next);
 	rp->next = NULL;
-	rec_reader_free(rp->r);
-	rp->r = rec_reader_new();
-	rewind(rp->f);
+	int e = replay_file(rp, 0);
+	if (e) {
+		replay_end(a, strerror(e));
+		return;
+	}
 	char status[sizeof a->m.status];
 	snprintf(status, sizeof status, "%s", a->m.status);
 	void (*on_status)(void *, const char *) = a->m.on_status;
@@ -348,7 +445,7 @@ void app_replay_tick(uv_timer_t *t)
 			return;
 		int64_t until = rp->clock + (int64_t)REPLAY_STEP_MS * rp->speed;
 		replay_apply(a, &until, 0);
-		if (until > rp->clock)
+		if (!rp->done && until > rp->clock)
 			rp->clock = until;
 	}
 	a->m.now_ms = rp->clock;
@@ -376,6 +473,7 @@ void app_replay_close(app *a)
 	rec_line_free(rp->next);
 	rec_reader_free(rp->r);
 	fclose(rp->f);
+	free(rp->files);
 	free(rp);
 	a->rp = NULL;
 }

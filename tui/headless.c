@@ -113,6 +113,8 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 		put_int(o, "ppid", p->ppid);
 	put_int(o, "group", p->group);
 	json_object_set_new(o, "name", jstr(p->name));
+	if (p->app[0])		/* pm2's name for it: "web#0", "pm2" */
+		json_object_set_new(o, "app", jstr(p->app));
 	json_object_set_new(o, "state", json_string(state_name(p->state)));
 	if (p->state_char > ' ' && p->state_char < 127)	/* R, S, D, Z ... as /proc says */
 		json_object_set_new(o, "stat", json_string((char[]){ p->state_char, 0 }));

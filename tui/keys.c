@@ -27,7 +27,7 @@ const key_binding key_table[] = {
 	  H("/", "filter", 7, 0) },
 	{ { KEY_F(3), 0 }, "F3", "search: select the next process whose name matches (F3 again: next)", KA_SEARCH,
 	  NULL, NOHINT },
-	{ { 'a', 0 }, "a", "attach the probe to the selected process (no restart)", KA_ATTACH, NULL,
+	{ { 'a', 0 }, "a", "attach the probe to the selected process (no restart); on a folded group, all its members, later ones too", KA_ATTACH, NULL,
 	  H(NULL, "attach", 4, 2) },
 	{ { '1', 0 }, "1", "time window: 1 minute", KA_WINDOW1, NULL, H("1-5", "window", 9, 8) },
 	{ { '2', 0 }, "2", "time window: 5 minutes", KA_WINDOW2, NULL, NOHINT },
