@@ -20,9 +20,16 @@
 #    is printed as the baseline (its tiers still filling: the creep a 24 h
 #    run would show before it flattens).
 # Usage: bench/soak.sh [BUILD_DIR]   Env: BIRTHS=10000 WARM=1000 DURATION=900 WARMUP=600 N=30
-#   PART=A or PART=B for one half.  Run it alone: it discovers every node
-#   process of this user (in a container of its own, or as a user of its own).
+#   PART=A or PART=B for one half.  As root it runs in a PID namespace of its
+#   own; otherwise run it alone (it discovers every node process of this user).
 set -eu
+# Discovery sees every node process of this user: as root, run in a PID
+# namespace of our own (with its own /proc) so other work on the machine
+# does not count.
+if [ "$(id -u)" = 0 ] && [ -z "${SOAK_NS:-}" ] && command -v unshare >/dev/null &&
+	unshare -pf --mount-proc true 2>/dev/null; then
+	SOAK_NS=1 exec unshare -pf --mount-proc sh "$0" "$@"
+fi
 BUILD=$(cd "${1:-${VITALS_BUILDDIR:-.}}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BIRTHS=${BIRTHS:-10000}
