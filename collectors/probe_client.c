@@ -59,7 +59,7 @@ struct pconn {
 	uv_connect_t req;
 	probe_mgr *pm;
 	pclient *cl;		/* NULL once closing */
-	char path[PATH_MAX];	/* the socket (maybe under /proc/PID/root) */
+	char *path;		/* owned: the socket (maybe under /proc/PID/root) */
 	linebuf lines;		/* the current, unfinished line */
 	bool connected, closing;
 };
@@ -166,6 +166,7 @@ static void conn_closed(uv_handle_t *h)
 	pconn *c = h->data;
 	probe_mgr *pm = c->pm;
 	linebuf_free(&c->lines);
+	free(c->path);
 	free(c);
 	mgr_unref(pm);
 }
@@ -542,7 +543,7 @@ static int client_connect(pclient *cl, const char *path, const struct stat *st)
 	/* a path past sun_path's 108 bytes is reached through its directory */
 	char via[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int dfd = container_sock_short(path, via, sizeof via);
-	if (dfd == -2 || strlen(path) >= sizeof(((pconn *)0)->path)) {
+	if (dfd == -2 || strlen(path) >= PATH_MAX) {
 		snprintf(p->probe_err, sizeof p->probe_err, "socket path too long: %.100s", path);
 		return -1;
 	}
@@ -550,8 +551,9 @@ static int client_connect(pclient *cl, const char *path, const struct stat *st)
 	c->pm = pm;
 	c->cl = cl;
 	linebuf_init(&c->lines, PROBE_LINE_MAX, LINEBUF_DROP);
-	snprintf(c->path, sizeof c->path, "%s", path);
+	c->path = xstrdup(path);
 	if (uv_pipe_init(pm->loop, &c->pipe, 0) < 0) {
+		free(c->path);
 		free(c);
 		if (dfd >= 0)
 			close(dfd);

@@ -43,8 +43,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <libproc2/pids.h>
 
+#include "collectors/app_id.h"
 #include "collectors/container.h"
 #include "collectors/procfs.h"
 
@@ -101,6 +103,9 @@ typedef struct proc_track {
 	int64_t mono_ms;	/* when they were read */
 	bool have;		/* utime/stime valid */
 	int64_t cg_next_ms;	/* when to re-read the cgroup memory limit */
+	uint64_t wait_ns, run_ns;	/* main thread's schedstat at the previous sample */
+	int64_t wait_mono_ms;	/* when it was read; 0 = not yet */
+	bool named;		/* app and start time resolved (first sight) */
 } proc_track;
 
 /* ---------------------------------------------------------------- pure helpers */
@@ -551,6 +556,59 @@ static void vproc_place(vproc *p)
 	snprintf(p->container, sizeof p->container, "%s", ci.name);
 }
 
+/* "NAME#ID" into out, the id kept whole when the name is long. */
+static void manager_label(const char *name, long long id, char *out, size_t n)
+{
+	char ids[24];
+	snprintf(ids, sizeof ids, "#%lld", id);
+	int room = (int)n - 1 - (int)strlen(ids);
+	if (!name[0] || id < 0 || id > 999999 || room < 1)
+		return;
+	snprintf(out, n, "%.*s%s", room, name, ids);
+	text_clean(out, n, out, n, 0);
+}
+
+void proc_manager_name(const char *cmdline, const char *pm2_env, const char *env_name,
+		       const char *env_pm_id, char *out, size_t n)
+{
+	if (!n)
+		return;
+	out[0] = 0;
+	if (cmdline && strncmp(cmdline, "PM2 v", 5) == 0 && strstr(cmdline, ": God Daemon")) {
+		snprintf(out, n, "pm2");
+		return;
+	}
+	if (pm2_env) {		/* cluster mode: one JSON object of pm2's */
+		json_t *j = json_loads(pm2_env, JSON_REJECT_DUPLICATES, NULL);
+		json_t *name = json_object_get(j, "name"), *id = json_object_get(j, "pm_id");
+		if (json_is_string(name) && json_is_integer(id))
+			manager_label(json_string_value(name), json_integer_value(id), out, n);
+		json_decref(j);
+		if (out[0])
+			return;
+	}
+	/* fork mode: pm_id is pm2's small integer; anything else is not pm2's */
+	if (env_name && env_pm_id && env_pm_id[0] && strspn(env_pm_id, "0123456789") == strlen(env_pm_id) &&
+	    strlen(env_pm_id) <= 6)
+		manager_label(env_name, strtoll(env_pm_id, NULL, 10), out, n);
+}
+
+/* p's name under a process manager (pm2), read once at first sight: the
+ * environment a process was started with does not change. */
+static void vproc_name_app(vproc *p)
+{
+	char *env = NULL, *name = NULL, *id = NULL;
+	if (!p->cmdline || strncmp(p->cmdline, "PM2 v", 5) != 0) {
+		env = procfs_environ_get(p->pid, "pm2_env");
+		if (!env && (id = procfs_environ_get(p->pid, "pm_id")))
+			name = procfs_environ_get(p->pid, "name");
+	}
+	proc_manager_name(p->cmdline, env, name, id, p->app, sizeof p->app);
+	free(env);
+	free(name);
+	free(id);
+}
+
 /* Fill in identity of a vproc someone else added (command line, launch). */
 static void vproc_identify(proc_collector *pc, vproc *p)
 {
@@ -565,6 +623,7 @@ static void mark_exited(model *m, vproc *p, int64_t now_ms)
 	p->state = PROC_EXITED;
 	p->exited_ms = now_ms;
 	p->cpu_pct = p->cpu_user_pct = p->cpu_sys_pct = 0;
+	p->sched_wait = p->sched_run = NAN;
 	proc_collector_forget(p);
 	model_touch(m);
 }
@@ -573,6 +632,32 @@ static void push_missing(vproc *p, int64_t now_ms)
 {
 	ring_push(&p->rss_r, now_ms, NAN);
 	ring_push(&p->cpu_r, now_ms, NAN);
+	ring_push(&p->sched_share_r, now_ms, NAN);
+}
+
+/* The main thread's run-queue wait and run time since the last sample, in
+ * ms per second, and the wait's share of its runnable time; NaN on first
+ * sight, or where the kernel keeps no schedstats. */
+static double sched_update(vproc *p, proc_track *t, int64_t mono)
+{
+	procfs_sched ss;
+	double share = NAN;
+	p->sched_wait = p->sched_run = NAN;
+	if (procfs_schedstat_read(p->pid, p->pid, &ss) < 0) {
+		t->wait_mono_ms = 0;
+		return share;
+	}
+	int64_t dt = mono - t->wait_mono_ms;
+	if (t->wait_mono_ms && dt > 0 && ss.wait_ns >= t->wait_ns && ss.run_ns >= t->run_ns) {
+		double w = (double)(ss.wait_ns - t->wait_ns), r = (double)(ss.run_ns - t->run_ns);
+		p->sched_wait = fmin(1000.0, w / 1e6 / (double)dt * 1000.0);
+		p->sched_run = fmin(1000.0, r / 1e6 / (double)dt * 1000.0);
+		share = w + r > 0 ? w / (w + r) : 0;
+	}
+	t->wait_ns = ss.wait_ns;
+	t->run_ns = ss.run_ns;
+	t->wait_mono_ms = mono;
+	return share;
 }
 
 /* Update p from one tick stack (p is the process the stack describes). */
@@ -589,6 +674,7 @@ static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pi
 		if (!p->cmdline || !p->name[0])
 			vproc_identify(pc, p);
 		vproc_place(p);
+		vproc_name_app(p);
 	}
 	if (p->start_time == 0)
 		p->start_time = s->head[T_BEGAN].result.ull_int;
@@ -598,6 +684,16 @@ static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pi
 	p->threads = s->head[T_NLWP].result.s_int;
 	p->state_char = s->head[T_STATE].result.s_ch;
 	p->ppid = s->head[T_PPID].result.s_int;
+	if (!t->named) {	/* first sight: what it is, once its parent is known */
+		t->named = true;
+		const vproc *parent = p->ppid > 0 ? model_find(m, p->ppid) : NULL;
+		app_id_resolve(p, parent && !strcmp(parent->host, p->host) ? parent : NULL, p->app_name,
+			       sizeof p->app_name);
+		double bt = procfs_boot_time();
+		long hz = sysconf(_SC_CLK_TCK);
+		if (bt > 0 && hz > 0 && p->start_time)
+			p->started_s = bt + (double)p->start_time / (double)hz;
+	}
 
 	double cpu = NAN;
 	if (t->have) {
@@ -633,9 +729,11 @@ static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pi
 		t->cg_next_ms = mono + CG_REREAD_MS;
 	}
 	p->last_seen_ms = now_ms;
+	double share = sched_update(p, t, mono);
 
 	ring_push(&p->rss_r, now_ms, p->rss_bytes);
 	ring_push(&p->cpu_r, now_ms, cpu);
+	ring_push(&p->sched_share_r, now_ms, share);
 	model_touch(m);
 }
 
@@ -908,6 +1006,7 @@ static int discover(proc_collector *pc, model *m, uid_t uid, bool all_users, boo
 			}
 			vproc_set_identity(p, s);
 			vproc_place(p);
+			vproc_name_app(p);
 			/* Baseline ticks now, so the first sample already has a CPU %. */
 			proc_track *t = calloc(1, sizeof *t);
 			if (t) {

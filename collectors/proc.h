@@ -89,6 +89,15 @@ proc_fate proc_fate_of(uint64_t known_start, bool present, uint64_t seen_start, 
  * The pm2 God daemon is not a wrapper. */
 bool proc_argv_is_wrapper(const char *const *argv, int argc);
 
+/* The name a process manager gives a process, into out (n bytes): for one of
+ * pm2's apps "NAME#ID" — in cluster mode its environment holds the JSON
+ * `pm2_env` (pm2_env; its "name" and "pm_id"), in fork mode the variables
+ * `name` and `pm_id` (env_name, env_pm_id) — and for pm2's daemon (title
+ * "PM2 vX: God Daemon (HOME)") "pm2"; else "".  Any argument may be NULL.
+ * Pure: the caller reads cmdline and environ; the name is cleaned. */
+void proc_manager_name(const char *cmdline, const char *pm2_env, const char *env_name,
+		       const char *env_pm_id, char *out, size_t n);
+
 /* Parse /proc/PID/cgroup text: the cgroup v2 path ("0::/a/b") into v2 and
  * the v1 memory controller's path into v1mem; each "" when absent.  Returns
  * 0, or -EINVAL when no line could be parsed. */

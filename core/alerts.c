@@ -166,20 +166,23 @@ int alerts_config_set(alert_config *c, const char *key, const char *value, char 
 
 /* ---- bucketed window ------------------------------------------------ */
 
-typedef struct bw_bucket {
+typedef struct bw_bucket {	/* 48 bytes */
 	int64_t t;		/* aligned start */
 	int64_t tmin;		/* when the lowest sample was taken */
 	int64_t tgc;		/* when gcmin was taken, 0 none */
 	float min, max;
 	float gcmin;		/* lowest sample right after a major GC, NaN if none */
-	double sum;
 	uint32_t n;
+	double sum;
 } bw_bucket;
 
+/* The closed buckets are allocated at the first close, cap of them (a GC
+ * window needs 12, a leak window 62): a process that never reports the
+ * series costs no buckets, and none costs BW_MAX. */
 typedef struct bwin {
 	int64_t span;		/* ms per bucket */
 	int cap, head, len;	/* closed buckets, head = next slot */
-	bw_bucket b[BW_MAX];
+	bw_bucket *b;		/* owned: cap buckets, NULL until the first close */
 	bw_bucket open;		/* open.n == 0: none yet */
 } bwin;
 
@@ -196,6 +199,13 @@ static void bwin_init(bwin *w, double window_s, int k)
 	w->cap = k + 2;
 }
 
+static void bwin_free(bwin *w)
+{
+	free(w->b);
+	w->b = NULL;
+	w->len = w->head = 0;
+}
+
 /* Add a sample (post_gc: the first after a major GC); returns true when it
  * closed the previous bucket. */
 static bool bwin_push(bwin *w, int64_t t, double v, bool post_gc)
@@ -205,6 +215,8 @@ static bool bwin_push(bwin *w, int64_t t, double v, bool post_gc)
 	int64_t start = t - ((t % w->span) + w->span) % w->span;
 	bool closed = false;
 	if (w->open.n && start > w->open.t) {
+		if (!w->b)
+			w->b = xcalloc((size_t)w->cap, sizeof *w->b);
 		w->b[w->head] = w->open;
 		w->head = (w->head + 1) % w->cap;
 		if (w->len < w->cap)
@@ -213,8 +225,8 @@ static bool bwin_push(bwin *w, int64_t t, double v, bool post_gc)
 		closed = true;
 	}
 	if (!w->open.n) {
-		w->open = (bw_bucket){ start, t, post_gc ? t : 0, (float)v, (float)v,
-				       post_gc ? (float)v : NAN, v, 1 };
+		w->open = (bw_bucket){ .t = start, .tmin = t, .tgc = post_gc ? t : 0, .min = (float)v,
+				       .max = (float)v, .gcmin = post_gc ? (float)v : NAN, .n = 1, .sum = v };
 	} else {	/* same bucket, or a clock step backwards: keep it here */
 		if (v < w->open.min) {
 			w->open.min = (float)v;
@@ -467,6 +479,19 @@ typedef struct leak_st {
 	int64_t fall_t;		/* ... lately, and when */
 } leak_st;
 
+/* A worker thread's heap leak rule: the same floors and tests as the
+ * process's heap, fed with the latest figures the worker reported (workers
+ * keep no history in the model; the probe asks each once a sample). */
+typedef struct worker_st {
+	int thread_id;
+	char name[48];
+	int64_t last_t;		/* the worker's ts of the last figures consumed */
+	bool gc_known;		/* a major GC has been seen: floors are live sets */
+	uint32_t mark;
+	bwin w;
+	leak_st l;
+} worker_st;
+
 /* An HTTP rule: 3 of the last 9 samples with traffic over the threshold. */
 typedef struct http_rule {
 	rule_st r;
@@ -505,6 +530,7 @@ typedef struct pstate {
 	double gc_share;
 
 	handle_state *h[MAX_HANDLE_TYPES];	/* per vnode handle slot, allocated when seen */
+	worker_st *wk[MAX_WORKERS];	/* per worker thread seen, allocated when seen */
 
 	char warn_key[96];	/* last warning (name + message prefix) and when */
 	int64_t warn_t;
@@ -535,8 +561,19 @@ static void pstate_free(pstate *s)
 {
 	if (!s)
 		return;
-	for (int j = 0; j < MAX_HANDLE_TYPES; j++)
+	for (int j = 0; j < MAX_HANDLE_TYPES; j++) {
+		if (s->h[j])
+			bwin_free(&s->h[j]->w);
 		free(s->h[j]);
+	}
+	for (int j = 0; j < MAX_WORKERS; j++) {
+		if (s->wk[j])
+			bwin_free(&s->wk[j]->w);
+		free(s->wk[j]);
+	}
+	bwin_free(&s->heap_w);
+	bwin_free(&s->rss_w);
+	bwin_free(&s->gc_w);
 	free(s);
 }
 
@@ -855,7 +892,7 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 		if (limit > 0)
 			secs = fmax(0, (limit - floor_now) / rate);
 		if (limit > 0)
-			l->oom_limit = strcmp(what, "heap") == 0 ? "heap" : "cgroup";
+			l->oom_limit = of_rss ? "cgroup" : "heap";
 		if (mem_limit > 0 && rss > 0 && (mem_limit - rss) / rate < secs) {
 			secs = fmax(0, (mem_limit - rss) / rate);
 			l->oom_limit = "cgroup";
@@ -876,7 +913,7 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 		const char *lname = NULL;
 		if (limit > 0 && best.last < limit) {
 			left = (limit - best.last) / shown;
-			lname = strcmp(what, "heap") == 0 ? "heap limit" : "cgroup limit";
+			lname = of_rss ? "cgroup limit" : "heap limit";
 		}
 		if (mem_limit > 0 && rss > 0 && rss < mem_limit && (mem_limit - rss) / shown < left) {
 			left = (mem_limit - rss) / shown;
@@ -952,6 +989,66 @@ static void eval_heap(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 		s->gc_carry = major[g];
 }
 
+/* "thread 3 (leaky)": how alerts name a worker thread. */
+static const char *worker_label(const worker_st *w, char *buf, size_t n)
+{
+	if (w->name[0])
+		snprintf(buf, n, "thread %d (%s)", w->thread_id, w->name);
+	else
+		snprintf(buf, n, "thread %d", w->thread_id);
+	return buf;
+}
+
+/* Worker threads' heap floors: each worker's latest figures, once per new
+ * worker timestamp, through the heap leak rule of its own (rule
+ * "worker_leak", the message naming the thread).  A worker that ended
+ * resolves its alert and is forgotten. */
+static void eval_workers(alerts *a, model *m, pstate *s, const vnode *n, int64_t now)
+{
+	char label[80], what[96];
+	for (int i = 0; i < n->nworkers; i++) {
+		const worker_info *wi = &n->workers[i];
+		worker_st *w = NULL;
+		int free_slot = -1;
+		for (int j = 0; j < MAX_WORKERS && !w; j++) {
+			if (s->wk[j] && s->wk[j]->thread_id == wi->thread_id)
+				w = s->wk[j];
+			else if (!s->wk[j] && free_slot < 0)
+				free_slot = j;
+		}
+		if (!w) {
+			if (free_slot < 0)
+				continue;
+			w = s->wk[free_slot] = xcalloc(1, sizeof *w);
+			w->thread_id = wi->thread_id;
+			bwin_init(&w->w, a->c.leak_window_s, a->c.leak_subwindows);
+		}
+		snprintf(w->name, sizeof w->name, "%s", wi->name);
+		w->mark = a->mark;
+		if (wi->t_ms <= w->last_t || isnan(wi->heap_used))
+			continue;
+		w->last_t = wi->t_ms;
+		bool post_gc = wi->gc_major > 0;
+		w->gc_known |= post_gc;
+		if (!bwin_push(&w->w, wi->t_ms, wi->heap_used, post_gc))
+			continue;
+		snprintf(what, sizeof what, "%s heap", worker_label(w, label, sizeof label));
+		leak_step(a, m, s, &w->l, &w->w, wi->t_ms, "worker_leak", what, wi->heap_limit, 0, 0,
+			  w->gc_known);
+	}
+	for (int j = 0; j < MAX_WORKERS; j++) {
+		worker_st *w = s->wk[j];
+		if (!w || w->mark == a->mark)
+			continue;
+		if (w->l.r.st == R_FIRING)
+			emit(a, m, s, now, SEV_INFO, ALERT_RESOLVED, "worker_leak", "%s ended",
+			     worker_label(w, label, sizeof label));
+		bwin_free(&w->w);
+		free(w);
+		s->wk[j] = NULL;
+	}
+}
+
 /* RSS: floor trend for processes without a probe, and the cgroup limit share. */
 static void eval_rss(alerts *a, model *m, pstate *s, vproc *p, bool leak_rule)
 {
@@ -997,25 +1094,68 @@ static double ring_beside(const ring *r, size_t i, const ring *other)
 	return q.t_ms == ring_get(r, 0, i).t_ms ? q.mean : NAN;
 }
 
+/* The highest share of its runnable time the main thread spent waiting for
+ * a CPU (schedstat: wait / (wait + run), one point per /proc tick) over the
+ * ticks that overlap (t_ms - dt_ms, t_ms]: the ticks are not aligned with
+ * the probe's samples, and the highest is the cautious reading.  0 when
+ * unknown (no schedstats, a recording without them, --remote). */
+static double sched_wait_share(const vproc *p, int64_t t_ms, double dt_ms)
+{
+	const ring *r = &p->sched_share_r;
+	double share = 0;
+	for (size_t i = ring_len(r, 0); i-- > 0;) {
+		ring_point q = ring_get(r, 0, i);
+		if ((double)q.t_ms <= (double)t_ms - dt_ms)
+			break;
+		if (q.mean > share)	/* NaN: not known */
+			share = q.mean;
+	}
+	return fmin(share, 1);
+}
+
+/* Time of the newest /proc tick that knows the run-queue wait, 0 if none:
+ * a probe sample after it waits for the next tick to be judged. */
+static int64_t sched_known_until(const vproc *p)
+{
+	size_t len = ring_len(&p->sched_share_r, 0);
+	if (!len)
+		return 0;
+	ring_point q = ring_get(&p->sched_share_r, 0, len - 1);
+	return isnan(q.mean) ? 0 : q.t_ms;
+}
+
 /* A sample stalls when lag p99 > stall_ms and the loop itself was busy for
  * at least half of that delay (event-loop utilisation × interval): a
  * process starved of CPU by a loaded machine sees its timers late too, but
  * its loop sits idle waiting to be scheduled, and its code is not at fault.
- * The rule fires when stall_samples of the last 3×stall_samples samples
+ * A loop that was busy can be starved too (its work preempted by other
+ * processes on the core): through a late stretch the main thread is
+ * runnable, either running (the app's time) or waiting for a CPU (the
+ * machine's), so only the running share of the lag counts — lag × (1 −
+ * wait / (wait + run)) of the thread over the interval (schedstat,
+ * sched_wait_share).  A 300 ms block stretched to 600 ms by a CPU hog on
+ * its core counts 300; a healthy loop's 150 ms of waiting to run counts
+ * the few ms it ran.  A sample newer than the /proc tick that tells its wait is
+ * judged at the next tick (at most one tick late).  The rule fires when stall_samples of the last 3×stall_samples samples
  * stalled: N in a row fires at the Nth, and a loop blocked every other
  * second (p99 high in every second sample) is caught too. Hold: any sample
  * above 80% of the threshold. */
-static void eval_stall(alerts *a, model *m, pstate *s, vnode *n)
+static void eval_stall(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 {
 	const alert_config *c = &a->c;
 	int need = c->stall_samples, win = 3 * need;
 	uint32_t mask = win >= 32 ? 0xffffffffu : (1u << win) - 1;
 	size_t first, k = ring_fresh(&n->lag_p99_r, &s->seen_lag, &first);
+	int64_t known = sched_known_until(p);
 	for (size_t i = first; i < first + k; i++) {
 		ring_point pt = ring_get(&n->lag_p99_r, 0, i);
-		double v = pt.mean;
+		double v = pt.mean, lag = v;
 		if (isnan(v))
 			continue;
+		if (known && pt.t_ms > known && pt.t_ms - known < 5000) {
+			s->seen_lag -= first + k - i;	/* again at the next tick */
+			break;
+		}
 		double mx = ring_beside(&n->lag_p99_r, i, &n->lag_max_r);
 		if (!(mx > v))
 			mx = v;
@@ -1023,6 +1163,10 @@ static void eval_stall(alerts *a, model *m, pstate *s, vnode *n)
 		double dt = s->lag_prev_t && pt.t_ms > s->lag_prev_t ? (double)(pt.t_ms - s->lag_prev_t) : 1000;
 		s->lag_prev_t = pt.t_ms;
 		bool starved = !isnan(elu) && elu * dt < 0.5 * fmin(v, dt);
+		/* the app's part: the share of the late stretch it was running */
+		double own = 1 - sched_wait_share(p, pt.t_ms, dt);
+		v *= own;
+		mx *= own;
 		if (!starved)
 			s->stall_elu = elu;	/* NaN: the probe sends no utilisation */
 		bool stalled = v > c->stall_ms && !starved;
@@ -1037,18 +1181,21 @@ static void eval_stall(alerts *a, model *m, pstate *s, vnode *n)
 		if (s->stall.st == R_FIRING && mx > s->stall_worst && v > 0.8 * c->stall_ms)
 			s->stall_worst = mx;
 		if (tx == T_FIRE) {
-			char busy[32] = "";
+			char busy[64] = "";
+			int bl = 0;
 			if (!isnan(s->stall_elu))
-				snprintf(busy, sizeof busy, ", loop busy %.0f%%", 100 * s->stall_elu);
+				bl = snprintf(busy, sizeof busy, ", loop busy %.0f%%", 100 * s->stall_elu);
+			if (p->sched_wait >= 1 && bl >= 0 && (size_t)bl < sizeof busy)
+				snprintf(busy + bl, sizeof busy - (size_t)bl, ", waited for CPU %.0f ms/s", p->sched_wait);
 			char who[256];	/* the probe's culprit of a recent stall, if any */
 			if (*model_culprit_text(n, pt.t_ms, 60000, who, sizeof who))
 				emit(a, m, s, pt.t_ms, s->stall_worst >= 1000 ? SEV_CRIT : SEV_WARN, ALERT_FIRING, "stall",
 				     "event loop blocked %.0f ms%s: lag p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms%s)",
-				     n->culprit.ms, who, v, count, win, c->stall_ms, s->stall_worst, busy);
+				     n->culprit.ms, who, lag, count, win, c->stall_ms, s->stall_worst, busy);
 			else
 				emit(a, m, s, pt.t_ms, s->stall_worst >= 1000 ? SEV_CRIT : SEV_WARN, ALERT_FIRING,
 				     "stall", "event loop stalled: lag p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms%s)",
-				     v, count, win, c->stall_ms, s->stall_worst, busy);
+				     lag, count, win, c->stall_ms, s->stall_worst, busy);
 		}
 		else if (tx == T_RESOLVE)
 			emit(a, m, s, pt.t_ms, SEV_INFO, ALERT_RESOLVED, "stall",
@@ -1061,8 +1208,11 @@ static void eval_stall(alerts *a, model *m, pstate *s, vnode *n)
 
 /* Mean GC share over gc_window_s (10 buckets), sustained (half the buckets
  * above half the threshold), or one non-forced major pause longer than
- * gc_pause_ms. */
-static void eval_gc(alerts *a, model *m, pstate *s, vnode *n)
+ * gc_pause_ms.  Pauses are wall time: a GC preempted by other processes on
+ * its core lasts longer, so both count only the share of their time the
+ * main thread was not waiting for a CPU (× (1 − its run-queue wait share)
+ * over the last two /proc ticks, as for lag). */
+static void eval_gc(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 {
 	const alert_config *c = &a->c;
 	int64_t resolve = (int64_t)(c->resolve_s * 1000);
@@ -1075,8 +1225,9 @@ static void eval_gc(alerts *a, model *m, pstate *s, vnode *n)
 	int64_t pause_t = 0;
 	for (uint32_t i = n->gc_len - (uint32_t)fresh; i < n->gc_len; i++) {
 		const gc_event *e = model_gc_get(n, i);
-		if (e->kind == GC_MAJOR && !(e->flags & GC_FLAG_FORCED) && e->dur_ms > pause) {
-			pause = e->dur_ms;
+		double dur = e->dur_ms * (1 - sched_wait_share(p, e->t_ms, 2000));
+		if (e->kind == GC_MAJOR && !(e->flags & GC_FLAG_FORCED) && dur > pause) {
+			pause = dur;
 			pause_t = e->t_ms;
 		}
 	}
@@ -1087,6 +1238,7 @@ static void eval_gc(alerts *a, model *m, pstate *s, vnode *n)
 		ring_point pt = ring_get(&n->gc_pct_r, 0, i);
 		if (isnan(pt.mean))
 			continue;
+		pt.mean *= 1 - sched_wait_share(p, pt.t_ms, 2000);
 		any = true;
 		bwin_push(&s->gc_w, pt.t_ms, pt.mean, false);
 		/* Window mean over closed buckets inside the window plus the open one. */
@@ -1158,6 +1310,7 @@ static void eval_handles(alerts *a, model *m, pstate *s, vnode *n)
 			s->h[j] = xcalloc(1, sizeof *s->h[j]);
 		handle_state *h = s->h[j];
 		if (strcmp(h->type, hc->type) != 0) {	/* new slot (or reused): start over */
+			bwin_free(&h->w);
 			memset(h, 0, sizeof *h);
 			snprintf(h->type, sizeof h->type, "%s", hc->type);
 			bwin_init(&h->w, c->handle_window_s, HANDLE_BUCKETS);
@@ -1290,6 +1443,14 @@ static void resolve_exited(alerts *a, model *m, pstate *s, int64_t now)
 			     "process exited (%s)", s->h[j]->type);
 		s->h[j]->r.st = R_QUIET;
 	}
+	for (int j = 0; j < MAX_WORKERS; j++) {
+		char label[80];
+		if (s->wk[j] && s->wk[j]->l.r.st == R_FIRING)
+			emit(a, m, s, now, SEV_INFO, ALERT_RESOLVED, "worker_leak", "process exited (%s)",
+			     worker_label(s->wk[j], label, sizeof label));
+		if (s->wk[j])
+			s->wk[j]->l.r.st = R_QUIET;
+	}
 	s->heap.oom_at = s->rss.oom_at = 0;
 	s->exited = true;
 }
@@ -1329,11 +1490,12 @@ void alerts_eval(alerts *a, model *m, int64_t now_ms)
 		eval_cpu(a, m, s, p);
 		if (n) {
 			eval_heap(a, m, s, p, n);
-			eval_stall(a, m, s, n);
-			eval_gc(a, m, s, n);
+			eval_stall(a, m, s, p, n);
+			eval_gc(a, m, s, p, n);
 			eval_handles(a, m, s, n);
 			eval_http(a, m, s, &s->http_err, &n->http_err_pct_r, a->c.http_err_pct, 0);
 			eval_http(a, m, s, &s->http_lat, &n->http_p99_r, a->c.http_p99_ms, 1);
+			eval_workers(a, m, s, n, now_ms);
 		}
 		publish_oom(s, p, now_ms);
 	}

@@ -21,6 +21,9 @@ void model_init(model *m, const ring_config *rcfg)
 {
 	memset(m, 0, sizeof *m);
 	m->rcfg = rcfg ? *rcfg : ring_config_default;
+	/* series nothing graphs keep the raw tier alone: the coarse tiers are
+	 * three quarters of a ring's bytes */
+	m->rcfg_recent = (ring_config){ .ntiers = 1, .tier = { m->rcfg.tier[0] } };
 }
 
 static void vnode_free(vnode *n)
@@ -32,6 +35,7 @@ static void vnode_free(vnode *n)
 			ring_free(vnode_ring(n, i));
 	for (int i = 0; i < n->nhandles; i++)
 		ring_free(&n->handles[i].r);
+	free(n->handles);
 	free(n->gc);
 	free(n);
 }
@@ -40,6 +44,7 @@ static void vproc_free(vproc *p)
 {
 	ring_free(&p->rss_r);
 	ring_free(&p->cpu_r);
+	ring_free(&p->sched_share_r);
 	vnode_free(p->node);
 	free(p->captures);
 	free(p->cmdline);
@@ -107,6 +112,8 @@ vproc *model_add(model *m, int pid, uint64_t start_time)
 	p->first_seen_ms = m->now_ms ? m->now_ms : clock_wall_ms();
 	ring_init(&p->rss_r, &m->rcfg);
 	ring_init(&p->cpu_r, &m->rcfg);
+	ring_init(&p->sched_share_r, &m->rcfg);
+	p->sched_wait = p->sched_run = NAN;
 	m->procs[m->nprocs++] = p;
 	model_touch(m);
 	return p;
@@ -167,7 +174,7 @@ vnode *model_node(model *m, vproc *p)
 	for (int i = 0; i < PS_COUNT; i++) {	/* not reported yet: NaN, not 0 */
 		*(double *)(void *)((char *)n + probe_series_table[i].off) = NAN;
 		if (vnode_ring(n, i))
-			ring_init(vnode_ring(n, i), &m->rcfg);
+			ring_init(vnode_ring(n, i), probe_series_table[i].recent ? &m->rcfg_recent : &m->rcfg);
 	}
 	p->node = n;
 	return n;
@@ -242,10 +249,15 @@ handle_count *model_handle(model *m, vnode *n, const char *type)
 			return &n->handles[i];
 	if (n->nhandles == MAX_HANDLE_TYPES)
 		return NULL;
+	if (n->nhandles == n->handles_cap) {	/* rings move with their struct: no self-pointers */
+		int cap = n->handles_cap ? n->handles_cap * 2 : 2;
+		n->handles = xrealloc(n->handles, (size_t)cap * sizeof *n->handles);
+		n->handles_cap = cap;
+	}
 	handle_count *h = &n->handles[n->nhandles++];
 	memset(h, 0, sizeof *h);
 	snprintf(h->type, sizeof h->type, "%s", type);
-	ring_init(&h->r, &m->rcfg);
+	ring_init(&h->r, &m->rcfg_recent);	/* alerts read its recent samples; no graph */
 	return h;
 }
 
@@ -326,21 +338,29 @@ bool model_node_opt_takes_value(const char *o)
 	return false;
 }
 
-static const char *local_label(const vproc *p, char *buf, size_t n);
-
 const char *model_proc_label(const vproc *p, char *buf, size_t n)
 {
 	if (!p->host[0])
-		return local_label(p, buf, n);
+		return model_proc_name(p, buf, n);
 	char label[NAME_LEN + 64];
-	local_label(p, label, sizeof label);
+	model_proc_name(p, label, sizeof label);
 	snprintf(buf, n, "%s:%s", p->host, label);
 	return buf;
 }
 
-static const char *local_label(const vproc *p, char *buf, size_t n)
+bool model_many_hosts(const model *m)
 {
-	snprintf(buf, n, "%s", p->name[0] ? p->name : "?");
+	for (size_t i = 1; i < m->nprocs; i++)
+		if (strcmp(m->procs[i]->host, m->procs[0]->host) != 0)
+			return true;
+	return false;
+}
+
+const char *model_proc_name(const vproc *p, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s", p->app[0] ? p->app : p->name[0] ? p->name : "?");
+	if (p->app[0])
+		return buf;
 	if (!p->cmdline || (strcmp(p->name, "node") != 0 && strcmp(p->name, "nodejs") != 0))
 		return buf;
 	/* cmdline is argv joined by spaces: walk its words after argv[0] */

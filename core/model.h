@@ -71,7 +71,8 @@ typedef struct heap_space {
 typedef struct handle_count {
 	char type[NAME_LEN];	/* "Timeout", "TCPWRAP", ... */
 	int count;
-	ring r;
+	ring r;			/* raw tier only (model.rcfg_recent): the handle-leak
+				 * rule reads it, no view draws it */
 } handle_count;
 
 /* Everything the in-process probe tells us. Allocated on the first hello. */
@@ -98,6 +99,7 @@ typedef struct worker_info {
 	int64_t t_ms;		/* when the worker measured it */
 	double heap_used, heap_total, heap_limit, elu, lag_max;	/* NaN if not reported */
 	double gc_count, gc_ms;	/* in its last interval */
+	double gc_major;	/* mark-compacts among them (NaN when the probe does not say) */
 } worker_info;
 
 typedef struct vnode {
@@ -124,8 +126,10 @@ typedef struct vnode {
 
 	heap_space spaces[MAX_SPACES];
 	int nspaces;
-	handle_count handles[MAX_HANDLE_TYPES];
-	int nhandles;
+	handle_count *handles;	/* owned; nhandles of handles_cap, grown by doubling
+				 * up to MAX_HANDLE_TYPES (an idle app has one or two
+				 * types; 16 inline were 6 KB per attached process) */
+	int nhandles, handles_cap;
 
 	stall_culprit culprit;
 	/* answers by status class in the last interval: [0] server, [1] outgoing */
@@ -154,6 +158,9 @@ typedef struct vproc {
 	uint64_t start_time;	/* boot-relative ticks, identity with pid */
 	char name[NAME_LEN];	/* comm / exe basename */
 	char host[NAME_LEN];	/* --remote: the host it runs on; "" = this one */
+	char app[NAME_LEN];	/* a process manager's name for it ("web#0" for pm2's
+				 * app web, id 0; "pm2" for its daemon), "" if none
+				 * (collectors/proc, at first sight) */
 	char *cmdline;		/* owned; may be NULL */
 	uid_t uid;
 	char state_char;	/* R, S, D, Z ... from /proc */
@@ -170,10 +177,22 @@ typedef struct vproc {
 	int threads;
 	int fds;		/* -1 if unreadable */
 	double mem_limit;	/* cgroup memory.max in bytes, 0 if none */
+	/* The main thread's (the event loop's) scheduling over the last /proc
+	 * interval, from schedstat: ms per second of wall time it was runnable
+	 * but waiting for a CPU (starved by other processes), and on a CPU;
+	 * NaN when unknown.  sched_share_r holds wait / (wait + run) per tick:
+	 * the part of a late stretch that is the machine's, not the app's
+	 * (core/alerts). */
+	double sched_wait, sched_run;
 	/* where it lives (collectors/container, at first sight) */
 	int nspid;		/* its PID inside its own PID namespace; 0 = not known yet */
 	bool other_mnt;		/* another mount namespace: its files are under /proc/PID/root */
 	char container[48];	/* "docker:0123456789ab", "k8s:pod/ctr", "ns:pid,net", "" on the host */
+	/* what names its application across restarts, the Prometheus app
+	 * label (collectors/app_id, at first sight): "web" for pm2's web#0,
+	 * the package.json name...; "" = its label */
+	char app_name[NAME_LEN];
+	double started_s;	/* when it started, s since the epoch; 0 = not known */
 	/* core/alerts, while a heap or RSS leak alert fires: projected seconds
 	 * until the first limit is reached at the current trend (0 = no upward
 	 * trend), and which limit ("heap": V8's, "cgroup": memory.max). */
@@ -181,10 +200,13 @@ typedef struct vproc {
 	const char *oom_limit;	/* static string, NULL with oom_in_s 0 */
 
 	ring rss_r, cpu_r;	/* series the views draw and alerts read; others are latest values */
+	ring sched_share_r;	/* run-queue wait share of runnable time, 0..1, NaN unknown */
 
 	probe_state pstate;
 	char probe_err[320];	/* why not attached: the detail view wraps it */
 	int attach_tries;	/* failed attaches in a row (--attach retries a few) */
+	bool attach_members;	/* a group leader whose members are attached as
+				 * they come (`a` on its folded group) */
 	int64_t attach_retry_ms;	/* wall ms of the next retry; 0 = none planned */
 	vnode *node;		/* NULL until a probe says hello */
 
@@ -214,7 +236,8 @@ typedef struct model_alert {
 typedef struct model {
 	vproc **procs;		/* owned */
 	size_t nprocs, cap;
-	ring_config rcfg;	/* capacities for every series */
+	ring_config rcfg;	/* capacities for every graphed series */
+	ring_config rcfg_recent;	/* the raw tier of rcfg alone: RECENT rows, handles */
 	uint64_t dirty;		/* bumped on any change */
 	int64_t now_ms;		/* time of the latest sample tick */
 
@@ -294,10 +317,15 @@ void model_log_push(model *m, const char *line);
 /* i-th log line, 0 = oldest. */
 const char *model_log_get(const model *m, uint32_t i);
 
-/* A short name for people: the script of a node process ("server.js", or
+/* A short name for people: the process manager's name for it (p->app),
+ * else the script of a node process ("server.js", or
  * "node -e" for an inline script), else the process name; "HOST:name" for
  * a process of another host (--remote).  Returns buf. */
 const char *model_proc_label(const vproc *p, char *buf, size_t n);
+/* The same without the host. */
+const char *model_proc_name(const vproc *p, char *buf, size_t n);
+/* Processes of more than one host are in the model (--remote). */
+bool model_many_hosts(const model *m);
 /* True for a node option whose value may come as the next argument
  * ("-r x.js"): whoever looks for the script in a node command line skips
  * both.  The one list (labels, wrapper detection, inspector flags, launch). */

@@ -9,11 +9,15 @@
 #include "core/model.h"
 
 #define PS_RINGOFF_RING(id) ((long)offsetof(vnode, id##_r))
+#define PS_RINGOFF_RECENT(id) ((long)offsetof(vnode, id##_r))
 #define PS_RINGOFF_LATEST(id) (-1L)
+#define PS_RECENT_RING false
+#define PS_RECENT_RECENT true
+#define PS_RECENT_LATEST false
 #define PS_ROW(id_, keep, unit_, src_, alt_, json_, prom_, help_) \
 	[PS_##id_] = { .id = #id_, .unit = PU_##unit_, .src = src_, .alt = alt_, .json = json_, \
 		       .prom = prom_, .help = help_, .off = offsetof(vnode, id_), \
-		       .ring_off = PS_RINGOFF_##keep(id_) },
+		       .ring_off = PS_RINGOFF_##keep(id_), .recent = PS_RECENT_##keep },
 
 const probe_series probe_series_table[PS_COUNT] = { PROBE_SERIES(PS_ROW) };
 

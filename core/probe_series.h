@@ -17,8 +17,10 @@
  *   id    vnode field name; the latest value, NaN until first reported
  *   keep  RING: also a history ring n->id_r, pushed every sample (a sample
  *         without the value pushes a gap, once the series has had a value:
- *         a process that never serves HTTP has no HTTP rings); LATEST:
- *         latest value only
+ *         a process that never serves HTTP has no HTTP rings); RECENT: a
+ *         ring of the raw tier only (the last few minutes, ~2.4 KB instead
+ *         of ~10 KB), for series that alerts judge or a paused screen shows
+ *         as a number but no graph draws; LATEST: latest value only
  *   unit  BYTES, MS, RATIO (0..1; up to 1.01 accepted as float noise and
  *         clamped), PCT (0..100), COUNT; fixes the accepted range and the
  *         Prometheus scale (ms are exported in seconds, PCT as a 0..1 ratio)
@@ -33,6 +35,7 @@
 #ifndef VITALS_PROBE_SERIES_H
 #define VITALS_PROBE_SERIES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define PROBE_SERIES(X) \
@@ -53,13 +56,13 @@
 	  "nodejs_eventloop_lag_p50_seconds", "The 50th percentile of the recorded event loop delays.") \
 	X(lag_p99, RING, MS, "lag.p99", NULL, "lag_p99", \
 	  "nodejs_eventloop_lag_p99_seconds", "The 99th percentile of the recorded event loop delays.") \
-	X(lag_max, RING, MS, "lag.max", NULL, "lag_max", \
+	X(lag_max, RECENT, MS, "lag.max", NULL, "lag_max", \
 	  "nodejs_eventloop_lag_max_seconds", "The maximum recorded event loop delay.") \
 	X(lag_mean, LATEST, MS, "lag.mean", NULL, NULL, \
 	  "nodejs_eventloop_lag_mean_seconds", "The mean of the recorded event loop delays.") \
 	X(elu, RING, RATIO, "elu", NULL, "elu", \
 	  "nodejs_eventloop_utilization", "Event loop utilization over the last sample interval (0..1).") \
-	X(gc_pct, RING, PCT, NULL, NULL, "gc_pct", \
+	X(gc_pct, RECENT, PCT, NULL, NULL, "gc_pct", \
 	  "vitals_gc_time_ratio", "Share of the last sample interval spent in GC pauses (0..1).") \
 	X(handles_total, LATEST, COUNT, NULL, NULL, "handles", NULL, \
 	  "Total number of active handles (exported as nodejs_active_handles by type).") \
@@ -73,18 +76,18 @@
 	X(http_max, LATEST, MS, "http.max_ms", NULL, NULL, NULL, "Longest HTTP server response in the last interval.") \
 	X(http_in_flight, LATEST, COUNT, "http.in_flight", NULL, NULL, "vitals_http_server_in_flight", \
 	  "HTTP requests the server has started and not yet answered.") \
-	X(http_err_pct, RING, PCT, NULL, NULL, NULL, "vitals_http_server_5xx_ratio", \
+	X(http_err_pct, RECENT, PCT, NULL, NULL, NULL, "vitals_http_server_5xx_ratio", \
 	  "Share of 5xx responses among the server's answers in the last interval (0..1).") \
 	X(httpc_rps, RING, COUNT, "http_client.rps", NULL, NULL, "vitals_http_client_requests_per_second", \
 	  "Outgoing HTTP requests (http, fetch) answered per second over the last interval.") \
 	X(httpc_count, LATEST, COUNT, "http_client.count", NULL, NULL, NULL, "Outgoing requests answered in the last interval.") \
 	X(httpc_p50, LATEST, MS, "http_client.p50_ms", NULL, NULL, NULL, "Median outgoing request latency (to headers).") \
-	X(httpc_p99, RING, MS, "http_client.p99_ms", NULL, NULL, "vitals_http_client_latency_p99_seconds", \
+	X(httpc_p99, RECENT, MS, "http_client.p99_ms", NULL, NULL, "vitals_http_client_latency_p99_seconds", \
 	  "99th percentile outgoing request latency (to the response headers) over the last interval.") \
 	X(httpc_max, LATEST, MS, "http_client.max_ms", NULL, NULL, NULL, "Longest outgoing request in the last interval.") \
 	X(httpc_in_flight, LATEST, COUNT, "http_client.in_flight", NULL, NULL, NULL, "Outgoing requests not yet answered.") \
 	X(httpc_errors, LATEST, COUNT, "http_client.errors", NULL, NULL, NULL, "Outgoing requests that failed in the last interval.") \
-	X(httpc_err_pct, RING, PCT, NULL, NULL, NULL, NULL, \
+	X(httpc_err_pct, RECENT, PCT, NULL, NULL, NULL, NULL, \
 	  "Share of outgoing requests that failed or got a 5xx in the last interval.")
 
 /* Indices of the rows: PS_heap_used, ... */
@@ -105,6 +108,7 @@ typedef struct probe_series {
 	const char *json, *prom, *help;	/* or NULL */
 	size_t off;		/* offsetof(vnode, id): a double */
 	long ring_off;		/* offsetof(vnode, id_r), or -1 (LATEST) */
+	bool recent;		/* RECENT: the ring keeps the raw tier only */
 } probe_series;
 
 extern const probe_series probe_series_table[PS_COUNT];
@@ -118,6 +122,7 @@ double probe_unit_scale(probe_unit u);
  * RING row. */
 #define PS_FIELD(id, ...) double id;
 #define PS_RING_RING(id) ring id##_r;
+#define PS_RING_RECENT(id) ring id##_r;
 #define PS_RING_LATEST(id)
 #define PS_RING_FIELD(id, keep, ...) PS_RING_##keep(id)
 

@@ -7,12 +7,12 @@
  * after every MHD_run the timer is armed with MHD_get_timeout's answer, so a
  * connection MHD left ready without a new epoll event is still served (it
  * answers 0 then).  The server is freed when both handles have closed.
+ * libmicrohttpd is reached through export/mhd_lib (dlopen on first use).
  */
 #include "export/prom_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -24,12 +24,14 @@
 #include <zlib.h>
 
 #include "core/xalloc.h"
+#include "export/mhd_lib.h"
 #include "export/prom_exposition.h"
 
 #define MAX_CONNECTIONS 16
 #define IDLE_TIMEOUT_S 10
 
 struct prom_server {
+	const mhd_lib *mhd;	/* libmicrohttpd, loaded by the first server */
 	uv_loop_t *loop;
 	const model *m;
 	const alerts *al;
@@ -150,17 +152,17 @@ static char *gzip_text(const char *text, size_t len, size_t *outlen)
 	return out;
 }
 
-static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned code, const char *text)
+static enum MHD_Result reply_text(const mhd_lib *mhd, struct MHD_Connection *c, unsigned code, const char *text)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
+	struct MHD_Response *r = mhd->create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
 								 MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	mhd->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	enum MHD_Result rc = MHD_queue_response(c, code, r);
-	MHD_destroy_response(r);
+		mhd->add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	enum MHD_Result rc = mhd->queue_response(c, code, r);
+	mhd->destroy_response(r);
 	return rc;
 }
 
@@ -169,15 +171,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	prom_server *s = cls;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
+		return reply_text(s->mhd, c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
 	if (strcmp(url, "/") == 0)
-		return reply_text(c, MHD_HTTP_OK, "vitals: the metrics are at /metrics\n");
+		return reply_text(s->mhd, c, MHD_HTTP_OK, "vitals: the metrics are at /metrics\n");
 	if (strcmp(url, "/metrics") != 0)
-		return reply_text(c, MHD_HTTP_NOT_FOUND, "not found: the metrics are at /metrics\n");
+		return reply_text(s->mhd, c, MHD_HTTP_NOT_FOUND, "not found: the metrics are at /metrics\n");
 
 	uint64_t t0 = uv_hrtime();
-	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
-	const char *enc = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	const char *accept = s->mhd->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	const char *enc = s->mhd->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	bool om = prom_exposition_wants_openmetrics(accept);
 	size_t len = 0, sent;
 	char *body = prom_exposition_render(s->ex, s->m, s->al, om, &len);
@@ -191,17 +193,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	s->st.last_bytes = len;
 	s->st.last_sent = sent;
 	s->st.last_render_ms = (double)(uv_hrtime() - t0) / 1e6;
-	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(sent, gz ? gz : body, free);
+	struct MHD_Response *r = s->mhd->create_response_from_buffer_with_free_callback(sent, gz ? gz : body, free);
 	if (!r) {
 		free(gz ? gz : body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, prom_exposition_type(om));
+	s->mhd->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, prom_exposition_type(om));
 	if (gz)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
-	enum MHD_Result rc = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
+		s->mhd->add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	s->mhd->add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
+	enum MHD_Result rc = s->mhd->queue_response(c, MHD_HTTP_OK, r);
+	s->mhd->destroy_response(r);
 	return rc;
 }
 
@@ -210,9 +212,9 @@ static void on_timer(uv_timer_t *t);
 /* Let MHD do what is ready, then wait for what it waits for. */
 static void server_run(prom_server *s)
 {
-	MHD_run(s->d);
+	s->mhd->run(s->d);
 	MHD_UNSIGNED_LONG_LONG to;
-	if (MHD_get_timeout(s->d, &to) == MHD_YES)
+	if (s->mhd->get_timeout(s->d, &to) == MHD_YES)
 		uv_timer_start(&s->timer, on_timer, to, 0);
 	else
 		uv_timer_stop(&s->timer);
@@ -236,7 +238,11 @@ prom_server *prom_server_new(uv_loop_t *loop, const model *m, const alerts *al, 
 	bool v6 = false;
 	if (prom_server_parse_bind(bind, host, sizeof host, &port, err, errlen) < 0)
 		return NULL;
+	const mhd_lib *mhd = mhd_lib_get(err, errlen);
+	if (!mhd)
+		return NULL;
 	prom_server *s = xcalloc(1, sizeof *s);
+	s->mhd = mhd;
 	int fd = listen_on(host, port, &v6, s->addr, sizeof s->addr, err, errlen);
 	if (fd < 0) {
 		free(s);
@@ -245,15 +251,15 @@ prom_server *prom_server_new(uv_loop_t *loop, const model *m, const alerts *al, 
 	s->loop = loop;
 	s->m = m;
 	s->al = al;
-	s->d = MHD_start_daemon(MHD_USE_EPOLL | (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, on_request, s,
+	s->d = s->mhd->start_daemon(MHD_USE_EPOLL | (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, on_request, s,
 				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_END);
-	const union MHD_DaemonInfo *info = s->d ? MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	const union MHD_DaemonInfo *info = s->d ? s->mhd->get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (!info) {
 		snprintf(err, errlen, "cannot start the HTTP server on %s", s->addr);
 		if (s->d)
-			MHD_stop_daemon(s->d);
+			s->mhd->stop_daemon(s->d);
 		else
 			close(fd);
 		free(s);
@@ -284,7 +290,7 @@ void prom_server_close(prom_server *s)
 	uv_poll_stop(&s->poll);
 	uv_close((uv_handle_t *)&s->poll, handle_closed);
 	uv_close((uv_handle_t *)&s->timer, handle_closed);
-	MHD_stop_daemon(s->d);	/* closes the epoll fd: the poll is stopped already */
+	s->mhd->stop_daemon(s->d);	/* closes the epoll fd: the poll is stopped already */
 	s->d = NULL;
 }
 

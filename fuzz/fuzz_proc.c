@@ -1,7 +1,8 @@
 /* fuzz_proc — the parsers of collectors/proc and collectors/procfs that read
  * text other programs control: /proc/PID/cgroup lines, memory.max values,
- * /proc/PID/stat (comm is the process's to choose), status' NSpid, the
- * container named by a cgroup path (collectors/container), and a
+ * /proc/PID/stat (comm is the process's to choose), status' NSpid,
+ * schedstat, the container named by a cgroup path (collectors/container),
+ * pm2's names for its apps (the JSON pm2_env and the name/pm_id variables), and a
  * process's argv
  * (any process can write anything into its command line).  The input is used
  * whole for the two text parsers and split on NUL bytes into an argv for the
@@ -33,6 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	procfs_stat st;
 	if (procfs_stat_parse((const char *)data, size, &st) == 0 && st.state == 0)
 		abort();	/* parsed, yet no state */
+	procfs_sched ss;
+	if (procfs_schedstat_parse((const char *)data, size, &ss) < 0 && (ss.run_ns || ss.wait_ns || ss.slices))
+		abort();	/* a refused line leaves nothing behind */
 	int ns[8];
 	int nn = procfs_nspid_parse((const char *)data, size, ns, 8);
 	if (nn > 8 || nn == 0)
@@ -65,6 +69,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i <= size; i += strlen(buf + i) + 1)
 		argv[argc++] = buf + i;
 	(void)proc_argv_is_wrapper(argv, argc);
+	/* pm2's name: the input as the JSON environment and as the variables */
+	char app[32];
+	proc_manager_name(buf, buf, argv[0], argc > 1 ? argv[1] : NULL, app, sizeof app);
+	if (!memchr(app, '\0', sizeof app))
+		abort();
+	for (const unsigned char *c = (const unsigned char *)app; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			abort();	/* control bytes reach a terminal */
 	free(buf);
 	free(argv);
 	return 0;

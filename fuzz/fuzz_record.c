@@ -5,7 +5,9 @@
  * verdict must not depend on read boundaries, and a failure has a one-line
  * reason.  Any other input is taken as lines as they come out of a block,
  * so the fuzzer reaches the JSON side directly.  Each line is parsed and
- * applied to one model, whose bounds must hold. */
+ * applied to one model, whose bounds must hold.  Each such line is also
+ * typed at replay's "jump to" prompt (record/rec_time): an answer or a
+ * one-line reason. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 
 #include "core/model.h"
 #include "record/rec_lines.h"
+#include "record/rec_time.h"
 #include "record/recfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -38,6 +41,15 @@ static void check_model(const model *m)
 	for (uint32_t i = 0; i < m->alerts_len; i++)
 		if (!memchr(model_alert_get(m, i)->msg, 0, sizeof m->alerts[0].msg))
 			abort();
+}
+
+static void jump_to(const char *s, size_t len)
+{
+	char typed[64], err[256] = "";
+	snprintf(typed, sizeof typed, "%.*s", (int)(len < 63 ? len : 63), s);
+	int64_t t;
+	if (rec_time_parse(typed, 1764597600000, &t, err, sizeof err) < 0 && (!err[0] || strchr(err, '\n')))
+		abort();
 }
 
 static void apply_line(model *m, const char *s, size_t len)
@@ -116,6 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const char *nl = memchr(s, '\n', (size_t)(end - s));
 			size_t len = nl ? (size_t)(nl - s) : (size_t)(end - s);
 			apply_line(&m, s, len);
+			jump_to(s, len);
 			s += len + 1;
 		}
 	}

@@ -12,26 +12,7 @@
 
 #include "heap/devtools.h"
 
-struct obj {
-	uint32_t id;
-	uint32_t node;	/* ordinal in its snapshot (AFTER's paths) */
-	uint64_t self;
-};
-
-struct side_class {
-	char *name;
-	size_t n;
-	struct obj *objs;
-	uint64_t self;
-};
-
-struct side {
-	uint64_t nodes, self_total;
-	size_t nclasses;
-	struct side_class *classes;
-};
-
-static void side_close(struct side *sd)
+void heap_side_close(heap_side *sd)
 {
 	for (size_t i = 0; i < sd->nclasses; i++) {
 		free(sd->classes[i].name);
@@ -43,18 +24,17 @@ static void side_close(struct side *sd)
 
 static int cmp_obj(const void *pa, const void *pb)
 {
-	const struct obj *a = pa, *b = pb;
+	const heap_side_obj *a = pa, *b = pb;
 	return (a->id > b->id) - (a->id < b->id);
 }
 
 static int cmp_side_class(const void *pa, const void *pb)
 {
-	const struct side_class *a = pa, *b = pb;
+	const heap_side_class *a = pa, *b = pb;
 	return strcmp(a->name, b->name);
 }
 
-/* Reduce a snapshot to its per-class id lists. */
-static int side_init(struct side *sd, const heap_snapshot *s)
+int heap_side_init(heap_side *sd, const heap_snapshot *s)
 {
 	size_t nkeys = heap_class_keys(s);
 	uint32_t *slot = malloc(nkeys * sizeof *slot);
@@ -73,14 +53,14 @@ static int side_init(struct side *sd, const heap_snapshot *s)
 		if (slot[key] == UINT32_MAX) {
 			if (sd->nclasses == cap) {
 				size_t nc = cap ? cap * 2 : 256;
-				struct side_class *c = realloc(sd->classes, nc * sizeof *c);
+				heap_side_class *c = realloc(sd->classes, nc * sizeof *c);
 				if (!c)
 					goto oom;
 				sd->classes = c;
 				cap = nc;
 			}
 			slot[key] = (uint32_t)sd->nclasses;
-			struct side_class *c = &sd->classes[sd->nclasses++];
+			heap_side_class *c = &sd->classes[sd->nclasses++];
 			memset(c, 0, sizeof *c);
 			c->name = heap_class_name_dup(s, i);
 			if (!c->name)
@@ -89,7 +69,7 @@ static int side_init(struct side *sd, const heap_snapshot *s)
 		sd->classes[slot[key]].n++;
 	}
 	for (size_t k = 0; k < sd->nclasses; k++) {
-		sd->classes[k].objs = malloc(sd->classes[k].n * sizeof(struct obj));
+		sd->classes[k].objs = malloc(sd->classes[k].n * sizeof(heap_side_obj));
 		if (!sd->classes[k].objs)
 			goto oom;
 		sd->classes[k].n = 0;
@@ -98,7 +78,7 @@ static int side_init(struct side *sd, const heap_snapshot *s)
 	for (uint32_t i = 0; i < s->node_count; i++) {
 		if (!heap_node_counted(s, i))
 			continue;
-		struct side_class *c = &sd->classes[slot[heap_class_key(s, i)]];
+		heap_side_class *c = &sd->classes[slot[heap_class_key(s, i)]];
 		c->objs[c->n].id = s->node_id[i];
 		c->objs[c->n].node = i;
 		c->objs[c->n].self = s->node_self[i];
@@ -107,7 +87,7 @@ static int side_init(struct side *sd, const heap_snapshot *s)
 	}
 	free(slot);
 	for (size_t k = 0; k < sd->nclasses; k++)
-		qsort(sd->classes[k].objs, sd->classes[k].n, sizeof(struct obj), cmp_obj);
+		qsort(sd->classes[k].objs, sd->classes[k].n, sizeof(heap_side_obj), cmp_obj);
 	/* Two string indexes may carry the same text (V8 dedups, a crafted file
 	 * need not): classes are matched by name, so merge equal names. */
 	if (sd->nclasses)
@@ -115,8 +95,8 @@ static int side_init(struct side *sd, const heap_snapshot *s)
 	size_t w = 0;
 	for (size_t k = 0; k < sd->nclasses; k++) {
 		if (w > 0 && strcmp(sd->classes[w - 1].name, sd->classes[k].name) == 0) {
-			struct side_class *a = &sd->classes[w - 1], *b = &sd->classes[k];
-			struct obj *m = realloc(a->objs, (a->n + b->n) * sizeof *m);
+			heap_side_class *a = &sd->classes[w - 1], *b = &sd->classes[k];
+			heap_side_obj *m = realloc(a->objs, (a->n + b->n) * sizeof *m);
 			if (!m) {
 				for (size_t r = k; r < sd->nclasses; r++) {
 					free(sd->classes[r].name);
@@ -141,13 +121,13 @@ static int side_init(struct side *sd, const heap_snapshot *s)
 oom:
 	free(slot);
 oom_nofree:
-	side_close(sd);
+	heap_side_close(sd);
 	return -1;
 }
 
 /* Load path and reduce it to a side; the snapshot is handed back in *keep
  * when keep is not NULL, else freed. */
-static int load_side(struct side *sd, const char *path, heap_parser parser, heap_view view, heap_snapshot **keep,
+static int load_side(heap_side *sd, const char *path, heap_parser parser, heap_view view, heap_snapshot **keep,
 		     char *err, size_t errlen)
 {
 	char msg[400];
@@ -156,7 +136,7 @@ static int load_side(struct side *sd, const char *path, heap_parser parser, heap
 		snprintf(err, errlen, "%s: %s", path, msg);
 		return -1;
 	}
-	int rc = side_init(sd, s);
+	int rc = heap_side_init(sd, s);
 	if (rc < 0)
 		snprintf(err, errlen, "%s: out of memory", path);
 	if (keep && rc == 0)
@@ -166,7 +146,7 @@ static int load_side(struct side *sd, const char *path, heap_parser parser, heap
 	return rc;
 }
 
-static const struct side_class *side_find(const struct side *sd, const char *name)
+static const heap_side_class *side_find(const heap_side *sd, const char *name)
 {
 	size_t lo = 0, hi = sd->nclasses;
 	while (lo < hi) {
@@ -183,7 +163,7 @@ static const struct side_class *side_find(const struct side *sd, const char *nam
 }
 
 /* Retainer paths of the new objects of the first path_rows rows that grew. */
-static int diff_paths(heap_diff *d, const struct side *a, const struct side *b, const heap_snapshot *sb,
+static int diff_paths(heap_diff *d, const heap_side *a, const heap_side *b, const heap_snapshot *sb,
 		      size_t path_rows, char *err, size_t errlen)
 {
 	heap_retainers *r = heap_retainers_new(sb, err, errlen);
@@ -197,7 +177,7 @@ static int diff_paths(heap_diff *d, const struct side *a, const struct side *b, 
 		if (!row->added)
 			continue;
 		done++;
-		const struct side_class *ca = side_find(a, row->name), *cb = side_find(b, row->name);
+		const heap_side_class *ca = side_find(a, row->name), *cb = side_find(b, row->name);
 		if (!cb)
 			continue;
 		if (cap < cb->n) {
@@ -251,7 +231,7 @@ static int cmp_row_r(const void *pa, const void *pb, void *ctx)
 }
 
 /* Compare one class present on one or both sides. */
-static void compare_class(heap_diff_row *row, const struct side_class *a, const struct side_class *b)
+static void compare_class(heap_diff_row *row, const heap_side_class *a, const heap_side_class *b)
 {
 	size_t i = 0, j = 0, na = a ? a->n : 0, nb = b ? b->n : 0;
 	row->before_count = na;
@@ -282,7 +262,7 @@ static void compare_class(heap_diff_row *row, const struct side_class *a, const 
 
 /* Compare two reduced sides; with sb (AFTER itself), add the paths.  NULL
  * with a message (without file name) in err. */
-static heap_diff *diff_sides(const struct side *a, const struct side *b, const heap_snapshot *sb, heap_sort sort,
+static heap_diff *diff_sides(const heap_side *a, const heap_side *b, const heap_snapshot *sb, heap_sort sort,
 			     size_t path_rows, char *err, size_t errlen)
 {
 	heap_diff *d = calloc(1, sizeof *d);
@@ -298,8 +278,8 @@ static heap_diff *diff_sides(const struct side *a, const struct side *b, const h
 	size_t i = 0, j = 0;
 	while (i < a->nclasses || j < b->nclasses) {
 		int c = i == a->nclasses ? 1 : j == b->nclasses ? -1 : strcmp(a->classes[i].name, b->classes[j].name);
-		const struct side_class *ca = c <= 0 ? &a->classes[i++] : NULL;
-		const struct side_class *cb = c >= 0 ? &b->classes[j++] : NULL;
+		const heap_side_class *ca = c <= 0 ? &a->classes[i++] : NULL;
+		const heap_side_class *cb = c >= 0 ? &b->classes[j++] : NULL;
 		heap_diff_row row = { 0 };
 		compare_class(&row, ca, cb);
 		if (!row.added && !row.removed && row.before_self == row.after_self)
@@ -329,13 +309,13 @@ oom:
 heap_diff *heap_diff_new(const char *before, const char *after, heap_parser parser, heap_view view,
 			 heap_sort sort, size_t path_rows, char *err, size_t errlen)
 {
-	struct side a, b;
+	heap_side a, b;
 	heap_snapshot *sb = NULL;
 	char msg[300];
 	if (load_side(&a, before, parser, view, NULL, err, errlen) < 0)
 		return NULL;
 	if (load_side(&b, after, parser, view, path_rows ? &sb : NULL, err, errlen) < 0) {
-		side_close(&a);
+		heap_side_close(&a);
 		return NULL;
 	}
 	heap_diff *d = diff_sides(&a, &b, sb, sort, path_rows, msg, sizeof msg);
@@ -344,29 +324,29 @@ heap_diff *heap_diff_new(const char *before, const char *after, heap_parser pars
 	else
 		snprintf(err, errlen, "%s: %s", after, msg);
 	heap_snapshot_free(sb);
-	side_close(&a);
-	side_close(&b);
+	heap_side_close(&a);
+	heap_side_close(&b);
 	return d;
 }
 
 heap_diff *heap_diff_snapshots(const heap_snapshot *before, const heap_snapshot *after, heap_sort sort,
 			       size_t path_rows, char *err, size_t errlen)
 {
-	struct side a, b;
-	if (side_init(&a, before) < 0) {
+	heap_side a, b;
+	if (heap_side_init(&a, before) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (side_init(&b, after) < 0) {
-		side_close(&a);
+	if (heap_side_init(&b, after) < 0) {
+		heap_side_close(&a);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	heap_diff *d = diff_sides(&a, &b, after, sort, path_rows, err, errlen);
 	if (d)
 		d->view = after->node_class ? HEAP_VIEW_DEVTOOLS : HEAP_VIEW_RAW;
-	side_close(&a);
-	side_close(&b);
+	heap_side_close(&a);
+	heap_side_close(&b);
 	return d;
 }
 

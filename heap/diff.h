@@ -42,6 +42,32 @@ typedef struct heap_diff {
 	heap_view view;
 } heap_diff;
 
+/* A snapshot reduced to its classes (by name, sorted, distinct; equal names
+ * merged), each with its objects as (id, node ordinal, self size) sorted by
+ * id: what a comparison needs of BEFORE once it is freed. */
+typedef struct heap_side_obj {
+	uint32_t id;
+	uint32_t node;	/* ordinal in its snapshot */
+	uint64_t self;
+} heap_side_obj;
+
+typedef struct heap_side_class {
+	char *name;
+	size_t n;
+	heap_side_obj *objs;
+	uint64_t self;
+} heap_side_class;
+
+typedef struct heap_side {
+	uint64_t nodes, self_total;
+	size_t nclasses;
+	heap_side_class *classes;
+} heap_side;
+
+/* 0, or -1 when out of memory (sd is then empty). */
+int heap_side_init(heap_side *sd, const heap_snapshot *s);
+void heap_side_close(heap_side *sd);
+
 /* Load both files and compare them; path_rows: how many of the rows that
  * grew get retainer paths of their new objects (0: none, and AFTER need not
  * stay loaded while they are found).  NULL with "FILE: message" in err. */

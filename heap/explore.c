@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap/diff.h"
 #include "heap/retainers.h"
 
 #define MAX_DEPTH 200
@@ -63,23 +64,21 @@ static int build_retainers(explore *x)
 	return 0;
 }
 
-explore *explore_open(const char *path, heap_view view, char *err, size_t errlen)
+explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 {
-	char msg[400];
 	explore *x = calloc(1, sizeof *x);
 	if (!x) {
+		heap_snapshot_free(s);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	x->s = s;
 	x->sort = HEAP_SORT_RETAINED;
-	x->s = heap_snapshot_load_view(path, HEAP_PARSER_STREAM, view, msg, sizeof msg);
-	if (!x->s)
-		goto fail;
-	x->d = heap_dominators_new(x->s, msg, sizeof msg);
+	x->d = heap_dominators_new(x->s, err, errlen);
 	if (!x->d)
 		goto fail;
 	heap_summary_opts so = { .sort = HEAP_SORT_RETAINED, .node_class = &x->node_class };
-	x->sum = heap_summary_new(x->s, x->d, &so, msg, sizeof msg);
+	x->sum = heap_summary_new(x->s, x->d, &so, err, errlen);
 	if (!x->sum)
 		goto fail;
 	x->sum->view = view;
@@ -106,11 +105,172 @@ explore *explore_open(const char *path, heap_view view, char *err, size_t errlen
 		goto oom;
 	return x;
 oom:
-	snprintf(msg, sizeof msg, "out of memory");
+	snprintf(err, errlen, "out of memory");
 fail:
-	snprintf(err, errlen, "%s: %s", path, msg);
 	explore_free(x);
 	return NULL;
+}
+
+explore *explore_open(const char *path, heap_view view, char *err, size_t errlen)
+{
+	char msg[400];
+	heap_snapshot *s = heap_snapshot_load_view(path, HEAP_PARSER_STREAM, view, msg, sizeof msg);
+	explore *x = s ? explore_new(s, view, msg, sizeof msg) : NULL;
+	if (!x)
+		snprintf(err, errlen, "%s: %s", path, msg);
+	return x;
+}
+
+/* ---- comparison with an earlier snapshot --------------------------------- */
+
+struct explore_before {
+	heap_side side;	/* diff.h: classes by name, objects by id */
+};
+
+void explore_before_free(explore_before *b)
+{
+	if (!b)
+		return;
+	heap_side_close(&b->side);
+	free(b);
+}
+
+explore_before *explore_before_new(const heap_snapshot *s, char *err, size_t errlen)
+{
+	explore_before *b = calloc(1, sizeof *b);
+	if (!b || heap_side_init(&b->side, s) < 0) {
+		free(b);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return b;
+}
+
+static int cmp_side_obj_id(const void *pa, const void *pb)
+{
+	uint32_t a = ((const heap_side_obj *)pa)->id, b = ((const heap_side_obj *)pb)->id;
+	return (a > b) - (a < b);
+}
+
+static int cmp_side_class_name(const void *pa, const void *pb)
+{
+	return strcmp(((const heap_side_class *)pa)->name, ((const heap_side_class *)pb)->name);
+}
+
+/* Whether BEFORE had object id in class bc. */
+static bool before_has(const explore_before *b, uint32_t id, uint32_t bc)
+{
+	const heap_side_class *c = &b->side.classes[bc];
+	heap_side_obj key = { .id = id };
+	return bsearch(&key, c->objs, c->n, sizeof key, cmp_side_obj_id) != NULL;
+}
+
+int explore_compare(explore *x, const explore_before *b, char *err, size_t errlen)
+{
+	size_t nc = x->sum->nclasses;
+	uint32_t *bcls = malloc((nc ? nc : 1) * sizeof *bcls);
+	size_t nb = b->side.nclasses;
+	uint64_t *surv = calloc(nb ? nb : 1, 2 * sizeof *surv);	/* count, self */
+	uint32_t *owner = malloc((nb ? nb : 1) * sizeof *owner);
+	explore_delta *delta = calloc(nc ? nc : 1, sizeof *delta);
+	uint32_t *buf = NULL;
+	if (!bcls || !surv || !owner || !delta)
+		goto oom;
+	memset(owner, 0xff, (nb ? nb : 1) * sizeof *owner);
+	/* each class of AFTER to BEFORE's class of that name; what was deleted
+	 * is told on the first (largest) of AFTER's classes of a name */
+	for (size_t c = 0; c < nc; c++) {
+		heap_side_class key = { .name = x->sum->classes[c].name };
+		const heap_side_class *f = bsearch(&key, b->side.classes, nb, sizeof key, cmp_side_class_name);
+		bcls[c] = f ? (uint32_t)(f - b->side.classes) : UINT32_MAX;
+		if (f && owner[bcls[c]] == UINT32_MAX)
+			owner[bcls[c]] = (uint32_t)c;
+	}
+	size_t maxn = 0;
+	for (size_t c = 0; c < nc; c++) {
+		uint32_t lo = x->cls_first[c], hi = x->cls_first[c + 1];
+		for (uint32_t k = lo; k < hi; k++) {
+			uint32_t v = x->cls_nodes[k];
+			if (bcls[c] != UINT32_MAX && before_has(b, x->s->node_id[v], bcls[c])) {
+				surv[2 * bcls[c]]++;
+				surv[2 * bcls[c] + 1] += x->s->node_self[v];
+			} else {
+				delta[c].added++;
+				delta[c].added_self += x->s->node_self[v];
+			}
+		}
+		if (hi - lo > maxn)
+			maxn = hi - lo;
+	}
+	for (size_t k = 0; k < nb; k++)
+		if (owner[k] != UINT32_MAX) {
+			/* ids are unique in a V8 snapshot; a crafted one may repeat them */
+			const heap_side_class *bc = &b->side.classes[k];
+			uint64_t sc = surv[2 * k] < bc->n ? surv[2 * k] : bc->n;
+			uint64_t ss = surv[2 * k + 1] < bc->self ? surv[2 * k + 1] : bc->self;
+			delta[owner[k]].removed = bc->n - sc;
+			delta[owner[k]].removed_self = bc->self - ss;
+		}
+	/* the new objects first in each class's list, still by retained size */
+	buf = malloc((maxn ? maxn : 1) * sizeof *buf);
+	if (!buf)
+		goto oom;
+	for (size_t c = 0; c < nc; c++) {
+		uint32_t lo = x->cls_first[c], hi = x->cls_first[c + 1], w = 0, o = 0;
+		for (uint32_t k = lo; k < hi; k++) {
+			uint32_t v = x->cls_nodes[k];
+			bool old = bcls[c] != UINT32_MAX && before_has(b, x->s->node_id[v], bcls[c]);
+			if (old)
+				buf[o++] = v;
+			else
+				x->cls_nodes[lo + w++] = v;
+		}
+		memcpy(x->cls_nodes + lo + w, buf, o * sizeof *buf);
+	}
+	free(buf);
+	free(bcls);
+	free(surv);
+	free(owner);
+	free(x->delta);
+	x->delta = delta;
+	x->diff = true;
+	x->before_count = 0;
+	for (size_t k = 0; k < nb; k++)
+		x->before_count += b->side.classes[k].n;
+	if (explore_sort(x, HEAP_SORT_RETAINED) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+oom:
+	free(buf);
+	free(bcls);
+	free(surv);
+	free(owner);
+	free(delta);
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+explore *explore_open_diff(const char *before, const char *after, heap_view view, char *err, size_t errlen)
+{
+	char msg[400];
+	/* one snapshot in memory at a time: BEFORE is reduced to its ids first */
+	heap_snapshot *s = heap_snapshot_load_view(before, HEAP_PARSER_STREAM, view, msg, sizeof msg);
+	explore_before *b = s ? explore_before_new(s, msg, sizeof msg) : NULL;
+	heap_snapshot_free(s);
+	if (!b) {
+		snprintf(err, errlen, "%s: %s", before, msg);
+		return NULL;
+	}
+	explore *x = explore_open(after, view, err, errlen);
+	if (x && explore_compare(x, b, msg, sizeof msg) < 0) {
+		snprintf(err, errlen, "%s", msg);
+		explore_free(x);
+		x = NULL;
+	}
+	explore_before_free(b);
+	return x;
 }
 
 void explore_free(explore *x)
@@ -126,6 +286,7 @@ void explore_free(explore *x)
 	free(x->ret_first);
 	free(x->ret_edge);
 	free(x->edge_from);
+	free(x->delta);
 	free(x->rows);
 	free(x);
 }
@@ -153,7 +314,7 @@ static long children(explore *x, uint8_t via, uint32_t owner, struct child **out
 	size_t n = 0;
 	*out = NULL;
 	if (via == 0) {
-		n = x->cls_first[owner + 1] - x->cls_first[owner];
+		n = x->diff ? x->delta[owner].added : x->cls_first[owner + 1] - x->cls_first[owner];
 		struct child *c = malloc((n ? n : 1) * sizeof *c);
 		if (!c)
 			return -1;
@@ -282,10 +443,29 @@ int explore_toggle(explore *x, size_t row)
 	return 0;
 }
 
+/* A class's sort key in diff mode: size delta, count delta, or the size
+ * of its new objects, as a signed number. */
+static int64_t delta_key(const explore *x, uint32_t c)
+{
+	const explore_delta *d = &x->delta[c];
+	if (x->sort == HEAP_SORT_COUNT)
+		return (int64_t)d->added - (int64_t)d->removed;
+	if (x->sort == HEAP_SORT_SELF)
+		return (int64_t)d->added_self;
+	return (int64_t)d->added_self - (int64_t)d->removed_self;
+}
+
 static int cmp_cls_r(const void *pa, const void *pb, void *ctx)
 {
 	const explore *x = ctx;
-	const heap_class *a = &x->sum->classes[*(const uint32_t *)pa], *b = &x->sum->classes[*(const uint32_t *)pb];
+	uint32_t ca = *(const uint32_t *)pa, cb = *(const uint32_t *)pb;
+	const heap_class *a = &x->sum->classes[ca], *b = &x->sum->classes[cb];
+	if (x->diff) {
+		int64_t da = delta_key(x, ca), db = delta_key(x, cb);
+		if (da != db)
+			return da > db ? -1 : 1;
+		return strcmp(a->name, b->name);
+	}
 	uint64_t ka = a->retained, kb = b->retained;
 	if (x->sort == HEAP_SORT_COUNT)
 		ka = a->count, kb = b->count;
@@ -308,10 +488,12 @@ int explore_sort(explore *x, heap_sort sort)
 		return -1;
 	}
 	x->sort = sort == HEAP_SORT_DEFAULT ? HEAP_SORT_RETAINED : sort;
+	size_t n = 0;
 	for (size_t c = 0; c < nc; c++)
-		order[c] = (uint32_t)c;
-	qsort_r(order, nc, sizeof *order, cmp_cls_r, x);
-	for (size_t c = 0; c < nc; c++)
+		if (!x->diff || x->delta[c].added || x->delta[c].removed)	/* a diff lists what changed */
+			order[n++] = (uint32_t)c;
+	qsort_r(order, n, sizeof *order, cmp_cls_r, x);
+	for (size_t c = 0; c < n; c++)
 		x->rows[x->nrows++] = (explore_row){ .kind = ROW_CLASS, .cls = order[c] };
 	free(order);
 	x->sel = x->top = 0;

@@ -13,6 +13,13 @@
  * weak ones marked), or the objects it dominates.  Lists are paged by
  * EXPLORE_PAGE rows; children are sorted by retained size.
  *
+ * Diff mode (explore_compare, the second snapshot of a process): the class
+ * rows are the classes whose objects changed since an earlier snapshot of
+ * the same process, matched by node id within the class name as `heap diff`
+ * does, sorted by size delta; a class expands into its *new* objects only
+ * (they come first in cls_nodes), which expand as above.  Classes that are
+ * gone altogether have no objects left to show and no row.
+ *
  * Invariants: rows[0..nrows) is a valid pre-order of the expansion state
  * (every row's depth <= the previous row's depth + 1); sel < nrows when
  * nrows > 0.  The explorer owns the snapshot, dominators and summary.
@@ -47,6 +54,11 @@ typedef struct explore_row {
 	uint32_t offset;
 } explore_row;
 
+/* Diff mode, per class: objects new since BEFORE and gone since. */
+typedef struct explore_delta {
+	uint64_t added, added_self, removed, removed_self;
+} explore_delta;
+
 typedef struct explore {
 	heap_snapshot *s;
 	heap_dominators *d;
@@ -57,6 +69,9 @@ typedef struct explore {
 	uint32_t *ret_first;	/* [node_count + 1] retainer edges, CSR (built on first use) */
 	uint32_t *ret_edge;	/* edge ordinals */
 	uint32_t *edge_from;	/* [edge_count] owner of each edge (with ret_*) */
+	bool diff;
+	explore_delta *delta;	/* [nclasses] in diff mode */
+	uint64_t before_count;	/* diff mode: BEFORE's counted objects */
 	explore_mode mode;
 	heap_sort sort;
 	explore_row *rows;
@@ -66,6 +81,20 @@ typedef struct explore {
 
 /* Load path and analyse it.  NULL with a one-line message in err. */
 explore *explore_open(const char *path, heap_view view, char *err, size_t errlen);
+/* The same on a loaded snapshot, which the explorer then owns (freed on
+ * failure too). */
+explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen);
+
+/* An earlier snapshot reduced to what a comparison needs (its ids by class
+ * name), so that it need not stay loaded. */
+typedef struct explore_before explore_before;
+explore_before *explore_before_new(const heap_snapshot *s, char *err, size_t errlen);
+void explore_before_free(explore_before *b);
+/* Diff mode against b (taken from the same process, earlier); 0 or -1 when
+ * out of memory. */
+int explore_compare(explore *x, const explore_before *b, char *err, size_t errlen);
+/* Load BEFORE, reduce it, free it, then open AFTER in diff mode. */
+explore *explore_open_diff(const char *before, const char *after, heap_view view, char *err, size_t errlen);
 void explore_free(explore *x);
 
 /* Each returns 0, or -1 when out of memory (the tree is left as it was). */

@@ -18,14 +18,36 @@
 
 #include "heap/explore.h"
 
-struct ui {
-	explore *x;
-	const char *path;
+struct explore_ui {
+	explore *x;		/* owned */
+	char *path;		/* owned: the title's file name(s) */
+	bool embedded;		/* in the dashboard: q and Esc at the top leave */
 	char prompt_kind;	/* 0, '/' search, '#' jump to id */
 	char input[64];
 	char status[160];
 	char needle[64];
 };
+
+explore_ui *explore_ui_new(explore *x, const char *title, bool embedded)
+{
+	explore_ui *u = calloc(1, sizeof *u);
+	if (!u || !(u->path = strdup(title))) {
+		free(u);
+		return NULL;
+	}
+	u->x = x;
+	u->embedded = embedded;
+	return u;
+}
+
+void explore_ui_free(explore_ui *u)
+{
+	if (!u)
+		return;
+	explore_free(u->x);
+	free(u->path);
+	free(u);
+}
 
 /* Draw text at (y, x) in exactly width columns: UTF-8 kept, control
  * characters as '?', cut with '~' when longer. */
@@ -64,34 +86,75 @@ static void put_cols(int y, int x, const char *s, int width)
 
 static const char *const mode_names[EXPLORE_NMODES] = { "containment", "retainers", "dominated" };
 static const char *const sort_names[] = { "retained", "count", "self", "retained" };
+static const char *const diff_sort_names[] = { "size delta", "count delta", "new size", "size delta" };
 
-static void draw(struct ui *u)
+/* A signed number with its sign ("+12", "-3", "0"). */
+static void signed_str(char *buf, size_t n, uint64_t plus, uint64_t minus)
+{
+	if (plus >= minus)
+		snprintf(buf, n, plus > minus ? "+%llu" : "%llu", (unsigned long long)(plus - minus));
+	else
+		snprintf(buf, n, "-%llu", (unsigned long long)(minus - plus));
+}
+
+/* The three number columns of a row: Count, Self, Retained; in diff mode
+ * # New, # Deleted, Size delta for a class and, for a new object (an
+ * instance row), its self size as the delta it adds. */
+static void row_numbers(const explore *x, const explore_row *r, char c1[24], char c2[24], char c3[24], char c4[24])
+{
+	uint64_t count, self, ret;
+	explore_numbers(x, r, &count, &self, &ret);
+	c1[0] = c2[0] = c3[0] = c4[0] = '\0';
+	if (r->kind == ROW_MORE)
+		return;
+	snprintf(c4, 24, "%llu", (unsigned long long)ret);
+	if (!x->diff) {
+		if (r->kind == ROW_CLASS)
+			snprintf(c1, 24, "%llu", (unsigned long long)count);
+		snprintf(c2, 24, "%llu", (unsigned long long)self);
+		return;
+	}
+	if (r->kind == ROW_CLASS) {
+		const explore_delta *d = &x->delta[r->cls];
+		snprintf(c1, 24, "+%llu", (unsigned long long)d->added);
+		snprintf(c2, 24, "-%llu", (unsigned long long)d->removed);
+		signed_str(c3, 24, d->added_self, d->removed_self);
+	} else if (r->via == 0) {
+		snprintf(c3, 24, "+%llu", (unsigned long long)self);
+	}
+}
+
+void explore_ui_draw(explore_ui *u)
 {
 	explore *x = u->x;
 	int h = LINES, w = COLS;
 	erase();
 	if (h < 5 || w < 30) {
 		put_cols(0, 0, "vitals heap explore: the terminal is too small (30x5 at least)", w);
-		refresh();
 		return;
 	}
 	char title[400];
 	/* the file last: a long path is what gets cut */
-	snprintf(title, sizeof title, " %s view \u2014 expand: %s \u2014 sort: %s \u2014 %s",
-		 x->sum->view == HEAP_VIEW_RAW ? "raw" : "DevTools", mode_names[x->mode], sort_names[x->sort], u->path);
+	snprintf(title, sizeof title, " %s%s view \u2014 expand: %s \u2014 sort: %s \u2014 %s", x->diff ? "diff, " : "",
+		 x->sum->view == HEAP_VIEW_RAW ? "raw" : "DevTools", mode_names[x->mode],
+		 (x->diff ? diff_sort_names : sort_names)[x->sort], u->path);
 	attron(A_REVERSE);
 	put_cols(0, 0, title, w);
 	attroff(A_REVERSE);
-	/* numbers columns: count 9, self 11, retained 11 (dropped when narrow) */
-	bool show_count = w >= 70, show_self = w >= 50;
-	int right = 12 + (show_self ? 12 : 0) + (show_count ? 10 : 0);
+	/* number columns, the first two dropped when narrow: count 10, self
+	 * 12, retained 12; in diff mode # New 9, # Deleted 10, delta 11,
+	 * retained 11 */
+	bool show1 = w >= 70, show2 = w >= 50, show3 = x->diff;
+	int w1 = x->diff ? 9 : 10, w2 = x->diff ? 10 : 12, w3 = 11, w4 = x->diff ? 11 : 12;
+	int right = w4 + (show3 ? w3 : 0) + (show2 ? w2 : 0) + (show1 ? w1 : 0);
 	int namew = w - right;
 	int rows = h - 3;
 	char hdr[200];
-	snprintf(hdr, sizeof hdr, "%*s%*s%12s", show_count ? 10 : 0, show_count ? "Count" : "", show_self ? 12 : 0,
-		 show_self ? "Self" : "", "Retained");
-	put_cols(1, 0, "Constructor / object", namew);
-	put_cols(1, namew, hdr, right);
+	snprintf(hdr, sizeof hdr, "%*s%*s%*s%*s", show1 ? w1 : 0, show1 ? (x->diff ? "# New" : "Count") : "",
+		 show2 ? w2 : 0, show2 ? (x->diff ? "# Deleted" : "Self") : "", show3 ? w3 : 0,
+		 show3 ? "Size \u0394" : "", w4, "Retained");
+	put_cols(1, 0, x->diff ? "Constructor / new object" : "Constructor / object", namew);
+	put_cols(1, namew, hdr, right + (show3 ? 1 : 0));	/* Δ: two bytes, one column */
 	if (x->sel < x->top)
 		x->top = x->sel;
 	if (x->sel >= x->top + (size_t)rows)
@@ -108,17 +171,10 @@ static void draw(struct ui *u)
 		if (ri == x->sel)
 			attron(A_REVERSE);
 		put_cols(2 + i, 0, line, namew);
-		uint64_t count, self, ret;
-		explore_numbers(x, r, &count, &self, &ret);
-		char num[80] = "", c[16] = "", sz[16] = "";
-		if (r->kind == ROW_CLASS)
-			snprintf(c, sizeof c, "%llu", (unsigned long long)count);
-		if (r->kind != ROW_MORE)
-			snprintf(sz, sizeof sz, "%llu", (unsigned long long)self);
-		snprintf(num, sizeof num, "%*s%*s%12s", show_count ? 10 : 0, show_count ? c : "", show_self ? 12 : 0,
-			 show_self ? sz : "", "");
-		if (r->kind != ROW_MORE)
-			snprintf(num + strlen(num) - 12, 13, "%12llu", (unsigned long long)ret);
+		char c1[24], c2[24], c3[24], c4[24], num[120];
+		row_numbers(x, r, c1, c2, c3, c4);
+		snprintf(num, sizeof num, "%*s%*s%*s%*s", show1 ? w1 : 0, show1 ? c1 : "", show2 ? w2 : 0,
+			 show2 ? c2 : "", show3 ? w3 : 0, show3 ? c3 : "", w4, c4);
 		put_cols(2 + i, namew, num, right);
 		if (ri == x->sel)
 			attroff(A_REVERSE);
@@ -129,11 +185,14 @@ static void draw(struct ui *u)
 			 u->input);
 	else if (u->status[0])
 		snprintf(status, sizeof status, "%s", u->status);
+	else if (x->nrows == 0 && x->diff)
+		snprintf(status, sizeof status, "no object was added or deleted between the two snapshots  %s",
+			 u->embedded ? "Esc back" : "q quit");
 	else
 		snprintf(status, sizeof status,
-			 "\u2191\u2193 move  \u2192/Enter expand  \u2190 back  m mode  s sort  / search  # id  q quit");
+			 "\u2191\u2193 move  \u2192/Enter expand  \u2190 back  m mode  s sort  / search  # id  %s",
+			 u->embedded ? "Esc/q dashboard" : "q quit");
 	put_cols(h - 1, 0, status, w);
-	refresh();
 }
 
 /* The parent row of row i (the nearest row above with a smaller depth). */
@@ -146,13 +205,13 @@ static size_t parent_of(const explore *x, size_t i)
 	return SIZE_MAX;
 }
 
-static void oom(struct ui *u)
+static void oom(explore_ui *u)
 {
 	snprintf(u->status, sizeof u->status, "out of memory: that list is too long to open");
 }
 
 /* A key in a prompt; returns true when the prompt is done. */
-static void prompt_key(struct ui *u, int ch)
+static void prompt_key(explore_ui *u, int ch)
 {
 	explore *x = u->x;
 	size_t len = strlen(u->input);
@@ -190,19 +249,18 @@ static void prompt_key(struct ui *u, int ch)
 	}
 }
 
-/* Returns false to quit. */
-static bool key(struct ui *u, int ch)
+explore_key explore_ui_key(explore_ui *u, int ch)
 {
 	explore *x = u->x;
 	int page = LINES - 3 > 1 ? LINES - 3 : 1;
 	if (u->prompt_kind) {
 		prompt_key(u, ch);
-		return true;
+		return EXPLORE_KEY_STAY;
 	}
 	u->status[0] = '\0';
 	switch (ch) {
 	case 'q':
-		return false;
+		return EXPLORE_KEY_QUIT;
 	case KEY_UP: case 'k':
 		if (x->sel > 0)
 			x->sel--;
@@ -232,18 +290,19 @@ static bool key(struct ui *u, int ch)
 			oom(u);
 		break;
 	case KEY_LEFT: case 'h': case 27: {
-		/* back: close this row, or go up to its parent and close that */
+		/* back: close this row, or go up to its parent and close that;
+		 * at the top there is nowhere to go back to */
 		if (!x->nrows)
-			break;
+			return EXPLORE_KEY_TOP;
 		if (x->rows[x->sel].expanded) {
 			explore_collapse(x, x->sel);
 			break;
 		}
 		size_t p = parent_of(x, x->sel);
-		if (p != SIZE_MAX) {
-			x->sel = p;
-			explore_collapse(x, p);
-		}
+		if (p == SIZE_MAX)
+			return EXPLORE_KEY_TOP;
+		x->sel = p;
+		explore_collapse(x, p);
 		break;
 	}
 	case 'm':
@@ -276,25 +335,31 @@ static bool key(struct ui *u, int ch)
 	default:
 		break;
 	}
-	return true;
+	return EXPLORE_KEY_STAY;
 }
 
-int heap_explore_main(const char *path, heap_view view)
+int heap_explore_main(const char *path, const char *after, heap_view view)
 {
 	char err[512];
 	if (!isatty(0) || !isatty(1)) {
 		fprintf(stderr, "vitals: heap: explore needs a terminal (use summary for a report)\n");
 		return 2;
 	}
-	fprintf(stderr, "loading %s...\n", path);
-	explore *x = explore_open(path, view, err, sizeof err);
-	if (!x) {
+	fprintf(stderr, "loading %s...\n", after ? after : path);
+	explore *x = after ? explore_open_diff(path, after, view, err, sizeof err) : explore_open(path, view, err, sizeof err);
+	char title[2 * 4096 + 8];
+	snprintf(title, sizeof title, after ? "%s \u2192 %s" : "%s", path, after);
+	explore_ui *u = x ? explore_ui_new(x, title, false) : NULL;
+	if (!u) {
+		if (x)
+			snprintf(err, sizeof err, "out of memory");
+		explore_free(x);
 		fprintf(stderr, "vitals: heap: %s\n", err);
 		return 1;
 	}
 	setlocale(LC_ALL, "");
 	if (!initscr()) {
-		explore_free(x);
+		explore_ui_free(u);
 		fprintf(stderr, "vitals: heap: cannot start the terminal\n");
 		return 1;
 	}
@@ -303,18 +368,18 @@ int heap_explore_main(const char *path, heap_view view)
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	struct ui u = { .x = x, .path = path };
 	for (;;) {
-		draw(&u);
+		explore_ui_draw(u);
+		refresh();
 		int ch = getch();
 		if (ch == ERR)
 			break;	/* end of input */
 		if (ch == KEY_RESIZE)
 			continue;
-		if (!key(&u, ch))
+		if (explore_ui_key(u, ch) == EXPLORE_KEY_QUIT)
 			break;
 	}
 	endwin();
-	explore_free(x);
+	explore_ui_free(u);
 	return 0;
 }

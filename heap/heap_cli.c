@@ -55,7 +55,7 @@ static void usage(FILE *f)
 	fputs("usage: vitals heap summary [OPTIONS] FILE.heapsnapshot\n"
 	      "       vitals heap diff [OPTIONS] BEFORE.heapsnapshot AFTER.heapsnapshot\n"
 	      "       vitals heap leaks [OPTIONS] BASELINE TARGET FINAL\n"
-	      "       vitals heap explore [--raw] FILE.heapsnapshot\n\n"
+	      "       vitals heap explore [--raw] FILE.heapsnapshot [AFTER.heapsnapshot]\n\n"
 	      "summary: totals and the constructors that hold the most memory, with retained\n"
 	      "  sizes from the dominator tree: by default the numbers of Chrome DevTools'\n"
 	      "  Summary view (--raw: V8's nodes as written).\n"
@@ -65,7 +65,8 @@ static void usage(FILE *f)
 	      "  FINAL (memlab's method: repeat the suspect action between the snapshots),\n"
 	      "  clustered by retainer path and ranked by retained size.\n"
 	      "explore: constructors, their objects, and what each holds, what holds it or\n"
-	      "  what it dominates, in the terminal (keys on the bottom line).\n"
+	      "  what it dominates, in the terminal (keys on the bottom line); with two\n"
+	      "  files, what changed from BEFORE to AFTER, expanding into the new objects.\n"
 	      "Paths are the shortest from the GC roots, weak edges skipped (doc/HEAP.md).\n\noptions:\n",
 	      f);
 	for (size_t i = 0; i < sizeof heap_opts / sizeof heap_opts[0]; i++) {
@@ -136,8 +137,48 @@ static int run_summary(FILE *f, const char *path, const struct cli *c, char *err
 	return rc;
 }
 
-static int run_diff(FILE *f, const char *before, const char *after, const struct cli *c, char *err,
-		    size_t errlen)
+/* What grew most from BEFORE to AFTER in one line, malloc'd: the class,
+ * its count and size deltas and the last hops of its new objects' commonest
+ * path, which name the holder ("Array +29103 (+31474152 B): archive
+ * (OrderArchive) › orders (Array) › [n] (LeakedOrder) › lines").  Taken from
+ * the diff, not from the id-matched leak clusters: counts do not depend on
+ * V8 keeping ids (doc/HEAP.md).  NULL when nothing grew. */
+static char *diff_headline(const heap_diff *d)
+{
+	if (!d->nrows || d->rows[0].after_self <= d->rows[0].before_self)
+		return NULL;
+	const heap_diff_row *r = &d->rows[0];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	fprintf(f, "%s %+lld (%+lld B)", r->name, (long long)r->after_count - (long long)r->before_count,
+		(long long)r->after_self - (long long)r->before_self);
+	const heap_path *p = r->npaths ? &r->paths[0] : NULL;
+	if (p && p->nhops) {
+		fputc(':', f);
+		size_t from = p->nhops > 4 ? p->nhops - 4 : 0;
+		for (size_t k = from; k < p->nhops; k++) {
+			const heap_hop *h = &p->hops[k];
+			/* element indices of one member say nothing about the group */
+			const char *e = h->edge && h->edge[0] == '[' ? "[n]" : h->edge;
+			if (k + 1 < p->nhops)
+				fprintf(f, " %s%s(%s) \u203a", e ? e : "", e ? " " : "", h->node);
+			else
+				fprintf(f, " %s", e ? e : h->node);
+		}
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* headline: if not NULL, gets diff_headline's line (or NULL). */
+static int run_diff(FILE *f, const char *before, const char *after, const struct cli *c, char **headline,
+		    char *err, size_t errlen)
 {
 	double t0 = now_s();
 	heap_diff *d = heap_diff_new(before, after, c->parser, c->view, c->sort, c->paths, err, errlen);
@@ -145,6 +186,8 @@ static int run_diff(FILE *f, const char *before, const char *after, const struct
 		return -1;
 	if (c->timing)
 		fprintf(stderr, "heap: timing: load and compare %.3f s\n", now_s() - t0);
+	if (headline)
+		*headline = diff_headline(d);
 	int rc = heap_report_diff(f, before, after, d, &c->rep);
 	heap_diff_free(d);
 	if (rc < 0)
@@ -285,7 +328,7 @@ int heap_cli_main(int argc, char **argv)
 		{ "summary", "one file", 1 },
 		{ "diff", "two files, BEFORE and AFTER", 2 },
 		{ "leaks", "three files, BASELINE, TARGET and FINAL", 3 },
-		{ "explore", "one file", 1 },
+		{ "explore", "one file (or two, BEFORE and AFTER, for their diff)", 1 },
 	};
 	size_t cmd = 0;
 	while (cmd < sizeof cmds / sizeof cmds[0] && strcmp(argv[1], cmds[cmd].name) != 0)
@@ -301,16 +344,16 @@ int heap_cli_main(int argc, char **argv)
 	int rc = parse_args(argc, argv, diff, &c, files, &nfiles);
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
-	if (nfiles != cmds[cmd].nfiles) {
+	if (nfiles != cmds[cmd].nfiles && !(cmd == 3 && nfiles == 2)) {
 		fprintf(stderr, "vitals: heap: %s needs %s (see vitals heap --help)\n", argv[1], cmds[cmd].files);
 		return 2;
 	}
 	char err[512];
 	switch (cmd) {
 	case 0: rc = run_summary(stdout, files[0], &c, err, sizeof err); break;
-	case 1: rc = run_diff(stdout, files[0], files[1], &c, err, sizeof err); break;
+	case 1: rc = run_diff(stdout, files[0], files[1], &c, NULL, err, sizeof err); break;
 	case 2: rc = run_leaks(stdout, files, &c, err, sizeof err); break;
-	default: return heap_explore_main(files[0], c.view);
+	default: return heap_explore_main(files[0], nfiles == 2 ? files[1] : NULL, c.view);
 	}
 	if (fflush(stdout) != 0 && rc == 0) {
 		snprintf(err, sizeof err, "writing the report: %s", strerror(errno));
@@ -323,10 +366,15 @@ int heap_cli_main(int argc, char **argv)
 	return 0;
 }
 
-/* Render into a malloc'd string through a memory stream. */
-static int to_text(const char *a, const char *b, bool diff, char **out_text, char *err, size_t errlen)
+enum text_kind { TEXT_SUMMARY, TEXT_DIFF, TEXT_HUNT };
+
+/* The report of kind on files, rendered into a malloc'd string through a
+ * memory stream. */
+static int to_text(enum text_kind kind, const char *const files[3], char **headline, char **out_text, char *err,
+		   size_t errlen)
 {
-	struct cli c = { .rep = { .top = diff ? 30 : 20, .narrow = true }, .retained = true, .paths = 5 };
+	struct cli c = { .rep = { .top = kind == TEXT_DIFF ? 30 : kind == TEXT_HUNT ? 10 : 20, .narrow = kind == TEXT_DIFF },
+			 .retained = true, .paths = 5 };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -335,7 +383,24 @@ static int to_text(const char *a, const char *b, bool diff, char **out_text, cha
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	int rc = diff ? run_diff(f, a, b, &c, err, errlen) : run_summary(f, a, &c, err, errlen);
+	int rc;
+	if (kind == TEXT_SUMMARY) {
+		c.rep.narrow = true;
+		rc = run_summary(f, files[0], &c, err, errlen);
+	} else if (kind == TEXT_DIFF) {
+		rc = run_diff(f, files[0], files[1], &c, NULL, err, errlen);
+	} else {
+		fprintf(f, "vitals leak hunt: three heap snapshots of one process, taken after a heap leak alert.\n"
+			   "What the process made between the first two and still holds in the third, by\n"
+			   "what holds it (vitals heap leaks); then what grew from the first to the last\n"
+			   "(vitals heap diff).  Paths are the shortest from the GC roots.\n\n");
+		rc = run_leaks(f, files, &c, err, errlen);
+		if (rc == 0) {
+			fputs("\n", f);
+			c.rep.top = 20;
+			rc = run_diff(f, files[0], files[2], &c, headline, err, errlen);
+		}
+	}
 	if (fclose(f) != 0 && rc == 0) {
 		snprintf(err, errlen, "out of memory");
 		rc = -1;
@@ -350,10 +415,23 @@ static int to_text(const char *a, const char *b, bool diff, char **out_text, cha
 
 int heap_summary_text(const char *path, char **out_text, char *err, size_t errlen)
 {
-	return to_text(path, NULL, false, out_text, err, errlen);
+	const char *files[3] = { path, NULL, NULL };
+	return to_text(TEXT_SUMMARY, files, NULL, out_text, err, errlen);
 }
 
 int heap_diff_text(const char *before, const char *after, char **out_text, char *err, size_t errlen)
 {
-	return to_text(before, after, true, out_text, err, errlen);
+	const char *files[3] = { before, after, NULL };
+	return to_text(TEXT_DIFF, files, NULL, out_text, err, errlen);
+}
+
+int heap_hunt_text(const char *const files[3], char **out_text, char **headline, char *err, size_t errlen)
+{
+	*headline = NULL;
+	int rc = to_text(TEXT_HUNT, files, headline, out_text, err, errlen);
+	if (rc < 0) {
+		free(*headline);
+		*headline = NULL;
+	}
+	return rc;
 }

@@ -106,17 +106,20 @@ static int report_text(FILE *f, const char *path, const profile *p, size_t top, 
 		fputc(' ', f);
 		const char *url = short_url(fn->url);
 		if (*url) {
-			/* narrow: keep the end of the path, where the file name is */
-			size_t len = strlen(url);
-			if (narrow && len > 22) {
-				url += len - 21;
+			char ln[16] = "";
+			if (fn->line > 0)
+				snprintf(ln, sizeof ln, ":%d", fn->line);
+			/* narrow: keep the end of the path, where the file name is,
+			 * and the line number, within the 24 columns left of 80 */
+			size_t len = strlen(url), room = 24 - strlen(ln);
+			if (narrow && len > room) {
+				url += len - (room - 1);
 				while (((unsigned char)*url & 0xC0) == 0x80)
 					url++;
 				fputc('~', f);
 			}
 			put_clean(f, url, 0, 0);
-			if (fn->line > 0)
-				fprintf(f, ":%d", fn->line);
+			fputs(ln, f);
 		}
 		fputc('\n', f);
 	}

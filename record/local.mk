@@ -1,6 +1,7 @@
 # record: the recording format (gzip blocks of JSON lines) written by
 # `vitals record` and read by `vitals replay`
-libvitals_a_SOURCES += record/recfile.c record/recfile.h record/rec_lines.c record/rec_lines.h
+libvitals_a_SOURCES += record/recfile.c record/recfile.h record/rec_lines.c record/rec_lines.h \
+	record/rec_time.c record/rec_time.h
 # the recorder as a systemd service (doc: README, vitals(1)); @bindir@ filled
 # in at build time, installed to systemd's unit directory (configure)
 systemdsystemunit_DATA = record/vitals-record.service

@@ -260,6 +260,10 @@ static void apply_sample(model *m, const rec_line *l, const char *host)
 	p->fds = get_int(o, "fds", 0, 100000000, &x) ? (int)x : -1;
 	double lim = get_num(o, "mem_limit", 1e18);
 	p->mem_limit = isnan(lim) ? 0 : lim;
+	p->sched_wait = get_num(o, "sched_wait", 1000);	/* so a replay judges stalls alike */
+	p->sched_run = get_num(o, "sched_run", 1000);
+	double share = p->sched_wait + p->sched_run > 0 ? p->sched_wait / (p->sched_wait + p->sched_run)
+			: p->sched_wait + p->sched_run == 0 ? 0 : NAN;
 	double oom = get_num(o, "oom_in_s", 1e12);
 	p->oom_in_s = isnan(oom) ? 0 : oom;
 	const char *ol = json_string_value(json_object_get(o, "oom_limit"));
@@ -268,6 +272,7 @@ static void apply_sample(model *m, const rec_line *l, const char *host)
 		p->oom_in_s = 0;
 	ring_push(&p->rss_r, l->ts, p->rss_bytes);
 	ring_push(&p->cpu_r, l->ts, p->cpu_pct);
+	ring_push(&p->sched_share_r, l->ts, share);
 	p->last_seen_ms = l->ts;
 	int ps = name_index(json_string_value(json_object_get(o, "probe")), probe_names, 6);
 	if (ps >= 0)
@@ -349,6 +354,11 @@ static void apply_gc(model *m, const rec_line *l, const char *host)
 		if (t < 0 || t > TS_MAX || kind < 0 || kind > 255 || flags < 0 || flags > 255)
 			continue;
 		gc_event g = { .t_ms = t, .dur_ms = (float)d, .kind = (uint8_t)kind, .flags = (uint8_t)flags };
+		/* a rotated file starts by repeating the GC history its process
+		 * had: replayed after the file before it, those are known already */
+		const gc_event *last = n->gc_len ? model_gc_get(n, n->gc_len - 1) : NULL;
+		if (last && (t < last->t_ms || (t == last->t_ms && g.dur_ms == last->dur_ms && g.kind == last->kind)))
+			continue;
 		model_gc_push(n, &g);
 	}
 }

@@ -177,7 +177,13 @@ int rec_writer_flush(rec_writer *w, int64_t now_ms, bool *rotated, char *err, si
 		free(out);
 		w->len = 0;
 		if (rc < 0) {
-			snprintf(err, errlen, "writing %s: %s", w->path ? w->path : "standard output", strerror(-rc));
+			/* a block cut short (disk full, file size limit) is taken
+			 * back, so the file stays whole blocks only */
+			if (w->path && ftruncate(w->fd, (off_t)w->file_bytes) < 0)
+				snprintf(err, errlen, "writing %s: %s (and its last block could not be taken back: %s)",
+					 w->path, strerror(-rc), strerror(errno));
+			else
+				snprintf(err, errlen, "writing %s: %s", w->path ? w->path : "standard output", strerror(-rc));
 			return rc;
 		}
 		w->file_bytes += n;

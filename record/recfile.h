@@ -11,7 +11,9 @@
  * Writer: lines go into a stdio stream (rec_writer_stream, backed by a
  * growing buffer owned here) and become one member at rec_writer_flush.
  * Files are opened O_APPEND with mode 0600; rotation by size or at a change
- * of day renames FILE to FILE.YYYYmmdd-HHMMSS and starts FILE afresh.
+ * of day renames FILE to FILE.YYYYmmdd-HHMMSS and starts FILE afresh.  A
+ * block whose write fails is truncated away, so a file holds whole blocks
+ * only (a crash mid-write leaves a cut block: the reader stops there).
  *
  * Reader: pure (no I/O): bytes are fed in, complete lines come out only from
  * members whose CRC was checked; a member's decoded size is bounded

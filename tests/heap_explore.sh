@@ -67,6 +67,27 @@ tmux_keys q
 tmux_wait_text 5 "EXITED 0" || fail "q did not quit with status 0: $(tmux_screen)"
 pass "jump to an id, sort, resize, quit"
 
+# two files: the diff, with the same navigation (the 10,000 Leaky made
+# between the snapshots are new; `heap diff` agrees)
+tmux -L "$_tmux_sock" kill-session -t t
+tmux_start 80 24 "$VITALS heap explore '$T/before.heapsnapshot' '$A'; echo EXITED \$?; sleep 60"
+tmux_wait_text 20 "Constructor / new object" || fail "diff explorer did not open: $(tmux_screen)"
+has '^ diff, DevTools view — expand: containment — sort: size delta' || fail "diff title: $(tmux_screen | head -1)"
+has '^▸ Leaky +\+10000 +-0 +\+400000 +400000$' || fail "no Leaky growth row: $(tmux_screen)"
+"$VITALS" heap diff --json "$T/before.heapsnapshot" "$A" | "$NODE" -e '
+	const d = JSON.parse(require("fs").readFileSync(0, "utf8"));
+	const r = d.classes.find(c => c.name === "Leaky");
+	process.exit(r && r.new === 10000 && r.deleted === 0 && r.size_delta === 400000 ? 0 : 1)' \
+	|| fail "heap diff disagrees"
+tmux_keys Enter
+tmux_wait_text 5 "▾ Leaky" || fail "Leaky did not expand: $(tmux_screen)"
+has '^  ▸ Leaky @[0-9]+ +\+40 +40$' || fail "no new Leaky: $(tmux_screen)"
+tmux_keys Down r Down Enter
+tmux_wait_text 5 "items in LeakHolder @" || fail "the new Leaky's holder: $(tmux_screen)"
+tmux_keys q
+tmux_wait_text 5 "EXITED 0" || fail "q did not quit the diff: $(tmux_screen)"
+pass "two files: the diff explorer, new objects, their holder"
+
 # without a terminal, and with a bad file: one line, no curses
 "$VITALS" heap explore "$A" </dev/null >"$T/out" 2>"$T/err"
 [ $? -eq 2 ] && grep -q "needs a terminal" "$T/err" || fail "without a terminal: $(cat "$T/err")"

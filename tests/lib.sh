@@ -71,26 +71,30 @@ lock_inspector() {
 	flock -w 180 9 || fail "could not get the inspector port lock in 180 s"
 }
 
+# NS_TMP_SH — shell text that mounts a tmpfs of its own over /tmp (in a mount
+# namespace of the caller's: root only).  It would hide the source and build
+# trees when they live under /tmp (a CI clone may): they are bound back from
+# descriptors opened before the tmpfs covers them (-c: mount must not
+# canonicalise /proc/self/fd/N back into a path under the new /tmp).
+NS_TMP_SH='
+	exec 3<"${VITALS_SRCDIR:-/}" 4<"${VITALS_BUILDDIR:-/}"
+	mount -t tmpfs -o mode=1777 tmpfs /tmp || exit 1
+	for fd_dir in "3:${VITALS_SRCDIR:-}" "4:${VITALS_BUILDDIR:-}"; do
+		fd=${fd_dir%%:*} d=${fd_dir#*:}
+		case "$d" in /tmp/*)
+			mkdir -p "$d" && mount -c --bind "/proc/self/fd/$fd" "$d" || exit 1 ;;
+		esac
+	done
+	exec 3<&- 4<&-
+'
+export VITALS_SRCDIR VITALS_BUILDDIR
 # ns_start CMD... — run CMD as in a container: fresh PID, network and mount
 # namespaces (root only), its own tmpfs /tmp, loopback up.  NS_PID is CMD's
 # PID as the host sees it (1 inside).  As the init of its namespace it gets
 # no signal from here that it does not handle, but SIGKILL, and unshare(1)
 # ignores SIGTERM while it waits: ns_stop and cleanup SIGKILL NS_PID.
 ns_start() {
-	# The private /tmp would hide the source and build trees when they live
-	# under /tmp (a CI clone may): they are bound back from descriptors
-	# opened before the tmpfs covers them (-c: mount must not canonicalise
-	# /proc/self/fd/N back into a path under the new /tmp).
-	unshare --fork --kill-child --pid --net --mount --mount-proc sh -c '
-		exec 3<"${VITALS_SRCDIR:-/}" 4<"${VITALS_BUILDDIR:-/}"
-		mount -t tmpfs -o mode=1777 tmpfs /tmp || exit 1
-		for fd_dir in "3:${VITALS_SRCDIR:-}" "4:${VITALS_BUILDDIR:-}"; do
-			fd=${fd_dir%%:*} d=${fd_dir#*:}
-			case "$d" in /tmp/*)
-				mkdir -p "$d" && mount -c --bind "/proc/self/fd/$fd" "$d" || exit 1 ;;
-			esac
-		done
-		exec 3<&- 4<&-
+	unshare --fork --kill-child --pid --net --mount --mount-proc sh -c "$NS_TMP_SH"'
 		ip link set lo up && exec "$@"' sh "$@" &
 	NS_UNSHARE=$!; _pids="$_pids $NS_UNSHARE"
 	NS_PID=

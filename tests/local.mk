@@ -24,8 +24,8 @@ tests_test_alerts_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_alerts_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_alerts
 endif
-TESTS += tests/scenarios_fast.sh
-EXTRA_DIST += tests/scenarios_fast.sh tests/scenarios
+TESTS += tests/scenarios_fast.sh tests/starved.sh
+EXTRA_DIST += tests/scenarios_fast.sh tests/scenarios tests/starved.sh
 # proc (engineer: proc)
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test_proc
@@ -39,8 +39,8 @@ endif
 check_PROGRAMS += tests/attach_main
 tests_attach_main_SOURCES = tests/attach_main.c
 tests_attach_main_LDADD = $(VITALS_LIBS)
-TESTS += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh
-EXTRA_DIST += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh
+TESTS += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh tests/sidecar.sh tests/rootless.sh
+EXTRA_DIST += tests/attach.sh tests/launch.sh tests/namespaces.sh tests/attach_kill.sh tests/sidecar.sh tests/rootless.sh
 # probe_client (engineer: client)
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test_probe_line
@@ -62,8 +62,8 @@ tests_probe_client_main_LDADD = $(VITALS_LIBS)
 check_PROGRAMS += tests/heap_main
 tests_heap_main_SOURCES = tests/heap_main.c
 tests_heap_main_LDADD = $(VITALS_LIBS)
-TESTS += tests/heap.sh tests/heap_explore.sh
-EXTRA_DIST += tests/heap.sh tests/heap_explore.sh
+TESTS += tests/heap.sh tests/heap_explore.sh tests/heap_tui.sh
+EXTRA_DIST += tests/heap.sh tests/heap_explore.sh tests/heap_tui.sh
 TESTS += tests/probe_client.sh
 EXTRA_DIST += tests/probe_client.sh
 # probe (engineer: probe): probe/test/*.test.js under node --test
@@ -101,12 +101,13 @@ TESTS += tests/test_theme tests/test_config tests/test_widgets
 endif
 
 # end-to-end: headless JSON mode and the dashboard in tmux (lead)
-TESTS += tests/headless.sh tests/tui.sh tests/tui_traffic.sh
-EXTRA_DIST += tests/headless.sh tests/tui.sh tests/tui_traffic.sh
+TESTS += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh tests/pm2.sh tests/tui_workers.sh
+EXTRA_DIST += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh tests/pm2.sh tests/tui_workers.sh
 # Tests that attach use the inspector port 9229, one per machine: under
 # `make -j check` they must run one after another, never side by side.
 tests/headless.log: tests/attach.log
 tests/tui.log: tests/headless.log
+tests/pm2.log: tests/tui.log
 # golden screens of the real binary in tmux (engineer: screen)
 TESTS += tests/golden.sh
 EXTRA_DIST += tests/golden.sh tests/golden
@@ -144,8 +145,25 @@ EXTRA_DIST += tests/on_alert.sh
 TESTS += tests/exited.sh
 EXTRA_DIST += tests/exited.sh
 # record (engineer: record): vitals record / replay end to end, in tmux
-TESTS += tests/record.sh
-EXTRA_DIST += tests/record.sh
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_rec_time
+tests_test_rec_time_SOURCES = tests/test_rec_time.c
+tests_test_rec_time_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_rec_time_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_rec_time
+check_PROGRAMS += tests/test_recfile
+tests_test_recfile_SOURCES = tests/test_recfile.c
+tests_test_recfile_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_recfile_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_recfile
+check_PROGRAMS += tests/test_app_id
+tests_test_app_id_SOURCES = tests/test_app_id.c
+tests_test_app_id_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_app_id_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_app_id
+endif
+TESTS += tests/record.sh tests/record_rotate.sh
+EXTRA_DIST += tests/record.sh tests/record_rotate.sh
 # --remote HOST against a real sshd on loopback (skipped where it cannot run)
 TESTS += tests/remote.sh
 EXTRA_DIST += tests/remote.sh

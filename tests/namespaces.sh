@@ -40,20 +40,7 @@ grep -q '"pid":1,' "$WORK/report" || fail "app is not PID 1 of its namespace: $(
 grep -q '"probe_attached"' "$WORK/out" || fail "attach across namespaces failed: $(cat "$WORK/err"; grep attach "$WORK/out")"
 grep '"event":"found"' "$WORK/out" | grep -q '"container":"ns:pid,net,mnt"' ||
 	fail "container field: $(grep '"found"' "$WORK/out")"
-"$NODE" -e '
-const fs = require("fs");
-const L = fs.readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
-const s = L.filter(l => l.t === "sample" && l.heap_used > 0);
-if (s.length < 3) { console.error("too few probe samples:", s.length); process.exit(1); }
-const own = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-const last = s[s.length - 1];
-const lagMax = Math.max(...s.map(x => x.lag_max || 0));
-console.log("heap vitals", last.heap_used, "own", own.heapMin, "..", own.heapMax, "(last 3 s);",
-	"gc vitals", last.gc_total, "own", own.gcs, "; lag max vitals", lagMax, "ms, own block", own.blocked, "ms");
-if (!(last.heap_used >= own.heapMin * 0.97 && last.heap_used <= own.heapMax * 1.03)) process.exit(1);
-if (!(last.gc_total > 0 && last.gc_total <= own.gcs)) process.exit(2);
-if (!(lagMax >= 250 && own.blocked >= 250)) process.exit(3);
-' "$WORK/out" "$WORK/report" || fail "vitals disagrees with the app's own heap/GC/lag"
+"$NODE" "$FIXTURES/ns_compare.js" "$WORK/out" "$WORK/report" || fail "vitals disagrees with the app's own heap/GC/lag"
 nsenter -t "$P" -n ss -Hltn "sport = :9229" | grep -q . && fail "an inspector listens on 9229 inside the namespace after the attach"
 pass "attach across pid+net+mount namespaces; heap, GC and lag agree; 9229 closed inside"
 

@@ -5,7 +5,7 @@
 #     with probe samples and GC events, the stall alert;
 #  2. replay: the same process names and each recorded alert line at its
 #     recorded time; space pauses the replay clock, ] plays faster, the end
-#     is said;
+#     is said; G jumps to a time (back before an alert, forward past it);
 #  3. a recording cut short replays up to the damage with one message; a
 #     file that is not a recording is refused with one line, exit 2;
 #  4. -o - streams a block per tick (what --remote reads).
@@ -57,9 +57,47 @@ while read -r s pid rule; do
 	tmux_screen | grep -Eq "$hms +[A-Z]+ +$pid +$rule" ||
 		fail "alert $rule of $pid at $hms not replayed: $(tmux_screen | grep -A5 Alerts)"
 done <"$T/firing"
+pass "replay: names, $(wc -l <"$T/firing") alert(s) at their times, pause, faster, end"
+
+# --- 2b. jump to a time (G) ----------------------------------------------------
+# back to 2 s before the first firing alert: the clock shows that second and
+# the alert is not (yet) in the pane; 3 s on it is; before the start is the
+# start; a time that is not one is one line
+read -r s pid rule <"$T/firing"
+start=$(head -1 "$T/lines" | sed -n 's/.*"ts":\([0-9]*\)[0-9][0-9][0-9],.*/\1/p')
+[ $((s - start)) -ge 3 ] || fail "the first alert came $((s - start)) s after the start: too early to jump before it"
+alert_re() { echo "$(date -d "@$s" +%H:%M:%S) +[A-Z]+ +$pid +$rule"; }
+clock() { tmux_screen | head -1 | grep -o '[0-9][0-9]:[0-9][0-9]:[0-9][0-9] *$' | tr -d ' '; }
+jump() {
+	tmux_keys G
+	tmux_wait_text 5 "jump to (" || fail "G asked nothing: $(tmux_screen | tail -2)"
+	tmux_keys -l -- "$1"
+	tmux_keys Enter
+}
+tmux_keys Space
+tmux_wait_text 5 "PAUSED" || fail "space did not pause at the end: $(tmux_screen | head -1)"
+back=$(date -d "@$((s - 2))" +%H:%M:%S)
+jump "$back"
+tmux_wait_text 10 "at $(date -d "@$((s - 2))" '+%Y-%m-%d %H:%M:%S')" || fail "no jump to $back: $(tmux_screen | tail -2)"
+[ "$(clock)" = "$back" ] || fail "jumped to $back, the clock shows $(clock)"
+! tmux_screen | grep -Eq "$(alert_re)" || fail "after the jump to $back the alert of $(date -d "@$s" +%T) shows: $(tmux_screen | grep -A5 Alerts)"
+tmux_screen | grep -q "stall.js" || fail "no processes after the jump back: $(tmux_screen)"
+jump +3s
+want=$(date -d "@$((s + 1))" +%H:%M:%S)
+wait_for 10 sh -c "tmux -L '$_tmux_sock' capture-pane -p -t t | head -1 | grep -q '$want *\$'" ||
+	fail "+3s: the clock shows $(clock), not $want"
+tmux_screen | grep -Eq "$(alert_re)" || fail "+3s to $want: the alert of $(date -d "@$s" +%T) is missing: $(tmux_screen | grep -A5 Alerts)"
+jump -1h
+want=$(date -d "@$start" +%H:%M:%S)
+wait_for 10 sh -c "tmux -L '$_tmux_sock' capture-pane -p -t t | head -1 | grep -q '$want *\$'" ||
+	fail "-1h: the clock shows $(clock), not the start $want"
+! tmux_screen | grep -Eq "$(alert_re)" || fail "at the start the alert of $(date -d "@$s" +%T) shows"
+jump "25:99"
+tmux_wait_text 5 "give a time as 14:05" || fail "a bad time: $(tmux_screen | tail -2)"
+[ "$(clock)" = "$want" ] || fail "a bad time moved the clock to $(clock)"
+pass "jump: back to $back before the alert, +3s past it, -1h to the start, a bad time refused"
 tmux_keys q
 tmux_wait_text 5 "EXIT=0" || fail "q did not quit cleanly: $(tmux_screen | tail -2)"
-pass "replay: names, $(wc -l <"$T/firing") alert(s) at their times, pause, faster, end"
 tmux -L "$_tmux_sock" kill-server
 
 # --- 3. damage ---------------------------------------------------------------

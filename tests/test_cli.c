@@ -121,7 +121,11 @@ static void test_record_replay(void **state)
 	assert_false(o.record);
 	assert_int_equal(PARSE(&o, err, "replay"), -1);
 	assert_non_null(strstr(err, "vitals replay FILE"));
-	assert_int_equal(PARSE(&o, err, "replay", "a", "b"), -1);
+	assert_int_equal(PARSE(&o, err, "replay", "a", "b.20261201-101010"), 0);	/* rotated files */
+	assert_int_equal(o.nreplay, 2);
+	assert_string_equal(o.replay_files[1], "b.20261201-101010");
+	assert_int_equal(PARSE(&o, err, "record", "--max-size", "0.002"), 0);	/* 2 KB: tests */
+	assert_int_equal(PARSE(&o, err, "record", "--max-size", "0.0001"), -1);
 	assert_int_equal(PARSE(&o, err, "replay", "--attach", "a"), -1);
 	assert_int_equal(PARSE(&o, err, "-o", "f"), -1);
 	assert_non_null(strstr(err, "options of vitals record"));
@@ -135,6 +139,8 @@ static void test_record_replay(void **state)
 	assert_int_equal(PARSE(&o, err, "--remote", "-oProxyCommand=x"), -1);	/* never an ssh option */
 	assert_int_equal(PARSE(&o, err, "--remote", "a", "123"), -1);
 	assert_int_equal(PARSE(&o, err, "record", "--remote", "a"), -1);
+	assert_int_equal(PARSE(&o, err, "--json", "--remote", "a"), 0);	/* lines with "host" */
+	assert_int_equal(PARSE(&o, err, "--no-tui", "--remote", "a"), -1);
 }
 
 static void test_errors(void **state)

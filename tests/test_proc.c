@@ -126,6 +126,45 @@ static void test_fate(void **state)
 #define ARGV(...) ((const char *const[]){ __VA_ARGS__ }), \
 	(int)(sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
 
+/* pm2's names: the daemon by its title, an app by the name and id pm2 put in
+ * its environment; anything else has none. */
+/* pm2's names: the daemon by its title, an app by the name and id pm2 put in
+ * its environment (cluster mode: the JSON pm2_env; fork mode: name, pm_id);
+ * anything else has none. */
+static void test_manager_name(void **state)
+{
+	(void)state;
+	char b[32];
+	proc_manager_name("PM2 v5.4.3: God Daemon (/root/.pm2)", NULL, NULL, NULL, b, sizeof b);
+	assert_string_equal(b, "pm2");
+	proc_manager_name("node /srv/app.js", "{\"env\":{\"name\":\"x\"},\"name\":\"web\",\"pm_id\":1}", NULL,
+			  NULL, b, sizeof b);
+	assert_string_equal(b, "web#1");
+	proc_manager_name("node /srv/app.js", "{\"name\":\"web\",\"pm_id\":\"1\"}", NULL, NULL, b, sizeof b);
+	assert_string_equal(b, "");	/* not pm2's shape */
+	proc_manager_name("node /srv/app.js", "{\"name\":\"web\",", NULL, NULL, b, sizeof b);
+	assert_string_equal(b, "");	/* broken JSON */
+	proc_manager_name("node /srv/app.js", "{\"name\":\"web\",\"pm_id\":-1}", NULL, NULL, b, sizeof b);
+	assert_string_equal(b, "");
+	proc_manager_name("node", NULL, "api", "0", b, sizeof b);
+	assert_string_equal(b, "api#0");
+	proc_manager_name("node", NULL, "web", NULL, b, sizeof b);
+	assert_string_equal(b, "");
+	proc_manager_name("node", NULL, "web", "1x", b, sizeof b);	/* not pm2's id */
+	assert_string_equal(b, "");
+	proc_manager_name("node", NULL, "", "3", b, sizeof b);
+	assert_string_equal(b, "");
+	proc_manager_name(NULL, NULL, "web\x1b[2J", "12", b, sizeof b);	/* cleaned */
+	assert_string_equal(b, "web?[2J#12");
+	/* a long name keeps the id whole */
+	proc_manager_name(NULL, NULL, "a-very-long-application-name-indeed", "123", b, sizeof b);
+	assert_int_equal(strlen(b), sizeof b - 1);
+	assert_string_equal(b + strlen(b) - 4, "#123");
+	proc_manager_name(NULL, NULL, "web", "1234567890123", b, sizeof b);	/* absurd id */
+	assert_string_equal(b, "");
+	proc_manager_name("PM2 v5", NULL, NULL, NULL, b, 0);	/* no room: nothing written */
+}
+
 static void test_wrapper(void **state)
 {
 	/* process.title rewrites argv into one string plus empty arguments */
@@ -683,6 +722,7 @@ int main(void)
 		cmocka_unit_test(test_pid_reuse_discovered),
 		cmocka_unit_test(test_cgroup_limit),
 		cmocka_unit_test(test_discover_only_node),
+		cmocka_unit_test(test_manager_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -713,7 +713,7 @@ static void test_proc_table(void **state)
 	vproc *d = add_proc(&m, 104, "stuck", 0, 10e6, PROBE_FAILED);
 	snprintf(d->probe_err, sizeof d->probe_err, "SIGUSR1 ignored: use launch mode");
 	proc_table_row rows[] = { plain_row(a), plain_row(b), plain_row(c2), plain_row(d) };
-	proc_table_opts o = { PT_SORT_CPU, true, 102, T0 + 59000, 60000, NULL };
+	proc_table_opts o = { PT_SORT_CPU, true, 102, T0 + 59000, 60000, NULL, false, 0 };
 	WINDOW *w = newpad(6, 310);
 	canvas c = canvas_for(w, false, false);
 	static const int widths[] = { 1, 2, 80, 300 };
@@ -805,6 +805,52 @@ static void test_proc_table(void **state)
 	werase(w);
 	proc_table_draw(&c, rect_make(0, 0, 5, 80), rows, 0, &o);
 	assert_true(strstr(row_text(w, 1, 0, 80), "nothing here") != NULL);
+	delwin(w);
+	model_free(&m);
+}
+
+/* --remote: one host is said in the name (HOST:name); more than one get a
+ * HOST column, as wide as the longest name, and the names are plain; the
+ * filter matches a host. */
+static void test_proc_table_hosts(void **state)
+{
+	(void)state;
+	model m;
+	model_init(&m, &small_rc);
+	vproc *a = add_proc(&m, 101, "api", 1, 80e6, PROBE_NONE);
+	vproc *b = add_proc(&m, 102, "worker", 1, 40e6, PROBE_NONE);
+	snprintf(a->host, sizeof a->host, "web1");
+	snprintf(b->host, sizeof b->host, "web1");
+	assert_false(model_many_hosts(&m));
+	proc_table_row rows[] = { plain_row(a), plain_row(b) };
+	proc_table_opts o = { PT_SORT_PID, false, 0, T0 + 59000, 60000, NULL, model_many_hosts(&m), 0 };
+	WINDOW *w = newpad(4, 100);
+	canvas c = canvas_for(w, false, false);
+	proc_table_draw(&c, rect_make(0, 0, 3, 100), rows, 2, &o);
+	assert_null(strstr(row_text(w, 0, 0, 100), "HOST"));
+	assert_non_null(strstr(row_text(w, 1, 0, 100), "web1:api"));
+	snprintf(b->host, sizeof b->host, "db-primary-7");
+	assert_true(model_many_hosts(&m));
+	o.hosts = true;
+	werase(w);
+	proc_table_draw(&c, rect_make(0, 0, 3, 100), rows, 2, &o);
+	const char *hdr = row_text(w, 0, 0, 100);
+	assert_int_equal(col_of(hdr, "HOST"), 0);
+	int xp = col_of(hdr, "PID");
+	assert_true(xp >= (int)strlen("db-primary-7"));
+	const char *r2 = row_text(w, 2, 0, 100);
+	assert_non_null(strstr(r2, "db-primary-7"));
+	assert_null(strstr(r2, ":worker"));
+	assert_non_null(strstr(r2, " worker"));
+	assert_null(strstr(row_text(w, 1, 0, 100), "web1:"));
+	assert_true(rows_match(b, "PRIMARY"));
+	assert_false(rows_match(a, "primary"));
+	for (int width = 1; width < 100; width += 7) {	/* any width: inside the rect */
+		werase(w);
+		proc_table_draw(&c, rect_make(0, 0, 3, width), rows, 2, &o);
+		for (int y = 0; y < 4; y++)
+			assert_int_equal(nonblank(w, y, width, 100 - width), 0);
+	}
 	delwin(w);
 	model_free(&m);
 }
@@ -1313,6 +1359,7 @@ int main(void)
 		cmocka_unit_test(test_gc_timeline),
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_proc_table),
+		cmocka_unit_test(test_proc_table_hosts),
 		cmocka_unit_test(test_log_pane),
 		cmocka_unit_test(test_view_too_small),
 		cmocka_unit_test(test_key_hints),

@@ -42,6 +42,7 @@
 #include "widgets/canvas.h"
 #include "tui/app_priv.h"
 #include "tui/heapdiff.h"
+#include "tui/profview.h"
 #include "tui/help.h"
 #include "tui/keys.h"
 #include "tui/prompt.h"
@@ -95,8 +96,13 @@ static void curses_stop(app *a)
 /* Keep the selection on a visible row (the first, when it went away). */
 static void fix_selection(app *a)
 {
-	if (rows_index(a->rows.v, a->rows.n, a->ui.selected_pid) < 0)
+	if (rows_index(a->rows.v, a->rows.n, a->ui.selected_pid) < 0) {
 		a->ui.selected_pid = a->rows.n ? a->rows.v[0]->pid : 0;
+		a->ui.selected_worker = 0;
+	} else if (a->ui.selected_worker &&
+		   rows_index_sel(&a->rows, a->ui.selected_pid, a->ui.selected_worker) < 0) {
+		a->ui.selected_worker = 0;	/* the worker ended, or its row folded */
+	}
 }
 
 /* One frame: the rows are filtered and sorted once, here, and the same list
@@ -116,6 +122,14 @@ static void paint(app *a)
 		break;
 	case VIEW_HEAPDIFF:
 		heapdiff_draw(stdscr, &a->m, &a->ui);
+		break;
+	case VIEW_PROFILE:
+		if ((COLS < PROFVIEW_WIDE_COLS) != a->prof_narrow)
+			app_profile_render(a);	/* resized across the width class */
+		profview_draw(stdscr, &a->m, &a->ui);
+		break;
+	case VIEW_EXPLORE:
+		app_explore_draw(a);
 		break;
 	case VIEW_DETAIL:
 		view_detail_draw(stdscr, &a->m, &a->ui);
@@ -155,8 +169,10 @@ static void handle_mouse(app *a)
 	else if (ev.bstate & BUTTON1_CLICKED && a->ui.view == VIEW_OVERVIEW) {
 		rows_build(&a->rows, &a->m, &a->ui);
 		int pid = view_overview_pid_at(&a->m, &a->ui, &a->rows, ev.y, LINES, COLS);
-		if (pid > 0)
+		if (pid > 0) {
 			a->ui.selected_pid = pid;
+			a->ui.selected_worker = 0;
+		}
 	}
 }
 
@@ -166,6 +182,12 @@ static void handle_key(app *a, wint_t ch, bool is_key)
 		return;
 	if (is_key && ch == KEY_MOUSE) {
 		handle_mouse(a);
+		return;
+	}
+	if (a->ui.view == VIEW_EXPLORE && !a->ui.prompt[0]) {
+		/* the explorer takes every key; a wide character is no key of its */
+		if (is_key || ch < 256)
+			app_explore_key(a, (int)ch);
 		return;
 	}
 	if (prompt_key(a, ch, is_key))
@@ -237,6 +259,11 @@ void app_quit(app *a)
 	}
 	if (a->diff_running)
 		uv_cancel((uv_req_t *)&a->diff_work);
+	if (a->prof_running)
+		uv_cancel((uv_req_t *)&a->prof_work);
+	if (a->explore_running)
+		uv_cancel((uv_req_t *)&a->explore_work);
+	app_hunt_cancel(a);
 	for (int i = 0; i < a->nlaunch; i++)
 		launch_close(a->launches[i]);
 	a->nlaunch = 0;
@@ -475,6 +502,8 @@ static void app_cleanup(app *a)
 	app_remote_free(a);
 	model_free(&a->m);
 	free(a->diff_text);
+	app_profile_free(a);
+	app_explore_close(a);
 	free(a->seen);
 	rows_free(&a->rows);
 	if (a->alert_log)
@@ -571,7 +600,7 @@ int app_main(int argc, char **argv)
 	}
 	a->loop = uv_default_loop();
 	probe_mgr_opts po = { .hz = a->cfg.probe_hz, .out_dir = a->out_dir,
-			      .on_warning = app_on_probe_warning, .ud = a };
+			      .on_sample = app_on_probe_sample, .on_warning = app_on_probe_warning, .ud = a };
 	a->pm = probe_mgr_new(a->loop, &a->m, &po);
 	a->insp = inspector_new(a->loop, a->probe_path);
 	a->al = alerts_new(&a->cfg.alerts, app_on_alert, a);

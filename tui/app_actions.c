@@ -21,10 +21,12 @@
 #include "tui/heapdiff.h"
 #include "tui/help.h"
 #include "tui/rows.h"
+#include "tui/view.h"
 #include "tui/view_overview.h"
 
-/* --attach retries a failed attach up to ATTACH_RETRIES times, after 1, 2, 4,
- * 8 and 16 s: a port held briefly, another vitals attaching. */
+/* --attach (and a group's members, `a` on it) retries a failed attach up to
+ * ATTACH_RETRIES times, after 1, 2, 4, 8 and 16 s: a port held briefly,
+ * another vitals attaching. */
 #define ATTACH_RETRIES 5
 #define ATTACH_RETRY_MS 1000LL
 
@@ -41,13 +43,14 @@ static void move_sel(app *a, int delta)
 	size_t n = a->rows.n;
 	if (n == 0)
 		return;
-	int cur = rows_index(a->rows.v, n, a->ui.selected_pid);
+	int cur = rows_index_sel(&a->rows, a->ui.selected_pid, a->ui.selected_worker);
 	long next = cur < 0 ? 0 : (long)cur + delta;
 	if (next < 0)
 		next = 0;
 	if (next >= (long)n)
 		next = (long)n - 1;
 	a->ui.selected_pid = a->rows.v[next]->pid;
+	a->ui.selected_worker = a->rows.worker[next];
 }
 
 /* In the help and heap diff screens the moving keys scroll the text (by
@@ -61,7 +64,10 @@ static bool scroll_text(app *a, int delta)
 		max = help_max_scroll();
 	} else if (a->ui.view == VIEW_HEAPDIFF) {
 		pos = &a->ui.heapdiff_scroll;
-		max = heapdiff_lines(a->ui.heapdiff_text) - (LINES - 2);	/* title and status lines */
+		max = view_text_lines(a->ui.heapdiff_text) - (LINES - 2);	/* title and status lines */
+	} else if (a->ui.view == VIEW_PROFILE) {
+		pos = &a->ui.profile_scroll;	/* the rows under the report's fixed head */
+		max = view_text_lines(a->ui.profile_text) - (LINES - 2);
 	} else {
 		return false;
 	}
@@ -123,6 +129,22 @@ static void time_left(app *a)
 }
 
 static void faster(app *a) { app_replay_speed(a, 1); }
+
+/* G: ask for the moment to jump to (prompt.c hands the answer to
+ * app_replay_jump). */
+static void ask_jump(app *a)
+{
+	if (!a->rp) {
+		model_status(&a->m, "jumping to a time is for vitals replay");
+		return;
+	}
+	snprintf(a->ui.prompt, sizeof a->ui.prompt, "jump to (14:05, 14:05:30, +10m, -30s): ");
+	a->ui.input[0] = 0;
+	a->ui.input_cur = 0;
+	a->ui.input_editing = true;
+	a->pending = ACT_JUMP;
+	a->pending_pid = 0;
+}
 static void slower(app *a) { app_replay_speed(a, -1); }
 
 static void time_right(app *a)
@@ -208,8 +230,9 @@ void app_search_next(app *a, bool from_current)
 	size_t start = cur < 0 ? 0 : (size_t)cur + (from_current ? 0 : 1);
 	for (size_t k = 0; k < n; k++) {
 		vproc *p = a->rows.v[(start + k) % n];
-		if (rows_match(p, a->ui.search)) {
+		if (!a->rows.worker[(start + k) % n] && rows_match(p, a->ui.search)) {
 			a->ui.selected_pid = p->pid;
+			a->ui.selected_worker = 0;
 			return;
 		}
 	}
@@ -356,7 +379,8 @@ static void act_filter(app *a)
 	a->ui.filter_cur = strlen(a->ui.filter);
 	a->ui.view = VIEW_OVERVIEW;
 }
-/* a: the selected process; on a folded group row, every live member too. */
+/* a: the selected process; on a folded group row, every live member too,
+ * and those that join the group later. */
 static void act_attach(app *a)
 {
 	vproc *p = app_selected(a);
@@ -367,6 +391,7 @@ static void act_attach(app *a)
 		return;
 	}
 	int n = 0;
+	p->attach_members = true;	/* and the members that come later (app_tick.c) */
 	for (size_t i = 0; i < a->m.nprocs; i++) {
 		vproc *q = a->m.procs[i];
 		if (q->state == PROC_LIVE && q->pstate != PROBE_ATTACHED && q->pstate != PROBE_CONNECTING &&
@@ -414,6 +439,7 @@ static void act_fold(app *a)
 		a->ui.nfolded++;
 	a->ui.folded[a->ui.nfolded - 1] = p->pid;
 	a->ui.selected_pid = p->pid;
+	a->ui.selected_worker = 0;
 }
 
 static void act_unfold(app *a)
@@ -430,8 +456,19 @@ static void act_w2(app *a) { set_window(a, 1); }
 static void act_w3(app *a) { set_window(a, 2); }
 static void act_w4(app *a) { set_window(a, 3); }
 static void act_w5(app *a) { set_window(a, 4); }
-static void act_sort_prev(app *a) { sort_by(a, -1); }
-static void act_sort_next(app *a) { sort_by(a, 1); }
+/* < >: the next column; in the profile screen, self or total time. */
+static void sort_key(app *a, int dir)
+{
+	if (a->ui.view != VIEW_PROFILE) {
+		sort_by(a, dir);
+		return;
+	}
+	a->ui.profile_by_total = !a->ui.profile_by_total;
+	a->ui.profile_scroll = 0;
+	app_profile_render(a);
+}
+static void act_sort_prev(app *a) { sort_key(a, -1); }
+static void act_sort_next(app *a) { sort_key(a, 1); }
 static void act_report(app *a)
 {
 	vproc *p = attached_selected(a, "a diagnostic report");
@@ -450,6 +487,12 @@ static void act_diff(app *a)
 	if (p)
 		app_start_diff(a, p);
 }
+static void act_explore(app *a)
+{
+	vproc *p = app_selected(a);
+	if (p)
+		app_start_explore(a, p);
+}
 static void act_sort_menu(app *a) { open_menu(a, MENU_SORT); }
 static void act_mouse(app *a)
 {
@@ -465,12 +508,13 @@ static void (*const acts[])(app *) = {
 	[KA_ENTER] = act_enter, [KA_BACK] = act_back, [KA_FILTER] = act_filter, [KA_ATTACH] = act_attach,
 	[KA_WINDOW1] = act_w1, [KA_WINDOW2] = act_w2, [KA_WINDOW3] = act_w3, [KA_WINDOW4] = act_w4,
 	[KA_WINDOW5] = act_w5, [KA_PAUSE] = pause_toggle, [KA_LEFT] = time_left, [KA_RIGHT] = time_right,
-	[KA_FASTER] = faster, [KA_SLOWER] = slower,
+	[KA_FASTER] = faster, [KA_SLOWER] = slower, [KA_JUMP] = ask_jump,
 	[KA_SORT_PREV] = act_sort_prev, [KA_SORT_NEXT] = act_sort_next, [KA_INVERT] = sort_invert,
 	[KA_SNAPSHOT] = ask_snapshot, [KA_PROFILE] = ask_profile, [KA_REPORT] = act_report, [KA_GC] = act_gc,
 	[KA_DIFF] = act_diff, [KA_DISMISS] = dismiss_exited, [KA_THEME] = app_theme_next,
 	[KA_MOUSE] = act_mouse, [KA_SEARCH] = open_search, [KA_SORT_MENU] = act_sort_menu,
 	[KA_SIGNAL] = signal_menu, [KA_TREE] = act_tree, [KA_FOLD] = act_fold, [KA_UNFOLD] = act_unfold,
+	[KA_EXPLORE] = act_explore,
 };
 
 void app_act(app *a, key_action act)
@@ -497,13 +541,26 @@ void app_forget_proc(app *a, vproc *p)
 static void on_capture_done(void *ud, vproc *p, int ok, const char *msg)
 {
 	app *a = ud;
-	if (a->opt.json) {
+	if (a->opt.json)
 		app_json_written(a, headless_event(a->json_out, p, ok ? "capture" : "capture_failed", msg, clock_wall_ms()));
+	app_hunt_captured(a, p, ok, msg);	/* after the capture line: the report line follows it */
+	if (a->opt.json)
 		return;
-	}
 	if (!ok)
 		model_status(&a->m, "PID %d: %s", p->pid, msg);
-	/* success: probe_client already put "saved PATH (size)" in the status line */
+	else if (p->ncaptures > 0 && strcmp(p->captures[p->ncaptures - 1].kind, "heapsnapshot") == 0 &&
+		 strcmp(p->captures[p->ncaptures - 1].path, msg) == 0) {
+		int n = 0;
+		for (int i = 0; i < p->ncaptures; i++)
+			n += strcmp(p->captures[i].kind, "heapsnapshot") == 0;
+		/* the key first: a long path is what the screen's width cuts */
+		model_status(&a->m, "heap snapshot saved, e explores it%s: %s",
+			     n > 1 ? " (what changed since the one before)" : "", msg);
+	} else if (p->ncaptures > 0 && strcmp(p->captures[p->ncaptures - 1].kind, "cpuprofile") == 0 &&
+		   strcmp(p->captures[p->ncaptures - 1].path, msg) == 0 && a->curses) {
+		app_profile_open(a, msg);	/* its table opens when loaded */
+	}
+	/* other captures: probe_client already put "saved PATH (size)" in the status line */
 	model_touch(&a->m);
 }
 
@@ -545,7 +602,7 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 		 * confused inspector pass; try again later, backing off.  Not
 		 * after a timeout: that app may act on SIGUSR1 itself. */
 		bool passing = err == -EADDRINUSE || err == -EBUSY || err == -EPROTO || err == -EIO;
-		if (a->opt.attach && passing && p->attach_tries < ATTACH_RETRIES) {
+		if (app_wants_attach(a, p) && passing && p->attach_tries < ATTACH_RETRIES) {
 			int64_t wait = ATTACH_RETRY_MS << p->attach_tries++;
 			p->attach_retry_ms = clock_wall_ms() + wait;
 			snprintf(again, sizeof again, " (trying again in %lld s)", (long long)(wait / 1000));
@@ -559,6 +616,18 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 			fprintf(stderr, "vitals: attach %d: %s\n", pid, msg);
 	}
 	model_touch(&a->m);
+}
+
+bool app_wants_attach(const app *a, const vproc *p)
+{
+	bool want = a->opt.attach;
+	/* bounded: ppid links may loop after PID reuse */
+	const vproc *up = p->ppid > 1 ? model_find(&a->m, p->ppid) : NULL;
+	for (int d = 0; up && !want && d < 32; d++) {
+		want = up->attach_members;
+		up = up->ppid > 1 && up->ppid != up->pid ? model_find(&a->m, up->ppid) : NULL;
+	}
+	return want;
 }
 
 void app_attach(app *a, vproc *p)

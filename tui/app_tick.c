@@ -21,6 +21,9 @@
 #include "tui/diag.h"
 #include "tui/headless.h"
 
+/* A process younger than this is attached once it is this old (attach_newcomers). */
+#define ATTACH_SETTLE_MS 3000
+
 void app_json_written(app *a, int rc)
 {
 	if (rc < 0 && !a->json_err)
@@ -42,8 +45,8 @@ static void alert_log_write(FILE *f, const model_alert *al)
 	fflush(f);
 }
 
-/* --auto-snapshot: a firing leak alert takes a heap snapshot, at most one
- * per process every 30 minutes, and none without memory headroom. */
+/* --auto-snapshot: a firing leak alert starts a leak hunt (autohunt.c), at
+ * most one per process every 30 minutes, none without memory headroom. */
 static void auto_snapshot(app *a, const model_alert *al)
 {
 	vproc *p = model_find(&a->m, al->pid);
@@ -57,14 +60,21 @@ static void auto_snapshot(app *a, const model_alert *al)
 		return;
 	}
 	*last = al->t_ms;
-	app_capture(a, p, "heap_snapshot", 0);
+	app_hunt_start(a, al);
+}
+
+void app_alert_note(app *a, const model_alert *info)
+{
+	if (a->alert_log)
+		alert_log_write(a->alert_log, info);
+	model_alert_push(&a->m, info);
 }
 
 void app_on_alert(void *ud, const model_alert *al)
 {
 	app *a = ud;
 	if (a->opt.json)
-		app_json_written(a, headless_alert(a->json_out, al));
+		app_json_written(a, headless_alert(a->json_out, al, NULL));
 	if (a->alert_log)
 		alert_log_write(a->alert_log, al);
 	if (a->actions && (al->state == ALERT_FIRING || al->state == ALERT_RESOLVED)) {
@@ -95,9 +105,7 @@ void app_on_action_log(void *ud, const model_alert *al, const char *line)
 			     .state = al->state };
 	snprintf(info.rule, sizeof info.rule, "on_alert");
 	snprintf(info.msg, sizeof info.msg, "%s: %s", al->rule, line);
-	if (a->alert_log)
-		alert_log_write(a->alert_log, &info);
-	model_alert_push(&a->m, &info);
+	app_alert_note(a, &info);
 }
 
 /* A process warning from a probe becomes an alert at once (listener leaks
@@ -106,6 +114,31 @@ void app_on_probe_warning(void *ud, vproc *p, const char *name, const char *mess
 {
 	app *a = ud;
 	alerts_warning(a->al, &a->m, p, name, message, t_ms);
+}
+
+static seen_proc *seen_for(app *a, const vproc *p);
+
+/* A process's first probe sample is shown at once, not at the next tick (up
+ * to a second after the attach completed): the dashboard paints, --json
+ * writes the attach and the sample now.  Later samples wait for the tick
+ * (one paint per tick, never one per sample). */
+void app_on_probe_sample(void *ud, vproc *p)
+{
+	app *a = ud;
+	if (!p->node || p->node->samples != 1)
+		return;
+	if (a->opt.json && !a->json_err) {
+		int64_t now = clock_wall_ms();
+		seen_proc *s = seen_for(a, p);
+		if (s->state == -1)
+			return;	/* not announced yet: the tick writes it all */
+		if (s->pstate != (int)p->pstate && p->pstate == PROBE_ATTACHED) {
+			app_json_written(a, headless_event(a->json_out, p, "probe_attached", NULL, now));
+			s->pstate = (int)p->pstate;
+		}
+		app_json_written(a, headless_sample(a->json_out, p, now));
+	}
+	a->repaint = true;
 }
 
 /* ---- headless output ---------------------------------------------------- */
@@ -127,7 +160,7 @@ static seen_proc *seen_for(app *a, const vproc *p)
 	return s;
 }
 
-static void headless_tick(app *a, int64_t now)
+void app_headless_tick(app *a, int64_t now)
 {
 	for (size_t i = 0; i < a->m.nprocs && !a->json_err; i++) {
 		vproc *p = a->m.procs[i];
@@ -175,6 +208,27 @@ static void prune_exited(app *a, int64_t now)
 		model_groups(&a->m);	/* a group's leader may have been one of them */
 }
 
+/* Attach the processes discovery just added (from index `before` on) that
+ * want it (app_wants_attach; with --attach in "all my node processes" mode
+ * every one not attached yet).  One that started less than ATTACH_SETTLE_MS
+ * ago waits until then (app_tick's retries): a Node process still running
+ * its startup code opens the inspector only once it reaches its event loop,
+ * too late for the attach that signalled it, and the port then stays open
+ * in the way of the next process's attach (a pm2 app being scaled up). */
+static void attach_newcomers(app *a, size_t before, int64_t now)
+{
+	for (size_t i = a->opt.attach && a->discover ? 0 : before; i < a->m.nprocs; i++) {
+		vproc *p = a->m.procs[i];
+		if (p->pstate != PROBE_NONE || p->state != PROC_LIVE || !app_wants_attach(a, p))
+			continue;
+		int64_t settled = proc_start_ms(a->pc, p->start_time) + ATTACH_SETTLE_MS;
+		if (p->start_time && settled > now && settled - now <= ATTACH_SETTLE_MS)
+			p->attach_retry_ms = settled;
+		else
+			app_attach(a, p);
+	}
+}
+
 static bool launches_done(app *a)
 {
 	if (a->nlaunch == 0)
@@ -196,21 +250,19 @@ void app_tick(uv_timer_t *t)
 	size_t before = a->m.nprocs;
 	int added = a->discover ? proc_discover(a->pc, &a->m, a->uid, a->opt.all_users)
 		  : a->opt.npids && !a->opt.no_children ? proc_discover_children(a->pc, &a->m) : 0;
-	if (added > 0 && a->opt.attach) {
-		for (size_t i = a->discover ? 0 : before; i < a->m.nprocs; i++)
-			if (a->m.procs[i]->pstate == PROBE_NONE && a->m.procs[i]->state == PROC_LIVE)
-				app_attach(a, a->m.procs[i]);
-	}
 	proc_collector_sample(a->pc, &a->m, now);
-	for (size_t i = 0; i < a->m.nprocs; i++) {	/* --attach: retries due (app_actions.c) */
+	for (size_t i = 0; i < a->m.nprocs; i++) {	/* attaches due: retries (app_actions.c), newcomers settled */
 		vproc *p = a->m.procs[i];
-		if (p->pstate == PROBE_FAILED && p->attach_retry_ms && now >= p->attach_retry_ms &&
+		if ((p->pstate == PROBE_FAILED || p->pstate == PROBE_NONE) && p->attach_retry_ms && now >= p->attach_retry_ms &&
 		    p->state == PROC_LIVE)
 			app_attach(a, p);
 	}
 	model_groups(&a->m);
+	if (added > 0)		/* after model_groups: a newcomer's group decides */
+		attach_newcomers(a, before, now);
 	probe_mgr_scan(a->pm);
 	alerts_eval(a->al, &a->m, now);
+	app_hunt_tick(a, now);
 	/* progress of running captures in the status line */
 	for (size_t i = 0; i < a->m.nprocs; i++) {
 		long long got = probe_mgr_progress(a->pm, a->m.procs[i]);
@@ -221,7 +273,7 @@ void app_tick(uv_timer_t *t)
 		}
 	}
 	if (a->opt.json)
-		headless_tick(a, now);
+		app_headless_tick(a, now);
 	app_record_tick(a, now, false);
 	prune_exited(a, now);
 	model_touch(&a->m);	/* the clock and the time axis moved */

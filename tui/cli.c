@@ -40,11 +40,11 @@ static const opt_doc opts[] = {
 	{ { "log-file", required_argument, 0, OPT_LOGFILE }, "FILE", "launch mode: save the program's output here (default ~/.local/state/vitals/NAME-TIME.log)" },
 	{ { "on-alert", required_argument, 0, OPT_ONALERT }, "CMD", "run CMD (by /bin/sh -c) on each alert; the alert is in VITALS_* variables" },
 	{ { "output", required_argument, 0, 'o' }, "FILE", "record: write to FILE (default ~/.local/state/vitals/record.vrec; - = stdout)" },
-	{ { "max-size", required_argument, 0, OPT_MAXSIZE }, "MB", "record: start a new file past this size (default 64; also daily)" },
+	{ { "max-size", required_argument, 0, OPT_MAXSIZE }, "MB", "record: start a new file past this size (default 64, from 0.001; also daily)" },
 	{ { "speed", required_argument, 0, OPT_SPEED }, "N", "replay: playback speed, 1..64 (default 1; [ ] change it)" },
 	{ { "remote", required_argument, 0, OPT_REMOTE }, "HOST", "watch HOST's processes too, over ssh (vitals record -o - there; again for more hosts)" },
 	{ { "bell", no_argument, 0, OPT_BELL }, NULL, "ring the terminal bell when an alert fires" },
-	{ { "auto-snapshot", no_argument, 0, OPT_AUTOSNAP }, NULL, "take one heap snapshot when a leak alert fires" },
+	{ { "auto-snapshot", no_argument, 0, OPT_AUTOSNAP }, NULL, "on a leak alert: three heap snapshots and a report of what leaks" },
 	{ { "all-users", no_argument, 0, OPT_ALLUSERS }, NULL, "discover other users' Node processes too" },
 	{ { "braille", no_argument, 0, OPT_BRAILLE }, NULL, "braille sparklines (double resolution)" },
 	{ { "ascii", no_argument, 0, OPT_ASCII }, NULL, "plain ASCII drawing" },
@@ -62,7 +62,7 @@ const char *cli_usage(void)
 		"usage: vitals [options] [PID...]\n"
 		"       vitals [options] -- COMMAND [ARGS...]   launch COMMAND with the probe and watch it\n"
 		"       vitals record [options] [PID...]           record what the dashboard sees to a file\n"
-		"       vitals replay [options] FILE               the dashboard on a recording\n"
+		"       vitals replay [options] FILE...            the dashboard on a recording (rotated files in order)\n"
 		"       vitals heap summary FILE | heap diff BEFORE AFTER\n"
 		"       vitals profile summary FILE.cpuprofile\n\n"
 		"Live health of Node.js processes: heap, RSS, CPU, event-loop lag, GC.\n"
@@ -221,8 +221,8 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 			o->remotes[o->nremotes++] = optarg;
 			break;
 		case OPT_MAXSIZE:
-			range = "megabytes, 1 to 1000000";
-			if (parse_number(optarg, 1, 1e6, &v) < 0)
+			range = "megabytes, 0.001 to 1000000";
+			if (parse_number(optarg, 0.001, 1e6, &v) < 0)
 				goto bad_value;
 			o->max_size_mb = v;
 			break;
@@ -260,18 +260,20 @@ int cli_parse(int argc, char **argv, cli_opts *o, char *err, size_t errlen)
 		}
 	}
 	if (o->replay) {
-		if (optind + 1 != nopt || o->cmd) {
-			snprintf(err, errlen, "replay takes one recording: vitals replay FILE");
+		if (optind >= nopt || o->cmd) {
+			snprintf(err, errlen, "replay takes recordings: vitals replay FILE...");
 			return -1;
 		}
 		o->replay = argv[optind];
+		o->replay_files = argv + optind;
+		o->nreplay = nopt - optind;
 		if (o->npids || o->attach || o->json || o->no_tui || o->demo || o->user || o->prometheus) {
 			snprintf(err, errlen, "replay shows a recording: no PIDs, --attach, --json, --no-tui, --demo, -u or --prometheus");
 			return -1;
 		}
 	}
-	if (o->nremotes && (o->record || o->replay || o->json || o->no_tui || o->prometheus)) {
-		snprintf(err, errlen, "--remote is for the dashboard: not with record, replay, --json, --no-tui or --prometheus");
+	if (o->nremotes && (o->record || o->replay || (o->no_tui && !o->json) || o->prometheus)) {
+		snprintf(err, errlen, "--remote is for the dashboard and --json: not with record, replay, --no-tui or --prometheus");
 		return -1;
 	}
 	if ((o->output || o->max_size_mb) && !o->record) {

@@ -43,7 +43,9 @@ typedef struct cli_opts {
 	bool record;		/* record: headless, lines into a recording */
 	const char *output;	/* record -o FILE ("-" = stdout), NULL = default path */
 	double max_size_mb;	/* record --max-size: rotate past this, 0 = default */
-	const char *replay;	/* replay FILE, NULL = not replaying */
+	const char *replay;	/* replay FILE (the first), NULL = not replaying */
+	char **replay_files;	/* replay FILE...: all of them (points into argv) */
+	int nreplay;
 	double speed;		/* replay --speed, 0 = 1 */
 	const char *remotes[CLI_MAX_REMOTES];	/* --remote HOST, each a host to watch over ssh */
 	int nremotes;

@@ -107,10 +107,14 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 	json_object_set_new(o, "t", json_string("sample"));
 	put_int(o, "ts", now_ms);
 	put_int(o, "pid", p->pid);
+	if (p->host[0])	/* --remote: the host it runs on */
+		json_object_set_new(o, "host", jstr(p->host));
 	if (p->ppid > 0)
 		put_int(o, "ppid", p->ppid);
 	put_int(o, "group", p->group);
 	json_object_set_new(o, "name", jstr(p->name));
+	if (p->app[0])		/* pm2's name for it: "web#0", "pm2" */
+		json_object_set_new(o, "app", jstr(p->app));
 	json_object_set_new(o, "state", json_string(state_name(p->state)));
 	if (p->state_char > ' ' && p->state_char < 127)	/* R, S, D, Z ... as /proc says */
 		json_object_set_new(o, "stat", json_string((char[]){ p->state_char, 0 }));
@@ -124,6 +128,10 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 		put_int(o, "fds", p->fds);
 	if (p->mem_limit > 0)
 		put_num(o, "mem_limit", p->mem_limit);
+	if (!isnan(p->sched_wait)) {	/* ms per s the event loop's thread waited for a CPU, ran */
+		put_num(o, "sched_wait", round(p->sched_wait * 10) / 10);
+		put_num(o, "sched_run", round(p->sched_run * 10) / 10);
+	}
 	if (p->oom_in_s > 0 && p->oom_limit) {	/* while a leak alert fires */
 		put_num(o, "oom_in_s", round(p->oom_in_s));
 		json_object_set_new(o, "oom_limit", json_string(p->oom_limit));
@@ -194,7 +202,7 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 	return emit(out, o);
 }
 
-int headless_alert(FILE *out, const model_alert *a)
+int headless_alert(FILE *out, const model_alert *a, const char *host)
 {
 	static const char *const sev[] = { "info", "warn", "crit" };
 	static const char *const st[] = { "pending", "firing", "resolved" };
@@ -202,6 +210,8 @@ int headless_alert(FILE *out, const model_alert *a)
 	json_object_set_new(o, "t", json_string("alert"));
 	put_int(o, "ts", a->t_ms);
 	put_int(o, "pid", a->pid);
+	if (host && host[0])
+		json_object_set_new(o, "host", jstr(host));
 	json_object_set_new(o, "rule", json_string(a->rule));
 	json_object_set_new(o, "severity", json_string(a->severity < 3 ? sev[a->severity] : "?"));
 	json_object_set_new(o, "state", json_string(a->state < 3 ? st[a->state] : "?"));
@@ -215,6 +225,8 @@ int headless_event(FILE *out, const vproc *p, const char *event, const char *det
 	json_object_set_new(o, "t", json_string("process"));
 	put_int(o, "ts", now_ms);
 	put_int(o, "pid", p->pid);
+	if (p->host[0])
+		json_object_set_new(o, "host", jstr(p->host));
 	json_object_set_new(o, "event", json_string(event));
 	json_object_set_new(o, "name", jstr(p->name));
 	if (p->cmdline)

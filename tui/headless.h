@@ -11,8 +11,8 @@
  * failed (a closed pipe: -EPIPE). */
 /* One "sample" line for p as of now_ms. */
 int headless_sample(FILE *out, const vproc *p, int64_t now_ms);
-/* One "alert" line. */
-int headless_alert(FILE *out, const model_alert *a);
+/* One "alert" line; host: the --remote host it came from, or NULL. */
+int headless_alert(FILE *out, const model_alert *a, const char *host);
 /* One "process" line when a process appears / exits / gets a probe. */
 int headless_event(FILE *out, const vproc *p, const char *event, const char *detail, int64_t now_ms);
 

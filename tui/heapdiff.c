@@ -39,19 +39,23 @@ static void diff_done_cb(uv_work_t *w, int status)
 	model_status(&a->m, "heap diff ready (↑ ↓ PgUp PgDn scroll, Esc back)");
 }
 
-void app_start_diff(app *a, vproc *p)
+void app_last_snapshots(const vproc *p, const capture **before, const capture **after)
 {
-	const capture *before = NULL, *after = NULL;
-	for (int i = p->ncaptures; i-- > 0;) {
+	*before = *after = NULL;
+	for (int i = p->ncaptures; i-- > 0 && !*before;) {
 		if (strcmp(p->captures[i].kind, "heapsnapshot") != 0)
 			continue;
-		if (!after)
-			after = &p->captures[i];
-		else if (!before) {
-			before = &p->captures[i];
-			break;
-		}
+		if (!*after)
+			*after = &p->captures[i];
+		else
+			*before = &p->captures[i];
 	}
+}
+
+void app_start_diff(app *a, vproc *p)
+{
+	const capture *before, *after;
+	app_last_snapshots(p, &before, &after);
 	if (!before) {
 		model_status(&a->m, "diff needs two heap snapshots of %d (press s twice, some time apart)", p->pid);
 		return;
@@ -70,35 +74,11 @@ void app_start_diff(app *a, vproc *p)
 	}
 }
 
-int heapdiff_lines(const char *s)
-{
-	if (!s || !*s)
-		return 0;
-	int n = 1;
-	for (; *s; s++)
-		if (*s == '\n' && s[1])
-			n++;
-	return n;
-}
-
 void heapdiff_draw(WINDOW *w, const model *m, const ui_state *ui)
 {
 	int H = getmaxy(w), W = getmaxx(w);
 	canvas c = view_canvas(w, ui);
 	canvas_text(&c, 0, 0, W, "heap snapshot diff (Esc back, ↑ ↓ PgUp PgDn scroll)", ROLE_TITLE);
-	const char *s = ui->heapdiff_text ? ui->heapdiff_text : "";
-	int line = 0, y = 1;
-	while (*s && y < H - 1) {
-		const char *nl = strchr(s, '\n');
-		size_t len = nl ? (size_t)(nl - s) : strlen(s);
-		if (line >= ui->heapdiff_scroll) {
-			char buf[1024];
-			snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf ? len : sizeof buf - 1), s);
-			canvas_text(&c, y, 0, W, buf, ROLE_DEFAULT);
-			y++;
-		}
-		line++;
-		s += len + (nl ? 1 : 0);
-	}
+	view_text(&c, 1, H - 2, W, ui->heapdiff_text, ui->heapdiff_scroll);
 	view_status(&c, H - 1, W, m);
 }

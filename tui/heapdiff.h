@@ -12,7 +12,5 @@
 
 /* Title, ui->heapdiff_text from line ui->heapdiff_scroll, status line. */
 void heapdiff_draw(WINDOW *w, const model *m, const ui_state *ui);
-/* Lines of a report (for the scrolling keys). */
-int heapdiff_lines(const char *text);
 
 #endif

@@ -20,8 +20,21 @@
 
 static void finish_prompt(app *a, bool yes, bool insist)
 {
-	vproc *p = model_find(&a->m, a->pending_pid);
 	pending_action act = a->pending;
+	if (act == ACT_JUMP) {
+		char typed[sizeof a->ui.input];
+		snprintf(typed, sizeof typed, "%s", a->ui.input);
+		a->ui.prompt[0] = 0;
+		a->ui.input[0] = 0;
+		a->ui.input_editing = false;
+		a->pending = ACT_NONE;
+		if (yes)
+			app_replay_jump(a, typed);
+		else
+			model_status(&a->m, "cancelled");
+		return;
+	}
+	vproc *p = model_find(&a->m, a->pending_pid);
 	bool refuse = a->pending_refuse;
 	int seconds = 10;
 	if (act == ACT_PROFILE && a->ui.input[0])
@@ -111,6 +124,8 @@ bool prompt_key(app *a, wint_t ch, bool is_key)
 			finish_prompt(a, true, false);
 		else if (!is_key && (ch == 27 || ch == 'q'))
 			finish_prompt(a, false, false);
+		else if (a->pending == ACT_JUMP)	/* a time: "14:05", "+10m" */
+			lineedit_key(a->ui.input, sizeof a->ui.input, &a->ui.input_cur, ch, is_key, false);
 		else
 			lineedit_key(a->ui.input, 6, &a->ui.input_cur, ch, is_key, true);
 		return true;

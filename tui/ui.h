@@ -16,6 +16,8 @@ typedef enum ui_view {
 	VIEW_DETAIL,
 	VIEW_HELP,
 	VIEW_HEAPDIFF,
+	VIEW_PROFILE,
+	VIEW_EXPLORE,		/* the heap explorer (tui/heapview.c draws it) */
 } ui_view;
 
 typedef enum sort_col {
@@ -42,6 +44,8 @@ typedef struct ui_menu {
 typedef struct ui_state {
 	ui_view view;
 	int selected_pid;	/* 0 = none */
+	int selected_worker;	/* thread id of the selected worker sub-row of that
+				 * process; 0 = the process's own row */
 	int scroll;		/* first row shown in the table */
 	int log_scroll;		/* launch-mode log pane, lines up from the bottom */
 	int window;		/* index into ui_window_ms */
@@ -71,6 +75,9 @@ typedef struct ui_state {
 	const char *heapdiff_text;	/* VIEW_HEAPDIFF: the diff report, owned by app */
 	int heapdiff_scroll;
 	int help_scroll;	/* VIEW_HELP: first key row shown */
+	const char *profile_text;	/* VIEW_PROFILE: `vitals profile summary`'s table, owned by app */
+	int profile_scroll;	/* first function row shown (the header stays) */
+	bool profile_by_total;	/* rows sorted by total time, not self time */
 } ui_state;
 
 #endif

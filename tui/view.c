@@ -154,3 +154,30 @@ void view_status(const canvas *c, int y, int w, const model *m)
 	if (m->status[0])
 		canvas_text_attr(c, y, 1, w - 1, m->status, a);
 }
+
+int view_text_lines(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	int n = 1;
+	for (; *s; s++)
+		if (*s == '\n' && s[1])
+			n++;
+	return n;
+}
+
+int view_text(const canvas *c, int y, int h, int w, const char *s, int first)
+{
+	int line = 0, drawn = 0;
+	for (; s && *s && drawn < h; line++) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
+		if (line >= first) {
+			char buf[1024];
+			snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf ? len : sizeof buf - 1), s);
+			canvas_text(c, y + drawn++, 0, w, buf, ROLE_DEFAULT);
+		}
+		s += len + (nl ? 1 : 0);
+	}
+	return drawn;
+}

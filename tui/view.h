@@ -51,5 +51,10 @@ void view_header(const canvas *c, int y, int w, const char *left, const model *m
 void view_hints(const canvas *c, int y, int w, const key_binding *const *b, size_t n);
 /* Status line on row y (the model's status message). */
 void view_status(const canvas *c, int y, int w, const model *m);
+/* Lines of a text ("a\nb\n" is two; NULL or "" none). */
+int view_text_lines(const char *text);
+/* Lines first .. first+h-1 of text on rows y .. y+h-1 (the text screens:
+ * heap diff, CPU profile); returns the rows drawn. */
+int view_text(const canvas *c, int y, int h, int w, const char *text, int first);
 
 #endif

@@ -1,7 +1,8 @@
 /* proc_table — the process list: one row per process, a header row with the
  * sort column marked (▲ ascending, ▼ descending).
  *
- * Columns: PID, NAME, S(tate), CPU%, RSS, THR(eads), HEAP used/limit and LAG
+ * Columns: HOST while processes of more than one host are watched (else a
+ * remote host is said as HOST:name), PID, NAME, S(tate), CPU%, RSS, THR(eads), HEAP used/limit and LAG
  * p99 for attached processes — for the others the last two cells say why
  * there is no probe data ("not attached", "attaching…", the probe error) —
  * REQ/S while some row serves HTTP (the probe saw server requests),
@@ -39,6 +40,9 @@ typedef struct proc_table_row {
 	theme_role cpu_role, heap_role, lag_role, oom_role;	/* ROLE_DEFAULT, or a warning's role */
 	const char *tree;	/* drawn before the name: "├─ " in a tree view, or NULL */
 	int folded;		/* processes folded into this row (its numbers are totals) */
+	double elu;		/* event-loop utilisation 0..1, NaN: none */
+	const worker_info *w;	/* a sub-row of p's worker thread w: heap, lag and
+				 * ELU are the worker's; no PID, CPU, RSS of its own */
 } proc_table_row;
 
 typedef struct proc_table_opts {
@@ -47,6 +51,8 @@ typedef struct proc_table_opts {
 	int selected_pid;
 	int64_t end_ms, window_ms;	/* sparkline window */
 	const char *empty;	/* said when there are no rows (NULL: "no processes") */
+	bool hosts;		/* processes of more than one host: a HOST column */
+	int selected_worker;	/* with selected_pid: the selected worker sub-row (thread id), 0 none */
 } proc_table_opts;
 
 /* Draw rows[0..nrows) (as many as fit: r.h - 1) below a header in r. */

@@ -1,0 +1,2 @@
+#!/bin/sh
+exec ./fuzz/fuzz_bundle "$VITALS_SRCDIR/fuzz/corpus/bundle"

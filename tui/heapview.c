@@ -1,0 +1,100 @@
+/* heapview — the explorer job and screen in the dashboard; see heapview.h.
+ *
+ * The job owns the paths it was given and its result until the done
+ * callback: the worker thread touches only a->explore_* (before, after, the
+ * explorer it makes, err); the loop thread takes the result in the done
+ * callback and wraps it in an explore_ui owned by the app (a->explorer),
+ * freed when the view is left or at cleanup.  One load at a time: a second
+ * `e` while one runs is ignored. */
+#include "tui/heapview.h"
+
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap/explore_tui.h"
+#include "tui/app_priv.h"
+
+static void explore_work_cb(uv_work_t *w)
+{
+	app *a = w->data;
+	a->explore_err[0] = 0;
+	a->explore_x = a->explore_before[0]
+			       ? explore_open_diff(a->explore_before, a->explore_after, HEAP_VIEW_DEVTOOLS, a->explore_err,
+						   sizeof a->explore_err)
+			       : explore_open(a->explore_after, HEAP_VIEW_DEVTOOLS, a->explore_err, sizeof a->explore_err);
+}
+
+static void explore_done_cb(uv_work_t *w, int status)
+{
+	app *a = w->data;
+	explore *x = a->explore_x;
+	a->explore_x = NULL;
+	a->explore_running = false;
+	if (status == UV_ECANCELED || a->quitting) {
+		explore_free(x);
+		return;
+	}
+	if (!x) {
+		model_status(&a->m, "heap explorer: %s", a->explore_err);
+		return;
+	}
+	/* the title: the file name, not the directory (the status line had it) */
+	const char *b = strrchr(a->explore_before, '/'), *f = strrchr(a->explore_after, '/');
+	char title[2 * PATH_MAX + 8];
+	if (a->explore_before[0])
+		snprintf(title, sizeof title, "%s \u2192 %s", b ? b + 1 : a->explore_before, f ? f + 1 : a->explore_after);
+	else
+		snprintf(title, sizeof title, "%s", f ? f + 1 : a->explore_after);
+	explore_ui *u = explore_ui_new(x, title, true);
+	if (!u) {
+		explore_free(x);
+		model_status(&a->m, "heap explorer: out of memory");
+		return;
+	}
+	explore_ui_free(a->explorer);
+	a->explorer = u;
+	a->ui.view = VIEW_EXPLORE;
+	a->repaint = true;
+}
+
+void app_start_explore(app *a, vproc *p)
+{
+	const capture *before, *after;
+	app_last_snapshots(p, &before, &after);
+	if (!after) {
+		model_status(&a->m, "no heap snapshot of %d to explore (press s to take one)", p->pid);
+		return;
+	}
+	if (a->explore_running)
+		return;
+	snprintf(a->explore_before, sizeof a->explore_before, "%s", before ? before->path : "");
+	snprintf(a->explore_after, sizeof a->explore_after, "%s", after->path);
+	a->explore_work.data = a;
+	if (uv_queue_work(a->loop, &a->explore_work, explore_work_cb, explore_done_cb) == 0) {
+		a->explore_running = true;
+		model_status(&a->m, before ? "comparing the last two heap snapshots of %d…"
+					   : "loading the heap snapshot of %d…", p->pid);
+	}
+}
+
+void app_explore_draw(app *a)
+{
+	if (a->explorer)
+		explore_ui_draw(a->explorer);
+}
+
+void app_explore_key(app *a, int ch)
+{
+	if (!a->explorer || explore_ui_key(a->explorer, ch) != EXPLORE_KEY_STAY)
+		app_explore_close(a);
+	a->repaint = true;
+}
+
+void app_explore_close(app *a)
+{
+	explore_ui_free(a->explorer);
+	a->explorer = NULL;
+	if (a->ui.view == VIEW_EXPLORE)
+		a->ui.view = VIEW_OVERVIEW;
+}
