@@ -1,5 +1,5 @@
 # collectors: sources and tests of this area (see Makefile.am)
-libvitals_a_SOURCES += collectors/proc.c collectors/proc.h
+libvitals_a_SOURCES += collectors/proc.c collectors/proc.h collectors/app_id.c collectors/app_id.h
 # inspector + launch (engineer: attach)
 libvitals_a_SOURCES += collectors/inspector.c collectors/inspector.h \
 	collectors/cdp.c collectors/cdp.h collectors/node_flags.c collectors/node_flags.h \

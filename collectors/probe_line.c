@@ -397,7 +397,7 @@ static int parse_workers(const json_t *arr, sample_in *s, char *err, size_t errl
 		long long tid = 0;
 		double ts = NAN;
 		worker_info w = { .heap_used = NAN, .heap_total = NAN, .heap_limit = NAN, .elu = NAN,
-				  .lag_max = NAN, .gc_count = NAN, .gc_ms = NAN };
+				  .lag_max = NAN, .gc_count = NAN, .gc_ms = NAN, .gc_major = NAN };
 		if (check_elem(e, "workers", i, ctx, sizeof ctx, err, errlen) < 0 ||
 		    get_int(e, "thread_id", ctx, 0, 1e9, &tid, err, errlen) < 0 ||
 		    get_str(e, "name", ctx, &name, err, errlen) < 0 ||
@@ -408,7 +408,8 @@ static int parse_workers(const json_t *arr, sample_in *s, char *err, size_t errl
 		    get_num(e, "elu", ctx, 0, 1.01, &w.elu, err, errlen) < 0 ||
 		    get_num(e, "lag_max", ctx, 0, MAX_MS, &w.lag_max, err, errlen) < 0 ||
 		    get_num(e, "gc_count", ctx, 0, 1e12, &w.gc_count, err, errlen) < 0 ||
-		    get_num(e, "gc_ms", ctx, 0, MAX_MS, &w.gc_ms, err, errlen) < 0)
+		    get_num(e, "gc_ms", ctx, 0, MAX_MS, &w.gc_ms, err, errlen) < 0 ||
+		    get_num(e, "gc_major", ctx, 0, 1e12, &w.gc_major, err, errlen) < 0)
 			return -1;
 		if (s->nworkers >= MAX_WORKERS)
 			continue;

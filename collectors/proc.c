@@ -46,6 +46,7 @@
 #include <jansson.h>
 #include <libproc2/pids.h>
 
+#include "collectors/app_id.h"
 #include "collectors/container.h"
 #include "collectors/procfs.h"
 
@@ -102,6 +103,7 @@ typedef struct proc_track {
 	int64_t mono_ms;	/* when they were read */
 	bool have;		/* utime/stime valid */
 	int64_t cg_next_ms;	/* when to re-read the cgroup memory limit */
+	bool named;		/* app and start time resolved (first sight) */
 } proc_track;
 
 /* ---------------------------------------------------------------- pure helpers */
@@ -653,6 +655,16 @@ static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pi
 	p->threads = s->head[T_NLWP].result.s_int;
 	p->state_char = s->head[T_STATE].result.s_ch;
 	p->ppid = s->head[T_PPID].result.s_int;
+	if (!t->named) {	/* first sight: what it is, once its parent is known */
+		t->named = true;
+		const vproc *parent = p->ppid > 0 ? model_find(m, p->ppid) : NULL;
+		app_id_resolve(p, parent && !strcmp(parent->host, p->host) ? parent : NULL, p->app_name,
+			       sizeof p->app_name);
+		double bt = procfs_boot_time();
+		long hz = sysconf(_SC_CLK_TCK);
+		if (bt > 0 && hz > 0 && p->start_time)
+			p->started_s = bt + (double)p->start_time / (double)hz;
+	}
 
 	double cpu = NAN;
 	if (t->have) {

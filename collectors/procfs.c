@@ -252,6 +252,20 @@ char *procfs_environ_get(int pid, const char *name)
 	return val;
 }
 
+double procfs_boot_time(void)
+{
+	static double btime = -1;
+	if (btime >= 0)
+		return btime;
+	btime = 0;
+	char *text = procfs_read_file("/proc/stat", 1 << 20, NULL);
+	const char *b = text ? strstr(text, "\nbtime ") : NULL;
+	if (b)
+		btime = strtod(b + 7, NULL);
+	free(text);
+	return btime;
+}
+
 int procfs_fd_count(int pid)
 {
 	char path[48];

@@ -52,6 +52,9 @@ char *procfs_cmdline(int pid, size_t *len);
 /* The value of one variable of /proc/PID/environ, malloc'd; NULL if unset
  * or unreadable (another user's process). */
 char *procfs_environ_get(int pid, const char *name);
+/* When the system booted (btime of /proc/stat), s since the epoch; 0 when
+ * unreadable.  Read once. */
+double procfs_boot_time(void);
 /* Number of open fds, or -errno. */
 int procfs_fd_count(int pid);
 

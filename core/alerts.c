@@ -479,6 +479,19 @@ typedef struct leak_st {
 	int64_t fall_t;		/* ... lately, and when */
 } leak_st;
 
+/* A worker thread's heap leak rule: the same floors and tests as the
+ * process's heap, fed with the latest figures the worker reported (workers
+ * keep no history in the model; the probe asks each once a sample). */
+typedef struct worker_st {
+	int thread_id;
+	char name[48];
+	int64_t last_t;		/* the worker's ts of the last figures consumed */
+	bool gc_known;		/* a major GC has been seen: floors are live sets */
+	uint32_t mark;
+	bwin w;
+	leak_st l;
+} worker_st;
+
 /* An HTTP rule: 3 of the last 9 samples with traffic over the threshold. */
 typedef struct http_rule {
 	rule_st r;
@@ -517,6 +530,7 @@ typedef struct pstate {
 	double gc_share;
 
 	handle_state *h[MAX_HANDLE_TYPES];	/* per vnode handle slot, allocated when seen */
+	worker_st *wk[MAX_WORKERS];	/* per worker thread seen, allocated when seen */
 
 	char warn_key[96];	/* last warning (name + message prefix) and when */
 	int64_t warn_t;
@@ -551,6 +565,11 @@ static void pstate_free(pstate *s)
 		if (s->h[j])
 			bwin_free(&s->h[j]->w);
 		free(s->h[j]);
+	}
+	for (int j = 0; j < MAX_WORKERS; j++) {
+		if (s->wk[j])
+			bwin_free(&s->wk[j]->w);
+		free(s->wk[j]);
 	}
 	bwin_free(&s->heap_w);
 	bwin_free(&s->rss_w);
@@ -873,7 +892,7 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 		if (limit > 0)
 			secs = fmax(0, (limit - floor_now) / rate);
 		if (limit > 0)
-			l->oom_limit = strcmp(what, "heap") == 0 ? "heap" : "cgroup";
+			l->oom_limit = of_rss ? "cgroup" : "heap";
 		if (mem_limit > 0 && rss > 0 && (mem_limit - rss) / rate < secs) {
 			secs = fmax(0, (mem_limit - rss) / rate);
 			l->oom_limit = "cgroup";
@@ -894,7 +913,7 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 		const char *lname = NULL;
 		if (limit > 0 && best.last < limit) {
 			left = (limit - best.last) / shown;
-			lname = strcmp(what, "heap") == 0 ? "heap limit" : "cgroup limit";
+			lname = of_rss ? "cgroup limit" : "heap limit";
 		}
 		if (mem_limit > 0 && rss > 0 && rss < mem_limit && (mem_limit - rss) / shown < left) {
 			left = (mem_limit - rss) / shown;
@@ -968,6 +987,66 @@ static void eval_heap(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 	}
 	if (g < nmajor)
 		s->gc_carry = major[g];
+}
+
+/* "thread 3 (leaky)": how alerts name a worker thread. */
+static const char *worker_label(const worker_st *w, char *buf, size_t n)
+{
+	if (w->name[0])
+		snprintf(buf, n, "thread %d (%s)", w->thread_id, w->name);
+	else
+		snprintf(buf, n, "thread %d", w->thread_id);
+	return buf;
+}
+
+/* Worker threads' heap floors: each worker's latest figures, once per new
+ * worker timestamp, through the heap leak rule of its own (rule
+ * "worker_leak", the message naming the thread).  A worker that ended
+ * resolves its alert and is forgotten. */
+static void eval_workers(alerts *a, model *m, pstate *s, const vnode *n, int64_t now)
+{
+	char label[80], what[96];
+	for (int i = 0; i < n->nworkers; i++) {
+		const worker_info *wi = &n->workers[i];
+		worker_st *w = NULL;
+		int free_slot = -1;
+		for (int j = 0; j < MAX_WORKERS && !w; j++) {
+			if (s->wk[j] && s->wk[j]->thread_id == wi->thread_id)
+				w = s->wk[j];
+			else if (!s->wk[j] && free_slot < 0)
+				free_slot = j;
+		}
+		if (!w) {
+			if (free_slot < 0)
+				continue;
+			w = s->wk[free_slot] = xcalloc(1, sizeof *w);
+			w->thread_id = wi->thread_id;
+			bwin_init(&w->w, a->c.leak_window_s, a->c.leak_subwindows);
+		}
+		snprintf(w->name, sizeof w->name, "%s", wi->name);
+		w->mark = a->mark;
+		if (wi->t_ms <= w->last_t || isnan(wi->heap_used))
+			continue;
+		w->last_t = wi->t_ms;
+		bool post_gc = wi->gc_major > 0;
+		w->gc_known |= post_gc;
+		if (!bwin_push(&w->w, wi->t_ms, wi->heap_used, post_gc))
+			continue;
+		snprintf(what, sizeof what, "%s heap", worker_label(w, label, sizeof label));
+		leak_step(a, m, s, &w->l, &w->w, wi->t_ms, "worker_leak", what, wi->heap_limit, 0, 0,
+			  w->gc_known);
+	}
+	for (int j = 0; j < MAX_WORKERS; j++) {
+		worker_st *w = s->wk[j];
+		if (!w || w->mark == a->mark)
+			continue;
+		if (w->l.r.st == R_FIRING)
+			emit(a, m, s, now, SEV_INFO, ALERT_RESOLVED, "worker_leak", "%s ended",
+			     worker_label(w, label, sizeof label));
+		bwin_free(&w->w);
+		free(w);
+		s->wk[j] = NULL;
+	}
 }
 
 /* RSS: floor trend for processes without a probe, and the cgroup limit share. */
@@ -1309,6 +1388,14 @@ static void resolve_exited(alerts *a, model *m, pstate *s, int64_t now)
 			     "process exited (%s)", s->h[j]->type);
 		s->h[j]->r.st = R_QUIET;
 	}
+	for (int j = 0; j < MAX_WORKERS; j++) {
+		char label[80];
+		if (s->wk[j] && s->wk[j]->l.r.st == R_FIRING)
+			emit(a, m, s, now, SEV_INFO, ALERT_RESOLVED, "worker_leak", "process exited (%s)",
+			     worker_label(s->wk[j], label, sizeof label));
+		if (s->wk[j])
+			s->wk[j]->l.r.st = R_QUIET;
+	}
 	s->heap.oom_at = s->rss.oom_at = 0;
 	s->exited = true;
 }
@@ -1353,6 +1440,7 @@ void alerts_eval(alerts *a, model *m, int64_t now_ms)
 			eval_handles(a, m, s, n);
 			eval_http(a, m, s, &s->http_err, &n->http_err_pct_r, a->c.http_err_pct, 0);
 			eval_http(a, m, s, &s->http_lat, &n->http_p99_r, a->c.http_p99_ms, 1);
+			eval_workers(a, m, s, n, now_ms);
 		}
 		publish_oom(s, p, now_ms);
 	}

@@ -85,6 +85,7 @@ void config_default(vitals_config *c)
 	c->exited_max = 100;
 	alerts_config_default(&c->alerts);
 	c->on_alert_timeout_s = 30;
+	c->hunt_spacing_s = 30;
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -149,6 +150,18 @@ static void set_string(parse_state *ps, char *dst, size_t n, const char *key, co
 	snprintf(dst, n, "%s", v);
 }
 
+/* A duration of lo_ms .. hi_ms (range: how the warning says it) into *dst
+ * in seconds. */
+static void set_seconds(parse_state *ps, double *dst, const char *k, const char *v, double lo_ms, double hi_ms,
+			const char *range)
+{
+	double ms = parse_duration_ms(v, 1000);
+	if (ms < lo_ms || ms > hi_ms)
+		warnf(ps, ps->lineno, "bad %s '%s' (%s)", k, v, range);
+	else
+		*dst = ms / 1000.0;
+}
+
 static void set_ui(parse_state *ps, const char *k, const char *v)
 {
 	vitals_config *c = ps->c;
@@ -159,11 +172,7 @@ static void set_ui(parse_state *ps, const char *k, const char *v)
 		else
 			set_string(ps, c->theme, sizeof c->theme, k, v);
 	} else if (strcmp(k, "interval") == 0) {
-		double ms = parse_duration_ms(v, 1000);
-		if (ms < 100 || ms > 60000)
-			warnf(ps, ps->lineno, "bad interval '%s' (100ms .. 60s)", v);
-		else
-			c->interval_s = ms / 1000.0;
+		set_seconds(ps, &c->interval_s, k, v, 100, 60000, "100ms .. 60s");
 	} else if (strcmp(k, "window") == 0) {
 		static const char *const names[][3] = { { "1", "1m", "60s" }, { "2", "5m", "300s" },
 			{ "3", "15m", "900s" }, { "4", "1h", "60m" }, { "5", "all", "0" } };
@@ -265,11 +274,9 @@ static void set_actions(parse_state *ps, const char *k, const char *v)
 	if (strcmp(k, "on_alert") == 0) {
 		set_string(ps, c->on_alert, sizeof c->on_alert, k, v);
 	} else if (strcmp(k, "timeout") == 0) {
-		double ms = parse_duration_ms(v, 1000);
-		if (ms < 1000 || ms > 3600000)
-			warnf(ps, ps->lineno, "bad timeout '%s' (1s .. 1h)", v);
-		else
-			c->on_alert_timeout_s = ms / 1000.0;
+		set_seconds(ps, &c->on_alert_timeout_s, k, v, 1000, 3600000, "1s .. 1h");
+	} else if (strcmp(k, "auto_snapshot_spacing") == 0) {
+		set_seconds(ps, &c->hunt_spacing_s, k, v, 1000, 3600000, "1s .. 1h");
 	} else {
 		warnf(ps, ps->lineno, "unknown key '%s' in [actions]", k);
 	}

@@ -26,6 +26,7 @@ typedef struct vitals_config {
 	char alert_log[512];	/* "" = none */
 	char on_alert[1024];	/* command on alert transitions, "" = none */
 	double on_alert_timeout_s;	/* its time limit [30] */
+	double hunt_spacing_s;	/* --auto-snapshot: between the hunt's snapshots [30] */
 	ring_config ring;
 	int64_t exited_keep_ms;	/* an exited process leaves after this [1 h] ... */
 	int exited_max;		/* ... or when this many newer exited ones are kept [100] */

@@ -9,6 +9,7 @@
  * directory, created 0600, flushed and renamed over the old one, so a
  * crash leaves the old file or the new one, never half of one. */
 #include "core/config.h"
+#include "core/filewrite.h"
 #include "core/paths.h"
 #include "core/xalloc.h"
 
@@ -221,7 +222,7 @@ int config_update(const char *path, const char *section, const char *const *keys
 	char *text = config_update_text(old, section, keys, vals, n);
 	free(old);
 
-	char dir[PATH_MAX], tmp[PATH_MAX + 16];
+	char dir[PATH_MAX];
 	snprintf(dir, sizeof dir, "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
@@ -232,33 +233,7 @@ int config_update(const char *path, const char *section, const char *const *keys
 			return -1;
 		}
 	}
-	snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
-	int fd = mkstemp(tmp);	/* 0600 */
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		free(text);
-		return -1;
-	}
-	size_t len = strlen(text), off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
+	int rc = filewrite_atomic(path, text, strlen(text), err, errlen);
 	free(text);
-	int saved = errno;
-	if (off < len || fsync(fd) < 0 || close(fd) < 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(off < len ? saved : errno));
-		unlink(tmp);
-		return -1;
-	}
-	if (rename(tmp, path) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return rc;
 }

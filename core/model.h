@@ -99,6 +99,7 @@ typedef struct worker_info {
 	int64_t t_ms;		/* when the worker measured it */
 	double heap_used, heap_total, heap_limit, elu, lag_max;	/* NaN if not reported */
 	double gc_count, gc_ms;	/* in its last interval */
+	double gc_major;	/* mark-compacts among them (NaN when the probe does not say) */
 } worker_info;
 
 typedef struct vnode {
@@ -180,6 +181,11 @@ typedef struct vproc {
 	int nspid;		/* its PID inside its own PID namespace; 0 = not known yet */
 	bool other_mnt;		/* another mount namespace: its files are under /proc/PID/root */
 	char container[48];	/* "docker:0123456789ab", "k8s:pod/ctr", "ns:pid,net", "" on the host */
+	/* what names its application across restarts, the Prometheus app
+	 * label (collectors/app_id, at first sight): "web" for pm2's web#0,
+	 * the package.json name...; "" = its label */
+	char app_name[NAME_LEN];
+	double started_s;	/* when it started, s since the epoch; 0 = not known */
 	/* core/alerts, while a heap or RSS leak alert fires: projected seconds
 	 * until the first limit is reached at the current trend (0 = no upward
 	 * trend), and which limit ("heap": V8's, "cgroup": memory.max). */

@@ -153,7 +153,41 @@ static int run_diff(FILE *f, const char *before, const char *after, const struct
 	return rc;
 }
 
-static int run_leaks(FILE *f, const char *const files[3], const struct cli *c, char *err, size_t errlen)
+/* The top cluster in one line, malloc'd: its count and object, then the
+ * last hops of its path ("14676 × Array: archive (OrderArchive) › orders
+ * (Array) › [n] (LeakedOrder) › lines"), which name the holder; NULL when
+ * there is none. */
+static char *leaks_headline(const heap_leaks *l)
+{
+	if (!l->nshown || l->clusters[0].nhops == 0)
+		return NULL;
+	const heap_path *p = &l->clusters[0];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	fprintf(f, "%llu \u00d7 %s:", (unsigned long long)p->count, p->hops[p->nhops - 1].node);
+	size_t from = p->nhops > 4 ? p->nhops - 4 : 0;
+	for (size_t k = from; k < p->nhops; k++) {
+		const heap_hop *h = &p->hops[k];
+		/* element indices of one member say nothing about the group */
+		const char *e = h->edge && h->edge[0] == '[' ? "[n]" : h->edge;
+		if (k + 1 < p->nhops)
+			fprintf(f, " %s%s(%s) \u203a", e ? e : "", e ? " " : "", h->node);
+		else
+			fprintf(f, " %s", e ? e : h->node);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* headline: if not NULL, gets leaks_headline's line (or NULL). */
+static int run_leaks(FILE *f, const char *const files[3], const struct cli *c, char **headline, char *err,
+		     size_t errlen)
 {
 	double t0 = now_s();
 	heap_leaks *l = heap_leaks_new(files[0], files[1], files[2], c->parser, c->view, c->rep.top, err, errlen);
@@ -161,6 +195,8 @@ static int run_leaks(FILE *f, const char *const files[3], const struct cli *c, c
 		return -1;
 	if (c->timing)
 		fprintf(stderr, "heap: timing: load and analyse %.3f s\n", now_s() - t0);
+	if (headline)
+		*headline = leaks_headline(l);
 	int rc = heap_report_leaks(f, files, l, &c->rep);
 	heap_leaks_free(l);
 	if (rc < 0)
@@ -310,7 +346,7 @@ int heap_cli_main(int argc, char **argv)
 	switch (cmd) {
 	case 0: rc = run_summary(stdout, files[0], &c, err, sizeof err); break;
 	case 1: rc = run_diff(stdout, files[0], files[1], &c, err, sizeof err); break;
-	case 2: rc = run_leaks(stdout, files, &c, err, sizeof err); break;
+	case 2: rc = run_leaks(stdout, files, &c, NULL, err, sizeof err); break;
 	default: return heap_explore_main(files[0], nfiles == 2 ? files[1] : NULL, c.view);
 	}
 	if (fflush(stdout) != 0 && rc == 0) {
@@ -324,10 +360,15 @@ int heap_cli_main(int argc, char **argv)
 	return 0;
 }
 
-/* Render into a malloc'd string through a memory stream. */
-static int to_text(const char *a, const char *b, bool diff, char **out_text, char *err, size_t errlen)
+enum text_kind { TEXT_SUMMARY, TEXT_DIFF, TEXT_HUNT };
+
+/* The report of kind on files, rendered into a malloc'd string through a
+ * memory stream. */
+static int to_text(enum text_kind kind, const char *const files[3], char **headline, char **out_text, char *err,
+		   size_t errlen)
 {
-	struct cli c = { .rep = { .top = diff ? 30 : 20, .narrow = true }, .retained = true, .paths = 5 };
+	struct cli c = { .rep = { .top = kind == TEXT_DIFF ? 30 : kind == TEXT_HUNT ? 10 : 20, .narrow = kind == TEXT_DIFF },
+			 .retained = true, .paths = 5 };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -336,7 +377,24 @@ static int to_text(const char *a, const char *b, bool diff, char **out_text, cha
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	int rc = diff ? run_diff(f, a, b, &c, err, errlen) : run_summary(f, a, &c, err, errlen);
+	int rc;
+	if (kind == TEXT_SUMMARY) {
+		c.rep.narrow = true;
+		rc = run_summary(f, files[0], &c, err, errlen);
+	} else if (kind == TEXT_DIFF) {
+		rc = run_diff(f, files[0], files[1], &c, err, errlen);
+	} else {
+		fprintf(f, "vitals leak hunt: three heap snapshots of one process, taken after a heap leak alert.\n"
+			   "What the process made between the first two and still holds in the third, by\n"
+			   "what holds it (vitals heap leaks); then what grew from the first to the last\n"
+			   "(vitals heap diff).  Paths are the shortest from the GC roots.\n\n");
+		rc = run_leaks(f, files, &c, headline, err, errlen);
+		if (rc == 0) {
+			fputs("\n", f);
+			c.rep.top = 20;
+			rc = run_diff(f, files[0], files[2], &c, err, errlen);
+		}
+	}
 	if (fclose(f) != 0 && rc == 0) {
 		snprintf(err, errlen, "out of memory");
 		rc = -1;
@@ -351,10 +409,23 @@ static int to_text(const char *a, const char *b, bool diff, char **out_text, cha
 
 int heap_summary_text(const char *path, char **out_text, char *err, size_t errlen)
 {
-	return to_text(path, NULL, false, out_text, err, errlen);
+	const char *files[3] = { path, NULL, NULL };
+	return to_text(TEXT_SUMMARY, files, NULL, out_text, err, errlen);
 }
 
 int heap_diff_text(const char *before, const char *after, char **out_text, char *err, size_t errlen)
 {
-	return to_text(before, after, true, out_text, err, errlen);
+	const char *files[3] = { before, after, NULL };
+	return to_text(TEXT_DIFF, files, NULL, out_text, err, errlen);
+}
+
+int heap_hunt_text(const char *const files[3], char **out_text, char **headline, char *err, size_t errlen)
+{
+	*headline = NULL;
+	int rc = to_text(TEXT_HUNT, files, headline, out_text, err, errlen);
+	if (rc < 0) {
+		free(*headline);
+		*headline = NULL;
+	}
+	return rc;
 }

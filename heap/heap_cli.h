@@ -20,4 +20,12 @@ int heap_summary_text(const char *path, char **out_text, char *err, size_t errle
  * table in 80 columns (counts and size delta; the CLI adds alloc/freed). */
 int heap_diff_text(const char *before, const char *after, char **out_text, char *err, size_t errlen);
 
+/* The report of an automatic leak hunt (tui/autohunt.c): three snapshots
+ * of one process, oldest first; the leak clusters (`heap leaks`) then what
+ * grew from the first to the last with retainer paths (`heap diff`).
+ * *headline gets the top cluster in one line, its count and object and the
+ * last hops of its path ("300 × Session: server (Server) › sessions (Array)
+ * › [n]"), or NULL; both malloc'd. */
+int heap_hunt_text(const char *const files[3], char **out_text, char **headline, char *err, size_t errlen);
+
 #endif

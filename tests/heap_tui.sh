@@ -52,7 +52,9 @@ has '# New +# Deleted +Size Δ +Retained' || fail "diff columns: $(tmux_screen |
 tmux_keys / O r d e r L e d g e r Enter
 sleep 0.5
 line=$(tmux_screen | grep '^▸ OrderLedgerEntry ')
-echo "$line" | grep -qE '^▸ OrderLedgerEntry +\+[1-9][0-9]+ +-0 +\+[1-9][0-9]+ ' || fail "the class did not grow: $line"
+# (# Deleted is not always 0: in a busy heap V8 gives some surviving objects
+# new ids, doc/HEAP.md)
+echo "$line" | grep -qE '^▸ OrderLedgerEntry +\+[1-9][0-9]+ +-[0-9]+ +\+[1-9][0-9]+ ' || fail "the class did not grow: $line"
 tmux_keys Enter
 sleep 0.5
 has '^  ▸ OrderLedgerEntry @[0-9]+ +\+[0-9]+ +[0-9]+$' || fail "no new object: $(tmux_screen)"

@@ -101,8 +101,8 @@ TESTS += tests/test_theme tests/test_config tests/test_widgets
 endif
 
 # end-to-end: headless JSON mode and the dashboard in tmux (lead)
-TESTS += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh tests/pm2.sh
-EXTRA_DIST += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh tests/pm2.sh
+TESTS += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh tests/pm2.sh tests/tui_workers.sh
+EXTRA_DIST += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh tests/pm2.sh tests/tui_workers.sh
 # Tests that attach use the inspector port 9229, one per machine: under
 # `make -j check` they must run one after another, never side by side.
 tests/headless.log: tests/attach.log
@@ -156,6 +156,11 @@ tests_test_recfile_SOURCES = tests/test_recfile.c
 tests_test_recfile_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_recfile_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_recfile
+check_PROGRAMS += tests/test_app_id
+tests_test_app_id_SOURCES = tests/test_app_id.c
+tests_test_app_id_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_app_id_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_app_id
 endif
 TESTS += tests/record.sh tests/record_rotate.sh
 EXTRA_DIST += tests/record.sh tests/record_rotate.sh

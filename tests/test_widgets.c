@@ -713,7 +713,7 @@ static void test_proc_table(void **state)
 	vproc *d = add_proc(&m, 104, "stuck", 0, 10e6, PROBE_FAILED);
 	snprintf(d->probe_err, sizeof d->probe_err, "SIGUSR1 ignored: use launch mode");
 	proc_table_row rows[] = { plain_row(a), plain_row(b), plain_row(c2), plain_row(d) };
-	proc_table_opts o = { PT_SORT_CPU, true, 102, T0 + 59000, 60000, NULL, false };
+	proc_table_opts o = { PT_SORT_CPU, true, 102, T0 + 59000, 60000, NULL, false, 0 };
 	WINDOW *w = newpad(6, 310);
 	canvas c = canvas_for(w, false, false);
 	static const int widths[] = { 1, 2, 80, 300 };
@@ -823,7 +823,7 @@ static void test_proc_table_hosts(void **state)
 	snprintf(b->host, sizeof b->host, "web1");
 	assert_false(model_many_hosts(&m));
 	proc_table_row rows[] = { plain_row(a), plain_row(b) };
-	proc_table_opts o = { PT_SORT_PID, false, 0, T0 + 59000, 60000, NULL, model_many_hosts(&m) };
+	proc_table_opts o = { PT_SORT_PID, false, 0, T0 + 59000, 60000, NULL, model_many_hosts(&m), 0 };
 	WINDOW *w = newpad(4, 100);
 	canvas c = canvas_for(w, false, false);
 	proc_table_draw(&c, rect_make(0, 0, 3, 100), rows, 2, &o);

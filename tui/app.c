@@ -96,8 +96,13 @@ static void curses_stop(app *a)
 /* Keep the selection on a visible row (the first, when it went away). */
 static void fix_selection(app *a)
 {
-	if (rows_index(a->rows.v, a->rows.n, a->ui.selected_pid) < 0)
+	if (rows_index(a->rows.v, a->rows.n, a->ui.selected_pid) < 0) {
 		a->ui.selected_pid = a->rows.n ? a->rows.v[0]->pid : 0;
+		a->ui.selected_worker = 0;
+	} else if (a->ui.selected_worker &&
+		   rows_index_sel(&a->rows, a->ui.selected_pid, a->ui.selected_worker) < 0) {
+		a->ui.selected_worker = 0;	/* the worker ended, or its row folded */
+	}
 }
 
 /* One frame: the rows are filtered and sorted once, here, and the same list
@@ -164,8 +169,10 @@ static void handle_mouse(app *a)
 	else if (ev.bstate & BUTTON1_CLICKED && a->ui.view == VIEW_OVERVIEW) {
 		rows_build(&a->rows, &a->m, &a->ui);
 		int pid = view_overview_pid_at(&a->m, &a->ui, &a->rows, ev.y, LINES, COLS);
-		if (pid > 0)
+		if (pid > 0) {
 			a->ui.selected_pid = pid;
+			a->ui.selected_worker = 0;
+		}
 	}
 }
 
@@ -256,6 +263,7 @@ void app_quit(app *a)
 		uv_cancel((uv_req_t *)&a->prof_work);
 	if (a->explore_running)
 		uv_cancel((uv_req_t *)&a->explore_work);
+	app_hunt_cancel(a);
 	for (int i = 0; i < a->nlaunch; i++)
 		launch_close(a->launches[i]);
 	a->nlaunch = 0;

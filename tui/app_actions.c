@@ -43,13 +43,14 @@ static void move_sel(app *a, int delta)
 	size_t n = a->rows.n;
 	if (n == 0)
 		return;
-	int cur = rows_index(a->rows.v, n, a->ui.selected_pid);
+	int cur = rows_index_sel(&a->rows, a->ui.selected_pid, a->ui.selected_worker);
 	long next = cur < 0 ? 0 : (long)cur + delta;
 	if (next < 0)
 		next = 0;
 	if (next >= (long)n)
 		next = (long)n - 1;
 	a->ui.selected_pid = a->rows.v[next]->pid;
+	a->ui.selected_worker = a->rows.worker[next];
 }
 
 /* In the help and heap diff screens the moving keys scroll the text (by
@@ -229,8 +230,9 @@ void app_search_next(app *a, bool from_current)
 	size_t start = cur < 0 ? 0 : (size_t)cur + (from_current ? 0 : 1);
 	for (size_t k = 0; k < n; k++) {
 		vproc *p = a->rows.v[(start + k) % n];
-		if (rows_match(p, a->ui.search)) {
+		if (!a->rows.worker[(start + k) % n] && rows_match(p, a->ui.search)) {
 			a->ui.selected_pid = p->pid;
+			a->ui.selected_worker = 0;
 			return;
 		}
 	}
@@ -437,6 +439,7 @@ static void act_fold(app *a)
 		a->ui.nfolded++;
 	a->ui.folded[a->ui.nfolded - 1] = p->pid;
 	a->ui.selected_pid = p->pid;
+	a->ui.selected_worker = 0;
 }
 
 static void act_unfold(app *a)
@@ -538,10 +541,11 @@ void app_forget_proc(app *a, vproc *p)
 static void on_capture_done(void *ud, vproc *p, int ok, const char *msg)
 {
 	app *a = ud;
-	if (a->opt.json) {
+	if (a->opt.json)
 		app_json_written(a, headless_event(a->json_out, p, ok ? "capture" : "capture_failed", msg, clock_wall_ms()));
+	app_hunt_captured(a, p, ok, msg);	/* after the capture line: the report line follows it */
+	if (a->opt.json)
 		return;
-	}
 	if (!ok)
 		model_status(&a->m, "PID %d: %s", p->pid, msg);
 	else if (p->ncaptures > 0 && strcmp(p->captures[p->ncaptures - 1].kind, "heapsnapshot") == 0 &&

@@ -28,6 +28,7 @@
 #include "core/model.h"
 #include "themes/theme.h"
 #include "tui/cli.h"
+#include "tui/autohunt.h"
 #include "tui/keys.h"
 #include "tui/rows.h"
 #include "tui/ui.h"
@@ -44,6 +45,22 @@ typedef struct seen_proc {
 	int state, pstate;
 	uint64_t gc_seen;	/* record: GC events already written */
 } seen_proc;
+
+/* --auto-snapshot's leak hunt of one process (tui/autohunt.c); pid 0: free. */
+typedef struct hunt {
+	int pid;
+	int taken;		/* snapshots saved */
+	bool capturing;		/* one is being taken */
+	bool analysing;		/* the report job runs */
+	int64_t next_ms;	/* when the next is due */
+	char snap[HUNT_SNAPSHOTS][PATH_MAX];
+	char report[PATH_MAX + 32];
+	uv_work_t work;
+	bool ok;		/* the job's result: report written */
+	char *headline;		/* owned: the top cluster in one line */
+	char err[512];
+	struct app *a;
+} hunt;
 
 typedef struct app {
 	uv_loop_t *loop;
@@ -120,7 +137,8 @@ typedef struct app {
 	char explore_err[512];
 	struct explore_ui *explorer;	/* owned; shown in VIEW_EXPLORE */
 
-	int64_t autosnap_ms[64];	/* last auto snapshot per pid slot (pid % 64) */
+	int64_t autosnap_ms[64];	/* last leak hunt per pid slot (pid % 64) */
+	hunt hunts[APP_MAX_HUNTS];	/* --auto-snapshot (tui/autohunt.c) */
 
 	unsigned settings_changed;	/* SET_* chosen in the UI, saved to the config at quit */
 
@@ -210,6 +228,15 @@ void app_start_explore(app *a, vproc *p);
 void app_explore_draw(app *a);
 void app_explore_key(app *a, int ch);
 void app_explore_close(app *a);
+
+/* autohunt.c: a firing leak alert starts a hunt; each tick takes the
+ * snapshots due; every capture's end is told to it; cancel at quit. */
+void app_hunt_start(app *a, const model_alert *al);
+void app_hunt_tick(app *a, int64_t now);
+void app_hunt_captured(app *a, vproc *p, int ok, const char *path);
+void app_hunt_cancel(app *a);
+/* app_tick.c: an info line (the alert log file and the alert pane). */
+void app_alert_note(app *a, const model_alert *info);
 
 /* profview.c: load a finished CPU profile capture on the thread pool and
  * open VIEW_PROFILE on it; render (again) its table for the screen's width

@@ -45,8 +45,8 @@ static void alert_log_write(FILE *f, const model_alert *al)
 	fflush(f);
 }
 
-/* --auto-snapshot: a firing leak alert takes a heap snapshot, at most one
- * per process every 30 minutes, and none without memory headroom. */
+/* --auto-snapshot: a firing leak alert starts a leak hunt (autohunt.c), at
+ * most one per process every 30 minutes, none without memory headroom. */
 static void auto_snapshot(app *a, const model_alert *al)
 {
 	vproc *p = model_find(&a->m, al->pid);
@@ -60,7 +60,14 @@ static void auto_snapshot(app *a, const model_alert *al)
 		return;
 	}
 	*last = al->t_ms;
-	app_capture(a, p, "heap_snapshot", 0);
+	app_hunt_start(a, al);
+}
+
+void app_alert_note(app *a, const model_alert *info)
+{
+	if (a->alert_log)
+		alert_log_write(a->alert_log, info);
+	model_alert_push(&a->m, info);
 }
 
 void app_on_alert(void *ud, const model_alert *al)
@@ -98,9 +105,7 @@ void app_on_action_log(void *ud, const model_alert *al, const char *line)
 			     .state = al->state };
 	snprintf(info.rule, sizeof info.rule, "on_alert");
 	snprintf(info.msg, sizeof info.msg, "%s: %s", al->rule, line);
-	if (a->alert_log)
-		alert_log_write(a->alert_log, &info);
-	model_alert_push(&a->m, &info);
+	app_alert_note(a, &info);
 }
 
 /* A process warning from a probe becomes an alert at once (listener leaks
@@ -257,6 +262,7 @@ void app_tick(uv_timer_t *t)
 		attach_newcomers(a, before, now);
 	probe_mgr_scan(a->pm);
 	alerts_eval(a->al, &a->m, now);
+	app_hunt_tick(a, now);
 	/* progress of running captures in the status line */
 	for (size_t i = 0; i < a->m.nprocs; i++) {
 		long long got = probe_mgr_progress(a->pm, a->m.procs[i]);

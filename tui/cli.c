@@ -44,7 +44,7 @@ static const opt_doc opts[] = {
 	{ { "speed", required_argument, 0, OPT_SPEED }, "N", "replay: playback speed, 1..64 (default 1; [ ] change it)" },
 	{ { "remote", required_argument, 0, OPT_REMOTE }, "HOST", "watch HOST's processes too, over ssh (vitals record -o - there; again for more hosts)" },
 	{ { "bell", no_argument, 0, OPT_BELL }, NULL, "ring the terminal bell when an alert fires" },
-	{ { "auto-snapshot", no_argument, 0, OPT_AUTOSNAP }, NULL, "take one heap snapshot when a leak alert fires" },
+	{ { "auto-snapshot", no_argument, 0, OPT_AUTOSNAP }, NULL, "on a leak alert: three heap snapshots and a report of what leaks" },
 	{ { "all-users", no_argument, 0, OPT_ALLUSERS }, NULL, "discover other users' Node processes too" },
 	{ { "braille", no_argument, 0, OPT_BRAILLE }, NULL, "braille sparklines (double resolution)" },
 	{ { "ascii", no_argument, 0, OPT_ASCII }, NULL, "plain ASCII drawing" },

@@ -135,6 +135,7 @@ static int tree_emit(tree_ctx *t, size_t i, int depth)
 	l->depth[at] = (unsigned char)(depth < 255 ? depth : 255);
 	l->last[at] = false;
 	l->folded[at] = 0;
+	l->worker[at] = 0;
 	bool fold = rows_is_folded(t->ui, t->s[i]->pid);
 	int members = 0;
 	size_t last_child = 0;
@@ -159,21 +160,70 @@ static int tree_emit(tree_ctx *t, size_t i, int depth)
 	return members + 1;
 }
 
+static void rows_reserve(row_list *l, size_t cap)
+{
+	if (l->cap >= cap && l->v)
+		return;
+	l->cap = cap < 64 ? 64 : cap;
+	l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+	l->depth = xrealloc(l->depth, l->cap * sizeof *l->depth);
+	l->last = xrealloc(l->last, l->cap * sizeof *l->last);
+	l->folded = xrealloc(l->folded, l->cap * sizeof *l->folded);
+	l->worker = xrealloc(l->worker, l->cap * sizeof *l->worker);
+}
+
+/* The worker threads of an attached, unfolded process row, as sub-rows right
+ * after it, one level deeper; the last is "last" unless child processes
+ * follow in the tree. */
+static void add_workers(row_list *l, const ui_state *ui)
+{
+	size_t extra = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const vproc *p = l->v[i];
+		if (p->node && p->pstate == PROBE_ATTACHED && p->state != PROC_EXITED && !l->folded[i])
+			extra += (size_t)p->node->nworkers;
+	}
+	if (!extra)
+		return;
+	size_t n = l->n;
+	rows_reserve(l, n + extra);
+	/* from the end, moving rows down to make room */
+	size_t to = n + extra;
+	for (size_t i = n; i-- > 0;) {
+		const vproc *p = l->v[i];
+		int nw = p->node && p->pstate == PROBE_ATTACHED && p->state != PROC_EXITED && !l->folded[i]
+			 ? p->node->nworkers : 0;
+		bool children = ui->tree && i + 1 < n && l->depth[i + 1] > l->depth[i];
+		for (int k = nw; k-- > 0;) {
+			to--;
+			l->v[to] = l->v[i];
+			l->depth[to] = (unsigned char)(l->depth[i] < 254 ? l->depth[i] + 1 : 255);
+			l->last[to] = k == nw - 1 && !children;
+			l->folded[to] = 0;
+			l->worker[to] = p->node->workers[k].thread_id;
+		}
+		to--;
+		l->v[to] = l->v[i];
+		l->depth[to] = l->depth[i];
+		l->last[to] = l->last[i];
+		l->folded[to] = l->folded[i];
+		l->worker[to] = 0;
+	}
+	l->n = n + extra;
+}
+
 void rows_build(row_list *l, const model *m, const ui_state *ui)
 {
-	if (l->cap < m->nprocs || !l->v) {
-		l->cap = m->nprocs < 64 ? 64 : m->nprocs;
-		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
-		l->depth = xrealloc(l->depth, l->cap * sizeof *l->depth);
-		l->last = xrealloc(l->last, l->cap * sizeof *l->last);
-		l->folded = xrealloc(l->folded, l->cap * sizeof *l->folded);
-	}
+	rows_reserve(l, m->nprocs);
 	l->n = rows_visible(m, ui, l->v, l->cap);
 	memset(l->depth, 0, l->n * sizeof *l->depth);
 	memset(l->last, 0, l->n * sizeof *l->last);
 	memset(l->folded, 0, l->n * sizeof *l->folded);
-	if (!ui->tree || l->n == 0)
+	memset(l->worker, 0, l->n * sizeof *l->worker);
+	if (!ui->tree || l->n == 0) {
+		add_workers(l, ui);
 		return;
+	}
 	tree_ctx t = { m, ui, xmalloc(l->n * sizeof *t.s), l->n, xcalloc(l->n, sizeof *t.done), l };
 	memcpy(t.s, l->v, l->n * sizeof *t.s);
 	l->n = 0;
@@ -190,6 +240,7 @@ void rows_build(row_list *l, const model *m, const ui_state *ui)
 			tree_emit(&t, i, 0);
 	free(t.s);
 	free(t.done);
+	add_workers(l, ui);
 }
 
 void rows_free(row_list *l)
@@ -198,7 +249,16 @@ void rows_free(row_list *l)
 	free(l->depth);
 	free(l->last);
 	free(l->folded);
+	free(l->worker);
 	memset(l, 0, sizeof *l);
+}
+
+int rows_index_sel(const row_list *l, int pid, int worker)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i]->pid == pid && l->worker[i] == worker)
+			return (int)i;
+	return -1;
 }
 
 int rows_index(vproc *const *rows, size_t n, int pid)

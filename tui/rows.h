@@ -25,11 +25,15 @@ typedef struct row_list {
 	unsigned char *depth;
 	bool *last;
 	int *folded;
+	/* per row, the thread id of a worker-thread sub-row (v[i] is then its
+	 * process, whose row comes first), 0 for a process's own row */
+	int *worker;
 } row_list;
 
 /* Refill l with the visible processes (l->v grows as needed).  In the tree
  * view a process comes right after its parent (siblings in sort order) and
- * the members of a folded process are left out. */
+ * the members of a folded process are left out.  An attached process's
+ * worker threads follow its row as sub-rows (not under a folded row). */
 void rows_build(row_list *l, const model *m, const ui_state *ui);
 void rows_free(row_list *l);
 /* Fill out[0..max) with the visible processes; returns how many. */
@@ -46,5 +50,7 @@ bool rows_is_folded(const ui_state *ui, int pid);
 bool rows_descends(const model *m, const vproc *q, const vproc *p);
 /* Index of pid in rows, or -1. */
 int rows_index(vproc *const *rows, size_t n, int pid);
+/* Index of the row of pid's worker thread `worker` (0: pid's own row), or -1. */
+int rows_index_sel(const row_list *l, int pid, int worker);
 
 #endif

@@ -44,6 +44,8 @@ typedef struct ui_menu {
 typedef struct ui_state {
 	ui_view view;
 	int selected_pid;	/* 0 = none */
+	int selected_worker;	/* thread id of the selected worker sub-row of that
+				 * process; 0 = the process's own row */
 	int scroll;		/* first row shown in the table */
 	int log_scroll;		/* launch-mode log pane, lines up from the bottom */
 	int window;		/* index into ui_window_ms */

@@ -72,10 +72,11 @@ int view_overview_table_rows(const model *m, int rows)
 }
 
 /* First row shown: ui->scroll, moved to keep the selection visible. */
-static size_t first_row(const ui_state *ui, vproc *const *rows, size_t n, int visible)
+static size_t first_row(const ui_state *ui, const row_list *rl, int visible)
 {
 	long first = ui->scroll > 0 ? ui->scroll : 0;
-	int sel = rows_index(rows, n, ui->selected_pid);
+	size_t n = rl->n;
+	int sel = rows_index_sel(rl, ui->selected_pid, ui->selected_worker);
 	if (sel >= 0) {
 		if (sel < first)
 			first = sel;
@@ -100,7 +101,7 @@ int view_overview_pid_at(const model *m, const ui_state *ui, const row_list *rl,
 	int k = y - (L.table_y + 1);
 	if (k < 0 || k >= visible)
 		return 0;
-	size_t first = first_row(ui, rl->v, n, visible);
+	size_t first = first_row(ui, rl, visible);
 	return first + (size_t)k < n ? rl->v[first + (size_t)k]->pid : 0;
 }
 
@@ -135,7 +136,28 @@ static proc_table_row table_row(const vproc *p, const ui_state *ui, int64_t end)
 	r.oom_s = p->oom_in_s;
 	r.oom_role = r.oom_s < OOM_CRIT_S ? ROLE_CRIT : ROLE_WARN;
 	r.http = p->node && ring_len(&p->node->http_rps_r, 0) > 0;
+	r.elu = p->node && !proc_table_probe_text(p)[0] ? view_value(p, PS_elu, ui, end) : NAN;
 	r.rps = view_value(p, PS_http_rps, ui, end);
+	return r;
+}
+
+/* A worker thread's sub-row: its own isolate's heap, its loop's
+ * utilisation and lag (the latest the probe has: workers keep no history). */
+static proc_table_row worker_row(const vproc *p, int thread_id)
+{
+	proc_table_row r = { .p = p, .cpu = NAN, .rss = NAN, .heap_used = NAN, .heap_limit = NAN, .lag = NAN };
+	const vnode *n = p->node;
+	for (int i = 0; n && i < n->nworkers; i++)
+		if (n->workers[i].thread_id == thread_id)
+			r.w = &n->workers[i];
+	if (!r.w)
+		return r;
+	r.heap_used = r.w->heap_used;
+	r.heap_limit = r.w->heap_limit;
+	r.lag = r.w->lag_max;
+	r.elu = r.w->elu;
+	r.heap_role = level(heap_pct(r.heap_used, r.heap_limit), HEAP_WARN_PCT, HEAP_CRIT_PCT);
+	r.lag_role = level(r.lag, LAG_WARN_MS, LAG_CRIT_MS);
 	return r;
 }
 
@@ -202,7 +224,7 @@ static void draw_table(const canvas *c, rect r, const row_list *rl, size_t first
 	char (*tree)[48] = k <= 128 ? tree_stack : xmalloc(k * sizeof *tree);
 	for (size_t i = 0; i < k; i++) {
 		size_t at = first + i;
-		tr[i] = table_row(rl->v[at], ui, po->end_ms);
+		tr[i] = rl->worker[at] ? worker_row(rl->v[at], rl->worker[at]) : table_row(rl->v[at], ui, po->end_ms);
 		tr[i].tree = tree_prefix(tree[i], sizeof tree[i], rl->depth[at], rl->last[at]);
 		tr[i].folded = rl->folded[at];
 		if (tr[i].folded)
@@ -328,9 +350,10 @@ void view_overview_draw(WINDOW *w, const model *m, const ui_state *ui, const row
 		snprintf(empty, sizeof empty, " no processes yet: Node.js processes of yours appear here when they start");
 	proc_table_opts po = { table_sort[ui->sort < SORT_NCOLS ? ui->sort : SORT_PID],
 			       rows_sort_desc(ui->sort, ui->sort_invert), ui->selected_pid,
-			       view_end_ms(m, ui), view_window_ms(ui), empty, model_many_hosts(m) };
+			       view_end_ms(m, ui), view_window_ms(ui), empty, model_many_hosts(m),
+			       ui->selected_worker };
 	int visible = L.table_h - 1;
-	size_t first = first_row(ui, rows, n, visible);
+	size_t first = first_row(ui, rl, visible);
 	draw_table(&c, rect_make(L.table_y, 0, L.table_h, W), rl, first, m, ui, &po);
 	if (L.focus_h)
 		draw_focus(&c, rect_make(L.focus_y, 0, L.focus_h, W), sel, ui, po.end_ms, po.window_ms);

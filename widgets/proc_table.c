@@ -15,7 +15,7 @@
 #include "widgets/heap_spaces.h"
 #include "widgets/sparkline.h"
 
-enum { C_HOST, C_PID, C_NAME, C_CTR, C_STATE, C_CPU, C_RSS, C_THR, C_HEAP, C_LAG, C_RPS, C_OOM, C_SRSS, C_SCPU, C_N };
+enum { C_HOST, C_PID, C_NAME, C_CTR, C_STATE, C_CPU, C_RSS, C_THR, C_HEAP, C_LAG, C_ELU, C_RPS, C_OOM, C_SRSS, C_SCPU, C_N };
 
 static const struct col_def {
 	const char *title;
@@ -37,6 +37,8 @@ static const struct col_def {
 	[C_THR] = { "THR", 3, true, 8, PT_SORT_NONE },
 	[C_HEAP] = { "HEAP/LIMIT", 12, true, 4, PT_SORT_HEAP },
 	[C_LAG] = { "LAG p99", 7, true, 7, PT_SORT_LAG },
+	/* only when a worker thread's sub-row is shown: its loop's share */
+	[C_ELU] = { "ELU", 4, true, 7, PT_SORT_NONE },
 	[C_RPS] = { "REQ/S", 6, true, 7, PT_SORT_NONE },
 	[C_OOM] = { "OOM IN", 6, true, 3, PT_SORT_NONE },
 	[C_SRSS] = { "RSS history", 10, false, 10, PT_SORT_NONE },
@@ -51,9 +53,9 @@ typedef struct layout {
 } layout;
 
 /* oom: some row has a time to OOM; containers: some row lives in one;
- * http: some row serves HTTP (each column exists only then); host_w: the
- * HOST column's width, 0 = none. */
-static void make_layout(int width, bool oom, bool containers, bool http, int host_w, layout *L)
+ * http: some row serves HTTP; elu: a worker thread's sub-row is shown (each
+ * column exists only then); host_w: the HOST column's width, 0 = none. */
+static void make_layout(int width, bool oom, bool containers, bool http, bool elu, int host_w, layout *L)
 {
 	for (int i = 0; i < C_N; i++) {
 		L->on[i] = true;
@@ -62,6 +64,7 @@ static void make_layout(int width, bool oom, bool containers, bool http, int hos
 	L->on[C_OOM] = oom;
 	L->on[C_CTR] = containers;
 	L->on[C_RPS] = http;
+	L->on[C_ELU] = elu;
 	L->on[C_HOST] = host_w > 0;
 	L->w[C_HOST] = host_w;
 	for (;;) {
@@ -166,12 +169,54 @@ static void cell(const canvas *c, rect r, int y, const layout *L, int col, const
 		canvas_text_attr(c, y, r.x + L->x[col], maxw, s, a);
 }
 
+/* The ELU cell: a percentage of the loop's time, "-" when unknown. */
+static void elu_cell(const canvas *c, rect r, int y, const layout *L, double elu, attr_t a)
+{
+	char b[16];
+	if (elu >= 0)
+		snprintf(b, sizeof b, "%.0f%%", elu * 100);
+	cell(c, r, y, L, C_ELU, elu >= 0 ? b : "-", a);
+}
+
+/* A worker thread under its process: "thread N name" in NAME, then its own
+ * heap, lag and loop share; it has no PID, CPU, RSS or history of its own. */
+static void draw_worker_row(const canvas *c, rect r, int y, const layout *L, const proc_table_row *row,
+			    bool sel)
+{
+	const worker_info *w = row->w;
+	attr_t base = canvas_attr(c, sel ? ROLE_SELECTED : ROLE_DIM);
+#define WROLE(rl) (sel ? base : canvas_attr(c, (rl)))
+	canvas_fill(c, y, r.x, r.w, base);
+	char b[96], u[16], l[16];
+	snprintf(b, sizeof b, "%sthread %d%s%s", row->tree ? row->tree : "", w->thread_id, w->name[0] ? " " : "",
+		 w->name);
+	cell(c, r, y, L, C_NAME, b, base);
+	if (!isnan(row->heap_used)) {
+		fmt_bytes(u, sizeof u, row->heap_used);
+		fmt_bytes(l, sizeof l, row->heap_limit);
+		snprintf(b, sizeof b, "%s/%s", u, l);
+		cell(c, r, y, L, C_HEAP, b, WROLE(row->heap_role));
+	}
+	if (!isnan(row->lag)) {
+		fmt_ms(b, sizeof b, row->lag);
+		cell(c, r, y, L, C_LAG, b, WROLE(row->lag_role));
+	} else {
+		cell(c, r, y, L, C_LAG, "-", base);	/* its loop never turned (Atomics.wait) */
+	}
+	elu_cell(c, r, y, L, row->elu, base);
+#undef WROLE
+}
+
 static void draw_row(const canvas *c, rect r, int y, const layout *L, const proc_table_row *row,
 		     const proc_table_opts *o)
 {
 	const vproc *p = row->p;
-	bool sel = p->pid == o->selected_pid;
+	bool sel = p->pid == o->selected_pid && (row->w ? row->w->thread_id : 0) == o->selected_worker;
 	bool gone = p->state == PROC_EXITED;
+	if (row->w) {
+		draw_worker_row(c, r, y, L, row, sel);
+		return;
+	}
 	attr_t base = canvas_attr(c, sel ? ROLE_SELECTED : gone ? ROLE_DIM : ROLE_DEFAULT);
 	/* a value's own colour (warn/crit), unless the row's look overrides it */
 #define ROLE(rl) (sel || gone ? base : canvas_attr(c, (rl)))
@@ -209,6 +254,7 @@ static void draw_row(const canvas *c, rect r, int y, const layout *L, const proc
 		cell(c, r, y, L, C_HEAP, b, ROLE(row->heap_role));
 		fmt_ms(b, sizeof b, row->lag);
 		cell(c, r, y, L, C_LAG, b, ROLE(row->lag_role));
+		elu_cell(c, r, y, L, row->elu, base);
 		if (row->http && row->rps >= 0)
 			snprintf(b, sizeof b, row->rps < 9999.5 ? "%.0f" : "%.0fk", row->rps < 9999.5 ? row->rps : row->rps / 1000);
 		cell(c, r, y, L, C_RPS, row->http && row->rps >= 0 ? b : "-", row->http ? base : ROLE(ROLE_DIM));
@@ -256,10 +302,11 @@ void proc_table_draw(const canvas *c, rect r, const proc_table_row *rows, size_t
 {
 	if (r.w <= 0 || r.h <= 0)
 		return;
-	bool oom = false, http = false;
+	bool oom = false, http = false, elu = false;
 	for (size_t k = 0; k < nrows; k++) {
 		oom |= rows[k].oom_s > 0;
 		http |= rows[k].http;
+		elu |= rows[k].w != NULL;
 	}
 	layout L;
 	bool containers = false;
@@ -274,7 +321,7 @@ void proc_table_draw(const canvas *c, rect r, const proc_table_row *rows, size_t
 		}
 		host_w = host_w > HOST_W_MAX ? HOST_W_MAX : host_w;
 	}
-	make_layout(r.w, oom, containers, http, host_w, &L);
+	make_layout(r.w, oom, containers, http, elu, host_w, &L);
 	draw_header(c, r, &L, o);
 	attr_t def = canvas_attr(c, ROLE_DEFAULT);
 	for (int i = 1; i < r.h; i++) {

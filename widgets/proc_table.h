@@ -40,6 +40,9 @@ typedef struct proc_table_row {
 	theme_role cpu_role, heap_role, lag_role, oom_role;	/* ROLE_DEFAULT, or a warning's role */
 	const char *tree;	/* drawn before the name: "├─ " in a tree view, or NULL */
 	int folded;		/* processes folded into this row (its numbers are totals) */
+	double elu;		/* event-loop utilisation 0..1, NaN: none */
+	const worker_info *w;	/* a sub-row of p's worker thread w: heap, lag and
+				 * ELU are the worker's; no PID, CPU, RSS of its own */
 } proc_table_row;
 
 typedef struct proc_table_opts {
@@ -49,6 +52,7 @@ typedef struct proc_table_opts {
 	int64_t end_ms, window_ms;	/* sparkline window */
 	const char *empty;	/* said when there are no rows (NULL: "no processes") */
 	bool hosts;		/* processes of more than one host: a HOST column */
+	int selected_worker;	/* with selected_pid: the selected worker sub-row (thread id), 0 none */
 } proc_table_opts;
 
 /* Draw rows[0..nrows) (as many as fit: r.h - 1) below a header in r. */

@@ -63,7 +63,7 @@ complete -c vitals -n '__vitals_main' -l max-size -x -d 'record: start a new fil
 complete -c vitals -n '__vitals_main' -l remote -x -a '(__fish_print_hostnames)' -d 'watch the processes of HOST over ssh'
 complete -c vitals -n '__vitals_main' -l speed -x -d 'replay: playback speed, 1..64'
 complete -c vitals -n '__vitals_main' -l bell -d 'ring the bell when an alert fires'
-complete -c vitals -n '__vitals_main' -l auto-snapshot -d 'one heap snapshot when a leak alert fires'
+complete -c vitals -n '__vitals_main' -l auto-snapshot -d 'on a leak alert: three heap snapshots and a leak report'
 complete -c vitals -n '__vitals_main' -l all-users -d "other users' Node processes too"
 complete -c vitals -n '__vitals_main' -l braille -d 'braille sparklines'
 complete -c vitals -n '__vitals_main' -l ascii -d 'plain ASCII drawing'

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Worker threads in the dashboard (tmux, launch mode): a fastify app with a
+# real piscina pool (2 threads) and a plain `new Worker` named "leaky" that
+# leaks (tests/apps).  Each thread gets a sub-row under its process with its
+# own heap and loop figures, the selection can step onto one, and the heap
+# leak alert names the leaking thread.
+. "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+need node
+need tmux
+APPS=$VITALS_SRCDIR/tests/apps
+[ -d "$APPS/node_modules/piscina" ] && [ -d "$APPS/node_modules/fastify" ] ||
+	{ echo "SKIP: tests/apps/node_modules missing (scripts/install-deps)"; exit 77; }
+tmp=$(mktemp -d); trap 'cleanup; rm -rf "$tmp"' EXIT
+# Leak rules that judge in seconds rather than minutes: 5 s buckets over a
+# minute, and a leak of 2 MB/s fires after ~10-15 s of steady growth.
+cat >"$tmp/fast.conf" <<EOC
+[alerts]
+leak_window_s = 60
+leak_subwindows = 12
+leak_fast_s = 10
+EOC
+tmux_start 160 40 "cd $tmp && LEAK_KB_S=2048 TERM=xterm-256color $VITALS --config $tmp/fast.conf --output-dir $tmp -- node $APPS/http_app.js leak; sleep 60"
+tmux_wait_text 20 "http_app" || fail "the launched app is not on screen: $(tmux_screen)"
+tmux_wait_text 20 "leaky" || fail "no sub-row for the leaking worker: $(tmux_screen | head -8)"
+wait_for 10 sh -c "[ \$(tmux -L '$_tmux_sock' capture-pane -p -t t | grep -Ec '[├└]─ thread [0-9]+ *(leaky)? ') = 3 ]" ||
+	fail "not 3 worker sub-rows (2 piscina, 1 leaky): $(tmux_screen | head -8)"
+tmux_screen | grep -q "ELU" || fail "no ELU column with worker rows: $(tmux_screen | head -3)"
+row=$(tmux_screen | grep "thread [0-9]* leaky")
+echo "$row" | grep -Eq "[0-9.]+[KMG]/[0-9.]+[KMG] +[0-9.]+m?s +[0-9]+%" ||
+	fail "the worker row lacks heap/limit, lag or ELU: $row"
+pass "sub-rows: $(tmux_screen | grep -E '[├└]─ thread' | tr -s ' ' | tr '\n' '|')"
+# The selection steps onto a worker's row and back.
+tmux_keys Home Down
+tmux_wait_text 5 "thread" || fail "lost the rows"
+tmux_keys Up
+tmux_screen | grep -q "pid [0-9]* http_app" || fail "the focus strip is not the process's: $(tmux_screen | grep -- '── pid')"
+# The leak alert names the thread.
+tmux_wait_text 60 "(leaky) heap leak" || fail "no leak alert naming the worker: $(tmux_screen | grep -A4 Alerts)"
+if tmux_screen | grep "heap leak" | grep -v "leaky" | grep -q "heap leak"; then
+	fail "a heap leak alert that does not name the worker: $(tmux_screen | grep 'heap leak')"
+fi
+pass "alert: $(tmux_screen | grep '(leaky) heap leak' | tr -s ' ' | head -1)"
+tmux_keys q
