@@ -44,4 +44,4 @@ EXTRA_DIST += bench/prometheus.sh
 EXTRA_DIST += bench/soak.sh
 
 # cost (issue 12): vitals attached / not / --json next to htop and btop at N = 1..200
-EXTRA_DIST += bench/watch_cost.sh bench/attach_many.sh
+EXTRA_DIST += bench/watch_cost.sh bench/attach_many.sh bench/cost.sh

@@ -76,7 +76,8 @@
 #define LOCK_WAIT_MS 6000	/* for another vitals's attach (attach.lock) */
 #define SOCK_WAIT_MS 3000	/* for the probe's socket after the injection */
 #define PORT_CLOSE_WAIT_MS 2000	/* for the inspector port to close again */
-#define POLL_MS 20
+#define POLL_MS 5	/* the waits of an attach (port open, socket, port closed): they are
+			 * serial, so each poll's delay is paid once per attached process */
 #define MAX_LISTEN 64
 #define DEFAULT_PORT 9229
 
