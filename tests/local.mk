@@ -24,8 +24,8 @@ tests_test_alerts_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_alerts_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_alerts
 endif
-TESTS += tests/scenarios_fast.sh
-EXTRA_DIST += tests/scenarios_fast.sh tests/scenarios
+TESTS += tests/scenarios_fast.sh tests/starved.sh
+EXTRA_DIST += tests/scenarios_fast.sh tests/scenarios tests/starved.sh
 # proc (engineer: proc)
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test_proc
