@@ -472,6 +472,24 @@ static void job_start(inspector *in)
 		job_finish(in, rc, msg);
 		return;
 	}
+	/* Its sockets are found through /proc/PID/fd, its probe's through
+	 * /proc/PID/root: without ptrace access to it (root without
+	 * CAP_SYS_PTRACE in a container, for an app of another uid) SIGUSR1
+	 * would open an inspector vitals could neither find nor close. */
+	char pp[64], link[PATH_MAX];
+	snprintf(pp, sizeof pp, "/proc/%d/root", j->pid);
+	if (readlink(pp, link, sizeof link) < 0 && (errno == EACCES || errno == EPERM)) {
+		int e = errno;
+		struct stat st;
+		snprintf(pp, sizeof pp, "/proc/%d", j->pid);
+		unsigned uid = stat(pp, &st) == 0 ? (unsigned)st.st_uid : 0;
+		snprintf(msg, sizeof msg,
+			 "can't attach: no access to PID %d's sockets and files (/proc/%d/root: %s): run "
+			 "vitals as its user (uid %u) or with CAP_SYS_PTRACE (`kubectl debug "
+			 "--profile=general`, `docker exec --privileged`)", j->pid, j->pid, strerror(e), uid);
+		job_finish(in, -EPERM, msg);
+		return;
+	}
 	if (paths_sock_dir_ensure(dir, msg, sizeof msg) < 0) {
 		job_finish(in, -EACCES, msg);
 		return;
