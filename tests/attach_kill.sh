@@ -74,8 +74,11 @@ while [ $i -lt "$TRIES" ]; do
 	if [ "$sig" = KILL ] && [ $(( $(rand) % 2 )) = 0 ]; then
 		# the worst moment: the inspector SIGUSR1 opened has just appeared
 		delay=port
-		wait_for 5 sh -c "nsenter -t $P -n ss -Hltn 'sport = :9229' | grep -q ." ||
+		# (or the attach ended first: the window was missed)
+		wait_for 5 sh -c "nsenter -t $P -n ss -Hltn 'sport = :9229' | grep -q . ||
+			grep -q '\"probe_attached\"\|\"attach_failed\"' '$WORK/v.out'" ||
 			delay="port (not seen)"
+		grep -q '"probe_attached"\|"attach_failed"' "$WORK/v.out" && delay="port (missed)"
 	else
 		sleep "$(printf '0.%03d' "$delay")"
 	fi
