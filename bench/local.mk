@@ -28,6 +28,9 @@ EXTRA_DIST += bench/frame.sh
 # attach (engineer: attach): bench/attach.sh — attach latency and target stall
 # vs a restart with the probe; needs tests/attach_main (built by make check)
 EXTRA_DIST += bench/attach.sh bench/fixtures/attach_target.js
+# containers (engineer: containers): bench/attach_ns.sh — attach time across
+# namespaces (container, rootless) against the same namespace, one run
+EXTRA_DIST += bench/attach_ns.sh
 # heap (engineer: heap): bench/heap.sh — `vitals heap summary` against memlab
 # (bench/memlab_*.js; needs npm install in bench/), not run by make check
 EXTRA_DIST += bench/heap.sh bench/memlab_summary.js bench/memlab_full.js bench/memlab_leaks.js \
@@ -41,4 +44,4 @@ EXTRA_DIST += bench/prometheus.sh
 EXTRA_DIST += bench/soak.sh
 
 # cost (issue 12): vitals attached / not / --json next to htop and btop at N = 1..200
-EXTRA_DIST += bench/watch_cost.sh bench/attach_many.sh
+EXTRA_DIST += bench/watch_cost.sh bench/attach_many.sh bench/cost.sh

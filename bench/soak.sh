@@ -8,26 +8,34 @@
 #    exited_keep = 1h) and, as the baseline, with exited processes kept
 #    (exited_max = 100000, exited_keep = 720h: what vitals did before).
 #    RSS (VmRSS) at start, after WARM (1000) births, and at the end.
-# B. Long run: 30 real node processes with the probe at 20 Hz, vitals
-#    --json at -i 0.1 for DURATION (300) s, RSS at start, after 60 s, at the
-#    end.  Rings, logs and alert windows are fixed-size, so after warm-up
-#    memory must not move; 300 s at these rates is 3000 process ticks and
-#    6000 probe samples per process (an hour and a half of 1 Hz samples).
-#    A ring's block is allocated whole at its first push but its pages are
-#    first written as the 10 s and 5 min tiers fill (up to 24 h), so RSS
-#    creeps towards the allocation; MALLOC_PERTURB_=165 makes glibc write
-#    every block when it is allocated, and then RSS shows the allocation
-#    itself: flat after warm-up (measured: +0 kB over 120 s).
-#
-# Usage: bench/soak.sh [BUILD_DIR]   Env: BIRTHS=10000 WARM=1000 DURATION=300 N=30
-#   PART=A or PART=B for one half.  Run it alone: it discovers every node
-#   process of this user (in a container of its own, or as a user of its own).
+# B. A 24-hour-equivalent run: N (30) real node processes with the probe at
+#    20 Hz, vitals --json -i 0.1 for DURATION (900) s.  What a day does to
+#    memory is fill every ring tier to its capacity and then wrap; the run
+#    keeps the default capacities (raw 300, tier1 360 buckets, tier2 288) but
+#    shrinks the spans (10 s -> 1 s, 5 min -> 2 s), so the 288 buckets that
+#    take 24 h to fill by default are full after 576 s and wrap from then on;
+#    the GC log reaches its 4096-event cap within minutes at 20 Hz.  RSS at
+#    start, after the warm-up (WARMUP = 600 s: every tier full) and at the
+#    end must be flat within 1 MB.  The default-span run of the same length
+#    is printed as the baseline (its tiers still filling: the creep a 24 h
+#    run would show before it flattens).
+# Usage: bench/soak.sh [BUILD_DIR]   Env: BIRTHS=10000 WARM=1000 DURATION=900 WARMUP=600 N=30
+#   PART=A or PART=B for one half.  As root it runs in a PID namespace of its
+#   own; otherwise run it alone (it discovers every node process of this user).
 set -eu
+# Discovery sees every node process of this user: as root, run in a PID
+# namespace of our own (with its own /proc) so other work on the machine
+# does not count.
+if [ "$(id -u)" = 0 ] && [ -z "${SOAK_NS:-}" ] && command -v unshare >/dev/null &&
+	unshare -pf --mount-proc true 2>/dev/null; then
+	SOAK_NS=1 exec unshare -pf --mount-proc sh "$0" "$@"
+fi
 BUILD=$(cd "${1:-${VITALS_BUILDDIR:-.}}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BIRTHS=${BIRTHS:-10000}
 WARM=${WARM:-1000}
-DURATION=${DURATION:-300}
+DURATION=${DURATION:-900}
+WARMUP=${WARMUP:-600}
 N=${N:-30}
 PART=${PART:-AB}
 NODE=${NODE:-node}
@@ -84,11 +92,13 @@ if echo "$PART" | grep -q A; then
 fi
 
 if echo "$PART" | grep -q B; then
-	cat >"$T/app.js" <<'EOF'
+	cat >"$T/app.js" <<'EOF2'
 const keep = [];
 setInterval(() => { keep.push(new Array(100).fill(Math.random())); if (keep.length > 2000) keep.length = 0; }, 10);
-EOF
-	echo "B. $N probed node processes at 20 Hz, vitals --json -i 0.1 for $DURATION s..."
+EOF2
+	# the default capacities, spans shrunk so every tier fills and wraps
+	printf '[history]\nraw = 300\ntier1 = 1s:360\ntier2 = 2s:288\n' >"$T/day.ini"
+	printf '[history]\n' >"$T/default.ini"
 	i=0
 	while [ "$i" -lt "$N" ]; do
 		"$NODE" -r "$SRC/probe/vitals-probe.js" "$T/app.js" &
@@ -96,17 +106,26 @@ EOF
 		i=$((i + 1))
 	done
 	sleep 2
-	# shellcheck disable=SC2086
-	"$BUILD/vitals" --json -i 0.1 --hz 20 $nodes >"$T/long.jsonl" 2>"$T/long.err" &
-	vpid=$!
-	sleep 5
-	start=$(rss_kb "$vpid")
-	sleep 55
-	warm=$(rss_kb "$vpid")
-	sleep $((DURATION - 60))
-	end=$(rss_kb "$vpid")
-	lines=$(wc -l <"$T/long.jsonl")
-	kill "$vpid"; wait "$vpid" 2>/dev/null || true; vpid=""
-	printf '%-44s %9s %13s %9s %16s\n' "" "start" "after 60 s" "end" "end - warm-up"
-	printf '%-44s %6d kB %10d kB %6d kB %+13d kB\n' "$N probed, 20 Hz, ${DURATION} s ($lines lines)" "$start" "$warm" "$end" $((end - warm))
+	# long CONFIG — prints "start warm end lines" (RSS in kB)
+	long() {
+		# shellcheck disable=SC2086
+		"$BUILD/vitals" --json -i 0.1 --hz 20 --config "$1" $nodes >"$T/long.jsonl" 2>"$T/long.err" &
+		vpid=$!
+		sleep 5
+		start=$(rss_kb "$vpid")
+		sleep $((WARMUP - 5))
+		warm=$(rss_kb "$vpid")
+		sleep $((DURATION - WARMUP))
+		end=$(rss_kb "$vpid")
+		lines=$(wc -l <"$T/long.jsonl")
+		kill "$vpid"; wait "$vpid" 2>/dev/null || true; vpid=""
+		grep -v '^$' "$T/long.err" | head -3 >&2 || true
+		echo "$start $warm $end $lines"
+	}
+	echo "B. $N probed node processes at 20 Hz, vitals --json -i 0.1, $DURATION s each run..."
+	set -- $(long "$T/day.ini"); d_start=$1; d_warm=$2; d_end=$3; d_lines=$4
+	set -- $(long "$T/default.ini"); b_start=$1; b_warm=$2; b_end=$3; b_lines=$4
+	printf '%-52s %9s %13s %9s %16s\n' "" "start" "after $WARMUP s" "end" "end - warm-up"
+	printf '%-52s %6d kB %10d kB %6d kB %+13d kB\n' "24 h equivalent (tiers 1 s/2 s, $d_lines lines)" "$d_start" "$d_warm" "$d_end" $((d_end - d_warm))
+	printf '%-52s %6d kB %10d kB %6d kB %+13d kB\n' "baseline: default spans, tiers filling ($b_lines)" "$b_start" "$b_warm" "$b_end" $((b_end - b_warm))
 fi

@@ -14,7 +14,7 @@ vitals-bundle: vitals$(EXEEXT) bundle/bundle_stub$(EXEEXT) $(srcdir)/bundle/pack
 	$(AM_V_GEN)rm -rf bundle/stage && \
 	$(MAKE) $(AM_MAKEFLAGS) install-exec install-data DESTDIR="$(abs_builddir)/bundle/stage" >/dev/null && \
 	$(SHELL) $(srcdir)/bundle/pack.sh bundle/bundle_stub$(EXEEXT) \
-		"bundle/stage$(bindir)/vitals$(EXEEXT)" "bundle/stage$(pkgdatadir)" $@ && \
+		"bundle/stage$(bindir)/vitals$(EXEEXT)" "bundle/stage$(pkgdatadir)" $@ "$(MHD_DLOPEN)" && \
 	rm -rf bundle/stage
 bundle: vitals-bundle
 .PHONY: bundle

@@ -23,6 +23,10 @@
  *    runs the snippet itself.  A SIGUSR1 that opens nothing within 1.5 s is
  *    reported at once, but the job (its callback spent, j->late) watches
  *    the port a while longer: a process busy in native code opens it late.
+ *  - SIGKILL: a job arms the watchdog (collectors/watchdog) just before its
+ *    SIGUSR1 and disarms it in job_finish, unlocking attach.lock explicitly
+ *    (the watchdog holds the same open file); if vitals dies armed, the
+ *    watchdog runs orphan_close: watch-only jobs that close the port.
  *  - Between dashboards: a job holds flock(<sockdir>/attach.lock) from its
  *    SIGUSR1 to its end, so two vitals of one user never race for 9229; a
  *    port held by another Node process (another user's attach) is waited for
@@ -58,6 +62,7 @@
 #include "collectors/cdp.h"
 #include "collectors/container.h"
 #include "collectors/netns.h"
+#include "collectors/watchdog.h"
 #include "collectors/node_flags.h"
 #include "collectors/procfs.h"
 #include "core/paths.h"
@@ -71,7 +76,8 @@
 #define LOCK_WAIT_MS 6000	/* for another vitals's attach (attach.lock) */
 #define SOCK_WAIT_MS 3000	/* for the probe's socket after the injection */
 #define PORT_CLOSE_WAIT_MS 2000	/* for the inspector port to close again */
-#define POLL_MS 20
+#define POLL_MS 5	/* the waits of an attach (port open, socket, port closed): they are
+			 * serial, so each poll's delay is paid once per attached process */
 #define MAX_LISTEN 64
 #define DEFAULT_PORT 9229
 
@@ -111,6 +117,8 @@ struct job {
 	bool close_only;	/* reconnected only to run CLOSE_SNIPPET */
 	bool close_retried;
 	bool late;		/* reported already; watching for an inspector opened late */
+	bool watch_only;	/* the watchdog's: SIGUSR1 came from a vitals now dead */
+	bool armed;		/* the watchdog would close our inspector if we died */
 	int retries;		/* SIGUSR1 sent again after losing the port to another process */
 	int lock_fd;		/* <sockdir>/attach.lock, held from SIGUSR1 to the end;
 				 * -1 not taken yet, -2 cannot be made (go on unserialised) */
@@ -141,6 +149,7 @@ struct inspector {
 	int nhandles;
 	bool closing;
 	job *head, *tail, *cur;
+	watchdog *wd;		/* closes our inspector if vitals is SIGKILLed */
 	/* processes SIGUSR1'd by a job that ended before their inspector
 	 * opened (a start or a machine slower than every wait): if one holds
 	 * the port later, that inspector is ours to close (job_signal) */
@@ -209,6 +218,7 @@ static bool sock_alive(const char *path)
 static void inspector_unref(inspector *in)
 {
 	if (--in->nhandles == 0 && in->closing) {
+		watchdog_free(in->wd);
 		free(in->probe_path);
 		free(in);
 	}
@@ -319,7 +329,10 @@ static void job_finish(inspector *in, int err, const char *msg)
 	in->head = j->next;
 	if (!in->head)
 		in->tail = NULL;
+	if (j->armed)
+		watchdog_disarm(in->wd, j->pid);
 	if (j->lock_fd >= 0) {
+		flock(j->lock_fd, LOCK_UN);	/* the watchdog shares the open file */
 		close(j->lock_fd);
 		j->lock_fd = -1;
 	}
@@ -446,6 +459,10 @@ static void job_start(inspector *in)
 	j->nspid = ci.nspid;
 	container_probe_sock(j->pid, ci.nspid, ci.other_mnt, j->probe_dir, sizeof j->probe_dir,
 			     j->sock_path, sizeof j->sock_path);
+	if (j->watch_only) {
+		job_wait(in, ST_PORT_OPEN_WAIT);
+		return;
+	}
 	if (sock_alive(j->sock_path)) {
 		job_finish(in, 0, "already attached");
 		return;
@@ -453,6 +470,24 @@ static void job_start(inspector *in)
 	int rc = pid_check_node(j->pid, msg, sizeof msg);
 	if (rc < 0) {
 		job_finish(in, rc, msg);
+		return;
+	}
+	/* Its sockets are found through /proc/PID/fd, its probe's through
+	 * /proc/PID/root: without ptrace access to it (root without
+	 * CAP_SYS_PTRACE in a container, for an app of another uid) SIGUSR1
+	 * would open an inspector vitals could neither find nor close. */
+	char pp[64], link[PATH_MAX];
+	snprintf(pp, sizeof pp, "/proc/%d/root", j->pid);
+	if (readlink(pp, link, sizeof link) < 0 && (errno == EACCES || errno == EPERM)) {
+		int e = errno;
+		struct stat st;
+		snprintf(pp, sizeof pp, "/proc/%d", j->pid);
+		unsigned uid = stat(pp, &st) == 0 ? (unsigned)st.st_uid : 0;
+		snprintf(msg, sizeof msg,
+			 "can't attach: no access to PID %d's sockets and files (/proc/%d/root: %s): run "
+			 "vitals as its user (uid %u) or with CAP_SYS_PTRACE (`kubectl debug "
+			 "--profile=general`, `docker exec --privileged`)", j->pid, j->pid, strerror(e), uid);
+		job_finish(in, -EPERM, msg);
 		return;
 	}
 	if (paths_sock_dir_ensure(dir, msg, sizeof msg) < 0) {
@@ -619,6 +654,9 @@ static void job_signal(inspector *in)
 		return;
 	}
 	close(fd);
+	/* from here on, a SIGKILLed vitals leaves the inspector to the watchdog */
+	j->armed = j->sig_port > 0 &&
+		   watchdog_arm(in->wd, j->pid, j->sig_port, j->lock_fd >= 0 ? j->lock_fd : -1) == 0;
 	if (kill(j->pid, SIGUSR1) < 0) {
 		int e = errno;
 		if (e == EPERM)
@@ -675,6 +713,10 @@ static void job_poll_port_open(inspector *in)
 		if (procfs_net_listeners(j->pid, NULL, 0, j->sig_port, &any, 1) > 0) {
 			if (procfs_pid_listeners(j->pid, j->sig_port, ls, 1) > 0)
 				return;	/* the target's after all: the next poll takes it */
+			if (j->watch_only) {
+				job_finish(in, -EADDRINUSE, "the port is another process's");
+				return;
+			}
 			j->retries++;
 			j->opened = false;
 			job_wait(in, ST_PORT_FREE_WAIT);
@@ -921,6 +963,40 @@ static void poll_cb(uv_timer_t *t)
 
 /* ---------- public API ---------- */
 
+/* Queue j last, and start it if nothing runs. */
+static void job_enqueue(inspector *in, job *j)
+{
+	if (in->tail)
+		in->tail->next = j;
+	else
+		in->head = j;
+	in->tail = j;
+	kick(in);
+}
+
+/* In the watchdog, vitals dead: close each inspector it opened (a job that
+ * waits for the port SIGUSR1 opens, checks the PID, runs CLOSE_SNIPPET and
+ * waits for the port to go), in a loop of its own, then return. */
+static void orphan_close(const watchdog_item *items, int n)
+{
+	uv_loop_t loop;
+	if (uv_loop_init(&loop) != 0)
+		return;
+	inspector *in = inspector_new(&loop, "");
+	for (int i = 0; i < n; i++) {
+		job *k = xcalloc(1, sizeof *k);
+		k->pid = items[i].pid;
+		k->sig_port = items[i].port;
+		k->lock_fd = -2;	/* the watchdog holds the lock */
+		k->opened = k->signalled = k->close_only = k->close_only_job = k->watch_only = true;
+		job_enqueue(in, k);
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);	/* until the jobs are done */
+	inspector_close(in);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+}
+
 inspector *inspector_new(uv_loop_t *loop, const char *probe_path)
 {
 	inspector *in = xcalloc(1, sizeof *in);
@@ -930,6 +1006,7 @@ inspector *inspector_new(uv_loop_t *loop, const char *probe_path)
 	uv_timer_init(loop, &in->poll);
 	in->deadline.data = in->poll.data = in;
 	in->nhandles = 2;
+	in->wd = watchdog_new(orphan_close);
 	return in;
 }
 
@@ -956,12 +1033,7 @@ int inspector_attach(inspector *in, int pid, inspector_done_cb cb, void *ud, cha
 	j->lock_fd = -1;
 	j->cb = cb;
 	j->ud = ud;
-	if (in->tail)
-		in->tail->next = j;
-	else
-		in->head = j;
-	in->tail = j;
-	kick(in);
+	job_enqueue(in, j);
 	return 0;
 }
 

@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "collectors/fdpass.h"
 #include "collectors/procfs.h"
 
 enum { STEP_USER, STEP_NET, STEP_SOCKET };
@@ -73,20 +74,7 @@ static void socket_via_child(ns_job *j, int userfd)
 		else if (r[0] = STEP_SOCKET,
 			 (fd = socket(j->family, SOCK_STREAM | SOCK_NONBLOCK, 0)) < 0)
 			r[1] = errno;
-		union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } cm;
-		struct iovec iov = { r, sizeof r };
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-		if (fd >= 0) {
-			memset(&cm, 0, sizeof cm);
-			m.msg_control = cm.b;
-			m.msg_controllen = sizeof cm.b;
-			struct cmsghdr *h = CMSG_FIRSTHDR(&m);
-			h->cmsg_level = SOL_SOCKET;
-			h->cmsg_type = SCM_RIGHTS;
-			h->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(h), &fd, sizeof fd);
-		}
-		_exit(sendmsg(sv[1], &m, MSG_NOSIGNAL) < 0);
+		_exit(fdpass_send(sv[1], r, sizeof r, fd) < 0);
 	}
 	close(sv[1]);
 	if (c < 0) {
@@ -94,29 +82,18 @@ static void socket_via_child(ns_job *j, int userfd)
 		close(sv[0]);
 		return;
 	}
-	int r[2] = { STEP_USER, EIO };
-	union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } cm;
-	struct iovec iov = { r, sizeof r };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b,
-			    .msg_controllen = sizeof cm.b };
-	ssize_t n;
-	do
-		n = recvmsg(sv[0], &m, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	int r[2] = { STEP_USER, EIO }, fd;
+	ssize_t n = fdpass_recv(sv[0], r, sizeof r, &fd);
 	close(sv[0]);
 	while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
 		;
 	j->step = r[0];
-	j->fd = n == (ssize_t)sizeof r ? -r[1] : -EIO;
-	struct cmsghdr *h = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
-	if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
-		int fd;
-		memcpy(&fd, CMSG_DATA(h), sizeof fd);
-		if (r[1] == 0)
-			j->fd = fd;
-		else
-			close(fd);
-	}
+	if (n == (ssize_t)sizeof r && r[1] == 0 && fd >= 0)
+		j->fd = fd;
+	else
+		j->fd = n == (ssize_t)sizeof r && r[1] ? -r[1] : -EIO;
+	if (fd >= 0 && j->fd != fd)
+		close(fd);
 }
 
 /* The user namespace owning the network namespace nsfd, when it is not

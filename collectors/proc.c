@@ -46,6 +46,7 @@
 #include <jansson.h>
 #include <libproc2/pids.h>
 
+#include "collectors/app_id.h"
 #include "collectors/container.h"
 #include "collectors/procfs.h"
 
@@ -102,6 +103,9 @@ typedef struct proc_track {
 	int64_t mono_ms;	/* when they were read */
 	bool have;		/* utime/stime valid */
 	int64_t cg_next_ms;	/* when to re-read the cgroup memory limit */
+	uint64_t wait_ns, run_ns;	/* main thread's schedstat at the previous sample */
+	int64_t wait_mono_ms;	/* when it was read; 0 = not yet */
+	bool named;		/* app and start time resolved (first sight) */
 } proc_track;
 
 /* ---------------------------------------------------------------- pure helpers */
@@ -619,6 +623,7 @@ static void mark_exited(model *m, vproc *p, int64_t now_ms)
 	p->state = PROC_EXITED;
 	p->exited_ms = now_ms;
 	p->cpu_pct = p->cpu_user_pct = p->cpu_sys_pct = 0;
+	p->sched_wait = p->sched_run = NAN;
 	proc_collector_forget(p);
 	model_touch(m);
 }
@@ -627,6 +632,32 @@ static void push_missing(vproc *p, int64_t now_ms)
 {
 	ring_push(&p->rss_r, now_ms, NAN);
 	ring_push(&p->cpu_r, now_ms, NAN);
+	ring_push(&p->sched_share_r, now_ms, NAN);
+}
+
+/* The main thread's run-queue wait and run time since the last sample, in
+ * ms per second, and the wait's share of its runnable time; NaN on first
+ * sight, or where the kernel keeps no schedstats. */
+static double sched_update(vproc *p, proc_track *t, int64_t mono)
+{
+	procfs_sched ss;
+	double share = NAN;
+	p->sched_wait = p->sched_run = NAN;
+	if (procfs_schedstat_read(p->pid, p->pid, &ss) < 0) {
+		t->wait_mono_ms = 0;
+		return share;
+	}
+	int64_t dt = mono - t->wait_mono_ms;
+	if (t->wait_mono_ms && dt > 0 && ss.wait_ns >= t->wait_ns && ss.run_ns >= t->run_ns) {
+		double w = (double)(ss.wait_ns - t->wait_ns), r = (double)(ss.run_ns - t->run_ns);
+		p->sched_wait = fmin(1000.0, w / 1e6 / (double)dt * 1000.0);
+		p->sched_run = fmin(1000.0, r / 1e6 / (double)dt * 1000.0);
+		share = w + r > 0 ? w / (w + r) : 0;
+	}
+	t->wait_ns = ss.wait_ns;
+	t->run_ns = ss.run_ns;
+	t->wait_mono_ms = mono;
+	return share;
 }
 
 /* Update p from one tick stack (p is the process the stack describes). */
@@ -653,6 +684,16 @@ static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pi
 	p->threads = s->head[T_NLWP].result.s_int;
 	p->state_char = s->head[T_STATE].result.s_ch;
 	p->ppid = s->head[T_PPID].result.s_int;
+	if (!t->named) {	/* first sight: what it is, once its parent is known */
+		t->named = true;
+		const vproc *parent = p->ppid > 0 ? model_find(m, p->ppid) : NULL;
+		app_id_resolve(p, parent && !strcmp(parent->host, p->host) ? parent : NULL, p->app_name,
+			       sizeof p->app_name);
+		double bt = procfs_boot_time();
+		long hz = sysconf(_SC_CLK_TCK);
+		if (bt > 0 && hz > 0 && p->start_time)
+			p->started_s = bt + (double)p->start_time / (double)hz;
+	}
 
 	double cpu = NAN;
 	if (t->have) {
@@ -688,9 +729,11 @@ static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pi
 		t->cg_next_ms = mono + CG_REREAD_MS;
 	}
 	p->last_seen_ms = now_ms;
+	double share = sched_update(p, t, mono);
 
 	ring_push(&p->rss_r, now_ms, p->rss_bytes);
 	ring_push(&p->cpu_r, now_ms, cpu);
+	ring_push(&p->sched_share_r, now_ms, share);
 	model_touch(m);
 }
 

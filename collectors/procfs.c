@@ -144,6 +144,46 @@ int procfs_stat_read(int pid, procfs_stat *out)
 	return procfs_stat_parse(buf, (size_t)n, out);
 }
 
+/* ---------------------------------------------------------------- schedstat */
+
+int procfs_schedstat_parse(const char *text, size_t len, procfs_sched *out)
+{
+	uint64_t v[3] = { 0, 0, 0 };
+	size_t i = 0;
+	memset(out, 0, sizeof *out);
+	for (int k = 0; k < 3; k++) {
+		if (k > 0 && (i >= len || text[i++] != ' '))
+			return -EINVAL;
+		size_t start = i;
+		for (; i < len && text[i] >= '0' && text[i] <= '9'; i++) {
+			unsigned d = (unsigned)(text[i] - '0');
+			if (v[k] > (UINT64_MAX - d) / 10)
+				return -EINVAL;	/* not a counter the kernel writes */
+			v[k] = v[k] * 10 + d;
+		}
+		if (i == start)
+			return -EINVAL;
+	}
+	if (i < len && !(text[i] == '\n' && i + 1 == len))
+		return -EINVAL;
+	out->run_ns = v[0];
+	out->wait_ns = v[1];
+	out->slices = v[2];
+	return 0;
+}
+
+int procfs_schedstat_read(int pid, int tid, procfs_sched *out)
+{
+	char path[64], buf[96];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", pid, tid);
+	ssize_t n = procfs_read_small(path, buf, sizeof buf);
+	if (n < 0) {
+		memset(out, 0, sizeof *out);
+		return n == -ESRCH ? -ENOENT : (int)n;
+	}
+	return procfs_schedstat_parse(buf, (size_t)n, out);
+}
+
 bool procfs_gone(int pid)
 {
 	if (kill(pid, 0) < 0 && errno == ESRCH)
@@ -250,6 +290,20 @@ char *procfs_environ_get(int pid, const char *name)
 			val = xstrdup(buf + off + nl + 1);
 	free(buf);
 	return val;
+}
+
+double procfs_boot_time(void)
+{
+	static double btime = -1;
+	if (btime >= 0)
+		return btime;
+	btime = 0;
+	char *text = procfs_read_file("/proc/stat", 1 << 20, NULL);
+	const char *b = text ? strstr(text, "\nbtime ") : NULL;
+	if (b)
+		btime = strtod(b + 7, NULL);
+	free(text);
+	return btime;
 }
 
 int procfs_fd_count(int pid)

@@ -36,6 +36,20 @@ int procfs_stat_read(int pid, procfs_stat *out);
 /* True when pid is gone or a zombie (kill(2) still succeeds on those). */
 bool procfs_gone(int pid);
 
+/* The scheduler's books on one thread, /proc/PID/task/TID/schedstat: time
+ * on a CPU, time runnable but waiting in a run queue (CPU starvation), and
+ * the number of times it ran. */
+typedef struct procfs_sched {
+	uint64_t run_ns, wait_ns, slices;
+} procfs_sched;
+/* Parse schedstat text: three unsigned decimal numbers separated by single
+ * blanks, a newline optional (pure; fuzzed).  0 or -EINVAL. */
+int procfs_schedstat_parse(const char *text, size_t len, procfs_sched *out);
+/* pid's thread tid (tid == pid: the main thread, where Node's event loop
+ * runs).  0, or -ENOENT (gone), -EACCES, -EINVAL; a kernel without
+ * schedstats (CONFIG_SCHED_INFO) gives -ENOENT for a live process. */
+int procfs_schedstat_read(int pid, int tid, procfs_sched *out);
+
 /* The PID of pid in each PID namespace it lives in, outermost (the host's)
  * first, from the NSpid line of /proc/PID/status: at most max entries.
  * Returns the count (1 when not in a nested namespace) or -errno. */
@@ -52,6 +66,9 @@ char *procfs_cmdline(int pid, size_t *len);
 /* The value of one variable of /proc/PID/environ, malloc'd; NULL if unset
  * or unreadable (another user's process). */
 char *procfs_environ_get(int pid, const char *name);
+/* When the system booted (btime of /proc/stat), s since the epoch; 0 when
+ * unreadable.  Read once. */
+double procfs_boot_time(void);
 /* Number of open fds, or -errno. */
 int procfs_fd_count(int pid);
 

@@ -1094,25 +1094,68 @@ static double ring_beside(const ring *r, size_t i, const ring *other)
 	return q.t_ms == ring_get(r, 0, i).t_ms ? q.mean : NAN;
 }
 
+/* The highest share of its runnable time the main thread spent waiting for
+ * a CPU (schedstat: wait / (wait + run), one point per /proc tick) over the
+ * ticks that overlap (t_ms - dt_ms, t_ms]: the ticks are not aligned with
+ * the probe's samples, and the highest is the cautious reading.  0 when
+ * unknown (no schedstats, a recording without them, --remote). */
+static double sched_wait_share(const vproc *p, int64_t t_ms, double dt_ms)
+{
+	const ring *r = &p->sched_share_r;
+	double share = 0;
+	for (size_t i = ring_len(r, 0); i-- > 0;) {
+		ring_point q = ring_get(r, 0, i);
+		if ((double)q.t_ms <= (double)t_ms - dt_ms)
+			break;
+		if (q.mean > share)	/* NaN: not known */
+			share = q.mean;
+	}
+	return fmin(share, 1);
+}
+
+/* Time of the newest /proc tick that knows the run-queue wait, 0 if none:
+ * a probe sample after it waits for the next tick to be judged. */
+static int64_t sched_known_until(const vproc *p)
+{
+	size_t len = ring_len(&p->sched_share_r, 0);
+	if (!len)
+		return 0;
+	ring_point q = ring_get(&p->sched_share_r, 0, len - 1);
+	return isnan(q.mean) ? 0 : q.t_ms;
+}
+
 /* A sample stalls when lag p99 > stall_ms and the loop itself was busy for
  * at least half of that delay (event-loop utilisation × interval): a
  * process starved of CPU by a loaded machine sees its timers late too, but
  * its loop sits idle waiting to be scheduled, and its code is not at fault.
- * The rule fires when stall_samples of the last 3×stall_samples samples
+ * A loop that was busy can be starved too (its work preempted by other
+ * processes on the core): through a late stretch the main thread is
+ * runnable, either running (the app's time) or waiting for a CPU (the
+ * machine's), so only the running share of the lag counts — lag × (1 −
+ * wait / (wait + run)) of the thread over the interval (schedstat,
+ * sched_wait_share).  A 300 ms block stretched to 600 ms by a CPU hog on
+ * its core counts 300; a healthy loop's 150 ms of waiting to run counts
+ * the few ms it ran.  A sample newer than the /proc tick that tells its wait is
+ * judged at the next tick (at most one tick late).  The rule fires when stall_samples of the last 3×stall_samples samples
  * stalled: N in a row fires at the Nth, and a loop blocked every other
  * second (p99 high in every second sample) is caught too. Hold: any sample
  * above 80% of the threshold. */
-static void eval_stall(alerts *a, model *m, pstate *s, vnode *n)
+static void eval_stall(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 {
 	const alert_config *c = &a->c;
 	int need = c->stall_samples, win = 3 * need;
 	uint32_t mask = win >= 32 ? 0xffffffffu : (1u << win) - 1;
 	size_t first, k = ring_fresh(&n->lag_p99_r, &s->seen_lag, &first);
+	int64_t known = sched_known_until(p);
 	for (size_t i = first; i < first + k; i++) {
 		ring_point pt = ring_get(&n->lag_p99_r, 0, i);
-		double v = pt.mean;
+		double v = pt.mean, lag = v;
 		if (isnan(v))
 			continue;
+		if (known && pt.t_ms > known && pt.t_ms - known < 5000) {
+			s->seen_lag -= first + k - i;	/* again at the next tick */
+			break;
+		}
 		double mx = ring_beside(&n->lag_p99_r, i, &n->lag_max_r);
 		if (!(mx > v))
 			mx = v;
@@ -1120,6 +1163,10 @@ static void eval_stall(alerts *a, model *m, pstate *s, vnode *n)
 		double dt = s->lag_prev_t && pt.t_ms > s->lag_prev_t ? (double)(pt.t_ms - s->lag_prev_t) : 1000;
 		s->lag_prev_t = pt.t_ms;
 		bool starved = !isnan(elu) && elu * dt < 0.5 * fmin(v, dt);
+		/* the app's part: the share of the late stretch it was running */
+		double own = 1 - sched_wait_share(p, pt.t_ms, dt);
+		v *= own;
+		mx *= own;
 		if (!starved)
 			s->stall_elu = elu;	/* NaN: the probe sends no utilisation */
 		bool stalled = v > c->stall_ms && !starved;
@@ -1134,18 +1181,21 @@ static void eval_stall(alerts *a, model *m, pstate *s, vnode *n)
 		if (s->stall.st == R_FIRING && mx > s->stall_worst && v > 0.8 * c->stall_ms)
 			s->stall_worst = mx;
 		if (tx == T_FIRE) {
-			char busy[32] = "";
+			char busy[64] = "";
+			int bl = 0;
 			if (!isnan(s->stall_elu))
-				snprintf(busy, sizeof busy, ", loop busy %.0f%%", 100 * s->stall_elu);
+				bl = snprintf(busy, sizeof busy, ", loop busy %.0f%%", 100 * s->stall_elu);
+			if (p->sched_wait >= 1 && bl >= 0 && (size_t)bl < sizeof busy)
+				snprintf(busy + bl, sizeof busy - (size_t)bl, ", waited for CPU %.0f ms/s", p->sched_wait);
 			char who[256];	/* the probe's culprit of a recent stall, if any */
 			if (*model_culprit_text(n, pt.t_ms, 60000, who, sizeof who))
 				emit(a, m, s, pt.t_ms, s->stall_worst >= 1000 ? SEV_CRIT : SEV_WARN, ALERT_FIRING, "stall",
 				     "event loop blocked %.0f ms%s: lag p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms%s)",
-				     n->culprit.ms, who, v, count, win, c->stall_ms, s->stall_worst, busy);
+				     n->culprit.ms, who, lag, count, win, c->stall_ms, s->stall_worst, busy);
 			else
 				emit(a, m, s, pt.t_ms, s->stall_worst >= 1000 ? SEV_CRIT : SEV_WARN, ALERT_FIRING,
 				     "stall", "event loop stalled: lag p99 %.0f ms, %d of last %d samples > %.0f ms (worst %.0f ms%s)",
-				     v, count, win, c->stall_ms, s->stall_worst, busy);
+				     lag, count, win, c->stall_ms, s->stall_worst, busy);
 		}
 		else if (tx == T_RESOLVE)
 			emit(a, m, s, pt.t_ms, SEV_INFO, ALERT_RESOLVED, "stall",
@@ -1158,8 +1208,11 @@ static void eval_stall(alerts *a, model *m, pstate *s, vnode *n)
 
 /* Mean GC share over gc_window_s (10 buckets), sustained (half the buckets
  * above half the threshold), or one non-forced major pause longer than
- * gc_pause_ms. */
-static void eval_gc(alerts *a, model *m, pstate *s, vnode *n)
+ * gc_pause_ms.  Pauses are wall time: a GC preempted by other processes on
+ * its core lasts longer, so both count only the share of their time the
+ * main thread was not waiting for a CPU (× (1 − its run-queue wait share)
+ * over the last two /proc ticks, as for lag). */
+static void eval_gc(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 {
 	const alert_config *c = &a->c;
 	int64_t resolve = (int64_t)(c->resolve_s * 1000);
@@ -1172,8 +1225,9 @@ static void eval_gc(alerts *a, model *m, pstate *s, vnode *n)
 	int64_t pause_t = 0;
 	for (uint32_t i = n->gc_len - (uint32_t)fresh; i < n->gc_len; i++) {
 		const gc_event *e = model_gc_get(n, i);
-		if (e->kind == GC_MAJOR && !(e->flags & GC_FLAG_FORCED) && e->dur_ms > pause) {
-			pause = e->dur_ms;
+		double dur = e->dur_ms * (1 - sched_wait_share(p, e->t_ms, 2000));
+		if (e->kind == GC_MAJOR && !(e->flags & GC_FLAG_FORCED) && dur > pause) {
+			pause = dur;
 			pause_t = e->t_ms;
 		}
 	}
@@ -1184,6 +1238,7 @@ static void eval_gc(alerts *a, model *m, pstate *s, vnode *n)
 		ring_point pt = ring_get(&n->gc_pct_r, 0, i);
 		if (isnan(pt.mean))
 			continue;
+		pt.mean *= 1 - sched_wait_share(p, pt.t_ms, 2000);
 		any = true;
 		bwin_push(&s->gc_w, pt.t_ms, pt.mean, false);
 		/* Window mean over closed buckets inside the window plus the open one. */
@@ -1435,8 +1490,8 @@ void alerts_eval(alerts *a, model *m, int64_t now_ms)
 		eval_cpu(a, m, s, p);
 		if (n) {
 			eval_heap(a, m, s, p, n);
-			eval_stall(a, m, s, n);
-			eval_gc(a, m, s, n);
+			eval_stall(a, m, s, p, n);
+			eval_gc(a, m, s, p, n);
 			eval_handles(a, m, s, n);
 			eval_http(a, m, s, &s->http_err, &n->http_err_pct_r, a->c.http_err_pct, 0);
 			eval_http(a, m, s, &s->http_lat, &n->http_p99_r, a->c.http_p99_ms, 1);

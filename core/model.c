@@ -44,6 +44,7 @@ static void vproc_free(vproc *p)
 {
 	ring_free(&p->rss_r);
 	ring_free(&p->cpu_r);
+	ring_free(&p->sched_share_r);
 	vnode_free(p->node);
 	free(p->captures);
 	free(p->cmdline);
@@ -111,6 +112,8 @@ vproc *model_add(model *m, int pid, uint64_t start_time)
 	p->first_seen_ms = m->now_ms ? m->now_ms : clock_wall_ms();
 	ring_init(&p->rss_r, &m->rcfg);
 	ring_init(&p->cpu_r, &m->rcfg);
+	ring_init(&p->sched_share_r, &m->rcfg);
+	p->sched_wait = p->sched_run = NAN;
 	m->procs[m->nprocs++] = p;
 	model_touch(m);
 	return p;

@@ -177,10 +177,22 @@ typedef struct vproc {
 	int threads;
 	int fds;		/* -1 if unreadable */
 	double mem_limit;	/* cgroup memory.max in bytes, 0 if none */
+	/* The main thread's (the event loop's) scheduling over the last /proc
+	 * interval, from schedstat: ms per second of wall time it was runnable
+	 * but waiting for a CPU (starved by other processes), and on a CPU;
+	 * NaN when unknown.  sched_share_r holds wait / (wait + run) per tick:
+	 * the part of a late stretch that is the machine's, not the app's
+	 * (core/alerts). */
+	double sched_wait, sched_run;
 	/* where it lives (collectors/container, at first sight) */
 	int nspid;		/* its PID inside its own PID namespace; 0 = not known yet */
 	bool other_mnt;		/* another mount namespace: its files are under /proc/PID/root */
 	char container[48];	/* "docker:0123456789ab", "k8s:pod/ctr", "ns:pid,net", "" on the host */
+	/* what names its application across restarts, the Prometheus app
+	 * label (collectors/app_id, at first sight): "web" for pm2's web#0,
+	 * the package.json name...; "" = its label */
+	char app_name[NAME_LEN];
+	double started_s;	/* when it started, s since the epoch; 0 = not known */
 	/* core/alerts, while a heap or RSS leak alert fires: projected seconds
 	 * until the first limit is reached at the current trend (0 = no upward
 	 * trend), and which limit ("heap": V8's, "cgroup": memory.max). */
@@ -188,6 +200,7 @@ typedef struct vproc {
 	const char *oom_limit;	/* static string, NULL with oom_in_s 0 */
 
 	ring rss_r, cpu_r;	/* series the views draw and alerts read; others are latest values */
+	ring sched_share_r;	/* run-queue wait share of runnable time, 0..1, NaN unknown */
 
 	probe_state pstate;
 	char probe_err[320];	/* why not attached: the detail view wraps it */

@@ -9,9 +9,12 @@ setInterval(() => { ticks++; }, 20);	// the "normal" work the stall delays
 
 function stall() {
 	const ms = 150 + Math.floor(Math.random() * 250);
-	const end = Date.now() + ms;
+	// ms of CPU time, as real work takes: on a busy machine it lasts longer
+	// on the clock, the waiting for a CPU being the machine's, not ours
+	const end = process.cpuUsage().user + ms * 1000;
 	let x = 0;
-	while (Date.now() < end) x += Math.sqrt(x + 1);	// busy, synchronous
+	while (process.cpuUsage().user < end)	// busy, synchronous
+		for (let i = 0; i < 20000; i++) x += Math.sqrt(x + 1);
 	stalls++;
 	if (stalls % 3 === 1) console.log(`blocked the event loop for ${ms} ms (stall #${stalls})`);
 	setTimeout(stall, 1500 + Math.floor(Math.random() * 1000));	// ~4 of every 9 one-second samples stall

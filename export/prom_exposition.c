@@ -208,7 +208,10 @@ static void slots_update(prom_exposition *e, const model *m)
 		s->pid = p->pid;
 		s->start_time = p->start_time;
 		s->live = true;
-		model_proc_label(p, s->app, sizeof s->app);
+		if (p->app_name[0])	/* what names it across restarts (collectors/app_id) */
+			snprintf(s->app, sizeof s->app, "%s", p->app_name);
+		else
+			model_proc_label(p, s->app, sizeof s->app);
 		for (bool taken = true; taken; s->worker += taken) {
 			taken = false;
 			for (size_t j = 0; j < e->n; j++)
@@ -267,6 +270,10 @@ static void render_process(buf *b, const row *rows, size_t n)
 	family(b, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
 	for (size_t i = 0; i < n; i++)
 		sample(b, "process_cpu_seconds_total", rows[i].s, NULL, rows[i].p->cpu_user_s + rows[i].p->cpu_sys_s);
+	family(b, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].p->started_s > 0)
+			sample(b, "process_start_time_seconds", rows[i].s, NULL, rows[i].p->started_s);
 	family(b, "process_open_fds", "gauge", "Number of open file descriptors.");
 	for (size_t i = 0; i < n; i++)
 		if (rows[i].p->fds >= 0)

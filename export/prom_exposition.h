@@ -7,11 +7,14 @@
  * has no name for is vitals_*.  Units are bytes and seconds.  The probe's
  * numbers come from core/probe_series.h's table (its prom column).
  *
- * Labels: a process is {app, worker}: app is its label as the table shows it
- * (script, "node -e", or process name), worker a small index that tells
+ * Labels: a process is {app, worker}: app is what names its application
+ * across restarts (vproc.app_name: pm2 name, cluster primary's, package.json
+ * name, container; see collectors/app_id.h), else its label as the table
+ * shows it (script, "node -e", or process name), worker a small index that tells
  * processes of one app apart and that a restarted process takes over (the
  * lowest index free at the time), so a restarting service keeps its series
- * in Prometheus.  The pid and versions are only on vitals_process_info.
+ * in Prometheus.  The pid and versions are only on vitals_process_info;
+ * process_start_time_seconds says when each started.
  * Only live processes are exported.  Label values are valid UTF-8 (other
  * bytes and controls become '?') with \ and " escaped.
  *

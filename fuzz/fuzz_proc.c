@@ -1,8 +1,8 @@
 /* fuzz_proc — the parsers of collectors/proc and collectors/procfs that read
  * text other programs control: /proc/PID/cgroup lines, memory.max values,
- * /proc/PID/stat (comm is the process's to choose), status' NSpid, the
- * container named by a cgroup path (collectors/container), pm2's names
- * for its apps (the JSON pm2_env and the name/pm_id variables), and a
+ * /proc/PID/stat (comm is the process's to choose), status' NSpid,
+ * schedstat, the container named by a cgroup path (collectors/container),
+ * pm2's names for its apps (the JSON pm2_env and the name/pm_id variables), and a
  * process's argv
  * (any process can write anything into its command line).  The input is used
  * whole for the two text parsers and split on NUL bytes into an argv for the
@@ -34,6 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	procfs_stat st;
 	if (procfs_stat_parse((const char *)data, size, &st) == 0 && st.state == 0)
 		abort();	/* parsed, yet no state */
+	procfs_sched ss;
+	if (procfs_schedstat_parse((const char *)data, size, &ss) < 0 && (ss.run_ns || ss.wait_ns || ss.slices))
+		abort();	/* a refused line leaves nothing behind */
 	int ns[8];
 	int nn = procfs_nspid_parse((const char *)data, size, ns, 8);
 	if (nn > 8 || nn == 0)

@@ -103,3 +103,10 @@ fuzz_fuzz_prom_SOURCES = fuzz/fuzz_prom.c fuzz/replay.c
 fuzz_fuzz_prom_LDADD = $(VITALS_LIBS)
 TESTS += fuzz/replay_prom.sh
 EXTRA_DIST += fuzz/replay_prom.sh
+# app_id (engineer: record): a process's environment, command line and package.json
+FUZZ_HARNESSES += app_id
+check_PROGRAMS += fuzz/fuzz_app_id
+fuzz_fuzz_app_id_SOURCES = fuzz/fuzz_app_id.c fuzz/replay.c
+fuzz_fuzz_app_id_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_app_id.sh
+EXTRA_DIST += fuzz/replay_app_id.sh

@@ -137,46 +137,37 @@ static int run_summary(FILE *f, const char *path, const struct cli *c, char *err
 	return rc;
 }
 
-static int run_diff(FILE *f, const char *before, const char *after, const struct cli *c, char *err,
-		    size_t errlen)
+/* What grew most from BEFORE to AFTER in one line, malloc'd: the class,
+ * its count and size deltas and the last hops of its new objects' commonest
+ * path, which name the holder ("Array +29103 (+31474152 B): archive
+ * (OrderArchive) › orders (Array) › [n] (LeakedOrder) › lines").  Taken from
+ * the diff, not from the id-matched leak clusters: counts do not depend on
+ * V8 keeping ids (doc/HEAP.md).  NULL when nothing grew. */
+static char *diff_headline(const heap_diff *d)
 {
-	double t0 = now_s();
-	heap_diff *d = heap_diff_new(before, after, c->parser, c->view, c->sort, c->paths, err, errlen);
-	if (!d)
-		return -1;
-	if (c->timing)
-		fprintf(stderr, "heap: timing: load and compare %.3f s\n", now_s() - t0);
-	int rc = heap_report_diff(f, before, after, d, &c->rep);
-	heap_diff_free(d);
-	if (rc < 0)
-		snprintf(err, errlen, "writing the report: %s", strerror(errno));
-	return rc;
-}
-
-/* The top cluster in one line, malloc'd: its count and object, then the
- * last hops of its path ("14676 × Array: archive (OrderArchive) › orders
- * (Array) › [n] (LeakedOrder) › lines"), which name the holder; NULL when
- * there is none. */
-static char *leaks_headline(const heap_leaks *l)
-{
-	if (!l->nshown || l->clusters[0].nhops == 0)
+	if (!d->nrows || d->rows[0].after_self <= d->rows[0].before_self)
 		return NULL;
-	const heap_path *p = &l->clusters[0];
+	const heap_diff_row *r = &d->rows[0];
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		return NULL;
-	fprintf(f, "%llu \u00d7 %s:", (unsigned long long)p->count, p->hops[p->nhops - 1].node);
-	size_t from = p->nhops > 4 ? p->nhops - 4 : 0;
-	for (size_t k = from; k < p->nhops; k++) {
-		const heap_hop *h = &p->hops[k];
-		/* element indices of one member say nothing about the group */
-		const char *e = h->edge && h->edge[0] == '[' ? "[n]" : h->edge;
-		if (k + 1 < p->nhops)
-			fprintf(f, " %s%s(%s) \u203a", e ? e : "", e ? " " : "", h->node);
-		else
-			fprintf(f, " %s", e ? e : h->node);
+	fprintf(f, "%s %+lld (%+lld B)", r->name, (long long)r->after_count - (long long)r->before_count,
+		(long long)r->after_self - (long long)r->before_self);
+	const heap_path *p = r->npaths ? &r->paths[0] : NULL;
+	if (p && p->nhops) {
+		fputc(':', f);
+		size_t from = p->nhops > 4 ? p->nhops - 4 : 0;
+		for (size_t k = from; k < p->nhops; k++) {
+			const heap_hop *h = &p->hops[k];
+			/* element indices of one member say nothing about the group */
+			const char *e = h->edge && h->edge[0] == '[' ? "[n]" : h->edge;
+			if (k + 1 < p->nhops)
+				fprintf(f, " %s%s(%s) \u203a", e ? e : "", e ? " " : "", h->node);
+			else
+				fprintf(f, " %s", e ? e : h->node);
+		}
 	}
 	if (fclose(f) != 0) {
 		free(buf);
@@ -185,9 +176,26 @@ static char *leaks_headline(const heap_leaks *l)
 	return buf;
 }
 
-/* headline: if not NULL, gets leaks_headline's line (or NULL). */
-static int run_leaks(FILE *f, const char *const files[3], const struct cli *c, char **headline, char *err,
-		     size_t errlen)
+/* headline: if not NULL, gets diff_headline's line (or NULL). */
+static int run_diff(FILE *f, const char *before, const char *after, const struct cli *c, char **headline,
+		    char *err, size_t errlen)
+{
+	double t0 = now_s();
+	heap_diff *d = heap_diff_new(before, after, c->parser, c->view, c->sort, c->paths, err, errlen);
+	if (!d)
+		return -1;
+	if (c->timing)
+		fprintf(stderr, "heap: timing: load and compare %.3f s\n", now_s() - t0);
+	if (headline)
+		*headline = diff_headline(d);
+	int rc = heap_report_diff(f, before, after, d, &c->rep);
+	heap_diff_free(d);
+	if (rc < 0)
+		snprintf(err, errlen, "writing the report: %s", strerror(errno));
+	return rc;
+}
+
+static int run_leaks(FILE *f, const char *const files[3], const struct cli *c, char *err, size_t errlen)
 {
 	double t0 = now_s();
 	heap_leaks *l = heap_leaks_new(files[0], files[1], files[2], c->parser, c->view, c->rep.top, err, errlen);
@@ -195,8 +203,6 @@ static int run_leaks(FILE *f, const char *const files[3], const struct cli *c, c
 		return -1;
 	if (c->timing)
 		fprintf(stderr, "heap: timing: load and analyse %.3f s\n", now_s() - t0);
-	if (headline)
-		*headline = leaks_headline(l);
 	int rc = heap_report_leaks(f, files, l, &c->rep);
 	heap_leaks_free(l);
 	if (rc < 0)
@@ -345,8 +351,8 @@ int heap_cli_main(int argc, char **argv)
 	char err[512];
 	switch (cmd) {
 	case 0: rc = run_summary(stdout, files[0], &c, err, sizeof err); break;
-	case 1: rc = run_diff(stdout, files[0], files[1], &c, err, sizeof err); break;
-	case 2: rc = run_leaks(stdout, files, &c, NULL, err, sizeof err); break;
+	case 1: rc = run_diff(stdout, files[0], files[1], &c, NULL, err, sizeof err); break;
+	case 2: rc = run_leaks(stdout, files, &c, err, sizeof err); break;
 	default: return heap_explore_main(files[0], nfiles == 2 ? files[1] : NULL, c.view);
 	}
 	if (fflush(stdout) != 0 && rc == 0) {
@@ -382,17 +388,17 @@ static int to_text(enum text_kind kind, const char *const files[3], char **headl
 		c.rep.narrow = true;
 		rc = run_summary(f, files[0], &c, err, errlen);
 	} else if (kind == TEXT_DIFF) {
-		rc = run_diff(f, files[0], files[1], &c, err, errlen);
+		rc = run_diff(f, files[0], files[1], &c, NULL, err, errlen);
 	} else {
 		fprintf(f, "vitals leak hunt: three heap snapshots of one process, taken after a heap leak alert.\n"
 			   "What the process made between the first two and still holds in the third, by\n"
 			   "what holds it (vitals heap leaks); then what grew from the first to the last\n"
 			   "(vitals heap diff).  Paths are the shortest from the GC roots.\n\n");
-		rc = run_leaks(f, files, &c, headline, err, errlen);
+		rc = run_leaks(f, files, &c, err, errlen);
 		if (rc == 0) {
 			fputs("\n", f);
 			c.rep.top = 20;
-			rc = run_diff(f, files[0], files[2], &c, err, errlen);
+			rc = run_diff(f, files[0], files[2], &c, headline, err, errlen);
 		}
 	}
 	if (fclose(f) != 0 && rc == 0) {

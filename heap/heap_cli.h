@@ -23,9 +23,9 @@ int heap_diff_text(const char *before, const char *after, char **out_text, char 
 /* The report of an automatic leak hunt (tui/autohunt.c): three snapshots
  * of one process, oldest first; the leak clusters (`heap leaks`) then what
  * grew from the first to the last with retainer paths (`heap diff`).
- * *headline gets the top cluster in one line, its count and object and the
- * last hops of its path ("300 × Session: server (Server) › sessions (Array)
- * › [n]"), or NULL; both malloc'd. */
+ * *headline gets what grew most in one line, with the last hops of the
+ * commonest path of its new objects ("Session +300 (+72000 B): server
+ * (Server) › sessions (Array) › [n]"), or NULL; both malloc'd. */
 int heap_hunt_text(const char *const files[3], char **out_text, char **headline, char *err, size_t errlen);
 
 #endif

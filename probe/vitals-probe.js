@@ -490,6 +490,18 @@ function stallSeen(st, nowMs, hr, late, lag) {
 	return huntStart(st, nowMs);
 }
 
+/* Code optimised before the profiler ran has no record of the functions
+ * inlined into it, nor does code compiled on the stack (OSR) of a loop:
+ * a blocking callback would be named as its caller (say, Node's
+ * listOnTimeout; 1 profile in 2 of a hot loop, measured).  Switching
+ * precise coverage on deoptimises everything; what is optimised again while
+ * the profiler runs keeps its frames.  Off again at once.  For the culprit
+ * hunt and the cpu_profile capture, right after Profiler.start. */
+function deoptForProfile(session) {
+	session.post('Profiler.startPreciseCoverage', { callCount: false, detailed: false }, noop);
+	session.post('Profiler.stopPreciseCoverage', noop);
+}
+
 /* Starts the profiler; st.hunt is set until the session is given up. */
 function huntStart(st, nowMs) {
 	let session;
@@ -509,14 +521,7 @@ function huntStart(st, nowMs) {
 			if (err2 || st.hunt !== hunt) return fail(err2 || 1);
 			return session.post('Profiler.start', guard(function (err3) {
 				if (err3 || st.hunt !== hunt) return fail(err3 || 1);
-				/* Code optimised before the profiler ran has no record of
-				 * the functions inlined into it: a blocking callback would
-				 * be named as its caller (say, Node's listOnTimeout).
-				 * Switching precise coverage on deoptimises everything;
-				 * what is optimised again while the profiler runs keeps
-				 * its inlined frames. Off again at once. */
-				session.post('Profiler.startPreciseCoverage', { callCount: false, detailed: false }, noop);
-				session.post('Profiler.stopPreciseCoverage', noop);
+				deoptForProfile(session);
 				hunt.running = true;
 				hunt.since = Number(process.hrtime.bigint() / 1000n);
 				markProfiled(st);
@@ -1307,6 +1312,7 @@ function cmdCpuProfile(st, conn, id, msg) {
 		return session.post('Profiler.start', guard(function (err2) {
 			if (done) return undefined;
 			if (err2) return fail('Profiler.start', err2);
+			deoptForProfile(session);
 			const t0 = Date.now();
 			send(conn, { t: 'progress', id: id, phase: 'profile', done: 0 });
 			tick = setInterval(guard(function () {

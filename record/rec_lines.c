@@ -260,6 +260,10 @@ static void apply_sample(model *m, const rec_line *l, const char *host)
 	p->fds = get_int(o, "fds", 0, 100000000, &x) ? (int)x : -1;
 	double lim = get_num(o, "mem_limit", 1e18);
 	p->mem_limit = isnan(lim) ? 0 : lim;
+	p->sched_wait = get_num(o, "sched_wait", 1000);	/* so a replay judges stalls alike */
+	p->sched_run = get_num(o, "sched_run", 1000);
+	double share = p->sched_wait + p->sched_run > 0 ? p->sched_wait / (p->sched_wait + p->sched_run)
+			: p->sched_wait + p->sched_run == 0 ? 0 : NAN;
 	double oom = get_num(o, "oom_in_s", 1e12);
 	p->oom_in_s = isnan(oom) ? 0 : oom;
 	const char *ol = json_string_value(json_object_get(o, "oom_limit"));
@@ -268,6 +272,7 @@ static void apply_sample(model *m, const rec_line *l, const char *host)
 		p->oom_in_s = 0;
 	ring_push(&p->rss_r, l->ts, p->rss_bytes);
 	ring_push(&p->cpu_r, l->ts, p->cpu_pct);
+	ring_push(&p->sched_share_r, l->ts, share);
 	p->last_seen_ms = l->ts;
 	int ps = name_index(json_string_value(json_object_get(o, "probe")), probe_names, 6);
 	if (ps >= 0)

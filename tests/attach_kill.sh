@@ -3,10 +3,12 @@
 # inspector open nor a stale probe socket.  $VITALS_KILL_TRIES tries (20 in
 # make check, to stay under a minute; the full run is VITALS_KILL_TRIES=100):
 # each starts `vitals --json --attach` on a fresh node process, sends it
-# SIGTERM, SIGINT or SIGHUP after a random 0–400 ms (before, during and after
-# the SIGUSR1 → CDP → probe steps), waits for it to exit, then checks that
-# nothing listens on 9229 (1 s of grace) and that every socket in the probe
-# directory is listened on.  Every fourth try, when this machine can, the
+# SIGTERM, SIGINT, SIGHUP or SIGKILL ($VITALS_KILL_SIGNALS) after a random
+# 0–400 ms (before, during and after the SIGUSR1 → CDP → probe steps; half
+# the SIGKILLs the moment 9229 appears), waits for it to exit, then checks
+# that nothing listens on 9229 (1 s of grace; 8 s after SIGKILL, which
+# leaves the closing to vitals's watchdog) and that every socket in the
+# probe directory is listened on.  Every fourth try, when this machine can, the
 # target runs in PID+network+mount namespaces of its own (tests/lib.sh).
 . "${VITALS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/netns.sh"
 . "${VITALS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
@@ -15,6 +17,7 @@ need ss
 need nsenter
 lock_inspector
 TRIES=${VITALS_KILL_TRIES:-20}	# make check (under a minute); 100 for the full run
+SIGNALS=${VITALS_KILL_SIGNALS:-TERM INT HUP KILL}
 WORK=$(mktemp -d "$VITALS_BUILDDIR/kill-test.XXXXXX")
 trap 'cleanup; rm -rf "$WORK"' EXIT INT TERM
 NS=0
@@ -59,14 +62,26 @@ while [ $i -lt "$TRIES" ]; do
 		wait_for 20 test -s "$WORK/next.pid" || fail "app did not start"
 		rm -f "$WORK/next.pid"
 	fi
-	case $(( $(rand) % 3 )) in 0) sig=TERM;; 1) sig=INT;; *) sig=HUP;; esac
+	set -- $SIGNALS
+	shift $(( $(rand) % $# ))
+	sig=$1
 	delay=$(( $(rand) % 400 ))
 	"$VITALS" --json --attach -i 0.2 "$P" > "$WORK/v.out" 2>"$WORK/v.err" &
 	V=$!
 	# from its first line on (signal handlers are in place; a signal before
 	# that is the shell's business: SIGINT is ignored in background jobs)
 	wait_for 10 grep -q '"found"' "$WORK/v.out" || fail "try $i: vitals printed nothing: $(cat "$WORK/v.err")"
-	sleep "$(printf '0.%03d' "$delay")"
+	if [ "$sig" = KILL ] && [ $(( $(rand) % 2 )) = 0 ]; then
+		# the worst moment: the inspector SIGUSR1 opened has just appeared
+		delay=port
+		# (or the attach ended first: the window was missed)
+		wait_for 5 sh -c "nsenter -t $P -n ss -Hltn 'sport = :9229' | grep -q . ||
+			grep -q '\"probe_attached\"\|\"attach_failed\"' '$WORK/v.out'" ||
+			delay="port (not seen)"
+		grep -q '"probe_attached"\|"attach_failed"' "$WORK/v.out" && delay="port (missed)"
+	else
+		sleep "$(printf '0.%03d' "$delay")"
+	fi
 	kill -s "$sig" "$V" 2>/dev/null
 	[ $inns = 1 ] || next_app
 	t0=$(date +%s%N)
@@ -78,7 +93,9 @@ while [ $i -lt "$TRIES" ]; do
 	if grep -q probe_attached "$WORK/v.out"; then attached=$((attached + 1))
 	elif grep -q '"probe":"attaching"' "$WORK/v.out"; then mid=$((mid + 1))
 	else early=$((early + 1)); fi
-	if ! wait_for 1 sh -c "! { nsenter -t $P -n ss -Hltn 'sport = :9229' | grep -q .; }"; then
+	# SIGKILL: vitals cannot close it; its watchdog does (collectors/watchdog.c)
+	grace=1; [ "$sig" = KILL ] && grace=8
+	if ! wait_for $grace sh -c "! { nsenter -t $P -n ss -Hltn 'sport = :9229' | grep -q .; }"; then
 		echo "try $i: SIG$sig after ${delay} ms (namespaced: $inns; vitals exited in $took ms) left 9229 open: $(cat "$WORK/v.err" "$WORK/app.err" 2>/dev/null | tr '\n' ' ')"
 		bad=$((bad + 1))
 	fi

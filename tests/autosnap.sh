@@ -46,7 +46,7 @@ pass "a leak alert took three snapshots, then a report"
 
 report=$(ls "$tmp"/*.leak-report.txt)
 grep -q "$report" "$tmp/out" || fail "the leak_report line does not name $report"
-grep "leak report $report: [0-9]* × " "$tmp/alerts.log" | grep "archive (OrderArchive) › orders (Array) › \[n\]" | grep -q LeakedOrder \
+grep "leak report $report: [^ ]* +[0-9]* (+[0-9]* B): " "$tmp/alerts.log" | grep "archive (OrderArchive) › orders (Array) › \[n\]" | grep -q LeakedOrder \
 	|| fail "alert log: $(grep leak "$tmp/alerts.log")"
 # the top leak cluster is LeakedOrder, on the path through the OrderArchive
 sed -n '/^Leak clusters\|^ *[0-9]* clusters\|cluster/,$p' "$report" | grep -m1 -E 'LeakedOrder' >/dev/null || fail "report: no LeakedOrder cluster: $(head -30 "$report")"

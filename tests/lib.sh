@@ -44,8 +44,13 @@ wait_for() {
 }
 
 # tmux_start COLS ROWS CMD — run CMD in a private tmux server
+# A fresh server (socket) per session: a server killed just before may still
+# be going away, and a new one on its socket can die with it under load.
+_tmux_n=0
 tmux_start() {
-	_tmux_sock="vt$$"
+	[ -n "$_tmux_sock" ] && tmux -L "$_tmux_sock" kill-server 2>/dev/null
+	_tmux_n=$((_tmux_n + 1))
+	_tmux_sock="vt$$-$_tmux_n"
 	_c=$1; _r=$2; shift 2
 	tmux -L "$_tmux_sock" -f /dev/null new-session -d -s t -x "$_c" -y "$_r" "$*"
 }

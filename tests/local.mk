@@ -24,8 +24,8 @@ tests_test_alerts_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_alerts_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_alerts
 endif
-TESTS += tests/scenarios_fast.sh
-EXTRA_DIST += tests/scenarios_fast.sh tests/scenarios
+TESTS += tests/scenarios_fast.sh tests/starved.sh
+EXTRA_DIST += tests/scenarios_fast.sh tests/scenarios tests/starved.sh
 # proc (engineer: proc)
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test_proc
@@ -156,6 +156,11 @@ tests_test_recfile_SOURCES = tests/test_recfile.c
 tests_test_recfile_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_recfile_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_recfile
+check_PROGRAMS += tests/test_app_id
+tests_test_app_id_SOURCES = tests/test_app_id.c
+tests_test_app_id_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_app_id_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_app_id
 endif
 TESTS += tests/record.sh tests/record_rotate.sh
 EXTRA_DIST += tests/record.sh tests/record_rotate.sh

@@ -11,7 +11,11 @@
 #  4. vitals_process_info carries the pid; 404 and 405 for other requests;
 #  5. doc/prometheus/vitals-alerts.yml passes promtool and evaluates cleanly;
 #  6. with --json the metrics are served while JSON lines go to stdout;
-#  7. the dashboard (in tmux) serves them as well.
+#  7. the dashboard (in tmux) serves them as well;
+#  8. app names that outlive a pid: package.json's name (two instances under
+#     a supervisor: workers 0 and 1), pm2's, a cluster worker's primary's;
+#     process_start_time_seconds; a restarted instance keeps its series (the
+#     same set on the next scrapes) while vitals_process_info's pid changes.
 . "$VITALS_SRCDIR/tests/lib.sh"
 need curl
 PROMETHEUS=${PROMETHEUS:-prometheus}
@@ -57,7 +61,7 @@ pass "vitals serves $url"
 curl -sf "$url" >"$work/text.prom" || fail "scrape failed"
 "$PROMTOOL" check metrics <"$work/text.prom" >"$work/promtool.out" 2>&1 ||
 	{ cat "$work/promtool.out"; fail "promtool check metrics complained"; }
-grep -q '^vitals_process_info{app="we\\"ird\\\\x?",worker="0",pid="'"$oddpid"'"' "$work/text.prom" ||
+grep -q '^vitals_process_info{app="we\\"ird\\\\x?",worker="0",pid="'"$oddpid"'",name="we\\"ird\\\\x?",' "$work/text.prom" ||
 	{ grep vitals_process_info "$work/text.prom"; fail "odd name not escaped as expected"; }
 curl -sf -H 'Accept: application/openmetrics-text; version=1.0.0' "$url" >"$work/om.txt" || fail "OpenMetrics scrape failed"
 [ "$(tail -n 1 "$work/om.txt")" = "# EOF" ] || fail "OpenMetrics without # EOF"
@@ -163,3 +167,91 @@ if command -v tmux >/dev/null 2>&1; then
 	tmux_keys q
 	pass "the dashboard serves /metrics too"
 fi
+
+# --- 8. app names across restarts -------------------------------------------
+mkdir -p "$work/billing/lib"
+printf '{"name": "billing-api", "version": "1.0.0"}\n' >"$work/billing/package.json"
+printf 'const keep = new Array(100000).fill(1);\nsetInterval(() => keep.length, 200);\n' >"$work/billing/lib/server.js"
+# a supervisor keeping two instances (cwd billing/, a relative script), restarting either when it exits
+cat >"$work/sup.js" <<'EOF'
+const { spawn } = require('child_process');
+const fs = require('fs');
+const [probe, out] = process.argv.slice(2);
+const pids = [0, 0];
+function start(i) {
+	const c = spawn(process.execPath, ['-r', probe, 'lib/server.js'], { cwd: __dirname + '/billing', stdio: 'ignore' });
+	pids[i] = c.pid;
+	fs.writeFileSync(out + '.tmp', pids.join(' '));
+	fs.renameSync(out + '.tmp', out);
+	c.on('exit', () => setTimeout(() => start(i), 300));
+}
+start(0);
+start(1);
+EOF
+cat >"$work/cl.js" <<'EOF'
+const cluster = require('cluster');
+cluster.setupPrimary({ exec: __dirname + '/w.js' });
+cluster.fork();
+setInterval(() => {}, 1000);
+EOF
+printf 'setInterval(() => {}, 1000);\n' >"$work/w.js"
+start_bg "$NODE" "$work/sup.js" "$PROBE" "$work/sup.pids"
+sup=$!
+start_bg env pm_id=7 name=orders-api "$NODE" -r "$PROBE" "$work/idle.js"
+orders=$!
+start_bg "$NODE" "$work/cl.js"
+cl=$!
+wait_for 10 test -s "$work/sup.pids" || fail "the supervisor started nothing"
+wait_for 10 sh -c "pgrep -P $cl >/dev/null" || fail "the cluster primary forked no worker"
+clw=$(pgrep -P "$cl")
+start_bg "$VITALS" --no-tui --prometheus 127.0.0.1:0 -i 0.5 "$sup" "$orders" "$cl" 2>"$work/v8.err"
+v8=$!
+wait_for 10 grep -q "metrics on http://" "$work/v8.err" || { cat "$work/v8.err"; fail "section 8: no address"; }
+url8="http://$(sed -n 's|.*metrics on http://\([^/]*\)/metrics.*|\1|p' "$work/v8.err")/metrics"
+have_both() {
+	curl -sf "$url8" >"$work/s8.prom" &&
+		grep -q '^nodejs_heap_size_used_bytes{app="billing-api",worker="0"}' "$work/s8.prom" &&
+		grep -q '^nodejs_heap_size_used_bytes{app="billing-api",worker="1"}' "$work/s8.prom"
+}
+wait_for 20 have_both || { grep -E '^(vitals_process_info|nodejs_heap_size_used_bytes)' "$work/s8.prom"; fail "no billing-api workers 0 and 1 (package.json's name)"; }
+grep -q "^vitals_process_info{app=\"orders-api\",worker=\"0\",pid=\"$orders\"" "$work/s8.prom" ||
+	{ grep vitals_process_info "$work/s8.prom"; fail "pm2's app name (env name with pm_id) not the app"; }
+grep -q "^vitals_process_info{app=\"cl.js\",worker=\"1\",pid=\"$clw\"" "$work/s8.prom" ||
+	{ grep vitals_process_info "$work/s8.prom"; fail "the cluster worker $clw (w.js) is not in its primary's app cl.js"; }
+read -r old other <"$work/sup.pids"
+w=$(sed -n "s/^vitals_process_info{app=\"billing-api\",worker=\"\([01]\)\",pid=\"$old\".*/\1/p" "$work/s8.prom")
+[ -n "$w" ] || { grep vitals_process_info "$work/s8.prom"; fail "no info line for instance $old"; }
+st=$(sed -n "s/^process_start_time_seconds{app=\"billing-api\",worker=\"$w\"} //p" "$work/s8.prom")
+want=$(( $(date +%s) - $(ps -o etimes= -p "$old" | tr -d ' ') ))
+"$NODE" -e 'const [a, b] = process.argv.slice(1).map(Number); process.exit(Math.abs(a - b) <= 2 ? 0 : 1)' "$st" "$want" ||
+	fail "process_start_time_seconds of $old is $st, ps says $want"
+"$PROMTOOL" check metrics <"$work/s8.prom" >"$work/promtool8.out" 2>&1 || { cat "$work/promtool8.out"; fail "promtool (section 8)"; }
+pass "app labels: billing-api workers 0 and 1 (package.json), orders-api (pm2), cl.js for its worker; start time $st"
+
+# the series of billing-api (families every instance has at once: no GC
+# kinds or handle types that come and go), without the values
+series() {
+	grep '^[a-z_]*{app="billing-api"' "$1" |
+		grep -Ev '^(vitals_process_info|nodejs_gc_duration_seconds|nodejs_active_handles|vitals_alert_firing)' |
+		sed 's/} .*/}/' | sort
+}
+series "$work/s8.prom" >"$work/before.series"
+kill "$old"
+wait_for 10 sh -c "read -r a b <'$work/sup.pids'; [ \"\$a\" != $old ]" || fail "the supervisor did not restart $old"
+read -r new other <"$work/sup.pids"
+same_again() {
+	curl -sf "$url8" >"$work/s8b.prom" && series "$work/s8b.prom" >"$work/after.series" &&
+		grep -q "^vitals_process_info{app=\"billing-api\",worker=\"$w\",pid=\"$new\"" "$work/s8b.prom" &&
+		cmp -s "$work/before.series" "$work/after.series"
+}
+wait_for 20 same_again || { diff "$work/before.series" "$work/after.series"; grep vitals_process_info "$work/s8b.prom"; fail "after the restart of $old as $new the series differ"; }
+sleep 1
+curl -sf "$url8" >"$work/s8c.prom" && series "$work/s8c.prom" >"$work/again.series"
+cmp -s "$work/before.series" "$work/again.series" || { diff "$work/before.series" "$work/again.series"; fail "the next scrape differs"; }
+! grep -q "pid=\"$old\"" "$work/s8c.prom" || fail "the old pid $old is still exported"
+st2=$(sed -n "s/^process_start_time_seconds{app=\"billing-api\",worker=\"$w\"} //p" "$work/s8c.prom")
+"$NODE" -e 'const [a, b] = process.argv.slice(1).map(Number); process.exit(b > a ? 0 : 1)' "$st" "$st2" ||
+	fail "process_start_time_seconds did not move on: $st then $st2"
+"$PROMTOOL" check metrics <"$work/s8c.prom" >"$work/promtool8.out" 2>&1 || { cat "$work/promtool8.out"; fail "promtool after the restart"; }
+pass "restart of $old as $new (worker $w): the same $(wc -l <"$work/before.series") series twice, info pid and start time moved on"
+kill "$v8"

@@ -11,7 +11,10 @@
 #  - the probe's socket is in the *app's* /tmp, and nothing listens on 9229
 #    inside the app's network namespace afterwards;
 #  - the same with the network namespace shared too (a pod's containers
-#    share one): vitals connects without entering it.
+#    share one): vitals connects without entering it;
+#  - an app of another uid and a sidecar root without CAP_SYS_PTRACE (no
+#    /proc/PID/root, no /proc/PID/fd links): one message saying so, and no
+#    inspector opened (SIGUSR1 would open one vitals could not find).
 . "${VITALS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/netns.sh"
 . "${VITALS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 need "$NODE"
@@ -29,7 +32,7 @@ sidecar() {
 	nsenter -t "$P" $_f -- unshare -m --mount-proc sh -c "$NS_TMP_SH"'
 		export VITALS_SOCK_DIR=/tmp/sidecar-sock XDG_CONFIG_HOME=/tmp/sidecar-config
 		unset XDG_RUNTIME_DIR
-		exec "$@"' sh "$VITALS" "$@"
+		exec ${SIDECAR_WRAP:-} "$@"' sh "$VITALS" "$@"
 }
 
 REPORT_FILE=$WORK/report ns_start "$NODE" "$FIXTURES/ns_app.js" || fail "ns_start failed"
@@ -59,3 +62,19 @@ grep '"event":"probe_attached"' "$WORK/out2" | grep '"pid":1,' | grep -q '"conta
 	fail "sidecar sharing the network namespace: $(cat "$WORK/err2"; grep '"t":"process"' "$WORK/out2")"
 nsenter -t "$P" -n ss -Hltn "sport = :9229" | grep -q . && fail "an inspector listens on 9229 inside the pod's namespace"
 pass "sidecar sharing the PID and network namespaces (a pod): attached, 9229 closed"
+
+# --- root without CAP_SYS_PTRACE, an app of another uid -------------------------
+ns_stop
+U=65534
+mkdir "$WORK/u" && chown "$U" "$WORK/u" && chmod 711 "$WORK"
+ns_start setpriv --reuid=$U --regid=$U --clear-groups "$NODE" "$FIXTURES/idle.js" "$WORK/u/pid" 2>"$WORK/app3.err" ||
+	fail "ns_start failed"
+P=$NS_PID
+wait_for 20 test -s "$WORK/u/pid" || fail "third app did not start: $(cat "$WORK/app3.err")"
+SIDECAR_WRAP="setpriv --bounding-set=-sys_ptrace --inh-caps=-sys_ptrace" \
+	sidecar "-p -n" --json --attach --duration 2 1 > "$WORK/out3" 2>"$WORK/err3"
+grep '"event":"attach_failed"' "$WORK/out3" | grep -q "no access to PID 1's sockets and files (/proc/1/root: Permission denied): run vitals as its user (uid $U) or with CAP_SYS_PTRACE" ||
+	fail "no clear refusal without CAP_SYS_PTRACE: $(cat "$WORK/err3"; grep '"t":"process"' "$WORK/out3")"
+grep -q "Debugger listening" "$WORK/app3.err" && fail "an inspector was opened though vitals could not reach it"
+nsenter -t "$P" -n ss -Hltn "sport = :9229" | grep -q . && fail "an inspector listens on 9229 inside the app's namespace"
+pass "sidecar without CAP_SYS_PTRACE, app of uid $U: refused before SIGUSR1, in one line"

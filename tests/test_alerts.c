@@ -716,6 +716,69 @@ static void test_stall_starved_not_blamed(void **state)
 	sim_free(s);
 }
 
+/* One /proc tick of the main thread's scheduling at second t: ms per s it
+ * waited for a CPU and ran (the collector's numbers and share point). */
+static void push_sched(sim *s, int t, double wait, double run)
+{
+	s->p->sched_wait = wait;
+	s->p->sched_run = run;
+	ring_push(&s->p->sched_share_r, T0 + t * 1000LL, wait / (wait + run));
+}
+
+/* A busy loop starved by CPU hogs on its core: every slice of its work is
+ * late (ELU 1, lag p99 250 ms) but the main thread waited for a CPU 80% of
+ * its runnable time, so 50 ms of the lag is its own: no stall.  A real
+ * 700 ms block under half that starvation is 350 ms of the app's own: a
+ * stall, whose text says the thread waited.  A 600 ms major GC pause under
+ * 80% wait is 120 ms of GC (< gc_pause_ms 200): no GC pressure; the same
+ * pause with no wait is. */
+static void test_stall_cpu_wait_discounted(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	int t = 0;
+	for (; t < 60; t++) {
+		push_sched(s, t, 800, 200);
+		ring_push(&s->n->lag_p99_r, T0 + t * 1000LL, 250);
+		ring_push(&s->n->lag_max_r, T0 + t * 1000LL, 320);
+		ring_push(&s->n->elu_r, T0 + t * 1000LL, 1.0);
+		if (t == 30) {
+			gc_event e = { T0 + t * 1000LL - 700, 600, GC_MAJOR, 0 };
+			model_gc_push(s->n, &e);
+		}
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "stall", ALERT_FIRING), 0);
+	assert_int_equal(count(&s->r, "gc_pressure", ALERT_FIRING), 0);
+	/* a lag sample newer than the last tick waits for the tick that tells
+	 * its wait: judged then, not before */
+	for (int end = t + 3; t < end; t++) {
+		ring_push(&s->n->lag_p99_r, T0 + t * 1000LL, 700);
+		ring_push(&s->n->lag_max_r, T0 + t * 1000LL, 700);
+		ring_push(&s->n->elu_r, T0 + t * 1000LL, 1.0);
+		sim_eval(s, t);
+		assert_int_equal(count(&s->r, "stall", ALERT_FIRING), 0);
+		push_sched(s, t, 500, 500);
+	}
+	sim_eval(s, t - 1);
+	assert_int_equal(first_at(&s->r, "stall", ALERT_FIRING), 62);
+	const model_alert *a = first_alert(&s->r, "stall", ALERT_FIRING);
+	assert_non_null(strstr(a->msg, "waited for CPU 500 ms/s"));
+	assert_non_null(strstr(a->msg, "lag p99 700 ms"));
+	assert_non_null(strstr(a->msg, "worst 350 ms"));
+	/* the GC pause with the thread on a CPU throughout */
+	for (int end = t + 5; t < end; t++) {
+		push_sched(s, t, 0, 300);
+		if (t == end - 2) {
+			gc_event e = { T0 + t * 1000LL - 700, 600, GC_MAJOR, 0 };
+			model_gc_push(s->n, &e);
+		}
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "gc_pressure", ALERT_FIRING), 1);
+	sim_free(s);
+}
+
 /* HTTP rules: a 5xx share over http_err_pct in 3 of 9 samples with traffic
  * fires and resolves after; seconds without requests (gaps) neither fire nor
  * break; a slow p99 fires http_latency. And a stall alert names the probe's
@@ -1143,6 +1206,7 @@ int main(void)
 		cmocka_unit_test(test_stall_periodic_block),
 		cmocka_unit_test(test_stall_isolated_spikes),
 		cmocka_unit_test(test_stall_starved_not_blamed),
+		cmocka_unit_test(test_stall_cpu_wait_discounted),
 		cmocka_unit_test(test_gc_share),
 		cmocka_unit_test(test_gc_burst),
 		cmocka_unit_test(test_gc_long_pause),

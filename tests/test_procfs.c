@@ -71,6 +71,27 @@ static void test_nspid(void **state)
 	assert_int_equal(v[0], getpid());	/* outermost first: the host's */
 }
 
+/* schedstat: "run_ns wait_ns slices\n"; anything else is refused whole. */
+static void test_schedstat(void **state)
+{
+	(void)state;
+	procfs_sched ss;
+	assert_int_equal(procfs_schedstat_parse(TXT("266678575 19896924640 1024\n"), &ss), 0);
+	assert_true(ss.run_ns == 266678575ull && ss.wait_ns == 19896924640ull && ss.slices == 1024);
+	assert_int_equal(procfs_schedstat_parse(TXT("1 2 3"), &ss), 0);
+	const char *bad[] = { "", "1 2", "1 2 3 4\n", "1  2 3\n", "-1 2 3\n", "1 2 3\n\n", "1 x 3\n",
+			      "18446744073709551616 0 0\n", " 1 2 3\n" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		assert_int_equal(procfs_schedstat_parse(bad[i], strlen(bad[i]), &ss), -EINVAL);
+		assert_true(ss.run_ns == 0 && ss.wait_ns == 0);
+	}
+	assert_int_equal(procfs_schedstat_parse(TXT("18446744073709551615 0 0"), &ss), 0);
+	/* our own main thread: it has run */
+	assert_int_equal(procfs_schedstat_read(getpid(), getpid(), &ss), 0);
+	assert_true(ss.run_ns > 0);
+	assert_int_equal(procfs_schedstat_read(getpid(), 1, &ss), -ENOENT);	/* not our thread */
+}
+
 static void test_name_is_node(void **state)
 {
 	(void)state;
@@ -185,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_stat_parse),
 		cmocka_unit_test(test_stat_read_self),
 		cmocka_unit_test(test_nspid),
+		cmocka_unit_test(test_schedstat),
 		cmocka_unit_test(test_name_is_node),
 		cmocka_unit_test(test_environ_and_cmdline),
 		cmocka_unit_test(test_listeners),

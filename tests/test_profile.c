@@ -210,11 +210,42 @@ static void test_text(void **state)
 	assert_non_null(strstr(err, "cannot open"));
 }
 
+/* The narrow table (the TUI's at 80 columns) keeps a long path's end and
+ * the line number inside 80 columns: "~ed/file.js:12345", not cut. */
+static void test_narrow(void **state)
+{
+	(void)state;
+	static const char doc[] =
+		"{\"nodes\":[{\"id\":1,\"callFrame\":{\"functionName\":\"(root)\",\"scriptId\":\"0\",\"url\":\"\","
+		"\"lineNumber\":-1,\"columnNumber\":-1},\"children\":[2]},{\"id\":2,\"callFrame\":{\"functionName\":"
+		"\"aVeryLongFunctionNameIndeed\",\"scriptId\":\"7\",\"url\":\"file:///srv/app/node_modules/pkg/lib/"
+		"deeply/nested/file.js\",\"lineNumber\":12344,\"columnNumber\":0}}],\"startTime\":0,\"endTime\":2000,"
+		"\"samples\":[2,2],\"timeDeltas\":[0,1000]}";
+	char err[256];
+	profile *p = profile_parse(doc, strlen(doc), err, sizeof err);
+	assert_non_null(p);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	assert_int_equal(profile_report(m, "x.cpuprofile", p, false, 20, true), 0);
+	fclose(m);
+	profile_free(p);
+	const char *row = strstr(text, "aVeryLongFunction");
+	assert_non_null(row);
+	const char *eol = strchr(row, '\n');
+	const char *bol = row;
+	while (bol > text && bol[-1] != '\n')
+		bol--;
+	assert_true(eol - bol <= 80);
+	assert_true(strstr(row, "/file.js:12345") && strstr(row, "/file.js:12345") < eol);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hand),	   cmocka_unit_test(test_unsorted), cmocka_unit_test(test_one_sample),
-		cmocka_unit_test(test_errors), cmocka_unit_test(test_text),
+		cmocka_unit_test(test_errors), cmocka_unit_test(test_text),	   cmocka_unit_test(test_narrow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

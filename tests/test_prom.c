@@ -71,10 +71,32 @@ static void test_labels_escaped(void **state)
 	const char *l = line_with(s, "vitals_process_info", "pid=\"11\"");
 	assert_non_null(l);
 	assert_non_null(strstr(l, "app=\"ba??d?name\""));
+	assert_non_null(strstr(l, "name=\"ba??d?name\""));
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
 		assert_true(*c < 0x80);	/* nothing else here is non-ASCII */
 	free(s);
 	prom_exposition_free(e);
+	model_free(&m);
+}
+
+/* An app name from outside (package.json, pm2: collectors/app_id) is
+ * escaped the same way in both formats; valid UTF-8 stays as it is. */
+static void test_app_name_escaped(void **state)
+{
+	(void)state;
+	model m;
+	model_init(&m, NULL);
+	vproc *p = add(&m, 12, "node", "node /srv/x.js");
+	snprintf(p->app_name, sizeof p->app_name, "b\"il\\l\xc3\xa9\xff\n");
+	for (int om = 0; om < 2; om++) {
+		prom_exposition *e = prom_exposition_new();
+		char *s = render(e, &m, om);
+		const char *l = line_with(s, "vitals_process_info", "pid=\"12\"");
+		assert_non_null(l);
+		assert_non_null(strstr(l, "{app=\"b\\\"il\\\\l\xc3\xa9??\",worker=\"0\""));
+		free(s);
+		prom_exposition_free(e);
+	}
 	model_free(&m);
 }
 
@@ -176,6 +198,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_labels_escaped),
+		cmocka_unit_test(test_app_name_escaped),
 		cmocka_unit_test(test_workers_stable),
 		cmocka_unit_test(test_probe_values),
 		cmocka_unit_test(test_accept_and_bind),

@@ -128,6 +128,10 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 		put_int(o, "fds", p->fds);
 	if (p->mem_limit > 0)
 		put_num(o, "mem_limit", p->mem_limit);
+	if (!isnan(p->sched_wait)) {	/* ms per s the event loop's thread waited for a CPU, ran */
+		put_num(o, "sched_wait", round(p->sched_wait * 10) / 10);
+		put_num(o, "sched_run", round(p->sched_run * 10) / 10);
+	}
 	if (p->oom_in_s > 0 && p->oom_limit) {	/* while a leak alert fires */
 		put_num(o, "oom_in_s", round(p->oom_in_s));
 		json_object_set_new(o, "oom_limit", json_string(p->oom_limit));

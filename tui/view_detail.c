@@ -226,12 +226,15 @@ static int draw_metrics(const dctx *d, int y, int x, int w, int graph_rows)
 			       p->pstate == PROBE_FAILED || p->pstate == PROBE_LOST ? ROLE_WARN : ROLE_DIM);
 	}
 
-	/* threads, fds, handles by type */
+	/* threads, fds, CPU starvation (the event loop's thread runnable but
+	 * waiting for a CPU), handles by type */
 	off = snprintf(v, sizeof v, "threads %d  fds ", p->threads);
 	if (p->fds >= 0)
 		off += snprintf(v + off, sizeof v - (size_t)off, "%d", p->fds);
 	else
 		off += snprintf(v + off, sizeof v - (size_t)off, "-");	/* unreadable */
+	if (!ui->paused && !isnan(p->sched_wait))
+		off += snprintf(v + off, sizeof v - (size_t)off, "  cpu wait %.0fms/s", p->sched_wait);
 	if (n && !why[0] && !isnan(n->handles_total)) {
 		off += snprintf(v + off, sizeof v - (size_t)off, "  handles %.0f", n->handles_total);
 		for (int i = 0; i < n->nhandles && off < (int)sizeof v - 1; i++)

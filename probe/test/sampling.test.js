@@ -168,7 +168,11 @@ describe('probe loop lag', () => {
 		const p99 = c.samples().slice(2, 7).map((s) => s.lag.p99);
 		const inRange = p99.filter((v) => v >= 160 && v <= 240);
 		assert.ok(inRange.length >= 3, 'p99 within 20% of 200 ms in most windows: ' + p99);
-		assert.ok(p99.every((v) => v >= 160), 'every window saw its block: ' + p99);
+		// The block is a 1 s interval: on a loaded machine one firing can
+		// slip past a window's end (that window then truly had no block,
+		// the next one the late block), so one miss in five is tolerated;
+		// the old sampler missed most of them.
+		assert.ok(p99.filter((v) => v >= 160).length >= 4, 'all windows but one saw a block: ' + p99);
 		const s = c.samples()[2];
 		assert.ok(s.lag.max >= s.lag.p99 && s.lag.p99 >= s.lag.p50 && s.lag.p50 >= s.lag.min);
 		// While the stall-culprit profiler runs, samples carry no elu.
