@@ -19,6 +19,12 @@
 # the file size; retained sizes >= 5x faster than memlab's full load;
 # retainer paths add <= 30% to the retained-size time.
 #
+# Then the explorer (`heap explore`, bench/explore_main.c: the model without
+# the terminal): time to open each file, and the slowest key of a typical
+# session (expand the class with the most objects, retainers, edges,
+# dominated, next page, sort, search, jump to an id, collapse), median of 5.
+# Targets: open <= 2 s at 400 MB, every key < 50 ms.
+#
 # Then leaks: three snapshots (baseline, target, final) of a program that
 # keeps the same data as above and leaks Sessions into a closure's array
 # between them, `vitals heap leaks` against memlab's findLeaks
@@ -44,6 +50,7 @@ jmax=${JANSSON_MAX_MB:-150}
 command -v "$NODE" >/dev/null || { echo "heap bench: node not found" >&2; exit 2; }
 [ -d "$here/node_modules/memlab" ] || {
 	echo "heap bench: memlab missing: cd bench && PUPPETEER_SKIP_DOWNLOAD=1 npm install" >&2; exit 2; }
+[ -x "$build/bench/explore_bench" ] || make -C "$build" -s bench/explore_bench >/dev/null
 if [ -x "$build/vitals" ] && "$build/vitals" heap --help 2>/dev/null | grep -q 'vitals heap summary'; then
 	heap="$build/vitals heap"
 else
@@ -145,6 +152,10 @@ for mb in $sizes; do
 		"vitals retained: $(ratio "$fw" "$rw")x faster (wall), $(ratio "$fc" "$rc")x (cpu); target >= 5"
 	awk "BEGIN { exit !($sr <= $fmb) }" && echo "   peak RSS of summary <= file size: yes" ||
 		echo "   peak RSS of summary <= file size: NO"
+	best "$build/bench/explore_bench" "$f" 5
+	ow=$(sed -n 's/^open \([0-9.]*\) s.*/\1/p' "$dir/cmd.out"); km=$(sed -n 's/^max key \([0-9.]*\) ms/\1/p' "$dir/cmd.out")
+	row "vitals heap explore: open" "$ow" "$cpu" "$rss" \
+		"slowest key $km ms (target < 50); open target <= 2 s at 400 MB; memlab: no explorer"
 done
 
 # gen3 MB — $dir/leak-MB-{baseline,target,final}.heapsnapshot unless cached:

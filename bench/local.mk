@@ -45,3 +45,7 @@ EXTRA_DIST += bench/soak.sh
 
 # cost (issue 12): vitals attached / not / --json next to htop and btop at N = 1..200
 EXTRA_DIST += bench/watch_cost.sh bench/attach_many.sh bench/cost.sh
+# heap (engineer: heap): the explorer's open and key times, for bench/heap.sh
+check_PROGRAMS += bench/explore_bench
+bench_explore_bench_SOURCES = bench/explore_main.c
+bench_explore_bench_LDADD = $(VITALS_LIBS)

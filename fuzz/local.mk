@@ -56,6 +56,13 @@ fuzz_fuzz_heap_diff_SOURCES = fuzz/fuzz_heap_diff.c fuzz/replay.c
 fuzz_fuzz_heap_diff_LDADD = $(VITALS_LIBS)
 TESTS += fuzz/replay_heap_diff.sh
 EXTRA_DIST += fuzz/replay_heap_diff.sh
+# the heap explorer's model, one snapshot or a diff (engineer: heap)
+FUZZ_HARNESSES += heap_explore
+check_PROGRAMS += fuzz/fuzz_heap_explore
+fuzz_fuzz_heap_explore_SOURCES = fuzz/fuzz_heap_explore.c fuzz/replay.c
+fuzz_fuzz_heap_explore_LDADD = $(VITALS_LIBS)
+TESTS += fuzz/replay_heap_explore.sh
+EXTRA_DIST += fuzz/replay_heap_explore.sh
 # robustness (engineer: robust): the command line
 FUZZ_HARNESSES += cli
 check_PROGRAMS += fuzz/fuzz_cli

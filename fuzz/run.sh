@@ -11,6 +11,7 @@ srcs=$(cd "$top" && ls core/*.c collectors/*.c heap/*.c profile/*.c themes/*.c 2
 case $name in
 cli) srcs="$srcs tui/cli.c" ;;
 prom) srcs="$srcs export/prom_exposition.c" ;;
+record) srcs="$srcs record/recfile.c record/rec_lines.c record/rec_time.c" ;;
 keys) srcs="$srcs $(cd "$top" && ls tui/keys.c tui/lineedit.c tui/rows.c tui/view.c tui/view_overview.c widgets/*.c | tr '\n' ' ')" ;;
 esac
 # config.h as configure writes it, as far as these sources use it
@@ -21,5 +22,5 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -std=gnu11 \
 	-DVITALS_DATADIR='"/nonexistent"' -DVITALS_SRCDIR="\"$top\"" -I"$top" -I"$out/cfg" \
 	$(pkg-config --cflags ncursesw libproc2 libuv jansson inih nettle) \
 	"$top/fuzz/fuzz_$name.c" $(cd "$top" && for s in $srcs; do printf '%s/%s ' "$top" "$s"; done) \
-	$(pkg-config --libs ncursesw libproc2 libuv jansson inih nettle) -lwslay -lm -o "$out/fuzz_$name"
+	$(pkg-config --libs ncursesw libproc2 libuv jansson inih nettle) -lwslay -lz -lm -o "$out/fuzz_$name"
 "$out/fuzz_$name" -max_total_time="$secs" "$out/corpus-$name" "$top/fuzz/corpus/$name"

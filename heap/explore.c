@@ -1,10 +1,11 @@
 /* explore — the row tree of `vitals heap explore`; see explore.h.
  *
  * Child lists are computed when a row is expanded (never stored): the
- * instances of a class come from a CSR built once at open, sorted by retained
- * size; an object's edges, retainers (a reverse CSR built on first use) or
- * dominated nodes are gathered and sorted each time, which costs one pass
- * over that node's edges.  A page of EXPLORE_PAGE children is inserted, and
+ * instances of a class come from a CSR built once at open, each class's
+ * sorted by retained size when first opened; an object's edges, retainers
+ * (a reverse CSR built at open) or dominated nodes are gathered and sorted
+ * each time, which costs one pass over that node's edges.  So every key
+ * costs a page, never a pass over the snapshot (bench/heap.sh).  A page of EXPLORE_PAGE children is inserted, and
  * a "more" row remembers where the list continues.
  */
 #include "heap/explore.h"
@@ -98,9 +99,14 @@ explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 	for (size_t c = nc; c > 0; c--)
 		x->cls_first[c] = x->cls_first[c - 1];
 	x->cls_first[0] = 0;
-	for (size_t c = 0; c < nc; c++)
-		qsort_r(x->cls_nodes + x->cls_first[c], x->cls_first[c + 1] - x->cls_first[c], sizeof *x->cls_nodes,
-			cmp_by_retained_r, x->d->retained);
+	/* each class's list is sorted when it is first opened (class_sort) */
+	x->cls_sorted = calloc(nc ? nc : 1, 1);
+	if (!x->cls_sorted)
+		goto oom;
+	/* the retainer index now rather than at the first r: on a 400 MB
+	 * snapshot it takes ~0.4 s, too long for a key */
+	if (build_retainers(x) < 0)
+		goto oom;
 	if (explore_sort(x, HEAP_SORT_RETAINED) < 0)
 		goto oom;
 	return x;
@@ -226,6 +232,7 @@ int explore_compare(explore *x, const explore_before *b, char *err, size_t errle
 				x->cls_nodes[lo + w++] = v;
 		}
 		memcpy(x->cls_nodes + lo + w, buf, o * sizeof *buf);
+		x->cls_sorted[c] = 0;	/* sorted again in two parts when opened */
 	}
 	free(buf);
 	free(bcls);
@@ -283,6 +290,7 @@ void explore_free(explore *x)
 	free(x->node_class);
 	free(x->cls_first);
 	free(x->cls_nodes);
+	free(x->cls_sorted);
 	free(x->ret_first);
 	free(x->ret_edge);
 	free(x->edge_from);
@@ -306,25 +314,43 @@ static int reserve(explore *x, size_t more)
 	return 0;
 }
 
-/* The children of a class (via 0) or of an object in mode via (1..3). */
-static long children(explore *x, uint8_t via, uint32_t owner, struct child **out)
+/* Sort class c's instances by retained size, largest first, once: in diff
+ * mode the new ones (first) and the others each among themselves. */
+static void class_sort(explore *x, uint32_t c)
+{
+	if (x->cls_sorted[c])
+		return;
+	uint32_t lo = x->cls_first[c], hi = x->cls_first[c + 1];
+	uint32_t mid = x->diff ? lo + (uint32_t)x->delta[c].added : lo;
+	qsort_r(x->cls_nodes + lo, mid - lo, sizeof *x->cls_nodes, cmp_by_retained_r, x->d->retained);
+	qsort_r(x->cls_nodes + mid, hi - mid, sizeof *x->cls_nodes, cmp_by_retained_r, x->d->retained);
+	x->cls_sorted[c] = 1;
+}
+
+/* The children of a class (via 0: only the page from offset on, the list
+ * being sorted already; *first is where they start in it) or of an object
+ * in mode via (1..3: all of them, sorted; *first 0). */
+static long children(explore *x, uint8_t via, uint32_t owner, uint32_t offset, struct child **out, size_t *first)
 {
 	const heap_snapshot *s = x->s;
 	const uint64_t *ret = x->d->retained;
 	size_t n = 0;
 	*out = NULL;
+	*first = 0;
 	if (via == 0) {
+		class_sort(x, owner);
 		n = x->diff ? x->delta[owner].added : x->cls_first[owner + 1] - x->cls_first[owner];
-		struct child *c = malloc((n ? n : 1) * sizeof *c);
+		size_t from = offset < n ? offset : n, k = n - from < EXPLORE_PAGE ? n - from : EXPLORE_PAGE;
+		struct child *c = malloc((k ? k : 1) * sizeof *c);
 		if (!c)
 			return -1;
-		for (size_t i = 0; i < n; i++)
-			c[i] = (struct child){ .node = x->cls_nodes[x->cls_first[owner] + i], .edge = UINT32_MAX, .key = i };
+		for (size_t i = 0; i < k; i++)
+			c[i] = (struct child){ .node = x->cls_nodes[x->cls_first[owner] + from + i], .edge = UINT32_MAX,
+					       .key = i };
 		*out = c;
+		*first = from;
 		return (long)n;
 	}
-	if (via == 2 && !x->ret_first && build_retainers(x) < 0)
-		return -1;
 	uint32_t lo, hi;
 	if (via == 1) {
 		lo = s->first_edge[owner];
@@ -365,7 +391,8 @@ static long children(explore *x, uint8_t via, uint32_t owner, struct child **out
 static int insert_page(explore *x, size_t at, uint8_t depth, uint8_t via, uint32_t owner, uint32_t offset)
 {
 	struct child *c;
-	long n = children(x, via, owner, &c);
+	size_t first;
+	long n = children(x, via, owner, offset, &c, &first);
 	if (n < 0)
 		return -1;
 	size_t left = (size_t)n > offset ? (size_t)n - offset : 0;
@@ -377,8 +404,8 @@ static int insert_page(explore *x, size_t at, uint8_t depth, uint8_t via, uint32
 	}
 	memmove(&x->rows[at + k + more], &x->rows[at], (x->nrows - at) * sizeof *x->rows);
 	for (size_t i = 0; i < k; i++)
-		x->rows[at + i] = (explore_row){ .kind = ROW_OBJECT, .depth = depth, .via = via, .node = c[offset + i].node,
-						  .edge = c[offset + i].edge };
+		x->rows[at + i] = (explore_row){ .kind = ROW_OBJECT, .depth = depth, .via = via,
+						  .node = c[offset - first + i].node, .edge = c[offset - first + i].edge };
 	if (more)
 		x->rows[at + k] = (explore_row){ .kind = ROW_MORE, .depth = depth, .via = via, .parent_row_node = owner,
 						  .offset = offset + (uint32_t)k, .node = (uint32_t)left - (uint32_t)k };

@@ -65,8 +65,9 @@ typedef struct explore {
 	heap_summary *sum;
 	uint32_t *node_class;	/* [node_count] row in sum->classes */
 	uint32_t *cls_first;	/* [nclasses + 1] instances of each class, CSR */
-	uint32_t *cls_nodes;	/* sorted by retained size, descending */
-	uint32_t *ret_first;	/* [node_count + 1] retainer edges, CSR (built on first use) */
+	uint32_t *cls_nodes;	/* sorted by retained size, descending, once cls_sorted */
+	uint8_t *cls_sorted;	/* [nclasses] 1: its list is sorted (done on first expand) */
+	uint32_t *ret_first;	/* [node_count + 1] retainer edges, CSR */
 	uint32_t *ret_edge;	/* edge ordinals */
 	uint32_t *edge_from;	/* [edge_count] owner of each edge (with ret_*) */
 	bool diff;

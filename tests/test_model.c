@@ -92,6 +92,40 @@ static void test_spaces_handles_full(void **state)
 	model_free(&m);
 }
 
+/* What a series keeps: graphed rows the configured tiers, RECENT rows and
+ * handle counts the raw tier alone (what alerts read); handle types grow
+ * on demand up to MAX_HANDLE_TYPES, their history surviving the growth. */
+static void test_ring_kinds(void **state)
+{
+	model m;
+	model_init(&m, NULL);
+	vnode *n = model_node(&m, model_add(&m, 1, 1));
+	assert_int_equal(n->heap_used_r.ntiers, ring_config_default.ntiers);
+	assert_int_equal(n->lag_p99_r.ntiers, ring_config_default.ntiers);
+	assert_int_equal(n->lag_max_r.ntiers, 1);
+	assert_int_equal(n->gc_pct_r.ntiers, 1);
+	assert_int_equal(n->lag_max_r.tier[0].cap, ring_config_default.tier[0].cap);
+	for (int i = 0; i < PS_COUNT; i++)
+		if (vnode_ring(n, i))
+			assert_int_equal(vnode_ring(n, i)->ntiers,
+					 probe_series_table[i].recent ? 1 : ring_config_default.ntiers);
+	handle_count *h = model_handle(&m, n, "Timeout");
+	assert_int_equal(h->r.ntiers, 1);
+	for (int t = 0; t < 400; t++)
+		ring_push(&h->r, 1000LL * t, t);
+	assert_int_equal(ring_len(&h->r, 0), ring_config_default.tier[0].cap);
+	char name[32];
+	for (int i = 1; i < MAX_HANDLE_TYPES; i++) {
+		snprintf(name, sizeof name, "T%d", i);
+		assert_non_null(model_handle(&m, n, name));
+	}
+	assert_null(model_handle(&m, n, "one_too_many"));
+	h = model_handle(&m, n, "Timeout");
+	assert_ptr_equal(h, &n->handles[0]);
+	assert_true(ring_get(&h->r, 0, ring_len(&h->r, 0) - 1).mean == 399);
+	model_free(&m);
+}
+
 static void test_log_and_captures(void **state)
 {
 	model m;
@@ -198,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_alert_log_bounded),
 		cmocka_unit_test(test_gc_log),
 		cmocka_unit_test(test_spaces_handles_full),
+		cmocka_unit_test(test_ring_kinds),
 		cmocka_unit_test(test_log_and_captures),
 		cmocka_unit_test(test_label),
 		cmocka_unit_test(test_exited_expired),

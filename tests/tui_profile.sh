@@ -12,11 +12,10 @@ need tmux
 lock_inspector
 tmp=$(mktemp -d); trap 'cleanup; rm -rf "$tmp"' EXIT
 
-# --no-use-osr: a profiler started after V8 compiled burnLedger's loop
-# on-stack (OSR) does not know that code and books its samples to the caller
-# (listOnTimeout, about 1 run in 2 here; node --cpu-prof from the start does
-# not, and neither does a late start without OSR)
-REPORT_FILE=$tmp/r start_bg node --no-use-osr "$FIXTURES/cpu_burner.js"; fx=$!
+# burnLedger is hot long before p: its loop was compiled on the stack (OSR),
+# code a profiler started later does not know, booking its samples to the
+# caller (listOnTimeout) unless the probe deoptimises as the profile starts
+REPORT_FILE=$tmp/r start_bg node "$FIXTURES/cpu_burner.js"; fx=$!
 wait_for 20 test -s "$tmp/r" || fail "fixture did not start"
 
 tmux_start 80 24 "cd $tmp && TERM=xterm-256color $VITALS --output-dir $tmp $fx; echo EXIT=\$?; sleep 60"

@@ -1,0 +1,155 @@
+/* explore_main — cost of `vitals heap explore` on one snapshot, for
+ * bench/heap.sh: the time to open it (load, DevTools' view, dominators,
+ * summary, the instance lists), then the time of the model's answer to
+ * each key of a typical session — expand the largest class, move down,
+ * retainers of its first object,
+ * expand a retainer, dominated objects, page through a "more" row, sort by
+ * count and back, search a class, jump to an id, collapse — each the
+ * median of REPEAT runs (the first `r` alone, as it is once per session).
+ * What the terminal front end adds (one screen of text) is not included.
+ *
+ * usage: explore_bench FILE [REPEAT]; prints "open S s" and one line per key
+ * ("key NAME MS ms") and "max key MS ms". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "heap/explore.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double worst;
+
+static void report(const char *name, double *t, int n)
+{
+	qsort(t, (size_t)n, sizeof *t, cmp_d);
+	double med = t[n / 2];
+	printf("key %-28s %8.3f ms\n", name, med);
+	if (med > worst)
+		worst = med;
+}
+
+/* The first row of kind k from row `from` on. */
+static size_t first_row_of_kind(const explore *x, explore_kind k, size_t from)
+{
+	for (size_t i = from; i < x->nrows; i++)
+		if (x->rows[i].kind == k)
+			return i;
+	return SIZE_MAX;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: explore_bench FILE [REPEAT]\n");
+		return 2;
+	}
+	int rep = argc > 2 ? atoi(argv[2]) : 5;
+	if (rep < 1 || rep > 1000)
+		rep = 5;
+	char err[512];
+	double t0 = now_ms();
+	explore *x = explore_open(argv[1], HEAP_VIEW_DEVTOOLS, err, sizeof err);
+	double t1 = now_ms();
+	if (!x) {
+		fprintf(stderr, "explore_bench: %s\n", err);
+		return 1;
+	}
+	printf("open %.3f s (%u nodes, %u edges, %zu classes)\n", (t1 - t0) / 1e3, x->s->node_count, x->s->edge_count,
+	       x->sum->nclasses);
+	double *t = malloc((size_t)rep * sizeof *t);
+	/* the class with the most objects first: its list is the longest */
+	explore_sort(x, HEAP_SORT_COUNT);
+	/* the first r: reverse edge index */
+	explore_expand(x, 0);
+	explore_set_mode(x, EXPLORE_RETAINERS);
+	double a = now_ms();
+	explore_expand(x, 1);
+	double b = now_ms();
+	printf("key %-28s %8.3f ms\n", "r (the first)", b - a);
+	explore_collapse(x, 1);
+	explore_collapse(x, 0);
+	for (int i = 0; i < rep; i++) {
+		a = now_ms();
+		explore_expand(x, 0);
+		t[i] = now_ms() - a;
+		if (i + 1 < rep)
+			explore_collapse(x, 0);
+	}
+	report("Enter (the most objects)", t, rep);
+	for (int i = 0; i < rep; i++) {
+		a = now_ms();
+		x->sel = x->sel + 1 < x->nrows ? x->sel + 1 : 0;
+		t[i] = now_ms() - a;
+	}
+	report("Down", t, rep);
+	explore_mode modes[] = { EXPLORE_RETAINERS, EXPLORE_EDGES, EXPLORE_DOMINATED };
+	const char *mname[] = { "r (retainers)", "Enter (edges)", "Enter (dominated)" };
+	for (int m = 0; m < 3; m++) {
+		explore_set_mode(x, modes[m]);
+		for (int i = 0; i < rep; i++) {
+			a = now_ms();
+			explore_expand(x, 1);
+			t[i] = now_ms() - a;
+			explore_collapse(x, 1);
+		}
+		report(mname[m], t, rep);
+	}
+	size_t more = first_row_of_kind(x, ROW_MORE, 0);
+	if (more != SIZE_MAX) {
+		for (int i = 0; i < rep; i++) {
+			explore_collapse(x, 0);
+			explore_expand(x, 0);
+			more = first_row_of_kind(x, ROW_MORE, 0);
+			a = now_ms();
+			explore_toggle(x, more);
+			t[i] = now_ms() - a;
+		}
+		report("Enter (next 100, \"more\")", t, rep);
+	}
+	for (int i = 0; i < rep; i++) {
+		a = now_ms();
+		explore_sort(x, i % 2 ? HEAP_SORT_RETAINED : HEAP_SORT_COUNT);
+		t[i] = now_ms() - a;
+	}
+	report("s (sort)", t, rep);
+	explore_sort(x, HEAP_SORT_RETAINED);
+	for (int i = 0; i < rep; i++) {
+		x->sel = 0;
+		a = now_ms();
+		explore_find(x, "zzz-no-such-class");
+		t[i] = now_ms() - a;
+	}
+	report("/ (search, no match)", t, rep);
+	uint32_t id = x->s->node_id[x->s->node_count - 1];
+	for (int i = 0; i < rep; i++) {
+		a = now_ms();
+		explore_jump(x, id);
+		t[i] = now_ms() - a;
+	}
+	report("# (jump to the last id)", t, rep);
+	explore_expand(x, 0);
+	for (int i = 0; i < rep; i++) {
+		a = now_ms();
+		explore_collapse(x, 0);
+		t[i] = now_ms() - a;
+		explore_expand(x, 0);
+	}
+	report("Esc (collapse)", t, rep);
+	printf("max key %.3f ms\n", worst);
+	free(t);
+	explore_free(x);
+	return 0;
+}

@@ -1,0 +1,2 @@
+#!/bin/sh
+exec ./fuzz/fuzz_heap_explore "$VITALS_SRCDIR/fuzz/corpus/heap_explore"
