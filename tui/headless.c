@@ -98,6 +98,23 @@ static void headless_http(json_t *o, const char *key, const vnode *n, int side)
 		if (n->http_status[side][c] > 0)
 			put_num(st, http_class_name[c], n->http_status[side][c]);
 	json_object_set_new(h, "status", st);
+	if (!side && n->nroutes > 0) {	/* top routes: {method, route, count, rps, p50_ms, p99_ms, max_ms, 5xx} */
+		json_t *rs = json_array();
+		for (int i = 0; i < n->nroutes; i++) {
+			const http_route *r = &n->routes[i];
+			json_t *x = json_object();
+			json_object_set_new(x, "method", jstr(r->method));
+			json_object_set_new(x, "route", jstr(r->route));
+			put_num(x, "count", r->count);
+			put_num(x, "rps", r->rps);
+			put_num(x, "p50_ms", r->p50);
+			put_num(x, "p99_ms", r->p99);
+			put_num(x, "max_ms", r->max);
+			put_num(x, "5xx", r->e5xx);
+			json_array_append_new(rs, x);
+		}
+		json_object_set_new(h, "routes", rs);
+	}
 	json_object_set_new(o, key, h);
 }
 
