@@ -110,11 +110,15 @@ int probe_capture_check(const probe_capture_env *env, const char *cmd, int secon
 }
 
 probe_capture *probe_capture_new(const probe_capture_env *env, probe_capture **slot, vproc *p,
-				 const char *cmd, int seconds, long long id, probe_done_cb cb, void *ud,
-				 char *line, size_t linelen, char *err, size_t errlen)
+				 const char *cmd, int seconds, int thread_id, long long id, probe_done_cb cb,
+				 void *ud, char *line, size_t linelen, char *err, size_t errlen)
 {
 	if (probe_capture_check(env, cmd, seconds, err, errlen) < 0)
 		return NULL;
+	if (thread_id < 0 || (thread_id > 0 && strcmp(cmd, "heap_snapshot") != 0)) {
+		probe_errf(err, errlen, "only a heap snapshot can be of a worker thread");
+		return NULL;
+	}
 	probe_capture *j = xcalloc(1, sizeof *j);
 	j->env = env;
 	j->slot = slot;
@@ -131,7 +135,14 @@ probe_capture *probe_capture_new(const probe_capture_env *env, probe_capture **s
 	localtime_r(&now, &tm);
 	strftime(j->stamp, sizeof j->stamp, "%Y%m%d-%H%M%S", &tm);
 	char label[NAME_LEN + 16];
-	sanitize_name(j->name, sizeof j->name, model_proc_label(p, label, sizeof label));
+	model_proc_label(p, label, sizeof label);
+	if (thread_id > 0) {	/* "app.js-t3": whose isolate it is */
+		char tl[24];
+		snprintf(tl, sizeof tl, "-t%d", thread_id);
+		size_t room = sizeof label - strlen(tl) - 1, len = strlen(label);
+		snprintf(label + (len < room ? len : room), sizeof label - (len < room ? len : room), "%s", tl);
+	}
+	sanitize_name(j->name, sizeof j->name, label);
 	const char *dir = env->out_dir, *ext = j->k->ext;
 	for (int i = 0; i < 10 && j->fd < 0; i++) {
 		if (i == 0)
@@ -149,6 +160,8 @@ probe_capture *probe_capture_new(const probe_capture_env *env, probe_capture **s
 	}
 	if (j->k->timed)
 		snprintf(line, linelen, "{\"id\":%lld,\"cmd\":\"%s\",\"seconds\":%d}", id, j->k->cmd, seconds);
+	else if (thread_id > 0)
+		snprintf(line, linelen, "{\"id\":%lld,\"cmd\":\"%s\",\"thread_id\":%d}", id, j->k->cmd, thread_id);
 	else
 		snprintf(line, linelen, "{\"id\":%lld,\"cmd\":\"%s\"}", id, j->k->cmd);
 	return j;

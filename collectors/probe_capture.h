@@ -43,12 +43,13 @@ typedef struct probe_capture_env {
  * output directory's length.  0, or -1 with err set. */
 int probe_capture_check(const probe_capture_env *env, const char *cmd, int seconds, char *err, size_t errlen);
 /* Create the temp file of a checked request for p with command id id, and
- * write the command line to send into line.  Returns the capture, or NULL
- * with err set.  Once the line is sent, put it into *slot; if it cannot be
- * sent, probe_capture_cancel it. */
+ * write the command line to send into line.  thread_id > 0: a heap snapshot
+ * of that worker thread (the file is named NAME-tTHREAD-PID-...).  Returns
+ * the capture, or NULL with err set.  Once the line is sent, put it into
+ * *slot; if it cannot be sent, probe_capture_cancel it. */
 probe_capture *probe_capture_new(const probe_capture_env *env, probe_capture **slot, vproc *p,
-				 const char *cmd, int seconds, long long id, probe_done_cb cb, void *ud,
-				 char *line, size_t linelen, char *err, size_t errlen);
+				 const char *cmd, int seconds, int thread_id, long long id, probe_done_cb cb,
+				 void *ud, char *line, size_t linelen, char *err, size_t errlen);
 /* Drop a capture that never started: no callback. */
 void probe_capture_cancel(probe_capture *j);
 

@@ -794,6 +794,12 @@ static pclient *attached_client(vproc *p, char *err, size_t errlen)
 int probe_mgr_capture(probe_mgr *pm, vproc *p, const char *cmd, int seconds, probe_done_cb cb, void *ud,
 		      char *err, size_t errlen)
 {
+	return probe_mgr_capture_thread(pm, p, cmd, seconds, 0, cb, ud, err, errlen);
+}
+
+int probe_mgr_capture_thread(probe_mgr *pm, vproc *p, const char *cmd, int seconds, int thread_id,
+			     probe_done_cb cb, void *ud, char *err, size_t errlen)
+{
 	if (probe_capture_check(&pm->cenv, cmd, seconds, err, errlen) < 0)
 		return -1;
 	pclient *cl = attached_client(p, err, errlen);
@@ -804,7 +810,8 @@ int probe_mgr_capture(probe_mgr *pm, vproc *p, const char *cmd, int seconds, pro
 				  p->pid);
 	char line[96];
 	long long id = cl->next_id++;
-	probe_capture *j = probe_capture_new(&pm->cenv, &cl->cap, p, cmd, seconds, id, cb, ud, line, sizeof line,
+	probe_capture *j = probe_capture_new(&pm->cenv, &cl->cap, p, cmd, seconds, thread_id, id, cb, ud, line,
+					     sizeof line,
 					     err, errlen);
 	if (!j)
 		return -1;

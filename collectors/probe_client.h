@@ -67,6 +67,10 @@ int probe_mgr_connect(probe_mgr *pm, vproc *p);
  * probe_mgr_forget (and then model_remove) on p. */
 int probe_mgr_capture(probe_mgr *pm, vproc *p, const char *cmd /* heap_snapshot|cpu_profile|report */,
 		      int seconds, probe_done_cb cb, void *ud, char *err, size_t errlen);
+/* The same for one worker thread of p (thread_id > 0: only heap_snapshot;
+ * 0: the process, as probe_mgr_capture). */
+int probe_mgr_capture_thread(probe_mgr *pm, vproc *p, const char *cmd, int seconds, int thread_id,
+			     probe_done_cb cb, void *ud, char *err, size_t errlen);
 int probe_mgr_gc(probe_mgr *pm, vproc *p, probe_done_cb cb, void *ud, char *err, size_t errlen);
 /* 1..20 for every connection, now and later; -1 if out of range. */
 int probe_mgr_set_hz(probe_mgr *pm, int hz);

@@ -1025,7 +1025,7 @@ function workersStart(st) {
 		const t = /^\[worker (\d+)\] ?(.*)$/.exec(info.title || '');
 		const w = { sessionId: m.params.sessionId, thread_id: t ? Number(t[1]) : Number(info.workerId) || 0,
 			name: t ? t[2] : String(info.title || ''), url: String(info.url || ''), last: null, pending: new Map(),
-			ready: false };
+			ready: false, onEvent: null };
 		ws.list.set(w.sessionId, w);
 		toWorker(w, 'Runtime.evaluate', { expression: WORKER_SRC, includeCommandLineAPI: true, returnByValue: true },
 			function (res) { w.ready = !!(res && res.result && !res.exceptionDetails); });
@@ -1037,7 +1037,11 @@ function workersStart(st) {
 		const w = ws.list.get(m.params.sessionId);
 		if (!w) return;
 		const msg = JSON.parse(m.params.message);
-		const cb = msg.id !== undefined ? w.pending.get(msg.id) : undefined;
+		if (msg.id === undefined) {	/* an event of the worker's session: a snapshot's chunks */
+			if (w.onEvent && typeof msg.method === 'string') w.onEvent(msg.method, msg.params || {});
+			return;
+		}
+		const cb = w.pending.get(msg.id);
 		if (!cb) return;
 		w.pending.delete(msg.id);
 		cb(msg.result, msg.error);
@@ -1209,6 +1213,65 @@ function cmdHeapSnapshot(st, conn, id) {
 	}));
 }
 
+/* A worker thread's heap snapshot: its own isolate's, taken in the worker
+ * through the NodeWorker session (HeapProfiler.takeHeapSnapshot), whose
+ * chunks come back as events.  Only the worker pauses.  They arrive as fast
+ * as the worker writes them and cannot be paused, so they are gathered (the
+ * main thread holds them as event strings anyway; at most MAX_WORKER_SNAPSHOT
+ * characters) and sent once the worker is done, at the pace the dashboard
+ * reads (sendText).  A cancel drops what came and what comes. */
+const MAX_WORKER_SNAPSHOT = 256 * 1024 * 1024;
+function cmdWorkerSnapshot(st, conn, id, tid) {
+	if (!Number.isSafeInteger(tid) || tid < 1)
+		return sendError(conn, id, 'EINVAL', 'thread_id must be a positive integer');
+	let w = null;
+	if (st.workers)
+		for (const x of st.workers.list.values()) if (x.thread_id === tid && x.ready) w = x;
+	if (!w) return sendError(conn, id, 'EINVAL', 'no worker thread ' + tid + ' is being watched');
+	const cap = beginCapture(st, conn, id, 'heap_snapshot');
+	if (!cap) return;
+	send(conn, { t: 'progress', id: id, phase: 'snapshot', done: 0 });
+	let parts = [];
+	let size = 0;
+	let finished = false;
+	const finish = function () {
+		finished = true;
+		parts = [];
+		if (w.onEvent === onEvent) w.onEvent = null;
+		endCapture(st, cap);
+	};
+	const onEvent = function (method, params) {
+		if (finished || method !== 'HeapProfiler.addHeapSnapshotChunk' || typeof params.chunk !== 'string') return;
+		size += params.chunk.length;
+		if (size > MAX_WORKER_SNAPSHOT) {
+			finish();
+			return sendError(conn, id, 'EFAIL', 'heap snapshot of thread ' + tid + ' is over ' +
+				MAX_WORKER_SNAPSHOT + ' characters');
+		}
+		parts.push(params.chunk);
+		return undefined;
+	};
+	cap.cancel = finish;
+	w.onEvent = onEvent;
+	st.workers.toWorker(w, 'HeapProfiler.takeHeapSnapshot', { reportProgress: false }, guard(function (res, err) {
+		if (finished) return;
+		if (err || conn.closed) {
+			finish();
+			return sendError(conn, id, 'EFAIL', 'heap snapshot of thread ' + tid + ': ' +
+				String((err && err.message) || 'connection closed'));
+		}
+		const text = parts.join('');
+		parts = [];
+		if (w.onEvent === onEvent) w.onEvent = null;
+		sendText(conn, id, text, function (bytes) {
+			if (finished) return;
+			endCapture(st, cap);
+			finished = true;
+			if (bytes >= 0) replyOk(conn, id, 'heap_snapshot', { bytes: bytes, thread_id: tid });
+		}, function () { return finished; });
+	}));
+}
+
 function cmdCpuProfile(st, conn, id, msg) {
 	const secs = msg.seconds;
 	if (!Number.isInteger(secs) || secs < 1 || secs > 300)
@@ -1376,7 +1439,9 @@ function dispatch(st, conn, id, msg) {
 			return sendError(conn, id, 'EINVAL', 'hz must be an integer 1..20');
 		setRate(st, conn, msg.hz);
 		return replyOk(conn, id, 'hz', { hz: msg.hz });
-	case 'heap_snapshot': return cmdHeapSnapshot(st, conn, id);
+	case 'heap_snapshot':
+		if (msg.thread_id !== undefined) return cmdWorkerSnapshot(st, conn, id, msg.thread_id);
+		return cmdHeapSnapshot(st, conn, id);
 	case 'cpu_profile': return cmdCpuProfile(st, conn, id, msg);
 	case 'report': return cmdReport(st, conn, id);
 	case 'gc': return cmdGc(st, conn, id);

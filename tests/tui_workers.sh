@@ -3,7 +3,10 @@
 # real piscina pool (2 threads) and a plain `new Worker` named "leaky" that
 # leaks (tests/apps).  Each thread gets a sub-row under its process with its
 # own heap and loop figures, the selection can step onto one, and the heap
-# leak alert names the leaking thread.
+# leak alert names the leaking thread.  `s` on that thread's row (early, while
+# its heap is small) snapshots the thread's own isolate: a 0600 file that
+# `vitals heap summary` reads and that holds the worker's script, not the
+# main thread's.
 . "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 need node
 need tmux
@@ -34,6 +37,24 @@ tmux_keys Home Down
 tmux_wait_text 5 "thread" || fail "lost the rows"
 tmux_keys Up
 tmux_screen | grep -q "pid [0-9]* http_app" || fail "the focus strip is not the process's: $(tmux_screen | grep -- '── pid')"
+# s on the leaky thread's row: the rows from the process's down to it
+n=$(tmux_screen | grep -E "http_app|[├└]─ thread" | grep -n "thread [0-9]* leaky" | cut -d: -f1)
+tmux_keys Home
+i=1; while [ "$i" -lt "$n" ]; do tmux_keys Down; i=$((i + 1)); done
+tmux_keys s
+tmux_wait_text 5 "leaky, heap" ||
+	fail "the snapshot question does not name the thread: $(tmux_screen | tail -3)"
+tmux_keys y
+tmux_wait_text 30 "heap snapshot saved" || fail "no worker snapshot saved: $(tmux_screen | tail -3)"
+snap=$(ls "$tmp"/*-t[0-9]*.heapsnapshot 2>/dev/null | head -1)
+[ -n "$snap" ] || fail "no snapshot file named for the thread: $(ls "$tmp")"
+[ "$(stat -c %a "$snap")" = 600 ] || fail "snapshot mode $(stat -c %a "$snap")"
+ls -a "$tmp" | grep -q '\.tmp$' && fail "temporary file left behind"
+"$VITALS" heap summary "$snap" > "$tmp/summary" 2>&1 || fail "heap summary: $(head -3 "$tmp/summary")"
+grep -q "nodes [0-9]" "$tmp/summary" || fail "summary: $(head -5 "$tmp/summary")"
+grep -q "tenth of a second" "$snap" || fail "the snapshot is not the worker's isolate (no leak_worker.js source)"
+if grep -q "Counts its own answers per route" "$snap"; then fail "the snapshot holds the main thread's script"; fi
+pass "worker snapshot: $(basename "$snap") 0600, $(grep -o 'nodes [0-9]*' "$tmp/summary" | head -1)"
 # The leak alert names the thread.
 tmux_wait_text 60 "(leaky) heap leak" || fail "no leak alert naming the worker: $(tmux_screen | grep -A4 Alerts)"
 if tmux_screen | grep "heap leak" | grep -v "leaky" | grep -q "heap leak"; then

@@ -194,14 +194,24 @@ static void ask_snapshot(app *a)
 	vproc *p = attached_selected(a, "a heap snapshot");
 	if (!p)
 		return;
-	snap_cost c = diag_snapshot_cost(p->node ? p->node->heap_used : 0, p->rss_bytes, p->mem_limit,
-					 procfs_mem_available());
-	char label[NAME_LEN + 16];
+	/* on a worker thread's sub-row: that thread's isolate */
+	const worker_info *w = NULL;
+	for (int i = 0; a->ui.selected_worker && p->node && i < p->node->nworkers; i++)
+		if (p->node->workers[i].thread_id == a->ui.selected_worker)
+			w = &p->node->workers[i];
+	double heap = w ? w->heap_used : p->node ? p->node->heap_used : 0;
+	snap_cost c = diag_snapshot_cost(heap, p->rss_bytes, p->mem_limit, procfs_mem_available());
+	char label[NAME_LEN + 80];
 	model_proc_label(p, label, sizeof label);
-	diag_snapshot_prompt(&c, p->pid, label, p->node ? p->node->heap_used : 0, a->ui.prompt,
-			     sizeof a->ui.prompt);
+	if (w) {
+		size_t len = strlen(label);
+		snprintf(label + len, sizeof label - len, " thread %d%s%s", w->thread_id, w->name[0] ? " " : "",
+			 w->name);
+	}
+	diag_snapshot_prompt(&c, p->pid, label, heap, a->ui.prompt, sizeof a->ui.prompt);
 	a->pending = ACT_SNAPSHOT;
 	a->pending_pid = p->pid;
+	a->pending_thread = w ? w->thread_id : 0;
 	a->pending_refuse = c.refuse;
 }
 
@@ -562,6 +572,17 @@ static void on_capture_done(void *ud, vproc *p, int ok, const char *msg)
 	}
 	/* other captures: probe_client already put "saved PATH (size)" in the status line */
 	model_touch(&a->m);
+}
+
+void app_snapshot_thread(app *a, vproc *p, int thread_id)
+{
+	char err[256];
+	if (probe_mgr_capture_thread(a->pm, p, "heap_snapshot", 0, thread_id, on_capture_done, a, err,
+				     sizeof err) < 0)
+		model_status(&a->m, "PID %d: %s", p->pid, err);
+	else
+		model_status(&a->m, "heap snapshot of thread %d of %d running — that thread is paused while V8 writes it",
+			     thread_id, p->pid);
 }
 
 void app_capture(app *a, vproc *p, const char *cmd, int seconds)

@@ -108,6 +108,7 @@ typedef struct app {
 
 	pending_action pending;
 	int pending_pid;
+	int pending_thread;	/* ACT_SNAPSHOT of a worker thread of pending_pid; 0: the process */
 	bool pending_refuse;
 	int pending_sig;	/* ACT_SIGNAL: which */
 
@@ -196,6 +197,8 @@ void app_attach(app *a, vproc *p);
  * ancestor whose group was attached with `a` (vproc.attach_members). */
 bool app_wants_attach(const app *a, const vproc *p);
 void app_capture(app *a, vproc *p, const char *cmd, int seconds);
+/* A heap snapshot of p's worker thread thread_id (its own isolate). */
+void app_snapshot_thread(app *a, vproc *p, int thread_id);
 /* Select the next visible row matching ui.search after the selection (or
  * from it, when from_current), wrapping; says so when none matches. */
 void app_search_next(app *a, bool from_current);

@@ -17,8 +17,9 @@
  *
  * A jump (G) forward applies the lines up to the moment; a jump back starts
  * the model afresh from the top of the file, as there is no undoing a line.
- * Either runs on the timer in slices of REPLAY_SLICE_MS, so a day-long
- * recording keeps the screen answering while it is read again. */
+ * Either runs in slices of REPLAY_SLICE_MS, one per loop turn (the timer
+ * due at once), so a day-long recording keeps the screen answering while it
+ * is read again. */
 #include "tui/app_priv.h"
 
 #include <errno.h>
@@ -428,6 +429,8 @@ void app_replay_jump(app *a, const char *typed)
 	rp->seek_to = to;
 	if (replay_seek_step(a))
 		a->m.now_ms = rp->clock;
+	else
+		uv_timer_start(&a->tick_timer, app_replay_tick, 0, REPLAY_STEP_MS);
 	model_groups(&a->m);
 	model_touch(&a->m);
 	a->repaint = true;
@@ -438,8 +441,12 @@ void app_replay_tick(uv_timer_t *t)
 	app *a = t->data;
 	struct replay *rp = a->rp;
 	if (rp->seek_to) {
-		if (!replay_seek_step(a))
+		if (!replay_seek_step(a)) {
+			/* the next slice at the next loop turn, after the keys, not a
+			 * step later: a jump runs at full speed and stays stoppable */
+			uv_timer_start(t, app_replay_tick, 0, REPLAY_STEP_MS);
 			return;
+		}
 	} else {
 		if (a->ui.paused || rp->done)
 			return;

@@ -52,7 +52,10 @@ static void finish_prompt(app *a, bool yes, bool insist)
 			model_status(&a->m, "heap snapshot not taken: too little memory headroom (press Y to insist)");
 			return;
 		}
-		app_capture(a, p, "heap_snapshot", 0);
+		if (a->pending_thread)
+			app_snapshot_thread(a, p, a->pending_thread);
+		else
+			app_capture(a, p, "heap_snapshot", 0);
 	} else if (act == ACT_PROFILE) {
 		if (seconds < 1 || seconds > 300) {
 			model_status(&a->m, "CPU profile: give 1 to 300 seconds");
