@@ -160,15 +160,23 @@ void container_identify(int pid, container_info *out)
 	out->other_pid = procfs_same_ns(pid, 0, "pid") == 0;
 	out->other_net = procfs_same_ns(pid, 0, "net") == 0;
 	out->other_mnt = procfs_same_ns(pid, 0, "mnt") == 0;
+	/* one mount namespace, two roots (vitals copied into a chroot, or the
+	 * app in one): paths still differ, /proc/PID/root bridges them */
+	char rp[48];
+	snprintf(rp, sizeof rp, "/proc/%d/root/", pid);
+	struct stat a, b;
+	bool other_root = !out->other_mnt && stat(rp, &a) == 0 && stat("/", &b) == 0 &&
+			  (a.st_dev != b.st_dev || a.st_ino != b.st_ino);
 	cgroup_container(pid, out->name, sizeof out->name);
 	/* vitals may run in a container itself: its own is "here", not "there" */
 	char self[CONTAINER_NAME_LEN];
 	cgroup_container(0, self, sizeof self);
 	if (strcmp(self, out->name) == 0)
 		out->name[0] = 0;
-	if (!out->name[0] && (out->other_pid || out->other_net || out->other_mnt))
-		snprintf(out->name, sizeof out->name, "ns:%s%s%s", out->other_pid ? "pid," : "",
-			 out->other_net ? "net," : "", out->other_mnt ? "mnt," : "");
+	if (!out->name[0] && (out->other_pid || out->other_net || out->other_mnt || other_root))
+		snprintf(out->name, sizeof out->name, "ns:%s%s%s%s", out->other_pid ? "pid," : "",
+			 out->other_net ? "net," : "", out->other_mnt ? "mnt," : "", other_root ? "root," : "");
+	out->other_mnt |= other_root;
 	size_t l = strlen(out->name);
 	if (l && out->name[l - 1] == ',')
 		out->name[l - 1] = 0;

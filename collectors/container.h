@@ -18,9 +18,11 @@
 
 typedef struct container_info {
 	int nspid;		/* PID in its own PID namespace (= host PID when not nested) */
-	bool other_pid, other_net, other_mnt;	/* namespaces not shared with vitals */
+	bool other_pid, other_net;	/* namespaces not shared with vitals */
+	bool other_mnt;		/* its files are not ours: another mount namespace, or
+				 * another root (vitals or it chrooted) */
 	char name[CONTAINER_NAME_LEN];	/* "docker:0123456789ab", "k8s:1f2e3d4c/0123456789ab",
-					 * "ns:pid,net,mnt", "" on the host */
+					 * "ns:pid,net,mnt", "ns:root" (a chroot), "" here */
 } container_info;
 
 /* Fill out for pid (host PID).  Unreadable parts stay "not different". */

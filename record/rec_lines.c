@@ -325,6 +325,13 @@ static void apply_alert(model *m, const rec_line *l)
 	a.state = (uint8_t)t;
 	get_str(l->o, "rule", a.rule, sizeof a.rule);
 	get_str(l->o, "msg", a.msg, sizeof a.msg);
+	/* a rotated file starts by saying again what fires: known already when
+	 * the file before it was replayed */
+	for (uint32_t i = 0; i < m->alerts_len; i++) {
+		const model_alert *b = model_alert_get(m, i);
+		if (b->t_ms == a.t_ms && b->pid == a.pid && b->state == a.state && strcmp(b->rule, a.rule) == 0)
+			return;
+	}
 	model_alert_push(m, &a);
 }
 

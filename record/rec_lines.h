@@ -5,7 +5,9 @@
  * column of core/probe_series.h) plus two of its own:
  *   {"t":"record","v":1,"ts":…,"host":"…","interval_ms":1000}  at each file start
  *   {"t":"gc","ts":…,"pid":…,"ev":[[t_ms,dur_ms,kind,flags],…]}  GC events since the last
- * Every line has "t" and "ts" (ms since the epoch).  Replay applies them in
+ * Every line has "t" and "ts" (ms since the epoch).  A file after a rotation
+ * repeats its processes ("found"), their GC history and the alerts still
+ * firing; applying those again changes nothing.  Replay applies them in
  * order to a model as the collectors would have: processes found and gone,
  * latest values and one ring push per sample, GC events, the alert log.
  *

@@ -9,6 +9,8 @@
 #    heap/GC/lag agree with the app's own, 9229 closed afterwards;
 #  - --prometheus serves the app's heap (libmicrohttpd and gnutls travel too);
 #  - the dashboard draws in tmux (terminfo and ncurses from the bundle);
+#  - chrooted in the app's own mount namespace: the probe reached through
+#    /proc/PID/root all the same (another root is another file system view);
 # and, on the host, that a copy cut short or damaged says so in one line.
 . "${VITALS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/netns.sh"
 . "${VITALS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
@@ -22,6 +24,7 @@ ns_can || { echo "SKIP: needs root and unshare/nsenter/ip for namespaces and chr
 # the host's paths: the bundle is for release builds
 ldd "$VITALS" | grep -q libasan && { echo "SKIP: a sanitizer build (the bundle is for release builds)"; exit 77; }
 B=$VITALS_BUILDDIR/vitals-bundle
+${MAKE:-make} -s -C "$VITALS_BUILDDIR" vitals-bundle >/dev/null || fail "make vitals-bundle failed"
 [ -x "$B" ] || fail "no $B (make bundle)"
 lock_inspector
 WORK=$(mktemp -d "$VITALS_BUILDDIR/bundle-test.XXXXXX")
@@ -69,6 +72,21 @@ tmux_start 120 30 "TERM=xterm-256color $INROOT /vitals $P 2>&1; sleep 20"
 tmux_wait_text 10 "CONTAINER" || fail "no dashboard in the empty root: $(tmux_screen)"
 tmux_screen | grep " $P " | grep -q "ns:pid,net,mnt" || fail "the app's row: $(tmux_screen)"
 pass "the dashboard draws from the empty root (the bundle's terminfo)"
+
+# one mount namespace, two roots: the app outside the chroot, vitals inside;
+# the probe's socket is in the app's /tmp, reached through /proc/PID/root
+unshare -m sh -c "$NS_TMP_SH"'
+	R=$1 W=$2 NODE=$3 APP=$4
+	mount --bind /proc "$R/proc" && mount --rbind /dev "$R/dev" && mount -t tmpfs -o mode=1777 tmpfs "$R/tmp" || exit 1
+	"$NODE" "$APP" "$W/same.pid" 2>/dev/null &
+	i=0; while [ ! -s "$W/same.pid" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	env -u VITALS_SOCK_DIR -u XDG_CONFIG_HOME -u XDG_RUNTIME_DIR -u TMPDIR \
+		chroot "$R" /vitals --json --attach --duration 3 -i 0.5 "$(cat "$W/same.pid")" > "$W/out4" 2>"$W/err4"
+	kill $!' sh "$R" "$WORK" "$NODE" "$FIXTURES/idle.js"
+grep '"event":"probe_attached"' "$WORK/out4" | grep -q '"container":"ns:root"' ||
+	fail "attach from a chroot in the app's mount namespace: $(cat "$WORK/err4"; grep '"t":"process"' "$WORK/out4")"
+grep -q '"t":"sample".*"heap_used":[1-9]' "$WORK/out4" || fail "no heap samples through /proc/PID/root from the chroot"
+pass "from a chroot sharing the app's mount namespace: attached through /proc/PID/root (ns:root)"
 
 head -c -4096 "$B" > "$WORK/bad" && chmod +x "$WORK/bad"
 "$WORK/bad" --version > "$WORK/bad.out" 2>&1 && fail "a damaged bundle ran"

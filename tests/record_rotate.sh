@@ -2,8 +2,9 @@
 # record_rotate.sh — a recorder with a tiny --max-size (2 KB) rotates: each
 # file (FILE.YYYYmmdd-HHMMSS and the new FILE) is 0600, whole gzip blocks
 # only, starts with the header and the processes it holds, and replays on
-# its own; `vitals replay FILE*` plays the set in recorded order (named in
-# any order): every alert at its time, a jump back into the oldest file.
+# its own (the alerts firing when it began said again); `vitals replay
+# FILE*` plays the set in recorded order (named in any order): every alert
+# once at its time, a jump back into the oldest file.
 # Rotation at a change of day is tests/test_recfile's (it needs a clock).
 . "${VITALS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 need "$NODE"
@@ -27,7 +28,28 @@ for f in "$@" "$rec"; do
 		grep -q "\"event\":\"found\".*demo/$app.js" "$T/lines1" || fail "$f: no found line for $app.js"
 	done
 done
-pass "$nrot rotated files and the new one: 0600, whole blocks, each with its header and processes"
+# each new file says again which alerts were firing when it began (as they were raised)
+"$NODE" -e '
+	const zlib = require("zlib"), fs = require("fs");
+	const files = process.argv.slice(1).map(f => ({ f, lines: zlib.gunzipSync(fs.readFileSync(f)).toString().trim().split("\n").map(l => JSON.parse(l)) }));
+	files.sort((a, b) => a.lines[0].ts - b.lines[0].ts);
+	const latest = new Map();
+	let restated = 0;
+	for (const [k, { f, lines }] of files.entries()) {
+		if (k > 0)
+			for (const a of latest.values())
+				if (a.state === "firing") {
+					if (!lines.some(l => l.t === "alert" && l.ts === a.ts && l.pid === a.pid && l.rule === a.rule && l.state === "firing")) {
+						console.error(f + " does not say that " + a.rule + " of " + a.pid + " fires");
+						process.exit(1);
+					}
+					restated++;
+				}
+		for (const l of lines)
+			if (l.t === "alert" && l.ts <= lines[lines.length - 1].ts) latest.set(l.pid + " " + l.rule, l);
+	}
+	console.log(restated);' "$@" "$rec" >"$T/restated" || fail "$(cat "$T/restated")"
+pass "$nrot rotated files and the new one: 0600, whole blocks, each with its header and processes, $(cat "$T/restated") firing alert(s) said again"
 
 # the newest alone replays
 tmux_start 140 45 "TERM=xterm-256color $VITALS replay --speed 64 '$rec'; echo EXIT=\$?; sleep 60"
@@ -52,8 +74,8 @@ tmux_wait_text 15 "end of the recording" || fail "the set: $(tmux_screen | tail 
 ! tmux_screen | grep -q damaged || fail "the set: $(tmux_screen | tail -2)"
 while read -r s pid rule; do
 	hms=$(date -d "@$s" +%H:%M:%S)
-	tmux_screen | grep -Eq "$hms +[A-Z]+ +$pid +$rule" ||
-		fail "alert $rule of $pid at $hms not in the replay of the set: $(tmux_screen | grep -A5 Alerts)"
+	[ "$(tmux_screen | grep -Ec "$hms +[A-Z]+ +$pid +$rule")" = 1 ] ||
+		fail "alert $rule of $pid at $hms not once in the replay of the set: $(tmux_screen | grep -A5 Alerts)"
 done <"$T/firing"
 end=$(tmux_screen | grep -o 'end of the recording at [0-9-]* [0-9:]*' | grep -o '[0-9:]*$')
 [ "$(date -d "$end" +%s)" -ge "$last" ] || fail "the set ended at $end, before its last line ($(date -d "@$last" +%T))"

@@ -71,6 +71,24 @@ int app_record_open(app *a, char *err, size_t errlen)
 	return 0;
 }
 
+/* A new file says again which alerts are firing (each as it was raised,
+ * with its time), so it replays alone with them; a replay of the set skips
+ * the repeats (rec_lines).  The log is newest first: an alert is firing when
+ * its newest entry for that process and rule is. */
+static void restate_firing(app *a)
+{
+	for (uint32_t i = 0; i < a->m.alerts_len; i++) {
+		const model_alert *al = model_alert_get(&a->m, i);
+		bool newer = false;
+		for (uint32_t j = 0; j < i && !newer; j++) {
+			const model_alert *b = model_alert_get(&a->m, j);
+			newer = b->pid == al->pid && strcmp(b->rule, al->rule) == 0;
+		}
+		if (!newer && al->state == ALERT_FIRING)
+			app_json_written(a, headless_alert(a->json_out, al, NULL));
+	}
+}
+
 /* After the tick's lines: this tick's GC events, then a block when due.  A
  * new file (rotation) starts with the header and every process found again,
  * so each file replays on its own. */
@@ -95,6 +113,7 @@ void app_record_tick(app *a, int64_t now, bool last)
 	if (rotated) {
 		rec_write_header(a->json_out, now, (int)(a->cfg.interval_s * 1000));
 		a->nseen = 0;	/* "found" again for each process, in the new file */
+		restate_firing(a);
 	}
 }
 

@@ -42,7 +42,7 @@ static const opt_doc opts[] = {
 	{ { "output", required_argument, 0, 'o' }, "FILE", "record: write to FILE (default ~/.local/state/vitals/record.vrec; - = stdout)" },
 	{ { "max-size", required_argument, 0, OPT_MAXSIZE }, "MB", "record: start a new file past this size (default 64, from 0.001; also daily)" },
 	{ { "speed", required_argument, 0, OPT_SPEED }, "N", "replay: playback speed, 1..64 (default 1; [ ] change it)" },
-	{ { "remote", required_argument, 0, OPT_REMOTE }, "HOST", "watch HOST's processes too, over ssh (vitals record -o - there; again for more hosts)" },
+	{ { "remote", required_argument, 0, OPT_REMOTE }, "HOST", "watch HOST's processes over ssh (vitals record -o - there; again for more hosts: a HOST column; --json: \"host\")" },
 	{ { "bell", no_argument, 0, OPT_BELL }, NULL, "ring the terminal bell when an alert fires" },
 	{ { "auto-snapshot", no_argument, 0, OPT_AUTOSNAP }, NULL, "on a leak alert: three heap snapshots and a report of what leaks" },
 	{ { "all-users", no_argument, 0, OPT_ALLUSERS }, NULL, "discover other users' Node processes too" },
