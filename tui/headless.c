@@ -103,14 +103,12 @@ static void headless_http(json_t *o, const char *key, const vnode *n, int side)
 		for (int i = 0; i < n->nroutes; i++) {
 			const http_route *r = &n->routes[i];
 			json_t *x = json_object();
+			static const char *const rkey[] = { "count", "rps", "p50_ms", "p99_ms", "max_ms", "5xx" };
+			const double val[] = { r->count, r->rps, r->p50, r->p99, r->max, r->e5xx };
 			json_object_set_new(x, "method", jstr(r->method));
 			json_object_set_new(x, "route", jstr(r->route));
-			put_num(x, "count", r->count);
-			put_num(x, "rps", r->rps);
-			put_num(x, "p50_ms", r->p50);
-			put_num(x, "p99_ms", r->p99);
-			put_num(x, "max_ms", r->max);
-			put_num(x, "5xx", r->e5xx);
+			for (size_t k = 0; k < sizeof rkey / sizeof rkey[0]; k++)
+				put_num(x, rkey[k], val[k]);
 			json_array_append_new(rs, x);
 		}
 		json_object_set_new(h, "routes", rs);
