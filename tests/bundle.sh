@@ -24,6 +24,7 @@ ns_can || { echo "SKIP: needs root and unshare/nsenter/ip for namespaces and chr
 # the host's paths: the bundle is for release builds
 ldd "$VITALS" | grep -q libasan && { echo "SKIP: a sanitizer build (the bundle is for release builds)"; exit 77; }
 B=$VITALS_BUILDDIR/vitals-bundle
+${MAKE:-make} -s -C "$VITALS_BUILDDIR" vitals-bundle >/dev/null || fail "make vitals-bundle failed"
 [ -x "$B" ] || fail "no $B (make bundle)"
 lock_inspector
 WORK=$(mktemp -d "$VITALS_BUILDDIR/bundle-test.XXXXXX")

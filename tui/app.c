@@ -162,6 +162,11 @@ static void handle_mouse(app *a)
 	MEVENT ev;
 	if (getmouse(&ev) != OK)
 		return;
+	if (a->ui.view == VIEW_EXPLORE) {	/* the wheel moves the explorer's selection */
+		if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED))
+			app_explore_key(a, ev.bstate & BUTTON4_PRESSED ? KEY_UP : KEY_DOWN);
+		return;
+	}
 	if (ev.bstate & BUTTON4_PRESSED)
 		app_act(a, KA_UP);
 	else if (ev.bstate & BUTTON5_PRESSED)
