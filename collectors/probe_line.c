@@ -549,11 +549,17 @@ static void apply_sample(model *m, vproc *p, sample_in *s)
 	if (s->has_culprit)
 		n->culprit = s->culprit;
 	if (s->nroutes >= 0) {	/* a window with traffic: its routes */
-		memcpy(n->routes, s->routes, (size_t)s->nroutes * sizeof *s->routes);
+		if (s->nroutes > 0 && !n->routes)
+			n->routes = xcalloc(MAX_ROUTES, sizeof *n->routes);
+		if (s->nroutes > 0)
+			memcpy(n->routes, s->routes, (size_t)s->nroutes * sizeof *s->routes);
 		n->nroutes = s->nroutes;
 	}
 	if (s->nworkers >= 0) {	/* the list as the probe has it now */
-		memcpy(n->workers, s->workers, (size_t)s->nworkers * sizeof *s->workers);
+		if (s->nworkers > 0 && !n->workers)
+			n->workers = xcalloc(MAX_WORKERS, sizeof *n->workers);
+		if (s->nworkers > 0)
+			memcpy(n->workers, s->workers, (size_t)s->nworkers * sizeof *s->workers);
 		n->nworkers = s->nworkers;
 	}
 	for (int i = 0; i < s->nspaces; i++) {

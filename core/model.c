@@ -37,6 +37,8 @@ static void vnode_free(vnode *n)
 		ring_free(&n->handles[i].r);
 	free(n->handles);
 	free(n->gc);
+	free(n->workers);
+	free(n->routes);
 	free(n);
 }
 

@@ -143,9 +143,12 @@ typedef struct vnode {
 	stall_culprit culprit;
 	/* answers by status class in the last interval: [0] server, [1] outgoing */
 	double http_status[2][HTTP_CLASSES];
-	worker_info workers[MAX_WORKERS];	/* the process's worker threads, latest */
+	/* The next two are owned and allocated (MAX_WORKERS, MAX_ROUTES) by the
+	 * first sample that has any: most apps have no workers and many no HTTP,
+	 * and inline they were 5.3 KB of every attached process's 7.7. */
+	worker_info *workers;	/* the process's worker threads, latest; NULL: none yet */
 	int nworkers;
-	http_route routes[MAX_ROUTES];	/* the server's top routes of the latest window, busiest first */
+	http_route *routes;	/* the server's top routes of the latest window, busiest first */
 	int nroutes;
 
 	gc_event *gc;		/* owned; ring of gc_cap GC events, gc_head = next slot;

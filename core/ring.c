@@ -9,8 +9,11 @@
  * newest_start - (len - 1 - k) * span_ms; only the open bucket may start
  * after a gap not yet filled (its own start is kept).  Raw times are stored
  * as uint32 ms since t0 <= every kept raw time; t0 moves up when that would
- * overflow.  Storage is allocated on the first push and never grows: 8 bytes
- * per raw sample, 12 per bucket.
+ * overflow.  Storage follows the history kept, up to the configured bound:
+ * the raw tier, 8 bytes per sample (exact float values), grows by doubling
+ * until it first wraps (raw_grow); a coarse tier is allocated at its first
+ * commit, 6 bytes per bucket (bfloat16, ring.h).  With the default tiers a
+ * ring is 6.3 KB once 5 minutes old (10.2 KB with float buckets).
  */
 #include "core/ring.h"
 
@@ -38,41 +41,66 @@ void ring_init(ring *r, const ring_config *cfg)
 
 void ring_free(ring *r)
 {
-	free(r->tier[0].v);	/* the one block every tier lives in (ring_alloc) */
+	free(r->tier[0].v);	/* the raw tier's values and times (raw_grow) */
 	for (int i = 0; i < r->ntiers; i++) {
 		ring_tier *t = &r->tier[i];
+		free(t->b);	/* a coarse tier's buckets, from its first commit */
 		t->b = NULL;
 		t->v = NULL;
 		t->t = NULL;
-		t->len = t->head = 0;
+		t->len = t->head = t->room = 0;
 		t->open_n = 0;
 	}
 	r->count = 0;
 	r->last = NAN;
 }
 
-/* One block for every tier: raw values, raw times, then each coarse tier's
- * buckets.  One owner, one free — and pages of tiers not written yet (the
- * 5-minute tier in the first 5 minutes) are never touched, so resident
- * memory grows to the configured bound instead of starting there. */
-static int ring_alloc(ring *r)
+/* The raw tier: values then times, in one block of `room` entries, RAW_MIN at
+ * the first push and doubled up to cap as it fills (before it first wraps,
+ * slot k is entry k, so growing copies two prefixes).  Each coarse tier gets
+ * its buckets at its first commit (tier_commit_open).  So memory follows the
+ * history kept: a ring 40 s old costs 0.5 KB rather than 6.3, and one 5
+ * minutes old or more the full bound. */
+#define RAW_MIN 32
+static int raw_grow(ring *r)
 {
 	ring_tier *raw = &r->tier[0];
-	size_t bytes = raw->cap * (sizeof *raw->v + sizeof *raw->t);
-	for (int i = 1; i < r->ntiers; i++)
-		bytes += r->tier[i].cap * sizeof(ring_bucket);
-	char *block = malloc(bytes);
+	uint32_t room = raw->room ? raw->room * 2 : RAW_MIN;
+	if (room > raw->cap)
+		room = raw->cap;
+	char *block = malloc(room * (sizeof *raw->v + sizeof *raw->t));
 	if (!block)
 		return -1;
-	raw->v = (float *)block;
-	block += raw->cap * sizeof *raw->v;
-	raw->t = (uint32_t *)block;
-	block += raw->cap * sizeof *raw->t;
-	for (int i = 1; i < r->ntiers; i++) {
-		r->tier[i].b = (ring_bucket *)block;
-		block += r->tier[i].cap * sizeof(ring_bucket);
+	float *v = (float *)block;
+	uint32_t *t = (uint32_t *)(block + room * sizeof *raw->v);
+	if (raw->v) {
+		memcpy(v, raw->v, raw->len * sizeof *v);
+		memcpy(t, raw->t, raw->len * sizeof *t);
+		free(raw->v);
 	}
+	raw->v = v;
+	raw->t = t;
+	raw->room = room;
 	return 0;
+}
+
+/* float -> bfloat16, rounded to nearest even; NaN stays a (quiet) NaN. */
+static uint16_t bf16_from(float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, sizeof u);
+	if (isnan(f))
+		return (uint16_t)((u >> 16) | 0x40);
+	u += 0x7fff + ((u >> 16) & 1);
+	return (uint16_t)(u >> 16);
+}
+
+static float bf16_to(uint16_t h)
+{
+	uint32_t u = (uint32_t)h << 16;
+	float f;
+	memcpy(&f, &u, sizeof f);
+	return f;
 }
 
 static uint32_t tier_slot(ring_tier *t)
@@ -102,10 +130,16 @@ static void raw_rebase(ring *r, int64_t t_ms)
 	r->t0 += shift;
 }
 
-/* Commit the open bucket, after empty buckets for the spans it skipped. */
+/* Commit the open bucket, after empty buckets for the spans it skipped (if
+ * the tier's buckets cannot be had, the bucket is dropped). */
 static void tier_commit_open(ring_tier *t)
 {
-	static const ring_bucket empty = { NAN, NAN, NAN };
+	if (!t->b && !(t->b = malloc(t->cap * sizeof *t->b))) {
+		t->open_n = 0;
+		return;
+	}
+	const uint16_t nan16 = bf16_from(NAN);
+	const ring_bucket empty = { nan16, nan16, nan16 };
 	if (t->len > 0) {
 		int64_t skipped = (t->open_start - t->newest_start) / t->span_ms - 1;
 		if (skipped >= (int64_t)t->cap) {
@@ -116,9 +150,9 @@ static void tier_commit_open(ring_tier *t)
 		}
 	}
 	ring_bucket *b = &t->b[tier_slot(t)];
-	b->min = t->open_min;
-	b->max = t->open_max;
-	b->mean = (float)(t->open_sum / t->open_n);
+	b->min = bf16_from(t->open_min);
+	b->max = bf16_from(t->open_max);
+	b->mean = bf16_from((float)(t->open_sum / t->open_n));
 	t->newest_start = t->open_start;
 	t->open_n = 0;
 }
@@ -127,8 +161,9 @@ int ring_push(ring *r, int64_t t_ms, double v)
 {
 	if (r->ntiers == 0)
 		return -1;
-	if (!r->tier[0].v) {
-		if (ring_alloc(r) < 0)
+	ring_tier *raw = &r->tier[0];
+	if (!raw->v) {
+		if (raw_grow(r) < 0)
 			return -1;
 		r->t0 = t_ms;
 	} else if (t_ms < r->last_t) {
@@ -136,10 +171,11 @@ int ring_push(ring *r, int64_t t_ms, double v)
 	}
 	if (t_ms - r->t0 > UINT32_MAX)
 		raw_rebase(r, t_ms);
+	if (raw->len == raw->room && raw->room < raw->cap && raw_grow(r) < 0)
+		return -1;
 	r->count++;
 	r->last = v;
 	r->last_t = t_ms;
-	ring_tier *raw = &r->tier[0];
 	uint32_t s = tier_slot(raw);
 	raw->v[s] = (float)v;
 	raw->t[s] = (uint32_t)(t_ms - r->t0);
@@ -204,9 +240,9 @@ int ring_cursor_next(ring_cursor *c, ring_point *p)
 	} else {
 		const ring_bucket *b = &t->b[c->slot];
 		p->t_ms = c->t;
-		p->min = b->min;
-		p->max = b->max;
-		p->mean = b->mean;
+		p->min = bf16_to(b->min);
+		p->max = bf16_to(b->max);
+		p->mean = bf16_to(b->mean);
 		c->t += t->span_ms;
 	}
 	c->i++;
@@ -295,8 +331,9 @@ size_t ring_bytes(const ring *r)
 {
 	if (!r->tier[0].v)
 		return 0;
-	size_t b = r->tier[0].cap * (sizeof(float) + sizeof(uint32_t));
+	size_t b = r->tier[0].room * (sizeof(float) + sizeof(uint32_t));
 	for (int i = 1; i < r->ntiers; i++)
-		b += r->tier[i].cap * sizeof(ring_bucket);
+		if (r->tier[i].b)
+			b += r->tier[i].cap * sizeof(ring_bucket);
 	return b;
 }

@@ -3,9 +3,10 @@
  * Tier 0 holds raw samples (time, value).  Each coarser tier holds
  * contiguous, time-aligned buckets of span_ms carrying min/max/mean of the raw
  * samples that fell into them (a gap is a run of empty buckets), so a one-hour view can still show a one-second spike
- * (draw the bucket max).  Memory is fixed by the ring_config given at init and
- * is allocated once, on the first push (a process that never gets a probe
- * sample costs nothing).  Push is O(tiers).  Index 0 is the oldest entry.
+ * (draw the bucket max).  Memory is bounded by the ring_config given at init;
+ * each tier is allocated once, the raw one on the first push (a process that
+ * never gets a probe sample costs nothing), a coarse one at its first
+ * complete bucket.  Push is O(tiers).  Index 0 is the oldest entry.
  * NaN values are "missing" and are skipped by the roll-up.
  */
 #ifndef VITALS_RING_H
@@ -32,15 +33,20 @@ typedef struct ring_point {
 	float min, max, mean;
 } ring_point;
 
-/* A committed bucket of a coarse tier: 12 bytes.  Its time is implied by its
+/* A committed bucket of a coarse tier: 6 bytes.  Its time is implied by its
  * position (tiers are contiguous: a gap is stored as empty NaN buckets), so
- * no time stamp is stored.  An empty bucket has mean NaN. */
+ * no time stamp is stored.  min/max/mean are bfloat16 (a float's sign,
+ * exponent and top 7 mantissa bits, rounded to nearest): float's range, so
+ * bytes, ms and ratios alike, within 2^-8 (0.4 %) of the float — below a
+ * graph cell's resolution — for half of 12 bytes.  Rounding is monotonic, so
+ * min <= mean <= max still holds.  An empty bucket has mean NaN. */
 typedef struct ring_bucket {
-	float min, max, mean;
+	uint16_t min, max, mean;
 } ring_bucket;
 
 typedef struct ring_tier {
 	uint32_t span_ms, cap, head, len;	/* head: next write slot */
+	uint32_t room;		/* raw tier: entries allocated, grown to cap */
 	ring_bucket *b;		/* coarse tiers: cap buckets */
 	float *v;		/* raw tier: values ... */
 	uint32_t *t;		/* ... and their time, ms since the ring's t0 */

@@ -69,7 +69,8 @@ static void test_rollup(void **state)
 	assert_float_equal(b0.max, 1, 1e-6);
 	assert_float_equal(b1.max, 500, 1e-6);	/* the spike survives the roll-up */
 	assert_float_equal(b1.min, 1, 1e-6);
-	assert_float_equal(b1.mean, (9 + 500) / 10.0, 1e-3);
+	/* bfloat16 buckets: within 2^-8 of the value (50.9 reads 51) */
+	assert_float_equal(b1.mean, (9 + 500) / 10.0, 50.9 / 256);
 	assert_float_equal(b2.mean, 1, 1e-6);
 	/* 60 s tier, aligned on absolute time: [60,120) s holds the spike,
 	 * [120,180) s is open */
@@ -226,11 +227,92 @@ static void test_default_bytes(void **state)
 {
 	ring r;
 	ring_init(&r, NULL);
+	/* 300 raw (8 B) + 648 buckets (6 B): the bound the bench relies on;
+	 * the raw tier grows 32, 64, ... 300 as it fills, each coarse tier
+	 * comes with its first complete bucket */
 	ring_push(&r, 0, 1);
-	/* 300 raw (8 B) + 648 buckets (12 B): the budget the bench relies on */
-	assert_int_equal(ring_bytes(&r), 300 * 8 + (360 + 288) * 12);
+	assert_int_equal(ring_bytes(&r), 32 * 8);
+	ring_push(&r, 9999, 1);
+	assert_int_equal(ring_bytes(&r), 32 * 8);
+	ring_push(&r, 10000, 1);
+	assert_int_equal(ring_bytes(&r), 32 * 8 + 360 * 6);
+	for (int i = 3; i <= 33; i++)	/* the 33rd sample doubles the raw tier */
+		ring_push(&r, 10000 + i, i);
+	assert_int_equal(ring_len(&r, 0), 34);
+	assert_int_equal(ring_bytes(&r), 64 * 8 + 360 * 6);
+	for (int i = 0; i < 34; i++)	/* nothing lost in the move */
+		assert_float_equal(ring_get(&r, 0, (size_t)i).mean, i < 3 ? 1 : i, 0);
+	assert_int_equal(ring_get(&r, 0, 33).t_ms, 10033);
+	ring_push(&r, 300000, 1);
+	assert_int_equal(ring_bytes(&r), 64 * 8 + (360 + 288) * 6);
+	assert_float_equal(ring_get(&r, 2, 0).mean, (3 + 18 * 31) / 34.0, 0);	/* 16.5: exact in bfloat16 */
+	for (int i = 0; i < 1000; i++)	/* full and wrapped: the configured bound, no more */
+		ring_push(&r, 400000 + i * 1000, i);
+	assert_int_equal(ring_bytes(&r), 300 * 8 + (360 + 288) * 6);
+	assert_int_equal(ring_len(&r, 0), 300);
+	assert_float_equal(ring_get(&r, 0, 0).mean, 700, 0);
+	assert_int_equal(ring_get(&r, 0, 299).t_ms, 400000 + 999 * 1000);
 	ring_free(&r);
 	assert_int_equal(ring_bytes(&r), 0);
+}
+
+/* Coarse buckets hold bfloat16: every committed min/max/mean must be within
+ * 2^-8 of the float it rounds (relative), for the magnitudes vitals graphs —
+ * bytes up to TB, ms, ratios, tiny ones — and through many wraps of both
+ * coarse tiers; raw values stay exact floats; NaN stays missing. */
+static void test_bucket_precision_and_wrap(void **state)
+{
+	static const double scale[] = { 1e-6, 0.37, 1, 999.9, 52428800.5, 3.3e12 };
+	ring r;
+	ring_init(&r, &small);
+	double worst = 0;
+	int64_t t = 1764450000000;
+	for (int k = 0; k < 6; k++) {
+		/* 4 min per scale at 1 Hz: 24 buckets of 10 s (cap 4: 6 wraps),
+		 * 4 of 60 s (cap 3) */
+		for (int i = 0; i < 240; i++, t += 1000) {
+			double v = scale[k] * (1 + 0.25 * sin(i * 0.7) + (i % 37 == 0 ? 3 : 0));
+			ring_push(&r, t, v);
+			assert_float_equal(ring_get(&r, 0, ring_len(&r, 0) - 1).mean, (float)v, 0);
+		}
+		/* recompute the committed 10 s buckets from the same formula */
+		size_t n = ring_len(&r, 1);
+		assert_int_equal(n, 5);
+		for (size_t j = 0; j + 1 < n; j++) {	/* the last is the open one, float */
+			ring_point p = ring_get(&r, 1, j);
+			double lo = INFINITY, hi = -INFINITY, sum = 0;
+			int cnt = 0;
+			for (int i = 0; i < 240; i++) {
+				int64_t ti = t - 240000 + i * 1000;
+				if (ti < p.t_ms || ti >= p.t_ms + 10000)
+					continue;
+				double v = (float)(scale[k] * (1 + 0.25 * sin(i * 0.7) + (i % 37 == 0 ? 3 : 0)));
+				lo = fmin(lo, v);
+				hi = fmax(hi, v);
+				sum += v;
+				cnt++;
+			}
+			assert_int_equal(cnt, 10);
+			double e[3] = { fabs(p.min - lo) / lo, fabs(p.max - hi) / hi,
+					fabs(p.mean - sum / cnt) / (sum / cnt) };
+			for (int q = 0; q < 3; q++) {
+				assert_true(e[q] <= 1.0 / 256);
+				worst = fmax(worst, e[q]);
+			}
+			assert_true(p.min <= p.mean && p.mean <= p.max);
+		}
+		assert_int_equal(ring_len(&r, 2), 4);	/* 3 committed (wrapped) + open */
+		ring_point p60 = ring_get(&r, 2, 1);
+		assert_true(p60.max >= scale[k] * 3.9 * (1 - 1.0 / 256));	/* a spike survives */
+	}
+	assert_true(worst > 0);	/* it did round: the check above was not vacuous */
+	ring_push(&r, t + 20000, NAN);
+	ring_push(&r, t + 30000, 1);
+	ring_push(&r, t + 40000, 2);	/* commits t + 30 s after three empty buckets */
+	assert_int_equal(ring_len(&r, 1), 5);
+	assert_true(isnan(ring_get(&r, 1, 2).mean));	/* an empty bucket reads as missing */
+	assert_float_equal(ring_get(&r, 1, 3).mean, 1, 0);	/* small integers are exact */
+	ring_free(&r);
 }
 
 int main(void)
@@ -247,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_clock_backwards),
 		cmocka_unit_test(test_value_at),
 		cmocka_unit_test(test_default_bytes),
+		cmocka_unit_test(test_bucket_precision_and_wrap),
 		cmocka_unit_test(test_long_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
