@@ -11,8 +11,10 @@
  *
  * Prints one line per file: seconds from the first heap sample to the first
  * heap_leak firing ("-" none), firings, resolutions, the first message.
+ * --skip S drops the first S seconds of each trace: an attach S seconds
+ * later, to a process with a heap history the rule has not seen.
  *
- * usage: bench/alerts_replay FILE.jsonl...
+ * usage: bench/alerts_replay [--skip S] FILE.jsonl...
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +53,7 @@ static int line_majors(const char *line)
 	return k ? atoi(k + 8) : 0;
 }
 
-static int replay(const char *path)
+static int replay(const char *path, int skip_s)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
@@ -65,7 +67,7 @@ static int replay(const char *path)
 	char *line = NULL, err[256];
 	size_t cap = 0;
 	ssize_t len;
-	int64_t t0 = 0;
+	int64_t t0 = 0, tfirst = 0;
 	while ((len = getline(&line, &cap, f)) > 0) {
 		if (strstr(line, "\"t\":\"alert\""))
 			continue;	/* the recorded run's own alerts */
@@ -73,6 +75,12 @@ static int replay(const char *path)
 		if (!l)
 			continue;
 		int64_t ts = rec_line_ts(l);
+		if (!tfirst)
+			tfirst = ts;
+		if (ts - tfirst < (int64_t)skip_s * 1000 && strstr(line, "\"t\":\"sample\"")) {
+			rec_line_free(l);
+			continue;
+		}
 		rec_line_apply(l, &m, NULL, err, sizeof err);
 		rec_line_free(l);
 		if (!strstr(line, "\"t\":\"sample\"") || !strstr(line, "\"heap_used\""))
@@ -98,7 +106,8 @@ static int replay(const char *path)
 	char when[24] = "-";
 	if (t.fired)
 		snprintf(when, sizeof when, "%lld", (long long)((t.first_ms - t0) / 1000));
-	printf("%-28s %6s %3d %3d  %s\n", base ? base + 1 : path, when, t.fired, t.resolved, t.msg);
+	printf("%-28s %4d %6s %3d %3d  %s\n", base ? base + 1 : path, skip_s, when, t.fired, t.resolved,
+	       t.msg);
 	alerts_free(a);
 	model_free(&m);
 	return 0;
@@ -106,13 +115,18 @@ static int replay(const char *path)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: alerts_replay FILE.jsonl...\n");
+	int skip = 0, i = 1;
+	if (argc > 2 && strcmp(argv[1], "--skip") == 0) {
+		skip = atoi(argv[2]);
+		i = 3;
+	}
+	if (i >= argc || skip < 0) {
+		fprintf(stderr, "usage: alerts_replay [--skip S] FILE.jsonl...\n");
 		return 2;
 	}
-	printf("%-28s %6s %3s %3s  %s\n", "trace", "fire_s", "n", "res", "first message");
+	printf("%-28s %4s %6s %3s %3s  %s\n", "trace", "skip", "fire_s", "n", "res", "first message");
 	int rc = 0;
-	for (int i = 1; i < argc; i++)
-		rc |= replay(argv[i]) != 0;
+	for (; i < argc; i++)
+		rc |= replay(argv[i], skip) != 0;
 	return rc;
 }
