@@ -24,6 +24,7 @@
 #define MAX_GC_IN 1000			/* protocol: at most 1000 GC events per sample */
 #define MAX_STALLS_IN 16		/* protocol: at most 4 stall culprits per sample */
 #define MAX_WORKERS_IN 64		/* protocol: at most 64 workers per sample */
+#define MAX_ROUTES_IN 64		/* protocol: 21 routes (20 and "other"); some slack */
 #define MAX_SPACES_IN 64		/* V8 has ~9; more is garbage */
 #define MAX_HANDLES_IN 256		/* distinct handle types in one sample */
 #define MAX_BYTES 1e15			/* 1 PB: a larger "size" is garbage */
@@ -215,6 +216,8 @@ typedef struct sample_in {
 	worker_info workers[MAX_WORKERS];
 	bool has_http[2];		/* http, http_client */
 	double http_status[2][HTTP_CLASSES];	/* answers by status class */
+	int nroutes;			/* -1: the sample's http has no "routes" */
+	http_route routes[MAX_ROUTES];
 } sample_in;
 
 /* arr (the sample's key) must be an array of at most max elements (what
@@ -358,15 +361,50 @@ static int parse_series(const json_t *root, sample_in *s, char *err, size_t errl
 	return 0;
 }
 
+/* http.routes: the server's top routes (more than the model keeps are dropped). */
+static int parse_routes(const json_t *arr, sample_in *s, char *err, size_t errlen)
+{
+	if (check_array(arr, "http.routes", "routes", MAX_ROUTES_IN, err, errlen) < 0)
+		return -1;
+	s->nroutes = 0;
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		char ctx[48];
+		const json_t *e = json_array_get(arr, i);
+		const char *method = NULL, *route = NULL;
+		http_route r = { .count = NAN, .rps = NAN, .p50 = NAN, .p99 = NAN, .max = NAN, .e5xx = NAN };
+		if (check_elem(e, "http.routes", i, ctx, sizeof ctx, err, errlen) < 0 ||
+		    get_str(e, "method", ctx, &method, err, errlen) < 0 ||
+		    get_str(e, "route", ctx, &route, err, errlen) < 0 ||
+		    get_num(e, "count", ctx, 0, 1e12, &r.count, err, errlen) < 0 ||
+		    get_num(e, "rps", ctx, 0, 1e9, &r.rps, err, errlen) < 0 ||
+		    get_num(e, "p50_ms", ctx, 0, MAX_MS, &r.p50, err, errlen) < 0 ||
+		    get_num(e, "p99_ms", ctx, 0, MAX_MS, &r.p99, err, errlen) < 0 ||
+		    get_num(e, "max_ms", ctx, 0, MAX_MS, &r.max, err, errlen) < 0 ||
+		    get_num(e, "5xx", ctx, 0, 1e12, &r.e5xx, err, errlen) < 0)
+			return -1;
+		if (!route)
+			return probe_errf(err, errlen, "%sroute is missing", ctx);
+		if (s->nroutes >= MAX_ROUTES)
+			continue;
+		copy_clean(r.method, sizeof r.method, method ? method : "");
+		copy_clean(r.route, sizeof r.route, route);
+		s->routes[s->nroutes++] = r;
+	}
+	return 0;
+}
+
 /* The status classes of http (side 0) or http_client (side 1). */
 static int parse_http(const json_t *root, int side, sample_in *s, char *err, size_t errlen)
 {
 	static const char *const key[2] = { "http", "http_client" };
-	const json_t *o, *st;
+	const json_t *o, *st, *rt;
 	int rc = get_obj(root, key[side], &o, err, errlen);
 	if (rc <= 0)
 		return rc;
 	s->has_http[side] = true;
+	if (side == 0 && (rt = json_object_get(o, "routes")) && !json_is_null(rt) &&
+	    parse_routes(rt, s, err, errlen) < 0)
+		return -1;
 	for (int c = 0; c < HTTP_CLASSES; c++)
 		s->http_status[side][c] = 0;
 	if (!(st = json_object_get(o, "status")) || json_is_null(st))
@@ -471,6 +509,7 @@ static int parse_sample(const json_t *root, sample_in *s, char *err, size_t errl
 	s->has_handles = false;
 	s->has_culprit = false;
 	s->has_http[0] = s->has_http[1] = false;
+	s->nroutes = -1;
 	s->nworkers = -1;
 	s->handles_total = s->gc_dropped = 0;
 	s->interval_ms = 0;
@@ -509,6 +548,10 @@ static void apply_sample(model *m, vproc *p, sample_in *s)
 
 	if (s->has_culprit)
 		n->culprit = s->culprit;
+	if (s->nroutes >= 0) {	/* a window with traffic: its routes */
+		memcpy(n->routes, s->routes, (size_t)s->nroutes * sizeof *s->routes);
+		n->nroutes = s->nroutes;
+	}
 	if (s->nworkers >= 0) {	/* the list as the probe has it now */
 		memcpy(n->workers, s->workers, (size_t)s->nworkers * sizeof *s->workers);
 		n->nworkers = s->nworkers;

@@ -102,6 +102,15 @@ typedef struct worker_info {
 	double gc_major;	/* mark-compacts among them (NaN when the probe does not say) */
 } worker_info;
 
+/* One of a server's top routes in the probe's last sample ("GET" "/users/:id";
+ * method "" and route "other" for the rest). */
+#define MAX_ROUTES 21	/* the probe's 20 and "other" */
+typedef struct http_route {
+	char method[12];
+	char route[96];		/* cleaned */
+	double count, rps, p50, p99, max, e5xx;
+} http_route;
+
 typedef struct vnode {
 	int proto_version;
 	char node_version[24];
@@ -136,6 +145,8 @@ typedef struct vnode {
 	double http_status[2][HTTP_CLASSES];
 	worker_info workers[MAX_WORKERS];	/* the process's worker threads, latest */
 	int nworkers;
+	http_route routes[MAX_ROUTES];	/* the server's top routes of the latest window, busiest first */
+	int nroutes;
 
 	gc_event *gc;		/* owned; ring of gc_cap GC events, gc_head = next slot;
 				 * NULL until the first event (model_gc_push) */

@@ -784,6 +784,8 @@ const HIST_MIN_MS = 0.01;
 const HIST_STEP = Math.log(1.04);
 const HIST_N = 512;	/* 0.01 ms .. ~5e6 s */
 const K_START = Symbol('vitals.start');
+const K_ROUTE = Symbol('vitals.route');
+const MAX_ROUTES = 20;	/* per sample; the rest count as "other" */
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
 function httpAcc() {
@@ -811,7 +813,7 @@ function histPct(a, q) {
 	return a.max;
 }
 
-function httpRecord(st, which, ms, code) {
+function httpRecord(st, which, ms, code, route) {
 	const cls = code >= 100 && code < 600 ? Math.floor(code / 100) - 1 : 5;
 	const b = histBucket(ms);
 	for (const c of st.conns) {
@@ -820,7 +822,44 @@ function httpRecord(st, which, ms, code) {
 		a.hist[b]++;
 		if (ms > a.max) a.max = ms;
 		a.status[cls]++;
+		if (route === undefined) continue;
+		/* top routes: at most MAX_ROUTES keys a window (bounded labels) */
+		let r = c.routes.get(route);
+		if (r === undefined) {
+			if (c.routes.size >= MAX_ROUTES) route = 'other';
+			r = c.routes.get(route);
+			if (r === undefined) c.routes.set(route, r = httpAcc());
+		}
+		r.n++;
+		r.hist[b]++;
+		if (ms > r.max) r.max = ms;
+		r.status[cls]++;
 	}
+}
+
+/* A path's template when no framework named its route: the query dropped
+ * and the segments that look like ids (numbers, hex or UUIDs, long tokens
+ * with digits) collapsed into ":id"; at most 8 segments. */
+const ID_SEG = /^(\d+|[0-9a-f]{8,}|[0-9a-f]{8}-[0-9a-f-]{27,}|(?=.*\d)[\w.~%-]{16,})$/i;
+function routeOfPath(url) {
+	let p = typeof url === 'string' ? url : '/';
+	const q = p.indexOf('?');
+	if (q >= 0) p = p.slice(0, q);
+	const segs = p.slice(0, 256).split('/', 9);
+	for (let i = 1; i < segs.length; i++) if (ID_SEG.test(segs[i])) segs[i] = ':id';
+	return segs.join('/') || '/';
+}
+
+/* The route of an answered server request: "GET /users/:id" — fastify's
+ * route (marked from its diagnostics channel), express's (req.route), else
+ * the path with its ids collapsed. */
+function routeOf(req, res) {
+	const method = typeof req.method === 'string' ? req.method : '?';
+	let r = res[K_ROUTE];
+	if (typeof r !== 'string' && req.route && typeof req.route.path === 'string')
+		r = (typeof req.baseUrl === 'string' ? req.baseUrl : '') + req.route.path;
+	if (typeof r !== 'string') r = routeOfPath(req.url);
+	return method + ' ' + r.slice(0, 120);
 }
 
 function httpError(st, which) {
@@ -837,7 +876,32 @@ function httpOf(conn, which, sideState, intervalMs) {
 		p50_ms: a.n ? round3(histPct(a, 50)) : 0, p99_ms: a.n ? round3(histPct(a, 99)) : 0,
 		max_ms: round3(a.max), in_flight: Math.max(0, sideState.inFlight), status: status };
 	if (which === 'httpClient') out.errors = a.errors;
+	else if (conn.routes.size) out.routes = routesOf(conn, intervalMs);
 	conn[which] = httpAcc();
+	return out;
+}
+
+/* The window's routes, busiest first ("other" last), and a fresh window:
+ * a route silent for a whole window is dropped, so the set follows the
+ * traffic and never grows past MAX_ROUTES + 1. */
+function routesOf(conn, intervalMs) {
+	const out = [];
+	for (const [key, r] of conn.routes) {
+		if (r.n === 0) {
+			conn.routes.delete(key);
+			continue;
+		}
+		const sp = key === 'other' ? -1 : key.indexOf(' ');
+		out.push({ method: sp > 0 ? key.slice(0, sp) : '', route: sp > 0 ? key.slice(sp + 1) : key,
+			count: r.n, rps: round3(intervalMs > 0 ? (r.n * 1000) / intervalMs : 0),
+			p50_ms: round3(histPct(r, 50)), p99_ms: round3(histPct(r, 99)), max_ms: round3(r.max),
+			'5xx': r.status[4] });
+		r.n = 0;
+		r.max = 0;
+		r.hist.fill(0);
+		r.status.fill(0);
+	}
+	out.sort((x, y) => (x.route === 'other' ? 1 : 0) - (y.route === 'other' ? 1 : 0) || y.count - x.count);
 	return out;
 }
 
@@ -856,12 +920,12 @@ function httpStart(st) {
 		}
 	});
 	/* A request done: its time since the start mark on `carrier`. */
-	const finish = function (side, which, carrier, code) {
+	const finish = function (side, which, carrier, code, route) {
 		const t0 = carrier[K_START];
 		if (t0 === undefined) return;
 		carrier[K_START] = undefined;
 		side.inFlight--;
-		httpRecord(st, which, now() - t0, code);
+		httpRecord(st, which, now() - t0, code, route);
 	};
 	const subs = {
 		'http.server.request.start': guard(function (m) {
@@ -871,7 +935,13 @@ function httpStart(st) {
 			m.response.on('close', onServerClose);	/* not once(): no wrapper per request */
 		}),
 		'http.server.response.finish': guard(function (m) {
-			finish(server, 'httpServer', m.response, m.response.statusCode);
+			if (m.response[K_START] === undefined) return;
+			finish(server, 'httpServer', m.response, m.response.statusCode, routeOf(m.request, m.response));
+		}),
+		/* fastify names the route of the request it hands to a handler */
+		'tracing:fastify.request.handler:start': guard(function (m) {
+			const raw = m.reply && m.reply.raw;
+			if (raw && m.route && typeof m.route.url === 'string') raw[K_ROUTE] = m.route.url;
 		}),
 		'http.client.request.start': guard(function (m) {
 			client.seen = true;
@@ -1498,7 +1568,7 @@ function onConnection(st, sock) {
 		return;
 	}
 	const conn = {
-		sock: sock, st: st, all: st.conns, closed: false, httpServer: httpAcc(), httpClient: httpAcc(), hz: 1, period: 1000, nextDue: 0, seq: 0,
+		sock: sock, st: st, all: st.conns, closed: false, httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map(), hz: 1, period: 1000, nextDue: 0, seq: 0,
 		last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
 		lagVals: [], lagMax: 0, lagRes: 0, stalls: [], profiled: false,
 		gc: [], gcDropped: 0, inBuf: [], inLen: 0, discard: false, drainWaiters: [], sampleFailed: false,

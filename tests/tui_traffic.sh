@@ -1,7 +1,8 @@
 #!/bin/sh
 # The dashboard of an HTTP server with a worker thread, in tmux (launch mode):
 # the REQ/S column appears and counts the requests a client makes; the detail
-# view shows the HTTP line (req/s, 5xx share) and the worker thread by name.
+# view shows the HTTP line (req/s, 5xx share), the top routes and the worker
+# thread by name; --json carries http.routes.
 . "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 need node
 need tmux
@@ -30,7 +31,18 @@ tmux_keys Enter
 tmux_wait_text 10 "req/s" || fail "no HTTP line in the detail view: $(tmux_screen)"
 tmux_screen | grep "HTTP" | grep -Eq "5xx (1[5-9]|2[0-5])\.[0-9]%" ||
 	fail "5xx share is not ~20%: $(tmux_screen | grep HTTP)"
+tmux_screen | grep -A2 "Routes" | grep -q "GET .*/fail" || fail "no top routes in the detail view: $(tmux_screen | grep -A3 HTTP)"
+tmux_screen | grep -A2 "Routes" | grep -q "GET .*/ok" || fail "/ok not among the top routes: $(tmux_screen | grep -A3 Routes)"
 tmux_wait_text 10 "helper" || fail "worker thread not in the detail view: $(tmux_screen)"
 tmux_screen | grep "Workers" | grep -q "heap" || fail "worker line without heap: $(tmux_screen | grep -A1 Workers)"
 pass "detail: $(tmux_screen | grep -e 'HTTP' -e 'Workers' | tr -s ' ' | head -2 | tr '\n' '|')"
 tmux_keys q
+# --json: http.routes, the requests by route (ids collapsed: /item/7, /item/8)
+start_bg sh -c "HTTP_PORT=$((port + 1)) exec '$VITALS' --json --duration 6 -- node '$FIXTURES/probe_app.js' http > '$tmp/j.json'"
+wait_for 10 grep -q '"t":"sample"' "$tmp/j.json" || fail "no JSON samples"
+node -e '
+	const http = require("http"); let i = 0;
+	const t = setInterval(() => { http.get({ host: "127.0.0.1", port: Number(process.argv[1]), path: "/item/" + (i++ % 2 + 7), agent: false }, (r) => r.resume()).on("error", () => {}); }, 20);
+	setTimeout(() => clearInterval(t), 3000);' "$((port + 1))"
+wait_for 10 grep -q '"route":"/item/:id"' "$tmp/j.json" || fail "no http.routes with /item/:id in the JSON: $(grep -o '"http":{[^}]*}' "$tmp/j.json" | tail -1)"
+pass "JSON: $(grep -o '"routes":\[[^]]*\]' "$tmp/j.json" | tail -1)"

@@ -98,6 +98,21 @@ static void headless_http(json_t *o, const char *key, const vnode *n, int side)
 		if (n->http_status[side][c] > 0)
 			put_num(st, http_class_name[c], n->http_status[side][c]);
 	json_object_set_new(h, "status", st);
+	if (!side && n->nroutes > 0) {	/* top routes: {method, route, count, rps, p50_ms, p99_ms, max_ms, 5xx} */
+		json_t *rs = json_array();
+		for (int i = 0; i < n->nroutes; i++) {
+			const http_route *r = &n->routes[i];
+			json_t *x = json_object();
+			static const char *const rkey[] = { "count", "rps", "p50_ms", "p99_ms", "max_ms", "5xx" };
+			const double val[] = { r->count, r->rps, r->p50, r->p99, r->max, r->e5xx };
+			json_object_set_new(x, "method", jstr(r->method));
+			json_object_set_new(x, "route", jstr(r->route));
+			for (size_t k = 0; k < sizeof rkey / sizeof rkey[0]; k++)
+				put_num(x, rkey[k], val[k]);
+			json_array_append_new(rs, x);
+		}
+		json_object_set_new(h, "routes", rs);
+	}
 	json_object_set_new(o, key, h);
 }
 

@@ -102,6 +102,8 @@ static void section_title(const dctx *d, int y, int x, int w, const char *title)
 	canvas_text(&d->c, y, x + 1, w - 2, t, ROLE_TITLE);
 }
 
+#define DETAIL_ROUTES 3	/* the top routes the detail view lists */
+
 /* A process that serves HTTP, calls out or has worker threads: req/s and p99
  * with sparklines, the outgoing calls, a line per worker (the latest the
  * probe has, whatever moment is shown). Returns rows used (0 for others). */
@@ -123,6 +125,15 @@ static int draw_traffic(const dctx *d, int y, int x, int w)
 		fmt_ms(a, sizeof a, view_value(p, PS_http_p99, ui, t));
 		snprintf(v, sizeof v, "p99 %s", a);
 		metric(d, rect_make(y++, x, 1, w), "", v, &n->http_p99_r, ROLE_SPARK_LAG, fmt_ms, true, 10, NAN);
+		/* the busiest routes of the latest window (the probe's, whatever moment is shown) */
+		for (int i = 0; i < n->nroutes && i < DETAIL_ROUTES; i++) {
+			const http_route *r = &n->routes[i];
+			fmt_ms(a, sizeof a, r->p99);
+			snprintf(v, sizeof v, "%-6s %-36.36s %6.0f req/s  p99 %-7s 5xx %.0f", r->method, r->route,
+				 isnan(r->rps) ? 0 : r->rps, a, isnan(r->e5xx) ? 0 : r->e5xx);
+			canvas_text(&d->c, y, x, LABEL_W, i ? "" : "Routes", ROLE_TITLE);
+			canvas_text(&d->c, y++, x + LABEL_W, w - LABEL_W, v, ROLE_DEFAULT);
+		}
 	}
 	if (ring_len(&n->httpc_rps_r, 0) > 0) {
 		fmt_ms(a, sizeof a, view_value(p, PS_httpc_p99, ui, t));

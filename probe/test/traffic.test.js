@@ -66,6 +66,37 @@ describe('http traffic (node:http)', { concurrency: 2 }, () => {
 		c.close();
 	});
 
+	it('top routes: the path with its ids collapsed, at most 20 a sample and "other"', async () => {
+		const a = await app(['http']);
+		const { port } = await a.line((l) => l.port);
+		const c = await h.connect(a.sock);
+		await c.cmd({ id: 1, cmd: 'hz', hz: 1 });
+		await c.wait((m) => m.t === 'sample', 5000);
+		const from = c.samples().length;
+		const ids = ['1', '42', '0a1b2c3d4e5f', '123e4567-e89b-12d3-a456-426614174000', 'tok3nWithDigits0123'];
+		for (const id of ids) await get(port, '/items/' + id + '?q=' + id);
+		for (let i = 0; i < 3; i++) await get(port, '/fail');
+		for (let i = 0; i < 30; i++) await get(port, '/page' + i);	/* 30 templates: not ids */
+		const last = c.samples().slice(-1)[0].seq;
+		await c.wait((m) => m.t === 'sample' && m.seq > last + 1, 5000);
+		const routes = {};
+		for (const s of c.samples().slice(from)) {
+			const rs = (s.http && s.http.routes) || [];
+			assert.ok(rs.length <= 21, 'at most 20 routes and other: ' + rs.length);
+			for (const r of rs) {
+				const k = r.method + ' ' + r.route;
+				routes[k] = (routes[k] || 0) + r.count;
+				if (r.route === '/fail') assert.equal(r['5xx'], r.count);
+				assert.ok(r.p99_ms >= 0 && r.max_ms >= r.p50_ms, JSON.stringify(r));
+			}
+		}
+		assert.equal(routes['GET /items/:id'], ids.length, JSON.stringify(routes));
+		assert.equal(routes['GET /fail'], 3);
+		const pages = Object.keys(routes).filter((k) => k.startsWith('GET /page')).reduce((n, k) => n + routes[k], 0);
+		assert.equal(pages + (routes[' other'] || 0), 30, JSON.stringify(routes));
+		c.close();
+	});
+
 	it('outgoing requests (http.get and fetch) are http_client, with their status', async () => {
 		const a = await app(['http']);
 		const { port } = await a.line((l) => l.port);
@@ -96,6 +127,30 @@ describe('a fastify app with a piscina pool under autocannon', { skip: haveApps 
 			if (err) return reject(err);
 			return resolve(JSON.parse(out));
 		});
+	});
+
+	it('top routes by fastify\'s template: /users/:id whatever the id', async () => {
+		const a = h.start(['--require', h.PROBE, path.join(APPS, 'http_app.js')]);
+		after(() => a.kill());
+		const { port } = await a.line((l) => l.port, 20000);
+		await a.waitSock();
+		const c = await h.connect(a.sock);
+		await c.wait((m) => m.t === 'sample', 5000);
+		const from = c.samples().length;
+		const url = 'http://127.0.0.1:' + port;
+		/* ids the path rule would not collapse: the name must be fastify's */
+		const r1 = await cannon({ url: url + '/users/alice', connections: 4, amount: 300 });
+		const r2 = await cannon({ url: url + '/users/bob', connections: 4, amount: 200 });
+		await cannon({ url: url + '/', connections: 4, amount: 100 });
+		const last = c.samples().slice(-1)[0].seq;
+		await c.wait((m) => m.t === 'sample' && m.seq > last + 1, 5000);
+		const routes = {};
+		for (const s of c.samples().slice(from))
+			for (const r of (s.http && s.http.routes) || []) routes[r.method + ' ' + r.route] = (routes[r.method + ' ' + r.route] || 0) + r.count;
+		assert.equal(routes['GET /users/:id'], r1.requests.total + r2.requests.total, JSON.stringify(routes));
+		assert.equal(routes['GET /'], 100, JSON.stringify(routes));
+		assert.equal(routes['GET /users/alice'], undefined);
+		c.close();
 	});
 
 	it('request count matches the server\'s own (±1%), p99 the load generator\'s (±10%), 5xx counted', async (tc) => {

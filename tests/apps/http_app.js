@@ -3,7 +3,7 @@
 // (SERVER=fastify): fastify on 127.0.0.1 and a free port, with a piscina pool
 // of 2 worker threads (pool_task.js) and, with `leak` in argv, a plain Worker
 // that leaks (leak_worker.js). Routes: / (a little JSON), /slow (answers after
-// 50 ms), /fail (500), /pool (a task on the pool), /out (an outgoing
+// 50 ms), /fail (500), /users/:id, /pool (a task on the pool), /out (an outgoing
 // http.get and a fetch to itself). Counts its own answers per route.
 // Prints {"port":N} when listening; stdin `count` prints {"count":{route:n}},
 // `workers` prints what each worker says of its own heap ({"workers":[...]}).
@@ -28,6 +28,7 @@ app.get('/slow', async () => {
 	return { ok: true };
 });
 app.get('/fail', async (req, reply) => { hit('/fail'); reply.code(500); return { ok: false }; });
+app.get('/users/:id', async (req) => { hit('/users/:id'); return { id: req.params.id }; });
 app.get('/pool', async () => { const r = await pool.run(20000); hit('/pool'); return { r }; });
 app.get('/out', async () => {
 	await new Promise((resolve, reject) => {
