@@ -1750,11 +1750,12 @@ function benchSampler() {
  * subscriptions of a probe state with one stand-in connection. */
 function benchHttp() {
 	const st = newState();
-	const conn = { httpServer: httpAcc(), httpClient: httpAcc() };
+	const conn = { httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map() };
 	st.conns.add(conn);
 	httpStart(st);
 	return {
 		count: function () { return conn.httpServer.n; },
+		routes: function () { return Array.from(conn.routes.keys()); },
 		close: function () { st.conns.clear(); httpStop(st); },
 	};
 }
