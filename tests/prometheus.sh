@@ -177,9 +177,13 @@ cat >"$work/sup.js" <<'EOF'
 const { spawn } = require('child_process');
 const fs = require('fs');
 const [probe, out] = process.argv.slice(2);
-const pids = [0, 0];
+const pids = [0, 0], kids = [];
+let stopping = false;
+process.on('SIGTERM', () => { stopping = true; kids.forEach(c => c.kill()); process.exit(0); });
 function start(i) {
+	if (stopping) return;
 	const c = spawn(process.execPath, ['-r', probe, 'lib/server.js'], { cwd: __dirname + '/billing', stdio: 'ignore' });
+	kids[i] = c;
 	pids[i] = c.pid;
 	fs.writeFileSync(out + '.tmp', pids.join(' '));
 	fs.renameSync(out + '.tmp', out);
@@ -255,3 +259,7 @@ st2=$(sed -n "s/^process_start_time_seconds{app=\"billing-api\",worker=\"$w\"} /
 "$PROMTOOL" check metrics <"$work/s8c.prom" >"$work/promtool8.out" 2>&1 || { cat "$work/promtool8.out"; fail "promtool after the restart"; }
 pass "restart of $old as $new (worker $w): the same $(wc -l <"$work/before.series") series twice, info pid and start time moved on"
 kill "$v8"
+# the supervisor takes its instances with it (SIGTERM, as cleanup sends)
+read -r a b <"$work/sup.pids"
+kill "$sup"
+wait_for 10 sh -c "! kill -0 $a 2>/dev/null && ! kill -0 $b 2>/dev/null" || fail "instances $a $b outlived their supervisor"

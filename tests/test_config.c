@@ -187,6 +187,17 @@ static void test_actions(void **state)
 	assert_non_null(strstr(w, "unknown key 'retries' in [actions]"));
 	assert_true(c.on_alert_timeout_s == 30);
 	free(w);
+	/* --auto-snapshot's leak hunt: the spacing of its snapshots */
+	assert_true(c.hunt_spacing_s == 30);
+	path = write_file("act3.ini", "[actions]\nauto_snapshot_spacing = 3s\n");
+	assert_int_equal(load(&c, path, &w), 0);
+	assert_true(c.hunt_spacing_s == 3);
+	free(w);
+	path = write_file("act4.ini", "[actions]\nauto_snapshot_spacing = 500ms\n");
+	assert_int_equal(load(&c, path, &w), 1);
+	assert_non_null(strstr(w, "bad auto_snapshot_spacing '500ms' (1s .. 1h)"));
+	assert_true(c.hunt_spacing_s == 30);
+	free(w);
 }
 
 static void test_history_spans_must_grow(void **state)

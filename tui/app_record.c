@@ -170,7 +170,7 @@ static void replay_end(app *a, const char *why)
 	else if (why)
 		model_status(&a->m, "%s: %s", shown, why);
 	else
-		model_status(&a->m, "end of the recording at %s — space pauses, ← → scroll, q quits", t);
+		model_status(&a->m, "end of the recording at %s — space pauses, ← → scroll, G jumps to a time, q quits", t);
 }
 
 /* Read files[i] from its start: 0, or an errno. */
