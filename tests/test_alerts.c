@@ -258,6 +258,41 @@ static double heap_leak_stops(int t, unsigned *st)
 	return (60 + 4.0 * tt / 60.0) * MIB + 3 * MIB * (t % 20) + 0.3 * MIB * noise(st);
 }
 
+/* A worker thread's heap: its own leak rule, named for the thread; the
+ * process's flat heap and a flat worker stay quiet; the thread's end
+ * resolves it. */
+static void test_worker_leak(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	unsigned st = 3;
+	s->n->nworkers = 2;
+	worker_info *leaky = &s->n->workers[0], *calm = &s->n->workers[1];
+	*leaky = (worker_info){ .thread_id = 3, .name = "leaky", .heap_limit = 4096 * MIB, .gc_major = NAN };
+	*calm = (worker_info){ .thread_id = 1, .heap_limit = 4096 * MIB, .gc_major = NAN };
+	int t = 0;
+	for (; t < 400 && count(&s->r, "worker_leak", ALERT_FIRING) == 0; t++) {
+		int64_t ts = T0 + t * 1000LL;
+		ring_push(&s->n->heap_used_r, ts, 30 * MIB + 0.5 * MIB * noise(&st));
+		leaky->t_ms = calm->t_ms = ts - 300;	/* measured in the worker a little before */
+		leaky->heap_used = 10 * MIB + 3 * MIB * t / 60.0 + 0.2 * MIB * noise(&st);
+		calm->heap_used = 8 * MIB + 0.3 * MIB * noise(&st);
+		sim_eval(s, t);
+	}
+	const model_alert *a = first_alert(&s->r, "worker_leak", ALERT_FIRING);
+	assert_non_null(a);
+	assert_non_null(strstr(a->msg, "thread 3 (leaky) heap leak"));
+	assert_int_equal(count(&s->r, "worker_leak", ALERT_FIRING), 1);	/* not the calm thread */
+	assert_int_equal(count(&s->r, "heap_leak", ALERT_FIRING), 0);	/* not the process */
+	s->n->nworkers = 1;	/* the leaky thread ended */
+	*leaky = *calm;
+	sim_eval(s, t + 1);
+	const model_alert *r = first_alert(&s->r, "worker_leak", ALERT_RESOLVED);
+	assert_non_null(r);
+	assert_non_null(strstr(r->msg, "thread 3 (leaky) ended"));
+	sim_free(s);
+}
+
 static void test_heap_leak_resolves(void **state)
 {
 	(void)state;
@@ -1307,6 +1342,7 @@ int main(void)
 		cmocka_unit_test(test_heap_gaps),
 		cmocka_unit_test(test_heap_all_missing),
 		cmocka_unit_test(test_heap_leak_resolves),
+		cmocka_unit_test(test_worker_leak),
 		cmocka_unit_test(test_heap_promoted_garbage),
 		cmocka_unit_test(test_heap_leak_with_gc_events),
 		cmocka_unit_test(test_heap_leak_rare_gc),
