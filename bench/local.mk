@@ -10,6 +10,10 @@ EXTRA_DIST += bench/proc_50.sh bench/record_size.sh
 check_PROGRAMS += bench/bench_alerts
 bench_bench_alerts_SOURCES = bench/bench_alerts.c
 bench_bench_alerts_LDADD = $(VITALS_LIBS)
+# ./bench/alerts_replay out/*/*.jsonl: the leak rule over recorded --json runs
+check_PROGRAMS += bench/alerts_replay
+bench_alerts_replay_SOURCES = bench/alerts_replay.c
+bench_alerts_replay_LDADD = $(VITALS_LIBS)
 # bench/alerts_scenarios.sh: the full scenario run (leak rates x time to
 # fire, 20 min of healthy look-alikes), attach mode, in a network namespace
 EXTRA_DIST += bench/alerts_scenarios.sh

@@ -8,7 +8,8 @@
 #     without the probe, with it loaded but idle, and with a dashboard at 1 Hz
 #     and 10 Hz, in interleaved rounds; medians and ratios to the baseline,
 #     then µs per sample. Target: <= 1% loss at 1 Hz.
-# Needs bench/node_modules for part 2 (scripts/install-deps --bench).
+# Part 2 needs autocannon: bench/node_modules (scripts/install-deps --bench)
+# or tests/apps/node_modules (scripts/install-deps).
 # Knobs: N (20 idle apps), IDLE_DURATION (20 s), IDLE_ROUNDS (3),
 # IDLE_VARIANTS; ROUNDS (5), DURATION (8 s), CONNECTIONS (50), VARIANTS, PIN
 # (1); SERVER (fastify: tests/apps/http_app.js); PARTS ("idle http"); NODE;

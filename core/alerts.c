@@ -42,7 +42,11 @@
  * must exceed 1.5x the garbage major GCs have been removing (RSS: 1.5x
  * the largest recent fall of its floor, as V8 returns memory and takes it
  * again), and needs 2E
- * (on the longest window it fires after one more window).  A firing leak
+ * (on the longest window it fires after one more window since the latest
+ * GC).  Latest live sets bound both: growth a GC judged counts at most at
+ * their rate, and in a process that makes garbage in cycles unjudged
+ * growth below 4x the live set (V8's largest heap growing factor) waits
+ * for the next GC (see leak_window_pass).  A firing leak
  * holds while the window that fired still rises (or the live set does) and
  * resolves resolve_s after it stops; while it fires the time to the heap or
  * cgroup limit is projected into vproc.oom_in_s.  Handle counts use the
@@ -65,6 +69,9 @@
 #define BW_MAX 66	/* buckets per window: leak_subwindows (<= 64) + 2 */
 #define FLOORS_MAX 16	/* floors per trend test; neighbouring buckets merge beyond */
 #define LIVE_PTS 8	/* post-GC heap values a leak rule remembers */
+#define YOUNG_DEFAULT (16 * MB)	/* V8's largest semi-space on 64-bit: used young space */
+#define LIVE_GROWTH 4.0	/* V8's largest old-generation growing factor: a heap
+			   this many times its live set has outgrown garbage */
 #define MB (1024.0 * 1024.0)
 
 /* ---- configuration -------------------------------------------------- */
@@ -475,9 +482,20 @@ typedef struct leak_st {
 	float gc_v[LIVE_PTS];	/* one per bucket, ring with gc_head = next slot, */
 	float gc_drop[LIVE_PTS];	/* and how far each fell below the floor before */
 	int gc_head, gc_len;
+	double young;		/* heap: new space's size (V8's young generation), 0 unknown */
 	double fall;		/* largest fall between the longest window's floors, */
 	int64_t fall_t;		/* ... lately, and when */
 } leak_st;
+
+/* The live set as the latest major GCs measured it: the heap right after
+ * the newest one, and its growth per second since the newest earlier one a
+ * fifth of the longest window or more before it (NaN: fewer GCs than that,
+ * or no GC events). */
+typedef struct live_view {
+	double set, rate;
+	double young;	/* the young generation's capacity, bytes */
+	double freed;	/* largest share of the heap one of those GCs freed */
+} live_view;
 
 /* A worker thread's heap leak rule: the same floors and tests as the
  * process's heap, fed with the latest figures the worker reported (workers
@@ -699,20 +717,31 @@ static double trend_live_rate(const trend *tr, int64_t window_ms)
  * GC the growth may be garbage still: only the time since the latest GC
  * counts, it must exceed 1.5 times the most garbage a major GC removed
  * lately (the heap climbs again to about where V8 collected last time),
- * and it needs twice the evidence; on the
- * longest window
- * it waits (LW_WAIT): V8 can go many minutes between major GCs in a large
- * heap, and a trend that keeps rising for one more full window fires.
+ * and it needs twice the evidence; on the longest window it waits
+ * (LW_WAIT): V8 can go many minutes between major GCs in a large heap, and
+ * a trend that keeps rising for one more full window fires.
+ * The live set across GCs (`lv`, from leak_step) judges both cases by what
+ * the process does now, not what it did at the window's start: growth a GC
+ * judged counts at most at the rate of the latest live sets (a cache that
+ * filled and then stayed full has a rising live set early in the window
+ * and a flat one since); and in a process known to make garbage in cycles
+ * (live sets flat, or a GC that freed a quarter of the heap) growth no GC
+ * has judged is one more cycle's garbage until the heap passes LIVE_GROWTH
+ * times the live set plus the young generation — V8 grows the old
+ * generation's limit by at most 4x the live set after a mark-compact, so
+ * garbage is collected before that, and a leak shows in the next live set;
+ * it can still fire by waiting on the longest window.
  * And a heap that will reach its limit within twice the time it has been
  * rising passes now: waiting longer would be too late. */
 enum { LW_FAIL, LW_PASS, LW_WAIT };
 static int leak_window_pass(const alert_config *c, const trend *tr, int64_t window_ms, bool longest,
-			     bool gc_known, double garbage, double limit, double *rate_out)
+			     bool gc_known, double garbage, const live_view *lv, double limit,
+			     double *rate_out)
 {
 	double min_rate = c->leak_min_mb_per_min * MB / 60.0;
 	double d = trend_span_s(tr);
 	double rate = tr->slope;
-	bool confirmed = true;
+	bool confirmed = true, cycle = false;
 	/* Without GC events (RSS): growth from the window's lowest floor must
 	 * exceed 1.5 times the largest recent fall (see leak_step); and a
 	 * window with such a fall in it counts only since, with twice the
@@ -734,6 +763,8 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 			if (live * (double)span / 1000.0 < c->leak_min_growth_mb * MB)
 				return LW_FAIL;
 			rate = fmin(rate, live);
+			if (!isnan(lv->rate))
+				rate = fmin(rate, lv->rate);
 		} else {
 			/* only the time since the latest GC, and only growth
 			 * beyond the garbage major GCs have been removing */
@@ -742,6 +773,15 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 				d = (double)(tr->t_last - tr->t_gc) / 1000.0;
 			if (since < 1.5 * garbage)
 				return LW_FAIL;
+			/* a process known to make garbage in cycles (its live
+			 * set flat across GCs, or a GC that freed a quarter
+			 * of the heap): below V8's bound the growth may be
+			 * one more cycle's garbage (the next GC tells),
+			 * beyond it it cannot be */
+			if (!isnan(lv->set) && (lv->rate < min_rate || lv->freed >= 0.25)) {
+				cycle = tr->last < LIVE_GROWTH * lv->set + lv->young;
+				confirmed = !cycle;
+			}
 		}
 	}
 	/* The rate it grows at now: a cache that filled and stopped halfway
@@ -757,7 +797,7 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 	if (growth < c->leak_min_growth_mb * MB || growth < 4 * tr->noise || tr->top2 > 0.85 * growth)
 		return LW_FAIL;
 	double e = 2.0 * MB * c->leak_fast_s * c->leak_fast_s;	/* 2 MB/s for leak_fast_s */
-	if (rate * d * d >= (confirmed ? e : 2 * e))
+	if (rate * d * d >= (confirmed ? e : 2 * e) && !cycle)
 		return LW_PASS;
 	if (longest)
 		return confirmed ? LW_PASS : LW_WAIT;
@@ -834,9 +874,11 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	}
 	/* The most garbage a major GC removed lately: growth since the latest
 	 * GC that no GC has judged must be more than that to count. */
-	double garbage = 0;
-	for (int i = 0; i < l->gc_len; i++)
+	double garbage = 0, freed = 0;
+	for (int i = 0; i < l->gc_len; i++) {
 		garbage = fmax(garbage, l->gc_drop[i]);
+		freed = fmax(freed, l->gc_drop[i] / (l->gc_v[i] + l->gc_drop[i]));
+	}
 	/* RSS has no GC events: the largest fall of its floor in the last two
 	 * windows plays that part — memory that V8 returns to the system and
 	 * takes again rises and falls by as much. */
@@ -849,6 +891,11 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	}
 	if (of_rss)
 		garbage = l->fall;
+	live_view lv = { NAN, NAN, l->young > 0 ? l->young : YOUNG_DEFAULT, freed };
+	if (gc_known && l->gc_len) {
+		lv.set = l->gc_v[(l->gc_head + LIVE_PTS - 1) % LIVE_PTS];
+		lv.rate = leak_live_rate(l, (int64_t)(c->leak_window_s * 200), t, INT64_MAX);
+	}
 	trend tr, best = { 0 };
 	double rate = 0;
 	int best_nb = 0;
@@ -856,8 +903,9 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	for (int i = 0; i < nw; i++) {
 		if (!bwin_trend(w, nb[i], min_rate / 2, c->leak_rising_pct, &tr))
 			continue;	/* a young process, or a gap */
-		double r;
-		int v = leak_window_pass(c, &tr, nb[i] * w->span, i == nw - 1, gc_known, garbage, limit, &r);
+		double r = 0;
+		int v = leak_window_pass(c, &tr, nb[i] * w->span, i == nw - 1, gc_known, garbage, &lv,
+					 limit, &r);
 		if (v == LW_PASS || (v == LW_WAIT && !pass)) {
 			best = tr;	/* keep the longest that passes: the most evidence */
 			best_nb = nb[i];
@@ -867,9 +915,14 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 		wait = v == LW_WAIT;
 	}
 	/* Unconfirmed growth over the longest window fires once the rule has
-	 * been pending for one more window. */
+	 * been pending for one more window since the latest major GC (a GC
+	 * that took the heap back to its live set restarts the wait: the
+	 * climbs of a slow sawtooth are not one long climb). */
+	int64_t wait_from = l->r.since;
+	if (l->gc_len && l->gc_t[(l->gc_head + LIVE_PTS - 1) % LIVE_PTS] > wait_from)
+		wait_from = l->gc_t[(l->gc_head + LIVE_PTS - 1) % LIVE_PTS];
 	if (wait && !pass && l->r.st == R_PENDING &&
-	    t - l->r.since >= (int64_t)(c->leak_window_s * 1000))
+	    t - wait_from >= (int64_t)(c->leak_window_s * 1000))
 		pass = true;
 	bool hold = false;
 	trend htr = { 0 };
@@ -969,6 +1022,9 @@ static void eval_heap(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 		}
 		major[nmajor++] = e->t_ms;
 	}
+	for (int i = 0; i < n->nspaces; i++)
+		if (strcmp(n->spaces[i].name, "new_space") == 0)
+			s->heap.young = n->spaces[i].size;
 	size_t first, k = ring_fresh(&n->heap_used_r, &s->seen_heap, &first);
 	int g = 0;
 	for (size_t i = first; i < first + k; i++) {

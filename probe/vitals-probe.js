@@ -813,7 +813,7 @@ function histPct(a, q) {
 	return a.max;
 }
 
-function httpRecord(st, which, ms, code, route) {
+function httpRecord(st, which, ms, code, method, route) {
 	const cls = code >= 100 && code < 600 ? Math.floor(code / 100) - 1 : 5;
 	const b = histBucket(ms);
 	for (const c of st.conns) {
@@ -823,12 +823,19 @@ function httpRecord(st, which, ms, code, route) {
 		if (ms > a.max) a.max = ms;
 		a.status[cls]++;
 		if (route === undefined) continue;
-		/* top routes: at most MAX_ROUTES keys a window (bounded labels) */
-		let r = c.routes.get(route);
+		/* top routes: at most MAX_ROUTES a window (bounded labels), by
+		 * method then route, so that a framework's route string (the same
+		 * object every time, its hash kept) is never concatenated */
+		let byRoute = c.routes.get(method);
+		if (byRoute === undefined) c.routes.set(method, byRoute = new Map());
+		let r = byRoute.get(route);
 		if (r === undefined) {
-			if (c.routes.size >= MAX_ROUTES) route = 'other';
-			r = c.routes.get(route);
-			if (r === undefined) c.routes.set(route, r = httpAcc());
+			if (c.nroutes >= MAX_ROUTES) {
+				r = c.otherRoute || (c.otherRoute = httpAcc());
+			} else {
+				byRoute.set(route, r = httpAcc());
+				c.nroutes++;
+			}
 		}
 		r.n++;
 		r.hist[b]++;
@@ -837,29 +844,54 @@ function httpRecord(st, which, ms, code, route) {
 	}
 }
 
+/* Whether url[a, b) looks like an id: all digits, 8+ hex digits, or 16+
+ * token characters with a digit among them (UUIDs, hashes, slugs with ids). */
+function idSegment(url, a, b) {
+	const n = b - a;
+	if (n === 0) return false;
+	let digits = 0, hex = 0;
+	for (let k = a; k < b; k++) {
+		const c = url.charCodeAt(k);
+		if (c >= 48 && c <= 57) { digits++; hex++; }
+		else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) hex++;
+		else if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 45 || c === 95 || c === 46 ||
+			c === 126 || c === 37)) return false;
+	}
+	return digits === n || (hex === n && n >= 8) || (n >= 16 && digits > 0);
+}
+
 /* A path's template when no framework named its route: the query dropped
- * and the segments that look like ids (numbers, hex or UUIDs, long tokens
- * with digits) collapsed into ":id"; at most 8 segments. */
-const ID_SEG = /^(\d+|[0-9a-f]{8,}|[0-9a-f]{8}-[0-9a-f-]{27,}|(?=.*\d)[\w.~%-]{16,})$/i;
+ * and the segments that look like ids collapsed into ":id"; at most 8
+ * segments and 256 characters.  One pass over the characters, no regular
+ * expression and no array: this runs once per request. */
 function routeOfPath(url) {
-	let p = typeof url === 'string' ? url : '/';
-	const q = p.indexOf('?');
-	if (q >= 0) p = p.slice(0, q);
-	const segs = p.slice(0, 256).split('/', 9);
-	for (let i = 1; i < segs.length; i++) if (ID_SEG.test(segs[i])) segs[i] = ':id';
-	return segs.join('/') || '/';
+	if (typeof url !== 'string' || url.charCodeAt(0) !== 47) return '/';
+	let end = url.indexOf('?');
+	if (end < 0) end = url.length;
+	if (end > 256) end = 256;
+	let out = '', from = 0, s = 0;
+	for (let seg = 0; s < end && seg < 8; seg++) {
+		let e = url.indexOf('/', s + 1);
+		if (e < 0 || e > end) e = end;
+		if (idSegment(url, s + 1, e)) {
+			out += url.slice(from, s + 1) + ':id';
+			from = e;
+		}
+		s = e;
+	}
+	if (from === 0) return s === url.length ? url : url.slice(0, s);
+	return out + url.slice(from, s);
 }
 
 /* The route of an answered server request: "GET /users/:id" — fastify's
  * route (marked from its diagnostics channel), express's (req.route), else
  * the path with its ids collapsed. */
 function routeOf(req, res) {
-	const method = typeof req.method === 'string' ? req.method : '?';
 	let r = res[K_ROUTE];
 	if (typeof r !== 'string' && req.route && typeof req.route.path === 'string')
 		r = (typeof req.baseUrl === 'string' ? req.baseUrl : '') + req.route.path;
 	if (typeof r !== 'string') r = routeOfPath(req.url);
-	return method + ' ' + r.slice(0, 120);
+	return r.length > 120 ? r.slice(0, 120) : r;
 }
 
 function httpError(st, which) {
@@ -876,7 +908,7 @@ function httpOf(conn, which, sideState, intervalMs) {
 		p50_ms: a.n ? round3(histPct(a, 50)) : 0, p99_ms: a.n ? round3(histPct(a, 99)) : 0,
 		max_ms: round3(a.max), in_flight: Math.max(0, sideState.inFlight), status: status };
 	if (which === 'httpClient') out.errors = a.errors;
-	else if (conn.routes.size) out.routes = routesOf(conn, intervalMs);
+	else if (conn.nroutes || conn.otherRoute) out.routes = routesOf(conn, intervalMs);
 	conn[which] = httpAcc();
 	return out;
 }
@@ -886,22 +918,30 @@ function httpOf(conn, which, sideState, intervalMs) {
  * traffic and never grows past MAX_ROUTES + 1. */
 function routesOf(conn, intervalMs) {
 	const out = [];
-	for (const [key, r] of conn.routes) {
-		if (r.n === 0) {
-			conn.routes.delete(key);
-			continue;
-		}
-		const sp = key === 'other' ? -1 : key.indexOf(' ');
-		out.push({ method: sp > 0 ? key.slice(0, sp) : '', route: sp > 0 ? key.slice(sp + 1) : key,
-			count: r.n, rps: round3(intervalMs > 0 ? (r.n * 1000) / intervalMs : 0),
+	const one = function (method, route, r) {
+		out.push({ method: method, route: String(route).slice(0, 120), count: r.n,
+			rps: round3(intervalMs > 0 ? (r.n * 1000) / intervalMs : 0),
 			p50_ms: round3(histPct(r, 50)), p99_ms: round3(histPct(r, 99)), max_ms: round3(r.max),
 			'5xx': r.status[4] });
 		r.n = 0;
 		r.max = 0;
 		r.hist.fill(0);
 		r.status.fill(0);
+	};
+	for (const [method, byRoute] of conn.routes) {
+		for (const [route, r] of byRoute) {
+			if (r.n === 0) {
+				byRoute.delete(route);
+				conn.nroutes--;
+			} else {
+				one(method, route, r);
+			}
+		}
+		if (byRoute.size === 0) conn.routes.delete(method);
 	}
-	out.sort((x, y) => (x.route === 'other' ? 1 : 0) - (y.route === 'other' ? 1 : 0) || y.count - x.count);
+	out.sort((x, y) => y.count - x.count);
+	if (conn.otherRoute && conn.otherRoute.n) one('', 'other', conn.otherRoute);
+	conn.otherRoute = null;
 	return out;
 }
 
@@ -920,12 +960,12 @@ function httpStart(st) {
 		}
 	});
 	/* A request done: its time since the start mark on `carrier`. */
-	const finish = function (side, which, carrier, code, route) {
+	const finish = function (side, which, carrier, code, method, route) {
 		const t0 = carrier[K_START];
 		if (t0 === undefined) return;
 		carrier[K_START] = undefined;
 		side.inFlight--;
-		httpRecord(st, which, now() - t0, code, route);
+		httpRecord(st, which, now() - t0, code, typeof method === 'string' ? method : '?', route);
 	};
 	const subs = {
 		'http.server.request.start': guard(function (m) {
@@ -936,7 +976,7 @@ function httpStart(st) {
 		}),
 		'http.server.response.finish': guard(function (m) {
 			if (m.response[K_START] === undefined) return;
-			finish(server, 'httpServer', m.response, m.response.statusCode, routeOf(m.request, m.response));
+			finish(server, 'httpServer', m.response, m.response.statusCode, m.request.method, routeOf(m.request, m.response));
 		}),
 		/* fastify names the route of the request it hands to a handler */
 		'tracing:fastify.request.handler:start': guard(function (m) {
@@ -1568,7 +1608,7 @@ function onConnection(st, sock) {
 		return;
 	}
 	const conn = {
-		sock: sock, st: st, all: st.conns, closed: false, httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map(), hz: 1, period: 1000, nextDue: 0, seq: 0,
+		sock: sock, st: st, all: st.conns, closed: false, httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map(), nroutes: 0, otherRoute: null, hz: 1, period: 1000, nextDue: 0, seq: 0,
 		last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
 		lagVals: [], lagMax: 0, lagRes: 0, stalls: [], profiled: false,
 		gc: [], gcDropped: 0, inBuf: [], inLen: 0, discard: false, drainWaiters: [], sampleFailed: false,
@@ -1750,11 +1790,12 @@ function benchSampler() {
  * subscriptions of a probe state with one stand-in connection. */
 function benchHttp() {
 	const st = newState();
-	const conn = { httpServer: httpAcc(), httpClient: httpAcc() };
+	const conn = { httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map(), nroutes: 0, otherRoute: null };
 	st.conns.add(conn);
 	httpStart(st);
 	return {
 		count: function () { return conn.httpServer.n; },
+		routes: function () { const o = []; for (const [m, b] of conn.routes) for (const r of b.keys()) o.push(m + ' ' + r); return o; },
 		close: function () { st.conns.clear(); httpStop(st); },
 	};
 }

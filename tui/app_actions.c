@@ -641,7 +641,7 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 
 bool app_wants_attach(const app *a, const vproc *p)
 {
-	bool want = a->opt.attach;
+	bool want = a->opt.attach || p->attach_members;
 	/* bounded: ppid links may loop after PID reuse */
 	const vproc *up = p->ppid > 1 ? model_find(&a->m, p->ppid) : NULL;
 	for (int d = 0; up && !want && d < 32; d++) {

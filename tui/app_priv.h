@@ -193,8 +193,8 @@ void app_remote_free(app *a);
 void app_act(app *a, key_action act);
 vproc *app_selected(app *a);
 void app_attach(app *a, vproc *p);
-/* Whether p is to be attached without being asked: --attach, or a watched
- * ancestor whose group was attached with `a` (vproc.attach_members). */
+/* Whether p is to be attached without being asked (and retried): --attach,
+ * or p or a watched ancestor is a group attached with `a` (attach_members). */
 bool app_wants_attach(const app *a, const vproc *p);
 void app_capture(app *a, vproc *p, const char *cmd, int seconds);
 /* A heap snapshot of p's worker thread thread_id (its own isolate). */

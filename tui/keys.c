@@ -51,7 +51,7 @@ const key_binding key_table[] = {
 	{ { KEY_F(6), 0 }, "F6", "sort by: a menu of the columns", KA_SORT_MENU, NULL, NOHINT },
 	{ { KEY_F(9), 0 }, "F9", "send a signal to the selected process (a menu, then y/n)", KA_SIGNAL, NULL,
 	  NOHINT },
-	{ { 's', 0 }, "s", "heap snapshot of the selected process (asks first)", KA_SNAPSHOT, NULL,
+	{ { 's', 0 }, "s", "heap snapshot of the selected process, or of the selected worker thread (asks first)", KA_SNAPSHOT, NULL,
 	  H(NULL, "snapshot", 5, 3) },
 	{ { 'p', 0 }, "p", "CPU profile of the selected process (asks for seconds; shows its top functions)", KA_PROFILE, NULL,
 	  H(NULL, "profile", 6, 4) },
