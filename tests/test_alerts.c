@@ -266,6 +266,8 @@ static void test_worker_leak(void **state)
 	(void)state;
 	sim *s = sim_new(true, NULL);
 	unsigned st = 3;
+	s->n->workers = calloc(MAX_WORKERS, sizeof *s->n->workers);	/* the model frees it */
+	assert_non_null(s->n->workers);
 	s->n->nworkers = 2;
 	worker_info *leaky = &s->n->workers[0], *calm = &s->n->workers[1];
 	*leaky = (worker_info){ .thread_id = 3, .name = "leaky", .heap_limit = 4096 * MIB, .gc_major = NAN };
