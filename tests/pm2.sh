@@ -5,6 +5,7 @@
 # members', `a` on it attaches every member, and one that `pm2 scale` adds
 # later too.  In JSON: --attach of the daemon attaches the apps, a scaled-up
 # one as well, and every sample names the group and the app.
+. "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/netns.sh"
 . "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 need node
 need tmux
