@@ -116,6 +116,31 @@ describe('http traffic (node:http)', { concurrency: 2 }, () => {
 	});
 });
 
+describe('an express app', { skip: fs.existsSync(path.join(APPS, 'node_modules', 'express')) ? false : 'tests/apps/node_modules/express missing (scripts/install-deps)' }, () => {
+	it('top routes by express\'s template: the router\'s mount path and route', async () => {
+		const a = h.start(['--require', h.PROBE, path.join(APPS, 'express_app.js')]);
+		after(() => a.kill());
+		const { port } = await a.line((l) => l.port, 20000);
+		await a.waitSock();
+		const c = await h.connect(a.sock);
+		await c.wait((m) => m.t === 'sample', 5000);
+		const from = c.samples().length;
+		/* names the path rule would keep: the template must be express's */
+		for (const id of ['alice', 'bob', 'carol']) await get(port, '/api/items/' + id);
+		for (let i = 0; i < 2; i++) await get(port, '/health');
+		await get(port, '/nowhere/7');	/* no route: express's 404, the path rule */
+		const last = c.samples().slice(-1)[0].seq;
+		await c.wait((m) => m.t === 'sample' && m.seq > last + 1, 5000);
+		const routes = {};
+		for (const s of c.samples().slice(from))
+			for (const r of (s.http && s.http.routes) || []) routes[r.method + ' ' + r.route] = (routes[r.method + ' ' + r.route] || 0) + r.count;
+		assert.equal(routes['GET /api/items/:id'], 3, JSON.stringify(routes));
+		assert.equal(routes['GET /health'], 2, JSON.stringify(routes));
+		assert.equal(routes['GET /nowhere/:id'], 1, JSON.stringify(routes));
+		c.close();
+	});
+});
+
 describe('a fastify app with a piscina pool under autocannon', { skip: haveApps ? false : 'tests/apps/node_modules missing (scripts/install-deps)' }, () => {
 	const autocannon = haveApps ? require(path.join(APPS, 'node_modules', 'autocannon')) : null;
 	const cannon = (opts) => new Promise((resolve, reject) => {
