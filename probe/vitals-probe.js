@@ -266,6 +266,7 @@ function countHandles(conns) {
 	if (conns) {
 		let ours = 0;
 		for (const c of conns) if (c.sock.writableLength > 0) ours++;
+		if (ours === 0) return out;
 		for (const k of ['SimpleWriteWrap', 'WriteWrap']) {
 			const n = Math.min(ours, out[k] || 0);
 			ours -= n;
@@ -380,7 +381,6 @@ function eluBetween(a, b) {
 function monTick(st, m) {
 	if (st.mon !== m) return;
 	const now = perf.performance.now();
-	const hr = process.hrtime.bigint();
 	const wall = Date.now();
 	const late = Math.max(0, now - m.armedAt - m.period);
 	const check = now - m.checkAt >= CHECK_MS - 1;
@@ -404,6 +404,8 @@ function monTick(st, m) {
 	if (late >= 2 || check) {
 		e = perf.performance.eventLoopUtilization();
 		const cu = process.cpuUsage();
+		m.cu = cu;	/* a full sample built by this tick sends it (buildSample) */
+		m.cuAt = now;
 		cpuNow = (cu.user + cu.system) / 1000;
 		active = e.active - m.eluMark.active;
 		const burned = cpuNow - m.cpuMark >= late / BURN_DIV;
@@ -437,6 +439,8 @@ function monTick(st, m) {
 	/* A running hunt names the stall now, so its sample carries the culprit;
 	 * starting one holds the loop ~20 ms, so that waits for the samples. */
 	const stalled = blocked && lag >= SUSPECT_MS;
+	/* a stall's culprit is matched on the profiler's clock; no stall, no read */
+	const hr = stalled ? process.hrtime.bigint() : 0n;
 	if (stalled && st.hunt && st.hunt.running) stallSeen(st, now, hr, late, lag);
 	let polled = false;
 	for (const c of st.conns) {
@@ -671,7 +675,7 @@ function lagOf(conn) {
 		out.p50 = round3(rankPct(xs, 50));
 		out.p99 = round3(rankPct(xs, 99));
 	}
-	conn.lagVals = [];
+	xs.length = 0;	/* out has copied what it needs */
 	conn.lagMax = 0;
 	conn.lagRes = 0;
 	return out;
@@ -686,6 +690,24 @@ function spaceStats() {
 			avail: s.space_available_size, physical: s.physical_space_size };
 	}
 	return spaces;
+}
+
+/* Idle, the spaces (the costliest part of a sample) go out only when the
+ * heap changed since they last did: a GC, another committed size, or used
+ * moved by SPACES_MOVE of the total — else the dashboard's copy is that close
+ * — and at least every SPACES_MAX_MS. */
+const SPACES_MOVE = 0.01;
+const SPACES_MAX_MS = 30000;
+function spacesChanged(conn, hs, gcSeen) {
+	const now = perf.performance.now();
+	const sent = conn.spacesSent;
+	if (sent && !gcSeen && !conn.spacesGc && sent.total === hs.total_heap_size &&
+	    Math.abs(hs.used_heap_size - sent.used) < SPACES_MOVE * sent.total && now - sent.at < SPACES_MAX_MS) {
+		return false;
+	}
+	conn.spacesSent = { total: hs.total_heap_size, used: hs.used_heap_size, at: now };
+	conn.spacesGc = false;
+	return true;
 }
 
 /* Builds one sample for a connection and resets its interval state. */
@@ -707,7 +729,10 @@ function buildSample(conn, now, wall, elu, fine) {
 	conn.elu = elu;
 	const gc = conn.gc;
 	const dropped = conn.gcDropped;
-	conn.gc = [];
+	if (gc.length) {
+		conn.gc = [];
+		conn.spacesGc = true;	/* the spaces changed (spacesChanged) */
+	}
 	conn.gcDropped = 0;
 	const interval = now - conn.last;
 	conn.last = now;
@@ -730,9 +755,11 @@ function buildSample(conn, now, wall, elu, fine) {
 		out.elu = round3(eluDelta || 0);
 	}
 	if (full) {
-		out.spaces = spaceStats();
-		out.cpu = process.cpuUsage();
+		const m = conn.st && conn.st.mon;
+		out.cpu = m && m.cuAt === now ? m.cu : process.cpuUsage();
 	}
+	if (fine || conn.seq === 1 || (full && spacesChanged(conn, hs, gc.length > 0)))
+		out.spaces = spaceStats();
 	const st = conn.st;
 	if (st && st.http) {
 		if (st.http.server.seen) out.http = httpOf(conn, 'httpServer', st.http.server, interval);

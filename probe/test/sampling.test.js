@@ -107,6 +107,26 @@ describe('probe samples', { concurrency: 4 }, () => {
 		c.close();
 	});
 
+	it('idle, spaces go out only when the heap changed: not every 5th sample, and after a GC', async () => {
+		const a = await app(['idle']);
+		const c = await h.connect(a.sock);
+		await c.cmd({ id: 1, cmd: 'hz', hz: 10 });
+		// the first seconds are start-up (fine resolution for 10 s after it)
+		await c.wait((m) => m.t === 'sample' && m.lag.res_ms > 50, 20000);
+		const from = c.msgs.length;
+		await h.delay(3000);
+		const full = c.msgs.slice(from).filter((m) => m.t === 'sample' && m.lag.res_ms > 50 && m.cpu);
+		assert.ok(full.length >= 4, 'every 5th sample carries cpu: ' + full.length);
+		assert.ok(full.some((m) => !m.spaces), 'an unchanged heap sends no spaces: ' +
+			full.map((m) => m.seq + (m.spaces ? 's' : '')).join(' '));
+		const r = await c.cmd({ id: 2, cmd: 'gc' });
+		const g = await c.wait((m) => m.t === 'sample' && m.gc.some((x) => x.kind === 4 && (x.flags & 4)), 5000, c.msgs.indexOf(r));
+		// the next sample that may carry them (every 5th) does
+		const next = await c.wait((m) => m.t === 'sample' && m.cpu, 5000, c.msgs.indexOf(g));
+		assert.ok(next.spaces && next.spaces.some((x) => x.name === 'old_space'), 'a GC sends them: seq ' + next.seq);
+		c.close();
+	});
+
 	it('leaked setInterval timers show as a growing Timeout count', async () => {
 		const a = await app(['leak']);
 		const c = await h.connect(a.sock);
