@@ -27,8 +27,8 @@
  *    already}. It is idempotent per process: an active probe is kept in
  *    globalThis[Symbol.for('vitals.probe')] and a second load or start()
  *    returns its state and does nothing else. opts.sockDir overrides the
- *    socket directory rule; opts.closeInspector closes the inspector on the
- *    next turn (after the reply to the injecting evaluate has gone out) — only
+ *    socket directory rule; opts.closeInspector closes the inspector ~50 ms
+ *    later (after the reply to the injecting evaluate has gone out) — only
  *    when asked, because someone else may be debugging.
  *  - The returned `reason` says why the probe is inactive (null when active):
  *    a refused directory, 'not the main thread' (worker threads share the
@@ -1725,13 +1725,9 @@ function stop(st) {
 	if (globalThis[KEY] === st) delete globalThis[KEY];
 }
 
-/* On the next turn, so the reply to the evaluate that injected us goes out
- * first: the evaluate's reply is handed to the inspector's I/O thread as the
- * evaluate returns, and close() stops that thread only after what it was
- * handed (it used to wait 50 ms, which every attach paid in full: vitals
- * waits for the port to close). */
+/* Later, so the reply to the evaluate that injected us goes out first. */
 function closeInspectorSoon() {
-	if (inspector) setImmediate(guard(function () { inspector.close(); })).unref();
+	if (inspector) setTimeout(guard(function () { inspector.close(); }), 50).unref();
 }
 
 function startInner(opts) {
