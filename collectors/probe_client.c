@@ -64,16 +64,14 @@ struct pconn {
 	bool connected, closing;
 };
 
-/* After a connection dropped, without blocking the loop: first whether the
- * process is gone (the kernel may still be tearing it down when EOF comes),
- * then, if it is, whether its listening socket was left behind (it closes
- * only when the last thread of the process is gone). */
+/* After a connection dropped, without blocking the loop: whether the
+ * process is gone (the kernel may still be tearing it down when EOF comes);
+ * if it is, its socket file is removed at once (dead_sock_remove). */
 struct settle {
 	uv_timer_t timer;	/* timer.data == this */
 	probe_mgr *pm;
 	pclient *cl;		/* NULL once the client is freed */
 	int tries;
-	bool decided;		/* first question answered */
 };
 
 struct pclient {
@@ -299,8 +297,14 @@ static void route_error(void *ud, vproc *p, long long id, const char *code, cons
 }
 
 /* After the probe of a dead process hung up: remove its socket file if it is
- * still the one we were connected to and nobody listens on it.  Returns
- * false while someone still listens (ask again later). */
+ * still the one we were connected to.  Called only once the process is gone
+ * (no PID, or its main thread a zombie): the file's inode is the one our
+ * connection went to, so it is that probe's, and nobody else can take the
+ * name while the PID is held.  Its listener may still be open for a while
+ * (the kernel closes a killed multi-threaded process's files only after it
+ * freed its memory, ~0.1-1 s for a big heap), so we do not wait for
+ * connect() to be refused: a vitals that quits right after the capture
+ * failed would leave the file behind.  Always returns true. */
 static bool dead_sock_remove(pclient *cl)
 {
 	char path[PATH_MAX];
@@ -308,8 +312,6 @@ static bool dead_sock_remove(pclient *cl)
 	probe_sock_path(cl->p, path, sizeof path);
 	if (!cl->have_sock || stat(path, &st) < 0 || st.st_dev != cl->sock_dev || st.st_ino != cl->sock_ino)
 		return true;
-	if (!paths_sock_refuses(path))
-		return false;
 	if (unlink(path) == 0)
 		model_status(cl->pm->m, "removed stale probe socket %s (process %d is gone)", path, cl->p->pid);
 	return true;
@@ -380,22 +382,15 @@ static void settle_tick(uv_timer_t *t)
 {
 	settle *s = t->data;
 	pclient *cl = s->cl;
-	if (!s->decided) {
-		bool gone = proc_gone(cl->p);
-		if (!gone && ++s->tries < SETTLE_TRIES)
-			return;
-		s->decided = true;
-		s->tries = 0;
-		lost_fail_pending(cl, gone);
-		if (!s->cl || !gone) {	/* forgotten meanwhile, or alive: done */
-			if (s->cl)
-				settle_end(s);
-			return;
-		}
-	}
-	/* gone: a probe killed by a signal could not remove its socket; the
-	 * periodic sweep catches what is still listened on after this */
-	if (dead_sock_remove(cl) || ++s->tries >= SETTLE_TRIES)
+	bool gone = proc_gone(cl->p);
+	if (!gone && ++s->tries < SETTLE_TRIES)
+		return;
+	/* gone: a probe killed by a signal could not remove its socket; do it
+	 * before the callbacks, which may forget the process or end vitals */
+	if (gone)
+		dead_sock_remove(cl);
+	lost_fail_pending(cl, gone);
+	if (s->cl)	/* not forgotten by a callback */
 		settle_end(s);
 }
 
@@ -698,7 +693,7 @@ static int try_connect(probe_mgr *pm, vproc *p, bool force)
 	pclient *cl = p->probe_data;
 	if (cl && cl->conn)
 		return 0;
-	if (cl && cl->settle) {	/* what the last connection left is decided first (<= 200 ms) */
+	if (cl && cl->settle) {	/* what the last connection left is decided first (<= 100 ms) */
 		snprintf(p->probe_err, sizeof p->probe_err, "the previous probe connection is still closing");
 		return -1;
 	}

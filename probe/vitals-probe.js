@@ -1075,7 +1075,7 @@ function httpStop(st) {
  * objects cannot be found after the fact). The inspector can: an in-process
  * session's NodeWorker domain attaches to every worker, existing and new, and
  * Runtime.evaluate with the command-line API (which has `require`) runs in
- * its thread. So each worker gets WORKER_SRC — a GC observer and a 1 Hz timer
+ * its thread. So each worker gets WORKER_SRC — a GC observer and a 2 Hz timer
  * whose lateness and busy time are its lag — and each sample asks it for its
  * figures (the answer lands in the next sample, with the worker's own ts).
  * All of it only while a dashboard is connected; it is taken down after. */
@@ -1085,7 +1085,8 @@ const WORKER_SRC = '(' + function vitalsWorker() {
 	const v8m = require('v8');
 	const ph = require('perf_hooks');
 	const wtm = require('worker_threads');
-	const P = 1000;
+	/* ticks twice per 1 s read, so every read window of a turning loop holds one */
+	const P = 500;
 	const w = { gcN: 0, gcMaj: 0, gcMs: 0, lagMax: 0, lagN: 0, elu: ph.performance.eventLoopUtilization(),
 		last: ph.performance.now(), armed: ph.performance.now(), act: 0, timer: null, obs: null };
 	w.act = w.elu.active;
@@ -1173,10 +1174,9 @@ function workersStart(st) {
 		const t = /^\[worker (\d+)\] ?(.*)$/.exec(info.title || '');
 		const w = { sessionId: m.params.sessionId, thread_id: t ? Number(t[1]) : Number(info.workerId) || 0,
 			name: t ? t[2] : String(info.title || ''), url: String(info.url || ''), last: null, pending: new Map(),
-			ready: false, onEvent: null };
+			ready: false, setups: 0, setupAt: 0, onEvent: null };
 		ws.list.set(w.sessionId, w);
-		toWorker(w, 'Runtime.evaluate', { expression: WORKER_SRC, includeCommandLineAPI: true, returnByValue: true },
-			function (res) { w.ready = !!(res && res.result && !res.exceptionDetails); });
+		workerSetup(ws, w);
 	}));
 	session.on('NodeWorker.detachedFromWorker', guard(function (m) {
 		ws.list.delete(m.params.sessionId);
@@ -1197,11 +1197,23 @@ function workersStart(st) {
 	session.post('NodeWorker.enable', { waitForDebuggerOnStart: false }, noop);
 }
 
+/* Installs WORKER_SRC in w's thread.  A worker that has just started may
+ * not answer yet (or answer with an error while its own bootstrap runs), so
+ * workersPoll asks again, every few seconds, a bounded number of times. */
+const WORKER_SETUPS = 5;
+function workerSetup(ws, w) {
+	w.setups++;
+	w.setupAt = Date.now();
+	ws.toWorker(w, 'Runtime.evaluate', { expression: WORKER_SRC, includeCommandLineAPI: true, returnByValue: true },
+		function (res) { if (!w.ready) w.ready = !!(res && res.result && !res.exceptionDetails); });
+}
+
 /* Asks every worker for its figures (answers land in w.last). */
 function workersPoll(st) {
 	const ws = st.workers;
 	if (!ws) return;
 	for (const w of ws.list.values()) {
+		if (!w.ready && w.setups < WORKER_SETUPS && Date.now() - w.setupAt >= 3000) workerSetup(ws, w);
 		if (!w.ready || w.pending.size > 4) continue;	/* a stuck worker is not asked again and again */
 		ws.toWorker(w, 'Runtime.evaluate', { expression: 'globalThis[Symbol.for("vitals.worker")].read()', returnByValue: true },
 			function (res) {

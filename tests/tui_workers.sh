@@ -28,9 +28,13 @@ tmux_wait_text 20 "leaky" || fail "no sub-row for the leaking worker: $(tmux_scr
 wait_for 10 sh -c "[ \$(tmux -L '$_tmux_sock' capture-pane -p -t t | grep -Ec '[├└]─ thread [0-9]+ *(leaky)? ') = 3 ]" ||
 	fail "not 3 worker sub-rows (2 piscina, 1 leaky): $(tmux_screen | head -8)"
 tmux_screen | grep -q "ELU" || fail "no ELU column with worker rows: $(tmux_screen | head -3)"
-row=$(tmux_screen | grep "thread [0-9]* leaky")
-echo "$row" | grep -Eq "[0-9.]+[KMG]/[0-9.]+[KMG] +[0-9.]+m?s +[0-9]+%" ||
-	fail "the worker row lacks heap/limit, lag or ELU: $row"
+# a thread's lag needs its first full window (1-2 samples): wait for it
+worker_row_full() {
+	tmux -L "$_tmux_sock" capture-pane -p -t t | grep "thread [0-9]* leaky" |
+		grep -Eq "[0-9.]+[KMG]/[0-9.]+[KMG] +[0-9.]+m?s +[0-9]+%"
+}
+wait_for 15 worker_row_full ||
+	fail "the worker row lacks heap/limit, lag or ELU: $(tmux_screen | grep "thread [0-9]* leaky")"
 pass "sub-rows: $(tmux_screen | grep -E '[├└]─ thread' | tr -s ' ' | tr '\n' '|')"
 # The selection steps onto a worker's row and back.
 tmux_keys Home Down
