@@ -41,7 +41,7 @@ stop_apps() {
 	for p in $apps; do wait "$p" 2>/dev/null || true; done
 	apps=""
 }
-trap 'stop_apps; rm -rf "$T"' EXIT INT TERM
+trap 'stop_apps; [ -n "${KEEP:-}" ] && cp -r "$T" "$KEEP"; rm -rf "$T"' EXIT INT TERM
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 start_apps() { # N: idle apps, ready once each printed its line
 	i=0

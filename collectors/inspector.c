@@ -36,8 +36,10 @@
  * (/proc/PID/cmdline and NODE_OPTIONS flags, the process's listening sockets
  * from /proc/PID/fd + /proc/PID/net/tcp{,6}), or refuse non-Node processes
  * and SIGUSR1 the rest → GET /json/list → WebSocket → evaluate
- * [process.pid, process.version] → evaluate the wrapped probe → disconnect →
- * wait for <sockdir>/<pid>.sock → wait for the port to close (if ours).
+ * [process.pid, process.version] → evaluate the wrapped probe → end the
+ * session (close frame, FIN, the inspector's EOF) → wait for
+ * <sockdir>/<pid>.sock, whose first connection is the probe's cue to close
+ * an inspector we opened → wait for the port to close (if ours).
  */
 #include "collectors/inspector.h"
 
@@ -76,6 +78,7 @@
 #define LOCK_WAIT_MS 6000	/* for another vitals's attach (attach.lock) */
 #define SOCK_WAIT_MS 3000	/* for the probe's socket after the injection */
 #define PORT_CLOSE_WAIT_MS 2000	/* for the inspector port to close again */
+#define SESSION_END_WAIT_MS 1000	/* for the inspector to end our session after our close */
 #define POLL_MS 5	/* the waits of an attach (port open, socket, port closed): they are
 			 * serial, so each poll's delay is paid once per attached process */
 #define MAX_LISTEN 64
@@ -97,6 +100,7 @@ enum step {
 	ST_CDP_PID,		/* Runtime.evaluate [process.pid, process.version] */
 	ST_CDP_PROBE,		/* Runtime.evaluate the wrapped probe */
 	ST_CDP_CLOSE,		/* Runtime.evaluate CLOSE_SNIPPET */
+	ST_SESSION_END,		/* our session closing (cdp_end), waiting for the inspector's side */
 	ST_SOCK_WAIT,		/* polling for <sockdir>/<pid>.sock */
 	ST_PORT_CLOSE_WAIT,	/* polling until the inspector port is gone */
 };
@@ -249,6 +253,7 @@ static const char *step_name(enum step s)
 	case ST_CDP_PID: return "identifying the process";
 	case ST_CDP_PROBE: return "starting the probe";
 	case ST_CDP_CLOSE: return "closing the inspector";
+	case ST_SESSION_END: return "ending the inspector session";
 	case ST_SOCK_WAIT: return "waiting for the probe socket";
 	case ST_PORT_CLOSE_WAIT: return "waiting for the inspector to close";
 	default: return "starting";
@@ -263,12 +268,19 @@ static void on_cdp_open(void *ud)
 	cdp_send(in, ST_CDP_PID, expr, strlen(expr), false);
 }
 
+static void job_session_ended(inspector *in);
+static void job_poll_sock(inspector *in);
+
 static void on_cdp_fail(void *ud, bool listing, const char *msg)
 {
 	inspector *in = ud;
 	job *j = in->cur;
 	j->cdp = NULL;	/* closed itself */
 	j->session = false;
+	if (j->step == ST_SESSION_END) {
+		job_session_ended(in);	/* broken rather than closed: over all the same */
+		return;
+	}
 	if (listing && j->step == ST_CONNECT) {
 		connect_next(in, msg);	/* maybe not the inspector: the next candidate */
 		return;
@@ -276,7 +288,15 @@ static void on_cdp_fail(void *ud, bool listing, const char *msg)
 	job_fail(in, -EPROTO, "%s while %s", msg, step_name(j->step));
 }
 
-static const cdp_ops job_cdp_ops = { on_cdp_open, on_cdp_reply, on_cdp_fail };
+static void on_cdp_ended(void *ud)
+{
+	inspector *in = ud;
+	in->cur->cdp = NULL;	/* closed itself */
+	in->cur->session = false;
+	job_session_ended(in);
+}
+
+static const cdp_ops job_cdp_ops = { on_cdp_open, on_cdp_reply, on_cdp_fail, on_cdp_ended };
 
 /* Open a connection to the current candidate, in the target's network
  * namespace. */
@@ -874,15 +894,36 @@ static void on_cdp_reply(void *ud, int err, const char *value, const char *reply
 			return;
 		}
 		json_decref(v);
-		/* Disconnect at once: inspector.close() in the probe waits for us. */
-		job_disconnect(j);
-		job_wait(in, ST_SOCK_WAIT);
+		/* End our session first and properly (the inspector prints
+		 * "Debugger ending"); the probe closes an inspector we opened
+		 * at our first connection to its socket, which so comes after
+		 * the end (closing it under a live session loses that end). */
+		job_wait(in, ST_SESSION_END);
+		if (cdp_end(j->cdp) < 0) {
+			job_disconnect(j);
+			job_session_ended(in);
+		}
 		return;
 	}
 	if (j->step == ST_CDP_CLOSE) {
 		job_disconnect(j);
 		job_wait(in, ST_PORT_CLOSE_WAIT);
 	}
+}
+
+/* Our session is over (or we gave up waiting): on to the probe's socket,
+ * looked at once now rather than a poll later. */
+static void job_session_ended(inspector *in)
+{
+	job_disconnect(in->cur);
+	job_wait(in, ST_SOCK_WAIT);
+	job_poll_sock(in);
+}
+
+static void job_poll_session_end(inspector *in)
+{
+	if (uv_now(in->loop) - in->cur->step_start >= SESSION_END_WAIT_MS)
+		job_session_ended(in);	/* the probe's own fallback closes it later */
 }
 
 static void job_poll_sock(inspector *in)
@@ -955,6 +996,7 @@ static void poll_cb(uv_timer_t *t)
 	case ST_LOCK_WAIT:
 	case ST_PORT_FREE_WAIT: job_signal(in); break;
 	case ST_PORT_OPEN_WAIT: job_poll_port_open(in); break;
+	case ST_SESSION_END: job_poll_session_end(in); break;
 	case ST_SOCK_WAIT: job_poll_sock(in); break;
 	case ST_PORT_CLOSE_WAIT: job_poll_port_close(in); break;
 	default: uv_timer_stop(t); break;

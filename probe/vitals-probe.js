@@ -27,9 +27,10 @@
  *    already}. It is idempotent per process: an active probe is kept in
  *    globalThis[Symbol.for('vitals.probe')] and a second load or start()
  *    returns its state and does nothing else. opts.sockDir overrides the
- *    socket directory rule; opts.closeInspector closes the inspector ~50 ms
- *    later (after the reply to the injecting evaluate has gone out) — only
- *    when asked, because someone else may be debugging.
+ *    socket directory rule; opts.closeInspector closes the inspector at the
+ *    first connection to the socket (the injector's, after its session
+ *    ended), or 1 s later at the latest (opts.closeInspectorMs, for tests)
+ *    — only when asked, because someone else may be debugging.
  *  - The returned `reason` says why the probe is inactive (null when active):
  *    a refused directory, 'not the main thread' (worker threads share the
  *    pid; the main thread's probe covers the process), 'detached', ...
@@ -182,6 +183,7 @@ function newState() {
 		startedMs: null,
 		onExit: null,
 		onWarning: null,
+		closeInspector: null, /* closes the injector's inspector; run at the next connection */
 	};
 }
 
@@ -1737,9 +1739,27 @@ function stop(st) {
 	if (globalThis[KEY] === st) delete globalThis[KEY];
 }
 
-/* Later, so the reply to the evaluate that injected us goes out first. */
-function closeInspectorSoon() {
-	if (inspector) setTimeout(guard(function () { inspector.close(); }), 50).unref();
+/* Close the inspector the injector opened, once its session is over.  The
+ * injector (collectors/inspector.c) ends its session and waits until the
+ * inspector has closed the connection before it first connects to our
+ * socket, so that connection is the cue (st.closeInspector, called by
+ * whichever copy of the probe made the server); closing under a live
+ * session would skip the session's end on the inspector's thread.  If no
+ * cue comes (the injector died: its watchdog acts too), close anyway
+ * CLOSE_INSPECTOR_MS later — closing is never left to someone else. */
+const CLOSE_INSPECTOR_MS = 1000;
+function closeInspectorSoon(st, ms) {
+	if (!inspector) return;
+	let timer = null;
+	const close = guard(function () {
+		if (st.closeInspector !== close) return;
+		st.closeInspector = null;
+		clearTimeout(timer);
+		inspector.close();
+	});
+	st.closeInspector = close;
+	timer = setTimeout(close, ms > 0 ? ms : CLOSE_INSPECTOR_MS);
+	timer.unref();
 }
 
 function startInner(opts) {
@@ -1747,7 +1767,7 @@ function startInner(opts) {
 	if (prev && prev.active) {
 		/* Already running (say --require'd): the inspector the injector
 		 * opened still wants closing. */
-		if (opts.closeInspector) closeInspectorSoon();
+		if (opts.closeInspector) closeInspectorSoon(prev, opts.closeInspectorMs);
 		return publicState(prev, true);
 	}
 	const st = newState();
@@ -1782,7 +1802,10 @@ function startInner(opts) {
 		stop(st);
 		st.reason = why;
 	}));
-	server.on('connection', guard(function (s) { onConnection(st, s); }));
+	server.on('connection', guard(function (s) {
+		if (st.closeInspector) st.closeInspector();
+		onConnection(st, s);
+	}));
 	/* exclusive: a cluster worker must not hand its listen to the primary.
 	 * For a path, bind() and listen() happen synchronously in here. */
 	server.listen({ path: tmp, exclusive: true });
@@ -1808,7 +1831,7 @@ function startInner(opts) {
 	});
 	process.on('warning', st.onWarning);
 	globalThis[KEY] = st;
-	if (opts.closeInspector) closeInspectorSoon();
+	if (opts.closeInspector) closeInspectorSoon(st, opts.closeInspectorMs);
 	return publicState(st, false);
 }
 
