@@ -47,6 +47,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -81,6 +82,7 @@
 #define SESSION_END_WAIT_MS 1000	/* for the inspector to end our session after our close */
 #define POLL_MS 5	/* the waits of an attach (port open, socket, port closed): they are
 			 * serial, so each poll's delay is paid once per attached process */
+#define PROC_POLL_MS 100	/* the waits' look at /proc while the quick check says nothing */
 #define MAX_LISTEN 64
 #define DEFAULT_PORT 9229
 
@@ -135,6 +137,7 @@ struct job {
 	int ncand, icand;
 	procfs_listener port;	/* the inspector's listener */
 	uint64_t step_start;	/* uv_now of the current waiting step */
+	uint64_t proc_at;	/* uv_now of the last look at /proc/PID/net/tcp in a wait */
 
 	cdp *cdp;		/* the inspector connection, while one is open */
 	bool session;		/* its WebSocket is open */
@@ -214,6 +217,66 @@ static bool sock_alive(const char *path)
 	if (dfd >= 0)
 		close(dfd);
 	return ok;
+}
+
+/* Whether a connection to addr:port (unspecified: loopback) in pid's network
+ * namespace is refused, i.e. nothing listens there.  Over loopback the answer
+ * is there when connect() returns, so this costs tens of µs where a read of
+ * /proc/PID/net/tcp{,6} costs ~12 ms (the kernel walks its whole socket
+ * hash): the attach's waits poll this and look at /proc only when something
+ * may be listening, and every PROC_POLL_MS (an inspector on another address).
+ * false when it connected or cannot tell. */
+static bool port_refused(int pid, int family, const unsigned char *addr, int port)
+{
+	char err[200];
+	int fd = netns_socket(pid, family, err, sizeof err);
+	if (fd < 0)
+		return false;
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	socklen_t len;
+	static const unsigned char any[16];
+	if (!addr)
+		addr = any;
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		a->sin6_addr = in6addr_loopback;
+		if (memcmp(addr, any, 16) != 0)
+			memcpy(&a->sin6_addr, addr, 16);
+		len = sizeof *a;
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		memcpy(&a->sin_addr, addr, 4);
+		if (a->sin_addr.s_addr == htonl(INADDR_ANY))
+			a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof *a;
+	}
+	bool refused = false;
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
+		int e = errno;
+		if (e == EINPROGRESS) {
+			struct pollfd pf = { .fd = fd, .events = POLLOUT };
+			socklen_t el = sizeof e;
+			if (poll(&pf, 1, 0) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+				e = 0;
+		}
+		refused = e == ECONNREFUSED;
+	}
+	close(fd);
+	return refused;
+}
+
+/* In a wait: time for a look at /proc (the quick check aside)? */
+static bool proc_due(inspector *in, job *j)
+{
+	if (uv_now(in->loop) - j->proc_at < PROC_POLL_MS)
+		return false;
+	j->proc_at = uv_now(in->loop);
+	return true;
 }
 
 /* ---------- the inspector connection (collectors/cdp) ---------- */
@@ -376,7 +439,7 @@ static void job_wait(inspector *in, enum step s)
 {
 	job *j = in->cur;
 	j->step = s;
-	j->step_start = uv_now(in->loop);
+	j->step_start = j->proc_at = uv_now(in->loop);
 	uv_timer_start(&in->poll, poll_cb, POLL_MS, POLL_MS);
 }
 
@@ -531,7 +594,12 @@ static void job_start(inspector *in)
 	procfs_listener ls[MAX_LISTEN], wl;
 	int nl = procfs_pid_listeners(j->pid, 0, ls, MAX_LISTEN);
 	int want = f.port >= 0 ? f.port : DEFAULT_PORT;
-	const procfs_listener *l = want && procfs_pid_listeners(j->pid, want, &wl, 1) > 0 ? &wl : NULL;
+	const procfs_listener *l = NULL;
+	for (int i = 0; i < nl && want && !l; i++)
+		if (ls[i].port == want)
+			l = &ls[i];
+	if (!l && want && nl == MAX_LISTEN && procfs_pid_listeners(j->pid, want, &wl, 1) > 0)
+		l = &wl;
 	j->sig_port = want;
 	j->no_sigusr1 = f.no_sigusr1;
 	j->nbefore = 0;
@@ -632,7 +700,8 @@ static void job_signal(inspector *in)
 		j->lock_fd = fd >= 0 ? fd : -2;
 	}
 	/* the port in the target's network namespace: a container's own */
-	if (j->sig_port && procfs_port_held(j->pid, j->sig_port, NULL)) {
+	if (j->sig_port && !port_refused(j->pid, AF_INET, NULL, j->sig_port) &&
+	    procfs_port_held(j->pid, j->sig_port, NULL)) {
 		/* Polled every POLL_MS while waiting, so the costly owner lookup is
 		 * made only when the wait starts and when it runs out. */
 		bool waiting = j->step == ST_PORT_FREE_WAIT;
@@ -696,7 +765,12 @@ static void job_poll_port_open(inspector *in)
 	job *j = in->cur;
 	procfs_listener ls[MAX_LISTEN];
 	const procfs_listener *l = NULL;
-	if (j->sig_port) {
+	/* /proc only when something answers on the port, or now and then (a
+	 * --inspect-port host that is not loopback) */
+	bool look = !j->sig_port || !port_refused(j->pid, AF_INET, NULL, j->sig_port) || proc_due(in, j);
+	if (!look) {
+		/* nothing there yet */
+	} else if (j->sig_port) {
 		if (procfs_pid_listeners(j->pid, j->sig_port, ls, 1) > 0)
 			l = &ls[0];
 	} else {
@@ -723,7 +797,7 @@ static void job_poll_port_open(inspector *in)
 	}
 	if (j->late)
 		return;	/* until the port appears or the deadline */
-	if (j->sig_port && j->retries < 3) {
+	if (look && j->sig_port && j->retries < 3) {
 		/* Another process took the port first (a concurrent attach by
 		 * another vitals): ours failed with "address already in use" and
 		 * survives; signal it again once the port is free. */
@@ -952,8 +1026,10 @@ static void job_poll_port_close(inspector *in)
 {
 	job *j = in->cur;
 	procfs_listener l;
-	bool gone = !j->port.port || procfs_pid_listeners(j->pid, j->port.port, &l, 1) == 0 ||
-		    (kill(j->pid, 0) < 0 && errno == ESRCH);
+	/* refused at the listener's address: gone; else /proc says whose it is */
+	bool gone = !j->port.port || (kill(j->pid, 0) < 0 && errno == ESRCH) ||
+		    port_refused(j->pid, j->port.family, j->port.addr, j->port.port) ||
+		    (proc_due(in, j) && procfs_pid_listeners(j->pid, j->port.port, &l, 1) == 0);
 	if (gone) {
 		job_end(in, 0, "attached");
 		return;
