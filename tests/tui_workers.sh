@@ -69,7 +69,8 @@ pass "busy pool: $(pool_rows | tr -s ' ' | tr '\n' '|')"
 tmux_keys Home Down
 tmux_wait_text 5 "thread" || fail "lost the rows"
 tmux_keys Up
-tmux_screen | grep -q "pid [0-9]* http_app" || fail "the focus strip is not the process's: $(tmux_screen | grep -- '── pid')"
+wait_for 10 sh -c "tmux -L '$_tmux_sock' capture-pane -p -t t | grep -q 'pid [0-9]* http_app'" ||
+	fail "the focus strip is not the process's: $(tmux_screen | grep -- '── pid')"
 # s on the leaky thread's row: the rows from the process's down to it
 n=$(tmux_screen | grep -E "http_app|[├└]─ thread" | grep -n "thread [0-9]* leaky" | cut -d: -f1)
 tmux_keys Home
