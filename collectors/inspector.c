@@ -84,6 +84,8 @@
 			 * serial, so each poll's delay is paid once per attached process */
 #define PROC_POLL_MS 100	/* the waits' look at /proc while the quick check says nothing */
 #define MAX_LISTEN 64
+#define MAX_UNSEEN 64
+#define UNSEEN_WATCH_MS 8000	/* with no job to run, watch listed processes' ports this long */
 #define DEFAULT_PORT 9229
 
 /* The snippet that closes an inspector vitals opened when the probe could not
@@ -160,7 +162,7 @@ struct inspector {
 	/* processes SIGUSR1'd by a job that ended before their inspector
 	 * opened (a start or a machine slower than every wait): if one holds
 	 * the port later, that inspector is ours to close (job_signal) */
-	struct { int pid; uint64_t start; } unseen[16];
+	struct { int pid; uint64_t start; int port; uint64_t at; } unseen[MAX_UNSEEN];
 	int nunseen;
 };
 
@@ -399,6 +401,113 @@ static void kick(inspector *in)
 		uv_timer_start(&in->poll, poll_cb, 0, 0);
 }
 
+/* Note pid (as it is now: its start time) as a process that SIGUSR1 reached
+ * because of us, so that an inspector it holds on port is ours to close. */
+static void unseen_add(inspector *in, int pid, int port)
+{
+	procfs_stat st;
+	if (procfs_stat_read(pid, &st) < 0)
+		return;
+	int k = 0;
+	while (k < in->nunseen && in->unseen[k].pid != pid)
+		k++;
+	if (k == in->nunseen)
+		k = in->nunseen < MAX_UNSEEN ? in->nunseen++ : MAX_UNSEEN - 1;
+	in->unseen[k].pid = pid;
+	in->unseen[k].start = st.start_time;
+	in->unseen[k].port = port;
+	in->unseen[k].at = uv_now(in->loop);
+}
+
+/* Take pid off the list; true when it was on it as this very process. */
+static bool unseen_take(inspector *in, int pid)
+{
+	int i = 0;
+	while (i < in->nunseen && in->unseen[i].pid != pid)
+		i++;
+	if (i == in->nunseen)
+		return false;
+	procfs_stat st;
+	bool same = procfs_stat_read(pid, &st) == 0 && st.start_time == in->unseen[i].start;
+	in->unseen[i] = in->unseen[--in->nunseen];
+	return same;	/* else the PID was reused */
+}
+
+/* Whether pid runs with an inspector of its own asking (--inspect…). */
+static bool proc_inspects(int pid)
+{
+	node_flags f;
+	node_flags_init(&f);
+	size_t len;
+	char *buf = procfs_cmdline(pid, &len);
+	if (buf)
+		node_flags_cmdline(&f, buf, len);
+	free(buf);
+	buf = procfs_environ_get(pid, "NODE_OPTIONS");
+	if (buf)
+		node_flags_node_options(&f, buf);
+	free(buf);
+	return f.inspect;
+}
+
+/* A cluster primary whose inspector opens sends SIGUSR1 to each of its
+ * workers (Node: NODE_DEBUG_ENABLED → process._debugProcess), which then try
+ * the same port: most fail while the primary holds it, but one that is slow
+ * to act takes it once the primary's is closed — an inspector we caused and
+ * must close.  So pid's Node children (of its main thread) go on the list
+ * too, except those that run with --inspect of their own. */
+static void unseen_add_children(inspector *in, int pid, int port)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", pid, pid);
+	char buf[4096];
+	if (procfs_read_small(path, buf, sizeof buf) <= 0)
+		return;
+	for (char *p = buf, *end; *p; p = end) {
+		long c = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		char comm[64];
+		procfs_comm((int)c, comm, sizeof comm);
+		if (c > 0 && procfs_is_node((int)c, comm, NULL) && !proc_inspects((int)c))
+			unseen_add(in, (int)c, port);
+	}
+}
+
+/* With the queue drained: any process listed in the last UNSEEN_WATCH_MS
+ * that now holds its port gets a job closing it (a worker of a cluster
+ * primary we attached, slow to act on the primary's SIGUSR1, when none of
+ * the workers is attached after it).  Polled from poll_cb meanwhile; not
+ * after inspector_close (a quit right after attaching a primary). */
+static void unseen_sweep(inspector *in)
+{
+	bool young = false;
+	for (int i = 0; i < in->nunseen; i++) {
+		procfs_listener l;
+		int pid = in->unseen[i].pid, port = in->unseen[i].port;
+		if (uv_now(in->loop) - in->unseen[i].at >= UNSEEN_WATCH_MS)
+			continue;
+		young = true;
+		if (!port || port_refused(pid, AF_INET, NULL, port) || procfs_pid_listeners(pid, port, &l, 1) == 0 ||
+		    !unseen_take(in, pid))
+			continue;
+		job *k = xcalloc(1, sizeof *k);
+		k->pid = pid;
+		k->lock_fd = -1;
+		k->opened = k->close_only = k->close_only_job = true;
+		if (in->tail)
+			in->tail->next = k;
+		else
+			in->head = k;
+		in->tail = k;
+		i--;	/* unseen_take moved the last entry here */
+	}
+	if (in->head)
+		uv_timer_start(&in->poll, poll_cb, 0, 0);
+	else if (young)
+		uv_timer_start(&in->poll, poll_cb, LATE_POLL_MS, 0);
+}
+
 /* Report and drop the running job, then start the next one. */
 static void job_finish(inspector *in, int err, const char *msg)
 {
@@ -419,19 +528,21 @@ static void job_finish(inspector *in, int err, const char *msg)
 		close(j->lock_fd);
 		j->lock_fd = -1;
 	}
-	procfs_stat st;
-	if (j->signalled && !j->port.port && !j->close_only_job && procfs_stat_read(j->pid, &st) == 0) {
-		int k = in->nunseen < 16 ? in->nunseen++ : 15;
-		in->unseen[k].pid = j->pid;
-		in->unseen[k].start = st.start_time;
-	}
+	if (j->signalled && !j->port.port && !j->close_only_job)
+		unseen_add(in, j->pid, j->sig_port);
+	if (j->signalled && !j->close_only_job)
+		unseen_add_children(in, j->pid, j->sig_port);
 	if (j->cb)
 		j->cb(j->ud, j->pid, err, msg);
 	job_free(j);
-	if (in->closing)
+	if (in->closing) {
 		inspector_release(in);
-	else
+		return;
+	}
+	if (in->head)
 		kick(in);
+	else
+		unseen_sweep(in);
 }
 
 /* Start waiting (polling) in step s. */
@@ -606,7 +717,10 @@ static void job_start(inspector *in)
 	for (int i = 0; i < nl; i++)
 		j->before[j->nbefore++] = ls[i].port;
 	if (l) {
-		/* open already (--inspect, or opened earlier): use it, leave it open */
+		/* open already (--inspect, or opened earlier): use it, leave it
+		 * open — unless SIGUSR1 reached it because of us (a cluster
+		 * worker of a primary we attached): then it is ours to close */
+		j->opened = unseen_take(in, j->pid);
 		j->cand[0] = *l;
 		j->ncand = 1;
 	} else if (f.inspect && nl > 0) {
@@ -644,16 +758,8 @@ static void job_signal_start(inspector *in)
  * again.  True when it did. */
 static bool job_close_unseen(inspector *in, int owner)
 {
-	procfs_stat st;
-	int i = 0;
-	while (i < in->nunseen && in->unseen[i].pid != owner)
-		i++;
-	if (i == in->nunseen)
+	if (!unseen_take(in, owner))
 		return false;
-	bool same = procfs_stat_read(owner, &st) == 0 && st.start_time == in->unseen[i].start;
-	in->unseen[i] = in->unseen[--in->nunseen];
-	if (!same)
-		return false;	/* the PID was reused */
 	job *j = in->cur, *k = xcalloc(1, sizeof *k);
 	k->pid = owner;
 	k->lock_fd = -1;
@@ -756,6 +862,7 @@ static void job_signal(inspector *in)
 		return;
 	}
 	j->opened = j->signalled = true;
+	unseen_take(in, j->pid);	/* this job owns its inspector now */
 	job_wait(in, ST_PORT_OPEN_WAIT);
 }
 
@@ -1062,8 +1169,10 @@ static void poll_cb(uv_timer_t *t)
 	if (!in->cur) {
 		if (in->closing)
 			return;
-		if (!in->head)
+		if (!in->head) {
+			unseen_sweep(in);
 			return;
+		}
 		in->cur = in->head;
 		job_start(in);
 		return;

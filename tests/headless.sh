@@ -172,6 +172,22 @@ if [ -n "${VITALS_IN_NETNS:-}" ]; then
 	pass "attaches still queued when --duration ends each get attach_failed; the late inspector closed"
 fi
 
+# --- a cluster worker that opens its inspector after the primary's attach -------
+# Attaching the primary alone (--no-children): Node SIGUSR1s its workers as its
+# inspector opens, and this worker, busy, takes 9229 once the primary's is
+# closed.  vitals caused it, so vitals must close it.
+if [ -n "${VITALS_IN_NETNS:-}" ]; then
+	start_bg node "$FIXTURES/attach_cluster.js" >"$tmp/clu.out" 2>"$tmp/clu.err"; pc=$!
+	wait_for 20 grep -q "cluster ready" "$tmp/clu.out" || fail "cluster fixture did not start"
+	"$VITALS" --json --attach --no-children --duration 5 "$pc" > "$tmp/outc" 2>"$tmp/errc"
+	grep '"probe_attached"' "$tmp/outc" | grep -q "\"pid\":$pc," || fail "cluster primary not attached: $(grep -v '"sample"' "$tmp/outc")"
+	grep -q "Debugger listening" "$tmp/clu.err" || fail "the primary's inspector never opened"
+	wait_for 10 sh -c "! ss -Hltn 'sport = :9229' | grep -q ." ||
+		fail "9229 left open after attaching a cluster primary: $(ss -Hltnp 'sport = :9229'; cat "$tmp/clu.err")"
+	kill "$pc"
+	pass "a cluster worker's inspector opened by the primary's attach is closed again"
+fi
+
 # --- launch mode ---------------------------------------------------------------
 XDG_STATE_HOME=$tmp/state "$VITALS" --json --output-dir "$tmp" -- node -e 'setTimeout(()=>process.exit(3), 2500); console.log("hello from child")' > "$tmp/out4" 2>&1
 grep -q '"probe_attached"' "$tmp/out4" || fail "launched program got no probe: $(head -5 "$tmp/out4")"
