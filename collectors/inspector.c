@@ -468,8 +468,11 @@ static void unseen_add_children(inspector *in, int pid, int port)
 		if (end == p)
 			break;
 		char comm[64];
+		procfs_stat st;
+		if (c <= 0 || c > INT_MAX || procfs_stat_read((int)c, &st) < 0 || st.ppid != pid)
+			continue;	/* gone, or a number cut short by a full buffer */
 		procfs_comm((int)c, comm, sizeof comm);
-		if (c > 0 && procfs_is_node((int)c, comm, NULL) && !proc_inspects((int)c))
+		if (procfs_is_node((int)c, comm, NULL) && !proc_inspects((int)c))
 			unseen_add(in, (int)c, port);
 	}
 }
