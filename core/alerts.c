@@ -1013,7 +1013,8 @@ static void eval_heap(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 		fresh = n->gc_len;
 	s->seen_gc_heap = n->gc_total;
 	for (uint32_t i = n->gc_len - (uint32_t)fresh; i < n->gc_len; i++) {
-		const gc_event *e = model_gc_get(n, i);
+		gc_event ev = model_gc_get(n, i);
+		const gc_event *e = &ev;
 		if (e->kind != GC_MAJOR)
 			continue;
 		if (nmajor == 64) {	/* keep the newest */
@@ -1280,7 +1281,8 @@ static void eval_gc(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 	double pause = 0;
 	int64_t pause_t = 0;
 	for (uint32_t i = n->gc_len - (uint32_t)fresh; i < n->gc_len; i++) {
-		const gc_event *e = model_gc_get(n, i);
+		gc_event ev = model_gc_get(n, i);
+		const gc_event *e = &ev;
 		double dur = e->dur_ms * (1 - sched_wait_share(p, e->t_ms, 2000));
 		if (e->kind == GC_MAJOR && !(e->flags & GC_FLAG_FORCED) && dur > pause) {
 			pause = dur;
