@@ -35,6 +35,12 @@
 #include "core/model.h"
 #include "core/xalloc.h"
 
+/* Also builds against main before issue 12's memory work (for the same
+ * run's baseline): the model of that work has SCHED_SHARE_CAP and axes. */
+#ifdef SCHED_SHARE_CAP
+#define HAVE_RING_AXIS 1
+#endif
+
 #define GC_EVERY 100	/* s between scavenges of an idle app with the probe */
 #define T0 1796105000000LL
 
@@ -96,7 +102,7 @@ static int sample_line(char *buf, size_t len, int pid, long k, int64_t ts, int s
 typedef struct tally {
 	size_t ring_proc[RING_MAX_TIERS], ring_node[RING_MAX_TIERS], ring_recent, ring_handles;
 	size_t nring_proc, nring_node, nring_recent, nring_handles;
-	size_t gc_log, structs, handles, extra, nalloc;
+	size_t gc_log, structs, handles, extra, nalloc, axes;
 } tally;
 
 /* Bytes of one ring's storage per tier, as ring_bytes counts them. */
@@ -104,9 +110,13 @@ static void ring_tiers(const ring *r, size_t *per_tier)
 {
 	if (!ring_bytes(r))
 		return;
-	for (int i = 0; i < r->ntiers; i++)
-		per_tier[i] += i == 0 ? r->tier[0].room * (sizeof(float) + sizeof(uint32_t))
-				      : r->tier[i].b ? r->tier[i].cap * sizeof(ring_bucket) : 0;
+	size_t coarse = 0;
+	for (int i = 1; i < r->ntiers; i++) {
+		size_t b = r->tier[i].b ? r->tier[i].cap * sizeof(ring_bucket) : 0;
+		per_tier[i] += b;
+		coarse += b;
+	}
+	per_tier[0] += ring_bytes(r) - coarse;	/* raw values, and times when not on an axis */
 }
 
 static void count(const model *m, tally *t)
@@ -122,6 +132,10 @@ static void count(const model *m, tally *t)
 		}
 		t->structs += sizeof *p;
 		t->nalloc++;
+#ifdef HAVE_RING_AXIS
+		t->axes += ring_axis_bytes(&p->axis);
+		t->nalloc += ring_axis_bytes(&p->axis) > 0;
+#endif
 		if (p->cmdline) {
 			t->extra += strlen(p->cmdline) + 1;
 			t->nalloc++;
@@ -131,6 +145,10 @@ static void count(const model *m, tally *t)
 			continue;
 		t->structs += sizeof *n;
 		t->nalloc++;
+#ifdef HAVE_RING_AXIS
+		t->axes += ring_axis_bytes(&n->axis);
+		t->nalloc += ring_axis_bytes(&n->axis) > 0;
+#endif
 		for (int s = 0; s < PS_COUNT; s++) {
 			ring *r = vnode_ring((vnode *)n, (probe_series_id)s);
 			if (!r || !ring_bytes(r))
@@ -224,7 +242,7 @@ int main(int argc, char **argv)
 	size_t rings = 0;
 	for (int i = 0; i < RING_MAX_TIERS; i++)
 		rings += c.ring_proc[i] + c.ring_node[i];
-	rings += c.ring_recent + c.ring_handles;
+	rings += c.ring_recent + c.ring_handles + c.axes;
 	size_t asked = rings + c.gc_log + c.structs + c.handles + c.extra + alert_b;
 	size_t used = use1 - use0;
 	printf("mem_bench: %d attached idle apps, %.3f h simulated (%ld ticks)%s\n", nproc, hours, k,
@@ -236,6 +254,7 @@ int main(int argc, char **argv)
 	       c.ring_node[0] / N, c.ring_node[1] / N, c.ring_node[2] / N);
 	printf("    probe rings raw only (%zu): %.0f   handle rings (%zu): %.0f\n", c.nring_recent / (size_t)nproc,
 	       c.ring_recent / N, c.nring_handles / (size_t)nproc, c.ring_handles / N);
+	printf("    shared time axes %.0f\n", c.axes / N);
 	printf("    rings total %.0f\n", rings / N);
 	printf("    GC log %.0f  structs (vproc %zu + vnode %zu) %.0f  handle entries %.0f  cmdline/workers/routes %.0f\n",
 	       c.gc_log / N, sizeof(vproc), sizeof(vnode), c.structs / N, c.handles / N, c.extra / N);

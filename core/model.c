@@ -2,7 +2,10 @@
  *
  * Every log here is a fixed-size ring (head = next write slot, len <= cap),
  * so memory depends on configuration and on the number of processes, never on
- * uptime.  Series are rings whose storage is allocated on their first push.
+ * uptime.  Series are rings whose storage is allocated on their first push;
+ * a process's /proc series share one time axis (vproc.axis: pushed together
+ * every tick), its probe series and handle counts another (vnode.axis:
+ * pushed together every sample).
  */
 #include "core/model.h"
 #include "core/xalloc.h"
@@ -38,6 +41,7 @@ static void vnode_free(vnode *n)
 			ring_free(vnode_ring(n, i));
 	for (int i = 0; i < n->nhandles; i++)
 		ring_free(&n->handles[i].r);
+	ring_axis_free(&n->axis);
 	free(n->handles);
 	free(n->gc);
 	free(n->workers);
@@ -50,6 +54,7 @@ static void vproc_free(vproc *p)
 	ring_free(&p->rss_r);
 	ring_free(&p->cpu_r);
 	ring_free(&p->sched_share_r);
+	ring_axis_free(&p->axis);
 	vnode_free(p->node);
 	free(p->captures);
 	free(p->cmdline);
@@ -115,9 +120,10 @@ vproc *model_add(model *m, int pid, uint64_t start_time)
 	p->fds = -1;
 	p->exit_status = -1;
 	p->first_seen_ms = m->now_ms ? m->now_ms : clock_wall_ms();
-	ring_init(&p->rss_r, &m->rcfg);
-	ring_init(&p->cpu_r, &m->rcfg);
-	ring_init(&p->sched_share_r, &m->rcfg_sched);
+	ring_axis_init(&p->axis, m->rcfg.tier[0].cap);
+	ring_init_axis(&p->rss_r, &m->rcfg, &p->axis);
+	ring_init_axis(&p->cpu_r, &m->rcfg, &p->axis);
+	ring_init_axis(&p->sched_share_r, &m->rcfg_sched, &p->axis);
 	p->sched_wait = p->sched_run = NAN;
 	m->procs[m->nprocs++] = p;
 	model_touch(m);
@@ -176,10 +182,12 @@ vnode *model_node(model *m, vproc *p)
 	vnode *n = calloc(1, sizeof *n);
 	if (!n)
 		return NULL;
+	ring_axis_init(&n->axis, m->rcfg.tier[0].cap);
 	for (int i = 0; i < PS_COUNT; i++) {	/* not reported yet: NaN, not 0 */
 		*(double *)(void *)((char *)n + probe_series_table[i].off) = NAN;
 		if (vnode_ring(n, i))
-			ring_init(vnode_ring(n, i), probe_series_table[i].recent ? &m->rcfg_recent : &m->rcfg);
+			ring_init_axis(vnode_ring(n, i), probe_series_table[i].recent ? &m->rcfg_recent : &m->rcfg,
+				       &n->axis);
 	}
 	p->node = n;
 	return n;
@@ -310,7 +318,8 @@ handle_count *model_handle(model *m, vnode *n, const char *type)
 	handle_count *h = &n->handles[n->nhandles++];
 	memset(h, 0, sizeof *h);
 	snprintf(h->type, sizeof h->type, "%s", type);
-	ring_init(&h->r, &m->rcfg_recent);	/* alerts read its recent samples; no graph */
+	/* alerts read its recent samples; no graph */
+	ring_init_axis(&h->r, &m->rcfg_recent, &n->axis);
 	return h;
 }
 

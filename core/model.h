@@ -134,6 +134,7 @@ typedef struct vnode {
 	 * gc_pct, handles_total, ... latest values in bytes / ms / ratio / %,
 	 * and heap_used_r, ... history rings of its RING rows. */
 	PROBE_SERIES(PS_FIELD)
+	ring_axis axis;		/* raw times of every ring here and in handles */
 	PROBE_SERIES(PS_RING_FIELD)
 	int gc_count_interval[5];	/* per kind index gc_kind_index(), last interval */
 	double gc_ms_interval;
@@ -226,6 +227,7 @@ typedef struct vproc {
 	double oom_in_s;
 	const char *oom_limit;	/* static string, NULL with oom_in_s 0 */
 
+	ring_axis axis;		/* raw times of the three rings below (pushed together) */
 	ring rss_r, cpu_r;	/* series the views draw and alerts read; others are latest values */
 	ring sched_share_r;	/* run-queue wait share of runnable time, 0..1, NaN unknown */
 
