@@ -108,7 +108,10 @@ typedef struct worker_info {
 	int thread_id;
 	char name[48];		/* cleaned; "" when unnamed */
 	int64_t t_ms;		/* when the worker measured it */
-	double heap_used, heap_total, heap_limit, elu, lag_max;	/* NaN if not reported */
+	double heap_used, heap_total, heap_limit, lag_max;	/* NaN if not reported */
+	double elu;		/* the loop's busy share while its thread was runnable:
+				 * a worker parked in Atomics.wait is idle, not 100% */
+	double cpu_pct;		/* its thread's CPU, % of one core; NaN if not reported */
 	double gc_count, gc_ms;	/* in its last interval */
 	double gc_major;	/* mark-compacts among them (NaN when the probe does not say) */
 } worker_info;
