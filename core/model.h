@@ -90,6 +90,10 @@ typedef struct handle_count {
 /* HTTP status classes, in the order of http_class_name. */
 #define HTTP_CLASSES 6
 extern const char *const http_class_name[HTTP_CLASSES];	/* "1xx" .. "5xx", "other" */
+/* A window's error share, %: 5xx among `count` answers, plus (outgoing
+ * requests) the `errors` that failed without one (NaN: none); NaN, a gap,
+ * when there was no traffic. */
+double model_http_err_pct(const double status[HTTP_CLASSES], double count, double errors);
 
 /* The latest stall culprit the probe named (doc/PROTOCOL.md, sample
  * "stalls"): the function that held the event loop. */
