@@ -50,7 +50,7 @@ command -v "$NODE" >/dev/null 2>&1 || { echo "run.sh: node not found" >&2; exit 
 # mark-compact until the old generation nears 1 GB), so for minutes no GC
 # tells live data from promoted garbage (e.g. lazygc_leak_global_array@2048,
 # lazygc_healthy_late_gc@10000).
-all="leak_global_array leak_listeners leak_intervals leak_closures noprobe_leak blocked_loop
+all="leak_global_array leak_listeners leak_intervals leak_closures noprobe_leak lazygc_leak_global_array blocked_loop
 healthy_lru healthy_bursty healthy_garbage healthy_cpu healthy_cache_fill healthy_big_alloc
 healthy_late_gc healthy_stepped_load"
 names=$(echo $all)
