@@ -98,7 +98,7 @@ void alerts_config_default(alert_config *c)
 		.leak_rising_pct = 70,
 		.leak_subwindows = 60,
 		.leak_fast_s = 40,
-		.leak_gc_s = 300,
+		.leak_gc_s = 60,
 	};
 }
 
@@ -503,6 +503,7 @@ typedef struct live_view {
 	double young;	/* the young generation's capacity, bytes */
 	double freed;	/* largest share of the heap one of those GCs freed */
 	bool cycles;	/* one of them freed most of a climb: garbage comes in cycles */
+	double took;	/* share of the climb before it the latest one freed */
 } live_view;
 
 /* A worker thread's heap leak rule: the same floors and tests as the
@@ -752,12 +753,12 @@ static double trend_live_rate(const trend *tr, int64_t window_ms)
 enum { LW_FAIL, LW_PASS, LW_WAIT };
 static int leak_window_pass(const alert_config *c, const trend *tr, int64_t window_ms, bool longest,
 			     bool gc_known, double garbage, const live_view *lv, double limit,
-			     bool can_ask, double *rate_out, double *unjudged)
+			     bool can_gc, double *rate_out, double *unjudged)
 {
 	double min_rate = c->leak_min_mb_per_min * MB / 60.0;
 	double d = trend_span_s(tr);
 	double rate = tr->slope;
-	bool confirmed = true, cycle = false;
+	bool confirmed = true, cycle = false, gc_first = false;
 	/* Without GC events (RSS): growth from the window's lowest floor must
 	 * exceed 1.5 times the largest recent fall (see leak_step); and a
 	 * window with such a fall in it counts only since, with twice the
@@ -770,6 +771,14 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 	}
 	if (gc_known) {
 		double live = trend_live_rate(tr, window_ms);
+		/* GCs judged the growth up to the latest of them.  When that one
+		 * freed a good part of the climb before it, the process makes
+		 * garbage as well: growth since, over more than a quarter of the
+		 * window, is not the live set's (a cache that filled, then
+		 * garbage V8 has not collected since); when a GC can be asked
+		 * for, it is left for that GC to judge */
+		if (can_gc && lv->took >= 0.25 && (double)(tr->t_last - tr->t_gc) > (double)window_ms / 4)
+			live = NAN;
 		confirmed = !isnan(live);
 		if (confirmed) {
 			/* the live set's growth itself must stand out of a
@@ -799,7 +808,8 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 				/* beyond V8's bound with no GC: odd (flags such as
 				 * --initial-old-space-size put GCs off); a GC
 				 * asked for tells, else take V8's word */
-				confirmed = !cycle && !can_ask;
+				confirmed = !cycle;
+				gc_first = !cycle && can_gc;
 			}
 		}
 	}
@@ -816,6 +826,10 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 	if (growth < c->leak_min_growth_mb * MB || growth < 4 * tr->noise || tr->top2 > 0.85 * growth)
 		return LW_FAIL;
 	double e = 2.0 * MB * c->leak_fast_s * c->leak_fast_s;	/* 2 MB/s for leak_fast_s */
+	if (gc_first) {		/* garbage waited for long: no verdict before a GC's */
+		*unjudged = fmax(*unjudged, 1);
+		return LW_FAIL;
+	}
 	if (!confirmed && !cycle)	/* its evidence, in units of E: a GC would judge it */
 		*unjudged = fmax(*unjudged, rate * d * d / e);
 	if (rate * d * d >= (confirmed ? e : 2 * e) && !cycle)
@@ -921,10 +935,16 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	}
 	if (of_rss)
 		garbage = l->fall;
-	live_view lv = { NAN, NAN, l->young > 0 ? l->young : YOUNG_DEFAULT, freed, cycles };
-	/* a GC can be asked for (the heap's rule, a probe to ask, not asked lately) */
-	bool can_ask = l == &s->heap && gc_known && a->gc_cb && c->leak_gc_s > 0 &&
-		       (!l->gc_asked || t - l->gc_asked >= (int64_t)(c->leak_gc_s * 1000));
+	live_view lv = { NAN, NAN, l->young > 0 ? l->young : YOUNG_DEFAULT, freed, cycles, 0 };
+	if (l->gc_len) {
+		int k = (l->gc_head + LIVE_PTS - 1) % LIVE_PTS;
+		if (l->gc_climb[k] >= c->leak_min_growth_mb * MB)
+			lv.took = l->gc_drop[k] / l->gc_climb[k];
+	}
+	/* a GC can be asked for (the heap's rule, a probe to ask), and now
+	 * (not asked lately) */
+	bool can_gc = l == &s->heap && gc_known && a->gc_cb && c->leak_gc_s > 0;
+	bool can_ask = can_gc && (!l->gc_asked || t - l->gc_asked >= (int64_t)(c->leak_gc_s * 1000));
 	if (gc_known && l->gc_len) {
 		lv.set = l->gc_v[(l->gc_head + LIVE_PTS - 1) % LIVE_PTS];
 		lv.rate = leak_live_rate(l, (int64_t)(c->leak_window_s * 200), t, INT64_MAX);
@@ -939,7 +959,7 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 			continue;	/* a young process, or a gap */
 		double r = 0;
 		int v = leak_window_pass(c, &tr, nb[i] * w->span, i == nw - 1, gc_known, garbage, &lv,
-					 limit, can_ask, &r, &unjudged);
+					 limit, can_gc, &r, &unjudged);
 		if (v == LW_PASS || (v == LW_WAIT && !pass)) {
 			best = tr;	/* keep the longest that passes: the most evidence */
 			best_nb = nb[i];

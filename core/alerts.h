@@ -46,7 +46,7 @@ typedef struct alert_config {
 					   r times slower after sqrt(r) times longer [40] */
 	double leak_gc_s;		/* heap growth no major GC has judged asks the probe
 					   for one, at most once per this many seconds per
-					   process [300]; 0: never (wait for V8's own) */
+					   process [60]; 0: never (wait for V8's own) */
 } alert_config;
 
 void alerts_config_default(alert_config *c);
