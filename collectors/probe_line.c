@@ -435,7 +435,7 @@ static int parse_workers(const json_t *arr, sample_in *s, char *err, size_t errl
 		long long tid = 0;
 		double ts = NAN;
 		worker_info w = { .heap_used = NAN, .heap_total = NAN, .heap_limit = NAN, .elu = NAN,
-				  .lag_max = NAN, .gc_count = NAN, .gc_ms = NAN, .gc_major = NAN };
+				  .cpu_pct = NAN, .lag_max = NAN, .gc_count = NAN, .gc_ms = NAN, .gc_major = NAN };
 		if (check_elem(e, "workers", i, ctx, sizeof ctx, err, errlen) < 0 ||
 		    get_int(e, "thread_id", ctx, 0, 1e9, &tid, err, errlen) < 0 ||
 		    get_str(e, "name", ctx, &name, err, errlen) < 0 ||
@@ -444,6 +444,7 @@ static int parse_workers(const json_t *arr, sample_in *s, char *err, size_t errl
 		    get_num(e, "heap_total", ctx, 0, MAX_BYTES, &w.heap_total, err, errlen) < 0 ||
 		    get_num(e, "heap_limit", ctx, 0, MAX_BYTES, &w.heap_limit, err, errlen) < 0 ||
 		    get_num(e, "elu", ctx, 0, 1.01, &w.elu, err, errlen) < 0 ||
+		    get_num(e, "cpu", ctx, 0, 1.01, &w.cpu_pct, err, errlen) < 0 ||
 		    get_num(e, "lag_max", ctx, 0, MAX_MS, &w.lag_max, err, errlen) < 0 ||
 		    get_num(e, "gc_count", ctx, 0, 1e12, &w.gc_count, err, errlen) < 0 ||
 		    get_num(e, "gc_ms", ctx, 0, MAX_MS, &w.gc_ms, err, errlen) < 0 ||
@@ -455,6 +456,9 @@ static int parse_workers(const json_t *arr, sample_in *s, char *err, size_t errl
 		w.t_ms = isnan(ts) ? 0 : (int64_t)ts;
 		if (w.elu > 1)
 			w.elu = 1;
+		if (w.cpu_pct > 1)
+			w.cpu_pct = 1;
+		w.cpu_pct *= 100;	/* a share of a core, as the process's CPU% (NaN stays NaN) */
 		copy_clean(w.name, sizeof w.name, name ? name : "");
 		s->workers[s->nworkers++] = w;
 	}
@@ -617,13 +621,8 @@ static void apply_sample(model *m, vproc *p, sample_in *s)
 		if (!s->has_http[side])
 			continue;
 		memcpy(n->http_status[side], s->http_status[side], sizeof n->http_status[side]);
-		double count = s->v[side ? PS_httpc_count : PS_http_count];
-		double bad = s->http_status[side][4];
-		if (side && !isnan(s->v[PS_httpc_errors])) {
-			count += s->v[PS_httpc_errors];
-			bad += s->v[PS_httpc_errors];
-		}
-		s->v[side ? PS_httpc_err_pct : PS_http_err_pct] = count > 0 ? fmin(100.0 * bad / count, 100) : NAN;
+		s->v[side ? PS_httpc_err_pct : PS_http_err_pct] = model_http_err_pct(
+			s->http_status[side], s->v[side ? PS_httpc_count : PS_http_count], side ? s->v[PS_httpc_errors] : NAN);
 	}
 
 	for (int i = 0; i < PS_COUNT; i++) {

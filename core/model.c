@@ -407,6 +407,16 @@ const char *model_proc_name(const vproc *p, char *buf, size_t n)
 
 const char *const http_class_name[HTTP_CLASSES] = { "1xx", "2xx", "3xx", "4xx", "5xx", "other" };
 
+double model_http_err_pct(const double status[HTTP_CLASSES], double count, double errors)
+{
+	double bad = status[4];
+	if (!isnan(errors)) {
+		count += errors;
+		bad += errors;
+	}
+	return count > 0 ? fmin(100.0 * bad / count, 100) : NAN;
+}
+
 const char *model_culprit_text(const vnode *n, int64_t now_ms, int64_t max_age_ms, char *buf, size_t len)
 {
 	const stall_culprit *c = &n->culprit;

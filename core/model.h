@@ -79,6 +79,10 @@ typedef struct handle_count {
 /* HTTP status classes, in the order of http_class_name. */
 #define HTTP_CLASSES 6
 extern const char *const http_class_name[HTTP_CLASSES];	/* "1xx" .. "5xx", "other" */
+/* A window's error share, %: 5xx among `count` answers, plus (outgoing
+ * requests) the `errors` that failed without one (NaN: none); NaN, a gap,
+ * when there was no traffic. */
+double model_http_err_pct(const double status[HTTP_CLASSES], double count, double errors);
 
 /* The latest stall culprit the probe named (doc/PROTOCOL.md, sample
  * "stalls"): the function that held the event loop. */
@@ -97,7 +101,10 @@ typedef struct worker_info {
 	int thread_id;
 	char name[48];		/* cleaned; "" when unnamed */
 	int64_t t_ms;		/* when the worker measured it */
-	double heap_used, heap_total, heap_limit, elu, lag_max;	/* NaN if not reported */
+	double heap_used, heap_total, heap_limit, lag_max;	/* NaN if not reported */
+	double elu;		/* the loop's busy share while its thread was runnable:
+				 * a worker parked in Atomics.wait is idle, not 100% */
+	double cpu_pct;		/* its thread's CPU, % of one core; NaN if not reported */
 	double gc_count, gc_ms;	/* in its last interval */
 	double gc_major;	/* mark-compacts among them (NaN when the probe does not say) */
 } worker_info;

@@ -1,16 +1,30 @@
 /* dominators — see dominators.h for the rules.  The phases, in order:
  *
- *  1. flags: one byte per node holding VISITED (postorder DFS), PAGE
- *     (reachable from the root's shortcut targets) and STRONG (has a
- *     retainer that is neither weak nor shortcut);
- *  2. postorder: iterative DFS over essential edges from the root; then the
- *     nodes with only weak retainers and their subgraphs; whatever is left
- *     gets numbers before the root, which is always last;
- *  3. reverse graph of the essential edges (CSR) and the flags, both by
- *     postorder number, the idom iteration in postorder numbers, then idoms by ordinal and retained sizes summed
- *     leaves first;
- *  4. the dominated-children lists for callers that walk the tree.
- * Scratch arrays are freed as soon as a phase is done to keep the peak low.
+ *  1. page flags: one byte per node, PAGE when reachable from the root's
+ *     shortcut targets (the globals) through non-weak edges;
+ *  2. the retainer index: one pass over the edges counts each node's
+ *     counted retainers (an edge counts when it is essential and passes the
+ *     page rule: the graph DevTools builds its dominator tree on), giving
+ *     the offsets of a reverse CSR;
+ *  3. an iterative DFS from the root over counted edges numbers the nodes in
+ *     preorder and, as it scans each node's edges once, fills the reverse
+ *     CSR with the retainers' preorder numbers; then a DFS from each node
+ *     with no counted retainer (held only weakly, or not at all), as if the
+ *     root held it; nodes still unnumbered (cycles nothing else holds) are
+ *     dominated by the root and hold nothing;
+ *  4. semi-NCA (Georgiadis): semidominators in decreasing preorder, each the
+ *     least label found by evaluating its retainers on the DFS forest linked
+ *     so far (path compression by pointer reversal, so no stack); then each
+ *     idom is the nearest ancestor on the idom chain of its DFS parent whose
+ *     number is at most the semidominator, in increasing preorder;
+ *  5. idoms by ordinal, retained sizes summed leaves first (decreasing
+ *     preorder: a node's idom is a DFS ancestor, numbered before it), and
+ *     the dominated-children lists.
+ * One pass over the edges to count, one DFS, one pass over the retainers:
+ * unlike the Cooper-Harvey-Kennedy iteration it replaces, the cost does not
+ * depend on how many passes a snapshot needs to settle.  Scratch arrays are
+ * reused across phases and freed as soon as a phase is done.  All per-node
+ * scratch arrays are by preorder number unless named by ordinal.
  */
 #include "heap/dominators.h"
 
@@ -19,30 +33,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { VISITED = 1, PAGE = 2, STRONG = 4 };
+enum { PAGE = 1, HELD = 2 };
 
-/* Upper bound on idom passes; real snapshots settle in a handful. */
-#define MAX_PASSES 1000
+#define NONE UINT32_MAX
 
-static bool essential(const heap_snapshot *s, uint32_t from, uint32_t e)
+/* Is edge e of node `from` one the dominator tree is built on?  DevTools'
+ * essential edges: not weak, not a WeakMap table's edge to a value, not a
+ * node's edge to itself, shortcuts only from the root; and from any node but
+ * the root, not from a non-page node into a page node. */
+static inline bool counted(const heap_snapshot *s, const uint8_t *flags, uint32_t from, uint32_t e)
 {
 	int type = s->edge_type[e];
-	return type != s->t.e_weak && (type != s->t.e_shortcut || from == s->root) && !(s->edge_skip && s->edge_skip[e]);
+	uint32_t to = s->edge_to[e];
+	if (type == s->t.e_weak || to == from || (s->edge_skip && s->edge_skip[e]))
+		return false;
+	if (from == s->root)
+		return true;
+	return type != s->t.e_shortcut && !((flags[to] & PAGE) && !(flags[from] & PAGE));
 }
 
 /* Mark page-owned nodes: entry points are the root's shortcut targets and a
  * synthetic "(Document DOM trees)" reached by an element edge; then every
- * node reachable from them through non-weak edges.  Also marks STRONG. */
-static void mark_flags(const heap_snapshot *s, uint8_t *flags, uint32_t *stack)
+ * node reachable from them through non-weak edges. */
+static void mark_page(const heap_snapshot *s, uint8_t *flags, uint32_t *stack)
 {
-	uint32_t n = s->node_count, top = 0;
-	for (uint32_t i = 0; i < n; i++)
-		for (uint32_t e = s->first_edge[i]; e < s->first_edge[i + 1]; e++) {
-			int t = s->edge_type[e];
-			if (t != s->t.e_weak && t != s->t.e_shortcut)
-				flags[s->edge_to[e]] |= STRONG;
-		}
-	uint32_t r = s->root;
+	uint32_t top = 0, r = s->root;
 	for (uint32_t e = s->first_edge[r]; e < s->first_edge[r + 1]; e++) {
 		uint32_t to = s->edge_to[e];
 		int t = s->edge_type[e];
@@ -70,88 +85,82 @@ static void mark_flags(const heap_snapshot *s, uint8_t *flags, uint32_t *stack)
 	}
 }
 
-/* DFS postorder; fills post2node/node2post. */
-static void postorder(const heap_snapshot *s, uint8_t *flags, uint32_t *snode, uint32_t *sedge,
-		      uint32_t *post2node, uint32_t *node2post)
+/* The DFS state: preorder numbers by ordinal, the node and DFS parent of each
+ * number, the reverse CSR being filled (ret_first by ordinal: each entry is
+ * the next free slot of that node's retainers), and a stack of (ordinal,
+ * next edge) pairs. */
+struct dfs {
+	const heap_snapshot *s;
+	const uint8_t *flags;
+	uint32_t *pre, *vertex, *parent, *ret_first, *ret_src;
+	uint32_t *stack_node, *stack_edge;
+	uint32_t count;
+};
+
+/* Number everything reachable from `start` (whose DFS parent is `par`),
+ * writing every counted edge of each node reached into the reverse CSR. */
+static void dfs_from(struct dfs *g, uint32_t start, uint32_t par)
 {
-	uint32_t n = s->node_count, root = s->root, po = 0;
-	long top = 0;
-	snode[0] = root;
-	sedge[0] = s->first_edge[root];
-	flags[root] |= VISITED;
-	for (int iteration = 1;; iteration++) {
-		while (top >= 0) {
-			uint32_t v = snode[top];
-			uint32_t e = sedge[top];
-			if (e < s->first_edge[v + 1]) {
-				sedge[top]++;
-				if (!essential(s, v, e))
-					continue;
-				uint32_t c = s->edge_to[e];
-				if (flags[c] & VISITED)
-					continue;
-				if (v != root && (flags[c] & PAGE) && !(flags[v] & PAGE))
-					continue;
-				top++;
-				snode[top] = c;
-				sedge[top] = s->first_edge[c];
-				flags[c] |= VISITED;
-			} else {
-				node2post[v] = po;
-				post2node[po++] = v;
-				top--;
+	const heap_snapshot *s = g->s;
+	uint32_t top = 0;
+	g->pre[start] = g->count;
+	g->vertex[g->count] = start;
+	g->parent[g->count++] = par;
+	g->stack_node[0] = start;
+	g->stack_edge[0] = s->first_edge[start];
+	for (;;) {
+		uint32_t v = g->stack_node[top], e = g->stack_edge[top], end = s->first_edge[v + 1];
+		uint32_t vpre = g->pre[v];
+		for (; e < end; e++) {
+			if (!counted(s, g->flags, v, e))
+				continue;
+			uint32_t c = s->edge_to[e];
+			g->ret_src[g->ret_first[c]++] = vpre;
+			if (g->pre[c] == NONE) {
+				g->pre[c] = g->count;
+				g->vertex[g->count] = c;
+				g->parent[g->count++] = vpre;
+				break;
 			}
 		}
-		if (po == n || iteration > 1)
-			break;
-		/* Second pass: take the root out again and put it at the bottom of
-		 * the stack so it is numbered after the weakly held subgraphs. */
-		po--;
-		top = 0;
-		snode[0] = root;
-		sedge[0] = s->first_edge[root + 1];
-		for (uint32_t i = 0; i < n; i++) {
-			if ((flags[i] & VISITED) || (flags[i] & STRONG))
-				continue;
-			top++;
-			snode[top] = i;
-			sedge[top] = s->first_edge[i];
-			flags[i] |= VISITED;
+		if (e < end) {
+			g->stack_edge[top++] = e + 1;
+			g->stack_node[top] = s->edge_to[e];
+			g->stack_edge[top] = s->first_edge[s->edge_to[e]];
+		} else if (top-- == 0) {
+			return;
 		}
-	}
-	if (po != n) {
-		po--;	/* the root again */
-		for (uint32_t i = 0; i < n; i++) {
-			if (flags[i] & VISITED)
-				continue;
-			node2post[i] = po;
-			post2node[po++] = i;
-		}
-		node2post[root] = po;
-		post2node[po++] = root;
 	}
 }
 
-/* Walk two idom chains up to their meeting point.  On a well-formed run the
- * chains strictly ascend in postorder; if not (a crafted graph), give up on
- * this pair and answer the root rather than loop. */
-static uint32_t intersect(const uint32_t *dom, uint32_t a, uint32_t b, uint32_t rootpo)
+/* The least label on the path from v up to (not including) the root of its
+ * tree in the forest of nodes numbered above `linked` - 1, each already
+ * linked to its DFS parent; compresses the path.  anc is the forest, label
+ * the least semidominator seen below each link.  The path is walked up with
+ * its links reversed and down again restoring them as shortcuts to the top. */
+static uint32_t eval(uint32_t *anc, uint32_t *label, uint32_t v, uint32_t linked)
 {
-	while (a != b) {
-		while (a < b) {
-			uint32_t nx = dom[a];
-			if (nx <= a || nx > rootpo)
-				return rootpo;
-			a = nx;
-		}
-		while (b < a) {
-			uint32_t nx = dom[b];
-			if (nx <= b || nx > rootpo)
-				return rootpo;
-			b = nx;
-		}
+	if (anc[v] < linked)
+		return label[v];
+	uint32_t prev = NONE, x = v;
+	while (anc[x] >= linked) {
+		uint32_t up = anc[x];
+		anc[x] = prev;
+		prev = x;
+		x = up;
 	}
-	return a;
+	/* x is the top: its ancestor is the tree's root */
+	uint32_t root = anc[x], best = label[x];
+	for (uint32_t y = prev; y != NONE;) {
+		uint32_t down = anc[y];
+		if (best < label[y])
+			label[y] = best;
+		else
+			best = label[y];
+		anc[y] = root;
+		y = down;
+	}
+	return label[v];
 }
 
 heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t errlen)
@@ -159,176 +168,146 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 	uint32_t n = s->node_count, root = s->root;
 	heap_dominators *d = calloc(1, sizeof *d);
 	uint8_t *flags = calloc(n, 1);
-	uint32_t *post2node = malloc((size_t)n * sizeof *post2node);
-	uint32_t *node2post = malloc((size_t)n * sizeof *node2post);
-	uint32_t *snode = malloc((size_t)n * sizeof *snode);
-	uint32_t *sedge = malloc((size_t)n * sizeof *sedge);
-	uint32_t *ret_first = NULL, *ret_src = NULL, *dom = NULL;
-	if (!d || !flags || !post2node || !node2post || !snode || !sedge)
+	uint32_t *vertex = malloc((size_t)n * sizeof *vertex);
+	uint32_t *parent = malloc((size_t)n * sizeof *parent);
+	uint32_t *semi = malloc((size_t)n * sizeof *semi);
+	uint32_t *label = malloc((size_t)n * sizeof *label);
+	uint32_t *pre = NULL, *ret_first = NULL, *ret_src = NULL;
+	if (!d || !flags || !vertex || !parent || !semi || !label)
 		goto oom;
 	d->node_count = n;
 
-	mark_flags(s, flags, snode);
-	postorder(s, flags, snode, sedge, post2node, node2post);
-	free(snode);
-	free(sedge);
-	snode = sedge = NULL;
+	mark_page(s, flags, semi);
 
-	/* reverse graph of essential edges, in postorder numbers (the
-	 * iteration below then reads retainers and their idoms without a
-	 * lookup through node2post per edge: a third less time on large
-	 * snapshots, whose arrays do not fit in the cache) */
+	/* retainer counts by ordinal, then offsets: ret_first[v] is where v's
+	 * retainers start (the fill below advances it to where they end) */
 	ret_first = calloc((size_t)n + 1, sizeof *ret_first);
 	if (!ret_first)
 		goto oom;
-	uint64_t ness = 0;
-	for (uint32_t i = 0; i < n; i++)
-		for (uint32_t e = s->first_edge[i]; e < s->first_edge[i + 1]; e++)
-			if (essential(s, i, e)) {
-				ret_first[node2post[s->edge_to[e]] + 1]++;
-				ness++;
+	uint64_t nret = 0;
+	for (uint32_t v = 0; v < n; v++)
+		for (uint32_t e = s->first_edge[v]; e < s->first_edge[v + 1]; e++)
+			if (counted(s, flags, v, e)) {
+				ret_first[s->edge_to[e] + 1]++;
+				flags[s->edge_to[e]] |= HELD;
+				nret++;
 			}
-	for (uint32_t i = 0; i < n; i++)
-		ret_first[i + 1] += ret_first[i];
-	ret_src = malloc((ness ? ness : 1) * sizeof *ret_src);
-	if (!ret_src)
+	for (uint32_t v = 0; v < n; v++)
+		ret_first[v + 1] += ret_first[v];
+	ret_src = malloc((nret ? nret : 1) * sizeof *ret_src);
+	pre = malloc((size_t)n * sizeof *pre);
+	if (!ret_src || !pre)
 		goto oom;
-	for (uint32_t i = 0; i < n; i++)
-		for (uint32_t e = s->first_edge[i]; e < s->first_edge[i + 1]; e++)
-			if (essential(s, i, e))
-				ret_src[ret_first[node2post[s->edge_to[e]]]++] = node2post[i];
-	/* the fill advanced each start to the next one's: shift back */
-	for (uint32_t i = n; i > 0; i--)
-		ret_first[i] = ret_first[i - 1];
-	ret_first[0] = 0;
-	/* the flags by postorder number from here on */
-	uint8_t *pflags = malloc(n ? n : 1);
-	if (!pflags)
-		goto oom;
-	for (uint32_t po = 0; po < n; po++)
-		pflags[po] = flags[post2node[po]];
-	free(flags);
-	flags = pflags;
+	memset(pre, 0xff, (size_t)n * sizeof *pre);
 
-	/* idoms in postorder numbers; noentry = not yet known */
-	uint32_t rootpo = n - 1, noentry = n;
-	dom = malloc((size_t)n * sizeof *dom);
-	if (!dom)
-		goto oom;
-	for (uint32_t i = 0; i < rootpo; i++)
-		dom[i] = noentry;
-	dom[rootpo] = rootpo;
-	uint8_t *aff = calloc(n, 1);	/* by postorder number: idom to recompute */
-	if (!aff)
-		goto oom;
-	for (uint32_t e = s->first_edge[root]; e < s->first_edge[root + 1]; e++)
-		if (essential(s, root, e))
-			aff[node2post[s->edge_to[e]]] = 1;
-	/* DevTools stops when no marked node changed; but a node is marked only
-	 * when its own idom changes, not when one further up a retainer's idom
-	 * chain does, so that can stop short of the fixed point (seen on real
-	 * snapshots: a few objects credited with 16-32 bytes they do not
-	 * dominate).  We then run full passes until one changes nothing, which
-	 * gives the exact dominators. */
-	bool full = false;
-	for (int pass = 0; pass < MAX_PASSES; pass++) {
-		bool changed = false;
-		for (uint32_t po = rootpo; po-- > 0;) {
-			if (!aff[po])
-				continue;
-			aff[po] = 0;
-			if (dom[po] == rootpo)
-				continue;
-			bool vpage = flags[po] & PAGE;
-			uint32_t nd = noentry;
-			bool orphan = true;
-			for (uint32_t k = ret_first[po]; k < ret_first[po + 1]; k++) {
-				uint32_t rpo = ret_src[k];
-				orphan = false;
-				if (rpo != rootpo && vpage && !(flags[rpo] & PAGE))
-					continue;
-				if (dom[rpo] == noentry)
-					continue;
-				nd = nd == noentry ? rpo : intersect(dom, rpo, nd, rootpo);
-				if (nd == rootpo)
-					break;
-			}
-			if (orphan)
-				nd = rootpo;
-			if (nd != noentry && dom[po] != nd) {
-				uint32_t v = post2node[po];
-				dom[po] = nd;
-				changed = true;
-				for (uint32_t e = s->first_edge[v]; e < s->first_edge[v + 1]; e++)
-					aff[node2post[s->edge_to[e]]] = 1;
-			}
+	/* preorder from the root, then from each node that no counted edge
+	 * holds (DevTools' second pass: held only weakly, or not at all) */
+	struct dfs g = { .s = s, .flags = flags, .pre = pre, .vertex = vertex, .parent = parent,
+			 .ret_first = ret_first, .ret_src = ret_src, .stack_node = semi, .stack_edge = label };
+	dfs_from(&g, root, 0);
+	for (uint32_t v = 0; g.count < n && v < n; v++)
+		if (pre[v] == NONE && !(flags[v] & HELD))
+			dfs_from(&g, v, 0);
+	uint32_t count = g.count;
+	/* what is left only cycles hold: the root dominates each of them, and
+	 * they are nobody's dominators (their slots are filled with NONE) */
+	uint64_t unreached_self = 0;
+	for (uint32_t v = 0; count < n && v < n; v++)
+		if (pre[v] == NONE) {
+			unreached_self += s->node_self[v];
+			for (uint32_t e = s->first_edge[v]; e < s->first_edge[v + 1]; e++)
+				if (counted(s, flags, v, e))
+					ret_src[ret_first[s->edge_to[e]]++] = NONE;
 		}
-		if (changed) {
-			full = false;
-			continue;
-		}
-		if (full)
-			break;
-		memset(aff, 1, n);
-		full = true;
-	}
-	free(aff);
-	free(ret_first);
-	free(ret_src);
-	ret_first = ret_src = NULL;
 	free(flags);
 	flags = NULL;
+	/* the fill advanced each start to the next one's: shift back */
+	memmove(ret_first + 1, ret_first, (size_t)n * sizeof *ret_first);
+	ret_first[0] = 0;
 
-	/* idom by ordinal; an unknown or out-of-order idom means the root */
+	/* semidominators, in decreasing preorder; the forest links every node
+	 * numbered above i to its DFS parent (anc, in pre's memory); label[v]
+	 * is v's own number until v is done, then its semidominator, lowered
+	 * by path compression */
+	uint32_t *anc = pre;
+	pre = NULL;
+	memcpy(anc, parent, (size_t)count * sizeof *anc);
+	for (uint32_t i = 0; i < count; i++)
+		label[i] = i;
+	for (uint32_t i = count; i-- > 1;) {
+		uint32_t w = vertex[i], sd = parent[i];
+		for (uint32_t k = ret_first[w]; k < ret_first[w + 1]; k++) {
+			uint32_t v = ret_src[k];
+			if (v == NONE)
+				continue;
+			uint32_t c = eval(anc, label, v, i + 1);
+			if (c < sd)
+				sd = c;
+		}
+		semi[i] = sd;
+		label[i] = sd;
+	}
+	free(anc);
+	free(label);
+	free(ret_first);
+	free(ret_src);
+	anc = label = ret_first = ret_src = NULL;
+
+	/* idoms in increasing preorder, in place of the parents: the nearest
+	 * node on the parent's idom chain numbered at most the semidominator */
+	for (uint32_t i = 1; i < count; i++) {
+		uint32_t c = parent[i];
+		while (c > semi[i])
+			c = parent[c];
+		parent[i] = c;
+	}
+	free(semi);
+	semi = NULL;
+
+	/* idom by ordinal; retained sizes leaves first */
 	d->idom = malloc((size_t)n * sizeof *d->idom);
 	d->retained = malloc((size_t)n * sizeof *d->retained);
 	if (!d->idom || !d->retained)
 		goto oom;
-	for (uint32_t po = 0; po < n; po++) {
-		uint32_t v = post2node[po];
-		d->idom[v] = (dom[po] < n && dom[po] > po) ? post2node[dom[po]] : root;
+	for (uint32_t v = 0; v < n; v++) {
+		d->idom[v] = root;
+		d->retained[v] = s->node_self[v];
 	}
-	d->idom[root] = root;
-	free(dom);
-	dom = NULL;
-	free(node2post);
-	node2post = NULL;
-	for (uint32_t i = 0; i < n; i++)
-		d->retained[i] = s->node_self[i];
-	for (uint32_t po = 0; po + 1 < n; po++) {
-		uint32_t v = post2node[po];
-		d->retained[d->idom[v]] += d->retained[v];
-	}
-	free(post2node);
-	post2node = NULL;
+	for (uint32_t i = 1; i < count; i++)
+		d->idom[vertex[i]] = vertex[parent[i]];
+	for (uint32_t i = count; i-- > 1;)
+		d->retained[vertex[parent[i]]] += d->retained[vertex[i]];
+	d->retained[root] += unreached_self;
+	free(vertex);
+	free(parent);
+	vertex = parent = NULL;
 
 	/* dominated children, CSR */
 	d->dom_first = calloc((size_t)n + 1, sizeof *d->dom_first);
 	d->dom_child = malloc((size_t)n * sizeof *d->dom_child);
 	if (!d->dom_first || !d->dom_child)
 		goto oom;
-	for (uint32_t i = 0; i < n; i++)
-		if (i != root)
-			d->dom_first[d->idom[i] + 1]++;
-	for (uint32_t i = 0; i < n; i++)
-		d->dom_first[i + 1] += d->dom_first[i];
-	for (uint32_t i = 0; i < n; i++)
-		if (i != root)
-			d->dom_child[d->dom_first[d->idom[i]]++] = i;
-	for (uint32_t i = n; i > 0; i--)
-		d->dom_first[i] = d->dom_first[i - 1];
+	for (uint32_t v = 0; v < n; v++)
+		if (v != root)
+			d->dom_first[d->idom[v] + 1]++;
+	for (uint32_t v = 0; v < n; v++)
+		d->dom_first[v + 1] += d->dom_first[v];
+	for (uint32_t v = 0; v < n; v++)
+		if (v != root)
+			d->dom_child[d->dom_first[d->idom[v]]++] = v;
+	memmove(d->dom_first + 1, d->dom_first, (size_t)n * sizeof *d->dom_first);
 	d->dom_first[0] = 0;
 	return d;
 
 oom:
 	free(flags);
-	free(post2node);
-	free(node2post);
-	free(snode);
-	free(sedge);
+	free(vertex);
+	free(parent);
+	free(semi);
+	free(label);
+	free(pre);
 	free(ret_first);
 	free(ret_src);
-	free(dom);
 	heap_dominators_free(d);
 	snprintf(err, errlen, "out of memory computing dominators (%u nodes)", n);
 	return NULL;

@@ -2,16 +2,22 @@
  * every node, computed the way Chrome DevTools' HeapSnapshot.js does so that
  * our numbers match its "Retained Size" column:
  *  - the graph is rooted at the snapshot root (node 0 unless meta root_index);
- *  - weak edges are ignored, and shortcut edges count only from the root
- *    (elsewhere they are mere shortcuts, at the root they mark the user's
- *    global objects);
+ *  - weak edges are ignored, as are a node's edges to itself and (in
+ *    DevTools' view, edge_skip) a WeakMap table's edges to its values;
+ *    shortcut edges count only from the root (elsewhere they are mere
+ *    shortcuts, at the root they mark the user's global objects);
  *  - nodes reachable from those globals are "page" nodes, and an edge from a
  *    non-page node into a page node is ignored (except from the root), so that
  *    objects the debugger or the runtime also holds are attributed to the page;
- *  - nodes reachable only through weak edges are visited after the rest, and
- *    what is still unreachable is dominated by the root;
- *  - idoms come from the Cooper–Harvey–Kennedy iteration over the postorder,
- *    and retained(n) = self(n) + the retained sizes of the nodes n dominates.
+ *  - a node no such edge holds (held only weakly, or not at all) is held by
+ *    the root, as DevTools' second DFS pass does; what is still unreachable
+ *    (cycles nothing else holds) is dominated by the root and dominates
+ *    nothing;
+ *  - idoms come from the semi-NCA algorithm (semidominators with path
+ *    compression, then nearest common ancestors on the DFS tree): one pass,
+ *    exact, equal to the fixed point of the Cooper-Harvey-Kennedy iteration
+ *    used before and to DevTools' Lengauer-Tarjan;
+ *  - retained(n) = self(n) + the retained sizes of the nodes n dominates.
  *
  * Invariants: idom[root] == root; for every other node, idom[n] != n and the
  * idom chain reaches the root; retained[root] is the sum of all self sizes.

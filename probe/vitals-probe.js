@@ -1085,10 +1085,23 @@ const WORKER_SRC = '(' + function vitalsWorker() {
 	const v8m = require('v8');
 	const ph = require('perf_hooks');
 	const wtm = require('worker_threads');
+	const fs = require('fs');
 	/* ticks twice per 1 s read, so every read window of a turning loop holds one */
 	const P = 500;
+	/* This thread's scheduler account, [ms on a CPU, ms runnable but
+	 * waiting for one] (read() and the timer run on the worker's own
+	 * thread); null where /proc has no schedstat. */
+	const sched = function () {
+		try {
+			const f = fs.readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ');
+			const v = [Number(f[0]) / 1e6, Number(f[1]) / 1e6];
+			return v[0] >= 0 && v[1] >= 0 ? v : null;
+		} catch (e) {
+			return null;
+		}
+	};
 	const w = { gcN: 0, gcMaj: 0, gcMs: 0, lagMax: 0, lagN: 0, elu: ph.performance.eventLoopUtilization(),
-		last: ph.performance.now(), armed: ph.performance.now(), act: 0, timer: null, obs: null };
+		last: ph.performance.now(), armed: ph.performance.now(), act: 0, timer: null, obs: null, sched: sched() };
 	w.act = w.elu.active;
 	try {
 		w.obs = new ph.PerformanceObserver(function (list) {
@@ -1119,9 +1132,24 @@ const WORKER_SRC = '(' + function vitalsWorker() {
 			const e = ph.performance.eventLoopUtilization();
 			const now = ph.performance.now();
 			const d = e.active + e.idle - w.elu.active - w.elu.idle;
-			const out = { ts: Date.now(), thread_id: wtm.threadId, interval_ms: Math.round(now - w.last),
+			let elu = d > 0 ? (e.active - w.elu.active) / d : 0;
+			/* Node counts a loop held by a blocking call as busy, and
+			 * piscina parks its idle threads in Atomics.wait: ELU 1 while
+			 * the thread sleeps.  The loop was busy at most while the
+			 * thread was runnable (on a CPU or waiting for one), so that
+			 * share caps it; the on-CPU share is the thread's `cpu`. */
+			const s = sched();
+			const span = now - w.last;
+			let cpu;
+			if (s && w.sched && span > 0) {
+				cpu = Math.min(1, Math.max(0, (s[0] - w.sched[0]) / span));
+				elu = Math.min(elu, Math.max(0, (s[0] - w.sched[0] + s[1] - w.sched[1]) / span));
+			}
+			w.sched = s;
+			const out = { ts: Date.now(), thread_id: wtm.threadId, interval_ms: Math.round(span),
 				heap_used: h.used_heap_size, heap_total: h.total_heap_size, heap_limit: h.heap_size_limit,
-				external: h.external_memory, elu: d > 0 ? Math.round(((e.active - w.elu.active) / d) * 1000) / 1000 : 0,
+				external: h.external_memory, elu: Math.round(elu * 1000) / 1000,
+				cpu: cpu === undefined ? undefined : Math.round(cpu * 1000) / 1000,
 				/* no tick in the window: the loop never turned (say, a
 				 * worker waiting in Atomics.wait, as piscina's do) */
 				lag_max: w.lagN ? Math.round(w.lagMax * 1000) / 1000 : null, lag_n: w.lagN,
@@ -1234,7 +1262,7 @@ function workersOf(st) {
 		const x = w.last;
 		out.push({ thread_id: w.thread_id || x.thread_id, name: w.name, url: w.url, ts: x.ts,
 			interval_ms: x.interval_ms, heap_used: x.heap_used, heap_total: x.heap_total,
-			heap_limit: x.heap_limit, external: x.external, elu: x.elu, lag_max: x.lag_max, lag_n: x.lag_n,
+			heap_limit: x.heap_limit, external: x.external, elu: x.elu, cpu: x.cpu, lag_max: x.lag_max, lag_n: x.lag_n,
 			gc_count: x.gc_count, gc_major: x.gc_major, gc_ms: x.gc_ms });
 	}
 	return out;

@@ -74,7 +74,8 @@ tmux_wait_text 10 "0 firing" || fail "no header: $(tmux_screen)"
 sleep 3
 
 # The masks drop glyph runs; make sure there were some to drop.
-tmux_screen | grep -q '[▁▂▃▄▅▆▇█]' || fail "no sparkline on the overview: $(tmux_screen)"
+wait_for 15 sh -c "tmux -L '$_tmux_sock' capture-pane -p -t t | grep -q '[▁▂▃▄▅▆▇█]'" ||
+	fail "no sparkline on the overview: $(tmux_screen)"
 check overview-80x24
 tmux_keys Enter
 tmux_wait_text 5 "Heap spaces" || fail "detail view: $(tmux_screen)"

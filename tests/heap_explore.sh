@@ -41,11 +41,9 @@ pass "retainers: Leaky <- [i] in Array <- items in LeakHolder"
 
 # Esc goes back one level at a time
 tmux_keys Escape
-sleep 0.5
-gone 'items in LeakHolder' || fail "Esc did not close the Array's retainers"
+wait_for 10 gone 'items in LeakHolder' || fail "Esc did not close the Array's retainers"
 tmux_keys Escape
-sleep 0.5
-gone 'in Array @' || fail "second Esc did not close the instance"
+wait_for 10 gone 'in Array @' || fail "second Esc did not close the instance"
 has '^▾ Leaky' || fail "the class closed too"
 pass "Esc back"
 
@@ -53,16 +51,15 @@ pass "Esc back"
 id=$(tmux_screen | sed -n 's/^  ▸ Leaky @\([0-9]*\).*/\1/p' | head -1)
 [ -n "$id" ] || fail "no id on screen"
 tmux_keys '#' $(echo "$id" | sed 's/./& /g') Enter
-sleep 0.5
-tmux_screen | sed -n 3p | grep -qE "^▸ Leaky @$id " || fail "jump to @$id: $(tmux_screen | sed -n 3p)"
+wait_for 10 sh -c "tmux -L '$_tmux_sock' capture-pane -p -t t | sed -n 3p | grep -qE '^▸ Leaky @$id '" ||
+	fail "jump to @$id: $(tmux_screen | sed -n 3p)"
 tmux_keys '#' 9 9 9 9 9 9 9 9 Enter
 tmux_wait_text 5 "no object @99999999" || fail "a bad id is not reported"
 tmux_keys s
 tmux_wait_text 5 "sort: count" || fail "sort did not change"
 has '^▸ \(string\) ' || fail "(string) is not first by count: $(tmux_screen | sed -n 3p)"
 tmux resize-window -t t -x 40 -y 12 2>/dev/null || tmux -L "$_tmux_sock" resize-window -t t -x 40 -y 12
-sleep 0.5
-tmux_screen | grep -q "Retained" || fail "nothing drawn at 40x12: $(tmux_screen)"
+tmux_wait_text 10 "Retained" || fail "nothing drawn at 40x12: $(tmux_screen)"
 tmux_keys q
 tmux_wait_text 5 "EXITED 0" || fail "q did not quit with status 0: $(tmux_screen)"
 pass "jump to an id, sort, resize, quit"

@@ -92,7 +92,8 @@ tmux_start 120 30 "TERM=xterm-256color $VITALS $P4 $P3; sleep 30"
 tmux_wait_text 10 "CONTAINER" || fail "no CONTAINER column: $(tmux_screen)"
 tmux_screen | grep " $P4 " | grep -q "ns:pid,net,mnt" || fail "row of $P4 does not say ns:pid,net,mnt: $(tmux_screen)"
 tmux_keys / n s : p i d Enter
-sleep 0.5
+# the filter is applied once the status line names it (tests/tui.sh)
+tmux_wait_text 10 'filter "ns:pid"' || fail "the filter was not applied: $(tmux_screen | head -1)"
 tmux_screen | grep -q " $P4 " || fail "filter ns:pid hides the namespaced app"
 tmux_screen | grep -q " $P3 " && fail "filter ns:pid still shows the host's app $P3"
 pass "CONTAINER column, and / filters on it"

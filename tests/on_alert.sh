@@ -14,13 +14,22 @@ PROBE="$VITALS_SRCDIR/probe/vitals-probe.js"
 work=$(mktemp -d /tmp/vitals-onalert.XXXXXX)
 trap 'cleanup; rm -rf "$work"' EXIT INT TERM	# vitals stops its actions when it quits
 
-# app.js WHEN_MS COUNT MESSAGE: COUNT warnings 100 ms apart from WHEN_MS on
+# app.js WHEN_MS COUNT MESSAGE: COUNT warnings 100 ms apart from WHEN_MS
+# after vitals connected to its probe.  (The probe sends a warning only to
+# the dashboards connected when it comes: counted from the app's start, a
+# loaded machine where node and vitals start slowly missed it, and with it
+# the alert the test waits for.)
 cat >"$work/app.js" <<'EOF'
 const [when, n, msg] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4]];
-setTimeout(() => {
-	for (let i = 0; i < n; i++)
-		setTimeout(() => process.emitWarning(`${msg} #${i}`, 'TestWarning'), i * 100);
-}, when);
+const probe = globalThis[Symbol.for('vitals.probe')];
+const connected = setInterval(() => {
+	if (!probe || probe.conns.size === 0) return;
+	clearInterval(connected);
+	setTimeout(() => {
+		for (let i = 0; i < n; i++)
+			setTimeout(() => process.emitWarning(`${msg} #${i}`, 'TestWarning'), i * 100);
+	}, when);
+}, 50);
 setInterval(() => {}, 1000);
 EOF
 cat >"$work/config" <<EOF

@@ -4,6 +4,7 @@
  * retained sizes on tiny graphs whose answers are worked out by hand. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -375,6 +376,281 @@ static void test_dominators_exact(void **state)
 	check_idoms(nodes, 6, edges, 6, idom, ret);
 }
 
+/* ---- dominators against brute force ----
+ *
+ * The reference follows the rules of dominators.h from their statement, the
+ * slow way: page nodes by a search from the root's shortcut targets (and a
+ * "(Document DOM trees)" element); the counted edges; the root made to hold
+ * every node no counted edge holds; then v dominates w when w is reachable
+ * from the root and no longer is with v taken out; the idom is the strict
+ * dominator with the most dominators itself; nodes the root cannot reach
+ * have the root.  Retained(v) sums the self sizes of the nodes whose idom
+ * chain passes through v. */
+
+#define BF_MAX 48
+
+struct bf_graph {
+	int n, e;
+	struct tnode nodes[BF_MAX];
+	struct tedge edges[BF_MAX * 8];
+	unsigned char skip[BF_MAX * 8];	/* a WeakMap table's edge (edge_skip) */
+};
+
+static const char *BF_STR = "\"\",\"(Document DOM trees)\",\"A\"";
+
+/* Reachable from the root over counted edges, with `gone` taken out. */
+static void bf_reach(const struct bf_graph *g, const bool cnt[], const bool rootheld[], int gone, bool seen[])
+{
+	int stack[BF_MAX], top = 0;
+	memset(seen, 0, BF_MAX * sizeof *seen);
+	if (gone == 0)
+		return;
+	seen[0] = true;
+	stack[top++] = 0;
+	while (top) {
+		int v = stack[--top];
+		for (int w = 0; v == 0 && w < g->n; w++)
+			if (rootheld[w] && !seen[w] && w != gone) {
+				seen[w] = true;
+				stack[top++] = w;
+			}
+		for (int k = 0; k < g->e; k++)
+			if (g->edges[k].from == v && cnt[k] && !seen[g->edges[k].to] && g->edges[k].to != gone) {
+				seen[g->edges[k].to] = true;
+				stack[top++] = g->edges[k].to;
+			}
+	}
+}
+
+static void bf_dominators(const struct bf_graph *g, int idom[], uint64_t ret[])
+{
+	int n = g->n;
+	bool page[BF_MAX] = { false }, cnt[BF_MAX * 8], rootheld[BF_MAX] = { false }, held[BF_MAX] = { false };
+	/* page: from the root's shortcut targets and a DOM-trees element */
+	int stack[BF_MAX], top = 0;
+	for (int k = 0; k < g->e; k++) {
+		const struct tedge *x = &g->edges[k];
+		bool entry = x->type == E_SHORTCUT ||
+			     (x->type == E_ELEMENT && g->nodes[x->to].type == T_SYNTHETIC && g->nodes[x->to].name == 1);
+		if (x->from == 0 && entry && !page[x->to]) {
+			page[x->to] = true;
+			stack[top++] = x->to;
+		}
+	}
+	while (top) {
+		int v = stack[--top];
+		for (int k = 0; k < g->e; k++)
+			if (g->edges[k].from == v && g->edges[k].type != E_WEAK && !page[g->edges[k].to]) {
+				page[g->edges[k].to] = true;
+				stack[top++] = g->edges[k].to;
+			}
+	}
+	for (int k = 0; k < g->e; k++) {
+		const struct tedge *x = &g->edges[k];
+		cnt[k] = x->type != E_WEAK && !g->skip[k] && x->from != x->to &&
+			 (x->from == 0 || (x->type != E_SHORTCUT && !(page[x->to] && !page[x->from])));
+		if (cnt[k])
+			held[x->to] = true;
+	}
+	for (int v = 0; v < n; v++)
+		rootheld[v] = v != 0 && !held[v];
+	bool reach[BF_MAX], seen[BF_MAX], dom[BF_MAX][BF_MAX];	/* dom[w][v]: v dominates w */
+	bf_reach(g, cnt, rootheld, -1, reach);
+	for (int w = 0; w < n; w++)
+		for (int v = 0; v < n; v++)
+			dom[w][v] = v == w;
+	for (int v = 0; v < n; v++) {
+		bf_reach(g, cnt, rootheld, v, seen);
+		for (int w = 0; w < n; w++)
+			if (reach[w] && w != v && !seen[w])
+				dom[w][v] = true;
+	}
+	for (int w = 0; w < n; w++) {
+		idom[w] = 0;
+		if (w == 0 || !reach[w])
+			continue;
+		int best = -1;
+		for (int v = 0; v < n; v++) {
+			if (v == w || !dom[w][v])
+				continue;
+			int ndom = 0;
+			for (int u = 0; u < n; u++)
+				ndom += dom[v][u];
+			if (ndom > best) {
+				best = ndom;
+				idom[w] = v;
+			}
+		}
+	}
+	for (int v = 0; v < n; v++)
+		ret[v] = 0;
+	for (int w = 0; w < n; w++) {
+		int v = w;
+		for (int hops = 0; hops <= n; hops++) {
+			ret[v] += (uint64_t)g->nodes[w].self;
+			if (v == 0)
+				break;
+			v = idom[v];
+		}
+	}
+}
+
+static void bf_check(const struct bf_graph *g, const char *what, unsigned seed)
+{
+	struct bf_graph h = *g;	/* mk_text wants the edges grouped by holder */
+	for (int k = 1; k < h.e; k++)
+		for (int j = k; j > 0 && h.edges[j - 1].from > h.edges[j].from; j--) {
+			struct tedge te = h.edges[j];
+			unsigned char sk = h.skip[j];
+			h.edges[j] = h.edges[j - 1];
+			h.skip[j] = h.skip[j - 1];
+			h.edges[j - 1] = te;
+			h.skip[j - 1] = sk;
+		}
+	g = &h;
+	char *t = mk_text(g->nodes, g->n, g->edges, g->e, BF_STR);
+	char err[256] = "";
+	heap_snapshot *s = heap_snapshot_load_mem(t, strlen(t), err, sizeof err);
+	free(t);
+	if (!s)
+		fail_msg("%s %u: load failed: %s", what, seed, err);
+	s->edge_skip = calloc((size_t)g->e + 1, 1);
+	assert_non_null(s->edge_skip);
+	memcpy(s->edge_skip, g->skip, (size_t)g->e);
+	heap_dominators *d = heap_dominators_new(s, err, sizeof err);
+	assert_non_null(d);
+	int idom[BF_MAX];
+	uint64_t ret[BF_MAX];
+	bf_dominators(g, idom, ret);
+	for (int v = 0; v < g->n; v++) {
+		if ((int)d->idom[v] != idom[v] || d->retained[v] != ret[v])
+			fail_msg("%s %u, node %d of %d: idom %u retained %llu, brute force %d %llu", what, seed, v, g->n,
+				 d->idom[v], (unsigned long long)d->retained[v], idom[v], (unsigned long long)ret[v]);
+		/* the children lists are the idoms inverted */
+		for (uint32_t k = d->dom_first[v]; k < d->dom_first[v + 1]; k++)
+			assert_int_equal(d->idom[d->dom_child[k]], v);
+	}
+	assert_int_equal(d->dom_first[g->n], g->n - 1);
+	heap_dominators_free(d);
+	heap_snapshot_free(s);
+}
+
+static void bf_edge(struct bf_graph *g, int from, int type, int to)
+{
+	if (g->e < BF_MAX * 8)
+		g->edges[g->e++] = (struct tedge){ from, type, to };
+}
+
+static void bf_nodes(struct bf_graph *g, int n, unsigned *seed)
+{
+	g->n = n;
+	g->e = 0;
+	memset(g->skip, 0, sizeof g->skip);
+	for (int i = 0; i < n; i++) {
+		int r = rand_r(seed) % 16;
+		g->nodes[i] = (struct tnode){ r == 0 ? T_SYNTHETIC : T_OBJECT, r == 0 ? 1 : 2, 1 + rand_r(seed) % 1000 };
+	}
+	g->nodes[0] = (struct tnode){ T_SYNTHETIC, 0, 0 };
+}
+
+/* Random graphs: sparse to dense, every edge type (weak, shortcuts inside
+ * and from the root, self edges, WeakMap-table edges), so that page rules,
+ * weakly held subgraphs and cycles nothing holds all come up. */
+static void test_dominators_random(void **state)
+{
+	(void)state;
+	static const int types[] = { E_CONTEXT, E_ELEMENT, E_PROPERTY, E_INTERNAL, E_HIDDEN, E_SHORTCUT, E_WEAK };
+	struct bf_graph g;
+	for (unsigned seed = 1; seed <= 3000; seed++) {
+		unsigned r = seed;
+		int n = 2 + rand_r(&r) % (seed % 10 == 0 ? BF_MAX - 2 : 12);
+		bf_nodes(&g, n, &r);
+		int m = rand_r(&r) % (n * (1 + (int)(seed % 4)) + 1);
+		for (int k = 0; k < m; k++) {
+			int from = rand_r(&r) % 5 == 0 ? 0 : rand_r(&r) % n;
+			bf_edge(&g, from, types[rand_r(&r) % 7], rand_r(&r) % n);
+		}
+		for (int k = 0; k < g.e; k++)
+			g.skip[k] = rand_r(&r) % 12 == 0;
+		bf_check(&g, "random graph", seed);
+	}
+}
+
+/* Shapes that defeat shortcuts: long chains with edges back to every
+ * earlier node and forward past each next one (deep DFS, long compressed
+ * paths), two interleaved ladders, a complete graph, and a chain whose
+ * middle is also reached straight from the root (the DFS tree then differs
+ * from the dominator tree). */
+static void test_dominators_adversarial(void **state)
+{
+	(void)state;
+	struct bf_graph g;
+	unsigned seed = 7;
+	for (int n = 2; n <= BF_MAX; n += 3) {
+		/* chain with back edges */
+		bf_nodes(&g, n, &seed);
+		for (int i = 0; i + 1 < n; i++) {
+			bf_edge(&g, i, E_PROPERTY, i + 1);
+			for (int j = 1; j < i && g.e < BF_MAX * 8 - 8; j += 3)
+				bf_edge(&g, i, E_PROPERTY, j);
+		}
+		bf_check(&g, "chain with back edges", (unsigned)n);
+		/* chain with skips forward: i -> i+1, i -> i+2 */
+		bf_nodes(&g, n, &seed);
+		for (int i = 0; i + 1 < n; i++) {
+			bf_edge(&g, i, E_PROPERTY, i + 1);
+			if (i + 2 < n)
+				bf_edge(&g, i, E_PROPERTY, i + 2);
+		}
+		bf_check(&g, "chain with skips", (unsigned)n);
+		/* ladder: two rails 1,3,5.. and 2,4,6.. with rungs both ways,
+		 * the second rail reached from the root only at its far end */
+		bf_nodes(&g, n, &seed);
+		for (int i = 0; i < n; i++) {
+			if (i == 0)
+				bf_edge(&g, 0, E_ELEMENT, 1);
+			if (i == 0 && n > 2)
+				bf_edge(&g, 0, E_ELEMENT, n - 1 - (n % 2 == 0));
+			if (i > 0 && i + 2 < n)
+				bf_edge(&g, i, E_PROPERTY, i + 2);
+			if (i > 0 && i % 2 == 1 && i + 1 < n)
+				bf_edge(&g, i, E_INTERNAL, i + 1);
+			if (i > 1 && i % 2 == 0)
+				bf_edge(&g, i, E_INTERNAL, i - 1);
+		}
+		bf_check(&g, "ladder", (unsigned)n);
+		/* complete graph (small) */
+		if (n <= 16) {
+			bf_nodes(&g, n, &seed);
+			for (int i = 0; i < n; i++)
+				for (int j = 0; j < n; j++)
+					bf_edge(&g, i, E_PROPERTY, j);
+			bf_check(&g, "complete graph", (unsigned)n);
+		}
+		/* chain 0 -> 1 -> .. -> n-1 with the root also holding the
+		 * middle, and the end held back to the start */
+		bf_nodes(&g, n, &seed);
+		bf_edge(&g, 0, E_PROPERTY, 1);
+		bf_edge(&g, 0, E_PROPERTY, n / 2);
+		for (int i = 1; i + 1 < n; i++)
+			bf_edge(&g, i, E_PROPERTY, i + 1);
+		bf_edge(&g, n - 1, E_PROPERTY, 1);
+		bf_check(&g, "chain held in the middle", (unsigned)n);
+		/* a cycle nothing holds (1..k) holding a chain (k+1..n-2), and
+		 * n-1, held only weakly by the root, holding the chain's start */
+		bf_nodes(&g, n, &seed);
+		int k = n / 2;
+		for (int i = 1; i <= k; i++)
+			bf_edge(&g, i, E_PROPERTY, i < k ? i + 1 : 1);
+		for (int i = k; i + 2 < n; i++)
+			bf_edge(&g, i, E_PROPERTY, i + 1);
+		bf_edge(&g, 0, E_WEAK, n - 1);
+		if (k + 1 < n - 1)
+			bf_edge(&g, n - 1, E_PROPERTY, k + 1);
+		bf_check(&g, "unheld cycle", (unsigned)n);
+	}
+}
+
 /* ---- summary ---- */
 
 static void test_summary_classes(void **state)
@@ -592,6 +868,8 @@ int main(void)
 		cmocka_unit_test(test_dominators_cycle_and_orphans),
 		cmocka_unit_test(test_dominators_page_rule),
 		cmocka_unit_test(test_dominators_exact),
+		cmocka_unit_test(test_dominators_random),
+		cmocka_unit_test(test_dominators_adversarial),
 		cmocka_unit_test(test_summary_classes),
 		cmocka_unit_test(test_retainers),
 		cmocka_unit_test(test_devtools_view),

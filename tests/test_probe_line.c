@@ -305,7 +305,7 @@ static void test_http_workers(void **state)
 		      "\"http_client\":{\"rps\":4,\"count\":3,\"p50_ms\":9,\"p99_ms\":20,\"max_ms\":20,\"in_flight\":0,"
 		      "\"errors\":1,\"status\":{\"2xx\":3}},"
 		      "\"workers\":[{\"thread_id\":1,\"name\":\"pool\",\"ts\":1764450000900,\"heap_used\":6000000,"
-		      "\"heap_total\":9000000,\"heap_limit\":4000000000,\"elu\":0.5,\"lag_max\":null,\"gc_count\":2,\"gc_ms\":1.5},"
+		      "\"heap_total\":9000000,\"heap_limit\":4000000000,\"elu\":0.5,\"cpu\":0.25,\"lag_max\":null,\"gc_count\":2,\"gc_ms\":1.5},"
 		      "{\"thread_id\":2,\"name\":\"le\\u0007aky\",\"ts\":1764450000950,\"heap_used\":7000000}]}");
 	vnode *n = f->p->node;
 	assert_true(n->http_rps == 40 && n->http_p99 == 52 && n->http_in_flight == 2 && n->http_count == 40);
@@ -319,6 +319,8 @@ static void test_http_workers(void **state)
 	assert_true(n->workers[0].heap_used == 6000000 && n->workers[0].elu == 0.5 && isnan(n->workers[0].lag_max));
 	assert_string_equal(n->workers[1].name, "le?aky");
 	assert_true(isnan(n->workers[1].heap_limit));
+	/* the thread's CPU as the process's: % of one core; absent, unknown */
+	assert_true(fabs(n->workers[0].cpu_pct - 25) < 1e-9 && isnan(n->workers[1].cpu_pct));
 	/* no traffic: a gap in the error share, not 0 %; no workers key keeps the list */
 	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450002000,\"http\":{\"rps\":0,\"count\":0,\"status\":{}}}");
 	assert_true(isnan(ring_last(&n->http_err_pct_r)));

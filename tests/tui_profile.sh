@@ -53,7 +53,10 @@ tmux_wait_text 5 "CPU profile by self time" || fail "< did not sort by self agai
 nfn=$("$VITALS" profile summary --json --top 1000000 "$prof" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).function_count))')
 [ "$nfn" -gt 10 ] || fail "only $nfn functions in the profile: nothing to scroll"
 tmux -L "$_tmux_sock" resize-window -t t -x 80 -y 15 2>/dev/null
-sleep 0.5
+# redrawn at 15 rows: the title on top again (the shrunk pane keeps the old
+# screen's bottom rows until then)
+wait_for 10 sh -c "tmux -L '$_tmux_sock' capture-pane -p -t t | head -2 | grep -q 'CPU profile by self time'" ||
+	fail "no redraw at 80x15: $(tmux_screen)"
 row1() { tmux_screen | grep -A1 "Self ms" | sed -n 2p; }
 before=$(row1)
 tmux_keys Down

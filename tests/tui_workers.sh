@@ -6,7 +6,9 @@
 # leak alert names the leaking thread.  `s` on that thread's row (early, while
 # its heap is small) snapshots the thread's own isolate: a 0600 file that
 # `vitals heap summary` reads and that holds the worker's script, not the
-# main thread's.
+# main thread's.  piscina parks its idle threads in Atomics.wait, which
+# Node's ELU counts as busy: an idle pool must not read busy (ELU, CPU), and
+# the same threads must read busy while /pool requests keep them working.
 . "${VITALS_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 need node
 need tmux
@@ -14,6 +16,7 @@ APPS=$VITALS_SRCDIR/tests/apps
 [ -d "$APPS/node_modules/piscina" ] && [ -d "$APPS/node_modules/fastify" ] ||
 	{ echo "SKIP: tests/apps/node_modules missing (scripts/install-deps)"; exit 77; }
 tmp=$(mktemp -d); trap 'cleanup; rm -rf "$tmp"' EXIT
+port=$((20000 + $$ % 20000))
 # Leak rules that judge in seconds rather than minutes: 5 s buckets over a
 # minute, and a leak of 2 MB/s fires after ~10-15 s of steady growth.
 cat >"$tmp/fast.conf" <<EOC
@@ -22,7 +25,7 @@ leak_window_s = 60
 leak_subwindows = 12
 leak_fast_s = 10
 EOC
-tmux_start 160 40 "cd $tmp && LEAK_KB_S=2048 TERM=xterm-256color $VITALS --config $tmp/fast.conf --output-dir $tmp -- node $APPS/http_app.js leak; sleep 60"
+tmux_start 160 40 "cd $tmp && HTTP_PORT=$port LEAK_KB_S=2048 TERM=xterm-256color $VITALS --config $tmp/fast.conf --output-dir $tmp -- node $APPS/http_app.js leak; sleep 60"
 tmux_wait_text 20 "http_app" || fail "the launched app is not on screen: $(tmux_screen)"
 tmux_wait_text 20 "leaky" || fail "no sub-row for the leaking worker: $(tmux_screen | head -8)"
 wait_for 10 sh -c "[ \$(tmux -L '$_tmux_sock' capture-pane -p -t t | grep -Ec '[├└]─ thread [0-9]+ *(leaky)? ') = 3 ]" ||
@@ -36,11 +39,38 @@ worker_row_full() {
 wait_for 15 worker_row_full ||
 	fail "the worker row lacks heap/limit, lag or ELU: $(tmux_screen | grep "thread [0-9]* leaky")"
 pass "sub-rows: $(tmux_screen | grep -E '[├└]─ thread' | tr -s ' ' | tr '\n' '|')"
+# The pool's rows: "├─ thread N CPU% heap/limit lag ELU%" (no name).  Both
+# read idle (ELU and CPU under 30%) while the pool waits, busy (ELU over 70%)
+# while 4 clients keep its 2 threads on ~50 ms tasks.
+pool_rows() {
+	tmux -L "$_tmux_sock" capture-pane -p -t t | grep -E '[├└]─ thread [0-9]+ +[0-9.]+% ' | grep -v leaky
+}
+pool_reads() {	# pool_reads idle|busy: both pool rows read so
+	pool_rows > "$tmp/pool"
+	[ "$(wc -l < "$tmp/pool")" = 2 ] || return 1
+	awk -v want="$1" '{
+		if ($2 != "thread" || $7 !~ /^[0-9]+%$/) exit 1
+		cpu = $4 + 0; elu = $7 + 0
+		if (want == "idle" && (elu >= 30 || cpu >= 30)) exit 1
+		if (want == "busy" && elu <= 70) exit 1
+	}' "$tmp/pool"
+}
+wait_for 15 pool_reads idle || fail "an idle pool reads busy: $(pool_rows)"
+pass "idle pool: $(pool_rows | tr -s ' ' | tr '\n' '|')"
+start_bg node -e '
+	const http = require("http");
+	const end = Date.now() + 20000;
+	const one = () => Date.now() < end && http.get({ host: "127.0.0.1", port: Number(process.argv[1]),
+		path: "/pool?n=30000000", agent: false }, (r) => { r.resume(); r.on("end", one); }).on("error", () => setTimeout(one, 100));
+	for (let i = 0; i < 4; i++) one();' "$port"
+wait_for 20 pool_reads busy || fail "a busy pool does not read busy: $(pool_rows)"
+pass "busy pool: $(pool_rows | tr -s ' ' | tr '\n' '|')"
 # The selection steps onto a worker's row and back.
 tmux_keys Home Down
 tmux_wait_text 5 "thread" || fail "lost the rows"
 tmux_keys Up
-tmux_screen | grep -q "pid [0-9]* http_app" || fail "the focus strip is not the process's: $(tmux_screen | grep -- '── pid')"
+wait_for 10 sh -c "tmux -L '$_tmux_sock' capture-pane -p -t t | grep -q 'pid [0-9]* http_app'" ||
+	fail "the focus strip is not the process's: $(tmux_screen | grep -- '── pid')"
 # s on the leaky thread's row: the rows from the process's down to it
 n=$(tmux_screen | grep -E "http_app|[├└]─ thread" | grep -n "thread [0-9]* leaky" | cut -d: -f1)
 tmux_keys Home

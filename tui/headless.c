@@ -178,6 +178,7 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 				put_num(x, "heap_total", w->heap_total);
 				put_num(x, "heap_limit", w->heap_limit);
 				put_num(x, "elu", w->elu);
+				put_num(x, "cpu", w->cpu_pct);
 				put_num(x, "lag_max", w->lag_max);
 				put_num(x, "gc_count", w->gc_count);
 				put_num(x, "gc_ms", w->gc_ms);

@@ -149,8 +149,11 @@ static int draw_traffic(const dctx *d, int y, int x, int w)
 		fmt_bytes(e, sizeof e, wk->heap_limit);
 		char lag[16];
 		fmt_ms(lag, sizeof lag, wk->lag_max);
-		snprintf(v, sizeof v, "#%d %s  heap %s/%s limit %s  elu %.0f%%  lag max %s  gc %.0f",
-			 wk->thread_id, wk->name[0] ? wk->name : "-", a, b, e, isnan(wk->elu) ? 0 : 100 * wk->elu,
+		char cpu[24] = "";
+		if (!isnan(wk->cpu_pct))
+			snprintf(cpu, sizeof cpu, "  cpu %.0f%%", wk->cpu_pct);
+		snprintf(v, sizeof v, "#%d %s  heap %s/%s limit %s  elu %.0f%%%s  lag max %s  gc %.0f",
+			 wk->thread_id, wk->name[0] ? wk->name : "-", a, b, e, isnan(wk->elu) ? 0 : 100 * wk->elu, cpu,
 			 isnan(wk->lag_max) ? "-" : lag, isnan(wk->gc_count) ? 0 : wk->gc_count);
 		canvas_text(&d->c, y, x, LABEL_W, i ? "" : "Workers", ROLE_TITLE);
 		canvas_text(&d->c, y++, x + LABEL_W, w - LABEL_W, v, ROLE_DEFAULT);

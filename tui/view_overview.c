@@ -141,8 +141,9 @@ static proc_table_row table_row(const vproc *p, const ui_state *ui, int64_t end)
 	return r;
 }
 
-/* A worker thread's sub-row: its own isolate's heap, its loop's
- * utilisation and lag (the latest the probe has: workers keep no history). */
+/* A worker thread's sub-row: its own isolate's heap, its thread's CPU, its
+ * loop's utilisation and lag (the latest the probe has: workers keep no
+ * history). */
 static proc_table_row worker_row(const vproc *p, int thread_id)
 {
 	proc_table_row r = { .p = p, .cpu = NAN, .rss = NAN, .heap_used = NAN, .heap_limit = NAN, .lag = NAN };
@@ -156,6 +157,8 @@ static proc_table_row worker_row(const vproc *p, int thread_id)
 	r.heap_limit = r.w->heap_limit;
 	r.lag = r.w->lag_max;
 	r.elu = r.w->elu;
+	r.cpu = r.w->cpu_pct;
+	r.cpu_role = r.cpu >= CPU_WARN_PCT ? ROLE_WARN : ROLE_DEFAULT;
 	r.heap_role = level(heap_pct(r.heap_used, r.heap_limit), HEAP_WARN_PCT, HEAP_CRIT_PCT);
 	r.lag_role = level(r.lag, LAG_WARN_MS, LAG_CRIT_MS);
 	return r;

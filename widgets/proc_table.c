@@ -178,8 +178,9 @@ static void elu_cell(const canvas *c, rect r, int y, const layout *L, double elu
 	cell(c, r, y, L, C_ELU, elu >= 0 ? b : "-", a);
 }
 
-/* A worker thread under its process: "thread N name" in NAME, then its own
- * heap, lag and loop share; it has no PID, CPU, RSS or history of its own. */
+/* A worker thread under its process: "thread N name" in NAME, then its
+ * thread's CPU, its own heap, lag and loop share; it has no PID, RSS or
+ * history of its own. */
 static void draw_worker_row(const canvas *c, rect r, int y, const layout *L, const proc_table_row *row,
 			    bool sel)
 {
@@ -191,6 +192,10 @@ static void draw_worker_row(const canvas *c, rect r, int y, const layout *L, con
 	snprintf(b, sizeof b, "%sthread %d%s%s", row->tree ? row->tree : "", w->thread_id, w->name[0] ? " " : "",
 		 w->name);
 	cell(c, r, y, L, C_NAME, b, base);
+	if (!isnan(row->cpu)) {
+		fmt_pct(b, sizeof b, row->cpu);
+		cell(c, r, y, L, C_CPU, b, WROLE(row->cpu_role));
+	}
 	if (!isnan(row->heap_used)) {
 		fmt_bytes(u, sizeof u, row->heap_used);
 		fmt_bytes(l, sizeof l, row->heap_limit);

@@ -41,8 +41,8 @@ typedef struct proc_table_row {
 	const char *tree;	/* drawn before the name: "├─ " in a tree view, or NULL */
 	int folded;		/* processes folded into this row (its numbers are totals) */
 	double elu;		/* event-loop utilisation 0..1, NaN: none */
-	const worker_info *w;	/* a sub-row of p's worker thread w: heap, lag and
-				 * ELU are the worker's; no PID, CPU, RSS of its own */
+	const worker_info *w;	/* a sub-row of p's worker thread w: heap, lag, ELU
+				 * and CPU (its thread's) are the worker's; no PID or RSS */
 } proc_table_row;
 
 typedef struct proc_table_opts {

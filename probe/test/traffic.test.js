@@ -269,6 +269,32 @@ describe('a fastify app with a piscina pool under autocannon', { skip: haveApps 
 		await h.delay(3000);
 		const later = c.samples().slice(-1)[0].workers.find((w) => w.thread_id === leaky.thread_id);
 		assert.ok(later.heap_used > leaky.heap_used, `leaky ${leaky.heap_used} -> ${later.heap_used}`);
+		// An idle pool is not busy: piscina parks its threads in
+		// Atomics.wait, which Node's ELU counts as active; the probe caps a
+		// worker's ELU by the time its thread was runnable.
+		const pooled = (m) => (m.workers || []).filter((w) => w.name !== 'leaky');
+		const idle = c.samples().slice(-3).map(pooled);
+		for (const ws of idle) for (const w of ws) {
+			assert.ok(w.cpu >= 0 && w.cpu < 0.2, 'an idle pool thread\'s cpu: ' + JSON.stringify(w));
+			assert.ok(w.elu < 0.3, 'an idle pool thread reads busy: ' + JSON.stringify(idle));
+		}
+		// A busy pool is: tasks of ~50 ms, 4 in flight, for 6 s.
+		const port = a.lines().find((l) => l.port).port;
+		const end = Date.now() + 6000;
+		const client = async () => {
+			while (Date.now() < end)
+				await new Promise((resolve) => http.get({ host: '127.0.0.1', port, path: '/pool?n=30000000', agent: false },
+					(r) => { r.resume(); r.on('end', resolve); }).on('error', resolve));
+		};
+		const from = c.samples().length;
+		await Promise.all([client(), client(), client(), client()]);
+		const busy = c.samples().slice(from + 2).map(pooled).filter((ws) => ws.length === 2);
+		assert.ok(busy.length >= 2, 'samples while the pool worked: ' + busy.length);
+		// the best window of each thread (a loaded machine can take one away)
+		for (const tid of busy[0].map((w) => w.thread_id)) {
+			const best = Math.max(...busy.map((ws) => ws.find((w) => w.thread_id === tid)).filter(Boolean).map((w) => w.elu));
+			assert.ok(best > 0.7, `a busy pool thread ${tid} does not read busy: ` + JSON.stringify(busy));
+		}
 		c.close();
 	});
 });

@@ -5,6 +5,7 @@
 // that leaks (leak_worker.js). Routes: / (a little JSON), /slow (answers after
 // 50 ms), /fail (500), /users/:id, /pool (a task on the pool), /out (an outgoing
 // http.get and a fetch to itself). Counts its own answers per route.
+// HTTP_PORT: listen there instead.
 // Prints {"port":N} when listening; stdin `count` prints {"count":{route:n}},
 // `workers` prints what each worker says of its own heap ({"workers":[...]}).
 const path = require('path');
@@ -29,7 +30,13 @@ app.get('/slow', async () => {
 });
 app.get('/fail', async (req, reply) => { hit('/fail'); reply.code(500); return { ok: false }; });
 app.get('/users/:id', async (req) => { hit('/users/:id'); return { id: req.params.id }; });
-app.get('/pool', async () => { const r = await pool.run(20000); hit('/pool'); return { r }; });
+/* ?n=N: a task of N square roots (default 20000; at most 1e9) */
+app.get('/pool', async (req) => {
+	const n = Math.min(1e9, Math.max(1, Number(req.query.n) || 20000));
+	const r = await pool.run(n);
+	hit('/pool');
+	return { r };
+});
 app.get('/out', async () => {
 	await new Promise((resolve, reject) => {
 		require('http').get('http://127.0.0.1:' + port + '/', (res) => { res.resume(); res.on('end', resolve); })
@@ -69,7 +76,7 @@ process.stdin.on('data', (d) => {
 	}
 });
 process.on('SIGTERM', () => process.exit(0));
-app.listen({ port: 0, host: '127.0.0.1' }).then(() => {
+app.listen({ port: Number(process.env.HTTP_PORT) || 0, host: '127.0.0.1' }).then(() => {
 	port = app.server.address().port;
 	process.stdout.write(JSON.stringify({ port }) + '\n');
 });
