@@ -978,15 +978,16 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	if (wait && !pass && l->r.st == R_PENDING &&
 	    t - wait_from >= (int64_t)(c->leak_window_s * 1000))
 		pass = true;
-	/* Growth that would fire if a GC had judged it, with a quarter of the
-	 * evidence it needs then (E/4: at 2 MB/s 20 s of growth, so the GC's
-	 * answer is in well before E): ask for a major GC.  V8 may not run one
+	/* Growth that would fire if a GC had judged it, with half the
+	 * evidence it needs then (E/2: at 2 MB/s 28 s of growth, so the GC's
+	 * answer is in before E; not sooner: a GC right after a cache filled
+	 * judges the fill, not the garbage that follows): ask for a major GC.  V8 may not run one
 	 * for minutes (until the heap is up to 4x its last live set), and
 	 * nothing else tells a leak from promoted garbage — the heap after
 	 * scavenges, old space and RSS all rise alike with both; the heap right
 	 * after a GC is the live set, and the windows it falls in are judged by
 	 * it (with the evidence E, not 2E). */
-	if (can_ask && !pass && unjudged >= 0.25 && l->r.st != R_FIRING)
+	if (can_ask && !pass && unjudged >= 0.5 && l->r.st != R_FIRING)
 		l->gc_want = true;
 	bool hold = false;
 	trend htr = { 0 };

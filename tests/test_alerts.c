@@ -717,7 +717,7 @@ static sim *run_lazy(lazy *z)
 /* A 2 MB/s leak whose only major GC came at 4 s (measured: leak_closures
  * under load, V8 ran the next at 4x the live set, 78 s): without a GC the
  * growth needs twice the evidence (V8's own GC came first here, at ~70 s);
- * the GC it asks for at a quarter of the evidence shows the growth live,
+ * the GC it asks for at half the evidence shows the growth live,
  * and it fires within 50 s, once, saying so. */
 static void test_heap_leak_asks_for_gc(void **state)
 {
