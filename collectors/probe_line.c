@@ -621,13 +621,8 @@ static void apply_sample(model *m, vproc *p, sample_in *s)
 		if (!s->has_http[side])
 			continue;
 		memcpy(n->http_status[side], s->http_status[side], sizeof n->http_status[side]);
-		double count = s->v[side ? PS_httpc_count : PS_http_count];
-		double bad = s->http_status[side][4];
-		if (side && !isnan(s->v[PS_httpc_errors])) {
-			count += s->v[PS_httpc_errors];
-			bad += s->v[PS_httpc_errors];
-		}
-		s->v[side ? PS_httpc_err_pct : PS_http_err_pct] = count > 0 ? fmin(100.0 * bad / count, 100) : NAN;
+		s->v[side ? PS_httpc_err_pct : PS_http_err_pct] = model_http_err_pct(
+			s->http_status[side], s->v[side ? PS_httpc_count : PS_http_count], side ? s->v[PS_httpc_errors] : NAN);
 	}
 
 	for (int i = 0; i < PS_COUNT; i++) {

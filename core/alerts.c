@@ -173,15 +173,33 @@ int alerts_config_set(alert_config *c, const char *key, const char *value, char 
 
 /* ---- bucketed window ------------------------------------------------ */
 
-typedef struct bw_bucket {	/* 48 bytes */
+typedef struct bw_bucket {	/* 32 bytes (48 with absolute times, a max and a double sum) */
 	int64_t t;		/* aligned start */
-	int64_t tmin;		/* when the lowest sample was taken */
-	int64_t tgc;		/* when gcmin was taken, 0 none */
-	float min, max;
+	int32_t dtmin;		/* the lowest sample was taken at t + dtmin (bw_tmin) */
+	int32_t dtgc;		/* gcmin at t + dtgc (bw_tgc) */
+	float min;
 	float gcmin;		/* lowest sample right after a major GC, NaN if none */
 	uint32_t n;
-	double sum;
+	float sum;		/* of the samples: the GC window's mean (shares <= 100) */
 } bw_bucket;
+
+/* ms from a bucket's start (negative after a clock step back), clamped. */
+static int32_t bw_off(const bw_bucket *b, int64_t t)
+{
+	int64_t d = t - b->t;
+	return d > INT32_MAX ? INT32_MAX : d < INT32_MIN ? INT32_MIN : (int32_t)d;
+}
+
+static int64_t bw_tmin(const bw_bucket *b)
+{
+	return b->t + b->dtmin;
+}
+
+/* When the bucket's post-GC minimum was taken, 0 without one. */
+static int64_t bw_tgc(const bw_bucket *b)
+{
+	return isnan(b->gcmin) ? 0 : b->t + b->dtgc;
+}
 
 /* The closed buckets are allocated at the first close, cap of them (a GC
  * window needs 12, a leak window 62): a process that never reports the
@@ -232,19 +250,19 @@ static bool bwin_push(bwin *w, int64_t t, double v, bool post_gc)
 		closed = true;
 	}
 	if (!w->open.n) {
-		w->open = (bw_bucket){ .t = start, .tmin = t, .tgc = post_gc ? t : 0, .min = (float)v,
-				       .max = (float)v, .gcmin = post_gc ? (float)v : NAN, .n = 1, .sum = v };
+		w->open = (bw_bucket){ .t = start, .min = (float)v, .gcmin = post_gc ? (float)v : NAN, .n = 1,
+				       .sum = (float)v };
+		w->open.dtmin = w->open.dtgc = bw_off(&w->open, t);
 	} else {	/* same bucket, or a clock step backwards: keep it here */
 		if (v < w->open.min) {
 			w->open.min = (float)v;
-			w->open.tmin = t;
+			w->open.dtmin = bw_off(&w->open, t);
 		}
-		if (v > w->open.max) w->open.max = (float)v;
 		if (post_gc && !(v >= w->open.gcmin)) {
 			w->open.gcmin = (float)v;
-			w->open.tgc = t;
+			w->open.dtgc = bw_off(&w->open, t);
 		}
-		w->open.sum += v;
+		w->open.sum += (float)v;
 		w->open.n++;
 	}
 	return closed;
@@ -325,7 +343,7 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_risi
 	int64_t start = end - (int64_t)nb * w->span;
 	int group = (nb + FLOORS_MAX - 1) / FLOORS_MAX;
 	int ng = (nb + group - 1) / group;
-	bw_bucket fl[FLOORS_MAX];
+	struct { float min, gcmin; int64_t tmin, tgc; } fl[FLOORS_MAX];
 	bool have[FLOORS_MAX] = { false };
 	for (int i = 0; i < w->len; i++) {
 		const bw_bucket *b = bwin_get(w, i);
@@ -335,15 +353,18 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_risi
 		if (g >= ng)
 			g = ng - 1;
 		if (!have[g]) {
-			fl[g] = *b;
+			fl[g].min = b->min;
+			fl[g].tmin = bw_tmin(b);
+			fl[g].gcmin = b->gcmin;
+			fl[g].tgc = bw_tgc(b);
 		} else {
 			if (b->min < fl[g].min) {
 				fl[g].min = b->min;
-				fl[g].tmin = b->tmin;
+				fl[g].tmin = bw_tmin(b);
 			}
-			if (!isnan(b->gcmin) && b->tgc > fl[g].tgc) {	/* the latest GC */
+			if (!isnan(b->gcmin) && bw_tgc(b) > fl[g].tgc) {	/* the latest GC */
 				fl[g].gcmin = b->gcmin;
-				fl[g].tgc = b->tgc;
+				fl[g].tgc = bw_tgc(b);
 			}
 		}
 		have[g] = true;
@@ -865,7 +886,7 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	const bw_bucket *nb_last = bwin_get(w, w->len - 1);	/* just closed */
 	if (!isnan(nb_last->gcmin)) {
 		const bw_bucket *before = w->len > 1 ? bwin_get(w, w->len - 2) : NULL;
-		l->gc_t[l->gc_head] = nb_last->tgc;
+		l->gc_t[l->gc_head] = bw_tgc(nb_last);
 		l->gc_v[l->gc_head] = nb_last->gcmin;
 		l->gc_drop[l->gc_head] = before ? fmaxf(0, before->min - nb_last->gcmin) : 0;
 		l->gc_head = (l->gc_head + 1) % LIVE_PTS;
@@ -1013,7 +1034,8 @@ static void eval_heap(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 		fresh = n->gc_len;
 	s->seen_gc_heap = n->gc_total;
 	for (uint32_t i = n->gc_len - (uint32_t)fresh; i < n->gc_len; i++) {
-		const gc_event *e = model_gc_get(n, i);
+		gc_event ev = model_gc_get(n, i);
+		const gc_event *e = &ev;
 		if (e->kind != GC_MAJOR)
 			continue;
 		if (nmajor == 64) {	/* keep the newest */
@@ -1280,7 +1302,8 @@ static void eval_gc(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 	double pause = 0;
 	int64_t pause_t = 0;
 	for (uint32_t i = n->gc_len - (uint32_t)fresh; i < n->gc_len; i++) {
-		const gc_event *e = model_gc_get(n, i);
+		gc_event ev = model_gc_get(n, i);
+		const gc_event *e = &ev;
 		double dur = e->dur_ms * (1 - sched_wait_share(p, e->t_ms, 2000));
 		if (e->kind == GC_MAJOR && !(e->flags & GC_FLAG_FORCED) && dur > pause) {
 			pause = dur;
@@ -1616,14 +1639,22 @@ int alerts_state(const alerts *a, const vproc *p, const char *rule)
 	return r->st == R_FIRING ? ALERT_FIRING : r->st == R_PENDING ? ALERT_PENDING : -1;
 }
 
+/* Bytes of a window's closed buckets. */
+static size_t bwin_bytes(const bwin *w)
+{
+	return w->b ? (size_t)w->cap * sizeof *w->b : 0;
+}
+
 size_t alerts_bytes(const alerts *a)
 {
 	size_t b = sizeof *a + a->cap * sizeof *a->ps;
-	for (size_t i = 0; i < a->n; i++)
-	{
-		b += sizeof *a->ps[i];
+	for (size_t i = 0; i < a->n; i++) {
+		const pstate *s = a->ps[i];
+		b += sizeof *s + bwin_bytes(&s->heap_w) + bwin_bytes(&s->rss_w) + bwin_bytes(&s->gc_w);
 		for (int j = 0; j < MAX_HANDLE_TYPES; j++)
-			b += a->ps[i]->h[j] ? sizeof *a->ps[i]->h[j] : 0;
+			b += s->h[j] ? sizeof *s->h[j] + bwin_bytes(&s->h[j]->w) : 0;
+		for (int j = 0; j < MAX_WORKERS; j++)
+			b += s->wk[j] ? sizeof *s->wk[j] + bwin_bytes(&s->wk[j]->w) : 0;
 	}
 	return b;
 }

@@ -37,6 +37,15 @@ static void check_model(const model *m)
 			abort();
 		if (n->elu < 0 || n->elu > 1.01 || n->gc_pct < 0 || n->gc_pct > 100)
 			abort();
+		if (n->nroutes < 0 || n->nroutes > MAX_ROUTES || (n->nroutes && !n->routes) || n->nworkers < 0 ||
+		    n->nworkers > MAX_WORKERS || (n->nworkers && !n->workers))
+			abort();
+		for (int w = 0; w < n->nworkers; w++)
+			if (!memchr(n->workers[w].name, 0, sizeof n->workers[w].name) || n->workers[w].elu > 1)
+				abort();
+		for (int r = 0; r < n->nroutes; r++)
+			if (!memchr(n->routes[r].route, 0, sizeof n->routes[r].route))
+				abort();
 	}
 	for (uint32_t i = 0; i < m->alerts_len; i++)
 		if (!memchr(model_alert_get(m, i)->msg, 0, sizeof m->alerts[0].msg))

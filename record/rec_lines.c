@@ -63,9 +63,9 @@ int rec_write_gc(FILE *out, const vproc *p, uint64_t *seen, int64_t now_ms)
 		fresh = n->gc_len;	/* older ones already left the log */
 	json_t *ev = json_array();
 	for (uint32_t i = n->gc_len - (uint32_t)fresh; i < n->gc_len; i++) {
-		const gc_event *g = model_gc_get(n, i);
-		json_array_append_new(ev, json_pack("[I, f, i, i]", (json_int_t)g->t_ms, round(g->dur_ms * 1000) / 1000,
-						     g->kind, g->flags));
+		gc_event g = model_gc_get(n, i);
+		json_array_append_new(ev, json_pack("[I, f, i, i]", (json_int_t)g.t_ms, round(g.dur_ms * 1000) / 1000,
+						     g.kind, g.flags));
 	}
 	return emit(out, json_pack("{s:s, s:I, s:i, s:o}", "t", "gc", "ts", (json_int_t)now_ms, "pid", p->pid, "ev", ev));
 }
@@ -182,19 +182,106 @@ static vproc *proc_for(model *m, const rec_line *l, const char *host, bool fresh
 	return p;
 }
 
+/* A series' number in a sample line: by its json key, or (HTTP figures) in
+ * the line's "http"/"http_client" object under the probe's own name. */
+static double series_num(const json_t *o, const probe_series *s)
+{
+	double max = probe_unit_max(s->unit);
+	if (s->json)
+		return get_num(o, s->json, max);
+	const char *dot = s->src ? strchr(s->src, '.') : NULL;
+	if (!dot || (strncmp(s->src, "http.", 5) != 0 && strncmp(s->src, "http_client.", 12) != 0))
+		return NAN;
+	char side[16];
+	snprintf(side, sizeof side, "%.*s", (int)(dot - s->src), s->src);
+	return get_num(json_object_get(o, side), dot + 1, max);
+}
+
+/* The HTTP status classes of each side the line has, and the error share
+ * they make (into v, before the series are applied). */
+static void apply_http_status(vnode *n, const json_t *o, double *v)
+{
+	for (int side = 0; side < 2; side++) {
+		const json_t *h = json_object_get(o, side ? "http_client" : "http");
+		if (!json_is_object(h))
+			continue;
+		const json_t *st = json_object_get(h, "status");
+		for (int c = 0; c < HTTP_CLASSES; c++) {
+			double x = get_num(st, http_class_name[c], 1e12);
+			n->http_status[side][c] = isnan(x) ? 0 : x;
+		}
+		v[side ? PS_httpc_err_pct : PS_http_err_pct] = model_http_err_pct(
+			n->http_status[side], v[side ? PS_httpc_count : PS_http_count], side ? v[PS_httpc_errors] : NAN);
+	}
+}
+
+/* The server's top routes as the live view had them (http.routes); none
+ * when the line has none. */
+static void apply_routes(vnode *n, const json_t *o)
+{
+	const json_t *arr = json_object_get(json_object_get(o, "http"), "routes");
+	n->nroutes = 0;
+	size_t i;
+	const json_t *e;
+	json_array_foreach(arr, i, e) {
+		const char *route = json_string_value(json_object_get(e, "route"));
+		if (!route || n->nroutes >= MAX_ROUTES)
+			continue;
+		if (!n->routes)
+			n->routes = xcalloc(MAX_ROUTES, sizeof *n->routes);
+		http_route *r = &n->routes[n->nroutes++];
+		*r = (http_route){ .count = get_num(e, "count", 1e12), .rps = get_num(e, "rps", 1e9),
+				   .p50 = get_num(e, "p50_ms", 1e9), .p99 = get_num(e, "p99_ms", 1e9),
+				   .max = get_num(e, "max_ms", 1e9), .e5xx = get_num(e, "5xx", 1e12) };
+		get_str(e, "method", r->method, sizeof r->method);
+		text_clean(r->route, sizeof r->route, route, strlen(route), TEXT_UTF8);
+	}
+}
+
+/* The worker threads as the live view had them ("workers"); none when the
+ * line has none. */
+static void apply_workers(vnode *n, const json_t *o)
+{
+	const json_t *arr = json_object_get(o, "workers");
+	n->nworkers = 0;
+	size_t i;
+	const json_t *e;
+	json_array_foreach(arr, i, e) {
+		long long tid, t = 0;
+		if (!get_int(e, "thread_id", 0, 1000000000, &tid) || n->nworkers >= MAX_WORKERS)
+			continue;
+		if (!n->workers)
+			n->workers = xcalloc(MAX_WORKERS, sizeof *n->workers);
+		worker_info *w = &n->workers[n->nworkers++];
+		get_int(e, "ts", 0, TS_MAX, &t);
+		*w = (worker_info){ .thread_id = (int)tid, .t_ms = t, .heap_used = get_num(e, "heap_used", 1e15),
+				    .heap_total = get_num(e, "heap_total", 1e15), .heap_limit = get_num(e, "heap_limit", 1e15),
+				    .lag_max = get_num(e, "lag_max", 1e9), .elu = get_num(e, "elu", 1.01),
+				    .cpu_pct = get_num(e, "cpu", 101), .gc_count = get_num(e, "gc_count", 1e12),
+				    .gc_ms = get_num(e, "gc_ms", 1e9), .gc_major = NAN };
+		if (w->elu > 1)
+			w->elu = 1;
+		get_str(e, "name", w->name, sizeof w->name);
+	}
+}
+
 static void apply_sample_node(model *m, vproc *p, const json_t *o, int64_t ts)
 {
 	vnode *n = model_node(m, p);
 	if (!n)
 		return;
-	for (int i = 0; i < PS_COUNT; i++) {	/* the table's numbers, by their json key */
-		const probe_series *s = &probe_series_table[i];
-		double v = s->json ? get_num(o, s->json, probe_unit_max(s->unit)) : NAN;
-		if (!isnan(v))
-			*(double *)(void *)((char *)n + s->off) = v;
+	double val[PS_COUNT];
+	for (int i = 0; i < PS_COUNT; i++)
+		val[i] = series_num(o, &probe_series_table[i]);
+	apply_http_status(n, o, val);
+	apply_routes(n, o);
+	apply_workers(n, o);
+	for (int i = 0; i < PS_COUNT; i++) {	/* the table's numbers */
+		if (!isnan(val[i]))
+			*(double *)(void *)((char *)n + probe_series_table[i].off) = val[i];
 		ring *r = vnode_ring(n, i);
-		if (r)
-			ring_push(r, ts, v);
+		if (r && (!isnan(val[i]) || ring_len(r, 0) > 0))	/* as live: no ring for a series never seen */
+			ring_push(r, ts, val[i]);
 	}
 	long long x;
 	if (get_int(o, "gc_total", 0, TS_MAX, &x))
@@ -241,6 +328,7 @@ static void apply_sample(model *m, const rec_line *l, const char *host)
 	get_str(o, "name", name, sizeof name);
 	if (name[0])
 		memcpy(p->name, name, sizeof name);
+	get_str(o, "app", p->app, sizeof p->app);	/* pm2's name for it, as live */
 	if (get_int(o, "ppid", 0, PID_MAX, &x))
 		p->ppid = (int)x;
 	int st = name_index(json_string_value(json_object_get(o, "state")), state_names, 3);
@@ -363,8 +451,10 @@ static void apply_gc(model *m, const rec_line *l, const char *host)
 		gc_event g = { .t_ms = t, .dur_ms = (float)d, .kind = (uint8_t)kind, .flags = (uint8_t)flags };
 		/* a rotated file starts by repeating the GC history its process
 		 * had: replayed after the file before it, those are known already */
-		const gc_event *last = n->gc_len ? model_gc_get(n, n->gc_len - 1) : NULL;
-		if (last && (t < last->t_ms || (t == last->t_ms && g.dur_ms == last->dur_ms && g.kind == last->kind)))
+		gc_event last = model_gc_get(n, n->gc_len - 1);
+		/* the log keeps pauses as half floats (core/model.h: within 0.05 %) */
+		if (n->gc_len && (t < last.t_ms || (t == last.t_ms && fabsf(g.dur_ms - last.dur_ms) <= g.dur_ms * 1e-3f &&
+						    g.kind == last.kind)))
 			continue;
 		model_gc_push(n, &g);
 	}

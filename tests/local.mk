@@ -156,14 +156,19 @@ tests_test_recfile_SOURCES = tests/test_recfile.c
 tests_test_recfile_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_recfile_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_recfile
+check_PROGRAMS += tests/test_rec_lines
+tests_test_rec_lines_SOURCES = tests/test_rec_lines.c
+tests_test_rec_lines_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_rec_lines_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/test_rec_lines
 check_PROGRAMS += tests/test_app_id
 tests_test_app_id_SOURCES = tests/test_app_id.c
 tests_test_app_id_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_app_id_LDADD = $(VITALS_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/test_app_id
 endif
-TESTS += tests/record.sh tests/record_rotate.sh
-EXTRA_DIST += tests/record.sh tests/record_rotate.sh
+TESTS += tests/record.sh tests/record_rotate.sh tests/record_whole.sh
+EXTRA_DIST += tests/record.sh tests/record_rotate.sh tests/record_whole.sh
 # --remote HOST against a real sshd on loopback (skipped where it cannot run)
 TESTS += tests/remote.sh
 EXTRA_DIST += tests/remote.sh

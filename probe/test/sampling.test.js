@@ -152,8 +152,10 @@ describe('probe samples', { concurrency: 4 }, () => {
 		const rate = (c.samples().length - n0) / secs;
 		assert.ok(rate >= 7 && rate <= 12, 'rate ' + rate.toFixed(1));
 		const last = c.samples().slice(-5);
-		// (a sample after a late one comes early: the rate holds)
-		for (const s of last) assert.ok(s.interval_ms >= 20 && s.interval_ms < 400, 'interval ' + s.interval_ms);
+		// (a sample after a late one comes early: the rate holds.  Due
+		// times stay on the 100 ms grid, so after one late by d the next
+		// comes 100 - d ms later: 9 ms was seen on a loaded machine)
+		for (const s of last) assert.ok(s.interval_ms > 0 && s.interval_ms < 400, 'interval ' + s.interval_ms);
 		const slowRate = (slow.samples().length - s0) / secs;
 		assert.ok(slowRate <= 2, 'the other connection stays at 1 Hz: ' + slowRate);
 		c.close();
