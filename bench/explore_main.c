@@ -8,12 +8,15 @@
  * median of REPEAT runs (the first `r` alone, as it is once per session).
  * What the terminal front end adds (one screen of text) is not included.
  *
- * usage: explore_bench FILE [REPEAT]; prints "open S s" and one line per key
+ * usage: explore_bench FILE [REPEAT]; prints "open S s", "open cpu S s, peak
+ * RSS M MB" (after the open) and one line per key
  * ("key NAME MS ms") and "max key MS ms". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/resource.h>
 
 #include "heap/explore.h"
 
@@ -21,6 +24,14 @@ static double now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* user + system time of this process */
+static double cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
@@ -60,15 +71,19 @@ int main(int argc, char **argv)
 	if (rep < 1 || rep > 1000)
 		rep = 5;
 	char err[512];
-	double t0 = now_ms();
+	double t0 = now_ms(), c0 = cpu_ms();
 	explore *x = explore_open(argv[1], HEAP_VIEW_DEVTOOLS, err, sizeof err);
-	double t1 = now_ms();
+	double t1 = now_ms(), c1 = cpu_ms();
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
 	if (!x) {
 		fprintf(stderr, "explore_bench: %s\n", err);
 		return 1;
 	}
 	printf("open %.3f s (%u nodes, %u edges, %zu classes)\n", (t1 - t0) / 1e3, x->s->node_count, x->s->edge_count,
 	       x->sum->nclasses);
+	/* on a shared machine the wall time is mostly waiting for a core */
+	printf("open cpu %.3f s, peak RSS %ld MB\n", (c1 - c0) / 1e3, ru.ru_maxrss / 1024);
 	double *t = malloc((size_t)rep * sizeof *t);
 	/* the class with the most objects first: its list is the longest */
 	explore_sort(x, HEAP_SORT_COUNT);

@@ -154,7 +154,8 @@ for mb in $sizes; do
 		echo "   peak RSS of summary <= file size: NO"
 	best "$build/bench/explore_bench" "$f" 5
 	ow=$(sed -n 's/^open \([0-9.]*\) s.*/\1/p' "$dir/cmd.out"); km=$(sed -n 's/^max key \([0-9.]*\) ms/\1/p' "$dir/cmd.out")
-	row "vitals heap explore: open" "$ow" "$cpu" "$rss" \
+	oc=$(sed -n 's/^open cpu \([0-9.]*\) s.*/\1/p' "$dir/cmd.out")
+	row "vitals heap explore: open" "$ow" "$oc" "$rss" \
 		"slowest key $km ms (target < 50); open target <= 2 s at 400 MB; memlab: no explorer"
 done
 

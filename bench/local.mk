@@ -54,3 +54,8 @@ EXTRA_DIST += bench/watch_cost.sh bench/attach_many.sh bench/cost.sh
 check_PROGRAMS += bench/explore_bench
 bench_explore_bench_SOURCES = bench/explore_main.c
 bench_explore_bench_LDADD = $(VITALS_LIBS)
+# mem (issue 12): model + alert state of N attached idle apps with every
+# ring tier full, bytes per process by owner; ./bench/mem_bench [N] [HOURS]
+check_PROGRAMS += bench/mem_bench
+bench_mem_bench_SOURCES = bench/mem_main.c
+bench_mem_bench_LDADD = $(VITALS_LIBS)

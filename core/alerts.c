@@ -98,6 +98,7 @@ void alerts_config_default(alert_config *c)
 		.leak_rising_pct = 70,
 		.leak_subwindows = 60,
 		.leak_fast_s = 40,
+		.leak_gc_s = 60,
 	};
 }
 
@@ -129,6 +130,7 @@ static const struct config_key {
 	D(leak_rising_pct, 0, 100),
 	I(leak_subwindows, 4, 64),
 	D(leak_fast_s, 1, 86400),
+	D(leak_gc_s, 0, 86400),
 #undef D
 #undef I
 };
@@ -173,15 +175,33 @@ int alerts_config_set(alert_config *c, const char *key, const char *value, char 
 
 /* ---- bucketed window ------------------------------------------------ */
 
-typedef struct bw_bucket {	/* 48 bytes */
+typedef struct bw_bucket {	/* 32 bytes (48 with absolute times, a max and a double sum) */
 	int64_t t;		/* aligned start */
-	int64_t tmin;		/* when the lowest sample was taken */
-	int64_t tgc;		/* when gcmin was taken, 0 none */
-	float min, max;
+	int32_t dtmin;		/* the lowest sample was taken at t + dtmin (bw_tmin) */
+	int32_t dtgc;		/* gcmin at t + dtgc (bw_tgc) */
+	float min;
 	float gcmin;		/* lowest sample right after a major GC, NaN if none */
 	uint32_t n;
-	double sum;
+	float sum;		/* of the samples: the GC window's mean (shares <= 100) */
 } bw_bucket;
+
+/* ms from a bucket's start (negative after a clock step back), clamped. */
+static int32_t bw_off(const bw_bucket *b, int64_t t)
+{
+	int64_t d = t - b->t;
+	return d > INT32_MAX ? INT32_MAX : d < INT32_MIN ? INT32_MIN : (int32_t)d;
+}
+
+static int64_t bw_tmin(const bw_bucket *b)
+{
+	return b->t + b->dtmin;
+}
+
+/* When the bucket's post-GC minimum was taken, 0 without one. */
+static int64_t bw_tgc(const bw_bucket *b)
+{
+	return isnan(b->gcmin) ? 0 : b->t + b->dtgc;
+}
 
 /* The closed buckets are allocated at the first close, cap of them (a GC
  * window needs 12, a leak window 62): a process that never reports the
@@ -232,19 +252,19 @@ static bool bwin_push(bwin *w, int64_t t, double v, bool post_gc)
 		closed = true;
 	}
 	if (!w->open.n) {
-		w->open = (bw_bucket){ .t = start, .tmin = t, .tgc = post_gc ? t : 0, .min = (float)v,
-				       .max = (float)v, .gcmin = post_gc ? (float)v : NAN, .n = 1, .sum = v };
+		w->open = (bw_bucket){ .t = start, .min = (float)v, .gcmin = post_gc ? (float)v : NAN, .n = 1,
+				       .sum = (float)v };
+		w->open.dtmin = w->open.dtgc = bw_off(&w->open, t);
 	} else {	/* same bucket, or a clock step backwards: keep it here */
 		if (v < w->open.min) {
 			w->open.min = (float)v;
-			w->open.tmin = t;
+			w->open.dtmin = bw_off(&w->open, t);
 		}
-		if (v > w->open.max) w->open.max = (float)v;
 		if (post_gc && !(v >= w->open.gcmin)) {
 			w->open.gcmin = (float)v;
-			w->open.tgc = t;
+			w->open.dtgc = bw_off(&w->open, t);
 		}
-		w->open.sum += v;
+		w->open.sum += (float)v;
 		w->open.n++;
 	}
 	return closed;
@@ -325,7 +345,7 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_risi
 	int64_t start = end - (int64_t)nb * w->span;
 	int group = (nb + FLOORS_MAX - 1) / FLOORS_MAX;
 	int ng = (nb + group - 1) / group;
-	bw_bucket fl[FLOORS_MAX];
+	struct { float min, gcmin; int64_t tmin, tgc; } fl[FLOORS_MAX];
 	bool have[FLOORS_MAX] = { false };
 	for (int i = 0; i < w->len; i++) {
 		const bw_bucket *b = bwin_get(w, i);
@@ -335,15 +355,18 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_risi
 		if (g >= ng)
 			g = ng - 1;
 		if (!have[g]) {
-			fl[g] = *b;
+			fl[g].min = b->min;
+			fl[g].tmin = bw_tmin(b);
+			fl[g].gcmin = b->gcmin;
+			fl[g].tgc = bw_tgc(b);
 		} else {
 			if (b->min < fl[g].min) {
 				fl[g].min = b->min;
-				fl[g].tmin = b->tmin;
+				fl[g].tmin = bw_tmin(b);
 			}
-			if (!isnan(b->gcmin) && b->tgc > fl[g].tgc) {	/* the latest GC */
+			if (!isnan(b->gcmin) && bw_tgc(b) > fl[g].tgc) {	/* the latest GC */
 				fl[g].gcmin = b->gcmin;
-				fl[g].tgc = b->tgc;
+				fl[g].tgc = bw_tgc(b);
 			}
 		}
 		have[g] = true;
@@ -480,11 +503,16 @@ typedef struct leak_st {
 	const char *oom_limit;	/* which: "heap" or "cgroup" */
 	int64_t gc_t[LIVE_PTS];	/* the live set: heap right after recent major GCs, */
 	float gc_v[LIVE_PTS];	/* one per bucket, ring with gc_head = next slot, */
-	float gc_drop[LIVE_PTS];	/* and how far each fell below the floor before */
+	float gc_drop[LIVE_PTS];	/* and how far each fell below the floor before, */
+	float gc_climb[LIVE_PTS];	/* out of how much that floor had climbed since
+					   the previous one (or the first floor seen) */
 	int gc_head, gc_len;
+	float first_floor;	/* the first floor this rule saw, 0 before */
 	double young;		/* heap: new space's size (V8's young generation), 0 unknown */
 	double fall;		/* largest fall between the longest window's floors, */
 	int64_t fall_t;		/* ... lately, and when */
+	int64_t gc_asked;	/* when a GC was last asked for (heap), 0 never */
+	bool gc_want;		/* ask for one now: set by leak_step, taken by eval_heap */
 } leak_st;
 
 /* The live set as the latest major GCs measured it: the heap right after
@@ -495,6 +523,8 @@ typedef struct live_view {
 	double set, rate;
 	double young;	/* the young generation's capacity, bytes */
 	double freed;	/* largest share of the heap one of those GCs freed */
+	bool cycles;	/* one of them freed most of a climb: garbage comes in cycles */
+	double took;	/* share of the climb before it the latest one freed */
 } live_view;
 
 /* A worker thread's heap leak rule: the same floors and tests as the
@@ -558,6 +588,8 @@ struct alerts {
 	alert_config c;
 	alert_cb cb;
 	void *ud;
+	alert_gc_cb gc_cb;
+	void *gc_ud;
 	pstate **ps;
 	size_t n, cap;
 	uint32_t mark;
@@ -573,6 +605,12 @@ alerts *alerts_new(const alert_config *c, alert_cb cb, void *ud)
 	a->cb = cb;
 	a->ud = ud;
 	return a;
+}
+
+void alerts_set_gc_cb(alerts *a, alert_gc_cb cb, void *ud)
+{
+	a->gc_cb = cb;
+	a->gc_ud = ud;
 }
 
 static void pstate_free(pstate *s)
@@ -736,12 +774,12 @@ static double trend_live_rate(const trend *tr, int64_t window_ms)
 enum { LW_FAIL, LW_PASS, LW_WAIT };
 static int leak_window_pass(const alert_config *c, const trend *tr, int64_t window_ms, bool longest,
 			     bool gc_known, double garbage, const live_view *lv, double limit,
-			     double *rate_out)
+			     bool can_gc, double *rate_out, double *unjudged)
 {
 	double min_rate = c->leak_min_mb_per_min * MB / 60.0;
 	double d = trend_span_s(tr);
 	double rate = tr->slope;
-	bool confirmed = true, cycle = false;
+	bool confirmed = true, cycle = false, gc_first = false;
 	/* Without GC events (RSS): growth from the window's lowest floor must
 	 * exceed 1.5 times the largest recent fall (see leak_step); and a
 	 * window with such a fall in it counts only since, with twice the
@@ -754,6 +792,14 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 	}
 	if (gc_known) {
 		double live = trend_live_rate(tr, window_ms);
+		/* GCs judged the growth up to the latest of them.  When that one
+		 * freed a good part of the climb before it, the process makes
+		 * garbage as well: growth since, over more than a quarter of the
+		 * window, is not the live set's (a cache that filled, then
+		 * garbage V8 has not collected since); when a GC can be asked
+		 * for, it is left for that GC to judge */
+		if (can_gc && lv->took >= 0.25 && (double)(tr->t_last - tr->t_gc) > (double)window_ms / 4)
+			live = NAN;
 		confirmed = !isnan(live);
 		if (confirmed) {
 			/* the live set's growth itself must stand out of a
@@ -778,9 +824,13 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 			 * of the heap): below V8's bound the growth may be
 			 * one more cycle's garbage (the next GC tells),
 			 * beyond it it cannot be */
-			if (!isnan(lv->set) && (lv->rate < min_rate || lv->freed >= 0.25)) {
+			if (!isnan(lv->set) && (lv->rate < min_rate || lv->freed >= 0.25 || lv->cycles)) {
 				cycle = tr->last < LIVE_GROWTH * lv->set + lv->young;
+				/* beyond V8's bound with no GC: odd (flags such as
+				 * --initial-old-space-size put GCs off); a GC
+				 * asked for tells, else take V8's word */
 				confirmed = !cycle;
+				gc_first = !cycle && can_gc;
 			}
 		}
 	}
@@ -797,6 +847,12 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 	if (growth < c->leak_min_growth_mb * MB || growth < 4 * tr->noise || tr->top2 > 0.85 * growth)
 		return LW_FAIL;
 	double e = 2.0 * MB * c->leak_fast_s * c->leak_fast_s;	/* 2 MB/s for leak_fast_s */
+	if (gc_first) {		/* garbage waited for long: no verdict before a GC's */
+		*unjudged = fmax(*unjudged, 1);
+		return LW_FAIL;
+	}
+	if (!confirmed && !cycle)	/* its evidence, in units of E: a GC would judge it */
+		*unjudged = fmax(*unjudged, rate * d * d / e);
 	if (rate * d * d >= (confirmed ? e : 2 * e) && !cycle)
 		return LW_PASS;
 	if (longest)
@@ -863,11 +919,15 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	double min_rate = c->leak_min_mb_per_min * MB / 60.0;
 	int nb[24], nw = leak_windows(c->leak_subwindows, nb);
 	const bw_bucket *nb_last = bwin_get(w, w->len - 1);	/* just closed */
+	if (l->first_floor == 0)
+		l->first_floor = bwin_get(w, 0)->min;
 	if (!isnan(nb_last->gcmin)) {
 		const bw_bucket *before = w->len > 1 ? bwin_get(w, w->len - 2) : NULL;
-		l->gc_t[l->gc_head] = nb_last->tgc;
+		l->gc_t[l->gc_head] = bw_tgc(nb_last);
 		l->gc_v[l->gc_head] = nb_last->gcmin;
 		l->gc_drop[l->gc_head] = before ? fmaxf(0, before->min - nb_last->gcmin) : 0;
+		float base = l->gc_len ? l->gc_v[(l->gc_head + LIVE_PTS - 1) % LIVE_PTS] : l->first_floor;
+		l->gc_climb[l->gc_head] = before ? fmaxf(0, before->min - base) : 0;
 		l->gc_head = (l->gc_head + 1) % LIVE_PTS;
 		if (l->gc_len < LIVE_PTS)
 			l->gc_len++;
@@ -875,9 +935,14 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	/* The most garbage a major GC removed lately: growth since the latest
 	 * GC that no GC has judged must be more than that to count. */
 	double garbage = 0, freed = 0;
+	bool cycles = false;
 	for (int i = 0; i < l->gc_len; i++) {
 		garbage = fmax(garbage, l->gc_drop[i]);
 		freed = fmax(freed, l->gc_drop[i] / (l->gc_v[i] + l->gc_drop[i]));
+		/* a GC that took back most of a climb of some size: the process
+		 * makes garbage in cycles, however large its live set (a share
+		 * of the heap says so only for small ones) */
+		cycles |= l->gc_climb[i] >= c->leak_min_growth_mb * MB && l->gc_drop[i] >= 0.5 * l->gc_climb[i];
 	}
 	/* RSS has no GC events: the largest fall of its floor in the last two
 	 * windows plays that part — memory that V8 returns to the system and
@@ -891,7 +956,16 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	}
 	if (of_rss)
 		garbage = l->fall;
-	live_view lv = { NAN, NAN, l->young > 0 ? l->young : YOUNG_DEFAULT, freed };
+	live_view lv = { NAN, NAN, l->young > 0 ? l->young : YOUNG_DEFAULT, freed, cycles, 0 };
+	if (l->gc_len) {
+		int k = (l->gc_head + LIVE_PTS - 1) % LIVE_PTS;
+		if (l->gc_climb[k] >= c->leak_min_growth_mb * MB)
+			lv.took = l->gc_drop[k] / l->gc_climb[k];
+	}
+	/* a GC can be asked for (the heap's rule, a probe to ask), and now
+	 * (not asked lately) */
+	bool can_gc = l == &s->heap && gc_known && a->gc_cb && c->leak_gc_s > 0;
+	bool can_ask = can_gc && (!l->gc_asked || t - l->gc_asked >= (int64_t)(c->leak_gc_s * 1000));
 	if (gc_known && l->gc_len) {
 		lv.set = l->gc_v[(l->gc_head + LIVE_PTS - 1) % LIVE_PTS];
 		lv.rate = leak_live_rate(l, (int64_t)(c->leak_window_s * 200), t, INT64_MAX);
@@ -900,12 +974,13 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	double rate = 0;
 	int best_nb = 0;
 	bool pass = false, wait = false;
+	double unjudged = 0;
 	for (int i = 0; i < nw; i++) {
 		if (!bwin_trend(w, nb[i], min_rate / 2, c->leak_rising_pct, &tr))
 			continue;	/* a young process, or a gap */
 		double r = 0;
 		int v = leak_window_pass(c, &tr, nb[i] * w->span, i == nw - 1, gc_known, garbage, &lv,
-					 limit, &r);
+					 limit, can_gc, &r, &unjudged);
 		if (v == LW_PASS || (v == LW_WAIT && !pass)) {
 			best = tr;	/* keep the longest that passes: the most evidence */
 			best_nb = nb[i];
@@ -924,6 +999,17 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	if (wait && !pass && l->r.st == R_PENDING &&
 	    t - wait_from >= (int64_t)(c->leak_window_s * 1000))
 		pass = true;
+	/* Growth that would fire if a GC had judged it, with half the
+	 * evidence it needs then (E/2: at 2 MB/s 28 s of growth, so the GC's
+	 * answer is in before E; not sooner: a GC right after a cache filled
+	 * judges the fill, not the garbage that follows): ask for a major GC.  V8 may not run one
+	 * for minutes (until the heap is up to 4x its last live set), and
+	 * nothing else tells a leak from promoted garbage — the heap after
+	 * scavenges, old space and RSS all rise alike with both; the heap right
+	 * after a GC is the live set, and the windows it falls in are judged by
+	 * it (with the evidence E, not 2E). */
+	if (can_ask && !pass && unjudged >= 0.5 && l->r.st != R_FIRING)
+		l->gc_want = true;
 	bool hold = false;
 	trend htr = { 0 };
 	if (l->r.st == R_FIRING) {
@@ -980,9 +1066,12 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 				sev = SEV_CRIT;
 		}
 		fmt_duration(span, sizeof span, (int64_t)(d * 1000));
+		/* the GC that judged it was one we asked for: say so (it paused
+		 * the process, and it is why the alert came before V8's own) */
+		bool asked = l->gc_asked && best.gc_n && best.t_gc >= l->gc_asked;
 		emit(a, m, s, t, sev, ALERT_FIRING, rule_name,
-		     "%s leak: floor %.1f -> %.1f MB in %s (+%.2f MB/min)%s", what, best.first / MB,
-		     best.last / MB, span, shown * 60.0 / MB, ttl);
+		     "%s leak: floor %.1f -> %.1f MB in %s (+%.2f MB/min%s)%s", what, best.first / MB,
+		     best.last / MB, span, shown * 60.0 / MB, asked ? ", live after a forced GC" : "", ttl);
 	} else if (tx == T_RESOLVE) {
 		char span[24], after[24];
 		fmt_duration(after, sizeof after, t - l->r.since);
@@ -1013,7 +1102,8 @@ static void eval_heap(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 		fresh = n->gc_len;
 	s->seen_gc_heap = n->gc_total;
 	for (uint32_t i = n->gc_len - (uint32_t)fresh; i < n->gc_len; i++) {
-		const gc_event *e = model_gc_get(n, i);
+		gc_event ev = model_gc_get(n, i);
+		const gc_event *e = &ev;
 		if (e->kind != GC_MAJOR)
 			continue;
 		if (nmajor == 64) {	/* keep the newest */
@@ -1040,6 +1130,11 @@ static void eval_heap(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 		if (bwin_push(&s->heap_w, pt.t_ms, pt.mean, post_gc))
 			leak_step(a, m, s, &s->heap, &s->heap_w, pt.t_ms, "heap_leak", "heap",
 				  n->heap_limit, p->mem_limit, p->rss_bytes, n->gc_total > 0);
+		if (s->heap.gc_want) {	/* can_ask: there is a gc_cb */
+			s->heap.gc_want = false;
+			s->heap.gc_asked = pt.t_ms;
+			a->gc_cb(a->gc_ud, p);
+		}
 	}
 	if (g < nmajor)
 		s->gc_carry = major[g];
@@ -1280,7 +1375,8 @@ static void eval_gc(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 	double pause = 0;
 	int64_t pause_t = 0;
 	for (uint32_t i = n->gc_len - (uint32_t)fresh; i < n->gc_len; i++) {
-		const gc_event *e = model_gc_get(n, i);
+		gc_event ev = model_gc_get(n, i);
+		const gc_event *e = &ev;
 		double dur = e->dur_ms * (1 - sched_wait_share(p, e->t_ms, 2000));
 		if (e->kind == GC_MAJOR && !(e->flags & GC_FLAG_FORCED) && dur > pause) {
 			pause = dur;
@@ -1616,14 +1712,22 @@ int alerts_state(const alerts *a, const vproc *p, const char *rule)
 	return r->st == R_FIRING ? ALERT_FIRING : r->st == R_PENDING ? ALERT_PENDING : -1;
 }
 
+/* Bytes of a window's closed buckets. */
+static size_t bwin_bytes(const bwin *w)
+{
+	return w->b ? (size_t)w->cap * sizeof *w->b : 0;
+}
+
 size_t alerts_bytes(const alerts *a)
 {
 	size_t b = sizeof *a + a->cap * sizeof *a->ps;
-	for (size_t i = 0; i < a->n; i++)
-	{
-		b += sizeof *a->ps[i];
+	for (size_t i = 0; i < a->n; i++) {
+		const pstate *s = a->ps[i];
+		b += sizeof *s + bwin_bytes(&s->heap_w) + bwin_bytes(&s->rss_w) + bwin_bytes(&s->gc_w);
 		for (int j = 0; j < MAX_HANDLE_TYPES; j++)
-			b += a->ps[i]->h[j] ? sizeof *a->ps[i]->h[j] : 0;
+			b += s->h[j] ? sizeof *s->h[j] + bwin_bytes(&s->h[j]->w) : 0;
+		for (int j = 0; j < MAX_WORKERS; j++)
+			b += s->wk[j] ? sizeof *s->wk[j] + bwin_bytes(&s->wk[j]->w) : 0;
 	}
 	return b;
 }

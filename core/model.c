@@ -2,7 +2,10 @@
  *
  * Every log here is a fixed-size ring (head = next write slot, len <= cap),
  * so memory depends on configuration and on the number of processes, never on
- * uptime.  Series are rings whose storage is allocated on their first push.
+ * uptime.  Series are rings whose storage is allocated on their first push;
+ * a process's /proc series share one time axis (vproc.axis: pushed together
+ * every tick), its probe series and handle counts another (vnode.axis:
+ * pushed together every sample).
  */
 #include "core/model.h"
 #include "core/xalloc.h"
@@ -24,6 +27,9 @@ void model_init(model *m, const ring_config *rcfg)
 	/* series nothing graphs keep the raw tier alone: the coarse tiers are
 	 * three quarters of a ring's bytes */
 	m->rcfg_recent = (ring_config){ .ntiers = 1, .tier = { m->rcfg.tier[0] } };
+	m->rcfg_sched = m->rcfg_recent;
+	if (m->rcfg_sched.tier[0].cap > SCHED_SHARE_CAP)
+		m->rcfg_sched.tier[0].cap = SCHED_SHARE_CAP;
 }
 
 static void vnode_free(vnode *n)
@@ -35,6 +41,7 @@ static void vnode_free(vnode *n)
 			ring_free(vnode_ring(n, i));
 	for (int i = 0; i < n->nhandles; i++)
 		ring_free(&n->handles[i].r);
+	ring_axis_free(&n->axis);
 	free(n->handles);
 	free(n->gc);
 	free(n->workers);
@@ -47,6 +54,7 @@ static void vproc_free(vproc *p)
 	ring_free(&p->rss_r);
 	ring_free(&p->cpu_r);
 	ring_free(&p->sched_share_r);
+	ring_axis_free(&p->axis);
 	vnode_free(p->node);
 	free(p->captures);
 	free(p->cmdline);
@@ -112,9 +120,10 @@ vproc *model_add(model *m, int pid, uint64_t start_time)
 	p->fds = -1;
 	p->exit_status = -1;
 	p->first_seen_ms = m->now_ms ? m->now_ms : clock_wall_ms();
-	ring_init(&p->rss_r, &m->rcfg);
-	ring_init(&p->cpu_r, &m->rcfg);
-	ring_init(&p->sched_share_r, &m->rcfg);
+	ring_axis_init(&p->axis, m->rcfg.tier[0].cap);
+	ring_init_axis(&p->rss_r, &m->rcfg, &p->axis);
+	ring_init_axis(&p->cpu_r, &m->rcfg, &p->axis);
+	ring_init_axis(&p->sched_share_r, &m->rcfg_sched, &p->axis);
 	p->sched_wait = p->sched_run = NAN;
 	m->procs[m->nprocs++] = p;
 	model_touch(m);
@@ -173,10 +182,12 @@ vnode *model_node(model *m, vproc *p)
 	vnode *n = calloc(1, sizeof *n);
 	if (!n)
 		return NULL;
+	ring_axis_init(&n->axis, m->rcfg.tier[0].cap);
 	for (int i = 0; i < PS_COUNT; i++) {	/* not reported yet: NaN, not 0 */
 		*(double *)(void *)((char *)n + probe_series_table[i].off) = NAN;
 		if (vnode_ring(n, i))
-			ring_init(vnode_ring(n, i), probe_series_table[i].recent ? &m->rcfg_recent : &m->rcfg);
+			ring_init_axis(vnode_ring(n, i), probe_series_table[i].recent ? &m->rcfg_recent : &m->rcfg,
+				       &n->axis);
 	}
 	p->node = n;
 	return n;
@@ -186,7 +197,7 @@ vnode *model_node(model *m, vproc *p)
 static void gc_log_grow(vnode *n)
 {
 	uint32_t cap = n->gc_cap ? n->gc_cap * 2 : GC_LOG_MIN;
-	gc_event *g = xcalloc(cap, sizeof *g);
+	gc_slot *g = xcalloc(cap, sizeof *g);
 	for (uint32_t i = 0; i < n->gc_len; i++)
 		g[i] = n->gc[(n->gc_head + n->gc_cap - n->gc_len + i) % n->gc_cap];
 	free(n->gc);
@@ -195,11 +206,58 @@ static void gc_log_grow(vnode *n)
 	n->gc_head = n->gc_len;
 }
 
+/* A pause in ms as an IEEE half float, rounded to nearest (even); negative
+ * or NaN as 0, 65504 ms (the largest half) or more as 65504. */
+static uint16_t dur_pack(float ms)
+{
+	if (!(ms > 0))
+		return 0;
+	if (ms >= 65504.0f)
+		return 0x7bff;
+	int e;
+	float m = frexpf(ms, &e);	/* ms = m * 2^e, m in [0.5, 1) */
+	int biased = e + 14;		/* = (2m) * 2^(e-1), exponent bias 15 */
+	if (biased <= 0)		/* subnormal: f * 2^-24; 1024 is the smallest normal */
+		return (uint16_t)lrintf(ldexpf(ms, 24));
+	/* a mantissa that rounds up to 1024 carries into the exponent, which is
+	 * the right encoding (and stays below infinity: ms < 65504) */
+	return (uint16_t)(((uint32_t)biased << 10) + (uint32_t)lrintf((2 * m - 1) * 1024));
+}
+
+static float dur_unpack(uint16_t h)
+{
+	int biased = h >> 10, f = h & 0x3ff;
+	return biased == 0 ? ldexpf((float)f, -24) : ldexpf(1.0f + (float)f / 1024.0f, biased - 15);
+}
+
+/* Make t fit the log's 32-bit offsets: the first event sets gc_t0; an older
+ * one is pinned to it; one 49 days past it moves gc_t0 up to the oldest kept
+ * event, dropping the oldest ones while the log itself spans that long. */
+static uint32_t gc_offset(vnode *n, int64_t t)
+{
+	if (n->gc_len == 0)
+		n->gc_t0 = t;
+	while (t - n->gc_t0 > (int64_t)UINT32_MAX) {
+		uint32_t oldest = (n->gc_head + n->gc_cap - n->gc_len) % n->gc_cap, shift = n->gc[oldest].t;
+		if (n->gc_len == 0) {
+			n->gc_t0 = t;
+		} else if (shift == 0) {
+			n->gc_len--;	/* the oldest goes: the next is later */
+		} else {
+			for (uint32_t i = 0; i < n->gc_len; i++)
+				n->gc[(oldest + i) % n->gc_cap].t -= shift;
+			n->gc_t0 += shift;
+		}
+	}
+	return t > n->gc_t0 ? (uint32_t)(t - n->gc_t0) : 0;
+}
+
 void model_gc_push(vnode *n, const gc_event *ev)
 {
 	if (n->gc_len == n->gc_cap && n->gc_cap < GC_LOG_CAP)
 		gc_log_grow(n);
-	n->gc[n->gc_head] = *ev;
+	uint32_t t = gc_offset(n, ev->t_ms);
+	n->gc[n->gc_head] = (gc_slot){ .t = t, .dur = dur_pack(ev->dur_ms), .kind = ev->kind, .flags = ev->flags };
 	n->gc_head = (n->gc_head + 1) % n->gc_cap;
 	if (n->gc_len < n->gc_cap)
 		n->gc_len++;
@@ -212,11 +270,12 @@ void model_gc_push(vnode *n, const gc_event *ev)
 	n->gc_hist_sum_ms[k] += ev->dur_ms;
 }
 
-const gc_event *model_gc_get(const vnode *n, uint32_t i)
+gc_event model_gc_get(const vnode *n, uint32_t i)
 {
 	if (i >= n->gc_len)
-		return NULL;
-	return &n->gc[(n->gc_head + n->gc_cap - n->gc_len + i) % n->gc_cap];
+		return (gc_event){ 0 };
+	const gc_slot *g = &n->gc[(n->gc_head + n->gc_cap - n->gc_len + i) % n->gc_cap];
+	return (gc_event){ .t_ms = n->gc_t0 + g->t, .dur_ms = dur_unpack(g->dur), .kind = g->kind, .flags = g->flags };
 }
 
 int gc_kind_index(int kind)
@@ -259,7 +318,8 @@ handle_count *model_handle(model *m, vnode *n, const char *type)
 	handle_count *h = &n->handles[n->nhandles++];
 	memset(h, 0, sizeof *h);
 	snprintf(h->type, sizeof h->type, "%s", type);
-	ring_init(&h->r, &m->rcfg_recent);	/* alerts read its recent samples; no graph */
+	/* alerts read its recent samples; no graph */
+	ring_init_axis(&h->r, &m->rcfg_recent, &n->axis);
 	return h;
 }
 

@@ -50,6 +50,17 @@ typedef struct gc_event {
 	uint8_t flags;		/* detail.flags; GC_FLAG_FORCED */
 } gc_event;
 
+/* An event as the GC log stores it: 8 bytes instead of gc_event's 16 (an
+ * idle app's ~860 scavenges a day were 16 KB of its 80).  t is ms since the
+ * log's gc_t0; dur is an IEEE half float of the pause in ms (11 significant
+ * bits: within 0.05 %, below what any view prints; pauses of 65 s or more
+ * are 65504 ms). */
+typedef struct gc_slot {
+	uint32_t t;
+	uint16_t dur;
+	uint8_t kind, flags;
+} gc_slot;
+
 /* The GC log grows by doubling from GC_LOG_MIN to GC_LOG_CAP events as events
  * come: an idle app has a handful, a busy server fills the cap in minutes. */
 #define GC_LOG_CAP 4096
@@ -130,6 +141,7 @@ typedef struct vnode {
 	 * gc_pct, handles_total, ... latest values in bytes / ms / ratio / %,
 	 * and heap_used_r, ... history rings of its RING rows. */
 	PROBE_SERIES(PS_FIELD)
+	ring_axis axis;		/* raw times of every ring here and in handles */
 	PROBE_SERIES(PS_RING_FIELD)
 	int gc_count_interval[5];	/* per kind index gc_kind_index(), last interval */
 	double gc_ms_interval;
@@ -158,8 +170,9 @@ typedef struct vnode {
 	http_route *routes;	/* the server's top routes of the latest window, busiest first */
 	int nroutes;
 
-	gc_event *gc;		/* owned; ring of gc_cap GC events, gc_head = next slot;
+	gc_slot *gc;		/* owned; ring of gc_cap GC events, gc_head = next slot;
 				 * NULL until the first event (model_gc_push) */
+	int64_t gc_t0;		/* time every gc[].t counts from, <= the oldest kept */
 	uint32_t gc_cap, gc_head, gc_len;
 } vnode;
 
@@ -203,7 +216,8 @@ typedef struct vproc {
 	 * but waiting for a CPU (starved by other processes), and on a CPU;
 	 * NaN when unknown.  sched_share_r holds wait / (wait + run) per tick:
 	 * the part of a late stretch that is the machine's, not the app's
-	 * (core/alerts). */
+	 * (core/alerts, which reads the ticks of the latest probe interval
+	 * only: SCHED_SHARE_CAP raw points, no coarse tiers). */
 	double sched_wait, sched_run;
 	/* where it lives (collectors/container, at first sight) */
 	int nspid;		/* its PID inside its own PID namespace; 0 = not known yet */
@@ -220,6 +234,7 @@ typedef struct vproc {
 	double oom_in_s;
 	const char *oom_limit;	/* static string, NULL with oom_in_s 0 */
 
+	ring_axis axis;		/* raw times of the three rings below (pushed together) */
 	ring rss_r, cpu_r;	/* series the views draw and alerts read; others are latest values */
 	ring sched_share_r;	/* run-queue wait share of runnable time, 0..1, NaN unknown */
 
@@ -250,6 +265,10 @@ typedef struct model_alert {
 	char msg[200];
 } model_alert;
 
+/* Raw points sched_share_r keeps: the alerts look back one probe interval
+ * (a few ticks); 64 covers 6 s at the fastest tick (0.1 s). */
+#define SCHED_SHARE_CAP 64
+
 #define ALERT_LOG_CAP 256
 #define LOG_LINES_CAP 2000
 #define LOG_LINE_LEN 256
@@ -259,6 +278,7 @@ typedef struct model {
 	size_t nprocs, cap;
 	ring_config rcfg;	/* capacities for every graphed series */
 	ring_config rcfg_recent;	/* the raw tier of rcfg alone: RECENT rows, handles */
+	ring_config rcfg_sched;		/* the last SCHED_SHARE_CAP raw points: sched_share_r */
 	uint64_t dirty;		/* bumped on any change */
 	int64_t now_ms;		/* time of the latest sample tick */
 
@@ -316,8 +336,8 @@ void model_gc_push(vnode *n, const gc_event *ev);
 /* " in parseLedger (billing.js:42)" for n's culprit of a stall that ended
  * within max_age_ms before now_ms; "" when there is none. Returns buf. */
 const char *model_culprit_text(const vnode *n, int64_t now_ms, int64_t max_age_ms, char *buf, size_t len);
-/* i-th GC event, 0 = oldest. */
-const gc_event *model_gc_get(const vnode *n, uint32_t i);
+/* i-th GC event, 0 = oldest, for i < n->gc_len (else all zero). */
+gc_event model_gc_get(const vnode *n, uint32_t i);
 /* Find or add a heap space / handle type entry by name (NULL if full). */
 heap_space *model_space(model *m, vnode *n, const char *name);
 handle_count *model_handle(model *m, vnode *n, const char *type);

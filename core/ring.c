@@ -13,11 +13,20 @@
  * the raw tier, 8 bytes per sample (exact float values), grows by doubling
  * until it first wraps (raw_grow); a coarse tier is allocated at its first
  * commit, 6 bytes per bucket (bfloat16, ring.h).  With the default tiers a
- * ring is 6.3 KB once 5 minutes old (10.2 KB with float buckets).
+ * ring is 6.3 KB once 5 minutes old (10.2 KB with float buckets), 5.1 KB on
+ * a shared axis.
+ *
+ * On an axis (ring.h), a ring's raw tier is its values alone, the newest
+ * `len` of them at the axis entries up to last_seq (consecutive: a push
+ * that skips entries fills them with NaN first), so raw entry k's time is
+ * the axis's at seq last_seq - (len - 1 - k).  The axis keeps its newest
+ * `cap` times only, so a ring left behind (no longer pushed while others
+ * are) shows only the values whose times the axis still has (raw_visible).
  */
 #include "core/ring.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +48,95 @@ void ring_init(ring *r, const ring_config *cfg)
 	r->last = NAN;
 }
 
+void ring_init_axis(ring *r, const ring_config *cfg, ring_axis *axis)
+{
+	ring_init(r, cfg);
+	if (axis && r->ntiers > 0 && r->tier[0].cap <= axis->cap)
+		r->axis = axis;
+}
+
+void ring_axis_init(ring_axis *a, uint32_t cap)
+{
+	memset(a, 0, sizeof *a);
+	a->cap = cap ? cap : 1;
+}
+
+void ring_axis_free(ring_axis *a)
+{
+	free(a->t);
+	a->t = NULL;
+	a->room = a->len = 0;
+}
+
+size_t ring_axis_bytes(const ring_axis *a)
+{
+	return a->room * sizeof *a->t;
+}
+
+/* Make room for one more time: RAW_MIN at first, doubled up to cap while
+ * the axis has not wrapped (slot = seq % cap = seq until then; `full` asks
+ * for cap at once, for an axis starting afresh at a later seq). */
+static int axis_grow(ring_axis *a, bool full)
+{
+	uint32_t room = full ? a->cap : a->room ? a->room * 2 : 32;
+	if (room > a->cap)
+		room = a->cap;
+	uint32_t *t = malloc(room * sizeof *t);
+	if (!t)
+		return -1;
+	for (uint64_t s = a->seq - a->len; s < a->seq; s++)
+		t[s % a->cap] = a->t[s % a->cap];
+	free(a->t);
+	a->t = t;
+	a->room = room;
+	return 0;
+}
+
+/* Append time t_ms (>= the newest) to the axis; 0, or -1 without memory. */
+static int axis_append(ring_axis *a, int64_t t_ms)
+{
+	if (!a->t || (a->len == a->room && a->room < a->cap))
+		if (axis_grow(a, false) < 0)
+			return -1;
+	if (a->len == 0) {
+		a->t0 = t_ms;
+	} else if (t_ms - a->t0 > UINT32_MAX) {
+		/* 32-bit offsets cover 49 days: move t0 up to the oldest time
+		 * kept, or start afresh when the axis itself spans that long */
+		uint64_t oldest = a->seq - a->len;
+		uint32_t shift = a->t[oldest % a->cap];
+		if (t_ms - a->t0 - shift > UINT32_MAX) {
+			if (a->room < a->cap && axis_grow(a, true) < 0)
+				return -1;
+			a->len = 0;
+			a->t0 = t_ms;
+		} else {
+			for (uint64_t s = oldest; s < a->seq; s++)
+				a->t[s % a->cap] -= shift;
+			a->t0 += shift;
+		}
+	}
+	a->t[a->seq % a->cap] = (uint32_t)(t_ms - a->t0);
+	a->seq++;
+	if (a->len < a->cap)
+		a->len++;
+	return 0;
+}
+
+/* Raw entries readers see: on an axis, those whose times it still has. */
+static uint32_t raw_visible(const ring *r)
+{
+	const ring_tier *raw = &r->tier[0];
+	const ring_axis *a = r->axis;
+	if (!a || raw->len == 0)
+		return raw->len;
+	uint64_t behind = a->seq - 1 - r->last_seq;	/* axis entries newer than ours */
+	if (a->seq == 0 || r->last_seq >= a->seq || behind >= a->len)
+		return 0;
+	uint64_t avail = a->len - behind;
+	return raw->len < avail ? raw->len : (uint32_t)avail;
+}
+
 void ring_free(ring *r)
 {
 	free(r->tier[0].v);	/* the raw tier's values and times (raw_grow) */
@@ -53,6 +151,7 @@ void ring_free(ring *r)
 	}
 	r->count = 0;
 	r->last = NAN;
+	r->last_seq = 0;
 }
 
 /* The raw tier: values then times, in one block of `room` entries, RAW_MIN at
@@ -68,14 +167,16 @@ static int raw_grow(ring *r)
 	uint32_t room = raw->room ? raw->room * 2 : RAW_MIN;
 	if (room > raw->cap)
 		room = raw->cap;
-	char *block = malloc(room * (sizeof *raw->v + sizeof *raw->t));
+	/* on an axis, values alone: the axis has the times */
+	char *block = malloc(room * (sizeof *raw->v + (r->axis ? 0 : sizeof *raw->t)));
 	if (!block)
 		return -1;
 	float *v = (float *)block;
-	uint32_t *t = (uint32_t *)(block + room * sizeof *raw->v);
+	uint32_t *t = r->axis ? NULL : (uint32_t *)(block + room * sizeof *raw->v);
 	if (raw->v) {
 		memcpy(v, raw->v, raw->len * sizeof *v);
-		memcpy(t, raw->t, raw->len * sizeof *t);
+		if (t)
+			memcpy(t, raw->t, raw->len * sizeof *t);
 		free(raw->v);
 	}
 	raw->v = v;
@@ -157,19 +258,60 @@ static void tier_commit_open(ring_tier *t)
 	t->open_n = 0;
 }
 
+/* On an axis: the axis entry this push takes (the newest, unless this ring
+ * has it already or t_ms is later: then a new one), after NaN for the
+ * entries it skipped; t_ms pinned to the axis's newest time if older.
+ * 0, or -1 without memory. */
+static int axis_take(ring *r, int64_t *t_ms)
+{
+	ring_tier *raw = &r->tier[0];
+	ring_axis *a = r->axis;
+	if (a->len) {
+		int64_t newest = a->t0 + a->t[(a->seq - 1) % a->cap];
+		bool have = raw->len && r->last_seq == a->seq - 1;
+		if (*t_ms < newest)
+			*t_ms = newest;	/* the clock went backwards, or this ring is late */
+		if ((*t_ms > newest || have) && axis_append(a, *t_ms) < 0)
+			return -1;
+	} else if (axis_append(a, *t_ms) < 0) {
+		return -1;
+	}
+	uint64_t seq = a->seq - 1;
+	if (raw->len && seq > r->last_seq + 1) {
+		uint64_t skipped = seq - r->last_seq - 1;
+		if (skipped >= raw->cap) {
+			raw->len = raw->head = 0;	/* all of it is older: start afresh */
+		} else {
+			for (uint64_t k = 0; k < skipped; k++) {
+				if (raw->len == raw->room && raw->room < raw->cap && raw_grow(r) < 0)
+					return -1;
+				raw->v[tier_slot(raw)] = NAN;
+			}
+		}
+	}
+	r->last_seq = seq;
+	return 0;
+}
+
 int ring_push(ring *r, int64_t t_ms, double v)
 {
 	if (r->ntiers == 0)
 		return -1;
 	ring_tier *raw = &r->tier[0];
-	if (!raw->v) {
-		if (raw_grow(r) < 0)
+	bool first = !raw->v;
+	if (first && raw_grow(r) < 0)
+		return -1;
+	if (r->axis) {
+		if (axis_take(r, &t_ms) < 0)
 			return -1;
+		if (first)
+			r->t0 = t_ms;
+	} else if (first) {
 		r->t0 = t_ms;
 	} else if (t_ms < r->last_t) {
 		t_ms = r->last_t;	/* the clock went backwards: keep time monotonic */
 	}
-	if (t_ms - r->t0 > UINT32_MAX)
+	if (!r->axis && t_ms - r->t0 > UINT32_MAX)
 		raw_rebase(r, t_ms);
 	if (raw->len == raw->room && raw->room < raw->cap && raw_grow(r) < 0)
 		return -1;
@@ -178,7 +320,8 @@ int ring_push(ring *r, int64_t t_ms, double v)
 	r->last_t = t_ms;
 	uint32_t s = tier_slot(raw);
 	raw->v[s] = (float)v;
-	raw->t[s] = (uint32_t)(t_ms - r->t0);
+	if (!r->axis)
+		raw->t[s] = (uint32_t)(t_ms - r->t0);
 	if (isnan(v))
 		return 0;
 	for (int i = 1; i < r->ntiers; i++) {
@@ -206,7 +349,7 @@ size_t ring_len(const ring *r, int tier)
 	if (tier < 0 || tier >= r->ntiers || !r->tier[0].v)
 		return 0;
 	const ring_tier *t = &r->tier[tier];
-	return t->len + (tier > 0 && t->open_n ? 1 : 0);
+	return tier == 0 ? raw_visible(r) : t->len + (t->open_n ? 1 : 0);
 }
 
 void ring_cursor_init(ring_cursor *c, const ring *r, int tier, size_t i)
@@ -218,8 +361,12 @@ void ring_cursor_init(ring_cursor *c, const ring *r, int tier, size_t i)
 	if (c->n == 0)
 		return;
 	const ring_tier *t = &r->tier[tier];
+	/* readers see the newest `len` raw values (raw_visible) */
+	uint32_t len = tier == 0 ? (uint32_t)c->n : t->len;
 	/* scan-build: cap is never 0 (ring_init makes a 0 capacity 1) */
-	c->slot = (t->head + t->cap - t->len + (i < t->len ? i : 0)) % t->cap;
+	c->slot = (t->head + t->cap - len + (i < len ? i : 0)) % t->cap;
+	if (tier == 0 && r->axis)
+		c->aslot = (r->last_seq - (len - 1 - (i < len ? i : 0))) % r->axis->cap;
 	if (tier > 0)
 		c->t = t->newest_start - (int64_t)(t->len - 1 - (i < t->len ? i : t->len - 1)) * t->span_ms;
 }
@@ -230,8 +377,11 @@ int ring_cursor_next(ring_cursor *c, ring_point *p)
 		return 0;
 	const ring_tier *t = &c->r->tier[c->tier];
 	if (c->tier == 0) {
-		p->t_ms = c->r->t0 + t->t[c->slot];
+		const ring_axis *a = c->r->axis;
+		p->t_ms = a ? a->t0 + a->t[c->aslot] : c->r->t0 + t->t[c->slot];
 		p->min = p->max = p->mean = t->v[c->slot];
+		if (a && ++c->aslot == a->cap)
+			c->aslot = 0;
 	} else if (c->i == t->len) {	/* the open bucket comes last */
 		p->t_ms = t->open_start;
 		p->min = t->open_min;
@@ -299,7 +449,7 @@ int ring_tier_for(const ring *r, int64_t window_ms)
 		if (n == 0)
 			continue;
 		/* A tier that has not wrapped still holds everything since t0. */
-		if (r->tier[i].len < r->tier[i].cap)
+		if ((i == 0 ? raw_visible(r) : r->tier[i].len) < r->tier[i].cap)
 			return i;
 		if (r->last_t - ring_get(r, i, 0).t_ms >= window_ms)
 			return i;
@@ -331,7 +481,7 @@ size_t ring_bytes(const ring *r)
 {
 	if (!r->tier[0].v)
 		return 0;
-	size_t b = r->tier[0].room * (sizeof(float) + sizeof(uint32_t));
+	size_t b = r->tier[0].room * (sizeof(float) + (r->axis ? 0 : sizeof(uint32_t)));
 	for (int i = 1; i < r->ntiers; i++)
 		if (r->tier[i].b)
 			b += r->tier[i].cap * sizeof(ring_bucket);

@@ -8,6 +8,13 @@
  * never gets a probe sample costs nothing), a coarse one at its first
  * complete bucket.  Push is O(tiers).  Index 0 is the oldest entry.
  * NaN values are "missing" and are skipped by the roll-up.
+ *
+ * Rings pushed at the same moments (a process's /proc series every tick,
+ * its probe series every sample) can share one ring_axis: the raw times
+ * are stored once, in the axis, and each ring keeps only its raw values
+ * (4 bytes a sample instead of 8).  A ring on an axis holds values for the
+ * newest axis entries: pushed at the axis's newest time it takes that entry,
+ * later it appends one; an entry it was not pushed at reads NaN (a gap).
  */
 #ifndef VITALS_RING_H
 #define VITALS_RING_H
@@ -58,9 +65,20 @@ typedef struct ring_tier {
 	uint32_t open_n;
 } ring_tier;
 
+/* Raw times shared by rings (see above).  Owned by whoever owns the rings,
+ * outliving them; not copied or moved while rings point at it. */
+typedef struct ring_axis {
+	uint32_t *t;		/* ms since t0, entry seq at slot seq % cap */
+	int64_t t0;
+	uint64_t seq;		/* entries ever appended: the newest is seq - 1 */
+	uint32_t cap, room, len;	/* room grows to cap as it fills, like a raw tier */
+} ring_axis;
+
 typedef struct ring {
 	int ntiers;
 	ring_tier tier[RING_MAX_TIERS];
+	ring_axis *axis;	/* NULL: raw times in tier[0].t */
+	uint64_t last_seq;	/* on an axis: the axis entry of the newest raw value */
 	int64_t t0;		/* time of the first push */
 	double last;		/* last pushed value (NaN if none) */
 	int64_t last_t;
@@ -73,6 +91,7 @@ typedef struct ring_cursor {
 	const ring *r;
 	int tier;
 	size_t i, n, slot;
+	size_t aslot;		/* raw on an axis: the axis slot of entry i */
 	int64_t t;		/* coarse: start time of entry i */
 } ring_cursor;
 
@@ -80,6 +99,15 @@ typedef struct ring_cursor {
 extern const ring_config ring_config_default;
 
 void ring_init(ring *r, const ring_config *cfg);
+/* The same, raw times on axis (when its cap holds the raw tier's; else as
+ * ring_init). */
+void ring_init_axis(ring *r, const ring_config *cfg, ring_axis *axis);
+/* An axis for rings of up to cap raw samples; nothing allocated yet. */
+void ring_axis_init(ring_axis *a, uint32_t cap);
+/* Free the axis's times (after or before its rings: they free only theirs). */
+void ring_axis_free(ring_axis *a);
+/* Bytes allocated for the axis's times. */
+size_t ring_axis_bytes(const ring_axis *a);
 void ring_free(ring *r);
 /* Returns 0, or -1 if memory could not be had (the sample is dropped). */
 int ring_push(ring *r, int64_t t_ms, double v);
@@ -98,7 +126,7 @@ size_t ring_stats(const ring *r, int tier, int64_t from_ms, double *min, double 
 void ring_cursor_init(ring_cursor *c, const ring *r, int tier, size_t i);
 /* The next entry into *p; false at the end. */
 int ring_cursor_next(ring_cursor *c, ring_point *p);
-/* Bytes allocated for this ring's storage. */
+/* Bytes allocated for this ring's storage (not its axis's). */
 size_t ring_bytes(const ring *r);
 
 #endif

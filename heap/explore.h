@@ -69,7 +69,6 @@ typedef struct explore {
 	uint8_t *cls_sorted;	/* [nclasses] 1: its list is sorted (done on first expand) */
 	uint32_t *ret_first;	/* [node_count + 1] retainer edges, CSR */
 	uint32_t *ret_edge;	/* edge ordinals */
-	uint32_t *edge_from;	/* [edge_count] owner of each edge (with ret_*) */
 	bool diff;
 	explore_delta *delta;	/* [nclasses] in diff mode */
 	uint64_t before_count;	/* diff mode: BEFORE's counted objects */

@@ -63,9 +63,9 @@ int rec_write_gc(FILE *out, const vproc *p, uint64_t *seen, int64_t now_ms)
 		fresh = n->gc_len;	/* older ones already left the log */
 	json_t *ev = json_array();
 	for (uint32_t i = n->gc_len - (uint32_t)fresh; i < n->gc_len; i++) {
-		const gc_event *g = model_gc_get(n, i);
-		json_array_append_new(ev, json_pack("[I, f, i, i]", (json_int_t)g->t_ms, round(g->dur_ms * 1000) / 1000,
-						     g->kind, g->flags));
+		gc_event g = model_gc_get(n, i);
+		json_array_append_new(ev, json_pack("[I, f, i, i]", (json_int_t)g.t_ms, round(g.dur_ms * 1000) / 1000,
+						     g.kind, g.flags));
 	}
 	return emit(out, json_pack("{s:s, s:I, s:i, s:o}", "t", "gc", "ts", (json_int_t)now_ms, "pid", p->pid, "ev", ev));
 }
@@ -451,8 +451,10 @@ static void apply_gc(model *m, const rec_line *l, const char *host)
 		gc_event g = { .t_ms = t, .dur_ms = (float)d, .kind = (uint8_t)kind, .flags = (uint8_t)flags };
 		/* a rotated file starts by repeating the GC history its process
 		 * had: replayed after the file before it, those are known already */
-		const gc_event *last = n->gc_len ? model_gc_get(n, n->gc_len - 1) : NULL;
-		if (last && (t < last->t_ms || (t == last->t_ms && g.dur_ms == last->dur_ms && g.kind == last->kind)))
+		gc_event last = model_gc_get(n, n->gc_len - 1);
+		/* the log keeps pauses as half floats (core/model.h: within 0.05 %) */
+		if (n->gc_len && (t < last.t_ms || (t == last.t_ms && fabsf(g.dur_ms - last.dur_ms) <= g.dur_ms * 1e-3f &&
+						    g.kind == last.kind)))
 			continue;
 		model_gc_push(n, &g);
 	}

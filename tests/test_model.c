@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,7 @@ static void test_gc_log(void **state)
 		model_gc_push(n, &e);
 	}
 	assert_int_equal(n->gc_len, GC_LOG_CAP);
-	assert_int_equal(model_gc_get(n, 0)->t_ms, 5);
+	assert_int_equal(model_gc_get(n, 0).t_ms, 5);
 	assert_int_equal(n->gc_total, GC_LOG_CAP + 5);
 	/* the log grows from GC_LOG_MIN as events come, keeping their order */
 	vnode *g = model_node(&m, model_add(&m, 2, 2));
@@ -67,10 +68,66 @@ static void test_gc_log(void **state)
 	assert_int_equal(g->gc_len, GC_LOG_MIN * 2 + 3);
 	assert_int_equal(g->gc_cap, GC_LOG_MIN * 4);
 	for (uint32_t i = 0; i < g->gc_len; i++)
-		assert_int_equal(model_gc_get(g, i)->t_ms, 100 + i);
-	assert_null(model_gc_get(g, g->gc_len));
+		assert_int_equal(model_gc_get(g, i).t_ms, 100 + i);
+	assert_int_equal(model_gc_get(g, g->gc_len).t_ms, 0);
 	assert_int_equal(gc_kind_index(GC_MAJOR), 1);
 	assert_int_equal(gc_kind_index(3), 4);
+	model_free(&m);
+}
+
+/* The log stores 8 bytes an event: pauses as half floats (within 0.05 %,
+ * exact for the probe's microseconds below 2 ms, 65504 ms at most), times as
+ * 32-bit ms offsets that move up past 49 days, kind and flags as sent. */
+static void test_gc_log_compact(void **state)
+{
+	(void)state;
+	model m;
+	model_init(&m, NULL);
+	vnode *n = model_node(&m, model_add(&m, 1, 1));
+	static const float durs[] = { 0, 0.001f, 0.0007f, 0.942f, 1.25f, 3.5f, 17.003f, 199.9f, 200.1f,
+				      1234.5f, 9999.9f, 65000, 65504, 1e6f, -3, NAN };
+	const int nd = (int)(sizeof durs / sizeof durs[0]);
+	const int64_t t0 = 1764450000000LL, day = 86400000LL;
+	for (int i = 0; i < nd; i++) {
+		gc_event e = { .t_ms = t0 + i, .dur_ms = durs[i], .kind = (uint8_t)(i % 5 == 0 ? GC_MAJOR : 200),
+			       .flags = (uint8_t)(i * 17) };
+		model_gc_push(n, &e);
+	}
+	assert_true(sizeof *n->gc == 8);
+	for (int i = 0; i < nd; i++) {
+		gc_event g = model_gc_get(n, (uint32_t)i);
+		assert_int_equal(g.t_ms, t0 + i);
+		assert_int_equal(g.kind, i % 5 == 0 ? GC_MAJOR : 200);
+		assert_int_equal(g.flags, (uint8_t)(i * 17));
+		float d = durs[i];
+		if (!(d > 0))
+			assert_true(g.dur_ms == 0);
+		else if (d >= 65504)
+			assert_true(g.dur_ms == 65504);
+		else
+			assert_true(fabsf(g.dur_ms - d) <= d * 0.0005f + 3e-8f);
+		if (d > 0 && d < 2)	/* the probe sends microseconds */
+			assert_true(fabs(round(g.dur_ms * 1000) / 1000 - round(d * 1000) / 1000) < 1e-9);
+	}
+	assert_true(model_gc_get(n, 3).dur_ms < model_gc_get(n, 4).dur_ms);
+	/* 40 days later: fits the 32-bit offsets; 80 days later: the log would
+	 * span more than 49 days, so the events older than that leave and the
+	 * base moves up to the oldest kept; times survive exactly */
+	gc_event d40 = { .t_ms = t0 + 40 * day, .dur_ms = 2, .kind = GC_MINOR };
+	model_gc_push(n, &d40);
+	assert_int_equal(n->gc_len, nd + 1);
+	assert_int_equal(model_gc_get(n, 0).t_ms, t0);
+	assert_int_equal(model_gc_get(n, (uint32_t)nd).t_ms, t0 + 40 * day);
+	gc_event d80 = { .t_ms = t0 + 80 * day, .dur_ms = 3, .kind = GC_MINOR };
+	model_gc_push(n, &d80);
+	assert_int_equal(n->gc_len, 2);
+	assert_int_equal(model_gc_get(n, 0).t_ms, t0 + 40 * day);
+	assert_int_equal(model_gc_get(n, 1).t_ms, t0 + 80 * day);
+	assert_true(model_gc_get(n, 1).dur_ms == 3);
+	/* an event older than the oldest kept is pinned to it */
+	gc_event back = { .t_ms = t0, .dur_ms = 1, .kind = GC_MINOR };
+	model_gc_push(n, &back);
+	assert_int_equal(model_gc_get(n, 2).t_ms, t0 + 40 * day);
 	model_free(&m);
 }
 
@@ -123,6 +180,14 @@ static void test_ring_kinds(void **state)
 	h = model_handle(&m, n, "Timeout");
 	assert_ptr_equal(h, &n->handles[0]);
 	assert_true(ring_get(&h->r, 0, ring_len(&h->r, 0) - 1).mean == 399);
+	/* the run-queue share: the last SCHED_SHARE_CAP ticks, no coarse tier */
+	ring *sr = &model_find(&m, 1)->sched_share_r;
+	for (int t = 0; t < 400; t++)
+		ring_push(sr, 1000LL * t, t / 400.0);
+	assert_int_equal(sr->ntiers, 1);
+	assert_int_equal(ring_len(sr, 0), SCHED_SHARE_CAP);
+	assert_true(ring_get(sr, 0, 0).t_ms == 1000LL * (400 - SCHED_SHARE_CAP));
+	assert_true(ring_bytes(sr) <= SCHED_SHARE_CAP * 8);
 	model_free(&m);
 }
 
@@ -233,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_gc_log),
 		cmocka_unit_test(test_spaces_handles_full),
 		cmocka_unit_test(test_ring_kinds),
+		cmocka_unit_test(test_gc_log_compact),
 		cmocka_unit_test(test_log_and_captures),
 		cmocka_unit_test(test_label),
 		cmocka_unit_test(test_exited_expired),

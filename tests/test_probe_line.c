@@ -127,11 +127,12 @@ static void test_hello_then_sample(void **state)
 	/* GC: two events, 5 ms of pause over a 1000 ms interval = 0.5 % */
 	assert_int_equal(n->gc_len, 2);
 	assert_int_equal(n->gc_total, 2);
-	const gc_event *e = model_gc_get(n, 0);
+	gc_event ev = model_gc_get(n, 0);
+	const gc_event *e = &ev;
 	assert_int_equal(e->t_ms, 1764450000500LL);
 	assert_int_equal(e->kind, GC_MINOR);
 	assert_true(e->dur_ms == 1.25f);
-	assert_int_equal(model_gc_get(n, 1)->flags, GC_FLAG_FORCED);
+	assert_int_equal(model_gc_get(n, 1).flags, GC_FLAG_FORCED);
 	assert_int_equal(n->gc_count_interval[gc_kind_index(GC_MINOR)], 1);
 	assert_int_equal(n->gc_count_interval[gc_kind_index(GC_MAJOR)], 1);
 	assert_true(fabs(n->gc_ms_interval - 5.0) < 1e-9);

@@ -223,6 +223,170 @@ static void test_long_run(void **state)
 	ring_free(&r);
 }
 
+/* Every entry of every tier of two rings, equal (NaN equal to NaN). */
+static void assert_same(const ring *a, const ring *b)
+{
+	for (int tier = 0; tier < a->ntiers; tier++) {
+		assert_int_equal(ring_len(a, tier), ring_len(b, tier));
+		ring_cursor ca, cb;
+		ring_point pa, pb;
+		ring_cursor_init(&ca, a, tier, 0);
+		ring_cursor_init(&cb, b, tier, 0);
+		for (size_t i = 0; ring_cursor_next(&ca, &pa); i++) {
+			assert_true(ring_cursor_next(&cb, &pb));
+			assert_int_equal(pa.t_ms, pb.t_ms);
+			assert_true(pa.mean == pb.mean || (isnan(pa.mean) && isnan(pb.mean)));
+			assert_true(pa.min == pb.min || (isnan(pa.min) && isnan(pb.min)));
+			assert_true(pa.max == pb.max || (isnan(pa.max) && isnan(pb.max)));
+			ring_point g = ring_get(a, tier, i);	/* random access agrees */
+			assert_int_equal(g.t_ms, pa.t_ms);
+		}
+	}
+	assert_int_equal(a->count, b->count);
+	assert_int_equal(a->last_t, b->last_t);
+	assert_int_equal(a->t0, b->t0);
+}
+
+/* Rings pushed together on one axis read exactly as rings of their own
+ * (through wraps of every tier, a clock step back, gaps, NaN), for the
+ * values alone: 4 bytes a raw sample, the times once in the axis. */
+static void test_axis_lockstep(void **state)
+{
+	ring_axis ax;
+	ring_axis_init(&ax, 5);
+	ring a, b, c, own_a, own_b, own_c;
+	ring_init_axis(&a, &small, &ax);
+	ring_init_axis(&b, &small, &ax);
+	ring_config tiny = { 1, { { 0, 3 } } };	/* a smaller raw tier shares it too */
+	ring_init_axis(&c, &tiny, &ax);
+	ring_init(&own_a, &small);
+	ring_init(&own_b, &small);
+	ring_init(&own_c, &tiny);
+	assert_ptr_equal(c.axis, &ax);
+	unsigned rnd = 7;
+	int64_t t = 1764450000000;
+	for (int i = 0; i < 500; i++) {
+		rnd = rnd * 1103515245u + 12345u;
+		t += i == 200 ? -5000 : (int64_t)(rnd >> 16) % 3000;	/* a step back at 200 */
+		double v = (rnd >> 8) % 5 == 0 ? NAN : (double)((rnd >> 4) % 1000);
+		ring_push(&a, t, v);
+		ring_push(&own_a, t, v);
+		ring_push(&b, t, v * 2);
+		ring_push(&own_b, t, v * 2);
+		ring_push(&c, t, -v);
+		ring_push(&own_c, t, -v);
+		assert_same(&a, &own_a);
+		assert_same(&b, &own_b);
+		assert_same(&c, &own_c);
+	}
+	assert_int_equal(ring_bytes(&a) + 5 * 4, ring_bytes(&own_a));
+	assert_int_equal(ring_axis_bytes(&ax), 5 * 4);
+	ring_free(&a);
+	ring_free(&b);
+	ring_free(&c);
+	ring_free(&own_a);
+	ring_free(&own_b);
+	ring_free(&own_c);
+	ring_axis_free(&ax);
+	assert_int_equal(ring_axis_bytes(&ax), 0);
+}
+
+/* A ring that starts later holds the axis entries from its first push on;
+ * one that misses pushes reads NaN at the entries it missed; pushing a ring
+ * twice at one moment takes a second entry (the others read NaN there); a
+ * ring left behind keeps only the values whose times the axis still has. */
+static void test_axis_gaps(void **state)
+{
+	ring_axis ax;
+	ring_axis_init(&ax, 5);
+	ring a, b;
+	ring_init_axis(&a, &small, &ax);
+	ring_init_axis(&b, &small, &ax);
+	for (int i = 0; i < 3; i++)
+		ring_push(&a, 1000 * i, i);
+	ring_push(&b, 2000, 20);	/* joins at the newest entry */
+	assert_int_equal(ring_len(&b, 0), 1);
+	assert_int_equal(ring_get(&b, 0, 0).t_ms, 2000);
+	ring_push(&a, 3000, 3);
+	ring_push(&a, 4000, 4);
+	ring_push(&b, 4000, 40);	/* missed 3000 */
+	assert_int_equal(ring_len(&b, 0), 3);
+	assert_int_equal(ring_get(&b, 0, 1).t_ms, 3000);
+	assert_true(isnan(ring_get(&b, 0, 1).mean));
+	assert_float_equal(ring_get(&b, 0, 2).mean, 40, 0);
+	assert_int_equal(b.count, 2);	/* the gap is not a push */
+	ring_push(&b, 3500, 41);	/* older than the axis's newest: pinned to it */
+	assert_int_equal(ring_get(&b, 0, 3).t_ms, 4000);
+	assert_int_equal(b.last_t, 4000);
+	/* a has the axis's 5 newest but one: the oldest left the axis */
+	assert_int_equal(ring_len(&a, 0), 4);
+	assert_int_equal(ring_get(&a, 0, 3).t_ms, 4000);
+	assert_float_equal(ring_get(&a, 0, 3).mean, 4, 0);
+	ring_push(&a, 5000, 5);	/* reads NaN at b's second entry */
+	assert_int_equal(ring_len(&a, 0), 5);
+	assert_int_equal(ring_get(&a, 0, 3).t_ms, 4000);
+	assert_true(isnan(ring_get(&a, 0, 3).mean));
+	assert_float_equal(ring_get(&a, 0, 2).mean, 4, 0);
+	/* a alone goes on: b's values leave with their times */
+	for (int i = 6; i < 8; i++)
+		ring_push(&a, 1000 * i, i);
+	assert_int_equal(ring_len(&b, 0), 2);
+	assert_int_equal(ring_get(&b, 0, 0).t_ms, 4000);
+	assert_float_equal(ring_get(&b, 0, 1).mean, 41, 0);
+	assert_true(isnan(ring_value_at(&b, 3000)) || ring_value_at(&b, 3000) != 40);
+	for (int i = 8; i < 20; i++)
+		ring_push(&a, 1000 * i, i);
+	assert_int_equal(ring_len(&b, 0), 0);
+	assert_int_equal(ring_len(&a, 0), 5);
+	ring_push(&b, 20000, 200);	/* back after a long absence: afresh */
+	assert_int_equal(ring_len(&b, 0), 1);
+	assert_float_equal(ring_get(&b, 0, 0).mean, 200, 0);
+	assert_int_equal(ring_get(&b, 0, 0).t_ms, 20000);
+	ring_free(&a);
+	ring_free(&b);
+	ring_axis_free(&ax);
+}
+
+/* The axis's times are 32-bit offsets too: exact across 60 days of daily
+ * samples, afresh after a gap longer than 49 days; its storage grows as it
+ * fills, like a raw tier. */
+static void test_axis_long_run(void **state)
+{
+	ring_axis ax;
+	ring_axis_init(&ax, 5);
+	ring a, b;
+	ring_init_axis(&a, &small, &ax);
+	ring_init_axis(&b, NULL, &ax);	/* 300 raw: more than the axis holds */
+	assert_null(b.axis);
+	ring_free(&b);
+	const int64_t t0 = 1764450000000, day = 86400000;
+	for (int i = 0; i < 60; i++)
+		assert_int_equal(ring_push(&a, t0 + i * day, i), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(ring_get(&a, 0, (size_t)i).t_ms, t0 + (55 + i) * day);
+	assert_int_equal(ring_push(&a, t0 + 109 * day, 109), 0);
+	assert_int_equal(ring_len(&a, 0), 1);
+	assert_int_equal(ring_get(&a, 0, 0).t_ms, t0 + 109 * day);
+	ring_free(&a);
+	ring_axis_free(&ax);
+	ring_axis_init(&ax, 300);
+	ring_init_axis(&a, NULL, &ax);
+	ring_push(&a, 0, 1);
+	assert_int_equal(ring_axis_bytes(&ax), 32 * 4);
+	assert_int_equal(ring_bytes(&a), 32 * 4);
+	for (int i = 1; i < 40; i++)
+		ring_push(&a, i * 1000, i);
+	assert_int_equal(ring_axis_bytes(&ax), 64 * 4);
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(ring_get(&a, 0, (size_t)i).t_ms, i * 1000);
+	for (int i = 40; i < 1000; i++)
+		ring_push(&a, i * 1000, i);
+	assert_int_equal(ring_axis_bytes(&ax), 300 * 4);
+	assert_int_equal(ring_bytes(&a), 300 * 4 + (360 + 288) * 6);
+	ring_free(&a);
+	ring_axis_free(&ax);
+}
+
 static void test_default_bytes(void **state)
 {
 	ring r;
@@ -331,6 +495,9 @@ int main(void)
 		cmocka_unit_test(test_default_bytes),
 		cmocka_unit_test(test_bucket_precision_and_wrap),
 		cmocka_unit_test(test_long_run),
+		cmocka_unit_test(test_axis_lockstep),
+		cmocka_unit_test(test_axis_gaps),
+		cmocka_unit_test(test_axis_long_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,9 +52,8 @@ static int64_t effective_window(const vnode *n, int64_t end_ms, int64_t window_m
 	if (window_ms > 0)
 		return window_ms;
 	int64_t first = n->heap_used_r.count ? n->heap_used_r.t0 : end_ms - 60000;
-	const gc_event *e = model_gc_get(n, 0);
-	if (e && e->t_ms < first)
-		first = e->t_ms;
+	if (n->gc_len && model_gc_get(n, 0).t_ms < first)
+		first = model_gc_get(n, 0).t_ms;
 	return end_ms - first > 1000 ? end_ms - first : 1000;
 }
 
@@ -67,7 +66,8 @@ void gc_timeline_summary(const vnode *n, int64_t end_ms, int64_t window_ms, doub
 	window_ms = effective_window(n, end_ms, window_ms);
 	int64_t start = end_ms - window_ms;
 	for (uint32_t i = n->gc_len; i-- > 0;) {
-		const gc_event *e = model_gc_get(n, i);
+		gc_event ev = model_gc_get(n, i);
+		const gc_event *e = &ev;
 		if (e->t_ms > end_ms)
 			continue;
 		if (e->t_ms <= start)
@@ -83,9 +83,9 @@ void gc_timeline_summary(const vnode *n, int64_t end_ms, int64_t window_ms, doub
 	int64_t from = start;
 	if (n->heap_used_r.count && n->heap_used_r.t0 > from)
 		from = n->heap_used_r.t0;
-	const gc_event *oldest = model_gc_get(n, 0);
-	if (oldest && n->gc_len == GC_LOG_CAP && oldest->t_ms > from)
-		from = oldest->t_ms;	/* the log wrapped: we know nothing earlier */
+	gc_event oldest = model_gc_get(n, 0);
+	if (n->gc_len == GC_LOG_CAP && oldest.t_ms > from)
+		from = oldest.t_ms;	/* the log wrapped: we know nothing earlier */
 	o->wall_ms = (double)(end_ms - from);
 	if (o->wall_ms < 1000)
 		o->wall_ms = 1000;
@@ -120,14 +120,15 @@ static void draw_lane(const canvas *c, int y, int x, int w, const vnode *n, int6
 	if (w <= 0)
 		return;
 	unsigned char rank[1024];
-	const gc_event *best[1024];
+	gc_event best[1024];
 	if (w > 1024)
 		w = 1024;
 	int64_t start, col_ms;
 	spark_axis(end_ms, window_ms, w, &start, &col_ms);	/* columns as the sparklines' */
 	memset(rank, 0, (size_t)w);
 	for (uint32_t i = n->gc_len; i-- > 0;) {
-		const gc_event *e = model_gc_get(n, i);
+		gc_event ev = model_gc_get(n, i);
+		const gc_event *e = &ev;
 		if (e->t_ms > end_ms)
 			continue;
 		if (e->t_ms < start)
@@ -142,14 +143,14 @@ static void draw_lane(const canvas *c, int y, int x, int w, const vnode *n, int6
 		int rk = rank_of(e, long_ms);
 		if (rk > rank[col]) {
 			rank[col] = (unsigned char)rk;
-			best[col] = e;
+			best[col] = ev;
 		}
 	}
 	for (int i = 0; i < w; i++) {
 		if (!rank[i])
 			continue;
 		/* scan-build: best[i] is set wherever rank[i] is, and only those are read */
-		const gc_event *e = best[i];
+		const gc_event *e = &best[i];
 		if (rank[i] == 5) {
 			canvas_glyph(c, y, x + i, L'\x25b2', '!', canvas_attr(c, ROLE_GC_LONG));
 			continue;
