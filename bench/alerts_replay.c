@@ -13,8 +13,11 @@
  * heap_leak firing ("-" none), firings, resolutions, the first message.
  * --skip S drops the first S seconds of each trace: an attach S seconds
  * later, to a process with a heap history the rule has not seen.
+ * --live: the rule as it runs live, with a probe to ask for major GCs (the
+ * GCs it asks for are counted, not run: those the live run asked for are in
+ * its trace), as for a trace recorded live with leak_gc events.
  *
- * usage: bench/alerts_replay [--skip S] FILE.jsonl...
+ * usage: bench/alerts_replay [--skip S] [--live] FILE.jsonl...
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +27,7 @@
 #include "record/rec_lines.h"
 
 typedef struct tally {
-	int fired, resolved;
+	int fired, resolved, asked;
 	int64_t first_ms;
 	char msg[200];
 } tally;
@@ -44,6 +47,13 @@ static void on_alert(void *ud, const model_alert *a)
 	}
 }
 
+static void on_gc(void *ud, vproc *p)
+{
+	tally *t = ud;
+	(void)p;
+	t->asked++;
+}
+
 /* Major GCs of a sample line, from its "gc_interval": a small scan rather
  * than a second parser (rec_line keeps its json private). */
 static int line_majors(const char *line)
@@ -53,7 +63,7 @@ static int line_majors(const char *line)
 	return k ? atoi(k + 8) : 0;
 }
 
-static int replay(const char *path, int skip_s)
+static int replay(const char *path, int skip_s, bool live)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
@@ -64,6 +74,8 @@ static int replay(const char *path, int skip_s)
 	model_init(&m, NULL);
 	tally t = { 0 };
 	alerts *a = alerts_new(NULL, on_alert, &t);
+	if (live)
+		alerts_set_gc_cb(a, on_gc, &t);
 	char *line = NULL, err[256];
 	size_t cap = 0;
 	ssize_t len;
@@ -106,8 +118,8 @@ static int replay(const char *path, int skip_s)
 	char when[24] = "-";
 	if (t.fired)
 		snprintf(when, sizeof when, "%lld", (long long)((t.first_ms - t0) / 1000));
-	printf("%-28s %4d %6s %3d %3d  %s\n", base ? base + 1 : path, skip_s, when, t.fired, t.resolved,
-	       t.msg);
+	printf("%-28s %4d %6s %3d %3d %3d  %s\n", base ? base + 1 : path, skip_s, when, t.fired, t.resolved,
+	       t.asked, t.msg);
 	alerts_free(a);
 	model_free(&m);
 	return 0;
@@ -116,17 +128,22 @@ static int replay(const char *path, int skip_s)
 int main(int argc, char **argv)
 {
 	int skip = 0, i = 1;
-	if (argc > 2 && strcmp(argv[1], "--skip") == 0) {
-		skip = atoi(argv[2]);
-		i = 3;
+	bool live = false;
+	for (; i < argc; i++) {
+		if (i + 1 < argc && strcmp(argv[i], "--skip") == 0)
+			skip = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--live") == 0)
+			live = true;
+		else
+			break;
 	}
 	if (i >= argc || skip < 0) {
-		fprintf(stderr, "usage: alerts_replay [--skip S] FILE.jsonl...\n");
+		fprintf(stderr, "usage: alerts_replay [--skip S] [--live] FILE.jsonl...\n");
 		return 2;
 	}
-	printf("%-28s %4s %6s %3s %3s  %s\n", "trace", "skip", "fire_s", "n", "res", "first message");
+	printf("%-28s %4s %6s %3s %3s %3s  %s\n", "trace", "skip", "fire_s", "n", "res", "gc", "first message");
 	int rc = 0;
 	for (; i < argc; i++)
-		rc |= replay(argv[i], skip) != 0;
+		rc |= replay(argv[i], skip, live) != 0;
 	return rc;
 }

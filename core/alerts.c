@@ -98,6 +98,7 @@ void alerts_config_default(alert_config *c)
 		.leak_rising_pct = 70,
 		.leak_subwindows = 60,
 		.leak_fast_s = 40,
+		.leak_gc_s = 60,
 	};
 }
 
@@ -129,6 +130,7 @@ static const struct config_key {
 	D(leak_rising_pct, 0, 100),
 	I(leak_subwindows, 4, 64),
 	D(leak_fast_s, 1, 86400),
+	D(leak_gc_s, 0, 86400),
 #undef D
 #undef I
 };
@@ -501,11 +503,16 @@ typedef struct leak_st {
 	const char *oom_limit;	/* which: "heap" or "cgroup" */
 	int64_t gc_t[LIVE_PTS];	/* the live set: heap right after recent major GCs, */
 	float gc_v[LIVE_PTS];	/* one per bucket, ring with gc_head = next slot, */
-	float gc_drop[LIVE_PTS];	/* and how far each fell below the floor before */
+	float gc_drop[LIVE_PTS];	/* and how far each fell below the floor before, */
+	float gc_climb[LIVE_PTS];	/* out of how much that floor had climbed since
+					   the previous one (or the first floor seen) */
 	int gc_head, gc_len;
+	float first_floor;	/* the first floor this rule saw, 0 before */
 	double young;		/* heap: new space's size (V8's young generation), 0 unknown */
 	double fall;		/* largest fall between the longest window's floors, */
 	int64_t fall_t;		/* ... lately, and when */
+	int64_t gc_asked;	/* when a GC was last asked for (heap), 0 never */
+	bool gc_want;		/* ask for one now: set by leak_step, taken by eval_heap */
 } leak_st;
 
 /* The live set as the latest major GCs measured it: the heap right after
@@ -516,6 +523,8 @@ typedef struct live_view {
 	double set, rate;
 	double young;	/* the young generation's capacity, bytes */
 	double freed;	/* largest share of the heap one of those GCs freed */
+	bool cycles;	/* one of them freed most of a climb: garbage comes in cycles */
+	double took;	/* share of the climb before it the latest one freed */
 } live_view;
 
 /* A worker thread's heap leak rule: the same floors and tests as the
@@ -579,6 +588,8 @@ struct alerts {
 	alert_config c;
 	alert_cb cb;
 	void *ud;
+	alert_gc_cb gc_cb;
+	void *gc_ud;
 	pstate **ps;
 	size_t n, cap;
 	uint32_t mark;
@@ -594,6 +605,12 @@ alerts *alerts_new(const alert_config *c, alert_cb cb, void *ud)
 	a->cb = cb;
 	a->ud = ud;
 	return a;
+}
+
+void alerts_set_gc_cb(alerts *a, alert_gc_cb cb, void *ud)
+{
+	a->gc_cb = cb;
+	a->gc_ud = ud;
 }
 
 static void pstate_free(pstate *s)
@@ -757,12 +774,12 @@ static double trend_live_rate(const trend *tr, int64_t window_ms)
 enum { LW_FAIL, LW_PASS, LW_WAIT };
 static int leak_window_pass(const alert_config *c, const trend *tr, int64_t window_ms, bool longest,
 			     bool gc_known, double garbage, const live_view *lv, double limit,
-			     double *rate_out)
+			     bool can_gc, double *rate_out, double *unjudged)
 {
 	double min_rate = c->leak_min_mb_per_min * MB / 60.0;
 	double d = trend_span_s(tr);
 	double rate = tr->slope;
-	bool confirmed = true, cycle = false;
+	bool confirmed = true, cycle = false, gc_first = false;
 	/* Without GC events (RSS): growth from the window's lowest floor must
 	 * exceed 1.5 times the largest recent fall (see leak_step); and a
 	 * window with such a fall in it counts only since, with twice the
@@ -775,6 +792,14 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 	}
 	if (gc_known) {
 		double live = trend_live_rate(tr, window_ms);
+		/* GCs judged the growth up to the latest of them.  When that one
+		 * freed a good part of the climb before it, the process makes
+		 * garbage as well: growth since, over more than a quarter of the
+		 * window, is not the live set's (a cache that filled, then
+		 * garbage V8 has not collected since); when a GC can be asked
+		 * for, it is left for that GC to judge */
+		if (can_gc && lv->took >= 0.25 && (double)(tr->t_last - tr->t_gc) > (double)window_ms / 4)
+			live = NAN;
 		confirmed = !isnan(live);
 		if (confirmed) {
 			/* the live set's growth itself must stand out of a
@@ -799,9 +824,13 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 			 * of the heap): below V8's bound the growth may be
 			 * one more cycle's garbage (the next GC tells),
 			 * beyond it it cannot be */
-			if (!isnan(lv->set) && (lv->rate < min_rate || lv->freed >= 0.25)) {
+			if (!isnan(lv->set) && (lv->rate < min_rate || lv->freed >= 0.25 || lv->cycles)) {
 				cycle = tr->last < LIVE_GROWTH * lv->set + lv->young;
+				/* beyond V8's bound with no GC: odd (flags such as
+				 * --initial-old-space-size put GCs off); a GC
+				 * asked for tells, else take V8's word */
 				confirmed = !cycle;
+				gc_first = !cycle && can_gc;
 			}
 		}
 	}
@@ -818,6 +847,12 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 	if (growth < c->leak_min_growth_mb * MB || growth < 4 * tr->noise || tr->top2 > 0.85 * growth)
 		return LW_FAIL;
 	double e = 2.0 * MB * c->leak_fast_s * c->leak_fast_s;	/* 2 MB/s for leak_fast_s */
+	if (gc_first) {		/* garbage waited for long: no verdict before a GC's */
+		*unjudged = fmax(*unjudged, 1);
+		return LW_FAIL;
+	}
+	if (!confirmed && !cycle)	/* its evidence, in units of E: a GC would judge it */
+		*unjudged = fmax(*unjudged, rate * d * d / e);
 	if (rate * d * d >= (confirmed ? e : 2 * e) && !cycle)
 		return LW_PASS;
 	if (longest)
@@ -884,11 +919,15 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	double min_rate = c->leak_min_mb_per_min * MB / 60.0;
 	int nb[24], nw = leak_windows(c->leak_subwindows, nb);
 	const bw_bucket *nb_last = bwin_get(w, w->len - 1);	/* just closed */
+	if (l->first_floor == 0)
+		l->first_floor = bwin_get(w, 0)->min;
 	if (!isnan(nb_last->gcmin)) {
 		const bw_bucket *before = w->len > 1 ? bwin_get(w, w->len - 2) : NULL;
 		l->gc_t[l->gc_head] = bw_tgc(nb_last);
 		l->gc_v[l->gc_head] = nb_last->gcmin;
 		l->gc_drop[l->gc_head] = before ? fmaxf(0, before->min - nb_last->gcmin) : 0;
+		float base = l->gc_len ? l->gc_v[(l->gc_head + LIVE_PTS - 1) % LIVE_PTS] : l->first_floor;
+		l->gc_climb[l->gc_head] = before ? fmaxf(0, before->min - base) : 0;
 		l->gc_head = (l->gc_head + 1) % LIVE_PTS;
 		if (l->gc_len < LIVE_PTS)
 			l->gc_len++;
@@ -896,9 +935,14 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	/* The most garbage a major GC removed lately: growth since the latest
 	 * GC that no GC has judged must be more than that to count. */
 	double garbage = 0, freed = 0;
+	bool cycles = false;
 	for (int i = 0; i < l->gc_len; i++) {
 		garbage = fmax(garbage, l->gc_drop[i]);
 		freed = fmax(freed, l->gc_drop[i] / (l->gc_v[i] + l->gc_drop[i]));
+		/* a GC that took back most of a climb of some size: the process
+		 * makes garbage in cycles, however large its live set (a share
+		 * of the heap says so only for small ones) */
+		cycles |= l->gc_climb[i] >= c->leak_min_growth_mb * MB && l->gc_drop[i] >= 0.5 * l->gc_climb[i];
 	}
 	/* RSS has no GC events: the largest fall of its floor in the last two
 	 * windows plays that part — memory that V8 returns to the system and
@@ -912,7 +956,16 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	}
 	if (of_rss)
 		garbage = l->fall;
-	live_view lv = { NAN, NAN, l->young > 0 ? l->young : YOUNG_DEFAULT, freed };
+	live_view lv = { NAN, NAN, l->young > 0 ? l->young : YOUNG_DEFAULT, freed, cycles, 0 };
+	if (l->gc_len) {
+		int k = (l->gc_head + LIVE_PTS - 1) % LIVE_PTS;
+		if (l->gc_climb[k] >= c->leak_min_growth_mb * MB)
+			lv.took = l->gc_drop[k] / l->gc_climb[k];
+	}
+	/* a GC can be asked for (the heap's rule, a probe to ask), and now
+	 * (not asked lately) */
+	bool can_gc = l == &s->heap && gc_known && a->gc_cb && c->leak_gc_s > 0;
+	bool can_ask = can_gc && (!l->gc_asked || t - l->gc_asked >= (int64_t)(c->leak_gc_s * 1000));
 	if (gc_known && l->gc_len) {
 		lv.set = l->gc_v[(l->gc_head + LIVE_PTS - 1) % LIVE_PTS];
 		lv.rate = leak_live_rate(l, (int64_t)(c->leak_window_s * 200), t, INT64_MAX);
@@ -921,12 +974,13 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	double rate = 0;
 	int best_nb = 0;
 	bool pass = false, wait = false;
+	double unjudged = 0;
 	for (int i = 0; i < nw; i++) {
 		if (!bwin_trend(w, nb[i], min_rate / 2, c->leak_rising_pct, &tr))
 			continue;	/* a young process, or a gap */
 		double r = 0;
 		int v = leak_window_pass(c, &tr, nb[i] * w->span, i == nw - 1, gc_known, garbage, &lv,
-					 limit, &r);
+					 limit, can_gc, &r, &unjudged);
 		if (v == LW_PASS || (v == LW_WAIT && !pass)) {
 			best = tr;	/* keep the longest that passes: the most evidence */
 			best_nb = nb[i];
@@ -945,6 +999,17 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	if (wait && !pass && l->r.st == R_PENDING &&
 	    t - wait_from >= (int64_t)(c->leak_window_s * 1000))
 		pass = true;
+	/* Growth that would fire if a GC had judged it, with half the
+	 * evidence it needs then (E/2: at 2 MB/s 28 s of growth, so the GC's
+	 * answer is in before E; not sooner: a GC right after a cache filled
+	 * judges the fill, not the garbage that follows): ask for a major GC.  V8 may not run one
+	 * for minutes (until the heap is up to 4x its last live set), and
+	 * nothing else tells a leak from promoted garbage — the heap after
+	 * scavenges, old space and RSS all rise alike with both; the heap right
+	 * after a GC is the live set, and the windows it falls in are judged by
+	 * it (with the evidence E, not 2E). */
+	if (can_ask && !pass && unjudged >= 0.5 && l->r.st != R_FIRING)
+		l->gc_want = true;
 	bool hold = false;
 	trend htr = { 0 };
 	if (l->r.st == R_FIRING) {
@@ -1001,9 +1066,12 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 				sev = SEV_CRIT;
 		}
 		fmt_duration(span, sizeof span, (int64_t)(d * 1000));
+		/* the GC that judged it was one we asked for: say so (it paused
+		 * the process, and it is why the alert came before V8's own) */
+		bool asked = l->gc_asked && best.gc_n && best.t_gc >= l->gc_asked;
 		emit(a, m, s, t, sev, ALERT_FIRING, rule_name,
-		     "%s leak: floor %.1f -> %.1f MB in %s (+%.2f MB/min)%s", what, best.first / MB,
-		     best.last / MB, span, shown * 60.0 / MB, ttl);
+		     "%s leak: floor %.1f -> %.1f MB in %s (+%.2f MB/min%s)%s", what, best.first / MB,
+		     best.last / MB, span, shown * 60.0 / MB, asked ? ", live after a forced GC" : "", ttl);
 	} else if (tx == T_RESOLVE) {
 		char span[24], after[24];
 		fmt_duration(after, sizeof after, t - l->r.since);
@@ -1062,6 +1130,11 @@ static void eval_heap(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 		if (bwin_push(&s->heap_w, pt.t_ms, pt.mean, post_gc))
 			leak_step(a, m, s, &s->heap, &s->heap_w, pt.t_ms, "heap_leak", "heap",
 				  n->heap_limit, p->mem_limit, p->rss_bytes, n->gc_total > 0);
+		if (s->heap.gc_want) {	/* can_ask: there is a gc_cb */
+			s->heap.gc_want = false;
+			s->heap.gc_asked = pt.t_ms;
+			a->gc_cb(a->gc_ud, p);
+		}
 	}
 	if (g < nmajor)
 		s->gc_carry = major[g];

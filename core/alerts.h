@@ -44,6 +44,9 @@ typedef struct alert_config {
 	int leak_subwindows;		/* floors (buckets) per longest window, 4..64 [60] */
 	double leak_fast_s;		/* a steady 2 MB/s leak fires after this long, a leak
 					   r times slower after sqrt(r) times longer [40] */
+	double leak_gc_s;		/* heap growth no major GC has judged asks the probe
+					   for one, at most once per this many seconds per
+					   process [60]; 0: never (wait for V8's own) */
 } alert_config;
 
 void alerts_config_default(alert_config *c);
@@ -56,6 +59,13 @@ typedef void (*alert_cb)(void *ud, const model_alert *a);
 
 /* Copies *c (NULL: defaults). */
 alerts *alerts_new(const alert_config *c, alert_cb cb, void *ud);
+/* Called from alerts_eval when p's heap has grown for long enough to be a
+ * leak but no major GC has said whether the growth is live or promoted
+ * garbage: the caller asks the probe for a GC (the heap after it is the live
+ * set), or ignores it (the rule then waits for V8's own GC).  At most once
+ * per leak_gc_s per process. */
+typedef void (*alert_gc_cb)(void *ud, vproc *p);
+void alerts_set_gc_cb(alerts *a, alert_gc_cb cb, void *ud);
 void alerts_free(alerts *a);
 /* Evaluate every rule for every process at now_ms. Cheap: runs every tick. */
 void alerts_eval(alerts *a, model *m, int64_t now_ms);

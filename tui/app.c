@@ -613,6 +613,7 @@ int app_main(int argc, char **argv)
 		app_cleanup(a);
 		return die(a, 2, "out of memory");
 	}
+	alerts_set_gc_cb(a->al, app_on_alert_gc, a);
 	if (a->opt.on_alert)
 		snprintf(a->cfg.on_alert, sizeof a->cfg.on_alert, "%s", a->opt.on_alert);
 	if (a->cfg.on_alert[0])

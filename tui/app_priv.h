@@ -160,6 +160,7 @@ int app_mkdir_p(const char *path);
  * the probe manager (ud is the app). */
 void app_tick(uv_timer_t *t);
 void app_on_alert(void *ud, const model_alert *al);
+void app_on_alert_gc(void *ud, vproc *p);
 void app_on_action_log(void *ud, const model_alert *al, const char *line);
 void app_on_probe_sample(void *ud, vproc *p);
 void app_on_probe_warning(void *ud, vproc *p, const char *name, const char *message, int64_t t_ms);

@@ -96,6 +96,23 @@ void app_on_alert(void *ud, const model_alert *al)
 		auto_snapshot(a, al);
 }
 
+/* The heap leak rule wants a major GC (growth no GC has judged yet: see
+ * alerts.h): ask the probe, quietly — the GC shows in the GC log as forced,
+ * --json says why in a `leak_gc` event, the alert text if it fires.  A probe
+ * that cannot (not attached, a GC still running) leaves the rule to wait for
+ * V8's own. */
+void app_on_alert_gc(void *ud, vproc *p)
+{
+	app *a = ud;
+	char err[256];
+	if (probe_mgr_gc(a->pm, p, NULL, NULL, err, sizeof err) < 0)
+		return;
+	if (a->opt.json)
+		app_json_written(a, headless_event(a->json_out, p, "leak_gc",
+						   "heap growth no major GC has judged: a GC asked for",
+						   clock_wall_ms()));
+}
+
 /* A line about an --on-alert action (its first output lines, how it ended):
  * into the alert log file and, as info, the model's alert log. */
 void app_on_action_log(void *ud, const model_alert *al, const char *line)
