@@ -59,3 +59,5 @@ bench_explore_bench_LDADD = $(VITALS_LIBS)
 check_PROGRAMS += bench/mem_bench
 bench_mem_bench_SOURCES = bench/mem_main.c
 bench_mem_bench_LDADD = $(VITALS_LIBS)
+# bench/mem_full.sh: the same with real apps and the TUI (spans shrunk)
+EXTRA_DIST += bench/mem_full.sh
