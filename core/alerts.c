@@ -46,7 +46,14 @@
  * GC).  Latest live sets bound both: growth a GC judged counts at most at
  * their rate, and in a process that makes garbage in cycles unjudged
  * growth below 4x the live set (V8's largest heap growing factor) waits
- * for the next GC (see leak_window_pass).  A firing leak
+ * for the next GC (see leak_window_pass).  Between major GCs nothing else
+ * tells a leak from promoted garbage (the heap after scavenges, old space
+ * and RSS rise alike with both), and V8 may put its GC off for minutes:
+ * once unjudged growth has E/2, the heap's rule asks for one through
+ * alerts_set_gc_cb (the probe's `gc`; at most once per leak_gc_s), and
+ * while it can, a window's growth since its latest GC over more than half
+ * the window (a quarter, if that GC took back a good part of the climb
+ * before it) is left for that GC to judge.  A firing leak
  * holds while the window that fired still rises (or the live set does) and
  * resolves resolve_s after it stops; while it fires the time to the heap or
  * cgroup limit is projected into vproc.oom_in_s.  Handle counts use the
