@@ -84,7 +84,8 @@ function start(args, opts) {
 			return until(() => out.slice(from).find(pred), ms || 10000, 'child output');
 		},
 		line: (pred, ms) => until(() => out.find(pred), ms || 10000, 'child output'),
-		waitSock: (ms) => until(() => fs.existsSync(h.sock), ms || 10000, 'socket ' + h.sock),
+		/* 30 s: node itself took over 10 s to start at load 117 on 2 CPUs */
+		waitSock: (ms) => until(() => fs.existsSync(h.sock), ms || 30000, 'socket ' + h.sock),
 		kill: () => { try { child.kill('SIGKILL'); } catch (e) { /* gone */ } return exited; },
 	};
 	return h;
