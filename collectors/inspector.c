@@ -27,6 +27,14 @@
  *    SIGUSR1 and disarms it in job_finish, unlocking attach.lock explicitly
  *    (the watchdog holds the same open file); if vitals dies armed, the
  *    watchdog runs orphan_close: watch-only jobs that close the port.
+ *  - Node's cluster primary answers an inspector opened at run time by
+ *    sending SIGUSR1 to each of its workers (NODE_DEBUG_ENABLED in Node's
+ *    lib/internal/cluster/primary.js).  A worker slower than our session
+ *    (a loaded machine, a main thread busy in native code) then opens the
+ *    port after the primary closed it, and nobody would close that one: so
+ *    the children of every process we SIGUSR1 are watched for PROXY_WATCH_MS
+ *    (in->proxy); an inspector one of them opens meanwhile is ours — closed
+ *    by a close-only job, or after the injection when we attach it anyway.
  *  - Between dashboards: a job holds flock(<sockdir>/attach.lock) from its
  *    SIGUSR1 to its end, so two vitals of one user never race for 9229; a
  *    port held by another Node process (another user's attach) is waited for
@@ -80,12 +88,13 @@
 #define SOCK_WAIT_MS 3000	/* for the probe's socket after the injection */
 #define PORT_CLOSE_WAIT_MS 2000	/* for the inspector port to close again */
 #define SESSION_END_WAIT_MS 1000	/* for the inspector to end our session after our close */
+#define PROXY_WATCH_MS 15000	/* children of a signalled process, watched this long */
+#define PROXY_POLL_MS 200
+#define MAX_PROXY 64
 #define POLL_MS 5	/* the waits of an attach (port open, socket, port closed): they are
 			 * serial, so each poll's delay is paid once per attached process */
 #define PROC_POLL_MS 100	/* the waits' look at /proc while the quick check says nothing */
 #define MAX_LISTEN 64
-#define MAX_UNSEEN 64
-#define UNSEEN_WATCH_MS 8000	/* with no job to run, watch listed processes' ports this long */
 #define DEFAULT_PORT 9229
 
 /* The snippet that closes an inspector vitals opened when the probe could not
@@ -162,8 +171,13 @@ struct inspector {
 	/* processes SIGUSR1'd by a job that ended before their inspector
 	 * opened (a start or a machine slower than every wait): if one holds
 	 * the port later, that inspector is ours to close (job_signal) */
-	struct { int pid; uint64_t start; int port; uint64_t at; } unseen[MAX_UNSEEN];
+	struct { int pid; uint64_t start; } unseen[16];
 	int nunseen;
+	/* children of processes we SIGUSR1'd (see the header): pid, start
+	 * time, the port SIGUSR1 opens in it, until when (uv_now) */
+	struct { int pid; int port; uint64_t start, until; } proxy[MAX_PROXY];
+	int nproxy;
+	uv_timer_t proxy_timer;	/* PROXY_POLL_MS while nproxy > 0 */
 };
 
 static void job_fail(inspector *in, int err, const char *fmt, ...)
@@ -171,6 +185,7 @@ static void job_fail(inspector *in, int err, const char *fmt, ...)
 static void job_step_connect(inspector *in);
 static void job_signal(inspector *in);
 static void job_signal_start(inspector *in);
+static void job_enqueue(inspector *in, job *j);
 static void connect_next(inspector *in, const char *msg);
 static void poll_cb(uv_timer_t *t);
 static void cdp_send(inspector *in, enum step s, const char *expr, size_t exprlen, bool cmdline_api);
@@ -393,122 +408,13 @@ static void inspector_release(inspector *in)
 		return;
 	uv_close((uv_handle_t *)&in->deadline, handle_closed);
 	uv_close((uv_handle_t *)&in->poll, handle_closed);
+	uv_close((uv_handle_t *)&in->proxy_timer, handle_closed);
 }
 
 static void kick(inspector *in)
 {
 	if (!in->cur && in->head && !in->closing)
 		uv_timer_start(&in->poll, poll_cb, 0, 0);
-}
-
-/* Note pid (as it is now: its start time) as a process that SIGUSR1 reached
- * because of us, so that an inspector it holds on port is ours to close. */
-static void unseen_add(inspector *in, int pid, int port)
-{
-	procfs_stat st;
-	if (procfs_stat_read(pid, &st) < 0)
-		return;
-	int k = 0;
-	while (k < in->nunseen && in->unseen[k].pid != pid)
-		k++;
-	if (k == in->nunseen)
-		k = in->nunseen < MAX_UNSEEN ? in->nunseen++ : MAX_UNSEEN - 1;
-	in->unseen[k].pid = pid;
-	in->unseen[k].start = st.start_time;
-	in->unseen[k].port = port;
-	in->unseen[k].at = uv_now(in->loop);
-}
-
-/* Take pid off the list; true when it was on it as this very process. */
-static bool unseen_take(inspector *in, int pid)
-{
-	int i = 0;
-	while (i < in->nunseen && in->unseen[i].pid != pid)
-		i++;
-	if (i == in->nunseen)
-		return false;
-	procfs_stat st;
-	bool same = procfs_stat_read(pid, &st) == 0 && st.start_time == in->unseen[i].start;
-	in->unseen[i] = in->unseen[--in->nunseen];
-	return same;	/* else the PID was reused */
-}
-
-/* Whether pid runs with an inspector of its own asking (--inspect…). */
-static bool proc_inspects(int pid)
-{
-	node_flags f;
-	node_flags_init(&f);
-	size_t len;
-	char *buf = procfs_cmdline(pid, &len);
-	if (buf)
-		node_flags_cmdline(&f, buf, len);
-	free(buf);
-	buf = procfs_environ_get(pid, "NODE_OPTIONS");
-	if (buf)
-		node_flags_node_options(&f, buf);
-	free(buf);
-	return f.inspect;
-}
-
-/* A cluster primary whose inspector opens sends SIGUSR1 to each of its
- * workers (Node: NODE_DEBUG_ENABLED → process._debugProcess), which then try
- * the same port: most fail while the primary holds it, but one that is slow
- * to act takes it once the primary's is closed — an inspector we caused and
- * must close.  So pid's Node children (of its main thread) go on the list
- * too, except those that run with --inspect of their own. */
-static void unseen_add_children(inspector *in, int pid, int port)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/children", pid, pid);
-	char buf[4096];
-	if (procfs_read_small(path, buf, sizeof buf) <= 0)
-		return;
-	for (char *p = buf, *end; *p; p = end) {
-		long c = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		char comm[64];
-		procfs_stat st;
-		if (c <= 0 || c > INT_MAX || procfs_stat_read((int)c, &st) < 0 || st.ppid != pid)
-			continue;	/* gone, or a number cut short by a full buffer */
-		procfs_comm((int)c, comm, sizeof comm);
-		if (procfs_is_node((int)c, comm, NULL) && !proc_inspects((int)c))
-			unseen_add(in, (int)c, port);
-	}
-}
-
-/* With the queue drained: any process listed in the last UNSEEN_WATCH_MS
- * that now holds its port gets a job closing it (a worker of a cluster
- * primary we attached, slow to act on the primary's SIGUSR1, when none of
- * the workers is attached after it).  Polled from poll_cb meanwhile; not
- * after inspector_close (a quit right after attaching a primary). */
-static void unseen_sweep(inspector *in)
-{
-	bool young = false;
-	for (int i = 0; i < in->nunseen; i++) {
-		procfs_listener l;
-		int pid = in->unseen[i].pid, port = in->unseen[i].port;
-		if (uv_now(in->loop) - in->unseen[i].at >= UNSEEN_WATCH_MS)
-			continue;
-		young = true;
-		if (!port || port_refused(pid, AF_INET, NULL, port) || procfs_pid_listeners(pid, port, &l, 1) == 0 ||
-		    !unseen_take(in, pid))
-			continue;
-		job *k = xcalloc(1, sizeof *k);
-		k->pid = pid;
-		k->lock_fd = -1;
-		k->opened = k->close_only = k->close_only_job = true;
-		if (in->tail)
-			in->tail->next = k;
-		else
-			in->head = k;
-		in->tail = k;
-		i--;	/* unseen_take moved the last entry here */
-	}
-	if (in->head)
-		uv_timer_start(&in->poll, poll_cb, 0, 0);
-	else if (young)
-		uv_timer_start(&in->poll, poll_cb, LATE_POLL_MS, 0);
 }
 
 /* Report and drop the running job, then start the next one. */
@@ -531,21 +437,19 @@ static void job_finish(inspector *in, int err, const char *msg)
 		close(j->lock_fd);
 		j->lock_fd = -1;
 	}
-	if (j->signalled && !j->port.port && !j->close_only_job)
-		unseen_add(in, j->pid, j->sig_port);
-	if (j->signalled && !j->close_only_job)
-		unseen_add_children(in, j->pid, j->sig_port);
+	procfs_stat st;
+	if (j->signalled && !j->port.port && !j->close_only_job && procfs_stat_read(j->pid, &st) == 0) {
+		int k = in->nunseen < 16 ? in->nunseen++ : 15;
+		in->unseen[k].pid = j->pid;
+		in->unseen[k].start = st.start_time;
+	}
 	if (j->cb)
 		j->cb(j->ud, j->pid, err, msg);
 	job_free(j);
-	if (in->closing) {
+	if (in->closing)
 		inspector_release(in);
-		return;
-	}
-	if (in->head)
-		kick(in);
 	else
-		unseen_sweep(in);
+		kick(in);
 }
 
 /* Start waiting (polling) in step s. */
@@ -642,6 +546,115 @@ static int cmp_port(const void *a, const void *b)
 }
 
 /* Decide where the process's inspector is, or open it with SIGUSR1. */
+/* The inspector flags of pid: its command line, then NODE_OPTIONS. */
+static void pid_flags(int pid, node_flags *f)
+{
+	node_flags_init(f);
+	size_t len;
+	char *buf = procfs_cmdline(pid, &len);
+	if (buf)
+		node_flags_cmdline(f, buf, len);
+	free(buf);
+	buf = procfs_environ_get(pid, "NODE_OPTIONS");
+	if (buf)
+		node_flags_node_options(f, buf);
+	free(buf);
+}
+
+/* Whether pid is on the proxy watch (and the same process); takes it off. */
+static bool proxy_take(inspector *in, int pid)
+{
+	for (int i = 0; i < in->nproxy; i++) {
+		if (in->proxy[i].pid != pid)
+			continue;
+		procfs_stat st;
+		bool same = procfs_stat_read(pid, &st) == 0 && st.start_time == in->proxy[i].start;
+		in->proxy[i] = in->proxy[--in->nproxy];
+		return same;
+	}
+	return false;
+}
+
+static void proxy_poll(uv_timer_t *t);
+
+/* Put the children of pid (just SIGUSR1'd) on the proxy watch: the Node
+ * processes among them, with the port SIGUSR1 opens in each. */
+static void proxy_add_children(inspector *in, int pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", pid, pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	uint64_t until = uv_now(in->loop) + PROXY_WATCH_MS;
+	int c;
+	while (fscanf(f, "%d", &c) == 1) {
+		char comm[64];
+		procfs_stat st;
+		procfs_comm(c, comm, sizeof comm);
+		if (c <= 0 || !procfs_is_node(c, comm, NULL) || procfs_stat_read(c, &st) < 0)
+			continue;
+		node_flags fl;
+		pid_flags(c, &fl);
+		if (fl.no_sigusr1)
+			continue;
+		int i = 0;
+		while (i < in->nproxy && in->proxy[i].pid != c)
+			i++;
+		if (i == in->nproxy) {
+			if (in->nproxy == MAX_PROXY)
+				break;
+			in->nproxy++;
+		}
+		in->proxy[i].pid = c;
+		in->proxy[i].start = st.start_time;
+		in->proxy[i].port = fl.port >= 0 ? fl.port : DEFAULT_PORT;
+		in->proxy[i].until = until;
+	}
+	fclose(f);
+	if (in->nproxy && !uv_is_active((uv_handle_t *)&in->proxy_timer))
+		uv_timer_start(&in->proxy_timer, proxy_poll, PROXY_POLL_MS, PROXY_POLL_MS);
+}
+
+/* A child on the proxy watch that opened its inspector: close it with a
+ * close-only job, unless an attach of it is queued (its job_start takes
+ * the entry and closes the inspector after the injection). */
+static void proxy_poll(uv_timer_t *t)
+{
+	inspector *in = t->data;
+	uint64_t now = uv_now(in->loop);
+	for (int i = 0; i < in->nproxy;) {
+		int pid = in->proxy[i].pid;
+		procfs_stat st;
+		procfs_listener l;
+		if (now > in->proxy[i].until || procfs_stat_read(pid, &st) < 0 || st.start_time != in->proxy[i].start) {
+			in->proxy[i] = in->proxy[--in->nproxy];
+			continue;
+		}
+		if (in->closing || in->proxy[i].port <= 0 || procfs_pid_listeners(pid, in->proxy[i].port, &l, 1) <= 0) {
+			i++;
+			continue;
+		}
+		bool queued = false;
+		for (const job *q = in->head; q; q = q->next)
+			queued |= q->pid == pid && q != in->cur && !q->late;
+		if (queued) {
+			i++;	/* its own job_start takes it */
+			continue;
+		}
+		in->proxy[i] = in->proxy[--in->nproxy];
+		if (in->cur && in->cur->pid == pid)
+			continue;	/* its running attach signalled it too: closes it */
+		job *k = xcalloc(1, sizeof *k);
+		k->pid = pid;
+		k->lock_fd = -1;
+		k->opened = k->signalled = k->close_only = k->close_only_job = true;
+		job_enqueue(in, k);
+	}
+	if (!in->nproxy)
+		uv_timer_stop(&in->proxy_timer);
+}
+
 static void job_start(inspector *in)
 {
 	job *j = in->cur;
@@ -660,7 +673,7 @@ static void job_start(inspector *in)
 		job_wait(in, ST_PORT_OPEN_WAIT);
 		return;
 	}
-	if (sock_alive(j->sock_path)) {
+	if (!j->close_only_job && sock_alive(j->sock_path)) {
 		job_finish(in, 0, "already attached");
 		return;
 	}
@@ -693,16 +706,7 @@ static void job_start(inspector *in)
 	}
 
 	node_flags f;
-	node_flags_init(&f);
-	size_t len;
-	char *buf = procfs_cmdline(j->pid, &len);
-	if (buf)
-		node_flags_cmdline(&f, buf, len);
-	free(buf);
-	buf = procfs_environ_get(j->pid, "NODE_OPTIONS");
-	if (buf)
-		node_flags_node_options(&f, buf);
-	free(buf);
+	pid_flags(j->pid, &f);
 
 	/* the port asked for separately: an app may have more than MAX_LISTEN */
 	procfs_listener ls[MAX_LISTEN], wl;
@@ -721,9 +725,9 @@ static void job_start(inspector *in)
 		j->before[j->nbefore++] = ls[i].port;
 	if (l) {
 		/* open already (--inspect, or opened earlier): use it, leave it
-		 * open — unless SIGUSR1 reached it because of us (a cluster
-		 * worker of a primary we attached): then it is ours to close */
-		j->opened = unseen_take(in, j->pid);
+		 * open — unless our SIGUSR1 to its cluster primary opened it */
+		if (proxy_take(in, j->pid))
+			j->opened = j->signalled = true;
 		j->cand[0] = *l;
 		j->ncand = 1;
 	} else if (f.inspect && nl > 0) {
@@ -761,8 +765,16 @@ static void job_signal_start(inspector *in)
  * again.  True when it did. */
 static bool job_close_unseen(inspector *in, int owner)
 {
-	if (!unseen_take(in, owner))
+	procfs_stat st;
+	int i = 0;
+	while (i < in->nunseen && in->unseen[i].pid != owner)
+		i++;
+	if (i == in->nunseen)
 		return false;
+	bool same = procfs_stat_read(owner, &st) == 0 && st.start_time == in->unseen[i].start;
+	in->unseen[i] = in->unseen[--in->nunseen];
+	if (!same)
+		return false;	/* the PID was reused */
 	job *j = in->cur, *k = xcalloc(1, sizeof *k);
 	k->pid = owner;
 	k->lock_fd = -1;
@@ -865,7 +877,7 @@ static void job_signal(inspector *in)
 		return;
 	}
 	j->opened = j->signalled = true;
-	unseen_take(in, j->pid);	/* this job owns its inspector now */
+	proxy_add_children(in, j->pid);
 	job_wait(in, ST_PORT_OPEN_WAIT);
 }
 
@@ -1172,10 +1184,8 @@ static void poll_cb(uv_timer_t *t)
 	if (!in->cur) {
 		if (in->closing)
 			return;
-		if (!in->head) {
-			unseen_sweep(in);
+		if (!in->head)
 			return;
-		}
 		in->cur = in->head;
 		job_start(in);
 		return;
@@ -1234,8 +1244,9 @@ inspector *inspector_new(uv_loop_t *loop, const char *probe_path)
 	in->loop = loop;
 	uv_timer_init(loop, &in->deadline);
 	uv_timer_init(loop, &in->poll);
-	in->deadline.data = in->poll.data = in;
-	in->nhandles = 2;
+	uv_timer_init(loop, &in->proxy_timer);
+	in->deadline.data = in->poll.data = in->proxy_timer.data = in;
+	in->nhandles = 3;
 	in->wd = watchdog_new(orphan_close);
 	return in;
 }
