@@ -22,7 +22,8 @@ EXTRA_DIST += bench/alerts_scenarios.sh
 # and the summed CPU of N idle apps without/with it (probe_idle.js)
 EXTRA_DIST += bench/probe_cost.sh bench/package.json bench/fixtures/http_server.js \
 	bench/fixtures/probe_dashboard.js bench/fixtures/probe_sample_cost.js bench/fixtures/probe_cost.js \
-	bench/fixtures/probe_idle.js bench/fixtures/idle_app.js bench/fixtures/probe_http_cost.js
+	bench/fixtures/probe_idle.js bench/fixtures/idle_app.js bench/fixtures/probe_http_cost.js \
+	bench/fixtures/probe_http_ab.js
 # views (engineer: screen): bench/frame.sh — overview frame time and terminal
 # bytes; built with `make check`, not run by it
 check_PROGRAMS += bench/frame_bench
@@ -58,3 +59,5 @@ bench_explore_bench_LDADD = $(VITALS_LIBS)
 check_PROGRAMS += bench/mem_bench
 bench_mem_bench_SOURCES = bench/mem_main.c
 bench_mem_bench_LDADD = $(VITALS_LIBS)
+# bench/mem_full.sh: the same with real apps and the TUI (spans shrunk)
+EXTRA_DIST += bench/mem_full.sh

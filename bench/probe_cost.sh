@@ -8,11 +8,18 @@
 #     without the probe, with it loaded but idle, and with a dashboard at 1 Hz
 #     and 10 Hz, in interleaved rounds; medians and ratios to the baseline,
 #     then µs per sample. Target: <= 1% loss at 1 Hz.
+#  3. (PARTS=ab) the same target within one server: a dashboard at 1 Hz comes
+#     and goes every PHASE_MS under steady autocannon load, and the server's
+#     main-thread CPU per request is compared phase by phase
+#     (bench/fixtures/probe_http_ab.js): on a machine shared with other work,
+#     where req/s of separate rounds moves by tens of %.
 # Part 2 needs autocannon: bench/node_modules (scripts/install-deps --bench)
 # or tests/apps/node_modules (scripts/install-deps).
 # Knobs: N (20 idle apps), IDLE_DURATION (20 s), IDLE_ROUNDS (3),
-# IDLE_VARIANTS; ROUNDS (5), DURATION (8 s), CONNECTIONS (50), VARIANTS, PIN
-# (1); SERVER (fastify: tests/apps/http_app.js); PARTS ("idle http"); NODE;
+# IDLE_VARIANTS; ROUNDS (5), DURATION (8 s), CONNECTIONS (50), VARIANTS (also
+# idle-b 1hz-b 10hz-b: with VITALS_PROBE_B, another probe file in the same
+# rounds), PIN (1); SERVER (fastify: tests/apps/http_app.js); PHASES (20),
+# PHASE_MS (3000), SETTLE_MS (500); PARTS ("idle http"; ab); NODE;
 # VITALS_PROBE (the probe file to measure).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +29,7 @@ for part in ${PARTS:-idle http}; do
 	case $part in
 	idle) "$NODE" "$here/fixtures/probe_idle.js" ;;
 	http) "$NODE" "$here/fixtures/probe_cost.js" ;;
-	*) echo "probe_cost: unknown part '$part' (idle, http)" >&2; exit 2 ;;
+	ab) "$NODE" "$here/fixtures/probe_http_ab.js" ;;
+	*) echo "probe_cost: unknown part '$part' (idle, http, ab)" >&2; exit 2 ;;
 	esac
 done

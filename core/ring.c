@@ -139,14 +139,16 @@ static uint32_t raw_visible(const ring *r)
 
 void ring_free(ring *r)
 {
-	free(r->tier[0].v);	/* the raw tier's values and times (raw_grow) */
-	for (int i = 0; i < r->ntiers; i++) {
+	ring_tier *raw = &r->tier[0];
+	free(raw->v);	/* the raw tier's values and times (raw_grow) */
+	raw->v = NULL;
+	raw->t = NULL;
+	raw->len = raw->head = raw->room = 0;
+	for (int i = 1; i < r->ntiers; i++) {
 		ring_tier *t = &r->tier[i];
 		free(t->b);	/* a coarse tier's buckets, from its first commit */
 		t->b = NULL;
-		t->v = NULL;
-		t->t = NULL;
-		t->len = t->head = t->room = 0;
+		t->len = t->head = 0;
 		t->open_n = 0;
 	}
 	r->count = 0;

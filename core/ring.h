@@ -51,18 +51,25 @@ typedef struct ring_bucket {
 	uint16_t min, max, mean;
 } ring_bucket;
 
+/* 64 bytes: the raw tier's fields and a coarse tier's share the space. */
 typedef struct ring_tier {
 	uint32_t span_ms, cap, head, len;	/* head: next write slot */
-	uint32_t room;		/* raw tier: entries allocated, grown to cap */
-	ring_bucket *b;		/* coarse tiers: cap buckets */
-	float *v;		/* raw tier: values ... */
-	uint32_t *t;		/* ... and their time, ms since the ring's t0 */
-	int64_t newest_start;	/* coarse: start of the newest committed bucket */
-	/* the bucket being filled (coarse tiers), not yet in b */
-	int64_t open_start;
-	float open_min, open_max;
-	double open_sum;
-	uint32_t open_n;
+	union {
+		struct {	/* tier 0, raw */
+			float *v;	/* values ... */
+			uint32_t *t;	/* ... and their time, ms since the ring's t0 (NULL on an axis) */
+			uint32_t room;	/* entries allocated, grown to cap */
+		};
+		struct {	/* tiers 1.., coarse */
+			ring_bucket *b;	/* cap buckets */
+			int64_t newest_start;	/* start of the newest committed bucket */
+			/* the bucket being filled, not yet in b */
+			int64_t open_start;
+			float open_min, open_max;
+			double open_sum;
+			uint32_t open_n;
+		};
+	};
 } ring_tier;
 
 /* Raw times shared by rings (see above).  Owned by whoever owns the rings,

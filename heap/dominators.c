@@ -23,8 +23,9 @@
  * One pass over the edges to count, one DFS, one pass over the retainers:
  * unlike the Cooper-Harvey-Kennedy iteration it replaces, the cost does not
  * depend on how many passes a snapshot needs to settle.  Scratch arrays are
- * reused across phases and freed as soon as a phase is done.  All per-node
- * scratch arrays are by preorder number unless named by ordinal.
+ * reused across phases and freed as soon as a phase is done (peak: five
+ * 4-byte arrays per node, the flags byte, 4 bytes per counted edge); the
+ * per-node ones are by preorder number unless said to be by ordinal.
  */
 #include "heap/dominators.h"
 
@@ -33,7 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { PAGE = 1, HELD = 2 };
+enum { PAGE = 1, HELD = 2, VISITED = 4 };
 
 #define NONE UINT32_MAX
 
@@ -85,50 +86,51 @@ static void mark_page(const heap_snapshot *s, uint8_t *flags, uint32_t *stack)
 	}
 }
 
-/* The DFS state: preorder numbers by ordinal, the node and DFS parent of each
- * number, the reverse CSR being filled (ret_first by ordinal: each entry is
- * the next free slot of that node's retainers), and a stack of (ordinal,
- * next edge) pairs. */
+/* The DFS state: the node and DFS parent of each preorder number, the
+ * next edge to scan of each number on the current path, the reverse CSR
+ * being filled (ret_first by ordinal: each entry is the next free slot of
+ * that node's retainers); VISITED in flags marks the numbered. */
 struct dfs {
 	const heap_snapshot *s;
-	const uint8_t *flags;
-	uint32_t *pre, *vertex, *parent, *ret_first, *ret_src;
-	uint32_t *stack_node, *stack_edge;
+	uint8_t *flags;
+	uint32_t *vertex, *parent, *next, *ret_first, *ret_src;
 	uint32_t count;
 };
 
-/* Number everything reachable from `start` (whose DFS parent is `par`),
- * writing every counted edge of each node reached into the reverse CSR. */
+/* Number everything reachable from `start` (whose DFS parent is number
+ * `par`), writing every counted edge of each node reached into the reverse
+ * CSR.  The path is walked back through the parents, so the only stack is
+ * `next`, by preorder number. */
 static void dfs_from(struct dfs *g, uint32_t start, uint32_t par)
 {
 	const heap_snapshot *s = g->s;
-	uint32_t top = 0;
-	g->pre[start] = g->count;
-	g->vertex[g->count] = start;
-	g->parent[g->count++] = par;
-	g->stack_node[0] = start;
-	g->stack_edge[0] = s->first_edge[start];
+	uint32_t cur = g->count++, top = cur;
+	g->flags[start] |= VISITED;
+	g->vertex[cur] = start;
+	g->parent[cur] = par;
+	g->next[cur] = s->first_edge[start];
 	for (;;) {
-		uint32_t v = g->stack_node[top], e = g->stack_edge[top], end = s->first_edge[v + 1];
-		uint32_t vpre = g->pre[v];
+		uint32_t v = g->vertex[cur], e = g->next[cur], end = s->first_edge[v + 1];
 		for (; e < end; e++) {
 			if (!counted(s, g->flags, v, e))
 				continue;
 			uint32_t c = s->edge_to[e];
-			g->ret_src[g->ret_first[c]++] = vpre;
-			if (g->pre[c] == NONE) {
-				g->pre[c] = g->count;
-				g->vertex[g->count] = c;
-				g->parent[g->count++] = vpre;
+			g->ret_src[g->ret_first[c]++] = cur;
+			if (!(g->flags[c] & VISITED))
 				break;
-			}
 		}
 		if (e < end) {
-			g->stack_edge[top++] = e + 1;
-			g->stack_node[top] = s->edge_to[e];
-			g->stack_edge[top] = s->first_edge[s->edge_to[e]];
-		} else if (top-- == 0) {
+			uint32_t c = s->edge_to[e], num = g->count++;
+			g->next[cur] = e + 1;
+			g->flags[c] |= VISITED;
+			g->vertex[num] = c;
+			g->parent[num] = cur;
+			g->next[num] = s->first_edge[c];
+			cur = num;
+		} else if (cur == top) {
 			return;
+		} else {
+			cur = g->parent[cur];
 		}
 	}
 }
@@ -170,14 +172,13 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 	uint8_t *flags = calloc(n, 1);
 	uint32_t *vertex = malloc((size_t)n * sizeof *vertex);
 	uint32_t *parent = malloc((size_t)n * sizeof *parent);
-	uint32_t *semi = malloc((size_t)n * sizeof *semi);
-	uint32_t *label = malloc((size_t)n * sizeof *label);
-	uint32_t *pre = NULL, *ret_first = NULL, *ret_src = NULL;
-	if (!d || !flags || !vertex || !parent || !semi || !label)
+	uint32_t *next = malloc((size_t)n * sizeof *next);
+	uint32_t *ret_first = NULL, *ret_src = NULL, *label = NULL;
+	if (!d || !flags || !vertex || !parent || !next)
 		goto oom;
 	d->node_count = n;
 
-	mark_page(s, flags, semi);
+	mark_page(s, flags, next);
 
 	/* retainer counts by ordinal, then offsets: ret_first[v] is where v's
 	 * retainers start (the fill below advances it to where they end) */
@@ -195,25 +196,23 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 	for (uint32_t v = 0; v < n; v++)
 		ret_first[v + 1] += ret_first[v];
 	ret_src = malloc((nret ? nret : 1) * sizeof *ret_src);
-	pre = malloc((size_t)n * sizeof *pre);
-	if (!ret_src || !pre)
+	if (!ret_src)
 		goto oom;
-	memset(pre, 0xff, (size_t)n * sizeof *pre);
 
 	/* preorder from the root, then from each node that no counted edge
 	 * holds (DevTools' second pass: held only weakly, or not at all) */
-	struct dfs g = { .s = s, .flags = flags, .pre = pre, .vertex = vertex, .parent = parent,
-			 .ret_first = ret_first, .ret_src = ret_src, .stack_node = semi, .stack_edge = label };
+	struct dfs g = { .s = s, .flags = flags, .vertex = vertex, .parent = parent, .next = next,
+			 .ret_first = ret_first, .ret_src = ret_src };
 	dfs_from(&g, root, 0);
 	for (uint32_t v = 0; g.count < n && v < n; v++)
-		if (pre[v] == NONE && !(flags[v] & HELD))
+		if (!(flags[v] & (VISITED | HELD)))
 			dfs_from(&g, v, 0);
 	uint32_t count = g.count;
 	/* what is left only cycles hold: the root dominates each of them, and
 	 * they are nobody's dominators (their slots are filled with NONE) */
 	uint64_t unreached_self = 0;
 	for (uint32_t v = 0; count < n && v < n; v++)
-		if (pre[v] == NONE) {
+		if (!(flags[v] & VISITED)) {
 			unreached_self += s->node_self[v];
 			for (uint32_t e = s->first_edge[v]; e < s->first_edge[v + 1]; e++)
 				if (counted(s, flags, v, e))
@@ -226,17 +225,24 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 	ret_first[0] = 0;
 
 	/* semidominators, in decreasing preorder; the forest links every node
-	 * numbered above i to its DFS parent (anc, in pre's memory); label[v]
+	 * numbered above i to its DFS parent (anc, in next's memory); label[v]
 	 * is v's own number until v is done, then its semidominator, lowered
-	 * by path compression */
-	uint32_t *anc = pre;
-	pre = NULL;
+	 * by path compression.  A node's retainers are read once, here, so its
+	 * semidominator is kept in its first retainer slot (every numbered
+	 * node but the root's direct DFS children from the second pass has
+	 * one; those have the root, 0). */
+	label = malloc((size_t)n * sizeof *label);
+	if (!label)
+		goto oom;
+	uint32_t *anc = next;
+	next = NULL;
 	memcpy(anc, parent, (size_t)count * sizeof *anc);
 	for (uint32_t i = 0; i < count; i++)
 		label[i] = i;
 	for (uint32_t i = count; i-- > 1;) {
 		uint32_t w = vertex[i], sd = parent[i];
-		for (uint32_t k = ret_first[w]; k < ret_first[w + 1]; k++) {
+		uint32_t lo = ret_first[w], hi = ret_first[w + 1];
+		for (uint32_t k = lo; k < hi; k++) {
 			uint32_t v = ret_src[k];
 			if (v == NONE)
 				continue;
@@ -244,25 +250,26 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 			if (c < sd)
 				sd = c;
 		}
-		semi[i] = sd;
+		if (lo < hi)
+			ret_src[lo] = sd;
 		label[i] = sd;
 	}
 	free(anc);
 	free(label);
-	free(ret_first);
-	free(ret_src);
-	anc = label = ret_first = ret_src = NULL;
+	label = NULL;
 
 	/* idoms in increasing preorder, in place of the parents: the nearest
 	 * node on the parent's idom chain numbered at most the semidominator */
 	for (uint32_t i = 1; i < count; i++) {
-		uint32_t c = parent[i];
-		while (c > semi[i])
+		uint32_t w = vertex[i], c = parent[i];
+		uint32_t sd = ret_first[w] < ret_first[w + 1] ? ret_src[ret_first[w]] : 0;
+		while (c > sd)
 			c = parent[c];
 		parent[i] = c;
 	}
-	free(semi);
-	semi = NULL;
+	free(ret_first);
+	free(ret_src);
+	ret_first = ret_src = NULL;
 
 	/* idom by ordinal; retained sizes leaves first */
 	d->idom = malloc((size_t)n * sizeof *d->idom);
@@ -303,9 +310,8 @@ oom:
 	free(flags);
 	free(vertex);
 	free(parent);
-	free(semi);
+	free(next);
 	free(label);
-	free(pre);
 	free(ret_first);
 	free(ret_src);
 	heap_dominators_free(d);

@@ -315,12 +315,36 @@ const SLACK_MS = 5;
 const BURN_DIV = 10;
 const SLOW_EVERY = 5;          /* idle: rss, arrayBuffers, spaces every 5th sample */
 
+/* The main thread's scheduler account, [ms on a CPU, ms runnable but
+ * waiting for one], from /proc/thread-self/schedstat kept open (one pread
+ * a reading); null where there is none. */
+const SCHED_MARK_MS = 100;
+function schedRead(m) {
+	try {
+		if (m.schedFd === undefined) m.schedFd = fs.openSync('/proc/thread-self/schedstat', 'r');
+		if (m.schedFd < 0) return null;
+		const n = fs.readSync(m.schedFd, m.schedBuf || (m.schedBuf = Buffer.alloc(96)), 0, 96, 0);
+		const f = m.schedBuf.latin1Slice(0, n).split(' ');
+		const v = [Number(f[0]) / 1e6, Number(f[1]) / 1e6];
+		return v[0] >= 0 && v[1] >= 0 ? v : null;
+	} catch (e) {
+		schedClose(m);
+		m.schedFd = -1;
+		return null;
+	}
+}
+
+function schedClose(m) {
+	if (m.schedFd >= 0) try { fs.closeSync(m.schedFd); } catch (e) { /* ignore */ }
+	m.schedFd = -1;
+}
+
 function monStart(st) {
 	if (st.mon) return;
 	const now = perf.performance.now();
 	const cu = process.cpuUsage();
 	const m = { timer: null, armedAt: now, cpuMark: (cu.user + cu.system) / 1000, period: 0, fine: false, fineUntil: 0,
-		checkAt: now, eluMark: perf.performance.eventLoopUtilization(), tick: null };
+		checkAt: now, eluMark: perf.performance.eventLoopUtilization(), tick: null, sched: null, schedAt: 0 };
 	m.tick = guard(function () { monTick(st, m); });
 	st.mon = m;
 	monArm(st, m, now);
@@ -329,6 +353,7 @@ function monStart(st) {
 function monStop(st) {
 	if (st.mon && st.conns.size === 0) {
 		clearTimeout(st.mon.timer);
+		schedClose(st.mon);
 		st.mon = null;
 		if (st.hunt) huntStop(st, st.hunt);
 	}
@@ -439,8 +464,25 @@ function monTick(st, m) {
 		m.fine = false;
 	}
 	/* A running hunt names the stall now, so its sample carries the culprit;
-	 * starting one holds the loop ~20 ms, so that waits for the samples. */
-	const stalled = blocked && lag >= SUSPECT_MS;
+	 * starting one holds the loop ~20 ms, so that waits for the samples.
+	 * Lateness the thread spent runnable but off the CPU (a host with more
+	 * runnable threads than cores preempts a busy loop for 100 ms and more)
+	 * is the machine's, not a stall of the app's code: a hunt would only
+	 * deoptimise a server that is already short of CPU. */
+	let stalled = blocked && lag >= SUSPECT_MS;
+	/* The wait is read since a mark taken at most 2 SCHED_MARK_MS before
+	 * the window began (it may count up to that much waiting from before the
+	 * block): every SCHED_MARK_MS while the loop is watched finely, and at
+	 * each coarse tick (an idle app's one wake-up a sample: the first burst
+	 * of work after a quiet spell is judged by a coarse tick).  A stall
+	 * without a fresh mark is taken as one. */
+	const fresh = m.sched !== null && m.armedAt - m.schedAt <= 2 * SCHED_MARK_MS;
+	if ((stalled && fresh) || (m.fine ? now - m.schedAt >= SCHED_MARK_MS : m.period > FINE_MS)) {
+		const s = schedRead(m);
+		if (stalled && fresh && s && lag - (s[1] - m.sched[1]) < SUSPECT_MS) stalled = false;
+		m.sched = s;
+		m.schedAt = now;
+	}
 	/* a stall's culprit is matched on the profiler's clock; no stall, no read */
 	const hr = stalled ? process.hrtime.bigint() : 0n;
 	if (stalled && st.hunt && st.hunt.running) stallSeen(st, now, hr, late, lag);
@@ -774,8 +816,8 @@ function buildSample(conn, now, wall, elu, fine) {
 		out.spaces = spaceStats();
 	const st = conn.st;
 	if (st && st.http) {
-		if (st.http.server.seen) out.http = httpOf(conn, 'httpServer', st.http.server, interval);
-		if (st.http.client.seen) out.http_client = httpOf(conn, 'httpClient', st.http.client, interval);
+		if (st.http.server.seen) out.http = httpOf(conn, 'httpServer', st.http.server.inFlight, interval);
+		if (st.http.client.seen) out.http_client = httpOf(conn, 'httpClient', st.http.client.inFlight, interval);
 	}
 	const workers = st ? workersOf(st) : null;
 	if (workers) out.workers = workers;
@@ -938,14 +980,14 @@ function httpError(st, which) {
 }
 
 /* The window's figures ({rps, count, p50_ms, ...}), and a fresh window. */
-function httpOf(conn, which, sideState, intervalMs) {
+function httpOf(conn, which, inFlight, intervalMs) {
 	const a = conn[which];
 	const status = {};
 	for (let i = 0; i < 5; i++) if (a.status[i]) status[STATUS_CLASSES[i]] = a.status[i];
 	if (a.status[5]) status.other = a.status[5];
 	const out = { rps: round3(intervalMs > 0 ? (a.n * 1000) / intervalMs : 0), count: a.n,
 		p50_ms: a.n ? round3(histPct(a, 50)) : 0, p99_ms: a.n ? round3(histPct(a, 99)) : 0,
-		max_ms: round3(a.max), in_flight: Math.max(0, sideState.inFlight), status: status };
+		max_ms: round3(a.max), in_flight: Math.max(0, inFlight), status: status };
 	if (which === 'httpClient') out.errors = a.errors;
 	else if (conn.nroutes || conn.otherRoute) out.routes = routesOf(conn, intervalMs);
 	conn[which] = httpAcc();
@@ -986,18 +1028,19 @@ function routesOf(conn, intervalMs) {
 
 function httpStart(st) {
 	if (st.http || !dc || typeof dc.subscribe !== 'function') return;
-	const now = function () { return perf.performance.now(); };
+	const clock = perf.performance;
+	const now = function () { return clock.now(); };
 	const server = { inFlight: 0, seen: false };
 	const client = { inFlight: 0, seen: false };
 	const undiciStart = new WeakMap();
-	const onServerClose = guard(function () {
-		/* 'close' after 'finish' is normal; without a finish, it was
-		 * abandoned (the client went away) and is no longer in flight. */
+	/* 'close' after 'finish' is normal; without a finish, the request was
+	 * abandoned (the client went away) and is no longer in flight. */
+	const onServerClose = function () {
 		if (this[K_START] !== undefined) {
 			this[K_START] = undefined;
 			server.inFlight--;
 		}
-	});
+	};
 	/* A request done: its time since the start mark on `carrier`. */
 	const finish = function (side, which, carrier, code, method, route) {
 		const t0 = carrier[K_START];
@@ -1006,22 +1049,37 @@ function httpStart(st) {
 		side.inFlight--;
 		httpRecord(st, which, now() - t0, code, typeof method === 'string' ? method : '?', route);
 	};
+	/* The server's three run once or twice a request: no guard() wrapper
+	 * (its apply of `arguments`), their own try. */
 	const subs = {
-		'http.server.request.start': guard(function (m) {
-			server.seen = true;
-			server.inFlight++;
-			m.response[K_START] = now();
-			m.response.on('close', onServerClose);	/* not once(): no wrapper per request */
-		}),
-		'http.server.response.finish': guard(function (m) {
-			if (m.response[K_START] === undefined) return;
-			finish(server, 'httpServer', m.response, m.response.statusCode, m.request.method, routeOf(m.request, m.response));
-		}),
+		'http.server.request.start': function (m) {
+			try {
+				const res = m.response;
+				res[K_START] = clock.now();
+				res.on('close', onServerClose);	/* not once(): no wrapper per request */
+				server.inFlight++;
+				server.seen = true;
+			} catch (e) { /* ignore */ }
+		},
+		'http.server.response.finish': function (m) {
+			try {
+				const res = m.response;
+				const t0 = res[K_START];
+				if (t0 === undefined) return;
+				res[K_START] = undefined;
+				server.inFlight--;
+				const method = m.request.method;
+				httpRecord(st, 'httpServer', clock.now() - t0, res.statusCode, typeof method === 'string' ? method : '?',
+					routeOf(m.request, res));
+			} catch (e) { /* ignore */ }
+		},
 		/* fastify names the route of the request it hands to a handler */
-		'tracing:fastify.request.handler:start': guard(function (m) {
-			const raw = m.reply && m.reply.raw;
-			if (raw && m.route && typeof m.route.url === 'string') raw[K_ROUTE] = m.route.url;
-		}),
+		'tracing:fastify.request.handler:start': function (m) {
+			try {
+				const raw = m.reply && m.reply.raw;
+				if (raw && m.route && typeof m.route.url === 'string') raw[K_ROUTE] = m.route.url;
+			} catch (e) { /* ignore */ }
+		},
 		'http.client.request.start': guard(function (m) {
 			client.seen = true;
 			client.inFlight++;

@@ -39,32 +39,6 @@ worker_row_full() {
 wait_for 15 worker_row_full ||
 	fail "the worker row lacks heap/limit, lag or ELU: $(tmux_screen | grep "thread [0-9]* leaky")"
 pass "sub-rows: $(tmux_screen | grep -E '[├└]─ thread' | tr -s ' ' | tr '\n' '|')"
-# The pool's rows: "├─ thread N CPU% heap/limit lag ELU%" (no name).  Both
-# read idle (ELU and CPU under 30%) while the pool waits, busy (ELU over 70%)
-# while 4 clients keep its 2 threads on ~50 ms tasks.
-pool_rows() {
-	tmux -L "$_tmux_sock" capture-pane -p -t t | grep -E '[├└]─ thread [0-9]+ +[0-9.]+% ' | grep -v leaky
-}
-pool_reads() {	# pool_reads idle|busy: both pool rows read so
-	pool_rows > "$tmp/pool"
-	[ "$(wc -l < "$tmp/pool")" = 2 ] || return 1
-	awk -v want="$1" '{
-		if ($2 != "thread" || $7 !~ /^[0-9]+%$/) exit 1
-		cpu = $4 + 0; elu = $7 + 0
-		if (want == "idle" && (elu >= 30 || cpu >= 30)) exit 1
-		if (want == "busy" && elu <= 70) exit 1
-	}' "$tmp/pool"
-}
-wait_for 15 pool_reads idle || fail "an idle pool reads busy: $(pool_rows)"
-pass "idle pool: $(pool_rows | tr -s ' ' | tr '\n' '|')"
-start_bg node -e '
-	const http = require("http");
-	const end = Date.now() + 20000;
-	const one = () => Date.now() < end && http.get({ host: "127.0.0.1", port: Number(process.argv[1]),
-		path: "/pool?n=30000000", agent: false }, (r) => { r.resume(); r.on("end", one); }).on("error", () => setTimeout(one, 100));
-	for (let i = 0; i < 4; i++) one();' "$port"
-wait_for 20 pool_reads busy || fail "a busy pool does not read busy: $(pool_rows)"
-pass "busy pool: $(pool_rows | tr -s ' ' | tr '\n' '|')"
 # The selection steps onto a worker's row and back.
 tmux_keys Home Down
 tmux_wait_text 5 "thread" || fail "lost the rows"
@@ -95,4 +69,33 @@ if tmux_screen | grep "heap leak" | grep -v "leaky" | grep -q "heap leak"; then
 	fail "a heap leak alert that does not name the worker: $(tmux_screen | grep 'heap leak')"
 fi
 pass "alert: $(tmux_screen | grep '(leaky) heap leak' | tr -s ' ' | head -1)"
+# (after the snapshot, taken early while the leaking thread's heap is small)
+# The pool's rows: "├─ thread N CPU% heap/limit lag ELU%" (no name).  Both
+# read idle (ELU and CPU under 30%) while the pool waits, busy (ELU over 70%)
+# while 4 clients keep its 2 threads on ~50 ms tasks.
+pool_rows() {
+	tmux -L "$_tmux_sock" capture-pane -p -t t | grep -E '[├└]─ thread [0-9]+ +[0-9.]+% ' | grep -v leaky
+}
+pool_reads() {	# pool_reads idle|busy: both pool rows read so
+	pool_rows > "$tmp/pool"
+	[ "$(wc -l < "$tmp/pool")" = 2 ] || return 1
+	awk -v want="$1" '{
+		if ($2 != "thread" || $7 !~ /^[0-9]+%$/) exit 1
+		cpu = $4 + 0; elu = $7 + 0
+		if (want == "idle" && (elu >= 30 || cpu >= 30)) exit 1
+		if (want == "busy" && elu <= 70) exit 1
+	}' "$tmp/pool"
+}
+wait_for 15 pool_reads idle || fail "an idle pool reads busy: $(pool_rows)"
+pass "idle pool: $(pool_rows | tr -s ' ' | tr '\n' '|')"
+start_bg node -e '
+	const http = require("http");
+	const end = Date.now() + 20000;
+	const one = () => Date.now() < end && http.get({ host: "127.0.0.1", port: Number(process.argv[1]),
+		path: "/pool?n=30000000", agent: false }, (r) => { r.resume(); r.on("end", one); }).on("error", () => setTimeout(one, 100));
+	for (let i = 0; i < 4; i++) one();' "$port"
+client=$!
+wait_for 20 pool_reads busy || fail "a busy pool does not read busy: $(pool_rows)"
+pass "busy pool: $(pool_rows | tr -s ' ' | tr '\n' '|')"
+kill "$client" 2>/dev/null
 tmux_keys q

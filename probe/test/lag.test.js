@@ -20,6 +20,25 @@ function switches(pid) {
 	return Number(v[1]) + Number(nv[1]);
 }
 
+/* A CPU cgroup (v1's cpu controller) with a quota of `quota` ms a `period`
+ * ms, or null where none can be made (not root, no such controller). */
+function cpuQuota(quota, period) {
+	const dir = '/sys/fs/cgroup/cpu/vitals-test-' + process.pid + '-' + Math.floor(Math.random() * 1e6);
+	try {
+		fs.mkdirSync(dir);
+		fs.writeFileSync(dir + '/cpu.cfs_period_us', String(period * 1000));
+		fs.writeFileSync(dir + '/cpu.cfs_quota_us', String(quota * 1000));
+		fs.readFileSync('/proc/self/task/' + process.pid + '/schedstat');
+	} catch (e) {
+		try { fs.rmdirSync(dir); } catch (e2) { /* none */ }
+		return null;
+	}
+	return {
+		add: (pid) => fs.writeFileSync(dir + '/cgroup.procs', String(pid)),
+		remove: () => { try { fs.rmdirSync(dir); } catch (e) { /* still has a task */ } },
+	};
+}
+
 /* Waits until the probe watches the loop coarsely (idle): a sample whose
  * whole window had the 1 Hz resolution. */
 function coarse(c, ms) {
@@ -90,6 +109,26 @@ describe('loop monitor', { concurrency: 3 }, () => {
 		// No sample says 0 lag with a busy loop (the old probe's elu 1, lag 0).
 		for (const s of c.samples().filter((m) => m.lag.n > 0)) assert.ok(!(s.elu > 0.5 && s.lag.max < 100), JSON.stringify(s.lag) + ' elu ' + s.elu);
 		c.close();
+	});
+
+	// A saturated loop that its CPU quota stops for 700 ms of every second
+	// (the thread stays runnable: schedstat counts it as waiting) is late
+	// by as much as a stall, but its own code blocked nothing: a culprit
+	// hunt would only deoptimise a server already short of CPU.
+	it('a loop late for want of CPU (a throttled cgroup) starts no culprit hunt', async (t) => {
+		const cg = cpuQuota(300, 1000);
+		if (!cg) return t.skip('no writable cgroup v1 cpu controller (not root?)');
+		const a = await app(['spin']);
+		after(async () => { await a.kill(); cg.remove(); });
+		cg.add(a.pid);
+		const c = await h.connect(a.sock);
+		await c.wait((m) => m.t === 'sample' && m.seq >= 9, 20000);
+		const seen = c.samples().map((m) => [m.seq, m.lag.max, m.profiling ? 'P' : m.elu]);
+		assert.ok(c.samples().some((m) => m.lag.max >= 300), 'the quota made no lateness: ' + JSON.stringify(seen));
+		assert.ok(!c.samples().some((m) => m.profiling || (m.stalls && m.stalls.length)), 'a hunt: ' + JSON.stringify(seen));
+		c.close();
+		await a.kill();
+		cg.remove();
 	});
 
 	it('a stall names the function that blocked the loop, with its file and line', async () => {
