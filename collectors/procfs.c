@@ -195,6 +195,18 @@ bool procfs_gone(int pid)
 	return r == 0 && (st.state == 'Z' || st.state == 'X');
 }
 
+int procfs_in_epoll(int pid)
+{
+	char path[64], w[64];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/wchan", pid, pid);
+	ssize_t n = procfs_read_small(path, w, sizeof w);
+	if (n <= 0)
+		return -1;
+	/* do_epoll_wait, ep_poll; "0" is on a CPU (or every wait on a kernel
+	 * that hides its symbols): only a named wait tells */
+	return strstr(w, "epoll") || strstr(w, "ep_poll") ? 1 : 0;
+}
+
 /* ---------------------------------------------------------------- status */
 
 int procfs_nspid_parse(const char *text, size_t len, int *out, int max)

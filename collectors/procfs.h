@@ -35,6 +35,10 @@ int procfs_stat_parse(const char *text, size_t len, procfs_stat *out);
 int procfs_stat_read(int pid, procfs_stat *out);
 /* True when pid is gone or a zombie (kill(2) still succeeds on those). */
 bool procfs_gone(int pid);
+/* Whether pid's main thread sleeps in epoll (its wchan): 1 (a Node process
+ * there has reached its event loop), 0 (elsewhere, on a CPU, or a kernel
+ * that hides wait channels), -1 unreadable. */
+int procfs_in_epoll(int pid);
 
 /* The scheduler's books on one thread, /proc/PID/task/TID/schedstat: time
  * on a CPU, time runnable but waiting in a run queue (CPU starvation), and

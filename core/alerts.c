@@ -46,7 +46,14 @@
  * GC).  Latest live sets bound both: growth a GC judged counts at most at
  * their rate, and in a process that makes garbage in cycles unjudged
  * growth below 4x the live set (V8's largest heap growing factor) waits
- * for the next GC (see leak_window_pass).  A firing leak
+ * for the next GC (see leak_window_pass).  Between major GCs nothing else
+ * tells a leak from promoted garbage (the heap after scavenges, old space
+ * and RSS rise alike with both), and V8 may put its GC off for minutes:
+ * once unjudged growth has E/2, the heap's rule asks for one through
+ * alerts_set_gc_cb (the probe's `gc`; at most once per leak_gc_s), and
+ * while it can, a window's growth since its latest GC over more than half
+ * the window (a quarter, if that GC took back a good part of the climb
+ * before it) is left for that GC to judge.  A firing leak
  * holds while the window that fired still rises (or the live set does) and
  * resolves resolve_s after it stops; while it fires the time to the heap or
  * cgroup limit is projected into vproc.oom_in_s.  Handle counts use the
@@ -525,6 +532,9 @@ typedef struct live_view {
 	double freed;	/* largest share of the heap one of those GCs freed */
 	bool cycles;	/* one of them freed most of a climb: garbage comes in cycles */
 	double took;	/* share of the climb before it the latest one freed */
+	double last_cap;	/* the most the latest GC and the newest one >= 15 s
+				   before it allow, B/s: their growth + half the
+				   minimum growth (a noisy post-GC sample) */
 } live_view;
 
 /* A worker thread's heap leak rule: the same floors and tests as the
@@ -798,7 +808,8 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 		 * window, is not the live set's (a cache that filled, then
 		 * garbage V8 has not collected since); when a GC can be asked
 		 * for, it is left for that GC to judge */
-		if (can_gc && lv->took >= 0.25 && (double)(tr->t_last - tr->t_gc) > (double)window_ms / 4)
+		double tail = (double)(tr->t_last - tr->t_gc);
+		if (can_gc && (tail > (double)window_ms / 2 || (lv->took >= 0.25 && tail > (double)window_ms / 4)))
 			live = NAN;
 		confirmed = !isnan(live);
 		if (confirmed) {
@@ -811,6 +822,10 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 			rate = fmin(rate, live);
 			if (!isnan(lv->rate))
 				rate = fmin(rate, lv->rate);
+			/* and the latest two: a cache that filled between GCs a
+			 * minute apart, then stayed full (a flat live set since) */
+			if (!isnan(lv->last_cap))
+				rate = fmin(rate, lv->last_cap);
 		} else {
 			/* only the time since the latest GC, and only growth
 			 * beyond the garbage major GCs have been removing */
@@ -956,7 +971,7 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	}
 	if (of_rss)
 		garbage = l->fall;
-	live_view lv = { NAN, NAN, l->young > 0 ? l->young : YOUNG_DEFAULT, freed, cycles, 0 };
+	live_view lv = { NAN, NAN, l->young > 0 ? l->young : YOUNG_DEFAULT, freed, cycles, 0, NAN };
 	if (l->gc_len) {
 		int k = (l->gc_head + LIVE_PTS - 1) % LIVE_PTS;
 		if (l->gc_climb[k] >= c->leak_min_growth_mb * MB)
@@ -969,6 +984,15 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	if (gc_known && l->gc_len) {
 		lv.set = l->gc_v[(l->gc_head + LIVE_PTS - 1) % LIVE_PTS];
 		lv.rate = leak_live_rate(l, (int64_t)(c->leak_window_s * 200), t, INT64_MAX);
+	}
+	lv.last_cap = NAN;
+	for (int i = 1; gc_known && i < l->gc_len; i++) {
+		int k1 = (l->gc_head + LIVE_PTS - 1) % LIVE_PTS, k0 = (k1 + LIVE_PTS - i) % LIVE_PTS;
+		double gap = (double)(l->gc_t[k1] - l->gc_t[k0]) / 1000.0;
+		if (gap >= 15) {
+			lv.last_cap = fmax(0, l->gc_v[k1] - l->gc_v[k0] + c->leak_min_growth_mb * MB / 2) / gap;
+			break;
+		}
 	}
 	trend tr, best = { 0 };
 	double rate = 0;

@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -72,6 +75,50 @@ static void test_nspid(void **state)
 }
 
 /* schedstat: "run_ns wait_ns slices\n"; anything else is refused whole. */
+/* A child sleeping in epoll_wait reads as in its event loop (once it gets
+ * there); a spinning one never does; a gone pid is unreadable. */
+static void test_in_epoll(void **state)
+{
+	(void)state;
+	pid_t waiter = fork();
+	assert_true(waiter >= 0);
+	if (waiter == 0) {
+		int ep = epoll_create1(0);
+		struct epoll_event ev;
+		for (;;)
+			epoll_wait(ep, &ev, 1, -1);
+	}
+	pid_t spinner = fork();
+	assert_true(spinner >= 0);
+	if (spinner == 0) {
+		volatile unsigned long x = 0;
+		for (;;)
+			x++;
+	}
+	int seen = 0;
+	char path[64], last[64] = "";
+	snprintf(path, sizeof path, "/proc/%d/task/%d/wchan", (int)waiter, (int)waiter);
+	for (int i = 0; i < 500 && seen != 1; i++) {	/* up to 5 s on a loaded machine */
+		seen = procfs_in_epoll(waiter);
+		if (procfs_read_small(path, last, sizeof last) <= 0)
+			last[0] = 0;
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	}
+	int spun = 0;
+	for (int i = 0; i < 20; i++)
+		spun |= procfs_in_epoll(spinner) == 1;
+	kill(waiter, SIGKILL);
+	kill(spinner, SIGKILL);
+	waitpid(waiter, NULL, 0);
+	waitpid(spinner, NULL, 0);
+	/* only a kernel that hides wait channels (every one "0") never says
+	 * epoll (vitals then attaches by age) */
+	if (seen != 1)
+		assert_string_equal(last, "0");
+	assert_false(spun);
+	assert_int_equal(procfs_in_epoll(waiter), -1);	/* reaped: gone */
+}
+
 static void test_schedstat(void **state)
 {
 	(void)state;
@@ -207,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_stat_read_self),
 		cmocka_unit_test(test_nspid),
 		cmocka_unit_test(test_schedstat),
+		cmocka_unit_test(test_in_epoll),
 		cmocka_unit_test(test_name_is_node),
 		cmocka_unit_test(test_environ_and_cmdline),
 		cmocka_unit_test(test_listeners),

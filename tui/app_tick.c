@@ -21,7 +21,8 @@
 #include "tui/diag.h"
 #include "tui/headless.h"
 
-/* A process younger than this is attached once it is this old (attach_newcomers). */
+/* A process younger than this is attached once it is this old, or once its
+ * main thread waits in its event loop, whichever comes first (attach_newcomers). */
 #define ATTACH_SETTLE_MS 3000
 
 void app_json_written(app *a, int rc)
@@ -227,11 +228,13 @@ static void prune_exited(app *a, int64_t now)
 
 /* Attach the processes discovery just added (from index `before` on) that
  * want it (app_wants_attach; with --attach in "all my node processes" mode
- * every one not attached yet).  One that started less than ATTACH_SETTLE_MS
- * ago waits until then (app_tick's retries): a Node process still running
- * its startup code opens the inspector only once it reaches its event loop,
- * too late for the attach that signalled it, and the port then stays open
- * in the way of the next process's attach (a pm2 app being scaled up). */
+ * every one not attached yet).  A Node process still running its startup
+ * code opens the inspector only once it reaches its event loop, too late
+ * for the attach that signalled it, and the port then stays open in the way
+ * of the next process's attach (a pm2 app being scaled up).  So one that
+ * started less than ATTACH_SETTLE_MS ago is attached once its main thread is
+ * seen waiting in epoll (its loop: procfs_in_epoll, each tick), else when it
+ * is that old (app_tick's retries; a kernel that hides wait channels). */
 static void attach_newcomers(app *a, size_t before, int64_t now)
 {
 	for (size_t i = a->opt.attach && a->discover ? 0 : before; i < a->m.nprocs; i++) {
@@ -239,7 +242,7 @@ static void attach_newcomers(app *a, size_t before, int64_t now)
 		if (p->pstate != PROBE_NONE || p->state != PROC_LIVE || !app_wants_attach(a, p))
 			continue;
 		int64_t settled = proc_start_ms(a->pc, p->start_time) + ATTACH_SETTLE_MS;
-		if (p->start_time && settled > now && settled - now <= ATTACH_SETTLE_MS)
+		if (p->start_time && settled > now && settled - now <= ATTACH_SETTLE_MS && procfs_in_epoll(p->pid) != 1)
 			p->attach_retry_ms = settled;
 		else
 			app_attach(a, p);
@@ -270,8 +273,8 @@ void app_tick(uv_timer_t *t)
 	proc_collector_sample(a->pc, &a->m, now);
 	for (size_t i = 0; i < a->m.nprocs; i++) {	/* attaches due: retries (app_actions.c), newcomers settled */
 		vproc *p = a->m.procs[i];
-		if ((p->pstate == PROBE_FAILED || p->pstate == PROBE_NONE) && p->attach_retry_ms && now >= p->attach_retry_ms &&
-		    p->state == PROC_LIVE)
+		if ((p->pstate == PROBE_FAILED || p->pstate == PROBE_NONE) && p->attach_retry_ms && p->state == PROC_LIVE &&
+		    (now >= p->attach_retry_ms || (p->pstate == PROBE_NONE && procfs_in_epoll(p->pid) == 1)))
 			app_attach(a, p);
 	}
 	model_groups(&a->m);
