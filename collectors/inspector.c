@@ -27,6 +27,14 @@
  *    SIGUSR1 and disarms it in job_finish, unlocking attach.lock explicitly
  *    (the watchdog holds the same open file); if vitals dies armed, the
  *    watchdog runs orphan_close: watch-only jobs that close the port.
+ *  - Node's cluster primary answers an inspector opened at run time by
+ *    sending SIGUSR1 to each of its workers (NODE_DEBUG_ENABLED in Node's
+ *    lib/internal/cluster/primary.js).  A worker slower than our session
+ *    (a loaded machine, a main thread busy in native code) then opens the
+ *    port after the primary closed it, and nobody would close that one: so
+ *    the children of every process we SIGUSR1 are watched for PROXY_WATCH_MS
+ *    (in->proxy); an inspector one of them opens meanwhile is ours — closed
+ *    by a close-only job, or after the injection when we attach it anyway.
  *  - Between dashboards: a job holds flock(<sockdir>/attach.lock) from its
  *    SIGUSR1 to its end, so two vitals of one user never race for 9229; a
  *    port held by another Node process (another user's attach) is waited for
@@ -76,6 +84,9 @@
 #define LOCK_WAIT_MS 6000	/* for another vitals's attach (attach.lock) */
 #define SOCK_WAIT_MS 3000	/* for the probe's socket after the injection */
 #define PORT_CLOSE_WAIT_MS 2000	/* for the inspector port to close again */
+#define PROXY_WATCH_MS 15000	/* children of a signalled process, watched this long */
+#define PROXY_POLL_MS 200
+#define MAX_PROXY 64
 #define POLL_MS 5	/* the waits of an attach (port open, socket, port closed): they are
 			 * serial, so each poll's delay is paid once per attached process */
 #define MAX_LISTEN 64
@@ -159,6 +170,11 @@ struct inspector {
 	 * the port later, that inspector is ours to close (job_signal) */
 	struct { int pid; uint64_t start; } unseen[16];
 	int nunseen;
+	/* children of processes we SIGUSR1'd (see the header): pid, start
+	 * time, the port SIGUSR1 opens in it, until when (uv_now) */
+	struct { int pid; int port; uint64_t start, until; } proxy[MAX_PROXY];
+	int nproxy;
+	uv_timer_t proxy_timer;	/* PROXY_POLL_MS while nproxy > 0 */
 };
 
 static void job_fail(inspector *in, int err, const char *fmt, ...)
@@ -166,6 +182,7 @@ static void job_fail(inspector *in, int err, const char *fmt, ...)
 static void job_step_connect(inspector *in);
 static void job_signal(inspector *in);
 static void job_signal_start(inspector *in);
+static void job_enqueue(inspector *in, job *j);
 static void connect_next(inspector *in, const char *msg);
 static void poll_cb(uv_timer_t *t);
 static void cdp_send(inspector *in, enum step s, const char *expr, size_t exprlen, bool cmdline_api);
@@ -312,6 +329,7 @@ static void inspector_release(inspector *in)
 		return;
 	uv_close((uv_handle_t *)&in->deadline, handle_closed);
 	uv_close((uv_handle_t *)&in->poll, handle_closed);
+	uv_close((uv_handle_t *)&in->proxy_timer, handle_closed);
 }
 
 static void kick(inspector *in)
@@ -449,6 +467,115 @@ static int cmp_port(const void *a, const void *b)
 }
 
 /* Decide where the process's inspector is, or open it with SIGUSR1. */
+/* The inspector flags of pid: its command line, then NODE_OPTIONS. */
+static void pid_flags(int pid, node_flags *f)
+{
+	node_flags_init(f);
+	size_t len;
+	char *buf = procfs_cmdline(pid, &len);
+	if (buf)
+		node_flags_cmdline(f, buf, len);
+	free(buf);
+	buf = procfs_environ_get(pid, "NODE_OPTIONS");
+	if (buf)
+		node_flags_node_options(f, buf);
+	free(buf);
+}
+
+/* Whether pid is on the proxy watch (and the same process); takes it off. */
+static bool proxy_take(inspector *in, int pid)
+{
+	for (int i = 0; i < in->nproxy; i++) {
+		if (in->proxy[i].pid != pid)
+			continue;
+		procfs_stat st;
+		bool same = procfs_stat_read(pid, &st) == 0 && st.start_time == in->proxy[i].start;
+		in->proxy[i] = in->proxy[--in->nproxy];
+		return same;
+	}
+	return false;
+}
+
+static void proxy_poll(uv_timer_t *t);
+
+/* Put the children of pid (just SIGUSR1'd) on the proxy watch: the Node
+ * processes among them, with the port SIGUSR1 opens in each. */
+static void proxy_add_children(inspector *in, int pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", pid, pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	uint64_t until = uv_now(in->loop) + PROXY_WATCH_MS;
+	int c;
+	while (fscanf(f, "%d", &c) == 1) {
+		char comm[64];
+		procfs_stat st;
+		procfs_comm(c, comm, sizeof comm);
+		if (c <= 0 || !procfs_is_node(c, comm, NULL) || procfs_stat_read(c, &st) < 0)
+			continue;
+		node_flags fl;
+		pid_flags(c, &fl);
+		if (fl.no_sigusr1)
+			continue;
+		int i = 0;
+		while (i < in->nproxy && in->proxy[i].pid != c)
+			i++;
+		if (i == in->nproxy) {
+			if (in->nproxy == MAX_PROXY)
+				break;
+			in->nproxy++;
+		}
+		in->proxy[i].pid = c;
+		in->proxy[i].start = st.start_time;
+		in->proxy[i].port = fl.port >= 0 ? fl.port : DEFAULT_PORT;
+		in->proxy[i].until = until;
+	}
+	fclose(f);
+	if (in->nproxy && !uv_is_active((uv_handle_t *)&in->proxy_timer))
+		uv_timer_start(&in->proxy_timer, proxy_poll, PROXY_POLL_MS, PROXY_POLL_MS);
+}
+
+/* A child on the proxy watch that opened its inspector: close it with a
+ * close-only job, unless an attach of it is queued (its job_start takes
+ * the entry and closes the inspector after the injection). */
+static void proxy_poll(uv_timer_t *t)
+{
+	inspector *in = t->data;
+	uint64_t now = uv_now(in->loop);
+	for (int i = 0; i < in->nproxy;) {
+		int pid = in->proxy[i].pid;
+		procfs_stat st;
+		procfs_listener l;
+		if (now > in->proxy[i].until || procfs_stat_read(pid, &st) < 0 || st.start_time != in->proxy[i].start) {
+			in->proxy[i] = in->proxy[--in->nproxy];
+			continue;
+		}
+		if (in->closing || in->proxy[i].port <= 0 || procfs_pid_listeners(pid, in->proxy[i].port, &l, 1) <= 0) {
+			i++;
+			continue;
+		}
+		bool queued = false;
+		for (const job *q = in->head; q; q = q->next)
+			queued |= q->pid == pid && q != in->cur && !q->late;
+		if (queued) {
+			i++;	/* its own job_start takes it */
+			continue;
+		}
+		in->proxy[i] = in->proxy[--in->nproxy];
+		if (in->cur && in->cur->pid == pid)
+			continue;	/* its running attach signalled it too: closes it */
+		job *k = xcalloc(1, sizeof *k);
+		k->pid = pid;
+		k->lock_fd = -1;
+		k->opened = k->signalled = k->close_only = k->close_only_job = true;
+		job_enqueue(in, k);
+	}
+	if (!in->nproxy)
+		uv_timer_stop(&in->proxy_timer);
+}
+
 static void job_start(inspector *in)
 {
 	job *j = in->cur;
@@ -467,7 +594,7 @@ static void job_start(inspector *in)
 		job_wait(in, ST_PORT_OPEN_WAIT);
 		return;
 	}
-	if (sock_alive(j->sock_path)) {
+	if (!j->close_only_job && sock_alive(j->sock_path)) {
 		job_finish(in, 0, "already attached");
 		return;
 	}
@@ -500,16 +627,7 @@ static void job_start(inspector *in)
 	}
 
 	node_flags f;
-	node_flags_init(&f);
-	size_t len;
-	char *buf = procfs_cmdline(j->pid, &len);
-	if (buf)
-		node_flags_cmdline(&f, buf, len);
-	free(buf);
-	buf = procfs_environ_get(j->pid, "NODE_OPTIONS");
-	if (buf)
-		node_flags_node_options(&f, buf);
-	free(buf);
+	pid_flags(j->pid, &f);
 
 	/* the port asked for separately: an app may have more than MAX_LISTEN */
 	procfs_listener ls[MAX_LISTEN], wl;
@@ -522,7 +640,10 @@ static void job_start(inspector *in)
 	for (int i = 0; i < nl; i++)
 		j->before[j->nbefore++] = ls[i].port;
 	if (l) {
-		/* open already (--inspect, or opened earlier): use it, leave it open */
+		/* open already (--inspect, or opened earlier): use it, leave it
+		 * open — unless our SIGUSR1 to its cluster primary opened it */
+		if (proxy_take(in, j->pid))
+			j->opened = j->signalled = true;
 		j->cand[0] = *l;
 		j->ncand = 1;
 	} else if (f.inspect && nl > 0) {
@@ -671,6 +792,7 @@ static void job_signal(inspector *in)
 		return;
 	}
 	j->opened = j->signalled = true;
+	proxy_add_children(in, j->pid);
 	job_wait(in, ST_PORT_OPEN_WAIT);
 }
 
@@ -1008,8 +1130,9 @@ inspector *inspector_new(uv_loop_t *loop, const char *probe_path)
 	in->loop = loop;
 	uv_timer_init(loop, &in->deadline);
 	uv_timer_init(loop, &in->poll);
-	in->deadline.data = in->poll.data = in;
-	in->nhandles = 2;
+	uv_timer_init(loop, &in->proxy_timer);
+	in->deadline.data = in->poll.data = in->proxy_timer.data = in;
+	in->nhandles = 3;
 	in->wd = watchdog_new(orphan_close);
 	return in;
 }
