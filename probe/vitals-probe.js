@@ -29,8 +29,9 @@
  *    returns its state and does nothing else. opts.sockDir overrides the
  *    socket directory rule; opts.closeInspector closes the inspector at the
  *    first connection to the socket (the injector's, after its session
- *    ended), or 1 s later at the latest (opts.closeInspectorMs, for tests)
- *    — only when asked, because someone else may be debugging.
+ *    ended), or 1 s later at the latest (opts.closeInspectorMs, for tests),
+ *    and again if a second start of the same SIGUSR1 reopens it — only when
+ *    asked, because someone else may be debugging.
  *  - The returned `reason` says why the probe is inactive (null when active):
  *    a refused directory, 'not the main thread' (worker threads share the
  *    pid; the main thread's probe covers the process), 'detached', ...
@@ -1832,16 +1833,31 @@ function stop(st) {
  * whichever copy of the probe made the server); closing under a live
  * session would skip the session's end on the inspector's thread.  If no
  * cue comes (the injector died: its watchdog acts too), close anyway
- * CLOSE_INSPECTOR_MS later — closing is never left to someone else. */
+ * CLOSE_INSPECTOR_MS later — closing is never left to someone else.
+ * Then look again a few times.  Node answers one SIGUSR1 twice, with a V8
+ * interrupt and a libuv async that each start the inspector unless it runs.
+ * In an app whose main thread was busy when the signal came (still loading
+ * its modules: pm2 cluster members attached as they started), the one opened
+ * the inspector vitals injected us through and the other, run once the loop
+ * ran again, just after this close, opened it anew for good: 9229 stayed open
+ * and every later attach failed ("held by PID …").  The second start comes
+ * within tens of ms of the close (tests/fixtures busy start, load 30); the
+ * looks 0.4, 1.2 and 2.4 s on close it, and do nothing when it is closed. */
 const CLOSE_INSPECTOR_MS = 1000;
 function closeInspectorSoon(st, ms) {
 	if (!inspector) return;
 	let timer = null;
+	let n = 1;
+	const again = guard(function () {
+		if (inspector.url()) inspector.close();
+		if (++n < 4) setTimeout(again, 400 * n).unref();
+	});
 	const close = guard(function () {
 		if (st.closeInspector !== close) return;
 		st.closeInspector = null;
 		clearTimeout(timer);
 		inspector.close();
+		setTimeout(again, 400).unref();
 	});
 	st.closeInspector = close;
 	timer = setTimeout(close, ms > 0 ? ms : CLOSE_INSPECTOR_MS);
