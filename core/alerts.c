@@ -53,7 +53,9 @@
  * alerts_set_gc_cb (the probe's `gc`; at most once per leak_gc_s), and
  * while it can, a window's growth since its latest GC over more than half
  * the window (a quarter, if that GC took back a good part of the climb
- * before it) is left for that GC to judge.  A firing leak
+ * before it) is left for that GC to judge, and a window that would pass
+ * with a tail over a quarter waits one close for a GC asked for then.
+ * A firing leak
  * holds while the window that fired still rises (or the live set does) and
  * resolves resolve_s after it stops; while it fires the time to the heap or
  * cgroup limit is projected into vproc.oom_in_s.  Handle counts use the
