@@ -311,7 +311,7 @@ handle_count *model_handle(model *m, vnode *n, const char *type)
 	if (n->nhandles == MAX_HANDLE_TYPES)
 		return NULL;
 	if (n->nhandles == n->handles_cap) {	/* rings move with their struct: no self-pointers */
-		int cap = n->handles_cap ? n->handles_cap * 2 : 2;
+		int cap = n->handles_cap ? n->handles_cap * 2 : 1;	/* an idle app has one type */
 		n->handles = xrealloc(n->handles, (size_t)cap * sizeof *n->handles);
 		n->handles_cap = cap;
 	}

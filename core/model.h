@@ -155,7 +155,7 @@ typedef struct vnode {
 	heap_space spaces[MAX_SPACES];
 	int nspaces;
 	handle_count *handles;	/* owned; nhandles of handles_cap, grown by doubling
-				 * up to MAX_HANDLE_TYPES (an idle app has one or two
+				 * from 1 up to MAX_HANDLE_TYPES (an idle app has one or two
 				 * types; 16 inline were 6 KB per attached process) */
 	int nhandles, handles_cap;
 

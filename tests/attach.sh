@@ -212,6 +212,26 @@ kill -0 "$B" 2>/dev/null || fail "busy app died"
 pass "inspector opened late by a busy app closed again ($out)"
 kill "$B"
 
+# --- an app busy in JavaScript when SIGUSR1 comes (loading its modules, say):
+#     Node starts the inspector from a V8 interrupt, vitals attaches through
+#     it, and the signal's second start, once the loop runs, opens it again
+#     (it stayed open for good: pm2 members attached as they started); that
+#     one must be closed too, and stay closed
+start_node busyjs "$FIXTURES/attach_busy.js" 3 js
+B=$P
+kill -USR2 "$B"
+wait_for 10 grep -q blocking "$WORK/busyjs.out" || fail "busy JS app did not start blocking"
+out=$("$DRIVER" attach "$B")
+[ "$out" = "$B: ok" ] || fail "busy JS app: attach: $out"
+wait_for 15 grep -q unblocked "$WORK/busyjs.out" || fail "busy JS app did not unblock"
+wait_for 15 sh -c "! ss -Hltnp 'sport = :9229' | grep -q 'pid=$B,'" ||
+	fail "busy JS app: the inspector reopened after the attach is left open: $(cat "$WORK/busyjs.err")"
+sleep 3
+! listening 9229 "$B" || fail "busy JS app: the inspector opened again: $(cat "$WORK/busyjs.err")"
+kill -0 "$B" 2>/dev/null || fail "busy JS app died"
+pass "an app busy in JavaScript: attached, and its inspector closed each time it opened ($(grep -c 'Debugger listening' "$WORK/busyjs.err") starts)"
+kill "$B"
+
 # --- an inspector vitals opened but cannot talk to (no /json/list with
 #     --inspect-publish-uid=stderr): the attach fails and says the port is
 #     still open rather than leaving that unsaid
