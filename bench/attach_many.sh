@@ -7,7 +7,9 @@
 # process's "probe_attached" line is written with its first probe sample,
 # its "ts" the moment it was written.  Prints when the first, the median and
 # the last of the N were attached, counted from vitals' start (targets: 50
-# in < 5 s, 200 in < 20 s), and how many failed.
+# in < 5 s, 200 in < 20 s), and how many failed — among them those still
+# queued when the run's --duration ended (they used to be reported as
+# nothing at all: "lost").
 #
 # First sample: K (5) times one fresh app attached alone: the time from
 # vitals' start to the first line carrying heap_used, next to the inspector
@@ -18,6 +20,7 @@
 # Attaches use port 9229: run it in a private network namespace (TEAM.md):
 #   unshare -n sh -c 'ip link set lo up && exec bench/attach_many.sh build'
 # Usage: bench/attach_many.sh [BUILD_DIR]   Env: NS="50 200" K=5 NODE=node
+# KEEP=DIR (a copy of the work dir: the apps' output, vitals' JSON and stderr)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(cd "${1:-${VITALS_BUILDDIR:-.}}" && pwd)
@@ -41,7 +44,7 @@ stop_apps() {
 	for p in $apps; do wait "$p" 2>/dev/null || true; done
 	apps=""
 }
-trap 'stop_apps; rm -rf "$T"' EXIT INT TERM
+trap 'stop_apps; [ -n "${KEEP:-}" ] && cp -r "$T" "$KEEP"; rm -rf "$T"' EXIT INT TERM
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 start_apps() { # N: idle apps, ready once each printed its line
 	i=0
@@ -66,11 +69,12 @@ for N in $NS; do
 	"$BUILD/vitals" --json --attach --duration $((N / 4 + 15)) $pids >"$T/out" 2>"$T/err" || true
 	ok=$(grep -c '"event":"probe_attached"' "$T/out" || true)
 	bad=$(grep -c '"event":"attach_failed"' "$T/out" || true)
+	late=$(grep '"event":"attach_failed"' "$T/out" | grep -c 'stopped before the attach finished' || true)
 	grep '"event":"probe_attached"' "$T/out" | sed 's/.*"ts":\([0-9]*\).*/\1/' |
 		awk -v t0="$t0" '{ print ($1 - t0) / 1000 }' | sort -n >"$T/times"
-	awk -v n="$N" -v ok="$ok" -v bad="$bad" '{ v[NR] = $1 }
-		END { printf "  N=%-4d attached %d/%d (%d failed): first %.2f s, median %.2f s, all %s  (%.0f ms per attach)\n",
-			n, ok, n, bad, v[1], v[int((NR + 1) / 2)], ok == n ? sprintf("%.2f s", v[NR]) : "never",
+	awk -v n="$N" -v ok="$ok" -v bad="$bad" -v late="$late" '{ v[NR] = $1 }
+		END { printf "  N=%-4d attached %d/%d (%d failed, %d of them still queued at the end): first %.2f s, median %.2f s, all %s  (%.0f ms per attach)\n",
+			n, ok, n, bad, late, v[1], v[int((NR + 1) / 2)], ok == n ? sprintf("%.2f s", v[NR]) : "never",
 			NR ? v[NR] * 1000 / NR : 0 }' "$T/times"
 	stop_apps
 done

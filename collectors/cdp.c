@@ -4,7 +4,8 @@
  * Data: a cdp owns at most one TCP connection (`conn`) at a time — first for
  * GET /json/list, then a fresh one for the WebSocket (Node's inspector answers
  * one request per HTTP connection) — a read buffer, and the wslay context.
- * Phases: LISTING → HANDSHAKE → OPEN.
+ * Phases: LISTING → HANDSHAKE → OPEN → ENDING (cdp_end: close frame and
+ * our FIN sent, waiting for the inspector's EOF).
  *
  * Invariants:
  *  - A conn is freed only in its close callback; when the cdp lets go of it
@@ -41,11 +42,12 @@
 #define WS_MSG_MAX (4 << 20)
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-enum phase { PH_LISTING, PH_HANDSHAKE, PH_OPEN };
+enum phase { PH_LISTING, PH_HANDSHAKE, PH_OPEN, PH_ENDING };
 
 typedef struct conn {
 	uv_tcp_t tcp;
 	uv_connect_t creq;
+	uv_shutdown_t sreq;	/* cdp_end's; cancelled by the close, before conn_closed */
 	cdp *owner;		/* always: counts in owner->nconns until closed */
 	bool live;		/* false once the cdp no longer wants it */
 	char rd[65536];
@@ -338,6 +340,14 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	cdp *c = cn->owner;
 	if (!cn->live || nread == 0)
 		return;
+	if (nread < 0 && c->phase == PH_ENDING) {
+		/* EOF (or a reset) after our close: the session is over */
+		const cdp_ops *ops = c->ops;
+		void *ud = c->ud;
+		cdp_close(c);
+		ops->ended(ud);
+		return;
+	}
 	if (nread < 0) {
 		const char *why = nread == UV_EOF ? "closed the connection" : uv_strerror((int)nread);
 		if (c->phase == PH_LISTING)
@@ -354,8 +364,10 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		on_listing_bytes(c);
 	else if (c->phase == PH_HANDSHAKE)
 		on_handshake_bytes(c);
-	else
+	else if (c->phase == PH_OPEN)
 		on_ws_bytes(c);
+	else
+		c->rlen = c->roff = 0;	/* ending: the close frame's echo, late events */
 }
 
 static void connect_cb(uv_connect_t *req, int status)
@@ -669,6 +681,26 @@ int cdp_evaluate(cdp *c, const char *expr, size_t len, bool cmdline_api, char *e
 		return -1;
 	}
 	return 0;
+}
+
+static void shutdown_cb(uv_shutdown_t *req, int status)
+{
+	(void)req;
+	(void)status;	/* a failure shows as the read's error, which ends it too */
+}
+
+int cdp_end(cdp *c)
+{
+	if (c->closed || !c->ws || !c->cn || c->phase != PH_OPEN)
+		return -1;
+	c->phase = PH_ENDING;
+	c->want_id = 0;
+	/* a close frame first (the session's proper end), then our FIN for an
+	 * inspector that would ignore it; either makes it close its side */
+	if (wslay_event_queue_close(c->ws, WSLAY_CODE_NORMAL_CLOSURE, NULL, 0) == 0)
+		(void)wslay_event_send(c->ws);
+	c->cn->sreq.data = c->cn;
+	return uv_shutdown(&c->cn->sreq, (uv_stream_t *)&c->cn->tcp, shutdown_cb) < 0 ? -1 : 0;
 }
 
 bool cdp_is_open(const cdp *c)

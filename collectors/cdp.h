@@ -30,6 +30,9 @@ typedef struct cdp_ops {
 	 * the WebSocket opened (this port may simply not be an inspector: try
 	 * another); msg is one line naming the PID and port. */
 	void (*fail)(void *ud, bool listing, const char *msg);
+	/* After cdp_end(): the inspector closed its side of the connection, so
+	 * it has ended our session (the cdp is closed already). */
+	void (*ended)(void *ud);
 } cdp_ops;
 
 /* Connect to the inspector of pid (for messages; its network namespace is
@@ -43,6 +46,14 @@ cdp *cdp_open(uv_loop_t *loop, int family, const unsigned char addr[16], int por
 int cdp_evaluate(cdp *c, const char *expr, size_t len, bool cmdline_api, char *err, size_t errlen);
 /* Whether the WebSocket is open and the session not closed by the peer. */
 bool cdp_is_open(const cdp *c);
+/* End the session properly: a WebSocket close frame, our half of the TCP
+ * connection shut, then ops->ended once the inspector has closed its half
+ * (or ops->fail if the connection breaks instead).  Node's inspector ends a
+ * session (and prints "Debugger ending on ...") on its I/O thread as it
+ * closes the connection, so after ended() nothing of ours holds the
+ * inspector open.  0, or -1 when no session is open or the shutdown failed:
+ * then nothing follows (cdp_close it). */
+int cdp_end(cdp *c);
 /* Stop: no callback runs after this.  Safe from inside a callback. */
 void cdp_close(cdp *c);
 

@@ -44,8 +44,10 @@
  * (/proc/PID/cmdline and NODE_OPTIONS flags, the process's listening sockets
  * from /proc/PID/fd + /proc/PID/net/tcp{,6}), or refuse non-Node processes
  * and SIGUSR1 the rest → GET /json/list → WebSocket → evaluate
- * [process.pid, process.version] → evaluate the wrapped probe → disconnect →
- * wait for <sockdir>/<pid>.sock → wait for the port to close (if ours).
+ * [process.pid, process.version] → evaluate the wrapped probe → end the
+ * session (close frame, FIN, the inspector's EOF) → wait for
+ * <sockdir>/<pid>.sock, whose first connection is the probe's cue to close
+ * an inspector we opened → wait for the port to close (if ours).
  */
 #include "collectors/inspector.h"
 
@@ -53,6 +55,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -84,11 +87,13 @@
 #define LOCK_WAIT_MS 6000	/* for another vitals's attach (attach.lock) */
 #define SOCK_WAIT_MS 3000	/* for the probe's socket after the injection */
 #define PORT_CLOSE_WAIT_MS 2000	/* for the inspector port to close again */
+#define SESSION_END_WAIT_MS 1000	/* for the inspector to end our session after our close */
 #define PROXY_WATCH_MS 15000	/* children of a signalled process, watched this long */
 #define PROXY_POLL_MS 200
 #define MAX_PROXY 64
 #define POLL_MS 5	/* the waits of an attach (port open, socket, port closed): they are
 			 * serial, so each poll's delay is paid once per attached process */
+#define PROC_POLL_MS 100	/* the waits' look at /proc while the quick check says nothing */
 #define MAX_LISTEN 64
 #define DEFAULT_PORT 9229
 
@@ -112,6 +117,7 @@ enum step {
 	ST_CDP_PID,		/* Runtime.evaluate [process.pid, process.version] */
 	ST_CDP_PROBE,		/* Runtime.evaluate the wrapped probe */
 	ST_CDP_CLOSE,		/* Runtime.evaluate CLOSE_SNIPPET */
+	ST_SESSION_END,		/* our session closing (cdp_end), waiting for the inspector's side */
 	ST_SOCK_WAIT,		/* polling for <sockdir>/<pid>.sock */
 	ST_PORT_CLOSE_WAIT,	/* polling until the inspector port is gone */
 };
@@ -146,6 +152,7 @@ struct job {
 	int ncand, icand;
 	procfs_listener port;	/* the inspector's listener */
 	uint64_t step_start;	/* uv_now of the current waiting step */
+	uint64_t proc_at;	/* uv_now of the last look at /proc/PID/net/tcp in a wait */
 
 	cdp *cdp;		/* the inspector connection, while one is open */
 	bool session;		/* its WebSocket is open */
@@ -233,6 +240,66 @@ static bool sock_alive(const char *path)
 	return ok;
 }
 
+/* Whether a connection to addr:port (unspecified: loopback) in pid's network
+ * namespace is refused, i.e. nothing listens there.  Over loopback the answer
+ * is there when connect() returns, so this costs tens of µs where a read of
+ * /proc/PID/net/tcp{,6} costs ~12 ms (the kernel walks its whole socket
+ * hash): the attach's waits poll this and look at /proc only when something
+ * may be listening, and every PROC_POLL_MS (an inspector on another address).
+ * false when it connected or cannot tell. */
+static bool port_refused(int pid, int family, const unsigned char *addr, int port)
+{
+	char err[200];
+	int fd = netns_socket(pid, family, err, sizeof err);
+	if (fd < 0)
+		return false;
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	socklen_t len;
+	static const unsigned char any[16];
+	if (!addr)
+		addr = any;
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		a->sin6_addr = in6addr_loopback;
+		if (memcmp(addr, any, 16) != 0)
+			memcpy(&a->sin6_addr, addr, 16);
+		len = sizeof *a;
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		memcpy(&a->sin_addr, addr, 4);
+		if (a->sin_addr.s_addr == htonl(INADDR_ANY))
+			a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof *a;
+	}
+	bool refused = false;
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
+		int e = errno;
+		if (e == EINPROGRESS) {
+			struct pollfd pf = { .fd = fd, .events = POLLOUT };
+			socklen_t el = sizeof e;
+			if (poll(&pf, 1, 0) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+				e = 0;
+		}
+		refused = e == ECONNREFUSED;
+	}
+	close(fd);
+	return refused;
+}
+
+/* In a wait: time for a look at /proc (the quick check aside)? */
+static bool proc_due(inspector *in, job *j)
+{
+	if (uv_now(in->loop) - j->proc_at < PROC_POLL_MS)
+		return false;
+	j->proc_at = uv_now(in->loop);
+	return true;
+}
+
 /* ---------- the inspector connection (collectors/cdp) ---------- */
 
 /* One handle fewer; the inspector goes with its last one once closing. */
@@ -270,6 +337,7 @@ static const char *step_name(enum step s)
 	case ST_CDP_PID: return "identifying the process";
 	case ST_CDP_PROBE: return "starting the probe";
 	case ST_CDP_CLOSE: return "closing the inspector";
+	case ST_SESSION_END: return "ending the inspector session";
 	case ST_SOCK_WAIT: return "waiting for the probe socket";
 	case ST_PORT_CLOSE_WAIT: return "waiting for the inspector to close";
 	default: return "starting";
@@ -284,12 +352,19 @@ static void on_cdp_open(void *ud)
 	cdp_send(in, ST_CDP_PID, expr, strlen(expr), false);
 }
 
+static void job_session_ended(inspector *in);
+static void job_poll_sock(inspector *in);
+
 static void on_cdp_fail(void *ud, bool listing, const char *msg)
 {
 	inspector *in = ud;
 	job *j = in->cur;
 	j->cdp = NULL;	/* closed itself */
 	j->session = false;
+	if (j->step == ST_SESSION_END) {
+		job_session_ended(in);	/* broken rather than closed: over all the same */
+		return;
+	}
 	if (listing && j->step == ST_CONNECT) {
 		connect_next(in, msg);	/* maybe not the inspector: the next candidate */
 		return;
@@ -297,7 +372,15 @@ static void on_cdp_fail(void *ud, bool listing, const char *msg)
 	job_fail(in, -EPROTO, "%s while %s", msg, step_name(j->step));
 }
 
-static const cdp_ops job_cdp_ops = { on_cdp_open, on_cdp_reply, on_cdp_fail };
+static void on_cdp_ended(void *ud)
+{
+	inspector *in = ud;
+	in->cur->cdp = NULL;	/* closed itself */
+	in->cur->session = false;
+	job_session_ended(in);
+}
+
+static const cdp_ops job_cdp_ops = { on_cdp_open, on_cdp_reply, on_cdp_fail, on_cdp_ended };
 
 /* Open a connection to the current candidate, in the target's network
  * namespace. */
@@ -378,7 +461,7 @@ static void job_wait(inspector *in, enum step s)
 {
 	job *j = in->cur;
 	j->step = s;
-	j->step_start = uv_now(in->loop);
+	j->step_start = j->proc_at = uv_now(in->loop);
 	uv_timer_start(&in->poll, poll_cb, POLL_MS, POLL_MS);
 }
 
@@ -633,7 +716,12 @@ static void job_start(inspector *in)
 	procfs_listener ls[MAX_LISTEN], wl;
 	int nl = procfs_pid_listeners(j->pid, 0, ls, MAX_LISTEN);
 	int want = f.port >= 0 ? f.port : DEFAULT_PORT;
-	const procfs_listener *l = want && procfs_pid_listeners(j->pid, want, &wl, 1) > 0 ? &wl : NULL;
+	const procfs_listener *l = NULL;
+	for (int i = 0; i < nl && want && !l; i++)
+		if (ls[i].port == want)
+			l = &ls[i];
+	if (!l && want && nl == MAX_LISTEN && procfs_pid_listeners(j->pid, want, &wl, 1) > 0)
+		l = &wl;
 	j->sig_port = want;
 	j->no_sigusr1 = f.no_sigusr1;
 	j->nbefore = 0;
@@ -737,7 +825,8 @@ static void job_signal(inspector *in)
 		j->lock_fd = fd >= 0 ? fd : -2;
 	}
 	/* the port in the target's network namespace: a container's own */
-	if (j->sig_port && procfs_port_held(j->pid, j->sig_port, NULL)) {
+	if (j->sig_port && !port_refused(j->pid, AF_INET, NULL, j->sig_port) &&
+	    procfs_port_held(j->pid, j->sig_port, NULL)) {
 		/* Polled every POLL_MS while waiting, so the costly owner lookup is
 		 * made only when the wait starts and when it runs out. */
 		bool waiting = j->step == ST_PORT_FREE_WAIT;
@@ -802,7 +891,12 @@ static void job_poll_port_open(inspector *in)
 	job *j = in->cur;
 	procfs_listener ls[MAX_LISTEN];
 	const procfs_listener *l = NULL;
-	if (j->sig_port) {
+	/* /proc only when something answers on the port, or now and then (a
+	 * --inspect-port host that is not loopback) */
+	bool look = !j->sig_port || !port_refused(j->pid, AF_INET, NULL, j->sig_port) || proc_due(in, j);
+	if (!look) {
+		/* nothing there yet */
+	} else if (j->sig_port) {
 		if (procfs_pid_listeners(j->pid, j->sig_port, ls, 1) > 0)
 			l = &ls[0];
 	} else {
@@ -829,7 +923,7 @@ static void job_poll_port_open(inspector *in)
 	}
 	if (j->late)
 		return;	/* until the port appears or the deadline */
-	if (j->sig_port && j->retries < 3) {
+	if (look && j->sig_port && j->retries < 3) {
 		/* Another process took the port first (a concurrent attach by
 		 * another vitals): ours failed with "address already in use" and
 		 * survives; signal it again once the port is free. */
@@ -1000,15 +1094,36 @@ static void on_cdp_reply(void *ud, int err, const char *value, const char *reply
 			return;
 		}
 		json_decref(v);
-		/* Disconnect at once: inspector.close() in the probe waits for us. */
-		job_disconnect(j);
-		job_wait(in, ST_SOCK_WAIT);
+		/* End our session first and properly (the inspector prints
+		 * "Debugger ending"); the probe closes an inspector we opened
+		 * at our first connection to its socket, which so comes after
+		 * the end (closing it under a live session loses that end). */
+		job_wait(in, ST_SESSION_END);
+		if (cdp_end(j->cdp) < 0) {
+			job_disconnect(j);
+			job_session_ended(in);
+		}
 		return;
 	}
 	if (j->step == ST_CDP_CLOSE) {
 		job_disconnect(j);
 		job_wait(in, ST_PORT_CLOSE_WAIT);
 	}
+}
+
+/* Our session is over (or we gave up waiting): on to the probe's socket,
+ * looked at once now rather than a poll later. */
+static void job_session_ended(inspector *in)
+{
+	job_disconnect(in->cur);
+	job_wait(in, ST_SOCK_WAIT);
+	job_poll_sock(in);
+}
+
+static void job_poll_session_end(inspector *in)
+{
+	if (uv_now(in->loop) - in->cur->step_start >= SESSION_END_WAIT_MS)
+		job_session_ended(in);	/* the probe's own fallback closes it later */
 }
 
 static void job_poll_sock(inspector *in)
@@ -1037,8 +1152,10 @@ static void job_poll_port_close(inspector *in)
 {
 	job *j = in->cur;
 	procfs_listener l;
-	bool gone = !j->port.port || procfs_pid_listeners(j->pid, j->port.port, &l, 1) == 0 ||
-		    (kill(j->pid, 0) < 0 && errno == ESRCH);
+	/* refused at the listener's address: gone; else /proc says whose it is */
+	bool gone = !j->port.port || (kill(j->pid, 0) < 0 && errno == ESRCH) ||
+		    port_refused(j->pid, j->port.family, j->port.addr, j->port.port) ||
+		    (proc_due(in, j) && procfs_pid_listeners(j->pid, j->port.port, &l, 1) == 0);
 	if (gone) {
 		job_end(in, 0, "attached");
 		return;
@@ -1081,6 +1198,7 @@ static void poll_cb(uv_timer_t *t)
 	case ST_LOCK_WAIT:
 	case ST_PORT_FREE_WAIT: job_signal(in); break;
 	case ST_PORT_OPEN_WAIT: job_poll_port_open(in); break;
+	case ST_SESSION_END: job_poll_session_end(in); break;
 	case ST_SOCK_WAIT: job_poll_sock(in); break;
 	case ST_PORT_CLOSE_WAIT: job_poll_port_close(in); break;
 	default: uv_timer_stop(t); break;

@@ -27,9 +27,10 @@
  *    already}. It is idempotent per process: an active probe is kept in
  *    globalThis[Symbol.for('vitals.probe')] and a second load or start()
  *    returns its state and does nothing else. opts.sockDir overrides the
- *    socket directory rule; opts.closeInspector closes the inspector ~50 ms
- *    later (after the reply to the injecting evaluate has gone out), and
- *    again if a second start of the same SIGUSR1 reopens it — only when
+ *    socket directory rule; opts.closeInspector closes the inspector at the
+ *    first connection to the socket (the injector's, after its session
+ *    ended), or 1 s later at the latest (opts.closeInspectorMs, for tests),
+ *    and again if a second start of the same SIGUSR1 reopens it — only when
  *    asked, because someone else may be debugging.
  *  - The returned `reason` says why the probe is inactive (null when active):
  *    a refused directory, 'not the main thread' (worker threads share the
@@ -183,6 +184,7 @@ function newState() {
 		startedMs: null,
 		onExit: null,
 		onWarning: null,
+		closeInspector: null, /* closes the injector's inspector; run at the next connection */
 	};
 }
 
@@ -1824,24 +1826,42 @@ function stop(st) {
 	if (globalThis[KEY] === st) delete globalThis[KEY];
 }
 
-/* Later, so the reply to the evaluate that injected us goes out first; then
- * again a few times.  Node answers one SIGUSR1 twice, with a V8 interrupt and
- * a libuv async that each start the inspector unless it runs.  In an app whose
- * main thread was busy when the signal came (still loading its modules: pm2
- * cluster members attached as they started), the one opened the inspector
- * vitals injected us through and the other, run once the loop ran again,
- * just after this close, opened it anew for good: 9229 stayed open and every
- * later attach failed ("held by PID …").  The second start comes within tens
- * of ms of the close (tests/fixtures busy start, load 30); the looks 0.4, 1.2
- * and 2.4 s on close it, and do nothing when the inspector is closed. */
-function closeInspectorSoon() {
+/* Close the inspector the injector opened, once its session is over.  The
+ * injector (collectors/inspector.c) ends its session and waits until the
+ * inspector has closed the connection before it first connects to our
+ * socket, so that connection is the cue (st.closeInspector, called by
+ * whichever copy of the probe made the server); closing under a live
+ * session would skip the session's end on the inspector's thread.  If no
+ * cue comes (the injector died: its watchdog acts too), close anyway
+ * CLOSE_INSPECTOR_MS later — closing is never left to someone else.
+ * Then look again a few times.  Node answers one SIGUSR1 twice, with a V8
+ * interrupt and a libuv async that each start the inspector unless it runs.
+ * In an app whose main thread was busy when the signal came (still loading
+ * its modules: pm2 cluster members attached as they started), the one opened
+ * the inspector vitals injected us through and the other, run once the loop
+ * ran again, just after this close, opened it anew for good: 9229 stayed open
+ * and every later attach failed ("held by PID …").  The second start comes
+ * within tens of ms of the close (tests/fixtures busy start, load 30); the
+ * looks 0.4, 1.2 and 2.4 s on close it, and do nothing when it is closed. */
+const CLOSE_INSPECTOR_MS = 1000;
+function closeInspectorSoon(st, ms) {
 	if (!inspector) return;
-	let n = 0;
-	const close = guard(function () {
+	let timer = null;
+	let n = 1;
+	const again = guard(function () {
 		if (inspector.url()) inspector.close();
-		if (++n < 4) setTimeout(close, 400 * n).unref();
+		if (++n < 4) setTimeout(again, 400 * n).unref();
 	});
-	setTimeout(close, 50).unref();
+	const close = guard(function () {
+		if (st.closeInspector !== close) return;
+		st.closeInspector = null;
+		clearTimeout(timer);
+		inspector.close();
+		setTimeout(again, 400).unref();
+	});
+	st.closeInspector = close;
+	timer = setTimeout(close, ms > 0 ? ms : CLOSE_INSPECTOR_MS);
+	timer.unref();
 }
 
 function startInner(opts) {
@@ -1849,7 +1869,7 @@ function startInner(opts) {
 	if (prev && prev.active) {
 		/* Already running (say --require'd): the inspector the injector
 		 * opened still wants closing. */
-		if (opts.closeInspector) closeInspectorSoon();
+		if (opts.closeInspector) closeInspectorSoon(prev, opts.closeInspectorMs);
 		return publicState(prev, true);
 	}
 	const st = newState();
@@ -1884,7 +1904,10 @@ function startInner(opts) {
 		stop(st);
 		st.reason = why;
 	}));
-	server.on('connection', guard(function (s) { onConnection(st, s); }));
+	server.on('connection', guard(function (s) {
+		if (st.closeInspector) st.closeInspector();
+		onConnection(st, s);
+	}));
 	/* exclusive: a cluster worker must not hand its listen to the primary.
 	 * For a path, bind() and listen() happen synchronously in here. */
 	server.listen({ path: tmp, exclusive: true });
@@ -1910,7 +1933,7 @@ function startInner(opts) {
 	});
 	process.on('warning', st.onWarning);
 	globalThis[KEY] = st;
-	if (opts.closeInspector) closeInspectorSoon();
+	if (opts.closeInspector) closeInspectorSoon(st, opts.closeInspectorMs);
 	return publicState(st, false);
 }
 

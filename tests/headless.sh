@@ -151,6 +151,46 @@ if [ -n "${VITALS_IN_NETNS:-}" ]; then
 	pass "--attach retries after a failure (9229 held), and attaches once it is free"
 fi
 
+# --- attaches still queued when the run ends get an outcome ---------------------
+# The busy app's attach holds the queue (its main thread is in native code, so
+# its inspector opens only after vitals stopped waiting, and the job stays to
+# close it), so with --duration 2 the two apps queued behind it never get
+# their turn: each must still end in attach_failed (they used to end in
+# nothing, as the attaches a bench run lost), and the late inspector closed.
+if [ -n "${VITALS_IN_NETNS:-}" ]; then
+	start_bg node "$FIXTURES/attach_busy.js" 5 >"$tmp/busy.out" 2>"$tmp/busy.err"; pb=$!
+	start_bg node "$FIXTURES/attach_cjs.js" >"$tmp/q1.out"; q1=$!
+	start_bg node "$FIXTURES/attach_cjs.js" >"$tmp/q2.out"; q2=$!
+	for f in busy q1 q2; do wait_for 20 grep -q ready "$tmp/$f.out" || fail "queue fixture $f did not start"; done
+	kill -USR2 "$pb"
+	wait_for 10 grep -q blocking "$tmp/busy.out" || fail "busy app did not block"
+	"$VITALS" --json --attach --duration 2 "$pb" "$q1" "$q2" > "$tmp/outq" 2>"$tmp/errq"
+	for q in "$q1" "$q2"; do
+		grep '"attach_failed"' "$tmp/outq" | grep "\"pid\":$q," | grep -q "stopped before the attach finished" ||
+			fail "the queued attach of $q ended without an outcome: $(grep -v '"sample"' "$tmp/outq")"
+	done
+	wait_for 15 grep -q unblocked "$tmp/busy.out" || fail "busy app did not unblock"
+	wait_for 15 sh -c "! ss -Hltn 'sport = :9229' | grep -q ." || fail "the busy app's late inspector was left open"
+	kill "$pb" "$q1" "$q2"
+	pass "attaches still queued when --duration ends each get attach_failed; the late inspector closed"
+fi
+
+# --- a cluster worker that opens its inspector after the primary's attach -------
+# Attaching the primary alone (--no-children): Node SIGUSR1s its workers as its
+# inspector opens, and this worker, busy, takes 9229 once the primary's is
+# closed.  vitals caused it, so vitals must close it.
+if [ -n "${VITALS_IN_NETNS:-}" ]; then
+	start_bg node "$FIXTURES/attach_cluster.js" >"$tmp/clu.out" 2>"$tmp/clu.err"; pc=$!
+	wait_for 20 grep -q "cluster ready" "$tmp/clu.out" || fail "cluster fixture did not start"
+	"$VITALS" --json --attach --no-children --duration 5 "$pc" > "$tmp/outc" 2>"$tmp/errc"
+	grep '"probe_attached"' "$tmp/outc" | grep -q "\"pid\":$pc," || fail "cluster primary not attached: $(grep -v '"sample"' "$tmp/outc")"
+	grep -q "Debugger listening" "$tmp/clu.err" || fail "the primary's inspector never opened"
+	wait_for 10 sh -c "! ss -Hltn 'sport = :9229' | grep -q ." ||
+		fail "9229 left open after attaching a cluster primary: $(ss -Hltnp 'sport = :9229'; cat "$tmp/clu.err")"
+	kill "$pc"
+	pass "a cluster worker's inspector opened by the primary's attach is closed again"
+fi
+
 # --- launch mode ---------------------------------------------------------------
 XDG_STATE_HOME=$tmp/state "$VITALS" --json --output-dir "$tmp" -- node -e 'setTimeout(()=>process.exit(3), 2500); console.log("hello from child")' > "$tmp/out4" 2>&1
 grep -q '"probe_attached"' "$tmp/out4" || fail "launched program got no probe: $(head -5 "$tmp/out4")"

@@ -90,11 +90,9 @@ tmux_keys Escape
 pass "detail and help"
 
 tmux_keys a
-# the header counts it once its probe answers ("attached to" comes first,
-# when the attach is done and the probe's socket is still being connected:
-# s and p refuse until then, which a loaded machine made last)
+# the probe's hello comes a moment after the attach: s needs it
 tmux_wait_text 15 "attached to $fx" || fail "attach failed: $(tmux_screen)"
-tmux_wait_text 15 "· 1 attached" || fail "the probe of $fx does not answer: $(tmux_screen | head -3)"
+tmux_wait_text 15 "· 1 attached" || fail "no probe connection after the attach: $(tmux_screen | head -2)"
 # at 80 columns the long question wraps and keeps its y/n on screen
 tmux -L "$_tmux_sock" resize-window -t t -x 80 -y 24 2>/dev/null
 tmux_wait_text 5 "$fx" || fail "no redraw at 80x24"

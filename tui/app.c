@@ -272,8 +272,10 @@ void app_quit(app *a)
 	for (int i = 0; i < a->nlaunch; i++)
 		launch_close(a->launches[i]);
 	a->nlaunch = 0;
-	if (a->insp)
+	if (a->insp) {
+		app_attach_abandon(a);
 		inspector_close(a->insp);
+	}
 	a->insp = NULL;
 	if (a->pm)
 		probe_mgr_close(a->pm);

@@ -639,6 +639,21 @@ static void on_attach_done(void *ud, int pid, int err, const char *msg)
 	model_touch(&a->m);
 }
 
+void app_attach_abandon(app *a)
+{
+	for (size_t i = 0; i < a->m.nprocs; i++) {
+		vproc *p = a->m.procs[i];
+		if (p->pstate != PROBE_ATTACHING)
+			continue;
+		p->pstate = PROBE_FAILED;
+		snprintf(p->probe_err, sizeof p->probe_err, "not attached: vitals stopped before the attach finished");
+		if (a->opt.json && !a->json_err)
+			app_json_written(a, headless_event(a->json_out, p, "attach_failed", p->probe_err, clock_wall_ms()));
+		else if (!a->curses && !a->opt.json)
+			fprintf(stderr, "vitals: attach %d: %s\n", p->pid, p->probe_err);
+	}
+}
+
 bool app_wants_attach(const app *a, const vproc *p)
 {
 	bool want = a->opt.attach || p->attach_members;

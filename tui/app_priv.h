@@ -194,6 +194,10 @@ void app_remote_free(app *a);
 void app_act(app *a, key_action act);
 vproc *app_selected(app *a);
 void app_attach(app *a, vproc *p);
+/* At quit: each attach still queued or running is said to have failed (the
+ * inspector drops it without a callback), so every attach asked for ends in
+ * an outcome: --json's attach_failed, --no-tui's stderr line. */
+void app_attach_abandon(app *a);
 /* Whether p is to be attached without being asked (and retried): --attach,
  * or p or a watched ancestor is a group attached with `a` (attach_members). */
 bool app_wants_attach(const app *a, const vproc *p);

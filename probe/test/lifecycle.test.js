@@ -173,6 +173,28 @@ describe('probe lifecycle', { concurrency: 4 }, () => {
 		}, 10000, 'inspector closed');
 	});
 
+	it('closes the inspector the injector opened at the first connection to its socket', async () => {
+		// The injector connects only once its session has ended: closing
+		// then lets the inspector end that session properly.  The fallback
+		// is set far off, so only the connection can have closed it.
+		const dir = h.sockDir();
+		const a = run(['--inspect=127.0.0.1:0', '-e', INJECT, h.PROBE, dir, '600000', 'require'], { dir });
+		const { started } = await a.line((l) => l.started);
+		assert.equal(started.active, true);
+		await h.delay(300);	/* longer than any timer a probe used to close it by */
+		a.send('inspector');
+		const before = await a.nextLine((l) => 'url' in l);
+		assert.match(before.url, /^ws:\/\/127\.0\.0\.1:\d+\//, 'open until the first connection');
+		const c = await h.connect(started.sock);
+		await h.until(async () => {
+			a.send('inspector');
+			const r = await a.nextLine((l) => 'url' in l);
+			return r.url === null;
+		}, 10000, 'inspector closed after the connection');
+		c.close();
+		await a.kill();
+	});
+
 	it('closes the inspector after injection only when asked', async () => {
 		for (const close of [true, false]) {
 			const dir = h.sockDir();
