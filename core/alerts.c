@@ -53,7 +53,9 @@
  * alerts_set_gc_cb (the probe's `gc`; at most once per leak_gc_s), and
  * while it can, a window's growth since its latest GC over more than half
  * the window (a quarter, if that GC took back a good part of the climb
- * before it) is left for that GC to judge.  A firing leak
+ * before it) is left for that GC to judge, and a window that would pass
+ * with a tail over a quarter waits one close for a GC asked for then.
+ * A firing leak
  * holds while the window that fired still rises (or the live set does) and
  * resolves resolve_s after it stops; while it fires the time to the heap or
  * cgroup limit is projected into vproc.oom_in_s.  Handle counts use the
@@ -784,12 +786,13 @@ static double trend_live_rate(const trend *tr, int64_t window_ms)
 enum { LW_FAIL, LW_PASS, LW_WAIT };
 static int leak_window_pass(const alert_config *c, const trend *tr, int64_t window_ms, bool longest,
 			     bool gc_known, double garbage, const live_view *lv, double limit,
-			     bool can_gc, double *rate_out, double *unjudged)
+			     int gc_can, double *rate_out, double *unjudged)
 {
+	bool can_gc = gc_can > 0;	/* 1: a GC can be asked for, 2: and now */
 	double min_rate = c->leak_min_mb_per_min * MB / 60.0;
 	double d = trend_span_s(tr);
 	double rate = tr->slope;
-	bool confirmed = true, cycle = false, gc_first = false;
+	bool confirmed = true, cycle = false, gc_first = false, tail_first = false;
 	/* Without GC events (RSS): growth from the window's lowest floor must
 	 * exceed 1.5 times the largest recent fall (see leak_step); and a
 	 * window with such a fall in it counts only since, with twice the
@@ -812,6 +815,11 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 		if (can_gc && (tail > (double)window_ms / 2 || (lv->took >= 0.25 && tail > (double)window_ms / 4)))
 			live = NAN;
 		confirmed = !isnan(live);
+		/* a shorter tail still counts at the judged rate, but not
+		 * before a GC asked for now has had its say (a cache that
+		 * filled between two GCs, then garbage; if the GC does not
+		 * come, the next close judges as before) */
+		tail_first = confirmed && gc_can == 2 && tail > (double)window_ms / 4;
 		if (confirmed) {
 			/* the live set's growth itself must stand out of a
 			 * post-GC sample's noise (new space, 1 s of allocation) */
@@ -862,7 +870,9 @@ static int leak_window_pass(const alert_config *c, const trend *tr, int64_t wind
 	if (growth < c->leak_min_growth_mb * MB || growth < 4 * tr->noise || tr->top2 > 0.85 * growth)
 		return LW_FAIL;
 	double e = 2.0 * MB * c->leak_fast_s * c->leak_fast_s;	/* 2 MB/s for leak_fast_s */
-	if (gc_first) {		/* garbage waited for long: no verdict before a GC's */
+	/* garbage waited for long, or a tail that would tip it: no verdict
+	 * before a GC's */
+	if (gc_first || (tail_first && rate * d * d >= e)) {
 		*unjudged = fmax(*unjudged, 1);
 		return LW_FAIL;
 	}
@@ -1004,7 +1014,7 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 			continue;	/* a young process, or a gap */
 		double r = 0;
 		int v = leak_window_pass(c, &tr, nb[i] * w->span, i == nw - 1, gc_known, garbage, &lv,
-					 limit, can_gc, &r, &unjudged);
+					 limit, can_ask ? 2 : can_gc, &r, &unjudged);
 		if (v == LW_PASS || (v == LW_WAIT && !pass)) {
 			best = tr;	/* keep the longest that passes: the most evidence */
 			best_nb = nb[i];

@@ -348,6 +348,11 @@ function monStart(st) {
 	const m = { timer: null, armedAt: now, cpuMark: (cu.user + cu.system) / 1000, period: 0, fine: false, fineUntil: 0,
 		checkAt: now, eluMark: perf.performance.eventLoopUtilization(), tick: null, sched: null, schedAt: 0 };
 	m.tick = guard(function () { monTick(st, m); });
+	/* a first mark, so that a stall in the very first window (the first
+	 * sample is due at once, too soon for a coarse tick's mark) is judged
+	 * against the CPU wait too, not taken as one unseen */
+	m.sched = schedRead(m);
+	m.schedAt = now;
 	st.mon = m;
 	monArm(st, m, now);
 }

@@ -79,10 +79,13 @@ kill "$sp" 2>/dev/null
 pass "invalid UTF-8 in a command line becomes ?"
 
 # --- exit is reported ---------------------------------------------------------
+# (--duration is a bound: a loaded machine starved the app past a 4 s run
+# before it got to its exit; vitals is stopped once the exit is reported)
 EXIT_AFTER_MS=1500 start_bg node "$FIXTURES/app_rss.js"; p2=$!
-"$VITALS" --json --duration 4 -i 0.5 "$p2" > "$tmp/out2" 2>&1 || fail "vitals --json failed (exit case)"
-grep -q "\"event\":\"exited\"" "$tmp/out2" || fail "exited event missing: $(tail -3 "$tmp/out2")"
-grep "\"pid\":$p2" "$tmp/out2" | grep -q '"state":"exited"' || fail "no sample with state exited"
+"$VITALS" --json --duration 40 -i 0.5 "$p2" > "$tmp/out2" 2>&1 & v2=$!; _pids="$_pids $v2"
+wait_for 40 grep -q "\"event\":\"exited\"" "$tmp/out2" || fail "exited event missing: $(tail -3 "$tmp/out2")"
+wait_for 10 sh -c "grep '\"pid\":$p2' '$tmp/out2' | grep -q '\"state\":\"exited\"'" || fail "no sample with state exited"
+kill "$v2"; wait "$v2"
 pass "exit reported"
 
 # --- attach: heap used vs the process's own view ------------------------------

@@ -90,8 +90,8 @@ tmux_keys Escape
 pass "detail and help"
 
 tmux_keys a
-tmux_wait_text 15 "attached to $fx" || fail "attach failed: $(tmux_screen)"
 # the probe's hello comes a moment after the attach: s needs it
+tmux_wait_text 15 "attached to $fx" || fail "attach failed: $(tmux_screen)"
 tmux_wait_text 15 "· 1 attached" || fail "no probe connection after the attach: $(tmux_screen | head -2)"
 # at 80 columns the long question wraps and keeps its y/n on screen
 tmux -L "$_tmux_sock" resize-window -t t -x 80 -y 24 2>/dev/null

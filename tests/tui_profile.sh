@@ -22,6 +22,8 @@ tmux_start 80 24 "cd $tmp && TERM=xterm-256color $VITALS --output-dir $tmp $fx; 
 tmux_wait_text 15 "$fx" || fail "PID $fx not on screen: $(tmux_screen)"
 tmux_keys a
 tmux_wait_text 20 "attached to $fx" || fail "attach failed: $(tmux_screen)"
+# p needs the probe connected: the header counts it then (tests/tui.sh)
+tmux_wait_text 15 "· 1 attached" || fail "the probe of $fx does not answer: $(tmux_screen | head -3)"
 tmux_keys p
 tmux_wait_text 5 "seconds [10]" || fail "no CPU profile prompt: $(tmux_screen | tail -2)"
 tmux_keys 2 Enter

@@ -31,7 +31,9 @@ function delay(ms) {
 	return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Polls fn until it returns a truthy value or `ms` pass. */
+/** Polls fn until it returns a truthy value or `ms` pass.  The defaults
+ * below are 30 s: bounds for a machine at load 100, where node took over
+ * 10 s to start; a test that measures time passes its own. */
 async function until(fn, ms, what) {
 	const end = Date.now() + ms;
 	for (;;) {
@@ -81,9 +83,9 @@ function start(args, opts) {
 		send: (t) => child.stdin.write(t + '\n'),
 		nextLine: (pred, ms) => {
 			const from = out.length;
-			return until(() => out.slice(from).find(pred), ms || 10000, 'child output');
+			return until(() => out.slice(from).find(pred), ms || 30000, 'child output');
 		},
-		line: (pred, ms) => until(() => out.find(pred), ms || 10000, 'child output'),
+		line: (pred, ms) => until(() => out.find(pred), ms || 30000, 'child output'),
 		/* 30 s: node itself took over 10 s to start at load 117 on 2 CPUs */
 		waitSock: (ms) => until(() => fs.existsSync(h.sock), ms || 30000, 'socket ' + h.sock),
 		kill: () => { try { child.kill('SIGKILL'); } catch (e) { /* gone */ } return exited; },
@@ -119,7 +121,7 @@ function connect(sockPath) {
 		s.on('connect', () => { c.connected = true; resolve(c); });
 		c.send = (m) => s.write((typeof m === 'string' ? m : JSON.stringify(m)) + '\n');
 		/** Waits for a message (after index `from`, default 0) matching pred. */
-		c.wait = (pred, ms, from) => until(() => c.msgs.slice(from || 0).find(pred), ms || 10000, 'probe message');
+		c.wait = (pred, ms, from) => until(() => c.msgs.slice(from || 0).find(pred), ms || 30000, 'probe message');
 		c.samples = () => c.msgs.filter((m) => m.t === 'sample');
 		c.close = () => s.destroy();
 		/** Sends a command and waits for its reply or error. */
