@@ -146,4 +146,14 @@ function appPool(after) {
 	};
 }
 
-module.exports = { NODE, PROBE, FIXTURES, sockDir, start, startApp, appPool, connect, until, delay };
+/* Time the main thread of pid has spent runnable but waiting for a CPU
+ * (ms), from /proc/PID/task/PID/schedstat; 0 where the kernel has none. */
+function runDelayMs(pid) {
+	try {
+		return Number(fs.readFileSync('/proc/' + pid + '/task/' + pid + '/schedstat', 'utf8').split(' ')[1]) / 1e6;
+	} catch (e) {
+		return 0;
+	}
+}
+
+module.exports = { NODE, PROBE, FIXTURES, sockDir, start, startApp, appPool, connect, until, delay, runDelayMs };

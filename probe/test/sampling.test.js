@@ -184,16 +184,6 @@ describe('probe samples', { concurrency: 4 }, () => {
 	});
 });
 
-/* Time the main thread of pid has spent runnable but waiting for a CPU
- * (ms), from /proc/PID/task/PID/schedstat; 0 where the kernel has none. */
-function runDelayMs(pid) {
-	try {
-		return Number(fs.readFileSync('/proc/' + pid + '/task/' + pid + '/schedstat', 'utf8').split(' ')[1]) / 1e6;
-	} catch (e) {
-		return 0;
-	}
-}
-
 // Alone, after the others: it measures time, and the others' children would
 // compete with it for the CPU.
 describe('probe loop lag', () => {
@@ -209,9 +199,9 @@ describe('probe loop lag', () => {
 		// makes it wait, and the timer is that much later (218-268 ms seen
 		// at load 50 on 2 CPUs): the truth, which the bound allows.
 		await c.wait((m) => m.t === 'sample' && m.seq === 2, 15000);
-		const w0 = runDelayMs(a.pid);
+		const w0 = h.runDelayMs(a.pid);
 		await c.wait((m) => m.t === 'sample' && m.seq === 7, 15000);
-		const waited = runDelayMs(a.pid) - w0;
+		const waited = h.runDelayMs(a.pid) - w0;
 		const p99 = c.samples().slice(2, 7).map((s) => s.lag.p99);
 		const inRange = p99.filter((v) => v >= 160 && v <= 240 + waited);
 		assert.ok(inRange.length >= 3, 'p99 within 20% of 200 ms in most windows: ' + p99 +
