@@ -797,6 +797,28 @@ static bool job_close_unseen(inspector *in, int owner)
 	return true;
 }
 
+/* Whether pid catches SIGUSR1 (SigCgt in /proc/PID/status): Node arms its
+ * handler early in its start, and a process without one is killed by the
+ * signal (the default action), not opened.  Unknown (unreadable) counts as
+ * yes: the flags and the Node check came first. */
+static bool catches_sigusr1(int pid)
+{
+	char path[64];
+	size_t len;
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	char *buf = procfs_read_file(path, 1 << 16, &len);
+	if (!buf)
+		return true;
+	const char *l = strstr(buf, "\nSigCgt:");
+	bool yes = true;
+	if (l) {
+		unsigned long long mask = strtoull(l + 8, NULL, 16);
+		yes = (mask >> (SIGUSR1 - 1)) & 1;
+	}
+	free(buf);
+	return yes;
+}
+
 /* Send SIGUSR1 once the port it opens is free.  A port held by another Node
  * process may be a concurrent attach (another vitals): its inspector closes
  * within a few hundred ms, so wait a little before giving up. */
@@ -871,6 +893,12 @@ static void job_signal(inspector *in)
 	/* from here on, a SIGKILLed vitals leaves the inspector to the watchdog */
 	j->armed = j->sig_port > 0 &&
 		   watchdog_arm(in->wd, j->pid, j->sig_port, j->lock_fd >= 0 ? j->lock_fd : -1) == 0;
+	if (!catches_sigusr1(j->pid)) {
+		snprintf(msg, sizeof msg, "PID %d has no SIGUSR1 handler (still starting, or it ignores the "
+			 "signal): not signalled, it would have died; try again", j->pid);
+		job_finish(in, -EAGAIN, msg);
+		return;
+	}
 	if (kill(j->pid, SIGUSR1) < 0) {
 		int e = errno;
 		if (e == EPERM)
