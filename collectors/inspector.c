@@ -84,6 +84,7 @@
 #define LATE_OPEN_WAIT_MS 6000	/* then, silently, for a late one to close */
 #define LATE_POLL_MS 100
 #define PORT_FREE_WAIT_MS 1500	/* for another Node process's (attach) inspector to go */
+#define ARM_WAIT_MS 4000	/* for a starting Node to catch SIGUSR1 */
 #define LOCK_WAIT_MS 6000	/* for another vitals's attach (attach.lock) */
 #define SOCK_WAIT_MS 3000	/* for the probe's socket after the injection */
 #define PORT_CLOSE_WAIT_MS 2000	/* for the inspector port to close again */
@@ -110,6 +111,7 @@
 
 enum step {
 	ST_IDLE,
+	ST_ARM_WAIT,		/* the process does not catch SIGUSR1 yet (still starting) */
 	ST_LOCK_WAIT,		/* another vitals of this user is attaching (attach.lock) */
 	ST_PORT_FREE_WAIT,	/* the SIGUSR1 port is held by another Node process */
 	ST_PORT_OPEN_WAIT,	/* SIGUSR1 sent, polling for the listening port */
@@ -330,6 +332,7 @@ static void on_cdp_reply(void *ud, int err, const char *value, const char *reply
 static const char *step_name(enum step s)
 {
 	switch (s) {
+	case ST_ARM_WAIT: return "waiting for the process to catch SIGUSR1";
 	case ST_LOCK_WAIT: return "waiting for another vitals to finish attaching";
 	case ST_PORT_FREE_WAIT: return "waiting for port 9229 to be free";
 	case ST_PORT_OPEN_WAIT: return "waiting for the inspector port";
@@ -827,6 +830,21 @@ static void job_signal(inspector *in)
 	job *j = in->cur;
 	char msg[512];
 	int owner;
+	/* Node arms its SIGUSR1 handler a few hundred ms into its start (more
+	 * on a loaded machine); before that the signal's default action ends
+	 * the process (a pm2 daemon and its apps, seen in CI) */
+	if (!catches_sigusr1(j->pid)) {
+		if (j->step != ST_ARM_WAIT) {
+			job_wait(in, ST_ARM_WAIT);
+			return;
+		}
+		if (uv_now(in->loop) - j->step_start < ARM_WAIT_MS)
+			return;	/* poll again */
+		snprintf(msg, sizeof msg, "PID %d does not catch SIGUSR1 (it ignores it, or is still starting): not "
+			 "signalled, as the signal would end it; start it with `vitals -- node …`", j->pid);
+		job_finish(in, -ENOTSUP, msg);
+		return;
+	}
 	if (j->lock_fd == -1) {
 		/* Serialise with other dashboards of this user: SIGUSR1 races for
 		 * one port, and a target that loses says so only on its stderr. */
@@ -893,12 +911,6 @@ static void job_signal(inspector *in)
 	/* from here on, a SIGKILLed vitals leaves the inspector to the watchdog */
 	j->armed = j->sig_port > 0 &&
 		   watchdog_arm(in->wd, j->pid, j->sig_port, j->lock_fd >= 0 ? j->lock_fd : -1) == 0;
-	if (!catches_sigusr1(j->pid)) {
-		snprintf(msg, sizeof msg, "PID %d has no SIGUSR1 handler (still starting, or it ignores the "
-			 "signal): not signalled, it would have died; try again", j->pid);
-		job_finish(in, -EAGAIN, msg);
-		return;
-	}
 	if (kill(j->pid, SIGUSR1) < 0) {
 		int e = errno;
 		if (e == EPERM)
@@ -1223,6 +1235,7 @@ static void poll_cb(uv_timer_t *t)
 		return;
 	}
 	switch (in->cur->step) {
+	case ST_ARM_WAIT:
 	case ST_LOCK_WAIT:
 	case ST_PORT_FREE_WAIT: job_signal(in); break;
 	case ST_PORT_OPEN_WAIT: job_poll_port_open(in); break;

@@ -101,8 +101,8 @@ TESTS += tests/test_theme tests/test_config tests/test_widgets
 endif
 
 # end-to-end: headless JSON mode and the dashboard in tmux (lead)
-TESTS += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh tests/pm2.sh tests/tui_workers.sh tests/cluster_proxy.sh
-EXTRA_DIST += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh tests/pm2.sh tests/tui_workers.sh tests/cluster_proxy.sh
+TESTS += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh tests/pm2.sh tests/tui_workers.sh tests/cluster_proxy.sh tests/attach_unarmed.sh
+EXTRA_DIST += tests/headless.sh tests/tui.sh tests/tui_traffic.sh tests/tui_profile.sh tests/pm2.sh tests/tui_workers.sh tests/cluster_proxy.sh tests/attach_unarmed.sh
 # Tests that attach use the inspector port 9229, one per machine: under
 # `make -j check` they must run one after another, never side by side.
 tests/headless.log: tests/attach.log
