@@ -1260,6 +1260,7 @@ function workersStart(st) {
 		} catch (e) {
 			w.pending.delete(id);
 		}
+		return id;
 	};
 	ws.toWorker = toWorker;
 	session.on('NodeWorker.attachedToWorker', guard(function (m) {
@@ -1268,7 +1269,7 @@ function workersStart(st) {
 		const t = /^\[worker (\d+)\] ?(.*)$/.exec(info.title || '');
 		const w = { sessionId: m.params.sessionId, thread_id: t ? Number(t[1]) : Number(info.workerId) || 0,
 			name: t ? t[2] : String(info.title || ''), url: String(info.url || ''), last: null, pending: new Map(),
-			ready: false, setups: 0, setupAt: 0, onEvent: null };
+			ready: false, setups: 0, setupAt: 0, setupId: 0, onEvent: null };
 		ws.list.set(w.sessionId, w);
 		workerSetup(ws, w);
 	}));
@@ -1293,13 +1294,19 @@ function workersStart(st) {
 
 /* Installs WORKER_SRC in w's thread.  A worker that has just started may
  * not answer yet (or answer with an error while its own bootstrap runs), so
- * workersPoll asks again, every few seconds, a bounded number of times. */
-const WORKER_SETUPS = 5;
+ * workersPoll asks again, soon at first and then every few seconds
+ * (WORKER_RETRY_MS after each try), a bounded number of times; the callback
+ * of an unanswered try is dropped so that it cannot pile up in `pending`. */
+const WORKER_RETRY_MS = [500, 1000, 2000, 3000, 3000, 3000, 3000, 3000];
 function workerSetup(ws, w) {
+	if (w.setupId) w.pending.delete(w.setupId);
 	w.setups++;
 	w.setupAt = Date.now();
-	ws.toWorker(w, 'Runtime.evaluate', { expression: WORKER_SRC, includeCommandLineAPI: true, returnByValue: true },
-		function (res) { if (!w.ready) w.ready = !!(res && res.result && !res.exceptionDetails); });
+	w.setupId = ws.toWorker(w, 'Runtime.evaluate', { expression: WORKER_SRC, includeCommandLineAPI: true, returnByValue: true },
+		function (res) {
+			w.setupId = 0;
+			if (!w.ready) w.ready = !!(res && res.result && !res.exceptionDetails);
+		});
 }
 
 /* Asks every worker for its figures (answers land in w.last). */
@@ -1307,7 +1314,8 @@ function workersPoll(st) {
 	const ws = st.workers;
 	if (!ws) return;
 	for (const w of ws.list.values()) {
-		if (!w.ready && w.setups < WORKER_SETUPS && Date.now() - w.setupAt >= 3000) workerSetup(ws, w);
+		if (!w.ready && w.setups <= WORKER_RETRY_MS.length && Date.now() - w.setupAt >= WORKER_RETRY_MS[w.setups - 1])
+			workerSetup(ws, w);
 		if (!w.ready || w.pending.size > 4) continue;	/* a stuck worker is not asked again and again */
 		ws.toWorker(w, 'Runtime.evaluate', { expression: 'globalThis[Symbol.for("vitals.worker")].read()', returnByValue: true },
 			function (res) {
