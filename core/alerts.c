@@ -1703,6 +1703,17 @@ static void resolve_exited(alerts *a, model *m, pstate *s, int64_t now)
 	}
 	s->heap.oom_at = s->rss.oom_at = 0;
 	s->exited = true;
+	/* no rule looks at an exited process again: its windows' buckets go
+	 * now rather than when the model lets go of it (exited_keep) */
+	bwin_free(&s->heap_w);
+	bwin_free(&s->rss_w);
+	bwin_free(&s->gc_w);
+	for (int j = 0; j < MAX_HANDLE_TYPES; j++)
+		if (s->h[j])
+			bwin_free(&s->h[j]->w);
+	for (int j = 0; j < MAX_WORKERS; j++)
+		if (s->wk[j])
+			bwin_free(&s->wk[j]->w);
 }
 
 /* The model's time to OOM: the sooner projection of a firing leak rule,

@@ -1489,6 +1489,36 @@ static void test_config_changes_timing(void **state)
 
 /* State of a process that left the model is freed (ASan checks), an exited
  * one has its firing alerts resolved once, and a reused PID starts fresh. */
+/* An exited process's rule windows are let go of at its exit (its firing
+ * leak resolved), while its history stays in the model. */
+static void test_exited_windows_freed(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	handle_count *h = model_handle(&s->m, s->n, "Timeout");
+	assert_non_null(h);
+	unsigned st = 1;
+	for (int t = 0; t < 400; t++) {
+		ring_push(&s->n->heap_used_r, T0 + t * 1000LL, heap_linear(t, &st));
+		ring_push(&s->p->rss_r, T0 + t * 1000LL, 100 * MIB);
+		ring_push(&h->r, T0 + t * 1000LL, 3);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "heap_leak", ALERT_FIRING), 1);
+	size_t live = alerts_bytes(s->al);
+	s->p->state = PROC_EXITED;
+	s->p->exited_ms = T0 + 400000;
+	sim_eval(s, 400);
+	assert_int_equal(count(&s->r, "heap_leak", ALERT_RESOLVED), 1);
+	/* the heap and RSS windows (62 buckets of 20 bytes), the handle's (12) */
+	assert_true(alerts_bytes(s->al) + 2 * 62 * 20 + 12 * 20 <= live);
+	assert_int_equal(ring_len(&s->n->heap_used_r, 0), 300);	/* the history stays */
+	sim_eval(s, 401);
+	assert_int_equal(count(&s->r, "heap_leak", ALERT_RESOLVED), 1);
+	assert_int_equal(alerts_state(s->al, s->p, "heap_leak"), -1);
+	sim_free(s);
+}
+
 static void test_process_lifecycle(void **state)
 {
 	(void)state;
@@ -1569,6 +1599,7 @@ int main(void)
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_config_changes_timing),
 		cmocka_unit_test(test_process_lifecycle),
+		cmocka_unit_test(test_exited_windows_freed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
