@@ -4,8 +4,10 @@
  * node_count, edge_count), the flat integer arrays "nodes" and "edges" whose
  * records are laid out as the meta says, "strings", and optional trace/sample
  * sections that we skip.  We never build a DOM of the file: the integer arrays
- * are streamed through a small tokenizer straight into the columns below, only
- * the "snapshot" object is handed to jansson.
+ * go through a small tokenizer straight into the columns below, only the
+ * "snapshot" object is handed to jansson.  A file is mapped and its pages
+ * dropped behind the readers (RSS: the columns, not the text); "edges", two
+ * thirds of a snapshot, parse on a second thread while the rest is read.
  *
  * Invariants after a successful load:
  *  - node_count >= 1, root < node_count (meta root_index, else 0);
@@ -71,7 +73,9 @@ typedef struct heap_snapshot {
 
 /* Which reader turns the integer arrays into columns. */
 typedef enum heap_parser {
-	HEAP_PARSER_STREAM = 0,	/* our tokenizer, bounded memory */
+	HEAP_PARSER_STREAM = 0,	/* our tokenizer on the mapped file, edges on a second
+				 * thread (read(2) as SERIAL when it cannot be mapped) */
+	HEAP_PARSER_SERIAL,	/* our tokenizer alone on read(2) blocks, one thread */
 	HEAP_PARSER_JANSSON,	/* json_load_file of the whole file (benchmark baseline) */
 } heap_parser;
 
@@ -80,6 +84,8 @@ typedef enum heap_parser {
 heap_snapshot *heap_snapshot_load(const char *path, heap_parser parser, char *err, size_t errlen);
 /* The same from memory (fuzzing, tests). */
 heap_snapshot *heap_snapshot_load_mem(const void *data, size_t size, char *err, size_t errlen);
+/* The same with the edges on a second thread whatever the size (tests). */
+heap_snapshot *heap_snapshot_load_mem_threaded(const void *data, size_t size, char *err, size_t errlen);
 void heap_snapshot_free(heap_snapshot *s);
 
 /* Append a string (class names DevTools makes up); its index, or -1 when
