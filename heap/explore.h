@@ -61,14 +61,14 @@ typedef struct explore_delta {
 
 typedef struct explore {
 	heap_snapshot *s;
-	heap_dominators *d;
+	heap_dominators *d;	/* idom freed (NULL): the views need children
+				 * and retained sizes only */
 	heap_summary *sum;
-	uint32_t *node_class;	/* [node_count] row in sum->classes */
+	uint32_t *node_class;	/* [node_count] row in sum->classes; only while
+				 * explore_new builds cls_first (then NULL) */
 	uint32_t *cls_first;	/* [nclasses + 1] instances of each class, CSR */
 	uint32_t *cls_nodes;	/* sorted by retained size, descending, once cls_sorted */
 	uint8_t *cls_sorted;	/* [nclasses] 1: its list is sorted (done on first expand) */
-	uint32_t *ret_first;	/* [node_count + 1] retainer edges, CSR */
-	uint32_t *ret_edge;	/* edge ordinals */
 	bool diff;
 	explore_delta *delta;	/* [nclasses] in diff mode */
 	uint64_t before_count;	/* diff mode: BEFORE's counted objects */

@@ -50,9 +50,12 @@ typedef struct heap_snapshot {
 	uint32_t *edge_name;		/* [edge_count] string index, or the index of an
 					 * element/hidden edge (see edge_str_named) */
 	uint8_t *node_detached;		/* [node_count] 0 unknown, 1 attached, 2 detached;
-					 * NULL when the snapshot has no such field */
+					 * NULL when the snapshot has no such field, and
+					 * after heap_devtools_apply (which used it) */
 	uint32_t nloc;			/* "locations" records */
-	uint32_t *loc;			/* [4 * nloc] node ordinal, script, line, column */
+	uint32_t *loc;			/* [4 * nloc] node ordinal, script, line, column;
+					 * NULL and 0 after heap_devtools_apply, which
+					 * turned them into node_loc */
 	/* Set by heap_devtools_apply (devtools.h), NULL for V8's raw view: */
 	uint32_t *node_class;		/* [node_count] string index of the class name */
 	uint32_t *node_loc;		/* [node_count] 1 + id of the (constructor
