@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "heap/diff.h"
 #include "heap/retainers.h"
@@ -97,8 +98,25 @@ static uint32_t edge_owner(const heap_snapshot *s, uint32_t from, uint32_t k)
 	return lo;
 }
 
+static double secs(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Close phase p, which began at *w (wall) and *c (CPU); the next begins. */
+static void phase_end(explore *x, int p, double *w, double *c)
+{
+	double w1 = secs(CLOCK_MONOTONIC), c1 = secs(CLOCK_PROCESS_CPUTIME_ID);
+	x->t_wall[p] = w1 - *w;
+	x->t_cpu[p] = c1 - *c;
+	*w = w1, *c = c1;
+}
+
 explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 {
+	double tw = secs(CLOCK_MONOTONIC), tc = secs(CLOCK_PROCESS_CPUTIME_ID);
 	explore *x = calloc(1, sizeof *x);
 	if (!x) {
 		heap_snapshot_free(s);
@@ -114,6 +132,7 @@ explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 	 * retained sizes are what the views use */
 	free(x->d->idom);
 	x->d->idom = NULL;
+	phase_end(x, EXPLORE_T_DOMINATORS, &tw, &tc);
 	heap_summary_opts so = { .sort = HEAP_SORT_RETAINED, .node_class = &x->node_class };
 	x->sum = heap_summary_new(x->s, x->d, &so, err, errlen);
 	if (!x->sum)
@@ -122,6 +141,7 @@ explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 	/* the class keys are made: what is left of a class is its row */
 	free(x->s->node_loc);
 	x->s->node_loc = NULL;
+	phase_end(x, EXPLORE_T_SUMMARY, &tw, &tc);
 	size_t nc = x->sum->nclasses;
 	x->cls_first = calloc(nc + 1, sizeof *x->cls_first);
 	x->cls_nodes = malloc(((size_t)x->s->node_count + 1) * sizeof *x->cls_nodes);
@@ -146,6 +166,7 @@ explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 		goto oom;
 	if (explore_sort(x, HEAP_SORT_RETAINED) < 0)
 		goto oom;
+	phase_end(x, EXPLORE_T_INDEX, &tw, &tc);
 	return x;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -157,10 +178,14 @@ fail:
 explore *explore_open(const char *path, heap_view view, char *err, size_t errlen)
 {
 	char msg[400];
+	double tw = secs(CLOCK_MONOTONIC), tc = secs(CLOCK_PROCESS_CPUTIME_ID);
 	heap_snapshot *s = heap_snapshot_load_view(path, HEAP_PARSER_STREAM, view, msg, sizeof msg);
+	tw = secs(CLOCK_MONOTONIC) - tw, tc = secs(CLOCK_PROCESS_CPUTIME_ID) - tc;
 	explore *x = s ? explore_new(s, view, msg, sizeof msg) : NULL;
 	if (!x)
 		snprintf(err, errlen, "%s: %s", path, msg);
+	else
+		x->t_wall[EXPLORE_T_LOAD] = tw, x->t_cpu[EXPLORE_T_LOAD] = tc;
 	return x;
 }
 

@@ -937,6 +937,38 @@ static size_t find_close(const struct loader *L, size_t pos, size_t len)
 	return SIZE_MAX;
 }
 
+/* The number of 1 to 7 digits at p, from the 8 bytes there in one word (a
+ * number's length varies from value to value: a loop per digit mispredicts
+ * its exit about once a number), in *v; its length, or 0 when p starts with
+ * no digit or 8 or more (the caller's loop then reads it).  Little-endian:
+ * p[0] is the low byte.  Subtracting '0' from every byte borrows only into
+ * the bytes after the first non-digit, and so does the carry of the test
+ * for 0..9, so the mask's lowest set bit is exact; shifting the digits to
+ * the top leaves zeros before them, and three multiplications fold the
+ * bytes pairwise into the value. */
+static inline int number_word(const unsigned char *p, uint64_t *v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t t;
+	memcpy(&t, p, 8);
+	t -= 0x3030303030303030ull;
+	uint64_t m = ((t + 0x7676767676767676ull) | t) & 0x8080808080808080ull;
+	if (!m)
+		return 0;
+	int len = __builtin_ctzll(m) >> 3;
+	if (!len)
+		return 0;
+	t <<= 8 * (8 - len);
+	t = ((t * (1 + (10u << 8))) >> 8) & 0x00ff00ff00ff00ffull;
+	t = ((t * (1 + (100u << 16))) >> 16) & 0x0000ffff0000ffffull;
+	*v = (t * (1 + (10000ull << 32))) >> 32;
+	return len;
+#else
+	(void)p, (void)v;
+	return 0;
+#endif
+}
+
 static inline bool is_ws(int c)
 {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
@@ -963,15 +995,25 @@ static int ints_ranged(struct loader *L, size_t lo, size_t hi, bool edges)
 		return want == 0 ? 0 : -1;
 	if (nf == 0)
 		return -1;
+	/* a word of 8 bytes can be read at offsets up to last8 */
+	bool word = L->insize >= 8;
+	size_t last8 = word ? (size_t)L->insize - 8 : 0;
 	for (;;) {
 		const unsigned char *q = p;
-		unsigned d = (unsigned)(*q - '0');
 		uint64_t v = 0;
-		while (d <= 9 && q - p < 19) {
-			v = v * 10 + d;
-			d = (unsigned)(*++q - '0');
+		int len = word && (size_t)(p - L->in) <= last8 ? number_word(p, &v) : 0;
+		if (len) {
+			q = p + len;
+		} else {
+			unsigned d = (unsigned)(*q - '0');
+			while (d <= 9 && q - p < 19) {
+				v = v * 10 + d;
+				d = (unsigned)(*++q - '0');
+			}
+			if (q == p || d <= 9)
+				return -1;
 		}
-		if (q == p || d <= 9 || nrec == want)
+		if (nrec == want)
 			return -1;
 		rec[k++] = v;
 		if (k == nf) {

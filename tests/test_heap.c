@@ -293,7 +293,9 @@ static void test_ranged_reader(void **state)
 	struct tedge edges[2 * N];
 	int e = 0;
 	for (int i = 0; i < N; i++) {
-		nodes[i] = (struct tnode){ i ? T_OBJECT : T_SYNTHETIC, 2, i * 7919LL };
+		/* numbers of every length from 1 to 13 digits (the reader takes
+		 * those under 8 a word at a time) */
+		nodes[i] = (struct tnode){ i ? T_OBJECT : T_SYNTHETIC, 2, i * 7919LL * (i % 3 ? 1 : 1000003) };
 		edges[e++] = (struct tedge){ i, E_PROPERTY, (2 * i + 1) % N };
 		edges[e++] = (struct tedge){ i, E_ELEMENT, (i * 7) % N };
 	}
@@ -326,6 +328,8 @@ static void test_ranged_reader(void **state)
 		assert_memory_equal(x[k]->edge_name, b->edge_name, b->edge_count * sizeof *b->edge_name);
 	}
 	assert_int_equal(b->edge_to[3], 7);
+	assert_int_equal(a->node_self[3], 3 * 7919LL * 1000003);
+	assert_int_equal(a->node_self[299], 299 * 7919LL);
 	heap_snapshot_free(a);
 	heap_snapshot_free(b);
 	heap_snapshot_free(c);
