@@ -486,7 +486,13 @@ function monTick(st, m) {
 	const fresh = m.sched !== null && m.armedAt - m.schedAt <= 2 * SCHED_MARK_MS;
 	if ((stalled && fresh) || (m.fine ? now - m.schedAt >= SCHED_MARK_MS : m.period > FINE_MS)) {
 		const s = schedRead(m);
-		if (stalled && fresh && s && lag - (s[1] - m.sched[1]) < SUSPECT_MS) stalled = false;
+		/* The machine's if the thread waited for a CPU at least as long as
+		 * the tick was late (a loop turning all the time, throttled by its
+		 * cgroup's quota: the busy time of a coarse window is then mostly
+		 * that wait, and the loop never blocked), or if what is left of the
+		 * lag after the wait is no stall. */
+		const wait = stalled && fresh && s ? s[1] - m.sched[1] : 0;
+		if (stalled && fresh && s && (wait >= late || lag - wait < SUSPECT_MS)) stalled = false;
 		m.sched = s;
 		m.schedAt = now;
 	}
@@ -1260,6 +1266,7 @@ function workersStart(st) {
 		} catch (e) {
 			w.pending.delete(id);
 		}
+		return id;
 	};
 	ws.toWorker = toWorker;
 	session.on('NodeWorker.attachedToWorker', guard(function (m) {
@@ -1268,7 +1275,7 @@ function workersStart(st) {
 		const t = /^\[worker (\d+)\] ?(.*)$/.exec(info.title || '');
 		const w = { sessionId: m.params.sessionId, thread_id: t ? Number(t[1]) : Number(info.workerId) || 0,
 			name: t ? t[2] : String(info.title || ''), url: String(info.url || ''), last: null, pending: new Map(),
-			ready: false, setups: 0, setupAt: 0, onEvent: null };
+			ready: false, setups: 0, setupAt: 0, setupId: 0, onEvent: null };
 		ws.list.set(w.sessionId, w);
 		workerSetup(ws, w);
 	}));
@@ -1293,13 +1300,19 @@ function workersStart(st) {
 
 /* Installs WORKER_SRC in w's thread.  A worker that has just started may
  * not answer yet (or answer with an error while its own bootstrap runs), so
- * workersPoll asks again, every few seconds, a bounded number of times. */
-const WORKER_SETUPS = 5;
+ * workersPoll asks again, soon at first and then every few seconds
+ * (WORKER_RETRY_MS after each try), a bounded number of times; the callback
+ * of an unanswered try is dropped so that it cannot pile up in `pending`. */
+const WORKER_RETRY_MS = [500, 1000, 2000, 3000, 3000, 3000, 3000, 3000];
 function workerSetup(ws, w) {
+	if (w.setupId) w.pending.delete(w.setupId);
 	w.setups++;
 	w.setupAt = Date.now();
-	ws.toWorker(w, 'Runtime.evaluate', { expression: WORKER_SRC, includeCommandLineAPI: true, returnByValue: true },
-		function (res) { if (!w.ready) w.ready = !!(res && res.result && !res.exceptionDetails); });
+	w.setupId = ws.toWorker(w, 'Runtime.evaluate', { expression: WORKER_SRC, includeCommandLineAPI: true, returnByValue: true },
+		function (res) {
+			w.setupId = 0;
+			if (!w.ready) w.ready = !!(res && res.result && !res.exceptionDetails);
+		});
 }
 
 /* Asks every worker for its figures (answers land in w.last). */
@@ -1307,7 +1320,8 @@ function workersPoll(st) {
 	const ws = st.workers;
 	if (!ws) return;
 	for (const w of ws.list.values()) {
-		if (!w.ready && w.setups < WORKER_SETUPS && Date.now() - w.setupAt >= 3000) workerSetup(ws, w);
+		if (!w.ready && w.setups <= WORKER_RETRY_MS.length && Date.now() - w.setupAt >= WORKER_RETRY_MS[w.setups - 1])
+			workerSetup(ws, w);
 		if (!w.ready || w.pending.size > 4) continue;	/* a stuck worker is not asked again and again */
 		ws.toWorker(w, 'Runtime.evaluate', { expression: 'globalThis[Symbol.for("vitals.worker")].read()', returnByValue: true },
 			function (res) {

@@ -38,8 +38,13 @@ trap 'exit 1' INT TERM
 
 # pm2_up: a fresh daemon running the app web in cluster mode, 2 instances;
 # god = the daemon's PID.
+# Each daemon gets a PM2_HOME of its own: a late `pm2 kill` or the old
+# daemon's RPC sockets must not reach the new one.
+pm2_n=0
 pm2_up() {
 	pm2_stop
+	pm2_n=$((pm2_n + 1))
+	PM2_HOME=$tmp/pm2.$pm2_n
 	pm2 start "$FIXTURES/pm2_app.js" -i 2 --name web || pm2_fail "pm2 start: $(tail -5 "$tmp/pm2.log")"
 	god=$(cat "$PM2_HOME/pm2.pid")
 	wait_for 20 sh -c "[ \$(pgrep -P $god -f pm2_app.js | wc -l) -ge 2 ]" || pm2_fail "pm2 did not start 2 instances"

@@ -242,7 +242,15 @@ describe('a fastify app with a piscina pool under autocannon', { skip: haveApps 
 		await a.waitSock();
 		const c = await h.connect(a.sock);
 		await c.cmd({ id: 1, cmd: 'hz', hz: 4 });
-		const s = await c.wait((m) => m.t === 'sample' && m.workers && m.workers.length === 3, 15000);
+		// Each worker is set up as soon as the probe sees it, and again
+		// while it does not answer (its bootstrap may still run): on a
+		// loaded machine that can take several tries.
+		let seen = 'no sample';
+		const s = await c.wait((m) => {
+			if (m.t !== 'sample') return false;
+			seen = JSON.stringify((m.workers || []).map((w) => [w.thread_id, w.name]));
+			return m.workers && m.workers.length === 3;
+		}, 30000).catch((e) => assert.fail(e.message + '; the last sample\'s workers: ' + seen));
 		assert.ok(s.workers.some((w) => w.name === 'leaky'), JSON.stringify(s.workers.map((w) => w.name)));
 		for (const w of s.workers) {
 			assert.ok(w.thread_id > 0 && w.heap_used > 0 && w.heap_total >= w.heap_used && w.heap_limit > w.heap_total);
