@@ -20,6 +20,7 @@
 # Attaches use port 9229: run it in a private network namespace (TEAM.md):
 #   unshare -n sh -c 'ip link set lo up && exec bench/attach_many.sh build'
 # Usage: bench/attach_many.sh [BUILD_DIR]   Env: NS="50 200" K=5 NODE=node
+# BASE=DIR: the same with another build's vitals (fresh apps), after each N
 # KEEP=DIR (a copy of the work dir: the apps' output, vitals' JSON and stderr)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -63,20 +64,36 @@ start_apps() { # N: idle apps, ready once each printed its line
 
 echo "attach bench (vitals --json --attach), load $(cut -d' ' -f1 /proc/loadavg)"
 for N in $NS; do
+for B in "$BUILD" ${BASE:-}; do
 	start_apps "$N"
 	pids=${apps# }
 	t0=$(now_ms)
-	"$BUILD/vitals" --json --attach --duration $((N / 4 + 15)) $pids >"$T/out" 2>"$T/err" || true
+	# and vitals' CPU time once every attach has ended: per attach, one that
+	# grows with N is the product's (a scan per event), a flat one while the
+	# wall time per attach grows is the machine's load
+	"$B/vitals" --json --attach --duration $((N / 4 + 15)) $pids >"$T/out" 2>"$T/err" &
+	vp=$!
+	cpu=0
+	while kill -0 "$vp" 2>/dev/null; do
+		if [ "$(grep -c '"event":"probe_attached"\|"event":"attach_failed"' "$T/out")" -ge "$N" ]; then
+			cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$vp/stat" 2>/dev/null || echo 0)
+			break
+		fi
+		sleep 0.1
+	done
+	kill "$vp" 2>/dev/null || true	# the rest of --duration adds nothing
+	wait "$vp" || true
 	ok=$(grep -c '"event":"probe_attached"' "$T/out" || true)
 	bad=$(grep -c '"event":"attach_failed"' "$T/out" || true)
 	late=$(grep '"event":"attach_failed"' "$T/out" | grep -c 'stopped before the attach finished' || true)
 	grep '"event":"probe_attached"' "$T/out" | sed 's/.*"ts":\([0-9]*\).*/\1/' |
 		awk -v t0="$t0" '{ print ($1 - t0) / 1000 }' | sort -n >"$T/times"
-	awk -v n="$N" -v ok="$ok" -v bad="$bad" -v late="$late" '{ v[NR] = $1 }
-		END { printf "  N=%-4d attached %d/%d (%d failed, %d of them still queued at the end): first %.2f s, median %.2f s, all %s  (%.0f ms per attach)\n",
-			n, ok, n, bad, late, v[1], v[int((NR + 1) / 2)], ok == n ? sprintf("%.2f s", v[NR]) : "never",
-			NR ? v[NR] * 1000 / NR : 0 }' "$T/times"
+	awk -v n="$N" -v ok="$ok" -v bad="$bad" -v late="$late" -v cpu="$cpu" -v b="$( [ "$B" = "$BUILD" ] && echo this || echo base)" -v load="$(cut -d' ' -f1 /proc/loadavg)" '{ v[NR] = $1 }
+		END { printf "  %s N=%-4d attached %d/%d (%d failed, %d of them still queued at the end): first %.2f s, median %.2f s, all %s  (%.0f ms per attach; vitals CPU %.0f ms per attach; load %s)\n",
+			b, n, ok, n, bad, late, v[1], v[int((NR + 1) / 2)], ok == n ? sprintf("%.2f s", v[NR]) : "never",
+			NR ? v[NR] * 1000 / NR : 0, n ? cpu * 1000 / n : 0, load }' "$T/times"
 	stop_apps
+done
 done
 
 : >"$T/first"; : >"$T/route"

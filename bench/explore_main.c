@@ -9,7 +9,8 @@
  * What the terminal front end adds (one screen of text) is not included.
  *
  * usage: explore_bench FILE [REPEAT]; prints "open S s", "open cpu S s, peak
- * RSS M MB" (after the open) and one line per key
+ * RSS M MB" (after the open), one line per phase of the open ("phase NAME
+ * S s wall S s cpu"; CPU of both threads) and one line per key
  * ("key NAME MS ms") and "max key MS ms". */
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,10 @@ int main(int argc, char **argv)
 	       x->sum->nclasses);
 	/* on a shared machine the wall time is mostly waiting for a core */
 	printf("open cpu %.3f s, peak RSS %ld MB\n", (c1 - c0) / 1e3, ru.ru_maxrss / 1024);
+	static const char *const phase[EXPLORE_NT] = { "load + DevTools' view", "dominators", "summary",
+						       "class index, sort" };
+	for (int p = 0; p < EXPLORE_NT; p++)
+		printf("phase %-22s %6.3f s wall %6.3f s cpu\n", phase[p], x->t_wall[p], x->t_cpu[p]);
 	double *t = malloc((size_t)rep * sizeof *t);
 	/* the class with the most objects first: its list is the longest */
 	explore_sort(x, HEAP_SORT_COUNT);

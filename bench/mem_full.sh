@@ -76,8 +76,11 @@ for name in vitals base; do
 	[ "$name" = base ] && [ -z "$BASE" ] && break
 	pid=$(tmux -L "$SOCK" list-panes -t "b:$w" -F '#{pane_pid}' 2>/dev/null || true)
 	if [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; then
-		printf '  %-6s RSS %6.1f MB  peak %6.1f MB\n' "$name" "$(echo "$(kb "$pid" VmRSS) / 1024" | bc -l)" \
-			"$(echo "$(kb "$pid" VmHWM) / 1024" | bc -l)"
+		# anonymous (heap: the model, ncurses' screens, libproc2's
+		# stacks) and file-backed (shared libraries' pages) apart
+		printf '  %-6s RSS %6.1f MB  peak %6.1f MB  (anon %.1f, files %.1f)\n' "$name" \
+			"$(echo "$(kb "$pid" VmRSS) / 1024" | bc -l)" "$(echo "$(kb "$pid" VmHWM) / 1024" | bc -l)" \
+			"$(echo "$(kb "$pid" RssAnon) / 1024" | bc -l)" "$(echo "$(kb "$pid" RssFile) / 1024" | bc -l)"
 	else
 		printf '  %-6s exited\n' "$name"
 	fi

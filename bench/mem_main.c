@@ -40,6 +40,10 @@
 #ifdef SCHED_SHARE_CAP
 #define HAVE_RING_AXIS 1
 #endif
+/* ... and since the compact ring header, ring_state_bytes. */
+#ifdef RING_STATE_BYTES
+#define HAVE_RING_STATE 1
+#endif
 
 #define GC_EVERY 100	/* s between scavenges of an idle app with the probe */
 #define T0 1796105000000LL
@@ -102,7 +106,7 @@ static int sample_line(char *buf, size_t len, int pid, long k, int64_t ts, int s
 typedef struct tally {
 	size_t ring_proc[RING_MAX_TIERS], ring_node[RING_MAX_TIERS], ring_recent, ring_handles;
 	size_t nring_proc, nring_node, nring_recent, nring_handles;
-	size_t gc_log, structs, handles, extra, nalloc, axes;
+	size_t gc_log, structs, handles, extra, nalloc, axes, rstate;
 } tally;
 
 /* Bytes of one ring's storage per tier, as ring_bytes counts them. */
@@ -112,11 +116,27 @@ static void ring_tiers(const ring *r, size_t *per_tier)
 		return;
 	size_t coarse = 0;
 	for (int i = 1; i < r->ntiers; i++) {
+#ifdef HAVE_RING_STATE
+		size_t b = r->coarse[i - 1].b ? ring_tier_cap(r, i) * sizeof(ring_bucket) : 0;
+#else
 		size_t b = r->tier[i].b ? r->tier[i].cap * sizeof(ring_bucket) : 0;
+#endif
 		per_tier[i] += b;
 		coarse += b;
 	}
 	per_tier[0] += ring_bytes(r) - coarse;	/* raw values, and times when not on an axis */
+}
+
+/* The coarse tiers' state a ring allocates apart from the struct holding it
+ * (trees before it had the tiers inline: counted in the structs). */
+static size_t ring_state(const ring *r)
+{
+#ifdef HAVE_RING_STATE
+	return ring_state_bytes(r);
+#else
+	(void)r;
+	return 0;
+#endif
 }
 
 static void count(const model *m, tally *t)
@@ -127,6 +147,7 @@ static void count(const model *m, tally *t)
 		const ring *pr[] = { &p->rss_r, &p->cpu_r, &p->sched_share_r };
 		for (int k = 0; k < 3; k++) {
 			ring_tiers(pr[k], t->ring_proc);
+			t->rstate += ring_state(pr[k]);
 			t->nring_proc += ring_bytes(pr[k]) > 0;
 			t->nalloc += (size_t)(pr[k]->ntiers);
 		}
@@ -153,6 +174,7 @@ static void count(const model *m, tally *t)
 			ring *r = vnode_ring((vnode *)n, (probe_series_id)s);
 			if (!r || !ring_bytes(r))
 				continue;
+			t->rstate += ring_state(r);
 			if (probe_series_table[s].recent) {
 				t->ring_recent += ring_bytes(r);
 				t->nring_recent++;
@@ -164,6 +186,7 @@ static void count(const model *m, tally *t)
 		}
 		for (int h = 0; h < n->nhandles; h++) {
 			t->ring_handles += ring_bytes(&n->handles[h].r);
+			t->rstate += ring_state(&n->handles[h].r);
 			t->nring_handles += ring_bytes(&n->handles[h].r) > 0;
 			t->nalloc++;
 		}
@@ -242,7 +265,7 @@ int main(int argc, char **argv)
 	size_t rings = 0;
 	for (int i = 0; i < RING_MAX_TIERS; i++)
 		rings += c.ring_proc[i] + c.ring_node[i];
-	rings += c.ring_recent + c.ring_handles + c.axes;
+	rings += c.ring_recent + c.ring_handles + c.axes + c.rstate;
 	size_t asked = rings + c.gc_log + c.structs + c.handles + c.extra + alert_b;
 	size_t used = use1 - use0;
 	printf("mem_bench: %d attached idle apps, %.3f h simulated (%ld ticks)%s\n", nproc, hours, k,
@@ -254,7 +277,8 @@ int main(int argc, char **argv)
 	       c.ring_node[0] / N, c.ring_node[1] / N, c.ring_node[2] / N);
 	printf("    probe rings raw only (%zu): %.0f   handle rings (%zu): %.0f\n", c.nring_recent / (size_t)nproc,
 	       c.ring_recent / N, c.nring_handles / (size_t)nproc, c.ring_handles / N);
-	printf("    shared time axes %.0f\n", c.axes / N);
+	printf("    shared time axes %.0f  coarse tier state (apart from the structs) %.0f\n", c.axes / N,
+	       c.rstate / N);
 	printf("    rings total %.0f\n", rings / N);
 	printf("    GC log %.0f  structs (vproc %zu + vnode %zu) %.0f  handle entries %.0f  cmdline/workers/routes %.0f\n",
 	       c.gc_log / N, sizeof(vproc), sizeof(vnode), c.structs / N, c.handles / N, c.extra / N);

@@ -34,6 +34,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,6 +75,7 @@ enum { I_PID, I_PPID, I_BEGAN, I_EUID, I_CMD, I_STATE, I_UTIME, I_STIME, I_ARGV,
 
 struct proc_collector {
 	struct pids_info *tick, *ident, *scan;
+	int ident_idle;			/* samples since ident was last used */
 	long hz;			/* clock ticks per second */
 	int64_t btime_ms;		/* boot time, ms since the epoch */
 	char cg2_root[256];		/* cgroup2 mount point, "" if none */
@@ -428,6 +432,21 @@ static double cg_limit(const proc_collector *pc, int pid)
 
 /* --------------------------------------------------------------- collector */
 
+/* The ident context is opened when a process is seen for the first time and
+ * closed again after IDENT_IDLE_SAMPLES samples without one: libproc2 primes
+ * 1024 result stacks per context it selects with (~180 KB for ident's
+ * items, plus its tables), which a dashboard watching given PIDs uses once
+ * at start and a discovering one when a new node process comes. */
+#define IDENT_IDLE_SAMPLES 30
+
+static struct pids_info *ident_ctx(proc_collector *pc)
+{
+	if (!pc->ident && procps_pids_new(&pc->ident, ident_items, I_COUNT) < 0)
+		pc->ident = NULL;
+	pc->ident_idle = 0;
+	return pc->ident;
+}
+
 proc_collector *proc_collector_new(char *err, size_t errlen)
 {
 	if (access("/proc/self/stat", R_OK) < 0) {
@@ -514,7 +533,8 @@ int proc_identify(proc_collector *pc, int pid, proc_info *out)
 	if (pid <= 0)
 		return -EINVAL;
 	unsigned u = (unsigned)pid;
-	struct pids_fetch *f = procps_pids_select(pc->ident, &u, 1, PIDS_SELECT_PID);
+	struct pids_info *ident = ident_ctx(pc);
+	struct pids_fetch *f = ident ? procps_pids_select(ident, &u, 1, PIDS_SELECT_PID) : NULL;
 	if (!f)
 		return errno ? -errno : -ENOMEM;
 	if (f->counts->total < 1) {
@@ -613,7 +633,8 @@ static void vproc_name_app(vproc *p)
 static void vproc_identify(proc_collector *pc, vproc *p)
 {
 	unsigned u = (unsigned)p->pid;
-	struct pids_fetch *f = procps_pids_select(pc->ident, &u, 1, PIDS_SELECT_PID);
+	struct pids_info *ident = ident_ctx(pc);
+	struct pids_fetch *f = ident ? procps_pids_select(ident, &u, 1, PIDS_SELECT_PID) : NULL;
 	if (f && f->counts->total > 0)
 		vproc_set_identity(p, f->stacks[0]);
 }
@@ -828,6 +849,15 @@ int proc_collector_sample(proc_collector *pc, model *m, int64_t now_ms)
 		}
 		rc = sample_batch(pc, m, n, now_ms);
 	}
+	if (pc->ident && ++pc->ident_idle > IDENT_IDLE_SAMPLES) {
+		procps_pids_unref(&pc->ident);
+		pc->ident = NULL;
+#ifdef __GLIBC__
+		/* its blocks are in the heap once glibc's mmap threshold has
+		 * grown past them: give the pages back */
+		malloc_trim(0);
+#endif
+	}
 	return rc;
 }
 
@@ -983,8 +1013,8 @@ static int discover(proc_collector *pc, model *m, uid_t uid, bool all_users, boo
 	}
 	for (size_t off = 0; off < ncand && rc == 0; off += SELECT_MAX) {
 		int nb = (int)(ncand - off < SELECT_MAX ? ncand - off : SELECT_MAX);
-		struct pids_fetch *cf = procps_pids_select(pc->ident, cand + off, nb,
-							   PIDS_SELECT_PID);
+		struct pids_info *ident = ident_ctx(pc);
+		struct pids_fetch *cf = ident ? procps_pids_select(ident, cand + off, nb, PIDS_SELECT_PID) : NULL;
 		if (!cf) {
 			rc = errno ? -errno : -ENOMEM;
 			break;

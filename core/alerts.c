@@ -184,7 +184,8 @@ int alerts_config_set(alert_config *c, const char *key, const char *value, char 
 
 /* ---- bucketed window ------------------------------------------------ */
 
-typedef struct bw_bucket {	/* 32 bytes (48 with absolute times, a max and a double sum) */
+/* A bucket as rules read it (the open one, and closed ones from bwin_get). */
+typedef struct bw_bucket {
 	int64_t t;		/* aligned start */
 	int32_t dtmin;		/* the lowest sample was taken at t + dtmin (bw_tmin) */
 	int32_t dtgc;		/* gcmin at t + dtgc (bw_tgc) */
@@ -212,19 +213,43 @@ static int64_t bw_tgc(const bw_bucket *b)
 	return isnan(b->gcmin) ? 0 : b->t + b->dtgc;
 }
 
+/* A closed bucket as stored: 20 bytes (32 as a bw_bucket: an attached
+ * process has ~190 of them).  Its start is ms since the window's t0; the
+ * sum and count only the GC window reads are kept beside, in windows made
+ * with them (bw_sum). */
+typedef struct bw_slot {
+	uint32_t t;
+	int32_t dtmin, dtgc;
+	float min, gcmin;
+} bw_slot;
+
+typedef struct bw_sum {
+	float sum;
+	uint32_t n;
+} bw_sum;
+
 /* The closed buckets are allocated at the first close, cap of them (a GC
  * window needs 12, a leak window 62): a process that never reports the
  * series costs no buckets, and none costs BW_MAX. */
 typedef struct bwin {
 	int64_t span;		/* ms per bucket */
+	int64_t t0;		/* what every slot's t counts from, <= the oldest kept */
 	int cap, head, len;	/* closed buckets, head = next slot */
-	bw_bucket *b;		/* owned: cap buckets, NULL until the first close */
+	bool sums;		/* keeps each closed bucket's sum and count */
+	bw_slot *b;		/* owned: cap slots (then, with sums, cap bw_sums in the
+				 * same block), NULL until the first close */
 	bw_bucket open;		/* open.n == 0: none yet */
 } bwin;
 
-static void bwin_init(bwin *w, double window_s, int k)
+static bw_sum *bwin_sums(const bwin *w)
+{
+	return (bw_sum *)(void *)(w->b + w->cap);
+}
+
+static void bwin_init(bwin *w, double window_s, int k, bool sums)
 {
 	memset(w, 0, sizeof *w);
+	w->sums = sums;
 	if (k < 1)
 		k = 1;
 	if (k > BW_MAX - 2)
@@ -242,6 +267,32 @@ static void bwin_free(bwin *w)
 	w->len = w->head = 0;
 }
 
+/* Store b (the bucket closing, later than every kept one) at head.  Slot
+ * starts are 32-bit offsets from t0, which covers 49 days: past that t0
+ * moves up to the oldest kept start, or, when the window itself spans that
+ * long (a process silent for weeks), the old buckets go. */
+static void bwin_store(bwin *w, const bw_bucket *b)
+{
+	if (w->len == 0)
+		w->t0 = b->t;
+	if (b->t - w->t0 > (int64_t)UINT32_MAX) {
+		int oldest = (w->head + w->cap - w->len) % w->cap;
+		uint32_t shift = w->b[oldest].t;
+		if (b->t - w->t0 - shift > (int64_t)UINT32_MAX) {
+			w->len = 0;
+			w->t0 = b->t;
+		} else {
+			for (int i = 0; i < w->len; i++)
+				w->b[(oldest + i) % w->cap].t -= shift;
+			w->t0 += shift;
+		}
+	}
+	w->b[w->head] = (bw_slot){ .t = (uint32_t)(b->t - w->t0), .dtmin = b->dtmin, .dtgc = b->dtgc,
+				   .min = b->min, .gcmin = b->gcmin };
+	if (w->sums)
+		bwin_sums(w)[w->head] = (bw_sum){ .sum = b->sum, .n = b->n };
+}
+
 /* Add a sample (post_gc: the first after a major GC); returns true when it
  * closed the previous bucket. */
 static bool bwin_push(bwin *w, int64_t t, double v, bool post_gc)
@@ -252,8 +303,8 @@ static bool bwin_push(bwin *w, int64_t t, double v, bool post_gc)
 	bool closed = false;
 	if (w->open.n && start > w->open.t) {
 		if (!w->b)
-			w->b = xcalloc((size_t)w->cap, sizeof *w->b);
-		w->b[w->head] = w->open;
+			w->b = xcalloc((size_t)w->cap, sizeof *w->b + (w->sums ? sizeof(bw_sum) : 0));
+		bwin_store(w, &w->open);
 		w->head = (w->head + 1) % w->cap;
 		if (w->len < w->cap)
 			w->len++;
@@ -279,10 +330,18 @@ static bool bwin_push(bwin *w, int64_t t, double v, bool post_gc)
 	return closed;
 }
 
-/* i-th closed bucket, 0 = oldest. */
-static const bw_bucket *bwin_get(const bwin *w, int i)
+/* i-th closed bucket, 0 = oldest (sum and n 0 in a window without sums). */
+static bw_bucket bwin_get(const bwin *w, int i)
 {
-	return &w->b[(w->head + w->cap - w->len + i) % w->cap];
+	int k = (w->head + w->cap - w->len + i) % w->cap;
+	const bw_slot *sl = &w->b[k];
+	bw_bucket b = { .t = w->t0 + sl->t, .dtmin = sl->dtmin, .dtgc = sl->dtgc, .min = sl->min,
+			.gcmin = sl->gcmin };
+	if (w->sums) {
+		b.sum = bwin_sums(w)[k].sum;
+		b.n = bwin_sums(w)[k].n;
+	}
+	return b;
 }
 
 /* ---- trend test ----------------------------------------------------- */
@@ -350,14 +409,14 @@ static bool bwin_trend(const bwin *w, int nb, double eps_per_s, double need_risi
 	memset(tr, 0, sizeof *tr);
 	if (w->len < 2 || nb < 2)
 		return false;
-	int64_t end = bwin_get(w, w->len - 1)->t + w->span;
+	int64_t end = bwin_get(w, w->len - 1).t + w->span;
 	int64_t start = end - (int64_t)nb * w->span;
 	int group = (nb + FLOORS_MAX - 1) / FLOORS_MAX;
 	int ng = (nb + group - 1) / group;
 	struct { float min, gcmin; int64_t tmin, tgc; } fl[FLOORS_MAX];
 	bool have[FLOORS_MAX] = { false };
 	for (int i = 0; i < w->len; i++) {
-		const bw_bucket *b = bwin_get(w, i);
+		const bw_bucket bk = bwin_get(w, i), *b = &bk;
 		if (b->t < start)
 			continue;
 		int g = (int)((b->t - start) / w->span) / group;
@@ -684,9 +743,9 @@ static pstate *pstate_get(alerts *a, const vproc *p, size_t hint)
 	s->mark = a->mark;
 	s->cpu_run = -1;
 	int k = a->c.leak_subwindows;
-	bwin_init(&s->heap_w, a->c.leak_window_s, k);
-	bwin_init(&s->rss_w, a->c.leak_window_s, k);
-	bwin_init(&s->gc_w, a->c.gc_window_s, 10);
+	bwin_init(&s->heap_w, a->c.leak_window_s, k, false);
+	bwin_init(&s->rss_w, a->c.leak_window_s, k, false);
+	bwin_init(&s->gc_w, a->c.gc_window_s, 10, true);
 	a->ps[a->n++] = s;
 	return s;
 }
@@ -925,7 +984,7 @@ static bool leak_hold(const alert_config *c, const bwin *w, const leak_st *l, bo
 	/* A major GC in the hold window drops the floor (promoted garbage):
 	 * the floors since it tell whether the heap is still rising. */
 	if (!floors && gc_known && tr->gc_n) {
-		int since = (int)((bwin_get(w, w->len - 1)->t + w->span - tr->t_gc) / w->span);
+		int since = (int)((bwin_get(w, w->len - 1).t + w->span - tr->t_gc) / w->span);
 		trend st;
 		if (since >= 4 && since < l->hold_nb && bwin_trend(w, since, min_rate / 2, 0, &st))
 			floors = st.slope >= min_rate / 2 && st.recent >= min_rate / 4;
@@ -943,11 +1002,16 @@ static void leak_step(alerts *a, model *m, pstate *s, leak_st *l, const bwin *w,
 	const alert_config *c = &a->c;
 	double min_rate = c->leak_min_mb_per_min * MB / 60.0;
 	int nb[24], nw = leak_windows(c->leak_subwindows, nb);
-	const bw_bucket *nb_last = bwin_get(w, w->len - 1);	/* just closed */
+	const bw_bucket last = bwin_get(w, w->len - 1), *nb_last = &last;	/* just closed */
 	if (l->first_floor == 0)
-		l->first_floor = bwin_get(w, 0)->min;
+		l->first_floor = bwin_get(w, 0).min;
 	if (!isnan(nb_last->gcmin)) {
-		const bw_bucket *before = w->len > 1 ? bwin_get(w, w->len - 2) : NULL;
+		bw_bucket prev = { 0 };
+		const bw_bucket *before = NULL;
+		if (w->len > 1) {
+			prev = bwin_get(w, w->len - 2);
+			before = &prev;
+		}
 		l->gc_t[l->gc_head] = bw_tgc(nb_last);
 		l->gc_v[l->gc_head] = nb_last->gcmin;
 		l->gc_drop[l->gc_head] = before ? fmaxf(0, before->min - nb_last->gcmin) : 0;
@@ -1206,7 +1270,7 @@ static void eval_workers(alerts *a, model *m, pstate *s, const vnode *n, int64_t
 				continue;
 			w = s->wk[free_slot] = xcalloc(1, sizeof *w);
 			w->thread_id = wi->thread_id;
-			bwin_init(&w->w, a->c.leak_window_s, a->c.leak_subwindows);
+			bwin_init(&w->w, a->c.leak_window_s, a->c.leak_subwindows, false);
 		}
 		snprintf(w->name, sizeof w->name, "%s", wi->name);
 		w->mark = a->mark;
@@ -1433,7 +1497,7 @@ static void eval_gc(alerts *a, model *m, pstate *s, vproc *p, vnode *n)
 		int64_t oldest = s->gc_w.open.t;
 		int busy = 0, nb = 0;
 		for (int b = s->gc_w.len - 1; b >= 0; b--) {
-			const bw_bucket *bk = bwin_get(&s->gc_w, b);
+			const bw_bucket bb = bwin_get(&s->gc_w, b), *bk = &bb;
 			if (bk->t < pt.t_ms - window)
 				break;
 			sum += bk->sum;
@@ -1499,7 +1563,7 @@ static void eval_handles(alerts *a, model *m, pstate *s, vnode *n)
 			bwin_free(&h->w);
 			memset(h, 0, sizeof *h);
 			snprintf(h->type, sizeof h->type, "%s", hc->type);
-			bwin_init(&h->w, c->handle_window_s, HANDLE_BUCKETS);
+			bwin_init(&h->w, c->handle_window_s, HANDLE_BUCKETS, false);
 		}
 		size_t first, k = ring_fresh(&hc->r, &h->seen, &first);
 		for (size_t i = first; i < first + k; i++) {
@@ -1639,6 +1703,17 @@ static void resolve_exited(alerts *a, model *m, pstate *s, int64_t now)
 	}
 	s->heap.oom_at = s->rss.oom_at = 0;
 	s->exited = true;
+	/* no rule looks at an exited process again: its windows' buckets go
+	 * now rather than when the model lets go of it (exited_keep) */
+	bwin_free(&s->heap_w);
+	bwin_free(&s->rss_w);
+	bwin_free(&s->gc_w);
+	for (int j = 0; j < MAX_HANDLE_TYPES; j++)
+		if (s->h[j])
+			bwin_free(&s->h[j]->w);
+	for (int j = 0; j < MAX_WORKERS; j++)
+		if (s->wk[j])
+			bwin_free(&s->wk[j]->w);
 }
 
 /* The model's time to OOM: the sooner projection of a firing leak rule,
@@ -1749,7 +1824,7 @@ int alerts_state(const alerts *a, const vproc *p, const char *rule)
 /* Bytes of a window's closed buckets. */
 static size_t bwin_bytes(const bwin *w)
 {
-	return w->b ? (size_t)w->cap * sizeof *w->b : 0;
+	return w->b ? (size_t)w->cap * (sizeof *w->b + (w->sums ? sizeof(bw_sum) : 0)) : 0;
 }
 
 size_t alerts_bytes(const alerts *a)

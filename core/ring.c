@@ -41,9 +41,11 @@ void ring_init(ring *r, const ring_config *cfg)
 	if (!cfg)
 		cfg = &ring_config_default;
 	r->ntiers = cfg->ntiers > RING_MAX_TIERS ? RING_MAX_TIERS : cfg->ntiers;
-	for (int i = 0; i < r->ntiers; i++) {
-		r->tier[i].span_ms = i == 0 ? 0 : (cfg->tier[i].span_ms ? cfg->tier[i].span_ms : 1000);
-		r->tier[i].cap = cfg->tier[i].cap ? cfg->tier[i].cap : 1;
+	if (r->ntiers > 0)
+		r->raw.cap = cfg->tier[0].cap ? cfg->tier[0].cap : 1;
+	for (int i = 1; i < r->ntiers; i++) {
+		r->spec[i - 1].span_ms = cfg->tier[i].span_ms ? cfg->tier[i].span_ms : 1000;
+		r->spec[i - 1].cap = cfg->tier[i].cap ? cfg->tier[i].cap : 1;
 	}
 	r->last = NAN;
 }
@@ -51,7 +53,7 @@ void ring_init(ring *r, const ring_config *cfg)
 void ring_init_axis(ring *r, const ring_config *cfg, ring_axis *axis)
 {
 	ring_init(r, cfg);
-	if (axis && r->ntiers > 0 && r->tier[0].cap <= axis->cap)
+	if (axis && r->ntiers > 0 && r->raw.cap <= axis->cap)
 		r->axis = axis;
 }
 
@@ -126,7 +128,7 @@ static int axis_append(ring_axis *a, int64_t t_ms)
 /* Raw entries readers see: on an axis, those whose times it still has. */
 static uint32_t raw_visible(const ring *r)
 {
-	const ring_tier *raw = &r->tier[0];
+	const ring_raw *raw = &r->raw;
 	const ring_axis *a = r->axis;
 	if (!a || raw->len == 0)
 		return raw->len;
@@ -139,18 +141,15 @@ static uint32_t raw_visible(const ring *r)
 
 void ring_free(ring *r)
 {
-	ring_tier *raw = &r->tier[0];
+	ring_raw *raw = &r->raw;
 	free(raw->v);	/* the raw tier's values and times (raw_grow) */
 	raw->v = NULL;
 	raw->t = NULL;
 	raw->len = raw->head = raw->room = 0;
-	for (int i = 1; i < r->ntiers; i++) {
-		ring_tier *t = &r->tier[i];
-		free(t->b);	/* a coarse tier's buckets, from its first commit */
-		t->b = NULL;
-		t->len = t->head = 0;
-		t->open_n = 0;
-	}
+	for (int i = 1; r->coarse && i < r->ntiers; i++)
+		free(r->coarse[i - 1].b);	/* a coarse tier's buckets, from its first commit */
+	free(r->coarse);	/* the coarse tiers' state, from the first push */
+	r->coarse = NULL;
 	r->count = 0;
 	r->last = NAN;
 	r->last_seq = 0;
@@ -165,7 +164,7 @@ void ring_free(ring *r)
 #define RAW_MIN 32
 static int raw_grow(ring *r)
 {
-	ring_tier *raw = &r->tier[0];
+	ring_raw *raw = &r->raw;
 	uint32_t room = raw->room ? raw->room * 2 : RAW_MIN;
 	if (room > raw->cap)
 		room = raw->cap;
@@ -206,13 +205,19 @@ static float bf16_to(uint16_t h)
 	return f;
 }
 
-static uint32_t tier_slot(ring_tier *t)
+/* The slot to write in a ring buffer of cap entries, advancing head/len. */
+static uint32_t slot_take(uint32_t *head, uint32_t *len, uint32_t cap)
 {
-	uint32_t s = t->head;
-	t->head = (t->head + 1) % t->cap;
-	if (t->len < t->cap)
-		t->len++;
+	uint32_t s = *head;
+	*head = (*head + 1) % cap;
+	if (*len < cap)
+		(*len)++;
 	return s;
+}
+
+static uint32_t raw_slot(ring_raw *raw)
+{
+	return slot_take(&raw->head, &raw->len, raw->cap);
 }
 
 /* Raw times are 32-bit offsets from t0, which covers 49 days: before a push
@@ -220,7 +225,7 @@ static uint32_t tier_slot(ring_tier *t)
  * O(raw cap)).  A raw tier that itself spans that long starts afresh. */
 static void raw_rebase(ring *r, int64_t t_ms)
 {
-	ring_tier *raw = &r->tier[0];
+	ring_raw *raw = &r->raw;
 	uint32_t oldest = (raw->head + raw->cap - raw->len) % raw->cap;
 	uint32_t shift = raw->len ? raw->t[oldest] : 0;
 	if (raw->len == 0 || t_ms - r->t0 - shift > UINT32_MAX) {
@@ -235,24 +240,24 @@ static void raw_rebase(ring *r, int64_t t_ms)
 
 /* Commit the open bucket, after empty buckets for the spans it skipped (if
  * the tier's buckets cannot be had, the bucket is dropped). */
-static void tier_commit_open(ring_tier *t)
+static void tier_commit_open(ring_tier *t, const ring_tier_spec *sp)
 {
-	if (!t->b && !(t->b = malloc(t->cap * sizeof *t->b))) {
+	if (!t->b && !(t->b = malloc(sp->cap * sizeof *t->b))) {
 		t->open_n = 0;
 		return;
 	}
 	const uint16_t nan16 = bf16_from(NAN);
 	const ring_bucket empty = { nan16, nan16, nan16 };
 	if (t->len > 0) {
-		int64_t skipped = (t->open_start - t->newest_start) / t->span_ms - 1;
-		if (skipped >= (int64_t)t->cap) {
+		int64_t skipped = (t->open_start - t->newest_start) / sp->span_ms - 1;
+		if (skipped >= (int64_t)sp->cap) {
 			t->len = 0;	/* the gap is longer than the tier: start afresh */
 		} else {
 			for (int64_t k = 0; k < skipped; k++)
-				t->b[tier_slot(t)] = empty;
+				t->b[slot_take(&t->head, &t->len, sp->cap)] = empty;
 		}
 	}
-	ring_bucket *b = &t->b[tier_slot(t)];
+	ring_bucket *b = &t->b[slot_take(&t->head, &t->len, sp->cap)];
 	b->min = bf16_from(t->open_min);
 	b->max = bf16_from(t->open_max);
 	b->mean = bf16_from((float)(t->open_sum / t->open_n));
@@ -266,7 +271,7 @@ static void tier_commit_open(ring_tier *t)
  * 0, or -1 without memory. */
 static int axis_take(ring *r, int64_t *t_ms)
 {
-	ring_tier *raw = &r->tier[0];
+	ring_raw *raw = &r->raw;
 	ring_axis *a = r->axis;
 	if (a->len) {
 		int64_t newest = a->t0 + a->t[(a->seq - 1) % a->cap];
@@ -287,7 +292,7 @@ static int axis_take(ring *r, int64_t *t_ms)
 			for (uint64_t k = 0; k < skipped; k++) {
 				if (raw->len == raw->room && raw->room < raw->cap && raw_grow(r) < 0)
 					return -1;
-				raw->v[tier_slot(raw)] = NAN;
+				raw->v[raw_slot(raw)] = NAN;
 			}
 		}
 	}
@@ -299,8 +304,10 @@ int ring_push(ring *r, int64_t t_ms, double v)
 {
 	if (r->ntiers == 0)
 		return -1;
-	ring_tier *raw = &r->tier[0];
+	ring_raw *raw = &r->raw;
 	bool first = !raw->v;
+	if (first && r->ntiers > 1 && !r->coarse && !(r->coarse = calloc((size_t)r->ntiers - 1, sizeof *r->coarse)))
+		return -1;
 	if (first && raw_grow(r) < 0)
 		return -1;
 	if (r->axis) {
@@ -320,17 +327,18 @@ int ring_push(ring *r, int64_t t_ms, double v)
 	r->count++;
 	r->last = v;
 	r->last_t = t_ms;
-	uint32_t s = tier_slot(raw);
+	uint32_t s = raw_slot(raw);
 	raw->v[s] = (float)v;
 	if (!r->axis)
 		raw->t[s] = (uint32_t)(t_ms - r->t0);
 	if (isnan(v))
 		return 0;
 	for (int i = 1; i < r->ntiers; i++) {
-		ring_tier *t = &r->tier[i];
-		int64_t start = t_ms - (((t_ms % t->span_ms) + t->span_ms) % t->span_ms);
+		ring_tier *t = &r->coarse[i - 1];
+		const ring_tier_spec *sp = &r->spec[i - 1];
+		int64_t start = t_ms - (((t_ms % sp->span_ms) + sp->span_ms) % sp->span_ms);
 		if (t->open_n && t->open_start != start)
-			tier_commit_open(t);
+			tier_commit_open(t, sp);
 		if (!t->open_n) {
 			t->open_start = start;
 			t->open_min = t->open_max = (float)v;
@@ -348,10 +356,12 @@ int ring_push(ring *r, int64_t t_ms, double v)
 
 size_t ring_len(const ring *r, int tier)
 {
-	if (tier < 0 || tier >= r->ntiers || !r->tier[0].v)
+	if (tier < 0 || tier >= r->ntiers || !r->raw.v)
 		return 0;
-	const ring_tier *t = &r->tier[tier];
-	return tier == 0 ? raw_visible(r) : t->len + (t->open_n ? 1 : 0);
+	if (tier == 0)
+		return raw_visible(r);
+	const ring_tier *t = &r->coarse[tier - 1];
+	return t->len + (t->open_n ? 1 : 0);
 }
 
 void ring_cursor_init(ring_cursor *c, const ring *r, int tier, size_t i)
@@ -362,26 +372,28 @@ void ring_cursor_init(ring_cursor *c, const ring *r, int tier, size_t i)
 	c->i = i;
 	if (c->n == 0)
 		return;
-	const ring_tier *t = &r->tier[tier];
+	const ring_tier *t = tier > 0 ? &r->coarse[tier - 1] : NULL;
 	/* readers see the newest `len` raw values (raw_visible) */
-	uint32_t len = tier == 0 ? (uint32_t)c->n : t->len;
+	uint32_t len = t ? t->len : (uint32_t)c->n;
+	uint32_t head = t ? t->head : r->raw.head, cap = ring_tier_cap(r, tier);
 	/* scan-build: cap is never 0 (ring_init makes a 0 capacity 1) */
-	c->slot = (t->head + t->cap - len + (i < len ? i : 0)) % t->cap;
-	if (tier == 0 && r->axis)
+	c->slot = (head + cap - len + (i < len ? i : 0)) % cap;
+	if (!t && r->axis)
 		c->aslot = (r->last_seq - (len - 1 - (i < len ? i : 0))) % r->axis->cap;
-	if (tier > 0)
-		c->t = t->newest_start - (int64_t)(t->len - 1 - (i < t->len ? i : t->len - 1)) * t->span_ms;
+	if (t)
+		c->t = t->newest_start - (int64_t)(t->len - 1 - (i < t->len ? i : t->len - 1)) * ring_tier_span(r, tier);
 }
 
 int ring_cursor_next(ring_cursor *c, ring_point *p)
 {
 	if (c->i >= c->n)
 		return 0;
-	const ring_tier *t = &c->r->tier[c->tier];
-	if (c->tier == 0) {
-		const ring_axis *a = c->r->axis;
-		p->t_ms = a ? a->t0 + a->t[c->aslot] : c->r->t0 + t->t[c->slot];
-		p->min = p->max = p->mean = t->v[c->slot];
+	const ring *r = c->r;
+	const ring_tier *t = c->tier > 0 ? &r->coarse[c->tier - 1] : NULL;
+	if (!t) {
+		const ring_axis *a = r->axis;
+		p->t_ms = a ? a->t0 + a->t[c->aslot] : r->t0 + r->raw.t[c->slot];
+		p->min = p->max = p->mean = r->raw.v[c->slot];
 		if (a && ++c->aslot == a->cap)
 			c->aslot = 0;
 	} else if (c->i == t->len) {	/* the open bucket comes last */
@@ -395,10 +407,10 @@ int ring_cursor_next(ring_cursor *c, ring_point *p)
 		p->min = bf16_to(b->min);
 		p->max = bf16_to(b->max);
 		p->mean = bf16_to(b->mean);
-		c->t += t->span_ms;
+		c->t += ring_tier_span(r, c->tier);
 	}
 	c->i++;
-	if (++c->slot == t->cap)
+	if (++c->slot == ring_tier_cap(r, c->tier))
 		c->slot = 0;
 	return 1;
 }
@@ -451,7 +463,7 @@ int ring_tier_for(const ring *r, int64_t window_ms)
 		if (n == 0)
 			continue;
 		/* A tier that has not wrapped still holds everything since t0. */
-		if ((i == 0 ? raw_visible(r) : r->tier[i].len) < r->tier[i].cap)
+		if ((i == 0 ? raw_visible(r) : r->coarse[i - 1].len) < ring_tier_cap(r, i))
 			return i;
 		if (r->last_t - ring_get(r, i, 0).t_ms >= window_ms)
 			return i;
@@ -462,7 +474,7 @@ int ring_tier_for(const ring *r, int64_t window_ms)
 size_t ring_stats(const ring *r, int tier, int64_t from_ms, double *min, double *max)
 {
 	size_t n = ring_len(r, tier), seen = 0;
-	int64_t span = tier > 0 ? r->tier[tier].span_ms : 0;
+	int64_t span = ring_tier_span(r, tier);
 	double lo = NAN, hi = NAN;
 	for (size_t i = n; i-- > 0;) {
 		ring_point p = ring_get(r, tier, i);
@@ -481,11 +493,16 @@ size_t ring_stats(const ring *r, int tier, int64_t from_ms, double *min, double 
 
 size_t ring_bytes(const ring *r)
 {
-	if (!r->tier[0].v)
+	if (!r->raw.v)
 		return 0;
-	size_t b = r->tier[0].room * (sizeof(float) + (r->axis ? 0 : sizeof(uint32_t)));
-	for (int i = 1; i < r->ntiers; i++)
-		if (r->tier[i].b)
-			b += r->tier[i].cap * sizeof(ring_bucket);
+	size_t b = r->raw.room * (sizeof(float) + (r->axis ? 0 : sizeof(uint32_t)));
+	for (int i = 1; r->coarse && i < r->ntiers; i++)
+		if (r->coarse[i - 1].b)
+			b += r->spec[i - 1].cap * sizeof(ring_bucket);
 	return b;
+}
+
+size_t ring_state_bytes(const ring *r)
+{
+	return r->coarse ? (size_t)(r->ntiers - 1) * sizeof *r->coarse : 0;
 }

@@ -51,25 +51,27 @@ typedef struct ring_bucket {
 	uint16_t min, max, mean;
 } ring_bucket;
 
-/* 64 bytes: the raw tier's fields and a coarse tier's share the space. */
+/* The raw tier, inline in every ring: 32 bytes. */
+typedef struct ring_raw {
+	float *v;		/* values ... */
+	uint32_t *t;		/* ... and their time, ms since the ring's t0 (NULL on an axis) */
+	uint32_t cap, head, len;	/* head: next write slot */
+	uint32_t room;		/* entries allocated, grown to cap */
+} ring_raw;
+
+/* A coarse tier's state, 56 bytes: a ring's coarse tiers are one array
+ * allocated at its first push (a series never pushed, like the HTTP rings of
+ * an app that serves none, or a raw-only ring, has none); its span and cap
+ * stay in the ring (ring.spec), so nothing is allocated at init. */
 typedef struct ring_tier {
-	uint32_t span_ms, cap, head, len;	/* head: next write slot */
-	union {
-		struct {	/* tier 0, raw */
-			float *v;	/* values ... */
-			uint32_t *t;	/* ... and their time, ms since the ring's t0 (NULL on an axis) */
-			uint32_t room;	/* entries allocated, grown to cap */
-		};
-		struct {	/* tiers 1.., coarse */
-			ring_bucket *b;	/* cap buckets */
-			int64_t newest_start;	/* start of the newest committed bucket */
-			/* the bucket being filled, not yet in b */
-			int64_t open_start;
-			float open_min, open_max;
-			double open_sum;
-			uint32_t open_n;
-		};
-	};
+	ring_bucket *b;		/* cap buckets, allocated at the first commit */
+	int64_t newest_start;	/* start of the newest committed bucket */
+	/* the bucket being filled, not yet in b */
+	int64_t open_start;
+	double open_sum;
+	float open_min, open_max;
+	uint32_t head, len;	/* head: next write slot */
+	uint32_t open_n;
 } ring_tier;
 
 /* Raw times shared by rings (see above).  Owned by whoever owns the rings,
@@ -81,15 +83,20 @@ typedef struct ring_axis {
 	uint32_t cap, room, len;	/* room grows to cap as it fills, like a raw tier */
 } ring_axis;
 
+/* 120 bytes (304 with four inline tiers of 64 bytes: 15 rings were 4.5 KB
+ * of every attached process).  Tier 0 is `raw`, tier i >= 1 is coarse[i - 1]
+ * with span and cap spec[i - 1]; readers use ring_tier_span/cap/stored. */
 typedef struct ring {
-	int ntiers;
-	ring_tier tier[RING_MAX_TIERS];
-	ring_axis *axis;	/* NULL: raw times in tier[0].t */
+	ring_raw raw;
+	ring_tier *coarse;	/* owned: ntiers - 1 tiers, NULL until the first push */
+	ring_tier_spec spec[RING_MAX_TIERS - 1];	/* the coarse tiers' span and cap */
+	ring_axis *axis;	/* NULL: raw times in raw.t */
 	uint64_t last_seq;	/* on an axis: the axis entry of the newest raw value */
 	int64_t t0;		/* time of the first push */
 	double last;		/* last pushed value (NaN if none) */
 	int64_t last_t;
 	uint64_t count;		/* total pushes */
+	int ntiers;
 } ring;
 
 /* Sequential reader of one tier, oldest to newest, for readers that walk
@@ -133,7 +140,26 @@ size_t ring_stats(const ring *r, int tier, int64_t from_ms, double *min, double 
 void ring_cursor_init(ring_cursor *c, const ring *r, int tier, size_t i);
 /* The next entry into *p; false at the end. */
 int ring_cursor_next(ring_cursor *c, ring_point *p);
-/* Bytes allocated for this ring's storage (not its axis's). */
+/* Bytes allocated for this ring's samples and buckets (not its axis's). */
 size_t ring_bytes(const ring *r);
+/* Bytes allocated for its coarse tiers' state (0 before the first push). */
+size_t ring_state_bytes(const ring *r);
+#define RING_STATE_BYTES 1	/* for bench/mem_main, which also builds on older trees */
+
+/* A tier's bucket span (0 for the raw tier), capacity, and the entries it
+ * stores (the raw tier's own count, coarse: committed buckets, without the
+ * open one). */
+static inline uint32_t ring_tier_span(const ring *r, int tier)
+{
+	return tier <= 0 ? 0 : r->spec[tier - 1].span_ms;
+}
+static inline uint32_t ring_tier_cap(const ring *r, int tier)
+{
+	return tier <= 0 ? r->raw.cap : r->spec[tier - 1].cap;
+}
+static inline uint32_t ring_tier_stored(const ring *r, int tier)
+{
+	return tier <= 0 ? r->raw.len : r->coarse ? r->coarse[tier - 1].len : 0;
+}
 
 #endif

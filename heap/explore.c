@@ -2,17 +2,20 @@
  *
  * Child lists are computed when a row is expanded (never stored): the
  * instances of a class come from a CSR built once at open, each class's
- * sorted by retained size when first opened; an object's edges, retainers
- * (a reverse CSR built at open) or dominated nodes are gathered and sorted
- * each time, which costs one pass over that node's edges.  So every key
- * costs a page, never a pass over the snapshot (bench/heap.sh).  A page of EXPLORE_PAGE children is inserted, and
- * a "more" row remembers where the list continues.
+ * sorted by retained size when first opened; an object's edges or
+ * dominated nodes are gathered and sorted each time, which costs one pass
+ * over that node's edges; its retainers cost one pass over all edges'
+ * targets (~10 ms at 400 MB; a reverse index would be 85 MB there).  So
+ * every key costs a page or that one pass (bench/heap.sh).  A page of
+ * EXPLORE_PAGE children is inserted, and a "more" row remembers where the
+ * list continues.
  */
 #include "heap/explore.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "heap/diff.h"
 #include "heap/retainers.h"
@@ -41,24 +44,33 @@ static int cmp_by_retained_r(const void *pa, const void *pb, void *ctx)
 	return (a > b) - (a < b);
 }
 
-static int build_retainers(explore *x)
+/* The edges into node v, in increasing order, in *out (malloc'd): one
+ * pass over edge_to per key (~10 ms at 400 MB), where a reverse index
+ * would keep 4 bytes per edge and per node (85 MB at 400 MB) and cost
+ * a tenth of the open.  Their count, or -1 when out of memory. */
+static long retainer_edges(const heap_snapshot *s, uint32_t v, uint32_t **out)
 {
-	const heap_snapshot *s = x->s;
-	uint32_t n = s->node_count, e = s->edge_count;
-	x->ret_first = calloc((size_t)n + 1, sizeof *x->ret_first);
-	x->ret_edge = malloc((e ? e : 1) * sizeof *x->ret_edge);
-	if (!x->ret_first || !x->ret_edge)
+	size_t n = 0, cap = 64;
+	uint32_t *e = malloc(cap * sizeof *e);
+	if (!e)
 		return -1;
-	for (uint32_t k = 0; k < e; k++)
-		x->ret_first[s->edge_to[k] + 1]++;
-	for (uint32_t v = 0; v < n; v++)
-		x->ret_first[v + 1] += x->ret_first[v];
-	for (uint32_t k = 0; k < e; k++)
-		x->ret_edge[x->ret_first[s->edge_to[k]]++] = k;
-	for (uint32_t v = n; v > 0; v--)
-		x->ret_first[v] = x->ret_first[v - 1];
-	x->ret_first[0] = 0;
-	return 0;
+	const uint32_t *to = s->edge_to;
+	for (uint32_t k = 0; k < s->edge_count; k++) {
+		if (to[k] != v)
+			continue;
+		if (n == cap) {
+			uint32_t *ne = realloc(e, 2 * cap * sizeof *e);
+			if (!ne) {
+				free(e);
+				return -1;
+			}
+			e = ne;
+			cap *= 2;
+		}
+		e[n++] = k;
+	}
+	*out = e;
+	return (long)n;
 }
 
 /* The node that owns edge k, searching forward from node `from` (which
@@ -86,8 +98,25 @@ static uint32_t edge_owner(const heap_snapshot *s, uint32_t from, uint32_t k)
 	return lo;
 }
 
+static double secs(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Close phase p, which began at *w (wall) and *c (CPU); the next begins. */
+static void phase_end(explore *x, int p, double *w, double *c)
+{
+	double w1 = secs(CLOCK_MONOTONIC), c1 = secs(CLOCK_PROCESS_CPUTIME_ID);
+	x->t_wall[p] = w1 - *w;
+	x->t_cpu[p] = c1 - *c;
+	*w = w1, *c = c1;
+}
+
 explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 {
+	double tw = secs(CLOCK_MONOTONIC), tc = secs(CLOCK_PROCESS_CPUTIME_ID);
 	explore *x = calloc(1, sizeof *x);
 	if (!x) {
 		heap_snapshot_free(s);
@@ -99,11 +128,20 @@ explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 	x->d = heap_dominators_new(x->s, err, errlen);
 	if (!x->d)
 		goto fail;
+	/* nothing here walks up the dominator tree: its children lists and the
+	 * retained sizes are what the views use */
+	free(x->d->idom);
+	x->d->idom = NULL;
+	phase_end(x, EXPLORE_T_DOMINATORS, &tw, &tc);
 	heap_summary_opts so = { .sort = HEAP_SORT_RETAINED, .node_class = &x->node_class };
 	x->sum = heap_summary_new(x->s, x->d, &so, err, errlen);
 	if (!x->sum)
 		goto fail;
 	x->sum->view = view;
+	/* the class keys are made: what is left of a class is its row */
+	free(x->s->node_loc);
+	x->s->node_loc = NULL;
+	phase_end(x, EXPLORE_T_SUMMARY, &tw, &tc);
 	size_t nc = x->sum->nclasses;
 	x->cls_first = calloc(nc + 1, sizeof *x->cls_first);
 	x->cls_nodes = malloc(((size_t)x->s->node_count + 1) * sizeof *x->cls_nodes);
@@ -120,16 +158,15 @@ explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 	for (size_t c = nc; c > 0; c--)
 		x->cls_first[c] = x->cls_first[c - 1];
 	x->cls_first[0] = 0;
+	free(x->node_class);
+	x->node_class = NULL;
 	/* each class's list is sorted when it is first opened (class_sort) */
 	x->cls_sorted = calloc(nc ? nc : 1, 1);
 	if (!x->cls_sorted)
 		goto oom;
-	/* the retainer index now rather than at the first r: on a 400 MB
-	 * snapshot it takes ~0.4 s, too long for a key */
-	if (build_retainers(x) < 0)
-		goto oom;
 	if (explore_sort(x, HEAP_SORT_RETAINED) < 0)
 		goto oom;
+	phase_end(x, EXPLORE_T_INDEX, &tw, &tc);
 	return x;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -141,10 +178,14 @@ fail:
 explore *explore_open(const char *path, heap_view view, char *err, size_t errlen)
 {
 	char msg[400];
+	double tw = secs(CLOCK_MONOTONIC), tc = secs(CLOCK_PROCESS_CPUTIME_ID);
 	heap_snapshot *s = heap_snapshot_load_view(path, HEAP_PARSER_STREAM, view, msg, sizeof msg);
+	tw = secs(CLOCK_MONOTONIC) - tw, tc = secs(CLOCK_PROCESS_CPUTIME_ID) - tc;
 	explore *x = s ? explore_new(s, view, msg, sizeof msg) : NULL;
 	if (!x)
 		snprintf(err, errlen, "%s: %s", path, msg);
+	else
+		x->t_wall[EXPLORE_T_LOAD] = tw, x->t_cpu[EXPLORE_T_LOAD] = tc;
 	return x;
 }
 
@@ -312,8 +353,6 @@ void explore_free(explore *x)
 	free(x->cls_first);
 	free(x->cls_nodes);
 	free(x->cls_sorted);
-	free(x->ret_first);
-	free(x->ret_edge);
 	free(x->delta);
 	free(x->rows);
 	free(x);
@@ -371,20 +410,25 @@ static long children(explore *x, uint8_t via, uint32_t owner, uint32_t offset, s
 		*first = from;
 		return (long)n;
 	}
-	uint32_t lo, hi;
+	uint32_t lo, hi, *redge = NULL;
 	if (via == 1) {
 		lo = s->first_edge[owner];
 		hi = s->first_edge[owner + 1];
 	} else if (via == 2) {
-		lo = x->ret_first[owner];
-		hi = x->ret_first[owner + 1];
+		long nr = retainer_edges(s, owner, &redge);
+		if (nr < 0)
+			return -1;
+		lo = 0;
+		hi = (uint32_t)nr;
 	} else {
 		lo = x->d->dom_first[owner];
 		hi = x->d->dom_first[owner + 1];
 	}
 	struct child *c = malloc(((size_t)(hi - lo) + 1) * sizeof *c);
-	if (!c)
+	if (!c) {
+		free(redge);
 		return -1;
+	}
 	uint32_t owner_of = 0;	/* via 2: the owner of the last retainer edge */
 	for (uint32_t k = lo; k < hi; k++) {
 		struct child *ch = &c[n++];
@@ -393,7 +437,7 @@ static long children(explore *x, uint8_t via, uint32_t owner, uint32_t offset, s
 			ch->node = s->edge_to[k];
 			ch->key = UINT64_MAX - ret[ch->node];
 		} else if (via == 2) {
-			ch->edge = x->ret_edge[k];
+			ch->edge = redge[k];
 			ch->node = owner_of = edge_owner(s, owner_of, ch->edge);
 			/* the biggest holders first */
 			ch->key = UINT64_MAX - ret[ch->node];
@@ -403,6 +447,7 @@ static long children(explore *x, uint8_t via, uint32_t owner, uint32_t offset, s
 			ch->key = UINT64_MAX - ret[ch->node];
 		}
 	}
+	free(redge);
 	qsort(c, n, sizeof *c, cmp_child);
 	*out = c;
 	return (long)n;

@@ -59,16 +59,20 @@ typedef struct explore_delta {
 	uint64_t added, added_self, removed, removed_self;
 } explore_delta;
 
+/* Phases of an open, timed for bench/explore_bench (wall and the process's
+ * CPU, both threads, in seconds). */
+enum { EXPLORE_T_LOAD, EXPLORE_T_DOMINATORS, EXPLORE_T_SUMMARY, EXPLORE_T_INDEX, EXPLORE_NT };
+
 typedef struct explore {
 	heap_snapshot *s;
-	heap_dominators *d;
+	heap_dominators *d;	/* idom freed (NULL): the views need children
+				 * and retained sizes only */
 	heap_summary *sum;
-	uint32_t *node_class;	/* [node_count] row in sum->classes */
+	uint32_t *node_class;	/* [node_count] row in sum->classes; only while
+				 * explore_new builds cls_first (then NULL) */
 	uint32_t *cls_first;	/* [nclasses + 1] instances of each class, CSR */
 	uint32_t *cls_nodes;	/* sorted by retained size, descending, once cls_sorted */
 	uint8_t *cls_sorted;	/* [nclasses] 1: its list is sorted (done on first expand) */
-	uint32_t *ret_first;	/* [node_count + 1] retainer edges, CSR */
-	uint32_t *ret_edge;	/* edge ordinals */
 	bool diff;
 	explore_delta *delta;	/* [nclasses] in diff mode */
 	uint64_t before_count;	/* diff mode: BEFORE's counted objects */
@@ -77,6 +81,7 @@ typedef struct explore {
 	explore_row *rows;
 	size_t nrows, cap;
 	size_t sel, top;	/* selected row, first row on screen */
+	double t_wall[EXPLORE_NT], t_cpu[EXPLORE_NT];	/* load: explore_open only */
 } explore;
 
 /* Load path and analyse it.  NULL with a one-line message in err. */

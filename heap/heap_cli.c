@@ -46,7 +46,7 @@ static const struct {
 	{ "", NULL, "diff: paths of the new objects in AFTER" },
 	{ "--raw", NULL, "V8's nodes as written, not DevTools' Summary (see doc/HEAP.md)" },
 	{ "--timing", NULL, "print the time of each phase on stderr" },
-	{ "--parser", "NAME", "stream (default) or jansson (whole-file DOM; for benchmarks)" },
+	{ "--parser", "NAME", "stream (default), serial (one thread, read(2)) or jansson (whole-file DOM); for benchmarks" },
 	{ "-h, --help", NULL, "this help" },
 };
 
@@ -131,7 +131,7 @@ static int run_summary(FILE *f, const char *path, const struct cli *c, char *err
 	heap_summary_free(sum);
 	if (c->timing)
 		fprintf(stderr, "heap: timing: load %.3f s (%s), dominators %.3f s, retainers %.3f s, summary %.3f s\n",
-			t1 - t0, c->parser == HEAP_PARSER_JANSSON ? "jansson" : "stream", t2 - t1, t3 - t2, t4 - t3);
+			t1 - t0, c->parser == HEAP_PARSER_JANSSON ? "jansson" : c->parser == HEAP_PARSER_SERIAL ? "serial" : "stream", t2 - t1, t3 - t2, t4 - t3);
 	if (rc < 0)
 		snprintf(err, errlen, "writing the report: %s", strerror(errno));
 	return rc;
@@ -293,6 +293,8 @@ static int parse_args(int argc, char **argv, bool diff, struct cli *c, const cha
 			/* scan-build: val is set: takes is true here and a missing value returned above */
 			if (strcmp(val, "stream") == 0)
 				c->parser = HEAP_PARSER_STREAM;
+			else if (strcmp(val, "serial") == 0)
+				c->parser = HEAP_PARSER_SERIAL;
 			else if (strcmp(val, "jansson") == 0)
 				c->parser = HEAP_PARSER_JANSSON;
 			else {

@@ -22,11 +22,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +36,10 @@
 #define MAX_FIELDS 64
 #define MAX_META_BYTES (16u << 20)
 #define MAX_DEPTH 100000
+/* in-memory input at least this large parses "edges" on a second thread */
+#define PARALLEL_MIN (8u << 20)
+/* a mapped file's pages are dropped behind the readers in steps of this */
+#define DROP_STEP (8u << 20)
 
 struct rd {
 	int fd;				/* -1: in-memory input, no refill */
@@ -65,6 +71,22 @@ struct loader {
 	size_t sdata_len, sdata_cap;
 	char *scratch;			/* raw string literal being read */
 	size_t scratch_cap;
+	/* The ranged reader (in-memory input only): "nodes" and "edges" are
+	 * found by their ']' and parsed after the walk by ints_ranged, the edges
+	 * on a second thread while the walk reads "locations" and "strings".
+	 * It reads a stricter grammar and fails on anything else; the caller
+	 * then loads again with the reader above, whose messages are the ones
+	 * users see.  See load_ranged. */
+	bool ranged;
+	const unsigned char *in;	/* the whole input */
+	bool drop;			/* the input is our own file mapping */
+	bool threads;
+	size_t nodes_lo, nodes_hi, edges_lo, edges_hi;	/* after '[' .. the ']' */
+	pthread_t worker;		/* parses "edges" when worker_on */
+	bool worker_on;
+	int worker_rc;
+	struct loader *job;		/* the worker's own copy: nothing it writes
+					 * shares a cache line with the walk's state */
 };
 
 static void rd_fail(struct rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -881,6 +903,205 @@ done:
 	return 0;
 }
 
+/* ---- the ranged reader ---- */
+
+/* Give back the whole pages of our file mapping inside [a, b): they were
+ * read, and a mapped file's pages count in our RSS until dropped.  A page
+ * read again later is found in the page cache (private, never written:
+ * the kernel maps the file's page again). */
+static void drop_range(const struct loader *L, const unsigned char *a, const unsigned char *b)
+{
+	if (!L->drop)
+		return;
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = ((uintptr_t)a + pg - 1) & ~(pg - 1), hi = (uintptr_t)b & ~(pg - 1);
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+/* The offset of the first ']' at or after pos, SIZE_MAX when none.  In a
+ * valid snapshot "nodes" and "edges" hold only digits, commas and
+ * whitespace, so that ']' closes the array; anything else in between makes
+ * ints_ranged fail, and the careful reader then names the problem. */
+static size_t find_close(const struct loader *L, size_t pos, size_t len)
+{
+	const unsigned char *p = L->in + pos, *end = L->in + len;
+	while (p < end) {
+		size_t n = (size_t)(end - p) < DROP_STEP ? (size_t)(end - p) : DROP_STEP;
+		const unsigned char *q = memchr(p, ']', n);
+		if (q)
+			return (size_t)(q - L->in);
+		drop_range(L, p, p + n);
+		p += n;
+	}
+	return SIZE_MAX;
+}
+
+/* The number of 1 to 7 digits at p, from the 8 bytes there in one word (a
+ * number's length varies from value to value: a loop per digit mispredicts
+ * its exit about once a number), in *v; its length, or 0 when p starts with
+ * no digit or 8 or more (the caller's loop then reads it).  Little-endian:
+ * p[0] is the low byte.  Subtracting '0' from every byte borrows only into
+ * the bytes after the first non-digit, and so does the carry of the test
+ * for 0..9, so the mask's lowest set bit is exact; shifting the digits to
+ * the top leaves zeros before them, and three multiplications fold the
+ * bytes pairwise into the value. */
+static inline int number_word(const unsigned char *p, uint64_t *v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t t;
+	memcpy(&t, p, 8);
+	t -= 0x3030303030303030ull;
+	uint64_t m = ((t + 0x7676767676767676ull) | t) & 0x8080808080808080ull;
+	if (!m)
+		return 0;
+	int len = __builtin_ctzll(m) >> 3;
+	if (!len)
+		return 0;
+	t <<= 8 * (8 - len);
+	t = ((t * (1 + (10u << 8))) >> 8) & 0x00ff00ff00ff00ffull;
+	t = ((t * (1 + (100u << 16))) >> 16) & 0x0000ffff0000ffffull;
+	*v = (t * (1 + (10000ull << 32))) >> 32;
+	return len;
+#else
+	(void)p, (void)v;
+	return 0;
+#endif
+}
+
+static inline bool is_ws(int c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* Parse the values of "nodes" or "edges" between in[lo] (after '[') and
+ * in[hi] (its ']', which ends every scan below without a bounds check) into
+ * the columns: numbers of 1 to 19 digits, separated by commas, whitespace
+ * around them.  0, or -1 on anything else -- no message: the caller loads
+ * again with the careful reader, which says what is wrong and where. */
+static int ints_ranged(struct loader *L, size_t lo, size_t hi, bool edges)
+{
+	heap_snapshot *s = L->s;
+	const unsigned char *p = L->in + lo, *end = L->in + hi, *dropped = p;
+	const unsigned char *next_drop = p + DROP_STEP;
+	int nf = edges ? L->ef : L->nf;
+	uint64_t want = edges ? s->edge_count : s->node_count;
+	uint64_t rec[MAX_FIELDS], nrec = 0;
+	int k = 0;
+	char msg[200];
+	while (is_ws(*p))
+		p++;
+	if (p == end)
+		return want == 0 ? 0 : -1;
+	if (nf == 0)
+		return -1;
+	/* a word of 8 bytes can be read at offsets up to last8 */
+	bool word = L->insize >= 8;
+	size_t last8 = word ? (size_t)L->insize - 8 : 0;
+	for (;;) {
+		const unsigned char *q = p;
+		uint64_t v = 0;
+		int len = word && (size_t)(p - L->in) <= last8 ? number_word(p, &v) : 0;
+		if (len) {
+			q = p + len;
+		} else {
+			unsigned d = (unsigned)(*q - '0');
+			while (d <= 9 && q - p < 19) {
+				v = v * 10 + d;
+				d = (unsigned)(*++q - '0');
+			}
+			if (q == p || d <= 9)
+				return -1;
+		}
+		if (nrec == want)
+			return -1;
+		rec[k++] = v;
+		if (k == nf) {
+			int rc = edges ? store_edge(L, (uint32_t)nrec, rec, msg, sizeof msg)
+				       : store_node(L, (uint32_t)nrec, rec, msg, sizeof msg);
+			if (rc < 0)
+				return -1;
+			nrec++;
+			k = 0;
+			if (q >= next_drop) {
+				drop_range(L, dropped, q);
+				dropped = q;
+				next_drop = q + DROP_STEP;
+			}
+		}
+		while (is_ws(*q))
+			q++;
+		if (q == end)
+			break;
+		if (*q != ',')
+			return -1;
+		q++;
+		while (is_ws(*q))
+			q++;
+		p = q;
+	}
+	drop_range(L, dropped, end);
+	return k == 0 && nrec == want ? 0 : -1;
+}
+
+static void *edges_worker(void *arg)
+{
+	struct loader *W = arg;
+	W->worker_rc = ints_ranged(W, W->edges_lo, W->edges_hi, true);
+	return NULL;
+}
+
+/* "nodes" or "edges" in the walk of the ranged reader: find the array's
+ * end and step over it; the edges start parsing on the worker now. */
+static int locate_ints(struct rd *r, struct loader *L, bool edges)
+{
+	if (rd_expect(r, '[', "'['") < 0)
+		return -1;
+	size_t close = find_close(L, r->pos, r->len);
+	if (close == SIZE_MAX) {
+		rd_fail(r, "no ']' after byte %llu", rd_off(r));
+		return -1;
+	}
+	if (edges) {
+		L->edges_lo = r->pos, L->edges_hi = close;
+		if (L->threads && (L->job = malloc(sizeof *L->job))) {
+			*L->job = *L;
+			if (pthread_create(&L->worker, NULL, edges_worker, L->job) == 0)
+				L->worker_on = true;
+			else {
+				free(L->job);
+				L->job = NULL;
+			}
+		}
+	} else {
+		L->nodes_lo = r->pos, L->nodes_hi = close;
+	}
+	r->pos = close + 1;
+	return 0;
+}
+
+/* After the walk: the nodes here, the edges' worker joined (or the edges
+ * parsed here when there is none).  Called on every path once the walk
+ * began, so that no worker outlives the load. */
+static int ints_finish(struct loader *L, int rc)
+{
+	if (rc == 0 && L->have_nodes)
+		rc = ints_ranged(L, L->nodes_lo, L->nodes_hi, false);
+	if (L->worker_on) {
+		pthread_join(L->worker, NULL);
+		L->worker_on = false;
+		if (L->job->worker_rc < 0)
+			rc = -1;
+		L->max_edge_name = L->job->max_edge_name;
+		L->any_edge_name = L->job->any_edge_name;
+		free(L->job);
+		L->job = NULL;
+	} else if (rc == 0 && L->have_edges) {
+		rc = ints_ranged(L, L->edges_lo, L->edges_hi, true);
+	}
+	return rc;
+}
+
 /* Append one string (already unescaped UTF-8 of length n) to the table. */
 static int strings_add(struct loader *L, const char *str, size_t n)
 {
@@ -1139,6 +1360,7 @@ static int parse_top(struct rd *r, struct loader *L)
 			return -1;
 		bool *seen = NULL;
 		int rc;
+		size_t value_at = r->pos;
 		if (strcmp(key, "snapshot") == 0) {
 			seen = &L->have_meta;
 			if (*seen)
@@ -1173,7 +1395,7 @@ static int parse_top(struct rd *r, struct loader *L)
 				return -1;
 			}
 			r->where = edges ? "edges" : "nodes";
-			rc = parse_ints(r, L, edges);
+			rc = L->ranged ? locate_ints(r, L, edges) : parse_ints(r, L, edges);
 		} else if (strcmp(key, "locations") == 0 && L->have_meta && !L->s->loc) {
 			r->where = "locations";
 			rc = parse_locations(r, L);
@@ -1192,6 +1414,8 @@ static int parse_top(struct rd *r, struct loader *L)
 			return -1;
 		if (seen)
 			*seen = true;
+		if (L->ranged && r->where[0] != 'n' && r->where[0] != 'e')
+			drop_range(L, r->buf + value_at, r->buf + r->pos);
 		r->where = NULL;
 		int sep = rd_separator(r, '}', "',' or '}'");
 		if (sep < 0)
@@ -1205,11 +1429,6 @@ static int parse_top(struct rd *r, struct loader *L)
 	}
 	if (r->failed)
 		return -1;
-	char msg[200];
-	if (finish(L, msg, sizeof msg) < 0) {
-		rd_fail(r, "%s", msg);
-		return -1;
-	}
 	return 0;
 dup:
 	rd_fail(r, "\"%s\" appears twice (byte %llu)", key, rd_off(r));
@@ -1226,6 +1445,11 @@ static heap_snapshot *load_common(struct rd *r, uint64_t insize)
 	}
 	L.insize = insize;
 	int rc = parse_top(r, &L);
+	char msg[200];
+	if (rc == 0 && finish(&L, msg, sizeof msg) < 0) {
+		rd_fail(r, "%s", msg);
+		rc = -1;
+	}
 	free(L.scratch);
 	if (rc < 0) {
 		heap_snapshot_free(L.s);
@@ -1234,10 +1458,40 @@ static heap_snapshot *load_common(struct rd *r, uint64_t insize)
 	return L.s;
 }
 
+/* In-memory input (a file mapping when drop is set): the ranged reader,
+ * and when it fails for any reason the careful one from the start, whose
+ * result and message are then the answer.  The ranged reader accepts a
+ * subset of what the careful one does and stores the same columns through
+ * the same store_* checks, so either way the outcome is the careful
+ * reader's. */
+static heap_snapshot *load_ranged(const unsigned char *data, size_t size, bool drop, bool threads, char *err,
+				  size_t errlen)
+{
+	char scratch_err[200];
+	struct rd r = { .fd = -1, .buf = data, .len = size, .err = scratch_err, .errlen = sizeof scratch_err };
+	struct loader L = { .ranged = true, .in = data, .drop = drop, .threads = threads, .insize = size };
+	L.s = calloc(1, sizeof *L.s);
+	if (L.s) {
+		int rc = ints_finish(&L, parse_top(&r, &L));
+		if (rc == 0 && finish(&L, scratch_err, sizeof scratch_err) == 0) {
+			free(L.scratch);
+			return L.s;
+		}
+		heap_snapshot_free(L.s);
+	}
+	free(L.scratch);
+	struct rd careful = { .fd = -1, .buf = data, .len = size, .err = err, .errlen = errlen };
+	return load_common(&careful, size);
+}
+
 heap_snapshot *heap_snapshot_load_mem(const void *data, size_t size, char *err, size_t errlen)
 {
-	struct rd r = { .fd = -1, .buf = data, .len = size, .err = err, .errlen = errlen };
-	return load_common(&r, size);
+	return load_ranged(data, size, false, size >= PARALLEL_MIN, err, errlen);
+}
+
+heap_snapshot *heap_snapshot_load_mem_threaded(const void *data, size_t size, char *err, size_t errlen)
+{
+	return load_ranged(data, size, false, true, err, errlen);
 }
 
 /* The benchmark baseline: jansson parses the whole file into a DOM, then the
@@ -1377,6 +1631,17 @@ heap_snapshot *heap_snapshot_load(const char *path, heap_parser parser, char *er
 	if (parser == HEAP_PARSER_JANSSON) {
 		close(fd);
 		return load_jansson(path, err, errlen);
+	}
+	if (parser == HEAP_PARSER_STREAM && S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size <= SIZE_MAX) {
+		size_t size = (size_t)st.st_size;
+		void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map != MAP_FAILED) {
+			close(fd);
+			madvise(map, size, MADV_SEQUENTIAL);
+			heap_snapshot *s = load_ranged(map, size, true, size >= PARALLEL_MIN, err, errlen);
+			munmap(map, size);
+			return s;
+		}
 	}
 #ifdef POSIX_FADV_SEQUENTIAL
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);

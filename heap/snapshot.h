@@ -4,8 +4,10 @@
  * node_count, edge_count), the flat integer arrays "nodes" and "edges" whose
  * records are laid out as the meta says, "strings", and optional trace/sample
  * sections that we skip.  We never build a DOM of the file: the integer arrays
- * are streamed through a small tokenizer straight into the columns below, only
- * the "snapshot" object is handed to jansson.
+ * go through a small tokenizer straight into the columns below, only the
+ * "snapshot" object is handed to jansson.  A file is mapped and its pages
+ * dropped behind the readers (RSS: the columns, not the text); "edges", two
+ * thirds of a snapshot, parse on a second thread while the rest is read.
  *
  * Invariants after a successful load:
  *  - node_count >= 1, root < node_count (meta root_index, else 0);
@@ -48,9 +50,12 @@ typedef struct heap_snapshot {
 	uint32_t *edge_name;		/* [edge_count] string index, or the index of an
 					 * element/hidden edge (see edge_str_named) */
 	uint8_t *node_detached;		/* [node_count] 0 unknown, 1 attached, 2 detached;
-					 * NULL when the snapshot has no such field */
+					 * NULL when the snapshot has no such field, and
+					 * after heap_devtools_apply (which used it) */
 	uint32_t nloc;			/* "locations" records */
-	uint32_t *loc;			/* [4 * nloc] node ordinal, script, line, column */
+	uint32_t *loc;			/* [4 * nloc] node ordinal, script, line, column;
+					 * NULL and 0 after heap_devtools_apply, which
+					 * turned them into node_loc */
 	/* Set by heap_devtools_apply (devtools.h), NULL for V8's raw view: */
 	uint32_t *node_class;		/* [node_count] string index of the class name */
 	uint32_t *node_loc;		/* [node_count] 1 + id of the (constructor
@@ -71,7 +76,9 @@ typedef struct heap_snapshot {
 
 /* Which reader turns the integer arrays into columns. */
 typedef enum heap_parser {
-	HEAP_PARSER_STREAM = 0,	/* our tokenizer, bounded memory */
+	HEAP_PARSER_STREAM = 0,	/* our tokenizer on the mapped file, edges on a second
+				 * thread (read(2) as SERIAL when it cannot be mapped) */
+	HEAP_PARSER_SERIAL,	/* our tokenizer alone on read(2) blocks, one thread */
 	HEAP_PARSER_JANSSON,	/* json_load_file of the whole file (benchmark baseline) */
 } heap_parser;
 
@@ -80,6 +87,8 @@ typedef enum heap_parser {
 heap_snapshot *heap_snapshot_load(const char *path, heap_parser parser, char *err, size_t errlen);
 /* The same from memory (fuzzing, tests). */
 heap_snapshot *heap_snapshot_load_mem(const void *data, size_t size, char *err, size_t errlen);
+/* The same with the edges on a second thread whatever the size (tests). */
+heap_snapshot *heap_snapshot_load_mem_threaded(const void *data, size_t size, char *err, size_t errlen);
 void heap_snapshot_free(heap_snapshot *s);
 
 /* Append a string (class names DevTools makes up); its index, or -1 when

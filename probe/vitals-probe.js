@@ -487,7 +487,13 @@ function monTick(st, m) {
 	const fresh = m.sched !== null && m.armedAt - m.schedAt <= 2 * SCHED_MARK_MS;
 	if ((stalled && fresh) || (m.fine ? now - m.schedAt >= SCHED_MARK_MS : m.period > FINE_MS)) {
 		const s = schedRead(m);
-		if (stalled && fresh && s && lag - (s[1] - m.sched[1]) < SUSPECT_MS) stalled = false;
+		/* The machine's if the thread waited for a CPU at least as long as
+		 * the tick was late (a loop turning all the time, throttled by its
+		 * cgroup's quota: the busy time of a coarse window is then mostly
+		 * that wait, and the loop never blocked), or if what is left of the
+		 * lag after the wait is no stall. */
+		const wait = stalled && fresh && s ? s[1] - m.sched[1] : 0;
+		if (stalled && fresh && s && (wait >= late || lag - wait < SUSPECT_MS)) stalled = false;
 		m.sched = s;
 		m.schedAt = now;
 	}

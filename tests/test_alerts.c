@@ -251,6 +251,48 @@ static void test_heap_all_missing(void **state)
 	assert_true(run_heap(heap_all_nan, 900, NULL) < 0);
 }
 
+/* A process quiet for a while, then a gap of `jump_ms` in its samples (a
+ * process stopped, a clock step), then the 3 MB/min leak of
+ * test_heap_linear: the leak window's buckets keep their starts as 32-bit
+ * offsets, which cannot span the gap.  Returns seconds from the jump to the
+ * firing, -1 if none; nothing may fire before. */
+static double run_heap_after_jump(int64_t jump_ms)
+{
+	sim *s = sim_new(true, NULL);
+	unsigned st = 1;
+	for (int t = 0; t < 400; t++) {	/* 80 buckets: the window has wrapped */
+		ring_push(&s->n->heap_used_r, T0 + t * 1000LL, heap_saw_flat(t, &st));
+		sim_eval(s, t);
+	}
+	assert_int_equal(s->r.n, 0);
+	for (int t = 0; t < 900; t++) {
+		int64_t now = T0 + jump_ms + t * 1000LL;
+		ring_push(&s->n->heap_used_r, now, heap_linear(t, &st));
+		s->m.now_ms = now;
+		alerts_eval(s->al, &s->m, now);
+	}
+	const model_alert *a = first_alert(&s->r, "heap_leak", ALERT_FIRING);
+	double at = a ? (double)(a->t_ms - T0 - jump_ms) / 1000.0 : -1;
+	assert_int_equal(count(&s->r, "heap_leak", ALERT_FIRING), a ? 1 : 0);
+	sim_free(s);
+	return at;
+}
+
+static void test_heap_leak_after_long_gap(void **state)
+{
+	(void)state;
+	/* an hour: the window's offsets hold it */
+	double at = run_heap_after_jump(3600 * 1000LL);
+	assert_true(at >= 250 && at <= 275);
+	/* just past 2^32 ms from the first bucket, but not from the oldest one
+	 * kept (~90 s later): the offsets move up to that one */
+	at = run_heap_after_jump(4294997000LL);
+	assert_true(at >= 250 && at <= 275);
+	/* 60 days: the old buckets go */
+	at = run_heap_after_jump(60 * 86400 * 1000LL);
+	assert_true(at >= 250 && at <= 275);
+}
+
 /* A leak that stops: one firing, then one resolved; no re-fire on the plateau. */
 static double heap_leak_stops(int t, unsigned *st)
 {
@@ -1447,6 +1489,36 @@ static void test_config_changes_timing(void **state)
 
 /* State of a process that left the model is freed (ASan checks), an exited
  * one has its firing alerts resolved once, and a reused PID starts fresh. */
+/* An exited process's rule windows are let go of at its exit (its firing
+ * leak resolved), while its history stays in the model. */
+static void test_exited_windows_freed(void **state)
+{
+	(void)state;
+	sim *s = sim_new(true, NULL);
+	handle_count *h = model_handle(&s->m, s->n, "Timeout");
+	assert_non_null(h);
+	unsigned st = 1;
+	for (int t = 0; t < 400; t++) {
+		ring_push(&s->n->heap_used_r, T0 + t * 1000LL, heap_linear(t, &st));
+		ring_push(&s->p->rss_r, T0 + t * 1000LL, 100 * MIB);
+		ring_push(&h->r, T0 + t * 1000LL, 3);
+		sim_eval(s, t);
+	}
+	assert_int_equal(count(&s->r, "heap_leak", ALERT_FIRING), 1);
+	size_t live = alerts_bytes(s->al);
+	s->p->state = PROC_EXITED;
+	s->p->exited_ms = T0 + 400000;
+	sim_eval(s, 400);
+	assert_int_equal(count(&s->r, "heap_leak", ALERT_RESOLVED), 1);
+	/* the heap and RSS windows (62 buckets of 20 bytes), the handle's (12) */
+	assert_true(alerts_bytes(s->al) + 2 * 62 * 20 + 12 * 20 <= live);
+	assert_int_equal(ring_len(&s->n->heap_used_r, 0), 300);	/* the history stays */
+	sim_eval(s, 401);
+	assert_int_equal(count(&s->r, "heap_leak", ALERT_RESOLVED), 1);
+	assert_int_equal(alerts_state(s->al, s->p, "heap_leak"), -1);
+	sim_free(s);
+}
+
 static void test_process_lifecycle(void **state)
 {
 	(void)state;
@@ -1487,6 +1559,7 @@ int main(void)
 		cmocka_unit_test(test_heap_cache_plateau),
 		cmocka_unit_test(test_heap_gaps),
 		cmocka_unit_test(test_heap_all_missing),
+		cmocka_unit_test(test_heap_leak_after_long_gap),
 		cmocka_unit_test(test_heap_leak_resolves),
 		cmocka_unit_test(test_worker_leak),
 		cmocka_unit_test(test_heap_promoted_garbage),
@@ -1526,6 +1599,7 @@ int main(void)
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_config_changes_timing),
 		cmocka_unit_test(test_process_lifecycle),
+		cmocka_unit_test(test_exited_windows_freed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -282,6 +282,77 @@ static void test_tokenizer_fast_path(void **state)
 	free(t);
 }
 
+/* The ranged reader (mapped file, edges on a second thread) and the careful
+ * one (read(2) blocks) fill the same columns; cut anywhere, the threaded
+ * reader fails as cleanly as the careful one, with its message. */
+static void test_ranged_reader(void **state)
+{
+	(void)state;
+	enum { N = 300 };
+	struct tnode nodes[N];
+	struct tedge edges[2 * N];
+	int e = 0;
+	for (int i = 0; i < N; i++) {
+		/* numbers of every length from 1 to 13 digits (the reader takes
+		 * those under 8 a word at a time) */
+		nodes[i] = (struct tnode){ i ? T_OBJECT : T_SYNTHETIC, 2, i * 7919LL * (i % 3 ? 1 : 1000003) };
+		edges[e++] = (struct tedge){ i, E_PROPERTY, (2 * i + 1) % N };
+		edges[e++] = (struct tedge){ i, E_ELEMENT, (i * 7) % N };
+	}
+	char *t = mk_text(nodes, N, edges, e, STR);
+	size_t len = strlen(t);
+	char path[] = "/tmp/test_heap_ranged.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, t, len), (ssize_t)len);
+	close(fd);
+	char err[256] = "";
+	heap_snapshot *a = heap_snapshot_load_mem_threaded(t, len, err, sizeof err);
+	heap_snapshot *b = heap_snapshot_load(path, HEAP_PARSER_SERIAL, err, sizeof err);
+	heap_snapshot *c = heap_snapshot_load(path, HEAP_PARSER_STREAM, err, sizeof err);
+	unlink(path);
+	if (!a || !b || !c)
+		fail_msg("%s", err);
+	heap_snapshot *x[] = { a, c };
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(x[k]->node_count, b->node_count);
+		assert_int_equal(x[k]->edge_count, b->edge_count);
+		assert_int_equal(x[k]->string_count, b->string_count);
+		assert_memory_equal(x[k]->node_type, b->node_type, b->node_count);
+		assert_memory_equal(x[k]->node_name, b->node_name, b->node_count * sizeof *b->node_name);
+		assert_memory_equal(x[k]->node_id, b->node_id, b->node_count * sizeof *b->node_id);
+		assert_memory_equal(x[k]->node_self, b->node_self, b->node_count * sizeof *b->node_self);
+		assert_memory_equal(x[k]->first_edge, b->first_edge, (b->node_count + 1) * sizeof *b->first_edge);
+		assert_memory_equal(x[k]->edge_type, b->edge_type, b->edge_count);
+		assert_memory_equal(x[k]->edge_to, b->edge_to, b->edge_count * sizeof *b->edge_to);
+		assert_memory_equal(x[k]->edge_name, b->edge_name, b->edge_count * sizeof *b->edge_name);
+	}
+	assert_int_equal(b->edge_to[3], 7);
+	assert_int_equal(a->node_self[3], 3 * 7919LL * 1000003);
+	assert_int_equal(a->node_self[299], 299 * 7919LL);
+	heap_snapshot_free(a);
+	heap_snapshot_free(b);
+	heap_snapshot_free(c);
+	/* a value out of range in "edges" (parsed on the worker): the careful
+	 * reader's message */
+	char *bad = strdup(t);
+	char *ed = strstr(bad, "\"edges\":[") + 9;
+	ed[0] = '9';	/* the first edge's type: out of range */
+	char msg[256];
+	assert_null(heap_snapshot_load_mem(bad, len, msg, sizeof msg));
+	assert_null(heap_snapshot_load_mem_threaded(bad, len, err, sizeof err));
+	assert_string_equal(err, msg);
+	assert_non_null(strstr(err, "edge 0: type 9 out of range"));
+	free(bad);
+	for (size_t n = 0; n + 2 < len; n += 7) {
+		char *cut = malloc(n ? n : 1);	/* exact size: ASan sees any over-read */
+		memcpy(cut, t, n);
+		assert_null(heap_snapshot_load_mem_threaded(cut, n, err, sizeof err));
+		free(cut);
+	}
+	free(t);
+}
+
 /* ---- dominators ---- */
 
 static void check_idoms(const struct tnode *nodes, int n, const struct tedge *edges, int e, const int *want_idom,
@@ -863,6 +934,7 @@ int main(void)
 		cmocka_unit_test(test_tokenizer),
 		cmocka_unit_test(test_tokenizer_errors),
 		cmocka_unit_test(test_tokenizer_fast_path),
+		cmocka_unit_test(test_ranged_reader),
 		cmocka_unit_test(test_dominators_diamond),
 		cmocka_unit_test(test_dominators_weak_and_shortcut),
 		cmocka_unit_test(test_dominators_cycle_and_orphans),

@@ -161,7 +161,7 @@ static void test_ring_kinds(void **state)
 	assert_int_equal(n->lag_p99_r.ntiers, ring_config_default.ntiers);
 	assert_int_equal(n->lag_max_r.ntiers, 1);
 	assert_int_equal(n->gc_pct_r.ntiers, 1);
-	assert_int_equal(n->lag_max_r.tier[0].cap, ring_config_default.tier[0].cap);
+	assert_int_equal(ring_tier_cap(&n->lag_max_r, 0), ring_config_default.tier[0].cap);
 	for (int i = 0; i < PS_COUNT; i++)
 		if (vnode_ring(n, i))
 			assert_int_equal(vnode_ring(n, i)->ntiers,

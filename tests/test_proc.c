@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -250,6 +251,38 @@ static void test_identify_self(void **state)
 	int64_t age = now_ms() - proc_start_ms(pc, pi.start_time);
 	if (age < -1000 || age > 120000)
 		fail_msg("process age %lld ms", (long long)age);
+	proc_collector_free(pc);
+}
+
+/* Heap bytes in use (0 under ASan, whose allocator mallinfo2 does not see). */
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+	return mi.uordblks + mi.hblkhd;
+}
+
+/* The identity context (libproc2's 1024 primed stacks) is closed after a
+ * while without a first sight and opened again for the next one. */
+static void test_identify_after_idle(void **state)
+{
+	proc_collector *pc = collector();
+	proc_info pi;
+	assert_int_equal(proc_identify(pc, getpid(), &pi), 0);
+	model m;
+	model_init(&m, NULL);
+	model_add(&m, getpid(), pi.start_time);
+	size_t before = heap_in_use();
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(proc_collector_sample(pc, &m, now_ms()), 0);
+	size_t after = heap_in_use();
+	if (before > 0)	/* the context's ~180 KB of stacks went */
+		assert_true(before > after + 100000);
+	assert_int_equal(proc_identify(pc, getpid(), &pi), 0);
+	assert_int_equal(pi.pid, getpid());
+	assert_true(pi.start_time == stat_field(getpid(), 22));
+	assert_true(heap_in_use() >= after);
+	proc_collector_release(&m);
+	model_free(&m);
 	proc_collector_free(pc);
 }
 
@@ -712,6 +745,7 @@ int main(void)
 		cmocka_unit_test(test_wrapper),
 		cmocka_unit_test(test_cgroup_parse),
 		cmocka_unit_test(test_identify_self),
+		cmocka_unit_test(test_identify_after_idle),
 		cmocka_unit_test(test_identify_missing),
 		cmocka_unit_test(test_identify_pid1),
 		cmocka_unit_test(test_denied),

@@ -420,6 +420,44 @@ static void test_default_bytes(void **state)
 	assert_int_equal(ring_bytes(&r), 0);
 }
 
+/* The header: no tier state before the first push (a series never pushed,
+ * like the HTTP rings of an app without HTTP, costs its 120-byte struct and
+ * nothing else), the coarse tiers' state at the first push, none for a
+ * raw-only ring; a ring freed and pushed again starts afresh. */
+static void test_header_state(void **state)
+{
+	(void)state;
+	assert_true(sizeof(ring) <= 120);
+	ring r, raw_only;
+	ring_config one = { 1, { { 0, 5 } } };
+	ring_init(&r, &small);
+	ring_init(&raw_only, &one);
+	assert_null(r.coarse);
+	assert_int_equal(ring_state_bytes(&r), 0);
+	assert_int_equal(ring_tier_span(&r, 1), 10000);
+	assert_int_equal(ring_tier_cap(&r, 2), 3);
+	assert_int_equal(ring_tier_stored(&r, 1), 0);
+	ring_push(&r, 0, 1);
+	ring_push(&raw_only, 0, 1);
+	assert_int_equal(ring_state_bytes(&r), 2 * sizeof(ring_tier));
+	assert_int_equal(ring_state_bytes(&raw_only), 0);
+	assert_null(raw_only.coarse);
+	for (int i = 1; i <= 25; i++)
+		ring_push(&r, i * 1000, i);
+	assert_int_equal(ring_tier_stored(&r, 1), 2);	/* 0 s and 10 s committed, 20 s open */
+	assert_int_equal(ring_len(&r, 1), 3);
+	ring_free(&r);
+	assert_null(r.coarse);
+	assert_int_equal(ring_len(&r, 1), 0);
+	ring_push(&r, 100000, 7);
+	ring_push(&r, 110000, 8);
+	assert_int_equal(ring_len(&r, 1), 2);
+	assert_int_equal(ring_get(&r, 1, 0).t_ms, 100000);
+	assert_float_equal(ring_get(&r, 1, 0).mean, 7, 0);
+	ring_free(&r);
+	ring_free(&raw_only);
+}
+
 /* Coarse buckets hold bfloat16: every committed min/max/mean must be within
  * 2^-8 of the float it rounds (relative), for the magnitudes vitals graphs —
  * bytes up to TB, ms, ratios, tiny ones — and through many wraps of both
@@ -498,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_axis_lockstep),
 		cmocka_unit_test(test_axis_gaps),
 		cmocka_unit_test(test_axis_long_run),
+		cmocka_unit_test(test_header_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,10 +60,10 @@ static int tier_for(const ring *s, int64_t window_ms)
 		size_t n = ring_len(s, i);
 		if (n == 0)
 			continue;
-		if (s->tier[i].len < s->tier[i].cap)
+		if (ring_tier_stored(s, i) < ring_tier_cap(s, i))
 			return i;
 		int64_t first = ring_get(s, i, 0).t_ms, covered = s->last_t - first;
-		int64_t step = i > 0 ? s->tier[i].span_ms : (n > 1 ? covered / (int64_t)(n - 1) : 0);
+		int64_t step = i > 0 ? ring_tier_span(s, i) : (n > 1 ? covered / (int64_t)(n - 1) : 0);
 		if (covered + 2 * step >= window_ms)
 			return i;
 	}
@@ -97,7 +97,7 @@ void sparkline_columns(const ring *s, int64_t end_ms, int64_t window_ms, int nco
 	/* typical spacing of points in this tier, for holding values across columns */
 	int64_t step;
 	if (tier > 0) {
-		step = s->tier[tier].span_ms;
+		step = ring_tier_span(s, tier);
 	} else {
 		ring_point a = ring_get(s, 0, 0), b = ring_get(s, 0, n - 1);
 		step = n > 1 ? (b.t_ms - a.t_ms) / (int64_t)(n - 1) : 1000;

@@ -87,7 +87,7 @@ complete -c vitals -n '__vitals_in heap' -l sort -x -a 'count self retained size
 complete -c vitals -n '__vitals_in heap' -l paths -x -d 'retainer paths for the top N constructors'
 complete -c vitals -n '__vitals_in heap' -l raw -d "V8's nodes as written, not DevTools' Summary"
 complete -c vitals -n '__vitals_in heap' -l timing -d 'time of each phase on stderr'
-complete -c vitals -n '__vitals_in heap' -l parser -x -a 'stream jansson' -d 'snapshot parser'
+complete -c vitals -n '__vitals_in heap' -l parser -x -a 'stream serial jansson' -d 'snapshot parser'
 complete -c vitals -n '__vitals_in heap' -s h -l help -d 'help'
 complete -c vitals -n '__vitals_in profile' -f -k -a '(__fish_complete_suffix .cpuprofile)'
 complete -c vitals -n '__vitals_in profile' -l json -d 'machine-readable output'

@@ -119,10 +119,10 @@ describe('loop monitor', { concurrency: 3 }, () => {
 	// (the thread stays runnable: schedstat counts it as waiting) is late
 	// by as much as a stall, but its own code blocked nothing: a culprit
 	// hunt would only deoptimise a server already short of CPU.
-	// TODO (open, issue 13): on a quiet machine the first throttled window
-	// (lag 1.4-1.6 s) still starts a hunt, with or without the first CPU-wait
-	// mark; reported as TODO rather than failed until the rule is fixed.
-	it('a loop late for want of CPU (a throttled cgroup) starts no culprit hunt', { todo: 'first throttled window still starts a hunt' }, async (t) => {
+	// The first throttled window is coarse: its lag is the loop's busy time
+	// (1.4-1.6 s), most of it the quota's wait; the tick was late by less
+	// than the thread waited, so it is the machine's.
+	it('a loop late for want of CPU (a throttled cgroup) starts no culprit hunt', async (t) => {
 		// The CPU wait is read at marks up to 200 ms old; on a machine whose
 		// run queue is many times its cores (load 40-70 on 2 seen in a shared
 		// CI), waits from outside the window blur the verdict both ways.
