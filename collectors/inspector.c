@@ -77,6 +77,7 @@
 #include "collectors/node_flags.h"
 #include "collectors/procfs.h"
 #include "core/paths.h"
+#include "core/text.h"
 #include "core/xalloc.h"
 
 #define ATTACH_TIMEOUT_MS 8000	/* whole attach */
@@ -164,6 +165,20 @@ struct job {
 	char sock_path[PATH_MAX];	/* the probe's socket, as vitals reaches it */
 	char probe_dir[PATH_MAX];	/* its directory, as the target sees it */
 	int nspid;		/* pid inside its PID namespace: what process.pid says */
+	bool deferred;		/* injected with DEFER_HEAD: the probe starts after the port closed */
+};
+
+/* An attach handed off once its inspector closed (j->deferred): the probe
+ * compiles and starts in the target while the queue's next SIGUSR1 goes. */
+typedef struct starting starting;
+struct starting {
+	starting *next;
+	int pid;
+	inspector_done_cb cb;
+	void *ud;
+	uint64_t since;		/* uv_now at the handoff */
+	char sock_path[PATH_MAX];
+	char fail_path[PATH_MAX];	/* <pid>.fail: why the deferred start failed */
 };
 
 struct inspector {
@@ -184,6 +199,14 @@ struct inspector {
 	struct { int pid; int port; uint64_t start, until; } proxy[MAX_PROXY];
 	int nproxy;
 	uv_timer_t proxy_timer;	/* PROXY_POLL_MS while nproxy > 0 */
+	starting *starting;	/* handed-off attaches waiting for their probe's socket */
+	uv_timer_t start_timer;	/* POLL_MS while starting is not empty */
+	/* the probe file as one JS string literal (escaped once, not per
+	 * attach), with the size and mtime it was read at */
+	char *src;
+	size_t src_len;
+	off_t src_size;
+	struct timespec src_mtime;
 };
 
 static void job_fail(inspector *in, int err, const char *fmt, ...)
@@ -195,6 +218,8 @@ static void job_enqueue(inspector *in, job *j);
 static void connect_next(inspector *in, const char *msg);
 static void poll_cb(uv_timer_t *t);
 static void cdp_send(inspector *in, enum step s, const char *expr, size_t exprlen, bool cmdline_api);
+static void sock_sibling(const char *sock_path, const char *ext, char *out, size_t n);
+static void deferred_clean(const char *sock_path);
 
 /* ---------- checks ---------- */
 
@@ -309,6 +334,7 @@ static void inspector_unref(inspector *in)
 {
 	if (--in->nhandles == 0 && in->closing) {
 		watchdog_free(in->wd);
+		free(in->src);
 		free(in->probe_path);
 		free(in);
 	}
@@ -416,6 +442,7 @@ static void inspector_release(inspector *in)
 	uv_close((uv_handle_t *)&in->deadline, handle_closed);
 	uv_close((uv_handle_t *)&in->poll, handle_closed);
 	uv_close((uv_handle_t *)&in->proxy_timer, handle_closed);
+	uv_close((uv_handle_t *)&in->start_timer, handle_closed);
 }
 
 static void kick(inspector *in)
@@ -424,13 +451,94 @@ static void kick(inspector *in)
 		uv_timer_start(&in->poll, poll_cb, 0, 0);
 }
 
+/* ---------- handed-off attaches (deferred injection) ---------- */
+
+/* Why a deferred start failed, from the target's <pid>.fail (removed); 0
+ * when there is none yet. */
+static int start_fail_read(const starting *s, char *why, size_t n)
+{
+	int fd = open(s->fail_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	char buf[512];
+	ssize_t r = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	unlink(s->fail_path);
+	text_clean(why, n, buf, r > 0 ? (size_t)r : 0, TEXT_UTF8 | TEXT_TABS);
+	return 1;
+}
+
+static void start_poll(uv_timer_t *t)
+{
+	inspector *in = t->data;
+	uint64_t now = uv_now(in->loop);
+	for (starting **pp = &in->starting; *pp;) {
+		starting *s = *pp;
+		char why[512], msg[PATH_MAX + 700];
+		int err = 0;
+		if (sock_alive(s->sock_path)) {
+			snprintf(msg, sizeof msg, "attached");
+		} else if (start_fail_read(s, why, sizeof why)) {
+			err = -EIO;
+			if (strncmp(why, "threw: ", 7) == 0)
+				snprintf(msg, sizeof msg, "the probe failed to start in PID %d: %s", s->pid, why);
+			else
+				snprintf(msg, sizeof msg, "the probe did not start in PID %d: %s", s->pid,
+					 strncmp(why, "reason: ", 8) == 0 ? why + 8 : why);
+		} else if (kill(s->pid, 0) < 0 && errno == ESRCH) {
+			err = -ESRCH;
+			snprintf(msg, sizeof msg, "PID %d exited while the probe started", s->pid);
+		} else if (now - s->since >= SOCK_WAIT_MS) {
+			err = -EIO;
+			snprintf(msg, sizeof msg, "the probe started in PID %d but its socket %s did not appear",
+				 s->pid, s->sock_path);
+		} else {
+			pp = &s->next;
+			continue;
+		}
+		*pp = s->next;
+		deferred_clean(s->sock_path);	/* the target removed them, unless it failed first */
+		s->cb(s->ud, s->pid, err, msg);	/* may call inspector_close: the list is then empty */
+		free(s);
+		if (in->closing)
+			return;
+	}
+	if (!in->starting)
+		uv_timer_stop(&in->start_timer);
+}
+
+/* Hand j's report to start_poll. */
+static void start_add(inspector *in, job *j)
+{
+	starting *s = xcalloc(1, sizeof *s);
+	s->pid = j->pid;
+	s->cb = j->cb;
+	s->ud = j->ud;
+	s->since = uv_now(in->loop);
+	snprintf(s->sock_path, sizeof s->sock_path, "%s", j->sock_path);
+	sock_sibling(j->sock_path, ".fail", s->fail_path, sizeof s->fail_path);
+	s->next = in->starting;
+	in->starting = s;
+	if (!uv_is_active((uv_handle_t *)&in->start_timer))
+		uv_timer_start(&in->start_timer, start_poll, 0, POLL_MS);
+}
+
+static void start_free_all(inspector *in)
+{
+	while (in->starting) {
+		starting *s = in->starting;
+		in->starting = s->next;
+		deferred_clean(s->sock_path);
+		free(s);
+	}
+}
+
 /* Report and drop the running job, then start the next one. */
 static void job_finish(inspector *in, int err, const char *msg)
 {
 	job *j = in->cur;
 	if (!j)
 		return;
-	uv_timer_stop(&in->deadline);
 	uv_timer_stop(&in->poll);
 	job_disconnect(j);
 	in->cur = NULL;
@@ -450,8 +558,14 @@ static void job_finish(inspector *in, int err, const char *msg)
 		in->unseen[k].pid = j->pid;
 		in->unseen[k].start = st.start_time;
 	}
-	if (j->cb)
-		j->cb(j->ud, j->pid, err, msg);
+	if (j->cb && err == 0 && j->deferred) {
+		start_add(in, j);	/* reported once the probe's socket answers */
+	} else {
+		if (j->deferred)
+			deferred_clean(j->sock_path);
+		if (j->cb)
+			j->cb(j->ud, j->pid, err, msg);
+	}
 	job_free(j);
 	if (in->closing)
 		inspector_release(in);
@@ -717,8 +831,15 @@ static void job_start(inspector *in)
 
 	/* the port asked for separately: an app may have more than MAX_LISTEN */
 	procfs_listener ls[MAX_LISTEN], wl;
-	int nl = procfs_pid_listeners(j->pid, 0, ls, MAX_LISTEN);
 	int want = f.port >= 0 ? f.port : DEFAULT_PORT;
+	/* Its listeners (/proc/PID/fd, then net/tcp{,6}: 5-50 ms on a loaded
+	 * machine, a third of an attach) matter only if an inspector may be
+	 * open: started with one, or something on loopback at its port.  An
+	 * inspector an app opened itself on another address at that port is
+	 * found by the port-open wait's look at /proc after SIGUSR1. */
+	int nl = 0;
+	if (f.inspect || !want || f.host[0] || !port_refused(j->pid, AF_INET, NULL, want))
+		nl = procfs_pid_listeners(j->pid, 0, ls, MAX_LISTEN);
 	const procfs_listener *l = NULL;
 	for (int i = 0; i < nl && want && !l; i++)
 		if (ls[i].port == want)
@@ -1044,33 +1165,229 @@ static void cdp_send(inspector *in, enum step s, const char *expr, size_t exprle
 	}
 }
 
-/* Build the probe injection: the file wrapped as in probe/vitals-probe.js's
- * contract.  Returns malloc'd text or NULL with msg. */
-static char *probe_expr(inspector *in, job *j, size_t *len, char *msg, size_t msglen)
+/* The injection into an inspector vitals opened (j->deferred).  Evaluated in
+ * the session, it loads nothing where Node has process.getBuiltinModule
+ * (older ones: the builtins now, as a command-line require lives only while
+ * the evaluation runs; every module loaded here holds the port longer), and
+ * returns.  vitals ends its session and, once the inspector has closed the
+ * connection, creates the cue file C, which the injection looks for every
+ * 5 ms: the cue to close the inspector (closing under a live or ending
+ * session crashed Node 20 with SIGUSR1's inspector, SIGSEGV in 4 of 120
+ * attaches, so it waits for the cue, or 1 s), looked at again 0.4, 1.2 and
+ * 2.4 s on as CLOSE_SNIPPET does; only then is the probe read, compiled and
+ * started.  So the 80 KB of probe text no longer travel through the
+ * inspector (its handling of them was most of an attach: 20-200 ms on a
+ * loaded machine, a small evaluate 1-10 ms), and compile and start no longer
+ * hold port 9229: the next target's SIGUSR1 overlaps them.
+ * Arguments: require, the socket dir D; C: <D>/<pid>.cue; F: <D>/<pid>.fail,
+ * why a start failed ("threw: …" or "reason: …", made 0600 with O_EXCL and
+ * renamed in, so a planted link is never followed); P: <D>/<pid>.probe.js,
+ * the probe text vitals wrote (read, then removed), or null and S the text
+ * itself (a JS string literal) when it could not write it.  The text is a
+ * function (require, module, exports) returning module.exports. */
+#define DEFER_HEAD "(function (r, D, C, F, P, S) { var g = process.getBuiltinModule, m = {}, n = 0, " \
+	"i = null, done = false, t, iv, fs; " \
+	"if (typeof g !== 'function') { g = null; ['fs', 'net', 'path', 'v8', 'perf_hooks', " \
+	"'worker_threads', 'inspector', 'diagnostics_channel', 'vm', 'os', 'util', 'events'].forEach(function (k) " \
+	"{ try { m[k] = r(k); } catch (e) {} }); } " \
+	"function q(k) { if (g) return g.call(process, k); if (Object.prototype.hasOwnProperty.call(m, k)) " \
+	"return m[k]; throw new Error('Cannot find module ' + k); } " \
+	"fs = q('fs'); " \
+	"function c() { try { if (!i) i = q('inspector'); if (i.url()) i.close(); } catch (e) {} " \
+	"if (++n < 4) setTimeout(c, 400 * n).unref(); } " \
+	"function f(x) { var T = F + '.tmp'; try { try { fs.unlinkSync(T); } catch (e) {} " \
+	"var d = fs.openSync(T, 'wx', 384); fs.writeSync(d, x.slice(0, 400)); fs.closeSync(d); " \
+	"fs.renameSync(T, F); } catch (e) {} } " \
+	"function go() { if (done) return; done = true; clearTimeout(t); clearInterval(iv); " \
+	"try { fs.unlinkSync(C); } catch (e) {} c(); setImmediate(function () { var s; try { if (P) { " \
+	"S = fs.readFileSync(P, 'utf8'); try { fs.unlinkSync(P); } catch (e) {} } " \
+	"s = q('vm').runInThisContext(S, { filename: P || 'vitals-probe.js' })" \
+	"(q, { exports: {} }, undefined).start({ sockDir: D, closeInspector: false }); } catch (e) { " \
+	"f('threw: ' + String(e && e.stack || e).split('\\n')[0]); return; } " \
+	"if (!s || !s.active) f('reason: ' + String(s && s.reason || 'no reason given')); }); } " \
+	"iv = setInterval(function () { if (fs.existsSync(C)) go(); }, 5); " \
+	"t = setTimeout(go, 1000); " \
+	"setImmediate(function () { try { i = q('inspector'); } catch (e) {} }); " \
+	"return true; })(typeof require === 'function' ? require : process.getBuiltinModule, "
+
+/* The probe file wrapped as a function (require, module, exports) returning
+ * module.exports, cached in `in` while the file's size and mtime stay
+ * (tests swap probes between runs, not within one).  NULL with msg when
+ * unreadable. */
+static const char *probe_src(inspector *in, size_t *len, char *msg, size_t msglen)
 {
+	struct stat st;
+	if (stat(in->probe_path, &st) < 0) {
+		snprintf(msg, msglen, "cannot read the probe %s: %s", in->probe_path, strerror(errno));
+		return NULL;
+	}
+	if (in->src && st.st_size == in->src_size && st.st_mtim.tv_sec == in->src_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == in->src_mtime.tv_nsec) {
+		*len = in->src_len;
+		return in->src;
+	}
 	size_t flen;
 	char *file = procfs_read_file(in->probe_path, 16 << 20, &flen);
 	if (!file) {
 		snprintf(msg, msglen, "cannot read the probe %s: %s", in->probe_path, strerror(errno));
 		return NULL;
 	}
-	json_t *js = json_string(j->probe_dir);
-	char *dirlit = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;	/* a valid JS string literal */
-	json_decref(js);
 	static const char pre[] = "(function (require, module, exports) { "
 		"globalThis.__vitalsProbeNoAutostart = true;\n";
-	char post[PATH_MAX + 300];
-	snprintf(post, sizeof post,
-		 "\n;return module.exports.start({ sockDir: %s, closeInspector: %s }); })"
-		 "(typeof require === 'function' ? require : process.getBuiltinModule, {exports:{}}, undefined)",
-		 dirlit ? dirlit : "null", j->opened ? "true" : "false");
-	free(dirlit);
-	*len = strlen(pre) + flen + strlen(post);
-	char *e = xmalloc(*len + 1);
-	memcpy(e, pre, strlen(pre));
-	memcpy(e + strlen(pre), file, flen);
-	memcpy(e + strlen(pre) + flen, post, strlen(post) + 1);
+	static const char post[] = "\n;return module.exports; })";
+	size_t n = strlen(pre) + flen + strlen(post);
+	free(in->src);
+	in->src = xmalloc(n + 1);
+	memcpy(in->src, pre, strlen(pre));
+	memcpy(in->src + strlen(pre), file, flen);
+	memcpy(in->src + strlen(pre) + flen, post, strlen(post) + 1);
 	free(file);
+	in->src_len = n;
+	in->src_size = st.st_size;
+	in->src_mtime = st.st_mtim;
+	*len = n;
+	return in->src;
+}
+
+/* Write the probe text where the target reads it (path, vitals' view of
+ * <sockdir>/<pid>.probe.js): 0600, owned by the target's user when vitals
+ * is root (the target reads it as itself), created exclusively under a
+ * temporary name and renamed in.  0 or -1. */
+static int probe_src_write(int pid, const char *path, const char *text, size_t len)
+{
+	char tmp[PATH_MAX + 48];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	bool ok = true;
+	if (geteuid() == 0) {
+		char pp[64];
+		struct stat st;
+		snprintf(pp, sizeof pp, "/proc/%d", pid);
+		ok = stat(pp, &st) == 0 && fchown(fd, st.st_uid, st.st_gid) == 0;
+	}
+	for (size_t off = 0; ok && off < len;) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w <= 0)
+			ok = false;
+		else
+			off += (size_t)w;
+	}
+	if (close(fd) < 0)
+		ok = false;
+	if (!ok || rename(tmp, path) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* <pid>.sock -> <pid><ext> beside it. */
+static void sock_sibling(const char *sock_path, const char *ext, char *out, size_t n)
+{
+	size_t l = strlen(sock_path);
+	if (l > 5 && strcmp(sock_path + l - 5, ".sock") == 0)
+		l -= 5;
+	snprintf(out, n, "%.*s%s", (int)l, sock_path, ext);
+}
+
+/* Remove what a deferred injection uses beside the socket (the target
+ * removes them itself when all goes well). */
+static void deferred_clean(const char *sock_path)
+{
+	static const char *const ext[] = { ".cue", ".fail", ".probe.js" };
+	char p[PATH_MAX + 16];
+	for (size_t k = 0; k < sizeof ext / sizeof *ext; k++) {
+		sock_sibling(sock_path, ext[k], p, sizeof p);
+		unlink(p);
+	}
+}
+
+/* A path as a JS string literal (malloc'd; "null" if it cannot be encoded). */
+static char *js_lit(const char *s)
+{
+	json_t *js = json_string(s);
+	char *lit = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
+	json_decref(js);
+	return lit ? lit : xstrdup("null");
+}
+
+/* Build the probe injection: the file wrapped as in probe/vitals-probe.js's
+ * contract, deferred (DEFER_HEAD) into an inspector we opened.  Returns
+ * malloc'd text or NULL with msg. */
+static char *probe_expr(inspector *in, job *j, size_t *len, char *msg, size_t msglen)
+{
+	char *dir = js_lit(j->probe_dir);
+	char *e;
+	j->deferred = j->opened;
+	if (j->deferred) {
+		size_t slen;
+		const char *src = probe_src(in, &slen, msg, msglen);
+		if (!src) {
+			free(dir);
+			return NULL;
+		}
+		char path[PATH_MAX + 32];
+		int tpid = j->nspid > 0 ? j->nspid : j->pid;	/* its own name for itself */
+		deferred_clean(j->sock_path);	/* stale ones of an earlier process with this pid */
+		snprintf(path, sizeof path, "%s/%d.cue", j->probe_dir, tpid);
+		char *cl = js_lit(path);
+		snprintf(path, sizeof path, "%s/%d.fail", j->probe_dir, tpid);
+		char *fl = js_lit(path), *pl, *sl;
+		sock_sibling(j->sock_path, ".probe.js", path, sizeof path);
+		if (probe_src_write(j->pid, path, src, slen) == 0) {
+			snprintf(path, sizeof path, "%s/%d.probe.js", j->probe_dir, tpid);
+			pl = js_lit(path);
+			sl = xstrdup("null");
+		} else {
+			/* not writable there: the text goes through the inspector */
+			json_t *js = json_stringn(src, slen);
+			sl = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
+			json_decref(js);
+			pl = xstrdup("null");
+			if (!sl) {
+				snprintf(msg, msglen, "cannot encode the probe %s (is it valid UTF-8?)", in->probe_path);
+				free(cl);
+				free(fl);
+				free(pl);
+				free(dir);
+				return NULL;
+			}
+		}
+		size_t n = strlen(DEFER_HEAD) + strlen(dir) + strlen(cl) + strlen(fl) + strlen(pl) + strlen(sl) + 12;
+		e = xmalloc(n);
+		*len = (size_t)snprintf(e, n, "%s%s, %s, %s, %s, %s)", DEFER_HEAD, dir, cl, fl, pl, sl);
+		free(cl);
+		free(fl);
+		free(pl);
+		free(sl);
+	} else {
+		/* an inspector someone else opened stays open: the probe starts
+		 * in the session, as it always did (and says why it did not) */
+		size_t flen;
+		char *file = procfs_read_file(in->probe_path, 16 << 20, &flen);
+		if (!file) {
+			snprintf(msg, msglen, "cannot read the probe %s: %s", in->probe_path, strerror(errno));
+			free(dir);
+			return NULL;
+		}
+		static const char pre[] = "(function (require, module, exports) { "
+			"globalThis.__vitalsProbeNoAutostart = true;\n";
+		char post[PATH_MAX + 300];
+		snprintf(post, sizeof post,
+			 "\n;return module.exports.start({ sockDir: %s, closeInspector: false }); })"
+			 "(typeof require === 'function' ? require : process.getBuiltinModule, {exports:{}}, undefined)",
+			 dir);
+		*len = strlen(pre) + flen + strlen(post);
+		e = xmalloc(*len + 1);
+		memcpy(e, pre, strlen(pre));
+		memcpy(e + strlen(pre), file, flen);
+		memcpy(e + strlen(pre) + flen, post, strlen(post) + 1);
+		free(file);
+	}
+	free(dir);
 	return e;
 }
 
@@ -1125,7 +1442,7 @@ static void on_cdp_reply(void *ud, int err, const char *value, const char *reply
 		}
 		json_t *v = value ? json_loads(value, JSON_DECODE_ANY, NULL) : NULL;
 		json_t *active = json_object_get(v, "active");
-		if (!json_is_true(active)) {
+		if (!j->deferred && !json_is_true(active)) {
 			const char *why = json_string_value(json_object_get(v, "reason"));
 			snprintf(msg, sizeof msg, "the probe did not start in PID %d: %s", j->pid,
 				 why ? why : "no reason given");
@@ -1155,7 +1472,19 @@ static void on_cdp_reply(void *ud, int err, const char *value, const char *reply
  * looked at once now rather than a poll later. */
 static void job_session_ended(inspector *in)
 {
-	job_disconnect(in->cur);
+	job *j = in->cur;
+	job_disconnect(j);
+	if (j->deferred) {
+		/* our session is over: the cue to close the inspector and start
+		 * the probe (start_poll waits for its socket) */
+		char cue[PATH_MAX + 8];
+		sock_sibling(j->sock_path, ".cue", cue, sizeof cue);
+		int fd = open(cue, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);	/* else the injection closes it 1 s on by itself */
+		job_wait(in, ST_PORT_CLOSE_WAIT);
+		return;
+	}
 	job_wait(in, ST_SOCK_WAIT);
 	job_poll_sock(in);
 }
@@ -1290,8 +1619,9 @@ inspector *inspector_new(uv_loop_t *loop, const char *probe_path)
 	uv_timer_init(loop, &in->deadline);
 	uv_timer_init(loop, &in->poll);
 	uv_timer_init(loop, &in->proxy_timer);
-	in->deadline.data = in->poll.data = in->proxy_timer.data = in;
-	in->nhandles = 3;
+	uv_timer_init(loop, &in->start_timer);
+	in->deadline.data = in->poll.data = in->proxy_timer.data = in->start_timer.data = in;
+	in->nhandles = 4;
 	in->wd = watchdog_new(orphan_close);
 	return in;
 }
@@ -1314,6 +1644,12 @@ int inspector_attach(inspector *in, int pid, inspector_done_cb cb, void *ud, cha
 			return -1;
 		}
 	}
+	for (const starting *s = in->starting; s; s = s->next) {
+		if (s->pid == pid) {
+			snprintf(err, errlen, "an attach to PID %d is already under way", pid);
+			return -1;
+		}
+	}
 	job *j = xcalloc(1, sizeof *j);
 	j->pid = pid;
 	j->lock_fd = -1;
@@ -1328,6 +1664,8 @@ int inspector_pending(const inspector *in)
 	int n = 0;
 	for (const job *q = in->head; q; q = q->next)
 		n++;
+	for (const starting *s = in->starting; s; s = s->next)
+		n++;
 	return n;
 }
 
@@ -1336,6 +1674,8 @@ void inspector_close(inspector *in)
 	if (!in || in->closing)
 		return;
 	in->closing = true;
+	start_free_all(in);	/* their inspectors are closed already */
+	uv_timer_stop(&in->start_timer);
 	/* Drop the queue.  A running attach that already sent SIGUSR1 goes on
 	 * silently until the inspector it opened is closed again (normally
 	 * ~0.2 s, at most the attach timeout); anything else stops now. */
