@@ -2,7 +2,8 @@
  *
  * Invariants: len <= max and len <= cap; while skipping, len == 0.  The
  * buffer holds only a line split across feeds: it is allocated at the first
- * such line, starts at 4 KiB (most lines are short) and doubles up to max. */
+ * such line, starts at 4 KiB (most lines are short) and doubles up to max;
+ * grown past 4 KiB, it is freed once its line is handed on. */
 #include "core/linebuf.h"
 
 #include <stdlib.h>
@@ -30,12 +31,25 @@ static void reserve(linebuf *lb, size_t need)
 	lb->cap = cap;
 }
 
-/* Hand on the line held and empty the buffer. */
+/* Hand on the line held and empty the buffer; one grown past KEEP_MAX for a
+ * long line (a capture's chunk: up to max, 1 MiB on a probe connection) is
+ * freed, not kept for the connection's life (200 connections that each saw
+ * a capture would otherwise hold their largest line each). */
+#define KEEP_MAX 4096
 static bool emit(linebuf *lb, linebuf_cb cb, void *ud)
 {
 	size_t len = lb->len;
+	char *buf = lb->buf;
+	bool shed = lb->cap > KEEP_MAX;
 	lb->len = 0;
-	return cb(ud, lb->buf ? lb->buf : "", len);
+	if (shed) {	/* detached first: cb may free lb itself */
+		lb->buf = NULL;
+		lb->cap = 0;
+	}
+	bool go = cb(ud, buf ? buf : "", len);
+	if (shed)
+		free(buf);
+	return go;
 }
 
 size_t linebuf_feed(linebuf *lb, const char *data, size_t n, linebuf_cb cb, void *ud)

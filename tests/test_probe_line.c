@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #include "collectors/probe_client.h"
+#include "core/linebuf.h"
 #include "core/model.h"
 
 #define HELLO "{\"t\":\"hello\",\"v\":1,\"pid\":4242,\"ppid\":1,\"node\":\"v20.20.2\",\"v8\":\"11.3.244.8-node.19\"," \
@@ -581,6 +582,59 @@ static void test_series_table(void **state)
 				assert_string_not_equal(probe_series_table[i].prom, probe_series_table[k].prom);
 }
 
+/* A probe connection's line buffer: a long line split across reads (a
+ * capture's chunk) comes out whole, and the buffer it grew is not kept; a
+ * short split line keeps its 4 KiB. */
+struct lb_seen {
+	size_t n, len;
+	bool ok;
+};
+
+static bool lb_cb(void *ud, const char *line, size_t len)
+{
+	struct lb_seen *s = ud;
+	s->n++;
+	s->len = len;
+	s->ok = true;
+	for (size_t i = 0; i < len; i++)
+		s->ok &= line[i] == (char)('a' + i % 26);
+	return true;
+}
+
+static void test_linebuf_sheds(void **state)
+{
+	(void)state;
+	linebuf lb;
+	linebuf_init(&lb, 1u << 20, LINEBUF_DROP);
+	size_t big = 200000;
+	char *d = malloc(big + 1);
+	for (size_t i = 0; i < big; i++)
+		d[i] = (char)('a' + i % 26);
+	d[big] = '\n';
+	struct lb_seen s = { 0 };
+	for (size_t off = 0; off <= big; off += 65536) {
+		size_t n = big + 1 - off < 65536 ? big + 1 - off : 65536;
+		linebuf_feed(&lb, d + off, n, lb_cb, &s);
+	}
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.len, big);
+	assert_true(s.ok);
+	assert_null(lb.buf);
+	assert_int_equal(lb.cap, 0);
+	/* a short line split in two: handed on, its small buffer kept */
+	memset(&s, 0, sizeof s);
+	linebuf_feed(&lb, d, 100, lb_cb, &s);
+	assert_int_equal(s.n, 0);
+	d[200] = '\n';
+	linebuf_feed(&lb, d + 100, 101, lb_cb, &s);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.len, 200);
+	assert_true(s.ok);
+	assert_int_equal(lb.cap, 4096);
+	linebuf_free(&lb);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +647,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_series_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mgr_refusals, setup, teardown),
+		cmocka_unit_test(test_linebuf_sheds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
