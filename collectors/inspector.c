@@ -42,12 +42,18 @@
  *
  * Steps: socket already answers → done.  Else find an open inspector
  * (/proc/PID/cmdline and NODE_OPTIONS flags, the process's listening sockets
- * from /proc/PID/fd + /proc/PID/net/tcp{,6}), or refuse non-Node processes
- * and SIGUSR1 the rest → GET /json/list → WebSocket → evaluate
- * [process.pid, process.version] → evaluate the wrapped probe → end the
- * session (close frame, FIN, the inspector's EOF) → wait for
- * <sockdir>/<pid>.sock, whose first connection is the probe's cue to close
- * an inspector we opened → wait for the port to close (if ours).
+ * from /proc/PID/fd + /proc/PID/net/tcp{,6} when a loopback connect says
+ * something listens at its port), or refuse non-Node processes and SIGUSR1
+ * the rest → GET /json/list → WebSocket → evaluate [process.pid,
+ * process.version] → then:
+ *  - an inspector we opened (deferred, DEFER_HEAD): write the probe text to
+ *    <sockdir>/<pid>.probe.js, evaluate a small injection → end the session
+ *    → create <pid>.cue, the injection's cue to close the inspector and then
+ *    start the probe → wait for the port to close: the job ends and the
+ *    queue moves on, while `starting` waits for <pid>.sock (or <pid>.fail)
+ *    to report it;
+ *  - an inspector someone else opened: evaluate the wrapped probe → end the
+ *    session → wait for <pid>.sock; the inspector stays open.
  */
 #include "collectors/inspector.h"
 
