@@ -1211,8 +1211,8 @@ static void cdp_send(inspector *in, enum step s, const char *expr, size_t exprle
 	"(q, { exports: {} }, undefined).start({ sockDir: D, closeInspector: false }); } catch (e) { " \
 	"f('threw: ' + String(e && e.stack || e).split('\\n')[0]); return; } " \
 	"if (!s || !s.active) f('reason: ' + String(s && s.reason || 'no reason given')); }); } " \
-	"iv = setInterval(function () { if (fs.existsSync(C)) go(); }, 5); " \
-	"t = setTimeout(go, 1000); " \
+	"iv = setInterval(function () { if (fs.existsSync(C)) go(); }, 5); iv.unref(); " \
+	"t = setTimeout(go, 1000); t.unref(); " \
 	"setImmediate(function () { try { i = q('inspector'); } catch (e) {} }); " \
 	"return true; })(typeof require === 'function' ? require : process.getBuiltinModule, "
 
