@@ -144,7 +144,7 @@ explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 	phase_end(x, EXPLORE_T_SUMMARY, &tw, &tc);
 	size_t nc = x->sum->nclasses;
 	x->cls_first = calloc(nc + 1, sizeof *x->cls_first);
-	x->cls_nodes = malloc(((size_t)x->s->node_count + 1) * sizeof *x->cls_nodes);
+	x->cls_nodes = heap_big_malloc(((size_t)x->s->node_count + 1) * sizeof *x->cls_nodes);
 	if (!x->cls_first || !x->cls_nodes)
 		goto oom;
 	for (uint32_t i = 0; i < x->s->node_count; i++)
