@@ -1090,7 +1090,18 @@ static int locate_ints(struct rd *r, struct loader *L, bool edges)
 {
 	if (rd_expect(r, '[', "'['") < 0)
 		return -1;
-	size_t close = find_close(L, r->pos, r->len);
+	/* the array holds count x fields numbers: in a valid file at least a
+	 * digit each and a comma between, so its ']' lies that far on or
+	 * further.  The search starts there (a third of "edges" at 400 MB not
+	 * read twice); a ']' before would be in the range the parse reads,
+	 * which fails on it, and the careful reader names it. */
+	uint64_t nv = L->have_meta ? (uint64_t)(edges ? L->s->edge_count : L->s->node_count) *
+					     (uint64_t)(edges ? L->ef : L->nf)
+				   : 0;
+	size_t from = r->pos;
+	if (nv && 2 * nv - 1 <= (uint64_t)(r->len - r->pos))
+		from += (size_t)(2 * nv - 1);
+	size_t close = find_close(L, from, r->len);
 	if (close == SIZE_MAX) {
 		rd_fail(r, "no ']' after byte %llu", rd_off(r));
 		return -1;
