@@ -125,14 +125,14 @@ heap_retainers *heap_retainers_new(const heap_snapshot *s, char *err, size_t err
 {
 	uint32_t n = s->node_count, root = s->root;
 	heap_retainers *r = calloc(1, sizeof *r);
-	uint32_t *queue = malloc((size_t)n * sizeof *queue);
+	uint32_t *queue = heap_big_malloc((size_t)n * sizeof *queue);
 	if (!r || !queue)
 		goto oom;
 	r->node_count = n;
-	r->parent = malloc((size_t)n * sizeof *r->parent);
-	r->via = malloc((size_t)n * sizeof *r->via);
-	r->dist = calloc(n, sizeof *r->dist);
-	r->key = calloc(n, sizeof *r->key);
+	r->parent = heap_big_malloc((size_t)n * sizeof *r->parent);
+	r->via = heap_big_malloc((size_t)n * sizeof *r->via);
+	r->dist = heap_big_calloc(n, sizeof *r->dist);
+	r->key = heap_big_calloc(n, sizeof *r->key);
 	if (!r->parent || !r->via || !r->dist || !r->key)
 		goto oom;
 	memset(r->parent, 0xff, (size_t)n * sizeof *r->parent);
@@ -296,9 +296,9 @@ long heap_paths_group(const heap_snapshot *s, const heap_retainers *r, const uin
 	size_t cap = 16;
 	while (cap < 2 * n)
 		cap *= 2;
-	uint32_t *slot = malloc(cap * sizeof *slot);	/* group index + 1; 0 empty */
-	uint64_t *skey = malloc(cap * sizeof *skey);
-	struct group *g = malloc(n * sizeof *g);
+	uint32_t *slot = heap_big_malloc(cap * sizeof *slot);	/* group index + 1; 0 empty */
+	uint64_t *skey = heap_big_malloc(cap * sizeof *skey);
+	struct group *g = heap_big_malloc(n * sizeof *g);
 	if (!slot || !skey || !g) {
 		free(slot);
 		free(skey);
