@@ -175,6 +175,7 @@ function newState() {
 		capture: null,        /* the running heap_snapshot/cpu_profile/report */
 		gcObserver: null,
 		mon: null,           /* the loop monitor, while someone listens */
+		idle: false,         /* some connection's samples are coalesced (idleWake) */
 		hunt: null,          /* the culprit profiler, while it runs */
 		http: null,          /* diagnostics_channel subscriptions, while someone listens */
 		workers: null,       /* the NodeWorker session and the workers it reaches */
@@ -301,6 +302,23 @@ function countHandles(conns) {
  * The first block after a quiet spell is seen only where it overlaps a coarse
  * tick; `lag.res_ms` says which resolution a sample's window had.
  *
+ * Idle, samples are coalesced. Building and sending one costs a cold idle
+ * process ~0.5 ms of CPU, 3.5× its wake-up, so a connection at <= 1 Hz whose
+ * last QUIET_RUN samples were quiet (see quietSample: loop active < 1 %, lag
+ * under BUSY_LATE_MS, no GC, no HTTP, heap used within HEAP_MOVE of the last
+ * sample, no workers, capture, profiler or stall) gets one sample every
+ * IDLE_EVERY periods, and the timer sleeps until then. Every sample carries
+ * `next_ms`, when the next is due at the latest, so the dashboard does not
+ * take the gap for a lost probe. The window's lag is still the coarse tick's:
+ * its lateness, or the loop's busy time over the window (a block whose
+ * second is unknown shows whole, at res_ms = the window), and a window with
+ * BUSY_ELU × 1 s of work in it is busy (as a second with that much is), so a
+ * 1 s block is in lag max within one coalesced window and the loop is then
+ * watched finely again. What wakes the process anyway (a GC, a first HTTP
+ * request, a worker coming or going, a capture, an `hz` command) calls
+ * idleWake: the next sample is due at the next period of the grid, as at
+ * 1 Hz. Heap growth with none of these shows in the next coalesced sample.
+ *
  * A sample is built by the tick that measured the lateness, after recording
  * it, so a block is in the sample whose window [ts - interval_ms, ts] it
  * ended in, and ts is when the probe measured (not when it was sent). */
@@ -317,6 +335,10 @@ const SLACK_MS = 5;
  * a preempted idle loop, a few µs. */
 const BURN_DIV = 10;
 const SLOW_EVERY = 5;          /* idle: rss, arrayBuffers, spaces every 5th sample */
+const IDLE_EVERY = 5;          /* idle: one sample every 5 periods */
+const QUIET_RUN = 2;           /* quiet samples in a row before coalescing */
+const QUIET_ELU = 0.01;
+const HEAP_MOVE = 0.01;        /* of the heap's total: used moved this much, not quiet */
 
 /* The main thread's scheduler account, [ms on a CPU, ms runnable but
  * waiting for one], from /proc/thread-self/schedstat kept open (one pread
@@ -347,7 +369,7 @@ function monStart(st) {
 	const now = perf.performance.now();
 	const cu = process.cpuUsage();
 	const m = { timer: null, armedAt: now, cpuMark: (cu.user + cu.system) / 1000, period: 0, fine: false, fineUntil: 0,
-		checkAt: now, eluMark: perf.performance.eventLoopUtilization(), tick: null, sched: null, schedAt: 0 };
+		checkAt: now, eluMark: perf.performance.eventLoopUtilization(), tickAt: now, tick: null, sched: null, schedAt: 0 };
 	m.tick = guard(function () { monTick(st, m); });
 	/* a first mark, so that a stall in the very first window (the first
 	 * sample is due at once, too soon for a coarse tick's mark) is judged
@@ -370,7 +392,7 @@ function monStop(st) {
 /* Arms the tick for the next sample due, or FINE_MS while busy. */
 function monArm(st, m, now) {
 	let d = Infinity;
-	for (const c of st.conns) if (c.nextDue - now < d) d = c.nextDue - now;
+	for (const c of st.conns) if (c.sendDue - now < d) d = c.sendDue - now;
 	if (m.fine && FINE_MS < d) d = FINE_MS;
 	if (d === Infinity) d = 1000;
 	d = Math.max(1, Math.ceil(d));
@@ -447,17 +469,26 @@ function monTick(st, m) {
 		blocked = late >= BUSY_LATE_MS && (prof || active >= late / 2) && burned;
 		whole = m.period > FINE_MS ? active >= late / 2 && burned : blocked;
 	}
-	const lag = whole && !prof ? Math.max(late, Math.min(active, late + m.period)) : late;
+	/* The block began after the previous tick: late + span, where span is
+	 * the period unless a re-arm in between (idleWake's) shortened it. */
+	const span = Math.max(m.period, now - late - m.tickAt);
+	m.tickAt = now;
+	const lag = whole && !prof ? Math.max(late, Math.min(active, late + span)) : late;
 	for (const c of st.conns) {
 		if (prof) c.profiled = true;
 		if (c.lagVals.length < MAX_LAG_VALS) c.lagVals.push(lag);
 		if (lag > c.lagMax) c.lagMax = lag;
-		if (m.period > c.lagRes) c.lagRes = m.period;
+		if (span > c.lagRes) c.lagRes = Math.round(span);
 	}
 	let busy = blocked;
 	if (check) {
 		/* busy: the loop was active and the process did burn CPU */
 		if (eluBetween(e, m.eluMark) >= BUSY_ELU && cpuNow - m.cpuMark >= (BUSY_ELU / BURN_DIV) * (now - m.checkAt))
+			busy = true;
+		/* a coalesced window: as much work as makes one second busy (the
+		 * second it fell in is unknown) */
+		if (now - m.checkAt > 2 * CHECK_MS && active >= BUSY_ELU * CHECK_MS &&
+		    cpuNow - m.cpuMark >= (BUSY_ELU / BURN_DIV) * CHECK_MS)
 			busy = true;
 		m.checkAt = now;
 	}
@@ -505,11 +536,12 @@ function monTick(st, m) {
 		/* Node fires a timer by the loop's cached clock, up to a few ms
 		 * before perf.now() says it is due: a sample that early is on time
 		 * (else the app would wake again a moment later just for it). */
-		if (c.closed || now < c.nextDue - SLACK_MS) continue;
+		if (c.closed || now < c.sendDue - SLACK_MS) continue;
 		/* The rate holds on a loaded machine: the next is due a period
 		 * after this one was due (unless that is already past), and a tick
-		 * about on time re-arms the same Timeout (monArm). */
-		c.nextDue += c.period;
+		 * about on time re-arms the same Timeout (monArm). emitSample
+		 * puts sendDue further out when it coalesces. */
+		c.nextDue = c.sendDue + c.period;
 		if (c.nextDue <= now) c.nextDue = now + c.period;
 		if (!polled && st.workers) {
 			workersPoll(st);	/* answers go in the next sample */
@@ -846,23 +878,63 @@ function buildSample(conn, now, wall, elu, fine) {
 	return out;
 }
 
+/* Was the sample's window quiet enough that the next may be coalesced
+ * (the loop monitor's comment)? Also moves the connection's heap mark. */
+function quietSample(conn, s, fine) {
+	const h = s.heap;
+	const moved = conn.heapTotal !== h.total || Math.abs(h.used - conn.heapUsed) >= HEAP_MOVE * h.total;
+	conn.heapTotal = h.total;
+	conn.heapUsed = h.used;
+	const st = conn.st;
+	return !(fine || moved || conn.period < 1000 || s.profiling || !(s.elu < QUIET_ELU) ||
+		s.lag.max >= BUSY_LATE_MS || s.gc.length || s.gc_dropped || s.stalls ||
+		(s.http && (s.http.count || s.http.in_flight)) ||
+		(s.http_client && (s.http_client.count || s.http_client.in_flight)) ||
+		(st && (st.capture || st.hunt || (st.workers && st.workers.list.size))));
+}
+
 function emitSample(conn, now, wall, elu, fine) {
 	let sample;
 	try {
 		sample = buildSample(conn, now, wall, elu, fine);
+		conn.quiet = quietSample(conn, sample, fine) ? conn.quiet + 1 : 0;
 	} catch (e) {
 		/* Say so once rather than go quiet without a word. */
 		if (!conn.sampleFailed) sendError(conn, null, 'EFAIL', 'sample: ' + failMsg(e));
 		conn.sampleFailed = true;
 		return;
 	}
+	conn.sendDue = conn.nextDue;
+	if (conn.quiet >= QUIET_RUN) {
+		conn.sendDue += (IDLE_EVERY - 1) * conn.period;
+		if (conn.st) conn.st.idle = true;
+	}
+	sample.next_ms = Math.max(0, Math.round(conn.sendDue - now));
 	send(conn, sample);
+}
+
+/* Something worth a sample happened while samples were coalesced: each
+ * connection's next is due at the next period of its grid (as at 1 Hz), and
+ * none coalesces until QUIET_RUN quiet samples again. Called from what wakes
+ * the process anyway; a flag test on the way (st.idle) otherwise. */
+function idleWake(st) {
+	st.idle = false;
+	const now = perf.performance.now();
+	for (const c of st.conns) {
+		c.quiet = 0;
+		if (c.sendDue <= c.nextDue) continue;
+		let g = c.nextDue;
+		if (g < now) g += Math.ceil((now - g) / c.period) * c.period;
+		if (g < c.sendDue) c.sendDue = g;
+	}
+	monReset(st);
 }
 
 function setRate(st, conn, hz) {
 	conn.hz = hz;
 	conn.period = 1000 / hz;
-	conn.nextDue = perf.performance.now() + conn.period;
+	conn.nextDue = conn.sendDue = perf.performance.now() + conn.period;
+	conn.quiet = 0;
 	monReset(st);
 }
 
@@ -1124,6 +1196,7 @@ function httpStart(st) {
 				}
 				server.inFlight++;
 				server.seen = true;
+				if (st.idle) idleWake(st);
 				if (!sock) {
 					res[K_START] = t;
 					res.on('close', onServerClose);
@@ -1183,6 +1256,7 @@ function httpStart(st) {
 		},
 		'http.client.request.start': guard(function (m) {
 			client.seen = true;
+			if (st.idle) idleWake(st);
 			client.inFlight++;
 			m.request[K_START] = now();
 		}),
@@ -1197,6 +1271,7 @@ function httpStart(st) {
 		}),
 		'undici:request:create': guard(function (m) {
 			client.seen = true;
+			if (st.idle) idleWake(st);
 			client.inFlight++;
 			undiciStart.set(m.request, now());
 		}),
@@ -1366,9 +1441,11 @@ function workersStart(st) {
 			ready: false, setups: 0, setupAt: 0, setupId: 0, onEvent: null };
 		ws.list.set(w.sessionId, w);
 		workerSetup(ws, w);
+		if (st.idle) idleWake(st);
 	}));
 	session.on('NodeWorker.detachedFromWorker', guard(function (m) {
 		ws.list.delete(m.params.sessionId);
+		if (st.idle) idleWake(st);
 	}));
 	session.on('NodeWorker.receivedMessageFromWorker', guard(function (m) {
 		const w = ws.list.get(m.params.sessionId);
@@ -1471,6 +1548,7 @@ function gcStart(st) {
 				else c.gcDropped++;
 			}
 		}
+		if (st.idle) idleWake(st);
 	}));
 	obs.observe({ entryTypes: ['gc'] });
 	st.gcObserver = obs;
@@ -1511,6 +1589,7 @@ function beginCapture(st, conn, id, kind) {
 	const cap = { kind: kind, conn: conn, id: id, cancel: null };
 	cap.cancel = function () { endCapture(st, cap); };
 	st.capture = cap;
+	if (st.idle) idleWake(st);
 	return cap;
 }
 
@@ -1855,6 +1934,7 @@ function onConnection(st, sock) {
 	}
 	const conn = {
 		sock: sock, st: st, all: st.conns, closed: false, httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map(), nroutes: 0, otherRoute: null, hz: 1, period: 1000, nextDue: 0, seq: 0,
+		sendDue: 0, quiet: 0, heapUsed: 0, heapTotal: 0,
 		last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
 		lagVals: [], lagMax: 0, lagRes: 0, stalls: [], profiled: false,
 		gc: [], gcDropped: 0, inBuf: [], inLen: 0, discard: false, drainWaiters: [], sampleFailed: false,
