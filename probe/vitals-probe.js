@@ -305,7 +305,7 @@ function countHandles(conns) {
  * Idle, samples are coalesced. Building and sending one costs a cold idle
  * process ~0.5 ms of CPU, 3.5× its wake-up, so a connection at <= 1 Hz whose
  * last QUIET_RUN samples were quiet (see quietSample: loop active < 1 %, lag
- * under BUSY_LATE_MS, no GC, no HTTP, heap used within HEAP_MOVE of the last
+ * under BUSY_LATE_MS or, a coalesced window's busy time, 1 % of it, no GC, no HTTP, heap used within HEAP_MOVE of the last
  * sample, no workers, capture, profiler or stall) gets one sample every
  * IDLE_EVERY periods, and the timer sleeps until then. Every sample carries
  * `next_ms`, when the next is due at the latest, so the dashboard does not
@@ -887,7 +887,7 @@ function quietSample(conn, s, fine) {
 	conn.heapUsed = h.used;
 	const st = conn.st;
 	return !(fine || moved || conn.period < 1000 || s.profiling || !(s.elu < QUIET_ELU) ||
-		s.lag.max >= BUSY_LATE_MS || s.gc.length || s.gc_dropped || s.stalls ||
+		s.lag.max >= Math.max(BUSY_LATE_MS, QUIET_ELU * s.interval_ms) || s.gc.length || s.gc_dropped || s.stalls ||
 		(s.http && (s.http.count || s.http.in_flight)) ||
 		(s.http_client && (s.http_client.count || s.http_client.in_flight)) ||
 		(st && (st.capture || st.hunt || (st.workers && st.workers.list.size))));
