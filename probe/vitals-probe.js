@@ -480,15 +480,28 @@ function monTick(st, m) {
 		if (lag > c.lagMax) c.lagMax = lag;
 		if (span > c.lagRes) c.lagRes = Math.round(span);
 	}
+	/* A late tick or a coalesced window's busy time is the loop's only
+	 * for the part the thread did not spend waiting for a CPU: on a host
+	 * short of CPU a preempted idle loop is "late" and "active" without
+	 * doing anything, and watching it finely (50 wake-ups a second) for
+	 * that kept it busy for good. Read only then (rare): its own pread,
+	 * the mark is left to the stall check below. */
+	const long = check && now - m.checkAt > 2 * CHECK_MS;
 	let busy = blocked;
+	let own = active;
+	if (blocked || (long && active >= BUSY_ELU * CHECK_MS)) {
+		const s = m.sched ? schedRead(m) : null;
+		const wait = s ? s[1] - m.sched[1] : 0;
+		if (blocked && wait >= late / 2) busy = false;
+		own = active - wait;
+	}
 	if (check) {
 		/* busy: the loop was active and the process did burn CPU */
 		if (eluBetween(e, m.eluMark) >= BUSY_ELU && cpuNow - m.cpuMark >= (BUSY_ELU / BURN_DIV) * (now - m.checkAt))
 			busy = true;
 		/* a coalesced window: as much work as makes one second busy (the
-		 * second it fell in is unknown) */
-		if (now - m.checkAt > 2 * CHECK_MS && active >= BUSY_ELU * CHECK_MS &&
-		    cpuNow - m.cpuMark >= (BUSY_ELU / BURN_DIV) * CHECK_MS)
+		 * second it fell in is unknown), a block's share of it burnt */
+		if (long && own >= BUSY_ELU * CHECK_MS && cpuNow - m.cpuMark >= own / BURN_DIV)
 			busy = true;
 		m.checkAt = now;
 	}
