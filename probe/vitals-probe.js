@@ -359,6 +359,15 @@ function schedRead(m) {
 	}
 }
 
+/* One reading a tick, however many ask. */
+function schedNow(m, now) {
+	if (m.schedNowAt !== now) {
+		m.schedNow = schedRead(m);
+		m.schedNowAt = now;
+	}
+	return m.schedNow;
+}
+
 function schedClose(m) {
 	if (m.schedFd >= 0) try { fs.closeSync(m.schedFd); } catch (e) { /* ignore */ }
 	m.schedFd = -1;
@@ -369,13 +378,15 @@ function monStart(st) {
 	const now = perf.performance.now();
 	const cu = process.cpuUsage();
 	const m = { timer: null, armedAt: now, cpuMark: (cu.user + cu.system) / 1000, period: 0, fine: false, fineUntil: 0,
-		checkAt: now, eluMark: perf.performance.eventLoopUtilization(), tickAt: now, tick: null, sched: null, schedAt: 0 };
+		checkAt: now, eluMark: perf.performance.eventLoopUtilization(), tickAt: now, tick: null, sched: null, schedAt: 0,
+		schedNow: null, schedNowAt: -1, checkWait: -1 };
 	m.tick = guard(function () { monTick(st, m); });
 	/* a first mark, so that a stall in the very first window (the first
 	 * sample is due at once, too soon for a coarse tick's mark) is judged
 	 * against the CPU wait too, not taken as one unseen */
 	m.sched = schedRead(m);
 	m.schedAt = now;
+	m.checkWait = m.sched ? m.sched[1] : -1;
 	st.mon = m;
 	monArm(st, m, now);
 }
@@ -480,29 +491,28 @@ function monTick(st, m) {
 		if (lag > c.lagMax) c.lagMax = lag;
 		if (span > c.lagRes) c.lagRes = Math.round(span);
 	}
-	/* A late tick or a coalesced window's busy time is the loop's only
-	 * for the part the thread did not spend waiting for a CPU: on a host
-	 * short of CPU a preempted idle loop is "late" and "active" without
-	 * doing anything, and watching it finely (50 wake-ups a second) for
-	 * that kept it busy for good. Read only then (rare): its own pread,
-	 * the mark is left to the stall check below. */
-	const long = check && now - m.checkAt > 2 * CHECK_MS;
+	/* A late tick or the loop's busy time is the loop's only for the part
+	 * the thread did not spend waiting for a CPU: on a host short of CPU a
+	 * preempted idle loop is "late" and "active" without doing anything,
+	 * and watching it finely (50 wake-ups a second) for that kept it busy
+	 * for good. */
 	let busy = blocked;
-	let own = active;
-	if (blocked || (long && active >= BUSY_ELU * CHECK_MS)) {
-		const s = m.sched ? schedRead(m) : null;
-		const wait = s ? s[1] - m.sched[1] : 0;
-		if (blocked && wait >= late / 2) busy = false;
-		own = active - wait;
+	if (blocked && m.sched) {
+		const s = schedNow(m, now);
+		if (s && s[1] - m.sched[1] >= late / 2) busy = false;
 	}
 	if (check) {
-		/* busy: the loop was active and the process did burn CPU */
-		if (eluBetween(e, m.eluMark) >= BUSY_ELU && cpuNow - m.cpuMark >= (BUSY_ELU / BURN_DIV) * (now - m.checkAt))
-			busy = true;
-		/* a coalesced window: as much work as makes one second busy (the
+		/* busy: the loop was active (net of the CPU wait since the last
+		 * check; active is since then too) and the process did burn CPU;
+		 * a coalesced window: as much work as makes one second busy (the
 		 * second it fell in is unknown), a block's share of it burnt */
-		if (long && own >= BUSY_ELU * CHECK_MS && cpuNow - m.cpuMark >= own / BURN_DIV)
+		const s = schedNow(m, now);
+		const own = active - (s && m.checkWait >= 0 ? s[1] - m.checkWait : 0);
+		const span = now - m.checkAt;
+		if (own >= BUSY_ELU * (span > 2 * CHECK_MS ? CHECK_MS : span) &&
+		    cpuNow - m.cpuMark >= (BUSY_ELU / BURN_DIV) * Math.min(span, CHECK_MS))
 			busy = true;
+		m.checkWait = s ? s[1] : -1;
 		m.checkAt = now;
 	}
 	if (e && (check || m.period > FINE_MS)) {
@@ -530,7 +540,7 @@ function monTick(st, m) {
 	 * without a fresh mark is taken as one. */
 	const fresh = m.sched !== null && m.armedAt - m.schedAt <= 2 * SCHED_MARK_MS;
 	if ((stalled && fresh) || (m.fine ? now - m.schedAt >= SCHED_MARK_MS : m.period > FINE_MS)) {
-		const s = schedRead(m);
+		const s = schedNow(m, now);
 		/* The machine's if the thread waited for a CPU at least as long as
 		 * the tick was late (a loop turning all the time, throttled by its
 		 * cgroup's quota: the busy time of a coarse window is then mostly

@@ -52,7 +52,11 @@ function coalesced(c, ms) {
 }
 
 describe('loop monitor', { concurrency: 3 }, () => {
-	it('an idle attached app wakes about once a coalesced sample, not 100 times a second', async () => {
+	it('an idle attached app wakes about once a coalesced sample, not 100 times a second', async (t) => {
+		// Ten quiet seconds in a row: on a run queue many times the cores
+		// (load 40 on 2 seen) preemption makes every window look worked in.
+		const load = require('os').loadavg()[0], cores = require('os').cpus().length;
+		if (load > 8 * cores) return t.skip(`machine too loaded for 10 quiet seconds (load ${load.toFixed(1)} on ${cores} cores)`);
 		const a = await app(['idle']);
 		const c = await h.connect(a.sock);
 		// A window of 10 s in which every sample was coalesced (a loaded
