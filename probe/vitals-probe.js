@@ -833,7 +833,7 @@ function buildSample(conn, now, wall, elu, fine) {
 		const sv = st.http.server;
 		if (sv.seen) {
 			out.http = httpOf(conn, 'httpServer', sv.inFlight, interval);
-			sv.every = Math.max(1, Math.floor(out.http.rps / TIMED_RPS));
+			sv.every = Math.max(1, out.http.rps / TIMED_RPS);
 		}
 		if (st.http.client.seen) out.http_client = httpOf(conn, 'httpClient', st.http.client.inFlight, interval);
 	}
@@ -875,8 +875,8 @@ function setRate(st, conn, hz) {
  * while a dashboard is connected. Per server request: its socket's record
  * (see httpStart) and one increment of a per-process status-class count
  * (SrvCount: the exact count; each dashboard keeps its last sample's copy and
- * takes the difference). Only timed server requests (all of them below
- * 2 * TIMED_RPS, else ~TIMED_RPS a second) are looked at further: per
+ * takes the difference). Only timed server requests (all of them up to
+ * TIMED_RPS a second, else ~TIMED_RPS a second) are looked at further: per
  * connection a histogram bucket — log buckets 4% wide, so p50/p99 are within
  * 2% (the middle of the bucket) and no latencies are kept — and their route,
  * whose counts are scaled to the window's count (exact while all are timed,
@@ -893,7 +893,8 @@ const K_ROUTE = Symbol('vitals.route');
 const K_SOCK = Symbol('vitals.sock');
 const MAX_ROUTES = 20;	/* per sample; the rest count as "other" */
 /* A server answering more requests a second than this times about this many
- * of them (one in rps / TIMED_RPS, the rate of the last window): two clock
+ * of them (one in `every` = rps / TIMED_RPS on average, the rate of the last
+ * window; a real number, so that 1500 req/s time 1000, not all): two clock
  * readings cost ~0.2 µs on a slow VM, ~1 % of a small fastify request. Its
  * p50/p99 still come from >= TIMED_RPS requests a second, and so do its
  * routes' shares (scaled to the count); counts and status classes count every
@@ -1153,7 +1154,9 @@ function httpStart(st) {
 				let t = -1;	/* not timed */
 				if (--server.skip <= 0) {
 					/* every `every`th on average, at random (no aliasing
-					 * with a pattern in the traffic) */
+					 * with a pattern in the traffic); route counts are
+					 * scaled by the window's actual share (routesOf), so
+					 * the bias of a non-integer `every` does not matter */
 					server.skip = server.every > 1 ? 1 + Math.floor(Math.random() * (2 * server.every - 1)) : 1;
 					t = clock.now();
 				}
@@ -1897,7 +1900,6 @@ function onConnection(st, sock) {
 	}
 	const conn = {
 		sock: sock, st: st, all: st.conns, closed: false, httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map(), nroutes: 0, otherRoute: null, hz: 1, period: 1000, nextDue: 0, seq: 0,
-		srvBase: new Float64Array(6), /* SrvCount at its last sample (httpOf) */
 		last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
 		lagVals: [], lagMax: 0, lagRes: 0, stalls: [], profiled: false,
 		gc: [], gcDropped: 0, inBuf: [], inLen: 0, discard: false, drainWaiters: [], sampleFailed: false,
@@ -1915,7 +1917,7 @@ function onConnection(st, sock) {
 	st.connList = Array.from(st.conns);
 	gcStart(st);
 	httpStart(st);
-	if (st.http) conn.srvBase = Float64Array.from(st.http.server.cnt);
+	conn.srvBase = st.http ? Float64Array.from(st.http.server.cnt) : null;	/* SrvCount at its last sample (httpOf) */
 	workersStart(st);
 	const close = guard(function () {
 		if (conn.closed) return;
@@ -2115,14 +2117,16 @@ function benchSampler() {
 }
 
 /* For the cost benchmark (bench/fixtures/probe_http_cost.js): the HTTP
- * subscriptions of a probe state with one stand-in connection. */
-function benchHttp() {
+ * subscriptions of a probe state with one stand-in connection; `every`: a
+ * server request in about that many timed (as above TIMED_RPS). */
+function benchHttp(every) {
 	const st = newState();
 	const conn = { st: st, httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map(), nroutes: 0, otherRoute: null,
 		srvBase: new Float64Array(6) };
 	st.conns.add(conn);
 	st.connList = [conn];
 	httpStart(st);
+	if (st.http && every > 1) st.http.server.every = every;
 	return {
 		count: function () { return st.http ? st.http.server.cnt.reduce((x, y) => x + y, 0) : 0; },
 		routes: function () { const o = []; for (const [m, b] of conn.routes) for (const r of b.keys()) o.push(m + ' ' + r); return o; },
