@@ -2116,8 +2116,9 @@ function benchSampler() {
 	};
 }
 
-/* For the cost benchmark (bench/fixtures/probe_http_cost.js): the HTTP
- * subscriptions of a probe state with one stand-in connection; `every`: a
+/* For the cost benchmark (bench/fixtures/probe_http_cost.js) and
+ * probe/test/traffic.test.js: the HTTP subscriptions of a probe state with
+ * one stand-in connection, and its `http` figures; `every`: a
  * server request in about that many timed (as above TIMED_RPS). */
 function benchHttp(every) {
 	const st = newState();
@@ -2130,6 +2131,7 @@ function benchHttp(every) {
 	return {
 		count: function () { return st.http ? st.http.server.cnt.reduce((x, y) => x + y, 0) : 0; },
 		routes: function () { const o = []; for (const [m, b] of conn.routes) for (const r of b.keys()) o.push(m + ' ' + r); return o; },
+		sample: function (intervalMs) { return httpOf(conn, 'httpServer', 0, intervalMs); },
 		close: function () { st.conns.clear(); st.connList = []; httpStop(st); },
 	};
 }
