@@ -799,6 +799,11 @@ static int sample_batch(proc_collector *pc, model *m, int n, int64_t now_ms)
 			vproc_update(pc, m, p, s, now_ms);
 			break;
 		case PROC_FATE_GONE:
+			if (s && p->launched)
+				/* our own child, not reaped yet: the launch module's
+				 * exit callback marks it, with its wait status (marked
+				 * here first, the "exited" event went out without it) */
+				break;
 			if (s)		/* a zombie */
 				mark_exited(m, p, now_ms);
 			else
