@@ -888,7 +888,7 @@ function buildSample(conn, now, wall, elu, fine) {
 		const sv = st.http.server;
 		if (sv.seen) {
 			out.http = httpOf(conn, 'httpServer', sv.inFlight, interval);
-			sv.every = Math.max(1, Math.floor(out.http.rps / TIMED_RPS));
+			sv.every = Math.max(1, out.http.rps / TIMED_RPS);
 		}
 		if (st.http.client.seen) out.http_client = httpOf(conn, 'httpClient', st.http.client.inFlight, interval);
 	}
@@ -967,14 +967,19 @@ function setRate(st, conn, hz) {
  * http.server.request.start / response.finish, and outgoing requests,
  * http.client.request.start / response.finish / request.error and undici's
  * (fetch) request:create / request:headers / request:error. Subscribed only
- * while a dashboard is connected. Per request: a server socket's record
- * (see httpStart), one Symbol property (http client) or WeakMap entry
- * (undici), and per connection a count, a
- * status-class count and a histogram bucket — log buckets 4% wide, so p50/p99
- * are within 2% (the middle of the bucket) and no latencies are kept. A
- * client response is timed to its headers (what the channel reports).
- * In flight: started minus finished, failed or (server) closed before
- * finishing. */
+ * while a dashboard is connected. Per server request: its socket's record
+ * (see httpStart) and one increment of a per-process status-class count
+ * (SrvCount: the exact count; each dashboard keeps its last sample's copy and
+ * takes the difference). Only timed server requests (all of them up to
+ * TIMED_RPS a second, else ~TIMED_RPS a second) are looked at further: per
+ * connection a histogram bucket — log buckets 4% wide, so p50/p99 are within
+ * 2% (the middle of the bucket) and no latencies are kept — and their route,
+ * whose counts are scaled to the window's count (exact while all are timed,
+ * a sample of >= TIMED_RPS a second above). Per client request: one Symbol
+ * property (http) or WeakMap entry (undici), and all of the above per
+ * connection. A client response is timed to its headers (what the channel
+ * reports). In flight: started minus finished, failed or (server) closed
+ * before finishing. */
 const HIST_MIN_MS = 0.01;
 const HIST_STEP = Math.log(1.04);
 const HIST_N = 512;	/* 0.01 ms .. ~5e6 s */
@@ -983,15 +988,19 @@ const K_ROUTE = Symbol('vitals.route');
 const K_SOCK = Symbol('vitals.sock');
 const MAX_ROUTES = 20;	/* per sample; the rest count as "other" */
 /* A server answering more requests a second than this times about this many
- * of them (one in rps / TIMED_RPS, the rate of the last window): two clock
+ * of them (one in `every` = rps / TIMED_RPS on average, the rate of the last
+ * window; a real number, so that 1500 req/s time 1000, not all): two clock
  * readings cost ~0.2 µs on a slow VM, ~1 % of a small fastify request. Its
- * p50/p99 still come from >= TIMED_RPS requests a second; counts, status
- * classes and routes count every request. */
+ * p50/p99 still come from >= TIMED_RPS requests a second, and so do its
+ * routes' shares (scaled to the count); counts and status classes count every
+ * request. */
 const TIMED_RPS = 1000;
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
 /* n: answered; timed: of them, those in hist and max (server requests
- * above TIMED_RPS are timed one in `every`, see httpStart). */
+ * above TIMED_RPS are timed one in `every`, see httpStart). A connection's
+ * httpServer counts only its timed requests (n and status come from
+ * SrvCount); a route's counts are of its timed requests, scaled in routesOf. */
 function httpAcc() {
 	return { n: 0, timed: 0, max: 0, hist: new Uint32Array(HIST_N), status: [0, 0, 0, 0, 0, 0], errors: 0 };
 }
@@ -1017,9 +1026,14 @@ function histPct(a, q) {
 	return a.max;
 }
 
-/* One answered request; ms < 0: not timed. */
+function statusClass(code) {
+	return code >= 100 && code < 600 ? Math.floor(code / 100) - 1 : 5;
+}
+
+/* One answered request, on every connection; ms < 0: not timed (client
+ * requests only: a server request comes here when it was timed). */
 function httpRecord(st, which, ms, code, method, route) {
-	const cls = code >= 100 && code < 600 ? Math.floor(code / 100) - 1 : 5;
+	const cls = statusClass(code);
 	const b = ms >= 0 ? histBucket(ms) : -1;
 	const list = st.connList;
 	for (let i = 0; i < list.length; i++) {
@@ -1111,9 +1125,24 @@ function httpError(st, which) {
 	for (const c of st.conns) c[which].errors++;
 }
 
-/* The window's figures ({rps, count, p50_ms, ...}), and a fresh window. */
+/* The window's figures ({rps, count, p50_ms, ...}), and a fresh window.
+ * The server's count and status classes: SrvCount's growth since this
+ * connection's last sample (srvBase). */
 function httpOf(conn, which, inFlight, intervalMs) {
 	const a = conn[which];
+	let timedShare = 1;	/* a route's timed requests -> its count */
+	if (which === 'httpServer') {
+		const cnt = conn.st.http.server.cnt;
+		const base = conn.srvBase;
+		let n = 0;
+		for (let i = 0; i < 6; i++) {
+			a.status[i] = cnt[i] - base[i];
+			base[i] = cnt[i];
+			n += a.status[i];
+		}
+		if (a.timed > 0) timedShare = n / a.timed;
+		a.n = n;
+	}
 	const status = {};
 	for (let i = 0; i < 5; i++) if (a.status[i]) status[STATUS_CLASSES[i]] = a.status[i];
 	if (a.status[5]) status.other = a.status[5];
@@ -1121,19 +1150,21 @@ function httpOf(conn, which, inFlight, intervalMs) {
 		p50_ms: a.timed ? round3(histPct(a, 50)) : 0, p99_ms: a.timed ? round3(histPct(a, 99)) : 0,
 		max_ms: round3(a.max), in_flight: Math.max(0, inFlight), status: status };
 	if (which === 'httpClient') out.errors = a.errors;
-	else if (conn.nroutes || conn.otherRoute) out.routes = routesOf(conn, intervalMs);
+	else if (conn.nroutes || conn.otherRoute) out.routes = routesOf(conn, intervalMs, timedShare);
 	conn[which] = httpAcc();
 	return out;
 }
 
 /* The window's routes, busiest first ("other" last), and a fresh window:
  * a route silent for a whole window is dropped, so the set follows the
- * traffic and never grows past MAX_ROUTES + 1. */
-function routesOf(conn, intervalMs) {
+ * traffic and never grows past MAX_ROUTES + 1. `share`: requests per timed
+ * one (1 while every request is timed: exact counts). */
+function routesOf(conn, intervalMs, share) {
 	const out = [];
 	const one = function (method, route, r) {
-		const x = { method: method, route: String(route).slice(0, 120), count: r.n,
-			rps: round3(intervalMs > 0 ? (r.n * 1000) / intervalMs : 0), '5xx': r.status[4] };
+		const n = Math.round(r.n * share);
+		const x = { method: method, route: String(route).slice(0, 120), count: n,
+			rps: round3(intervalMs > 0 ? (n * 1000) / intervalMs : 0), '5xx': Math.round(r.status[4] * share) };
 		if (r.timed) {	/* else none of its requests was timed: no latency */
 			x.p50_ms = round3(histPct(r, 50));
 			x.p99_ms = round3(histPct(r, 99));
@@ -1167,7 +1198,10 @@ function httpStart(st) {
 	if (st.http || !dc || typeof dc.subscribe !== 'function') return;
 	const clock = perf.performance;
 	const now = function () { return clock.now(); };
-	const server = { inFlight: 0, seen: false, every: 1, skip: 1 };
+	/* cnt: SrvCount, answered server requests by status class since the
+	 * subscription (exact: a double counts to 2^53) */
+	const server = { inFlight: 0, seen: false, every: 1, skip: 1, cnt: new Float64Array(6) };
+	const cnt = server.cnt;
 	const client = { inFlight: 0, seen: false };
 	const undiciStart = new WeakMap();
 	/* Server requests are kept on their socket (sockRec): a socket answers
@@ -1178,7 +1212,9 @@ function httpStart(st) {
 	 * the in-flight figure. Per request, then: two clock readings and no
 	 * listener, no new property on Node's objects (measured, autocannon on
 	 * fastify: the per-request 'close' listener and clock were 1.5 % of the
-	 * server's CPU). */
+	 * server's CPU). An untimed request (t0 -1) is then a status-class
+	 * increment at its finish: no route, no per-connection work (the
+	 * route and histogram work was ~0.5 % of a fastify request). */
 	const onSockClose = function () {
 		const o = this[K_SOCK];
 		if (o === undefined) return;
@@ -1213,7 +1249,9 @@ function httpStart(st) {
 				let t = -1;	/* not timed */
 				if (--server.skip <= 0) {
 					/* every `every`th on average, at random (no aliasing
-					 * with a pattern in the traffic) */
+					 * with a pattern in the traffic); route counts are
+					 * scaled by the window's actual share (routesOf), so
+					 * the bias of a non-integer `every` does not matter */
 					server.skip = server.every > 1 ? 1 + Math.floor(Math.random() * (2 * server.every - 1)) : 1;
 					t = clock.now();
 				}
@@ -1262,9 +1300,13 @@ function httpStart(st) {
 				}
 				if (o !== undefined && o.side === server && o.n > 0) o.n--;
 				server.inFlight--;
-				const method = m.request.method;
-				httpRecord(st, 'httpServer', t0 >= 0 ? clock.now() - t0 : -1, res.statusCode,
-					typeof method === 'string' ? method : '?', routeOf(m.request, route));
+				const code = res.statusCode;
+				cnt[code >= 100 && code < 600 ? ((code / 100) | 0) - 1 : 5]++;
+				if (t0 >= 0) {
+					const method = m.request.method;
+					httpRecord(st, 'httpServer', clock.now() - t0, code,
+						typeof method === 'string' ? method : '?', routeOf(m.request, route));
+				}
 			} catch (e) { /* ignore */ }
 		},
 		/* fastify names the route of the request it hands to a handler */
@@ -1273,8 +1315,11 @@ function httpStart(st) {
 				const raw = m.reply && m.reply.raw;
 				if (!raw || !m.route || typeof m.route.url !== 'string') return;
 				const o = raw.socket ? raw.socket[K_SOCK] : undefined;
-				if (o !== undefined && o.res === raw) o.route = m.route.url;
-				else raw[K_ROUTE] = m.route.url;
+				if (o !== undefined && o.res === raw) {
+					if (o.t0 >= 0) o.route = m.route.url;	/* timed: its route counts */
+				} else if (raw[K_START] >= 0) {
+					raw[K_ROUTE] = m.route.url;
+				}
 			} catch (e) { /* ignore */ }
 		},
 		'http.client.request.start': guard(function (m) {
@@ -1975,6 +2020,7 @@ function onConnection(st, sock) {
 	st.connList = Array.from(st.conns);
 	gcStart(st);
 	httpStart(st);
+	conn.srvBase = st.http ? Float64Array.from(st.http.server.cnt) : null;	/* SrvCount at its last sample (httpOf) */
 	workersStart(st);
 	const close = guard(function () {
 		if (conn.closed) return;
@@ -2173,17 +2219,22 @@ function benchSampler() {
 	};
 }
 
-/* For the cost benchmark (bench/fixtures/probe_http_cost.js): the HTTP
- * subscriptions of a probe state with one stand-in connection. */
-function benchHttp() {
+/* For the cost benchmark (bench/fixtures/probe_http_cost.js) and
+ * probe/test/traffic.test.js: the HTTP subscriptions of a probe state with
+ * one stand-in connection, and its `http` figures; `every`: a
+ * server request in about that many timed (as above TIMED_RPS). */
+function benchHttp(every) {
 	const st = newState();
-	const conn = { httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map(), nroutes: 0, otherRoute: null };
+	const conn = { st: st, httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map(), nroutes: 0, otherRoute: null,
+		srvBase: new Float64Array(6) };
 	st.conns.add(conn);
 	st.connList = [conn];
 	httpStart(st);
+	if (st.http && every > 1) st.http.server.every = every;
 	return {
-		count: function () { return conn.httpServer.n; },
+		count: function () { return st.http ? st.http.server.cnt.reduce((x, y) => x + y, 0) : 0; },
 		routes: function () { const o = []; for (const [m, b] of conn.routes) for (const r of b.keys()) o.push(m + ' ' + r); return o; },
+		sample: function (intervalMs) { return httpOf(conn, 'httpServer', 0, intervalMs); },
 		close: function () { st.conns.clear(); st.connList = []; httpStop(st); },
 	};
 }
