@@ -194,6 +194,7 @@ static int apply_hello(model *m, vproc *p, const json_t *root, char *err, size_t
 typedef struct sample_in {
 	int64_t ts;
 	double interval_ms;		/* 0 if absent */
+	double next_ms;			/* NaN if absent (a probe before next_ms) */
 	double v[PS_COUNT];		/* the table's numbers; NaN if absent */
 	int nspaces;
 	struct {
@@ -517,6 +518,7 @@ static int parse_sample(const json_t *root, sample_in *s, char *err, size_t errl
 	s->nworkers = -1;
 	s->handles_total = s->gc_dropped = 0;
 	s->interval_ms = 0;
+	s->next_ms = NAN;
 
 	int rc = get_num(root, "ts", "sample: ", 0, MAX_TS, &ts, err, errlen);
 	if (rc < 0)
@@ -525,6 +527,7 @@ static int parse_sample(const json_t *root, sample_in *s, char *err, size_t errl
 		return probe_errf(err, errlen, "sample: missing \"ts\"");
 	s->ts = (int64_t)ts;
 	if (get_num(root, "interval_ms", "sample: ", 0, MAX_MS, &s->interval_ms, err, errlen) < 0 ||
+	    get_num(root, "next_ms", "sample: ", 0, MAX_MS, &s->next_ms, err, errlen) < 0 ||
 	    parse_series(root, s, err, errlen) < 0)
 		return -1;
 	if ((v = json_object_get(root, "spaces")) && !json_is_null(v) && parse_spaces(v, s, err, errlen) < 0)
@@ -635,6 +638,7 @@ static void apply_sample(model *m, vproc *p, sample_in *s)
 	}
 
 	n->last_sample_ms = ts;
+	n->next_sample_ms = isnan(s->next_ms) ? 0 : ts + (int64_t)s->next_ms;
 	n->samples++;
 }
 

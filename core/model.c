@@ -410,6 +410,13 @@ const char *model_proc_label(const vproc *p, char *buf, size_t n)
 	return buf;
 }
 
+bool vnode_stale(const vnode *n, int64_t now_ms)
+{
+	int64_t period = 1000 / (n->hz > 0 ? n->hz : 1);
+	int64_t due = n->next_sample_ms > n->last_sample_ms ? n->next_sample_ms : n->last_sample_ms + period;
+	return n->samples > 0 && now_ms > due + period + 250;
+}
+
 bool model_many_hosts(const model *m)
 {
 	for (size_t i = 1; i < m->nprocs; i++)

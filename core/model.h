@@ -135,6 +135,8 @@ typedef struct vnode {
 	char v8_version[32];
 	int hz;				/* sampling rate the probe runs at */
 	int64_t last_sample_ms;
+	int64_t next_sample_ms;		/* the latest sample's ts + next_ms: the next is due by
+					 * then (an idle app's come every 5 s); 0: not said */
 	uint64_t samples;
 
 	/* The table's numbers (core/probe_series.h): heap_used, lag_p99, elu,
@@ -367,6 +369,10 @@ const char *model_proc_label(const vproc *p, char *buf, size_t n);
 const char *model_proc_name(const vproc *p, char *buf, size_t n);
 /* Processes of more than one host are in the model (--remote). */
 bool model_many_hosts(const model *m);
+/* The probe's latest numbers are stale at now_ms: its next sample is a
+ * period overdue (due when the last one said, an idle app's 5 s on, else a
+ * period after it). */
+bool vnode_stale(const vnode *n, int64_t now_ms);
 /* True for a node option whose value may come as the next argument
  * ("-r x.js"): whoever looks for the script in a node command line skips
  * both.  The one list (labels, wrapper detection, inspector flags, launch). */

@@ -91,8 +91,8 @@ static int edge_type_of(const heap_snapshot *s, const char *name)
 static int propagate_dom_state(heap_snapshot *s, struct strtab *st)
 {
 	uint32_t n = s->node_count;
-	uint8_t *det = s->node_detached, *visited = calloc(n ? n : 1, 1);
-	uint32_t *att = malloc((size_t)(n ? n : 1) * sizeof *att), *dq = malloc((size_t)(n ? n : 1) * sizeof *dq);
+	uint8_t *det = s->node_detached, *visited = heap_big_calloc(n ? n : 1, 1);
+	uint32_t *att = heap_big_malloc((size_t)(n ? n : 1) * sizeof *att), *dq = malloc((size_t)(n ? n : 1) * sizeof *dq);
 	size_t na = 0, nd = 0;
 	int rc = -1, e_invisible = edge_type_of(s, "invisible");
 	if (!visited || !att || !dq)
@@ -190,7 +190,7 @@ static int shallow_sizes(heap_snapshot *s)
 	if (!user_roots || n >= MULTIPLE)
 		return 0;	/* "expose internals" snapshots are shown as they are */
 	int t_array = type_of(s, "array");
-	uint32_t *owner = malloc((size_t)n * sizeof *owner);
+	uint32_t *owner = heap_big_malloc((size_t)n * sizeof *owner);
 	/* each node enters at most twice; it starts at the nodes that own
 	 * themselves and grows by doubling */
 	size_t nw = 0, wcap = (size_t)n / 2 + 16;
@@ -274,18 +274,31 @@ static int weakmap_edges(heap_snapshot *s)
 	int internal = edge_type_of(s, "internal");
 	if (internal < 0 || !s->edge_str_named[internal])
 		return 0;
-	for (uint32_t v = 0; v < s->node_count; v++)
+	/* which strings name such an edge at all, decided once per string: a
+	 * byte per string stays in cache, where looking up every internal
+	 * edge's name (a third of all edges) missed it twice per edge */
+	uint8_t *cand = calloc(s->string_count ? s->string_count : 1, 1);
+	if (!cand)
+		return -1;
+	bool any = false;
+	for (uint32_t i = 0; i < s->string_count; i++) {
+		const char *name = heap_snapshot_string(s, i);
+		if (*name >= '0' && *name <= '9' && weakmap_table(name) >= 0)
+			cand[i] = 1, any = true;
+	}
+	for (uint32_t v = 0; any && v < s->node_count; v++)
 		for (uint32_t e = s->first_edge[v]; e < s->first_edge[v + 1]; e++) {
-			if (s->edge_type[e] != internal)
-				continue;
-			const char *name = heap_snapshot_string(s, s->edge_name[e]);
-			if (*name < '0' || *name > '9' || weakmap_table(name) != (long)s->node_id[v])
+			if (s->edge_type[e] != internal || !cand[s->edge_name[e]] ||
+			    weakmap_table(heap_snapshot_string(s, s->edge_name[e])) != (long)s->node_id[v])
 				continue;
 			/* allocated on the first such edge: most snapshots have few */
-			if (!s->edge_skip && !(s->edge_skip = calloc(s->edge_count, 1)))
+			if (!s->edge_skip && !(s->edge_skip = heap_big_calloc(s->edge_count, 1))) {
+				free(cand);
 				return -1;
+			}
 			s->edge_skip[e] = 1;
 		}
+	free(cand);
 	return 0;
 }
 
@@ -293,7 +306,7 @@ static int weakmap_edges(heap_snapshot *s)
 static int class_names(heap_snapshot *s, struct strtab *st)
 {
 	uint32_t n = s->node_count;
-	s->node_class = malloc((size_t)(n ? n : 1) * sizeof *s->node_class);
+	s->node_class = heap_big_malloc((size_t)(n ? n : 1) * sizeof *s->node_class);
 	if (!s->node_class)
 		return -1;
 	long per_type[HEAP_MAX_TYPES];
@@ -577,7 +590,7 @@ static int location_keys(heap_snapshot *s)
 {
 	if (!s->nloc)
 		return 0;	/* node_loc stays NULL: no location keys */
-	s->node_loc = calloc(s->node_count ? s->node_count : 1, sizeof *s->node_loc);
+	s->node_loc = heap_big_calloc(s->node_count ? s->node_count : 1, sizeof *s->node_loc);
 	if (!s->node_loc)
 		return -1;
 	size_t cap = 16;

@@ -169,10 +169,10 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 {
 	uint32_t n = s->node_count, root = s->root;
 	heap_dominators *d = calloc(1, sizeof *d);
-	uint8_t *flags = calloc(n, 1);
-	uint32_t *vertex = malloc((size_t)n * sizeof *vertex);
-	uint32_t *parent = malloc((size_t)n * sizeof *parent);
-	uint32_t *next = malloc((size_t)n * sizeof *next);
+	uint8_t *flags = heap_big_calloc(n, 1);
+	uint32_t *vertex = heap_big_malloc((size_t)n * sizeof *vertex);
+	uint32_t *parent = heap_big_malloc((size_t)n * sizeof *parent);
+	uint32_t *next = heap_big_malloc((size_t)n * sizeof *next);
 	uint32_t *ret_first = NULL, *ret_src = NULL, *label = NULL;
 	if (!d || !flags || !vertex || !parent || !next)
 		goto oom;
@@ -182,7 +182,7 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 
 	/* retainer counts by ordinal, then offsets: ret_first[v] is where v's
 	 * retainers start (the fill below advances it to where they end) */
-	ret_first = calloc((size_t)n + 1, sizeof *ret_first);
+	ret_first = heap_big_calloc((size_t)n + 1, sizeof *ret_first);
 	if (!ret_first)
 		goto oom;
 	uint64_t nret = 0;
@@ -195,7 +195,7 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 			}
 	for (uint32_t v = 0; v < n; v++)
 		ret_first[v + 1] += ret_first[v];
-	ret_src = malloc((nret ? nret : 1) * sizeof *ret_src);
+	ret_src = heap_big_malloc((nret ? nret : 1) * sizeof *ret_src);
 	if (!ret_src)
 		goto oom;
 
@@ -231,7 +231,7 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 	 * semidominator is kept in its first retainer slot (every numbered
 	 * node but the root's direct DFS children from the second pass has
 	 * one; those have the root, 0). */
-	label = malloc((size_t)n * sizeof *label);
+	label = heap_big_malloc((size_t)n * sizeof *label);
 	if (!label)
 		goto oom;
 	uint32_t *anc = next;
@@ -272,8 +272,8 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 	ret_first = ret_src = NULL;
 
 	/* idom by ordinal; retained sizes leaves first */
-	d->idom = malloc((size_t)n * sizeof *d->idom);
-	d->retained = malloc((size_t)n * sizeof *d->retained);
+	d->idom = heap_big_malloc((size_t)n * sizeof *d->idom);
+	d->retained = heap_big_malloc((size_t)n * sizeof *d->retained);
 	if (!d->idom || !d->retained)
 		goto oom;
 	for (uint32_t v = 0; v < n; v++) {
@@ -290,8 +290,8 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 	vertex = parent = NULL;
 
 	/* dominated children, CSR */
-	d->dom_first = calloc((size_t)n + 1, sizeof *d->dom_first);
-	d->dom_child = malloc((size_t)n * sizeof *d->dom_child);
+	d->dom_first = heap_big_calloc((size_t)n + 1, sizeof *d->dom_first);
+	d->dom_child = heap_big_malloc((size_t)n * sizeof *d->dom_child);
 	if (!d->dom_first || !d->dom_child)
 		goto oom;
 	for (uint32_t v = 0; v < n; v++)

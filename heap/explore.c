@@ -144,7 +144,7 @@ explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 	phase_end(x, EXPLORE_T_SUMMARY, &tw, &tc);
 	size_t nc = x->sum->nclasses;
 	x->cls_first = calloc(nc + 1, sizeof *x->cls_first);
-	x->cls_nodes = malloc(((size_t)x->s->node_count + 1) * sizeof *x->cls_nodes);
+	x->cls_nodes = heap_big_malloc(((size_t)x->s->node_count + 1) * sizeof *x->cls_nodes);
 	if (!x->cls_first || !x->cls_nodes)
 		goto oom;
 	for (uint32_t i = 0; i < x->s->node_count; i++)
@@ -179,13 +179,20 @@ explore *explore_open(const char *path, heap_view view, char *err, size_t errlen
 {
 	char msg[400];
 	double tw = secs(CLOCK_MONOTONIC), tc = secs(CLOCK_PROCESS_CPUTIME_ID);
-	heap_snapshot *s = heap_snapshot_load_view(path, HEAP_PARSER_STREAM, view, msg, sizeof msg);
-	tw = secs(CLOCK_MONOTONIC) - tw, tc = secs(CLOCK_PROCESS_CPUTIME_ID) - tc;
+	heap_snapshot *s = heap_snapshot_load(path, HEAP_PARSER_STREAM, msg, sizeof msg);
+	double vw = secs(CLOCK_MONOTONIC), vc = secs(CLOCK_PROCESS_CPUTIME_ID);
+	if (s && view == HEAP_VIEW_DEVTOOLS && heap_devtools_apply(s, msg, sizeof msg) < 0) {
+		heap_snapshot_free(s);
+		s = NULL;
+	}
+	double ew = secs(CLOCK_MONOTONIC), ec = secs(CLOCK_PROCESS_CPUTIME_ID);
 	explore *x = s ? explore_new(s, view, msg, sizeof msg) : NULL;
-	if (!x)
+	if (!x) {
 		snprintf(err, errlen, "%s: %s", path, msg);
-	else
-		x->t_wall[EXPLORE_T_LOAD] = tw, x->t_cpu[EXPLORE_T_LOAD] = tc;
+		return NULL;
+	}
+	x->t_wall[EXPLORE_T_LOAD] = vw - tw, x->t_cpu[EXPLORE_T_LOAD] = vc - tc;
+	x->t_wall[EXPLORE_T_VIEW] = ew - vw, x->t_cpu[EXPLORE_T_VIEW] = ec - vc;
 	return x;
 }
 

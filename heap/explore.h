@@ -61,7 +61,7 @@ typedef struct explore_delta {
 
 /* Phases of an open, timed for bench/explore_bench (wall and the process's
  * CPU, both threads, in seconds). */
-enum { EXPLORE_T_LOAD, EXPLORE_T_DOMINATORS, EXPLORE_T_SUMMARY, EXPLORE_T_INDEX, EXPLORE_NT };
+enum { EXPLORE_T_LOAD, EXPLORE_T_VIEW, EXPLORE_T_DOMINATORS, EXPLORE_T_SUMMARY, EXPLORE_T_INDEX, EXPLORE_NT };
 
 typedef struct explore {
 	heap_snapshot *s;
@@ -81,7 +81,7 @@ typedef struct explore {
 	explore_row *rows;
 	size_t nrows, cap;
 	size_t sel, top;	/* selected row, first row on screen */
-	double t_wall[EXPLORE_NT], t_cpu[EXPLORE_NT];	/* load: explore_open only */
+	double t_wall[EXPLORE_NT], t_cpu[EXPLORE_NT];	/* load, view: explore_open only */
 } explore;
 
 /* Load path and analyse it.  NULL with a one-line message in err. */

@@ -18,6 +18,10 @@
 struct filter_names {
 	uint32_t sloppy_map, native_context, map_descriptors;
 	int t_closure, t_array;
+	/* [string_count] 1: the string is digits only, decided once per
+	 * string, where the search would read a tree edge's name for each of
+	 * millions of nodes, twice a cache miss each */
+	uint8_t *numeric;
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -53,10 +57,10 @@ static bool numeric(const char *p)
 	return true;
 }
 
-static uint64_t edge_key(const heap_snapshot *s, uint32_t e)
+static uint64_t edge_key(const heap_snapshot *s, const struct filter_names *fn, uint32_t e)
 {
 	int t = s->edge_type[e];
-	bool named = s->edge_str_named[t] && !numeric(heap_snapshot_string(s, s->edge_name[e]));
+	bool named = s->edge_str_named[t] && s->edge_name[e] < s->string_count && !fn->numeric[s->edge_name[e]];
 	return ((uint64_t)(t + 1) << 32) | (named ? s->edge_name[e] : 0xffffffffu);
 }
 
@@ -88,12 +92,25 @@ static bool follow(const heap_snapshot *s, const struct filter_names *fn, uint32
 	return true;
 }
 
-static uint32_t find_string(const heap_snapshot *s, const char *want)
+/* One pass over the strings: the filter's three names (the first of each)
+ * and the digits-only flags.  -1 when out of memory. */
+static int filter_strings(const heap_snapshot *s, struct filter_names *fn)
 {
-	for (uint32_t i = 0; i < s->string_count; i++)
-		if (strcmp(heap_snapshot_string(s, i), want) == 0)
-			return i;
-	return UINT32_MAX;
+	fn->sloppy_map = fn->native_context = fn->map_descriptors = UINT32_MAX;
+	fn->numeric = malloc(s->string_count ? s->string_count : 1);
+	if (!fn->numeric)
+		return -1;
+	for (uint32_t i = s->string_count; i-- > 0;) {
+		const char *p = heap_snapshot_string(s, i);
+		fn->numeric[i] = numeric(p);
+		if (*p == 's' && strcmp(p, "sloppy_function_map") == 0)
+			fn->sloppy_map = i;
+		else if (*p == 's' && strcmp(p, "system / NativeContext") == 0)
+			fn->native_context = i;
+		else if (*p == '(' && strcmp(p, "(map descriptors)") == 0)
+			fn->map_descriptors = i;
+	}
+	return 0;
 }
 
 /* Breadth-first from the queue's first n entries; returns the new length. */
@@ -113,7 +130,7 @@ static uint32_t bfs(const heap_snapshot *s, const struct filter_names *fn, heap_
 			r->dist[c] = r->dist[v] + 1;
 			int t = s->node_type[c];
 			uint64_t ck = ((uint64_t)(t + 1) << 32) | (type_named(s, fn, t) ? s->node_name[c] : 0xffffffffu);
-			uint64_t k = mix(mix(r->key[v], edge_key(s, e)), ck);
+			uint64_t k = mix(mix(r->key[v], edge_key(s, fn, e)), ck);
 			r->key[c] = k ? k : 1;
 			queue[len++] = c;
 		}
@@ -125,25 +142,24 @@ heap_retainers *heap_retainers_new(const heap_snapshot *s, char *err, size_t err
 {
 	uint32_t n = s->node_count, root = s->root;
 	heap_retainers *r = calloc(1, sizeof *r);
-	uint32_t *queue = malloc((size_t)n * sizeof *queue);
+	uint32_t *queue = heap_big_malloc((size_t)n * sizeof *queue);
 	if (!r || !queue)
 		goto oom;
 	r->node_count = n;
-	r->parent = malloc((size_t)n * sizeof *r->parent);
-	r->via = malloc((size_t)n * sizeof *r->via);
-	r->dist = calloc(n, sizeof *r->dist);
-	r->key = calloc(n, sizeof *r->key);
+	r->parent = heap_big_malloc((size_t)n * sizeof *r->parent);
+	r->via = heap_big_malloc((size_t)n * sizeof *r->via);
+	r->dist = heap_big_calloc(n, sizeof *r->dist);
+	r->key = heap_big_calloc(n, sizeof *r->key);
 	if (!r->parent || !r->via || !r->dist || !r->key)
 		goto oom;
 	memset(r->parent, 0xff, (size_t)n * sizeof *r->parent);
 	memset(r->via, 0xff, (size_t)n * sizeof *r->via);
 	struct filter_names fn = {
-		.sloppy_map = find_string(s, "sloppy_function_map"),
-		.native_context = find_string(s, "system / NativeContext"),
-		.map_descriptors = find_string(s, "(map descriptors)"),
 		.t_closure = type_number(s, "closure"),
 		.t_array = type_number(s, "array"),
 	};
+	if (filter_strings(s, &fn) < 0)
+		goto oom;
 	r->key[root] = 1;
 	/* user roots first, one hop below the root */
 	uint32_t len = 0;
@@ -154,7 +170,7 @@ heap_retainers *heap_retainers_new(const heap_snapshot *s, char *err, size_t err
 		r->parent[c] = root;
 		r->via[c] = e;
 		r->dist[c] = 1;
-		r->key[c] = mix(mix(1, edge_key(s, e)), ((uint64_t)(s->node_type[c] + 1) << 32) | s->node_name[c]);
+		r->key[c] = mix(mix(1, edge_key(s, &fn, e)), ((uint64_t)(s->node_type[c] + 1) << 32) | s->node_name[c]);
 		if (!r->key[c])
 			r->key[c] = 1;
 		queue[len++] = c;
@@ -164,6 +180,7 @@ heap_retainers *heap_retainers_new(const heap_snapshot *s, char *err, size_t err
 	queue[len] = root;
 	bfs(s, &fn, r, queue, len, len + 1);
 	free(queue);
+	free(fn.numeric);
 	return r;
 oom:
 	free(queue);
@@ -296,9 +313,9 @@ long heap_paths_group(const heap_snapshot *s, const heap_retainers *r, const uin
 	size_t cap = 16;
 	while (cap < 2 * n)
 		cap *= 2;
-	uint32_t *slot = malloc(cap * sizeof *slot);	/* group index + 1; 0 empty */
-	uint64_t *skey = malloc(cap * sizeof *skey);
-	struct group *g = malloc(n * sizeof *g);
+	uint32_t *slot = heap_big_malloc(cap * sizeof *slot);	/* group index + 1; 0 empty */
+	uint64_t *skey = heap_big_malloc(cap * sizeof *skey);
+	struct group *g = heap_big_malloc(n * sizeof *g);
 	if (!slot || !skey || !g) {
 		free(slot);
 		free(skey);

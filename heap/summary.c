@@ -142,7 +142,7 @@ static int largest_objects(heap_summary *sum, const heap_snapshot *s, const heap
 			heap_sift_down(h, n, 0, d->retained);
 		}
 	}
-	sum->objects = calloc(n ? n : 1, sizeof *sum->objects);
+	sum->objects = heap_big_calloc(n ? n : 1, sizeof *sum->objects);
 	if (!sum->objects) {
 		free(h);
 		return -1;
@@ -234,13 +234,13 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 	sum->nodes = s->node_count;
 	sum->edges = s->edge_count;
 	if (d || o->r || o->node_class) {
-		node_slot = malloc((size_t)s->node_count * sizeof *node_slot);
+		node_slot = heap_big_malloc((size_t)s->node_count * sizeof *node_slot);
 		if (!node_slot)
 			goto oom;
 	}
 	if (o->r) {
 		/* the objects a class's paths describe: all of them without d */
-		outer = malloc(s->node_count);
+		outer = heap_big_malloc(s->node_count);
 		if (!outer)
 			goto oom;
 		memset(outer, d ? 0 : 1, s->node_count);
@@ -283,7 +283,7 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 		sum->has_retained = true;
 		sum->reachable = d->retained[s->root];
 		seen = calloc(sum->nclasses ? sum->nclasses : 1, 1);
-		stack = malloc(2 * (size_t)s->node_count * sizeof *stack);
+		stack = heap_big_malloc(2 * (size_t)s->node_count * sizeof *stack);
 		if (!seen || !stack)
 			goto oom;
 		size_t top = 0;

@@ -175,6 +175,7 @@ function newState() {
 		capture: null,        /* the running heap_snapshot/cpu_profile/report */
 		gcObserver: null,
 		mon: null,           /* the loop monitor, while someone listens */
+		idle: false,         /* some connection's samples are coalesced (idleWake) */
 		hunt: null,          /* the culprit profiler, while it runs */
 		http: null,          /* diagnostics_channel subscriptions, while someone listens */
 		workers: null,       /* the NodeWorker session and the workers it reaches */
@@ -301,6 +302,23 @@ function countHandles(conns) {
  * The first block after a quiet spell is seen only where it overlaps a coarse
  * tick; `lag.res_ms` says which resolution a sample's window had.
  *
+ * Idle, samples are coalesced. Building and sending one costs a cold idle
+ * process ~0.5 ms of CPU, 3.5× its wake-up, so a connection at <= 1 Hz whose
+ * last QUIET_RUN samples were quiet (see quietSample: loop active < 1 %, lag
+ * under BUSY_LATE_MS or, a coalesced window's busy time, 1 % of it, no GC, no HTTP, heap used within HEAP_MOVE of the last
+ * sample, no workers, capture, profiler or stall) gets one sample every
+ * IDLE_EVERY periods, and the timer sleeps until then. Every sample carries
+ * `next_ms`, when the next is due at the latest, so the dashboard does not
+ * take the gap for a lost probe. The window's lag is still the coarse tick's:
+ * its lateness, or the loop's busy time over the window (a block whose
+ * second is unknown shows whole, at res_ms = the window), and a window with
+ * BUSY_ELU × 1 s of work in it is busy (as a second with that much is), so a
+ * 1 s block is in lag max within one coalesced window and the loop is then
+ * watched finely again. What wakes the process anyway (a GC, a first HTTP
+ * request, a worker coming or going, a capture, an `hz` command) calls
+ * idleWake: the next sample is due at the next period of the grid, as at
+ * 1 Hz. Heap growth with none of these shows in the next coalesced sample.
+ *
  * A sample is built by the tick that measured the lateness, after recording
  * it, so a block is in the sample whose window [ts - interval_ms, ts] it
  * ended in, and ts is when the probe measured (not when it was sent). */
@@ -317,6 +335,10 @@ const SLACK_MS = 5;
  * a preempted idle loop, a few µs. */
 const BURN_DIV = 10;
 const SLOW_EVERY = 5;          /* idle: rss, arrayBuffers, spaces every 5th sample */
+const IDLE_EVERY = 5;          /* idle: one sample every 5 periods */
+const QUIET_RUN = 2;           /* quiet samples in a row before coalescing */
+const QUIET_ELU = 0.01;
+const HEAP_MOVE = 0.01;        /* of the heap's total: used moved this much, not quiet */
 
 /* The main thread's scheduler account, [ms on a CPU, ms runnable but
  * waiting for one], from /proc/thread-self/schedstat kept open (one pread
@@ -337,6 +359,15 @@ function schedRead(m) {
 	}
 }
 
+/* One reading a tick, however many ask. */
+function schedNow(m, now) {
+	if (m.schedNowAt !== now) {
+		m.schedNow = schedRead(m);
+		m.schedNowAt = now;
+	}
+	return m.schedNow;
+}
+
 function schedClose(m) {
 	if (m.schedFd >= 0) try { fs.closeSync(m.schedFd); } catch (e) { /* ignore */ }
 	m.schedFd = -1;
@@ -347,13 +378,15 @@ function monStart(st) {
 	const now = perf.performance.now();
 	const cu = process.cpuUsage();
 	const m = { timer: null, armedAt: now, cpuMark: (cu.user + cu.system) / 1000, period: 0, fine: false, fineUntil: 0,
-		checkAt: now, eluMark: perf.performance.eventLoopUtilization(), tick: null, sched: null, schedAt: 0 };
+		checkAt: now, eluMark: perf.performance.eventLoopUtilization(), tickAt: now, tick: null, sched: null, schedAt: 0,
+		schedNow: null, schedNowAt: -1, checkWait: -1 };
 	m.tick = guard(function () { monTick(st, m); });
 	/* a first mark, so that a stall in the very first window (the first
 	 * sample is due at once, too soon for a coarse tick's mark) is judged
 	 * against the CPU wait too, not taken as one unseen */
 	m.sched = schedRead(m);
 	m.schedAt = now;
+	m.checkWait = m.sched ? m.sched[1] : -1;
 	st.mon = m;
 	monArm(st, m, now);
 }
@@ -370,7 +403,7 @@ function monStop(st) {
 /* Arms the tick for the next sample due, or FINE_MS while busy. */
 function monArm(st, m, now) {
 	let d = Infinity;
-	for (const c of st.conns) if (c.nextDue - now < d) d = c.nextDue - now;
+	for (const c of st.conns) if (c.sendDue - now < d) d = c.sendDue - now;
 	if (m.fine && FINE_MS < d) d = FINE_MS;
 	if (d === Infinity) d = 1000;
 	d = Math.max(1, Math.ceil(d));
@@ -436,7 +469,11 @@ function monTick(st, m) {
 	let whole = false;
 	let active = 0;
 	let cpuNow = 0;
-	if (late >= 2 || check) {
+	/* A fine tick less than BUSY_LATE_MS late with no check due can mark
+	 * nothing (blocked needs that lateness; the marks move only at checks):
+	 * a saturated server's 50 ticks a second then skip both readings
+	 * (process.cpuUsage() alone was ~0.2 % of its main thread). */
+	if (late >= (m.period > FINE_MS ? 2 : BUSY_LATE_MS) || check) {
 		e = perf.performance.eventLoopUtilization();
 		const cu = process.cpuUsage();
 		m.cu = cu;	/* a full sample built by this tick sends it (buildSample) */
@@ -447,18 +484,39 @@ function monTick(st, m) {
 		blocked = late >= BUSY_LATE_MS && (prof || active >= late / 2) && burned;
 		whole = m.period > FINE_MS ? active >= late / 2 && burned : blocked;
 	}
-	const lag = whole && !prof ? Math.max(late, Math.min(active, late + m.period)) : late;
+	/* The block began after the previous tick: late + span, where span is
+	 * the period unless a re-arm in between (idleWake's) shortened it. */
+	const span = Math.max(m.period, now - late - m.tickAt);
+	m.tickAt = now;
+	const lag = whole && !prof ? Math.max(late, Math.min(active, late + span)) : late;
 	for (const c of st.conns) {
 		if (prof) c.profiled = true;
 		if (c.lagVals.length < MAX_LAG_VALS) c.lagVals.push(lag);
 		if (lag > c.lagMax) c.lagMax = lag;
-		if (m.period > c.lagRes) c.lagRes = m.period;
+		if (span > c.lagRes) c.lagRes = Math.round(span);
 	}
+	/* A late tick or the loop's busy time is the loop's only for the part
+	 * the thread did not spend waiting for a CPU: on a host short of CPU a
+	 * preempted idle loop is "late" and "active" without doing anything,
+	 * and watching it finely (50 wake-ups a second) for that kept it busy
+	 * for good. */
 	let busy = blocked;
+	if (blocked && m.sched) {
+		const s = schedNow(m, now);
+		if (s && s[1] - m.sched[1] >= late / 2) busy = false;
+	}
 	if (check) {
-		/* busy: the loop was active and the process did burn CPU */
-		if (eluBetween(e, m.eluMark) >= BUSY_ELU && cpuNow - m.cpuMark >= (BUSY_ELU / BURN_DIV) * (now - m.checkAt))
+		/* busy: the loop was active (net of the CPU wait since the last
+		 * check; active is since then too) and the process did burn CPU;
+		 * a coalesced window: as much work as makes one second busy (the
+		 * second it fell in is unknown), a block's share of it burnt */
+		const s = schedNow(m, now);
+		const own = active - (s && m.checkWait >= 0 ? s[1] - m.checkWait : 0);
+		const span = now - m.checkAt;
+		if (own >= BUSY_ELU * (span > 2 * CHECK_MS ? CHECK_MS : span) &&
+		    cpuNow - m.cpuMark >= (BUSY_ELU / BURN_DIV) * Math.min(span, CHECK_MS))
 			busy = true;
+		m.checkWait = s ? s[1] : -1;
 		m.checkAt = now;
 	}
 	if (e && (check || m.period > FINE_MS)) {
@@ -486,7 +544,7 @@ function monTick(st, m) {
 	 * without a fresh mark is taken as one. */
 	const fresh = m.sched !== null && m.armedAt - m.schedAt <= 2 * SCHED_MARK_MS;
 	if ((stalled && fresh) || (m.fine ? now - m.schedAt >= SCHED_MARK_MS : m.period > FINE_MS)) {
-		const s = schedRead(m);
+		const s = schedNow(m, now);
 		/* The machine's if the thread waited for a CPU at least as long as
 		 * the tick was late (a loop turning all the time, throttled by its
 		 * cgroup's quota: the busy time of a coarse window is then mostly
@@ -505,11 +563,12 @@ function monTick(st, m) {
 		/* Node fires a timer by the loop's cached clock, up to a few ms
 		 * before perf.now() says it is due: a sample that early is on time
 		 * (else the app would wake again a moment later just for it). */
-		if (c.closed || now < c.nextDue - SLACK_MS) continue;
+		if (c.closed || now < c.sendDue - SLACK_MS) continue;
 		/* The rate holds on a loaded machine: the next is due a period
 		 * after this one was due (unless that is already past), and a tick
-		 * about on time re-arms the same Timeout (monArm). */
-		c.nextDue += c.period;
+		 * about on time re-arms the same Timeout (monArm). emitSample
+		 * puts sendDue further out when it coalesces. */
+		c.nextDue = c.sendDue + c.period;
 		if (c.nextDue <= now) c.nextDue = now + c.period;
 		if (!polled && st.workers) {
 			workersPoll(st);	/* answers go in the next sample */
@@ -833,7 +892,7 @@ function buildSample(conn, now, wall, elu, fine) {
 		const sv = st.http.server;
 		if (sv.seen) {
 			out.http = httpOf(conn, 'httpServer', sv.inFlight, interval);
-			sv.every = Math.max(1, Math.floor(out.http.rps / TIMED_RPS));
+			sv.every = Math.max(1, out.http.rps / TIMED_RPS);
 		}
 		if (st.http.client.seen) out.http_client = httpOf(conn, 'httpClient', st.http.client.inFlight, interval);
 	}
@@ -846,23 +905,63 @@ function buildSample(conn, now, wall, elu, fine) {
 	return out;
 }
 
+/* Was the sample's window quiet enough that the next may be coalesced
+ * (the loop monitor's comment)? Also moves the connection's heap mark. */
+function quietSample(conn, s, fine) {
+	const h = s.heap;
+	const moved = conn.heapTotal !== h.total || Math.abs(h.used - conn.heapUsed) >= HEAP_MOVE * h.total;
+	conn.heapTotal = h.total;
+	conn.heapUsed = h.used;
+	const st = conn.st;
+	return !(fine || moved || conn.period < 1000 || s.profiling || !(s.elu < QUIET_ELU) ||
+		s.lag.max >= Math.max(BUSY_LATE_MS, QUIET_ELU * s.interval_ms) || s.gc.length || s.gc_dropped || s.stalls ||
+		(s.http && (s.http.count || s.http.in_flight)) ||
+		(s.http_client && (s.http_client.count || s.http_client.in_flight)) ||
+		(st && (st.capture || st.hunt || (st.workers && st.workers.list.size))));
+}
+
 function emitSample(conn, now, wall, elu, fine) {
 	let sample;
 	try {
 		sample = buildSample(conn, now, wall, elu, fine);
+		conn.quiet = quietSample(conn, sample, fine) ? conn.quiet + 1 : 0;
 	} catch (e) {
 		/* Say so once rather than go quiet without a word. */
 		if (!conn.sampleFailed) sendError(conn, null, 'EFAIL', 'sample: ' + failMsg(e));
 		conn.sampleFailed = true;
 		return;
 	}
+	conn.sendDue = conn.nextDue;
+	if (conn.quiet >= QUIET_RUN) {
+		conn.sendDue += (IDLE_EVERY - 1) * conn.period;
+		if (conn.st) conn.st.idle = true;
+	}
+	sample.next_ms = Math.max(0, Math.round(conn.sendDue - now));
 	send(conn, sample);
+}
+
+/* Something worth a sample happened while samples were coalesced: each
+ * connection's next is due at the next period of its grid (as at 1 Hz), and
+ * none coalesces until QUIET_RUN quiet samples again. Called from what wakes
+ * the process anyway; a flag test on the way (st.idle) otherwise. */
+function idleWake(st) {
+	st.idle = false;
+	const now = perf.performance.now();
+	for (const c of st.conns) {
+		c.quiet = 0;
+		if (c.sendDue <= c.nextDue) continue;
+		let g = c.nextDue;
+		if (g < now) g += Math.ceil((now - g) / c.period) * c.period;
+		if (g < c.sendDue) c.sendDue = g;
+	}
+	monReset(st);
 }
 
 function setRate(st, conn, hz) {
 	conn.hz = hz;
 	conn.period = 1000 / hz;
-	conn.nextDue = perf.performance.now() + conn.period;
+	conn.nextDue = conn.sendDue = perf.performance.now() + conn.period;
+	conn.quiet = 0;
 	monReset(st);
 }
 
@@ -872,14 +971,19 @@ function setRate(st, conn, hz) {
  * http.server.request.start / response.finish, and outgoing requests,
  * http.client.request.start / response.finish / request.error and undici's
  * (fetch) request:create / request:headers / request:error. Subscribed only
- * while a dashboard is connected. Per request: a server socket's record
- * (see httpStart), one Symbol property (http client) or WeakMap entry
- * (undici), and per connection a count, a
- * status-class count and a histogram bucket — log buckets 4% wide, so p50/p99
- * are within 2% (the middle of the bucket) and no latencies are kept. A
- * client response is timed to its headers (what the channel reports).
- * In flight: started minus finished, failed or (server) closed before
- * finishing. */
+ * while a dashboard is connected. Per server request: its socket's record
+ * (see httpStart) and one increment of a per-process status-class count
+ * (SrvCount: the exact count; each dashboard keeps its last sample's copy and
+ * takes the difference). Only timed server requests (all of them up to
+ * TIMED_RPS a second, else ~TIMED_RPS a second) are looked at further: per
+ * connection a histogram bucket — log buckets 4% wide, so p50/p99 are within
+ * 2% (the middle of the bucket) and no latencies are kept — and their route,
+ * whose counts are scaled to the window's count (exact while all are timed,
+ * a sample of >= TIMED_RPS a second above). Per client request: one Symbol
+ * property (http) or WeakMap entry (undici), and all of the above per
+ * connection. A client response is timed to its headers (what the channel
+ * reports). In flight: started minus finished, failed or (server) closed
+ * before finishing. */
 const HIST_MIN_MS = 0.01;
 const HIST_STEP = Math.log(1.04);
 const HIST_N = 512;	/* 0.01 ms .. ~5e6 s */
@@ -888,15 +992,19 @@ const K_ROUTE = Symbol('vitals.route');
 const K_SOCK = Symbol('vitals.sock');
 const MAX_ROUTES = 20;	/* per sample; the rest count as "other" */
 /* A server answering more requests a second than this times about this many
- * of them (one in rps / TIMED_RPS, the rate of the last window): two clock
+ * of them (one in `every` = rps / TIMED_RPS on average, the rate of the last
+ * window; a real number, so that 1500 req/s time 1000, not all): two clock
  * readings cost ~0.2 µs on a slow VM, ~1 % of a small fastify request. Its
- * p50/p99 still come from >= TIMED_RPS requests a second; counts, status
- * classes and routes count every request. */
+ * p50/p99 still come from >= TIMED_RPS requests a second, and so do its
+ * routes' shares (scaled to the count); counts and status classes count every
+ * request. */
 const TIMED_RPS = 1000;
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
 /* n: answered; timed: of them, those in hist and max (server requests
- * above TIMED_RPS are timed one in `every`, see httpStart). */
+ * above TIMED_RPS are timed one in `every`, see httpStart). A connection's
+ * httpServer counts only its timed requests (n and status come from
+ * SrvCount); a route's counts are of its timed requests, scaled in routesOf. */
 function httpAcc() {
 	return { n: 0, timed: 0, max: 0, hist: new Uint32Array(HIST_N), status: [0, 0, 0, 0, 0, 0], errors: 0 };
 }
@@ -922,9 +1030,14 @@ function histPct(a, q) {
 	return a.max;
 }
 
-/* One answered request; ms < 0: not timed. */
+function statusClass(code) {
+	return code >= 100 && code < 600 ? Math.floor(code / 100) - 1 : 5;
+}
+
+/* One answered request, on every connection; ms < 0: not timed (client
+ * requests only: a server request comes here when it was timed). */
 function httpRecord(st, which, ms, code, method, route) {
-	const cls = code >= 100 && code < 600 ? Math.floor(code / 100) - 1 : 5;
+	const cls = statusClass(code);
 	const b = ms >= 0 ? histBucket(ms) : -1;
 	const list = st.connList;
 	for (let i = 0; i < list.length; i++) {
@@ -1016,9 +1129,24 @@ function httpError(st, which) {
 	for (const c of st.conns) c[which].errors++;
 }
 
-/* The window's figures ({rps, count, p50_ms, ...}), and a fresh window. */
+/* The window's figures ({rps, count, p50_ms, ...}), and a fresh window.
+ * The server's count and status classes: SrvCount's growth since this
+ * connection's last sample (srvBase). */
 function httpOf(conn, which, inFlight, intervalMs) {
 	const a = conn[which];
+	let timedShare = 1;	/* a route's timed requests -> its count */
+	if (which === 'httpServer') {
+		const cnt = conn.st.http.server.cnt;
+		const base = conn.srvBase;
+		let n = 0;
+		for (let i = 0; i < 6; i++) {
+			a.status[i] = cnt[i] - base[i];
+			base[i] = cnt[i];
+			n += a.status[i];
+		}
+		if (a.timed > 0) timedShare = n / a.timed;
+		a.n = n;
+	}
 	const status = {};
 	for (let i = 0; i < 5; i++) if (a.status[i]) status[STATUS_CLASSES[i]] = a.status[i];
 	if (a.status[5]) status.other = a.status[5];
@@ -1026,19 +1154,21 @@ function httpOf(conn, which, inFlight, intervalMs) {
 		p50_ms: a.timed ? round3(histPct(a, 50)) : 0, p99_ms: a.timed ? round3(histPct(a, 99)) : 0,
 		max_ms: round3(a.max), in_flight: Math.max(0, inFlight), status: status };
 	if (which === 'httpClient') out.errors = a.errors;
-	else if (conn.nroutes || conn.otherRoute) out.routes = routesOf(conn, intervalMs);
+	else if (conn.nroutes || conn.otherRoute) out.routes = routesOf(conn, intervalMs, timedShare);
 	conn[which] = httpAcc();
 	return out;
 }
 
 /* The window's routes, busiest first ("other" last), and a fresh window:
  * a route silent for a whole window is dropped, so the set follows the
- * traffic and never grows past MAX_ROUTES + 1. */
-function routesOf(conn, intervalMs) {
+ * traffic and never grows past MAX_ROUTES + 1. `share`: requests per timed
+ * one (1 while every request is timed: exact counts). */
+function routesOf(conn, intervalMs, share) {
 	const out = [];
 	const one = function (method, route, r) {
-		const x = { method: method, route: String(route).slice(0, 120), count: r.n,
-			rps: round3(intervalMs > 0 ? (r.n * 1000) / intervalMs : 0), '5xx': r.status[4] };
+		const n = Math.round(r.n * share);
+		const x = { method: method, route: String(route).slice(0, 120), count: n,
+			rps: round3(intervalMs > 0 ? (n * 1000) / intervalMs : 0), '5xx': Math.round(r.status[4] * share) };
 		if (r.timed) {	/* else none of its requests was timed: no latency */
 			x.p50_ms = round3(histPct(r, 50));
 			x.p99_ms = round3(histPct(r, 99));
@@ -1072,7 +1202,10 @@ function httpStart(st) {
 	if (st.http || !dc || typeof dc.subscribe !== 'function') return;
 	const clock = perf.performance;
 	const now = function () { return clock.now(); };
-	const server = { inFlight: 0, seen: false, every: 1, skip: 1 };
+	/* cnt: SrvCount, answered server requests by status class since the
+	 * subscription (exact: a double counts to 2^53) */
+	const server = { inFlight: 0, seen: false, every: 1, skip: 1, cnt: new Float64Array(6) };
+	const cnt = server.cnt;
 	const client = { inFlight: 0, seen: false };
 	const undiciStart = new WeakMap();
 	/* Server requests are kept on their socket (sockRec): a socket answers
@@ -1083,7 +1216,9 @@ function httpStart(st) {
 	 * the in-flight figure. Per request, then: two clock readings and no
 	 * listener, no new property on Node's objects (measured, autocannon on
 	 * fastify: the per-request 'close' listener and clock were 1.5 % of the
-	 * server's CPU). */
+	 * server's CPU). An untimed request (t0 -1) is then a status-class
+	 * increment at its finish: no route, no per-connection work (the
+	 * route and histogram work was ~0.5 % of a fastify request). */
 	const onSockClose = function () {
 		const o = this[K_SOCK];
 		if (o === undefined) return;
@@ -1118,12 +1253,15 @@ function httpStart(st) {
 				let t = -1;	/* not timed */
 				if (--server.skip <= 0) {
 					/* every `every`th on average, at random (no aliasing
-					 * with a pattern in the traffic) */
+					 * with a pattern in the traffic); route counts are
+					 * scaled by the window's actual share (routesOf), so
+					 * the bias of a non-integer `every` does not matter */
 					server.skip = server.every > 1 ? 1 + Math.floor(Math.random() * (2 * server.every - 1)) : 1;
 					t = clock.now();
 				}
 				server.inFlight++;
 				server.seen = true;
+				if (st.idle) idleWake(st);
 				if (!sock) {
 					res[K_START] = t;
 					res.on('close', onServerClose);
@@ -1166,9 +1304,13 @@ function httpStart(st) {
 				}
 				if (o !== undefined && o.side === server && o.n > 0) o.n--;
 				server.inFlight--;
-				const method = m.request.method;
-				httpRecord(st, 'httpServer', t0 >= 0 ? clock.now() - t0 : -1, res.statusCode,
-					typeof method === 'string' ? method : '?', routeOf(m.request, route));
+				const code = res.statusCode;
+				cnt[code >= 100 && code < 600 ? ((code / 100) | 0) - 1 : 5]++;
+				if (t0 >= 0) {
+					const method = m.request.method;
+					httpRecord(st, 'httpServer', clock.now() - t0, code,
+						typeof method === 'string' ? method : '?', routeOf(m.request, route));
+				}
 			} catch (e) { /* ignore */ }
 		},
 		/* fastify names the route of the request it hands to a handler */
@@ -1177,12 +1319,16 @@ function httpStart(st) {
 				const raw = m.reply && m.reply.raw;
 				if (!raw || !m.route || typeof m.route.url !== 'string') return;
 				const o = raw.socket ? raw.socket[K_SOCK] : undefined;
-				if (o !== undefined && o.res === raw) o.route = m.route.url;
-				else raw[K_ROUTE] = m.route.url;
+				if (o !== undefined && o.res === raw) {
+					if (o.t0 >= 0) o.route = m.route.url;	/* timed: its route counts */
+				} else if (raw[K_START] >= 0) {
+					raw[K_ROUTE] = m.route.url;
+				}
 			} catch (e) { /* ignore */ }
 		},
 		'http.client.request.start': guard(function (m) {
 			client.seen = true;
+			if (st.idle) idleWake(st);
 			client.inFlight++;
 			m.request[K_START] = now();
 		}),
@@ -1197,6 +1343,7 @@ function httpStart(st) {
 		}),
 		'undici:request:create': guard(function (m) {
 			client.seen = true;
+			if (st.idle) idleWake(st);
 			client.inFlight++;
 			undiciStart.set(m.request, now());
 		}),
@@ -1366,9 +1513,11 @@ function workersStart(st) {
 			ready: false, setups: 0, setupAt: 0, setupId: 0, onEvent: null };
 		ws.list.set(w.sessionId, w);
 		workerSetup(ws, w);
+		if (st.idle) idleWake(st);
 	}));
 	session.on('NodeWorker.detachedFromWorker', guard(function (m) {
 		ws.list.delete(m.params.sessionId);
+		if (st.idle) idleWake(st);
 	}));
 	session.on('NodeWorker.receivedMessageFromWorker', guard(function (m) {
 		const w = ws.list.get(m.params.sessionId);
@@ -1471,6 +1620,7 @@ function gcStart(st) {
 				else c.gcDropped++;
 			}
 		}
+		if (st.idle) idleWake(st);
 	}));
 	obs.observe({ entryTypes: ['gc'] });
 	st.gcObserver = obs;
@@ -1511,6 +1661,7 @@ function beginCapture(st, conn, id, kind) {
 	const cap = { kind: kind, conn: conn, id: id, cancel: null };
 	cap.cancel = function () { endCapture(st, cap); };
 	st.capture = cap;
+	if (st.idle) idleWake(st);
 	return cap;
 }
 
@@ -1855,6 +2006,7 @@ function onConnection(st, sock) {
 	}
 	const conn = {
 		sock: sock, st: st, all: st.conns, closed: false, httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map(), nroutes: 0, otherRoute: null, hz: 1, period: 1000, nextDue: 0, seq: 0,
+		sendDue: 0, quiet: 0, heapUsed: 0, heapTotal: 0,
 		last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
 		lagVals: [], lagMax: 0, lagRes: 0, stalls: [], profiled: false,
 		gc: [], gcDropped: 0, inBuf: [], inLen: 0, discard: false, drainWaiters: [], sampleFailed: false,
@@ -1872,6 +2024,7 @@ function onConnection(st, sock) {
 	st.connList = Array.from(st.conns);
 	gcStart(st);
 	httpStart(st);
+	conn.srvBase = st.http ? Float64Array.from(st.http.server.cnt) : null;	/* SrvCount at its last sample (httpOf) */
 	workersStart(st);
 	const close = guard(function () {
 		if (conn.closed) return;
@@ -2070,17 +2223,22 @@ function benchSampler() {
 	};
 }
 
-/* For the cost benchmark (bench/fixtures/probe_http_cost.js): the HTTP
- * subscriptions of a probe state with one stand-in connection. */
-function benchHttp() {
+/* For the cost benchmark (bench/fixtures/probe_http_cost.js) and
+ * probe/test/traffic.test.js: the HTTP subscriptions of a probe state with
+ * one stand-in connection, and its `http` figures; `every`: a
+ * server request in about that many timed (as above TIMED_RPS). */
+function benchHttp(every) {
 	const st = newState();
-	const conn = { httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map(), nroutes: 0, otherRoute: null };
+	const conn = { st: st, httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map(), nroutes: 0, otherRoute: null,
+		srvBase: new Float64Array(6) };
 	st.conns.add(conn);
 	st.connList = [conn];
 	httpStart(st);
+	if (st.http && every > 1) st.http.server.every = every;
 	return {
-		count: function () { return conn.httpServer.n; },
+		count: function () { return st.http ? st.http.server.cnt.reduce((x, y) => x + y, 0) : 0; },
 		routes: function () { const o = []; for (const [m, b] of conn.routes) for (const r of b.keys()) o.push(m + ' ' + r); return o; },
+		sample: function (intervalMs) { return httpOf(conn, 'httpServer', 0, intervalMs); },
 		close: function () { st.conns.clear(); st.connList = []; httpStop(st); },
 	};
 }

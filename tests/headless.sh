@@ -111,6 +111,29 @@ if (!(s[s.length - 1].heap_limit > v)) process.exit(1);
 ss -Hltn "sport = :9229" | grep -q . && fail "inspector port 9229 left open after attach"
 pass "attach heap agrees"
 
+# --- an idle attached app: coalesced samples, never stale ------------------------
+# Its probe samples every 5 s (each announcing the next: next_ms); the lines
+# of the seconds between repeat the last reading with its probe_ts, and
+# nothing calls the probe stale while its next sample is not overdue.
+start_bg node "$FIXTURES/idle.js" "$tmp/idlepid"; pi=$!
+wait_for 20 test -s "$tmp/idlepid" || fail "idle fixture did not start"
+"$VITALS" --json --attach --duration 16 -i 1 "$pi" > "$tmp/out_idle" 2>"$tmp/err_idle"
+grep -q '"probe_attached"' "$tmp/out_idle" || fail "idle attach failed: $(cat "$tmp/err_idle")"
+node -e '
+const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+const s = lines.filter(l => l.t === "sample" && l.pid === +process.argv[2] && l.probe_ts);
+const gaps = [];
+for (let i = 1; i < s.length; i++) if (s[i].probe_ts !== s[i - 1].probe_ts) gaps.push(s[i].probe_ts - s[i - 1].probe_ts);
+const seen = JSON.stringify(s.map(l => [l.ts, l.probe_ts, l.probe_stale ? "STALE" : l.heap_used]));
+console.log("probe readings", gaps.length + 1, "gaps (ms)", gaps.join(" "));
+if (s.length < 8) { console.error("too few lines with probe numbers:", seen); process.exit(1); }
+if (s.some(l => l.probe_stale)) { console.error("called stale:", seen); process.exit(1); }
+if (!gaps.some(g => g >= 4000)) { console.error("no coalesced gap:", seen); process.exit(1); }
+if (s.some(l => !(l.heap_used > 0))) { console.error("a line without heap_used:", seen); process.exit(1); }
+' "$tmp/out_idle" "$pi" || fail "idle attached app: coalesced samples or staleness wrong"
+kill "$pi" 2>/dev/null
+pass "idle attached app: coalesced probe samples, not stale"
+
 # --- --attach and the one Node rule ------------------------------------------
 # A versioned node executable is Node: attached without a warning.  Something
 # that is not Node is watched, said once, and never sent to the inspector.

@@ -107,6 +107,9 @@ static void test_hello_then_sample(void **state)
 	assert_true(n->elu == 0.031);
 	assert_int_equal(n->samples, 1);
 	assert_int_equal(n->last_sample_ms, 1764450001000LL);
+	assert_int_equal(n->next_sample_ms, 0);	/* not said: a period after it */
+	assert_false(vnode_stale(n, 1764450001000LL + 2250));
+	assert_true(vnode_stale(n, 1764450001000LL + 2251));
 	assert_true(ring_last(&n->heap_used_r) == 6000000.0f);
 	assert_int_equal(ring_get(&n->heap_used_r, 0, 0).t_ms, 1764450001000LL);
 	assert_true(ring_last(&n->lag_p99_r) == 2.0f);
@@ -170,6 +173,22 @@ static void test_hello_then_sample(void **state)
 	assert_true(n->heap_used == 123 && n->heap_total == 456);
 	assert_true(n->elu == 1.0);
 	assert_true(n->gc_pct == 100.0);	/* more pause than interval: capped */
+
+	/* An idle app's coalesced sample: the next is due 5 s on, so its
+	 * numbers are not stale until a period past that. */
+	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450009000,\"interval_ms\":5000,\"next_ms\":5000,"
+		      "\"heap\":{\"used\":124,\"total\":456}}");
+	assert_int_equal(n->next_sample_ms, 1764450014000LL);
+	assert_false(vnode_stale(n, 1764450014000LL + 1250));
+	assert_true(vnode_stale(n, 1764450014000LL + 1251));
+	/* a next_ms out of range is refused, the model untouched */
+	assert_int_equal(apply(f, "{\"t\":\"sample\",\"ts\":1764450010000,\"next_ms\":-1}"), -1);
+	assert_int_equal(apply(f, "{\"t\":\"sample\",\"ts\":1764450010000,\"next_ms\":\"soon\"}"), -1);
+	assert_int_equal(n->next_sample_ms, 1764450014000LL);
+	/* a probe that does not say (older): a period after its sample */
+	must_apply(f, "{\"t\":\"sample\",\"ts\":1764450010000,\"heap\":{\"used\":125,\"total\":456}}");
+	assert_int_equal(n->next_sample_ms, 0);
+	assert_true(vnode_stale(n, 1764450012251LL));
 }
 
 static void test_warning(void **state)

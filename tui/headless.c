@@ -155,11 +155,10 @@ int headless_sample(FILE *out, const vproc *p, int64_t now_ms)
 	const vnode *n = p->node;
 	if (n && n->samples > 0) {
 		/* The probe's numbers are of its latest sample, measured at
-		 * probe_ts; stale: none came for two probe periods (these lines
-		 * repeat it). */
+		 * probe_ts (these lines repeat it until the next, an idle app's
+		 * 5 s on); stale: the next is overdue (vnode_stale). */
 		put_int(o, "probe_ts", n->last_sample_ms);
-		int64_t period = 1000 / (n->hz > 0 ? n->hz : 1);
-		if (now_ms - n->last_sample_ms > 2 * period + 250)
+		if (vnode_stale(n, now_ms))
 			json_object_set_new(o, "probe_stale", json_true());
 		for (int i = 0; i < PS_COUNT; i++)	/* the table's numbers */
 			if (probe_series_table[i].json)

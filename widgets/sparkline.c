@@ -4,12 +4,16 @@
  * start = end - W.  Pass 1 puts every point of the chosen tier inside the
  * window into its column (max of the points' max).  Pass 2 fills the empty
  * columns with the last value seen before them, but only within `gap` of that
- * point (2.5 sampling intervals) and never past end_ms: real gaps stay
- * visible and nothing is invented after the data ends.
+ * point (2.5 sampling intervals) — or, between two points, when they are at
+ * most SPARK_HOLD_MS apart (an idle app's probe samples every 5 s while
+ * others come every second: the later point measured that window) — and
+ * never past end_ms: real gaps stay visible and nothing is invented after the
+ * data ends.
  */
 #include "widgets/sparkline.h"
 
 #define SPARK_MAXCOLS 1024	/* columns drawn at most (braille: values) */
+#define SPARK_HOLD_MS 12500	/* 2.5 coalesced probe samples (5 s) */
 
 #include <math.h>
 #include <stdlib.h>
@@ -108,14 +112,16 @@ void sparkline_columns(const ring *s, int64_t end_ms, int64_t window_ms, int nco
 	size_t i0 = first_at(s, tier, n, start - gap);
 
 	float lastv_s[SPARK_MAXCOLS];
-	int64_t lastt_s[SPARK_MAXCOLS];
+	int64_t lastt_s[SPARK_MAXCOLS], firstt_s[SPARK_MAXCOLS];
 	bool heap = ncols > SPARK_MAXCOLS;
 	float *lastv = heap ? malloc(sizeof(float) * (size_t)ncols) : lastv_s;
 	int64_t *lastt = heap ? malloc(sizeof(int64_t) * (size_t)ncols) : lastt_s;
-	if (!lastv || !lastt) {
+	int64_t *firstt = heap ? malloc(sizeof(int64_t) * (size_t)ncols) : firstt_s;
+	if (!lastv || !lastt || !firstt) {
 		if (heap) {
 			free(lastv);
 			free(lastt);
+			free(firstt);
 		}
 		return;
 	}
@@ -159,9 +165,12 @@ void sparkline_columns(const ring *s, int64_t end_ms, int64_t window_ms, int nco
 			if (isnan(out[c]) || p.max > out[c])
 				out[c] = p.max;
 		}
+		if (lastt[c] == INT64_MIN)
+			firstt[c] = p.t_ms;
 		lastt[c] = p.t_ms;
 		lastv[c] = missing ? NAN : p.max;	/* held as drawn: the max */
 	}
+	int nf = 0;	/* the next column with a point, past c */
 	for (int c = 0; c < ncols; c++) {
 		if (lastt[c] != INT64_MIN) {
 			have_carry = true;
@@ -169,13 +178,17 @@ void sparkline_columns(const ring *s, int64_t end_ms, int64_t window_ms, int nco
 			carry_v = lastv[c];
 			continue;
 		}
+		while (nf < ncols && (nf <= c || lastt[nf] == INT64_MIN))
+			nf++;
 		int64_t col_t = start + (int64_t)c * col_ms;
-		if (have_carry && col_t - carry_t < gap && col_t <= end_ms)
+		bool held = col_t - carry_t < gap || (nf < ncols && firstt[nf] - carry_t <= SPARK_HOLD_MS);
+		if (have_carry && held && col_t <= end_ms)
 			out[c] = carry_v;
 	}
 	if (heap) {
 		free(lastv);
 		free(lastt);
+		free(firstt);
 	}
 }
 

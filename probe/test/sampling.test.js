@@ -34,7 +34,9 @@ describe('probe samples', { concurrency: 4 }, () => {
 		const s = await c.wait((m) => m.t === 'sample' && m.seq === 2, 5000);
 		assert.ok(Math.abs(s.ts - Date.now()) < 10000);
 		assert.ok(s.interval_ms > 500 && s.interval_ms < 3000, 'interval ' + s.interval_ms);
-		assert.ok(s.lag.res_ms === 20 || (s.lag.res_ms > 900 && s.lag.res_ms <= 1000), 'res ' + s.lag.res_ms);
+		// (the window runs from the monitor's start, a little before the
+		// period was armed: a loaded machine stretched it by 36 ms)
+		assert.ok(s.lag.res_ms === 20 || (s.lag.res_ms > 900 && s.lag.res_ms <= 1100), 'res ' + s.lag.res_ms);
 		// rss, arrayBuffers, spaces and cpu: in the first sample and every 5th
 		// of an idle loop (they cost most and change least).
 		assert.equal(typeof first.mem.rss, 'number');

@@ -306,3 +306,38 @@ describe('a fastify app with a piscina pool under autocannon', { skip: haveApps 
 		c.close();
 	});
 });
+
+describe('a server above 1000 req/s: ~1000 a second timed', () => {
+	it('count and status classes exact, routes a scaled sample of the timed requests', () => {
+		/* the probe's own handlers, fed as Node publishes (no server: the
+		 * timed share is set as a window of 10000 req/s would set it) */
+		const dc = require('diagnostics_channel');
+		const { EventEmitter } = require('events');
+		globalThis.__vitalsProbeNoAutostart = true;
+		const bench = require(h.PROBE)._benchHttp(10);
+		const start = dc.channel('http.server.request.start');
+		const finish = dc.channel('http.server.response.finish');
+		const n = 40000;
+		let socket = null;
+		for (let i = 0; i < n; i++) {
+			if (i % 100 === 0) socket = new EventEmitter();
+			const res = new EventEmitter();
+			res.statusCode = i % 4 === 3 ? 503 : 200;
+			const url = i % 4 === 3 ? '/b' : '/a/' + i;
+			const msg = { request: { method: 'GET', url }, response: res, socket, server: null };
+			start.publish(msg);
+			finish.publish(msg);
+		}
+		const s = bench.sample(1000);
+		bench.close();
+		assert.equal(s.count, n);
+		assert.deepEqual(s.status, { '2xx': n * 3 / 4, '5xx': n / 4 });
+		const by = {};
+		for (const r of s.routes) by[r.route] = r;
+		/* ~4000 timed: a 3:1 split within a few %; 5xx all of /b's */
+		assert.ok(Math.abs(by['/a/:id'].count - n * 3 / 4) < n * 0.75 * 0.1, JSON.stringify(s.routes));
+		assert.ok(Math.abs(by['/b'].count - n / 4) < n * 0.25 * 0.2, JSON.stringify(s.routes));
+		assert.equal(by['/b']['5xx'], by['/b'].count);
+		assert.ok(Math.abs(by['/a/:id'].count + by['/b'].count - n) <= 2, JSON.stringify(s.routes));
+	});
+});
