@@ -12,6 +12,8 @@
  */
 #include "heap/explore.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,8 @@
 #include "heap/retainers.h"
 
 #define MAX_DEPTH 200
+
+static int sort_rows(explore *x, heap_sort sort);
 
 struct child {
 	uint32_t node, edge;
@@ -114,27 +118,77 @@ static void phase_end(explore *x, int p, double *w, double *c)
 	*w = w1, *c = c1;
 }
 
+/* What the retained sizes' thread reads (the snapshot, its own node_class)
+ * and makes (d, cls_ret, times, err); nothing else.  done is set last, so a
+ * poll that sees it may join without waiting long. */
+struct explore_job {
+	pthread_t thread;
+	const heap_snapshot *s;
+	uint32_t *node_class;	/* [node_count] row in sum->classes, or UINT32_MAX */
+	size_t nclasses;
+	atomic_int cancel, done;
+	bool joinable;		/* a thread runs it (else explore_new did) */
+	heap_dominators *d;
+	uint64_t *cls_ret;	/* [nclasses] */
+	double t_wall[2], t_cpu[2];	/* dominators, classes' retained sizes */
+	char err[128];
+};
+
+/* The thread: dominators, then each class's retained size (DevTools'
+ * aggregate: its objects under no other of the class). */
+static void *job_run(void *arg)
+{
+	explore_job *j = arg;
+	double w = secs(CLOCK_MONOTONIC), c = secs(CLOCK_THREAD_CPUTIME_ID);
+	j->d = heap_dominators_new_cancel(j->s, &j->cancel, j->err, sizeof j->err);
+	if (j->d) {
+		/* nothing here walks up the dominator tree: its children lists
+		 * and the retained sizes are what the views use */
+		free(j->d->idom);
+		j->d->idom = NULL;
+	}
+	double w1 = secs(CLOCK_MONOTONIC), c1 = secs(CLOCK_THREAD_CPUTIME_ID);
+	j->t_wall[0] = w1 - w, j->t_cpu[0] = c1 - c;
+	if (j->d) {
+		j->cls_ret = calloc(j->nclasses ? j->nclasses : 1, sizeof *j->cls_ret);
+		if (!j->cls_ret || heap_class_retained(j->s, j->d, j->node_class, j->nclasses, j->cls_ret, NULL) < 0) {
+			snprintf(j->err, sizeof j->err, "out of memory summing the classes' retained sizes");
+			heap_dominators_free(j->d);
+			j->d = NULL;
+		}
+	}
+	j->t_wall[1] = secs(CLOCK_MONOTONIC) - w1, j->t_cpu[1] = secs(CLOCK_THREAD_CPUTIME_ID) - c1;
+	atomic_store_explicit(&j->done, 1, memory_order_release);
+	return NULL;
+}
+
+static void job_free(explore_job *j)
+{
+	if (!j)
+		return;
+	free(j->node_class);
+	free(j->cls_ret);
+	heap_dominators_free(j->d);
+	free(j);
+}
+
 explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 {
 	double tw = secs(CLOCK_MONOTONIC), tc = secs(CLOCK_PROCESS_CPUTIME_ID);
 	explore *x = calloc(1, sizeof *x);
-	if (!x) {
+	explore_job *j = calloc(1, sizeof *j);
+	if (!x || !j) {
+		free(x);
+		free(j);
 		heap_snapshot_free(s);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	x->s = s;
-	x->sort = HEAP_SORT_RETAINED;
-	x->d = heap_dominators_new(x->s, err, errlen);
-	if (!x->d)
-		goto fail;
-	/* nothing here walks up the dominator tree: its children lists and the
-	 * retained sizes are what the views use */
-	free(x->d->idom);
-	x->d->idom = NULL;
-	phase_end(x, EXPLORE_T_DOMINATORS, &tw, &tc);
-	heap_summary_opts so = { .sort = HEAP_SORT_RETAINED, .node_class = &x->node_class };
-	x->sum = heap_summary_new(x->s, x->d, &so, err, errlen);
+	j->s = s;
+	/* counts and self sizes now, retained sizes on the thread */
+	heap_summary_opts so = { .sort = HEAP_SORT_SELF, .node_class = &j->node_class };
+	x->sum = heap_summary_new(x->s, NULL, &so, err, errlen);
 	if (!x->sum)
 		goto fail;
 	x->sum->view = view;
@@ -142,37 +196,94 @@ explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 	free(x->s->node_loc);
 	x->s->node_loc = NULL;
 	phase_end(x, EXPLORE_T_SUMMARY, &tw, &tc);
-	size_t nc = x->sum->nclasses;
+	size_t nc = j->nclasses = x->sum->nclasses;
+	const uint32_t *node_class = j->node_class;
 	x->cls_first = calloc(nc + 1, sizeof *x->cls_first);
 	x->cls_nodes = heap_big_malloc(((size_t)x->s->node_count + 1) * sizeof *x->cls_nodes);
 	if (!x->cls_first || !x->cls_nodes)
 		goto oom;
 	for (uint32_t i = 0; i < x->s->node_count; i++)
-		if (x->node_class[i] != UINT32_MAX)
-			x->cls_first[x->node_class[i] + 1]++;
+		if (node_class[i] != UINT32_MAX)
+			x->cls_first[node_class[i] + 1]++;
 	for (size_t c = 0; c < nc; c++)
 		x->cls_first[c + 1] += x->cls_first[c];
 	for (uint32_t i = 0; i < x->s->node_count; i++)
-		if (x->node_class[i] != UINT32_MAX)
-			x->cls_nodes[x->cls_first[x->node_class[i]]++] = i;
+		if (node_class[i] != UINT32_MAX)
+			x->cls_nodes[x->cls_first[node_class[i]]++] = i;
 	for (size_t c = nc; c > 0; c--)
 		x->cls_first[c] = x->cls_first[c - 1];
 	x->cls_first[0] = 0;
-	free(x->node_class);
-	x->node_class = NULL;
 	/* each class's list is sorted when it is first opened (class_sort) */
 	x->cls_sorted = calloc(nc ? nc : 1, 1);
 	if (!x->cls_sorted)
 		goto oom;
-	if (explore_sort(x, HEAP_SORT_RETAINED) < 0)
+	if (sort_rows(x, HEAP_SORT_SELF) < 0)
 		goto oom;
 	phase_end(x, EXPLORE_T_INDEX, &tw, &tc);
+	x->job = j;
+	j->joinable = pthread_create(&j->thread, NULL, job_run, j) == 0;
+	if (!j->joinable)
+		job_run(j);	/* no thread: the same work here, taken in by the first poll */
 	return x;
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
+	job_free(j);
 	explore_free(x);
 	return NULL;
+}
+
+bool explore_pending(const explore *x)
+{
+	return x->job != NULL;
+}
+
+/* Sort the class rows by retained size, keeping the selected class
+ * selected: when the retained sizes come, unless the user chose an order
+ * or opened something (only class rows are shown). */
+static int resort_by_retained(explore *x)
+{
+	if (x->diff || x->sort_chosen)
+		return 0;
+	for (size_t i = 0; i < x->nrows; i++)
+		if (x->rows[i].kind != ROW_CLASS || x->rows[i].expanded)
+			return 0;
+	uint32_t cls = x->nrows ? x->rows[x->sel].cls : 0;
+	if (sort_rows(x, HEAP_SORT_RETAINED) < 0)
+		return -1;
+	for (size_t i = 0; i < x->nrows; i++)
+		if (x->rows[i].cls == cls)
+			x->sel = i;
+	return 0;
+}
+
+int explore_poll(explore *x, bool wait)
+{
+	explore_job *j = x->job;
+	if (!j)
+		return 0;
+	if (!wait && !atomic_load_explicit(&j->done, memory_order_acquire))
+		return 0;
+	if (j->joinable)
+		pthread_join(j->thread, NULL);
+	x->job = NULL;
+	x->t_wall[EXPLORE_T_DOMINATORS] = j->t_wall[0], x->t_cpu[EXPLORE_T_DOMINATORS] = j->t_cpu[0];
+	x->t_wall[EXPLORE_T_RETAINED] = j->t_wall[1], x->t_cpu[EXPLORE_T_RETAINED] = j->t_cpu[1];
+	if (!j->d) {
+		snprintf(x->retained_err, sizeof x->retained_err, "%s", j->err);
+		job_free(j);
+		return -1;
+	}
+	x->d = j->d;
+	j->d = NULL;
+	for (size_t c = 0; c < x->sum->nclasses; c++)
+		x->sum->classes[c].retained = j->cls_ret[c];
+	x->sum->has_retained = true;
+	x->sum->reachable = x->d->retained[x->s->root];
+	job_free(j);
+	if (resort_by_retained(x) < 0)
+		snprintf(x->retained_err, sizeof x->retained_err, "out of memory sorting by retained size");
+	return 1;
 }
 
 explore *explore_open(const char *path, heap_view view, char *err, size_t errlen)
@@ -313,7 +424,7 @@ int explore_compare(explore *x, const explore_before *b, char *err, size_t errle
 	x->before_count = 0;
 	for (size_t k = 0; k < nb; k++)
 		x->before_count += b->side.classes[k].n;
-	if (explore_sort(x, HEAP_SORT_RETAINED) < 0) {
+	if (sort_rows(x, HEAP_SORT_RETAINED) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -353,10 +464,14 @@ void explore_free(explore *x)
 {
 	if (!x)
 		return;
+	if (x->job) {
+		/* the thread reads the snapshot: stopped and joined before it goes */
+		atomic_store_explicit(&x->job->cancel, 1, memory_order_relaxed);
+		explore_poll(x, true);
+	}
 	heap_summary_free(x->sum);
 	heap_dominators_free(x->d);
 	heap_snapshot_free(x->s);
-	free(x->node_class);
 	free(x->cls_first);
 	free(x->cls_nodes);
 	free(x->cls_sorted);
@@ -399,10 +514,12 @@ static void class_sort(explore *x, uint32_t c)
 static long children(explore *x, uint8_t via, uint32_t owner, uint32_t offset, struct child **out, size_t *first)
 {
 	const heap_snapshot *s = x->s;
-	const uint64_t *ret = x->d->retained;
 	size_t n = 0;
 	*out = NULL;
 	*first = 0;
+	if (!x->d)
+		return -1;	/* every list is sorted by retained size */
+	const uint64_t *ret = x->d->retained;
 	if (via == 0) {
 		class_sort(x, owner);
 		n = x->diff ? x->delta[owner].added : x->cls_first[owner + 1] - x->cls_first[owner];
@@ -578,6 +695,12 @@ static int cmp_cls_r(const void *pa, const void *pb, void *ctx)
 
 int explore_sort(explore *x, heap_sort sort)
 {
+	x->sort_chosen = true;
+	return sort_rows(x, sort);
+}
+
+static int sort_rows(explore *x, heap_sort sort)
+{
 	size_t nc = x->sum->nclasses;
 	uint32_t *order = malloc((nc ? nc : 1) * sizeof *order);
 	if (!order)
@@ -669,6 +792,6 @@ void explore_numbers(const explore *x, const explore_row *r, uint64_t *count, ui
 		*retained = c->retained;
 	} else if (r->kind == ROW_OBJECT) {
 		*self = x->s->node_self[r->node];
-		*retained = x->d->retained[r->node];
+		*retained = x->d ? x->d->retained[r->node] : 0;
 	}
 }
