@@ -346,6 +346,25 @@ static void test_ranged_reader(void **state)
 	assert_string_equal(err, msg);
 	assert_non_null(strstr(err, "edge 0: type 9 out of range"));
 	free(bad);
+	/* one number more, or fewer, in "edges": the worker, which starts
+	 * before the walk has found their ']', stops after the meta's count
+	 * and must stop at that ']' */
+	size_t close = (size_t)(strstr(t, "],\n\"trace_function_infos\"") - t);
+	size_t last = close;
+	while (t[last - 1] != ',')
+		last--;
+	for (int more = 0; more < 2; more++) {
+		char *v = malloc(len + 8);
+		if (more)
+			snprintf(v, len + 8, "%.*s,5%s", (int)close, t, t + close);
+		else
+			snprintf(v, len + 8, "%.*s%s", (int)(last - 1), t, t + close);
+		size_t vlen = strlen(v);
+		assert_null(heap_snapshot_load_mem(v, vlen, msg, sizeof msg));
+		assert_null(heap_snapshot_load_mem_threaded(v, vlen, err, sizeof err));
+		assert_string_equal(err, msg);
+		free(v);
+	}
 	for (size_t n = 0; n + 2 < len; n += 7) {
 		char *cut = malloc(n ? n : 1);	/* exact size: ASan sees any over-read */
 		memcpy(cut, t, n);
