@@ -884,6 +884,30 @@ static void test_explore_pending(void **state)
 	explore_free(x);
 }
 
+/* A class's objects open largest retained first, equal sizes in node
+ * order, sizes of 4 GiB and more among them (the radix sort's keys are 32
+ * bits: those are ordered apart). */
+static void test_explore_instance_order(void **state)
+{
+	(void)state;
+	struct tnode nodes[] = { { T_SYNTHETIC, 1, 0 }, { T_OBJECT, 2, 10 },		 { T_OBJECT, 2, 5LL << 30 },
+				 { T_OBJECT, 2, 10 },	 { T_OBJECT, 2, 6LL << 30 }, { T_OBJECT, 2, 300 },
+				 { T_OBJECT, 2, 4LL << 30 } };
+	struct tedge edges[] = { { 0, E_ELEMENT, 1 }, { 0, E_ELEMENT, 2 }, { 0, E_ELEMENT, 3 },
+				 { 0, E_ELEMENT, 4 }, { 0, E_ELEMENT, 5 }, { 0, E_ELEMENT, 6 } };
+	char err[256] = "";
+	explore *x = explore_new(mk(nodes, 7, edges, 6, STR), HEAP_VIEW_RAW, err, sizeof err);
+	assert_non_null(x);
+	assert_int_equal(explore_poll(x, true), 1);
+	assert_string_equal(row_class(x, 0), "Foo");
+	assert_int_equal(explore_expand(x, 0), 0);
+	static const uint32_t want[] = { 4, 2, 6, 5, 1, 3 };
+	assert_int_equal(x->nrows, 1 + 6);
+	for (size_t i = 0; i < 6; i++)
+		assert_int_equal(x->rows[1 + i].node, want[i]);
+	explore_free(x);
+}
+
 /* ---- the text API the TUI calls ---- */
 
 /* Retainer paths: user roots before the GC roots, weak edges skipped, a
@@ -1057,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(test_dominators_adversarial),
 		cmocka_unit_test(test_summary_classes),
 		cmocka_unit_test(test_explore_pending),
+		cmocka_unit_test(test_explore_instance_order),
 		cmocka_unit_test(test_retainers),
 		cmocka_unit_test(test_devtools_view),
 		cmocka_unit_test(test_text_api),
