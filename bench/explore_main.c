@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 	       (c3 - c0) / 1e3, ru.ru_maxrss / 1024);
 	static const char *const phase[EXPLORE_NT] = { "load (parse)", "DevTools' view", "summary (counts)",
 						       "class index, sort", "dominators (thread)",
-						       "class retained (thread)" };
+						       "classes: retained, sorted" };
 	for (int p = 0; p < EXPLORE_NT; p++) {
 		printf("phase %-24s %6.3f s wall %6.3f s cpu\n", phase[p], x->t_wall[p], x->t_cpu[p]);
 		if (p == EXPLORE_T_INDEX)
