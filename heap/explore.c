@@ -2,7 +2,8 @@
  *
  * Child lists are computed when a row is expanded (never stored): the
  * instances of a class come from a CSR built once at open, each class's
- * sorted by retained size when first opened; an object's edges or
+ * sorted by retained size on the retained sizes' thread (in diff mode, when
+ * first opened); an object's edges or
  * dominated nodes are gathered and sorted each time, which costs one pass
  * over that node's edges; its retainers cost one pass over all edges'
  * targets (~10 ms at 400 MB; a reverse index would be 85 MB there).  So
