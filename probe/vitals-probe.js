@@ -303,7 +303,9 @@ function countHandles(conns) {
  * tick; `lag.res_ms` says which resolution a sample's window had.
  *
  * Idle, samples are coalesced. Building and sending one costs a cold idle
- * process ~0.5 ms of CPU, 3.5× its wake-up, so a connection at <= 1 Hz whose
+ * process 0.5-1.5 ms of CPU (measured on a 2-core VM: the build 0.1-0.6 ms,
+ * the write 0.1-2 ms), several times its wake-up; one every 5 s still cost
+ * an idle app +0.033 % of a core, so a connection at <= 1 Hz whose
  * last QUIET_RUN samples were quiet (see quietSample: loop active < 1 %, lag
  * under BUSY_LATE_MS or, a coalesced window's busy time, 1 % of it, no GC, no HTTP, heap used within HEAP_MOVE of the last
  * sample, no workers, capture, profiler or stall) gets one sample every
@@ -318,6 +320,9 @@ function countHandles(conns) {
  * request, a worker coming or going, a capture, an `hz` command) calls
  * idleWake: the next sample is due at the next period of the grid, as at
  * 1 Hz. Heap growth with none of these shows in the next coalesced sample.
+ * So a block waits up to IDLE_EVERY s to be reported only when nothing
+ * around it woke the probe: one caused by a request has already brought
+ * samples back to 1 Hz.
  *
  * A sample is built by the tick that measured the lateness, after recording
  * it, so a block is in the sample whose window [ts - interval_ms, ts] it
@@ -335,7 +340,7 @@ const SLACK_MS = 5;
  * a preempted idle loop, a few µs. */
 const BURN_DIV = 10;
 const SLOW_EVERY = 5;          /* idle: rss, arrayBuffers, spaces every 5th sample */
-const IDLE_EVERY = 5;          /* idle: one sample every 5 periods */
+const IDLE_EVERY = 10;         /* idle: one sample every 10 periods */
 const QUIET_RUN = 2;           /* quiet samples in a row before coalescing */
 const QUIET_ELU = 0.01;
 const HEAP_MOVE = 0.01;        /* of the heap's total: used moved this much, not quiet */
