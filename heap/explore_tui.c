@@ -381,15 +381,23 @@ explore_key explore_ui_key(explore_ui *u, int ch)
 
 bool explore_ui_tick(explore_ui *u)
 {
-	int rc = explore_poll(u->x, false);
+	explore *x = u->x;
+	/* a waiting key is for the row it was pressed on, wherever the sort
+	 * by retained size moves it */
+	bool on_class = u->deferred && x->nrows && x->rows[x->sel].kind == ROW_CLASS;
+	uint32_t cls = on_class ? x->rows[x->sel].cls : 0;
+	int rc = explore_poll(x, false);
 	if (rc < 0) {
 		u->deferred = 0;
-		snprintf(u->status, sizeof u->status, "no retained sizes: %.120s", u->x->retained_err);
+		snprintf(u->status, sizeof u->status, "no retained sizes: %.120s", x->retained_err);
 	} else if (rc > 0 && u->deferred) {
+		for (size_t i = 0; on_class && i < x->nrows; i++)
+			if (x->rows[i].kind == ROW_CLASS && x->rows[i].cls == cls)
+				x->sel = i;
 		int ch = u->deferred;
 		explore_ui_key(u, ch);
-	} else if (rc > 0 && u->x->retained_err[0]) {
-		snprintf(u->status, sizeof u->status, "%.150s", u->x->retained_err);
+	} else if (rc > 0 && x->retained_err[0]) {
+		snprintf(u->status, sizeof u->status, "%.150s", x->retained_err);
 	}
 	return rc != 0;
 }
