@@ -6,7 +6,9 @@
  * snapshot's string table through a small table of their own (struct
  * strtab), deduplicated among themselves but not with the snapshot's
  * strings, as DevTools' getIndexForString does -- so an object named
- * "Function" and a closure are two rows, as there.
+ * "Function" and a closure are two rows, as there.  Rule 2 runs on a second
+ * thread beside rules 3-6 on large snapshots (see struct shallow for what
+ * each side touches).
  */
 #include "heap/devtools.h"
 
