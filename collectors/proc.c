@@ -1111,7 +1111,8 @@ static ssize_t live_watched(proc_collector *pc, const model *m)
 			return -1;
 		pc->live[n++] = p->pid;
 	}
-	qsort(pc->live, n, sizeof *pc->live, cmp_int);
+	if (n)
+		qsort(pc->live, n, sizeof *pc->live, cmp_int);
 	return (ssize_t)n;
 }
 
@@ -1120,7 +1121,7 @@ static ssize_t live_watched(proc_collector *pc, const model *m)
 static bool below_child(const proc_collector *pc, const ls_ent *e, size_t nlive)
 {
 	int anc = e->ppid;
-	for (int depth = 1; depth < 64 && anc > 1; depth++) {
+	for (int depth = 1; depth < 64 && anc > 1 && nlive; depth++) {
 		if (bsearch(&anc, pc->live, nlive, sizeof *pc->live, cmp_int))
 			return depth >= 2;
 		ls_ent key = { .pid = anc };
@@ -1178,7 +1179,8 @@ static bool children_unchanged(proc_collector *pc, const model *m)
 		same = false;
 		ngone = 0;
 	}
-	qsort(pc->gone, ngone, sizeof *pc->gone, cmp_int);
+	if (ngone)
+		qsort(pc->gone, ngone, sizeof *pc->gone, cmp_int);
 	for (size_t i = 0; ngone && i < (size_t)n; i++)	/* orphans: their new parent */
 		if (nl[i].ppid > 0 && bsearch(&nl[i].ppid, pc->gone, ngone, sizeof *pc->gone, cmp_int)) {
 			nl[i].ppid = stat_ppid(nl[i].pid);
@@ -1194,11 +1196,12 @@ static bool children_unchanged(proc_collector *pc, const model *m)
 	pc->ls_new_cap = tcap;
 	/* readdir gives PIDs in order; should it not, the merge above only
 	 * costs more reads, and the bsearches need them sorted */
-	qsort(pc->ls, pc->nls, sizeof *pc->ls, cmp_ls);
+	if (pc->nls)
+		qsort(pc->ls, pc->nls, sizeof *pc->ls, cmp_ls);
 	for (size_t i = 0; same && i < pc->nls; i++)
 		if (below_child(pc, &pc->ls[i], (size_t)nlive)) {
 			pc->ls[i].ppid = stat_ppid(pc->ls[i].pid);
-			if (bsearch(&pc->ls[i].ppid, pc->live, (size_t)nlive, sizeof *pc->live, cmp_int))
+			if (nlive && bsearch(&pc->ls[i].ppid, pc->live, (size_t)nlive, sizeof *pc->live, cmp_int))
 				same = false;
 		}
 	for (size_t i = 0; same && i < pc->nkids; i++) {

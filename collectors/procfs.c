@@ -136,7 +136,9 @@ int procfs_stat_parse(const char *text, size_t len, procfs_stat *out)
 		size_t wl = (size_t)(p - w);
 		uint64_t v;
 		switch (field) {
-		case 3:
+		case 3:	/* one letter: R, S, D, Z ... */
+			if (wl != 1 || !isalpha((unsigned char)*w))
+				return -EINVAL;
 			out->state = *w;
 			break;
 		case 4:	/* 0 for the first process of a namespace */
