@@ -136,7 +136,7 @@ typedef struct vnode {
 	int hz;				/* sampling rate the probe runs at */
 	int64_t last_sample_ms;
 	int64_t next_sample_ms;		/* the latest sample's ts + next_ms: the next is due by
-					 * then (an idle app's come every 5 s); 0: not said */
+					 * then (an idle app's come every 10 s); 0: not said */
 	uint64_t samples;
 
 	/* The table's numbers (core/probe_series.h): heap_used, lag_p99, elu,

@@ -303,8 +303,10 @@ function countHandles(conns) {
  * tick; `lag.res_ms` says which resolution a sample's window had.
  *
  * Idle, samples are coalesced. Building and sending one costs a cold idle
- * process ~0.5 ms of CPU, 3.5× its wake-up, so a connection at <= 1 Hz whose
- * last QUIET_RUN samples were quiet (see quietSample: loop active < 1 %, lag
+ * process 0.5-1.5 ms of CPU (measured on a 2-core VM: the build 0.1-0.6 ms,
+ * the write 0.1-2 ms), several times its wake-up; one every 5 s still cost
+ * an idle app +0.033 % of a core, so a connection at <= 1 Hz whose
+ * last QUIET_RUN samples were quiet (see quietSample: loop active < 1 %, lag net of the CPU wait
  * under BUSY_LATE_MS or, a coalesced window's busy time, 1 % of it, no GC, no HTTP, heap used within HEAP_MOVE of the last
  * sample, no workers, capture, profiler or stall) gets one sample every
  * IDLE_EVERY periods, and the timer sleeps until then. Every sample carries
@@ -318,6 +320,9 @@ function countHandles(conns) {
  * request, a worker coming or going, a capture, an `hz` command) calls
  * idleWake: the next sample is due at the next period of the grid, as at
  * 1 Hz. Heap growth with none of these shows in the next coalesced sample.
+ * So a block waits up to IDLE_EVERY s to be reported only when nothing
+ * around it woke the probe: one caused by a request has already brought
+ * samples back to 1 Hz.
  *
  * A sample is built by the tick that measured the lateness, after recording
  * it, so a block is in the sample whose window [ts - interval_ms, ts] it
@@ -335,7 +340,7 @@ const SLACK_MS = 5;
  * a preempted idle loop, a few µs. */
 const BURN_DIV = 10;
 const SLOW_EVERY = 5;          /* idle: rss, arrayBuffers, spaces every 5th sample */
-const IDLE_EVERY = 5;          /* idle: one sample every 5 periods */
+const IDLE_EVERY = 10;         /* idle: one sample every 10 periods */
 const QUIET_RUN = 2;           /* quiet samples in a row before coalescing */
 const QUIET_ELU = 0.01;
 const HEAP_MOVE = 0.01;        /* of the heap's total: used moved this much, not quiet */
@@ -489,10 +494,20 @@ function monTick(st, m) {
 	const span = Math.max(m.period, now - late - m.tickAt);
 	m.tickAt = now;
 	const lag = whole && !prof ? Math.max(late, Math.min(active, late + span)) : late;
+	/* The part of it the thread did not spend waiting for a CPU (a coarse
+	 * tick reads the wait anyway, below): what judges a window quiet, so
+	 * that an idle app on a host short of CPU still coalesces its samples
+	 * (each tick there is late by the run queue, not by the app). */
+	let own = lag;
+	if (m.period > FINE_MS && m.sched) {
+		const s = schedNow(m, now);
+		if (s) own = Math.max(0, lag - (s[1] - m.sched[1]));
+	}
 	for (const c of st.conns) {
 		if (prof) c.profiled = true;
 		if (c.lagVals.length < MAX_LAG_VALS) c.lagVals.push(lag);
 		if (lag > c.lagMax) c.lagMax = lag;
+		if (own > c.lagOwn) c.lagOwn = own;
 		if (span > c.lagRes) c.lagRes = Math.round(span);
 	}
 	/* A late tick or the loop's busy time is the loop's only for the part
@@ -803,6 +818,8 @@ function lagOf(conn) {
 		out.p99 = round3(rankPct(xs, 99));
 	}
 	xs.length = 0;	/* out has copied what it needs */
+	conn.lagOwnLast = conn.lagOwn;	/* for quietSample */
+	conn.lagOwn = 0;
 	conn.lagMax = 0;
 	conn.lagRes = 0;
 	return out;
@@ -907,14 +924,23 @@ function buildSample(conn, now, wall, elu, fine) {
 
 /* Was the sample's window quiet enough that the next may be coalesced
  * (the loop monitor's comment)? Also moves the connection's heap mark. */
-function quietSample(conn, s, fine) {
+function quietSample(conn, s, fine, now) {
 	const h = s.heap;
+	/* The loop's active share net of the CPU wait of the window (a thread
+	 * preempted mid-turn counts as active): on a host short of CPU an idle
+	 * app reads 0.1-0.3 here otherwise, and never coalesced. */
+	const m = conn.st && conn.st.mon;
+	const w = m ? schedNow(m, now) : null;
+	let elu = s.elu;
+	if (w && conn.waitMark >= 0 && s.interval_ms > 0)
+		elu = Math.max(0, elu - (w[1] - conn.waitMark) / s.interval_ms);
+	conn.waitMark = w ? w[1] : -1;
 	const moved = conn.heapTotal !== h.total || Math.abs(h.used - conn.heapUsed) >= HEAP_MOVE * h.total;
 	conn.heapTotal = h.total;
 	conn.heapUsed = h.used;
 	const st = conn.st;
-	return !(fine || moved || conn.period < 1000 || s.profiling || !(s.elu < QUIET_ELU) ||
-		s.lag.max >= Math.max(BUSY_LATE_MS, QUIET_ELU * s.interval_ms) || s.gc.length || s.gc_dropped || s.stalls ||
+	return !(fine || moved || conn.period < 1000 || s.profiling || !(elu < QUIET_ELU) ||
+		conn.lagOwnLast >= Math.max(BUSY_LATE_MS, QUIET_ELU * s.interval_ms) || s.gc.length || s.gc_dropped || s.stalls ||
 		(s.http && (s.http.count || s.http.in_flight)) ||
 		(s.http_client && (s.http_client.count || s.http_client.in_flight)) ||
 		(st && (st.capture || st.hunt || (st.workers && st.workers.list.size))));
@@ -924,7 +950,7 @@ function emitSample(conn, now, wall, elu, fine) {
 	let sample;
 	try {
 		sample = buildSample(conn, now, wall, elu, fine);
-		conn.quiet = quietSample(conn, sample, fine) ? conn.quiet + 1 : 0;
+		conn.quiet = quietSample(conn, sample, fine, now) ? conn.quiet + 1 : 0;
 	} catch (e) {
 		/* Say so once rather than go quiet without a word. */
 		if (!conn.sampleFailed) sendError(conn, null, 'EFAIL', 'sample: ' + failMsg(e));
@@ -2008,7 +2034,7 @@ function onConnection(st, sock) {
 		sock: sock, st: st, all: st.conns, closed: false, httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map(), nroutes: 0, otherRoute: null, hz: 1, period: 1000, nextDue: 0, seq: 0,
 		sendDue: 0, quiet: 0, heapUsed: 0, heapTotal: 0,
 		last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
-		lagVals: [], lagMax: 0, lagRes: 0, stalls: [], profiled: false,
+		lagVals: [], lagMax: 0, lagOwn: 0, lagOwnLast: 0, waitMark: -1, lagRes: 0, stalls: [], profiled: false,
 		gc: [], gcDropped: 0, inBuf: [], inLen: 0, discard: false, drainWaiters: [], sampleFailed: false,
 		waitDrain: null,
 	};
@@ -2212,7 +2238,7 @@ function start(opts) {
  * a busy second, as a real 1 Hz sample of a busy loop does. */
 function benchSampler() {
 	const conn = { seq: 0, last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
-		gc: [], gcDropped: 0, lagVals: [], lagMax: 0, lagRes: 0, stalls: [] };
+		gc: [], gcDropped: 0, lagVals: [], lagMax: 0, lagOwn: 0, lagOwnLast: 0, waitMark: -1, lagRes: 0, stalls: [] };
 	return {
 		sample: function () {
 			for (let i = 0; i < 1000 / FINE_MS; i++) conn.lagVals.push((i * 7919) % 13 / 10);

@@ -112,7 +112,7 @@ ss -Hltn "sport = :9229" | grep -q . && fail "inspector port 9229 left open afte
 pass "attach heap agrees"
 
 # --- an idle attached app: coalesced samples, never stale ------------------------
-# Its probe samples every 5 s (each announcing the next: next_ms); the lines
+# Its probe samples every 10 s (each announcing the next: next_ms); the lines
 # of the seconds between repeat the last reading with its probe_ts, and
 # nothing calls the probe stale while its next sample is not overdue.
 start_bg node "$FIXTURES/idle.js" "$tmp/idlepid"; pi=$!

@@ -302,9 +302,9 @@ static void test_spark_empty_and_single(void **state)
 	delwin(w);
 }
 
-/* An idle app's probe samples every 5 s after a second of 1 s ones: the
+/* An idle app's probe samples every 10 s after a second of 1 s ones: the
  * columns between two of them hold the earlier value (as between 1 s ones),
- * while a hole of 20 s between two points stays empty. */
+ * while a hole of 40 s between two points stays empty. */
 static void test_spark_coalesced_hold(void **state)
 {
 	(void)state;
@@ -312,21 +312,21 @@ static void test_spark_coalesced_hold(void **state)
 	ring_init(&r, &small_rc);
 	int64_t end = T0 + 100000;
 	int64_t t = end - 99000;
-	for (int i = 0; i < 50; i++, t += 1000)	/* columns 0..49 */
+	for (int i = 0; i < 30; i++, t += 1000)	/* columns 0..29 */
 		ring_push(&r, t, 1);
-	for (; t <= end - 40000; t += 5000)	/* columns 50, 55 */
+	for (; t <= end - 49000; t += 10000)	/* columns 30, 40, 50 */
 		ring_push(&r, t, 2);
-	ring_push(&r, end - 20000, 3);		/* column 79, after a 20 s hole */
+	ring_push(&r, end - 9000, 3);		/* column 90, after a 40 s hole */
 	float cols[100];
 	spark_stats st;
 	sparkline_columns(&r, end, 100000, 100, cols, &st);
-	for (int i = 50; i < 59; i++)
-		assert_true(cols[i] == 2.0f);	/* held across the 5 s windows */
+	for (int i = 30; i < 51; i++)
+		assert_true(cols[i] == 2.0f);	/* held across the 10 s windows */
 	int empty = 0;
-	for (int i = 59; i < 79; i++)
+	for (int i = 51; i < 90; i++)
 		empty += isnan(cols[i]);
-	assert_true(empty >= 10);		/* the 20 s hole is seen */
-	assert_true(cols[79] == 3.0f);
+	assert_true(empty >= 30);		/* the 40 s hole is seen */
+	assert_true(cols[90] == 3.0f);
 	ring_free(&r);
 }
 

@@ -5,7 +5,7 @@
  * window into its column (max of the points' max).  Pass 2 fills the empty
  * columns with the last value seen before them, but only within `gap` of that
  * point (2.5 sampling intervals) — or, between two points, when they are at
- * most SPARK_HOLD_MS apart (an idle app's probe samples every 5 s while
+ * most SPARK_HOLD_MS apart (an idle app's probe samples every 10 s while
  * others come every second: the later point measured that window) — and
  * never past end_ms: real gaps stay visible and nothing is invented after the
  * data ends.
@@ -13,7 +13,7 @@
 #include "widgets/sparkline.h"
 
 #define SPARK_MAXCOLS 1024	/* columns drawn at most (braille: values) */
-#define SPARK_HOLD_MS 12500	/* 2.5 coalesced probe samples (5 s) */
+#define SPARK_HOLD_MS 25000	/* 2.5 coalesced probe samples (10 s) */
 
 #include <math.h>
 #include <stdlib.h>

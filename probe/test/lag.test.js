@@ -1,6 +1,6 @@
 'use strict';
 // The loop monitor (issue 11 item 3, issue 12 item 1): an idle app is woken
-// by the probe once a coalesced sample (every 5 s) and no more, each sample
+// by the probe once a coalesced sample (every 10 s) and no more, each sample
 // says when the next is due, and a GC brings the next one in; a block of any length shows in the
 // lag of the sample whose window it ended in, idle or busy; a stall names the
 // function that blocked the loop.
@@ -16,9 +16,10 @@ const app = h.appPool(after);
  * idle loop is at least one). */
 function switches(pid) {
 	const t = fs.readFileSync('/proc/' + pid + '/task/' + pid + '/status', 'utf8');
-	const v = /voluntary_ctxt_switches:\s+(\d+)/.exec(t);
-	const nv = /nonvoluntary_ctxt_switches:\s+(\d+)/.exec(t);
-	return Number(v[1]) + Number(nv[1]);
+	/* voluntary only: each is the thread going to sleep, so one wake-up;
+	 * a loaded machine's preemptions (nonvoluntary) are not the app's */
+	const v = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(t);
+	return Number(v[1]);
 }
 
 /* A CPU cgroup (v1's cpu controller) with a quota of `quota` ms a `period`
@@ -46,7 +47,7 @@ function coarse(c, ms) {
 	return c.wait((m) => m.t === 'sample' && m.lag.res_ms >= 900 && m.lag.n <= 2, ms || 30000, c.msgs.length);
 }
 
-/* Waits for a coalesced sample (an idle loop's: the next due 5 periods on). */
+/* Waits for a coalesced sample (an idle loop's: the next due 10 periods on). */
 function coalesced(c, ms) {
 	return c.wait((m) => m.t === 'sample' && m.next_ms >= 4000, ms || 30000, c.msgs.length);
 }
@@ -74,7 +75,7 @@ describe('loop monitor', { concurrency: 3 }, () => {
 			got = win.length;
 		}
 		assert.ok(rate !== null, 'never 10 s of coalesced samples');
-		// Its own 1 s interval, the probe's tick every 5 s, a little slack;
+		// Its own 1 s interval, the probe's tick every 10 s, a little slack;
 		// the 10 ms histogram of the old probe made this > 100, one sample a
 		// second about 2.
 		assert.ok(rate <= 1.8, 'main-thread wake-ups per second: ' + rate);
@@ -82,7 +83,7 @@ describe('loop monitor', { concurrency: 3 }, () => {
 		c.close();
 	});
 
-	it('idle, samples come at once, then one every 5 periods, each saying when the next is due', async () => {
+	it('idle, samples come at once, then one every 10 periods, each saying when the next is due', async () => {
 		const a = await app(['idle']);
 		const t0 = Date.now();
 		const c = await h.connect(a.sock);
@@ -97,7 +98,7 @@ describe('loop monitor', { concurrency: 3 }, () => {
 		assert.ok(s2.ts - s1.ts >= s1.next_ms - 10, 'early: ' + seen);
 		assert.ok(s2.ts - s1.ts <= s1.next_ms + 1000, 'late: ' + seen);
 		if (s2.next_ms >= 4000) {
-			assert.ok(Math.abs(s2.interval_ms - 5000) <= 1000, 'a coalesced window: ' + seen);
+			assert.ok(Math.abs(s2.interval_ms - 10000) <= 1000, 'a coalesced window: ' + seen);
 			assert.ok(s2.lag.res_ms >= 4000, 'its lag resolution is the window: ' + seen);
 		}
 		// Every sample came by the time the one before it announced.
@@ -112,13 +113,18 @@ describe('loop monitor', { concurrency: 3 }, () => {
 		const c = await h.connect(a.sock);
 		const s0 = await coalesced(c);
 		await h.delay(1500);
+		const w0 = h.runDelayMs(a.pid);
 		a.send('block 1000');
 		const b = await a.nextLine((l) => l.blocked, 10000);
 		const blockMs = b.blocked[1] - b.blocked[0];
-		const s = await c.wait((m) => m.t === 'sample' && m.ts >= b.blocked[1] - 5, 10000);
+		const s = await c.wait((m) => m.t === 'sample' && m.ts >= b.blocked[1] - 5, 15000);
+		// A loaded machine keeps the loop waiting for a CPU after the block
+		// too: that wait is in the lag (the truth), so the bound allows it.
+		const waited = h.runDelayMs(a.pid) - w0;
 		const seen = JSON.stringify(c.samples().map((m) => [m.seq, m.ts, m.interval_ms, m.next_ms, m.lag.max, m.lag.res_ms]));
 		assert.ok(s.ts <= s0.ts + s0.next_ms + 1000, 'the window holding the block came late: ' + seen);
-		assert.ok(s.lag.max >= 0.9 * blockMs && s.lag.max <= blockMs + 150, `lag max ${s.lag.max} for a ${blockMs} ms block: ` + seen);
+		assert.ok(s.lag.max >= 0.9 * blockMs && s.lag.max <= blockMs + 150 + waited,
+			`lag max ${s.lag.max} for a ${blockMs} ms block (waited for a CPU ${Math.round(waited)} ms): ` + seen);
 		assert.ok(s.ts - s.interval_ms <= b.blocked[0] + 5, 'the window holds the block: ' + seen);
 		// The loop is now watched finely: the next sample a period later.
 		assert.ok(s.next_ms <= 1000, 'not coalesced after a block: ' + seen);
@@ -147,7 +153,7 @@ describe('loop monitor', { concurrency: 3 }, () => {
 		await coarse(c);
 		a.send('block 1000');
 		const b = await a.nextLine((l) => l.blocked, 10000);
-		const s = await c.wait((m) => m.t === 'sample' && m.ts >= b.blocked[1] - 5, 5000);
+		const s = await c.wait((m) => m.t === 'sample' && m.ts >= b.blocked[1] - 5, 12000);
 		const blockMs = b.blocked[1] - b.blocked[0];
 		assert.ok(s.lag.max >= 0.9 * blockMs && s.lag.max <= blockMs + 100,
 			`lag max ${s.lag.max} for a ${blockMs} ms block (res ${s.lag.res_ms})`);
