@@ -353,10 +353,16 @@ function schedRead(m) {
 	try {
 		if (m.schedFd === undefined) m.schedFd = fs.openSync('/proc/thread-self/schedstat', 'r');
 		if (m.schedFd < 0) return null;
-		const n = fs.readSync(m.schedFd, m.schedBuf || (m.schedBuf = Buffer.alloc(96)), 0, 96, 0);
-		const f = m.schedBuf.latin1Slice(0, n).split(' ');
-		const v = [Number(f[0]) / 1e6, Number(f[1]) / 1e6];
-		return v[0] >= 0 && v[1] >= 0 ? v : null;
+		const b = m.schedBuf || (m.schedBuf = Buffer.alloc(96));
+		const n = fs.readSync(m.schedFd, b, 0, 96, 0);
+		/* "run_ns wait_ns slices\n", parsed in place (no string) */
+		let i = 0, run = 0, wait = 0;
+		for (; i < n && b[i] >= 48 && b[i] <= 57; i++) run = run * 10 + b[i] - 48;
+		if (i === 0 || b[i++] !== 32) return null;
+		const w0 = i;
+		for (; i < n && b[i] >= 48 && b[i] <= 57; i++) wait = wait * 10 + b[i] - 48;
+		if (i === w0) return null;
+		return [run / 1e6, wait / 1e6];
 	} catch (e) {
 		schedClose(m);
 		m.schedFd = -1;
@@ -385,7 +391,12 @@ function monStart(st) {
 	const m = { timer: null, armedAt: now, cpuMark: (cu.user + cu.system) / 1000, period: 0, fine: false, fineUntil: 0,
 		checkAt: now, eluMark: perf.performance.eventLoopUtilization(), tickAt: now, tick: null, sched: null, schedAt: 0,
 		schedNow: null, schedNowAt: -1, checkWait: -1 };
-	m.tick = guard(function () { monTick(st, m); });
+	/* its own try, not guard()'s wrapper: 50 calls a second of a busy
+	 * loop, and the wrapper's apply of `arguments` was ~0.1 % of a
+	 * saturated server's main thread */
+	m.tick = function monTimer() {
+		try { monTick(st, m); } catch (e) { /* the app never sees it */ }
+	};
 	/* a first mark, so that a stall in the very first window (the first
 	 * sample is due at once, too soon for a coarse tick's mark) is judged
 	 * against the CPU wait too, not taken as one unseen */
@@ -408,7 +419,8 @@ function monStop(st) {
 /* Arms the tick for the next sample due, or FINE_MS while busy. */
 function monArm(st, m, now) {
 	let d = Infinity;
-	for (const c of st.conns) if (c.sendDue - now < d) d = c.sendDue - now;
+	const list = st.connList;
+	for (let i = 0; i < list.length; i++) if (list[i].sendDue - now < d) d = list[i].sendDue - now;
 	if (m.fine && FINE_MS < d) d = FINE_MS;
 	if (d === Infinity) d = 1000;
 	d = Math.max(1, Math.ceil(d));
@@ -494,9 +506,11 @@ function monTick(st, m) {
 	const span = Math.max(m.period, now - late - m.tickAt);
 	m.tickAt = now;
 	const lag = whole && !prof ? Math.max(late, Math.min(active, late + span)) : late;
-	for (const c of st.conns) {
+	const list = st.connList;
+	for (let i = 0; i < list.length; i++) {
+		const c = list[i];
 		if (prof) c.profiled = true;
-		if (c.lagVals.length < MAX_LAG_VALS) c.lagVals.push(lag);
+		lagPush(c, lag);
 		if (lag > c.lagMax) c.lagMax = lag;
 		if (span > c.lagRes) c.lagRes = Math.round(span);
 	}
@@ -564,7 +578,8 @@ function monTick(st, m) {
 	const hr = stalled ? process.hrtime.bigint() : 0n;
 	if (stalled && st.hunt && st.hunt.running) stallSeen(st, now, hr, late, lag);
 	let polled = false;
-	for (const c of st.conns) {
+	for (let i = 0; i < list.length; i++) {
+		const c = list[i];
 		/* Node fires a timer by the loop's cached clock, up to a few ms
 		 * before perf.now() says it is due: a sample that early is on time
 		 * (else the app would wake again a moment later just for it). */
@@ -797,17 +812,32 @@ function rankPct(xs, q) {
 	return xs[Math.min(xs.length, r) - 1];
 }
 
+/* A window's lateness values: a Float64Array kept across windows (grown
+ * to the most a window had, at most MAX_LAG_VALS), so that a busy loop's 50
+ * ticks a second allocate nothing (an array emptied each window grew its
+ * backing store again every second). */
+function lagPush(conn, lag) {
+	let buf = conn.lagVals;
+	if (conn.lagN === buf.length) {
+		if (buf.length >= MAX_LAG_VALS) return;
+		const nb = new Float64Array(Math.min(MAX_LAG_VALS, buf.length * 2));
+		nb.set(buf);
+		conn.lagVals = buf = nb;
+	}
+	buf[conn.lagN++] = lag;
+}
+
 /* The lag of a connection's window, and a fresh window. */
 function lagOf(conn) {
-	const xs = conn.lagVals;
-	const out = { min: 0, p50: 0, p99: 0, max: round3(conn.lagMax), n: xs.length, res_ms: conn.lagRes };
-	if (xs.length) {
-		if (xs.length > 1) xs.sort(function (a, b) { return a - b; });
+	const n = conn.lagN;
+	const out = { min: 0, p50: 0, p99: 0, max: round3(conn.lagMax), n: n, res_ms: conn.lagRes };
+	if (n) {
+		const xs = conn.lagVals.subarray(0, n).sort();	/* numeric, in place */
 		out.min = round3(xs[0]);
 		out.p50 = round3(rankPct(xs, 50));
 		out.p99 = round3(rankPct(xs, 99));
 	}
-	xs.length = 0;	/* out has copied what it needs */
+	conn.lagN = 0;
 	conn.lagMax = 0;
 	conn.lagRes = 0;
 	return out;
@@ -2013,7 +2043,7 @@ function onConnection(st, sock) {
 		sock: sock, st: st, all: st.conns, closed: false, httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map(), nroutes: 0, otherRoute: null, hz: 1, period: 1000, nextDue: 0, seq: 0,
 		sendDue: 0, quiet: 0, heapUsed: 0, heapTotal: 0,
 		last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
-		lagVals: [], lagMax: 0, lagRes: 0, stalls: [], profiled: false,
+		lagVals: new Float64Array(64), lagN: 0, lagMax: 0, lagRes: 0, stalls: [], profiled: false,
 		gc: [], gcDropped: 0, inBuf: [], inLen: 0, discard: false, drainWaiters: [], sampleFailed: false,
 		waitDrain: null,
 	};
@@ -2217,10 +2247,10 @@ function start(opts) {
  * a busy second, as a real 1 Hz sample of a busy loop does. */
 function benchSampler() {
 	const conn = { seq: 0, last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
-		gc: [], gcDropped: 0, lagVals: [], lagMax: 0, lagRes: 0, stalls: [] };
+		gc: [], gcDropped: 0, lagVals: new Float64Array(64), lagN: 0, lagMax: 0, lagRes: 0, stalls: [] };
 	return {
 		sample: function () {
-			for (let i = 0; i < 1000 / FINE_MS; i++) conn.lagVals.push((i * 7919) % 13 / 10);
+			for (let i = 0; i < 1000 / FINE_MS; i++) lagPush(conn, (i * 7919) % 13 / 10);
 			conn.lagRes = FINE_MS;
 			return JSON.stringify(buildSample(conn, perf.performance.now(), Date.now(), perf.performance.eventLoopUtilization(), true));
 		},
