@@ -20,9 +20,13 @@
 # retainer paths add <= 30% to the retained-size time.
 #
 # Then the explorer (`heap explore`, bench/explore_main.c: the model without
-# the terminal): time from start to the first frame, its phases (parse,
-# DevTools' view, dominators, summary, class index, first frame; stderr),
-# peak RSS, and each key of a typical session (expand the class with the
+# the terminal): "open", the time from start to the first frame (the
+# Summary's rows with counts and self sizes, which can be moved through and
+# searched; the retained sizes follow from a thread, and the keys that open
+# a row wait for them), the time until the retained sizes are in, the
+# phases (parse, DevTools' view, summary, class index, first frame; then
+# dominators and the classes' retained sizes on the thread; stderr), peak
+# RSS, and each key of a typical session (expand the class with the
 # most objects, retainers, edges, dominated, next page, sort, search, jump
 # to an id, collapse), median of 5; the median and slowest key are printed
 # beside the retained summary's time and memlab's full load (memlab has no
@@ -168,9 +172,11 @@ for mb in $sizes; do
 	best "$build/bench/explore_bench" "$f" 5
 	ow=$(sed -n 's/^open \([0-9.]*\) s.*/\1/p' "$dir/cmd.out"); km=$(sed -n 's/^max key \([0-9.]*\) ms/\1/p' "$dir/cmd.out")
 	oc=$(sed -n 's/^open cpu \([0-9.]*\) s.*/\1/p' "$dir/cmd.out"); kmed=$(sed -n 's/^median key \([0-9.]*\) ms/\1/p' "$dir/cmd.out")
+	rt=$(sed -n 's/^retained \([0-9.]*\) s.*/\1/p' "$dir/cmd.out"); rtc=$(sed -n 's/^retained .*cpu \([0-9.]*\) s.*/\1/p' "$dir/cmd.out")
 	grep -E '^(phase|key)' "$dir/cmd.out" | sed 's/^/   /' >&2 || true
 	row "vitals heap explore: open" "$ow" "$oc" "$rss" \
 		"$(ratio "$ow" "$rw")x the retained summary's wall, $(ratio "$oc" "$rc")x its cpu; RSS/file $(ratio "$rss" "$fmb")"
+	row "vitals heap explore: retained in" "$rt" "$rtc" "-" "from the start (the keys that open a row wait for it)"
 	row "vitals heap explore: per key" "-" "-" "-" "median $kmed ms, slowest $km ms (target < 50)"
 	[ -n "$fw" ] && row "memlab full load (no explorer)" "$fw" "$fc" "$fr" \
 		"explore opens $(ratio "$fw" "$ow")x faster (wall), $(ratio "$fc" "$oc")x (cpu), $(ratio "$fr" "$rss")x less RSS"

@@ -165,7 +165,19 @@ static uint32_t eval(uint32_t *anc, uint32_t *label, uint32_t v, uint32_t linked
 	return label[v];
 }
 
+/* Whether the caller asked to stop. */
+static bool stop(const atomic_int *cancel)
+{
+	return cancel && atomic_load_explicit(cancel, memory_order_relaxed);
+}
+
 heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t errlen)
+{
+	return heap_dominators_new_cancel(s, NULL, err, errlen);
+}
+
+heap_dominators *heap_dominators_new_cancel(const heap_snapshot *s, const atomic_int *cancel, char *err,
+					    size_t errlen)
 {
 	uint32_t n = s->node_count, root = s->root;
 	heap_dominators *d = calloc(1, sizeof *d);
@@ -179,6 +191,8 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 	d->node_count = n;
 
 	mark_page(s, flags, next);
+	if (stop(cancel))
+		goto cancelled;
 
 	/* retainer counts by ordinal, then offsets: ret_first[v] is where v's
 	 * retainers start (the fill below advances it to where they end) */
@@ -198,6 +212,8 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 	ret_src = heap_big_malloc((nret ? nret : 1) * sizeof *ret_src);
 	if (!ret_src)
 		goto oom;
+	if (stop(cancel))
+		goto cancelled;
 
 	/* preorder from the root, then from each node that no counted edge
 	 * holds (DevTools' second pass: held only weakly, or not at all) */
@@ -231,6 +247,8 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 	 * semidominator is kept in its first retainer slot (every numbered
 	 * node but the root's direct DFS children from the second pass has
 	 * one; those have the root, 0). */
+	if (stop(cancel))
+		goto cancelled;
 	label = heap_big_malloc((size_t)n * sizeof *label);
 	if (!label)
 		goto oom;
@@ -257,6 +275,8 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 	free(anc);
 	free(label);
 	label = NULL;
+	if (stop(cancel))
+		goto cancelled;
 
 	/* idoms in increasing preorder, in place of the parents: the nearest
 	 * node on the parent's idom chain numbered at most the semidominator */
@@ -270,6 +290,8 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 	free(ret_first);
 	free(ret_src);
 	ret_first = ret_src = NULL;
+	if (stop(cancel))
+		goto cancelled;
 
 	/* idom by ordinal; retained sizes leaves first */
 	d->idom = heap_big_malloc((size_t)n * sizeof *d->idom);
@@ -306,6 +328,7 @@ heap_dominators *heap_dominators_new(const heap_snapshot *s, char *err, size_t e
 	d->dom_first[0] = 0;
 	return d;
 
+cancelled:
 oom:
 	free(flags);
 	free(vertex);
@@ -315,7 +338,10 @@ oom:
 	free(ret_first);
 	free(ret_src);
 	heap_dominators_free(d);
-	snprintf(err, errlen, "out of memory computing dominators (%u nodes)", n);
+	if (stop(cancel))
+		snprintf(err, errlen, "cancelled");
+	else
+		snprintf(err, errlen, "out of memory computing dominators (%u nodes)", n);
 	return NULL;
 }
 

@@ -20,6 +20,15 @@
  * (they come first in cls_nodes), which expand as above.  Classes that are
  * gone altogether have no objects left to show and no row.
  *
+ * Retained sizes come later: explore_new shows the class rows with counts
+ * and self sizes (sorted by self size) and starts a thread on the dominator
+ * tree and the classes' retained sizes; explore_poll takes them in, on the
+ * explorer's own thread, so the model changes only in its caller's calls.
+ * Until then (explore_pending) nothing expands — every child list is sorted
+ * by retained size — and the retained figures are 0.  The thread reads the
+ * snapshot, which nothing writes after the open, and writes only its own
+ * job; explore_free stops and joins it.
+ *
  * Invariants: rows[0..nrows) is a valid pre-order of the expansion state
  * (every row's depth <= the previous row's depth + 1); sel < nrows when
  * nrows > 0.  The explorer owns the snapshot, dominators and summary.
@@ -59,17 +68,24 @@ typedef struct explore_delta {
 	uint64_t added, added_self, removed, removed_self;
 } explore_delta;
 
-/* Phases of an open, timed for bench/explore_bench (wall and the process's
- * CPU, both threads, in seconds). */
-enum { EXPLORE_T_LOAD, EXPLORE_T_VIEW, EXPLORE_T_DOMINATORS, EXPLORE_T_SUMMARY, EXPLORE_T_INDEX, EXPLORE_NT };
+/* Phases of an open, timed for bench/explore_bench (wall and CPU in
+ * seconds): to the first frame (the process's CPU: the load's two threads),
+ * then on the retained sizes' thread (its own CPU). */
+enum {
+	EXPLORE_T_LOAD, EXPLORE_T_VIEW, EXPLORE_T_SUMMARY, EXPLORE_T_INDEX,
+	EXPLORE_T_DOMINATORS, EXPLORE_T_RETAINED, EXPLORE_NT
+};
+
+typedef struct explore_job explore_job;	/* the retained sizes' thread */
 
 typedef struct explore {
 	heap_snapshot *s;
-	heap_dominators *d;	/* idom freed (NULL): the views need children
-				 * and retained sizes only */
-	heap_summary *sum;
-	uint32_t *node_class;	/* [node_count] row in sum->classes; only while
-				 * explore_new builds cls_first (then NULL) */
+	heap_dominators *d;	/* NULL until explore_poll takes it; idom freed
+				 * (NULL): the views need children and retained
+				 * sizes only */
+	explore_job *job;	/* computing d, until explore_poll joins it */
+	char retained_err[128];	/* why there are no retained sizes, or "" */
+	heap_summary *sum;	/* classes' retained 0 until d is in */
 	uint32_t *cls_first;	/* [nclasses + 1] instances of each class, CSR */
 	uint32_t *cls_nodes;	/* sorted by retained size, descending, once cls_sorted */
 	uint8_t *cls_sorted;	/* [nclasses] 1: its list is sorted (done on first expand) */
@@ -77,18 +93,29 @@ typedef struct explore {
 	explore_delta *delta;	/* [nclasses] in diff mode */
 	uint64_t before_count;	/* diff mode: BEFORE's counted objects */
 	explore_mode mode;
-	heap_sort sort;
+	heap_sort sort;		/* self until the retained sizes are in */
+	bool sort_chosen;	/* by explore_sort: kept when they come */
 	explore_row *rows;
 	size_t nrows, cap;
 	size_t sel, top;	/* selected row, first row on screen */
 	double t_wall[EXPLORE_NT], t_cpu[EXPLORE_NT];	/* load, view: explore_open only */
 } explore;
 
-/* Load path and analyse it.  NULL with a one-line message in err. */
+/* Load path and analyse it, the retained sizes left to a thread.  NULL with
+ * a one-line message in err. */
 explore *explore_open(const char *path, heap_view view, char *err, size_t errlen);
 /* The same on a loaded snapshot, which the explorer then owns (freed on
  * failure too). */
 explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen);
+
+/* Whether the retained sizes are still being computed. */
+bool explore_pending(const explore *x);
+/* Take the retained sizes in if the thread has them (wait: once it has):
+ * 1 when they came in this call (the class rows are then sorted by them,
+ * the selected class kept, unless the user chose a sort or opened a row),
+ * 0 when nothing changed, -1 when they failed (retained_err says why; the
+ * explorer then shows counts and self sizes only). */
+int explore_poll(explore *x, bool wait);
 
 /* An earlier snapshot reduced to what a comparison needs (its ids by class
  * name), so that it need not stay loaded. */
@@ -102,12 +129,14 @@ int explore_compare(explore *x, const explore_before *b, char *err, size_t errle
 explore *explore_open_diff(const char *before, const char *after, heap_view view, char *err, size_t errlen);
 void explore_free(explore *x);
 
-/* Each returns 0, or -1 when out of memory (the tree is left as it was). */
+/* Each returns 0, or -1 when out of memory or without retained sizes
+ * (the tree is left as it was; while pending, nothing expands). */
 int explore_expand(explore *x, size_t row);
 void explore_collapse(explore *x, size_t row);
 /* Enter on a row: expand or collapse it, or load the next page of a "more". */
 int explore_toggle(explore *x, size_t row);
-/* Rebuild the class rows in another order (expansions are closed). */
+/* Rebuild the class rows in another order (expansions are closed); the
+ * user's choice, kept when the retained sizes come. */
 int explore_sort(explore *x, heap_sort sort);
 void explore_set_mode(explore *x, explore_mode m);
 /* The next class row after sel whose name contains needle (case-insensitive),
@@ -119,7 +148,8 @@ int explore_jump(explore *x, uint32_t id);
 /* Texts of a row, malloc'd: its label (indentation not included) and,
  * for the status line, the selected object's description. */
 char *explore_label(const explore *x, const explore_row *r);
-/* Count, self and retained of a row (count 0 for objects). */
+/* Count, self and retained of a row (count 0 for objects; retained 0
+ * until the retained sizes are in). */
 void explore_numbers(const explore *x, const explore_row *r, uint64_t *count, uint64_t *self, uint64_t *retained);
 
 #endif

@@ -6,6 +6,12 @@
  * column, then the self column.  Names from the snapshot are outside input:
  * control characters are drawn as '?' and every name is cut to its column.
  * The terminal is restored on every way out (q, end of input, errors).
+ *
+ * The first frame comes before the retained sizes (explore.h): their column
+ * shows "…" and the rows are by self size until explore_ui_tick takes them
+ * in (the command's loop polls every 100 ms meanwhile).  A key that opens a
+ * row waits for them: it is kept and done when they come, unless another
+ * key comes first.
  */
 #include "heap/explore_tui.h"
 
@@ -14,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "heap/explore.h"
@@ -26,6 +33,7 @@ struct explore_ui {
 	char input[64];
 	char status[160];
 	char needle[64];
+	int deferred;		/* a key that waits for the retained sizes, or 0 */
 };
 
 explore_ui *explore_ui_new(explore *x, const char *title, bool embedded)
@@ -37,6 +45,8 @@ explore_ui *explore_ui_new(explore *x, const char *title, bool embedded)
 	}
 	u->x = x;
 	u->embedded = embedded;
+	if (x->retained_err[0])
+		snprintf(u->status, sizeof u->status, "no retained sizes: %.120s", x->retained_err);
 	return u;
 }
 
@@ -84,6 +94,16 @@ static void put_cols(int y, int x, const char *s, int width)
 	mvaddstr(y, x, buf);
 }
 
+/* Bytes of s beyond one per column (UTF-8 continuation bytes): what a
+ * printf width must add for s to take that many columns. */
+static int extra_bytes(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) == 0x80;
+	return n;
+}
+
 static const char *const mode_names[EXPLORE_NMODES] = { "containment", "retainers", "dominated" };
 static const char *const sort_names[] = { "retained", "count", "self", "retained" };
 static const char *const diff_sort_names[] = { "size delta", "count delta", "new size", "size delta" };
@@ -107,7 +127,10 @@ static void row_numbers(const explore *x, const explore_row *r, char c1[24], cha
 	c1[0] = c2[0] = c3[0] = c4[0] = '\0';
 	if (r->kind == ROW_MORE)
 		return;
-	snprintf(c4, 24, "%llu", (unsigned long long)ret);
+	if (explore_pending(x) || !x->d)
+		snprintf(c4, 24, "%s", explore_pending(x) ? "\u2026" : "-");	/* computing, or failed */
+	else
+		snprintf(c4, 24, "%llu", (unsigned long long)ret);
 	if (!x->diff) {
 		if (r->kind == ROW_CLASS)
 			snprintf(c1, 24, "%llu", (unsigned long long)count);
@@ -174,7 +197,7 @@ void explore_ui_draw(explore_ui *u)
 		char c1[24], c2[24], c3[24], c4[24], num[120];
 		row_numbers(x, r, c1, c2, c3, c4);
 		snprintf(num, sizeof num, "%*s%*s%*s%*s", show1 ? w1 : 0, show1 ? c1 : "", show2 ? w2 : 0,
-			 show2 ? c2 : "", show3 ? w3 : 0, show3 ? c3 : "", w4, c4);
+			 show2 ? c2 : "", show3 ? w3 : 0, show3 ? c3 : "", w4 + extra_bytes(c4), c4);
 		put_cols(2 + i, namew, num, right);
 		if (ri == x->sel)
 			attroff(A_REVERSE);
@@ -185,6 +208,9 @@ void explore_ui_draw(explore_ui *u)
 			 u->input);
 	else if (u->status[0])
 		snprintf(status, sizeof status, "%s", u->status);
+	else if (explore_pending(x))
+		snprintf(status, sizeof status, "computing retained sizes\u2026  \u2191\u2193 move  s sort  / search  # id  %s",
+			 u->embedded ? "Esc/q dashboard" : "q quit");
 	else if (x->nrows == 0 && x->diff)
 		snprintf(status, sizeof status, "no object was added or deleted between the two snapshots  %s",
 			 u->embedded ? "Esc back" : "q quit");
@@ -258,6 +284,15 @@ explore_key explore_ui_key(explore_ui *u, int ch)
 		return EXPLORE_KEY_STAY;
 	}
 	u->status[0] = '\0';
+	u->deferred = 0;
+	bool opens = ch == KEY_RIGHT || ch == 'l' || ch == '\n' || ch == '\r' || ch == KEY_ENTER || ch == ' ' ||
+		     (ch == 'r' && x->nrows && x->rows[x->sel].kind == ROW_OBJECT);
+	if (opens && explore_pending(x)) {
+		/* every child list is sorted by retained size: wait for them */
+		u->deferred = ch;
+		snprintf(u->status, sizeof u->status, "computing retained sizes\u2026 it opens when they are in");
+		return EXPLORE_KEY_STAY;
+	}
 	switch (ch) {
 	case 'q':
 		return EXPLORE_KEY_QUIT;
@@ -317,11 +352,17 @@ explore_key explore_ui_key(explore_ui *u, int ch)
 				oom(u);
 		}
 		break;
-	case 's':
-		if (explore_sort(x, x->sort == HEAP_SORT_RETAINED ? HEAP_SORT_COUNT
-				    : x->sort == HEAP_SORT_COUNT ? HEAP_SORT_SELF : HEAP_SORT_RETAINED) < 0)
+	case 's': {
+		/* retained, count, self; no retained while they are computed */
+		heap_sort next = x->sort == HEAP_SORT_RETAINED ? HEAP_SORT_COUNT
+				 : x->sort == HEAP_SORT_COUNT	? HEAP_SORT_SELF
+								: HEAP_SORT_RETAINED;
+		if (next == HEAP_SORT_RETAINED && !x->d && !x->diff)
+			next = HEAP_SORT_COUNT;
+		if (explore_sort(x, next) < 0)
 			oom(u);
 		break;
+	}
 	case '/': case '#':
 		u->prompt_kind = (char)ch;
 		u->input[0] = '\0';
@@ -336,6 +377,36 @@ explore_key explore_ui_key(explore_ui *u, int ch)
 		break;
 	}
 	return EXPLORE_KEY_STAY;
+}
+
+bool explore_ui_tick(explore_ui *u)
+{
+	explore *x = u->x;
+	/* a waiting key is for the row it was pressed on, wherever the sort
+	 * by retained size moves it */
+	bool on_class = u->deferred && x->nrows && x->rows[x->sel].kind == ROW_CLASS;
+	uint32_t cls = on_class ? x->rows[x->sel].cls : 0;
+	int rc = explore_poll(x, false);
+	if (rc < 0) {
+		u->deferred = 0;
+		snprintf(u->status, sizeof u->status, "no retained sizes: %.120s", x->retained_err);
+	} else if (rc > 0 && u->deferred) {
+		for (size_t i = 0; on_class && i < x->nrows; i++)
+			if (x->rows[i].kind == ROW_CLASS && x->rows[i].cls == cls)
+				x->sel = i;
+		int ch = u->deferred;
+		explore_ui_key(u, ch);
+	} else if (rc > 0 && x->retained_err[0]) {
+		snprintf(u->status, sizeof u->status, "%.150s", x->retained_err);
+	}
+	return rc != 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int heap_explore_main(const char *path, const char *after, heap_view view)
@@ -368,10 +439,21 @@ int heap_explore_main(const char *path, const char *after, heap_view view)
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	/* tests/heap_explore.sh: the retained sizes taken in no sooner than
+	 * this, so that the screen before them can be seen on a small file */
+	const char *hold = getenv("VITALS_TEST_RETAINED_DELAY_MS");
+	double hold_until = now_s() + (hold ? atof(hold) / 1e3 : 0);
 	for (;;) {
+		if (now_s() >= hold_until)
+			explore_ui_tick(u);
 		explore_ui_draw(u);
 		refresh();
+		/* while the retained sizes are computed, look every 100 ms */
+		bool pending = explore_pending(u->x);
+		timeout(pending ? 100 : -1);
 		int ch = getch();
+		if (ch == ERR && pending)
+			continue;
 		if (ch == ERR)
 			break;	/* end of input */
 		if (ch == KEY_RESIZE)
@@ -380,6 +462,6 @@ int heap_explore_main(const char *path, const char *after, heap_view view)
 			break;
 	}
 	endwin();
-	explore_ui_free(u);
+	explore_ui_free(u);	/* stops the retained sizes' thread if it runs */
 	return 0;
 }

@@ -29,6 +29,9 @@ typedef enum explore_key {
 } explore_key;
 /* A key (curses code or character). */
 explore_key explore_ui_key(explore_ui *u, int ch);
+/* Take the retained sizes in when they are ready (and do the key that
+ * waited for them); true when the screen changed. */
+bool explore_ui_tick(explore_ui *u);
 
 /* `vitals heap explore FILE` (after NULL) or `explore BEFORE AFTER` (the
  * diff).  Runs until q or the end of input; returns the exit status (0; 1

@@ -218,6 +218,47 @@ out:
 	return rc;
 }
 
+/* DevTools' aggregate: a walk down the dominator tree that adds each
+ * object's retained size to its class unless an object of the same class
+ * is above it (seen[] marks the classes on the path; an exit mark on the
+ * stack clears it on the way back up). */
+int heap_class_retained(const heap_snapshot *s, const heap_dominators *d, const uint32_t *node_class,
+			size_t nclasses, uint64_t *ret, uint8_t *outer)
+{
+	uint8_t *seen = calloc(nclasses ? nclasses : 1, 1);
+	uint32_t *stack = heap_big_malloc(2 * (size_t)s->node_count * sizeof *stack);
+	if (!seen || !stack) {
+		free(seen);
+		free(stack);
+		return -1;
+	}
+	size_t top = 0;
+	stack[top++] = s->root;
+	while (top) {
+		uint32_t v = stack[--top];
+		if (v & EXIT_MARK) {
+			seen[v & ~EXIT_MARK] = 0;
+			continue;
+		}
+		uint32_t k = node_class[v];
+		if (k != UINT32_MAX && !seen[k]) {
+			/* scan-build: node_class[] holds UINT32_MAX or an index below nclasses */
+			ret[k] += d->retained[v];
+			if (outer)
+				outer[v] = 1;
+			if (d->dom_first[v] != d->dom_first[v + 1]) {
+				seen[k] = 1;
+				stack[top++] = k | EXIT_MARK;
+			}
+		}
+		for (uint32_t c = d->dom_first[v]; c < d->dom_first[v + 1]; c++)
+			stack[top++] = d->dom_child[c];
+	}
+	free(seen);
+	free(stack);
+	return 0;
+}
+
 heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d, const heap_summary_opts *o,
 			       char *err, size_t errlen)
 {
@@ -225,8 +266,8 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 	heap_summary *sum = calloc(1, sizeof *sum);
 	size_t nkeys = heap_class_keys(s);
 	uint32_t *slot = malloc(nkeys * sizeof *slot);
-	uint32_t *node_slot = NULL, *stack = NULL;
-	uint8_t *seen = NULL, *outer = NULL;
+	uint32_t *node_slot = NULL;
+	uint8_t *outer = NULL;
 	size_t cap = 0;
 	if (!sum || !slot)
 		goto oom;
@@ -282,32 +323,14 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 	if (d) {
 		sum->has_retained = true;
 		sum->reachable = d->retained[s->root];
-		seen = calloc(sum->nclasses ? sum->nclasses : 1, 1);
-		stack = heap_big_malloc(2 * (size_t)s->node_count * sizeof *stack);
-		if (!seen || !stack)
+		uint64_t *ret = calloc(sum->nclasses ? sum->nclasses : 1, sizeof *ret);
+		if (!ret || heap_class_retained(s, d, node_slot, sum->nclasses, ret, outer) < 0) {
+			free(ret);
 			goto oom;
-		size_t top = 0;
-		stack[top++] = s->root;
-		while (top) {
-			uint32_t v = stack[--top];
-			if (v & EXIT_MARK) {
-				seen[v & ~EXIT_MARK] = 0;
-				continue;
-			}
-			uint32_t k = node_slot[v];
-			if (k != UINT32_MAX && !seen[k]) {
-				/* scan-build: node_slot[] holds UINT32_MAX or an index into classes */
-				sum->classes[k].retained += d->retained[v];
-				if (outer)
-					outer[v] = 1;
-				if (d->dom_first[v] != d->dom_first[v + 1]) {
-					seen[k] = 1;
-					stack[top++] = k | EXIT_MARK;
-				}
-			}
-			for (uint32_t c = d->dom_first[v]; c < d->dom_first[v + 1]; c++)
-				stack[top++] = d->dom_child[c];
 		}
+		for (size_t k = 0; k < sum->nclasses; k++)
+			sum->classes[k].retained = ret[k];
+		free(ret);
 		if (largest_objects(sum, s, d, o->r, o->top_objects) < 0)
 			goto oom;
 	}
@@ -333,15 +356,11 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 		node_slot = NULL;
 	}
 	free(node_slot);
-	free(stack);
-	free(seen);
 	free(outer);
 	return sum;
 oom:
 	free(slot);
 	free(node_slot);
-	free(stack);
-	free(seen);
 	free(outer);
 	heap_summary_free(sum);
 	snprintf(err, errlen, "out of memory summarising %u nodes", s->node_count);

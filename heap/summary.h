@@ -89,4 +89,12 @@ heap_summary *heap_summary_new(const heap_snapshot *s, const heap_dominators *d,
 			       char *err, size_t errlen);
 void heap_summary_free(heap_summary *sum);
 
+/* The retained size of each class (DevTools' aggregate, as in
+ * heap_summary_new) added into ret[nclasses]: node_class[i] is node i's
+ * class below nclasses, or UINT32_MAX when it is in none.  outer, if set,
+ * gets 1 for each object counted (under no other of its class).  0, or -1
+ * when out of memory. */
+int heap_class_retained(const heap_snapshot *s, const heap_dominators *d, const uint32_t *node_class,
+			size_t nclasses, uint64_t *ret, uint8_t *outer);
+
 #endif

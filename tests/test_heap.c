@@ -1,7 +1,8 @@
 /* test_heap — unit tests of the heap snapshot modules on hand-made inputs:
  * the JSON string unescaper, the streaming tokenizer and its error messages,
- * meta lookup by field name, DevTools class names, and the dominator tree /
- * retained sizes on tiny graphs whose answers are worked out by hand. */
+ * meta lookup by field name, DevTools class names, the dominator tree /
+ * retained sizes on tiny graphs whose answers are worked out by hand, and
+ * the explorer's model while its retained sizes are computed and after. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -17,6 +18,7 @@
 
 #include "heap/devtools.h"
 #include "heap/dominators.h"
+#include "heap/explore.h"
 #include "heap/heap_cli.h"
 #include "heap/retainers.h"
 #include "heap/snapshot.h"
@@ -344,6 +346,25 @@ static void test_ranged_reader(void **state)
 	assert_string_equal(err, msg);
 	assert_non_null(strstr(err, "edge 0: type 9 out of range"));
 	free(bad);
+	/* one number more, or fewer, in "edges": the worker, which starts
+	 * before the walk has found their ']', stops after the meta's count
+	 * and must stop at that ']' */
+	size_t close = (size_t)(strstr(t, "],\n\"trace_function_infos\"") - t);
+	size_t last = close;
+	while (t[last - 1] != ',')
+		last--;
+	for (int more = 0; more < 2; more++) {
+		char *v = malloc(len + 8);
+		if (more)
+			snprintf(v, len + 8, "%.*s,5%s", (int)close, t, t + close);
+		else
+			snprintf(v, len + 8, "%.*s%s", (int)(last - 1), t, t + close);
+		size_t vlen = strlen(v);
+		assert_null(heap_snapshot_load_mem(v, vlen, msg, sizeof msg));
+		assert_null(heap_snapshot_load_mem_threaded(v, vlen, err, sizeof err));
+		assert_string_equal(err, msg);
+		free(v);
+	}
 	for (size_t n = 0; n + 2 < len; n += 7) {
 		char *cut = malloc(n ? n : 1);	/* exact size: ASan sees any over-read */
 		memcpy(cut, t, n);
@@ -771,6 +792,122 @@ static void test_summary_classes(void **state)
 	heap_snapshot_free(s);
 }
 
+/* ---- the explorer's model: retained sizes after the first frame ---- */
+
+/* The graph of test_summary_classes, opened in the explorer. */
+static explore *explore_fixture(void)
+{
+	struct tnode nodes[] = { { T_SYNTHETIC, 1, 0 }, { T_OBJECT, 2, 10 }, { T_OBJECT, 2, 20 },
+				 { T_STRING, 4, 40 }, { T_OBJECT, 3, 5 }, { T_OBJECT, 2, 7 },
+				 { T_HIDDEN, 0, 3 }, { T_CODE, 0, 9 }, { T_OBJECT, 3, 0 } };
+	struct tedge edges[] = { { 0, E_ELEMENT, 1 }, { 0, E_ELEMENT, 4 }, { 0, E_ELEMENT, 6 },
+				 { 0, E_ELEMENT, 7 }, { 0, E_ELEMENT, 8 }, { 1, E_PROPERTY, 2 },
+				 { 2, E_PROPERTY, 3 }, { 4, E_PROPERTY, 5 } };
+	char err[256] = "";
+	explore *x = explore_new(mk(nodes, 9, edges, 8, STR), HEAP_VIEW_RAW, err, sizeof err);
+	if (!x)
+		fail_msg("explore_new: %s", err);
+	return x;
+}
+
+static const char *row_class(const explore *x, size_t i)
+{
+	assert_true(i < x->nrows);
+	assert_int_equal(x->rows[i].kind, ROW_CLASS);
+	return x->sum->classes[x->rows[i].cls].name;
+}
+
+/* Until explore_poll takes the thread's work in, the rows are by self size
+ * with retained 0 and nothing opens; then they are by retained size, the
+ * selected class still selected, and rows open. */
+static void test_explore_pending(void **state)
+{
+	(void)state;
+	explore *x = explore_fixture();
+	assert_true(explore_pending(x));
+	assert_null(x->d);
+	assert_int_equal(x->sort, HEAP_SORT_SELF);
+	static const char *const by_self[] = { "(string)", "Foo", "(compiled code)", "Bar", "(system)" };
+	assert_int_equal(x->nrows, 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_string_equal(row_class(x, i), by_self[i]);
+	uint64_t count, self, ret;
+	explore_numbers(x, &x->rows[1], &count, &self, &ret);
+	assert_int_equal(count, 3);
+	assert_int_equal(self, 37);
+	assert_int_equal(ret, 0);
+	/* nothing opens yet: every child list is sorted by retained size */
+	assert_int_equal(explore_expand(x, 1), -1);
+	assert_int_equal(x->nrows, 5);
+	assert_false(x->rows[1].expanded);
+	/* moving and searching work */
+	x->sel = 3;
+	assert_int_equal(explore_find(x, "foo"), 1);
+	/* the thread's result, taken in here: by retained size, Bar kept */
+	assert_int_equal(explore_poll(x, true), 1);
+	assert_false(explore_pending(x));
+	assert_non_null(x->d);
+	assert_int_equal(explore_poll(x, false), 0);
+	assert_int_equal(x->sort, HEAP_SORT_RETAINED);
+	static const char *const by_ret[] = { "Foo", "(string)", "Bar", "(compiled code)", "(system)" };
+	static const uint64_t want_ret[] = { 77, 40, 12, 9, 3 };
+	for (size_t i = 0; i < 5; i++) {
+		assert_string_equal(row_class(x, i), by_ret[i]);
+		explore_numbers(x, &x->rows[i], &count, &self, &ret);
+		assert_int_equal(ret, want_ret[i]);
+	}
+	assert_int_equal(x->sel, 2);
+	assert_string_equal(row_class(x, x->sel), "Bar");
+	assert_int_equal(x->sum->reachable, 94);
+	/* Foo opens into its instances, largest retained first */
+	assert_int_equal(explore_expand(x, 0), 0);
+	assert_int_equal(x->nrows, 8);
+	explore_numbers(x, &x->rows[1], &count, &self, &ret);
+	assert_int_equal(self, 10);
+	assert_int_equal(ret, 70);
+	explore_free(x);
+
+	/* a sort the user chose stays when the retained sizes come */
+	x = explore_fixture();
+	assert_int_equal(explore_sort(x, HEAP_SORT_COUNT), 0);
+	assert_string_equal(row_class(x, 0), "Foo");
+	x->sel = 1;
+	const char *sel = row_class(x, 1);
+	assert_int_equal(explore_poll(x, true), 1);
+	assert_int_equal(x->sort, HEAP_SORT_COUNT);
+	assert_int_equal(x->sel, 1);
+	assert_string_equal(row_class(x, 1), sel);
+	explore_free(x);
+
+	/* freed while the thread may still run: it is stopped and joined */
+	x = explore_fixture();
+	explore_free(x);
+}
+
+/* A class's objects open largest retained first, equal sizes in node
+ * order, sizes of 4 GiB and more among them (the radix sort's keys are 32
+ * bits: those are ordered apart). */
+static void test_explore_instance_order(void **state)
+{
+	(void)state;
+	struct tnode nodes[] = { { T_SYNTHETIC, 1, 0 }, { T_OBJECT, 2, 10 },		 { T_OBJECT, 2, 5LL << 30 },
+				 { T_OBJECT, 2, 10 },	 { T_OBJECT, 2, 6LL << 30 }, { T_OBJECT, 2, 300 },
+				 { T_OBJECT, 2, 4LL << 30 } };
+	struct tedge edges[] = { { 0, E_ELEMENT, 1 }, { 0, E_ELEMENT, 2 }, { 0, E_ELEMENT, 3 },
+				 { 0, E_ELEMENT, 4 }, { 0, E_ELEMENT, 5 }, { 0, E_ELEMENT, 6 } };
+	char err[256] = "";
+	explore *x = explore_new(mk(nodes, 7, edges, 6, STR), HEAP_VIEW_RAW, err, sizeof err);
+	assert_non_null(x);
+	assert_int_equal(explore_poll(x, true), 1);
+	assert_string_equal(row_class(x, 0), "Foo");
+	assert_int_equal(explore_expand(x, 0), 0);
+	static const uint32_t want[] = { 4, 2, 6, 5, 1, 3 };
+	assert_int_equal(x->nrows, 1 + 6);
+	for (size_t i = 0; i < 6; i++)
+		assert_int_equal(x->rows[1 + i].node, want[i]);
+	explore_free(x);
+}
+
 /* ---- the text API the TUI calls ---- */
 
 /* Retainer paths: user roots before the GC roots, weak edges skipped, a
@@ -943,6 +1080,8 @@ int main(void)
 		cmocka_unit_test(test_dominators_random),
 		cmocka_unit_test(test_dominators_adversarial),
 		cmocka_unit_test(test_summary_classes),
+		cmocka_unit_test(test_explore_pending),
+		cmocka_unit_test(test_explore_instance_order),
 		cmocka_unit_test(test_retainers),
 		cmocka_unit_test(test_devtools_view),
 		cmocka_unit_test(test_text_api),

@@ -26,6 +26,10 @@ static void explore_work_cb(uv_work_t *w)
 			       ? explore_open_diff(a->explore_before, a->explore_after, HEAP_VIEW_DEVTOOLS, a->explore_err,
 						   sizeof a->explore_err)
 			       : explore_open(a->explore_after, HEAP_VIEW_DEVTOOLS, a->explore_err, sizeof a->explore_err);
+	/* the dashboard shows it complete (its loop paints on keys and ticks,
+	 * not when a thread finishes): the retained sizes here too */
+	if (a->explore_x)
+		explore_poll(a->explore_x, true);
 }
 
 static void explore_done_cb(uv_work_t *w, int status)
