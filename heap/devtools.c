@@ -630,7 +630,8 @@ static int location_keys(heap_snapshot *s)
 	return 0;
 }
 
-int heap_devtools_apply(heap_snapshot *s, char *err, size_t errlen)
+/* All the rules, or all but the third (edges: false). */
+static int apply(heap_snapshot *s, bool edges, char *err, size_t errlen)
 {
 	struct strtab st = { 0 };
 	int rc = -1;
@@ -638,8 +639,8 @@ int heap_devtools_apply(heap_snapshot *s, char *err, size_t errlen)
 		return 0;	/* applied already */
 	if (s->node_detached && propagate_dom_state(s, &st) < 0)
 		goto out;
-	if (shallow_sizes(s) < 0 || weakmap_edges(s) < 0 || class_names(s, &st) < 0 || interfaces(s, &st) < 0 ||
-	    location_keys(s) < 0)
+	if (shallow_sizes(s) < 0 || (edges && weakmap_edges(s) < 0) || class_names(s, &st) < 0 ||
+	    interfaces(s, &st) < 0 || location_keys(s) < 0)
 		goto out;
 	/* the class names say "Detached " now: nothing reads the flags again */
 	free(s->node_detached);
@@ -650,6 +651,25 @@ out:
 	if (rc < 0)
 		snprintf(err, errlen, "out of memory applying DevTools' presentation (%u nodes)", s->node_count);
 	return rc;
+}
+
+int heap_devtools_apply(heap_snapshot *s, char *err, size_t errlen)
+{
+	return apply(s, true, err, errlen);
+}
+
+int heap_devtools_apply_classes(heap_snapshot *s, char *err, size_t errlen)
+{
+	return apply(s, false, err, errlen);
+}
+
+int heap_devtools_essential_edges(heap_snapshot *s, char *err, size_t errlen)
+{
+	if (weakmap_edges(s) < 0) {
+		snprintf(err, errlen, "out of memory marking WeakMap edges (%u edges)", s->edge_count);
+		return -1;
+	}
+	return 0;
 }
 
 heap_snapshot *heap_snapshot_load_view(const char *path, heap_parser parser, heap_view view, char *err,

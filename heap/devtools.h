@@ -44,6 +44,11 @@ typedef enum heap_view {
 
 /* Returns 0, or -1 with a message (out of memory only). */
 int heap_devtools_apply(heap_snapshot *s, char *err, size_t errlen);
+/* The same but rule 3, which only the dominators read (edge_skip): for a
+ * caller that has no dominators to compute, or computes them later, with
+ * heap_devtools_essential_edges first (the explorer, on its thread). */
+int heap_devtools_apply_classes(heap_snapshot *s, char *err, size_t errlen);
+int heap_devtools_essential_edges(heap_snapshot *s, char *err, size_t errlen);
 
 /* heap_snapshot_load, then heap_devtools_apply unless view is RAW. */
 heap_snapshot *heap_snapshot_load_view(const char *path, heap_parser parser, heap_view view, char *err,

@@ -176,10 +176,11 @@ static void phase_end(explore *x, int p, double *w, double *c)
  * poll that sees it may join without waiting long. */
 struct explore_job {
 	pthread_t thread;
-	const heap_snapshot *s;
+	heap_snapshot *s;	/* read; written only in edge_skip (weakmap) */
 	uint32_t *node_class;	/* [node_count] row in sum->classes, or UINT32_MAX */
 	size_t nclasses;
 	const uint32_t *cls_first;	/* the explorer's, fixed before the thread starts */
+	bool weakmap;		/* DevTools' rule 3 is left to the thread */
 	atomic_int cancel, done;
 	bool joinable;		/* a thread runs it (else explore_new did) */
 	heap_dominators *d;
@@ -230,7 +231,10 @@ static void *job_run(void *arg)
 {
 	explore_job *j = arg;
 	double w = secs(CLOCK_MONOTONIC), c = secs(CLOCK_THREAD_CPUTIME_ID);
-	j->d = heap_dominators_new_cancel(j->s, &j->cancel, j->err, sizeof j->err);
+	/* the WeakMap edges that do not count: only the dominators read them,
+	 * and the snapshot's one field this thread writes (edge_skip) */
+	if (!j->weakmap || heap_devtools_essential_edges(j->s, j->err, sizeof j->err) == 0)
+		j->d = heap_dominators_new_cancel(j->s, &j->cancel, j->err, sizeof j->err);
 	if (j->d) {
 		/* nothing here walks up the dominator tree: its children lists
 		 * and the retained sizes are what the views use */
@@ -279,6 +283,7 @@ explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 	}
 	x->s = s;
 	j->s = s;
+	j->weakmap = view == HEAP_VIEW_DEVTOOLS;
 	/* counts and self sizes now, retained sizes on the thread */
 	heap_summary_opts so = { .sort = HEAP_SORT_SELF, .node_class = &j->node_class };
 	x->sum = heap_summary_new(x->s, NULL, &so, err, errlen);
@@ -394,7 +399,8 @@ explore *explore_open(const char *path, heap_view view, char *err, size_t errlen
 	double tw = secs(CLOCK_MONOTONIC), tc = secs(CLOCK_PROCESS_CPUTIME_ID);
 	heap_snapshot *s = heap_snapshot_load(path, HEAP_PARSER_STREAM, msg, sizeof msg);
 	double vw = secs(CLOCK_MONOTONIC), vc = secs(CLOCK_PROCESS_CPUTIME_ID);
-	if (s && view == HEAP_VIEW_DEVTOOLS && heap_devtools_apply(s, msg, sizeof msg) < 0) {
+	/* the WeakMap rule is the thread's, before the dominators */
+	if (s && view == HEAP_VIEW_DEVTOOLS && heap_devtools_apply_classes(s, msg, sizeof msg) < 0) {
 		heap_snapshot_free(s);
 		s = NULL;
 	}
@@ -545,7 +551,11 @@ explore *explore_open_diff(const char *before, const char *after, heap_view view
 {
 	char msg[400];
 	/* one snapshot in memory at a time: BEFORE is reduced to its ids first */
-	heap_snapshot *s = heap_snapshot_load_view(before, HEAP_PARSER_STREAM, view, msg, sizeof msg);
+	heap_snapshot *s = heap_snapshot_load(before, HEAP_PARSER_STREAM, msg, sizeof msg);
+	if (s && view == HEAP_VIEW_DEVTOOLS && heap_devtools_apply_classes(s, msg, sizeof msg) < 0) {
+		heap_snapshot_free(s);	/* (its classes are all BEFORE gives: no dominators) */
+		s = NULL;
+	}
 	explore_before *b = s ? explore_before_new(s, msg, sizeof msg) : NULL;
 	heap_snapshot_free(s);
 	if (!b) {

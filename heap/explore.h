@@ -26,8 +26,12 @@
  * explorer's own thread, so the model changes only in its caller's calls.
  * Until then (explore_pending) nothing expands — every child list is sorted
  * by retained size — and the retained figures are 0.  The thread reads the
- * snapshot, which nothing writes after the open, and writes only its own
- * job; explore_free stops and joins it.
+ * snapshot, which nothing else writes after the open, and writes only its
+ * own job and, in DevTools' view, the snapshot's edge_skip (DevTools' WeakMap
+ * rule, which only the dominators read, is applied there, not at the open);
+ * explore_free stops and joins it.  explore_new's snapshot has DevTools'
+ * view applied without that rule (heap_devtools_apply_classes), or not at
+ * all for the raw view.
  *
  * Invariants: rows[0..nrows) is a valid pre-order of the expansion state
  * (every row's depth <= the previous row's depth + 1); sel < nrows when

@@ -1209,6 +1209,30 @@ static int rd_array_open(struct rd *r)
 	return 1;
 }
 
+/* Bytes a string literal may hold as they are: printable ASCII but '"' and
+ * '\\' (what unescaping leaves unchanged). */
+static const uint8_t plain_byte[256] = {
+	[0x20 ... 0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1,	/* not '"' (0x22), '\\' (0x5c) */
+};
+
+/* The literal at in[pos] (its opening quote) when it is plain ASCII, the
+ * common case: added to the table straight from the input, its end in
+ * *next; 0 when it is not (the caller then reads it the general way),
+ * -1 when out of memory. */
+static int plain_string(struct loader *L, const unsigned char *in, size_t pos, size_t len, size_t *next)
+{
+	const unsigned char *p = in + pos + 1, *q = p, *end = in + len;
+	while (q < end && plain_byte[*q])
+		q++;
+	if (q == end || *q != '"')
+		return 0;
+	size_t n = (size_t)(q - p);
+	if (strings_add(L, (const char *)p, n < HEAP_STRING_KEEP ? n : HEAP_STRING_KEEP) < 0)
+		return -1;
+	*next = (size_t)(q + 1 - in);
+	return 1;
+}
+
 static int parse_strings(struct rd *r, struct loader *L)
 {
 	char buf[HEAP_STRING_KEEP + 1];
@@ -1225,6 +1249,16 @@ static int parse_strings(struct rd *r, struct loader *L)
 			rd_unexpected(r, "a string");
 			return -1;
 		}
+		/* in memory (the ranged reader): plain ASCII strings, most of them,
+		 * without the copy into scratch and the unescaping */
+		int pr = L->ranged && L->s->string_count < UINT32_MAX - 2 ? plain_string(L, r->buf, r->pos, r->len, &r->pos)
+									    : 0;
+		if (pr < 0) {
+			rd_fail(r, "out of memory for strings");
+			return -1;
+		}
+		if (pr > 0)
+			goto next;
 		unsigned long long at = rd_off(r);
 		long n = read_literal(r, L);
 		if (n < 0)
@@ -1238,6 +1272,7 @@ static int parse_strings(struct rd *r, struct loader *L)
 			rd_fail(r, "out of memory for strings");
 			return -1;
 		}
+next:
 		c = rd_ws(r);
 		if (c < 0) {
 			rd_truncated(r);
@@ -1333,6 +1368,33 @@ static int read_uint(struct rd *r, uint64_t *v)
  * order location_fields gives, kept as (node ordinal, script, line, column)
  * for DevTools' class keys.  Few enough (one per JS object with a known
  * constructor) that the careful reader is fast enough. */
+/* Check and store one location record (object_index, script_id, line,
+ * column in the meta's order): 0, -1 when a field is out of range, -2 when
+ * out of memory.  *cap is the room in s->loc, in records. */
+static int store_location(struct loader *L, const uint64_t *rec, size_t *cap)
+{
+	heap_snapshot *s = L->s;
+	uint64_t obj = rec[L->l_object];
+	if (obj % (uint64_t)L->nf != 0 || obj / (uint64_t)L->nf >= s->node_count || rec[L->l_script] > UINT32_MAX ||
+	    rec[L->l_line] > UINT32_MAX || rec[L->l_col] > UINT32_MAX)
+		return -1;
+	if (s->nloc == *cap) {
+		size_t nc = *cap ? *cap * 2 : 1024;
+		uint32_t *m = realloc(s->loc, nc * 4 * sizeof *m);
+		if (!m)
+			return -2;
+		s->loc = m;
+		*cap = nc;
+	}
+	uint32_t *dst = s->loc + 4 * (size_t)s->nloc++;
+	/* scan-build: s->loc has room (grown just above), never NULL here */
+	dst[0] = (uint32_t)(obj / (uint64_t)L->nf);
+	dst[1] = (uint32_t)rec[L->l_script];
+	dst[2] = (uint32_t)rec[L->l_line];
+	dst[3] = (uint32_t)rec[L->l_col];
+	return 0;
+}
+
 static int parse_locations(struct rd *r, struct loader *L)
 {
 	heap_snapshot *s = L->s;
@@ -1350,29 +1412,16 @@ static int parse_locations(struct rd *r, struct loader *L)
 		if (read_uint(r, &rec[k]) < 0)
 			return -1;
 		if (++k == 4) {
-			uint64_t obj = rec[L->l_object];
-			if (obj % (uint64_t)L->nf != 0 || obj / (uint64_t)L->nf >= s->node_count || rec[L->l_script] > UINT32_MAX ||
-			    rec[L->l_line] > UINT32_MAX || rec[L->l_col] > UINT32_MAX) {
+			int rc = store_location(L, rec, &cap);
+			if (rc == -1) {
 				rd_fail(r, "location %u: object_index %llu is not a node, or a field is out of range (byte %llu)",
-					s->nloc, (unsigned long long)obj, rd_off(r));
+					s->nloc, (unsigned long long)rec[L->l_object], rd_off(r));
 				return -1;
 			}
-			if (s->nloc == cap) {
-				size_t nc = cap ? cap * 2 : 1024;
-				uint32_t *m = realloc(s->loc, nc * 4 * sizeof *m);
-				if (!m) {
-					rd_fail(r, "out of memory for locations");
-					return -1;
-				}
-				s->loc = m;
-				cap = nc;
+			if (rc < 0) {
+				rd_fail(r, "out of memory for locations");
+				return -1;
 			}
-			uint32_t *dst = s->loc + 4 * (size_t)s->nloc++;
-			/* scan-build: s->loc has room (grown just above), never NULL here */
-			dst[0] = (uint32_t)(obj / (uint64_t)L->nf);
-			dst[1] = (uint32_t)rec[L->l_script];
-			dst[2] = (uint32_t)rec[L->l_line];
-			dst[3] = (uint32_t)rec[L->l_col];
 			k = 0;
 		}
 		int sep = rd_separator(r, ']', "',' or ']'");
@@ -1386,6 +1435,61 @@ static int parse_locations(struct rd *r, struct loader *L)
 		return -1;
 	}
 	return 0;
+}
+
+/* "locations" in the ranged reader: numbers a word at a time as in
+ * ints_ranged, the scans bounded by the input's end (the ']' is found as
+ * the parse reaches it).  0, or -1 on anything unexpected, without a
+ * message: the careful reader then loads the file again and names it. */
+static int locations_ranged(struct rd *r, struct loader *L)
+{
+	const unsigned char *in = L->in, *limit = in + L->insize, *p;
+	size_t cap = 0;
+	uint64_t rec[4];
+	int k = 0;
+	if (rd_expect(r, '[', "'['") < 0)
+		return -1;
+	p = in + r->pos;
+	while (p < limit && is_ws(*p))
+		p++;
+	if (p < limit && *p == ']') {
+		r->pos = (size_t)(p + 1 - in);
+		return 0;
+	}
+	for (;;) {
+		uint64_t v = 0;
+		int len = L->insize >= 8 && (size_t)(p - in) <= L->insize - 8 ? number_word(p, &v) : 0;
+		const unsigned char *q = p + len;
+		if (!len) {
+			if (q == limit)
+				return -1;
+			unsigned d = (unsigned)(*q - '0');
+			while (d <= 9 && q - p < 19 && q + 1 < limit) {
+				v = v * 10 + d;
+				d = (unsigned)(*++q - '0');
+			}
+			if (q == p || d <= 9)
+				return -1;
+		}
+		rec[k++] = v;
+		if (k == 4) {
+			if (store_location(L, rec, &cap) < 0)
+				return -1;
+			k = 0;
+		}
+		while (q < limit && is_ws(*q))
+			q++;
+		if (q < limit && *q == ']' && k == 0) {
+			r->pos = (size_t)(q + 1 - in);
+			return 0;
+		}
+		if (q == limit || *q != ',')
+			return -1;
+		q++;
+		while (q < limit && is_ws(*q))
+			q++;
+		p = q;
+	}
 }
 
 static int parse_top(struct rd *r, struct loader *L)
@@ -1467,7 +1571,7 @@ static int parse_top(struct rd *r, struct loader *L)
 			rc = L->ranged ? locate_ints(r, L, edges) : parse_ints(r, L, edges);
 		} else if (strcmp(key, "locations") == 0 && L->have_meta && !L->s->loc) {
 			r->where = "locations";
-			rc = parse_locations(r, L);
+			rc = L->ranged ? locations_ranged(r, L) : parse_locations(r, L);
 		} else if (strcmp(key, "strings") == 0) {
 			seen = &L->have_strings;
 			if (*seen)

@@ -316,7 +316,7 @@ function countHandles(conns) {
  * process 0.5-1.5 ms of CPU (measured on a 2-core VM: the build 0.1-0.6 ms,
  * the write 0.1-2 ms), several times its wake-up; one every 5 s still cost
  * an idle app +0.033 % of a core, so a connection at <= 1 Hz whose
- * last QUIET_RUN samples were quiet (see quietSample: loop active < 1 %, lag
+ * last QUIET_RUN samples were quiet (see quietSample: loop active < 1 %, lag net of the CPU wait
  * under BUSY_LATE_MS or, a coalesced window's busy time, 1 % of it, no GC, no HTTP, heap used within HEAP_MOVE of the last
  * sample, no workers, capture, profiler or stall) gets one sample every
  * IDLE_EVERY periods, and the timer sleeps until then. Every sample carries
@@ -523,12 +523,22 @@ function monTick(st, m) {
 	const span = Math.max(m.period, now - late - m.tickAt);
 	m.tickAt = now;
 	const lag = whole && !prof ? Math.max(late, Math.min(active, late + span)) : late;
+	/* The part of it the thread did not spend waiting for a CPU (a coarse
+	 * tick reads the wait anyway, below): what judges a window quiet, so
+	 * that an idle app on a host short of CPU still coalesces its samples
+	 * (each tick there is late by the run queue, not by the app). */
+	let own = lag;
+	if (coarse && m.sched) {
+		const s = schedNow(m, now);
+		if (s) own = Math.max(0, lag - (s[1] - m.sched[1]));
+	}
 	const list = st.connList;
 	for (let i = 0; i < list.length; i++) {
 		const c = list[i];
 		if (prof) c.profiled = true;
 		lagPush(c, lag);
 		if (lag > c.lagMax) c.lagMax = lag;
+		if (own > c.lagOwn) c.lagOwn = own;
 		if (span > c.lagRes) c.lagRes = Math.round(span);
 	}
 	/* A late tick or the loop's busy time is the loop's only for the part
@@ -866,6 +876,8 @@ function lagOf(conn) {
 		out.p99 = round3(rankPct(xs, 99));
 	}
 	conn.lagN = 0;
+	conn.lagOwnLast = conn.lagOwn;	/* for quietSample */
+	conn.lagOwn = 0;
 	conn.lagMax = 0;
 	conn.lagRes = 0;
 	return out;
@@ -970,14 +982,23 @@ function buildSample(conn, now, wall, elu, fine) {
 
 /* Was the sample's window quiet enough that the next may be coalesced
  * (the loop monitor's comment)? Also moves the connection's heap mark. */
-function quietSample(conn, s, fine) {
+function quietSample(conn, s, fine, now) {
 	const h = s.heap;
+	/* The loop's active share net of the CPU wait of the window (a thread
+	 * preempted mid-turn counts as active): on a host short of CPU an idle
+	 * app reads 0.1-0.3 here otherwise, and never coalesced. */
+	const m = conn.st && conn.st.mon;
+	const w = m ? schedNow(m, now) : null;
+	let elu = s.elu;
+	if (w && conn.waitMark >= 0 && s.interval_ms > 0)
+		elu = Math.max(0, elu - (w[1] - conn.waitMark) / s.interval_ms);
+	conn.waitMark = w ? w[1] : -1;
 	const moved = conn.heapTotal !== h.total || Math.abs(h.used - conn.heapUsed) >= HEAP_MOVE * h.total;
 	conn.heapTotal = h.total;
 	conn.heapUsed = h.used;
 	const st = conn.st;
-	return !(fine || moved || conn.period < 1000 || s.profiling || !(s.elu < QUIET_ELU) ||
-		s.lag.max >= Math.max(BUSY_LATE_MS, QUIET_ELU * s.interval_ms) || s.gc.length || s.gc_dropped || s.stalls ||
+	return !(fine || moved || conn.period < 1000 || s.profiling || !(elu < QUIET_ELU) ||
+		conn.lagOwnLast >= Math.max(BUSY_LATE_MS, QUIET_ELU * s.interval_ms) || s.gc.length || s.gc_dropped || s.stalls ||
 		(s.http && (s.http.count || s.http.in_flight)) ||
 		(s.http_client && (s.http_client.count || s.http_client.in_flight)) ||
 		(st && (st.capture || st.hunt || (st.workers && st.workers.list.size))));
@@ -987,7 +1008,7 @@ function emitSample(conn, now, wall, elu, fine) {
 	let sample;
 	try {
 		sample = buildSample(conn, now, wall, elu, fine);
-		conn.quiet = quietSample(conn, sample, fine) ? conn.quiet + 1 : 0;
+		conn.quiet = quietSample(conn, sample, fine, now) ? conn.quiet + 1 : 0;
 	} catch (e) {
 		/* Say so once rather than go quiet without a word. */
 		if (!conn.sampleFailed) sendError(conn, null, 'EFAIL', 'sample: ' + failMsg(e));
@@ -2071,7 +2092,7 @@ function onConnection(st, sock) {
 		sock: sock, st: st, all: st.conns, closed: false, httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map(), nroutes: 0, otherRoute: null, hz: 1, period: 1000, nextDue: 0, seq: 0,
 		sendDue: 0, quiet: 0, heapUsed: 0, heapTotal: 0,
 		last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
-		lagVals: new Float64Array(64), lagN: 0, lagMax: 0, lagRes: 0, stalls: [], profiled: false,
+		lagVals: new Float64Array(64), lagN: 0, lagMax: 0, lagOwn: 0, lagOwnLast: 0, waitMark: -1, lagRes: 0, stalls: [], profiled: false,
 		gc: [], gcDropped: 0, inBuf: [], inLen: 0, discard: false, drainWaiters: [], sampleFailed: false,
 		waitDrain: null,
 	};
@@ -2275,7 +2296,7 @@ function start(opts) {
  * a busy second, as a real 1 Hz sample of a busy loop does. */
 function benchSampler() {
 	const conn = { seq: 0, last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
-		gc: [], gcDropped: 0, lagVals: new Float64Array(64), lagN: 0, lagMax: 0, lagRes: 0, stalls: [] };
+		gc: [], gcDropped: 0, lagVals: new Float64Array(64), lagN: 0, lagMax: 0, lagOwn: 0, lagOwnLast: 0, waitMark: -1, lagRes: 0, stalls: [] };
 	return {
 		sample: function () {
 			for (let i = 0; i < 1000 / FINE_MS; i++) lagPush(conn, (i * 7919) % 13 / 10);

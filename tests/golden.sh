@@ -5,7 +5,8 @@
 # plus the "too small" screen.  Volatile parts are masked before comparing
 # with tests/golden/*.txt: numbers (PIDs, sizes, times, the clock) become '#',
 # the fixture's process state letter (R or S, as it happens) becomes '?',
-# sparkline / bar / GC-lane glyph runs are dropped, runs of spaces become one
+# sparkline / bar / GC-lane glyph runs are dropped (also a long GC pause's
+# marker and count: a loaded machine stretches pauses), runs of spaces become one
 # and the temporary directory becomes TMP.  What is left is the layout: which
 # lines exist, in what order, with which labels, units and messages.
 #
@@ -28,9 +29,11 @@ mask() {
 		-e "s#$tmp#TMP#g" \
 		-e 's/(golden_app\.js +)[RSDT] /\1? /' \
 		-e 's/[▁▂▃▄▅▆▇█░▒·●◆○─]+//g' \
+		-e 's/▲+( |$)/\1/g' \
 		-e 's/[0-9]+([.:][0-9]+)*(ms|[BKMGTPsmhd%])?/#/g' \
 		-e 's/#+/#/g' \
 		-e 's/ +/ /g' \
+		-e 's/ # long$//' \
 		-e 's/ $//'
 }
 

@@ -349,21 +349,81 @@ static void test_ranged_reader(void **state)
 	/* one number more, or fewer, in "edges": the worker, which starts
 	 * before the walk has found their ']', stops after the meta's count
 	 * and must stop at that ']' */
-	size_t close = (size_t)(strstr(t, "],\n\"trace_function_infos\"") - t);
-	size_t last = close;
+	size_t ebrk = (size_t)(strstr(t, "],\n\"trace_function_infos\"") - t);
+	size_t last = ebrk;
 	while (t[last - 1] != ',')
 		last--;
 	for (int more = 0; more < 2; more++) {
 		char *v = malloc(len + 8);
 		if (more)
-			snprintf(v, len + 8, "%.*s,5%s", (int)close, t, t + close);
+			snprintf(v, len + 8, "%.*s,5%s", (int)ebrk, t, t + ebrk);
 		else
-			snprintf(v, len + 8, "%.*s%s", (int)(last - 1), t, t + close);
+			snprintf(v, len + 8, "%.*s%s", (int)(last - 1), t, t + ebrk);
 		size_t vlen = strlen(v);
 		assert_null(heap_snapshot_load_mem(v, vlen, msg, sizeof msg));
 		assert_null(heap_snapshot_load_mem_threaded(v, vlen, err, sizeof err));
 		assert_string_equal(err, msg);
 		free(v);
+	}
+	/* "locations" and "strings" as the ranged reader reads them (numbers a
+	 * word at a time; plain ASCII strings straight from the input, the rest
+	 * unescaped) equal the careful reader's: escapes, UTF-8, lone
+	 * surrogates, a string over HEAP_STRING_KEEP bytes */
+	{
+		char str[2048];
+		snprintf(str, sizeof str,
+			 "\"\",\"(GC roots)\",\"Foo\",\"plain text\",\"esc\\n\\\"q\\\" \\/\",\"caf\\u00e9 \\ud83d\\ude00\","
+			 "\"lone \\ud800 x\",\"\xc3\xbcn\xc3\xaf\",\"%0300d\",\"tail\"", 7);
+		char *t2 = mk_text(nodes, N, edges, e, str);
+		char *at = strstr(t2, "\"samples\":[],");
+		assert_non_null(at);
+		char *t3 = NULL;
+		assert_true(asprintf(&t3, "%.*s\"samples\":[],\"locations\":[ 0,1,2,3,\n35,12,99999999,4 ,\n70,0,0,1234567890123],%s",
+				     (int)(at - t2), t2, at + strlen("\"samples\":[],")) > 0);
+		size_t l3 = strlen(t3);
+		heap_snapshot *r3 = heap_snapshot_load_mem_threaded(t3, l3, err, sizeof err);
+		/* 1234567890123 is out of range: both readers refuse it, with one message */
+		assert_null(r3);
+		char m3[256];
+		snprintf(m3, sizeof m3, "%s", err);
+		assert_non_null(strstr(m3, "location 2"));
+		char *good = strstr(t3, "1234567890123");
+		memcpy(good, "0000000000004", 13);
+		r3 = heap_snapshot_load_mem_threaded(t3, l3, err, sizeof err);
+		char path3[] = "/tmp/test_heap_ranged.XXXXXX";
+		int fd3 = mkstemp(path3);
+		assert_true(fd3 >= 0);
+		assert_int_equal(write(fd3, t3, l3), (ssize_t)l3);
+		close(fd3);
+		heap_snapshot *c3 = heap_snapshot_load(path3, HEAP_PARSER_SERIAL, err, sizeof err);
+		unlink(path3);
+		if (!r3 || !c3)
+			fail_msg("%s", err);
+		assert_int_equal(r3->nloc, 3);
+		assert_int_equal(r3->nloc, c3->nloc);
+		assert_memory_equal(r3->loc, c3->loc, 4 * sizeof *r3->loc * r3->nloc);
+		assert_int_equal(r3->loc[4], 7);
+		assert_int_equal(r3->loc[6], 99999999);
+		assert_int_equal(r3->string_count, c3->string_count);
+		assert_memory_equal(r3->string_off, c3->string_off, (c3->string_count + 1) * sizeof *c3->string_off);
+		assert_memory_equal(r3->string_data, c3->string_data, c3->string_off[c3->string_count]);
+		assert_string_equal(heap_snapshot_string(r3, 4), "esc\n\"q\" /");
+		assert_string_equal(heap_snapshot_string(r3, 5), "caf\xc3\xa9 \xf0\x9f\x98\x80");
+		assert_int_equal(strlen(heap_snapshot_string(r3, 8)), HEAP_STRING_KEEP);
+		assert_string_equal(heap_snapshot_string(r3, 9), "tail");
+		heap_snapshot_free(r3);
+		heap_snapshot_free(c3);
+		/* cut anywhere (exact size: ASan sees any over-read), most of all
+		 * inside "locations" and "strings" */
+		size_t from3 = (size_t)(strstr(t3, "\"locations\"") - t3);
+		for (size_t n = from3; n + 1 < l3; n++) {	/* (the last byte is a newline) */
+			char *cut = malloc(n);
+			memcpy(cut, t3, n);
+			assert_null(heap_snapshot_load_mem_threaded(cut, n, err, sizeof err));
+			free(cut);
+		}
+		free(t3);
+		free(t2);
 	}
 	for (size_t n = 0; n + 2 < len; n += 7) {
 		char *cut = malloc(n ? n : 1);	/* exact size: ASan sees any over-read */

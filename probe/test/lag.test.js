@@ -16,9 +16,10 @@ const app = h.appPool(after);
  * idle loop is at least one). */
 function switches(pid) {
 	const t = fs.readFileSync('/proc/' + pid + '/task/' + pid + '/status', 'utf8');
-	const v = /voluntary_ctxt_switches:\s+(\d+)/.exec(t);
-	const nv = /nonvoluntary_ctxt_switches:\s+(\d+)/.exec(t);
-	return Number(v[1]) + Number(nv[1]);
+	/* voluntary only: each is the thread going to sleep, so one wake-up;
+	 * a loaded machine's preemptions (nonvoluntary) are not the app's */
+	const v = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(t);
+	return Number(v[1]);
 }
 
 /* A CPU cgroup (v1's cpu controller) with a quota of `quota` ms a `period`
@@ -112,13 +113,18 @@ describe('loop monitor', { concurrency: 3 }, () => {
 		const c = await h.connect(a.sock);
 		const s0 = await coalesced(c);
 		await h.delay(1500);
+		const w0 = h.runDelayMs(a.pid);
 		a.send('block 1000');
 		const b = await a.nextLine((l) => l.blocked, 10000);
 		const blockMs = b.blocked[1] - b.blocked[0];
 		const s = await c.wait((m) => m.t === 'sample' && m.ts >= b.blocked[1] - 5, 15000);
+		// A loaded machine keeps the loop waiting for a CPU after the block
+		// too: that wait is in the lag (the truth), so the bound allows it.
+		const waited = h.runDelayMs(a.pid) - w0;
 		const seen = JSON.stringify(c.samples().map((m) => [m.seq, m.ts, m.interval_ms, m.next_ms, m.lag.max, m.lag.res_ms]));
 		assert.ok(s.ts <= s0.ts + s0.next_ms + 1000, 'the window holding the block came late: ' + seen);
-		assert.ok(s.lag.max >= 0.9 * blockMs && s.lag.max <= blockMs + 150, `lag max ${s.lag.max} for a ${blockMs} ms block: ` + seen);
+		assert.ok(s.lag.max >= 0.9 * blockMs && s.lag.max <= blockMs + 150 + waited,
+			`lag max ${s.lag.max} for a ${blockMs} ms block (waited for a CPU ${Math.round(waited)} ms): ` + seen);
 		assert.ok(s.ts - s.interval_ms <= b.blocked[0] + 5, 'the window holds the block: ' + seen);
 		// The loop is now watched finely: the next sample a period later.
 		assert.ok(s.next_ms <= 1000, 'not coalesced after a block: ' + seen);

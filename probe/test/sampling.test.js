@@ -233,8 +233,11 @@ describe('probe loop lag', () => {
 		// The block is a 1 s interval: on a loaded machine one firing can
 		// slip past a window's end (that window then truly had no block,
 		// the next one the late block), so one miss in five is tolerated;
-		// the old sampler missed most of them.
-		assert.ok(p99.filter((v) => v >= 160).length >= 4, 'all windows but one saw a block: ' + p99);
+		// the old sampler missed most of them. A firing that slipped a whole
+		// window (load 20-30) runs into the next one's: that window's tick is
+		// late by both (420 ms seen), and counts for the one it took.
+		const seen = p99.filter((v) => v >= 160).length + p99.filter((v) => v >= 360).length;
+		assert.ok(seen >= 4, 'all windows but one saw a block: ' + p99);
 		const s = c.samples()[2];
 		assert.ok(s.lag.max >= s.lag.p99 && s.lag.p99 >= s.lag.p50 && s.lag.p50 >= s.lag.min);
 		// While the stall-culprit profiler runs, samples carry no elu.
