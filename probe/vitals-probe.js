@@ -360,7 +360,7 @@ const HEAP_MOVE = 0.01;        /* of the heap's total: used moved this much, not
 /* The main thread's scheduler account, [ms on a CPU, ms runnable but
  * waiting for one], from /proc/thread-self/schedstat kept open (one pread
  * a reading); null where there is none. A busy loop marks it every
- * SCHED_MARK_MS (see monTick): at 100 ms, 10 reads a second were ~0.15 %
+ * SCHED_MARK_MS (see monTick): at 100 ms, 10 reads a second were ~0.2 %
  * of a saturated server's main thread (the pread is most of it); 250 ms
  * lets a stall's verdict count up to 0.5 s of waiting from before it. */
 const SCHED_MARK_MS = 250;
