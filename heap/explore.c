@@ -171,9 +171,10 @@ static void phase_end(explore *x, int p, double *w, double *c)
 	*w = w1, *c = c1;
 }
 
-/* What the retained sizes' thread reads (the snapshot, its own node_class)
- * and makes (d, cls_ret, times, err); nothing else.  done is set last, so a
- * poll that sees it may join without waiting long. */
+/* What the retained sizes' thread reads (the snapshot, the explorer's
+ * cls_first, its own node_class) and makes (d, cls_ret, sorted, times, err,
+ * and in DevTools' view the snapshot's edge_skip); nothing else.  done is
+ * set last, so a poll that sees it may join without waiting long. */
 struct explore_job {
 	pthread_t thread;
 	heap_snapshot *s;	/* read; written only in edge_skip (weakmap) */

@@ -1041,6 +1041,48 @@ static void test_retainers(void **state)
 
 /* DevTools' view: an array owned by one object gives it its size, one held
  * by two keeps it; closures are "Function"; emptied nodes leave the rows. */
+/* DevTools' rule 2 on a snapshot large enough for it to run on its own
+ * thread beside the other rules: a native "system / ExternalStringData"
+ * held by one object gives that object its size, another native keeps its
+ * own. */
+static void test_devtools_shallow_threaded(void **state)
+{
+	(void)state;
+	enum { M = 50000, N = 2 * M + 2 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	fprintf(f, META_FMT, N, 2 * M + 1);
+	fprintf(f, "\"nodes\":[%d,1,1,0,%d", T_SYNTHETIC, M + 1);
+	for (int i = 1; i <= M; i++)
+		fprintf(f, ",\n%d,2,%d,10,1", T_OBJECT, 2 * i + 1);
+	for (int i = 1; i <= M; i++)
+		fprintf(f, ",\n%d,%d,%d,5,0", T_NATIVE, i % 2 ? 3 : 4, 2 * (M + i) + 1);
+	fprintf(f, ",\n%d,2,%d,1,0],\n\"edges\":[", T_OBJECT, 2 * N + 1);
+	for (int i = 1; i <= M; i++)
+		fprintf(f, "%d,%d,%d,", E_ELEMENT, i, i * 5);
+	fprintf(f, "%d,%d,%d", E_ELEMENT, M + 1, (N - 1) * 5);
+	for (int i = 1; i <= M; i++)
+		fprintf(f, ",%d,0,%d", E_INTERNAL, (M + i) * 5);
+	fprintf(f, "],\n\"strings\":[\"\",\"(GC roots)\",\"Foo\",\"system / ExternalStringData\",\"Bar\"]}\n");
+	fclose(f);
+	char err[256] = "";
+	heap_snapshot *sn = heap_snapshot_load_mem(buf, len, err, sizeof err);
+	free(buf);
+	if (!sn)
+		fail_msg("%s", err);
+	assert_int_equal(heap_devtools_apply(sn, err, sizeof err), 0);
+	assert_int_equal(sn->node_self[1], 15);		/* its ExternalStringData's 5 */
+	assert_int_equal(sn->node_self[M + 1], 0);
+	assert_int_equal(sn->node_self[2], 10);		/* a Bar keeps its own */
+	assert_int_equal(sn->node_self[M + 2], 5);
+	uint64_t total = 0;
+	for (uint32_t i = 0; i < sn->node_count; i++)
+		total += sn->node_self[i];
+	assert_int_equal(total, 10ull * M + 5ull * M + 1);
+	heap_snapshot_free(sn);
+}
+
 static void test_devtools_view(void **state)
 {
 	(void)state;
@@ -1144,6 +1186,7 @@ int main(void)
 		cmocka_unit_test(test_explore_instance_order),
 		cmocka_unit_test(test_retainers),
 		cmocka_unit_test(test_devtools_view),
+		cmocka_unit_test(test_devtools_shallow_threaded),
 		cmocka_unit_test(test_text_api),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
