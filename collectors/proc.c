@@ -1,28 +1,31 @@
 /* proc — the process collector and Node discovery; see proc.h.
  *
- * Data: up to three libproc2 `pids` contexts, reused for the whole run, each
- * with the fewest items its job needs, because libproc2 reads only the /proc
- * files its items require:
- *   - tick:  /proc/PID/stat + statm — CPU ticks, RSS, VSZ, threads, state,
- *            ppid, start time; one procps_pids_select() per sample for every
- *            watched PID (in batches of SELECT_MAX, the library's limit);
+ * Data: up to two libproc2 `pids` contexts, each with the fewest items its
+ * job needs, because libproc2 reads only the /proc files its items require:
  *   - ident: stat + cmdline — identity of a process at first sight;
  *   - scan:  stat only, over every process — discovery; opened on the first
- *            proc_discover (watching given PIDs never needs it), then run
- *            every tick in "all my node processes" mode, where the memo
- *            below spares a readlink per process per tick.
+ *            proc_discover, then run every tick in "all my node processes"
+ *            mode, where the memo below spares a readlink per process per
+ *            tick.
+ * A sample reads each watched process's stat and statm itself (procfs):
+ * libproc2's select also reads /proc/PID/status for every PID (for a thread
+ * group id), the costliest file of the three, and parses with sscanf.
  * RSS is statm's resident (not stat's rss field): since Linux 6.2 stat's
  * counter is a per-CPU approximation that can be several % off VmRSS.
  * Open fds are st_size of /proc/PID/fd (Linux >= 6.2: the count, one stat()
  * instead of a readdir), falling back to counting entries.  The cgroup memory
  * limit is read at first sight and every CG_REREAD_MS after.
+ * Children discovery (PIDs given) scans every process only when a readdir
+ * of /proc and the stat of what is new say it could find something new
+ * (children_unchanged): watching 50 apps, the scan was a third of a tick.
  *
  * Invariants: vproc->collector_data is NULL or a proc_track owned here; it
  * exists only while the vproc is not PROC_EXITED (freed when marked exited, by
  * proc_collector_forget and proc_collector_release).  A vproc's start_time is
  * its identity: a different start time under the same PID means reuse, and the
- * old vproc is never brought back to life.  A failed select never changes any
- * state (a transient error must not mark everything exited).  CPU deltas use
+ * old vproc is never brought back to life.  A failed read changes a process's
+ * state only once missing_reason() says it is gone or hidden (a transient
+ * error must not mark it exited).  CPU deltas use
  * CLOCK_MONOTONIC, whatever now_ms the caller passes for the time stamps.
  */
 #include "collectors/proc.h"
@@ -58,13 +61,6 @@
 #define CMDLINE_MAX 4096
 #define CG_PATH_MAX 1024
 
-/* Items of the tick context; the enum gives each one's index in a stack. */
-static enum pids_item tick_items[] = {
-	PIDS_ID_PID, PIDS_TICS_BEGAN, PIDS_TICS_USER, PIDS_TICS_SYSTEM, PIDS_MEM_RES,
-	PIDS_VSIZE_BYTES, PIDS_NLWP, PIDS_STATE, PIDS_ID_PPID,
-};
-enum { T_PID, T_BEGAN, T_UTIME, T_STIME, T_RES_KB, T_VSZ, T_NLWP, T_STATE, T_PPID };
-
 /* Items of the ident and scan contexts: the same prefix, ident adds argv. */
 static enum pids_item ident_items[] = {
 	PIDS_ID_PID, PIDS_ID_PPID, PIDS_TICS_BEGAN, PIDS_ID_EUID, PIDS_CMD, PIDS_STATE,
@@ -74,7 +70,7 @@ enum { I_PID, I_PPID, I_BEGAN, I_EUID, I_CMD, I_STATE, I_UTIME, I_STIME, I_ARGV,
 #define SCAN_NITEMS I_ARGV	/* scan = ident without the command line */
 
 struct proc_collector {
-	struct pids_info *tick, *ident, *scan;
+	struct pids_info *ident, *scan;
 	int ident_idle;			/* samples since ident was last used */
 	long hz;			/* clock ticks per second */
 	int64_t btime_ms;		/* boot time, ms since the epoch */
@@ -82,13 +78,40 @@ struct proc_collector {
 	char cg2_mroot[256];		/* the cgroup it shows at that point ("/" mostly) */
 	char cg1mem_root[256];		/* cgroup v1 memory controller mount, "" if none */
 	char cg1mem_mroot[256];
-	unsigned pids[SELECT_MAX];	/* scratch for select */
-	vproc *batch[SELECT_MAX];
 	vproc **watch;			/* scratch: the processes of this sample */
 	size_t watch_cap;
 	struct scan_memo *memo;		/* node or not, per process, from the last */
 	size_t nmemo;			/* discovery, sorted by pid */
+	/* children discovery (see children_unchanged) */
+	struct ls_ent *ls, *ls_new;	/* /proc's processes at the last look, by pid */
+	size_t nls, ls_cap, ls_new_cap;
+	procfs_pid_ino *ls_now;		/* scratch: readdir of /proc */
+	size_t ls_now_cap;
+	int *gone;			/* scratch: PIDs gone since the last look */
+	size_t gone_cap;
+	int *live;			/* scratch: the live watched PIDs, sorted */
+	size_t live_cap;
+	uint64_t kid_model;		/* model_sig() after the last complete scan */
+	struct kid *kids;		/* the children it passed over */
+	size_t nkids, kids_cap;
+	bool kids_ok;			/* all that describes a complete scan */
+	unsigned long scans;		/* full scans of /proc (tests, benches) */
 };
+
+/* A process of /proc as children discovery last saw it: its directory's
+ * inode (new when the PID names a new process) and its parent (-1 unknown). */
+typedef struct ls_ent {
+	int pid, ppid;
+	unsigned long ino;
+} ls_ent;
+
+/* A child of a watched process that children discovery did not add (not
+ * Node, or a wrapper): an exec may make it one without a new PID. */
+typedef struct kid {
+	int pid, ppid;
+	uint64_t start;
+	char comm[16];
+} kid;
 
 /* Discovery runs every tick in "watch all my node processes" mode: keep
  * the readlink verdict of each (pid, start time, comm) for the next round.
@@ -458,9 +481,7 @@ proc_collector *proc_collector_new(char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	int rc = procps_pids_new(&pc->tick, tick_items, sizeof tick_items / sizeof tick_items[0]);
-	if (rc >= 0)
-		rc = procps_pids_new(&pc->ident, ident_items, I_COUNT);
+	int rc = procps_pids_new(&pc->ident, ident_items, I_COUNT);
 	/* pc->scan (discovery) is opened on the first proc_discover: watching
 	 * given PIDs never pays for a third context (~300 KB). */
 	if (rc < 0) {
@@ -485,14 +506,18 @@ void proc_collector_free(proc_collector *pc)
 {
 	if (!pc)
 		return;
-	if (pc->tick)
-		procps_pids_unref(&pc->tick);
 	if (pc->ident)
 		procps_pids_unref(&pc->ident);
 	if (pc->scan)
 		procps_pids_unref(&pc->scan);
 	free(pc->watch);
 	free(pc->memo);
+	free(pc->ls);
+	free(pc->ls_new);
+	free(pc->ls_now);
+	free(pc->gone);
+	free(pc->live);
+	free(pc->kids);
 	free(pc);
 }
 
@@ -681,9 +706,23 @@ static double sched_update(vproc *p, proc_track *t, int64_t mono)
 	return share;
 }
 
-/* Update p from one tick stack (p is the process the stack describes). */
-static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pids_stack *s,
-			 int64_t now_ms)
+/* What a sample reads of one process: stat, and statm's resident set. */
+typedef struct tick_read {
+	procfs_stat st;
+	double rss;
+} tick_read;
+
+/* Read pid's stat and statm: 0, or what procfs said (-ENOENT: gone). */
+static int tick_read_pid(int pid, tick_read *r)
+{
+	int rc = procfs_stat_read(pid, &r->st);
+	if (rc == 0)
+		rc = procfs_rss_read(pid, &r->rss);
+	return rc;
+}
+
+/* Update p from what this sample read of it (p is the process it describes). */
+static void vproc_update(proc_collector *pc, model *m, vproc *p, const tick_read *s, int64_t now_ms)
 {
 	int64_t mono = clock_mono_ms();
 	proc_track *t = p->collector_data;
@@ -698,13 +737,13 @@ static void vproc_update(proc_collector *pc, model *m, vproc *p, const struct pi
 		vproc_name_app(p);
 	}
 	if (p->start_time == 0)
-		p->start_time = s->head[T_BEGAN].result.ull_int;
-	uint64_t ut = s->head[T_UTIME].result.ull_int, st = s->head[T_STIME].result.ull_int;
-	p->rss_bytes = (double)s->head[T_RES_KB].result.ul_int * 1024.0;
-	p->vsz_bytes = (double)s->head[T_VSZ].result.ul_int;
-	p->threads = s->head[T_NLWP].result.s_int;
-	p->state_char = s->head[T_STATE].result.s_ch;
-	p->ppid = s->head[T_PPID].result.s_int;
+		p->start_time = s->st.start_time;
+	uint64_t ut = s->st.utime, st = s->st.stime;
+	p->rss_bytes = s->rss;
+	p->vsz_bytes = (double)s->st.vsize;
+	p->threads = s->st.threads;
+	p->state_char = s->st.state;
+	p->ppid = s->st.ppid;
 	if (!t->named) {	/* first sight: what it is, once its parent is known */
 		t->named = true;
 		const vproc *parent = p->ppid > 0 ? model_find(m, p->ppid) : NULL;
@@ -776,53 +815,43 @@ static void vproc_missing(model *m, vproc *p, int64_t now_ms)
 
 static bool model_has(const model *m, int pid, uint64_t start);
 
-/* Sample the n processes of pc->batch / pc->pids with one select. */
-static int sample_batch(proc_collector *pc, model *m, int n, int64_t now_ms)
+/* Sample p: its stat and statm, read afresh (one open each: libproc2's
+ * select also reads /proc/PID/status, the costliest file, for a thread
+ * group id a PID we watch already is). */
+static void sample_one(proc_collector *pc, model *m, vproc *p, int64_t now_ms)
 {
-	struct pids_fetch *f = procps_pids_select(pc->tick, pc->pids, n, PIDS_SELECT_PID);
-	if (!f)
-		return errno ? -errno : -ENOMEM;
-	struct pids_stack *seen[SELECT_MAX] = { 0 };
-	for (int k = 0; k < f->counts->total; k++) {
-		int pid = f->stacks[k]->head[T_PID].result.s_int;
-		for (int i = 0; i < n; i++)
-			if (pc->batch[i]->pid == pid)
-				seen[i] = f->stacks[k];
-	}
-	for (int i = 0; i < n; i++) {
-		vproc *p = pc->batch[i];
-		struct pids_stack *s = seen[i];
-		uint64_t began = s ? s->head[T_BEGAN].result.ull_int : 0;
-		char st = s ? s->head[T_STATE].result.s_ch : 0;
-		switch (proc_fate_of(p->start_time, s != NULL, began, st)) {
-		case PROC_FATE_SAME:
-			vproc_update(pc, m, p, s, now_ms);
+	tick_read r;
+	bool present = tick_read_pid(p->pid, &r) == 0;
+	const tick_read *s = present ? &r : NULL;
+	uint64_t began = s ? s->st.start_time : 0;
+	char st = s ? s->st.state : 0;
+	switch (proc_fate_of(p->start_time, s != NULL, began, st)) {
+	case PROC_FATE_SAME:
+		vproc_update(pc, m, p, s, now_ms);
+		break;
+	case PROC_FATE_GONE:
+		if (s && p->launched)
+			/* our own child, not reaped yet: the launch module's exit
+			 * callback marks it, with its wait status (marked here
+			 * first, the "exited" event went out without it) */
 			break;
-		case PROC_FATE_GONE:
-			if (s && p->launched)
-				/* our own child, not reaped yet: the launch module's
-				 * exit callback marks it, with its wait status (marked
-				 * here first, the "exited" event went out without it) */
-				break;
-			if (s)		/* a zombie */
-				mark_exited(m, p, now_ms);
-			else
-				vproc_missing(m, p, now_ms);
-			break;
-		case PROC_FATE_REUSED: {
+		if (s)		/* a zombie */
 			mark_exited(m, p, now_ms);
-			/* discovery, run earlier in this tick, may have taken on
-			 * the new process already: it is in this sample as itself */
-			if (model_has(m, p->pid, began))
-				break;
-			vproc *np = model_add(m, p->pid, began);
-			if (np)
-				vproc_update(pc, m, np, s, now_ms);
+		else
+			vproc_missing(m, p, now_ms);
+		break;
+	case PROC_FATE_REUSED: {
+		mark_exited(m, p, now_ms);
+		/* discovery, run earlier in this tick, may have taken on the
+		 * new process already: it is in this sample as itself */
+		if (model_has(m, p->pid, began))
 			break;
-		}
-		}
+		vproc *np = model_add(m, p->pid, began);
+		if (np)
+			vproc_update(pc, m, np, s, now_ms);
+		break;
 	}
-	return 0;
+	}
 }
 
 int proc_collector_sample(proc_collector *pc, model *m, int64_t now_ms)
@@ -845,15 +874,8 @@ int proc_collector_sample(proc_collector *pc, model *m, int64_t now_ms)
 		else
 			watch[nw++] = p;
 	}
-	int rc = 0;
-	for (size_t off = 0; off < nw && rc == 0; off += SELECT_MAX) {
-		int n = (int)(nw - off < SELECT_MAX ? nw - off : SELECT_MAX);
-		for (int i = 0; i < n; i++) {
-			pc->batch[i] = watch[off + (size_t)i];
-			pc->pids[i] = (unsigned)pc->batch[i]->pid;
-		}
-		rc = sample_batch(pc, m, n, now_ms);
-	}
+	for (size_t i = 0; i < nw; i++)
+		sample_one(pc, m, watch[i], now_ms);
 	if (pc->ident && ++pc->ident_idle > IDENT_IDLE_SAMPLES) {
 		procps_pids_unref(&pc->ident);
 		pc->ident = NULL;
@@ -863,7 +885,7 @@ int proc_collector_sample(proc_collector *pc, model *m, int64_t now_ms)
 		malloc_trim(0);
 #endif
 	}
-	return rc;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- discovery */
@@ -973,6 +995,224 @@ static bool watched_parent(const model *m, int ppid)
 	return p && p->state == PROC_LIVE;
 }
 
+/* What children discovery looks at in the model, hashed (FNV-1a): each
+ * process's PID, start time and whether it is live, in order. */
+static uint64_t model_sig(const model *m)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const vproc *p = m->procs[i];
+		uint64_t w[3] = { (uint64_t)(unsigned)p->pid, p->start_time, p->state == PROC_LIVE };
+		for (int k = 0; k < 3; k++)
+			for (int b = 0; b < 64; b += 8)
+				h = (h ^ ((w[k] >> b) & 0xff)) * 0x100000001b3ull;
+	}
+	return h ^ m->nprocs;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+static int cmp_ls(const void *a, const void *b)
+{
+	return cmp_int(&((const ls_ent *)a)->pid, &((const ls_ent *)b)->pid);
+}
+
+/* After a children scan: the parents it saw (it has the last word on them),
+ * the children of live watched processes it passed over, and the model; ok =
+ * the scan was complete and may be trusted until something changes. */
+static void kids_note(proc_collector *pc, const model *m, struct pids_fetch *f, const scan_entry *e,
+		      size_t n, bool ok)
+{
+	for (size_t i = 0; i < pc->nls; i++) {
+		const scan_entry *x = scan_find((scan_entry *)e, n, pc->ls[i].pid);
+		pc->ls[i].ppid = x ? x->ppid : -1;
+	}
+	pc->nkids = 0;
+	pc->kids_ok = false;
+	for (size_t i = 0; i < n && ok; i++) {
+		const struct pids_stack *s = f->stacks[e[i].idx];
+		if (s->head[I_STATE].result.s_ch == 'Z' || !watched_parent(m, e[i].ppid) ||
+		    model_has(m, e[i].pid, e[i].start))
+			continue;
+		if (pc->nkids == pc->kids_cap) {
+			size_t nc = pc->kids_cap ? pc->kids_cap * 2 : 16;
+			kid *k = realloc(pc->kids, nc * sizeof *k);
+			if (!k)
+				return;		/* not remembered: scan again next time */
+			pc->kids = k;
+			pc->kids_cap = nc;
+		}
+		kid *k = &pc->kids[pc->nkids++];
+		*k = (kid){ .pid = e[i].pid, .ppid = e[i].ppid, .start = e[i].start };
+		snprintf(k->comm, sizeof k->comm, "%.15s", s->head[I_CMD].result.str);
+	}
+	pc->kid_model = model_sig(m);
+	pc->kids_ok = ok;
+}
+
+/* Room for n entries in pc->ls_new. */
+static bool grow_ls(proc_collector *pc, size_t n)
+{
+	ls_ent *v = realloc(pc->ls_new, n * sizeof *v);
+	if (!v)
+		return false;
+	pc->ls_new = v;
+	pc->ls_new_cap = n;
+	return true;
+}
+
+/* Append pid to pc->gone (ngone entries so far); the new count, or
+ * (size_t)-1 once memory ran out (then stays so). */
+static size_t gone_add(proc_collector *pc, size_t ngone, int pid)
+{
+	if (ngone == (size_t)-1)
+		return ngone;
+	if (ngone == pc->gone_cap) {
+		size_t nc = pc->gone_cap ? pc->gone_cap * 2 : 64;
+		int *g = realloc(pc->gone, nc * sizeof *g);
+		if (!g)
+			return (size_t)-1;
+		pc->gone = g;
+		pc->gone_cap = nc;
+	}
+	pc->gone[ngone] = pid;
+	return ngone + 1;
+}
+
+/* pid's parent from its stat, -1 when it cannot be read (gone, hidden). */
+static int stat_ppid(int pid)
+{
+	procfs_stat st;
+	return procfs_stat_read(pid, &st) == 0 ? st.ppid : -1;
+}
+
+/* The live watched PIDs into pc->live, sorted; their count, or -1 when one
+ * is the init of a PID namespace (a container's), which adopts orphans
+ * from outside its tree too (docker exec), or when out of memory. */
+static ssize_t live_watched(proc_collector *pc, const model *m)
+{
+	if (m->nprocs > pc->live_cap) {
+		int *v = realloc(pc->live, m->nprocs * sizeof *v);
+		if (!v)
+			return -1;
+		pc->live = v;
+		pc->live_cap = m->nprocs;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const vproc *p = m->procs[i];
+		if (p->state != PROC_LIVE || p->pid <= 1)
+			continue;
+		if (p->nspid == 1)
+			return -1;
+		pc->live[n++] = p->pid;
+	}
+	if (n)
+		qsort(pc->live, n, sizeof *pc->live, cmp_int);
+	return (ssize_t)n;
+}
+
+/* Whether e descends from a live watched process through at least one
+ * process between (the ppids last seen). */
+static bool below_child(const proc_collector *pc, const ls_ent *e, size_t nlive)
+{
+	int anc = e->ppid;
+	for (int depth = 1; depth < 64 && anc > 1 && nlive; depth++) {
+		if (bsearch(&anc, pc->live, nlive, sizeof *pc->live, cmp_int))
+			return depth >= 2;
+		ls_ent key = { .pid = anc };
+		const ls_ent *a = bsearch(&key, pc->ls, pc->nls, sizeof key, cmp_ls);
+		if (!a)
+			return false;
+		anc = a->ppid;
+	}
+	return false;
+}
+
+/* Whether a children scan now would find what the last one found, at the
+ * cost of a readdir of /proc and a stat of each process that is new or
+ * lives below a watched one's child: what a scan judges changes only when
+ *   - a process starts (a PID, or a PID's inode, new in /proc) as the child
+ *     of a live watched process (its stat says),
+ *   - a process is reparented to a live watched process: one that is a
+ *     subreaper adopts orphans from below it (re-read each time: their
+ *     parent may be a zombie still, or gone), a container's init from
+ *     anywhere in its namespace (no skipping then),
+ *   - a child the last scan passed over (not Node) execs (its comm), or
+ *   - the model changes (a watched process comes, goes or ends).
+ * Every look also keeps pc->ls, /proc's processes and their parents. */
+static bool children_unchanged(proc_collector *pc, const model *m)
+{
+	int n = procfs_pids(&pc->ls_now, &pc->ls_now_cap);
+	if (n < 0 || ((size_t)n > pc->ls_new_cap && !grow_ls(pc, (size_t)n))) {
+		pc->kids_ok = false;
+		pc->nls = 0;
+		return false;
+	}
+	ssize_t nlive = live_watched(pc, m);
+	bool same = pc->kids_ok && nlive >= 0 && model_sig(m) == pc->kid_model;
+	size_t j = 0, ngone = 0;
+	ls_ent *nl = pc->ls_new;
+	for (size_t i = 0; i < (size_t)n; i++) {
+		const procfs_pid_ino *now = &pc->ls_now[i];
+		for (; j < pc->nls && pc->ls[j].pid < now->pid; j++)
+			ngone = gone_add(pc, ngone, pc->ls[j].pid);
+		nl[i] = (ls_ent){ now->pid, -1, now->ino };
+		if (j < pc->nls && pc->ls[j].pid == now->pid) {
+			if (pc->ls[j].ino == now->ino) {
+				nl[i].ppid = pc->ls[j++].ppid;
+				continue;
+			}
+			ngone = gone_add(pc, ngone, pc->ls[j++].pid);	/* reused */
+		}
+		nl[i].ppid = stat_ppid(now->pid);
+		if (watched_parent(m, nl[i].ppid))
+			same = false;
+	}
+	for (; j < pc->nls; j++)
+		ngone = gone_add(pc, ngone, pc->ls[j].pid);
+	if (ngone == (size_t)-1) {	/* out of memory: no telling */
+		same = false;
+		ngone = 0;
+	}
+	if (ngone)
+		qsort(pc->gone, ngone, sizeof *pc->gone, cmp_int);
+	for (size_t i = 0; ngone && i < (size_t)n; i++)	/* orphans: their new parent */
+		if (nl[i].ppid > 0 && bsearch(&nl[i].ppid, pc->gone, ngone, sizeof *pc->gone, cmp_int)) {
+			nl[i].ppid = stat_ppid(nl[i].pid);
+			if (watched_parent(m, nl[i].ppid))
+				same = false;
+		}
+	ls_ent *t = pc->ls;
+	size_t tcap = pc->ls_cap;
+	pc->ls = nl;
+	pc->ls_cap = pc->ls_new_cap;
+	pc->nls = (size_t)n;
+	pc->ls_new = t;
+	pc->ls_new_cap = tcap;
+	/* readdir gives PIDs in order; should it not, the merge above only
+	 * costs more reads, and the bsearches need them sorted */
+	if (pc->nls)
+		qsort(pc->ls, pc->nls, sizeof *pc->ls, cmp_ls);
+	for (size_t i = 0; same && i < pc->nls; i++)
+		if (below_child(pc, &pc->ls[i], (size_t)nlive)) {
+			pc->ls[i].ppid = stat_ppid(pc->ls[i].pid);
+			if (nlive && bsearch(&pc->ls[i].ppid, pc->live, (size_t)nlive, sizeof *pc->live, cmp_int))
+				same = false;
+		}
+	for (size_t i = 0; same && i < pc->nkids; i++) {
+		const kid *k = &pc->kids[i];
+		procfs_stat st;
+		same = procfs_stat_read(k->pid, &st) == 0 && st.start_time == k->start && st.ppid == k->ppid &&
+		       strcmp(st.comm, k->comm) == 0;
+	}
+	return same;
+}
+
 /* children: only the children of watched processes (of any user). */
 static int discover(proc_collector *pc, model *m, uid_t uid, bool all_users, bool children)
 {
@@ -984,6 +1224,7 @@ static int discover(proc_collector *pc, model *m, uid_t uid, bool all_users, boo
 	struct pids_fetch *f = procps_pids_reap(pc->scan, PIDS_FETCH_TASKS_ONLY);
 	if (!f)
 		return errno ? -errno : -ENOMEM;
+	pc->scans++;
 	size_t n = (size_t)f->counts->total;
 	scan_entry *e = calloc(n ? n : 1, sizeof *e);
 	if (!e)
@@ -999,6 +1240,7 @@ static int discover(proc_collector *pc, model *m, uid_t uid, bool all_users, boo
 	/* Candidates: node processes of the user, not zombies, not yet watched.
 	 * Their command lines come from ident selects of up to SELECT_MAX. */
 	int self = getpid(), added = 0, rc = 0;
+	bool wrapped = false;	/* a wrapper passed over for its node child */
 	size_t ncand = 0;
 	unsigned *cand = malloc((n ? n : 1) * sizeof *cand);
 	if (!cand) {
@@ -1032,8 +1274,10 @@ static int discover(proc_collector *pc, model *m, uid_t uid, bool all_users, boo
 			if (s->head[I_STATE].result.s_ch == 'Z' || model_has(m, pid, began))
 				continue;
 			if (proc_argv_is_wrapper((const char *const *)argv, argv_count(argv)) &&
-			    has_node_descendant(f, e, n, pid))
+			    has_node_descendant(f, e, n, pid)) {
+				wrapped = true;
 				continue;	/* its node child is the one to watch */
+			}
 			vproc *p = model_add(m, pid, began);
 			if (!p) {
 				rc = -ENOMEM;
@@ -1056,6 +1300,8 @@ static int discover(proc_collector *pc, model *m, uid_t uid, bool all_users, boo
 	}
 	free(cand);
 	memo_save(pc, f, e, n);
+	if (children)	/* a wrapper's node descendant may go: scan each time */
+		kids_note(pc, m, f, e, n, rc == 0 && !wrapped);
 	free(e);
 	if (added)
 		model_touch(m);
@@ -1069,5 +1315,12 @@ int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users)
 
 int proc_discover_children(proc_collector *pc, model *m)
 {
+	if (children_unchanged(pc, m))
+		return 0;
 	return discover(pc, m, 0, true, true);
+}
+
+unsigned long proc_collector_scans(const proc_collector *pc)
+{
+	return pc->scans;
 }

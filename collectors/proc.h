@@ -56,6 +56,10 @@ int proc_discover(proc_collector *pc, model *m, uid_t uid, bool all_users);
  * (cluster workers forked after their primary was given by PID). */
 int proc_discover_children(proc_collector *pc, model *m);
 
+/* How many times discovery scanned every process of /proc (children
+ * discovery skips the scan while nothing it looks at changed). */
+unsigned long proc_collector_scans(const proc_collector *pc);
+
 /* Wall-clock start of a process (ms since the epoch) from its start_time. */
 int64_t proc_start_ms(const proc_collector *pc, uint64_t start_time);
 

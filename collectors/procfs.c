@@ -92,18 +92,39 @@ ssize_t procfs_read_small(const char *path, char *buf, size_t buflen)
 
 /* ---------------------------------------------------------------- stat */
 
+/* An unsigned decimal field of n bytes (stat's counters; "-1" is no such). */
+static int parse_u64(const char *w, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (n == 0 || n > 20)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned)(w[i] - '0');
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
 int procfs_stat_parse(const char *text, size_t len, procfs_stat *out)
 {
 	memset(out, 0, sizeof *out);
-	const char *rp = NULL;
+	const char *rp = NULL, *lp = memchr(text, '(', len);
 	for (size_t i = 0; i < len; i++)	/* the last ')': comm may hold one */
 		if (text[i] == ')')
 			rp = text + i;
-	if (!rp)
+	if (!rp || !lp || lp > rp)
 		return -EINVAL;
+	size_t cl = (size_t)(rp - lp - 1);
+	if (cl >= sizeof out->comm)
+		cl = sizeof out->comm - 1;
+	memcpy(out->comm, lp + 1, cl);
 	const char *p = rp + 1, *end = text + len;
-	/* fields after ')' start at 3 (state); ppid is 4, start time 22 */
-	for (int field = 3; field <= 22; field++) {
+	/* fields after ')' start at 3 (state); ppid is 4, the CPU times 14
+	 * and 15, threads 20, the start time 22, the address space 23 */
+	for (int field = 3; field <= 23; field++) {
 		if (p >= end || *p != ' ')
 			return -EINVAL;
 		p++;
@@ -112,22 +133,36 @@ int procfs_stat_parse(const char *text, size_t len, procfs_stat *out)
 			p++;
 		if (p == w)
 			return -EINVAL;
-		char num[24];
 		size_t wl = (size_t)(p - w);
-		if (field == 3) {
+		uint64_t v;
+		switch (field) {
+		case 3:	/* one letter: R, S, D, Z ... */
+			if (wl != 1 || !isalpha((unsigned char)*w))
+				return -EINVAL;
 			out->state = *w;
-			continue;
+			break;
+		case 4:	/* 0 for the first process of a namespace */
+			if (parse_u64(w, wl, &v) < 0 || v > INT_MAX)
+				return -EINVAL;
+			out->ppid = (int)v;
+			break;
+		case 14:
+		case 15:
+		case 22:
+		case 23:
+			if (parse_u64(w, wl, &v) < 0)
+				return -EINVAL;
+			*(field == 14 ? &out->utime : field == 15 ? &out->stime
+			  : field == 22 ? &out->start_time : &out->vsize) = v;
+			break;
+		case 20:
+			if (parse_u64(w, wl, &v) < 0 || v > INT_MAX)
+				return -EINVAL;
+			out->threads = (int)v;
+			break;
+		default:
+			break;
 		}
-		if (field != 4 && field != 22)
-			continue;
-		if (wl >= sizeof num || strspn(w, "0123456789-") < wl)
-			return -EINVAL;
-		memcpy(num, w, wl);
-		num[wl] = 0;
-		if (field == 4)
-			out->ppid = atoi(num);
-		else
-			out->start_time = strtoull(num, NULL, 10);
 	}
 	return 0;
 }
@@ -142,6 +177,61 @@ int procfs_stat_read(int pid, procfs_stat *out)
 		return n == -ENOENT || n == -ESRCH ? -ENOENT : (int)n;
 	}
 	return procfs_stat_parse(buf, (size_t)n, out);
+}
+
+int procfs_statm_parse(const char *text, size_t len, uint64_t *resident_pages)
+{
+	const char *sp = memchr(text, ' ', len);
+	if (!sp)
+		return -EINVAL;
+	const char *w = sp + 1, *end = text + len, *p = w;
+	while (p < end && *p != ' ' && *p != '\n')
+		p++;
+	return parse_u64(w, (size_t)(p - w), resident_pages);
+}
+
+int procfs_rss_read(int pid, double *bytes)
+{
+	static long page;
+	char path[48], buf[256];
+	uint64_t pages;
+	if (page <= 0)
+		page = sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096;
+	snprintf(path, sizeof path, "/proc/%d/statm", pid);
+	ssize_t n = procfs_read_small(path, buf, sizeof buf);
+	if (n < 0)
+		return n == -ESRCH ? -ENOENT : (int)n;
+	if (procfs_statm_parse(buf, (size_t)n, &pages) < 0)
+		return -EINVAL;
+	*bytes = (double)pages * (double)page;
+	return 0;
+}
+
+int procfs_pids(procfs_pid_ino **v, size_t *cap)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return -errno;
+	size_t n = 0;
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;	/* self, thread-self, the files */
+		if (n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 256;
+			procfs_pid_ino *nv = realloc(*v, nc * sizeof *nv);
+			if (!nv) {
+				rc = -ENOMEM;
+				break;
+			}
+			*v = nv;
+			*cap = nc;
+		}
+		(*v)[n++] = (procfs_pid_ino){ atoi(e->d_name), (unsigned long)e->d_ino };
+	}
+	closedir(d);
+	return rc < 0 ? rc : (int)n;
 }
 
 /* ---------------------------------------------------------------- schedstat */

@@ -25,14 +25,34 @@ ssize_t procfs_read_small(const char *path, char *buf, size_t buflen);
 
 /* The fields of /proc/PID/stat that vitals uses. */
 typedef struct procfs_stat {
+	char comm[16];		/* field 2 without its parentheses, at most 15 bytes */
 	char state;		/* R, S, D, Z, X ... */
 	int ppid;
+	uint64_t utime, stime;	/* fields 14, 15: clock ticks on a CPU */
+	int threads;		/* field 20 */
 	uint64_t start_time;	/* field 22: clock ticks since boot */
+	uint64_t vsize;		/* field 23: bytes of address space */
 } procfs_stat;
 /* Parse /proc/PID/stat text (comm may hold blanks and ')').  0 or -EINVAL. */
 int procfs_stat_parse(const char *text, size_t len, procfs_stat *out);
 /* 0, or -ENOENT (gone), -EACCES, -EINVAL. */
 int procfs_stat_read(int pid, procfs_stat *out);
+/* Resident pages of /proc/PID/statm text (its second number; pure, fuzzed).
+ * 0 or -EINVAL. */
+int procfs_statm_parse(const char *text, size_t len, uint64_t *resident_pages);
+/* pid's resident set in bytes from statm (exact, unlike stat's rss since
+ * Linux 6.2): 0, or -ENOENT (gone), -EACCES, -EINVAL. */
+int procfs_rss_read(int pid, double *bytes);
+
+/* The processes of /proc: each one's PID and its directory's inode, which
+ * is new whenever a PID names a new process (procfs makes an inode per
+ * process it shows).  Fills *v (grown with realloc, *cap its room) in
+ * the order readdir gives, by PID; the count, or -errno. */
+typedef struct procfs_pid_ino {
+	int pid;
+	unsigned long ino;
+} procfs_pid_ino;
+int procfs_pids(procfs_pid_ino **v, size_t *cap);
 /* True when pid is gone or a zombie (kill(2) still succeeds on those). */
 bool procfs_gone(int pid);
 /* Whether pid's main thread sleeps in epoll (its wchan): 1 (a Node process

@@ -34,6 +34,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	procfs_stat st;
 	if (procfs_stat_parse((const char *)data, size, &st) == 0 && st.state == 0)
 		abort();	/* parsed, yet no state */
+	if (!memchr(st.comm, '\0', sizeof st.comm))
+		abort();	/* unterminated comm */
+	uint64_t res = 7;
+	if (procfs_statm_parse((const char *)data, size, &res) < 0 && res != 7)
+		abort();	/* a refused line leaves nothing behind */
 	procfs_sched ss;
 	if (procfs_schedstat_parse((const char *)data, size, &ss) < 0 && (ss.run_ns || ss.wait_ns || ss.slices))
 		abort();	/* a refused line leaves nothing behind */

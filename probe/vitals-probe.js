@@ -302,6 +302,16 @@ function countHandles(conns) {
  * The first block after a quiet spell is seen only where it overlaps a coarse
  * tick; `lag.res_ms` says which resolution a sample's window had.
  *
+ * A loop busy every second for SAT_AFTER_MS with no stall (a saturated
+ * server) is ticked every SAT_STEP_MS instead, until a second is not busy or
+ * a stall comes: a third fewer ticks. A tick P ms apart is late by at least
+ * B - P after a block of B ms, and a fine tick counts a block whole (late +
+ * its span) once it is BUSY_LATE_MS late: blocks of BUSY_LATE_MS + P or more
+ * always show whole, 40 ms at 20, 50 at 30. A 50 ms step would read a 60 ms
+ * block as 10 ms of lateness; a lower bar for "whole" would read a 10 ms GC
+ * as 60. Lag values are still lateness, so a saturated loop's p99 is
+ * measured as before, from 33 values a second instead of 50.
+ *
  * Idle, samples are coalesced. Building and sending one costs a cold idle
  * process 0.5-1.5 ms of CPU (measured on a 2-core VM: the build 0.1-0.6 ms,
  * the write 0.1-2 ms), several times its wake-up; one every 5 s still cost
@@ -328,6 +338,8 @@ function countHandles(conns) {
  * it, so a block is in the sample whose window [ts - interval_ms, ts] it
  * ended in, and ts is when the probe measured (not when it was sent). */
 const FINE_MS = 20;
+const SAT_STEP_MS = 30;
+const SAT_AFTER_MS = 5000;
 const BUSY_ELU = 0.05;
 const BUSY_LATE_MS = 20;
 const FINE_HOLD_MS = 10000;
@@ -347,16 +359,25 @@ const HEAP_MOVE = 0.01;        /* of the heap's total: used moved this much, not
 
 /* The main thread's scheduler account, [ms on a CPU, ms runnable but
  * waiting for one], from /proc/thread-self/schedstat kept open (one pread
- * a reading); null where there is none. */
-const SCHED_MARK_MS = 100;
+ * a reading); null where there is none. A busy loop marks it every
+ * SCHED_MARK_MS (see monTick): at 100 ms, 10 reads a second were ~0.2 %
+ * of a saturated server's main thread (the pread is most of it); 250 ms
+ * lets a stall's verdict count up to 0.5 s of waiting from before it. */
+const SCHED_MARK_MS = 250;
 function schedRead(m) {
 	try {
 		if (m.schedFd === undefined) m.schedFd = fs.openSync('/proc/thread-self/schedstat', 'r');
 		if (m.schedFd < 0) return null;
-		const n = fs.readSync(m.schedFd, m.schedBuf || (m.schedBuf = Buffer.alloc(96)), 0, 96, 0);
-		const f = m.schedBuf.latin1Slice(0, n).split(' ');
-		const v = [Number(f[0]) / 1e6, Number(f[1]) / 1e6];
-		return v[0] >= 0 && v[1] >= 0 ? v : null;
+		const b = m.schedBuf || (m.schedBuf = Buffer.alloc(96));
+		const n = fs.readSync(m.schedFd, b, 0, 96, 0);
+		/* "run_ns wait_ns slices\n", parsed in place (no string) */
+		let i = 0, run = 0, wait = 0;
+		for (; i < n && b[i] >= 48 && b[i] <= 57; i++) run = run * 10 + b[i] - 48;
+		if (i === 0 || b[i++] !== 32) return null;
+		const w0 = i;
+		for (; i < n && b[i] >= 48 && b[i] <= 57; i++) wait = wait * 10 + b[i] - 48;
+		if (i === w0) return null;
+		return [run / 1e6, wait / 1e6];
 	} catch (e) {
 		schedClose(m);
 		m.schedFd = -1;
@@ -384,8 +405,13 @@ function monStart(st) {
 	const cu = process.cpuUsage();
 	const m = { timer: null, armedAt: now, cpuMark: (cu.user + cu.system) / 1000, period: 0, fine: false, fineUntil: 0,
 		checkAt: now, eluMark: perf.performance.eventLoopUtilization(), tickAt: now, tick: null, sched: null, schedAt: 0,
-		schedNow: null, schedNowAt: -1, checkWait: -1 };
-	m.tick = guard(function () { monTick(st, m); });
+		schedNow: null, schedNowAt: -1, checkWait: -1, step: FINE_MS, satSince: -1 };
+	/* its own try, not guard()'s wrapper: 50 calls a second of a busy
+	 * loop, and the wrapper's apply of `arguments` was ~0.1 % of a
+	 * saturated server's main thread */
+	m.tick = function monTimer() {
+		try { monTick(st, m); } catch (e) { /* the app never sees it */ }
+	};
 	/* a first mark, so that a stall in the very first window (the first
 	 * sample is due at once, too soon for a coarse tick's mark) is judged
 	 * against the CPU wait too, not taken as one unseen */
@@ -405,11 +431,13 @@ function monStop(st) {
 	}
 }
 
-/* Arms the tick for the next sample due, or FINE_MS while busy. */
+/* Arms the tick for the next sample due, or m.step (FINE_MS, SAT_STEP_MS)
+ * while busy. */
 function monArm(st, m, now) {
 	let d = Infinity;
-	for (const c of st.conns) if (c.sendDue - now < d) d = c.sendDue - now;
-	if (m.fine && FINE_MS < d) d = FINE_MS;
+	const list = st.connList;
+	for (let i = 0; i < list.length; i++) if (list[i].sendDue - now < d) d = list[i].sendDue - now;
+	if (m.fine && m.step < d) d = m.step;
 	if (d === Infinity) d = 1000;
 	d = Math.max(1, Math.ceil(d));
 	m.armedAt = now;
@@ -454,7 +482,7 @@ function eluBetween(a, b) {
 function monTick(st, m) {
 	if (st.mon !== m) return;
 	const now = perf.performance.now();
-	const wall = Date.now();
+	let wall = 0;	/* Date.now(), read only for a sample */
 	const late = Math.max(0, now - m.armedAt - m.period);
 	const check = now - m.checkAt >= CHECK_MS - 1;
 	const prof = profiling(st);
@@ -478,7 +506,8 @@ function monTick(st, m) {
 	 * nothing (blocked needs that lateness; the marks move only at checks):
 	 * a saturated server's 50 ticks a second then skip both readings
 	 * (process.cpuUsage() alone was ~0.2 % of its main thread). */
-	if (late >= (m.period > FINE_MS ? 2 : BUSY_LATE_MS) || check) {
+	const coarse = m.period > m.step;
+	if (late >= (coarse ? 2 : BUSY_LATE_MS) || check) {
 		e = perf.performance.eventLoopUtilization();
 		const cu = process.cpuUsage();
 		m.cu = cu;	/* a full sample built by this tick sends it (buildSample) */
@@ -487,7 +516,7 @@ function monTick(st, m) {
 		active = e.active - m.eluMark.active;
 		const burned = cpuNow - m.cpuMark >= late / BURN_DIV;
 		blocked = late >= BUSY_LATE_MS && (prof || active >= late / 2) && burned;
-		whole = m.period > FINE_MS ? active >= late / 2 && burned : blocked;
+		whole = coarse ? active >= late / 2 && burned : blocked;
 	}
 	/* The block began after the previous tick: late + span, where span is
 	 * the period unless a re-arm in between (idleWake's) shortened it. */
@@ -499,13 +528,15 @@ function monTick(st, m) {
 	 * that an idle app on a host short of CPU still coalesces its samples
 	 * (each tick there is late by the run queue, not by the app). */
 	let own = lag;
-	if (m.period > FINE_MS && m.sched) {
+	if (coarse && m.sched) {
 		const s = schedNow(m, now);
 		if (s) own = Math.max(0, lag - (s[1] - m.sched[1]));
 	}
-	for (const c of st.conns) {
+	const list = st.connList;
+	for (let i = 0; i < list.length; i++) {
+		const c = list[i];
 		if (prof) c.profiled = true;
-		if (c.lagVals.length < MAX_LAG_VALS) c.lagVals.push(lag);
+		lagPush(c, lag);
 		if (lag > c.lagMax) c.lagMax = lag;
 		if (own > c.lagOwn) c.lagOwn = own;
 		if (span > c.lagRes) c.lagRes = Math.round(span);
@@ -529,12 +560,16 @@ function monTick(st, m) {
 		const own = active - (s && m.checkWait >= 0 ? s[1] - m.checkWait : 0);
 		const span = now - m.checkAt;
 		if (own >= BUSY_ELU * (span > 2 * CHECK_MS ? CHECK_MS : span) &&
-		    cpuNow - m.cpuMark >= (BUSY_ELU / BURN_DIV) * Math.min(span, CHECK_MS))
+		    cpuNow - m.cpuMark >= (BUSY_ELU / BURN_DIV) * Math.min(span, CHECK_MS)) {
 			busy = true;
+			if (m.satSince < 0) m.satSince = now;
+		} else {
+			m.satSince = -1;
+		}
 		m.checkWait = s ? s[1] : -1;
 		m.checkAt = now;
 	}
-	if (e && (check || m.period > FINE_MS)) {
+	if (e && (check || coarse)) {
 		m.eluMark = e;
 		m.cpuMark = cpuNow;
 	}
@@ -558,7 +593,7 @@ function monTick(st, m) {
 	 * of work after a quiet spell is judged by a coarse tick).  A stall
 	 * without a fresh mark is taken as one. */
 	const fresh = m.sched !== null && m.armedAt - m.schedAt <= 2 * SCHED_MARK_MS;
-	if ((stalled && fresh) || (m.fine ? now - m.schedAt >= SCHED_MARK_MS : m.period > FINE_MS)) {
+	if ((stalled && fresh) || (m.fine ? now - m.schedAt >= SCHED_MARK_MS : coarse)) {
 		const s = schedNow(m, now);
 		/* The machine's if the thread waited for a CPU at least as long as
 		 * the tick was late (a loop turning all the time, throttled by its
@@ -570,11 +605,15 @@ function monTick(st, m) {
 		m.sched = s;
 		m.schedAt = now;
 	}
+	/* Busy every second for SAT_AFTER_MS with no stall: SAT_STEP_MS */
+	if (stalled || !m.fine) m.satSince = -1;
+	m.step = m.satSince >= 0 && now - m.satSince >= SAT_AFTER_MS ? SAT_STEP_MS : FINE_MS;
 	/* a stall's culprit is matched on the profiler's clock; no stall, no read */
 	const hr = stalled ? process.hrtime.bigint() : 0n;
 	if (stalled && st.hunt && st.hunt.running) stallSeen(st, now, hr, late, lag);
-	let polled = false;
-	for (const c of st.conns) {
+	let polled = false, sent = false;
+	for (let i = 0; i < list.length; i++) {
+		const c = list[i];
 		/* Node fires a timer by the loop's cached clock, up to a few ms
 		 * before perf.now() says it is due: a sample that early is on time
 		 * (else the app would wake again a moment later just for it). */
@@ -585,14 +624,18 @@ function monTick(st, m) {
 		 * puts sendDue further out when it coalesces. */
 		c.nextDue = c.sendDue + c.period;
 		if (c.nextDue <= now) c.nextDue = now + c.period;
+		if (wall === 0) wall = Date.now();
 		if (!polled && st.workers) {
 			workersPoll(st);	/* answers go in the next sample */
 			polled = true;
 		}
 		emitSample(c, now, wall, e || perf.performance.eventLoopUtilization(), m.fine);
+		sent = true;
 	}
 	if (stalled && !st.hunt) stallSeen(st, now, hr, late, lag);
-	if (st.mon === m) monArm(st, m, perf.performance.now());
+	/* armed from now unless a sample or a hunt took time since (a plain
+	 * tick takes µs): no second clock reading */
+	if (st.mon === m) monArm(st, m, sent || stalled ? perf.performance.now() : now);
 }
 
 /* ---- the culprit of a stall ----------------------------------------------
@@ -807,17 +850,32 @@ function rankPct(xs, q) {
 	return xs[Math.min(xs.length, r) - 1];
 }
 
+/* A window's lateness values: a Float64Array kept across windows (grown
+ * to the most a window had, at most MAX_LAG_VALS), so that a busy loop's 50
+ * ticks a second allocate nothing (an array emptied each window grew its
+ * backing store again every second). */
+function lagPush(conn, lag) {
+	let buf = conn.lagVals;
+	if (conn.lagN === buf.length) {
+		if (buf.length >= MAX_LAG_VALS) return;
+		const nb = new Float64Array(Math.min(MAX_LAG_VALS, buf.length * 2));
+		nb.set(buf);
+		conn.lagVals = buf = nb;
+	}
+	buf[conn.lagN++] = lag;
+}
+
 /* The lag of a connection's window, and a fresh window. */
 function lagOf(conn) {
-	const xs = conn.lagVals;
-	const out = { min: 0, p50: 0, p99: 0, max: round3(conn.lagMax), n: xs.length, res_ms: conn.lagRes };
-	if (xs.length) {
-		if (xs.length > 1) xs.sort(function (a, b) { return a - b; });
+	const n = conn.lagN;
+	const out = { min: 0, p50: 0, p99: 0, max: round3(conn.lagMax), n: n, res_ms: conn.lagRes };
+	if (n) {
+		const xs = conn.lagVals.subarray(0, n).sort();	/* numeric, in place */
 		out.min = round3(xs[0]);
 		out.p50 = round3(rankPct(xs, 50));
 		out.p99 = round3(rankPct(xs, 99));
 	}
-	xs.length = 0;	/* out has copied what it needs */
+	conn.lagN = 0;
 	conn.lagOwnLast = conn.lagOwn;	/* for quietSample */
 	conn.lagOwn = 0;
 	conn.lagMax = 0;
@@ -2034,7 +2092,7 @@ function onConnection(st, sock) {
 		sock: sock, st: st, all: st.conns, closed: false, httpServer: httpAcc(), httpClient: httpAcc(), routes: new Map(), nroutes: 0, otherRoute: null, hz: 1, period: 1000, nextDue: 0, seq: 0,
 		sendDue: 0, quiet: 0, heapUsed: 0, heapTotal: 0,
 		last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
-		lagVals: [], lagMax: 0, lagOwn: 0, lagOwnLast: 0, waitMark: -1, lagRes: 0, stalls: [], profiled: false,
+		lagVals: new Float64Array(64), lagN: 0, lagMax: 0, lagOwn: 0, lagOwnLast: 0, waitMark: -1, lagRes: 0, stalls: [], profiled: false,
 		gc: [], gcDropped: 0, inBuf: [], inLen: 0, discard: false, drainWaiters: [], sampleFailed: false,
 		waitDrain: null,
 	};
@@ -2238,10 +2296,10 @@ function start(opts) {
  * a busy second, as a real 1 Hz sample of a busy loop does. */
 function benchSampler() {
 	const conn = { seq: 0, last: perf.performance.now(), elu: perf.performance.eventLoopUtilization(),
-		gc: [], gcDropped: 0, lagVals: [], lagMax: 0, lagOwn: 0, lagOwnLast: 0, waitMark: -1, lagRes: 0, stalls: [] };
+		gc: [], gcDropped: 0, lagVals: new Float64Array(64), lagN: 0, lagMax: 0, lagOwn: 0, lagOwnLast: 0, waitMark: -1, lagRes: 0, stalls: [] };
 	return {
 		sample: function () {
-			for (let i = 0; i < 1000 / FINE_MS; i++) conn.lagVals.push((i * 7919) % 13 / 10);
+			for (let i = 0; i < 1000 / FINE_MS; i++) lagPush(conn, (i * 7919) % 13 / 10);
 			conn.lagRes = FINE_MS;
 			return JSON.stringify(buildSample(conn, perf.performance.now(), Date.now(), perf.performance.eventLoopUtilization(), true));
 		},

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -737,6 +738,154 @@ static void test_discover_only_node(void **state)
 	proc_collector_free(pc);
 }
 
+/* A copy of sleep(1) named node in a fresh directory: what the "is it
+ * Node?" rule takes for node (its exe's base name).  Its path into out. */
+static void fake_node(char *dir, size_t dlen, char *out, size_t olen)
+{
+	snprintf(dir, dlen, "/tmp/vitals-kids-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(out, olen, "%s/node", dir);
+	int in = open("/bin/sleep", O_RDONLY), o = open(out, O_WRONLY | O_CREAT | O_EXCL, 0755);
+	assert_true(in >= 0 && o >= 0);
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		assert_int_equal(write(o, buf, (size_t)n), n);
+	close(in);
+	assert_int_equal(close(o), 0);
+}
+
+/* A child that waits for a byte on fd, then runs node (the fake). */
+static pid_t fork_exec_on_byte(int fd, const char *node)
+{
+	pid_t c = fork();
+	assert_true(c >= 0);
+	if (c == 0) {
+		char b;
+		if (read(fd, &b, 1) == 1)
+			execl(node, "node", "600", (char *)NULL);
+		_exit(1);
+	}
+	return c;
+}
+
+/* Wait until pid's comm is want (an exec done). */
+static void wait_comm(int pid, const char *want)
+{
+	char comm[64] = "";
+	for (int i = 0; i < 500; i++) {
+		read_comm(pid, comm, sizeof comm);
+		if (strcmp(comm, want) == 0)
+			return;
+		usleep(10000);
+	}
+	fail_msg("%d: comm %s, not %s", pid, comm, want);
+}
+
+static int stat_ppid_of(int pid)
+{
+	return (int)stat_field(pid, 4);
+}
+
+static bool model_holds(const model *m, int pid)
+{
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i]->pid == pid)
+			return true;
+	return false;
+}
+
+/* Children discovery scans /proc only when something it judges changed,
+ * and still finds a child that becomes node by exec (no new PID), a new
+ * node child, and an orphan reparented to a watched subreaper; nothing
+ * changed, no scan. */
+static void test_discover_children(void **state)
+{
+	char dir[64], node[128];
+	fake_node(dir, sizeof dir, node, sizeof node);
+	proc_collector *pc = collector();
+	model m;
+	model_init(&m, NULL);
+	model_add(&m, getpid(), stat_field(getpid(), 22));
+	int go[2];
+	assert_int_equal(pipe(go), 0);
+	pid_t a = fork_exec_on_byte(go[0], node);
+	wait_comm(a, "test_proc");
+	assert_int_equal(proc_discover_children(pc, &m), 0);	/* not node yet */
+	unsigned long scans = proc_collector_scans(pc);
+	assert_true(scans >= 1);
+	assert_int_equal(proc_discover_children(pc, &m), 0);
+	assert_int_equal(proc_discover_children(pc, &m), 0);
+	assert_int_equal(proc_collector_scans(pc), scans);	/* nothing changed: no scan */
+
+	/* exec: the same PID, now node */
+	assert_int_equal(write(go[1], "x", 1), 1);
+	wait_comm(a, "node");
+	assert_int_equal(proc_discover_children(pc, &m), 1);
+	assert_true(model_holds(&m, a));
+	scans = proc_collector_scans(pc);
+	assert_int_equal(proc_discover_children(pc, &m), 0);
+	assert_int_equal(proc_collector_scans(pc), scans);
+
+	/* a new child that is node */
+	pid_t b = fork_exec_on_byte(go[0], node);
+	assert_int_equal(write(go[1], "x", 1), 1);
+	wait_comm(b, "node");
+	assert_int_equal(proc_discover_children(pc, &m), 1);
+	assert_true(model_holds(&m, b));
+
+	/* an orphan: node under a child that is not watched (not node), the
+	 * child ends, the grandchild is ours (we are a subreaper) */
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	int gx[2], mx[2], gp[2];
+	assert_int_equal(pipe(gx), 0);
+	assert_int_equal(pipe(mx), 0);
+	assert_int_equal(pipe(gp), 0);
+	pid_t mid = fork();	/* ours, stays; its child's child is node */
+	assert_true(mid >= 0);
+	if (mid == 0) {
+		pid_t m2 = fork();
+		if (m2 == 0) {
+			pid_t gc = fork_exec_on_byte(gx[0], node);
+			char x;
+			if (write(gp[1], &gc, sizeof gc) != sizeof gc || read(mx[0], &x, 1) != 1)
+				_exit(1);
+			_exit(0);
+		}
+		waitpid(m2, NULL, 0);
+		for (;;)
+			pause();
+	}
+	pid_t g = 0;
+	assert_int_equal(read(gp[0], &g, sizeof g), sizeof g);
+	assert_int_equal(write(gx[1], "x", 1), 1);
+	wait_comm(g, "node");
+	assert_int_equal(proc_discover_children(pc, &m), 0);	/* a great-grandchild */
+	assert_false(model_holds(&m, g));
+	assert_int_equal(write(mx[1], "x", 1), 1);	/* its parent goes */
+	for (int i = 0; i < 500 && stat_ppid_of(g) != getpid(); i++)
+		usleep(10000);
+	assert_int_equal(proc_discover_children(pc, &m), 1);	/* reparented to us */
+	assert_true(model_holds(&m, g));
+	int fds[] = { gx[0], gx[1], mx[0], mx[1], gp[0], gp[1] };
+	for (size_t i = 0; i < 6; i++)
+		close(fds[i]);
+
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	pid_t kids[] = { a, b, g, mid };
+	for (size_t i = 0; i < 4; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+	close(go[0]);
+	close(go[1]);
+	unlink(node);
+	rmdir(dir);
+	proc_collector_release(&m);
+	model_free(&m);
+	proc_collector_free(pc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -756,6 +905,7 @@ int main(void)
 		cmocka_unit_test(test_pid_reuse_discovered),
 		cmocka_unit_test(test_cgroup_limit),
 		cmocka_unit_test(test_discover_only_node),
+		cmocka_unit_test(test_discover_children),
 		cmocka_unit_test(test_manager_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,26 @@ static void test_stat_parse(void **state)
 	assert_int_equal(st.state, 'S');
 	assert_int_equal(st.ppid, 7);
 	assert_true(st.start_time == 123456);
+	assert_string_equal(st.comm, "a) b (c");
+	assert_true(st.utime == 3 && st.stime == 1 && st.vsize == 1000);
+	assert_int_equal(st.threads, 11);
+	/* comm is kept to 15 bytes, as the kernel keeps it */
+	assert_int_equal(procfs_stat_parse(TXT("9 (a-very-long-command-name) R 1 9 9 0 -1 0 0 0 0 0 7 8 0 0 "
+					       "20 0 1 0 5 4096 1\n"), &st), 0);
+	assert_string_equal(st.comm, "a-very-long-com");
+	assert_true(st.utime == 7 && st.stime == 8 && st.start_time == 5 && st.vsize == 4096);
+	/* a counter that is not one: a sign, a letter, more than 64 bits */
+	assert_int_equal(procfs_stat_parse(TXT("9 (x) R 1 9 9 0 -1 0 0 0 0 0 -7 8 0 0 20 0 1 0 5 4096\n"), &st),
+			 -EINVAL);
+	assert_int_equal(procfs_stat_parse(TXT("9 (x) R 1 9 9 0 -1 0 0 0 0 0 7 8 0 0 20 0 z 0 5 4096\n"), &st),
+			 -EINVAL);
+	assert_int_equal(procfs_stat_parse(TXT("9 (x) R 1 9 9 0 -1 0 0 0 0 0 7 8 0 0 20 0 1 0 5 "
+					       "18446744073709551616\n"), &st), -EINVAL);
+	/* no field 23 */
+	assert_int_equal(procfs_stat_parse(TXT("9 (x) R 1 9 9 0 -1 0 0 0 0 0 7 8 0 0 20 0 1 0 5\n"), &st),
+			 -EINVAL);
+	assert_int_equal(procfs_stat_parse(TXT("9 x) R 1 9 9 0 -1 0 0 0 0 0 7 8 0 0 20 0 1 0 5 1\n"), &st),
+			 -EINVAL);
 	/* cut short, no ')', garbage where numbers go */
 	assert_int_equal(procfs_stat_parse(TXT("42 (x) R 1 2 3"), &st), -EINVAL);
 	assert_int_equal(procfs_stat_parse(TXT("42 x R 1"), &st), -EINVAL);
@@ -53,6 +74,63 @@ static void test_stat_read_self(void **state)
 	assert_false(procfs_gone(getpid()));
 	assert_int_equal(procfs_stat_read(0x3fffffff, &st), -ENOENT);
 	assert_true(procfs_gone(0x3fffffff));
+}
+
+static void test_statm(void **state)
+{
+	(void)state;
+	uint64_t res = 0;
+	assert_int_equal(procfs_statm_parse(TXT("182295 11343 9352 6802 0 12420 0\n"), &res), 0);
+	assert_true(res == 11343);
+	assert_int_equal(procfs_statm_parse(TXT("1 2"), &res), 0);
+	assert_true(res == 2);
+	const char *bad[] = { "", "1", "1 ", "1 x 3\n", "1 -2 3\n", "1 99999999999999999999999 3\n" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		assert_int_equal(procfs_statm_parse(bad[i], strlen(bad[i]), &res), -EINVAL);
+	/* ours, against VmRSS of status (read before and after: it moves) */
+	double b = 0;
+	assert_int_equal(procfs_rss_read(getpid(), &b), 0);
+	assert_true(b > 0);
+	assert_int_equal(procfs_rss_read(0x3fffffff, &b), -ENOENT);
+}
+
+/* The PIDs of /proc with an inode each: ours is there, a child appears with
+ * its own inode, the same on a second look, and is gone once reaped. */
+static void test_pids(void **state)
+{
+	(void)state;
+	procfs_pid_ino *v = NULL;
+	size_t cap = 0;
+	pid_t c = fork();
+	assert_true(c >= 0);
+	if (c == 0) {
+		pause();
+		_exit(0);
+	}
+	int n = procfs_pids(&v, &cap);
+	assert_true(n > 1 && (size_t)n <= cap);
+	unsigned long me = 0, child = 0;
+	for (int i = 0; i < n; i++) {
+		if (i > 0)
+			assert_true(v[i].pid > v[i - 1].pid);	/* readdir's order */
+		if (v[i].pid == getpid())
+			me = v[i].ino;
+		if (v[i].pid == c)
+			child = v[i].ino;
+	}
+	assert_true(me && child && me != child);
+	n = procfs_pids(&v, &cap);
+	bool again = false;
+	for (int i = 0; i < n; i++)
+		if (v[i].pid == c)
+			again = v[i].ino == child;
+	assert_true(again);
+	kill(c, SIGKILL);
+	assert_int_equal(waitpid(c, NULL, 0), c);
+	n = procfs_pids(&v, &cap);
+	for (int i = 0; i < n; i++)
+		assert_int_not_equal(v[i].pid, c);
+	free(v);
 }
 
 static void test_nspid(void **state)
@@ -252,6 +330,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stat_parse),
 		cmocka_unit_test(test_stat_read_self),
+		cmocka_unit_test(test_statm),
+		cmocka_unit_test(test_pids),
 		cmocka_unit_test(test_nspid),
 		cmocka_unit_test(test_schedstat),
 		cmocka_unit_test(test_in_epoll),

@@ -336,6 +336,12 @@ static int start_curses(app *a)
 		use_default_colors();
 	}
 	theme_apply(&a->th, theme_detect_depth());
+	/* ncurses (6.4) flushes after every cursor move while a screen is in
+	 * its first state, before any endwin (for low-level terminfo callers):
+	 * a paint of the overview was ~140 write(2)s.  Suspended and resumed
+	 * once, as after a ^Z, it writes its buffer once per doupdate. */
+	endwin();
+	doupdate();
 	return 0;
 }
 

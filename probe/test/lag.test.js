@@ -199,7 +199,7 @@ describe('loop monitor', { concurrency: 3 }, () => {
 	// (1.4-1.6 s), most of it the quota's wait; the tick was late by less
 	// than the thread waited, so it is the machine's.
 	it('a loop late for want of CPU (a throttled cgroup) starts no culprit hunt', async (t) => {
-		// The CPU wait is read at marks up to 200 ms old; on a machine whose
+		// The CPU wait is read at marks up to 500 ms old; on a machine whose
 		// run queue is many times its cores (load 40-70 on 2 seen in a shared
 		// CI), waits from outside the window blur the verdict both ways.
 		const load = require('os').loadavg()[0], cores = require('os').cpus().length;

@@ -189,6 +189,28 @@ describe('probe samples', { concurrency: 4 }, () => {
 // Alone, after the others: it measures time, and the others' children would
 // compete with it for the CPU.
 describe('probe loop lag', () => {
+	// A saturated loop (busy every second, no stall) is ticked every 30 ms
+	// after 5 s instead of every 20 (a third fewer ticks on a saturated
+	// server): a block of 50 ms still makes a tick 20 ms late, and so shows
+	// whole.
+	it('a saturated loop is ticked every 30 ms after 5 s, and a 50 ms block still shows whole', async () => {
+		const a = await app(['spin']);
+		const c = await h.connect(a.sock);
+		const seen = () => JSON.stringify(c.samples().map((m) => [m.seq, m.lag.n, m.lag.res_ms, m.lag.max]));
+		const s8 = await c.wait((m) => m.t === 'sample' && m.seq === 8, 20000);
+		// ~33 ticks a second, not ~50; on a loaded machine ticks are late
+		// and fewer in either mode, so only a quiet one can tell
+		const load = require('os').loadavg()[0], cores = require('os').cpus().length;
+		if (load <= 1.5 * cores) assert.ok(s8.lag.res_ms >= 30 && s8.lag.n <= 40, 'ticks of 30 ms: ' + seen());
+		a.send('block 50');
+		const b = await a.nextLine((l) => l.blocked, 10000);
+		const s = await c.wait((m) => m.t === 'sample' && m.ts >= b.blocked[1] - 5, 5000);
+		const blockMs = b.blocked[1] - b.blocked[0];
+		assert.ok(s.lag.max >= blockMs, `lag max ${s.lag.max} for a ${blockMs} ms block: ` + seen());
+		c.close();
+		await a.kill();
+	});
+
 	it('a loop blocked 200 ms every second shows lag p99 within 20% of 200', async () => {
 		const a = await app(['block']);
 		const c = await h.connect(a.sock);
