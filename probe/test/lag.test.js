@@ -60,26 +60,28 @@ describe('loop monitor', { concurrency: 3 }, () => {
 		if (load > 8 * cores) return t.skip(`machine too loaded for 10 quiet seconds (load ${load.toFixed(1)} on ${cores} cores)`);
 		const a = await app(['idle']);
 		const c = await h.connect(a.sock);
-		// A window of 10 s in which every sample was coalesced (a loaded
-		// machine can make the loop look busy for a while: then try again).
+		// A window of 15 s in which every sample was coalesced (a loaded
+		// machine can make the loop look busy for a while: then try again);
+		// it starts at a coalesced sample, so it holds the next one (due
+		// 10 s on) whatever the timer's slack.
 		let rate = null;
 		let got = 0;
 		for (let i = 0; i < 4 && rate === null; i++) {
 			await coalesced(c);
 			const s0 = switches(a.pid);
 			const n0 = c.samples().length;
-			await h.delay(10000);
+			await h.delay(15000);
 			const win = c.samples().slice(n0);
 			if (win.some((m) => m.next_ms < 4000)) continue;
-			rate = (switches(a.pid) - s0) / 10;
+			rate = (switches(a.pid) - s0) / 15;
 			got = win.length;
 		}
-		assert.ok(rate !== null, 'never 10 s of coalesced samples');
+		assert.ok(rate !== null, 'never 15 s of coalesced samples');
 		// Its own 1 s interval, the probe's tick every 10 s, a little slack;
 		// the 10 ms histogram of the old probe made this > 100, one sample a
 		// second about 2.
 		assert.ok(rate <= 1.8, 'main-thread wake-ups per second: ' + rate);
-		assert.ok(got >= 1 && got <= 3, 'samples in 10 s: ' + got);
+		assert.ok(got >= 1 && got <= 2, 'samples in 15 s: ' + got);
 		c.close();
 	});
 
