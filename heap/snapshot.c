@@ -1003,6 +1003,32 @@ static inline int number_word(const unsigned char *p, uint64_t *v)
 #endif
 }
 
+/* The number at p, read a word at a time when 8 bytes may be read there
+ * (word), else digit by digit up to limit: the byte after it, or NULL where
+ * there is no number (p at limit, no digit, 20 digits or more, or its end
+ * not before limit). The ranged readers' one number reader. */
+static inline const unsigned char *number_at(const unsigned char *p, const unsigned char *limit,
+					     bool word, uint64_t *v)
+{
+	int len = word ? number_word(p, v) : 0;
+	if (len)
+		return p + len;
+	/* near the input's end, or 8 digits or more */
+	const unsigned char *q = p;
+	if (q == limit)
+		return NULL;
+	uint64_t x = 0;
+	unsigned d = (unsigned)(*q - '0');
+	while (d <= 9 && q - p < 19 && q + 1 < limit) {
+		x = x * 10 + d;
+		d = (unsigned)(*++q - '0');
+	}
+	if (q == p || d <= 9)
+		return NULL;
+	*v = x;
+	return q;
+}
+
 static inline bool is_ws(int c)
 {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
@@ -1042,23 +1068,10 @@ static int ints_ranged(struct loader *L, size_t lo, size_t hi, bool edges)
 	bool word = L->insize >= 8;
 	size_t last8 = word ? (size_t)L->insize - 8 : 0;
 	for (;;) {
-		const unsigned char *q = p;
 		uint64_t v = 0;
-		int len = word && (size_t)(p - L->in) <= last8 ? number_word(p, &v) : 0;
-		if (len) {
-			q = p + len;
-		} else {
-			/* near the input's end (open_end), or 8 digits or more */
-			if (q == limit)
-				return -1;
-			unsigned d = (unsigned)(*q - '0');
-			while (d <= 9 && q - p < 19 && q + 1 < limit) {
-				v = v * 10 + d;
-				d = (unsigned)(*++q - '0');
-			}
-			if (q == p || d <= 9)
-				return -1;
-		}
+		const unsigned char *q = number_at(p, limit, word && (size_t)(p - L->in) <= last8, &v);
+		if (!q)
+			return -1;
 		if (nrec == want)
 			return -1;
 		rec[k++] = v;
@@ -1458,19 +1471,9 @@ static int locations_ranged(struct rd *r, struct loader *L)
 	}
 	for (;;) {
 		uint64_t v = 0;
-		int len = L->insize >= 8 && (size_t)(p - in) <= L->insize - 8 ? number_word(p, &v) : 0;
-		const unsigned char *q = p + len;
-		if (!len) {
-			if (q == limit)
-				return -1;
-			unsigned d = (unsigned)(*q - '0');
-			while (d <= 9 && q - p < 19 && q + 1 < limit) {
-				v = v * 10 + d;
-				d = (unsigned)(*++q - '0');
-			}
-			if (q == p || d <= 9)
-				return -1;
-		}
+		const unsigned char *q = number_at(p, limit, L->insize >= 8 && (size_t)(p - in) <= L->insize - 8, &v);
+		if (!q)
+			return -1;
 		rec[k++] = v;
 		if (k == 4) {
 			if (store_location(L, rec, &cap) < 0)
