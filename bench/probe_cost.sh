@@ -36,6 +36,7 @@ for part in ${PARTS:-idle http}; do
 	http) "$NODE" "$here/fixtures/probe_cost.js" ;;
 	ab) "$NODE" "$here/fixtures/probe_http_ab.js" ;;
 	prof) "$NODE" "$here/fixtures/probe_http_prof.js" ;;
-	*) echo "probe_cost: unknown part '$part' (idle, http, ab, prof)" >&2; exit 2 ;;
+	acct) "$NODE" "$here/fixtures/probe_http_acct.js" ;;
+	*) echo "probe_cost: unknown part '$part' (idle, http, ab, prof, acct)" >&2; exit 2 ;;
 	esac
 done

@@ -89,6 +89,39 @@ function guard(fn) {
 	};
 }
 
+/* ---- cost accounting (benches only) -------------------------------------
+ * With VITALS_PROBE_ACCT=1 in its environment (bench/probe_cost.sh
+ * PARTS=acct) the probe's parts are wrapped (acctWrap, at the end of this
+ * file) to add up their wall time, inclusive, and every sample carries the
+ * sums as `acct`: {part: [calls, ms]}, less the wrapper's own cost per call
+ * (measured at load). Without it nothing is wrapped: acct() returns fn. */
+const ACCT = (function () {
+	try { return process.env.VITALS_PROBE_ACCT === '1' ? { parts: {}, overhead: 0 } : null; } catch (e) { return null; }
+})();
+function acct(name, fn) {
+	if (ACCT === null) return fn;
+	const a = ACCT.parts[name] || (ACCT.parts[name] = [0, 0]);
+	const clock = perf.performance;
+	return function accounted() {
+		const t0 = clock.now();
+		try {
+			return fn.apply(this, arguments);
+		} finally {
+			a[1] += clock.now() - t0;
+			a[0]++;
+		}
+	};
+}
+
+function acctReport() {
+	const out = {};
+	for (const k of Object.keys(ACCT.parts)) {
+		const a = ACCT.parts[k];
+		out[k] = [a[0], round3(Math.max(0, a[1] - a[0] * ACCT.overhead))];
+	}
+	return out;
+}
+
 function round3(x) {
 	return Math.round(x * 1000) / 1000;
 }
@@ -200,7 +233,11 @@ function send(conn, obj) {
 		conn.sock.destroy();
 		return true;
 	}
-	return conn.sock.write(JSON.stringify(obj) + '\n');
+	return writeLine(conn.sock, JSON.stringify(obj) + '\n');
+}
+
+function writeLine(sock, text) {
+	return sock.write(text);
 }
 
 function sendError(conn, id, code, message) {
@@ -977,6 +1014,7 @@ function buildSample(conn, now, wall, elu, fine) {
 		out.stalls = conn.stalls;
 		conn.stalls = [];
 	}
+	if (ACCT !== null) out.acct = acctReport();
 	return out;
 }
 
@@ -1445,6 +1483,7 @@ function httpStart(st) {
 		}),
 	};
 	for (const name of Object.keys(subs)) {
+		subs[name] = acct(name, subs[name]);
 		try { dc.subscribe(name, subs[name]); } catch (e) { delete subs[name]; }
 	}
 	st.http = { subs: subs, server: server, client: client };
@@ -1603,7 +1642,7 @@ function workersStart(st) {
 		ws.list.delete(m.params.sessionId);
 		if (st.idle) idleWake(st);
 	}));
-	session.on('NodeWorker.receivedMessageFromWorker', guard(function (m) {
+	session.on('NodeWorker.receivedMessageFromWorker', acct('workerAnswer', guard(function (m) {
 		const w = ws.list.get(m.params.sessionId);
 		if (!w) return;
 		const msg = JSON.parse(m.params.message);
@@ -1615,7 +1654,7 @@ function workersStart(st) {
 		if (!cb) return;
 		w.pending.delete(msg.id);
 		cb(msg.result, msg.error);
-	}));
+	})));
 	session.post('NodeWorker.enable', { waitForDebuggerOnStart: false }, noop);
 }
 
@@ -2325,6 +2364,37 @@ function benchHttp(every) {
 		sample: function (intervalMs) { return httpOf(conn, 'httpServer', 0, intervalMs); },
 		close: function () { st.conns.clear(); st.connList = []; httpStop(st); },
 	};
+}
+
+/* The accounted parts (see acct): the loop monitor's tick (all of it), the
+ * sample (its build, JSON and write), the worker poll and its answers (above),
+ * and each HTTP channel handler (httpStart). */
+if (ACCT !== null) {
+	monTick = acct('monTick', monTick);
+	schedRead = acct('schedRead', schedRead);
+	monArm = acct('monArm', monArm);
+	emitSample = acct('emitSample', emitSample);
+	buildSample = acct('buildSample', buildSample);
+	quietSample = acct('quietSample', quietSample);
+	spaceStats = acct('spaceStats', spaceStats);
+	countHandles = acct('countHandles', countHandles);
+	httpOf = acct('httpOf', httpOf);
+	workersOf = acct('workersOf', workersOf);
+	send = acct('send', send);
+	writeLine = acct('write', writeLine);
+	workersPoll = acct('workersPoll', workersPoll);
+	/* the wrapper's own cost, as it lands inside the measured span: the
+	 * least of 20 batches (a batch the host preempted reads more) */
+	const cal = acct('_cal', noop);
+	const c = ACCT.parts._cal;
+	let best = Infinity;
+	for (let b = 0; b < 20; b++) {
+		c[0] = c[1] = 0;
+		for (let i = 0; i < 10000; i++) cal();
+		best = Math.min(best, c[1] / c[0]);
+	}
+	ACCT.overhead = best;
+	delete ACCT.parts._cal;
 }
 
 module.exports = { start: start, version: VERSION, _benchSampler: benchSampler, _benchHttp: benchHttp };
