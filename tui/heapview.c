@@ -1,11 +1,22 @@
 /* heapview — the explorer job and screen in the dashboard; see heapview.h.
  *
- * The job owns the paths it was given and its result until the done
+ * Two steps, as `vitals heap explore`: the open (parse, DevTools' view, the
+ * class rows with counts and self sizes; with a diff, BEFORE's ids and the
+ * comparison) runs on the thread pool, and its done callback shows the
+ * first screen; the explorer's own thread then computes the dominators and
+ * retained sizes behind it, and wakes the loop when they are ready
+ * (explore_notify → uv_async_send on a->explore_wake), whose callback takes
+ * them in (explore_ui_tick: the column fills, a key that waited for them is
+ * done) and asks for a paint.  No polling.
+ *
+ * The open's job owns the paths it was given and its result until the done
  * callback: the worker thread touches only a->explore_* (before, after, the
  * explorer it makes, err); the loop thread takes the result in the done
  * callback and wraps it in an explore_ui owned by the app (a->explorer),
- * freed when the view is left or at cleanup.  One load at a time: a second
- * `e` while one runs is ignored. */
+ * freed when the view is left, at quit (before explore_wake is closed: the
+ * free stops and joins the explorer's thread, after which it sends no more
+ * wake-ups) or at cleanup.  One load at a time: a second `e` while one runs
+ * is ignored. */
 #include "tui/heapview.h"
 
 #include <curses.h>
@@ -26,10 +37,21 @@ static void explore_work_cb(uv_work_t *w)
 			       ? explore_open_diff(a->explore_before, a->explore_after, HEAP_VIEW_DEVTOOLS, a->explore_err,
 						   sizeof a->explore_err)
 			       : explore_open(a->explore_after, HEAP_VIEW_DEVTOOLS, a->explore_err, sizeof a->explore_err);
-	/* the dashboard shows it complete (its loop paints on keys and ticks,
-	 * not when a thread finishes): the retained sizes here too */
-	if (a->explore_x)
-		explore_poll(a->explore_x, true);
+	/* the retained sizes follow on the explorer's thread (explore_wake) */
+}
+
+/* On the explorer's thread: the retained sizes are ready. */
+static void explore_ready(void *arg)
+{
+	app *a = arg;
+	uv_async_send(&a->explore_wake);
+}
+
+void app_explore_wake(uv_async_t *h)
+{
+	app *a = h->data;
+	if (a->explorer && explore_ui_tick(a->explorer) && a->ui.view == VIEW_EXPLORE)
+		a->repaint = true;
 }
 
 static void explore_done_cb(uv_work_t *w, int status)
@@ -63,6 +85,7 @@ static void explore_done_cb(uv_work_t *w, int status)
 	a->explorer = u;
 	a->ui.view = VIEW_EXPLORE;
 	a->repaint = true;
+	explore_notify(x, explore_ready, a);	/* at once if they are in already */
 }
 
 void app_start_explore(app *a, vproc *p)
