@@ -30,6 +30,7 @@ check_PROGRAMS += bench/frame_bench
 bench_frame_bench_SOURCES = bench/frame_main.c
 bench_frame_bench_LDADD = $(VITALS_LIBS)
 EXTRA_DIST += bench/frame.sh
+EXTRA_DIST += bench/loaded_check.sh
 # attach (engineer: attach): bench/attach.sh — attach latency and target stall
 # vs a restart with the probe; needs tests/attach_main (built by make check)
 EXTRA_DIST += bench/attach.sh bench/fixtures/attach_target.js
