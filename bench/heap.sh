@@ -180,6 +180,8 @@ for mb in $sizes; do
 	ow=$(sed -n 's/^open \([0-9.]*\) s.*/\1/p' "$dir/cmd.out"); km=$(sed -n 's/^max key \([0-9.]*\) ms/\1/p' "$dir/cmd.out")
 	oc=$(sed -n 's/^open cpu \([0-9.]*\) s.*/\1/p' "$dir/cmd.out"); kmed=$(sed -n 's/^median key \([0-9.]*\) ms/\1/p' "$dir/cmd.out")
 	rt=$(sed -n 's/^retained \([0-9.]*\) s.*/\1/p' "$dir/cmd.out"); rtc=$(sed -n 's/^retained .*cpu \([0-9.]*\) s.*/\1/p' "$dir/cmd.out")
+	# the peak of the one-file explorer (the process's includes the diff's)
+	rss=$(sed -n 's/^retained .*peak RSS \([0-9]*\) MB.*/\1/p' "$dir/cmd.out")
 	grep -E '^(phase|key)' "$dir/cmd.out" | sed 's/^/   /' >&2 || true
 	row "vitals heap explore: open" "$ow" "$oc" "$rss" \
 		"$(ratio "$ow" "$rw")x the retained summary's wall, $(ratio "$oc" "$rc")x its cpu; RSS/file $(ratio "$rss" "$fmb")"

@@ -94,7 +94,9 @@ typedef struct explore {
 	char retained_err[128];	/* why there are no retained sizes, or "" */
 	heap_summary *sum;	/* classes' retained 0 until d is in */
 	uint32_t *cls_first;	/* [nclasses + 1] instances of each class, CSR */
-	uint32_t *cls_nodes;	/* sorted by retained size, descending, once cls_sorted */
+	uint32_t *cls_nodes;	/* each class's instances, from cls_first[c]: NULL
+				 * until the retained sizes are in (then sorted
+				 * by them, descending, once cls_sorted) */
 	uint8_t *cls_sorted;	/* [nclasses] 1: its list is sorted; 0: not yet
 				 * (sorted on first expand); 2: sorted as a
 				 * whole, the new objects not yet first (diff) */

@@ -1044,6 +1044,19 @@ static void test_explore_diff_order(void **state)
 			assert_int_equal(x->rows[1 + i].node, want_new[i]);
 		for (size_t i = 0; i < 3; i++)
 			assert_int_equal(x->cls_nodes[x->cls_first[foo] + 4 + i], want_old[i]);
+		/* compared again (the lists were split by the first): sorted again */
+		explore_collapse(x, 0);
+		bs = mk(before, 4, bedges, 3, STR);
+		b = explore_before_new(bs, err, sizeof err);
+		heap_snapshot_free(bs);
+		assert_int_equal(explore_compare(x, b, err, sizeof err), 0);
+		explore_before_free(b);
+		assert_int_equal(x->cls_sorted[foo], 0);
+		assert_int_equal(explore_expand(x, 0), 0);
+		for (size_t i = 0; i < 4; i++)
+			assert_int_equal(x->rows[1 + i].node, want_new[i]);
+		for (size_t i = 0; i < 3; i++)
+			assert_int_equal(x->cls_nodes[x->cls_first[foo] + 4 + i], want_old[i]);
 		explore_free(x);
 	}
 }
