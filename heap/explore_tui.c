@@ -58,6 +58,11 @@ void explore_ui_free(explore_ui *u)
 	free(u);
 }
 
+explore *explore_ui_explorer(explore_ui *u)
+{
+	return u->x;
+}
+
 /* Draw text at (y, x) in exactly width columns: UTF-8 kept, control
  * characters as '?', cut with '~' when longer. */
 static void put_cols(int y, int x, const char *s, int width)

@@ -13,9 +13,9 @@
  * callback: the worker thread touches only a->explore_* (before, after, the
  * explorer it makes, err); the loop thread takes the result in the done
  * callback and wraps it in an explore_ui owned by the app (a->explorer),
- * freed when the view is left, at quit (before explore_wake is closed: the
- * free stops and joins the explorer's thread, after which it sends no more
- * wake-ups) or at cleanup.  One load at a time: a second `e` while one runs
+ * freed when the view is left (on the thread pool if its thread still
+ * computes: app_explore_close), at quit (here, before explore_wake is
+ * closed: the free stops and joins the explorer's thread) or at cleanup.  One load at a time: a second `e` while one runs
  * is ignored. */
 #include "tui/heapview.h"
 
@@ -137,10 +137,48 @@ void app_explore_key(app *a, int ch)
 	a->repaint = true;
 }
 
+/* An explorer left while its thread computes is freed on the thread pool:
+ * explore_free stops the thread between two of its phases and joins it,
+ * which can take a phase (a few hundred ms at 400 MB), not the loop's time.
+ * Told first, here, never to wake the loop again (explore_wake may close
+ * before the pool gets to it). */
+typedef struct explore_reap {
+	uv_work_t work;
+	explore_ui *u;
+} explore_reap;
+
+static void explore_reap_work(uv_work_t *w)
+{
+	explore_reap *r = w->data;
+	explore_ui_free(r->u);
+	r->u = NULL;
+}
+
+static void explore_reap_done(uv_work_t *w, int status)
+{
+	(void)status;
+	explore_reap *r = w->data;
+	explore_ui_free(r->u);	/* (NULL unless cancelled) */
+	free(r);
+}
+
 void app_explore_close(app *a)
 {
-	explore_ui_free(a->explorer);
+	explore_ui *u = a->explorer;
 	a->explorer = NULL;
 	if (a->ui.view == VIEW_EXPLORE)
 		a->ui.view = VIEW_OVERVIEW;
+	if (!u)
+		return;
+	explore *x = explore_ui_explorer(u);
+	explore_notify(x, NULL, NULL);
+	explore_reap *r = !a->quitting && explore_pending(x) ? malloc(sizeof *r) : NULL;
+	if (r) {
+		r->u = u;
+		r->work.data = r;
+		if (uv_queue_work(a->loop, &r->work, explore_reap_work, explore_reap_done) == 0)
+			return;
+		free(r);
+	}
+	explore_ui_free(u);	/* at quit: joined here, before explore_wake closes */
 }
