@@ -15,7 +15,9 @@
  * keys that open a row wait for them.  So two times: the first frame, and
  * the retained sizes in (explore_poll), both from the start.
  *
- * usage: explore_bench FILE [REPEAT]; prints "open S s" (to the first
+ * usage: explore_bench FILE [REPEAT [BEFORE]]; with BEFORE, then the diff
+ * explorer of BEFORE and FILE ("diff open", its first Enter on the class
+ * with the most new objects; diff_keys).  Prints "open S s" (to the first
  * frame), "open cpu S s" (the process's, to the first frame), "retained
  * S s" (in, from the start) with the CPU and peak RSS by then, one line
  * per phase ("phase NAME S s wall S s cpu": to the first frame, load
@@ -78,10 +80,62 @@ static size_t first_row_of_kind(const explore *x, explore_kind k, size_t from)
 	return SIZE_MAX;
 }
 
+/* The diff explorer of BEFORE and AFTER (`heap explore BEFORE AFTER`, the
+ * dashboard's second `e`): its open to the first frame and to the retained
+ * sizes, then the first Enter on the class with the most new objects,
+ * which once sorted them (25-50 ms for a million), then the same again. */
+static int diff_keys(const char *before, const char *after)
+{
+	char err[512];
+	double t0 = now_ms(), c0 = cpu_ms();
+	explore *x = explore_open_diff(before, after, HEAP_VIEW_DEVTOOLS, err, sizeof err);
+	double t1 = now_ms(), c1 = cpu_ms();
+	if (!x) {
+		fprintf(stderr, "explore_bench: %s\n", err);
+		return -1;
+	}
+	if (explore_poll(x, true) < 0) {
+		fprintf(stderr, "explore_bench: no retained sizes: %s\n", x->retained_err);
+		explore_free(x);
+		return -1;
+	}
+	double t2 = now_ms(), c2 = cpu_ms();
+	printf("diff open %.3f s (to the first frame), cpu %.3f s; retained %.3f s, cpu %.3f s\n", (t1 - t0) / 1e3,
+	       (c1 - c0) / 1e3, (t2 - t0) / 1e3, (c2 - c0) / 1e3);
+	size_t row = SIZE_MAX;
+	for (size_t i = 0; i < x->nrows; i++)
+		if (row == SIZE_MAX || x->delta[x->rows[i].cls].added > x->delta[x->rows[row].cls].added)
+			row = i;
+	if (row == SIZE_MAX) {
+		printf("diff: no class changed\n");
+		explore_free(x);
+		return 0;
+	}
+	const heap_class *c = &x->sum->classes[x->rows[row].cls];
+	double a = now_ms();
+	explore_expand(x, row);
+	double b = now_ms();
+	printf("key %-28s %8.3f ms (%s: %llu new of %llu)\n", "diff: Enter (most new, first)", b - a, c->name,
+	       (unsigned long long)x->delta[x->rows[row].cls].added, (unsigned long long)c->count);
+	if (b - a > worst)
+		worst = b - a;
+	explore_collapse(x, row);
+	double t[5];
+	for (int i = 0; i < 5; i++) {
+		a = now_ms();
+		explore_expand(x, row);
+		t[i] = now_ms() - a;
+		explore_collapse(x, row);
+	}
+	report("diff: Enter (most new)", t, 5);
+	explore_free(x);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: explore_bench FILE [REPEAT]\n");
+		fprintf(stderr, "usage: explore_bench FILE [REPEAT [BEFORE]]\n");
 		return 2;
 	}
 	int rep = argc > 2 ? atoi(argv[2]) : 5;
@@ -215,10 +269,12 @@ int main(int argc, char **argv)
 		explore_expand(x, 0);
 	}
 	report("Esc (collapse)", t, rep);
+	free(t);
+	explore_free(x);
+	if (argc > 3 && diff_keys(argv[3], argv[1]) < 0)
+		return 1;
 	printf("max key %.3f ms\n", worst);
 	qsort(keys, (size_t)nkeys, sizeof *keys, cmp_d);
 	printf("median key %.3f ms\n", nkeys ? keys[nkeys / 2] : 0.0);
-	free(t);
-	explore_free(x);
 	return 0;
 }

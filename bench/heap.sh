@@ -28,7 +28,9 @@
 # dominators and the classes' retained sizes on the thread; stderr), peak
 # RSS, and each key of a typical session (expand the class with the
 # most objects, retainers, edges, dominated, next page, sort, search, jump
-# to an id, collapse), median of 5; the median and slowest key are printed
+# to an id, collapse), median of 5, and with the snapshot before it in
+# HEAP_BENCH_SIZES as BEFORE, the diff explorer's open and its first Enter
+# on the class with the most new objects; the median and slowest key are printed
 # beside the retained summary's time and memlab's full load (memlab has no
 # explorer: its full load is what it takes to answer the same questions).
 # Targets: open <= 2 s wall at 400 MB, every key < 50 ms.
@@ -129,6 +131,7 @@ pct() { awk "BEGIN { printf \"%.0f\", 100 * ($1 - $2) / $2 }"; }
 
 for mb in $sizes; do gen "$mb"; done
 echo "vitals: $heap ($(uname -m), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
+prev=
 for mb in $sizes; do
 	f=$dir/heap-$mb.heapsnapshot
 	fmb=$(awk "BEGIN { printf \"%.1f\", $(stat -c %s "$f") / 1048576 }")
@@ -169,19 +172,31 @@ for mb in $sizes; do
 		echo "   peak RSS of summary <= file size: NO"
 	# the explorer: best of $runs opens (each then drives its keys, median
 	# of 5 each); its phases go to stderr like the summary's timings
-	best "$build/bench/explore_bench" "$f" 5
+	# with the file before it in $sizes as BEFORE, the diff explorer too
+	# (not the same process: V8's ids match only in part, enough for
+	# classes with new and old objects)
+	# shellcheck disable=SC2086
+	best "$build/bench/explore_bench" "$f" 5 $prev
 	ow=$(sed -n 's/^open \([0-9.]*\) s.*/\1/p' "$dir/cmd.out"); km=$(sed -n 's/^max key \([0-9.]*\) ms/\1/p' "$dir/cmd.out")
 	oc=$(sed -n 's/^open cpu \([0-9.]*\) s.*/\1/p' "$dir/cmd.out"); kmed=$(sed -n 's/^median key \([0-9.]*\) ms/\1/p' "$dir/cmd.out")
 	rt=$(sed -n 's/^retained \([0-9.]*\) s.*/\1/p' "$dir/cmd.out"); rtc=$(sed -n 's/^retained .*cpu \([0-9.]*\) s.*/\1/p' "$dir/cmd.out")
+	# the peak of the one-file explorer (the process's includes the diff's)
+	rss=$(sed -n 's/^retained .*peak RSS \([0-9]*\) MB.*/\1/p' "$dir/cmd.out")
 	grep -E '^(phase|key)' "$dir/cmd.out" | sed 's/^/   /' >&2 || true
 	row "vitals heap explore: open" "$ow" "$oc" "$rss" \
 		"$(ratio "$ow" "$rw")x the retained summary's wall, $(ratio "$oc" "$rc")x its cpu; RSS/file $(ratio "$rss" "$fmb")"
 	row "vitals heap explore: retained in" "$rt" "$rtc" "-" "from the start (the keys that open a row wait for it)"
 	row "vitals heap explore: per key" "-" "-" "-" "median $kmed ms, slowest $km ms (target < 50)"
+	if [ -n "$prev" ]; then
+		dw=$(sed -n 's/^diff open \([0-9.]*\) s.*/\1/p' "$dir/cmd.out"); dc=$(sed -n 's/^diff open .* cpu \([0-9.]*\) s;.*/\1/p' "$dir/cmd.out")
+		de=$(sed -n 's/^key diff: Enter (most new, first) *\([0-9.]*\) ms \(.*\)/\1 ms \2/p' "$dir/cmd.out")
+		row "vitals heap explore BEFORE FILE" "$dw" "$dc" "-" "BEFORE $(basename "$prev"); first Enter on the most new: $de"
+	fi
 	[ -n "$fw" ] && row "memlab full load (no explorer)" "$fw" "$fc" "$fr" \
 		"explore opens $(ratio "$fw" "$ow")x faster (wall), $(ratio "$fc" "$oc")x (cpu), $(ratio "$fr" "$rss")x less RSS"
 	awk "BEGIN { exit !($ow <= 2) }" && echo "   explore open <= 2 s wall: yes" ||
 		echo "   explore open <= 2 s wall: NO (load $(cut -d' ' -f1 /proc/loadavg) on $(nproc) cores)"
+	prev=$f
 done
 
 # gen3 MB — $dir/leak-MB-{baseline,target,final}.heapsnapshot unless cached:

@@ -7,7 +7,8 @@
  * search, jumps to ids, collapses; the invariants of explore.h are checked
  * after every step: rows are a pre-order (each row's depth at most one
  * more than the previous), sel < nrows, and in diff mode a class has no
- * more new objects than objects.  Seeds (fuzz/corpus/heap_explore) are
+ * more new objects than objects.  Walked once while the retained sizes
+ * are computed (nothing opens), once after.  Seeds (fuzz/corpus/heap_explore) are
  * those of heap_diff, cut from real snapshots. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -112,6 +113,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(x);
 		explore_before_free(b);
 	}
+	/* the first screen, then (as explore_open_diff and the dashboard do,
+	 * the comparison before them) the retained sizes in: the class lists
+	 * the thread sorted, split into new and old objects when opened */
+	walk(x);
+	explore_poll(x, true);
+	check(x);
 	walk(x);
 	explore_free(x);
 	return 0;

@@ -2,8 +2,9 @@
  *
  * Child lists are computed when a row is expanded (never stored): the
  * instances of a class come from a CSR built once at open, each class's
- * sorted by retained size on the retained sizes' thread (in diff mode, when
- * first opened); an object's edges or
+ * sorted by retained size on the retained sizes' thread (in diff mode then
+ * split, new objects first, in one pass when first opened); an object's
+ * edges or
  * dominated nodes are gathered and sorted each time, which costs one pass
  * over that node's edges; its retainers cost one pass over all edges'
  * targets (~10 ms at 400 MB; a reverse index would be 85 MB there).  So
@@ -13,6 +14,7 @@
  */
 #include "heap/explore.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -172,7 +174,8 @@ static void phase_end(explore *x, int p, double *w, double *c)
 }
 
 /* What the retained sizes' thread reads (the snapshot, the explorer's
- * cls_first, its own node_class) and makes (d, cls_ret, sorted, times, err,
+ * cls_first, its own node_class, which explore_compare reads too) and makes
+ * (d, cls_ret, sorted, times, err,
  * and in DevTools' view the snapshot's edge_skip); nothing else.  done is
  * set last, so a poll that sees it may join without waiting long. */
 struct explore_job {
@@ -184,45 +187,59 @@ struct explore_job {
 	bool weakmap;		/* DevTools' rule 3 is left to the thread */
 	atomic_int cancel, done;
 	bool joinable;		/* a thread runs it (else explore_new did) */
+	double hold_until;	/* test hook: done no sooner (CLOCK_MONOTONIC) */
+	/* explore_notify's callback, called on the thread once done is set;
+	 * lock orders the two (set before or called after, never lost) */
+	pthread_mutex_t lock;
+	void (*notify)(void *arg);
+	void *notify_arg;
 	heap_dominators *d;
 	uint64_t *cls_ret;	/* [nclasses] */
-	uint32_t *sorted;	/* cls_nodes with each class sorted, or NULL */
+	uint32_t *sorted;	/* each class's instances (CSR by cls_first), sorted, or NULL */
 	double t_wall[2], t_cpu[2];	/* dominators; classes: retained sizes, sorted lists */
 	char err[128];
 };
 
-/* The instances of each class as cls_nodes lists them, each class sorted
- * by retained size: so that no class's first opening sorts (25-50 ms for
+/* The instances of each class, in node order, one list after the other
+ * (class c's from cls_first[c]); NULL when out of memory. */
+static uint32_t *class_lists(const uint32_t *node_class, uint32_t n, const uint32_t *cls_first, size_t nclasses)
+{
+	uint32_t *next = malloc((nclasses + 1) * sizeof *next);
+	uint32_t *list = heap_big_malloc(((size_t)n + 1) * sizeof *list);
+	if (!next || !list) {
+		free(next);
+		free(list);
+		return NULL;
+	}
+	memcpy(next, cls_first, (nclasses + 1) * sizeof *next);
+	for (uint32_t i = 0; i < n; i++)
+		if (node_class[i] != UINT32_MAX)
+			list[next[node_class[i]]++] = i;
+	free(next);
+	return list;
+}
+
+/* The instances of each class (class_lists), each class sorted by
+ * retained size: so that no class's first opening sorts (25-50 ms for
  * the largest at 400 MB).  NULL when out of memory: they are then sorted
  * when opened. */
 static uint32_t *sorted_instances(const explore_job *j)
 {
-	uint32_t n = j->s->node_count, *next = malloc((j->nclasses + 1) * sizeof *next);
-	uint32_t *sorted = heap_big_malloc(((size_t)n + 1) * sizeof *sorted);
-	uint64_t *scratch = NULL;
+	uint32_t *sorted = class_lists(j->node_class, j->s->node_count, j->cls_first, j->nclasses);
 	size_t maxn = 0;
-	if (!next || !sorted)
-		goto fail;
-	memcpy(next, j->cls_first, (j->nclasses + 1) * sizeof *next);
 	for (size_t c = 0; c < j->nclasses; c++)
 		if (j->cls_first[c + 1] - j->cls_first[c] > maxn)
 			maxn = j->cls_first[c + 1] - j->cls_first[c];
-	for (uint32_t i = 0; i < n; i++)
-		if (j->node_class[i] != UINT32_MAX)
-			sorted[next[j->node_class[i]]++] = i;
-	scratch = heap_big_malloc(2 * (maxn ? maxn : 1) * sizeof *scratch);
-	if (!scratch)
-		goto fail;
+	uint64_t *scratch = sorted ? heap_big_malloc(2 * (maxn ? maxn : 1) * sizeof *scratch) : NULL;
+	if (!scratch) {
+		free(sorted);
+		return NULL;
+	}
 	for (size_t c = 0; c < j->nclasses; c++)
 		sort_by_retained(sorted + j->cls_first[c], j->cls_first[c + 1] - j->cls_first[c], j->d->retained,
 				 scratch);
-	free(next);
 	free(scratch);
 	return sorted;
-fail:
-	free(next);
-	free(sorted);
-	return NULL;
 }
 
 /* The thread: dominators, then each class's retained size (DevTools'
@@ -255,8 +272,27 @@ static void *job_run(void *arg)
 	if (j->d && !atomic_load_explicit(&j->cancel, memory_order_relaxed))
 		j->sorted = sorted_instances(j);
 	j->t_wall[1] = secs(CLOCK_MONOTONIC) - w1, j->t_cpu[1] = secs(CLOCK_THREAD_CPUTIME_ID) - c1;
+	while (secs(CLOCK_MONOTONIC) < j->hold_until && !atomic_load_explicit(&j->cancel, memory_order_relaxed))
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	pthread_mutex_lock(&j->lock);
 	atomic_store_explicit(&j->done, 1, memory_order_release);
+	if (j->notify)
+		j->notify(j->notify_arg);	/* under the lock: explore_notify(NULL) waits for it */
+	pthread_mutex_unlock(&j->lock);
 	return NULL;
+}
+
+void explore_notify(explore *x, void (*fn)(void *arg), void *arg)
+{
+	explore_job *j = x->job;
+	if (!j)
+		return;
+	pthread_mutex_lock(&j->lock);
+	j->notify = fn;
+	j->notify_arg = arg;
+	if (fn && atomic_load_explicit(&j->done, memory_order_acquire))
+		fn(arg);	/* done before we asked */
+	pthread_mutex_unlock(&j->lock);
 }
 
 static void job_free(explore_job *j)
@@ -267,6 +303,7 @@ static void job_free(explore_job *j)
 	free(j->cls_ret);
 	free(j->sorted);
 	heap_dominators_free(j->d);
+	pthread_mutex_destroy(&j->lock);
 	free(j);
 }
 
@@ -282,6 +319,7 @@ explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	pthread_mutex_init(&j->lock, NULL);
 	x->s = s;
 	j->s = s;
 	j->weakmap = view == HEAP_VIEW_DEVTOOLS;
@@ -297,30 +335,37 @@ explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 	phase_end(x, EXPLORE_T_SUMMARY, &tw, &tc);
 	size_t nc = j->nclasses = x->sum->nclasses;
 	const uint32_t *node_class = j->node_class;
+	/* where each class's instances will start: the lists themselves come
+	 * with the retained sizes (sorted by them), since nothing opens before:
+	 * made here they were 4 bytes a node more through the dominators' peak */
 	x->cls_first = calloc(nc + 1, sizeof *x->cls_first);
-	x->cls_nodes = heap_big_malloc(((size_t)x->s->node_count + 1) * sizeof *x->cls_nodes);
-	if (!x->cls_first || !x->cls_nodes)
+	if (!x->cls_first)
 		goto oom;
 	for (uint32_t i = 0; i < x->s->node_count; i++)
 		if (node_class[i] != UINT32_MAX)
 			x->cls_first[node_class[i] + 1]++;
 	for (size_t c = 0; c < nc; c++)
 		x->cls_first[c + 1] += x->cls_first[c];
-	for (uint32_t i = 0; i < x->s->node_count; i++)
-		if (node_class[i] != UINT32_MAX)
-			x->cls_nodes[x->cls_first[node_class[i]]++] = i;
-	for (size_t c = nc; c > 0; c--)
-		x->cls_first[c] = x->cls_first[c - 1];
-	x->cls_first[0] = 0;
-	/* each class's list is sorted when it is first opened (class_sort) */
 	x->cls_sorted = calloc(nc ? nc : 1, 1);
 	if (!x->cls_sorted)
 		goto oom;
 	if (sort_rows(x, HEAP_SORT_SELF) < 0)
 		goto oom;
+#ifdef __GLIBC__
+	/* the open's scratch (the loader's, DevTools' view's) went back to the
+	 * main malloc arena, where the thread (its own arena) cannot reuse it:
+	 * return those pages to the system (12 MiB of peak RSS at 400 MB) */
+	malloc_trim(0);
+#endif
 	phase_end(x, EXPLORE_T_INDEX, &tw, &tc);
 	x->job = j;
 	j->cls_first = x->cls_first;
+	/* tests/heap_explore.sh, heap_tui.sh: the retained sizes done no
+	 * sooner than this, so that the screen before them can be seen on a
+	 * small file (read here: getenv is not for the thread) */
+	const char *hold = getenv("VITALS_TEST_RETAINED_DELAY_MS");
+	if (hold)
+		j->hold_until = secs(CLOCK_MONOTONIC) + atof(hold) / 1e3;
 	j->joinable = pthread_create(&j->thread, NULL, job_run, j) == 0;
 	if (!j->joinable)
 		job_run(j);	/* no thread: the same work here, taken in by the first poll */
@@ -372,6 +417,9 @@ int explore_poll(explore *x, bool wait)
 	x->t_wall[EXPLORE_T_RETAINED] = j->t_wall[1], x->t_cpu[EXPLORE_T_RETAINED] = j->t_cpu[1];
 	if (!j->d) {
 		snprintf(x->retained_err, sizeof x->retained_err, "%s", j->err);
+		/* (for explore_compare: nothing opens without retained sizes) */
+		if (!atomic_load_explicit(&j->cancel, memory_order_relaxed))
+			x->cls_nodes = class_lists(j->node_class, x->s->node_count, x->cls_first, x->sum->nclasses);
 		job_free(j);
 		return -1;
 	}
@@ -381,12 +429,17 @@ int explore_poll(explore *x, bool wait)
 		x->sum->classes[c].retained = j->cls_ret[c];
 	x->sum->has_retained = true;
 	x->sum->reachable = x->d->retained[x->s->root];
-	if (j->sorted && !x->diff) {
-		/* a diff put each class's new objects first since: sorted when opened */
-		free(x->cls_nodes);
+	if (j->sorted) {
+		/* a diff puts each class's new objects first: in a list sorted
+		 * as a whole that is one pass when the class is opened (2) */
 		x->cls_nodes = j->sorted;
 		j->sorted = NULL;
-		memset(x->cls_sorted, 1, x->sum->nclasses);
+		memset(x->cls_sorted, x->diff ? 2 : 1, x->sum->nclasses);
+	} else {
+		/* (the thread had no memory to sort them: sorted when opened) */
+		x->cls_nodes = class_lists(j->node_class, x->s->node_count, x->cls_first, x->sum->nclasses);
+		if (!x->cls_nodes)
+			snprintf(x->retained_err, sizeof x->retained_err, "out of memory listing the classes' objects");
 	}
 	job_free(j);
 	if (resort_by_retained(x) < 0)
@@ -460,6 +513,31 @@ static bool before_has(const explore_before *b, uint32_t id, uint32_t bc)
 	return bsearch(&key, c->objs, c->n, sizeof key, cmp_side_obj_id) != NULL;
 }
 
+/* What explore_compare gathers from AFTER's objects. */
+struct compare {
+	const explore *x;
+	const explore_before *b;
+	const uint32_t *bcls;	/* [nclasses] BEFORE's class of the name, or UINT32_MAX */
+	uint64_t *surv;		/* [2 * BEFORE's classes] objects still there: count, self */
+	explore_delta *delta;
+	uint8_t *is_new;
+};
+
+/* Object v of AFTER's class c: still there since BEFORE, or new. */
+static void compare_object(struct compare *k, uint32_t c, uint32_t v)
+{
+	const heap_snapshot *s = k->x->s;
+	uint32_t bc = k->bcls[c];
+	if (bc != UINT32_MAX && before_has(k->b, s->node_id[v], bc)) {
+		k->surv[2 * bc]++;
+		k->surv[2 * bc + 1] += s->node_self[v];
+	} else {
+		k->delta[c].added++;
+		k->delta[c].added_self += s->node_self[v];
+		k->is_new[v / 8] |= (uint8_t)(1u << (v % 8));
+	}
+}
+
 int explore_compare(explore *x, const explore_before *b, char *err, size_t errlen)
 {
 	size_t nc = x->sum->nclasses;
@@ -468,8 +546,11 @@ int explore_compare(explore *x, const explore_before *b, char *err, size_t errle
 	uint64_t *surv = calloc(nb ? nb : 1, 2 * sizeof *surv);	/* count, self */
 	uint32_t *owner = malloc((nb ? nb : 1) * sizeof *owner);
 	explore_delta *delta = calloc(nc ? nc : 1, sizeof *delta);
-	uint32_t *buf = NULL;
-	if (!bcls || !surv || !owner || !delta)
+	uint8_t *is_new = calloc((size_t)x->s->node_count / 8 + 1, 1);
+	/* the objects' classes: the thread's node_class until the retained
+	 * sizes are in (it only reads it too), then the class lists */
+	const uint32_t *node_class = x->job ? x->job->node_class : NULL;
+	if (!bcls || !surv || !owner || !delta || !is_new || (!node_class && !x->cls_nodes))
 		goto oom;
 	memset(owner, 0xff, (nb ? nb : 1) * sizeof *owner);
 	/* each class of AFTER to BEFORE's class of that name; what was deleted
@@ -481,69 +562,52 @@ int explore_compare(explore *x, const explore_before *b, char *err, size_t errle
 		if (f && owner[bcls[c]] == UINT32_MAX)
 			owner[bcls[c]] = (uint32_t)c;
 	}
-	size_t maxn = 0;
-	for (size_t c = 0; c < nc; c++) {
-		uint32_t lo = x->cls_first[c], hi = x->cls_first[c + 1];
-		for (uint32_t k = lo; k < hi; k++) {
-			uint32_t v = x->cls_nodes[k];
-			if (bcls[c] != UINT32_MAX && before_has(b, x->s->node_id[v], bcls[c])) {
-				surv[2 * bcls[c]]++;
-				surv[2 * bcls[c] + 1] += x->s->node_self[v];
-			} else {
-				delta[c].added++;
-				delta[c].added_self += x->s->node_self[v];
-			}
-		}
-		if (hi - lo > maxn)
-			maxn = hi - lo;
+	struct compare k = { .x = x, .b = b, .bcls = bcls, .surv = surv, .delta = delta, .is_new = is_new };
+	if (node_class) {
+		for (uint32_t v = 0; v < x->s->node_count; v++)
+			if (node_class[v] != UINT32_MAX)
+				compare_object(&k, node_class[v], v);
+	} else {
+		for (uint32_t c = 0; c < nc; c++)
+			for (uint32_t i = x->cls_first[c]; i < x->cls_first[c + 1]; i++)
+				compare_object(&k, c, x->cls_nodes[i]);
 	}
-	for (size_t k = 0; k < nb; k++)
-		if (owner[k] != UINT32_MAX) {
+	for (size_t i = 0; i < nb; i++)
+		if (owner[i] != UINT32_MAX) {
 			/* ids are unique in a V8 snapshot; a crafted one may repeat them */
-			const heap_side_class *bc = &b->side.classes[k];
-			uint64_t sc = surv[2 * k] < bc->n ? surv[2 * k] : bc->n;
-			uint64_t ss = surv[2 * k + 1] < bc->self ? surv[2 * k + 1] : bc->self;
-			delta[owner[k]].removed = bc->n - sc;
-			delta[owner[k]].removed_self = bc->self - ss;
+			const heap_side_class *bc = &b->side.classes[i];
+			uint64_t sc = surv[2 * i] < bc->n ? surv[2 * i] : bc->n;
+			uint64_t ss = surv[2 * i + 1] < bc->self ? surv[2 * i + 1] : bc->self;
+			delta[owner[i]].removed = bc->n - sc;
+			delta[owner[i]].removed_self = bc->self - ss;
 		}
-	/* the new objects first in each class's list, still by retained size */
-	buf = malloc((maxn ? maxn : 1) * sizeof *buf);
-	if (!buf)
-		goto oom;
-	for (size_t c = 0; c < nc; c++) {
-		uint32_t lo = x->cls_first[c], hi = x->cls_first[c + 1], w = 0, o = 0;
-		for (uint32_t k = lo; k < hi; k++) {
-			uint32_t v = x->cls_nodes[k];
-			bool old = bcls[c] != UINT32_MAX && before_has(b, x->s->node_id[v], bcls[c]);
-			if (old)
-				buf[o++] = v;
-			else
-				x->cls_nodes[lo + w++] = v;
-		}
-		memcpy(x->cls_nodes + lo + w, buf, o * sizeof *buf);
-		x->cls_sorted[c] = 0;	/* sorted again in two parts when opened */
-	}
-	free(buf);
+	/* each class's new objects are put first when it is opened
+	 * (class_sort): a list already sorted needs only that split (2); one
+	 * split by another comparison is sorted again (0) */
+	for (size_t c = 0; c < nc; c++)
+		x->cls_sorted[c] = x->cls_sorted[c] == 1 && !x->diff ? 2 : 0;
 	free(bcls);
 	free(surv);
 	free(owner);
 	free(x->delta);
 	x->delta = delta;
+	free(x->is_new);
+	x->is_new = is_new;
 	x->diff = true;
 	x->before_count = 0;
-	for (size_t k = 0; k < nb; k++)
-		x->before_count += b->side.classes[k].n;
+	for (size_t i = 0; i < nb; i++)
+		x->before_count += b->side.classes[i].n;
 	if (sort_rows(x, HEAP_SORT_RETAINED) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
 oom:
-	free(buf);
 	free(bcls);
 	free(surv);
 	free(owner);
 	free(delta);
+	free(is_new);
 	snprintf(err, errlen, "out of memory");
 	return -1;
 }
@@ -578,7 +642,9 @@ void explore_free(explore *x)
 	if (!x)
 		return;
 	if (x->job) {
-		/* the thread reads the snapshot: stopped and joined before it goes */
+		/* the thread reads the snapshot: stopped and joined before it
+		 * goes, and tells no one */
+		explore_notify(x, NULL, NULL);
 		atomic_store_explicit(&x->job->cancel, 1, memory_order_relaxed);
 		explore_poll(x, true);
 	}
@@ -589,6 +655,7 @@ void explore_free(explore *x)
 	free(x->cls_nodes);
 	free(x->cls_sorted);
 	free(x->delta);
+	free(x->is_new);
 	free(x->rows);
 	free(x);
 }
@@ -610,16 +677,34 @@ static int reserve(explore *x, size_t more)
 
 /* Sort class c's instances by retained size, largest first, once: in diff
  * mode the new ones (first) and the others each among themselves.  Equal
- * sizes stay in node order (the lists are built so).  -1 when out of
+ * sizes stay in node order (the lists are built so).  In diff mode the new
+ * objects are first put first, keeping the order of each part; a list the
+ * thread sorted (cls_sorted 2) then needs nothing more: one pass, where a
+ * sort took 25-50 ms for a class of a million objects.  -1 when out of
  * memory. */
 static int class_sort(explore *x, uint32_t c)
 {
-	if (x->cls_sorted[c])
+	if (x->cls_sorted[c] == 1)
 		return 0;
 	uint32_t lo = x->cls_first[c], hi = x->cls_first[c + 1];
 	uint32_t mid = x->diff ? lo + (uint32_t)x->delta[c].added : lo;
-	if (sort_by_retained(x->cls_nodes + lo, mid - lo, x->d->retained, NULL) < 0 ||
-	    sort_by_retained(x->cls_nodes + mid, hi - mid, x->d->retained, NULL) < 0)
+	if (x->diff) {
+		uint32_t *old = malloc(((size_t)(hi - mid) + 1) * sizeof *old), w = lo, o = 0;
+		if (!old)
+			return -1;
+		for (uint32_t k = lo; k < hi; k++) {
+			uint32_t v = x->cls_nodes[k];
+			if (x->is_new[v / 8] >> (v % 8) & 1)
+				x->cls_nodes[w++] = v;
+			else if (o < hi - mid)	/* (as many as delta says: always) */
+				old[o++] = v;
+		}
+		memcpy(x->cls_nodes + w, old, (size_t)o * sizeof *old);
+		free(old);
+	}
+	if (x->cls_sorted[c] == 0 &&
+	    (sort_by_retained(x->cls_nodes + lo, mid - lo, x->d->retained, NULL) < 0 ||
+	     sort_by_retained(x->cls_nodes + mid, hi - mid, x->d->retained, NULL) < 0))
 		return -1;
 	x->cls_sorted[c] = 1;
 	return 0;
@@ -634,7 +719,7 @@ static long children(explore *x, uint8_t via, uint32_t owner, uint32_t offset, s
 	size_t n = 0;
 	*out = NULL;
 	*first = 0;
-	if (!x->d)
+	if (!x->d || (via == 0 && !x->cls_nodes))
 		return -1;	/* every list is sorted by retained size */
 	const uint64_t *ret = x->d->retained;
 	if (via == 0) {

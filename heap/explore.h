@@ -29,7 +29,10 @@
  * snapshot, which nothing else writes after the open, and writes only its
  * own job and, in DevTools' view, the snapshot's edge_skip (DevTools' WeakMap
  * rule, which only the dominators read, is applied there, not at the open);
- * explore_free stops and joins it.  explore_new's snapshot has DevTools'
+ * explore_free stops and joins it; explore_notify has a front end told
+ * when it is done (the dashboard's loop sleeps until then).  With
+ * VITALS_TEST_RETAINED_DELAY_MS in the environment (tests) the thread says
+ * so no sooner than that many ms after the open.  explore_new's snapshot has DevTools'
  * view applied without that rule (heap_devtools_apply_classes), or not at
  * all for the raw view.
  *
@@ -91,10 +94,15 @@ typedef struct explore {
 	char retained_err[128];	/* why there are no retained sizes, or "" */
 	heap_summary *sum;	/* classes' retained 0 until d is in */
 	uint32_t *cls_first;	/* [nclasses + 1] instances of each class, CSR */
-	uint32_t *cls_nodes;	/* sorted by retained size, descending, once cls_sorted */
-	uint8_t *cls_sorted;	/* [nclasses] 1: its list is sorted (done on first expand) */
+	uint32_t *cls_nodes;	/* each class's instances, from cls_first[c]: NULL
+				 * until the retained sizes are in (then sorted
+				 * by them, descending, once cls_sorted) */
+	uint8_t *cls_sorted;	/* [nclasses] 1: its list is sorted; 0: not yet
+				 * (sorted on first expand); 2: sorted as a
+				 * whole, the new objects not yet first (diff) */
 	bool diff;
 	explore_delta *delta;	/* [nclasses] in diff mode */
+	uint8_t *is_new;	/* diff mode: a bit per node, new since BEFORE */
 	uint64_t before_count;	/* diff mode: BEFORE's counted objects */
 	explore_mode mode;
 	heap_sort sort;		/* self until the retained sizes are in */
@@ -120,6 +128,13 @@ bool explore_pending(const explore *x);
  * 0 when nothing changed, -1 when they failed (retained_err says why; the
  * explorer then shows counts and self sizes only). */
 int explore_poll(explore *x, bool wait);
+
+/* Have fn(arg) called when the retained sizes are ready for explore_poll:
+ * on the thread that computed them (so fn must be thread-safe, e.g.
+ * uv_async_send), or here at once if they are ready already; never after
+ * explore_notify(x, NULL, NULL) returns, nor when nothing is pending.  For
+ * a front end that sleeps until something happens (the dashboard's loop). */
+void explore_notify(explore *x, void (*fn)(void *arg), void *arg);
 
 /* An earlier snapshot reduced to what a comparison needs (its ids by class
  * name), so that it need not stay loaded. */

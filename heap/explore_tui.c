@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "heap/explore.h"
@@ -57,6 +56,11 @@ void explore_ui_free(explore_ui *u)
 	explore_free(u->x);
 	free(u->path);
 	free(u);
+}
+
+explore *explore_ui_explorer(explore_ui *u)
+{
+	return u->x;
 }
 
 /* Draw text at (y, x) in exactly width columns: UTF-8 kept, control
@@ -402,13 +406,6 @@ bool explore_ui_tick(explore_ui *u)
 	return rc != 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int heap_explore_main(const char *path, const char *after, heap_view view)
 {
 	char err[512];
@@ -439,13 +436,8 @@ int heap_explore_main(const char *path, const char *after, heap_view view)
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	/* tests/heap_explore.sh: the retained sizes taken in no sooner than
-	 * this, so that the screen before them can be seen on a small file */
-	const char *hold = getenv("VITALS_TEST_RETAINED_DELAY_MS");
-	double hold_until = now_s() + (hold ? atof(hold) / 1e3 : 0);
 	for (;;) {
-		if (now_s() >= hold_until)
-			explore_ui_tick(u);
+		explore_ui_tick(u);
 		explore_ui_draw(u);
 		refresh();
 		/* while the retained sizes are computed, look every 100 ms */

@@ -20,6 +20,8 @@ typedef struct explore_ui explore_ui;
  * embedded: inside the dashboard (the key line says how to go back). */
 explore_ui *explore_ui_new(explore *x, const char *title, bool embedded);
 void explore_ui_free(explore_ui *u);
+/* Its explorer (owned by u). */
+explore *explore_ui_explorer(explore_ui *u);
 void explore_ui_draw(explore_ui *u);
 
 typedef enum explore_key {

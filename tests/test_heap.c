@@ -4,6 +4,7 @@
  * retained sizes on tiny graphs whose answers are worked out by hand, and
  * the explorer's model while its retained sizes are computed and after. */
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -944,6 +946,121 @@ static void test_explore_pending(void **state)
 	explore_free(x);
 }
 
+static void count_notify(void *arg)
+{
+	atomic_fetch_add((atomic_int *)arg, 1);
+}
+
+/* explore_notify: called once when the retained sizes are ready (on the
+ * thread, the test hook holding them back 200 ms so that the call comes
+ * after it is asked for), or at once when they are ready already; not
+ * after explore_notify(NULL); an explorer freed while it waits does not
+ * call it. */
+static void test_explore_notify(void **state)
+{
+	(void)state;
+	atomic_int n = 0;
+	setenv("VITALS_TEST_RETAINED_DELAY_MS", "200", 1);
+	explore *x = explore_fixture();
+	explore_notify(x, count_notify, &n);
+	assert_int_equal(atomic_load(&n), 0);
+	while (!atomic_load(&n))
+		nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
+	assert_int_equal(explore_poll(x, false), 1);	/* ready when told */
+	assert_int_equal(atomic_load(&n), 1);
+	explore_notify(x, count_notify, &n);	/* nothing pending: no call */
+	assert_int_equal(atomic_load(&n), 1);
+	explore_free(x);
+
+	/* freed while held back: the thread stops, nothing is called */
+	x = explore_fixture();
+	explore_notify(x, count_notify, &n);
+	explore_free(x);
+	assert_int_equal(atomic_load(&n), 1);
+
+	/* withdrawn: not called */
+	x = explore_fixture();
+	explore_notify(x, count_notify, &n);
+	explore_notify(x, NULL, NULL);
+	assert_int_equal(explore_poll(x, true), 1);
+	assert_int_equal(atomic_load(&n), 1);
+	explore_free(x);
+	unsetenv("VITALS_TEST_RETAINED_DELAY_MS");
+
+	/* ready before it is asked (the first call says so): called at once */
+	atomic_int m = 0;
+	n = 0;
+	x = explore_fixture();
+	explore_notify(x, count_notify, &n);
+	while (!atomic_load(&n))
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	explore_notify(x, count_notify, &m);
+	assert_int_equal(atomic_load(&m), 1);
+	assert_int_equal(atomic_load(&n), 1);
+	explore_free(x);
+}
+
+/* Diff mode: a class opens into its new objects, largest retained first,
+ * with the rest of its list (the objects BEFORE had) sorted behind them;
+ * whether the comparison comes before the retained sizes (explore_open_diff,
+ * the dashboard: the thread's list, sorted as a whole, is split when the
+ * class opens) or after them. */
+static void test_explore_diff_order(void **state)
+{
+	(void)state;
+	struct tnode after[] = { { T_SYNTHETIC, 1, 0 }, { T_OBJECT, 2, 10 }, { T_OBJECT, 2, 50 },
+				 { T_OBJECT, 2, 30 },	{ T_OBJECT, 2, 70 }, { T_OBJECT, 2, 20 },
+				 { T_OBJECT, 2, 40 },	{ T_OBJECT, 2, 40 } };
+	struct tedge aedges[] = { { 0, E_ELEMENT, 1 }, { 0, E_ELEMENT, 2 }, { 0, E_ELEMENT, 3 }, { 0, E_ELEMENT, 4 },
+				  { 0, E_ELEMENT, 5 }, { 0, E_ELEMENT, 6 }, { 0, E_ELEMENT, 7 } };
+	/* BEFORE: the first three Foos (ids 3, 5, 7) */
+	struct tnode before[] = { { T_SYNTHETIC, 1, 0 }, { T_OBJECT, 2, 10 }, { T_OBJECT, 2, 10 }, { T_OBJECT, 2, 10 } };
+	struct tedge bedges[] = { { 0, E_ELEMENT, 1 }, { 0, E_ELEMENT, 2 }, { 0, E_ELEMENT, 3 } };
+	static const uint32_t want_new[] = { 4, 6, 7, 5 }, want_old[] = { 2, 3, 1 };
+	for (int compare_first = 1; compare_first >= 0; compare_first--) {
+		char err[256] = "";
+		heap_snapshot *bs = mk(before, 4, bedges, 3, STR);
+		explore_before *b = explore_before_new(bs, err, sizeof err);
+		heap_snapshot_free(bs);
+		assert_non_null(b);
+		explore *x = explore_new(mk(after, 8, aedges, 7, STR), HEAP_VIEW_RAW, err, sizeof err);
+		assert_non_null(x);
+		if (compare_first)
+			assert_int_equal(explore_compare(x, b, err, sizeof err), 0);
+		assert_int_equal(explore_poll(x, true), 1);
+		if (!compare_first)
+			assert_int_equal(explore_compare(x, b, err, sizeof err), 0);
+		explore_before_free(b);
+		assert_string_equal(row_class(x, 0), "Foo");
+		uint32_t foo = x->rows[0].cls;
+		assert_int_equal(x->delta[foo].added, 4);
+		assert_int_equal(x->delta[foo].removed, 0);
+		if (compare_first)	/* the thread's sorted lists, split when opened */
+			assert_int_equal(x->cls_sorted[foo], 2);
+		assert_int_equal(explore_expand(x, 0), 0);
+		assert_int_equal(x->cls_sorted[foo], 1);
+		assert_int_equal(x->nrows, 1 + 4);
+		for (size_t i = 0; i < 4; i++)
+			assert_int_equal(x->rows[1 + i].node, want_new[i]);
+		for (size_t i = 0; i < 3; i++)
+			assert_int_equal(x->cls_nodes[x->cls_first[foo] + 4 + i], want_old[i]);
+		/* compared again (the lists were split by the first): sorted again */
+		explore_collapse(x, 0);
+		bs = mk(before, 4, bedges, 3, STR);
+		b = explore_before_new(bs, err, sizeof err);
+		heap_snapshot_free(bs);
+		assert_int_equal(explore_compare(x, b, err, sizeof err), 0);
+		explore_before_free(b);
+		assert_int_equal(x->cls_sorted[foo], 0);
+		assert_int_equal(explore_expand(x, 0), 0);
+		for (size_t i = 0; i < 4; i++)
+			assert_int_equal(x->rows[1 + i].node, want_new[i]);
+		for (size_t i = 0; i < 3; i++)
+			assert_int_equal(x->cls_nodes[x->cls_first[foo] + 4 + i], want_old[i]);
+		explore_free(x);
+	}
+}
+
 /* A class's objects open largest retained first, equal sizes in node
  * order, sizes of 4 GiB and more among them (the radix sort's keys are 32
  * bits: those are ordered apart). */
@@ -1184,6 +1301,8 @@ int main(void)
 		cmocka_unit_test(test_summary_classes),
 		cmocka_unit_test(test_explore_pending),
 		cmocka_unit_test(test_explore_instance_order),
+		cmocka_unit_test(test_explore_notify),
+		cmocka_unit_test(test_explore_diff_order),
 		cmocka_unit_test(test_retainers),
 		cmocka_unit_test(test_devtools_view),
 		cmocka_unit_test(test_devtools_shallow_threaded),

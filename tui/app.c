@@ -260,6 +260,10 @@ void app_quit(app *a)
 		uv_close((uv_handle_t *)&a->sig_int, close_cb);
 		uv_close((uv_handle_t *)&a->sig_term, close_cb);
 		uv_close((uv_handle_t *)&a->sig_hup, close_cb);
+		/* the explorer's thread stopped and joined first: it sends
+		 * explore_wake when done */
+		app_explore_close(a);
+		uv_close((uv_handle_t *)&a->explore_wake, close_cb);
 		a->handles_open = false;
 	}
 	if (a->diff_running)
@@ -679,6 +683,8 @@ int app_main(int argc, char **argv)
 	uv_signal_start(&a->sig_int, on_quit_signal, SIGINT);
 	uv_signal_start(&a->sig_term, on_quit_signal, SIGTERM);
 	uv_signal_start(&a->sig_hup, on_quit_signal, SIGHUP);
+	uv_async_init(a->loop, &a->explore_wake, app_explore_wake);
+	a->explore_wake.data = a;
 	if (a->curses) {
 		uv_poll_init(a->loop, &a->stdin_poll, STDIN_FILENO);
 		a->stdin_poll.data = a;

@@ -137,6 +137,7 @@ typedef struct app {
 	struct explore *explore_x;	/* the worker's result, handed over in the done callback */
 	char explore_err[512];
 	struct explore_ui *explorer;	/* owned; shown in VIEW_EXPLORE */
+	uv_async_t explore_wake;	/* sent by its thread: retained sizes ready */
 
 	int64_t autosnap_ms[64];	/* last leak hunt per pid slot (pid % 64) */
 	hunt hunts[APP_MAX_HUNTS];	/* --auto-snapshot (tui/autohunt.c) */
@@ -229,13 +230,16 @@ void app_start_diff(app *a, vproc *p);
 void app_last_snapshots(const vproc *p, const capture **before, const capture **after);
 
 /* heapview.c: open p's last heap snapshot (the last two: their diff) in the
- * explorer, loaded on the thread pool; VIEW_EXPLORE when ready.  Draw it,
+ * explorer, loaded on the thread pool; VIEW_EXPLORE at its first screen,
+ * the retained sizes taken in when explore_wake comes.  Draw it,
  * give it a key (Esc/q at its top level return to the overview), close it. */
 struct explore_ui;
 void app_start_explore(app *a, vproc *p);
 void app_explore_draw(app *a);
 void app_explore_key(app *a, int ch);
 void app_explore_close(app *a);
+/* explore_wake's callback: take the retained sizes in, paint. */
+void app_explore_wake(uv_async_t *h);
 
 /* autohunt.c: a firing leak alert starts a hunt; each tick takes the
  * snapshots due; every capture's end is told to it; cancel at quit. */

@@ -1,11 +1,22 @@
 /* heapview — the explorer job and screen in the dashboard; see heapview.h.
  *
- * The job owns the paths it was given and its result until the done
+ * Two steps, as `vitals heap explore`: the open (parse, DevTools' view, the
+ * class rows with counts and self sizes; with a diff, BEFORE's ids and the
+ * comparison) runs on the thread pool, and its done callback shows the
+ * first screen; the explorer's own thread then computes the dominators and
+ * retained sizes behind it, and wakes the loop when they are ready
+ * (explore_notify → uv_async_send on a->explore_wake), whose callback takes
+ * them in (explore_ui_tick: the column fills, a key that waited for them is
+ * done) and asks for a paint.  No polling.
+ *
+ * The open's job owns the paths it was given and its result until the done
  * callback: the worker thread touches only a->explore_* (before, after, the
  * explorer it makes, err); the loop thread takes the result in the done
  * callback and wraps it in an explore_ui owned by the app (a->explorer),
- * freed when the view is left or at cleanup.  One load at a time: a second
- * `e` while one runs is ignored. */
+ * freed when the view is left (on the thread pool if its thread still
+ * computes: app_explore_close), at quit (here, before explore_wake is
+ * closed: the free stops and joins the explorer's thread) or at cleanup.  One load at a time: a second `e` while one runs
+ * is ignored. */
 #include "tui/heapview.h"
 
 #include <curses.h>
@@ -26,10 +37,21 @@ static void explore_work_cb(uv_work_t *w)
 			       ? explore_open_diff(a->explore_before, a->explore_after, HEAP_VIEW_DEVTOOLS, a->explore_err,
 						   sizeof a->explore_err)
 			       : explore_open(a->explore_after, HEAP_VIEW_DEVTOOLS, a->explore_err, sizeof a->explore_err);
-	/* the dashboard shows it complete (its loop paints on keys and ticks,
-	 * not when a thread finishes): the retained sizes here too */
-	if (a->explore_x)
-		explore_poll(a->explore_x, true);
+	/* the retained sizes follow on the explorer's thread (explore_wake) */
+}
+
+/* On the explorer's thread: the retained sizes are ready. */
+static void explore_ready(void *arg)
+{
+	app *a = arg;
+	uv_async_send(&a->explore_wake);
+}
+
+void app_explore_wake(uv_async_t *h)
+{
+	app *a = h->data;
+	if (a->explorer && explore_ui_tick(a->explorer) && a->ui.view == VIEW_EXPLORE)
+		a->repaint = true;
 }
 
 static void explore_done_cb(uv_work_t *w, int status)
@@ -63,6 +85,7 @@ static void explore_done_cb(uv_work_t *w, int status)
 	a->explorer = u;
 	a->ui.view = VIEW_EXPLORE;
 	a->repaint = true;
+	explore_notify(x, explore_ready, a);	/* at once if they are in already */
 }
 
 void app_start_explore(app *a, vproc *p)
@@ -114,10 +137,48 @@ void app_explore_key(app *a, int ch)
 	a->repaint = true;
 }
 
+/* An explorer left while its thread computes is freed on the thread pool:
+ * explore_free stops the thread between two of its phases and joins it,
+ * which can take a phase (a few hundred ms at 400 MB), not the loop's time.
+ * Told first, here, never to wake the loop again (explore_wake may close
+ * before the pool gets to it). */
+typedef struct explore_reap {
+	uv_work_t work;
+	explore_ui *u;
+} explore_reap;
+
+static void explore_reap_work(uv_work_t *w)
+{
+	explore_reap *r = w->data;
+	explore_ui_free(r->u);
+	r->u = NULL;
+}
+
+static void explore_reap_done(uv_work_t *w, int status)
+{
+	(void)status;
+	explore_reap *r = w->data;
+	explore_ui_free(r->u);	/* (NULL unless cancelled) */
+	free(r);
+}
+
 void app_explore_close(app *a)
 {
-	explore_ui_free(a->explorer);
+	explore_ui *u = a->explorer;
 	a->explorer = NULL;
 	if (a->ui.view == VIEW_EXPLORE)
 		a->ui.view = VIEW_OVERVIEW;
+	if (!u)
+		return;
+	explore *x = explore_ui_explorer(u);
+	explore_notify(x, NULL, NULL);
+	explore_reap *r = !a->quitting && explore_pending(x) ? malloc(sizeof *r) : NULL;
+	if (r) {
+		r->u = u;
+		r->work.data = r;
+		if (uv_queue_work(a->loop, &r->work, explore_reap_work, explore_reap_done) == 0)
+			return;
+		free(r);
+	}
+	explore_ui_free(u);	/* at quit: joined here, before explore_wake closes */
 }
