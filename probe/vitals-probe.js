@@ -89,6 +89,39 @@ function guard(fn) {
 	};
 }
 
+/* ---- cost accounting (benches only) -------------------------------------
+ * With VITALS_PROBE_ACCT=1 in its environment (bench/probe_cost.sh
+ * PARTS=acct) the probe's parts are wrapped (acctWrap, at the end of this
+ * file) to add up their wall time, inclusive, and every sample carries the
+ * sums as `acct`: {part: [calls, ms]}, less the wrapper's own cost per call
+ * (measured at load). Without it nothing is wrapped: acct() returns fn. */
+const ACCT = (function () {
+	try { return process.env.VITALS_PROBE_ACCT === '1' ? { parts: {}, overhead: 0 } : null; } catch (e) { return null; }
+})();
+function acct(name, fn) {
+	if (ACCT === null) return fn;
+	const a = ACCT.parts[name] || (ACCT.parts[name] = [0, 0]);
+	const clock = perf.performance;
+	return function accounted() {
+		const t0 = clock.now();
+		try {
+			return fn.apply(this, arguments);
+		} finally {
+			a[1] += clock.now() - t0;
+			a[0]++;
+		}
+	};
+}
+
+function acctReport() {
+	const out = {};
+	for (const k of Object.keys(ACCT.parts)) {
+		const a = ACCT.parts[k];
+		out[k] = [a[0], round3(Math.max(0, a[1] - a[0] * ACCT.overhead))];
+	}
+	return out;
+}
+
 function round3(x) {
 	return Math.round(x * 1000) / 1000;
 }
@@ -200,7 +233,11 @@ function send(conn, obj) {
 		conn.sock.destroy();
 		return true;
 	}
-	return conn.sock.write(JSON.stringify(obj) + '\n');
+	return writeLine(conn.sock, JSON.stringify(obj) + '\n');
+}
+
+function writeLine(sock, text) {
+	return sock.write(text);
 }
 
 function sendError(conn, id, code, message) {
@@ -626,7 +663,7 @@ function monTick(st, m) {
 		if (c.nextDue <= now) c.nextDue = now + c.period;
 		if (wall === 0) wall = Date.now();
 		if (!polled && st.workers) {
-			workersPoll(st);	/* answers go in the next sample */
+			workersPoll(st, now);	/* answers go in the next sample */
 			polled = true;
 		}
 		emitSample(c, now, wall, e || perf.performance.eventLoopUtilization(), m.fine);
@@ -977,6 +1014,7 @@ function buildSample(conn, now, wall, elu, fine) {
 		out.stalls = conn.stalls;
 		conn.stalls = [];
 	}
+	if (ACCT !== null) out.acct = acctReport();
 	return out;
 }
 
@@ -1445,6 +1483,7 @@ function httpStart(st) {
 		}),
 	};
 	for (const name of Object.keys(subs)) {
+		subs[name] = acct(name, subs[name]);
 		try { dc.subscribe(name, subs[name]); } catch (e) { delete subs[name]; }
 	}
 	st.http = { subs: subs, server: server, client: client };
@@ -1594,7 +1633,8 @@ function workersStart(st) {
 		const t = /^\[worker (\d+)\] ?(.*)$/.exec(info.title || '');
 		const w = { sessionId: m.params.sessionId, thread_id: t ? Number(t[1]) : Number(info.workerId) || 0,
 			name: t ? t[2] : String(info.title || ''), url: String(info.url || ''), last: null, pending: new Map(),
-			ready: false, setups: 0, setupAt: 0, setupId: 0, onEvent: null };
+			ready: false, setups: 0, setupAt: 0, setupId: 0, onEvent: null,
+			gap: 0, askedAt: 0, ref: null };
 		ws.list.set(w.sessionId, w);
 		workerSetup(ws, w);
 		if (st.idle) idleWake(st);
@@ -1603,7 +1643,7 @@ function workersStart(st) {
 		ws.list.delete(m.params.sessionId);
 		if (st.idle) idleWake(st);
 	}));
-	session.on('NodeWorker.receivedMessageFromWorker', guard(function (m) {
+	session.on('NodeWorker.receivedMessageFromWorker', acct('workerAnswer', guard(function (m) {
 		const w = ws.list.get(m.params.sessionId);
 		if (!w) return;
 		const msg = JSON.parse(m.params.message);
@@ -1615,7 +1655,7 @@ function workersStart(st) {
 		if (!cb) return;
 		w.pending.delete(msg.id);
 		cb(msg.result, msg.error);
-	}));
+	})));
 	session.post('NodeWorker.enable', { waitForDebuggerOnStart: false }, noop);
 }
 
@@ -1636,19 +1676,50 @@ function workerSetup(ws, w) {
 		});
 }
 
-/* Asks every worker for its figures (answers land in w.last). */
-function workersPoll(st) {
+/* A worker whose figures hold still is asked less often. A poll is the
+ * costliest thing the probe does a second in a busy server: a post to the
+ * worker (~35 µs of the main thread's CPU) that wakes it to compile and run
+ * the read and post back, on a machine short of cores on the server's own
+ * CPU (measured, PARTS=acct: 2.5-6.6 ms of wall a poll of piscina's two
+ * idle threads, 0.25-0.66 % of the server's time at 1 Hz). So while a
+ * worker's answers stay steady against the one that started the run (heap
+ * total the same, used within HEAP_MOVE of the total, no mark-compact, its
+ * loop and thread under WORKER_QUIET of a core, no tick WORKER_LATE_MS
+ * late) the gap between polls doubles, from a second up to
+ * WORKER_GAP_MAX_MS; an answer that is not steady asks again at every
+ * sample. Meanwhile samples carry the last answer, with its own `ts` and
+ * `interval_ms` (readers go by the worker's ts: alerts judge each once). */
+const WORKER_GAP_MAX_MS = 4000;
+const WORKER_QUIET = 0.05;
+const WORKER_LATE_MS = 20;
+function workerSteady(ref, x) {
+	return ref.heap_total === x.heap_total && Math.abs(x.heap_used - ref.heap_used) < HEAP_MOVE * x.heap_total &&
+		!(x.gc_major > 0) && !(x.elu >= WORKER_QUIET) && !(x.cpu >= WORKER_QUIET) && !(x.lag_max >= WORKER_LATE_MS);
+}
+
+/* Asks every worker due for its figures (answers land in w.last). */
+function workersPoll(st, now) {
 	const ws = st.workers;
 	if (!ws) return;
 	for (const w of ws.list.values()) {
 		if (!w.ready && w.setups <= WORKER_RETRY_MS.length && Date.now() - w.setupAt >= WORKER_RETRY_MS[w.setups - 1])
 			workerSetup(ws, w);
 		if (!w.ready || w.pending.size > 4) continue;	/* a stuck worker is not asked again and again */
+		if (w.gap > 0 && now - w.askedAt < w.gap - SLACK_MS) continue;
+		w.askedAt = now;
 		ws.toWorker(w, 'Runtime.evaluate', { expression: 'globalThis[Symbol.for("vitals.worker")].read()', returnByValue: true },
 			function (res) {
 				const v = res && res.result && res.result.value;
 				if (typeof v !== 'string') return;
-				try { w.last = JSON.parse(v); } catch (e) { /* ignore */ }
+				let x;
+				try { x = JSON.parse(v); } catch (e) { return; }
+				if (w.ref !== null && workerSteady(w.ref, x)) {
+					w.gap = Math.min(WORKER_GAP_MAX_MS, Math.max(1000, 2 * w.gap));
+				} else {
+					w.gap = 0;
+					w.ref = x;
+				}
+				w.last = x;
 			});
 	}
 }
@@ -2325,6 +2396,37 @@ function benchHttp(every) {
 		sample: function (intervalMs) { return httpOf(conn, 'httpServer', 0, intervalMs); },
 		close: function () { st.conns.clear(); st.connList = []; httpStop(st); },
 	};
+}
+
+/* The accounted parts (see acct): the loop monitor's tick (all of it), the
+ * sample (its build, JSON and write), the worker poll and its answers (above),
+ * and each HTTP channel handler (httpStart). */
+if (ACCT !== null) {
+	monTick = acct('monTick', monTick);
+	schedRead = acct('schedRead', schedRead);
+	monArm = acct('monArm', monArm);
+	emitSample = acct('emitSample', emitSample);
+	buildSample = acct('buildSample', buildSample);
+	quietSample = acct('quietSample', quietSample);
+	spaceStats = acct('spaceStats', spaceStats);
+	countHandles = acct('countHandles', countHandles);
+	httpOf = acct('httpOf', httpOf);
+	workersOf = acct('workersOf', workersOf);
+	send = acct('send', send);
+	writeLine = acct('write', writeLine);
+	workersPoll = acct('workersPoll', workersPoll);
+	/* the wrapper's own cost, as it lands inside the measured span: the
+	 * least of 20 batches (a batch the host preempted reads more) */
+	const cal = acct('_cal', noop);
+	const c = ACCT.parts._cal;
+	let best = Infinity;
+	for (let b = 0; b < 20; b++) {
+		c[0] = c[1] = 0;
+		for (let i = 0; i < 10000; i++) cal();
+		best = Math.min(best, c[1] / c[0]);
+	}
+	ACCT.overhead = best;
+	delete ACCT.parts._cal;
 }
 
 module.exports = { start: start, version: VERSION, _benchSampler: benchSampler, _benchHttp: benchHttp };

@@ -18,26 +18,32 @@ T=$VITALS_SOCK_DIR
 rec=$T/whole.vrec
 port=$((20000 + $$ % 20000))
 
-# --- record 14 s, with 5 s of requests to /users/:id and / -------------------
+# --- record 14 s (x the load factor), with requests to /users/:id and / ---------
 # the parent and its child load the probe (NODE_OPTIONS passes on); vitals
-# watches the parent's PID, and so its child
+# watches the parent's PID, and so its child. The probe counts requests only
+# while a dashboard (here the recorder) is connected, and on a loaded machine
+# the app can take most of the recording to start and be found: the client
+# runs from the app's first listen until the recording ends (at most 60 s).
 name=web pm_id=0 HTTP_PORT=$port NODE_OPTIONS="--require $VITALS_SRCDIR/probe/vitals-probe.js" \
 	start_bg "$NODE" "$FIXTURES/record_group.js"
 app=$!
-start_bg "$VITALS" record -o "$rec" --duration 14 "$app" >"$T/rec.out" 2>"$T/rec.err"
+start_bg "$VITALS" record -o "$rec" --duration $((14 * $(load_factor))) "$app" >"$T/rec.out" 2>"$T/rec.err"
 recpid=$!
 listening() { "$NODE" -e 'require("net").connect(Number(process.argv[1]), "127.0.0.1").on("connect", () => process.exit(0)).on("error", () => process.exit(1))' "$port"; }
 wait_for 20 listening || fail "the app never listened: $(cat "$T/rec.err")"
 "$NODE" -e '
 	const http = require("http");
-	const end = Date.now() + 5000;
+	const end = Date.now() + 60000;
+	const rec = Number(process.argv[2]);
+	const recording = () => { try { process.kill(rec, 0); return true; } catch (e) { return false; } };
 	let i = 0;
-	const one = () => Date.now() < end && http.get({ host: "127.0.0.1", port: Number(process.argv[1]),
+	const one = () => Date.now() < end && recording() && http.get({ host: "127.0.0.1", port: Number(process.argv[1]),
 		path: i++ % 3 ? "/users/" + i : "/", agent: false }, (r) => { r.resume(); r.on("end", () => setTimeout(one, 10)); })
 		.on("error", () => setTimeout(one, 100));
-	for (let k = 0; k < 4; k++) one();
-	setTimeout(() => {}, 5200);' "$port"
+	for (let k = 0; k < 4; k++) one();' "$port" "$recpid" &
+client=$!
 wait "$recpid" || fail "record: exit $?: $(cat "$T/rec.err")"
+wait "$client"
 zcat "$rec" >"$T/lines" || fail "zcat cannot read the recording"
 grep '"t":"sample"' "$T/lines" | grep -q '"app":"web#0"' || fail "no app name web#0 recorded"
 grep '"t":"sample"' "$T/lines" | grep '"app":"api#1"' | grep -q '"routes":\[' || fail "no routes recorded for api#1"
