@@ -3,8 +3,8 @@
  * Child lists are computed when a row is expanded (never stored): the
  * instances of a class come from a CSR built once at open, each class's
  * sorted by retained size on the retained sizes' thread (in diff mode then
- * split, new objects first, in one pass when first opened); an object's
- * edges or
+ * split there, new objects first, or in one pass when first opened if the
+ * comparison came too late for the thread); an object's edges or
  * dominated nodes are gathered and sorted each time, which costs one pass
  * over that node's edges; its retainers cost one pass over all edges'
  * targets (~10 ms at 400 MB; a reverse index would be 85 MB there).  So
@@ -393,7 +393,7 @@ explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 	j->cls_first = x->cls_first;
 	/* tests/heap_explore.sh, heap_tui.sh: the retained sizes done no
 	 * sooner than this, so that the screen before them can be seen on a
-	 * small file (read here: getenv is not for the thread) */
+	 * small file (read here, before the thread starts) */
 	const char *hold = getenv("VITALS_TEST_RETAINED_DELAY_MS");
 	if (hold)
 		j->hold_until = secs(CLOCK_MONOTONIC) + atof(hold) / 1e3;
