@@ -19,7 +19,7 @@
 #include "core/model.h"
 #include "themes/theme.h"
 #include "tui/keys.h"
-#include "tui/lineedit.h"
+#include "widgets/lineedit.h"
 #include "tui/rows.h"
 #include "tui/view.h"
 #include "tui/view_detail.h"

@@ -236,7 +236,7 @@ void app_last_snapshots(const vproc *p, const capture **before, const capture **
 struct explore_ui;
 void app_start_explore(app *a, vproc *p);
 void app_explore_draw(app *a);
-void app_explore_key(app *a, int ch);
+void app_explore_key(app *a, wint_t ch, bool is_key);
 void app_explore_close(app *a);
 /* explore_wake's callback: take the retained sizes in, paint. */
 void app_explore_wake(uv_async_t *h);
