@@ -23,7 +23,7 @@
 
 #include "core/model.h"
 #include "tui/keys.h"
-#include "tui/lineedit.h"
+#include "widgets/lineedit.h"
 #include "tui/rows.h"
 #include "tui/ui.h"
 #include "tui/view_overview.h"
