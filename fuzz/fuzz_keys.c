@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "tui/keys.h"
 #include "widgets/lineedit.h"
 #include "tui/rows.h"

@@ -14,8 +14,8 @@
  * signal (crash handler) — never left in raw mode. */
 #include "config.h"
 #include "tui/app.h"
-#include "core/clock.h"
-#include "core/xalloc.h"
+#include "base/clock.h"
+#include "base/xalloc.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -33,8 +33,8 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#include "core/paths.h"
-#include "core/text.h"
+#include "base/paths.h"
+#include "base/text.h"
 #include "export/alert_action.h"
 #include "export/prom_server.h"
 #include "heap/heap_cli.h"

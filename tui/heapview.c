@@ -24,7 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/fmt.h"
+#include "base/fmt.h"
 
 #include "heap/explore_tui.h"
 #include "tui/app_priv.h"
