@@ -1,4 +1,4 @@
-/* alerts_replay — the leak rules of core/alerts replayed over recorded
+/* alerts_replay — the leak rules of base/alerts replayed over recorded
  * `vitals --json` output (e.g. bench/alerts_scenarios.sh's
  * out/{healthy,leaks}/NAME.jsonl), deterministically and in seconds: each
  * line is applied to a fresh model as `vitals replay` would (rec_lines) and
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/alerts.h"
+#include "base/alerts.h"
 #include "record/rec_lines.h"
 
 typedef struct tally {

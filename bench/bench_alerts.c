@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "core/alerts.h"
+#include "base/alerts.h"
 
 static double now_s(void)
 {

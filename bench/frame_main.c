@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "themes/theme.h"
 #include "tui/rows.h"
 #include "tui/ui.h"

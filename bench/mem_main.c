@@ -31,9 +31,9 @@
 #include <string.h>
 
 #include "collectors/probe_line.h"
-#include "core/alerts.h"
-#include "core/model.h"
-#include "core/xalloc.h"
+#include "base/alerts.h"
+#include "base/model.h"
+#include "base/xalloc.h"
 
 /* Also builds against main before issue 12's memory work (for the same
  * run's baseline): the model of that work has SCHED_SHARE_CAP and axes. */

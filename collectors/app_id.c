@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "collectors/procfs.h"
-#include "core/text.h"
+#include "base/text.h"
 
 #define PKG_MAX (1u << 20)
 

@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/model.h"
+#include "base/model.h"
 
 #define APP_ID_DEPTH 8
 

@@ -36,7 +36,7 @@
 #include <wslay/wslay.h>
 
 #include "collectors/netns.h"
-#include "core/xalloc.h"
+#include "base/xalloc.h"
 
 #define HTTP_BODY_MAX (1 << 20)
 #define WS_MSG_MAX (4 << 20)

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "collectors/procfs.h"
-#include "core/paths.h"
+#include "base/paths.h"
 
 /* Whether s[0..n) is all hex digits (and at least min of them). */
 static bool all_hex(const char *s, size_t n, size_t min)

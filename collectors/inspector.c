@@ -82,9 +82,9 @@
 #include "collectors/watchdog.h"
 #include "collectors/node_flags.h"
 #include "collectors/procfs.h"
-#include "core/paths.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "base/paths.h"
+#include "base/text.h"
+#include "base/xalloc.h"
 
 #define ATTACH_TIMEOUT_MS 8000	/* whole attach */
 #define SIGUSR1_WAIT_MS 1500	/* for the port to open after SIGUSR1 */

@@ -23,9 +23,9 @@
  *    removed: a probe killed by a signal cannot remove it itself.
  */
 #include "collectors/launch.h"
-#include "core/clock.h"
-#include "core/linebuf.h"
-#include "core/text.h"
+#include "base/clock.h"
+#include "base/linebuf.h"
+#include "base/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +41,7 @@
 #include <unistd.h>
 
 #include "collectors/procfs.h"
-#include "core/paths.h"
+#include "base/paths.h"
 
 extern char **environ;
 

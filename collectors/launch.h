@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
-#include "core/model.h"
+#include "base/model.h"
 
 typedef struct launch launch;
 

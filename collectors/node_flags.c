@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/model.h"
-#include "core/xalloc.h"
+#include "base/model.h"
+#include "base/xalloc.h"
 
 void node_flags_init(node_flags *f)
 {

@@ -20,9 +20,9 @@
 #include <unistd.h>
 
 #include "collectors/probe_line.h"
-#include "core/clock.h"
-#include "core/fmt.h"
-#include "core/xalloc.h"
+#include "base/clock.h"
+#include "base/fmt.h"
+#include "base/xalloc.h"
 
 #define OUT_DIR_MAX 400			/* so that every file name fits capture.path */
 #define OUT_PATH_MAX 512

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <uv.h>
 
-#include "core/model.h"
+#include "base/model.h"
 
 /* Called when a command finishes: ok != 0 and msg is the saved file's path
  * (captures) or a short text; ok == 0 and msg says why it failed. */

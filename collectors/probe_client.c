@@ -37,9 +37,9 @@
 
 #include "collectors/container.h"
 #include "collectors/procfs.h"
-#include "core/linebuf.h"
-#include "core/paths.h"
-#include "core/xalloc.h"
+#include "base/linebuf.h"
+#include "base/paths.h"
+#include "base/xalloc.h"
 
 #define RETRY_MS 2000			/* before reconnecting to the same socket file */
 #define SWEEP_MS 60000			/* between looks for stale sockets */

@@ -17,7 +17,7 @@
 
 #include "collectors/probe_capture.h"
 #include "collectors/probe_line.h"
-#include "core/model.h"
+#include "base/model.h"
 
 typedef struct probe_mgr probe_mgr;
 
@@ -29,7 +29,7 @@ typedef struct probe_mgr_opts {
 	const char *out_dir;	/* captures go here ("." if NULL) */
 	probe_sample_cb on_sample;
 	/* each process warning; NULL: straight into the model's alert log.
-	 * tui/app.c routes them to core/alerts (alerts_warning). */
+	 * tui/app.c routes them to base/alerts (alerts_warning). */
 	probe_warning_cb on_warning;
 	void *ud;
 	/* a capture that hears nothing from its probe this long (plus, before

@@ -3,7 +3,7 @@
  * Data: nothing of its own.  A sample is first read into a sample_in (on the
  * heap: with 1000 GC events it is ~30 KB) and checked whole; only then does
  * apply_sample copy it into the vnode.  The sample's plain numbers go through
- * the table of core/probe_series.h: each row's src (and alt) is read with the
+ * the table of base/probe_series.h: each row's src (and alt) is read with the
  * range of its unit, and every RING row gets one push per sample, a gap
  * (NaN) when the sample lacks it, so the series stay aligned in time.
  */
@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "base/clock.h"
+#include "base/text.h"
+#include "base/xalloc.h"
 
 #define MAX_GC_IN 1000			/* protocol: at most 1000 GC events per sample */
 #define MAX_STALLS_IN 16		/* protocol: at most 4 stall culprits per sample */
@@ -642,7 +642,7 @@ static void apply_sample(model *m, vproc *p, sample_in *s)
 	n->samples++;
 }
 
-/* A process warning goes to the alert log.  One call, so core/alerts can take
+/* A process warning goes to the alert log.  One call, so base/alerts can take
  * it over (alerts_warning) without touching the parser. */
 static void probe_warning(model *m, vproc *p, int64_t ts, const char *name, const char *message)
 {

@@ -3,7 +3,7 @@
  * Pure: one JSON line in, the model changed (or not) out; no sockets, no
  * files, no loop.  A line is validated whole before it changes anything, so
  * a rejected line leaves the model as it was.  The numbers of a sample are
- * read as core/probe_series.h's table says; heap spaces, handles by type and
+ * read as base/probe_series.h's table says; heap spaces, handles by type and
  * GC events have parsers of their own here.  Strings that may reach the
  * screen are cleaned of control characters before they leave this module.
  *
@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/model.h"
+#include "base/model.h"
 
 #define PROBE_PROTO_VERSION 1
 #define PROBE_LINE_MAX (1u << 20)	/* protocol: probe → dashboard line cap */

@@ -29,8 +29,8 @@
  * CLOCK_MONOTONIC, whatever now_ms the caller passes for the time stamps.
  */
 #include "collectors/proc.h"
-#include "core/clock.h"
-#include "core/text.h"
+#include "base/clock.h"
+#include "base/text.h"
 
 #include <ctype.h>
 #include <dirent.h>

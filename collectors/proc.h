@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "core/model.h"
+#include "base/model.h"
 
 typedef struct proc_collector proc_collector;
 

@@ -11,7 +11,7 @@
  * and another root: those rules live here once.
  */
 #include "collectors/procfs.h"
-#include "core/xalloc.h"
+#include "base/xalloc.h"
 
 #include <ctype.h>
 #include <dirent.h>

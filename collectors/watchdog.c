@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "collectors/fdpass.h"
-#include "core/xalloc.h"
+#include "base/xalloc.h"
 
 struct watchdog {
 	watchdog_orphan_fn fn;

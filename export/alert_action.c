@@ -22,8 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "base/text.h"
+#include "base/xalloc.h"
 
 extern char **environ;
 

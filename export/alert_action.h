@@ -20,7 +20,7 @@
 
 #include <uv.h>
 
-#include "core/model.h"
+#include "base/model.h"
 
 typedef struct alert_actions alert_actions;
 

@@ -5,7 +5,7 @@
  * nodejs_eventloop_lag_p99_seconds, process_cpu_seconds_total, ...) so
  * Grafana dashboards made for prom-client work unchanged; what prom-client
  * has no name for is vitals_*.  Units are bytes and seconds.  The probe's
- * numbers come from core/probe_series.h's table (its prom column).
+ * numbers come from base/probe_series.h's table (its prom column).
  *
  * Labels: a process is {app, worker}: app is what names its application
  * across restarts (vproc.app_name: pm2 name, cluster primary's, package.json
@@ -27,8 +27,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/alerts.h"
-#include "core/model.h"
+#include "base/alerts.h"
+#include "base/model.h"
 
 typedef struct prom_exposition prom_exposition;
 

@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "core/xalloc.h"
+#include "base/xalloc.h"
 #include "export/mhd_lib.h"
 #include "export/prom_exposition.h"
 

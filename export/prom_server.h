@@ -16,8 +16,8 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "core/alerts.h"
-#include "core/model.h"
+#include "base/alerts.h"
+#include "base/model.h"
 
 typedef struct prom_server prom_server;
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/alerts.h"
+#include "base/alerts.h"
 
 static void on_alert(void *ud, const model_alert *a)
 {

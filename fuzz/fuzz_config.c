@@ -1,4 +1,4 @@
-/* fuzz_config — the config file parser (core/config.c over inih) on any
+/* fuzz_config — the config file parser (base/config.c over inih) on any
  * bytes: it must warn, never crash, hang or overflow, and leave a config
  * whose values are in their documented ranges.  The same bytes go through
  * the writer of settings (config_update_text), whose result must parse as
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "base/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -21,9 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "tui/keys.h"
-#include "tui/lineedit.h"
+#include "widgets/lineedit.h"
 #include "tui/rows.h"
 #include "tui/ui.h"
 #include "tui/view_overview.h"

@@ -1,5 +1,5 @@
 /* fuzz_launch_log — a launched program's output on its way to the log pane:
- * core/linebuf in the mode collectors/launch uses (long lines split, never
+ * base/linebuf in the mode collectors/launch uses (long lines split, never
  * lost) and launch_log_line, the cleaner of each line.  The program is
  * anyone's code, so its bytes are arbitrary.
  *
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "collectors/launch.h"
-#include "core/linebuf.h"
+#include "base/linebuf.h"
 
 typedef struct state {
 	const uint8_t *data;

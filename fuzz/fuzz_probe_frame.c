@@ -1,4 +1,4 @@
-/* fuzz_probe_frame — the probe connection's line framing (core/linebuf in
+/* fuzz_probe_frame — the probe connection's line framing (base/linebuf in
  * the mode collectors/probe_client uses: lines over the cap are dropped and
  * the stream picks up at the next newline).  The input arrives in reads of
  * sizes taken from its first bytes, as a socket would cut it; what comes out
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "collectors/probe_line.h"
-#include "core/linebuf.h"
+#include "base/linebuf.h"
 
 typedef struct expect {
 	const uint8_t *data;

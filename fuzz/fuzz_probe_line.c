@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "collectors/probe_line.h"
-#include "core/model.h"
+#include "base/model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "export/prom_exposition.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

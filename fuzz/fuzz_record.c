@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "record/rec_lines.h"
 #include "record/rec_time.h"
 #include "record/recfile.h"

@@ -5,7 +5,7 @@ set -eu
 name=$1; secs=${2:-60}
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${FUZZ_OUT:-/tmp/vitals-fuzz}; mkdir -p "$out/corpus-$name"
-srcs=$(cd "$top" && ls core/*.c collectors/*.c heap/*.c profile/*.c themes/*.c 2>/dev/null | tr '\n' ' ')
+srcs=$(cd "$top" && ls base/*.c collectors/*.c heap/*.c profile/*.c themes/*.c 2>/dev/null | tr '\n' ' ')
 # harnesses of tui/ code take only the files they need (the rest wants the
 # curses screen and config.h)
 case $name in

@@ -3,8 +3,8 @@
  * Child lists are computed when a row is expanded (never stored): the
  * instances of a class come from a CSR built once at open, each class's
  * sorted by retained size on the retained sizes' thread (in diff mode then
- * split, new objects first, in one pass when first opened); an object's
- * edges or
+ * split there, new objects first, or in one pass when first opened if the
+ * comparison came too late for the thread); an object's edges or
  * dominated nodes are gathered and sorted each time, which costs one pass
  * over that node's edges; its retainers cost one pass over all edges'
  * targets (~10 ms at 400 MB; a reverse index would be 85 MB there).  So
@@ -193,6 +193,11 @@ struct explore_job {
 	pthread_mutex_t lock;
 	void (*notify)(void *arg);
 	void *notify_arg;
+	/* diff mode (explore_compare, under lock): which nodes are new, so
+	 * that the thread puts them first in its sorted lists; split says it
+	 * did (with these bits), stale that it split by bits since replaced */
+	const uint8_t *is_new;
+	bool split, stale;
 	heap_dominators *d;
 	uint64_t *cls_ret;	/* [nclasses] */
 	uint32_t *sorted;	/* each class's instances (CSR by cls_first), sorted, or NULL */
@@ -219,11 +224,26 @@ static uint32_t *class_lists(const uint32_t *node_class, uint32_t n, const uint3
 	return list;
 }
 
+/* Put the new objects (is_new) of list[0..n) first, each part keeping its
+ * order; buf holds n words. */
+static void split_new_first(uint32_t *list, uint32_t n, const uint8_t *is_new, uint32_t *buf)
+{
+	uint32_t w = 0, o = 0;
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t v = list[k];
+		if (is_new[v / 8] >> (v % 8) & 1)
+			list[w++] = v;
+		else
+			buf[o++] = v;
+	}
+	memcpy(list + w, buf, (size_t)o * sizeof *buf);
+}
+
 /* The instances of each class (class_lists), each class sorted by
  * retained size: so that no class's first opening sorts (25-50 ms for
  * the largest at 400 MB).  NULL when out of memory: they are then sorted
  * when opened. */
-static uint32_t *sorted_instances(const explore_job *j)
+static uint32_t *sorted_instances(explore_job *j)
 {
 	uint32_t *sorted = class_lists(j->node_class, j->s->node_count, j->cls_first, j->nclasses);
 	size_t maxn = 0;
@@ -238,6 +258,17 @@ static uint32_t *sorted_instances(const explore_job *j)
 	for (size_t c = 0; c < j->nclasses; c++)
 		sort_by_retained(sorted + j->cls_first[c], j->cls_first[c + 1] - j->cls_first[c], j->d->retained,
 				 scratch);
+	/* a diff's new objects first, here where the scratch is at hand: a
+	 * buffer for the largest class made when it is opened was page faults
+	 * mostly, 20-70 ms for a million objects on this VM */
+	pthread_mutex_lock(&j->lock);
+	if (j->is_new) {
+		for (size_t c = 0; c < j->nclasses; c++)
+			split_new_first(sorted + j->cls_first[c], j->cls_first[c + 1] - j->cls_first[c], j->is_new,
+					(uint32_t *)scratch);
+		j->split = true;
+	}
+	pthread_mutex_unlock(&j->lock);
 	free(scratch);
 	return sorted;
 }
@@ -362,7 +393,7 @@ explore *explore_new(heap_snapshot *s, heap_view view, char *err, size_t errlen)
 	j->cls_first = x->cls_first;
 	/* tests/heap_explore.sh, heap_tui.sh: the retained sizes done no
 	 * sooner than this, so that the screen before them can be seen on a
-	 * small file (read here: getenv is not for the thread) */
+	 * small file (read here, before the thread starts) */
 	const char *hold = getenv("VITALS_TEST_RETAINED_DELAY_MS");
 	if (hold)
 		j->hold_until = secs(CLOCK_MONOTONIC) + atof(hold) / 1e3;
@@ -430,11 +461,13 @@ int explore_poll(explore *x, bool wait)
 	x->sum->has_retained = true;
 	x->sum->reachable = x->d->retained[x->s->root];
 	if (j->sorted) {
-		/* a diff puts each class's new objects first: in a list sorted
-		 * as a whole that is one pass when the class is opened (2) */
+		/* a diff puts each class's new objects first: the thread did, or
+		 * (the comparison came after it sorted) in a list sorted as a
+		 * whole that is one pass when the class is opened (2); split by
+		 * an earlier comparison's bits, it is sorted again (0) */
 		x->cls_nodes = j->sorted;
 		j->sorted = NULL;
-		memset(x->cls_sorted, x->diff ? 2 : 1, x->sum->nclasses);
+		memset(x->cls_sorted, !x->diff || j->split ? 1 : j->stale ? 0 : 2, x->sum->nclasses);
 	} else {
 		/* (the thread had no memory to sort them: sorted when opened) */
 		x->cls_nodes = class_lists(j->node_class, x->s->node_count, x->cls_first, x->sum->nclasses);
@@ -591,7 +624,15 @@ int explore_compare(explore *x, const explore_before *b, char *err, size_t errle
 	free(owner);
 	free(x->delta);
 	x->delta = delta;
-	free(x->is_new);
+	if (x->job) {
+		/* for the thread, if it has not sorted its lists yet */
+		pthread_mutex_lock(&x->job->lock);
+		x->job->stale |= x->job->split;
+		x->job->split = false;
+		x->job->is_new = is_new;
+		pthread_mutex_unlock(&x->job->lock);
+	}
+	free(x->is_new);	/* (the thread reads is_new only under the lock) */
 	x->is_new = is_new;
 	x->diff = true;
 	x->before_count = 0;
@@ -689,18 +730,11 @@ static int class_sort(explore *x, uint32_t c)
 	uint32_t lo = x->cls_first[c], hi = x->cls_first[c + 1];
 	uint32_t mid = x->diff ? lo + (uint32_t)x->delta[c].added : lo;
 	if (x->diff) {
-		uint32_t *old = malloc(((size_t)(hi - mid) + 1) * sizeof *old), w = lo, o = 0;
-		if (!old)
+		uint32_t *buf = malloc(((size_t)(hi - lo) + 1) * sizeof *buf);
+		if (!buf)
 			return -1;
-		for (uint32_t k = lo; k < hi; k++) {
-			uint32_t v = x->cls_nodes[k];
-			if (x->is_new[v / 8] >> (v % 8) & 1)
-				x->cls_nodes[w++] = v;
-			else if (o < hi - mid)	/* (as many as delta says: always) */
-				old[o++] = v;
-		}
-		memcpy(x->cls_nodes + w, old, (size_t)o * sizeof *old);
-		free(old);
+		split_new_first(x->cls_nodes + lo, hi - lo, x->is_new, buf);
+		free(buf);
 	}
 	if (x->cls_sorted[c] == 0 &&
 	    (sort_by_retained(x->cls_nodes + lo, mid - lo, x->d->retained, NULL) < 0 ||

@@ -27,7 +27,9 @@
  * Until then (explore_pending) nothing expands — every child list is sorted
  * by retained size — and the retained figures are 0.  The thread reads the
  * snapshot, which nothing else writes after the open, and writes only its
- * own job and, in DevTools' view, the snapshot's edge_skip (DevTools' WeakMap
+ * own job (explore_compare hands it the diff's new objects under the job's
+ * lock, to be put first in its sorted lists) and, in DevTools' view, the
+ * snapshot's edge_skip (DevTools' WeakMap
  * rule, which only the dominators read, is applied there, not at the open);
  * explore_free stops and joins it; explore_notify has a front end told
  * when it is done (the dashboard's loop sleeps until then).  With

@@ -23,16 +23,19 @@
 #include <unistd.h>
 
 #include "heap/explore.h"
+#include "widgets/lineedit.h"
 
 struct explore_ui {
 	explore *x;		/* owned */
 	char *path;		/* owned: the title's file name(s) */
 	bool embedded;		/* in the dashboard: q and Esc at the top leave */
 	char prompt_kind;	/* 0, '/' search, '#' jump to id */
-	char input[64];
+	char input[64];		/* the prompt's line (UTF-8), edited as the dashboard's */
+	size_t input_cur;	/* its cursor, a byte offset */
 	char status[160];
 	char needle[64];
 	int deferred;		/* a key that waits for the retained sizes, or 0 */
+	bool deferred_is_key;	/* it is a curses key code (KEY_RIGHT), not a character */
 };
 
 explore_ui *explore_ui_new(explore *x, const char *title, bool embedded)
@@ -207,10 +210,12 @@ void explore_ui_draw(explore_ui *u)
 			attroff(A_REVERSE);
 	}
 	char status[300];
-	if (u->prompt_kind)
-		snprintf(status, sizeof status, "%s %s_", u->prompt_kind == '/' ? "search constructor:" : "jump to id: @",
-			 u->input);
-	else if (u->status[0])
+	int cursor = -1;	/* the prompt's cursor column, a reversed cell */
+	if (u->prompt_kind) {
+		const char *lead = u->prompt_kind == '/' ? "search constructor: " : "jump to id: @";
+		snprintf(status, sizeof status, "%s%s", lead, u->input);
+		cursor = (int)strlen(lead) + lineedit_cursor_col(u->input, u->input_cur);
+	} else if (u->status[0])
 		snprintf(status, sizeof status, "%s", u->status);
 	else if (explore_pending(x))
 		snprintf(status, sizeof status, "computing retained sizes\u2026  \u2191\u2193 move  s sort  / search  # id  %s",
@@ -223,6 +228,8 @@ void explore_ui_draw(explore_ui *u)
 			 "\u2191\u2193 move  \u2192/Enter expand  \u2190 back  m mode  s sort  / search  # id  %s",
 			 u->embedded ? "Esc/q dashboard" : "q quit");
 	put_cols(h - 1, 0, status, w);
+	if (cursor >= 0 && cursor < w)
+		mvchgat(h - 1, cursor, 1, A_REVERSE, 0, NULL);
 }
 
 /* The parent row of row i (the nearest row above with a smaller depth). */
@@ -240,21 +247,17 @@ static void oom(explore_ui *u)
 	snprintf(u->status, sizeof u->status, "out of memory: that list is too long to open");
 }
 
-/* A key in a prompt; returns true when the prompt is done. */
-static void prompt_key(explore_ui *u, int ch)
+/* A key in a prompt: the dashboard's line editing (cursor keys, Ctrl-U/W/
+ * A/E/K, UTF-8: constructor names are in any script), Esc cancels, Enter
+ * searches or jumps. */
+static void prompt_key(explore_ui *u, wint_t ch, bool is_key)
 {
 	explore *x = u->x;
-	size_t len = strlen(u->input);
-	if (ch == 27) {
+	if (!is_key && ch == 27) {
 		u->prompt_kind = 0;
 		return;
 	}
-	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-		if (len)
-			u->input[len - 1] = '\0';
-		return;
-	}
-	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+	if ((!is_key && (ch == '\n' || ch == '\r')) || (is_key && ch == KEY_ENTER)) {
 		char kind = u->prompt_kind;
 		u->prompt_kind = 0;
 		if (kind == '/') {
@@ -272,21 +275,24 @@ static void prompt_key(explore_ui *u, int ch)
 		}
 		return;
 	}
-	bool digit = ch >= '0' && ch <= '9';
-	if (ch >= 0x20 && ch < 0x7f && len + 1 < sizeof u->input && (u->prompt_kind == '/' || digit)) {
-		u->input[len] = (char)ch;
-		u->input[len + 1] = '\0';
-	}
+	lineedit_key(u->input, sizeof u->input, &u->input_cur, ch, is_key, u->prompt_kind == '#');
 }
 
-explore_key explore_ui_key(explore_ui *u, int ch)
+explore_key explore_ui_key(explore_ui *u, wint_t wch, bool is_key)
 {
 	explore *x = u->x;
 	int page = LINES - 3 > 1 ? LINES - 3 : 1;
 	if (u->prompt_kind) {
-		prompt_key(u, ch);
+		prompt_key(u, wch, is_key);
 		return EXPLORE_KEY_STAY;
 	}
+	/* a typed character beyond Latin-1 is no key of the explorer's, and one
+	 * whose code is also a curses key code (U+0103 is KEY_UP) is not that key */
+	if (!is_key && wch >= 256)
+		return EXPLORE_KEY_STAY;
+	if (is_key && wch < 256)
+		return EXPLORE_KEY_STAY;
+	int ch = (int)wch;
 	u->status[0] = '\0';
 	u->deferred = 0;
 	bool opens = ch == KEY_RIGHT || ch == 'l' || ch == '\n' || ch == '\r' || ch == KEY_ENTER || ch == ' ' ||
@@ -294,6 +300,7 @@ explore_key explore_ui_key(explore_ui *u, int ch)
 	if (opens && explore_pending(x)) {
 		/* every child list is sorted by retained size: wait for them */
 		u->deferred = ch;
+		u->deferred_is_key = is_key;
 		snprintf(u->status, sizeof u->status, "computing retained sizes\u2026 it opens when they are in");
 		return EXPLORE_KEY_STAY;
 	}
@@ -370,6 +377,7 @@ explore_key explore_ui_key(explore_ui *u, int ch)
 	case '/': case '#':
 		u->prompt_kind = (char)ch;
 		u->input[0] = '\0';
+		u->input_cur = 0;
 		break;
 	case 'n': {
 		size_t i = explore_find(x, u->needle);
@@ -399,7 +407,7 @@ bool explore_ui_tick(explore_ui *u)
 			if (x->rows[i].kind == ROW_CLASS && x->rows[i].cls == cls)
 				x->sel = i;
 		int ch = u->deferred;
-		explore_ui_key(u, ch);
+		explore_ui_key(u, (wint_t)ch, u->deferred_is_key);
 	} else if (rc > 0 && x->retained_err[0]) {
 		snprintf(u->status, sizeof u->status, "%.150s", x->retained_err);
 	}
@@ -443,14 +451,15 @@ int heap_explore_main(const char *path, const char *after, heap_view view)
 		/* while the retained sizes are computed, look every 100 ms */
 		bool pending = explore_pending(u->x);
 		timeout(pending ? 100 : -1);
-		int ch = getch();
-		if (ch == ERR && pending)
+		wint_t ch;
+		int rc = get_wch(&ch);
+		if (rc == ERR && pending)
 			continue;
-		if (ch == ERR)
+		if (rc == ERR)
 			break;	/* end of input */
-		if (ch == KEY_RESIZE)
+		if (rc == KEY_CODE_YES && ch == KEY_RESIZE)
 			continue;
-		if (explore_ui_key(u, ch) == EXPLORE_KEY_QUIT)
+		if (explore_ui_key(u, ch, rc == KEY_CODE_YES) == EXPLORE_KEY_QUIT)
 			break;
 	}
 	endwin();

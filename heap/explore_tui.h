@@ -7,6 +7,7 @@
 #define VITALS_HEAP_EXPLORE_TUI_H
 
 #include <stdbool.h>
+#include <wchar.h>
 
 #include "heap/devtools.h"
 #include "heap/explore.h"
@@ -30,7 +31,7 @@ typedef enum explore_key {
 	EXPLORE_KEY_TOP,	/* Esc or Left with nothing left to go back to */
 } explore_key;
 /* A key (curses code or character). */
-explore_key explore_ui_key(explore_ui *u, int ch);
+explore_key explore_ui_key(explore_ui *u, wint_t ch, bool is_key);
 /* Take the retained sizes in when they are ready (and do the key that
  * waited for them); true when the screen changed. */
 bool explore_ui_tick(explore_ui *u);

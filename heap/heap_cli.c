@@ -6,7 +6,7 @@
  * diff -> report.
  */
 #include "heap/heap_cli.h"
-#include "core/clock.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <stdbool.h>

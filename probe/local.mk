@@ -1,5 +1,5 @@
 # probe: the in-process JavaScript half (doc/PROTOCOL.md). Installed as
-# <datadir>/vitals/probe/vitals-probe.js, where core/paths.c looks for it.
+# <datadir>/vitals/probe/vitals-probe.js, where base/paths.c looks for it.
 probedir = $(pkgdatadir)/probe
 dist_probe_DATA = probe/vitals-probe.js
 EXTRA_DIST += probe/test/helpers.js probe/test/sampling.test.js \

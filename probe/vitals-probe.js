@@ -126,7 +126,7 @@ function round3(x) {
 	return Math.round(x * 1000) / 1000;
 }
 
-/* The protocol's directory rule, the same as core/paths.c. */
+/* The protocol's directory rule, the same as base/paths.c. */
 function sockDirFor(opts) {
 	if (opts.sockDir) return String(opts.sockDir);
 	const env = process.env;

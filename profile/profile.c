@@ -45,8 +45,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "base/text.h"
+#include "base/xalloc.h"
 
 /* A bound on the size of file profile_load reads, so a wrong file ends in
  * an error line instead of eating memory: 10x the largest profile seen. */

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "base/text.h"
+#include "base/xalloc.h"
 #include "profile/profile.h"
 
 struct opts {

@@ -4,8 +4,8 @@
  * field loses that field, not the line. */
 #include "record/rec_lines.h"
 #include "record/recfile.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "base/text.h"
+#include "base/xalloc.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -452,7 +452,7 @@ static void apply_gc(model *m, const rec_line *l, const char *host)
 		/* a rotated file starts by repeating the GC history its process
 		 * had: replayed after the file before it, those are known already */
 		gc_event last = model_gc_get(n, n->gc_len - 1);
-		/* the log keeps pauses as half floats (core/model.h: within 0.05 %) */
+		/* the log keeps pauses as half floats (base/model.h: within 0.05 %) */
 		if (n->gc_len && (t < last.t_ms || (t == last.t_ms && fabsf(g.dur_ms - last.dur_ms) <= g.dur_ms * 1e-3f &&
 						    g.kind == last.kind)))
 			continue;

@@ -2,7 +2,7 @@
  *
  * A recording's lines are the headless --json lines (tui/headless.c:
  * "sample", "alert", "process"; a sample's probe numbers keyed by the json
- * column of core/probe_series.h) plus two of its own:
+ * column of base/probe_series.h) plus two of its own:
  *   {"t":"record","v":1,"ts":…,"host":"…","interval_ms":1000}  at each file start
  *   {"t":"gc","ts":…,"pid":…,"ev":[[t_ms,dur_ms,kind,flags],…]}  GC events since the last
  * Every line has "t" and "ts" (ms since the epoch).  A file after a rotation
@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/model.h"
+#include "base/model.h"
 
 /* Header line of a file or stream. 0, or -errno. */
 int rec_write_header(FILE *out, int64_t now_ms, int interval_ms);

@@ -1,7 +1,7 @@
 /* recfile — gzip members of JSON lines: the writer (with rotation) and the
  * incremental reader.  See recfile.h for the format and its invariants. */
 #include "record/recfile.h"
-#include "core/xalloc.h"
+#include "base/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -31,8 +31,8 @@
 
 #include "collectors/inspector.h"
 #include "collectors/launch.h"
-#include "core/model.h"
-#include "core/paths.h"
+#include "base/model.h"
+#include "base/paths.h"
 
 static int failures, outstanding;
 static inspector *insp;

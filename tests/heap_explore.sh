@@ -51,6 +51,23 @@ has '^▸ Leaky +10000 +400000 +400000$' || fail "no Leaky row: $(tmux_screen)"
 fits || fail "the screen does not fit 80x24: $(tmux_screen)"
 pass "opens at 80x24 with DevTools' Summary rows"
 
+# the search prompt edits as the dashboard's: cursor keys, Ctrl-A/E/U, UTF-8
+tmux_keys / x L e a k y
+tmux_wait_text 5 "search constructor: xLeaky" || fail "search prompt: $(tmux_screen | sed -n 24p)"
+tmux_keys C-a DC
+tmux_wait_text 5 "search constructor: Leaky" || fail "Ctrl-A, Delete: $(tmux_screen | sed -n 24p)"
+tmux_keys -l "日本"
+tmux_wait_text 5 "search constructor: 日本Leaky" || fail "UTF-8 at the cursor: $(tmux_screen | sed -n 24p)"
+tmux_keys Left DC BSpace
+wait_for 5 sh -c "tmux -L '$_tmux_sock' capture-pane -p -t t | sed -n 24p | grep -q '^search constructor: Leaky *\$'" ||
+	fail "Left, Delete, Backspace over wide characters: $(tmux_screen | sed -n 24p)"
+tmux_keys C-e C-u
+wait_for 5 sh -c "tmux -L '$_tmux_sock' capture-pane -p -t t | sed -n 24p | grep -q '^search constructor: *\$'" ||
+	fail "Ctrl-E, Ctrl-U: $(tmux_screen | sed -n 24p)"
+tmux_keys Escape
+tmux_wait_text 5 "↑↓ move" || fail "Esc did not leave the prompt: $(tmux_screen | sed -n 24p)"
+pass "the search prompt's line editing (cursor keys, Ctrl-A/E/U, UTF-8)"
+
 # search, expand: instances sorted by retained size
 tmux_keys / L e a k y Enter
 tmux_keys Enter

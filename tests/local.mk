@@ -122,7 +122,7 @@ endif
 # --auto-snapshot end to end (lead)
 TESTS += tests/autosnap.sh
 EXTRA_DIST += tests/autosnap.sh
-# core helpers: text cleaning, user dirs, allocator
+# base helpers: text cleaning, user dirs, allocator
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test_text
 tests_test_text_SOURCES = tests/test_text.c

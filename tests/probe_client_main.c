@@ -27,7 +27,7 @@
 
 #include "collectors/container.h"
 #include "collectors/probe_client.h"
-#include "core/model.h"
+#include "base/model.h"
 
 typedef struct driver {
 	uv_loop_t *loop;

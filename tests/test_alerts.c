@@ -1,4 +1,4 @@
-/* Unit tests for core/alerts: synthetic series pushed into a real model over
+/* Unit tests for base/alerts: synthetic series pushed into a real model over
  * simulated time (1 sample/s), alerts_eval every tick.  Each detection test
  * asserts whether the rule fired AND how long it took (within a range), and
  * the hysteresis tests count transitions: a flapping signal must give one
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/alerts.h"
+#include "base/alerts.h"
 
 #define T0 1764450000000LL	/* simulated wall clock, ms */
 #define MIB (1024.0 * 1024.0)

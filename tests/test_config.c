@@ -1,4 +1,4 @@
-/* Unit tests for core/config: a good file sets every section, bad lines warn
+/* Unit tests for base/config: a good file sets every section, bad lines warn
  * with file:line and keep the defaults, a missing default file is fine and
  * an explicit file that cannot be read is an error. */
 #include <stdarg.h>
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/config.h"
+#include "base/config.h"
 
 static char tmpdir[64];
 

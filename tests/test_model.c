@@ -1,4 +1,4 @@
-/* Unit tests for core/model: identity, bounded logs, ownership. */
+/* Unit tests for base/model: identity, bounded logs, ownership. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/model.h"
+#include "base/model.h"
 
 static void test_add_find_remove(void **state)
 {

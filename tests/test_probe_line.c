@@ -17,8 +17,8 @@
 #include <uv.h>
 
 #include "collectors/probe_client.h"
-#include "core/linebuf.h"
-#include "core/model.h"
+#include "base/linebuf.h"
+#include "base/model.h"
 
 #define HELLO "{\"t\":\"hello\",\"v\":1,\"pid\":4242,\"ppid\":1,\"node\":\"v20.20.2\",\"v8\":\"11.3.244.8-node.19\"," \
 	      "\"platform\":\"linux\",\"argv\":[\"/usr/bin/node\",\"app.js\"],\"esm\":false,\"hz\":1," \
@@ -539,7 +539,7 @@ static void test_mgr_refusals(void **state)
 	unsetenv("VITALS_SOCK_DIR");
 }
 
-/* Every row of core/probe_series.h with a source is read from where the
+/* Every row of base/probe_series.h with a source is read from where the
  * table says, lands in its vnode field (and ring), and is refused out of
  * range with the row's path in the reason. */
 static void test_series_table(void **state)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "export/prom_exposition.h"
 #include "export/prom_server.h"
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "record/rec_lines.h"
 #include "tui/headless.h"
 

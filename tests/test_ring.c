@@ -1,4 +1,4 @@
-/* Unit tests for core/ring: empty, wrap-around, tier roll-up, gaps, NaN. */
+/* Unit tests for base/ring: empty, wrap-around, tier roll-up, gaps, NaN. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <math.h>
 
-#include "core/ring.h"
+#include "base/ring.h"
 
 static const ring_config small = { 3, { { 0, 5 }, { 10000, 4 }, { 60000, 3 } } };
 

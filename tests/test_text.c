@@ -1,4 +1,4 @@
-/* test_text — core/text's cleaner, core/paths' user dirs, core/xalloc. */
+/* test_text — base/text's cleaner, base/paths' user dirs, base/xalloc. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/paths.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "base/paths.h"
+#include "base/text.h"
+#include "base/xalloc.h"
 
 static void clean(const char *in, unsigned flags, size_t n, const char *want)
 {

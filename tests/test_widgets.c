@@ -16,17 +16,17 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "themes/theme.h"
 #include "tui/keys.h"
-#include "tui/lineedit.h"
+#include "widgets/lineedit.h"
 #include "tui/rows.h"
 #include "tui/view.h"
 #include "tui/view_detail.h"
 #include "tui/view_overview.h"
 #include "widgets/alert_pane.h"
 #include "widgets/canvas.h"
-#include "core/fmt.h"
+#include "base/fmt.h"
 #include "widgets/gc_timeline.h"
 #include "widgets/heap_spaces.h"
 #include "widgets/log_pane.h"

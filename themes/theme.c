@@ -32,7 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/paths.h"
+#include "base/paths.h"
 
 #define THEME_MAX_BYTES (64 * 1024)
 

@@ -14,8 +14,8 @@
  * signal (crash handler) — never left in raw mode. */
 #include "config.h"
 #include "tui/app.h"
-#include "core/clock.h"
-#include "core/xalloc.h"
+#include "base/clock.h"
+#include "base/xalloc.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -33,8 +33,8 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#include "core/paths.h"
-#include "core/text.h"
+#include "base/paths.h"
+#include "base/text.h"
 #include "export/alert_action.h"
 #include "export/prom_server.h"
 #include "heap/heap_cli.h"
@@ -164,7 +164,7 @@ static void handle_mouse(app *a)
 		return;
 	if (a->ui.view == VIEW_EXPLORE) {	/* the wheel moves the explorer's selection */
 		if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED))
-			app_explore_key(a, ev.bstate & BUTTON4_PRESSED ? KEY_UP : KEY_DOWN);
+			app_explore_key(a, ev.bstate & BUTTON4_PRESSED ? KEY_UP : KEY_DOWN, true);
 		return;
 	}
 	if (ev.bstate & BUTTON4_PRESSED)
@@ -190,9 +190,8 @@ static void handle_key(app *a, wint_t ch, bool is_key)
 		return;
 	}
 	if (a->ui.view == VIEW_EXPLORE && !a->ui.prompt[0]) {
-		/* the explorer takes every key; a wide character is no key of its */
-		if (is_key || ch < 256)
-			app_explore_key(a, (int)ch);
+		/* the explorer takes every key (its search prompt edits UTF-8) */
+		app_explore_key(a, ch, is_key);
 		return;
 	}
 	if (prompt_key(a, ch, is_key))

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
+#include "base/clock.h"
 #include "tui/diag.h"
 #include "tui/headless.h"
 #include "tui/heapdiff.h"

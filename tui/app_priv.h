@@ -23,9 +23,9 @@
 #include "collectors/probe_client.h"
 #include "collectors/proc.h"
 #include "collectors/procfs.h"
-#include "core/alerts.h"
-#include "core/config.h"
-#include "core/model.h"
+#include "base/alerts.h"
+#include "base/config.h"
+#include "base/model.h"
 #include "themes/theme.h"
 #include "tui/cli.h"
 #include "tui/autohunt.h"
@@ -236,7 +236,7 @@ void app_last_snapshots(const vproc *p, const capture **before, const capture **
 struct explore_ui;
 void app_start_explore(app *a, vproc *p);
 void app_explore_draw(app *a);
-void app_explore_key(app *a, int ch);
+void app_explore_key(app *a, wint_t ch, bool is_key);
 void app_explore_close(app *a);
 /* explore_wake's callback: take the retained sizes in, paint. */
 void app_explore_wake(uv_async_t *h);

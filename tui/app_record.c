@@ -29,10 +29,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/clock.h"
-#include "core/paths.h"
-#include "core/xalloc.h"
-#include "core/text.h"
+#include "base/clock.h"
+#include "base/paths.h"
+#include "base/xalloc.h"
+#include "base/text.h"
 #include "record/rec_lines.h"
 #include "record/recfile.h"
 #include "record/rec_time.h"

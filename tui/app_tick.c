@@ -15,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/xalloc.h"
-#include "core/clock.h"
+#include "base/xalloc.h"
+#include "base/clock.h"
 #include "export/alert_action.h"
 #include "tui/diag.h"
 #include "tui/headless.h"

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
-#include "core/filewrite.h"
+#include "base/clock.h"
+#include "base/filewrite.h"
 #include "heap/heap_cli.h"
 #include "tui/app_priv.h"
 #include "tui/diag.h"

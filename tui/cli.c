@@ -1,7 +1,7 @@
 /* cli — parses argv into cli_opts; see cli.h.  Options are a data table so
  * that --help is generated from the same place the parser reads. */
 #include "tui/cli.h"
-#include "core/text.h"
+#include "base/text.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -5,8 +5,8 @@
  * are omitted rather than written as 0, so a reader can tell "none" from
  * "zero".  Lines are flushed one by one: a pipe reader sees them at once. */
 #include "tui/headless.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "base/text.h"
+#include "base/xalloc.h"
 
 #include <errno.h>
 #include <jansson.h>

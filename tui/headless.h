@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "core/model.h"
+#include "base/model.h"
 
 /* Each writes one line and flushes it; returns 0, or -errno when writing
  * failed (a closed pipe: -EPIPE). */

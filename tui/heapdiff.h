@@ -7,7 +7,7 @@
 
 #include <curses.h>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "tui/ui.h"
 
 /* Title, ui->heapdiff_text from line ui->heapdiff_scroll, status line. */

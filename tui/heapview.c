@@ -24,7 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/fmt.h"
+#include "base/fmt.h"
 
 #include "heap/explore_tui.h"
 #include "tui/app_priv.h"
@@ -130,9 +130,9 @@ void app_explore_draw(app *a)
 		explore_ui_draw(a->explorer);
 }
 
-void app_explore_key(app *a, int ch)
+void app_explore_key(app *a, wint_t ch, bool is_key)
 {
-	if (!a->explorer || explore_ui_key(a->explorer, ch) != EXPLORE_KEY_STAY)
+	if (!a->explorer || explore_ui_key(a->explorer, ch, is_key) != EXPLORE_KEY_STAY)
 		app_explore_close(a);
 	a->repaint = true;
 }

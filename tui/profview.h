@@ -10,7 +10,7 @@
 
 #include <curses.h>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "tui/ui.h"
 
 /* Lines of the report that stay put while its rows scroll: the file, the

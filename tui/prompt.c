@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/lineedit.h"
+#include "widgets/lineedit.h"
 #include "tui/prompt.h"
 #include "tui/view.h"
 

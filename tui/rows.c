@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xalloc.h"
+#include "base/xalloc.h"
 
 typedef struct row_key {
 	vproc *p;

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "tui/ui.h"
 
 /* The visible processes of one moment, in display order.  Owned by whoever

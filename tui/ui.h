@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/model.h"
+#include "base/model.h"
 
 typedef enum ui_view {
 	VIEW_OVERVIEW = 0,

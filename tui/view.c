@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "core/fmt.h"
+#include "base/fmt.h"
 
 const int64_t ui_window_ms[UI_NWINDOWS] = { 60000, 300000, 900000, 3600000, 0 };
 const char *const ui_window_name[UI_NWINDOWS] = { "1 min", "5 min", "15 min", "1 hour", "all" };

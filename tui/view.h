@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <curses.h>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "tui/keys.h"
 #include "tui/ui.h"
 #include "widgets/canvas.h"
@@ -26,7 +26,7 @@ bool view_too_small(WINDOW *w, const ui_state *ui);
  * sample in the model (probe samples come between process ticks). */
 int64_t view_end_ms(const model *m, const ui_state *ui);
 /* Series a view shows as numbers: a probe series (probe_series_id, of
- * core/probe_series.h) or one of /proc's, numbered after them. */
+ * base/probe_series.h) or one of /proc's, numbered after them. */
 enum { VS_RSS = PS_COUNT, VS_CPU, VS_COUNT };
 /* The value of series s of p at the moment the screen shows, the one
  * accessor of the table, the focus strip and the detail view: live, the

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "tui/view.h"
-#include "core/fmt.h"
+#include "base/fmt.h"
 #include "widgets/gc_timeline.h"
 #include "widgets/heap_spaces.h"
 #include "widgets/log_pane.h"

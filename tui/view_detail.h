@@ -9,7 +9,7 @@
 
 #include <curses.h>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "tui/ui.h"
 
 void view_detail_draw(WINDOW *w, const model *m, const ui_state *ui);

@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xalloc.h"
+#include "base/xalloc.h"
 #include "tui/rows.h"
 #include "tui/view.h"
 #include "widgets/alert_pane.h"
-#include "core/fmt.h"
+#include "base/fmt.h"
 #include "widgets/gc_timeline.h"
 #include "widgets/heap_spaces.h"
 #include "widgets/proc_table.h"

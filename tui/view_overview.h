@@ -7,7 +7,7 @@
 
 #include <curses.h>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "tui/rows.h"
 #include "tui/ui.h"
 

@@ -5,7 +5,7 @@
 #ifndef VITALS_ALERT_PANE_H
 #define VITALS_ALERT_PANE_H
 
-#include "core/model.h"
+#include "base/model.h"
 #include "widgets/canvas.h"
 
 /* Alerts currently firing: (pid, rule) pairs whose newest entry is FIRING. */

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/fmt.h"
+#include "base/fmt.h"
 #include "widgets/sparkline.h"
 
 /* lanes, in display order */

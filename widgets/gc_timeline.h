@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "widgets/canvas.h"
 
 #define GC_LONG_MS_DEFAULT 50.0

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/fmt.h"
+#include "base/fmt.h"
 
 double heap_pct(double used, double limit)
 {

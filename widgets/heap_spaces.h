@@ -9,7 +9,7 @@
 #ifndef VITALS_HEAP_SPACES_H
 #define VITALS_HEAP_SPACES_H
 
-#include "core/model.h"
+#include "base/model.h"
 #include "widgets/canvas.h"
 
 /* Heap used as % of the heap limit; NaN when the limit is unknown. */

@@ -5,7 +5,7 @@
 #ifndef VITALS_LOG_PANE_H
 #define VITALS_LOG_PANE_H
 
-#include "core/model.h"
+#include "base/model.h"
 #include "widgets/canvas.h"
 
 void log_pane_draw(const canvas *c, rect r, const model *m, int scroll);

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/fmt.h"
+#include "base/fmt.h"
 #include "widgets/heap_spaces.h"
 #include "widgets/sparkline.h"
 

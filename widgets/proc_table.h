@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "widgets/canvas.h"
 
 /* The columns that can carry the sort marker. */

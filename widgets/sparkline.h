@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/ring.h"
+#include "base/ring.h"
 #include "widgets/canvas.h"
 
 typedef enum spark_style { SPARK_BLOCKS = 0, SPARK_BRAILLE, SPARK_ASCII } spark_style;

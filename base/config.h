@@ -1,15 +1,15 @@
 /* config — settings from $XDG_CONFIG_HOME/vitals/config (INI, parsed by inih)
  * and defaults; the command line overrides them.  A bad line is a warning
  * naming file and line, never fatal.  Owner may extend.
- * Sections and keys: see core/config.c. */
+ * Sections and keys: see base/config.c. */
 #ifndef VITALS_CONFIG_H
 #define VITALS_CONFIG_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "core/alerts.h"
-#include "core/ring.h"
+#include "base/alerts.h"
+#include "base/ring.h"
 
 typedef struct vitals_config {
 	char theme[64];		/* theme name, "default" */

@@ -9,7 +9,7 @@
  *                10 s, 360 kept; "off" drops that tier only); exited_keep
  *                (how long an exited process stays, 1h) and exited_max (how
  *                many exited ones at most, 100)
- *     [alerts]   every key alerts_config_set() knows (core/alerts.c)
+ *     [alerts]   every key alerts_config_set() knows (base/alerts.c)
  *     [log]      alert_log (path of the alert log file)
  *     [actions]  on_alert (command run on alert transitions, by /bin/sh -c),
  *                timeout (its time limit, 1s .. 1h; default 30s)
@@ -24,9 +24,9 @@
  * file is read whole first, at most CONFIG_MAX_BYTES (a settings file is a
  * few hundred bytes; anything bigger is not one).
  */
-#include "core/config.h"
-#include "core/xalloc.h"
-#include "core/paths.h"
+#include "base/config.h"
+#include "base/xalloc.h"
+#include "base/paths.h"
 
 #include <ctype.h>
 #include <errno.h>

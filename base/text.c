@@ -1,7 +1,7 @@
 /* text — see text.h.  UTF-8 validity follows RFC 3629: no overlong forms,
  * no surrogates, nothing above U+10FFFF; a bad byte becomes one '?' and the
  * scan resumes at the next byte. */
-#include "core/text.h"
+#include "base/text.h"
 
 #include <stdbool.h>
 

@@ -2,7 +2,7 @@
  *
  * The model is plain data: a list of processes, each with its latest values
  * and ring-buffer series, plus bounded logs (GC events per process, alerts,
- * captured files, launch-mode output).  Collectors write into it, core/alerts
+ * captured files, launch-mode output).  Collectors write into it, base/alerts
  * evaluates it, widgets read it; it knows nothing of curses, sockets or /proc.
  *
  * Ownership: the model owns every vproc (model_free frees them); a vproc owns
@@ -21,8 +21,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "core/probe_series.h"
-#include "core/ring.h"
+#include "base/probe_series.h"
+#include "base/ring.h"
 
 typedef enum proc_state {
 	PROC_LIVE = 0,
@@ -139,7 +139,7 @@ typedef struct vnode {
 					 * then (an idle app's come every 10 s); 0: not said */
 	uint64_t samples;
 
-	/* The table's numbers (core/probe_series.h): heap_used, lag_p99, elu,
+	/* The table's numbers (base/probe_series.h): heap_used, lag_p99, elu,
 	 * gc_pct, handles_total, ... latest values in bytes / ms / ratio / %,
 	 * and heap_used_r, ... history rings of its RING rows. */
 	PROBE_SERIES(PS_FIELD)
@@ -218,7 +218,7 @@ typedef struct vproc {
 	 * but waiting for a CPU (starved by other processes), and on a CPU;
 	 * NaN when unknown.  sched_share_r holds wait / (wait + run) per tick:
 	 * the part of a late stretch that is the machine's, not the app's
-	 * (core/alerts, which reads the ticks of the latest probe interval
+	 * (base/alerts, which reads the ticks of the latest probe interval
 	 * only: SCHED_SHARE_CAP raw points, no coarse tiers). */
 	double sched_wait, sched_run;
 	/* where it lives (collectors/container, at first sight) */
@@ -230,7 +230,7 @@ typedef struct vproc {
 	 * the package.json name...; "" = its label */
 	char app_name[NAME_LEN];
 	double started_s;	/* when it started, s since the epoch; 0 = not known */
-	/* core/alerts, while a heap or RSS leak alert fires: projected seconds
+	/* base/alerts, while a heap or RSS leak alert fires: projected seconds
 	 * until the first limit is reached at the current trend (0 = no upward
 	 * trend), and which limit ("heap": V8's, "cgroup": memory.max). */
 	double oom_in_s;

@@ -1,7 +1,7 @@
 /* paths — locating the probe, shipped data and the per-user socket dir.
  * The socket dir rule is the same as the probe's (probe/vitals-probe.js):
  * $VITALS_SOCK_DIR, else $XDG_RUNTIME_DIR/vitals, else /tmp/vitals-<uid>. */
-#include "core/paths.h"
+#include "base/paths.h"
 
 #include <errno.h>
 #include <limits.h>

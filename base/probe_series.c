@@ -2,11 +2,11 @@
  *
  * The rows' offsets into vnode come from the same X-macro that declares the
  * fields, so the table and the struct cannot disagree. */
-#include "core/probe_series.h"
+#include "base/probe_series.h"
 
 #include <stddef.h>
 
-#include "core/model.h"
+#include "base/model.h"
 
 #define PS_RINGOFF_RING(id) ((long)offsetof(vnode, id##_r))
 #define PS_RINGOFF_RECENT(id) ((long)offsetof(vnode, id##_r))

@@ -23,7 +23,7 @@
  * `cap` times only, so a ring left behind (no longer pushed while others
  * are) shows only the values whose times the axis still has (raw_visible).
  */
-#include "core/ring.h"
+#include "base/ring.h"
 
 #include <math.h>
 #include <stdbool.h>

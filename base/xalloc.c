@@ -1,6 +1,6 @@
 /* xalloc — allocation that cannot fail; see xalloc.h.  The hook is a plain
  * function pointer set once at start-up; it must not allocate. */
-#include "core/xalloc.h"
+#include "base/xalloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>

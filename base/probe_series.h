@@ -4,7 +4,7 @@
  * it is in a protocol v1 sample, its unit, whether the model keeps a history
  * ring of it, its key in headless JSON and its Prometheus name.  Generated
  * from the table: the vnode fields (double n->ID, and ring n->ID_r for RING
- * rows; core/model.h), their ring setup (core/model.c), the parsing and
+ * rows; base/model.h), their ring setup (base/model.c), the parsing and
  * range checks (collectors/probe_line.c), headless sample lines
  * (tui/headless.c) and the Prometheus export.  Adding a number is one row
  * here, plus the line in probe/vitals-probe.js that sends it (see "Adding a
@@ -118,7 +118,7 @@ double probe_unit_max(probe_unit u);
 /* Factor from the model's unit to the exported one (ms → s, % → ratio). */
 double probe_unit_scale(probe_unit u);
 
-/* Field generators for core/model.h (vnode): a double per row, a ring per
+/* Field generators for base/model.h (vnode): a double per row, a ring per
  * RING row. */
 #define PS_FIELD(id, ...) double id;
 #define PS_RING_RING(id) ring id##_r;

@@ -61,11 +61,11 @@
  * cgroup limit is projected into vproc.oom_in_s.  Handle counts use the
  * same floors over handle_window_s.
  */
-#include "core/alerts.h"
+#include "base/alerts.h"
 
-#include "core/fmt.h"
-#include "core/text.h"
-#include "core/xalloc.h"
+#include "base/fmt.h"
+#include "base/text.h"
+#include "base/xalloc.h"
 
 #include <errno.h>
 #include <math.h>

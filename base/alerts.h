@@ -3,7 +3,7 @@
  * pressure, handle leak, process warnings, CPU saturation, cgroup memory limit.
  * Each rule per process has a pending → firing → resolved state machine with
  * hysteresis; transitions go to the model's alert log and to a callback.
- * Contract used by tui/app.c and core/config.c; the owner may extend it.
+ * Contract used by tui/app.c and base/config.c; the owner may extend it.
  *
  * Rule names (model_alert.rule): "heap_leak", "rss_leak", "stall",
  * "gc_pressure", "handle_leak", "cpu_saturation", "mem_limit",
@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/model.h"
+#include "base/model.h"
 
 /* Every field is an [alerts] key of the config file, same name; defaults
  * from alerts_config_default in brackets. */

@@ -1,6 +1,6 @@
 /* lineedit — see lineedit.h.  Positions are byte offsets into UTF-8; moving
  * by one character skips continuation bytes (10xxxxxx). */
-#include "tui/lineedit.h"
+#include "widgets/lineedit.h"
 
 #include <curses.h>
 #include <string.h>

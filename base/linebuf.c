@@ -4,12 +4,12 @@
  * buffer holds only a line split across feeds: it is allocated at the first
  * such line, starts at 4 KiB (most lines are short) and doubles up to max;
  * grown past 4 KiB, it is freed once its line is handed on. */
-#include "core/linebuf.h"
+#include "base/linebuf.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xalloc.h"
+#include "base/xalloc.h"
 
 void linebuf_init(linebuf *lb, size_t max, linebuf_mode mode)
 {

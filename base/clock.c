@@ -1,5 +1,5 @@
 /* clock — see clock.h. */
-#include "core/clock.h"
+#include "base/clock.h"
 
 #include <time.h>
 

@@ -7,9 +7,9 @@
  * every tick), its probe series and handle counts another (vnode.axis:
  * pushed together every sample).
  */
-#include "core/model.h"
-#include "core/xalloc.h"
-#include "core/clock.h"
+#include "base/model.h"
+#include "base/xalloc.h"
+#include "base/clock.h"
 
 #include <math.h>
 #include <stdarg.h>

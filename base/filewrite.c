@@ -1,5 +1,5 @@
 /* filewrite — temp file, fsync, rename; see filewrite.h. */
-#include "core/filewrite.h"
+#include "base/filewrite.h"
 
 #include <errno.h>
 #include <limits.h>

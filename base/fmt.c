@@ -1,6 +1,6 @@
 /* fmt — number formatting; see fmt.h.  Widths are chosen so
  * a value fits its column: bytes and percentages take at most 6 columns. */
-#include "core/fmt.h"
+#include "base/fmt.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -8,10 +8,10 @@
  * section is appended.  The new text goes to a temporary file in the same
  * directory, created 0600, flushed and renamed over the old one, so a
  * crash leaves the old file or the new one, never half of one. */
-#include "core/config.h"
-#include "core/filewrite.h"
-#include "core/paths.h"
-#include "core/xalloc.h"
+#include "base/config.h"
+#include "base/filewrite.h"
+#include "base/paths.h"
+#include "base/xalloc.h"
 
 #include <ctype.h>
 #include <errno.h>
