@@ -519,7 +519,7 @@ function eluBetween(a, b) {
 function monTick(st, m) {
 	if (st.mon !== m) return;
 	const now = perf.performance.now();
-	let wall = 0;	/* Date.now(), read only for a sample */
+	let wall = 0;	/* the wall clock at `now`, read only for a sample */
 	const late = Math.max(0, now - m.armedAt - m.period);
 	const check = now - m.checkAt >= CHECK_MS - 1;
 	const prof = profiling(st);
@@ -661,7 +661,11 @@ function monTick(st, m) {
 		 * puts sendDue further out when it coalesces. */
 		c.nextDue = c.sendDue + c.period;
 		if (c.nextDue <= now) c.nextDue = now + c.period;
-		if (wall === 0) wall = Date.now();
+		/* ts is the moment of `now` (when the lateness was measured),
+		 * not of this line: on a loaded host the tick's readings before
+		 * it can take ms (17 ms seen), and the windows [ts - interval_ms,
+		 * ts] of consecutive samples must tile */
+		if (wall === 0) wall = Math.round(Date.now() - (perf.performance.now() - now));
 		if (!polled && st.workers) {
 			workersPoll(st, now);	/* answers go in the next sample */
 			polled = true;
