@@ -23,7 +23,8 @@ EXTRA_DIST += bench/alerts_scenarios.sh
 EXTRA_DIST += bench/probe_cost.sh bench/package.json bench/fixtures/http_server.js \
 	bench/fixtures/probe_dashboard.js bench/fixtures/probe_sample_cost.js bench/fixtures/probe_cost.js \
 	bench/fixtures/probe_idle.js bench/fixtures/idle_app.js bench/fixtures/probe_http_cost.js \
-	bench/fixtures/probe_http_ab.js bench/fixtures/probe_http_prof.js
+	bench/fixtures/probe_http_ab.js bench/fixtures/probe_http_prof.js \
+	bench/fixtures/probe_http_acct.js bench/fixtures/http_driver.js
 # views (engineer: screen): bench/frame.sh — overview frame time and terminal
 # bytes; built with `make check`, not run by it
 check_PROGRAMS += bench/frame_bench
