@@ -27,7 +27,8 @@ wait_for 10 sh -c "tmux -L '$_tmux_sock' capture-pane -p -t t | grep '$short' | 
 # and the check asks for half of it.
 [ -s "$work/exit_ms" ] || fail "the short-lived process did not record its exit"
 exited=$(cat "$work/exit_ms")
-last=$(( exited * 1000000 ))
+# the screen wait_for just captured showed the row: it was there a moment ago
+last=$(date +%s%N)
 end=$(( $(date +%s) + 15 ))
 while :; do
 	now=$(date +%s%N)
